@@ -1,0 +1,377 @@
+import { RE2JS } from 're2js'
+import parseSemver from 'semver/functions/parse.js'
+import type SemVer from 'semver/classes/semver.js'
+import { parseIsoDate } from './iso-date.ts'
+import { OPERATORS } from './types.ts'
+import type {
+  AttributeCondition,
+  Condition,
+  Operator,
+  Segment,
+  SegmentMap,
+  User,
+} from './types.ts'
+
+/**
+ * Conditions compile once into predicates so that evaluating a flag parses nothing: values are
+ * lowercased, parsed as numbers, dates or versions, and regular expressions built when the flag
+ * state arrives, never per `isEnabled` call.
+ *
+ * Semantics shared by every operator (other SDKs must reproduce them):
+ *
+ * - An attribute is *missing* when it is absent, `null` or `undefined`. A missing attribute never
+ *   matches, negated or not, except for `exists` (`exists` is false, `exists` negated is true).
+ * - A present attribute of the wrong type (`lt` on `"abc"`, `semver_gt` on `42`) is
+ *   *incomparable* and, like a missing one, never matches even when negated.
+ *   Rationale: `negate` means "the comparison came out false", not "anything but a match".
+ *   A negated condition should not start including users merely because their data is absent
+ *   or broken; for a canary, including unknown users is the unsafe direction.
+ *   (Unleash negates a failed comparison too, and so includes such users; we deliberately
+ *   fail closed.)
+ * - A condition that cannot be compiled (unknown operator, invalid pattern, a value of the wrong
+ *   kind, an empty value list) never matches, negated or not. `conditionProblem` says why, so
+ *   the server can reject such input before it is stored.
+ * - Values form an OR: the condition holds when the attribute matches any value. `not_in`
+ *   holds when it matches none.
+ */
+
+/** A compiled condition: holds or not for a user. Never throws on plain-data users. */
+export type UserPredicate = (user: User) => boolean
+
+/** What a compiled operator says about one attribute value. */
+const YES = 1
+const NO = 0
+/** Missing or of a type the operator cannot compare: never matches, negated or not. */
+const INCOMPARABLE = -1
+type Outcome = typeof YES | typeof NO | typeof INCOMPARABLE
+
+/** An operator bound to its parsed values; `value` is `undefined` when the attribute is missing. */
+type AttributeTest = (value: unknown) => Outcome
+
+/** Compiles an operator's values once; returns a problem description when they are unusable. */
+type CompileOperator = (values: readonly unknown[], caseInsensitive: boolean) => AttributeTest | string
+
+const NEVER: UserPredicate = () => false
+
+// ---------------------------------------------------------------------------------------------
+// Coercions of attribute values (per call) and condition values (at compile time)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Reads an attribute, treating absent, `null`, function-valued and inherited object values as
+ * missing. The inherited check matters for names like `constructor` or `__proto__` on a plain
+ * object; it is skipped for primitives, which is the hot path.
+ */
+function readAttribute(user: User, attribute: string): unknown {
+  const value = user[attribute]
+  if (value === undefined || value === null) return undefined
+  if (typeof value === 'object' || typeof value === 'function') {
+    if (typeof value === 'function' || !Object.hasOwn(user, attribute)) return undefined
+  }
+  return value
+}
+
+/** Strings as-is; finite numbers and booleans stringified (`42` → `'42'`); else incomparable. */
+function toText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : undefined
+  if (typeof value === 'boolean') return value ? 'true' : 'false'
+  return undefined
+}
+
+/** Plain decimal notation only: no hex, no whitespace, no empty string (`Number('')` is 0). */
+const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/
+
+/** Finite numbers, or strings in plain decimal notation; else incomparable. */
+function toNumber(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined
+  if (typeof value === 'string' && DECIMAL.test(value)) {
+    const n = Number(value)
+    return Number.isFinite(n) ? n : undefined
+  }
+  return undefined
+}
+
+/** Epoch milliseconds (finite number), a strict ISO-8601 string or a valid `Date`. */
+function toEpochMillis(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined
+  if (typeof value === 'string') return parseIsoDate(value)
+  if (value instanceof Date) {
+    const t = value.getTime()
+    return Number.isFinite(t) ? t : undefined
+  }
+  return undefined
+}
+
+/**
+ * Strict SemVer 2.0.0 through `semver.parse` without `loose`: `MAJOR.MINOR.PATCH` with optional
+ * prerelease and build, an optional leading `v` and surrounding whitespace tolerated. `1.2`,
+ * `=1.2.3`, `01.2.3` and non-strings are incomparable. Loose mode is not used because what it
+ * accepts is a quirk of one library that other SDKs could not reproduce.
+ */
+function toSemver(value: unknown): SemVer | undefined {
+  return typeof value === 'string' ? (parseSemver(value) ?? undefined) : undefined
+}
+
+/** Parses every condition value with `parse`, or reports the first unusable one. */
+function parseAll<T>(
+  values: readonly unknown[],
+  parse: (value: unknown) => T | undefined,
+  kind: string,
+): T[] | string {
+  if (values.length === 0) return 'needs at least one value'
+  const parsed: T[] = []
+  for (const value of values) {
+    // Condition values are strings or numbers by contract; anything else is malformed input.
+    const ok = typeof value === 'string' || typeof value === 'number'
+    const p = ok ? parse(value) : undefined
+    if (p === undefined) return `value ${JSON.stringify(value) ?? String(value)} is not ${kind}`
+    parsed.push(p)
+  }
+  return parsed
+}
+
+/** Condition values for string operators, lowercased once when matching is case-insensitive. */
+function parseTexts(values: readonly unknown[], caseInsensitive: boolean): string[] | string {
+  const texts = parseAll(values, toText, 'a string or a finite number')
+  if (typeof texts === 'string' || !caseInsensitive) return texts
+  return texts.map((t) => t.toLowerCase())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The operator table
+// ---------------------------------------------------------------------------------------------
+
+function compileMembership(values: readonly unknown[], caseInsensitive: boolean, expected: boolean) {
+  const texts = parseTexts(values, caseInsensitive)
+  if (typeof texts === 'string') return texts
+  const set = new Set(texts)
+  const hit: Outcome = expected ? YES : NO
+  const miss: Outcome = expected ? NO : YES
+  return (value: unknown): Outcome => {
+    const text = toText(value)
+    if (text === undefined) return INCOMPARABLE
+    return set.has(caseInsensitive ? text.toLowerCase() : text) ? hit : miss
+  }
+}
+
+function compileStringOp(match: (text: string, needle: string) => boolean): CompileOperator {
+  return (values, caseInsensitive) => {
+    const needles = parseTexts(values, caseInsensitive)
+    if (typeof needles === 'string') return needles
+    return (value) => {
+      let text = toText(value)
+      if (text === undefined) return INCOMPARABLE
+      if (caseInsensitive) text = text.toLowerCase()
+      for (const needle of needles) if (match(text, needle)) return YES
+      return NO
+    }
+  }
+}
+
+/**
+ * Builds a linear-time matcher with re2js (RE2 syntax: no backreferences or lookaround), so a
+ * hostile pattern or input cannot hang evaluation. `undefined` for an invalid pattern.
+ */
+function compilePattern(pattern: string, caseInsensitive: boolean): RE2JS | undefined {
+  try {
+    return RE2JS.compile(pattern, caseInsensitive ? RE2JS.CASE_INSENSITIVE : 0)
+  } catch {
+    // re2js throws only syntax errors here; an invalid pattern simply cannot match, and
+    // `conditionProblem` / `isValidPattern` report it where input is accepted.
+    return undefined
+  }
+}
+
+const compileMatches: CompileOperator = (values, caseInsensitive) => {
+  const patterns = parseAll(
+    values,
+    (v) => (typeof v === 'string' ? compilePattern(v, caseInsensitive) : undefined),
+    'a valid RE2 regular expression',
+  )
+  if (typeof patterns === 'string') return patterns
+  return (value) => {
+    const text = toText(value)
+    if (text === undefined) return INCOMPARABLE
+    // `test` finds the pattern anywhere, like RegExp#test; anchor with ^ and $ to match whole.
+    for (const re of patterns) if (re.test(text)) return YES
+    return NO
+  }
+}
+
+/**
+ * An ordered comparison (numbers, dates) against the loosest bound: "less than any value" is
+ * "less than the largest", so the list reduces to one number at compile time.
+ */
+function compileOrdered(
+  parse: (value: unknown) => number | undefined,
+  kind: string,
+  holds: (attribute: number, bound: number) => boolean,
+  useMax: boolean,
+): CompileOperator {
+  return (values) => {
+    const numbers = parseAll(values, parse, kind)
+    if (typeof numbers === 'string') return numbers
+    // A loop rather than Math.max(...numbers): spreading a huge list can overflow the stack.
+    let bound = useMax ? -Infinity : Infinity
+    for (const n of numbers) if (useMax ? n > bound : n < bound) bound = n
+    return (value) => {
+      const n = parse(value)
+      if (n === undefined) return INCOMPARABLE
+      return holds(n, bound) ? YES : NO
+    }
+  }
+}
+
+function compileSemver(holds: (cmp: number) => boolean): CompileOperator {
+  return (values) => {
+    const versions = parseAll(values, toSemver, 'a valid semantic version')
+    if (typeof versions === 'string') return versions
+    return (value) => {
+      const v = toSemver(value)
+      if (v === undefined) return INCOMPARABLE
+      // Build metadata is ignored and prereleases sort before their release (SemVer §11).
+      for (const bound of versions) if (holds(v.compare(bound))) return YES
+      return NO
+    }
+  }
+}
+
+const compileExists: CompileOperator = () => (value) => (value === undefined ? NO : YES)
+
+const NUMBER = 'a finite number'
+const DATE = 'an ISO-8601 timestamp or epoch milliseconds'
+
+/** Dispatch table: one small compiler per operator. Anything not in it fails closed. */
+const OPERATOR_TABLE: ReadonlyMap<Operator, CompileOperator> = new Map<Operator, CompileOperator>([
+  ['in', (values, ci) => compileMembership(values, ci, true)],
+  ['not_in', (values, ci) => compileMembership(values, ci, false)],
+  ['starts_with', compileStringOp((text, needle) => text.startsWith(needle))],
+  ['ends_with', compileStringOp((text, needle) => text.endsWith(needle))],
+  ['contains', compileStringOp((text, needle) => text.includes(needle))],
+  ['matches', compileMatches],
+  ['lt', compileOrdered(toNumber, NUMBER, (a, b) => a < b, true)],
+  ['lte', compileOrdered(toNumber, NUMBER, (a, b) => a <= b, true)],
+  ['gt', compileOrdered(toNumber, NUMBER, (a, b) => a > b, false)],
+  ['gte', compileOrdered(toNumber, NUMBER, (a, b) => a >= b, false)],
+  ['semver_eq', compileSemver((cmp) => cmp === 0)],
+  ['semver_lt', compileSemver((cmp) => cmp < 0)],
+  ['semver_gt', compileSemver((cmp) => cmp > 0)],
+  ['before', compileOrdered(toEpochMillis, DATE, (a, b) => a < b, true)],
+  ['after', compileOrdered(toEpochMillis, DATE, (a, b) => a > b, false)],
+  ['exists', compileExists],
+])
+
+// ---------------------------------------------------------------------------------------------
+// Public API
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Whether `operator` is one this SDK can evaluate.
+ *
+ * @example
+ * isKnownOperator('semver_gt') // true
+ * isKnownOperator('regex') // false
+ */
+export function isKnownOperator(operator: unknown): operator is Operator {
+  return typeof operator === 'string' && (OPERATORS as readonly string[]).includes(operator)
+}
+
+/**
+ * Whether `pattern` is a valid RE2 regular expression for the `matches` operator. The server
+ * uses it to reject bad patterns at input time; at evaluation time they simply never match.
+ *
+ * @example
+ * isValidPattern('^[a-z]+@example\\.com$') // true
+ * isValidPattern('(?=lookahead)') // false: RE2 has no lookaround
+ */
+export function isValidPattern(pattern: string): boolean {
+  return typeof pattern === 'string' && compilePattern(pattern, false) !== undefined
+}
+
+function compileAttributeTest(condition: AttributeCondition): AttributeTest | string {
+  if (condition === null || typeof condition !== 'object') return 'condition is not an object'
+  if (typeof condition.attribute !== 'string') return 'attribute must be a string'
+  const compileOp = OPERATOR_TABLE.get(condition.operator)
+  if (compileOp === undefined) return `unknown operator ${JSON.stringify(condition.operator)}`
+  if (!Array.isArray(condition.values)) return 'values must be an array'
+  return compileOp(condition.values, condition.caseInsensitive === true)
+}
+
+/**
+ * Why an attribute condition would never match as written, or `undefined` when it is usable.
+ * Structure is validated on the server (zod); this checks what only the evaluator knows:
+ * operators, value kinds, patterns.
+ *
+ * @example
+ * conditionProblem({ attribute: 'age', operator: 'gt', values: ['x'] })
+ * // 'value "x" is not a finite number'
+ */
+export function conditionProblem(condition: AttributeCondition): string | undefined {
+  const test = compileAttributeTest(condition)
+  return typeof test === 'string' ? test : undefined
+}
+
+/**
+ * Compiles an attribute condition (`{attribute, operator, values, negate?, caseInsensitive?}`).
+ *
+ * @example
+ * const isEu = compileAttributeCondition({ attribute: 'region', operator: 'in', values: ['eu'] })
+ * isEu({ userId: 'u1', region: 'eu' }) // true
+ */
+export function compileAttributeCondition(condition: AttributeCondition): UserPredicate {
+  const test = compileAttributeTest(condition)
+  if (typeof test === 'string') return NEVER
+  const attribute = condition.attribute
+  // `negate` swaps YES and NO only; INCOMPARABLE (missing, wrong type) stays a non-match.
+  const wanted: Outcome = condition.negate === true ? NO : YES
+  return (user) => test(readAttribute(user, attribute)) === wanted
+}
+
+/**
+ * Compiles a segment into a membership predicate: the user's `userId` (stringified) is listed,
+ * or the segment has conditions and all of them hold. A segment with no ids and no conditions
+ * contains nobody.
+ *
+ * @example
+ * const staff = compileSegment({ key: 'staff', userIds: ['u1'], conditions: [], version: 1 })
+ * staff({ userId: 'u1' }) // true
+ */
+export function compileSegment(segment: Segment): UserPredicate {
+  const ids = new Set<string>()
+  for (const id of segment.userIds) ids.add(String(id))
+  // Segments cannot nest (PRODUCT.md); a segment condition inside one compiles to "never".
+  const conditions = segment.conditions.map((c) =>
+    isSegmentCondition(c) ? NEVER : compileAttributeCondition(c),
+  )
+  const hasConditions = conditions.length > 0
+  return (user) => {
+    if (ids.size > 0) {
+      const id = toText(readAttribute(user, 'userId'))
+      if (id !== undefined && ids.has(id)) return true
+    }
+    if (!hasConditions) return false
+    for (const holds of conditions) if (!holds(user)) return false
+    return true
+  }
+}
+
+function isSegmentCondition(condition: unknown): condition is { segment: unknown } {
+  return typeof condition === 'object' && condition !== null && 'segment' in condition
+}
+
+/**
+ * Compiles any condition. A segment condition whose segment is not in `segments` never holds,
+ * even negated: we cannot tell who is outside a segment we do not know.
+ *
+ * @example
+ * const p = compileCondition({ segment: 'staff', negate: true }, segments)
+ * p({ userId: 'someone-else' }) // true if 'staff' exists and does not contain them
+ */
+export function compileCondition(condition: Condition, segments: SegmentMap): UserPredicate {
+  if (!isSegmentCondition(condition)) return compileAttributeCondition(condition)
+  const segment = typeof condition.segment === 'string' ? segments.get(condition.segment) : undefined
+  if (segment === undefined) return NEVER
+  const member = compileSegment(segment)
+  return condition.negate === true ? (user) => !member(user) : member
+}

@@ -1,0 +1,222 @@
+import { BUCKET_COUNT, bucket, rolloutThreshold } from './bucket.ts'
+import { compileCondition } from './conditions.ts'
+import type { UserPredicate } from './conditions.ts'
+import type { Arm, EvalResult, FlagState, Segment, SegmentMap, User } from './types.ts'
+
+/**
+ * Flag evaluation: `enabled = state.enabled && some cohort (all conditions hold && user inside
+ * its rollout)`. Compile once per state change (`compileFlag`), then `evaluate` per call: it
+ * parses nothing, allocates nothing (results are shared frozen objects) and never throws.
+ */
+
+function result(enabled: boolean, reason: EvalResult['reason']): Readonly<EvalResult> {
+  return Object.freeze({ enabled, reason })
+}
+
+/**
+ * The shared, frozen results for every reason except `cohort:<name>` (precomputed per cohort).
+ * Callers may compare by identity; mutating them throws.
+ */
+export const RESULTS = Object.freeze({
+  off: result(false, 'off'),
+  outsideRollout: result(false, 'outside_rollout'),
+  noMatch: result(false, 'no_match'),
+  unknownFlag: result(false, 'unknown_flag'),
+  missingStickiness: result(false, 'missing_stickiness'),
+  error: result(false, 'error'),
+})
+
+/** The stickiness attribute used when a flag state leaves it empty. */
+export const DEFAULT_STICKINESS = 'userId'
+
+/** A flag state compiled for fast repeated evaluation. */
+export interface CompiledFlag {
+  readonly key: string
+  /** Evaluates for one user. Never throws; returns a shared frozen result. */
+  evaluate(user: User): Readonly<EvalResult>
+}
+
+interface CompiledCohort {
+  readonly conditions: readonly UserPredicate[]
+  /** Buckets `[0, threshold)` are inside. */
+  readonly threshold: number
+  /** Rollout covers every bucket: no hash and no stickiness attribute needed. */
+  readonly full: boolean
+  readonly included: Readonly<EvalResult>
+}
+
+/** `bucketOf` results that are not buckets. */
+const NOT_COMPUTED = -1
+const NO_STICKINESS = -2
+
+/**
+ * The stickiness value as hashed: non-empty strings as-is, finite numbers stringified
+ * (`42` → `'42'`, so numeric and string ids bucket alike). `undefined`, `null`, `''`, booleans,
+ * objects and non-finite numbers count as missing: an empty string is a common placeholder for
+ * "anonymous", and hashing it would put every anonymous user in the same single bucket, turning
+ * a percentage into all-or-nothing for them.
+ */
+function stickinessValue(user: User, attribute: string): string | undefined {
+  const value = user[attribute]
+  if (typeof value === 'string') return value === '' ? undefined : value
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value)
+  return undefined
+}
+
+/** A compiled flag whose every evaluation gives the same answer (off, or a malformed state). */
+function constantFlag(key: string, answer: Readonly<EvalResult>): CompiledFlag {
+  return { key, evaluate: () => answer }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null
+}
+
+/** Throws on a malformed state; `compileFlag` turns that into a flag that answers `error`. */
+function compileCohorts(state: FlagState, segments: SegmentMap): CompiledCohort[] {
+  if (!Array.isArray(state.cohorts)) throw new TypeError('cohorts must be an array')
+  return state.cohorts.map((cohort: unknown, index) => {
+    if (!isObject(cohort)) throw new TypeError(`cohort ${index} is not an object`)
+    const { name, conditions, rollout } = cohort
+    if (typeof name !== 'string') throw new TypeError(`cohort ${index}: name must be a string`)
+    if (!Array.isArray(conditions)) throw new TypeError(`cohort ${name}: conditions not an array`)
+    if (typeof rollout !== 'number' || !(rollout >= 0 && rollout <= 100)) {
+      throw new TypeError(`cohort ${name}: rollout must be a number in [0, 100]`)
+    }
+    const threshold = rolloutThreshold(rollout)
+    return {
+      conditions: conditions.map((c) => compileCondition(c, segments)),
+      threshold,
+      full: threshold >= BUCKET_COUNT,
+      included: result(true, `cohort:${name}`),
+    }
+  })
+}
+
+function compileFlagUnsafe(state: FlagState, segments: SegmentMap): CompiledFlag {
+  if (!isObject(state)) return constantFlag('', RESULTS.error)
+  const key = state.key
+  if (typeof key !== 'string') return constantFlag('', RESULTS.error)
+  if (typeof state.enabled !== 'boolean') return constantFlag(key, RESULTS.error)
+  const { salt: rawSalt, stickiness: rawStickiness } = state
+  if (rawSalt !== undefined && typeof rawSalt !== 'string') return constantFlag(key, RESULTS.error)
+  if (rawStickiness !== undefined && typeof rawStickiness !== 'string') {
+    return constantFlag(key, RESULTS.error)
+  }
+  // Compiled even when off, so a malformed state reports `error` rather than hiding behind `off`.
+  const cohorts = compileCohorts(state, segments)
+  if (!state.enabled) return constantFlag(key, RESULTS.off)
+
+  // PRODUCT.md: the salt defaults to the flag key; the server normally fills it in.
+  const salt = rawSalt === undefined || rawSalt === '' ? key : rawSalt
+  const stickiness =
+    rawStickiness === undefined || rawStickiness === '' ? DEFAULT_STICKINESS : rawStickiness
+
+  const bucketOf = (user: User): number => {
+    const value = stickinessValue(user, stickiness)
+    return value === undefined ? NO_STICKINESS : bucket(salt, value)
+  }
+
+  const evaluateUnsafe = (user: User): Readonly<EvalResult> => {
+    if (!isObject(user)) return RESULTS.error
+    let sawOutside = false
+    let sawMissing = false
+    // The bucket depends only on the flag's salt and the user, so it is hashed at most once.
+    let userBucket = NOT_COMPUTED
+    for (const cohort of cohorts) {
+      let holds = true
+      for (const condition of cohort.conditions) {
+        if (!condition(user)) {
+          holds = false
+          break
+        }
+      }
+      if (!holds) continue
+      if (cohort.full) return cohort.included
+      if (userBucket === NOT_COMPUTED) userBucket = bucketOf(user)
+      if (userBucket === NO_STICKINESS) {
+        sawMissing = true
+      } else if (userBucket < cohort.threshold) {
+        return cohort.included
+      } else {
+        sawOutside = true
+      }
+    }
+    // `outside_rollout` wins: that user belongs to the guard's control arm.
+    if (sawOutside) return RESULTS.outsideRollout
+    return sawMissing ? RESULTS.missingStickiness : RESULTS.noMatch
+  }
+
+  return {
+    key,
+    evaluate(user) {
+      try {
+        return evaluateUnsafe(user)
+      } catch {
+        // Only user-supplied code can throw here (a throwing getter, a proxy). The contract
+        // is that evaluation never throws; `error` is the reason the caller can inspect.
+        return RESULTS.error
+      }
+    },
+  }
+}
+
+/**
+ * Compiles a flag state once so each evaluation parses nothing and allocates nothing.
+ * Never throws: a malformed state compiles to a flag that always answers `error`. Recompile
+ * when the state or any segment changes; the compiled flag does not see later mutations.
+ *
+ * @example
+ * const flag = compileFlag(state, segments)
+ * const result = flag.evaluate({ userId: 'u1', region: 'eu' })
+ * // { enabled: true, reason: 'cohort:eu-canary' }
+ */
+export function compileFlag(state: FlagState, segments: SegmentMap): CompiledFlag {
+  try {
+    return compileFlagUnsafe(state, segments)
+  } catch {
+    // A malformed state (wrong shapes, throwing getters, malformed segments) must not break
+    // the caller; every evaluation of it reports `error` instead.
+    const key = isObject(state) && typeof state.key === 'string' ? state.key : ''
+    return constantFlag(key, RESULTS.error)
+  }
+}
+
+/**
+ * One-off evaluation (compile + evaluate), e.g. for the server's evaluate route. Prefer
+ * `compileFlag` when the same state is evaluated repeatedly. Never throws.
+ *
+ * @example
+ * evaluate(undefined, { userId: 'u1' }) // { enabled: false, reason: 'unknown_flag' }
+ * evaluate(state, { userId: 'u1' }, segments) // { enabled: true, reason: 'cohort:beta' }
+ */
+export function evaluate(
+  state: FlagState | undefined,
+  user: User,
+  segments: SegmentMap = new Map(),
+): Readonly<EvalResult> {
+  if (state === undefined) return RESULTS.unknownFlag
+  return compileFlag(state, segments).evaluate(user)
+}
+
+/**
+ * The guard arm of an evaluation: `canary` when on, `control` when the user met a partial
+ * cohort's conditions but fell outside its rollout, otherwise `none` (not counted).
+ *
+ * @example
+ * armOf({ enabled: false, reason: 'outside_rollout' }) // 'control'
+ */
+export function armOf(result: EvalResult): Arm {
+  if (result.enabled) return 'canary'
+  return result.reason === 'outside_rollout' ? 'control' : 'none'
+}
+
+/**
+ * Indexes segments by key, the shape `compileFlag` takes (wire formats carry arrays).
+ *
+ * @example
+ * const segments = toSegmentMap(snapshot.segments)
+ */
+export function toSegmentMap(segments: readonly Segment[]): SegmentMap {
+  return new Map(segments.map((segment) => [segment.key, segment]))
+}

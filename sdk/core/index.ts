@@ -1,0 +1,36 @@
+export type {
+  Arm,
+  AttributeCondition,
+  Cohort,
+  Condition,
+  EvalResult,
+  FlagState,
+  Operator,
+  Reason,
+  Segment,
+  SegmentCondition,
+  SegmentMap,
+  User,
+} from './types.ts'
+export { OPERATORS } from './types.ts'
+export { murmur3, murmur3Keyed } from './murmur3.ts'
+export { BUCKET_COUNT, BUCKET_SEED, bucket, isInRollout, rolloutThreshold } from './bucket.ts'
+export { parseIsoDate } from './iso-date.ts'
+export type { UserPredicate } from './conditions.ts'
+export {
+  compileAttributeCondition,
+  compileCondition,
+  compileSegment,
+  conditionProblem,
+  isKnownOperator,
+  isValidPattern,
+} from './conditions.ts'
+export type { CompiledFlag } from './evaluate.ts'
+export {
+  DEFAULT_STICKINESS,
+  RESULTS,
+  armOf,
+  compileFlag,
+  evaluate,
+  toSegmentMap,
+} from './evaluate.ts'

@@ -1,0 +1,123 @@
+/**
+ * MurmurHash3 x86_32 over the UTF-8 bytes of JavaScript strings, encoded on the fly.
+ *
+ * This is the hot path of `isEnabled`: the string is walked with `charCodeAt` and its UTF-8
+ * bytes are fed straight into the hash, so a call allocates nothing (no `TextEncoder`, no
+ * `Buffer`, no concatenated key). The byte stream is exactly what `TextEncoder` produces:
+ * surrogate pairs become 4-byte sequences and lone surrogates become U+FFFD (`EF BF BD`), so the
+ * result equals `murmurhash.v3(str, seed)` and any other-language implementation fed the same
+ * UTF-8 bytes.
+ */
+
+const C1 = 0xcc9e2d51
+const C2 = 0x1b873593
+
+/** Mixes one full little-endian 32-bit block into the running hash. */
+function mixBlock(h1: number, k1: number): number {
+  k1 = Math.imul(k1, C1)
+  k1 = (k1 << 15) | (k1 >>> 17)
+  k1 = Math.imul(k1, C2)
+  h1 ^= k1
+  h1 = (h1 << 13) | (h1 >>> 19)
+  return (Math.imul(h1, 5) + 0xe6546b64) | 0
+}
+
+/**
+ * Hashes the UTF-8 bytes of `a`, then `sep`, then `b` as one stream.
+ *
+ * All three parameters are always strings so the function stays monomorphic. A surrogate pair
+ * never straddles two parts in practice: `murmur3` passes empty `sep` and `b`, and
+ * `murmur3Keyed` always separates with the ASCII `':'`, so hashing the parts in sequence
+ * equals hashing their concatenation.
+ */
+function hashParts(a: string, sep: string, b: string, seed: number): number {
+  let h1 = seed | 0
+  // Pending bytes of the current block, little-endian, and how many bits of it are filled.
+  let block = 0
+  let filled = 0
+  let length = 0
+
+  for (let part = 0; part < 3; part++) {
+    const s = part === 0 ? a : part === 1 ? sep : b
+    const n = s.length
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i)
+      // `bytes` packs the character's UTF-8 sequence little-endian (first byte lowest), so it
+      // can be OR-ed into the block at the current fill position in one step.
+      let bytes: number
+      let size: number
+      if (c < 0x80) {
+        bytes = c
+        size = 1
+      } else if (c < 0x800) {
+        bytes = (0xc0 | (c >>> 6)) | ((0x80 | (c & 0x3f)) << 8)
+        size = 2
+      } else if (c < 0xd800 || c > 0xdfff) {
+        bytes = (0xe0 | (c >>> 12)) | ((0x80 | ((c >>> 6) & 0x3f)) << 8) | ((0x80 | (c & 0x3f)) << 16)
+        size = 3
+      } else {
+        const d = c <= 0xdbff && i + 1 < n ? s.charCodeAt(i + 1) : 0
+        if (d >= 0xdc00 && d <= 0xdfff) {
+          const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00)
+          bytes =
+            (0xf0 | (cp >>> 18)) |
+            ((0x80 | ((cp >>> 12) & 0x3f)) << 8) |
+            ((0x80 | ((cp >>> 6) & 0x3f)) << 16) |
+            ((0x80 | (cp & 0x3f)) << 24)
+          size = 4
+          i++
+        } else {
+          // Lone surrogate: TextEncoder (and so the reference package) emits U+FFFD.
+          bytes = 0xbdbfef
+          size = 3
+        }
+      }
+
+      length += size
+      block |= bytes << filled
+      filled += size << 3
+      if (filled >= 32) {
+        h1 = mixBlock(h1, block)
+        filled -= 32
+        // The bytes that did not fit start the next block. When nothing spilled over,
+        // `bytes >>> 32` would be `bytes` (shift counts are mod 32), hence the explicit 0.
+        block = filled === 0 ? 0 : bytes >>> ((size << 3) - filled)
+      }
+    }
+  }
+
+  if (filled > 0) {
+    let k1 = Math.imul(block, C1)
+    k1 = (k1 << 15) | (k1 >>> 17)
+    h1 ^= Math.imul(k1, C2)
+  }
+
+  h1 ^= length
+  h1 ^= h1 >>> 16
+  h1 = Math.imul(h1, 0x85ebca6b)
+  h1 ^= h1 >>> 13
+  h1 = Math.imul(h1, 0xc2b2ae35)
+  h1 ^= h1 >>> 16
+  return h1 >>> 0
+}
+
+/**
+ * MurmurHash3 x86_32 of the UTF-8 encoding of `str`, as an unsigned 32-bit integer.
+ *
+ * @example
+ * murmur3('hello') // 613153351, same as murmurhash.v3('hello', 0)
+ */
+export function murmur3(str: string, seed = 0): number {
+  return hashParts(str, '', '', seed)
+}
+
+/**
+ * MurmurHash3 x86_32 of `utf8(prefix + ':' + value)` without building the concatenated string.
+ * This is the bucketing key format of the contract (`salt:value`).
+ *
+ * @example
+ * murmur3Keyed('checkout-v2', 'user-42') === murmur3('checkout-v2:user-42') // true
+ */
+export function murmur3Keyed(prefix: string, value: string, seed = 0): number {
+  return hashParts(prefix, ':', value, seed)
+}

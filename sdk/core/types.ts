@@ -1,0 +1,99 @@
+/**
+ * The data model shared by the server and every SDK. Plain JSON-serialisable shapes only:
+ * these objects travel over the wire and are stored as JSON in SQLite.
+ */
+
+/** A user is a plain bag of attributes (`userId`, `region`, `email`, `appVersion`, …). */
+export type User = Readonly<Record<string, unknown>>
+
+export const OPERATORS = [
+  'in',
+  'not_in',
+  'starts_with',
+  'ends_with',
+  'contains',
+  'matches',
+  'lt',
+  'lte',
+  'gt',
+  'gte',
+  'semver_eq',
+  'semver_lt',
+  'semver_gt',
+  'before',
+  'after',
+  'exists',
+] as const
+
+export type Operator = (typeof OPERATORS)[number]
+
+/** `user[attribute] <operator> values`; holds when any value matches (`exists` ignores values). */
+export interface AttributeCondition {
+  attribute: string
+  operator: Operator
+  values: Array<string | number>
+  negate?: boolean
+  caseInsensitive?: boolean
+}
+
+/** Holds when the user is in the named segment of the same environment. */
+export interface SegmentCondition {
+  segment: string
+  negate?: boolean
+}
+
+export type Condition = AttributeCondition | SegmentCondition
+
+/** All conditions must hold, then the user must fall inside `rollout` percent (0–100, 3 decimals). */
+export interface Cohort {
+  name: string
+  conditions: Condition[]
+  rollout: number
+}
+
+/** A flag's state in one environment: everything evaluation needs. */
+export interface FlagState {
+  key: string
+  enabled: boolean
+  /** Bucketing salt; defaults to the flag key and never changes when a rollout widens. */
+  salt: string
+  /** User attribute hashed for partial cohorts; default `userId`. */
+  stickiness: string
+  cohorts: Cohort[]
+  /** The environment version at which this state last changed (optimistic concurrency). */
+  version: number
+}
+
+/**
+ * A named, reusable audience. A user is in it when their `userId` is listed, or when
+ * `conditions` is non-empty and all of them hold. Segments cannot reference segments.
+ */
+export interface Segment {
+  key: string
+  description?: string
+  userIds: string[]
+  conditions: AttributeCondition[]
+  version: number
+}
+
+export type SegmentMap = ReadonlyMap<string, Segment>
+
+export type Reason =
+  | 'off'
+  | `cohort:${string}`
+  | 'outside_rollout'
+  | 'no_match'
+  | 'unknown_flag'
+  | 'missing_stickiness'
+  | 'error'
+
+export interface EvalResult {
+  enabled: boolean
+  reason: Reason
+}
+
+/**
+ * The guard's arm for an evaluation: `canary` when on, `control` when the user met a partial
+ * cohort's conditions but fell outside its rollout, `none` otherwise (not counted).
+ */
+export type Arm = 'canary' | 'control' | 'none'

@@ -1,0 +1,92 @@
+import { Hono, type Context } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { HTTPException } from 'hono/http-exception'
+import { requireKey, type AuthEnv } from './auth/api-key.ts'
+import { AppError } from './errors.ts'
+import { openApiDocument } from './openapi.ts'
+import { auditRoutes } from './routes/audit.ts'
+import { environmentRoutes, evaluationRoutes } from './routes/environments.ts'
+import { flagRoutes, flagStateRoutes } from './routes/flags.ts'
+import { keyRoutes } from './routes/keys.ts'
+import { segmentRoutes } from './routes/segments.ts'
+import type { FlagService } from './services/flag-service.ts'
+import type { Store } from './store/store.ts'
+
+export interface AppDeps {
+  store: Store
+  service: FlagService
+  /** Called after a key is revoked, so live sockets of that key close at once. */
+  onRevoke?: (keyId: string) => void
+  /** Extra routes mounted by later layers (stream status, guard, console). */
+  extend?: (app: Hono<AuthEnv>) => void
+  log?: (message: string, error?: unknown) => void
+}
+
+export const MAX_BODY_BYTES = 1024 * 1024
+
+const errorBody = (code: string, message: string, details?: unknown) => ({
+  error: { code, message, ...(details === undefined ? {} : { details }) },
+})
+
+/**
+ * The HTTP application: `/health`, the admin API under `/api/v1`, and one error handler that
+ * turns every failure into `{ error: { code, message, details? } }`. No I/O at import time.
+ *
+ * @example
+ * const app = createApp({ store, service })
+ * await app.request('/health') // 200 {"status":"ok"}
+ */
+export function createApp(deps: AppDeps) {
+  const { store, service } = deps
+  const log = deps.log ?? ((m, e) => console.error(m, e))
+  const app = new Hono<AuthEnv>()
+
+  app.get('/health', (c) => c.json({ status: 'ok' }))
+  app.get('/api/v1/openapi.json', (c) => c.json(openApiDocument()))
+
+  app.use(
+    '/api/v1/*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => c.json(errorBody('payload_too_large', `body: larger than ${MAX_BODY_BYTES} bytes`), 413),
+    }),
+  )
+
+  const admin = requireKey(store.keys, { kinds: ['admin'] })
+  const adminOfEnv = requireKey(store.keys, { kinds: ['admin'], environment: (c) => c.req.param('env') })
+  const adminOfQueryEnv = requireKey(store.keys, { kinds: ['admin'], environment: (c) => c.req.query('env') })
+  const sdkOfEnv = requireKey(store.keys, { kinds: ['admin', 'server'], environment: (c) => c.req.param('env') })
+
+  app.use('/api/v1/flags/*', admin)
+  app.use('/api/v1/flags', admin)
+  app.use('/api/v1/keys/*', admin)
+  app.use('/api/v1/keys', admin)
+  app.use('/api/v1/audit', adminOfQueryEnv)
+  app.on(['GET', 'POST'], '/api/v1/environments', admin)
+  app.use('/api/v1/environments/:env/evaluate', sdkOfEnv)
+  app.use('/api/v1/environments/:env/snapshot', sdkOfEnv)
+  app.use('/api/v1/environments/:env/flags/*', adminOfEnv)
+  app.use('/api/v1/environments/:env/flags', adminOfEnv)
+  app.use('/api/v1/environments/:env/segments/*', adminOfEnv)
+  app.use('/api/v1/environments/:env/segments', adminOfEnv)
+
+  app.route('/api/v1/flags', flagRoutes({ store, service }))
+  app.route('/api/v1/keys', keyRoutes({ store, onRevoke: deps.onRevoke ?? (() => {}) }))
+  app.route('/api/v1/audit', auditRoutes({ store }))
+  app.route('/api/v1/environments', environmentRoutes({ store, service }))
+  app.route('/api/v1/environments/:env', evaluationRoutes({ store }))
+  app.route('/api/v1/environments/:env/flags', flagStateRoutes({ store, service }))
+  app.route('/api/v1/environments/:env/segments', segmentRoutes({ store, service }))
+  deps.extend?.(app)
+
+  app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404))
+  app.onError((error, c: Context) => {
+    if (error instanceof AppError) return c.json(errorBody(error.code, error.message, error.details), error.status)
+    if (error instanceof HTTPException) return c.json(errorBody('http_error', error.message), error.status)
+    log(`unhandled error on ${c.req.method} ${c.req.path}`, error)
+    return c.json(errorBody('internal', 'internal server error'), 500)
+  })
+  return app
+}
+
+export type App = ReturnType<typeof createApp>

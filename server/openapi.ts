@@ -1,0 +1,108 @@
+import { z } from 'zod'
+import { schemas } from './validation.ts'
+
+type Op = { summary: string; body?: z.ZodType; ok?: number; params?: string[]; query?: string[] }
+
+/** Every admin route, described once; the document below is derived from the zod schemas. */
+const routes: Record<string, Record<string, Op>> = {
+  '/health': { get: { summary: 'Liveness probe: {"status":"ok"}' } },
+  '/api/v1/environments': {
+    get: { summary: 'List environments with their current version' },
+    post: { summary: 'Create an environment', body: schemas.createEnvironment, ok: 201 },
+  },
+  '/api/v1/flags': {
+    get: { summary: 'List flags with a per-environment summary' },
+    post: { summary: 'Create a flag (off, no cohorts, in every environment)', body: schemas.createFlag, ok: 201 },
+  },
+  '/api/v1/flags/{key}': {
+    get: { summary: 'Read a flag and its state in every environment', params: ['key'] },
+    patch: { summary: 'Update description and tags', body: schemas.updateFlag, params: ['key'] },
+    delete: { summary: 'Archive a flag (SDKs drop it)', params: ['key'], ok: 204 },
+  },
+  '/api/v1/environments/{env}/flags': { get: { summary: 'Flag states of one environment', params: ['env'] } },
+  '/api/v1/environments/{env}/flags/{key}': {
+    get: { summary: 'Read one flag state (ETag = version)', params: ['env', 'key'] },
+    patch: {
+      summary: 'Turn on/off, replace cohorts, set stickiness. Send If-Match or body.version: a stale one is 409',
+      body: schemas.patchState,
+      params: ['env', 'key'],
+    },
+  },
+  '/api/v1/environments/{env}/flags/{key}/cohorts/{cohort}/rollout': {
+    put: { summary: "Set one cohort's rollout percentage (widen)", body: schemas.setRollout, params: ['env', 'key', 'cohort'] },
+  },
+  '/api/v1/environments/{env}/segments': {
+    get: { summary: 'List segments', params: ['env'] },
+    post: { summary: 'Create a segment', body: schemas.segment, params: ['env'], ok: 201 },
+  },
+  '/api/v1/environments/{env}/segments/{key}': {
+    get: { summary: 'Read a segment', params: ['env', 'key'] },
+    put: { summary: 'Replace a segment (If-Match or body.version)', body: schemas.segment, params: ['env', 'key'] },
+    delete: { summary: 'Delete a segment no flag uses', params: ['env', 'key'], ok: 204 },
+  },
+  '/api/v1/environments/{env}/evaluate': {
+    post: { summary: 'Evaluate a flag for a user: {enabled, reason}', body: schemas.evaluate, params: ['env'] },
+  },
+  '/api/v1/environments/{env}/snapshot': {
+    get: { summary: 'All rules of an environment for SDK bootstrap (server or admin key)', params: ['env'] },
+  },
+  '/api/v1/keys': {
+    get: { summary: 'List API keys (never the secrets)' },
+    post: { summary: 'Create a key; the secret is shown in this response only', body: schemas.createKey, ok: 201 },
+  },
+  '/api/v1/keys/{id}': { delete: { summary: 'Revoke a key and close its live connections', params: ['id'] } },
+  '/api/v1/audit': {
+    get: { summary: 'Audit log, newest first', query: ['flag', 'env', 'limit', 'before'] },
+  },
+}
+
+const errorSchema = {
+  type: 'object',
+  properties: {
+    error: {
+      type: 'object',
+      properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} },
+      required: ['code', 'message'],
+    },
+  },
+}
+
+/** The OpenAPI 3.1 document served at `/api/v1/openapi.json` . */
+export function openApiDocument(): object {
+  return {
+    openapi: '3.1.0',
+    info: { title: 'canary-flags admin API', version: '1' },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      schemas: { Error: errorSchema },
+    },
+    security: [{ bearer: [] }],
+    paths: Object.fromEntries(
+      Object.entries(routes).map(([path, ops]) => [
+        path,
+        Object.fromEntries(
+          Object.entries(ops).map(([method, op]) => [
+            method,
+            {
+              summary: op.summary,
+              parameters: [
+                ...(op.params ?? []).map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })),
+                ...(op.query ?? []).map((name) => ({ name, in: 'query', schema: { type: 'string' } })),
+              ],
+              ...(op.body && {
+                requestBody: {
+                  required: true,
+                  content: { 'application/json': { schema: z.toJSONSchema(op.body, { io: 'input', unrepresentable: 'any' }) } },
+                },
+              }),
+              responses: {
+                [op.ok ?? 200]: { description: 'OK' },
+                default: { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+              },
+            },
+          ]),
+        ),
+      ]),
+    ),
+  }
+}

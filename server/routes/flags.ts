@@ -1,0 +1,68 @@
+import { Hono } from 'hono'
+import type { AuthEnv } from '../auth/api-key.ts'
+import type { FlagService } from '../services/flag-service.ts'
+import type { FlagWithStates, StoredFlagState } from '../store/flag-store.ts'
+import type { Store } from '../store/store.ts'
+import { schemas } from '../validation.ts'
+import { expectedVersion, jsonBody, param } from './request.ts'
+
+/** What a flags list shows per environment at a glance. */
+function summary(state: StoredFlagState) {
+  const widest = Math.max(0, ...state.cohorts.map((c) => c.rollout))
+  return { enabled: state.enabled, version: state.version, cohorts: state.cohorts.length, widestRollout: widest }
+}
+
+const withSummary = (flag: FlagWithStates) => ({
+  key: flag.key,
+  description: flag.description,
+  tags: flag.tags,
+  createdAt: flag.createdAt,
+  updatedAt: flag.updatedAt,
+  environments: Object.fromEntries(flag.states.map((s) => [s.environment, summary(s)])),
+})
+
+/** Flag definitions (shared by all environments): `/api/v1/flags`. */
+export function flagRoutes({ store, service }: { store: Store; service: FlagService }) {
+  return new Hono<AuthEnv>()
+    .get('/', (c) => c.json({ items: store.flags.listFlags().map(withSummary) }))
+    .post('/', async (c) => {
+      const input = await jsonBody(c, schemas.createFlag)
+      return c.json(service.createFlag(input, c.var.actor), 201)
+    })
+    .get('/:key', (c) => c.json(store.flags.getFlag(param(c, 'key'))))
+    .patch('/:key', async (c) => {
+      const input = await jsonBody(c, schemas.updateFlag)
+      return c.json(store.flags.updateFlag(param(c, 'key'), input, c.var.actor))
+    })
+    .delete('/:key', (c) => {
+      service.archiveFlag(param(c, 'key'), c.var.actor)
+      return c.body(null, 204)
+    })
+}
+
+/** A flag's state in one environment: `/api/v1/environments/:env/flags`. */
+export function flagStateRoutes({ store, service }: { store: Store; service: FlagService }) {
+  const withEtag = (c: { header: (k: string, v: string) => void }, state: StoredFlagState) => {
+    c.header('ETag', `"${state.version}"`)
+    return state
+  }
+  return new Hono<AuthEnv>()
+    .get('/', (c) => c.json({ items: store.flags.listStates(param(c, 'env')) }))
+    .get('/:key', (c) => c.json(withEtag(c, store.flags.getState(param(c, 'env'), param(c, 'key')))))
+    .patch('/:key', async (c) => {
+      const { version, ...update } = await jsonBody(c, schemas.patchState)
+      const state = service.updateState(param(c, 'env'), param(c, 'key'), update, {
+        actor: c.var.actor,
+        expectedVersion: expectedVersion(c, version),
+      })
+      return c.json(withEtag(c, state))
+    })
+    .put('/:key/cohorts/:cohort/rollout', async (c) => {
+      const { rollout, version } = await jsonBody(c, schemas.setRollout)
+      const state = service.setRollout(param(c, 'env'), param(c, 'key'), param(c, 'cohort'), rollout, {
+        actor: c.var.actor,
+        expectedVersion: expectedVersion(c, version),
+      })
+      return c.json(withEtag(c, state))
+    })
+}

@@ -1,0 +1,29 @@
+import { Hono } from 'hono'
+import type { AuthEnv } from '../auth/api-key.ts'
+import { ValidationError } from '../errors.ts'
+import type { Store } from '../store/store.ts'
+import { schemas } from '../validation.ts'
+import { jsonBody, param } from './request.ts'
+
+/**
+ * API keys: `/api/v1/keys`. The secret is in the creation response only. `onRevoke` lets the
+ * stream close the key's live sockets at once.
+ */
+export function keyRoutes({ store, onRevoke }: { store: Store; onRevoke: (keyId: string) => void }) {
+  return new Hono<AuthEnv>()
+    .get('/', (c) => c.json({ items: store.keys.list() }))
+    .post('/', async (c) => {
+      const input = await jsonBody(c, schemas.createKey)
+      const environment = input.environment ?? null
+      if (input.kind !== 'admin' && environment === null)
+        throw new ValidationError(`environment: a ${input.kind} key needs an environment`)
+      if (environment !== null) store.flags.getEnvironment(environment)
+      const { key, secret } = store.keys.create({ name: input.name, kind: input.kind, environment }, c.var.actor)
+      return c.json({ ...key, secret }, 201)
+    })
+    .delete('/:id', (c) => {
+      const key = store.keys.revoke(param(c, 'id'), c.var.actor)
+      onRevoke(key.id)
+      return c.json(key)
+    })
+}

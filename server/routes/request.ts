@@ -1,0 +1,31 @@
+import type { Context } from 'hono'
+import type { z } from 'zod'
+import { ValidationError } from '../errors.ts'
+import { parse } from '../validation.ts'
+
+/** The JSON body parsed against `schema`; malformed JSON is a 400 that says so. */
+export async function jsonBody<T extends z.ZodType>(c: Context, schema: T): Promise<z.output<T>> {
+  const text = await c.req.text()
+  let input: unknown
+  try {
+    input = text.trim() === '' ? {} : JSON.parse(text)
+  } catch (error) {
+    throw new ValidationError(`body: invalid JSON (${(error as Error).message})`)
+  }
+  return parse(schema, input)
+}
+
+/**
+ * The version an update was based on: the `If-Match` header (ETag form `"12"` accepted) or the
+ * body's `version`. Undefined means "unconditional" — allowed for scripts, never used by the console.
+ */
+export function expectedVersion(c: Context, bodyVersion: number | undefined): number | undefined {
+  const header = c.req.header('if-match')
+  if (header === undefined) return bodyVersion
+  const n = Number(header.replace(/^W\//, '').replaceAll('"', '').trim())
+  if (!Number.isInteger(n) || n < 0) throw new ValidationError('If-Match: must be a version number like "12"')
+  return n
+}
+
+/** Path parameter, always present on the routes that use it. */
+export const param = (c: Context, name: string) => c.req.param(name) as string

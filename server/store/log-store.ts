@@ -1,0 +1,43 @@
+import { and, asc, desc, eq, gt, lt, type SQL } from 'drizzle-orm'
+import type { Change } from '../../sdk/core/changes.ts'
+import type { Db } from './db.ts'
+import { auditLog, changeLog } from './schema.ts'
+
+export type AuditRow = typeof auditLog.$inferSelect
+
+/** Reads of the append-only logs: the audit log (people) and the change log (SDKs). */
+export function createLogStore(db: Db) {
+  return {
+    /** Newest first; `before` is the id cursor of the previous page's last row. */
+    audit(filter: { flag?: string; env?: string; before?: number; limit: number }): AuditRow[] {
+      const where: SQL[] = []
+      if (filter.flag) where.push(eq(auditLog.flagKey, filter.flag))
+      if (filter.env) where.push(eq(auditLog.envKey, filter.env))
+      if (filter.before) where.push(lt(auditLog.id, filter.before))
+      return db
+        .select()
+        .from(auditLog)
+        .where(and(...where))
+        .orderBy(desc(auditLog.id))
+        .limit(filter.limit)
+        .all()
+    },
+
+    /**
+     * The changes after `version`, in order, or undefined when some of them are no longer kept
+     * (the SDK then needs a snapshot).
+     */
+    changesSince(envKey: string, version: number, current: number): Change[] | undefined {
+      const rows = db
+        .select()
+        .from(changeLog)
+        .where(and(eq(changeLog.envKey, envKey), gt(changeLog.version, version)))
+        .orderBy(asc(changeLog.version))
+        .all()
+      if (rows.length !== current - version) return undefined
+      return rows.map((row) => row.change as Change)
+    },
+  }
+}
+
+export type LogStore = ReturnType<typeof createLogStore>

@@ -1,0 +1,62 @@
+import { and, eq, lt, sql } from 'drizzle-orm'
+import type { Change } from '../../sdk/core/changes.ts'
+import type { Db } from './db.ts'
+import { auditLog, changeLog, environments } from './schema.ts'
+
+/** How many changes per environment are kept for resuming SDKs; older ones get a snapshot. */
+export const CHANGE_LOG_KEEP = 1000
+
+/** Drizzle's transaction handle for better-sqlite3 (same query API as the database). */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
+
+export interface AuditEntry {
+  actor: string
+  action: string
+  flagKey?: string | null
+  envKey?: string | null
+  before?: unknown
+  after?: unknown
+  details?: unknown
+}
+
+/** Inside the caller's transaction: the environment's next version, claimed for one change. */
+export function bumpVersion(tx: Tx, envKey: string): number {
+  const bumped = tx
+    .update(environments)
+    .set({ version: sql`${environments.version} + 1` })
+    .where(eq(environments.key, envKey))
+    .returning({ version: environments.version })
+    .get()
+  if (!bumped) throw new Error(`environment ${envKey} vanished inside a transaction`)
+  return bumped.version
+}
+
+/**
+ * Inside the caller's transaction (after `bumpVersion` and the write itself): append the change
+ * to the change log and write its audit row, so a change, its audit entry and its version
+ * commit together or not at all.
+ */
+export function recordEnvChange(tx: Tx, envKey: string, change: Change, audit: AuditEntry): Change {
+  tx.insert(changeLog).values({ envKey, version: change.version, change }).run()
+  tx.delete(changeLog)
+    .where(and(eq(changeLog.envKey, envKey), lt(changeLog.version, change.version - CHANGE_LOG_KEEP)))
+    .run()
+  recordAudit(tx, { ...audit, envKey }, change.version)
+  return change
+}
+
+/** An audit row for a change that does not touch an environment's rules (keys, descriptions). */
+export function recordAudit(tx: Tx, entry: AuditEntry, version: number | null = null): void {
+  tx.insert(auditLog)
+    .values({
+      actor: entry.actor,
+      action: entry.action,
+      flagKey: entry.flagKey ?? null,
+      envKey: entry.envKey ?? null,
+      version,
+      before: entry.before ?? null,
+      after: entry.after ?? null,
+      details: entry.details ?? null,
+    })
+    .run()
+}

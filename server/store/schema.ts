@@ -1,0 +1,121 @@
+import { sql } from 'drizzle-orm'
+import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import type { Cohort, Segment } from '../../sdk/core/types.ts'
+
+/**
+ * Drizzle tables. JSON columns hold the shapes of `sdk/core/types.ts` so the evaluation core
+ * reads stored rules as they are. Times are epoch milliseconds.
+ */
+
+const now = sql`(cast(unixepoch('subsecond') * 1000 as integer))`
+
+export const environments = sqliteTable('environments', {
+  key: text('key').primaryKey(),
+  name: text('name').notNull(),
+  /** Bumped by every change in this environment; SDKs resume from it. */
+  version: integer('version').notNull().default(0),
+  createdAt: integer('created_at').notNull().default(now),
+})
+
+export const flags = sqliteTable('flags', {
+  key: text('key').primaryKey(),
+  description: text('description').notNull().default(''),
+  tags: text('tags', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+  archivedAt: integer('archived_at'),
+  createdAt: integer('created_at').notNull().default(now),
+  updatedAt: integer('updated_at').notNull().default(now),
+})
+
+export const flagStates = sqliteTable(
+  'flag_states',
+  {
+    flagKey: text('flag_key')
+      .notNull()
+      .references(() => flags.key, { onDelete: 'cascade' }),
+    envKey: text('env_key')
+      .notNull()
+      .references(() => environments.key, { onDelete: 'cascade' }),
+    enabled: integer('enabled', { mode: 'boolean' }).notNull().default(false),
+    salt: text('salt').notNull(),
+    stickiness: text('stickiness').notNull().default('userId'),
+    cohorts: text('cohorts', { mode: 'json' }).$type<Cohort[]>().notNull().default(sql`'[]'`),
+    /** Guard settings (JSON) or null; owned by the guard. */
+    guard: text('guard', { mode: 'json' }).$type<unknown>(),
+    /** Rollout plan (JSON) or null; owned by the planner. */
+    plan: text('plan', { mode: 'json' }).$type<unknown>(),
+    /** The environment version of this state's last change (If-Match for updates). */
+    version: integer('version').notNull(),
+    updatedAt: integer('updated_at').notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.flagKey, t.envKey] })],
+)
+
+export const segments = sqliteTable(
+  'segments',
+  {
+    envKey: text('env_key')
+      .notNull()
+      .references(() => environments.key, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    description: text('description').notNull().default(''),
+    userIds: text('user_ids', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+    conditions: text('conditions', { mode: 'json' })
+      .$type<Segment['conditions']>()
+      .notNull()
+      .default(sql`'[]'`),
+    version: integer('version').notNull(),
+    updatedAt: integer('updated_at').notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.envKey, t.key] })],
+)
+
+export const apiKeys = sqliteTable(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    kind: text('kind', { enum: ['admin', 'server', 'client'] }).notNull(),
+    /** Null only for global admin keys. */
+    envKey: text('env_key').references(() => environments.key, { onDelete: 'cascade' }),
+    /** sha256 of the secret, hex; the secret itself is never stored. */
+    hash: text('hash').notNull().unique(),
+    /** First characters of the secret, to recognise a key in lists. */
+    prefix: text('prefix').notNull(),
+    createdAt: integer('created_at').notNull().default(now),
+    revokedAt: integer('revoked_at'),
+  },
+  (t) => [index('api_keys_env').on(t.envKey)],
+)
+
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: integer('at').notNull().default(now),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    flagKey: text('flag_key'),
+    envKey: text('env_key'),
+    /** The environment version this change produced, when it changed an environment. */
+    version: integer('version'),
+    before: text('before', { mode: 'json' }).$type<unknown>(),
+    after: text('after', { mode: 'json' }).$type<unknown>(),
+    details: text('details', { mode: 'json' }).$type<unknown>(),
+  },
+  (t) => [index('audit_flag').on(t.flagKey, t.id), index('audit_env').on(t.envKey, t.id)],
+)
+
+/** One row per environment version: what SDKs replay when they resume. */
+export const changeLog = sqliteTable(
+  'change_log',
+  {
+    envKey: text('env_key')
+      .notNull()
+      .references(() => environments.key, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    at: integer('at').notNull().default(now),
+    /** The change message as streamed (JSON). */
+    change: text('change', { mode: 'json' }).$type<unknown>().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.envKey, t.version] })],
+)

@@ -1,0 +1,35 @@
+import type { Snapshot } from '../../sdk/core/changes.ts'
+import type { Db } from './db.ts'
+import { createFlagStore, rulesOf } from './flag-store.ts'
+import { createKeyStore } from './key-store.ts'
+import { createLogStore } from './log-store.ts'
+import { createSegmentStore } from './segment-store.ts'
+
+/**
+ * All SQL lives behind this object: services and routes never see drizzle. A PostgreSQL store
+ * can be added beside it by implementing the same `Store` type.
+ */
+export function createStore(db: Db) {
+  const flags = createFlagStore(db)
+  const segments = createSegmentStore(db)
+  return {
+    flags,
+    segments,
+    keys: createKeyStore(db),
+    logs: createLogStore(db),
+    /** A consistent view of one environment's rules (one read transaction). */
+    snapshot(envKey: string): Snapshot {
+      return db.transaction(() => {
+        const env = flags.getEnvironment(envKey)
+        return {
+          environment: envKey,
+          version: env.version,
+          flags: flags.listStates(envKey).map(rulesOf),
+          segments: segments.list(envKey),
+        }
+      })
+    },
+  }
+}
+
+export type Store = ReturnType<typeof createStore>

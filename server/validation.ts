@@ -1,0 +1,153 @@
+import { z } from 'zod'
+import valid from 'semver/functions/valid.js'
+import { isValidPattern } from '../sdk/core/index.ts'
+import { OPERATORS } from '../sdk/core/types.ts'
+import { ValidationError } from './errors.ts'
+
+/**
+ * Input schemas for the admin API. Everything that reaches the store went through one of
+ * these, so stored rules are always well-formed for `sdk/core`.
+ */
+
+export const FLAG_KEY = /^[a-z0-9][a-z0-9._-]{0,127}$/
+const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/
+
+export const flagKey = z
+  .string()
+  .regex(FLAG_KEY, 'must match ^[a-z0-9][a-z0-9._-]{0,127}$ (lowercase letters, digits, . _ -; at most 128)')
+export const envKey = z.string().regex(NAME, 'must match ^[a-z0-9][a-z0-9._-]{0,63}$')
+const attribute = z.string().min(1).max(128)
+
+/** 0–100 with at most three decimals: 0.001% is the finest step the bucketing can express. */
+export const rollout = z
+  .number()
+  .min(0)
+  .max(100)
+  .refine((p) => Math.abs(p * 1000 - Math.round(p * 1000)) < 1e-6, 'must have at most 3 decimals')
+
+const isDate = (v: string | number) => !Number.isNaN(new Date(v).getTime())
+
+/** Per-operator value checks, so a rule that could never match is refused at input time. */
+const valueCheck: Partial<Record<(typeof OPERATORS)[number], [(v: string | number) => boolean, string]>> = {
+  lt: [(v) => typeof v === 'number' && Number.isFinite(v), 'must be numbers'],
+  lte: [(v) => typeof v === 'number' && Number.isFinite(v), 'must be numbers'],
+  gt: [(v) => typeof v === 'number' && Number.isFinite(v), 'must be numbers'],
+  gte: [(v) => typeof v === 'number' && Number.isFinite(v), 'must be numbers'],
+  semver_eq: [(v) => typeof v === 'string' && valid(v) !== null, 'must be semantic versions like 1.2.3'],
+  semver_lt: [(v) => typeof v === 'string' && valid(v) !== null, 'must be semantic versions like 1.2.3'],
+  semver_gt: [(v) => typeof v === 'string' && valid(v) !== null, 'must be semantic versions like 1.2.3'],
+  before: [isDate, 'must be ISO-8601 dates or epoch milliseconds'],
+  after: [isDate, 'must be ISO-8601 dates or epoch milliseconds'],
+  matches: [(v) => typeof v === 'string' && isValidPattern(v), 'must be valid RE2 regular expressions'],
+}
+
+export const attributeCondition = z
+  .strictObject({
+    attribute,
+    operator: z.enum(OPERATORS, {
+      error: (issue) => `unknown operator ${JSON.stringify(issue.input)}; expected one of ${OPERATORS.join(', ')}`,
+    }),
+    values: z.array(z.union([z.string().max(1024), z.number()])).max(10_000),
+    negate: z.boolean().optional(),
+    caseInsensitive: z.boolean().optional(),
+  })
+  .superRefine((cond, ctx) => {
+    if (cond.operator !== 'exists' && cond.values.length === 0)
+      ctx.addIssue({ code: 'custom', path: ['values'], message: `operator ${cond.operator} needs at least one value` })
+    const check = valueCheck[cond.operator]
+    if (check && !cond.values.every(check[0]))
+      ctx.addIssue({ code: 'custom', path: ['values'], message: `values of ${cond.operator} ${check[1]}` })
+  })
+
+const segmentCondition = z.strictObject({ segment: envKey, negate: z.boolean().optional() })
+
+export const condition = z.union([segmentCondition, attributeCondition])
+
+export const cohort = z.strictObject({
+  name: z.string().min(1).max(64),
+  conditions: z.array(condition).max(50).default([]),
+  rollout,
+})
+
+export const cohorts = z
+  .array(cohort)
+  .max(100)
+  .superRefine((list, ctx) => {
+    const seen = new Set<string>()
+    list.forEach((c, i) => {
+      if (seen.has(c.name))
+        ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate cohort name ${c.name}` })
+      seen.add(c.name)
+    })
+  })
+
+const version = z.number().int().nonnegative()
+
+export const schemas = {
+  createEnvironment: z.strictObject({ key: envKey, name: z.string().min(1).max(128).optional() }),
+  createFlag: z.strictObject({
+    key: flagKey,
+    description: z.string().max(2000).default(''),
+    tags: z.array(z.string().min(1).max(64)).max(50).default([]),
+  }),
+  updateFlag: z.strictObject({
+    description: z.string().max(2000).optional(),
+    tags: z.array(z.string().min(1).max(64)).max(50).optional(),
+  }),
+  /** Partial update of a state; `version` (or If-Match) guards against lost updates. */
+  patchState: z.strictObject({
+    enabled: z.boolean().optional(),
+    stickiness: attribute.optional(),
+    cohorts: cohorts.optional(),
+    version: version.optional(),
+  }),
+  setRollout: z.strictObject({ rollout, version: version.optional() }),
+  segment: z.strictObject({
+    key: envKey,
+    description: z.string().max(2000).optional(),
+    userIds: z.array(z.string().min(1).max(256)).max(100_000).default([]),
+    conditions: z.array(attributeCondition).max(50).default([]),
+    version: version.optional(),
+  }),
+  createKey: z.strictObject({
+    name: z.string().min(1).max(128),
+    kind: z.enum(['admin', 'server', 'client']),
+    environment: envKey.nullable().optional(),
+  }),
+  evaluate: z.strictObject({
+    flag: flagKey,
+    user: z.record(z.string(), z.unknown()),
+  }),
+  auditQuery: z.strictObject({
+    flag: flagKey.optional(),
+    env: envKey.optional(),
+    before: z.coerce.number().int().positive().optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+  }),
+}
+
+type Issue = { path: PropertyKey[]; message: string; code?: string; errors?: Issue[][] }
+
+/**
+ * Issues with unions resolved: of the alternatives, report the one that came closest (fewest
+ * issues), so `{attribute, operator: "sounds_like"}` says "unknown operator", not "no match".
+ */
+function flatten(issues: Issue[], prefix: PropertyKey[] = []): Array<{ path: PropertyKey[]; message: string }> {
+  return issues.flatMap((issue) => {
+    const path = [...prefix, ...issue.path]
+    if (issue.code !== 'invalid_union' || !issue.errors?.length) return [{ path, message: issue.message }]
+    const closest = issue.errors.reduce((a, b) => (b.length < a.length ? b : a))
+    return flatten(closest, path)
+  })
+}
+
+/** Parses `input` or throws a ValidationError whose message names every bad field. */
+export function parse<T extends z.ZodType>(schema: T, input: unknown, what = 'body'): z.output<T> {
+  const result = schema.safeParse(input)
+  if (result.success) return result.data
+  const issues = flatten(result.error.issues as Issue[]).map((issue) => ({
+    field: issue.path.length ? issue.path.map(String).join('.') : what,
+    message: issue.message,
+  }))
+  throw new ValidationError(issues.map((i) => `${i.field}: ${i.message}`).join('; '), { issues })
+}

@@ -1,0 +1,53 @@
+import { createApp } from '../../server/app.ts'
+import { bootstrap } from '../../server/bootstrap.ts'
+import { createFlagService } from '../../server/services/flag-service.ts'
+import { openDb } from '../../server/store/db.ts'
+import { createStore } from '../../server/store/store.ts'
+import { createHub } from '../../server/stream/hub.ts'
+import type { Change } from '../../sdk/core/changes.ts'
+
+export const ADMIN_KEY = 'test-admin-key-0123456789abcdef'
+
+/**
+ * The whole server stack in memory: real SQLite (`:memory:`, real migrations), real store,
+ * service and Hono app, driven through `app.request()` without a port.
+ */
+export function makeStack() {
+  const database = openDb(':memory:')
+  const store = createStore(database.db)
+  const hub = createHub((error) => {
+    throw error
+  })
+  const service = createFlagService({ store, hub })
+  bootstrap({ store, service }, { adminKey: ADMIN_KEY })
+  const app = createApp({ store, service, log: () => {} })
+  const published: Array<{ env: string; change: Change }> = []
+  for (const env of ['development', 'production'])
+    hub.subscribe(env, (change) => published.push({ env, change }))
+
+  /** JSON request with the admin key unless another (or none) is given. */
+  async function call(
+    method: string,
+    path: string,
+    options: { body?: unknown; raw?: string; key?: string | null; headers?: Record<string, string> } = {},
+  ) {
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers }
+    const key = options.key === undefined ? ADMIN_KEY : options.key
+    if (key !== null) headers.authorization = `Bearer ${key}`
+    const body = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body))
+    const res = await app.request(path, { method, headers, body })
+    const text = await res.text()
+    return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) : null }
+  }
+
+  /** A fingerprint of everything a refused request must leave unchanged. */
+  const fingerprint = () => ({
+    versions: store.flags.listEnvironments().map((e) => [e.key, e.version]),
+    audit: store.logs.audit({ limit: 1 })[0]?.id ?? 0,
+    published: published.length,
+  })
+
+  return { app, store, service, hub, call, published, fingerprint, close: database.close }
+}
+
+export type Stack = ReturnType<typeof makeStack>
