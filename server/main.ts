@@ -1,12 +1,16 @@
+import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
+import { requireKey } from './auth/api-key.ts'
 import { createApp } from './app.ts'
 import { bootstrap } from './bootstrap.ts'
 import type { Config } from './config.ts'
 import { createFlagService } from './services/flag-service.ts'
 import { openDb } from './store/db.ts'
 import { createStore } from './store/store.ts'
+import { createEnvRules } from './stream/env-rules.ts'
 import { createHub } from './stream/hub.ts'
+import { attachStream, type StreamOptions, type StreamServer } from './stream/stream-server.ts'
 
 export interface RunningServer {
   url: string
@@ -16,26 +20,44 @@ export interface RunningServer {
   close: () => Promise<void>
 }
 
+export interface ServerOptions {
+  log?: (message: string, error?: unknown) => void
+  stream?: StreamOptions
+}
+
 /**
- * The composition root: config → database (migrated) → store → services → app → listen.
- * The only place that wires real I/O together.
+ * The composition root: config → database (migrated) → store → services → app → listen →
+ * WebSocket stream. The only place that wires real I/O together.
  */
-export async function startServer(
-  config: Config,
-  log: (message: string, error?: unknown) => void = (m, e) => (e ? console.error(m, e) : console.log(m)),
-): Promise<RunningServer> {
+export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
+  const log = options.log ?? ((m: string, e?: unknown) => (e ? console.error(m, e) : console.log(m)))
   const database = openDb(config.databasePath)
   const store = createStore(database.db)
   const hub = createHub((error) => log('change listener failed', error))
   const service = createFlagService({ store, hub })
   const { adminSecret } = bootstrap({ store, service }, { adminKey: config.adminKey })
-  const app = createApp({ store, service, log })
+  const rules = createEnvRules({ store, hub })
 
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host })
+  // The stream needs the HTTP server, the app needs the stream (revocation, connection list).
+  let stream: StreamServer | undefined
+  const app = createApp({
+    store,
+    service,
+    log,
+    onRevoke: (keyId) => stream?.closeKey(keyId),
+    extend: (api) => {
+      api.get('/api/v1/connections', requireKey(store.keys, { kinds: ['admin'] }), (c) =>
+        c.json({ items: stream?.list() ?? [] }),
+      )
+    },
+  })
+
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }) as Server
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve)
     server.once('error', reject)
   })
+  stream = attachStream(server, { store, rules, log }, options.stream)
   const port = (server.address() as AddressInfo).port
   const url = config.port === 0 ? `http://localhost:${port}` : config.publicUrl
 
@@ -44,10 +66,12 @@ export async function startServer(
     port,
     adminSecret,
     close: async () => {
+      stream?.close()
+      rules.close()
       await new Promise<void>((resolve) => {
         server.close(() => resolve())
         // Keep-alive HTTP connections would hold close() open; they carry no state worth waiting for.
-        if ('closeAllConnections' in server) server.closeAllConnections()
+        server.closeAllConnections()
       })
       database.close()
     },

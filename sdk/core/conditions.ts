@@ -49,7 +49,10 @@ type Outcome = typeof YES | typeof NO | typeof INCOMPARABLE
 type AttributeTest = (value: unknown) => Outcome
 
 /** Compiles an operator's values once; returns a problem description when they are unusable. */
-type CompileOperator = (values: readonly unknown[], caseInsensitive: boolean) => AttributeTest | string
+type CompileOperator = (
+  values: readonly unknown[],
+  caseInsensitive: boolean,
+) => AttributeTest | string
 
 const NEVER: UserPredicate = () => false
 
@@ -142,7 +145,11 @@ function parseTexts(values: readonly unknown[], caseInsensitive: boolean): strin
 // The operator table
 // ---------------------------------------------------------------------------------------------
 
-function compileMembership(values: readonly unknown[], caseInsensitive: boolean, expected: boolean) {
+function compileMembership(
+  values: readonly unknown[],
+  caseInsensitive: boolean,
+  expected: boolean,
+): AttributeTest | string {
   const texts = parseTexts(values, caseInsensitive)
   if (typeof texts === 'string') return texts
   const set = new Set(texts)
@@ -370,7 +377,8 @@ function isSegmentCondition(condition: unknown): condition is { segment: unknown
  */
 export function compileCondition(condition: Condition, segments: SegmentMap): UserPredicate {
   if (!isSegmentCondition(condition)) return compileAttributeCondition(condition)
-  const segment = typeof condition.segment === 'string' ? segments.get(condition.segment) : undefined
+  const key = condition.segment
+  const segment = typeof key === 'string' ? segments.get(key) : undefined
   if (segment === undefined) return NEVER
   const member = compileSegment(segment)
   return condition.negate === true ? (user) => !member(user) : member

@@ -119,9 +119,10 @@ function compileFlagUnsafe(state: FlagState, segments: SegmentMap): CompiledFlag
 
   const evaluateUnsafe = (user: User): Readonly<EvalResult> => {
     if (!isObject(user)) return RESULTS.error
-    let sawOutside = false
-    let sawMissing = false
     // The bucket depends only on the flag's salt and the user, so it is hashed at most once.
+    // Its final state also gives the reason: still NOT_COMPUTED means no partial cohort's
+    // conditions held. Because every cohort hashes the same stickiness attribute, a user
+    // cannot be both outside one partial cohort and missing stickiness for another.
     let userBucket = NOT_COMPUTED
     for (const cohort of cohorts) {
       let holds = true
@@ -134,17 +135,12 @@ function compileFlagUnsafe(state: FlagState, segments: SegmentMap): CompiledFlag
       if (!holds) continue
       if (cohort.full) return cohort.included
       if (userBucket === NOT_COMPUTED) userBucket = bucketOf(user)
-      if (userBucket === NO_STICKINESS) {
-        sawMissing = true
-      } else if (userBucket < cohort.threshold) {
-        return cohort.included
-      } else {
-        sawOutside = true
-      }
+      if (userBucket !== NO_STICKINESS && userBucket < cohort.threshold) return cohort.included
     }
-    // `outside_rollout` wins: that user belongs to the guard's control arm.
-    if (sawOutside) return RESULTS.outsideRollout
-    return sawMissing ? RESULTS.missingStickiness : RESULTS.noMatch
+    if (userBucket === NOT_COMPUTED) return RESULTS.noMatch
+    // `outside_rollout` marks the guard's control arm: same population as the canary, split by
+    // the hash alone.
+    return userBucket === NO_STICKINESS ? RESULTS.missingStickiness : RESULTS.outsideRollout
   }
 
   return {

@@ -34,3 +34,9 @@ export {
   evaluate,
   toSegmentMap,
 } from './evaluate.ts'
+
+export type { Change, Snapshot } from './changes.ts'
+export type { ClientMessage, FlagCounts, MetricsBatch, ServerMessage } from './protocol.ts'
+export { CLOSE, PROTOCOL, parseClientMessage, parseServerMessage } from './protocol.ts'
+export type { Ruleset } from './ruleset.ts'
+export { affectedFlags, applyChange, rulesetFromSnapshot, snapshotOf } from './ruleset.ts'

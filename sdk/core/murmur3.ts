@@ -53,7 +53,8 @@ function hashParts(a: string, sep: string, b: string, seed: number): number {
         bytes = (0xc0 | (c >>> 6)) | ((0x80 | (c & 0x3f)) << 8)
         size = 2
       } else if (c < 0xd800 || c > 0xdfff) {
-        bytes = (0xe0 | (c >>> 12)) | ((0x80 | ((c >>> 6) & 0x3f)) << 8) | ((0x80 | (c & 0x3f)) << 16)
+        bytes =
+          (0xe0 | (c >>> 12)) | ((0x80 | ((c >>> 6) & 0x3f)) << 8) | ((0x80 | (c & 0x3f)) << 16)
         size = 3
       } else {
         const d = c <= 0xdbff && i + 1 < n ? s.charCodeAt(i + 1) : 0

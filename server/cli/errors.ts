@@ -16,6 +16,3 @@ export class CliError extends Error {
     this.name = new.target.name
   }
 }
-
-/** The exit code for a bad configuration (unreadable port, short admin key, …). */
-export const CONFIG_EXIT = 2

@@ -13,3 +13,6 @@ export function processIo(): Io {
     env: process.env,
   }
 }
+
+/** `--json` output: the API body as received, indented for people who read it anyway. */
+export const printJson = (io: Io, data: unknown) => io.out(JSON.stringify(data, null, 2))

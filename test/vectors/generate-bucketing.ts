@@ -94,6 +94,5 @@ const description =
   'test/vectors/generate-bucketing.ts with the murmurhash npm package; every SDK must reproduce it.'
 // One vector per line keeps the file diffable and easy to grep from any language.
 const lines = rows.map((row) => '    ' + JSON.stringify(row))
-process.stdout.write(
-  `{\n  "description": ${JSON.stringify(description)},\n  "vectors": [\n${lines.join(',\n')}\n  ]\n}\n`,
-)
+const header = `{\n  "description": ${JSON.stringify(description)},\n  "vectors": [\n`
+process.stdout.write(`${header}${lines.join(',\n')}\n  ]\n}\n`)

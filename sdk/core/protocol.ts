@@ -1,0 +1,131 @@
+import type { Change, Snapshot } from './changes.ts'
+import type { EvalResult, User } from './types.ts'
+
+/**
+ * The WebSocket protocol (`/api/v1/stream`, sub-protocol `canary-flags.v1`), as JSON text frames.
+ *
+ * Server-key connection:  SDK → hello{version?}   server → snapshot | changes, then changes…
+ * Client-key connection:  SDK → hello{user}        server → results{full}, then results{diff}…
+ * Both: SDK → ping, server → pong (browsers cannot send WebSocket pings); SDK → metrics.
+ * A change's `version` is the environment's version after it; a gap means "resync".
+ */
+export const PROTOCOL = 'canary-flags.v1'
+
+/** Per-flag guard counts of one batch: [canary exposures, canary errors, control exposures, control errors]. */
+export type FlagCounts = [number, number, number, number]
+
+export interface MetricsBatch {
+  /** Unique per batch; the server ingests a batch id once, so a resend cannot double-count. */
+  id: string
+  /** Epoch ms when counting for this batch started and ended. */
+  start: number
+  end: number
+  flags: Record<string, FlagCounts>
+}
+
+export type ClientMessage =
+  | { type: 'hello'; sdk: string; version?: number; user?: User }
+  | { type: 'identify'; user: User }
+  /** `version`: the environment version the SDK has applied (shown in the connections list). */
+  | { type: 'ping'; version?: number }
+  | { type: 'metrics'; batch: MetricsBatch }
+
+export type ServerMessage =
+  | ({ type: 'snapshot' } & Snapshot)
+  | { type: 'changes'; changes: Change[] }
+  | { type: 'results'; version: number; full: boolean; results: Record<string, EvalResult | null> }
+  | { type: 'metrics_ack'; id: string }
+  | { type: 'pong' }
+
+/** Close codes, so an SDK can tell "stop, fix your config" from "reconnect". */
+export const CLOSE = {
+  invalidPayload: 1007,
+  policy: 1008,
+  tooBig: 1009,
+  goingAway: 1001,
+  /** The key was revoked while connected: do not reconnect with it. */
+  revoked: 4401,
+  /** The SDK did not read fast enough; it may reconnect and resync. */
+  slowConsumer: 4408,
+} as const
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+const isVersion = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0
+
+function isCounts(v: unknown): v is FlagCounts {
+  return Array.isArray(v) && v.length === 4 && v.every((n) => typeof n === 'number' && Number.isInteger(n) && n >= 0)
+}
+
+function isBatch(v: unknown): v is MetricsBatch {
+  return (
+    isRecord(v) &&
+    typeof v.id === 'string' &&
+    v.id.length > 0 &&
+    v.id.length <= 128 &&
+    typeof v.start === 'number' &&
+    typeof v.end === 'number' &&
+    isRecord(v.flags) &&
+    Object.values(v.flags).every(isCounts)
+  )
+}
+
+/**
+ * Parses one frame from an SDK. Returns the message, or a string saying what is wrong with it:
+ * the server closes that one socket with the reason.
+ */
+export function parseClientMessage(text: string): ClientMessage | string {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return 'invalid JSON'
+  }
+  if (!isRecord(value)) return 'a message must be a JSON object'
+  switch (value.type) {
+    case 'hello':
+      if (typeof value.sdk !== 'string') return 'hello.sdk must be a string'
+      if (value.version !== undefined && !isVersion(value.version)) return 'hello.version must be a non-negative integer'
+      if (value.user !== undefined && !isRecord(value.user)) return 'hello.user must be an object'
+      return value as ClientMessage
+    case 'identify':
+      return isRecord(value.user) ? (value as ClientMessage) : 'identify.user must be an object'
+    case 'ping':
+      return isVersion(value.version) ? { type: 'ping', version: value.version } : { type: 'ping' }
+    case 'metrics':
+      return isBatch(value.batch) ? (value as ClientMessage) : 'metrics.batch is malformed'
+    default:
+      return `unknown message type ${JSON.stringify(value.type)}`
+  }
+}
+
+/**
+ * Parses one frame from the server; undefined when it is not a message this SDK understands
+ * (the SDK then resyncs rather than guessing).
+ */
+export function parseServerMessage(text: string): ServerMessage | undefined {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  if (!isRecord(value)) return undefined
+  switch (value.type) {
+    case 'snapshot':
+      return isVersion(value.version) && Array.isArray(value.flags) && Array.isArray(value.segments)
+        ? (value as ServerMessage)
+        : undefined
+    case 'changes':
+      return Array.isArray(value.changes) && value.changes.every((c) => isRecord(c) && isVersion(c.version))
+        ? (value as ServerMessage)
+        : undefined
+    case 'results':
+      return isVersion(value.version) && isRecord(value.results) ? (value as ServerMessage) : undefined
+    case 'metrics_ack':
+      return typeof value.id === 'string' ? (value as ServerMessage) : undefined
+    case 'pong':
+      return { type: 'pong' }
+    default:
+      return undefined
+  }
+}

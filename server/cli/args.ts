@@ -1,0 +1,47 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { CliError } from './errors.ts'
+
+type Options = NonNullable<ParseArgsConfig['options']>
+
+/** Options every API command accepts. */
+export const apiOptions = {
+  url: { type: 'string' },
+  key: { type: 'string' },
+  json: { type: 'boolean' },
+} as const satisfies Options
+
+/**
+ * `util.parseArgs` in strict mode, with its errors (unknown option, missing value) turned into
+ * a one-line usage error that points at the help of `command`.
+ *
+ * @example
+ * const { values, positionals } = parseCommand(args, { env: { type: 'string' } }, 'flags on')
+ */
+export function parseCommand<T extends Options>(args: string[], options: T, command: string) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true })
+  } catch (error) {
+    throw new CliError(`${(error as Error).message} (see: canary ${command} --help)`, 1, { cause: error })
+  }
+}
+
+/** A value the command cannot do without, e.g. `--env` for `flags on`. */
+export function required(value: string | undefined, option: string, command: string): string {
+  if (value === undefined || value === '')
+    throw new CliError(`missing ${option} (see: canary ${command} --help)`)
+  return value
+}
+
+/** Exactly one positional argument, e.g. the flag key of `flags show <key>`. */
+export function onePositional(positionals: string[], name: string, command: string): string {
+  const [first, ...rest] = positionals
+  if (first === undefined) throw new CliError(`missing <${name}> (see: canary ${command} --help)`)
+  if (rest.length > 0) throw new CliError(`unexpected argument ${rest[0]} (see: canary ${command} --help)`)
+  return first
+}
+
+/** No positional arguments at all, e.g. for `keys list`. */
+export function noPositionals(positionals: string[], command: string): void {
+  if (positionals.length > 0)
+    throw new CliError(`unexpected argument ${positionals[0]} (see: canary ${command} --help)`)
+}

@@ -1,0 +1,13 @@
+import type { Io } from './io.ts'
+
+/** One runnable command, e.g. `flags on`. Its usage line comes from `synopsis`. */
+export interface Command {
+  /** Arguments after the command name, e.g. `<key> --env E`. */
+  synopsis: string
+  summary: string
+  /** Resolves when the command is done; expected failures throw a CliError. */
+  run: (args: string[], io: Io) => Promise<void>
+}
+
+/** Commands grouped under one noun (`keys`, `flags`), keyed by verb. */
+export type CommandGroup = Record<string, Command>

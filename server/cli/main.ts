@@ -1,0 +1,50 @@
+import type { Command, CommandGroup } from './command.ts'
+import { CliError } from './errors.ts'
+import { flagCommands } from './flags.ts'
+import { processIo, type Io } from './io.ts'
+import { keyCommands } from './keys.ts'
+import { serve } from './serve.ts'
+import { commandUsage, groupUsage, mainUsage } from './usage.ts'
+
+const topLevel: Record<string, Command> = { serve }
+const groups: Record<string, CommandGroup> = { keys: keyCommands, flags: flagCommands }
+
+const wantsHelp = (args: string[]) => args.includes('--help') || args.includes('-h')
+
+/** Finds the command `argv` names and runs it; usage and help are answered here. */
+async function dispatch(argv: string[], io: Io): Promise<void> {
+  const [name, verb, ...rest] = argv
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help')
+    return io.out(mainUsage(topLevel, groups))
+  const top = topLevel[name]
+  if (top) {
+    const args = argv.slice(1)
+    return wantsHelp(args) ? io.out(commandUsage(name, top, false)) : top.run(args, io)
+  }
+  const group = groups[name]
+  if (!group) throw new CliError(`unknown command ${name} (see: canary --help)`)
+  if (verb === undefined || verb === '--help' || verb === '-h') return io.out(groupUsage(name, group))
+  const command = group[verb]
+  if (!command) throw new CliError(`unknown command ${name} ${verb} (see: canary ${name} --help)`)
+  if (wantsHelp(rest)) return io.out(commandUsage(`${name} ${verb}`, command, true))
+  return command.run(rest, io)
+}
+
+/**
+ * The `canary` command line. Returns the exit code: 0 on success, 1 for usage and API errors,
+ * 2 for a bad server configuration. Expected failures print one line on stderr; anything else
+ * is a bug and is rethrown with its stack.
+ *
+ * @example
+ * process.exitCode = await main(['flags', 'on', 'checkout-v2', '--env', 'production'])
+ */
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  try {
+    await dispatch(argv, io)
+    return 0
+  } catch (error) {
+    if (!(error instanceof CliError)) throw error
+    io.err(`error: ${error.message}`)
+    return error.exitCode
+  }
+}

@@ -1,0 +1,40 @@
+import type { WebSocket } from 'ws'
+import type { EvalResult, User } from '../../sdk/core/types.ts'
+import type { ApiKeyInfo } from '../store/key-store.ts'
+
+/** One live SDK socket and what the server knows about it. */
+export interface Connection {
+  readonly id: string
+  readonly socket: WebSocket
+  readonly key: ApiKeyInfo
+  readonly environment: string
+  readonly connectedAt: number
+  readonly remoteAddress: string | undefined
+  /** Set by `hello`; until then the connection receives nothing. */
+  sdk: string | undefined
+  /** Last environment version sent to this SDK. */
+  sentVersion: number | undefined
+  /** Last version the SDK reported as applied (hello / ping). */
+  appliedVersion: number | undefined
+  /** Client keys only: the identified user and the results last sent for them. */
+  user: User | undefined
+  results: Map<string, EvalResult>
+  /** Heartbeat: false after a ping until the pong arrives. */
+  alive: boolean
+}
+
+/** What `GET /api/v1/connections` shows: never the key secret or the user's attributes. */
+export function describeConnection(c: Connection) {
+  return {
+    id: c.id,
+    keyId: c.key.id,
+    keyName: c.key.name,
+    kind: c.key.kind,
+    environment: c.environment,
+    sdk: c.sdk ?? null,
+    sentVersion: c.sentVersion ?? null,
+    appliedVersion: c.appliedVersion ?? null,
+    connectedAt: c.connectedAt,
+    remoteAddress: c.remoteAddress ?? null,
+  }
+}

@@ -1,0 +1,51 @@
+import type { Change } from '../../sdk/core/changes.ts'
+import { applyChange, rulesetFromSnapshot, type Ruleset } from '../../sdk/core/ruleset.ts'
+import type { Store } from '../store/store.ts'
+import type { Hub } from './hub.ts'
+
+export type RulesListener = (ruleset: Ruleset, change: Change, previous: Ruleset) => void
+
+/**
+ * The server's in-memory, compiled view of each environment's rules, kept current from the hub.
+ * Stream fan-out and client-key evaluation read it instead of the database. Listeners run after
+ * the ruleset has advanced, so they always see the change applied.
+ */
+export function createEnvRules({ store, hub }: { store: Store; hub: Hub }) {
+  const envs = new Map<string, { ruleset: Ruleset; listeners: Set<RulesListener>; unsubscribe: () => void }>()
+
+  function entry(envKey: string) {
+    let env = envs.get(envKey)
+    if (env) return env
+    const created = {
+      ruleset: rulesetFromSnapshot(store.snapshot(envKey)),
+      listeners: new Set<RulesListener>(),
+      unsubscribe: () => {},
+    }
+    created.unsubscribe = hub.subscribe(envKey, (change) => {
+      const previous = created.ruleset
+      // A gap cannot happen in-process (publish follows commit, in order), but if it ever did,
+      // reloading from the database is the safe answer.
+      created.ruleset = applyChange(previous, change) ?? rulesetFromSnapshot(store.snapshot(envKey))
+      for (const listener of created.listeners) listener(created.ruleset, change, previous)
+    })
+    envs.set(envKey, (env = created))
+    return env
+  }
+
+  return {
+    /** The current ruleset of an environment (loaded on first use). Throws NotFound for unknown envs. */
+    get: (envKey: string): Ruleset => entry(envKey).ruleset,
+    /** Calls `listener` after each change of the environment has been applied. */
+    subscribe(envKey: string, listener: RulesListener): () => void {
+      const env = entry(envKey)
+      env.listeners.add(listener)
+      return () => env.listeners.delete(listener)
+    },
+    close() {
+      for (const env of envs.values()) env.unsubscribe()
+      envs.clear()
+    },
+  }
+}
+
+export type EnvRules = ReturnType<typeof createEnvRules>

@@ -1,0 +1,234 @@
+import { randomUUID } from 'node:crypto'
+import type { IncomingMessage, Server } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { WebSocketServer, type RawData, type WebSocket } from 'ws'
+import type { Change } from '../../sdk/core/changes.ts'
+import {
+  CLOSE,
+  PROTOCOL,
+  parseClientMessage,
+  type ClientMessage,
+  type MetricsBatch,
+  type ServerMessage,
+} from '../../sdk/core/protocol.ts'
+import { snapshotOf, affectedFlags, type Ruleset } from '../../sdk/core/ruleset.ts'
+import { secretFrom } from '../auth/api-key.ts'
+import type { ApiKeyInfo } from '../store/key-store.ts'
+import type { Store } from '../store/store.ts'
+import { diffResults, resultsFor } from './client-results.ts'
+import { describeConnection, type Connection } from './connection.ts'
+import type { EnvRules } from './env-rules.ts'
+
+export const STREAM_PATH = '/api/v1/stream'
+
+export interface StreamOptions {
+  /** Ping interval; a peer that has not answered the previous ping by the next one is dropped. */
+  heartbeatMs?: number
+  /** Largest accepted frame; bigger ones close the socket with 1009. */
+  maxFrameBytes?: number
+  /** A socket whose unsent data exceeds this is a slow consumer and is dropped. */
+  maxBufferedBytes?: number
+}
+
+export interface StreamDeps {
+  store: Store
+  rules: EnvRules
+  /** The guard's intake; returns once the batch is recorded (idempotent per batch id). */
+  ingestMetrics?: (environment: string, batch: MetricsBatch) => void
+  log: (message: string, error?: unknown) => void
+}
+
+/**
+ * The WebSocket endpoint on the API's own HTTP server. Authenticates before the upgrade
+ * completes, sends each SDK a snapshot or exactly the changes it missed, then every committed
+ * change; client keys get per-user results instead of rules.
+ */
+export function attachStream(server: Server, deps: StreamDeps, options: StreamOptions = {}) {
+  const { store, rules, log } = deps
+  const heartbeatMs = options.heartbeatMs ?? 15_000
+  const maxBufferedBytes = options.maxBufferedBytes ?? 8 * 1024 * 1024
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.maxFrameBytes ?? 256 * 1024,
+    // Browsers offer ['canary-flags.v1', 'key.<secret>']; answer with the protocol, never the key.
+    handleProtocols: (protocols) => (protocols.has(PROTOCOL) ? PROTOCOL : false),
+    perMessageDeflate: false,
+  })
+  const connections = new Map<string, Connection>()
+  const envListeners = new Map<string, () => void>()
+
+  function send(conn: Connection, message: ServerMessage | string): void {
+    const socket = conn.socket
+    if (socket.readyState !== socket.OPEN) return
+    if (socket.bufferedAmount > maxBufferedBytes) {
+      // Closing politely would queue behind the backlog; cut it off so memory stays bounded.
+      log(`dropping slow consumer ${conn.key.name} (${socket.bufferedAmount} bytes unsent)`)
+      socket.terminate()
+      return
+    }
+    socket.send(typeof message === 'string' ? message : JSON.stringify(message))
+  }
+
+  function reject(socket: Duplex, status: 401 | 403 | 404, message: string) {
+    const body = JSON.stringify({ error: { code: status === 401 ? 'unauthorized' : 'forbidden', message } })
+    socket.end(
+      `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Not Found'}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    )
+  }
+
+  /** Fan-out of one committed change to every SDK of the environment. */
+  function onChange(envKey: string, ruleset: Ruleset, change: Change) {
+    // Serialised once for every server-key SDK: the fan-out cost is one send per socket.
+    const frame = JSON.stringify({ type: 'changes', changes: [change] } satisfies ServerMessage)
+    const affected = affectedFlags(ruleset, change)
+    for (const conn of connections.values()) {
+      if (conn.environment !== envKey || conn.sdk === undefined) continue
+      if (conn.key.kind === 'client') {
+        sendResults(conn, ruleset, affected)
+      } else {
+        conn.sentVersion = change.version
+        send(conn, frame)
+      }
+    }
+  }
+
+  function watchEnvironment(envKey: string) {
+    if (envListeners.has(envKey)) return
+    envListeners.set(envKey, rules.subscribe(envKey, (ruleset, change) => onChange(envKey, ruleset, change)))
+  }
+
+  function sendResults(conn: Connection, ruleset: Ruleset, keys?: Iterable<string>) {
+    if (!conn.user) return
+    const full = keys === undefined
+    const next = resultsFor(ruleset, conn.user, keys)
+    if (full) conn.results = new Map()
+    const diff = diffResults(conn.results, next, full ? next.keys() : keys)
+    conn.sentVersion = ruleset.version
+    if (full || Object.keys(diff).length > 0)
+      send(conn, { type: 'results', version: ruleset.version, full, results: diff })
+  }
+
+  /** Snapshot, or exactly the missed changes when the SDK's version is recent enough. */
+  function catchUp(conn: Connection, version: number | undefined) {
+    const ruleset = rules.get(conn.environment)
+    const missed =
+      version !== undefined && version <= ruleset.version
+        ? store.logs.changesSince(conn.environment, version, ruleset.version)
+        : undefined
+    conn.sentVersion = ruleset.version
+    if (missed) send(conn, { type: 'changes', changes: missed })
+    else send(conn, { type: 'snapshot', ...snapshotOf(ruleset) })
+  }
+
+  function handle(conn: Connection, message: ClientMessage) {
+    switch (message.type) {
+      case 'hello':
+        conn.sdk = message.sdk.slice(0, 100)
+        conn.appliedVersion = message.version
+        if (conn.key.kind === 'client') {
+          conn.user = message.user ?? {}
+          sendResults(conn, rules.get(conn.environment))
+        } else catchUp(conn, message.version)
+        return
+      case 'identify':
+        if (conn.key.kind !== 'client') return
+        conn.user = message.user
+        conn.sdk ??= 'unknown'
+        sendResults(conn, rules.get(conn.environment))
+        return
+      case 'ping':
+        if (message.version !== undefined) conn.appliedVersion = message.version
+        send(conn, { type: 'pong' })
+        return
+      case 'metrics':
+        deps.ingestMetrics?.(conn.environment, message.batch)
+        send(conn, { type: 'metrics_ack', id: message.batch.id })
+        return
+    }
+  }
+
+  function open(socket: WebSocket, request: IncomingMessage, key: ApiKeyInfo, environment: string) {
+    const conn: Connection = {
+      id: randomUUID(),
+      socket,
+      key,
+      environment,
+      connectedAt: Date.now(),
+      remoteAddress: request.socket.remoteAddress,
+      sdk: undefined,
+      sentVersion: undefined,
+      appliedVersion: undefined,
+      user: undefined,
+      results: new Map(),
+      alive: true,
+    }
+    connections.set(conn.id, conn)
+    watchEnvironment(environment)
+    socket.on('pong', () => (conn.alive = true))
+    socket.on('message', (data: RawData, isBinary: boolean) => {
+      conn.alive = true
+      if (isBinary) return socket.close(CLOSE.invalidPayload, 'binary frames are not part of the protocol')
+      const parsed = parseClientMessage(data.toString())
+      if (typeof parsed === 'string') return socket.close(CLOSE.policy, parsed.slice(0, 120))
+      try {
+        handle(conn, parsed)
+      } catch (error) {
+        log(`stream message from ${key.name} failed`, error)
+        socket.close(1011, 'internal error')
+      }
+    })
+    // ws closes with 1009 itself on oversized frames and emits 'error'; the socket is gone either way.
+    socket.on('error', () => {})
+    socket.on('close', () => connections.delete(conn.id))
+  }
+
+  function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer) {
+    const url = new URL(request.url ?? '/', 'http://localhost')
+    if (url.pathname !== STREAM_PATH) return reject(socket, 404, `no WebSocket endpoint at ${url.pathname}`)
+    const headers = new Headers()
+    for (const [name, value] of Object.entries(request.headers))
+      if (typeof value === 'string') headers.set(name, value)
+    const secret = secretFrom(headers, url.href, true)
+    const key = secret ? store.keys.verify(secret) : undefined
+    if (!key) return reject(socket, 401, secret ? 'invalid or revoked API key' : 'missing API key')
+    if (key.kind === 'admin' || key.environment === null)
+      return reject(socket, 403, 'the stream needs a server or client key of one environment')
+    const environment = key.environment
+    wss.handleUpgrade(request, socket, head, (ws) => open(ws, request, key, environment))
+  }
+  server.on('upgrade', onUpgrade)
+
+  const heartbeat = setInterval(() => {
+    for (const conn of connections.values()) {
+      if (!conn.alive) {
+        conn.socket.terminate()
+        connections.delete(conn.id)
+        continue
+      }
+      conn.alive = false
+      conn.socket.ping()
+    }
+  }, heartbeatMs)
+  heartbeat.unref()
+
+  return {
+    /** Live connections, for `GET /api/v1/connections`. */
+    list: () => [...connections.values()].map(describeConnection),
+    /** Closes every socket of a revoked key at once. */
+    closeKey(keyId: string) {
+      for (const conn of connections.values())
+        if (conn.key.id === keyId) conn.socket.close(CLOSE.revoked, 'API key revoked')
+    },
+    close() {
+      clearInterval(heartbeat)
+      server.off('upgrade', onUpgrade)
+      for (const stop of envListeners.values()) stop()
+      for (const conn of connections.values()) conn.socket.terminate()
+      connections.clear()
+      wss.close()
+    },
+  }
+}
+
+export type StreamServer = ReturnType<typeof attachStream>

@@ -1,0 +1,210 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startServer, type RunningServer } from '../../server/main.ts'
+import { runCli } from './run-cli.ts'
+
+// Each CLI run is a real `node` process that loads tsx: about a second apiece.
+const SLOW = 60_000
+const ADMIN_KEY = 'cli-test-admin-key-0123456789abc'
+
+let dir: string
+let server: RunningServer
+let url: string
+let env: Record<string, string>
+
+const canary = (...args: string[]) => runCli(args, env)
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'canary-cli-'))
+  server = await startServer(
+    {
+      port: 0,
+      host: '127.0.0.1',
+      databasePath: join(dir, 'db.sqlite'),
+      adminKey: ADMIN_KEY,
+      publicUrl: '',
+    },
+    () => {},
+  )
+  url = `http://127.0.0.1:${server.port}`
+  env = { CANARY_URL: url, CANARY_KEY: ADMIN_KEY }
+})
+
+afterAll(async () => {
+  await server?.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+/** A port nothing listens on: bind one, then free it. */
+async function closedPort(): Promise<number> {
+  const probe = createServer()
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  const address = probe.address()
+  await new Promise<void>((resolve) => probe.close(() => resolve()))
+  if (address === null || typeof address === 'string') throw new Error('no port')
+  return address.port
+}
+
+describe('canary flags', () => {
+  it('creates a flag and lists it as a table and as JSON', { timeout: SLOW }, async () => {
+    const created = await canary('flags', 'create', 'checkout-v2', '--description', 'New checkout', '--tag', 'web', '--tag', 'beta')
+    expect(created).toMatchObject({ code: 0, stderr: '' })
+    expect(created.stdout).toContain('created flag checkout-v2 (off in development, production)')
+
+    const table = await canary('flags', 'list')
+    expect(table.code).toBe(0)
+    const [header, row] = table.stdout.trim().split('\n')
+    expect(header?.split(/\s{2,}/)).toEqual(['KEY', 'DEVELOPMENT', 'PRODUCTION', 'DESCRIPTION'])
+    expect(row?.split(/\s{2,}/)).toEqual(['checkout-v2', 'off', 'off', 'New checkout'])
+    // Aligned: every column starts at the same offset on each line.
+    expect(row?.indexOf('off')).toBe(header?.indexOf('DEVELOPMENT'))
+
+    const json = await canary('flags', 'list', '--json')
+    expect(json.code).toBe(0)
+    const body = JSON.parse(json.stdout)
+    expect(body.items).toEqual([
+      expect.objectContaining({ key: 'checkout-v2', description: 'New checkout', tags: ['web', 'beta'] }),
+    ])
+  })
+
+  it('turns the flag on in one environment only', { timeout: SLOW }, async () => {
+    const on = await canary('flags', 'on', 'checkout-v2', '--env', 'production')
+    expect(on.code).toBe(0)
+    expect(on.stdout).toMatch(/^checkout-v2 is on in production \(version \d+\)$/m)
+
+    const list = await canary('flags', 'list', '--env', 'production', '--json')
+    const summary = JSON.parse(list.stdout).items[0].environments
+    expect(summary.production.enabled).toBe(true)
+    expect(summary.development.enabled).toBe(false)
+  })
+
+  it("sets a cohort's rollout and shows it", { timeout: SLOW }, async () => {
+    const response = await fetch(`${url}/api/v1/environments/production/flags/checkout-v2`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ cohorts: [{ name: 'everyone', conditions: [], rollout: 1 }] }),
+    })
+    expect(response.status).toBe(200)
+
+    const rollout = await canary(
+      'flags', 'rollout', 'checkout-v2', '--env', 'production', '--cohort', 'everyone', '--percent', '25',
+    )
+    expect(rollout.code).toBe(0)
+    expect(rollout.stdout).toContain('checkout-v2 in production: cohort everyone at 25%')
+
+    const state = await (
+      await fetch(`${url}/api/v1/environments/production/flags/checkout-v2`, {
+        headers: { authorization: `Bearer ${ADMIN_KEY}` },
+      })
+    ).json()
+    expect(state.cohorts).toEqual([{ name: 'everyone', conditions: [], rollout: 25 }])
+
+    const show = await canary('flags', 'show', 'checkout-v2', '--env', 'production')
+    expect(show.code).toBe(0)
+    expect(show.stdout).toMatch(/^state:\s+on$/m)
+    expect(show.stdout).toMatch(/^everyone\s+25%\s+everyone$/m)
+  })
+
+  it('turns the flag off again (the kill switch)', { timeout: SLOW }, async () => {
+    const off = await canary('flags', 'off', 'checkout-v2', '--env', 'production')
+    expect(off.code).toBe(0)
+    const list = await canary('flags', 'list', '--env', 'production')
+    expect(list.stdout).toMatch(/^checkout-v2\s+off\s+1\s+25%/m)
+  })
+
+  it('reports an unknown flag with the 404 and the server message', { timeout: SLOW }, async () => {
+    const result = await canary('flags', 'show', 'no-such-flag')
+    expect(result.code).toBe(1)
+    expect(result.stdout).toBe('')
+    expect(result.stderr.trim()).toBe('error: 404 Not Found: flag no-such-flag not found')
+  })
+
+  it('reports a rollout the server refuses, without a stack trace', { timeout: SLOW }, async () => {
+    const result = await canary(
+      'flags', 'rollout', 'checkout-v2', '--env', 'production', '--cohort', 'nobody', '--percent', '5',
+    )
+    expect(result.code).toBe(1)
+    expect(result.stderr.trim()).toBe(
+      'error: 404 Not Found: cohort nobody of flag checkout-v2 in production not found',
+    )
+  })
+
+  it('refuses a missing --env before calling the server', { timeout: SLOW }, async () => {
+    const result = await canary('flags', 'on', 'checkout-v2')
+    expect(result.code).toBe(1)
+    expect(result.stderr.trim()).toBe('error: missing --env <environment> (see: canary flags on --help)')
+  })
+})
+
+describe('canary keys', () => {
+  it('creates a server key, prints its secret once, lists and revokes it', { timeout: SLOW }, async () => {
+    const created = await canary('keys', 'create', '--name', 'checkout-service', '--kind', 'server', '--env', 'production')
+    expect(created.code).toBe(0)
+    const secret = created.stdout.match(/^secret: (cf_server_\S+)$/m)?.[1]
+    const id = created.stdout.match(/\(id ([^)]+)\)/)?.[1]
+    expect(secret).toBeDefined()
+    expect(id).toBeDefined()
+
+    // The new key works for what a server key may do.
+    const evaluated = await fetch(`${url}/api/v1/environments/production/evaluate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ flag: 'checkout-v2', user: { userId: 'u1' } }),
+    })
+    expect(evaluated.status).toBe(200)
+
+    const list = await canary('keys', 'list')
+    expect(list.code).toBe(0)
+    expect(list.stdout).not.toContain(secret)
+    expect(list.stdout).toMatch(new RegExp(`^${id}\\s+checkout-service\\s+server\\s+production\\s.*active$`, 'm'))
+
+    const listJson = await canary('keys', 'list', '--json')
+    expect(listJson.stdout).not.toContain(secret)
+
+    const revoked = await canary('keys', 'revoke', id!)
+    expect(revoked.code).toBe(0)
+    expect(revoked.stdout).toContain(`revoked server key checkout-service (id ${id})`)
+    const after = await canary('keys', 'list')
+    expect(after.stdout).toMatch(new RegExp(`^${id}\\s.*revoked `, 'm'))
+  })
+})
+
+describe('canary errors', () => {
+  it('reports a wrong key as a 401 with exit code 1', { timeout: SLOW }, async () => {
+    const result = await runCli(['flags', 'list'], { CANARY_URL: url, CANARY_KEY: 'wrong-key' })
+    expect(result.code).toBe(1)
+    expect(result.stderr.trim()).toBe('error: 401 Unauthorized: invalid or revoked API key')
+    expect(result.stderr).not.toMatch(/\n\s+at /)
+  })
+
+  it('says how to pass a key when there is none', { timeout: SLOW }, async () => {
+    const result = await runCli(['flags', 'list'], { CANARY_URL: url })
+    expect(result.code).toBe(1)
+    expect(result.stderr.trim()).toBe('error: no API key: pass --key or set CANARY_KEY')
+  })
+
+  it('names the URL it cannot reach', { timeout: SLOW }, async () => {
+    const dead = `http://127.0.0.1:${await closedPort()}`
+    const result = await runCli(['flags', 'list', '--url', dead], { CANARY_KEY: ADMIN_KEY })
+    expect(result.code).toBe(1)
+    expect(result.stderr.trim()).toMatch(new RegExp(`^error: cannot reach ${dead}: .*ECONNREFUSED`))
+  })
+
+  it('prints usage for --help and for no arguments', { timeout: SLOW }, async () => {
+    const none = await runCli([], {})
+    expect(none.code).toBe(0)
+    expect(none.stdout).toContain('usage: canary <command>')
+    const help = await runCli(['flags', 'rollout', '--help'], {})
+    expect(help.code).toBe(0)
+    expect(help.stdout).toContain('canary flags rollout <key> --env E --cohort NAME --percent P')
+  })
+
+  it('rejects an unknown command with exit code 1', { timeout: SLOW }, async () => {
+    const result = await runCli(['flgas', 'list'], {})
+    expect(result.code).toBe(1)
+    expect(result.stderr.trim()).toBe('error: unknown command flgas (see: canary --help)')
+  })
+})

@@ -1,0 +1,35 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { compileFlag, evaluate, toSegmentMap } from '../../../sdk/core/evaluate.ts'
+import type { EvalResult, FlagState, Segment, User } from '../../../sdk/core/types.ts'
+
+/**
+ * The shared evaluation spec (test/spec/evaluation-cases.json), also run against the HTTP
+ * evaluate route and the SDK client so all three agree.
+ */
+interface SpecCase {
+  name: string
+  flag: FlagState
+  segments?: Segment[]
+  user: User
+  expected: EvalResult
+}
+
+const cases = JSON.parse(
+  readFileSync(new URL('../../spec/evaluation-cases.json', import.meta.url), 'utf8'),
+) as SpecCase[]
+
+describe('evaluation spec cases', () => {
+  it('has uniquely named cases', () => {
+    const names = cases.map((c) => c.name)
+    expect(cases.length).toBeGreaterThanOrEqual(30)
+    expect(new Set(names).size).toBe(names.length)
+  })
+
+  it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, specCase) => {
+    const segments = toSegmentMap(specCase.segments ?? [])
+    expect(evaluate(specCase.flag, specCase.user, segments)).toEqual(specCase.expected)
+    // The compiled path the SDK uses must agree with the one-off path the server uses.
+    expect(compileFlag(specCase.flag, segments).evaluate(specCase.user)).toEqual(specCase.expected)
+  })
+})

@@ -1,0 +1,267 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
+import { startServer, type RunningServer } from '../../../server/main.ts'
+
+const ADMIN = 'stream-test-admin-key-0123456789'
+let server: RunningServer
+let serverKey: string
+let clientKey: string
+const sockets: WebSocket[] = []
+
+async function api(method: string, path: string, body?: unknown, key = ADMIN) {
+  const res = await fetch(server.url + path, {
+    method,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  const text = await res.text()
+  return { status: res.status, json: text ? JSON.parse(text) : null }
+}
+
+/** A raw ws client that records every text frame, for checks on exactly what was sent. */
+function connect(key: string, options: { autoPong?: boolean } = {}) {
+  const socket = new WebSocket(server.url.replace('http', 'ws') + '/api/v1/stream', 'canary-flags.v1', {
+    headers: { authorization: `Bearer ${key}` },
+    autoPong: options.autoPong ?? true,
+  })
+  sockets.push(socket)
+  const frames: string[] = []
+  const messages: any[] = []
+  const waiters: Array<() => void> = []
+  socket.on('message', (data) => {
+    frames.push(data.toString())
+    messages.push(JSON.parse(data.toString()))
+    waiters.splice(0).forEach((w) => w())
+  })
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  )
+  socket.on('error', () => {})
+  const opened = new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve())
+    socket.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)))
+  })
+  /** Resolves with the first message (from `from` on) matching `pred`. */
+  async function next(pred: (m: any) => boolean, from = 0, timeoutMs = 5000): Promise<any> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const found = messages.slice(from).find(pred)
+      if (found) return found
+      if (Date.now() > deadline) throw new Error(`no matching message; got ${JSON.stringify(messages)}`)
+      await new Promise<void>((resolve) => {
+        waiters.push(resolve)
+        setTimeout(resolve, 50)
+      })
+    }
+  }
+  const send = (m: unknown) => socket.send(typeof m === 'string' ? m : JSON.stringify(m))
+  return { socket, frames, messages, opened, closed, next, send }
+}
+
+beforeEach(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cf-stream-'))
+  server = await startServer(
+    { port: 0, host: '127.0.0.1', databasePath: join(dir, 'db.sqlite'), adminKey: ADMIN, publicUrl: '' },
+    { log: () => {}, stream: { heartbeatMs: 200, maxBufferedBytes: 256 * 1024 } },
+  )
+  serverKey = (await api('POST', '/api/v1/keys', { name: 'checkout-svc', kind: 'server', environment: 'production' })).json.secret
+  clientKey = (await api('POST', '/api/v1/keys', { name: 'web', kind: 'client', environment: 'production' })).json.secret
+  await api('POST', '/api/v1/flags', { key: 'checkout-v2' })
+})
+
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.terminate()
+  await server.close()
+})
+
+const betaAndEu = (rollout: number) => ({
+  enabled: true,
+  cohorts: [
+    { name: 'beta', conditions: [{ attribute: 'userId', operator: 'in', values: ['alice', 'secret-bob'] }], rollout: 100 },
+    { name: 'eu', conditions: [{ attribute: 'region', operator: 'in', values: ['eu-west'] }], rollout },
+  ],
+})
+
+describe('stream authentication', () => {
+  it('answers a missing or wrong key with 401 and no socket', async () => {
+    await expect(connect('cf_server_nope').opened).rejects.toThrow('HTTP 401')
+  })
+
+  it('refuses an admin key on the stream with 403', async () => {
+    await expect(connect(ADMIN).opened).rejects.toThrow('HTTP 403')
+  })
+
+  it('accepts the key as a sub-protocol entry, as browsers send it', async () => {
+    const socket = new WebSocket(server.url.replace('http', 'ws') + '/api/v1/stream', ['canary-flags.v1', `key.${serverKey}`])
+    sockets.push(socket)
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve)
+      socket.once('unexpected-response', (_r, res) => reject(new Error(`HTTP ${res.statusCode}`)))
+    })
+    expect(socket.protocol).toBe('canary-flags.v1')
+  })
+})
+
+describe('server-key stream', () => {
+  it('sends a snapshot on hello, then each committed change with the next version', async () => {
+    const c = connect(serverKey)
+    await c.opened
+    c.send({ type: 'hello', sdk: 'test/1' })
+    const snap = await c.next((m) => m.type === 'snapshot')
+    expect(snap.environment).toBe('production')
+    expect(snap.flags.map((f: any) => f.key)).toEqual(['checkout-v2'])
+    await api('PATCH', '/api/v1/environments/production/flags/checkout-v2', { enabled: true })
+    const change = await c.next((m) => m.type === 'changes')
+    expect(change.changes).toEqual([{ type: 'flag', version: snap.version + 1, flag: expect.objectContaining({ key: 'checkout-v2', enabled: true }) }])
+    // Development changes never reach a production key.
+    await api('PATCH', '/api/v1/environments/development/flags/checkout-v2', { enabled: true })
+    await api('PATCH', '/api/v1/environments/production/flags/checkout-v2', { enabled: false })
+    const last = await c.next((m) => m.type === 'changes' && m.changes[0].version === snap.version + 2)
+    expect(last.changes[0].flag.enabled).toBe(false)
+    expect(c.messages.filter((m) => m.type === 'changes')).toHaveLength(2)
+  })
+
+  it('replays exactly the missed changes to an SDK that says which version it has', async () => {
+    const first = connect(serverKey)
+    await first.opened
+    first.send({ type: 'hello', sdk: 'test/1' })
+    const { version } = await first.next((m) => m.type === 'snapshot')
+    first.socket.close()
+    for (const enabled of [true, false, true]) await api('PATCH', '/api/v1/environments/production/flags/checkout-v2', { enabled })
+    const again = connect(serverKey)
+    await again.opened
+    again.send({ type: 'hello', sdk: 'test/1', version })
+    const replay = await again.next((m) => m.type === 'changes')
+    expect(replay.changes.map((c: any) => [c.version, c.flag.enabled])).toEqual([
+      [version + 1, true],
+      [version + 2, false],
+      [version + 3, true],
+    ])
+    expect(again.messages.some((m) => m.type === 'snapshot')).toBe(false)
+  })
+
+  it('sends a fresh snapshot to an SDK whose version is older than the kept change log', async () => {
+    const c = connect(serverKey)
+    await c.opened
+    c.send({ type: 'hello', sdk: 'test/1' })
+    const { version } = await c.next((m) => m.type === 'snapshot')
+    c.socket.close()
+    for (let i = 0; i < 1005; i++)
+      await api('PATCH', '/api/v1/environments/production/flags/checkout-v2', { enabled: i % 2 === 0 })
+    const late = connect(serverKey)
+    await late.opened
+    late.send({ type: 'hello', sdk: 'test/1', version })
+    const snap = await late.next((m) => m.type === 'snapshot')
+    expect(snap.version).toBe(version + 1005)
+    expect(snap.flags[0].enabled).toBe(true) // the last of 1005 alternating changes (i = 1004) turned it on
+  }, 60_000)
+
+  it('lists connected SDKs with their key, environment, sdk and versions', async () => {
+    const c = connect(serverKey)
+    await c.opened
+    c.send({ type: 'hello', sdk: 'canary-flags-node/0.1.0' })
+    const snap = await c.next((m) => m.type === 'snapshot')
+    c.send({ type: 'ping', version: snap.version })
+    await c.next((m) => m.type === 'pong')
+    const list = await api('GET', '/api/v1/connections')
+    expect(list.json.items).toEqual([
+      expect.objectContaining({ keyName: 'checkout-svc', kind: 'server', environment: 'production', sdk: 'canary-flags-node/0.1.0', appliedVersion: snap.version, sentVersion: snap.version }),
+    ])
+  })
+
+  it('closes the live sockets of a revoked key at once with 4401', async () => {
+    const c = connect(serverKey)
+    await c.opened
+    const keys = await api('GET', '/api/v1/keys')
+    const id = keys.json.items.find((k: any) => k.name === 'checkout-svc').id
+    await api('DELETE', `/api/v1/keys/${id}`)
+    expect(await c.closed).toEqual({ code: 4401, reason: 'API key revoked' })
+  })
+})
+
+describe('bad frames close only their own socket', () => {
+  it.each([
+    ['garbage bytes', Buffer.from([0xde, 0xad, 0xbe, 0xef]), 1007],
+    ['a 2 MB frame', 'x'.repeat(2 * 1024 * 1024), 1009],
+    ['an unknown message type', JSON.stringify({ type: 'nope' }), 1008],
+    ['invalid JSON', '{"type": "hel', 1008],
+  ])('%s', async (_name, frame, code) => {
+    const healthy = connect(serverKey)
+    const bad = connect(serverKey)
+    await Promise.all([healthy.opened, bad.opened])
+    healthy.send({ type: 'hello', sdk: 'test/1' })
+    await healthy.next((m) => m.type === 'snapshot')
+    bad.socket.send(frame)
+    expect((await bad.closed).code).toBe(code)
+    await api('PATCH', '/api/v1/environments/production/flags/checkout-v2', { enabled: true })
+    const change = await healthy.next((m) => m.type === 'changes')
+    expect(change.changes[0].flag.enabled).toBe(true)
+  })
+})
+
+describe('client-key stream', () => {
+  it('sends only this user\'s results, never rules or other users\' ids, and pushes differences', async () => {
+    await api('PATCH', '/api/v1/environments/production/flags/checkout-v2', betaAndEu(0))
+    await api('POST', '/api/v1/flags', { key: 'other' })
+    const c = connect(clientKey)
+    await c.opened
+    c.send({ type: 'hello', sdk: 'browser/1', user: { userId: 'carol', region: 'eu-west' } })
+    const full = await c.next((m) => m.type === 'results')
+    expect(full).toMatchObject({
+      full: true,
+      results: { 'checkout-v2': { enabled: false, reason: 'outside_rollout' }, other: { enabled: false, reason: 'off' } },
+    })
+    await api('PUT', '/api/v1/environments/production/flags/checkout-v2/cohorts/eu/rollout', { rollout: 100 })
+    const diff = await c.next((m) => m.type === 'results' && !m.full)
+    expect(diff.results).toEqual({ 'checkout-v2': { enabled: true, reason: 'cohort:eu' } })
+    // A change that does not alter this user's answer sends nothing.
+    await api('PATCH', '/api/v1/environments/production/flags/other', { stickiness: 'accountId' })
+    c.send({ type: 'identify', user: { userId: 'alice' } })
+    const alice = await c.next((m) => m.type === 'results' && m.full && m.results['checkout-v2'].reason === 'cohort:beta')
+    expect(alice.results['checkout-v2'].enabled).toBe(true)
+    expect(c.messages.filter((m) => m.type === 'results')).toHaveLength(3)
+    const bytes = c.frames.join('\n')
+    for (const leaked of ['secret-bob', 'eu-west', 'cohorts', 'conditions', 'salt', 'segments', '"rollout"'])
+      expect(bytes).not.toContain(leaked)
+  })
+})
+
+describe('dead and slow peers', () => {
+  it('drops a peer that stops answering pings', async () => {
+    const c = connect(serverKey, { autoPong: false })
+    await c.opened
+    c.send({ type: 'hello', sdk: 'test/1' })
+    expect((await api('GET', '/api/v1/connections')).json.items).toHaveLength(1)
+    await c.closed
+    expect((await api('GET', '/api/v1/connections')).json.items).toHaveLength(0)
+  })
+
+  it('drops a consumer that does not read instead of buffering without bound', async () => {
+    const big = Array.from({ length: 4000 }, (_, i) => `user-with-a-long-identifier-${i}`)
+    const slow = connect(serverKey)
+    const healthy = connect(serverKey)
+    await Promise.all([slow.opened, healthy.opened])
+    slow.send({ type: 'hello', sdk: 'test/1' })
+    healthy.send({ type: 'hello', sdk: 'test/1' })
+    await slow.next((m) => m.type === 'snapshot')
+    // Stop reading: the kernel buffers fill, then the server's send buffer grows.
+    ;(slow.socket as any)._socket.pause()
+    let n = 0
+    const slowClosed = slow.closed.then(() => true)
+    let closed = false
+    slowClosed.then(() => (closed = true))
+    while (!closed && n < 400) {
+      await api('PATCH', '/api/v1/environments/production/flags/checkout-v2', {
+        cohorts: [{ name: 'beta', conditions: [{ attribute: 'userId', operator: 'in', values: big.slice(n % 2) }], rollout: 100 }],
+      })
+      n++
+    }
+    ;(slow.socket as any)._socket.resume()
+    expect(await slowClosed).toBe(true)
+    const last = await healthy.next((m) => m.type === 'changes' && m.changes[0].flag.cohorts[0].conditions[0].values.length === big.length - ((n - 1) % 2))
+    expect(last).toBeDefined()
+  }, 60_000)
+})
