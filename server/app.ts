@@ -9,12 +9,10 @@ import { environmentRoutes, evaluationRoutes } from './routes/environments.ts'
 import { flagRoutes, flagStateRoutes } from './routes/flags.ts'
 import { keyRoutes } from './routes/keys.ts'
 import { segmentRoutes } from './routes/segments.ts'
-import type { FlagService } from './services/flag-service.ts'
-import type { Store } from './store/store.ts'
+import { guardRoutes, metricsRoutes } from './routes/guard.ts'
+import type { Services } from './services/compose.ts'
 
-export interface AppDeps {
-  store: Store
-  service: FlagService
+export interface AppDeps extends Services {
   /** Called after a key is revoked, so live sockets of that key close at once. */
   onRevoke?: (keyId: string) => void
   /** Extra routes mounted by later layers (stream status, guard, console). */
@@ -37,7 +35,7 @@ const errorBody = (code: string, message: string, details?: unknown) => ({
  * await app.request('/health') // 200 {"status":"ok"}
  */
 export function createApp(deps: AppDeps) {
-  const { store, service } = deps
+  const { store, service, guard, planner, now } = deps
   const log = deps.log ?? ((m, e) => console.error(m, e))
   const app = new Hono<AuthEnv>()
 
@@ -56,6 +54,7 @@ export function createApp(deps: AppDeps) {
   const adminOfEnv = requireKey(store.keys, { kinds: ['admin'], environment: (c) => c.req.param('env') })
   const adminOfQueryEnv = requireKey(store.keys, { kinds: ['admin'], environment: (c) => c.req.query('env') })
   const sdkOfEnv = requireKey(store.keys, { kinds: ['admin', 'server'], environment: (c) => c.req.param('env') })
+  const anySdk = requireKey(store.keys, { kinds: ['server', 'client'], environment: (_c, key) => key.environment ?? undefined })
 
   app.use('/api/v1/flags/*', admin)
   app.use('/api/v1/flags', admin)
@@ -69,6 +68,7 @@ export function createApp(deps: AppDeps) {
   app.use('/api/v1/environments/:env/flags', adminOfEnv)
   app.use('/api/v1/environments/:env/segments/*', adminOfEnv)
   app.use('/api/v1/environments/:env/segments', adminOfEnv)
+  app.use('/api/v1/metrics', anySdk)
 
   app.route('/api/v1/flags', flagRoutes({ store, service }))
   app.route('/api/v1/keys', keyRoutes({ store, onRevoke: deps.onRevoke ?? (() => {}) }))
@@ -77,6 +77,8 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1/environments/:env', evaluationRoutes({ store }))
   app.route('/api/v1/environments/:env/flags', flagStateRoutes({ store, service }))
   app.route('/api/v1/environments/:env/segments', segmentRoutes({ store, service }))
+  app.route('/api/v1/environments/:env/flags', guardRoutes({ store, service, guard, planner, now }))
+  app.route('/api/v1/metrics', metricsRoutes({ guard }))
   deps.extend?.(app)
 
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404))

@@ -5,11 +5,8 @@ import { requireKey } from './auth/api-key.ts'
 import { createApp } from './app.ts'
 import { bootstrap } from './bootstrap.ts'
 import type { Config } from './config.ts'
-import { createFlagService } from './services/flag-service.ts'
+import { composeServices, type ComposeOptions } from './services/compose.ts'
 import { openDb } from './store/db.ts'
-import { createStore } from './store/store.ts'
-import { createEnvRules } from './stream/env-rules.ts'
-import { createHub } from './stream/hub.ts'
 import { attachStream, type StreamOptions, type StreamServer } from './stream/stream-server.ts'
 
 export interface RunningServer {
@@ -23,6 +20,13 @@ export interface RunningServer {
 export interface ServerOptions {
   log?: (message: string, error?: unknown) => void
   stream?: StreamOptions
+  /** Clock of guard windows and plans; tests pass a hand-moved one. */
+  now?: () => number
+  /** How often the guard re-judges windows and plans take due steps. */
+  tickMs?: number
+  webhook?: ComposeOptions['webhook']
+  /** Per-minute guard aggregates older than this are deleted (default 30 days). */
+  metricsRetentionMs?: number
 }
 
 /**
@@ -32,17 +36,14 @@ export interface ServerOptions {
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const log = options.log ?? ((m: string, e?: unknown) => (e ? console.error(m, e) : console.log(m)))
   const database = openDb(config.databasePath)
-  const store = createStore(database.db)
-  const hub = createHub((error) => log('change listener failed', error))
-  const service = createFlagService({ store, hub })
+  const services = composeServices(database.db, { log, now: options.now, webhook: options.webhook })
+  const { store, service, rules, guard, planner, now } = services
   const { adminSecret } = bootstrap({ store, service }, { adminKey: config.adminKey })
-  const rules = createEnvRules({ store, hub })
 
   // The stream needs the HTTP server, the app needs the stream (revocation, connection list).
   let stream: StreamServer | undefined
   const app = createApp({
-    store,
-    service,
+    ...services,
     log,
     onRevoke: (keyId) => stream?.closeKey(keyId),
     extend: (api) => {
@@ -57,7 +58,21 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     server.once('listening', resolve)
     server.once('error', reject)
   })
-  stream = attachStream(server, { store, rules, log }, options.stream)
+  stream = attachStream(server, { store, rules, log, ingestMetrics: guard.ingest }, options.stream)
+
+  // Windows slide and plans fall due without any request arriving.
+  const retentionMs = options.metricsRetentionMs ?? 30 * 24 * 3_600_000
+  let ticks = 0
+  const timer = setInterval(() => {
+    try {
+      guard.checkAll()
+      planner.tick()
+      if (ticks++ % 3600 === 0) store.metrics.prune(now() - retentionMs)
+    } catch (error) {
+      log('guard tick failed', error)
+    }
+  }, options.tickMs ?? 1000)
+  timer.unref()
   const port = (server.address() as AddressInfo).port
   const url = config.port === 0 ? `http://localhost:${port}` : config.publicUrl
 
@@ -66,6 +81,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     port,
     adminSecret,
     close: async () => {
+      clearInterval(timer)
       stream?.close()
       rules.close()
       await new Promise<void>((resolve) => {
@@ -73,6 +89,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         // Keep-alive HTTP connections would hold close() open; they carry no state worth waiting for.
         server.closeAllConnections()
       })
+      await guard.settle()
       database.close()
     },
   }

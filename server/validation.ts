@@ -82,8 +82,42 @@ export const cohorts = z
   })
 
 const version = z.number().int().nonnegative()
+const count = z.number().int().nonnegative()
+
+const webhookUrl = z
+  .string()
+  .max(2000)
+  .refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'must be an http(s) URL')
 
 export const schemas = {
+  guard: z.strictObject({
+    maxErrorRate: z.number().min(0).max(1),
+    minExposures: z.number().int().min(1).max(100_000_000),
+    windowSeconds: z.number().int().min(10).max(600),
+    maxRatioToControl: z.number().gt(1).max(1000).optional(),
+    webhookUrl: webhookUrl.optional(),
+    version: version.optional(),
+  }),
+  plan: z
+    .strictObject({
+      cohort: z.string().min(1).max(64),
+      steps: z.array(rollout).min(2).max(20),
+      intervalSeconds: z.number().int().min(1).max(30 * 24 * 3600),
+      version: version.optional(),
+    })
+    .refine((p) => p.steps.every((s, i) => i === 0 || s > p.steps[i - 1]!), {
+      path: ['steps'],
+      message: 'must be strictly increasing',
+    }),
+  metrics: z.strictObject({
+    batch: z.strictObject({
+      id: z.string().min(1).max(128),
+      start: z.number(),
+      end: z.number(),
+      flags: z.record(flagKey, z.tuple([count, count, count, count])),
+    }),
+  }),
+  metricsQuery: z.strictObject({ hours: z.coerce.number().min(0.1).max(24 * 7).default(3) }),
   createEnvironment: z.strictObject({ key: envKey, name: z.string().min(1).max(128).optional() }),
   createFlag: z.strictObject({
     key: flagKey,

@@ -124,10 +124,13 @@ function compileFlagUnsafe(state: FlagState, segments: SegmentMap): CompiledFlag
     // conditions held. Because every cohort hashes the same stickiness attribute, a user
     // cannot be both outside one partial cohort and missing stickiness for another.
     let userBucket = NOT_COMPUTED
-    for (const cohort of cohorts) {
+    // Indexed loops: this is the `isEnabled` hot path and they avoid iterator overhead.
+    for (let c = 0; c < cohorts.length; c++) {
+      const cohort = cohorts[c] as CompiledCohort
+      const conditions = cohort.conditions
       let holds = true
-      for (const condition of cohort.conditions) {
-        if (!condition(user)) {
+      for (let i = 0; i < conditions.length; i++) {
+        if (!(conditions[i] as UserPredicate)(user)) {
           holds = false
           break
         }

@@ -14,6 +14,7 @@
 
 const ISO_DATE =
   /^(\d{4})-(\d{2})-(\d{2})(?:[Tt](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?([Zz]|[+-]\d{2}:?\d{2})?)?$/
+
 const MS_PER_DAY = 86_400_000
 
 function isLeapYear(y: number): boolean {

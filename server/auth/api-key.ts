@@ -31,7 +31,7 @@ export function requireKey(
   keys: KeyStore,
   options: {
     kinds: KeyKind[]
-    environment?: (c: Context) => string | undefined
+    environment?: (c: Context, key: ApiKeyInfo) => string | undefined
     allowQuery?: boolean
   },
 ) {
@@ -42,7 +42,7 @@ export function requireKey(
     if (!key) throw new UnauthorizedError('invalid or revoked API key')
     if (!options.kinds.includes(key.kind))
       throw new ForbiddenError(`a ${key.kind} key cannot use this endpoint; it needs a ${options.kinds.join(' or ')} key`)
-    const env = options.environment ? options.environment(c) : undefined
+    const env = options.environment ? options.environment(c, key) : undefined
     if (key.environment !== null && key.environment !== env)
       throw new ForbiddenError(
         env

@@ -21,7 +21,8 @@ export function parseCommand<T extends Options>(args: string[], options: T, comm
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true })
   } catch (error) {
-    throw new CliError(`${(error as Error).message} (see: canary ${command} --help)`, 1, { cause: error })
+    const hint = `(see: canary ${command} --help)`
+    throw new CliError(`${(error as Error).message} ${hint}`, 1, { cause: error })
   }
 }
 
@@ -36,7 +37,8 @@ export function required(value: string | undefined, option: string, command: str
 export function onePositional(positionals: string[], name: string, command: string): string {
   const [first, ...rest] = positionals
   if (first === undefined) throw new CliError(`missing <${name}> (see: canary ${command} --help)`)
-  if (rest.length > 0) throw new CliError(`unexpected argument ${rest[0]} (see: canary ${command} --help)`)
+  if (rest.length > 0)
+    throw new CliError(`unexpected argument ${rest[0]} (see: canary ${command} --help)`)
   return first
 }
 

@@ -3,14 +3,12 @@ import type { Command } from './command.ts'
 import { describeConditions, percent } from './format.ts'
 import { apiPath, connectionFrom, createApiClient } from './http.ts'
 import { printJson, type Io } from './io.ts'
-import { expectShape, flagDetail, flagState } from './responses.ts'
+import { expectShape, flagDetail, flagState, type FlagStateView } from './responses.ts'
 import { formatFields, formatTable } from './table.ts'
-
-type State = ReturnType<typeof flagState.parse>
 
 const onOff = (enabled: boolean) => (enabled ? 'on' : 'off')
 
-function printState(io: Io, state: State) {
+function printState(io: Io, state: FlagStateView) {
   io.out(
     formatFields([
       ['flag', state.key],
@@ -23,11 +21,15 @@ function printState(io: Io, state: State) {
   )
   io.out('')
   if (state.cohorts.length === 0) return io.out('no cohorts: nobody gets this flag even when on')
-  const rows = state.cohorts.map((c) => [c.name, percent(c.rollout), describeConditions(c.conditions)])
+  const rows = state.cohorts.map((c) => [
+    c.name,
+    percent(c.rollout),
+    describeConditions(c.conditions),
+  ])
   io.out(formatTable(['COHORT', 'ROLLOUT', 'WHO'], rows))
 }
 
-/** `flags show <key> [--env E]`: one environment in detail, or the definition and every environment. */
+/** `flags show <key> [--env E]`: one environment in detail, or the definition and all of them. */
 export const show: Command = {
   synopsis: '<key> [--env E]',
   summary: 'show a flag: all environments, or one in detail with its cohorts',

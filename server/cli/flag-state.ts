@@ -23,7 +23,8 @@ function switchCommand(enabled: boolean): Command {
       const key = onePositional(positionals, 'key', command)
       const env = required(values.env, '--env <environment>', command)
       const api = createApiClient(connectionFrom(values, io.env))
-      const data = await api('PATCH', apiPath`/api/v1/environments/${env}/flags/${key}`, { enabled })
+      const path = apiPath`/api/v1/environments/${env}/flags/${key}`
+      const data = await api('PATCH', path, { enabled })
       if (values.json) return printJson(io, data)
       const state = expectShape(flagState, data, 'flag state')
       io.out(`${key} is ${enabled ? 'on' : 'off'} in ${env} (version ${state.version})`)
@@ -59,8 +60,10 @@ const rollout: Command = {
     const data = await api('PUT', path, { rollout: percentage })
     if (values.json) return printJson(io, data)
     const state = expectShape(flagState, data, 'flag state')
-    io.out(`${key} in ${env}: cohort ${cohort} at ${percent(percentage)} (version ${state.version})`)
-    if (!state.enabled) io.out(`note: ${key} is off in ${env}; turn it on with: canary flags on ${key} --env ${env}`)
+    const version = `version ${state.version}`
+    io.out(`${key} in ${env}: cohort ${cohort} at ${percent(percentage)} (${version})`)
+    if (!state.enabled)
+      io.out(`note: ${key} is off in ${env}; turn it on with: canary flags on ${key} --env ${env}`)
   },
 }
 

@@ -6,16 +6,14 @@ import { flagStateCommands } from './flag-state.ts'
 import { percent } from './format.ts'
 import { connectionFrom, createApiClient } from './http.ts'
 import { printJson } from './io.ts'
-import { expectShape, flagDetail, flagList } from './responses.ts'
+import { expectShape, flagDetail, flagList, type StateSummaryView } from './responses.ts'
 import { formatTable, truncate } from './table.ts'
-
-type Summary = { enabled: boolean; cohorts: number; widestRollout: number }
 
 /**
  * `on (max 25%)`, `on, no cohorts` (on, yet nobody is in), `off`, `-` (no state). "max" because
  * the API sums a state up by its widest cohort, which may be a 100% beta-user list.
  */
-function stateCell(summary: Summary | undefined): string {
+function stateCell(summary: StateSummaryView | undefined): string {
   if (!summary) return '-'
   if (!summary.enabled) return 'off'
   return summary.cohorts === 0 ? 'on, no cohorts' : `on (max ${percent(summary.widestRollout)})`
@@ -37,7 +35,8 @@ const list: Command = {
     const data = await api('GET', '/api/v1/flags')
     if (values.json) return printJson(io, data)
     const { items } = expectShape(flagList, data, 'flag list')
-    if (items.length === 0) return io.out('no flags yet; create one with: canary flags create <key>')
+    if (items.length === 0)
+      return io.out('no flags yet; create one with: canary flags create <key>')
     const env = values.env
     if (env === undefined) {
       const envs = [...new Set(items.flatMap((f) => Object.keys(f.environments)))]

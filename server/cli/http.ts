@@ -29,7 +29,8 @@ export function connectionFrom(
   try {
     parsed = new URL(url)
   } catch (error) {
-    throw new CliError(`invalid server URL ${url}: expected e.g. ${DEFAULT_URL}`, 1, { cause: error })
+    const message = `invalid server URL ${url}: expected e.g. ${DEFAULT_URL}`
+    throw new CliError(message, 1, { cause: error })
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
     throw new CliError(`invalid server URL ${url}: only http and https are supported`)
@@ -98,9 +99,11 @@ function serverMessage(text: string): string | undefined {
  * "tried IPv6 and IPv4, both refused" in an AggregateError whose own message is empty.
  */
 function networkReason(error: unknown): string {
-  if (error instanceof Error && error.name === 'TimeoutError') return `no answer within ${TIMEOUT_MS / 1000} s`
+  if (error instanceof Error && error.name === 'TimeoutError')
+    return `no answer within ${TIMEOUT_MS / 1000} s`
   let reason: unknown = error instanceof Error && error.cause !== undefined ? error.cause : error
   if (reason instanceof AggregateError && reason.errors.length > 0) reason = reason.errors[0]
-  if (reason instanceof Error) return reason.message || ('code' in reason ? String(reason.code) : reason.name)
+  if (reason instanceof Error)
+    return reason.message || ('code' in reason ? String(reason.code) : reason.name)
   return String(reason)
 }

@@ -14,7 +14,12 @@ export const keyCommands: CommandGroup = {
     async run(args, io) {
       const { values, positionals } = parseCommand(
         args,
-        { ...apiOptions, name: { type: 'string' }, kind: { type: 'string' }, env: { type: 'string' } },
+        {
+          ...apiOptions,
+          name: { type: 'string' },
+          kind: { type: 'string' },
+          env: { type: 'string' },
+        },
         'keys create',
       )
       noPositionals(positionals, 'keys create')
@@ -54,7 +59,8 @@ export const keyCommands: CommandGroup = {
         timestamp(k.createdAt),
         k.revokedAt === null ? 'active' : `revoked ${timestamp(k.revokedAt)}`,
       ])
-      io.out(formatTable(['ID', 'NAME', 'KIND', 'ENVIRONMENT', 'PREFIX', 'CREATED', 'STATUS'], rows))
+      const header = ['ID', 'NAME', 'KIND', 'ENVIRONMENT', 'PREFIX', 'CREATED', 'STATUS']
+      io.out(formatTable(header, rows))
     },
   },
 

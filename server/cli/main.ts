@@ -23,7 +23,8 @@ async function dispatch(argv: string[], io: Io): Promise<void> {
   }
   const group = groups[name]
   if (!group) throw new CliError(`unknown command ${name} (see: canary --help)`)
-  if (verb === undefined || verb === '--help' || verb === '-h') return io.out(groupUsage(name, group))
+  if (verb === undefined || verb === '--help' || verb === '-h')
+    return io.out(groupUsage(name, group))
   const command = group[verb]
   if (!command) throw new CliError(`unknown command ${name} ${verb} (see: canary ${name} --help)`)
   if (wantsHelp(rest)) return io.out(commandUsage(`${name} ${verb}`, command, true))

@@ -19,7 +19,11 @@ const condition = z.union([
 ])
 export type ConditionView = z.infer<typeof condition>
 
-const cohort = z.looseObject({ name: z.string(), conditions: z.array(condition), rollout: z.number() })
+const cohort = z.looseObject({
+  name: z.string(),
+  conditions: z.array(condition),
+  rollout: z.number(),
+})
 
 export const flagState = z.looseObject({
   key: z.string(),
@@ -30,6 +34,7 @@ export const flagState = z.looseObject({
   cohorts: z.array(cohort),
   version: z.number(),
 })
+export type FlagStateView = z.infer<typeof flagState>
 
 const definition = {
   key: z.string(),
@@ -37,20 +42,17 @@ const definition = {
   tags: z.array(z.string()),
 }
 
+const stateSummary = z.looseObject({
+  enabled: z.boolean(),
+  version: z.number(),
+  cohorts: z.number(),
+  widestRollout: z.number(),
+})
+export type StateSummaryView = z.infer<typeof stateSummary>
+
 export const flagList = z.looseObject({
   items: z.array(
-    z.looseObject({
-      ...definition,
-      environments: z.record(
-        z.string(),
-        z.looseObject({
-          enabled: z.boolean(),
-          version: z.number(),
-          cohorts: z.number(),
-          widestRollout: z.number(),
-        }),
-      ),
-    }),
+    z.looseObject({ ...definition, environments: z.record(z.string(), stateSummary) }),
   ),
 })
 
@@ -71,7 +73,11 @@ export const keyList = z.looseObject({ items: z.array(apiKey) })
 export const createdKey = apiKey.extend({ secret: z.string() })
 
 /** `data` as `schema` describes it, or a CliError naming the first field that did not fit. */
-export function expectShape<T extends z.ZodType>(schema: T, data: unknown, what: string): z.output<T> {
+export function expectShape<T extends z.ZodType>(
+  schema: T,
+  data: unknown,
+  what: string,
+): z.output<T> {
   const result = schema.safeParse(data)
   if (result.success) return result.data
   const issue = result.error.issues[0]

@@ -20,7 +20,8 @@ function firstSignal(): Promise<NodeJS.Signals> {
 
 /** Failures of the OS we can explain (port in use, unwritable database directory) vs bugs. */
 function startFailure(error: unknown): CliError | undefined {
-  if (!(error instanceof Error) || !('code' in error) || typeof error.code !== 'string') return undefined
+  if (!(error instanceof Error) || !('code' in error) || typeof error.code !== 'string')
+    return undefined
   const reason = error.code === 'EADDRINUSE' ? 'the port is already in use' : error.message
   return new CliError(`cannot start the server: ${reason}`, 1, { cause: error })
 }
@@ -46,10 +47,11 @@ export const serve: Command = {
       if (error instanceof ConfigError) throw new CliError(error.message, 2, { cause: error })
       throw error
     }
+    // Server errors at run time are bugs or outages: keep their stack for whoever reads the log.
     const log = (message: string, error?: unknown) =>
       error === undefined
         ? io.out(message)
-        : io.err(`${message}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
+        : io.err(`${message}: ${error instanceof Error ? (error.stack ?? error.message) : error}`)
     const server = await startServer(config, { log }).catch((error: unknown) => {
       throw startFailure(error) ?? error
     })

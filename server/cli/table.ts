@@ -29,7 +29,9 @@ export function formatTable(header: string[], rows: string[][]): string {
  */
 export function formatFields(fields: Array<[label: string, value: string]>): string {
   const width = Math.max(...fields.map(([label]) => label.length)) + 1
-  return fields.map(([label, value]) => `${`${label}:`.padEnd(width)}  ${value}`.trimEnd()).join('\n')
+  return fields
+    .map(([label, value]) => `${`${label}:`.padEnd(width)}  ${value}`.trimEnd())
+    .join('\n')
 }
 
 /** A cell that keeps tables readable: at most `max` characters, `…` when cut. */

@@ -9,7 +9,10 @@ const line = (name: string, command: Command) =>
   `  canary ${name}${command.synopsis ? ` ${command.synopsis}` : ''}\n      ${command.summary}`
 
 /** `canary --help`: every command, generated from the command tables so it cannot drift. */
-export function mainUsage(top: Record<string, Command>, groups: Record<string, CommandGroup>): string {
+export function mainUsage(
+  top: Record<string, Command>,
+  groups: Record<string, CommandGroup>,
+): string {
   const lines = [
     ...Object.entries(top).map(([name, command]) => line(name, command)),
     ...Object.entries(groups).flatMap(([group, commands]) =>

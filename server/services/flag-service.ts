@@ -1,7 +1,8 @@
 import type { Change } from '../../sdk/core/changes.ts'
 import type { Cohort } from '../../sdk/core/types.ts'
 import { NotFoundError, ValidationError } from '../errors.ts'
-import type { StoredFlagState } from '../store/flag-store.ts'
+import { guardOf } from '../guard/guard-state.ts'
+import type { StatePatch, StoredFlagState } from '../store/flag-store.ts'
 import type { SegmentInput } from '../store/segment-store.ts'
 import type { Store } from '../store/store.ts'
 import type { Hub } from '../stream/hub.ts'
@@ -10,6 +11,13 @@ export interface StateUpdate {
   enabled?: boolean | undefined
   stickiness?: string | undefined
   cohorts?: Cohort[] | undefined
+}
+
+/** The cohorts with one cohort's rollout replaced; 404 when the flag has no such cohort. */
+export function withRollout(state: StoredFlagState, cohortName: string, rollout: number): Cohort[] {
+  if (!state.cohorts.some((c) => c.name === cohortName))
+    throw new NotFoundError(`cohort ${cohortName} of flag ${state.key} in ${state.environment}`)
+  return state.cohorts.map((c) => (c.name === cohortName ? { ...c, rollout } : c))
 }
 
 /** Names of the segments the cohorts reference that do not exist in the environment. */
@@ -27,6 +35,22 @@ export function createFlagService({ store, hub }: { store: Store; hub: Hub }) {
   const publish = (envKey: string, change: Change) => hub.publish(envKey, change)
   const publishAll = (changes: Change[], envOf: (i: number) => string) =>
     changes.forEach((c, i) => publish(envOf(i), c))
+
+  function applyState(
+    envKey: string,
+    key: string,
+    options: {
+      actor: string
+      action: string
+      expectedVersion?: number | undefined
+      details?: unknown
+      update: (current: StoredFlagState) => StatePatch
+    },
+  ): StoredFlagState {
+    const { state, change } = store.flags.updateState(envKey, key, options)
+    publish(envKey, change)
+    return state
+  }
 
   return {
     createEnvironment(input: { key: string; name: string }, actor: string) {
@@ -48,14 +72,18 @@ export function createFlagService({ store, hub }: { store: Store; hub: Hub }) {
     },
 
     /**
-     * Changes on/off, stickiness and/or cohorts of one flag in one environment. The action name
-     * in the audit log says what kind of change it was.
+     * The one way a flag state changes: `update` runs inside the store's transaction (it may
+     * throw to abort, or read the current state), then the change is published after commit.
+     * Guard trips and rollout plans use it directly with their own actor and action.
      */
+    applyState,
+
+    /** On/off, stickiness and/or cohorts; the audit action says what kind of change it was. */
     updateState(
       envKey: string,
       key: string,
       update: StateUpdate,
-      options: { actor: string; expectedVersion?: number | undefined; details?: unknown },
+      options: { actor: string; expectedVersion?: number | undefined },
     ): StoredFlagState {
       const action =
         update.cohorts !== undefined
@@ -69,14 +97,16 @@ export function createFlagService({ store, hub }: { store: Store; hub: Hub }) {
         const missing = unknownSegments(update.cohorts, new Set(store.segments.list(envKey).map((s) => s.key)))
         if (missing.length) throw new ValidationError(`cohorts: unknown segment ${missing.join(', ')} in ${envKey}`)
       }
-      const patch = Object.fromEntries(Object.entries(update).filter(([, v]) => v !== undefined))
-      const { state, change } = store.flags.updateState(envKey, key, {
+      const patch: StatePatch = Object.fromEntries(Object.entries(update).filter(([, v]) => v !== undefined))
+      // Turning a tripped flag back on is the person's answer to the trip: clear the banner.
+      return applyState(envKey, key, {
         ...options,
         action,
-        update: () => patch,
+        update: (current) => {
+          const guard = guardOf(current)
+          return update.enabled === true && guard?.lastTrip ? { ...patch, guard: { ...guard, lastTrip: null } } : patch
+        },
       })
-      publish(envKey, change)
-      return state
     },
 
     /** The "widen" action: one cohort's percentage, leaving the salt (and so every user in) as is. */
@@ -85,19 +115,14 @@ export function createFlagService({ store, hub }: { store: Store; hub: Hub }) {
       key: string,
       cohortName: string,
       rollout: number,
-      options: { actor: string; expectedVersion?: number | undefined; details?: unknown },
+      options: { actor: string; expectedVersion?: number | undefined },
     ): StoredFlagState {
-      const { state, change } = store.flags.updateState(envKey, key, {
+      return applyState(envKey, key, {
         ...options,
         action: 'flag.rollout',
-        update: (current) => {
-          if (!current.cohorts.some((c) => c.name === cohortName))
-            throw new NotFoundError(`cohort ${cohortName} of flag ${key} in ${envKey}`)
-          return { cohorts: current.cohorts.map((c) => (c.name === cohortName ? { ...c, rollout } : c)) }
-        },
+        details: { cohort: cohortName, rollout },
+        update: (current) => ({ cohorts: withRollout(current, cohortName, rollout) }),
       })
-      publish(envKey, change)
-      return state
     },
 
     putSegment(

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull } from 'drizzle-orm'
+import { and, asc, eq, isNotNull, isNull } from 'drizzle-orm'
 import type { Change } from '../../sdk/core/changes.ts'
 import type { FlagState } from '../../sdk/core/types.ts'
 import { ConflictError, NotFoundError } from '../errors.ts'
@@ -185,6 +185,11 @@ export function createFlagStore(db: Db) {
       const row = db.select().from(flagStates).where(stateWhere(envKey, key)).get()
       if (!row) throw new NotFoundError(`flag ${key} in environment ${envKey}`)
       return toState(row)
+    },
+
+    /** States of every environment that carry a rollout plan (the planner's tick). */
+    listPlanned(): StoredFlagState[] {
+      return db.select().from(flagStates).where(isNotNull(flagStates.plan)).all().map(toState)
     },
 
     listStates(envKey: string): StoredFlagState[] {

@@ -119,3 +119,26 @@ export const changeLog = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.envKey, t.version] })],
 )
+
+/** Batch ids already ingested, so a resent batch is counted once. Pruned with the metrics. */
+export const metricBatches = sqliteTable('metric_batches', {
+  id: text('id').primaryKey(),
+  envKey: text('env_key').notNull(),
+  receivedAt: integer('received_at').notNull(),
+})
+
+/** Per-minute guard counts per flag and environment, for charts and post-mortems. */
+export const metricsMinute = sqliteTable(
+  'metrics_minute',
+  {
+    envKey: text('env_key').notNull(),
+    flagKey: text('flag_key').notNull(),
+    /** Epoch ms of the minute's start. */
+    minute: integer('minute').notNull(),
+    canaryExposures: integer('canary_exposures').notNull().default(0),
+    canaryErrors: integer('canary_errors').notNull().default(0),
+    controlExposures: integer('control_exposures').notNull().default(0),
+    controlErrors: integer('control_errors').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.envKey, t.flagKey, t.minute] })],
+)

@@ -3,6 +3,7 @@ import type { Db } from './db.ts'
 import { createFlagStore, rulesOf } from './flag-store.ts'
 import { createKeyStore } from './key-store.ts'
 import { createLogStore } from './log-store.ts'
+import { createMetricsStore } from './metrics-store.ts'
 import { createSegmentStore } from './segment-store.ts'
 
 /**
@@ -17,6 +18,7 @@ export function createStore(db: Db) {
     segments,
     keys: createKeyStore(db),
     logs: createLogStore(db),
+    metrics: createMetricsStore(db),
     /** A consistent view of one environment's rules (one read transaction). */
     snapshot(envKey: string): Snapshot {
       return db.transaction(() => {

@@ -27,7 +27,7 @@ beforeAll(async () => {
       adminKey: ADMIN_KEY,
       publicUrl: '',
     },
-    () => {},
+    { log: () => {} },
   )
   url = `http://127.0.0.1:${server.port}`
   env = { CANARY_URL: url, CANARY_KEY: ADMIN_KEY }
@@ -50,7 +50,10 @@ async function closedPort(): Promise<number> {
 
 describe('canary flags', () => {
   it('creates a flag and lists it as a table and as JSON', { timeout: SLOW }, async () => {
-    const created = await canary('flags', 'create', 'checkout-v2', '--description', 'New checkout', '--tag', 'web', '--tag', 'beta')
+    const created = await canary(
+      ...['flags', 'create', 'checkout-v2', '--description', 'New checkout'],
+      ...['--tag', 'web', '--tag', 'beta'],
+    )
     expect(created).toMatchObject({ code: 0, stderr: '' })
     expect(created.stdout).toContain('created flag checkout-v2 (off in development, production)')
 
@@ -66,7 +69,11 @@ describe('canary flags', () => {
     expect(json.code).toBe(0)
     const body = JSON.parse(json.stdout)
     expect(body.items).toEqual([
-      expect.objectContaining({ key: 'checkout-v2', description: 'New checkout', tags: ['web', 'beta'] }),
+      expect.objectContaining({
+        key: 'checkout-v2',
+        description: 'New checkout',
+        tags: ['web', 'beta'],
+      }),
     ])
   })
 
@@ -90,7 +97,8 @@ describe('canary flags', () => {
     expect(response.status).toBe(200)
 
     const rollout = await canary(
-      'flags', 'rollout', 'checkout-v2', '--env', 'production', '--cohort', 'everyone', '--percent', '25',
+      ...['flags', 'rollout', 'checkout-v2', '--env', 'production'],
+      ...['--cohort', 'everyone', '--percent', '25'],
     )
     expect(rollout.code).toBe(0)
     expect(rollout.stdout).toContain('checkout-v2 in production: cohort everyone at 25%')
@@ -124,7 +132,8 @@ describe('canary flags', () => {
 
   it('reports a rollout the server refuses, without a stack trace', { timeout: SLOW }, async () => {
     const result = await canary(
-      'flags', 'rollout', 'checkout-v2', '--env', 'production', '--cohort', 'nobody', '--percent', '5',
+      ...['flags', 'rollout', 'checkout-v2', '--env', 'production'],
+      ...['--cohort', 'nobody', '--percent', '5'],
     )
     expect(result.code).toBe(1)
     expect(result.stderr.trim()).toBe(
@@ -135,13 +144,18 @@ describe('canary flags', () => {
   it('refuses a missing --env before calling the server', { timeout: SLOW }, async () => {
     const result = await canary('flags', 'on', 'checkout-v2')
     expect(result.code).toBe(1)
-    expect(result.stderr.trim()).toBe('error: missing --env <environment> (see: canary flags on --help)')
+    expect(result.stderr.trim()).toBe(
+      'error: missing --env <environment> (see: canary flags on --help)',
+    )
   })
 })
 
 describe('canary keys', () => {
-  it('creates a server key, prints its secret once, lists and revokes it', { timeout: SLOW }, async () => {
-    const created = await canary('keys', 'create', '--name', 'checkout-service', '--kind', 'server', '--env', 'production')
+  it('creates a server key, shows its secret once, revokes it', { timeout: SLOW }, async () => {
+    const created = await canary(
+      ...['keys', 'create', '--name', 'checkout-service'],
+      ...['--kind', 'server', '--env', 'production'],
+    )
     expect(created.code).toBe(0)
     const secret = created.stdout.match(/^secret: (cf_server_\S+)$/m)?.[1]
     const id = created.stdout.match(/\(id ([^)]+)\)/)?.[1]
@@ -159,7 +173,8 @@ describe('canary keys', () => {
     const list = await canary('keys', 'list')
     expect(list.code).toBe(0)
     expect(list.stdout).not.toContain(secret)
-    expect(list.stdout).toMatch(new RegExp(`^${id}\\s+checkout-service\\s+server\\s+production\\s.*active$`, 'm'))
+    const row = new RegExp(`^${id}\\s+checkout-service\\s+server\\s+production\\s.*active$`, 'm')
+    expect(list.stdout).toMatch(row)
 
     const listJson = await canary('keys', 'list', '--json')
     expect(listJson.stdout).not.toContain(secret)

@@ -1,14 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
+const SERVER_SETTINGS = ['PORT', 'HOST', 'DATABASE_PATH', 'PUBLIC_URL']
+
 export const BIN = fileURLToPath(new URL('../../bin/canary.js', import.meta.url))
 
-/** The parent's environment minus anything that would configure the CLI or server behind our back. */
+/** The parent's environment minus anything that would configure the CLI or server unseen. */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env = { ...process.env }
   for (const name of Object.keys(env))
-    if (name.startsWith('CANARY_') || ['PORT', 'HOST', 'DATABASE_PATH', 'PUBLIC_URL'].includes(name))
-      delete env[name]
+    if (name.startsWith('CANARY_') || SERVER_SETTINGS.includes(name)) delete env[name]
   return { ...env, ...extra }
 }
 

@@ -19,14 +19,13 @@ afterEach(() => {
 })
 
 describe('canary serve', () => {
-  it('prints the admin key on first start, serves, and exits 0 on SIGTERM', { timeout: SLOW }, async () => {
+  it('prints the admin key once, serves, and exits 0 on SIGTERM', { timeout: SLOW }, async () => {
     const db = join(tempDir(), 'db.sqlite')
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--host', '127.0.0.1', '--db', db], {
-      env: cleanEnv(),
-    })
+    const args = ['serve', '--port', '0', '--host', '127.0.0.1', '--db', db]
+    const child = spawn(process.execPath, [BIN, ...args], { env: cleanEnv() })
     let stdout = ''
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
     try {
       const [, secret] = await waitForOutput(child, /^admin key: (\S+)$/m)
       const port = stdout.match(/^canary-flags listening on http:\/\/localhost:(\d+)$/m)?.[1]
@@ -46,7 +45,8 @@ describe('canary serve', () => {
   })
 
   it('exits 2 with a one-line message on a bad configuration', { timeout: SLOW }, async () => {
-    const result = await runCli(['serve', '--port', '70000', '--db', join(tempDir(), 'db.sqlite')], {})
+    const db = join(tempDir(), 'db.sqlite')
+    const result = await runCli(['serve', '--port', '70000', '--db', db], {})
     expect(result.code).toBe(2)
     expect(result.stderr.trim()).toBe('error: port: 70000 is not a TCP port (0–65535)')
   })

@@ -1,9 +1,7 @@
 import { createApp } from '../../server/app.ts'
 import { bootstrap } from '../../server/bootstrap.ts'
-import { createFlagService } from '../../server/services/flag-service.ts'
+import { composeServices } from '../../server/services/compose.ts'
 import { openDb } from '../../server/store/db.ts'
-import { createStore } from '../../server/store/store.ts'
-import { createHub } from '../../server/stream/hub.ts'
 import type { Change } from '../../sdk/core/changes.ts'
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef'
@@ -12,15 +10,17 @@ export const ADMIN_KEY = 'test-admin-key-0123456789abcdef'
  * The whole server stack in memory: real SQLite (`:memory:`, real migrations), real store,
  * service and Hono app, driven through `app.request()` without a port.
  */
-export function makeStack() {
+export function makeStack(options: { now?: () => number } = {}) {
   const database = openDb(':memory:')
-  const store = createStore(database.db)
-  const hub = createHub((error) => {
-    throw error
+  const services = composeServices(database.db, {
+    now: options.now,
+    log: (message, error) => {
+      if (error) throw error
+    },
   })
-  const service = createFlagService({ store, hub })
+  const { store, service, hub } = services
   bootstrap({ store, service }, { adminKey: ADMIN_KEY })
-  const app = createApp({ store, service, log: () => {} })
+  const app = createApp({ ...services, log: () => {} })
   const published: Array<{ env: string; change: Change }> = []
   for (const env of ['development', 'production'])
     hub.subscribe(env, (change) => published.push({ env, change }))
@@ -47,7 +47,7 @@ export function makeStack() {
     published: published.length,
   })
 
-  return { app, store, service, hub, call, published, fingerprint, close: database.close }
+  return { ...services, app, call, published, fingerprint, close: database.close }
 }
 
 export type Stack = ReturnType<typeof makeStack>

@@ -1,6 +1,6 @@
 import murmurhash from 'murmurhash'
 import { describe, expect, it } from 'vitest'
-import { murmur3, murmur3Keyed } from '../../../sdk/core/murmur3.ts'
+import { murmur3, murmur3Keyed, murmur3KeyedSigned } from '../../../sdk/core/murmur3.ts'
 
 /** mulberry32: deterministic, so a failure reproduces on every run. */
 function prng(seed: number): () => number {
@@ -115,6 +115,19 @@ describe('murmur3Keyed', () => {
         )
       }
     }
+  })
+
+  it('murmur3KeyedSigned is the same hash as a signed 32-bit integer', () => {
+    const random = prng(5)
+    let negatives = 0
+    for (let i = 0; i < 1_000; i++) {
+      const value = randomString(random, 16)
+      const signed = murmur3KeyedSigned('salt', value)
+      if (signed < 0) negatives++
+      expect(signed >>> 0).toBe(murmur3Keyed('salt', value))
+      expect(signed | 0).toBe(signed)
+    }
+    expect(negatives).toBeGreaterThan(0)
   })
 
   it('honours the seed argument', () => {

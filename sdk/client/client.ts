@@ -1,0 +1,313 @@
+import { parseServerMessage, type MetricsBatch, type ServerMessage } from '../core/protocol.ts'
+import type { EvalResult, User } from '../core/types.ts'
+import { createCounters } from './counters.ts'
+import { createEmitter } from './emitter.ts'
+import { ClientError } from './errors.ts'
+import { createMetricsReporter, type PostOutcome } from './metrics-reporter.ts'
+import type { Mode } from './mode.ts'
+import { createPersister, type Persister } from './persister.ts'
+import type { StateCache } from './state-cache.ts'
+import type { Connect, Transport } from './transport.ts'
+import type {
+  ClientEvents,
+  ClientStatus,
+  EvaluationDetails,
+  FlagClient,
+  Logger,
+} from './types.ts'
+
+export interface ClientDeps {
+  mode: Mode
+  connect: Connect
+  sdkName: string
+  user?: User
+  bootstrap?: unknown
+  cache?: StateCache
+  /** The HTTP fallback for guard counts while the socket is down. */
+  postMetrics?: (batch: MetricsBatch) => Promise<PostOutcome>
+  onError?: (error: ClientError) => void
+  logger?: Logger
+  flushIntervalMs?: number
+  /** Debounce of cache writes. Default 500 ms. */
+  cacheDelayMs?: number
+  now?: () => number
+  random?: () => number
+}
+
+const EMPTY_USER: User = Object.freeze({})
+
+/** Answers that come from no evaluation: the caller's default stands. */
+const usesDefault = (result: EvalResult) =>
+  result.reason === 'unknown_flag' || result.reason === 'error'
+
+/**
+ * The client proper, on top of an injected mode (rules or results) and transport, so the same
+ * sequencing runs in Node, in browsers and in tests. It applies server messages in version
+ * order and resyncs on a gap, answers from memory, counts exposures and errors for the guard,
+ * and reports them in batches.
+ *
+ * @example
+ * const flags = createFlagClient({ mode: createRulesMode(), connect, sdkName: 'my-sdk' })
+ * await flags.ready({ timeoutMs: 2000 })
+ * flags.isEnabled('checkout-v2', { userId: 'u1' })
+ */
+export function createFlagClient(deps: ClientDeps): FlagClient {
+  const { mode, sdkName } = deps
+  const now = deps.now ?? Date.now
+  const random = deps.random ?? Math.random
+  const logger = deps.logger ?? {}
+  const events = createEmitter<ClientEvents>((error) => logger.error?.('a listener threw', error))
+  if (deps.onError !== undefined) events.on('error', deps.onError)
+
+  let user = deps.user ?? EMPTY_USER
+  let status: ClientStatus = 'not_ready'
+  let hasState = false
+  let connected = false
+  let resyncing = false
+  let cacheFailed = false
+  let closing: Promise<void> | undefined
+  let identified: Array<() => void> = []
+  let transport: Transport | undefined
+
+  let resolveReady: () => void = () => {}
+  let rejectReady: (error: ClientError) => void = () => {}
+  const whenReady = new Promise<void>((resolve, reject) => {
+    resolveReady = resolve
+    rejectReady = reject
+  })
+  // A rejection nobody awaited must not crash the process; ready() callers still see it.
+  whenReady.catch(() => {})
+
+  const report = (error: ClientError) => {
+    if (events.count('error') === 0) logger.error?.(error.message, error)
+    events.emit('error', error)
+  }
+
+  const reportCacheError = (error: unknown) => {
+    logger.warn?.('flag cache failed', error)
+    // Once: a read-only disk would otherwise report on every change.
+    if (cacheFailed) return
+    cacheFailed = true
+    report(new ClientError('cache', 'the flag cache could not be used', { cause: error }))
+  }
+
+  const counters = createCounters(now())
+  const newId = () =>
+    `${now().toString(36)}-${Math.floor(random() * 2 ** 52).toString(36)}${Math.floor(random() * 2 ** 52).toString(36)}`
+  const metrics = createMetricsReporter({
+    counters,
+    now,
+    newId,
+    send: (batch) => transport?.send({ type: 'metrics', batch }) ?? false,
+    ...(deps.postMetrics === undefined ? {} : { post: deps.postMetrics }),
+  })
+  const persister: Persister | undefined =
+    deps.cache === undefined
+      ? undefined
+      : createPersister(deps.cache, () => mode.dump(), deps.cacheDelayMs ?? 500, reportCacheError)
+
+  const gotState = () => {
+    for (const key of mode.keys()) counters.ensure(key)
+    if (hasState) return
+    hasState = true
+    resolveReady()
+    // Deferred so listeners added right after createClient still hear it.
+    queueMicrotask(() => events.emit('ready'))
+  }
+
+  const setStatus = (next: ClientStatus) => {
+    // Terminal states stay.
+    if (status !== 'closed' && status !== 'fatal') status = next
+  }
+
+  const load = (entry: unknown): boolean => {
+    try {
+      return mode.load(entry)
+    } catch (error) {
+      logger.warn?.('ignored an unusable bootstrap or cache entry', error)
+      return false
+    }
+  }
+
+  const start = () => {
+    let entry = deps.bootstrap
+    if (entry === undefined && deps.cache !== undefined) {
+      try {
+        entry = deps.cache.load()
+      } catch (error) {
+        queueMicrotask(() => reportCacheError(error))
+      }
+    }
+    if (entry !== undefined && load(entry)) {
+      status = 'stale'
+      gotState()
+    }
+  }
+
+  const stopWaiting = () => {
+    const waiting = identified
+    identified = []
+    for (const wake of waiting) wake()
+  }
+
+  /** The server and this client disagree on what was sent: ask again, or start over. */
+  const resync = (why: string) => {
+    logger.debug?.(`resync: ${why}`)
+    if (!connected || transport === undefined) return
+    if (resyncing) return transport.reconnect()
+    resyncing = true
+    transport.send(mode.hello(sdkName))
+  }
+
+  const applyState = (message: ServerMessage) => {
+    let applied
+    try {
+      applied = mode.apply(message)
+    } catch (error) {
+      // A frame that parsed but does not fit the held state (e.g. a malformed change).
+      logger.debug?.('could not apply a server message', error)
+      return resync('a message could not be applied')
+    }
+    if (applied.resync) {
+      resync(`${message.type} did not follow version ${mode.version}`)
+    } else {
+      resyncing = false
+      setStatus('ready')
+      gotState()
+      // identify() waits for the first full set of answers for the new user.
+      if (message.type === 'results' && message.full) stopWaiting()
+    }
+    persister?.schedule()
+    if (applied.keys.length > 0) events.emit('change', applied.keys)
+  }
+
+  const onMessage = (text: string) => {
+    const message = parseServerMessage(text)
+    if (message === undefined) return resync('unparseable frame')
+    if (message.type === 'pong') return
+    if (message.type === 'metrics_ack') return metrics.ack(message.id)
+    applyState(message)
+  }
+
+  const evaluate = (flag: string, callUser: User | undefined) => mode.evaluate(flag, callUser ?? user)
+
+  const flushTimer = setInterval(() => metrics.flush(), deps.flushIntervalMs ?? 5000)
+
+  start()
+  transport = deps.connect({
+    open() {
+      connected = true
+      resyncing = false
+      transport?.send(mode.hello(sdkName))
+      metrics.connected()
+    },
+    ping() {
+      const version = mode.version
+      return version === undefined ? { type: 'ping' } : { type: 'ping', version }
+    },
+    message: onMessage,
+    down() {
+      connected = false
+      metrics.disconnected()
+      setStatus(hasState ? 'stale' : 'not_ready')
+      events.emit('disconnected')
+    },
+    fatal(error) {
+      connected = false
+      metrics.disconnected()
+      setStatus('fatal')
+      rejectReady(error)
+      stopWaiting()
+      report(error)
+    },
+  })
+
+  return {
+    ready(options = {}) {
+      const { timeoutMs } = options
+      if (timeoutMs === undefined) return whenReady
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new ClientError('timeout', `no flag state after ${timeoutMs} ms`)),
+          timeoutMs,
+        )
+        whenReady.then(resolve, reject).finally(() => clearTimeout(timer))
+      })
+    },
+
+    isEnabled(flag, callUser, defaultValue = false) {
+      try {
+        const result = evaluate(flag, callUser)
+        if (result === undefined) return defaultValue
+        counters.exposure(flag, result)
+        return usesDefault(result) ? defaultValue : result.enabled
+      } catch (error) {
+        // Only a broken mode could get here; the contract is that isEnabled never throws.
+        logger.debug?.('isEnabled failed', error)
+        return defaultValue
+      }
+    },
+
+    explain(flag, callUser, defaultValue = false): EvaluationDetails {
+      try {
+        const result = evaluate(flag, callUser)
+        if (result === undefined) return { enabled: defaultValue, reason: 'not_ready' }
+        counters.exposure(flag, result)
+        if (!usesDefault(result) || result.enabled === defaultValue) return result
+        return { enabled: defaultValue, reason: result.reason }
+      } catch (error) {
+        logger.debug?.('explain failed', error)
+        return { enabled: defaultValue, reason: 'error' }
+      }
+    },
+
+    recordError(flag, callUser) {
+      try {
+        // Re-evaluated rather than remembered: the same user and state give the same arm, and
+        // nothing has to be kept per user.
+        const result = evaluate(flag, callUser)
+        if (result !== undefined) counters.error(flag, result)
+      } catch (error) {
+        logger.debug?.('recordError failed', error)
+      }
+    },
+
+    on(event, listener) {
+      return events.on(event, listener)
+    },
+
+    identify(next) {
+      user = next
+      const message = mode.identify?.(next)
+      if (message === undefined || status === 'closed' || status === 'fatal') {
+        return Promise.resolve()
+      }
+      // Sent now when connected; otherwise the next hello carries the new user.
+      transport?.send(message)
+      return new Promise<void>((resolve) => identified.push(resolve))
+    },
+
+    close(options = {}) {
+      closing ??= (async () => {
+        clearInterval(flushTimer)
+        metrics.flush()
+        await metrics.settle(options.timeoutMs ?? 2000)
+        transport?.close()
+        connected = false
+        await persister?.flush()
+        status = 'closed'
+        rejectReady(new ClientError('closed', 'the client was closed before it was ready'))
+        stopWaiting()
+      })()
+      return closing
+    },
+
+    get version() {
+      return mode.version
+    },
+
+    get status() {
+      return status
+    },
+  }
+}

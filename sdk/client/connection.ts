@@ -1,0 +1,136 @@
+import { CLOSE, type ClientMessage } from '../core/protocol.ts'
+import type { Backoff } from './backoff.ts'
+import { ClientError } from './errors.ts'
+import type { OpenSocket, Socket, Transport, TransportHandlers } from './transport.ts'
+
+export interface ConnectionOptions {
+  /** The stream endpoint (`ws(s)://…/api/v1/stream`). */
+  url: string
+  key: string
+  openSocket: OpenSocket
+  backoff: Backoff
+  now: () => number
+  /** How often to ping; no inbound frame for twice as long means the connection is dead. */
+  pingIntervalMs?: number
+  handlers: TransportHandlers
+}
+
+/** HTTP answers to the upgrade that retrying cannot fix: the key is wrong, not the network. */
+const isAuthStatus = (status: number) => status === 401 || status === 403
+
+/**
+ * The SDK's only I/O: one WebSocket at a time, kept alive with pings and replaced with backoff
+ * when it drops. Failures are classified before retrying: a refused key (401/403 on upgrade, or
+ * close code 4401 when revoked) stops the connection and is reported once; anything else
+ * (network, 5xx, other close codes, a silent peer) backs off and tries again.
+ *
+ * @example
+ * const transport = createConnection({ url, key, openSocket, backoff, now: Date.now, handlers })
+ * transport.send({ type: 'hello', sdk: 'my-sdk' })
+ */
+export function createConnection(options: ConnectionOptions): Transport {
+  const { backoff, now, handlers } = options
+  const pingInterval = options.pingIntervalMs ?? 15_000
+  let socket: Socket | undefined
+  let open = false
+  let stopped = false
+  let lastInbound = 0
+  let retryTimer: ReturnType<typeof setTimeout> | undefined
+  let heartbeat: ReturnType<typeof setInterval> | undefined
+
+  const stopHeartbeat = () => {
+    clearInterval(heartbeat)
+    heartbeat = undefined
+  }
+
+  /** The current socket is gone (closed, refused, dead or dropped on purpose). */
+  const lost = (refusal?: string) => {
+    const wasOpen = open
+    socket?.terminate()
+    socket = undefined
+    open = false
+    stopHeartbeat()
+    if (stopped) return
+    if (refusal !== undefined) {
+      stopped = true
+      handlers.fatal(new ClientError('unauthorized', refusal))
+      return
+    }
+    if (wasOpen) handlers.down()
+    retryTimer = setTimeout(connect, backoff.fail(now()))
+  }
+
+  const beat = () => {
+    // Both directions: a half-open TCP connection never errors, it just goes quiet.
+    if (now() - lastInbound >= 2 * pingInterval) return lost()
+    send(handlers.ping())
+  }
+
+  function connect() {
+    retryTimer = undefined
+    if (stopped) return
+    let current: Socket
+    try {
+      current = openSocket()
+    } catch {
+      // E.g. a platform WebSocket refusing the URL; treated like any failed attempt.
+      retryTimer = setTimeout(connect, backoff.fail(now()))
+      return
+    }
+    socket = current
+  }
+
+  function openSocket(): Socket {
+    const current: Socket = options.openSocket(options.url, options.key, {
+      open() {
+        if (socket !== current) return
+        open = true
+        lastInbound = now()
+        backoff.success(lastInbound)
+        heartbeat = setInterval(beat, pingInterval)
+        handlers.open()
+      },
+      message(text) {
+        if (socket !== current) return
+        lastInbound = now()
+        handlers.message(text)
+      },
+      close(code) {
+        if (socket !== current) return
+        lost(code === CLOSE.revoked ? 'the SDK key was revoked' : undefined)
+      },
+      refused(status) {
+        if (socket !== current) return
+        lost(isAuthStatus(status) ? `the server refused the SDK key (HTTP ${status})` : undefined)
+      },
+    })
+    return current
+  }
+
+  function send(message: ClientMessage): boolean {
+    if (!open || socket === undefined) return false
+    try {
+      socket.send(JSON.stringify(message))
+      return true
+    } catch {
+      // The socket is closing under us; its close event follows and triggers the reconnect.
+      return false
+    }
+  }
+
+  connect()
+  return {
+    send,
+    reconnect() {
+      if (!stopped && socket !== undefined) lost()
+    },
+    close() {
+      stopped = true
+      clearTimeout(retryTimer)
+      stopHeartbeat()
+      socket?.close()
+      socket = undefined
+      open = false
+    },
+  }
+}

@@ -1,0 +1,78 @@
+import type { FlagCounts, MetricsBatch } from '../core/protocol.ts'
+import type { EvalResult } from '../core/types.ts'
+
+/**
+ * The guard's counts, per flag: `[canary exposures, canary errors, control exposures, control
+ * errors]`, the order of `FlagCounts` on the wire. Each flag gets one preallocated `Int32Array`
+ * the first time it is seen, so counting an evaluation is a map lookup and an increment: no
+ * allocation on the `isEnabled` path.
+ */
+const CANARY = 0
+const CONTROL = 2
+const NOT_COUNTED = -1
+
+/**
+ * Offset of the arm's exposure counter, or -1 when the evaluation is in neither arm. Mirrors
+ * `armOf` in `sdk/core/evaluate.ts`, which the browser build must not import; a test keeps the
+ * two in step.
+ */
+export function armOffset(result: EvalResult): number {
+  if (result.enabled) return CANARY
+  return result.reason === 'outside_rollout' ? CONTROL : NOT_COUNTED
+}
+
+export interface Counters {
+  /** Preallocates the slot of a flag (called when a flag's state arrives). */
+  ensure(flag: string): void
+  exposure(flag: string, result: EvalResult): void
+  error(flag: string, result: EvalResult): void
+  /**
+   * Moves every non-zero count into a batch and zeroes the slots; undefined when there is
+   * nothing to report. The batch covers `[start of counting, now]`.
+   */
+  drain(id: string, now: number): MetricsBatch | undefined
+}
+
+/**
+ * @example
+ * const counters = createCounters(Date.now())
+ * counters.exposure('checkout-v2', { enabled: true, reason: 'cohort:beta' })
+ * counters.drain('b1', Date.now()) // { id: 'b1', start, end, flags: { 'checkout-v2': [1, 0, 0, 0] } }
+ */
+export function createCounters(startedAt: number): Counters {
+  const slots = new Map<string, Int32Array>()
+  let start = startedAt
+
+  const slot = (flag: string): Int32Array => {
+    let counts = slots.get(flag)
+    if (counts === undefined) slots.set(flag, (counts = new Int32Array(4)))
+    return counts
+  }
+
+  return {
+    ensure(flag) {
+      slot(flag)
+    },
+    exposure(flag, result) {
+      const offset = armOffset(result)
+      if (offset !== NOT_COUNTED) slot(flag)[offset]! += 1
+    },
+    error(flag, result) {
+      const offset = armOffset(result)
+      if (offset !== NOT_COUNTED) slot(flag)[offset + 1]! += 1
+    },
+    drain(id, now) {
+      const flags: Record<string, FlagCounts> = {}
+      let any = false
+      for (const [flag, counts] of slots) {
+        if (counts[0] === 0 && counts[1] === 0 && counts[2] === 0 && counts[3] === 0) continue
+        flags[flag] = [counts[0]!, counts[1]!, counts[2]!, counts[3]!]
+        counts.fill(0)
+        any = true
+      }
+      const batch = any ? { id, start, end: now, flags } : undefined
+      start = now
+      return batch
+    },
+  }
+}

@@ -1,0 +1,23 @@
+/** The stream and metrics endpoints of a server. */
+export interface Endpoints {
+  stream: string
+  metrics: string
+}
+
+/**
+ * Both endpoints from the server's base URL. `http(s)://` and `ws(s)://` are accepted, with or
+ * without a path prefix (a reverse proxy at `/flags`) or the stream path itself.
+ *
+ * @example
+ * endpoints('https://flags.example.com')
+ * // { stream: 'wss://flags.example.com/api/v1/stream', metrics: 'https://flags.example.com/api/v1/metrics' }
+ */
+export function endpoints(url: string): Endpoints {
+  const parsed = new URL(url)
+  const secure = parsed.protocol === 'https:' || parsed.protocol === 'wss:'
+  const base = parsed.pathname.replace(/\/+$/, '').replace(/\/api\/v1\/stream$/, '')
+  return {
+    stream: `${secure ? 'wss' : 'ws'}://${parsed.host}${base}/api/v1/stream`,
+    metrics: `${secure ? 'https' : 'http'}://${parsed.host}${base}/api/v1/metrics`,
+  }
+}

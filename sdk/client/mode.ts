@@ -1,0 +1,37 @@
+import type { ClientMessage, ServerMessage } from '../core/protocol.ts'
+import type { EvalResult, User } from '../core/types.ts'
+
+/** What applying one server message did. */
+export interface Applied {
+  /** Flags whose answers may have changed (for the 'change' event). */
+  keys: string[]
+  /** The message did not follow the held version (or made no sense): resync from the server. */
+  resync: boolean
+}
+
+/**
+ * Where answers come from. Rules mode (server keys) holds the environment's rules and evaluates
+ * locally; results mode (client keys, browsers) holds the server's answers for one user. The
+ * client around it is the same for both.
+ */
+export interface Mode {
+  /** The environment version of the held state; undefined before any state. */
+  readonly version: number | undefined
+  /** The answer for a flag, or undefined while no state is held. Never throws. */
+  evaluate(flag: string, user: User | undefined): Readonly<EvalResult> | undefined
+  /** The first message of every connection (resuming from the held version). */
+  hello(sdk: string): ClientMessage
+  /** Applies a `snapshot`, `changes` or `results` message. */
+  apply(message: ServerMessage): Applied
+  /** Flag keys currently held (so their counters exist before the first evaluation). */
+  keys(): Iterable<string>
+  /** Takes state from a bootstrap or a cache entry; false when it is not usable here. */
+  load(data: unknown): boolean
+  /** The held state as a cache entry (what `load` takes back). */
+  dump(): unknown
+  /** Results mode only: switches to another user; the message to send for it. */
+  identify?(user: User): ClientMessage
+}
+
+export const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)

@@ -1,0 +1,97 @@
+import type { Snapshot } from '../core/changes.ts'
+import { RESULTS } from '../core/evaluate.ts'
+import type { ServerMessage } from '../core/protocol.ts'
+import {
+  affectedFlags,
+  applyChange,
+  rulesetFromSnapshot,
+  snapshotOf,
+  type Ruleset,
+} from '../core/ruleset.ts'
+import type { User } from '../core/types.ts'
+import { isRecord, type Applied, type Mode } from './mode.ts'
+
+const EMPTY_USER: User = Object.freeze({})
+
+function isSnapshot(value: unknown): value is Snapshot {
+  return (
+    isRecord(value) &&
+    typeof value.version === 'number' &&
+    Array.isArray(value.flags) &&
+    Array.isArray(value.segments)
+  )
+}
+
+/** Keys whose state differs between two rulesets (all of them when any segment changed). */
+function differences(before: Ruleset | undefined, after: Ruleset): string[] {
+  if (before === undefined) return []
+  const keys = new Set([...before.flags.keys(), ...after.flags.keys()])
+  const segmentKeys = new Set([...before.segments.keys(), ...after.segments.keys()])
+  for (const key of segmentKeys) {
+    if (before.segments.get(key)?.version !== after.segments.get(key)?.version) return [...keys]
+  }
+  return [...keys].filter((key) => before.flags.get(key)?.version !== after.flags.get(key)?.version)
+}
+
+/**
+ * Rules mode (server and admin keys): holds the environment's rules as a `Ruleset` and
+ * evaluates locally with `sdk/core`, so `isEnabled` never waits on the network.
+ *
+ * @example
+ * const mode = createRulesMode()
+ * mode.apply({ type: 'snapshot', environment: 'production', version: 3, flags, segments })
+ * mode.evaluate('checkout-v2', { userId: 'u1' })
+ */
+export function createRulesMode(): Mode {
+  let ruleset: Ruleset | undefined
+
+  const applySnapshot = (snapshot: Snapshot): Applied => {
+    const next = rulesetFromSnapshot(snapshot)
+    const keys = differences(ruleset, next)
+    ruleset = next
+    return { keys, resync: false }
+  }
+
+  return {
+    get version() {
+      return ruleset?.version
+    },
+    evaluate(flag, user) {
+      if (ruleset === undefined) return undefined
+      const compiled = ruleset.compiled.get(flag)
+      return compiled === undefined ? RESULTS.unknownFlag : compiled.evaluate(user ?? EMPTY_USER)
+    },
+    hello(sdk) {
+      return ruleset === undefined
+        ? { type: 'hello', sdk }
+        : { type: 'hello', sdk, version: ruleset.version }
+    },
+    apply(message: ServerMessage): Applied {
+      if (message.type === 'snapshot') return applySnapshot(message)
+      if (message.type !== 'changes') return { keys: [], resync: true }
+      // Changes only make sense on top of a state; without one, ask for a snapshot.
+      if (ruleset === undefined) return { keys: [], resync: true }
+      const keys = new Set<string>()
+      for (const change of message.changes) {
+        const next = applyChange(ruleset, change)
+        // A gap: keep what applied in order, and resync for the rest.
+        if (next === undefined) return { keys: [...keys], resync: true }
+        if (next !== ruleset) for (const key of affectedFlags(ruleset, change)) keys.add(key)
+        ruleset = next
+      }
+      return { keys: [...keys], resync: false }
+    },
+    keys() {
+      return ruleset?.flags.keys() ?? []
+    },
+    load(data) {
+      const snapshot = isRecord(data) && data.mode === 'rules' ? data.snapshot : data
+      if (!isSnapshot(snapshot)) return false
+      applySnapshot(snapshot)
+      return true
+    },
+    dump() {
+      return ruleset === undefined ? undefined : { mode: 'rules', snapshot: snapshotOf(ruleset) }
+    },
+  }
+}

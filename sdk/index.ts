@@ -1,0 +1,18 @@
+/** The Node entry of the SDK: server keys (local evaluation) and client keys. */
+export { createClient } from './client/create-node-client.ts'
+export { ClientError } from './client/errors.ts'
+export { fileCache } from './client/file-cache.ts'
+export type { ClientErrorCode } from './client/errors.ts'
+export type { StateCache } from './client/state-cache.ts'
+export type {
+  ClientEvents,
+  ClientOptions,
+  ClientStatus,
+  DetailReason,
+  EvaluationDetails,
+  FlagClient,
+  Logger,
+  ResultsBootstrap,
+} from './client/types.ts'
+export type { Snapshot } from './core/changes.ts'
+export type { EvalResult, Reason, User } from './core/types.ts'

@@ -1,0 +1,127 @@
+import type { MetricsBatch } from '../../sdk/core/protocol.ts'
+import type { FlagService } from '../services/flag-service.ts'
+import type { StoredFlagState } from '../store/flag-store.ts'
+import type { Store } from '../store/store.ts'
+import { decide, type GuardDecision, type GuardSettings } from './decide.ts'
+import { guardOf, type StoredGuard, type TripRecord } from './guard-state.ts'
+import { planOf } from './plan.ts'
+import { SlidingWindow } from './window.ts'
+import { deliverWebhook } from './webhook.ts'
+
+export type GuardStatus = GuardDecision['status'] | 'tripped' | 'off' | 'no_guard'
+
+/**
+ * The guard: ingests SDK count batches (once per batch id), keeps a sliding window per flag and
+ * environment, and turns a flag off — one audited, streamed change by actor `guard` — when the
+ * canary's error rate is over its limit with confidence.
+ */
+export function createGuardService(deps: {
+  store: Store
+  service: FlagService
+  now: () => number
+  log: (message: string, error?: unknown) => void
+  webhook?: { timeoutMs?: number; attempts?: number; baseDelayMs?: number }
+}) {
+  const { store, service, now, log } = deps
+  const windows = new Map<string, SlidingWindow>()
+  const windowKey = (env: string, flag: string) => `${env}\u0000${flag}`
+  const pendingWebhooks = new Set<Promise<unknown>>()
+
+  function windowOf(env: string, flag: string): SlidingWindow {
+    let w = windows.get(windowKey(env, flag))
+    if (!w) windows.set(windowKey(env, flag), (w = new SlidingWindow()))
+    return w
+  }
+
+  function judge(state: StoredFlagState, guard: GuardSettings): GuardDecision {
+    const totals = windowOf(state.environment, state.key).totals(now(), guard.windowSeconds)
+    return decide(guard, totals)
+  }
+
+  function trip(state: StoredFlagState, guard: StoredGuard, decision: Extract<GuardDecision, { status: 'trip' }>) {
+    const record: TripRecord = { at: now(), rule: decision.rule, limit: decision.limit, figures: decision.figures }
+    const plan = planOf(state.plan)
+    const after = service.applyState(state.environment, state.key, {
+      actor: 'guard',
+      action: 'guard.trip',
+      details: record,
+      update: () => ({
+        enabled: false,
+        guard: { ...guard, lastTrip: record },
+        ...(plan?.status === 'active' || plan?.status === 'paused'
+          ? { plan: { ...plan, status: 'stopped', nextAt: null, note: `guard tripped (${decision.rule})` } }
+          : {}),
+      }),
+    })
+    // The evidence that tripped it must not trip it again when a person turns it back on.
+    windowOf(state.environment, state.key).clear()
+    log(`guard: turned ${state.key} off in ${state.environment} (${decision.rule}: ${JSON.stringify(decision.figures)})`)
+    if (guard.webhookUrl) {
+      const event = {
+        type: 'guard.trip',
+        flag: state.key,
+        environment: state.environment,
+        version: after.version,
+        ...record,
+      }
+      const delivery = deliverWebhook(guard.webhookUrl, event, { ...deps.webhook, log }).finally(() =>
+        pendingWebhooks.delete(delivery),
+      )
+      pendingWebhooks.add(delivery)
+    }
+  }
+
+  /** Judges one flag now and trips it if the evidence says so. */
+  function check(env: string, flag: string): void {
+    let state: StoredFlagState
+    try {
+      state = store.flags.getState(env, flag)
+    } catch {
+      return // counts for a flag that was archived or never existed: nothing to guard
+    }
+    const guard = guardOf(state)
+    if (!guard || !state.enabled) return
+    const decision = judge(state, guard)
+    if (decision.status === 'trip') trip(state, guard, decision)
+  }
+
+  return {
+    /** Records a batch (once per id) and judges the flags it counts. Returns false for a duplicate. */
+    ingest(env: string, batch: MetricsBatch): boolean {
+      if (!store.metrics.ingest(env, batch, now())) return false
+      const at = now()
+      for (const [flag, counts] of Object.entries(batch.flags)) windowOf(env, flag).add(counts, at)
+      for (const flag of Object.keys(batch.flags)) check(env, flag)
+      return true
+    },
+
+    /** Re-judges every flag with a window (the timer: windows slide even without new batches). */
+    checkAll(): void {
+      for (const key of windows.keys()) {
+        const [env, flag] = key.split('\u0000') as [string, string]
+        check(env, flag)
+      }
+    },
+
+    /** The guard's view of one flag state, for the API, the console and rollout plans. */
+    status(state: StoredFlagState): { status: GuardStatus; decision: GuardDecision | null; guard: StoredGuard | null } {
+      const guard = guardOf(state)
+      if (!guard) return { status: 'no_guard', decision: null, guard }
+      const decision = judge(state, guard)
+      if (!state.enabled) return { status: guard.lastTrip ? 'tripped' : 'off', decision, guard }
+      return { status: decision.status, decision, guard }
+    },
+
+    /** Forget a flag's window (e.g. a person re-enabled it after a fix). */
+    reset(env: string, flag: string): void {
+      windows.get(windowKey(env, flag))?.clear()
+    },
+
+    /** Waits for webhook deliveries in flight (tests, shutdown). */
+    async settle(): Promise<void> {
+      await Promise.allSettled([...pendingWebhooks])
+    },
+  }
+}
+
+export type GuardService = ReturnType<typeof createGuardService>

@@ -1,0 +1,20 @@
+import type { StoredFlagState } from '../store/flag-store.ts'
+import type { GuardFigures, GuardRule, GuardSettings } from './decide.ts'
+
+/** What a trip froze: shown in the console banner and sent to the webhook. */
+export interface TripRecord {
+  at: number
+  rule: GuardRule
+  limit: number
+  figures: GuardFigures
+}
+
+/** The guard JSON stored on a flag state: its settings and the last trip. */
+export interface StoredGuard extends GuardSettings {
+  lastTrip?: TripRecord | null
+}
+
+export function guardOf(state: Pick<StoredFlagState, 'guard'>): StoredGuard | null {
+  const g = state.guard
+  return g && typeof g === 'object' && 'maxErrorRate' in g ? (g as StoredGuard) : null
+}

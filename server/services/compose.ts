@@ -1,0 +1,28 @@
+import { createGuardService } from '../guard/guard-service.ts'
+import { createRolloutPlanner } from '../guard/rollout-planner.ts'
+import type { Db } from '../store/db.ts'
+import { createStore } from '../store/store.ts'
+import { createEnvRules } from '../stream/env-rules.ts'
+import { createHub } from '../stream/hub.ts'
+import { createFlagService } from './flag-service.ts'
+
+export interface ComposeOptions {
+  /** The clock of the guard windows and rollout plans (tests move it by hand). */
+  now?: () => number
+  log: (message: string, error?: unknown) => void
+  webhook?: { timeoutMs?: number; attempts?: number; baseDelayMs?: number }
+}
+
+/** Builds every service over one database, in dependency order. Used by main and by tests. */
+export function composeServices(db: Db, options: ComposeOptions) {
+  const now = options.now ?? Date.now
+  const store = createStore(db)
+  const hub = createHub((error) => options.log('change listener failed', error))
+  const service = createFlagService({ store, hub })
+  const rules = createEnvRules({ store, hub })
+  const guard = createGuardService({ store, service, now, log: options.log, webhook: options.webhook })
+  const planner = createRolloutPlanner({ store, service, guard, now })
+  return { store, hub, service, rules, guard, planner, now }
+}
+
+export type Services = ReturnType<typeof composeServices>
