@@ -1,30 +1,18 @@
 import { BUCKET_COUNT, bucket, rolloutThreshold } from './bucket.ts'
 import { compileCondition } from './conditions.ts'
 import type { UserPredicate } from './conditions.ts'
-import type { Arm, EvalResult, FlagState, Segment, SegmentMap, User } from './types.ts'
+import { RESULTS, frozenResult } from './results.ts'
+import type { EvalResult, FlagState, Segment, SegmentMap, User } from './types.ts'
+
+// Re-exported so callers of the evaluator find everything in one module.
+export { RESULTS, armOf } from './results.ts'
 
 /**
  * Flag evaluation: `enabled = state.enabled && some cohort (all conditions hold && user inside
  * its rollout)`. Compile once per state change (`compileFlag`), then `evaluate` per call: it
- * parses nothing, allocates nothing (results are shared frozen objects) and never throws.
+ * parses nothing, never throws, and on the common path (string attributes and ids) allocates
+ * nothing, since results are shared frozen objects and the hash reads the strings in place.
  */
-
-function result(enabled: boolean, reason: EvalResult['reason']): Readonly<EvalResult> {
-  return Object.freeze({ enabled, reason })
-}
-
-/**
- * The shared, frozen results for every reason except `cohort:<name>` (precomputed per cohort).
- * Callers may compare by identity; mutating them throws.
- */
-export const RESULTS = Object.freeze({
-  off: result(false, 'off'),
-  outsideRollout: result(false, 'outside_rollout'),
-  noMatch: result(false, 'no_match'),
-  unknownFlag: result(false, 'unknown_flag'),
-  missingStickiness: result(false, 'missing_stickiness'),
-  error: result(false, 'error'),
-})
 
 /** The stickiness attribute used when a flag state leaves it empty. */
 export const DEFAULT_STICKINESS = 'userId'
@@ -32,6 +20,8 @@ export const DEFAULT_STICKINESS = 'userId'
 /** A flag state compiled for fast repeated evaluation. */
 export interface CompiledFlag {
   readonly key: string
+  /** Why the state was rejected as malformed (then every evaluation is `error`), for logging. */
+  readonly problem: string | undefined
   /** Evaluates for one user. Never throws; returns a shared frozen result. */
   evaluate(user: User): Readonly<EvalResult>
 }
@@ -45,7 +35,7 @@ interface CompiledCohort {
   readonly included: Readonly<EvalResult>
 }
 
-/** `bucketOf` results that are not buckets. */
+/** Sentinels for the user's bucket during one evaluation; real buckets are >= 0. */
 const NOT_COMPUTED = -1
 const NO_STICKINESS = -2
 
@@ -64,8 +54,12 @@ function stickinessValue(user: User, attribute: string): string | undefined {
 }
 
 /** A compiled flag whose every evaluation gives the same answer (off, or a malformed state). */
-function constantFlag(key: string, answer: Readonly<EvalResult>): CompiledFlag {
-  return { key, evaluate: () => answer }
+function constantFlag(
+  key: string,
+  answer: Readonly<EvalResult>,
+  problem?: string,
+): CompiledFlag {
+  return { key, problem, evaluate: () => answer }
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -88,20 +82,21 @@ function compileCohorts(state: FlagState, segments: SegmentMap): CompiledCohort[
       conditions: conditions.map((c) => compileCondition(c, segments)),
       threshold,
       full: threshold >= BUCKET_COUNT,
-      included: result(true, `cohort:${name}`),
+      included: frozenResult(true, `cohort:${name}`),
     }
   })
 }
 
 function compileFlagUnsafe(state: FlagState, segments: SegmentMap): CompiledFlag {
-  if (!isObject(state)) return constantFlag('', RESULTS.error)
+  if (!isObject(state)) return constantFlag('', RESULTS.error, 'state is not an object')
   const key = state.key
-  if (typeof key !== 'string') return constantFlag('', RESULTS.error)
-  if (typeof state.enabled !== 'boolean') return constantFlag(key, RESULTS.error)
+  if (typeof key !== 'string') return constantFlag('', RESULTS.error, 'key must be a string')
+  const malformed = (problem: string) => constantFlag(key, RESULTS.error, problem)
+  if (typeof state.enabled !== 'boolean') return malformed('enabled must be a boolean')
   const { salt: rawSalt, stickiness: rawStickiness } = state
-  if (rawSalt !== undefined && typeof rawSalt !== 'string') return constantFlag(key, RESULTS.error)
+  if (rawSalt !== undefined && typeof rawSalt !== 'string') return malformed('salt not a string')
   if (rawStickiness !== undefined && typeof rawStickiness !== 'string') {
-    return constantFlag(key, RESULTS.error)
+    return malformed('stickiness must be a string')
   }
   // Compiled even when off, so a malformed state reports `error` rather than hiding behind `off`.
   const cohorts = compileCohorts(state, segments)
@@ -148,6 +143,7 @@ function compileFlagUnsafe(state: FlagState, segments: SegmentMap): CompiledFlag
 
   return {
     key,
+    problem: undefined,
     evaluate(user) {
       try {
         return evaluateUnsafe(user)
@@ -173,11 +169,16 @@ function compileFlagUnsafe(state: FlagState, segments: SegmentMap): CompiledFlag
 export function compileFlag(state: FlagState, segments: SegmentMap): CompiledFlag {
   try {
     return compileFlagUnsafe(state, segments)
-  } catch {
+  } catch (error) {
     // A malformed state (wrong shapes, throwing getters, malformed segments) must not break
-    // the caller; every evaluation of it reports `error` instead.
-    const key = isObject(state) && typeof state.key === 'string' ? state.key : ''
-    return constantFlag(key, RESULTS.error)
+    // the caller; every evaluation of it reports `error`, and `problem` keeps the cause.
+    let key = ''
+    try {
+      if (isObject(state) && typeof state.key === 'string') key = state.key
+    } catch {
+      // `state.key` itself is a throwing getter: the flag has no usable key at all.
+    }
+    return constantFlag(key, RESULTS.error, error instanceof Error ? error.message : String(error))
   }
 }
 
@@ -196,18 +197,6 @@ export function evaluate(
 ): Readonly<EvalResult> {
   if (state === undefined) return RESULTS.unknownFlag
   return compileFlag(state, segments).evaluate(user)
-}
-
-/**
- * The guard arm of an evaluation: `canary` when on, `control` when the user met a partial
- * cohort's conditions but fell outside its rollout, otherwise `none` (not counted).
- *
- * @example
- * armOf({ enabled: false, reason: 'outside_rollout' }) // 'control'
- */
-export function armOf(result: EvalResult): Arm {
-  if (result.enabled) return 'canary'
-  return result.reason === 'outside_rollout' ? 'control' : 'none'
 }
 
 /**

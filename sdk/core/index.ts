@@ -26,14 +26,8 @@ export {
   isValidPattern,
 } from './conditions.ts'
 export type { CompiledFlag } from './evaluate.ts'
-export {
-  DEFAULT_STICKINESS,
-  RESULTS,
-  armOf,
-  compileFlag,
-  evaluate,
-  toSegmentMap,
-} from './evaluate.ts'
+export { DEFAULT_STICKINESS, compileFlag, evaluate, toSegmentMap } from './evaluate.ts'
+export { RESULTS, armOf, frozenResult } from './results.ts'
 
 export type { Change, Snapshot } from './changes.ts'
 export type { ClientMessage, FlagCounts, MetricsBatch, ServerMessage } from './protocol.ts'

@@ -10,13 +10,13 @@ export const ADMIN_KEY = 'test-admin-key-0123456789abcdef'
  * The whole server stack in memory: real SQLite (`:memory:`, real migrations), real store,
  * service and Hono app, driven through `app.request()` without a port.
  */
-export function makeStack(options: { now?: () => number } = {}) {
-  const database = openDb(':memory:')
+export function makeStack(options: { now?: () => number; databasePath?: string } = {}) {
+  const database = openDb(options.databasePath ?? ':memory:')
+  const logged: string[] = []
   const services = composeServices(database.db, {
     now: options.now,
-    log: (message, error) => {
-      if (error) throw error
-    },
+    log: (message) => logged.push(message),
+    webhook: { timeoutMs: 300, attempts: 3, baseDelayMs: 20 },
   })
   const { store, service, hub } = services
   bootstrap({ store, service }, { adminKey: ADMIN_KEY })
@@ -47,7 +47,7 @@ export function makeStack(options: { now?: () => number } = {}) {
     published: published.length,
   })
 
-  return { ...services, app, call, published, fingerprint, close: database.close }
+  return { ...services, app, call, logged, published, fingerprint, close: database.close }
 }
 
 export type Stack = ReturnType<typeof makeStack>

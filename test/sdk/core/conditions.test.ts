@@ -385,8 +385,8 @@ describe('unknown operators and malformed conditions', () => {
       'value "x" is not a finite number',
     )
     expect(conditionProblem({ attribute: 'a', operator: 'matches', values: ['('] })).toMatch(/RE2/)
-    const badDate = ['2024-02-30']
-    expect(conditionProblem({ attribute: 'a', operator: 'before', values: badDate })).toMatch(/ISO-8601/)
+    const badDate: AttributeCondition = { attribute: 'a', operator: 'before', values: ['Feb 30'] }
+    expect(conditionProblem(badDate)).toMatch(/ISO-8601/)
     expect(conditionProblem({ attribute: 'a', operator: 'in', values: [] })).toMatch(/at least one/)
     const unknown = {
       attribute: 'a',

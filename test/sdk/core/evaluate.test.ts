@@ -287,6 +287,13 @@ describe('evaluate: malformed input never throws', () => {
     expect(evaluate(state as FlagState, user)).toEqual(error)
   })
 
+  it('compileFlag keeps the reason a state was rejected', () => {
+    const flag = compileFlag(makeFlag([{ ...beta, rollout: 250 }]), NO_SEGMENTS)
+    expect(flag.problem).toMatch(/cohort beta: rollout must be a number in \[0, 100\]/)
+    expect(flag.evaluate(user)).toEqual(error)
+    expect(compileFlag(makeFlag([beta]), NO_SEGMENTS).problem).toBeUndefined()
+  })
+
   it('a malformed but disabled flag still reports error, not off', () => {
     const flag = makeFlag([{ ...beta, rollout: Number.NaN }], { enabled: false })
     expect(evaluate(flag, user)).toEqual(error)
