@@ -58,7 +58,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     server.once('listening', resolve)
     server.once('error', reject)
   })
-  stream = attachStream(server, { store, rules, log, ingestMetrics: guard.ingest }, options.stream)
+  stream = attachStream(server, { store, rules, log, guard }, options.stream)
 
   // Windows slide and plans fall due without any request arriving.
   const retentionMs = options.metricsRetentionMs ?? 30 * 24 * 3_600_000

@@ -1,6 +1,5 @@
 import { z } from 'zod'
-import valid from 'semver/functions/valid.js'
-import { isValidPattern } from '../sdk/core/index.ts'
+import { conditionProblem } from '../sdk/core/index.ts'
 import { OPERATORS } from '../sdk/core/types.ts'
 import { ValidationError } from './errors.ts'
 
@@ -25,22 +24,6 @@ export const rollout = z
   .max(100)
   .refine((p) => Math.abs(p * 1000 - Math.round(p * 1000)) < 1e-6, 'must have at most 3 decimals')
 
-const isDate = (v: string | number) => !Number.isNaN(new Date(v).getTime())
-
-/** Per-operator value checks, so a rule that could never match is refused at input time. */
-const valueCheck: Partial<Record<(typeof OPERATORS)[number], [(v: string | number) => boolean, string]>> = {
-  lt: [(v) => typeof v === 'number' && Number.isFinite(v), 'must be numbers'],
-  lte: [(v) => typeof v === 'number' && Number.isFinite(v), 'must be numbers'],
-  gt: [(v) => typeof v === 'number' && Number.isFinite(v), 'must be numbers'],
-  gte: [(v) => typeof v === 'number' && Number.isFinite(v), 'must be numbers'],
-  semver_eq: [(v) => typeof v === 'string' && valid(v) !== null, 'must be semantic versions like 1.2.3'],
-  semver_lt: [(v) => typeof v === 'string' && valid(v) !== null, 'must be semantic versions like 1.2.3'],
-  semver_gt: [(v) => typeof v === 'string' && valid(v) !== null, 'must be semantic versions like 1.2.3'],
-  before: [isDate, 'must be ISO-8601 dates or epoch milliseconds'],
-  after: [isDate, 'must be ISO-8601 dates or epoch milliseconds'],
-  matches: [(v) => typeof v === 'string' && isValidPattern(v), 'must be valid RE2 regular expressions'],
-}
-
 export const attributeCondition = z
   .strictObject({
     attribute,
@@ -51,12 +34,10 @@ export const attributeCondition = z
     negate: z.boolean().optional(),
     caseInsensitive: z.boolean().optional(),
   })
+  // The core says which values an operator can use, so input rules and evaluation never disagree.
   .superRefine((cond, ctx) => {
-    if (cond.operator !== 'exists' && cond.values.length === 0)
-      ctx.addIssue({ code: 'custom', path: ['values'], message: `operator ${cond.operator} needs at least one value` })
-    const check = valueCheck[cond.operator]
-    if (check && !cond.values.every(check[0]))
-      ctx.addIssue({ code: 'custom', path: ['values'], message: `values of ${cond.operator} ${check[1]}` })
+    const problem = conditionProblem(cond)
+    if (problem) ctx.addIssue({ code: 'custom', path: ['values'], message: `${cond.operator}: ${problem}` })
   })
 
 const segmentCondition = z.strictObject({ segment: envKey, negate: z.boolean().optional() })

@@ -71,7 +71,8 @@ export function createMetricsReporter(options: MetricsReporterOptions): MetricsR
     const post = options.post
     if (post === undefined || pending.size === 0) return Promise.resolve()
     posting ??= (async () => {
-      for (const [id, entry] of [...pending]) {
+      // The live map: batches flushed while a post is in flight are posted in the same run.
+      for (const [id, entry] of pending) {
         // The socket came back: it delivers the rest, with acknowledgements.
         if (up) return
         const outcome = await post(entry.batch).catch((): PostOutcome => 'retry')

@@ -7,6 +7,7 @@ import type { EvalResult, User } from './types.ts'
  * Server-key connection:  SDK → hello{version?}   server → snapshot | changes, then changes…
  * Client-key connection:  SDK → hello{user}        server → results{full}, then results{diff}…
  * Both: SDK → ping, server → pong (browsers cannot send WebSocket pings); SDK → metrics.
+ * Admin-key connection (web console): hello{sdk}   server → console_change…, guard_update…
  * A change's `version` is the environment's version after it; a gap means "resync".
  */
 export const PROTOCOL = 'canary-flags.v1'
@@ -36,6 +37,10 @@ export type ServerMessage =
   | { type: 'results'; version: number; full: boolean; results: Record<string, EvalResult | null> }
   | { type: 'metrics_ack'; id: string }
   | { type: 'pong' }
+  /** Admin-key (web console) connections: every committed change of the key's environments… */
+  | { type: 'console_change'; environment: string; change: Change }
+  /** …and, at most once a second per flag, the guard's view after new counts arrived. */
+  | { type: 'guard_update'; environment: string; flag: string; at: number; guard: unknown }
 
 /** Close codes, so an SDK can tell "stop, fix your config" from "reconnect". */
 export const CLOSE = {

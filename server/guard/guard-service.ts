@@ -26,6 +26,7 @@ export function createGuardService(deps: {
   const windows = new Map<string, SlidingWindow>()
   const windowKey = (env: string, flag: string) => `${env}\u0000${flag}`
   const pendingWebhooks = new Set<Promise<unknown>>()
+  const countListeners = new Set<(env: string, flag: string) => void>()
 
   function windowOf(env: string, flag: string): SlidingWindow {
     let w = windows.get(windowKey(env, flag))
@@ -91,8 +92,17 @@ export function createGuardService(deps: {
       if (!store.metrics.ingest(env, batch, now())) return false
       const at = now()
       for (const [flag, counts] of Object.entries(batch.flags)) windowOf(env, flag).add(counts, at)
-      for (const flag of Object.keys(batch.flags)) check(env, flag)
+      for (const flag of Object.keys(batch.flags)) {
+        check(env, flag)
+        for (const listener of countListeners) listener(env, flag)
+      }
       return true
+    },
+
+    /** Called after new counts for a flag were ingested (the console's live chart). */
+    onCounts(listener: (env: string, flag: string) => void): () => void {
+      countListeners.add(listener)
+      return () => countListeners.delete(listener)
     },
 
     /** Re-judges every flag with a window (the timer: windows slide even without new batches). */

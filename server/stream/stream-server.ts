@@ -8,12 +8,12 @@ import {
   PROTOCOL,
   parseClientMessage,
   type ClientMessage,
-  type MetricsBatch,
   type ServerMessage,
 } from '../../sdk/core/protocol.ts'
 import { snapshotOf, affectedFlags, type Ruleset } from '../../sdk/core/ruleset.ts'
 import { secretFrom } from '../auth/api-key.ts'
 import type { ApiKeyInfo } from '../store/key-store.ts'
+import type { GuardService } from '../guard/guard-service.ts'
 import type { Store } from '../store/store.ts'
 import { diffResults, resultsFor } from './client-results.ts'
 import { describeConnection, type Connection } from './connection.ts'
@@ -33,8 +33,8 @@ export interface StreamOptions {
 export interface StreamDeps {
   store: Store
   rules: EnvRules
-  /** The guard's intake; returns once the batch is recorded (idempotent per batch id). */
-  ingestMetrics?: (environment: string, batch: MetricsBatch) => void
+  /** The guard: intake of SDK batches (idempotent per id) and live status for the console. */
+  guard?: Pick<GuardService, 'ingest' | 'onCounts' | 'status'>
   log: (message: string, error?: unknown) => void
 }
 
@@ -82,9 +82,13 @@ export function attachStream(server: Server, deps: StreamDeps, options: StreamOp
     // Serialised once for every server-key SDK: the fan-out cost is one send per socket.
     const frame = JSON.stringify({ type: 'changes', changes: [change] } satisfies ServerMessage)
     const affected = affectedFlags(ruleset, change)
+    let consoleFrame: string | undefined
     for (const conn of connections.values()) {
       if (conn.environment !== envKey || conn.sdk === undefined) continue
-      if (conn.key.kind === 'client') {
+      if (conn.key.kind === 'admin') {
+        consoleFrame ??= JSON.stringify({ type: 'console_change', environment: envKey, change } satisfies ServerMessage)
+        send(conn, consoleFrame)
+      } else if (conn.key.kind === 'client') {
         sendResults(conn, ruleset, affected)
       } else {
         conn.sentVersion = change.version
@@ -126,6 +130,7 @@ export function attachStream(server: Server, deps: StreamDeps, options: StreamOp
       case 'hello':
         conn.sdk = message.sdk.slice(0, 100)
         conn.appliedVersion = message.version
+        if (conn.key.kind === 'admin') return // the console loads state over REST, then listens
         if (conn.key.kind === 'client') {
           conn.user = message.user ?? {}
           sendResults(conn, rules.get(conn.environment))
@@ -142,10 +147,15 @@ export function attachStream(server: Server, deps: StreamDeps, options: StreamOp
         send(conn, { type: 'pong' })
         return
       case 'metrics':
-        deps.ingestMetrics?.(conn.environment, message.batch)
+        if (conn.key.kind === 'admin') return closePolicy(conn, 'admin connections do not report metrics')
+        deps.guard?.ingest(conn.environment, message.batch)
         send(conn, { type: 'metrics_ack', id: message.batch.id })
         return
     }
+  }
+
+  function closePolicy(conn: Connection, reason: string) {
+    conn.socket.close(CLOSE.policy, reason)
   }
 
   function open(socket: WebSocket, request: IncomingMessage, key: ApiKeyInfo, environment: string) {
@@ -192,12 +202,36 @@ export function attachStream(server: Server, deps: StreamDeps, options: StreamOp
     const secret = secretFrom(headers, url.href, true)
     const key = secret ? store.keys.verify(secret) : undefined
     if (!key) return reject(socket, 401, secret ? 'invalid or revoked API key' : 'missing API key')
-    if (key.kind === 'admin' || key.environment === null)
-      return reject(socket, 403, 'the stream needs a server or client key of one environment')
-    const environment = key.environment
+    // A global admin key (the console) picks the environment it watches with ?env=.
+    const environment = key.environment ?? url.searchParams.get('env')
+    if (!environment) return reject(socket, 403, 'a global admin key must name the environment to watch with ?env=')
+    if (!store.flags.listEnvironments().some((e) => e.key === environment))
+      return reject(socket, 404, `environment ${environment} not found`)
     wss.handleUpgrade(request, socket, head, (ws) => open(ws, request, key, environment))
   }
   server.on('upgrade', onUpgrade)
+
+  // Guard updates for the console, coalesced: at most one per flag per second, however many
+  // SDKs report, so the live chart cannot become the server's bottleneck.
+  const dirty = new Set<string>()
+  const stopCounts = deps.guard?.onCounts((env, flag) => dirty.add(`${env}\u0000${flag}`))
+  const consoleTimer = setInterval(() => {
+    if (dirty.size === 0 || !deps.guard) return
+    for (const item of dirty) {
+      const [env, flag] = item.split('\u0000') as [string, string]
+      let guard: unknown
+      try {
+        guard = deps.guard.status(store.flags.getState(env, flag))
+      } catch {
+        continue // archived meanwhile
+      }
+      const frame = JSON.stringify({ type: 'guard_update', environment: env, flag, at: Date.now(), guard } satisfies ServerMessage)
+      for (const conn of connections.values())
+        if (conn.key.kind === 'admin' && conn.environment === env && conn.sdk !== undefined) send(conn, frame)
+    }
+    dirty.clear()
+  }, 1000)
+  consoleTimer.unref()
 
   const heartbeat = setInterval(() => {
     for (const conn of connections.values()) {
@@ -222,6 +256,8 @@ export function attachStream(server: Server, deps: StreamDeps, options: StreamOp
     },
     close() {
       clearInterval(heartbeat)
+      clearInterval(consoleTimer)
+      stopCounts?.()
       server.off('upgrade', onUpgrade)
       for (const stop of envListeners.values()) stop()
       for (const conn of connections.values()) conn.socket.terminate()

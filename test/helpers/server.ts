@@ -11,6 +11,11 @@ export interface ApiResponse {
   json: any
 }
 
+const isStaleSocket = (error: unknown) => {
+  const cause = error instanceof Error ? (error.cause as { code?: string } | undefined) : undefined
+  return cause?.code === 'UND_ERR_SOCKET' || cause?.code === 'ECONNRESET'
+}
+
 export interface TestServer {
   /** `http://127.0.0.1:<port>` (an IP, so clients never wait on a localhost IPv6 attempt). */
   readonly url: string
@@ -63,11 +68,16 @@ export async function startTestServer(options: ServerOptions = {}): Promise<Test
   async function api(method: string, path: string, body?: unknown, key: string | null = TEST_ADMIN_KEY) {
     const headers: Record<string, string> = { 'content-type': 'application/json' }
     if (key !== null) headers.authorization = `Bearer ${key}`
-    const response = await fetch(url + path, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
+    const init = { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }
+    let response: Response
+    try {
+      response = await fetch(url + path, init)
+    } catch (error) {
+      // After stop()/restart() fetch may reuse a pooled keep-alive socket of the old process,
+      // which it only then finds closed. That request never reached a server: send it again.
+      if (!isStaleSocket(error)) throw error
+      response = await fetch(url + path, init)
+    }
     const text = await response.text()
     return { status: response.status, json: text ? JSON.parse(text) : null }
   }

@@ -22,8 +22,8 @@ async function api(method: string, path: string, body?: unknown, key = ADMIN) {
 }
 
 /** A raw ws client that records every text frame, for checks on exactly what was sent. */
-function connect(key: string, options: { autoPong?: boolean } = {}) {
-  const socket = new WebSocket(server.url.replace('http', 'ws') + '/api/v1/stream', 'canary-flags.v1', {
+function connect(key: string, options: { autoPong?: boolean; query?: string } = {}) {
+  const socket = new WebSocket(server.url.replace('http', 'ws') + '/api/v1/stream' + (options.query ?? ''), 'canary-flags.v1', {
     headers: { authorization: `Bearer ${key}` },
     autoPong: options.autoPong ?? true,
   })
@@ -88,10 +88,6 @@ const betaAndEu = (rollout: number) => ({
 describe('stream authentication', () => {
   it('answers a missing or wrong key with 401 and no socket', async () => {
     await expect(connect('cf_server_nope').opened).rejects.toThrow('HTTP 401')
-  })
-
-  it('refuses an admin key on the stream with 403', async () => {
-    await expect(connect(ADMIN).opened).rejects.toThrow('HTTP 403')
   })
 
   it('accepts the key as a sub-protocol entry, as browsers send it', async () => {
@@ -179,6 +175,28 @@ describe('server-key stream', () => {
     const id = keys.json.items.find((k: any) => k.name === 'checkout-svc').id
     await api('DELETE', `/api/v1/keys/${id}`)
     expect(await c.closed).toEqual({ code: 4401, reason: 'API key revoked' })
+  })
+})
+
+describe('console (admin-key) stream', () => {
+  it('sends every change of the watched environment and coalesced guard updates', async () => {
+    const c = connect(ADMIN, { query: '?env=production' })
+    await c.opened
+    c.send({ type: 'hello', sdk: 'console' })
+    await api('PUT', '/api/v1/environments/production/flags/checkout-v2/guard', { maxErrorRate: 0.05, minExposures: 100, windowSeconds: 60 })
+    const changed = await c.next((m) => m.type === 'console_change')
+    expect(changed).toMatchObject({ environment: 'production', change: { type: 'flag', flag: { key: 'checkout-v2' } } })
+    for (let i = 0; i < 5; i++)
+      await api('POST', '/api/v1/metrics', { batch: { id: `c-${i}`, start: 0, end: 1, flags: { 'checkout-v2': [10, 1, 50, 0] } } }, serverKey)
+    const update = await c.next((m) => m.type === 'guard_update')
+    expect(update).toMatchObject({ environment: 'production', flag: 'checkout-v2', guard: { status: 'off', decision: { figures: { canaryExposures: 50, canaryErrors: 5 } } } }) // the flag was never turned on
+    expect(c.messages.filter((m) => m.type === 'guard_update')).toHaveLength(1)
+    expect(c.messages.some((m) => m.type === 'snapshot')).toBe(false)
+  })
+
+  it('refuses a global admin key that names no environment, and an unknown one', async () => {
+    await expect(connect(ADMIN).opened).rejects.toThrow('HTTP 403')
+    await expect(connect(ADMIN, { query: '?env=moon' }).opened).rejects.toThrow('HTTP 404')
   })
 })
 

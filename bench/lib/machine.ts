@@ -1,0 +1,9 @@
+import { cpus, release, totalmem, type } from 'node:os'
+
+/** What the figures were measured on: they mean little without it. */
+export function machine(): string {
+  const list = cpus()
+  const model = list[0]?.model.trim() ?? 'unknown CPU'
+  const gib = (totalmem() / 2 ** 30).toFixed(1)
+  return `${model}, ${list.length} cores, ${gib} GiB, ${type()} ${release()}, Node ${process.version}`
+}

@@ -1,0 +1,67 @@
+import { once } from 'node:events'
+import { InMemStorageProvider, Unleash } from 'unleash-client'
+import { BETA_REGION, REGION_ROLLOUT_PERCENT, type FlagSpec } from '../fixture/flags.ts'
+import { BETA_IDS, fromWire, type BenchUser } from '../fixture/users.ts'
+import { NOWHERE, type LoadSdk } from './sdk.ts'
+
+interface UnleashContext {
+  userId: string
+  properties: { region: string }
+}
+
+function toggle(spec: FlagSpec) {
+  const base = { name: spec.key, enabled: true, type: 'release', project: 'default', variants: [] }
+  if (spec.kind === 'plain') return { ...base, strategies: [{ name: 'default', parameters: {} }] }
+  return {
+    ...base,
+    strategies: [
+      { name: 'userWithId', parameters: { userIds: BETA_IDS.join(',') }, constraints: [] },
+      {
+        name: 'flexibleRollout',
+        parameters: {
+          rollout: String(REGION_ROLLOUT_PERCENT),
+          stickiness: 'userId',
+          groupId: spec.key,
+        },
+        constraints: [
+          {
+            contextName: 'region',
+            operator: 'IN',
+            values: [BETA_REGION],
+            inverted: false,
+            caseInsensitive: false,
+          },
+        ],
+      },
+    ],
+  }
+}
+
+/**
+ * unleash-client from a bootstrap with in-memory storage (no backup file). The fetch and the
+ * metrics registration fail against a dead port and are ignored; usage metrics are left on,
+ * as in production, so `isEnabled` pays its per-call counting like ours does.
+ */
+export const loadUnleash: LoadSdk = async (flags) => {
+  const unleash = new Unleash({
+    appName: 'canary-flags-bench',
+    url: `${NOWHERE}/api/`,
+    refreshInterval: 0,
+    bootstrap: { data: fromWire(flags.map(toggle)) as never },
+    storageProvider: new InMemStorageProvider(),
+    skipInstanceCountWarning: true,
+  })
+  // Network errors against the dead port are expected; an unhandled 'error' would throw.
+  unleash.on('error', () => {})
+  unleash.on('warn', () => {})
+  await once(unleash, 'ready')
+  return {
+    sync: true,
+    toUser: (user: BenchUser): UnleashContext => ({
+      userId: user.id,
+      properties: { region: user.region },
+    }),
+    isEnabled: (key, user) => unleash.isEnabled(key, user as UnleashContext),
+    close: () => unleash.destroy(),
+  }
+}

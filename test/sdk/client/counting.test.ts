@@ -1,0 +1,137 @@
+import { describe, expect, it, vi } from 'vitest'
+import { armOffset, createCounters } from '../../../sdk/client/counters.ts'
+import { createMetricsReporter, type PostOutcome } from '../../../sdk/client/metrics-reporter.ts'
+import { RESULTS, armOf } from '../../../sdk/core/evaluate.ts'
+import type { MetricsBatch } from '../../../sdk/core/protocol.ts'
+import type { EvalResult } from '../../../sdk/core/types.ts'
+
+const on: EvalResult = { enabled: true, reason: 'cohort:beta' }
+
+describe('armOffset', () => {
+  it('agrees with armOf from sdk/core for every reason', () => {
+    const results: EvalResult[] = [on, ...Object.values(RESULTS)]
+    const expected = { canary: 0, control: 2, none: -1 }
+    for (const result of results) expect(armOffset(result)).toBe(expected[armOf(result)])
+  })
+})
+
+describe('createCounters', () => {
+  it('drains non-zero flags only, zeroes the slots and chains the batch windows', () => {
+    const counters = createCounters(100)
+    counters.ensure('quiet')
+    counters.exposure('a', on)
+    counters.exposure('a', RESULTS.outsideRollout)
+    counters.error('a', RESULTS.outsideRollout)
+    counters.exposure('a', RESULTS.off)
+    counters.error('b', on)
+    expect(counters.drain('x', 200)).toEqual({
+      id: 'x',
+      start: 100,
+      end: 200,
+      flags: { a: [1, 0, 1, 1], b: [0, 1, 0, 0] },
+    })
+    expect(counters.drain('y', 300)).toBeUndefined()
+    counters.exposure('a', on)
+    expect(counters.drain('z', 400)).toMatchObject({ start: 300, end: 400, flags: { a: [1, 0, 0, 0] } })
+  })
+
+  it('creates no slot for evaluations that count in neither arm', () => {
+    const counters = createCounters(0)
+    for (let i = 0; i < 1000; i++) counters.exposure(`unknown-${i}`, RESULTS.unknownFlag)
+    expect(counters.drain('x', 1)).toBeUndefined()
+  })
+
+  it('counts without allocating once the slot exists', () => {
+    const counters = createCounters(0)
+    counters.ensure('a')
+    const gc = (globalThis as { gc?: () => void }).gc
+    gc?.()
+    const before = process.memoryUsage().heapUsed
+    for (let i = 0; i < 1_000_000; i++) counters.exposure('a', on)
+    const grown = process.memoryUsage().heapUsed - before
+    // A million allocations of even a small object would be tens of megabytes.
+    expect(grown).toBeLessThan(4 * 1024 * 1024)
+    expect(counters.drain('x', 1)?.flags.a).toEqual([1_000_000, 0, 0, 0])
+  })
+})
+
+function reporter(options: { send?: (b: MetricsBatch) => boolean; post?: (b: MetricsBatch) => Promise<PostOutcome>; limit?: number } = {}) {
+  const counters = createCounters(0)
+  let ids = 0
+  const sent: MetricsBatch[] = []
+  const metrics = createMetricsReporter({
+    counters,
+    now: () => 1,
+    newId: () => `batch-${++ids}`,
+    send:
+      options.send ??
+      ((batch) => {
+        sent.push(batch)
+        return true
+      }),
+    ...(options.post === undefined ? {} : { post: options.post }),
+    ...(options.limit === undefined ? {} : { limit: options.limit }),
+  })
+  return { counters, metrics, sent }
+}
+
+describe('createMetricsReporter', () => {
+  it('keeps at most `limit` unacknowledged batches, dropping the oldest', () => {
+    const { counters, metrics, sent } = reporter({ limit: 3 })
+    metrics.connected()
+    for (let i = 0; i < 5; i++) {
+      counters.exposure('a', on)
+      metrics.flush()
+    }
+    expect(metrics.pending).toBe(3)
+    metrics.disconnected()
+    metrics.connected()
+    expect(sent.slice(5).map((b) => b.id)).toEqual(['batch-3', 'batch-4', 'batch-5'])
+  })
+
+  it('settle() resolves on the last acknowledgement', async () => {
+    const { counters, metrics, sent } = reporter()
+    metrics.connected()
+    counters.exposure('a', on)
+    metrics.flush()
+    let settled = false
+    const waiting = metrics.settle(10_000).then(() => (settled = true))
+    await Promise.resolve()
+    expect(settled).toBe(false)
+    metrics.ack(sent[0]!.id)
+    await waiting
+    expect(metrics.pending).toBe(0)
+  })
+
+  it('settle() gives up after its timeout when no acknowledgement comes', async () => {
+    const { counters, metrics } = reporter()
+    metrics.connected()
+    counters.exposure('a', on)
+    metrics.flush()
+    await metrics.settle(5)
+    expect(metrics.pending).toBe(1)
+  })
+
+  it('drops a batch the server refused for good and keeps going', async () => {
+    const outcomes: PostOutcome[] = ['drop', 'delivered']
+    const post = vi.fn(async () => outcomes.shift() ?? 'retry')
+    const { counters, metrics } = reporter({ post })
+    counters.exposure('a', on)
+    metrics.flush()
+    counters.exposure('a', on)
+    metrics.flush()
+    await metrics.settle(1000)
+    expect(metrics.pending).toBe(0)
+  })
+
+  it('treats a throwing HTTP fallback as retryable', async () => {
+    const post = vi.fn(async (): Promise<PostOutcome> => {
+      throw new Error('network down')
+    })
+    const { counters, metrics } = reporter({ post })
+    counters.exposure('a', on)
+    metrics.flush()
+    await metrics.settle(1000)
+    expect(metrics.pending).toBe(1)
+  })
+})
