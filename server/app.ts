@@ -70,7 +70,7 @@ export function createApp(deps: AppDeps) {
   app.use('/api/v1/environments/:env/segments', adminOfEnv)
   app.use('/api/v1/metrics', anySdk)
 
-  app.route('/api/v1/flags', flagRoutes({ store, service }))
+  app.route('/api/v1/flags', flagRoutes({ store, service, guard }))
   app.route('/api/v1/keys', keyRoutes({ store, onRevoke: deps.onRevoke ?? (() => {}) }))
   app.route('/api/v1/audit', auditRoutes({ store }))
   app.route('/api/v1/environments', environmentRoutes({ store, service }))

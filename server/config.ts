@@ -5,7 +5,7 @@ export interface Config {
   databasePath: string
   /** Set to create this admin key on first start instead of a random one (scripted setups). */
   adminKey: string | undefined
-  /** Base URL printed for people; defaults to http://localhost:<port>. */
+  /** Base URL printed for people; empty means http://localhost:<listening port>. */
   publicUrl: string
 }
 
@@ -34,6 +34,6 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     host: flagValue(argv, 'host') ?? env.HOST ?? '0.0.0.0',
     databasePath: flagValue(argv, 'db') ?? env.DATABASE_PATH ?? './data/canary-flags.db',
     adminKey,
-    publicUrl: env.PUBLIC_URL ?? `http://localhost:${port}`,
+    publicUrl: env.PUBLIC_URL ?? '',
   }
 }

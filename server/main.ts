@@ -74,7 +74,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   }, options.tickMs ?? 1000)
   timer.unref()
   const port = (server.address() as AddressInfo).port
-  const url = config.port === 0 ? `http://localhost:${port}` : config.publicUrl
+  const url = config.publicUrl || `http://localhost:${port}`
 
   return {
     url,

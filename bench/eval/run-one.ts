@@ -63,7 +63,7 @@ function sampleFloor(): Sample {
     let sink = 0
     const start = process.hrtime.bigint()
     for (let p = 0; p < passes; p++) {
-      for (let i = 0; i < count; i++) sink ^= murmur3Bytes(bytes, i * keyLength, keyLength, 0)
+      for (let i = 0; i < count; i++) sink = (sink + murmur3Bytes(bytes, i * keyLength, keyLength, 0)) | 0
     }
     return { ns: Number(process.hrtime.bigint() - start), sink }
   }

@@ -1,11 +1,18 @@
-import { parseServerMessage, type MetricsBatch, type ServerMessage } from '../core/protocol.ts'
+import {
+  parseServerMessage,
+  type ClientMessage,
+  type MetricsBatch,
+  type ServerMessage,
+} from '../core/protocol.ts'
 import type { EvalResult, User } from '../core/types.ts'
+import { batchId } from './batch-id.ts'
 import { createCounters } from './counters.ts'
 import { createEmitter } from './emitter.ts'
 import { ClientError } from './errors.ts'
 import { createMetricsReporter, type PostOutcome } from './metrics-reporter.ts'
 import type { Mode } from './mode.ts'
 import { createPersister, type Persister } from './persister.ts'
+import { createReadyGate } from './ready-gate.ts'
 import type { StateCache } from './state-cache.ts'
 import type { Connect, Transport } from './transport.ts'
 import type {
@@ -69,14 +76,9 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
   let identified: Array<() => void> = []
   let transport: Transport | undefined
 
-  let resolveReady: () => void = () => {}
-  let rejectReady: (error: ClientError) => void = () => {}
-  const whenReady = new Promise<void>((resolve, reject) => {
-    resolveReady = resolve
-    rejectReady = reject
-  })
-  // A rejection nobody awaited must not crash the process; ready() callers still see it.
-  whenReady.catch(() => {})
+  /** Full result sets still owed for the hellos and identifies sent on this connection. */
+  let fullSetsOwed = 0
+  const readiness = createReadyGate()
 
   const report = (error: ClientError) => {
     if (events.count('error') === 0) logger.error?.(error.message, error)
@@ -92,12 +94,10 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
   }
 
   const counters = createCounters(now())
-  const newId = () =>
-    `${now().toString(36)}-${Math.floor(random() * 2 ** 52).toString(36)}${Math.floor(random() * 2 ** 52).toString(36)}`
   const metrics = createMetricsReporter({
     counters,
     now,
-    newId,
+    newId: () => batchId(now(), random),
     send: (batch) => transport?.send({ type: 'metrics', batch }) ?? false,
     ...(deps.postMetrics === undefined ? {} : { post: deps.postMetrics }),
   })
@@ -110,7 +110,7 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
     for (const key of mode.keys()) counters.ensure(key)
     if (hasState) return
     hasState = true
-    resolveReady()
+    readiness.open()
     // Deferred so listeners added right after createClient still hear it.
     queueMicrotask(() => events.emit('ready'))
   }
@@ -150,13 +150,18 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
     for (const wake of waiting) wake()
   }
 
+  /** Sends hello or identify; in results mode each is answered by one full result set. */
+  const sendUserMessage = (message: ClientMessage) => {
+    if (transport?.send(message)) fullSetsOwed++
+  }
+
   /** The server and this client disagree on what was sent: ask again, or start over. */
   const resync = (why: string) => {
     logger.debug?.(`resync: ${why}`)
     if (!connected || transport === undefined) return
     if (resyncing) return transport.reconnect()
     resyncing = true
-    transport.send(mode.hello(sdkName))
+    sendUserMessage(mode.hello(sdkName))
   }
 
   const applyState = (message: ServerMessage) => {
@@ -174,8 +179,12 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
       resyncing = false
       setStatus('ready')
       gotState()
-      // identify() waits for the first full set of answers for the new user.
-      if (message.type === 'results' && message.full) stopWaiting()
+      // identify() waits for the answers for the new user: the full set that answers the last
+      // identify, not one still in flight for an earlier hello.
+      if (message.type === 'results' && message.full) {
+        fullSetsOwed = Math.max(0, fullSetsOwed - 1)
+        if (fullSetsOwed === 0) stopWaiting()
+      }
     }
     persister?.schedule()
     if (applied.keys.length > 0) events.emit('change', applied.keys)
@@ -198,7 +207,9 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
     open() {
       connected = true
       resyncing = false
-      transport?.send(mode.hello(sdkName))
+      // Whatever the previous connection owed is lost with it.
+      fullSetsOwed = 0
+      sendUserMessage(mode.hello(sdkName))
       metrics.connected()
     },
     ping() {
@@ -216,7 +227,7 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
       connected = false
       metrics.disconnected()
       setStatus('fatal')
-      rejectReady(error)
+      readiness.fail(error)
       stopWaiting()
       report(error)
     },
@@ -224,15 +235,7 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
 
   return {
     ready(options = {}) {
-      const { timeoutMs } = options
-      if (timeoutMs === undefined) return whenReady
-      return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new ClientError('timeout', `no flag state after ${timeoutMs} ms`)),
-          timeoutMs,
-        )
-        whenReady.then(resolve, reject).finally(() => clearTimeout(timer))
-      })
+      return readiness.wait(options.timeoutMs)
     },
 
     isEnabled(flag, callUser, defaultValue = false) {
@@ -283,7 +286,7 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
         return Promise.resolve()
       }
       // Sent now when connected; otherwise the next hello carries the new user.
-      transport?.send(message)
+      sendUserMessage(message)
       return new Promise<void>((resolve) => identified.push(resolve))
     },
 
@@ -296,7 +299,7 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
         connected = false
         await persister?.flush()
         status = 'closed'
-        rejectReady(new ClientError('closed', 'the client was closed before it was ready'))
+        readiness.fail(new ClientError('closed', 'the client was closed before it was ready'))
         stopWaiting()
       })()
       return closing

@@ -10,7 +10,7 @@ export interface ConnectionOptions {
   openSocket: OpenSocket
   backoff: Backoff
   now: () => number
-  /** How often to ping; no inbound frame for twice as long means the connection is dead. */
+  /** How often to ping; a ping with no inbound frame before the next one means the connection is dead. */
   pingIntervalMs?: number
   handlers: TransportHandlers
 }
@@ -34,7 +34,8 @@ export function createConnection(options: ConnectionOptions): Transport {
   let socket: Socket | undefined
   let open = false
   let stopped = false
-  let lastInbound = 0
+  /** A ping went out and nothing has come in since. */
+  let unanswered = false
   let retryTimer: ReturnType<typeof setTimeout> | undefined
   let heartbeat: ReturnType<typeof setInterval> | undefined
 
@@ -61,9 +62,11 @@ export function createConnection(options: ConnectionOptions): Transport {
   }
 
   const beat = () => {
-    // Both directions: a half-open TCP connection never errors, it just goes quiet.
-    if (now() - lastInbound >= 2 * pingInterval) return lost()
-    send(handlers.ping())
+    // A half-open TCP connection never errors, it just goes quiet: at most two intervals of
+    // silence. Counted in pings, not wall-clock time, so a throttled background tab (timers
+    // once a minute) is not mistaken for a dead connection.
+    if (unanswered) return lost()
+    unanswered = send(handlers.ping())
   }
 
   function connect() {
@@ -85,14 +88,14 @@ export function createConnection(options: ConnectionOptions): Transport {
       open() {
         if (socket !== current) return
         open = true
-        lastInbound = now()
-        backoff.success(lastInbound)
+        unanswered = false
+        backoff.success(now())
         heartbeat = setInterval(beat, pingInterval)
         handlers.open()
       },
       message(text) {
         if (socket !== current) return
-        lastInbound = now()
+        unanswered = false
         handlers.message(text)
       },
       close(code) {

@@ -1,4 +1,4 @@
-import { murmur3KeyedSigned } from './murmur3.ts'
+import { keyPrefix, murmur3FromPrefix } from './murmur3.ts'
 
 /**
  * Rollout bucketing. The formula is a cross-language contract (PRODUCT.md, "Evaluation"):
@@ -17,14 +17,27 @@ export const BUCKET_COUNT = 100_000
 export const BUCKET_SEED = 0
 
 /**
+ * The bucketing function of one salt: the salt's bytes are hashed once here, so each call
+ * hashes only the value. This is what a compiled flag keeps.
+ *
+ * @example
+ * const bucketOf = bucketer('checkout-v2')
+ * bucketOf('user-42') === bucket('checkout-v2', 'user-42') // true
+ */
+export function bucketer(salt: string): (value: string) => number {
+  const prefix = keyPrefix(salt, BUCKET_SEED)
+  // Unsigned modulo by a constant: V8 compiles it to a multiply instead of a float `fmod`.
+  return (value) => (murmur3FromPrefix(prefix, value) >>> 0) % BUCKET_COUNT
+}
+
+/**
  * The user's bucket for a salt, in `[0, 100000)`.
  *
  * @example
  * bucket('checkout-v2', 'user-42') // same integer in every SDK, forever
  */
 export function bucket(salt: string, value: string): number {
-  // Unsigned modulo by a constant: V8 compiles it to a multiply instead of a float `fmod`.
-  return (murmur3KeyedSigned(salt, value, BUCKET_SEED) >>> 0) % BUCKET_COUNT
+  return bucketer(salt)(value)
 }
 
 /**

@@ -1,4 +1,4 @@
-import { BUCKET_COUNT, bucket, rolloutThreshold } from './bucket.ts'
+import { BUCKET_COUNT, bucketer, rolloutThreshold } from './bucket.ts'
 import { compileCondition } from './conditions.ts'
 import type { UserPredicate } from './conditions.ts'
 import { RESULTS, frozenResult } from './results.ts'
@@ -107,9 +107,11 @@ function compileFlagUnsafe(state: FlagState, segments: SegmentMap): CompiledFlag
   const stickiness =
     rawStickiness === undefined || rawStickiness === '' ? DEFAULT_STICKINESS : rawStickiness
 
+  // The salt's bytes are hashed once here; each evaluation hashes only the user's value.
+  const bucketOfValue = bucketer(salt)
   const bucketOf = (user: User): number => {
     const value = stickinessValue(user, stickiness)
-    return value === undefined ? NO_STICKINESS : bucket(salt, value)
+    return value === undefined ? NO_STICKINESS : bucketOfValue(value)
   }
 
   const evaluateUnsafe = (user: User): Readonly<EvalResult> => {

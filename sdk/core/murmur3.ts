@@ -7,6 +7,10 @@
  * surrogate pairs become 4-byte sequences and lone surrogates become U+FFFD (`EF BF BD`), so the
  * result equals `murmurhash.v3(str, seed)` and any other-language implementation fed the same
  * UTF-8 bytes.
+ *
+ * Bucketing hashes `salt + ':' + value`, and the salt is fixed per flag, so `keyPrefix` mixes the
+ * salt's bytes once (when the flag is compiled) and `murmur3FromPrefix` hashes only the user's
+ * value from that saved state. The result is the same as hashing the whole key.
  */
 
 const C1 = 0xcc9e2d51
@@ -23,85 +27,89 @@ function mixBlock(h1: number, k1: number): number {
 }
 
 /**
- * Hashes the UTF-8 bytes of `a`, then `sep`, then `b` as one stream, returning the hash as a
- * signed 32-bit integer (`>>> 0` gives the usual unsigned value).
- *
- * All three parameters are always strings so the function stays monomorphic. A surrogate pair
- * never straddles two parts in practice: `murmur3` passes empty `sep` and `b`, and
- * `murmur3Keyed` always separates with the ASCII `':'`, so hashing the parts in sequence
- * equals hashing their concatenation.
+ * The hash state after some leading bytes: the running hash over their whole 4-byte blocks, and
+ * the 0–3 bytes left over, waiting for the next block.
  */
-function hashParts(a: string, sep: string, b: string, seed: number): number {
-  let h1 = seed | 0
-  // Pending bytes of the current block, little-endian, and how many bits of it are filled.
-  let block = 0
-  let filled = 0
-  let length = 0
+export interface KeyPrefix {
+  readonly h1: number
+  /** Left-over bytes, little-endian (first byte lowest). */
+  readonly block: number
+  /** Bits of `block` in use: 0, 8, 16 or 24. */
+  readonly filled: number
+  /** Bytes hashed so far; the finalisation mixes in the total length. */
+  readonly length: number
+}
 
-  for (let part = 0; part < 3; part++) {
-    const s = part === 0 ? a : part === 1 ? sep : b
-    const n = s.length
-    for (let i = 0; i < n; i++) {
-      // Fast path: four ASCII characters are one whole little-endian word. Bucketing keys are
-      // mostly ASCII, and this skips the per-character branching below (about 2x faster).
-      if (i + 4 <= n) {
-        const c0 = s.charCodeAt(i)
-        const c1 = s.charCodeAt(i + 1)
-        const c2 = s.charCodeAt(i + 2)
-        const c3 = s.charCodeAt(i + 3)
-        if (((c0 | c1 | c2 | c3) & 0xff80) === 0) {
-          const word = c0 | (c1 << 8) | (c2 << 16) | (c3 << 24)
-          h1 = mixBlock(h1, block | (word << filled))
-          // Same fill level as before: the bytes that did not fit start the next block.
-          block = filled === 0 ? 0 : word >>> (32 - filled)
-          length += 4
-          i += 3
-          continue
-        }
+/**
+ * Hashes the UTF-8 bytes of `s` after a prefix state and finalises, returning the hash as a
+ * signed 32-bit integer (`>>> 0` gives the usual unsigned value). Signed because V8 keeps an
+ * int32 in a register or small integer, while an unsigned value above 2^31 returned from a
+ * function is boxed as a heap number.
+ *
+ * The state is passed as numbers rather than a `KeyPrefix` so every caller shares this one
+ * monomorphic function and nothing is allocated per call.
+ */
+function hashFrom(h1: number, block: number, filled: number, length: number, s: string): number {
+  const n = s.length
+  for (let i = 0; i < n; i++) {
+    // Fast path: four ASCII characters are one whole little-endian word. Bucketing keys are
+    // mostly ASCII, and this skips the per-character branching below (about 2x faster).
+    if (i + 4 <= n) {
+      const c0 = s.charCodeAt(i)
+      const c1 = s.charCodeAt(i + 1)
+      const c2 = s.charCodeAt(i + 2)
+      const c3 = s.charCodeAt(i + 3)
+      if (((c0 | c1 | c2 | c3) & 0xff80) === 0) {
+        const word = c0 | (c1 << 8) | (c2 << 16) | (c3 << 24)
+        h1 = mixBlock(h1, block | (word << filled))
+        // Same fill level as before: the bytes that did not fit start the next block.
+        block = filled === 0 ? 0 : word >>> (32 - filled)
+        length += 4
+        i += 3
+        continue
       }
-      const c = s.charCodeAt(i)
-      // `bytes` packs the character's UTF-8 sequence little-endian (first byte lowest), so it
-      // can be OR-ed into the block at the current fill position in one step.
-      let bytes: number
-      let size: number
-      if (c < 0x80) {
-        bytes = c
-        size = 1
-      } else if (c < 0x800) {
-        bytes = (0xc0 | (c >>> 6)) | ((0x80 | (c & 0x3f)) << 8)
-        size = 2
-      } else if (c < 0xd800 || c > 0xdfff) {
+    }
+    const c = s.charCodeAt(i)
+    // `bytes` packs the character's UTF-8 sequence little-endian (first byte lowest), so it
+    // can be OR-ed into the block at the current fill position in one step.
+    let bytes: number
+    let size: number
+    if (c < 0x80) {
+      bytes = c
+      size = 1
+    } else if (c < 0x800) {
+      bytes = (0xc0 | (c >>> 6)) | ((0x80 | (c & 0x3f)) << 8)
+      size = 2
+    } else if (c < 0xd800 || c > 0xdfff) {
+      bytes = (0xe0 | (c >>> 12)) | ((0x80 | ((c >>> 6) & 0x3f)) << 8) | ((0x80 | (c & 0x3f)) << 16)
+      size = 3
+    } else {
+      const d = c <= 0xdbff && i + 1 < n ? s.charCodeAt(i + 1) : 0
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00)
         bytes =
-          (0xe0 | (c >>> 12)) | ((0x80 | ((c >>> 6) & 0x3f)) << 8) | ((0x80 | (c & 0x3f)) << 16)
-        size = 3
+          (0xf0 | (cp >>> 18)) |
+          ((0x80 | ((cp >>> 12) & 0x3f)) << 8) |
+          ((0x80 | ((cp >>> 6) & 0x3f)) << 16) |
+          ((0x80 | (cp & 0x3f)) << 24)
+        size = 4
+        i++
       } else {
-        const d = c <= 0xdbff && i + 1 < n ? s.charCodeAt(i + 1) : 0
-        if (d >= 0xdc00 && d <= 0xdfff) {
-          const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00)
-          bytes =
-            (0xf0 | (cp >>> 18)) |
-            ((0x80 | ((cp >>> 12) & 0x3f)) << 8) |
-            ((0x80 | ((cp >>> 6) & 0x3f)) << 16) |
-            ((0x80 | (cp & 0x3f)) << 24)
-          size = 4
-          i++
-        } else {
-          // Lone surrogate: TextEncoder (and so the reference package) emits U+FFFD.
-          bytes = 0xbdbfef
-          size = 3
-        }
+        // Lone surrogate: TextEncoder (and so the reference package) emits U+FFFD.
+        bytes = 0xbdbfef
+        size = 3
       }
+    }
 
-      length += size
-      block |= bytes << filled
-      filled += size << 3
-      if (filled >= 32) {
-        h1 = mixBlock(h1, block)
-        filled -= 32
-        // The bytes that did not fit start the next block. When nothing spilled over,
-        // `bytes >>> 32` would be `bytes` (shift counts are mod 32), hence the explicit 0.
-        block = filled === 0 ? 0 : bytes >>> ((size << 3) - filled)
-      }
+    length += size
+    block |= bytes << filled
+    filled += size << 3
+    if (filled >= 32) {
+      h1 = mixBlock(h1, block)
+      filled -= 32
+      // The bytes that did not fit start the next block. When nothing spilled over,
+      // `bytes >>> 32` would be `bytes` (shift counts are mod 32), hence the explicit 0.
+      block = filled === 0 ? 0 : bytes >>> ((size << 3) - filled)
     }
   }
 
@@ -121,34 +129,65 @@ function hashParts(a: string, sep: string, b: string, seed: number): number {
 }
 
 /**
+ * The hash state after the UTF-8 bytes of `prefix + ':'`, the bucketing key format of the
+ * contract (`salt:value`). Computed once per flag; `TextEncoder` gives the same bytes as the
+ * on-the-fly encoding in `hashFrom`. A salt ending in half a surrogate pair encodes as U+FFFD
+ * here, as it does inside the whole key, because `':'` follows it there too.
+ *
+ * @example
+ * const salted = keyPrefix('checkout-v2')
+ * murmur3FromPrefix(salted, 'user-42') >>> 0 === murmur3('checkout-v2:user-42') // true
+ */
+export function keyPrefix(prefix: string, seed = 0): KeyPrefix {
+  const bytes = new TextEncoder().encode(`${prefix}:`)
+  const whole = bytes.length & ~3
+  let h1 = seed | 0
+  for (let i = 0; i < whole; i += 4) {
+    h1 = mixBlock(h1, bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24))
+  }
+  let block = 0
+  for (let i = whole; i < bytes.length; i++) block |= bytes[i]! << ((i - whole) << 3)
+  return { h1, block, filled: (bytes.length - whole) << 3, length: bytes.length }
+}
+
+/**
+ * MurmurHash3 x86_32 of `utf8(prefix + ':' + value)` from a `keyPrefix` state, as a signed 32-bit
+ * integer: the bucketing hot path. Hashes only `value`'s bytes and allocates nothing.
+ *
+ * @example
+ * murmur3FromPrefix(keyPrefix('salt'), 'user-1') >>> 0 === murmur3Keyed('salt', 'user-1') // true
+ */
+export function murmur3FromPrefix(prefix: KeyPrefix, value: string): number {
+  return hashFrom(prefix.h1, prefix.block, prefix.filled, prefix.length, value)
+}
+
+/**
  * MurmurHash3 x86_32 of the UTF-8 encoding of `str`, as an unsigned 32-bit integer.
  *
  * @example
  * murmur3('hello') // 613153351, same as murmurhash.v3('hello', 0)
  */
 export function murmur3(str: string, seed = 0): number {
-  return hashParts(str, '', '', seed) >>> 0
+  return hashFrom(seed | 0, 0, 0, 0, str) >>> 0
 }
 
 /**
  * MurmurHash3 x86_32 of `utf8(prefix + ':' + value)` without building the concatenated string.
- * This is the bucketing key format of the contract (`salt:value`).
+ * For one-off keys; bucketing keeps the `keyPrefix` per flag instead.
  *
  * @example
  * murmur3Keyed('checkout-v2', 'user-42') === murmur3('checkout-v2:user-42') // true
  */
 export function murmur3Keyed(prefix: string, value: string, seed = 0): number {
-  return hashParts(prefix, ':', value, seed) >>> 0
+  return murmur3FromPrefix(keyPrefix(prefix, seed), value) >>> 0
 }
 
 /**
- * `murmur3Keyed` as a signed 32-bit integer, for the bucketing hot path: V8 keeps a signed
- * int32 in a register or small integer, while an unsigned value above 2^31 returned from a
- * function is boxed as a heap number. `>>> 0` at the use site yields `murmur3Keyed`.
+ * `murmur3Keyed` as a signed 32-bit integer. `>>> 0` at the use site yields `murmur3Keyed`.
  *
  * @example
  * murmur3KeyedSigned('salt', 'user-1') >>> 0 === murmur3Keyed('salt', 'user-1') // true
  */
 export function murmur3KeyedSigned(prefix: string, value: string, seed = 0): number {
-  return hashParts(prefix, ':', value, seed)
+  return murmur3FromPrefix(keyPrefix(prefix, seed), value)
 }

@@ -1,28 +1,36 @@
 import { Hono } from 'hono'
 import type { AuthEnv } from '../auth/api-key.ts'
+import type { GuardService } from '../guard/guard-service.ts'
+import { planOf } from '../guard/plan.ts'
 import type { FlagService } from '../services/flag-service.ts'
 import type { FlagWithStates, StoredFlagState } from '../store/flag-store.ts'
 import type { Store } from '../store/store.ts'
 import { schemas } from '../validation.ts'
 import { expectedVersion, jsonBody, param } from './request.ts'
 
-/** What a flags list shows per environment at a glance. */
-function summary(state: StoredFlagState) {
-  const widest = Math.max(0, ...state.cohorts.map((c) => c.rollout))
-  return { enabled: state.enabled, version: state.version, cohorts: state.cohorts.length, widestRollout: widest }
-}
-
-const withSummary = (flag: FlagWithStates) => ({
-  key: flag.key,
-  description: flag.description,
-  tags: flag.tags,
-  createdAt: flag.createdAt,
-  updatedAt: flag.updatedAt,
-  environments: Object.fromEntries(flag.states.map((s) => [s.environment, summary(s)])),
-})
-
 /** Flag definitions (shared by all environments): `/api/v1/flags`. */
-export function flagRoutes({ store, service }: { store: Store; service: FlagService }) {
+export function flagRoutes({ store, service, guard }: { store: Store; service: FlagService; guard: GuardService }) {
+  /** What a flags list shows per environment at a glance. */
+  const summary = (state: StoredFlagState) => {
+    const plan = planOf(state.plan)
+    return {
+      enabled: state.enabled,
+      version: state.version,
+      cohorts: state.cohorts.length,
+      widestRollout: Math.max(0, ...state.cohorts.map((c) => c.rollout)),
+      guard: guard.status(state).status,
+      plan: plan && { status: plan.status, step: plan.step, steps: plan.steps, nextAt: plan.nextAt },
+    }
+  }
+  const withSummary = (flag: FlagWithStates) => ({
+    key: flag.key,
+    description: flag.description,
+    tags: flag.tags,
+    createdAt: flag.createdAt,
+    updatedAt: flag.updatedAt,
+    environments: Object.fromEntries(flag.states.map((s) => [s.environment, summary(s)])),
+  })
+
   return new Hono<AuthEnv>()
     .get('/', (c) => c.json({ items: store.flags.listFlags().map(withSummary) }))
     .post('/', async (c) => {

@@ -193,6 +193,7 @@ export function createFlagStore(db: Db) {
     },
 
     listStates(envKey: string): StoredFlagState[] {
+      requireEnv(envKey)
       return db.select().from(flagStates).where(eq(flagStates.envKey, envKey)).all().map(toState)
     },
 

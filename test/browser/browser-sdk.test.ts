@@ -134,12 +134,13 @@ describe('browser SDK in headless Chromium', () => {
     await page.close()
   }, 60_000)
 
-  it('a wrong client key stops with an error instead of retrying forever', async () => {
+  it('a wrong client key leaves the page working on defaults', async () => {
     const page = await browser.newPage()
     const query = new URLSearchParams({ server: server.url, key: 'cf_client_wrong', user: 'u' })
     await page.goto(`${siteUrl}?${query}`)
-    // Only a same-origin (or CORS-enabled) server lets the page learn that the key was refused;
-    // here the page must at least stay usable and keep giving the default.
+    // A browser hides the upgrade's 401; the SDK learns it from an HTTP probe, which a
+    // cross-origin page can only read when the server answers CORS. Either way the page must
+    // stay usable and keep giving the default.
     await page.waitForTimeout(1000)
     const status = await page.evaluate(() => (window as unknown as { flags: { status: string } }).flags.status)
     expect(['not_ready', 'fatal']).toContain(status)

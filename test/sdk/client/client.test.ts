@@ -331,6 +331,21 @@ describe('results mode: applying server messages', () => {
     expect(fake.sent.at(-1)).toEqual({ type: 'hello', sdk: 'test-sdk', user: { userId: 'u2' } })
   })
 
+  it('identify is not resolved by the full set still in flight for the earlier hello', async () => {
+    const { fake, client } = track(resultsClient())
+    fake.open()
+    let resolved = false
+    const done = client.identify({ userId: 'u2' }).then(() => (resolved = true))
+    // The answer to hello (for u1) arrives first…
+    fake.receive({ type: 'results', version: 1, full: true, results: { a: { enabled: false, reason: 'no_match' } } })
+    await Promise.resolve()
+    expect(resolved).toBe(false)
+    // …then the answer to identify (for u2).
+    fake.receive({ type: 'results', version: 1, full: true, results: { a: { enabled: true, reason: 'cohort:beta' } } })
+    await done
+    expect(client.isEnabled('a')).toBe(true)
+  })
+
   it('resyncs when a difference arrives before any full set', () => {
     const { fake } = track(resultsClient())
     fake.open()
