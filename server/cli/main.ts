@@ -1,13 +1,19 @@
 import type { Command, CommandGroup } from './command.ts'
 import { CliError } from './errors.ts'
 import { flagCommands } from './flags.ts'
+import { guardCommands, planCommands } from './guard.ts'
 import { processIo, type Io } from './io.ts'
 import { keyCommands } from './keys.ts'
 import { serve } from './serve.ts'
 import { commandUsage, groupUsage, mainUsage } from './usage.ts'
 
 const topLevel: Record<string, Command> = { serve }
-const groups: Record<string, CommandGroup> = { keys: keyCommands, flags: flagCommands }
+const groups: Record<string, CommandGroup> = {
+  keys: keyCommands,
+  flags: flagCommands,
+  guard: guardCommands,
+  plan: planCommands,
+}
 
 const wantsHelp = (args: string[]) => args.includes('--help') || args.includes('-h')
 
