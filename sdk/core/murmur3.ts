@@ -40,6 +40,22 @@ export interface KeyPrefix {
   readonly length: number
 }
 
+/** The murmur3 finalisation: the left-over bytes, the length, then the avalanche. */
+function finish(h1: number, block: number, filled: number, length: number): number {
+  if (filled > 0) {
+    let k1 = Math.imul(block, C1)
+    k1 = (k1 << 15) | (k1 >>> 17)
+    h1 ^= Math.imul(k1, C2)
+  }
+  h1 ^= length
+  h1 ^= h1 >>> 16
+  h1 = Math.imul(h1, 0x85ebca6b)
+  h1 ^= h1 >>> 13
+  h1 = Math.imul(h1, 0xc2b2ae35)
+  h1 ^= h1 >>> 16
+  return h1
+}
+
 /**
  * Hashes the UTF-8 bytes of `s` after a prefix state and finalises, returning the hash as a
  * signed 32-bit integer (`>>> 0` gives the usual unsigned value). Signed because V8 keeps an
@@ -48,27 +64,52 @@ export interface KeyPrefix {
  *
  * The state is passed as numbers rather than a `KeyPrefix` so every caller shares this one
  * monomorphic function and nothing is allocated per call.
+ *
+ * Bucketing values (user ids, emails, UUIDs) are almost always ASCII, where one character is one
+ * byte: this path fills the pending block up to a word boundary, then takes four characters per
+ * block with no shifting, then keeps the tail. It is about 1.5x faster than the general loop
+ * on a short id. The first non-ASCII character hands the whole string to `hashFromUtf8`,
+ * starting again from the same prefix state, so the result never depends on the path taken.
  */
 function hashFrom(h1: number, block: number, filled: number, length: number, s: string): number {
   const n = s.length
-  for (let i = 0; i < n; i++) {
-    // Fast path: four ASCII characters are one whole little-endian word. Bucketing keys are
-    // mostly ASCII, and this skips the per-character branching below (about 2x faster).
-    if (i + 4 <= n) {
-      const c0 = s.charCodeAt(i)
-      const c1 = s.charCodeAt(i + 1)
-      const c2 = s.charCodeAt(i + 2)
-      const c3 = s.charCodeAt(i + 3)
-      if (((c0 | c1 | c2 | c3) & 0xff80) === 0) {
-        const word = c0 | (c1 << 8) | (c2 << 16) | (c3 << 24)
-        h1 = mixBlock(h1, block | (word << filled))
-        // Same fill level as before: the bytes that did not fit start the next block.
-        block = filled === 0 ? 0 : word >>> (32 - filled)
-        length += 4
-        i += 3
-        continue
-      }
+  let h = h1
+  let b = block
+  let f = filled
+  let i = 0
+  for (; f !== 0 && i < n; i++) {
+    const c = s.charCodeAt(i)
+    if (c >= 0x80) return hashFromUtf8(h1, block, filled, length, s)
+    b |= c << f
+    f = (f + 8) & 31
+    if (f === 0) {
+      h = mixBlock(h, b)
+      b = 0
     }
+  }
+  for (; i + 4 <= n; i += 4) {
+    const c0 = s.charCodeAt(i)
+    const c1 = s.charCodeAt(i + 1)
+    const c2 = s.charCodeAt(i + 2)
+    const c3 = s.charCodeAt(i + 3)
+    if (((c0 | c1 | c2 | c3) & 0xff80) !== 0) return hashFromUtf8(h1, block, filled, length, s)
+    h = mixBlock(h, c0 | (c1 << 8) | (c2 << 16) | (c3 << 24))
+  }
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i)
+    if (c >= 0x80) return hashFromUtf8(h1, block, filled, length, s)
+    b |= c << f
+    f += 8
+  }
+  return finish(h, b, f, length + n)
+}
+
+/**
+ * `hashFrom` for any string: each character becomes its 1–4 UTF-8 bytes on the fly.
+ */
+function hashFromUtf8(h1: number, block: number, filled: number, length: number, s: string): number {
+  const n = s.length
+  for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i)
     // `bytes` packs the character's UTF-8 sequence little-endian (first byte lowest), so it
     // can be OR-ed into the block at the current fill position in one step.
@@ -112,20 +153,7 @@ function hashFrom(h1: number, block: number, filled: number, length: number, s: 
       block = filled === 0 ? 0 : bytes >>> ((size << 3) - filled)
     }
   }
-
-  if (filled > 0) {
-    let k1 = Math.imul(block, C1)
-    k1 = (k1 << 15) | (k1 >>> 17)
-    h1 ^= Math.imul(k1, C2)
-  }
-
-  h1 ^= length
-  h1 ^= h1 >>> 16
-  h1 = Math.imul(h1, 0x85ebca6b)
-  h1 ^= h1 >>> 13
-  h1 = Math.imul(h1, 0xc2b2ae35)
-  h1 ^= h1 >>> 16
-  return h1
+  return finish(h1, block, filled, length)
 }
 
 /**
