@@ -1,10 +1,12 @@
 import { Hono, type Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import { cors } from 'hono/cors'
 import { HTTPException } from 'hono/http-exception'
 import { requireKey, type AuthEnv } from './auth/api-key.ts'
 import { AppError } from './errors.ts'
 import { openApiDocument } from './openapi.ts'
 import { auditRoutes } from './routes/audit.ts'
+import { consoleRoutes } from './routes/console.ts'
 import { environmentRoutes, evaluationRoutes } from './routes/environments.ts'
 import { flagRoutes, flagStateRoutes } from './routes/flags.ts'
 import { keyRoutes } from './routes/keys.ts'
@@ -68,7 +70,15 @@ export function createApp(deps: AppDeps) {
   app.use('/api/v1/environments/:env/flags', adminOfEnv)
   app.use('/api/v1/environments/:env/segments/*', adminOfEnv)
   app.use('/api/v1/environments/:env/segments', adminOfEnv)
+  // Browser SDKs run on other origins: let them report counts and probe the stream's key.
+  const sdkCors = cors({ origin: '*', allowHeaders: ['authorization', 'content-type'], allowMethods: ['GET', 'POST'], maxAge: 600 })
+  app.use('/api/v1/metrics', sdkCors)
+  app.use('/api/v1/stream', sdkCors)
   app.use('/api/v1/metrics', anySdk)
+  // Browsers cannot see why a WebSocket upgrade failed; a plain GET with the same key tells them.
+  app.get('/api/v1/stream', anySdk, (c) =>
+    c.json(errorBody('upgrade_required', 'this endpoint speaks WebSocket (sub-protocol canary-flags.v1)'), 426),
+  )
 
   app.route('/api/v1/flags', flagRoutes({ store, service, guard }))
   app.route('/api/v1/keys', keyRoutes({ store, onRevoke: deps.onRevoke ?? (() => {}) }))
@@ -79,6 +89,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1/environments/:env/segments', segmentRoutes({ store, service }))
   app.route('/api/v1/environments/:env/flags', guardRoutes({ store, service, guard, planner, now }))
   app.route('/api/v1/metrics', metricsRoutes({ guard }))
+  app.route('/', consoleRoutes({ log }))
   deps.extend?.(app)
 
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404))

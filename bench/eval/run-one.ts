@@ -1,33 +1,48 @@
 import { flagKey, type FlagKind } from '../fixture/flags.ts'
 import { buildUsers } from '../fixture/users.ts'
 import { emitResult } from '../lib/child.ts'
+import { median } from '../lib/stats.ts'
 import { SDKS, isSdkId } from '../sdks/index.ts'
 import { encodeKeys, murmur3Bytes, verifyFloor } from './hash-floor.ts'
 import { answers, time } from './timing.ts'
 import { verify } from './verify.ts'
 
 /**
- * One sample, in a fresh process: `run-one.mjs <sdk> <rich|plain>` or `run-one.mjs floor`.
- * Sets the SDK up, verifies its answers, warms up, then times at least `MIN_EVALUATIONS`
- * evaluations cycling over all users (more for fast SDKs, so a sample lasts `MIN_SAMPLE_NS`).
+ * One sample, in a fresh process: `main.mjs <sdk> <rich|plain>` or `main.mjs floor`.
+ * Sets the SDK up, verifies its answers over all users (the first warm-up), warms up once more,
+ * then times at least `MIN_EVALUATIONS` evaluations in whole passes over the users (more for
+ * fast SDKs, so a sample lasts at least `MIN_SAMPLE_NS`).
  */
 
 export interface Sample {
   ok: boolean
   summary: string
+  /** Median pass, per evaluation. */
   nsPerEval?: number
+  /** All passes, per evaluation (kept in the JSON for anyone who prefers the mean). */
+  meanNsPerEval?: number
   evaluations?: number
 }
 
 const MIN_EVALUATIONS = 1_000_000
-const MIN_SAMPLE_NS = 400e6
-const WARMUP_PASSES = 3
+const MIN_SAMPLE_NS = 300e6
+/** Passes before timing besides the verification pass; fast SDKs need more to reach TurboFan. */
+const WARMUP_NS = 100e6
 
 /** Whole passes over the users: enough evaluations and enough time, given a calibration pass. */
-function passesFor(nsPerPass: number, userCount: number): number {
-  const byCount = Math.ceil(MIN_EVALUATIONS / userCount)
-  const byTime = Math.ceil(MIN_SAMPLE_NS / nsPerPass)
-  return Math.max(byCount, byTime)
+function passesFor(nsPerPass: number, userCount: number, minNs: number, minEvaluations: number) {
+  return Math.max(Math.ceil(minEvaluations / userCount), Math.ceil(minNs / nsPerPass))
+}
+
+function sampleOf(passNs: number[], perPass: number, summary: string): Sample {
+  const total = passNs.reduce((a, b) => a + b, 0)
+  return {
+    ok: true,
+    summary,
+    nsPerEval: median(passNs) / perPass,
+    meanNsPerEval: total / (passNs.length * perPass),
+    evaluations: passNs.length * perPass,
+  }
 }
 
 async function sampleSdk(id: string, kind: FlagKind): Promise<Sample> {
@@ -40,17 +55,17 @@ async function sampleSdk(id: string, kind: FlagKind): Promise<Sample> {
   const verdict = verify(kind, base, await answers(sdk, key, users))
   if (!verdict.ok) return { ok: false, summary: verdict.summary }
 
-  let calibration = await time(sdk, key, users, 1)
-  for (let i = 1; i < WARMUP_PASSES; i++) calibration = await time(sdk, key, users, 1)
-  const passes = passesFor(calibration.ns, users.length)
+  const calibration = await time(sdk, key, users, 1)
+  const nsPerPass = calibration.passes[0]!
+  await time(sdk, key, users, passesFor(nsPerPass, users.length, WARMUP_NS, 0))
+  const passes = passesFor(nsPerPass, users.length, MIN_SAMPLE_NS, MIN_EVALUATIONS)
   const timed = await time(sdk, key, users, passes)
   // Answers are deterministic: a different count means the SDK changed its mind mid-run.
   if (timed.on !== verdict.onPerPass * passes) {
     return { ok: false, summary: `unstable answers: ${timed.on} on in ${passes} passes` }
   }
   await sdk.close()
-  const evaluations = passes * users.length
-  return { ok: true, summary: verdict.summary, nsPerEval: timed.ns / evaluations, evaluations }
+  return sampleOf(timed.passes, users.length, verdict.summary)
 }
 
 function sampleFloor(): Sample {
@@ -59,26 +74,22 @@ function sampleFloor(): Sample {
   const problem = verifyFloor(keys, users)
   if (problem !== undefined) return { ok: false, summary: problem }
   const { bytes, keyLength, count } = keys
+  let sink = 0
   const run = (passes: number) => {
-    let sink = 0
-    const start = process.hrtime.bigint()
+    const times: number[] = []
     for (let p = 0; p < passes; p++) {
+      const start = process.hrtime.bigint()
       for (let i = 0; i < count; i++) sink = (sink + murmur3Bytes(bytes, i * keyLength, keyLength, 0)) | 0
+      times.push(Number(process.hrtime.bigint() - start))
     }
-    return { ns: Number(process.hrtime.bigint() - start), sink }
+    return times
   }
-  let calibration = run(1)
-  for (let i = 1; i < WARMUP_PASSES; i++) calibration = run(1)
-  const passes = passesFor(calibration.ns, count)
-  const timed = run(passes)
-  const evaluations = passes * count
-  return {
-    ok: true,
-    // The sink is printed so the hashing cannot be optimised away.
-    summary: `${keyLength}-byte keys, checked against murmurhash.v3 (sink ${timed.sink >>> 0})`,
-    nsPerEval: timed.ns / evaluations,
-    evaluations,
-  }
+  const nsPerPass = run(1)[0]!
+  run(passesFor(nsPerPass, count, WARMUP_NS, 0))
+  const passes = run(passesFor(nsPerPass, count, MIN_SAMPLE_NS, MIN_EVALUATIONS))
+  // The sink is printed so the hashing cannot be optimised away.
+  const summary = `${keyLength}-byte keys, checked against murmurhash.v3 (sink ${sink >>> 0})`
+  return sampleOf(passes, count, summary)
 }
 
 const [id = '', kind = 'rich'] = process.argv.slice(2)

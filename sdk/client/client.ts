@@ -62,7 +62,9 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
   const { mode, sdkName } = deps
   const now = deps.now ?? Date.now
   const random = deps.random ?? Math.random
-  const logger = deps.logger ?? {}
+  // Warnings and errors reach the console unless the application routes them elsewhere: a
+  // refused key with no 'error' listener must not go unnoticed.
+  const logger: Logger = deps.logger ?? { warn: console.warn, error: console.error }
   const events = createEmitter<ClientEvents>((error) => logger.error?.('a listener threw', error))
   if (deps.onError !== undefined) events.on('error', deps.onError)
 

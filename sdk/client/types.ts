@@ -35,7 +35,7 @@ export interface ClientEvents {
   disconnected: () => void
 }
 
-/** Where diagnostics go. Unset methods are silent. */
+/** Where diagnostics go. Unset methods are silent; the default is the console (warn and error). */
 export interface Logger {
   debug?(message: string, detail?: unknown): void
   warn?(message: string, detail?: unknown): void

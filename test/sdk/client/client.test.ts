@@ -481,7 +481,7 @@ describe('cache', () => {
         throw new Error('EROFS')
       },
     }
-    const { fake, client } = track(rulesClient({ cache: broken, cacheDelayMs: 1, onError: (e) => errors.push(e) }))
+    const { fake, client } = track(rulesClient({ cache: broken, cacheDelayMs: 1, logger: {}, onError: (e) => errors.push(e) }))
     fake.open()
     fake.receive(snapshot(1, [flag('a', 1)]))
     fake.receive(changes({ type: 'flag', version: 2, flag: flag('a', 2) }))

@@ -181,3 +181,18 @@ describe('API keys', () => {
     await expectRefused(() => s.call('POST', '/api/v1/keys', { body: { name: 'x', kind: 'server' } }), 400, /environment: a server key needs/)
   })
 })
+
+describe('stream probe for browsers', () => {
+  it('answers a plain GET of the stream with 426 for a good SDK key and 401 for a bad one, with CORS', async () => {
+    const good = await s.call('GET', '/api/v1/stream', { key: clientKey, headers: { origin: 'https://shop.example' } })
+    expect(good.status).toBe(426)
+    expect(good.headers.get('access-control-allow-origin')).toBe('*')
+    expect((await s.call('GET', '/api/v1/stream', { key: 'cf_client_wrong' })).status).toBe(401)
+    const preflight = await s.app.request('/api/v1/metrics', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+    })
+    expect(preflight.status).toBe(204)
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('authorization')
+  })
+})

@@ -1,0 +1,126 @@
+import { useCallback, useEffect, useState } from 'hono/jsx/dom'
+import type { ApiError } from '../api/http.ts'
+import type { AuditEntry } from '../api/types.ts'
+import { useApp } from '../app-context.ts'
+import { auditDiff } from '../lib/audit-diff.ts'
+import { actionText, actorText } from '../lib/audit-text.ts'
+import { formatCount, formatRate, formatTime } from '../lib/format.ts'
+import { checkedOf } from './field.tsx'
+
+interface Page {
+  items: AuditEntry[]
+  nextBefore: number | null
+}
+
+/** The trip figures an audit entry carries in `details`, when it is a trip. */
+function TripDetails(props: { details: unknown }) {
+  const d = props.details as { figures?: { canaryErrors: number; canaryExposures: number; canaryRate: number; controlRate: number | null }; limit?: number; rule?: string } | null
+  if (!d?.figures) return null
+  const f = d.figures
+  return (
+    <p class="muted">
+      Rule {d.rule}, limit {d.rule === 'max_error_rate' ? formatRate(d.limit) : `${d.limit}×`}: canary {formatCount(f.canaryErrors)} errors /{' '}
+      {formatCount(f.canaryExposures)} ({formatRate(f.canaryRate)}), control {formatRate(f.controlRate)}.
+    </p>
+  )
+}
+
+function Entry(props: { entry: AuditEntry; showEnv: boolean }) {
+  const { entry } = props
+  const lines = auditDiff(entry.before, entry.after)
+  return (
+    <li class="audit-entry" data-action={entry.action}>
+      <p class="audit-head">
+        <time dateTime={new Date(entry.at).toISOString()}>{formatTime(entry.at)}</time> · <strong>{actorText(entry.actor)}</strong>{' '}
+        {actionText(entry.action)}
+        {props.showEnv && entry.envKey ? <span class="tag">{entry.envKey}</span> : null}
+        {entry.version !== null ? <span class="muted"> · version {entry.version}</span> : null}
+      </p>
+      {lines.length ? (
+        <table class="diff">
+          <thead>
+            <tr>
+              <th scope="col">Field</th>
+              <th scope="col">Before</th>
+              <th scope="col">After</th>
+            </tr>
+          </thead>
+          <tbody>
+            {lines.map((l) => (
+              <tr>
+                <th scope="row">{l.field}</th>
+                <td>
+                  <del>{l.before}</del>
+                </td>
+                <td>
+                  <ins>{l.after}</ins>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {entry.action === 'guard.trip' ? <TripDetails details={entry.details} /> : null}
+    </li>
+  )
+}
+
+/** Who changed this flag, when and what: newest first, with a before/after of changed fields. */
+export function AuditLog(props: { flagKey: string; refresh: number }) {
+  const { api, env } = useApp()
+  const [allEnvs, setAllEnvs] = useState(false)
+  const [items, setItems] = useState<AuditEntry[]>([])
+  const [nextBefore, setNextBefore] = useState<number | null>(null)
+  const [error, setError] = useState<string | undefined>(undefined)
+
+  const query = useCallback(
+    (before: number | null) => {
+      const params = new URLSearchParams({ flag: props.flagKey, limit: '25' })
+      if (!allEnvs) params.set('env', env)
+      if (before !== null) params.set('before', String(before))
+      return api<Page>('GET', `/api/v1/audit?${params}`)
+    },
+    [api, env, props.flagKey, allEnvs],
+  )
+
+  useEffect(() => {
+    query(null).then(
+      (page) => {
+        setItems(page.items)
+        setNextBefore(page.nextBefore)
+        setError(undefined)
+      },
+      (e: ApiError) => setError(e.message),
+    )
+  }, [query, props.refresh])
+
+  const older = () =>
+    query(nextBefore).then(
+      (page) => {
+        setItems((list) => [...list, ...page.items])
+        setNextBefore(page.nextBefore)
+      },
+      (e: ApiError) => setError(e.message),
+    )
+
+  return (
+    <section class="audit card" aria-labelledby="audit-heading">
+      <h2 id="audit-heading">History</h2>
+      <label class="check">
+        <input type="checkbox" id="audit-all-envs" checked={allEnvs} onChange={(e: Event) => setAllEnvs(checkedOf(e))} /> All environments
+      </label>
+      {error ? <p class="form-error">{error}</p> : null}
+      {items.length === 0 && !error ? <p class="empty">No changes recorded yet.</p> : null}
+      <ol class="audit-list">
+        {items.map((entry) => (
+          <Entry key={entry.id} entry={entry} showEnv={allEnvs} />
+        ))}
+      </ol>
+      {nextBefore !== null ? (
+        <button type="button" onClick={older}>
+          Show older changes
+        </button>
+      ) : null}
+    </section>
+  )
+}

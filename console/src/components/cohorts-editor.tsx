@@ -1,0 +1,190 @@
+import { useMemo, useState } from 'hono/jsx/dom'
+import { seg, type ApiError } from '../api/http.ts'
+import type { FlagState, Metrics } from '../api/types.ts'
+import { useApp } from '../app-context.ts'
+import { useDraft } from '../hooks/use-draft.ts'
+import { useSegments } from '../hooks/use-segments.ts'
+import {
+  cohortsEqual,
+  createIds,
+  rolloutOnlyChange,
+  templateDraft,
+  toCohort,
+  toDraft,
+  type CohortDraft,
+  type CohortTemplate,
+} from '../lib/cohort-draft.ts'
+import { estimateAudience, exposuresLastHour } from '../lib/estimate.ts'
+import { fieldErrors, NO_ERRORS, type FieldErrors } from '../lib/field-errors.ts'
+import { CohortCard } from './cohort-card.tsx'
+import { KNOWN_ATTRIBUTES } from './condition-row.tsx'
+import { ConflictNotice } from './conflict-notice.tsx'
+import { FormError } from './field.tsx'
+import { PendingChanges } from './pending-changes.tsx'
+
+const TEMPLATES: ReadonlyArray<readonly [CohortTemplate, string]> = [
+  ['beta', 'Beta users'],
+  ['region', 'Region'],
+  ['attribute', 'Attribute rule'],
+  ['segment', 'Segment'],
+  ['percentage', 'Percentage of everyone'],
+]
+
+/** Every API field path the editor shows, so each error lands next to its control. */
+function shownFields(cohorts: CohortDraft[]): string[] {
+  return [
+    'cohorts',
+    ...cohorts.flatMap((c, i) => [
+      `cohorts.${i}`,
+      `cohorts.${i}.name`,
+      `cohorts.${i}.rollout`,
+      `cohorts.${i}.conditions`,
+      ...c.conditions.flatMap((_, j) =>
+        ['attribute', 'operator', 'values', 'segment'].map((f) => `cohorts.${i}.conditions.${j}.${f}`),
+      ),
+    ]),
+  ]
+}
+
+/**
+ * The cohorts of a flag: add beta users, regions, attribute rules and segments, set
+ * percentages, see what a change reaches, then save it in one request with the version the
+ * edits started from.
+ */
+export function CohortsEditor(props: { state: FlagState; metrics: Metrics | null; onChanged: (s: FlagState) => void }) {
+  const { api, env } = useApp()
+  const { state } = props
+  const newId = useMemo(() => createIds('c'), [])
+  const saved = useMemo(() => state.cohorts.map((c) => toDraft(c, newId)), [state.key, state.version])
+  const draft = useDraft(saved, state.version)
+  const { segments } = useSegments()
+  const [errors, setErrors] = useState<FieldErrors>(NO_ERRORS)
+  const [conflict, setConflict] = useState<string | undefined>(undefined)
+  const [busy, setBusy] = useState(false)
+
+  const cohorts = draft.value
+  const next = cohorts.map(toCohort)
+  const exposures = props.metrics ? exposuresLastHour(props.metrics.minutes, Date.now()) : 0
+  const change = (fn: (list: CohortDraft[]) => CohortDraft[]) => draft.edit(fn)
+  const changed = draft.editing && !cohortsEqual(state.cohorts, next)
+
+  async function save(event: Event) {
+    event.preventDefault()
+    const only = rolloutOnlyChange(state.cohorts, next)
+    const path = `/api/v1/environments/${seg(env)}/flags/${seg(state.key)}`
+    setBusy(true)
+    try {
+      const result = only
+        ? await api<FlagState>('PUT', `${path}/cohorts/${seg(only.cohort)}/rollout`, { rollout: only.rollout, version: draft.base })
+        : await api<FlagState>('PATCH', path, { cohorts: next, version: draft.base })
+      draft.discard()
+      setErrors(NO_ERRORS)
+      setConflict(undefined)
+      props.onChanged(result)
+    } catch (e) {
+      const failure = e as ApiError
+      if (failure.status === 409 && failure.current) {
+        setConflict(failure.message)
+        props.onChanged(failure.current as FlagState)
+      } else {
+        // The rollout endpoint names its field `rollout`; the form shows it per cohort.
+        const rename = (f: string) => (only && f === 'rollout' ? `cohorts.${only.index}.rollout` : f)
+        setErrors(fieldErrors(failure.issues, shownFields(cohorts), rename))
+      }
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  const discard = () => {
+    draft.discard()
+    setErrors(NO_ERRORS)
+    setConflict(undefined)
+  }
+
+  return (
+    <section class="cohorts card" aria-labelledby="cohorts-heading">
+      <h2 id="cohorts-heading">Cohorts</h2>
+      <p class="muted">
+        A user gets the flag when it is on, they meet every condition of a cohort, and they fall inside its percentage. Widening keeps
+        everyone who was already in.
+      </p>
+      {draft.stale || conflict ? (
+        <ConflictNotice
+          current={state}
+          base={draft.base}
+          serverMessage={conflict}
+          onDiscard={discard}
+          onKeep={() => {
+            draft.rebase()
+            setConflict(undefined)
+          }}
+        />
+      ) : null}
+      <datalist id="known-attributes">
+        {KNOWN_ATTRIBUTES.map((a) => (
+          <option value={a} />
+        ))}
+      </datalist>
+      <form onSubmit={save} noValidate aria-label="Cohorts">
+        <FormError message={errors.get('cohorts')} />
+        {cohorts.length === 0 ? <p class="empty">No cohorts: nobody gets this flag, even when it is on.</p> : null}
+        {cohorts.map((cohort, i) => {
+          const rollout = typeof next[i]!.rollout === 'number' ? (next[i]!.rollout as number) : Number.NaN
+          const estimate = estimateAudience({
+            oldRollout: cohort.origin?.rollout ?? null,
+            newRollout: rollout,
+            exposures,
+            sameConditions: JSON.stringify(cohort.origin?.conditions) === JSON.stringify(next[i]!.conditions),
+          })
+          return (
+            <CohortCard
+              key={cohort.id}
+              index={i}
+              count={cohorts.length}
+              cohort={cohort}
+              segments={segments}
+              errors={errors}
+              estimate={Number.isNaN(rollout) ? { kind: 'same' } : estimate}
+              rollout={rollout}
+              newId={newId}
+              onChange={(c) => change((list) => list.map((x, j) => (j === i ? c : x)))}
+              onRemove={() => change((list) => list.filter((_, j) => j !== i))}
+              onMove={(by) =>
+                change((list) => {
+                  const copy = [...list]
+                  const [moved] = copy.splice(i, 1)
+                  copy.splice(i + by, 0, moved!)
+                  return copy
+                })
+              }
+            />
+          )
+        })}
+        <div class="add-cohort" role="group" aria-label="Add a cohort">
+          <span>Add a cohort:</span>
+          {TEMPLATES.map(([template, label]) => (
+            <button
+              type="button"
+              onClick={() =>
+                change((list) => [...list, templateDraft(template, list.map((c) => c.name), newId, segments?.[0]?.key)])
+              }
+            >
+              {label}
+            </button>
+          ))}
+        </div>
+        {changed ? <PendingChanges saved={state.cohorts} next={next} /> : null}
+        <FormError message={errors.get('')} />
+        <div class="actions sticky-actions">
+          <button type="submit" class="primary" disabled={busy || !changed}>
+            {busy ? 'Saving…' : 'Save cohorts'}
+          </button>
+          <button type="button" disabled={!draft.editing} onClick={discard}>
+            Discard edits
+          </button>
+        </div>
+      </form>
+    </section>
+  )
+}

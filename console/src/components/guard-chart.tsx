@@ -1,0 +1,87 @@
+import type { MinuteCounts, TripRecord } from '../api/types.ts'
+import { linePath, rateCeiling, rateSeries, scale, type RatePoint } from '../lib/chart.ts'
+import { formatClock, formatRate } from '../lib/format.ts'
+
+const W = 640
+const H = 220
+const M = { left: 48, right: 14, top: 12, bottom: 26 }
+const HOUR = 3_600_000
+
+function Series(props: { name: 'canary' | 'control'; points: RatePoint[]; x: (t: number) => number; y: (r: number) => number }) {
+  return (
+    <g class={`series ${props.name}`} data-series={props.name}>
+      <path d={linePath(props.points, props.x, props.y)} />
+      {props.points.map((p) => (
+        <circle cx={props.x(p.at).toFixed(1)} cy={props.y(p.rate).toFixed(1)} r="2.5">
+          <title>
+            {props.name} {formatClock(p.at)}: {formatRate(p.rate)} of {p.exposures}
+          </title>
+        </circle>
+      ))}
+    </g>
+  )
+}
+
+/**
+ * Per-minute error rates of the canary and the control over the last hours, with the guard's
+ * limit and the last trip marked. Plain SVG; scales with its container.
+ */
+export function GuardChart(props: { minutes: MinuteCounts[]; limit: number | null; trip: TripRecord | null | undefined; hours: number; now: number }) {
+  const { canary, control } = rateSeries(props.minutes)
+  const start = props.now - props.hours * HOUR
+  const ceiling = rateCeiling(props.limit, [...canary, ...control].map((p) => p.rate))
+  const x = scale(start, props.now, M.left, W - M.right)
+  const y = scale(0, ceiling, H - M.bottom, M.top)
+  const ticks = [0, ceiling / 2, ceiling]
+  const hours = Array.from({ length: props.hours + 1 }, (_, i) => start + i * HOUR)
+  const last = (points: RatePoint[]) => points.at(-1)
+  const summary =
+    canary.length === 0 && control.length === 0
+      ? 'No counts reported in this period.'
+      : `Latest minute: canary ${formatRate(last(canary)?.rate)}, control ${formatRate(last(control)?.rate)}` +
+        (props.limit === null ? '.' : `; limit ${formatRate(props.limit)}.`)
+
+  return (
+    <figure class="chart">
+      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby="rate-chart-title rate-chart-desc" data-chart="rates">
+        <title id="rate-chart-title">Error rate per minute, last {props.hours} hours</title>
+        <desc id="rate-chart-desc">{summary}</desc>
+        {ticks.map((t) => (
+          <g class="grid">
+            <line x1={M.left} x2={W - M.right} y1={y(t)} y2={y(t)} />
+            <text x={M.left - 6} y={y(t) + 4} text-anchor="end">
+              {formatRate(t)}
+            </text>
+          </g>
+        ))}
+        {hours.map((t) => (
+          <text class="axis" x={x(t)} y={H - 8} text-anchor="middle">
+            {formatClock(t)}
+          </text>
+        ))}
+        {props.trip && props.trip.at >= start ? (
+          <g class="trip-marker" data-series="trip">
+            <line x1={x(props.trip.at)} x2={x(props.trip.at)} y1={M.top} y2={H - M.bottom} />
+            <text x={x(props.trip.at) - 4} y={M.top + 10} text-anchor="end">
+              tripped
+            </text>
+          </g>
+        ) : null}
+        <Series name="control" points={control} x={x} y={y} />
+        <Series name="canary" points={canary} x={x} y={y} />
+        {props.limit !== null ? (
+          <g class="limit" data-series="limit">
+            <line x1={M.left} x2={W - M.right} y1={y(props.limit)} y2={y(props.limit)} />
+            <text x={W - M.right} y={y(props.limit) - 4} text-anchor="end">
+              limit {formatRate(props.limit)}
+            </text>
+          </g>
+        ) : null}
+      </svg>
+      <figcaption>
+        <span class="key canary">canary</span> <span class="key control">control</span>{' '}
+        {props.limit !== null ? <span class="key limit">limit</span> : null} {summary}
+      </figcaption>
+    </figure>
+  )
+}

@@ -1,0 +1,70 @@
+import { useState } from 'hono/jsx/dom'
+import { seg, type ApiError } from '../api/http.ts'
+import type { FlagState } from '../api/types.ts'
+import { isProduction, useApp } from '../app-context.ts'
+import { Confirm } from './confirm.tsx'
+
+/**
+ * Turns a flag on or off with the version on screen. In production it asks first. A 409 shows
+ * the newer state and changes nothing.
+ */
+export function SwitchButton(props: { id: string; state: FlagState; to: boolean; label: string; danger?: boolean; onChanged: (s: FlagState) => void }) {
+  const { api, env, environments } = useApp()
+  const [confirming, setConfirming] = useState(false)
+  const [busy, setBusy] = useState(false)
+  const [message, setMessage] = useState<string | undefined>(undefined)
+  const { state, to } = props
+  const environment = environments.find((e) => e.key === env)
+
+  async function flip() {
+    setConfirming(false)
+    setBusy(true)
+    setMessage(undefined)
+    try {
+      const path = `/api/v1/environments/${seg(env)}/flags/${seg(state.key)}`
+      props.onChanged(await api<FlagState>('PATCH', path, { enabled: to, version: state.version }))
+    } catch (e) {
+      const failure = e as ApiError
+      if (failure.status === 409 && failure.current) {
+        const current = failure.current as FlagState
+        props.onChanged(current)
+        setMessage(
+          `Someone else changed this flag meanwhile (now ${current.enabled ? 'ON' : 'OFF'}, version ${current.version}). ` +
+            'Nothing was changed: check the newer state above and try again.',
+        )
+      } else setMessage(failure.message)
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  const verb = to ? 'on' : 'off'
+  return (
+    <div class="switch">
+      <button
+        type="button"
+        id={props.id}
+        class={props.danger ? 'danger' : 'primary'}
+        disabled={busy}
+        onClick={() => (isProduction(environment) ? setConfirming(true) : flip())}
+      >
+        {props.label}
+      </button>
+      {confirming ? (
+        <Confirm
+          id={`${props.id}-confirm`}
+          danger={!to}
+          message={`Turn ${state.key} ${verb} in ${environment?.name ?? env}? Every connected SDK applies it within moments.`}
+          confirmLabel={`Yes, turn it ${verb} in ${environment?.name ?? env}`}
+          onConfirm={flip}
+          onCancel={() => setConfirming(false)}
+        />
+      ) : null}
+      {message ? (
+        <p class="field-error" role="alert">
+          {message}
+        </p>
+      ) : null}
+    </div>
+  )
+}

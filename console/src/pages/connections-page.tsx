@@ -1,0 +1,89 @@
+import { useCallback, useEffect, useState } from 'hono/jsx/dom'
+import type { ApiError } from '../api/http.ts'
+import type { Connection, Environment } from '../api/types.ts'
+import { useApp } from '../app-context.ts'
+import { formatRelative } from '../lib/format.ts'
+
+const REFRESH_MS = 5000
+
+function versionText(c: Connection, current: number | undefined): string {
+  if (c.kind === 'admin') return 'console'
+  const behind = (v: number) => (current === undefined || v >= current ? 'current' : `${current - v} behind`)
+  if (c.appliedVersion !== null) return `version ${c.appliedVersion} (${behind(c.appliedVersion)})`
+  if (c.sentVersion !== null) return `sent version ${c.sentVersion} (${behind(c.sentVersion)}); applied not reported yet`
+  return 'nothing yet'
+}
+
+/**
+ * Which services are connected, and which version of their environment each has applied.
+ * The server does not push connection changes, so this list refreshes every few seconds.
+ */
+export function ConnectionsPage() {
+  const { api } = useApp()
+  const [items, setItems] = useState<Connection[] | null>(null)
+  const [versions, setVersions] = useState<Map<string, number>>(new Map())
+  const [error, setError] = useState<string | undefined>(undefined)
+
+  const load = useCallback(() => {
+    Promise.all([
+      api<{ items: Connection[] }>('GET', '/api/v1/connections'),
+      api<{ items: Environment[] }>('GET', '/api/v1/environments'),
+    ]).then(
+      ([connections, environments]) => {
+        setItems(connections.items)
+        setVersions(new Map(environments.items.map((e) => [e.key, e.version])))
+        setError(undefined)
+      },
+      (e: ApiError) => setError(e.message),
+    )
+  }, [api])
+  useEffect(() => {
+    load()
+    const timer = setInterval(load, REFRESH_MS)
+    return () => clearInterval(timer)
+  }, [load])
+
+  const now = Date.now()
+  return (
+    <div class="connections-page">
+      <div class="page-head">
+        <h1>Connected SDKs</h1>
+        <button type="button" onClick={load}>
+          Refresh
+        </button>
+      </div>
+      <p class="muted">All environments. "Applied" is the environment version the SDK last reported; server keys report it, client keys get results.</p>
+      {error ? <p class="form-error">{error}</p> : null}
+      {items === null ? (
+        <p class="loading">Loading connections…</p>
+      ) : items.length === 0 ? (
+        <p class="empty">No SDK is connected.</p>
+      ) : (
+        <table class="connections">
+          <thead>
+            <tr>
+              <th scope="col">Key</th>
+              <th scope="col">Kind</th>
+              <th scope="col">Environment</th>
+              <th scope="col">SDK</th>
+              <th scope="col">Applied</th>
+              <th scope="col">Connected</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((c) => (
+              <tr key={c.id} data-connection={c.keyName}>
+                <td data-label="Key">{c.keyName}</td>
+                <td data-label="Kind">{c.kind}</td>
+                <td data-label="Environment">{c.environment}</td>
+                <td data-label="SDK">{c.sdk ?? '(no hello yet)'}</td>
+                <td data-label="Applied">{versionText(c, versions.get(c.environment))}</td>
+                <td data-label="Connected">{formatRelative(c.connectedAt, now)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  )
+}

@@ -1,0 +1,118 @@
+import { useCallback, useEffect, useState } from 'hono/jsx/dom'
+import { seg, type ApiError } from '../api/http.ts'
+import type { FlagState, Metrics } from '../api/types.ts'
+import { useApp } from '../app-context.ts'
+import { AuditLog } from '../components/audit-log.tsx'
+import { OnOffBadge } from '../components/badges.tsx'
+import { CohortsEditor } from '../components/cohorts-editor.tsx'
+import { GuardPanel } from '../components/guard-panel.tsx'
+import { KillSwitch } from '../components/kill-switch.tsx'
+import { PlanPanel } from '../components/plan-panel.tsx'
+import { TripBanner } from '../components/trip-banner.tsx'
+import { useLive } from '../hooks/use-live.ts'
+import { formatTime } from '../lib/format.ts'
+
+/**
+ * One flag in one environment: switch, cohorts, guard and chart, rollout plan and history.
+ * Server state arrives over REST and is refreshed by the live socket; forms keep their own
+ * drafts (see `useDraft`), so a refresh never overwrites what a person is typing.
+ */
+export function FlagPage(props: { flagKey: string }) {
+  const { api, env, environments, link } = useApp()
+  const key = props.flagKey
+  const base = `/api/v1/environments/${seg(env)}/flags/${seg(key)}`
+  const [state, setState] = useState<FlagState | null>(null)
+  const [metrics, setMetrics] = useState<Metrics | null>(null)
+  const [error, setError] = useState<ApiError | null>(null)
+  const [archived, setArchived] = useState(false)
+  const [auditVersion, setAuditVersion] = useState(0)
+
+  /** Keeps the newest state: answers of overlapping reloads may arrive out of order. */
+  const accept = useCallback((next: FlagState) => {
+    setState((prev) => (prev && prev.key === next.key && prev.environment === next.environment && prev.version > next.version ? prev : next))
+    setAuditVersion((v) => v + 1)
+  }, [])
+
+  const loadState = useCallback(() => {
+    api<FlagState>('GET', base).then(
+      (s) => {
+        setError(null)
+        accept(s)
+      },
+      (e: ApiError) => setError(e),
+    )
+  }, [api, base])
+  const loadMetrics = useCallback(() => {
+    api<Metrics>('GET', `${base}/metrics?hours=3`).then(setMetrics, () => {
+      // The chart keeps its last data; the state request reports what is wrong.
+    })
+  }, [api, base])
+
+  useEffect(() => {
+    setState(null)
+    setMetrics(null)
+    setArchived(false)
+    loadState()
+    loadMetrics()
+  }, [loadState, loadMetrics])
+
+  useLive((message) => {
+    if (message.type === 'resync') {
+      loadState()
+      loadMetrics()
+    } else if (message.type === 'guard_update') {
+      if (message.flag !== key) return
+      // The status is in the message; the per-minute series needs one request.
+      setMetrics((m) => (m ? { ...m, ...message.guard } : m))
+      loadMetrics()
+    } else if (message.change.type === 'flag' && message.change.flag.key === key) {
+      loadState()
+      loadMetrics()
+    } else if (message.change.type === 'flag_deleted' && message.change.key === key) setArchived(true)
+  })
+
+  const environment = environments.find((e) => e.key === env)
+  if (error && !state)
+    return (
+      <div class="flag-page">
+        <p class="form-error" role="alert">
+          {error.status === 404 ? `There is no flag ${key} in ${environment?.name ?? env}.` : error.message}
+        </p>
+        <a href={link({ page: 'flags' })}>Back to flags</a>
+      </div>
+    )
+  if (!state) return <p class="loading">Loading {key}…</p>
+
+  const tripped = !state.enabled && !!state.guard?.lastTrip
+  return (
+    <div class="flag-page">
+      <nav class="crumbs" aria-label="Breadcrumb">
+        <a href={link({ page: 'flags' })}>Flags</a> / <span aria-current="page">{key}</span>
+      </nav>
+      <header class="flag-head">
+        <h1>{key}</h1>
+        <OnOffBadge enabled={state.enabled} />
+        <span class="muted">
+          in {environment?.name ?? env} · version {state.version} · changed {formatTime(state.updatedAt)}
+        </span>
+      </header>
+      {archived ? (
+        <p class="notice" role="alert">
+          This flag was archived meanwhile; SDKs no longer serve it.
+        </p>
+      ) : null}
+      {tripped ? <TripBanner state={state} onChanged={accept} /> : null}
+      <KillSwitch state={state} onChanged={accept} />
+      <div class="flag-grid">
+        <div class="column">
+          <CohortsEditor state={state} metrics={metrics} onChanged={accept} />
+        </div>
+        <div class="column">
+          <GuardPanel state={state} metrics={metrics} onChanged={accept} />
+          <PlanPanel state={state} onChanged={accept} />
+        </div>
+      </div>
+      <AuditLog flagKey={key} refresh={auditVersion} />
+    </div>
+  )
+}

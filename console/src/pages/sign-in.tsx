@@ -1,0 +1,56 @@
+import { useState } from 'hono/jsx/dom'
+import { ApiError, createApi } from '../api/http.ts'
+import { describedBy, Field, valueOf } from '../components/field.tsx'
+
+/** Asks for an admin key and checks it against the API before keeping it for this tab. */
+export function SignIn(props: { notice: string | undefined; onSignIn: (key: string) => void }) {
+  const [key, setKey] = useState('')
+  const [error, setError] = useState<string | undefined>(undefined)
+  const [busy, setBusy] = useState(false)
+
+  async function submit(event: Event) {
+    event.preventDefault()
+    const secret = key.trim()
+    if (!secret) return setError('Enter the admin key the server printed on its first start.')
+    setBusy(true)
+    try {
+      await createApi(secret, () => {})('GET', '/api/v1/environments')
+      props.onSignIn(secret)
+    } catch (e) {
+      const failure = e as ApiError
+      setError(
+        failure.status === 401
+          ? `This key was not accepted: ${failure.message}.`
+          : failure.status === 403
+            ? `This key cannot use the console: ${failure.message}. The console needs a global admin key.`
+            : failure.message,
+      )
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  return (
+    <main class="sign-in">
+      <h1>canary-flags</h1>
+      <p>Sign in with an admin key. It is kept in this browser tab only, until you sign out or close the tab.</p>
+      {props.notice ? <p class="notice" role="status">{props.notice}</p> : null}
+      <form onSubmit={submit} noValidate>
+        <Field id="admin-key" label="Admin key" error={error}>
+          <input
+            id="admin-key"
+            name="admin-key"
+            type="password"
+            autocomplete="off"
+            value={key}
+            onInput={(e: Event) => setKey(valueOf(e))}
+            {...describedBy('admin-key', error)}
+          />
+        </Field>
+        <button type="submit" class="primary" disabled={busy}>
+          {busy ? 'Checking…' : 'Sign in'}
+        </button>
+      </form>
+    </main>
+  )
+}

@@ -1,0 +1,78 @@
+import { useEffect, useMemo, useState } from 'hono/jsx/dom'
+import { createApi } from './api/http.ts'
+import { createLive, type LiveStatus } from './api/live.ts'
+import type { Environment } from './api/types.ts'
+import { AppContext, type AppContextValue } from './app-context.ts'
+import { useRoute } from './hooks/use-route.ts'
+import { href, type Route } from './lib/route.ts'
+import { ConnectionsPage } from './pages/connections-page.tsx'
+import { FlagPage } from './pages/flag-page.tsx'
+import { FlagsPage } from './pages/flags-page.tsx'
+import { Layout } from './pages/layout.tsx'
+import { SegmentPage } from './pages/segment-page.tsx'
+import { SegmentsPage } from './pages/segments-page.tsx'
+
+/** The console once a key is accepted: environments, the live socket, routing. */
+export function SignedIn(props: { adminKey: string; onSignOut: (reason?: string) => void }) {
+  const { adminKey, onSignOut } = props
+  const api = useMemo(
+    () => createApi(adminKey, (error) => onSignOut(`Signed out: the server no longer accepts this key (${error.message}).`)),
+    [adminKey],
+  )
+  const [status, setStatus] = useState<LiveStatus>('connecting')
+  const live = useMemo(() => createLive({ key: adminKey, onStatus: setStatus }), [adminKey])
+  const [environments, setEnvironments] = useState<Environment[] | null>(null)
+  const [loadError, setLoadError] = useState<string | undefined>(undefined)
+  const { route, env: envInUrl } = useRoute()
+
+  useEffect(() => {
+    api<{ items: Environment[] }>('GET', '/api/v1/environments').then(
+      (r) => setEnvironments(r.items),
+      (e: Error) => setLoadError(e.message),
+    )
+  }, [api])
+
+  const env = environments?.some((e) => e.key === envInUrl) ? envInUrl! : environments?.[0]?.key
+  useEffect(() => {
+    if (env) live.watch(env)
+  }, [live, env])
+  useEffect(() => () => live.close(), [live])
+
+  if (loadError) return <p class="form-error page">Could not load environments: {loadError}</p>
+  if (!environments || !env) return <p class="loading page">Loading…</p>
+
+  const link = (r: Route, e = env) => href(r, e)
+  const context: AppContextValue = {
+    api,
+    live,
+    env,
+    environments,
+    link,
+    navigate: (r, e = env) => {
+      location.hash = link(r, e)
+    },
+  }
+  return (
+    <AppContext.Provider value={context}>
+      <Layout route={route} status={status} onSignOut={() => onSignOut('Signed out. The key was removed from this tab.')}>
+        <Page route={route} />
+      </Layout>
+    </AppContext.Provider>
+  )
+}
+
+function Page(props: { route: Route }) {
+  const { route } = props
+  switch (route.page) {
+    case 'flags':
+      return <FlagsPage />
+    case 'flag':
+      return <FlagPage key={route.key} flagKey={route.key} />
+    case 'segments':
+      return <SegmentsPage />
+    case 'segment':
+      return <SegmentPage key={route.key ?? 'new'} segmentKey={route.key} />
+    case 'connections':
+      return <ConnectionsPage />
+  }
+}

@@ -1,0 +1,42 @@
+import { chromium, type Browser, type Page } from 'playwright-core'
+
+/** Debian's Chromium, installed by `.ci/run`; never a downloaded browser. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  })
+}
+
+/** Browser-side errors collected per page, so a test can fail on an uncaught exception. */
+export function collectErrors(page: Page): string[] {
+  const errors: string[] = []
+  page.on('pageerror', (error) => errors.push(error.message))
+  return errors
+}
+
+/** Signs in through the form, as a person would. */
+export async function signIn(page: Page, url: string, adminKey: string): Promise<void> {
+  await page.goto(url)
+  await page.getByLabel('Admin key').fill(adminKey)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.getByRole('heading', { name: 'Flags', level: 1 }).waitFor()
+}
+
+/**
+ * Ids of form controls without a label (neither `<label for>`, a wrapping label, nor an
+ * `aria-label`/`aria-labelledby`).
+ */
+export function unlabelledControls(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll<HTMLInputElement>('input, select, textarea')]
+      .filter((el) => el.type !== 'hidden')
+      .filter((el) => (el.labels?.length ?? 0) === 0 && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
+      .map((el) => el.id || el.outerHTML.slice(0, 80)),
+  )
+}
+
+/** Whether the page is wider than the window (a horizontal scroll bar on a phone). */
+export function scrollsSideways(page: Page): Promise<boolean> {
+  return page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1)
+}

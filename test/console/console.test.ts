@@ -1,0 +1,340 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startServer, type RunningServer } from '../../server/main.ts'
+import { collectErrors, launchChromium, scrollsSideways, signIn, unlabelledControls } from './browser.ts'
+import { connectSdk } from './sdk-socket.ts'
+
+/**
+ * The web console end to end: a real server (HTTP + WebSocket, SQLite file) and Debian's
+ * headless Chromium. A product manager's canary from sign-in to a guard trip, checked from the
+ * page and from an SDK connected to the same server. No skipping: CI installs chromium.
+ */
+
+const ADMIN_KEY = 'console-e2e-admin-key-0123456789ab'
+const RESULTS = join(process.cwd(), 'test-results')
+const STEP = 20_000 // the browser shares two cores with the server and vitest
+
+describe('web console in headless Chromium', () => {
+  let directory: string
+  let server: RunningServer
+  let url: string
+  let browser: Browser
+  let serverKey: string
+  let sdk: Awaited<ReturnType<typeof connectSdk>>
+
+  async function api(method: string, path: string, body?: unknown, key = ADMIN_KEY) {
+    const response = await fetch(url + path, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+    const text = await response.text()
+    return { status: response.status, json: text ? JSON.parse(text) : null }
+  }
+
+  async function newPage(viewport = { width: 1280, height: 800 }): Promise<{ page: Page; errors: string[] }> {
+    const page = await browser.newPage({ viewport })
+    page.setDefaultTimeout(STEP)
+    return { page, errors: collectErrors(page) }
+  }
+
+  /** Clicks the kill switch (or another switch) and answers the production confirmation. */
+  async function flip(page: Page, button: string, confirm: RegExp) {
+    await page.locator(button).click()
+    await page.getByRole('button', { name: confirm }).click()
+  }
+
+  beforeAll(async () => {
+    directory = mkdtempSync(join(tmpdir(), 'canary-flags-console-'))
+    mkdirSync(RESULTS, { recursive: true })
+    server = await startServer(
+      { port: 0, host: '127.0.0.1', databasePath: join(directory, 'db.sqlite'), adminKey: ADMIN_KEY, publicUrl: '' },
+      { log: () => {} },
+    )
+    url = `http://127.0.0.1:${server.port}`
+    const key = await api('POST', '/api/v1/keys', { name: 'checkout-service', kind: 'server', environment: 'production' })
+    expect(key.status).toBe(201)
+    serverKey = key.json.secret
+    sdk = await connectSdk(url, serverKey)
+    browser = await launchChromium()
+  }, 120_000)
+
+  afterAll(async () => {
+    sdk?.close()
+    await browser?.close()
+    await server?.close()
+    rmSync(directory, { recursive: true, force: true })
+  })
+
+  it('serves the page with a strict CSP and no framing', async () => {
+    const response = await fetch(url + '/')
+    expect(response.status).toBe(200)
+    const csp = response.headers.get('content-security-policy') ?? ''
+    expect(csp).toContain("default-src 'self'")
+    expect(csp).toContain("script-src 'self'")
+    expect(csp).toContain("frame-ancestors 'none'")
+    expect(csp).toMatch(/connect-src 'self' ws:\/\/127\.0\.0\.1:\d+/)
+    expect(response.headers.get('x-frame-options')).toBe('DENY')
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff')
+    expect(response.headers.get('referrer-policy')).toBe('no-referrer')
+    const html = await response.text()
+    const script = /src="(\/console\/app-[\w]+\.js)"/.exec(html)?.[1]
+    expect(script).toBeDefined()
+    const asset = await fetch(url + script)
+    expect(asset.status).toBe(200)
+    expect(asset.headers.get('content-type')).toContain('text/javascript')
+    expect(asset.headers.get('content-security-policy')).toContain("frame-ancestors 'none'")
+    expect((await fetch(url + '/console/nope.js')).status).toBe(404)
+  })
+
+  it('runs a canary: beta users, a region at 1% widened to 5%, kill switch, audit, guard trip', async () => {
+    const { page, errors } = await newPage()
+    await signIn(page, url, ADMIN_KEY)
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(1)
+    expect(await page.evaluate(() => localStorage.length)).toBe(0)
+
+    // Production, where the kill switch asks first.
+    await page.getByLabel('Environment').selectOption('production')
+    await page.waitForURL(/env=production/)
+
+    await page.getByRole('button', { name: 'New flag' }).click()
+    await page.getByLabel('Key').fill('checkout-v2')
+    await page.getByLabel('Description').fill('The new checkout')
+    await page.getByRole('button', { name: 'Create flag' }).click()
+    await page.getByRole('heading', { name: 'checkout-v2', level: 1 }).waitFor()
+    await sdk.waitForFlag('checkout-v2', (f) => !f.enabled && f.cohorts.length === 0)
+
+    // Two beta users, pasted as a list.
+    await page.getByRole('button', { name: 'Beta users' }).click()
+    await page.locator('#cohort-0-cond-0-values').fill('alice\nbob')
+    await page.locator('#cohort-0-cond-0-values-hint', { hasText: '2 users' }).waitFor()
+    await page.getByRole('button', { name: 'Save cohorts' }).click()
+    await sdk.waitForFlag('checkout-v2', (f) => f.cohorts[0]?.name === 'beta-users' && f.cohorts[0].rollout === 100)
+    expect(sdk.flags.get('checkout-v2')!.cohorts[0]!.conditions[0]!.values).toEqual(['alice', 'bob'])
+
+    // A region cohort at 1%.
+    await page.getByRole('button', { name: 'Region', exact: true }).click()
+    await page.locator('#cohort-1-cond-0-values').fill('eu-west')
+    await page.getByRole('button', { name: 'Save cohorts' }).click()
+    await sdk.waitForFlag('checkout-v2', (f) => f.cohorts[1]?.name === 'region' && f.cohorts[1].rollout === 1)
+
+    // Some traffic of the last hour, so widening can say what it adds: 20 + 1,980 exposures.
+    const traffic = await api(
+      'POST',
+      '/api/v1/metrics',
+      { batch: { id: 'traffic-1', start: Date.now() - 5000, end: Date.now(), flags: { 'checkout-v2': [20, 0, 1980, 2] } } },
+      serverKey,
+    )
+    expect(traffic.status).toBe(200)
+    // The guard update reaches the page over its WebSocket, and the chart gets the minute.
+    await page.locator('[data-chart=rates] [data-series=control] circle').first().waitFor()
+
+    // Widen to 5%: the estimate is shown before saving, then the SDK sees 5%.
+    await page.locator('#cohort-1-rollout').fill('5')
+    const estimate = page.locator('fieldset[data-cohort=region] .estimate')
+    await estimate.filter({ hasText: 'Adds ≈ 80 exposures an hour' }).waitFor()
+    expect(await estimate.textContent()).toContain('Estimate from exposures')
+    await page.locator('.pending', { hasText: 'cohort region · rollout' }).waitFor()
+    await page.getByRole('button', { name: 'Save cohorts' }).click()
+    await sdk.waitForFlag('checkout-v2', (f) => f.cohorts[1]?.rollout === 5)
+    expect(sdk.flags.get('checkout-v2')!.cohorts[0]!.rollout).toBe(100)
+
+    // On, then the kill switch — both confirmed, as this is production — with the keyboard.
+    await page.locator('#kill-switch-button').focus()
+    await page.keyboard.press('Enter')
+    await page.getByRole('alertdialog').waitFor()
+    await page.keyboard.press('Enter') // focus starts on the confirmation button
+    await sdk.waitForFlag('checkout-v2', (f) => f.enabled)
+    await page.locator('#kill-switch-button', { hasText: 'Turn off' }).waitFor()
+    await flip(page, '#kill-switch-button', /Yes, turn it off in Production/)
+    await sdk.waitForFlag('checkout-v2', (f) => !f.enabled)
+
+    // The audit log has both changes, as readable diffs.
+    const widening = page.locator('.audit-entry[data-action="flag.rollout"]')
+    await widening.waitFor()
+    expect(await widening.textContent()).toMatch(/cohort region · rollout\s*1%\s*5%/)
+    const off = page.locator('.audit-entry[data-action="flag.off"]')
+    await off.waitFor()
+    expect(await off.textContent()).toMatch(/enabled\s*on\s*off/)
+    expect(await off.textContent()).toContain('bootstrap-admin (admin key)')
+
+    // A guard, then on again, then failing traffic: the guard trips it.
+    await page.locator('#guard-maxErrorRate').fill('0.05')
+    await page.locator('#guard-minExposures').fill('100')
+    await page.locator('#guard-windowSeconds').fill('60')
+    await page.getByRole('button', { name: 'Set guard' }).click()
+    await page.locator('#guard-heading .badge').filter({ hasText: /guard idle|not enough data/ }).waitFor()
+    await flip(page, '#kill-switch-button', /Yes, turn it on in Production/)
+    await sdk.waitForFlag('checkout-v2', (f) => f.enabled)
+
+    const failing = await api(
+      'POST',
+      '/api/v1/metrics',
+      { batch: { id: 'failing-1', start: Date.now() - 5000, end: Date.now(), flags: { 'checkout-v2': [1000, 600, 1000, 10] } } },
+      serverKey,
+    )
+    expect(failing.status).toBe(200)
+    await sdk.waitForFlag('checkout-v2', (f) => !f.enabled)
+
+    const banner = page.locator('.trip-banner')
+    await banner.waitFor()
+    const bannerText = (await banner.textContent()) ?? ''
+    expect(bannerText).toContain('The guard turned this flag off')
+    expect(bannerText).toContain('over the limit of 5.00%')
+    // Frozen figures of the whole window: the earlier healthy traffic is in it too.
+    expect(bannerText).toContain('600 errors / 1,020 exposures')
+    // The chart: canary points, control points, the limit line and the trip marker.
+    await page.locator('[data-chart=rates] [data-series=canary] circle').first().waitFor()
+    expect(await page.locator('[data-chart=rates] [data-series=limit] line').count()).toBe(1)
+    expect(await page.locator('[data-chart=rates] [data-series=trip]').count()).toBe(1)
+    await page.locator('.audit-entry[data-action="guard.trip"]').waitFor()
+    await page.screenshot({ path: join(RESULTS, 'console-flag-page.png'), fullPage: true })
+
+    // The flags list shows it at a glance.
+    await page.getByRole('link', { name: 'Flags', exact: true }).first().click()
+    const row = page.locator('tr[data-flag="checkout-v2"]')
+    await row.waitFor()
+    const rowText = (await row.textContent()) ?? ''
+    expect(rowText).toContain('OFF')
+    expect(rowText).toContain('tripped')
+    expect(rowText).toContain('100% (2 cohorts)')
+    await page.getByLabel('Show').selectOption('tripped')
+    await page.locator('.count', { hasText: '1 of 1 flags' }).waitFor()
+    await page.getByLabel('Search').fill('nothing-like-this')
+    await page.locator('.count', { hasText: '0 of 1 flags' }).waitFor()
+    await page.getByLabel('Search').fill('')
+    await page.getByLabel('Show').selectOption('all')
+    await page.screenshot({ path: join(RESULTS, 'console-flags-list.png'), fullPage: true })
+
+    // Back on, from the banner: a person's decision.
+    await row.getByRole('link', { name: 'checkout-v2' }).click()
+    await flip(page, '#trip-turn-on', /Yes, turn it on in Production/)
+    await sdk.waitForFlag('checkout-v2', (f) => f.enabled)
+    await page.locator('.trip-banner').waitFor({ state: 'detached' })
+
+    expect(errors).toEqual([])
+    await page.close()
+  }, 240_000)
+
+  it('says so when someone else changed the flag, and overwrites nothing', async () => {
+    expect((await api('POST', '/api/v1/flags', { key: 'conflict-demo' })).status).toBe(201)
+    const created = await api('PATCH', '/api/v1/environments/development/flags/conflict-demo', {
+      cohorts: [{ name: 'everyone', conditions: [], rollout: 10 }],
+    })
+    expect(created.status).toBe(200)
+    const { page, errors } = await newPage()
+    await signIn(page, url, ADMIN_KEY)
+    await page.goto(`${url}/#/flags/conflict-demo?env=development`)
+    await page.locator('#cohort-0-rollout').fill('20')
+
+    // Behind the page's back.
+    const other = await api('PUT', '/api/v1/environments/development/flags/conflict-demo/cohorts/everyone/rollout', {
+      rollout: 30,
+      version: created.json.version,
+    })
+    expect(other.status).toBe(200)
+
+    await page.getByRole('button', { name: 'Save cohorts' }).click()
+    const notice = page.locator('.cohorts .conflict')
+    await notice.filter({ hasText: 'Your changes were not saved' }).waitFor()
+    const text = (await notice.textContent()) ?? ''
+    expect(text).toContain('Someone else changed this flag')
+    expect(text).toContain(`version ${other.json.version}`)
+    expect(text).toContain('everyone · 30%')
+    const stored = await api('GET', '/api/v1/environments/development/flags/conflict-demo')
+    expect(stored.json.cohorts[0].rollout).toBe(30)
+
+    await page.getByRole('button', { name: 'Discard my edits, show theirs' }).click()
+    expect(await page.locator('#cohort-0-rollout').inputValue()).toBe('30')
+    expect(errors).toEqual([])
+    await page.close()
+  }, 120_000)
+
+  it('shows a validation error next to the field it concerns', async () => {
+    const { page, errors } = await newPage()
+    await signIn(page, url, ADMIN_KEY)
+    await page.goto(`${url}/#/flags/conflict-demo?env=development`)
+    await page.locator('#cohort-0-rollout').fill('150')
+    await page.getByRole('button', { name: 'Save cohorts' }).click()
+    const error = page.locator('#cohort-0-rollout-error')
+    await error.waitFor()
+    expect(await error.textContent()).toMatch(/100/)
+    expect(await page.locator('#cohort-0-rollout').getAttribute('aria-invalid')).toBe('true')
+    expect(await page.locator('#cohort-0-rollout').getAttribute('aria-describedby')).toContain('cohort-0-rollout-error')
+
+    // A condition's problem lands on that condition.
+    await page.locator('#cohort-0-rollout').fill('30')
+    await page.getByRole('button', { name: 'Add attribute condition' }).click()
+    await page.locator('#cohort-0-cond-0-attribute').fill('appVersion')
+    await page.locator('#cohort-0-cond-0-operator').selectOption('semver_gt')
+    await page.locator('#cohort-0-cond-0-values').fill('not-a-version')
+    await page.getByRole('button', { name: 'Save cohorts' }).click()
+    await page.locator('#cohort-0-cond-0-values-error').waitFor()
+    expect(await page.locator('#cohort-0-cond-0-values-error').textContent()).toContain('semver_gt')
+
+    // And a flag key that the API refuses, under the key field.
+    await page.goto(`${url}/#/flags?env=development`)
+    await page.getByRole('button', { name: 'New flag' }).click()
+    await page.getByLabel('Key').fill('Checkout V2')
+    await page.getByRole('button', { name: 'Create flag' }).click()
+    expect(await page.locator('#new-flag-key-error').textContent()).toContain('must match')
+    expect(errors).toEqual([])
+    await page.close()
+  }, 120_000)
+
+  it('labels every control and fits a phone screen', async () => {
+    const { page, errors } = await newPage()
+    await page.goto(url)
+    expect(await unlabelledControls(page)).toEqual([])
+    await signIn(page, url, ADMIN_KEY)
+    expect(await unlabelledControls(page)).toEqual([])
+    await page.goto(`${url}/#/flags/checkout-v2?env=production`)
+    await page.locator('fieldset[data-cohort=region]').waitFor()
+    await page.getByRole('button', { name: 'Segment', exact: true }).click()
+    expect(await unlabelledControls(page)).toEqual([])
+
+    // The keyboard moves the slider, and the exact field follows.
+    await page.locator('#cohort-1-rollout-slider').focus()
+    await page.keyboard.press('ArrowRight')
+    expect(await page.locator('#cohort-1-rollout').inputValue()).toBe('6')
+    await page.getByRole('button', { name: 'Discard edits' }).click()
+
+    await page.setViewportSize({ width: 390, height: 844 })
+    await page.locator('.trip-banner, .kill-switch').first().waitFor()
+    expect(await scrollsSideways(page)).toBe(false)
+    await page.screenshot({ path: join(RESULTS, 'console-flag-page-phone.png'), fullPage: true })
+    await page.goto(`${url}/#/flags?env=production`)
+    await page.locator('tr[data-flag="checkout-v2"]').waitFor()
+    expect(await scrollsSideways(page)).toBe(false)
+    await page.goto(`${url}/#/connections?env=production`)
+    await page.locator('tr[data-connection]').first().waitFor()
+    expect(await scrollsSideways(page)).toBe(false)
+    expect(errors).toEqual([])
+    await page.close()
+  }, 120_000)
+
+  it('lists connected SDKs with the version each has applied, and signs out', async () => {
+    const { page, errors } = await newPage()
+    await signIn(page, url, ADMIN_KEY)
+    await page.getByRole('link', { name: 'Connected SDKs' }).click()
+    const row = page.locator('tr[data-connection="checkout-service"]')
+    await row.waitFor()
+    const environments = await api('GET', '/api/v1/environments')
+    const production = environments.json.items.find((e: { key: string }) => e.key === 'production').version
+    const text = (await row.textContent()) ?? ''
+    expect(text).toContain('test-sdk/1.0')
+    expect(text).toContain('production')
+    expect(text).toContain(`version ${production} (current)`)
+
+    await page.getByRole('button', { name: 'Sign out' }).click()
+    await page.getByLabel('Admin key').waitFor()
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0)
+    await page.reload()
+    await page.getByLabel('Admin key').waitFor()
+    expect(errors).toEqual([])
+    await page.close()
+  }, 120_000)
+})
