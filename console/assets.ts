@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { buildConsoleBundle, DIST_DIR, type ConsoleBundle, type ConsoleManifest } from './build.ts'
+import { join } from 'node:path'
+import { buildConsoleBundle, DIST_DIR, ROOT, type ConsoleBundle, type ConsoleManifest } from './build.ts'
 
 export interface ConsoleAssets {
   /** The bundle to serve now, rebuilt first when its sources changed since it was made. */
@@ -30,13 +30,12 @@ const mtime = (path: string) => (existsSync(path) ? statSync(path).mtimeMs : Num
  */
 export function createConsoleAssets(options: { distDir?: string; log: (message: string) => void }): ConsoleAssets {
   const distDir = options.distDir ?? DIST_DIR
-  const root = dirname(dirname(distDir))
   const manifestPath = join(distDir, 'manifest.json')
   let loaded: Promise<Loaded> | undefined
 
   /** Why `manifest` (made at `at`) no longer matches its sources, or undefined. */
   function changedSource(manifest: ConsoleManifest, at: number): string | undefined {
-    return manifest.inputs.find((input) => mtime(join(root, input)) > at)
+    return manifest.inputs.find((input) => mtime(join(ROOT, input)) > at)
   }
 
   function readDist(): Loaded | string {
@@ -72,7 +71,7 @@ export function createConsoleAssets(options: { distDir?: string; log: (message: 
     return next
   }
 
-  async function isStale(current: Loaded): Promise<boolean> {
+  function isStale(current: Loaded): boolean {
     if (current.from === 'dist' && mtime(manifestPath) !== current.at) return true
     return changedSource(current.bundle.manifest, current.at) !== undefined
   }
@@ -81,7 +80,7 @@ export function createConsoleAssets(options: { distDir?: string; log: (message: 
     async current() {
       if (!loaded) return (await reload()).bundle
       const current = await loaded
-      return (await isStale(current)) ? (await reload()).bundle : current.bundle
+      return isStale(current) ? (await reload()).bundle : current.bundle
     },
     async latest() {
       return (await (loaded ?? reload())).bundle

@@ -13,7 +13,8 @@ import type { BuildOptions, OutputFile } from 'esbuild'
 
 export const CONSOLE_DIR = dirname(fileURLToPath(import.meta.url))
 export const DIST_DIR = join(CONSOLE_DIR, 'dist')
-const ROOT = dirname(CONSOLE_DIR)
+/** The repository root: the manifest's input paths are relative to it. */
+export const ROOT = dirname(CONSOLE_DIR)
 
 /** What the server needs to know about a build. */
 export interface ConsoleManifest {

@@ -12,9 +12,17 @@ import type { SdkUnderTest } from '../sdks/index.ts'
  */
 
 export interface Timed {
-  /** Nanoseconds of each pass over all users. */
+  /** Wall-clock nanoseconds of each pass over all users. */
   passes: number[]
+  /** CPU nanoseconds of the process (all threads) per pass: robust to waiting for a core. */
+  cpu: number[]
   on: number
+}
+
+/** CPU time of the whole process so far, in nanoseconds. */
+export const cpuNow = () => {
+  const { user, system } = process.cpuUsage()
+  return (user + system) * 1000
 }
 
 export function timeSync(
@@ -24,13 +32,16 @@ export function timeSync(
   passes: number,
 ): Timed {
   const times: number[] = []
+  const cpu: number[] = []
   let on = 0
   for (let p = 0; p < passes; p++) {
+    const cpuStart = cpuNow()
     const start = process.hrtime.bigint()
     for (let i = 0; i < users.length; i++) if (isEnabled(key, users[i])) on++
     times.push(Number(process.hrtime.bigint() - start))
+    cpu.push(cpuNow() - cpuStart)
   }
-  return { passes: times, on }
+  return { passes: times, cpu, on }
 }
 
 /** LaunchDarkly's `variation` returns a promise; awaiting each call is what applications do. */
@@ -41,13 +52,16 @@ export async function timeAsync(
   passes: number,
 ): Promise<Timed> {
   const times: number[] = []
+  const cpu: number[] = []
   let on = 0
   for (let p = 0; p < passes; p++) {
+    const cpuStart = cpuNow()
     const start = process.hrtime.bigint()
     for (let i = 0; i < users.length; i++) if (await isEnabled(key, users[i])) on++
     times.push(Number(process.hrtime.bigint() - start))
+    cpu.push(cpuNow() - cpuStart)
   }
-  return { passes: times, on }
+  return { passes: times, cpu, on }
 }
 
 export function time(sdk: SdkUnderTest, key: string, users: readonly unknown[], passes: number) {

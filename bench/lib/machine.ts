@@ -1,4 +1,4 @@
-import { cpus, release, totalmem, type } from 'node:os'
+import { cpus, loadavg, release, totalmem, type } from 'node:os'
 
 /** What the figures were measured on: they mean little without it. */
 export function machine(): string {
@@ -6,4 +6,11 @@ export function machine(): string {
   const model = list[0]?.model.trim() ?? 'unknown CPU'
   const gib = (totalmem() / 2 ** 30).toFixed(1)
   return `${model}, ${list.length} cores, ${gib} GiB, ${type()} ${release()}, Node ${process.version}`
+}
+
+/** 1/5/15-minute load averages: on a shared machine, other work inflates wall-clock figures. */
+export function load(): string {
+  return loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' / ')
 }

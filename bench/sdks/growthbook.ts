@@ -1,4 +1,4 @@
-import { GrowthBookClient } from '@growthbook/growthbook'
+import { GrowthBookClient, type FeatureDefinition } from '@growthbook/growthbook'
 import { BETA_REGION, REGION_ROLLOUT_PERCENT, type FlagSpec } from '../fixture/flags.ts'
 import { BETA_IDS, fromWire, type BenchUser } from '../fixture/users.ts'
 import type { LoadSdk } from './sdk.ts'
@@ -7,7 +7,7 @@ interface GbUserContext {
   attributes: { id: string; region: string }
 }
 
-function feature(spec: FlagSpec) {
+function feature(spec: FlagSpec): FeatureDefinition {
   if (spec.kind === 'plain') return { defaultValue: true }
   return {
     defaultValue: false,

@@ -1,13 +1,9 @@
 import { once } from 'node:events'
-import { InMemStorageProvider, Unleash } from 'unleash-client'
+import { InMemStorageProvider, Unleash, type Context } from 'unleash-client'
 import { BETA_REGION, REGION_ROLLOUT_PERCENT, type FlagSpec } from '../fixture/flags.ts'
 import { BETA_IDS, fromWire, type BenchUser } from '../fixture/users.ts'
 import { NOWHERE, type LoadSdk } from './sdk.ts'
 
-interface UnleashContext {
-  userId: string
-  properties: { region: string }
-}
 
 function toggle(spec: FlagSpec) {
   const base = { name: spec.key, enabled: true, type: 'release', project: 'default', variants: [] }
@@ -58,11 +54,11 @@ export const loadUnleash: LoadSdk = async (flags) => {
   await once(unleash, 'ready')
   return {
     sync: true,
-    toUser: (user: BenchUser): UnleashContext => ({
+    toUser: (user: BenchUser): Context => ({
       userId: user.id,
       properties: { region: user.region },
     }),
-    isEnabled: (key, user) => unleash.isEnabled(key, user as UnleashContext),
+    isEnabled: (key, user) => unleash.isEnabled(key, user as Context),
     close: () => unleash.destroy(),
   }
 }

@@ -5,10 +5,13 @@ import { shellHtml } from '../../console/shell.ts'
 import type { AuthEnv } from '../auth/api-key.ts'
 import { AppError } from '../errors.ts'
 
-/** The console's own socket: the WebSocket of the host the page came from, and nothing else. */
+/**
+ * The console's own socket: the WebSocket of the host the page came from, and nothing else
+ * (`'self'` covers ws: only in browsers that implement CSP level 3).
+ */
 const sameHostSockets = (c: Context) => {
-  const host = c.req.header('host')
-  return host && /^[a-zA-Z0-9.:[\]-]+$/.test(host) ? `ws://${host} wss://${host}` : ''
+  const { host } = new URL(c.req.url)
+  return /^[a-zA-Z0-9.:[\]-]+$/.test(host) ? `ws://${host} wss://${host}` : ''
 }
 
 const headers = secureHeaders({

@@ -228,6 +228,7 @@ describe('web console in headless Chromium', () => {
     const { page, errors } = await newPage()
     await signIn(page, url, ADMIN_KEY)
     await page.goto(`${url}/#/flags/conflict-demo?env=development`)
+    try { await page.locator('#cohort-0-rollout').waitFor({ timeout: 8000 }) } catch (e) { console.log('DEBUG', page.url(), errors, (await page.locator('#app').innerHTML()).slice(0, 3000)); throw e }
     await page.locator('#cohort-0-rollout').fill('20')
 
     // Behind the page's back.

@@ -2,9 +2,9 @@ import type { MinuteCounts, TripRecord } from '../api/types.ts'
 import { linePath, rateCeiling, rateSeries, scale, type RatePoint } from '../lib/chart.ts'
 import { formatClock, formatRate } from '../lib/format.ts'
 
-const W = 640
-const H = 220
-const M = { left: 48, right: 14, top: 12, bottom: 26 }
+const W = 480
+const H = 210
+const M = { left: 46, right: 10, top: 12, bottom: 24 }
 const HOUR = 3_600_000
 
 function Series(props: { name: 'canary' | 'control'; points: RatePoint[]; x: (t: number) => number; y: (r: number) => number }) {
@@ -33,7 +33,7 @@ export function GuardChart(props: { minutes: MinuteCounts[]; limit: number | nul
   const x = scale(start, props.now, M.left, W - M.right)
   const y = scale(0, ceiling, H - M.bottom, M.top)
   const ticks = [0, ceiling / 2, ceiling]
-  const hours = Array.from({ length: props.hours + 1 }, (_, i) => start + i * HOUR)
+  const hours = Array.from({ length: props.hours + 1 }, (_, i) => start + i * HOUR).slice(1)
   const last = (points: RatePoint[]) => points.at(-1)
   const summary =
     canary.length === 0 && control.length === 0
@@ -55,7 +55,7 @@ export function GuardChart(props: { minutes: MinuteCounts[]; limit: number | nul
           </g>
         ))}
         {hours.map((t) => (
-          <text class="axis" x={x(t)} y={H - 8} text-anchor="middle">
+          <text class="axis" x={x(t)} y={H - 6} text-anchor="end">
             {formatClock(t)}
           </text>
         ))}

@@ -26,7 +26,13 @@ export function GuardPanel(props: { state: FlagState; metrics: Metrics | null; o
       ) : (
         <p class="muted">No guard: nothing switches this flag off by itself. Set one before widening.</p>
       )}
-      {figures ? <WindowBars figures={figures} limit={limit} /> : null}
+      {figures ? (
+        <>
+          <h3>Now: the last {figures.windowSeconds} s</h3>
+          <WindowBars figures={figures} limit={limit} />
+        </>
+      ) : null}
+      <h3>Last {HOURS} hours, per minute</h3>
       {metrics ? (
         <GuardChart minutes={metrics.minutes} limit={limit} trip={state.guard?.lastTrip} hours={HOURS} now={Date.now()} />
       ) : (

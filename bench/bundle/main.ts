@@ -1,0 +1,62 @@
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { gzipSync } from 'node:zlib'
+import { build } from 'esbuild'
+import { browserBuildOptions } from '../../sdk/build.ts'
+import { KB, fixed, times } from '../lib/format.ts'
+import { writeResult, type BenchRow } from '../lib/results.ts'
+import { versionOf } from '../lib/versions.ts'
+
+/**
+ * Browser bundle size: each SDK bundled from a tiny entry that constructs its client and asks
+ * one flag, with the esbuild options of our own browser build (bundle, minify, browser
+ * platform, ESM, es2020), then gzip -9. Same entry shape and options for everyone, so the
+ * figures compare what an app would actually ship.
+ */
+
+const here = dirname(fileURLToPath(import.meta.url))
+
+const SUBJECTS = [
+  { entry: 'canary-flags', pkg: undefined },
+  { entry: 'unleash-proxy-client', pkg: 'unleash-proxy-client' },
+  { entry: 'growthbook', pkg: '@growthbook/growthbook' },
+  { entry: 'launchdarkly-js-client-sdk', pkg: 'launchdarkly-js-client-sdk' },
+] as const
+
+async function sizeOf(entry: string): Promise<{ minified: number; gzipped: number }> {
+  const result = await build({
+    ...browserBuildOptions(),
+    entryPoints: [join(here, 'entries', `${entry}.ts`)],
+    outfile: 'out.js',
+    write: false,
+    metafile: true,
+  })
+  const code = result.outputFiles[0]?.contents
+  if (code === undefined) throw new Error(`esbuild produced no output for ${entry}`)
+  return { minified: code.length, gzipped: gzipSync(code, { level: 9 }).length }
+}
+
+const rows: BenchRow[] = []
+let ok = true
+let ours: number | undefined
+for (const { entry, pkg } of SUBJECTS) {
+  const label = pkg === undefined ? 'canary-flags (sdk/browser.ts)' : `${pkg} ${versionOf(pkg)}`
+  try {
+    const { minified, gzipped } = await sizeOf(entry)
+    ours ??= gzipped
+    const ratio = pkg === undefined ? '' : `; ${times(gzipped / ours)} ours`
+    rows.push({ label, value: gzipped / KB, unit: 'KB gz', note: `${fixed(minified / KB)} KB minified${ratio}` })
+  } catch (error) {
+    ok = false
+    rows.push({ label, value: null, unit: 'KB gz', note: `FAILED: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}` })
+  }
+}
+
+writeResult({
+  name: 'bundle',
+  title: 'Browser bundle: tiny entry using the client, esbuild (our browser build options) + gzip -9',
+  date: new Date().toISOString(),
+  ok,
+  rows,
+})
+if (!ok) process.exitCode = 1
