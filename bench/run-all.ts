@@ -19,7 +19,8 @@ function discoverParts(): string[] {
   const found = readdirSync(here, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && existsSync(join(here, entry.name, 'main.ts')))
     .map((entry) => entry.name)
-  const rank = (name: string) => (PART_ORDER.includes(name) ? PART_ORDER.indexOf(name) : PART_ORDER.length)
+  const rank = (name: string) =>
+    PART_ORDER.includes(name) ? PART_ORDER.indexOf(name) : PART_ORDER.length
   return found.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
 }
 
@@ -45,5 +46,5 @@ for (const part of parts) {
 }
 
 console.log('')
-if (!report()) failed = true
+if (!report({ record: true })) failed = true
 if (failed) process.exitCode = 1

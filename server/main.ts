@@ -90,6 +90,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         server.closeAllConnections()
       })
       await guard.settle()
+      guard.close()
       database.close()
     },
   }

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
 import { browserBuildOptions } from '../../sdk/build.ts'
+import { firstLine } from '../lib/child.ts'
 import { KB, fixed, times } from '../lib/format.ts'
 import { writeResult, type BenchRow } from '../lib/results.ts'
 import { versionOf } from '../lib/versions.ts'
@@ -45,16 +46,17 @@ for (const { entry, pkg } of SUBJECTS) {
     const { minified, gzipped } = await sizeOf(entry)
     ours ??= gzipped
     const ratio = pkg === undefined ? '' : `; ${times(gzipped / ours)} ours`
-    rows.push({ label, value: gzipped / KB, unit: 'KB gz', note: `${fixed(minified / KB)} KB minified${ratio}` })
+    const note = `${fixed(minified / KB)} KB minified${ratio}`
+    rows.push({ label, value: gzipped / KB, unit: 'KB gz', note })
   } catch (error) {
     ok = false
-    rows.push({ label, value: null, unit: 'KB gz', note: `FAILED: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}` })
+    rows.push({ label, value: null, unit: 'KB gz', note: `FAILED: ${firstLine(error)}` })
   }
 }
 
 writeResult({
   name: 'bundle',
-  title: 'Browser bundle: tiny entry using the client, esbuild (our browser build options) + gzip -9',
+  title: 'Browser bundle: tiny entry using the client, esbuild with our browser options, gzip -9',
   date: new Date().toISOString(),
   ok,
   rows,

@@ -11,7 +11,12 @@ import type { BenchUser } from '../fixture/users.ts'
 const C1 = 0xcc9e2d51
 const C2 = 0x1b873593
 
-export function murmur3Bytes(bytes: Uint8Array, offset: number, length: number, seed: number): number {
+export function murmur3Bytes(
+  bytes: Uint8Array,
+  offset: number,
+  length: number,
+  seed: number,
+): number {
   let h1 = seed | 0
   const blocksEnd = offset + (length & ~3)
   let i = offset

@@ -2,7 +2,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FlagKind } from '../fixture/flags.ts'
 import { buildChild } from '../lib/build.ts'
-import { runChild } from '../lib/child.ts'
+import { firstLine, runChild } from '../lib/child.ts'
 import { fixed } from '../lib/format.ts'
 import { writeResult } from '../lib/results.ts'
 import { SDK_IDS } from '../sdks/index.ts'
@@ -31,7 +31,7 @@ async function sample(target: Cell): Promise<Sample> {
     return await runChild<Sample>(script, target.args)
   } catch (error) {
     // A crashed child is reported like a failed verification: no figure for that SDK.
-    return { ok: false, summary: error instanceof Error ? error.message.split('\n')[0]! : String(error) }
+    return { ok: false, summary: firstLine(error) }
   }
 }
 
@@ -58,8 +58,9 @@ const ok = Object.values(cells).every((target) => target.failure === undefined)
 writeResult({
   name: 'eval',
   title:
-    `Evaluation: isEnabled per call, wall-clock median of ${ROUNDS} interleaved fresh processes ` +
-    `(each: median pass over 100,000 users, ≥ 1e6 calls; "cpu" = same in process CPU time; ${seconds} s)`,
+    `Evaluation: isEnabled per call, wall-clock median of ${ROUNDS} interleaved fresh ` +
+    `processes (each: median pass over 100,000 users, ≥ 1e6 calls; "cpu": the same in ` +
+    `process CPU time; ${seconds} s)`,
   date: new Date().toISOString(),
   ok,
   rows: evalRows(cells, KINDS),

@@ -18,7 +18,11 @@ export interface Verification {
  * an SDK that does not actually implement the flag: the rich flag must put ~10% of `eu-west`
  * users on, every beta user on and everyone else off; the plain flag must be on for all.
  */
-export function verify(kind: FlagKind, users: readonly BenchUser[], answers: boolean[]): Verification {
+export function verify(
+  kind: FlagKind,
+  users: readonly BenchUser[],
+  answers: readonly boolean[],
+): Verification {
   const beta = new Set(BETA_IDS)
   let onPerPass = 0
   let region = 0

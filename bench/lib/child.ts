@@ -17,7 +17,11 @@ export interface ChildOptions {
  * Runs `node [nodeArgs] script [args]` in a fresh process and returns the JSON it emitted.
  * A fresh process per sample keeps one SDK's JIT state, heap and timers out of the next one's.
  */
-export function runChild<T>(script: string, args: string[], options: ChildOptions = {}): Promise<T> {
+export function runChild<T>(
+  script: string,
+  args: readonly string[],
+  options: ChildOptions = {},
+): Promise<T> {
   const { nodeArgs = [], timeoutMs = 120_000 } = options
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...nodeArgs, script, ...args], {
@@ -40,4 +44,9 @@ export function runChild<T>(script: string, args: string[], options: ChildOption
       resolve(JSON.parse(line.slice(RESULT_MARKER.length)) as T)
     })
   })
+}
+
+/** The first line of an error, for a table note (a child's stderr follows it in the message). */
+export function firstLine(error: unknown): string {
+  return error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)
 }

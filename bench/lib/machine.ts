@@ -5,7 +5,8 @@ export function machine(): string {
   const list = cpus()
   const model = list[0]?.model.trim() ?? 'unknown CPU'
   const gib = (totalmem() / 2 ** 30).toFixed(1)
-  return `${model}, ${list.length} cores, ${gib} GiB, ${type()} ${release()}, Node ${process.version}`
+  const os = `${type()} ${release()}`
+  return `${model}, ${list.length} cores, ${gib} GiB, ${os}, Node ${process.version}`
 }
 
 /** 1/5/15-minute load averages: on a shared machine, other work inflates wall-clock figures. */

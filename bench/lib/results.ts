@@ -18,12 +18,12 @@ export interface BenchRow {
 export interface BenchResult {
   /** Short id, also the file name: `latest-<name>.json`. */
   name: string
-  /** Section heading in the table. */
-  title: string
-  /** ISO timestamp of the run. */
-  date: string
+  /** Section heading in the table; defaults to `name`. */
+  title?: string
+  /** ISO timestamp of the run, shown so stale results stand out. */
+  date?: string
   /** False when some figure could not be produced or verified; `npm run bench` then fails. */
-  ok: boolean
+  ok?: boolean
   rows: BenchRow[]
 }
 
@@ -54,7 +54,7 @@ export function readLatest(order: readonly string[] = []): BenchResult[] {
   const results: BenchResult[] = []
   for (const file of files) {
     const parsed: unknown = JSON.parse(readFileSync(join(RESULTS_DIR, file), 'utf8'))
-    if (!isResult(parsed)) throw new Error(`${file} is not a benchmark result (see bench/README.md)`)
+    if (!isResult(parsed)) throw new Error(`${file} is not a result (see bench/README.md)`)
     results.push(parsed)
   }
   const rank = (name: string) => {

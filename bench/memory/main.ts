@@ -1,8 +1,8 @@
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildChild } from '../lib/build.ts'
-import { runChild } from '../lib/child.ts'
-import { MB, fixed } from '../lib/format.ts'
+import { firstLine, runChild } from '../lib/child.ts'
+import { KB, MB, fixed } from '../lib/format.ts'
 import { writeResult, type BenchRow } from '../lib/results.ts'
 import { median } from '../lib/stats.ts'
 import { versionOf } from '../lib/versions.ts'
@@ -16,61 +16,75 @@ import type { MemorySample } from './run-one.ts'
  */
 
 const ROUNDS = 3
-const COUNTS = [1, 1000] as const
-
-const here = dirname(fileURLToPath(import.meta.url))
-const script = await buildChild(join(here, 'run-one.ts'), 'memory')
+const FEW = 1
+const MANY = 1000
 
 interface Cell {
   heap: number[]
   rss: number[]
   failure?: string
 }
+
+const here = dirname(fileURLToPath(import.meta.url))
+const script = await buildChild(join(here, 'run-one.ts'), 'memory')
+
 const cells = new Map<string, Cell>()
-const keyOf = (sdk: SdkId, count: number) => `${sdk}/${count}`
-for (const sdk of SDK_IDS) for (const count of COUNTS) cells.set(keyOf(sdk, count), { heap: [], rss: [] })
+const cellOf = (sdk: SdkId, count: number) => {
+  const key = `${sdk}/${count}`
+  if (!cells.has(key)) cells.set(key, { heap: [], rss: [] })
+  return cells.get(key)!
+}
+
+async function sample(sdk: SdkId, count: number): Promise<MemorySample> {
+  try {
+    const args = [sdk, String(count)]
+    return await runChild<MemorySample>(script, args, { nodeArgs: ['--expose-gc'] })
+  } catch (error) {
+    return { ok: false, summary: firstLine(error) }
+  }
+}
 
 for (let round = 1; round <= ROUNDS; round++) {
   for (const sdk of SDK_IDS) {
-    for (const count of COUNTS) {
-      const cell = cells.get(keyOf(sdk, count))!
+    for (const count of [FEW, MANY]) {
+      const cell = cellOf(sdk, count)
       if (cell.failure !== undefined) continue
-      let result: MemorySample
-      try {
-        result = await runChild<MemorySample>(script, [sdk, String(count)], { nodeArgs: ['--expose-gc'] })
-      } catch (error) {
-        result = { ok: false, summary: error instanceof Error ? error.message.split('\n')[0]! : String(error) }
-      }
+      const result = await sample(sdk, count)
+      const name = `memory ${round}/${ROUNDS} ${sdk} ${count}`
       if (!result.ok || result.heapUsed === undefined || result.rss === undefined) {
         cell.failure = result.summary
-        process.stderr.write(`  memory ${round}/${ROUNDS} ${sdk} ${count}: FAILED (${result.summary})\n`)
+        process.stderr.write(`  ${name}: FAILED (${result.summary})\n`)
         continue
       }
       cell.heap.push(result.heapUsed)
       cell.rss.push(result.rss)
-      process.stderr.write(`  memory ${round}/${ROUNDS} ${sdk} ${count}: heap ${fixed(result.heapUsed / MB)} MB\n`)
+      process.stderr.write(`  ${name}: heap ${fixed(result.heapUsed / MB)} MB\n`)
     }
   }
 }
 
-const rows: BenchRow[] = []
-for (const sdk of SDK_IDS) {
-  const name = sdk === 'canary' ? 'canary-flags' : `${SDKS[sdk].label} ${versionOf(SDKS[sdk].label)}`
-  const one = cells.get(keyOf(sdk, 1))!
-  const many = cells.get(keyOf(sdk, 1000))!
-  for (const [metric, pick] of [['heap', (c: Cell) => c.heap], ['RSS', (c: Cell) => c.rss]] as const) {
-    for (const [count, cell] of [[1, one], [1000, many]] as const) {
-      const value = cell.failure === undefined ? median(pick(cell)) / MB : null
-      let note = cell.failure === undefined ? '' : `FAILED: ${cell.failure}`
-      if (count === 1000 && value !== null && one.failure === undefined) {
-        const perFlag = ((median(pick(many)) - median(pick(one))) / 999 / 1024).toFixed(2)
-        note = `+${perFlag} KB per flag`
-      }
-      rows.push({ label: `${name} · ${metric}, ${count} flag${count === 1 ? '' : 's'}`, value, unit: 'MB', note })
-    }
+/** Heap or RSS of one SDK, with 1 and with 1,000 flags; the second row notes the cost per flag. */
+function metricRows(sdk: SdkId, metric: 'heap' | 'RSS'): BenchRow[] {
+  const { label } = SDKS[sdk]
+  const name = sdk === 'canary' ? 'canary-flags' : `${label} ${versionOf(label)}`
+  const values = (cell: Cell) => (metric === 'heap' ? cell.heap : cell.rss)
+  const few = cellOf(sdk, FEW)
+  const many = cellOf(sdk, MANY)
+  const row = (count: number, cell: Cell, note: string): BenchRow => ({
+    label: `${name} · ${metric}, ${count} flag${count === 1 ? '' : 's'}`,
+    value: cell.failure === undefined ? median(values(cell)) / MB : null,
+    unit: 'MB',
+    note: cell.failure === undefined ? note : `FAILED: ${cell.failure}`,
+  })
+  let perFlag = ''
+  if (few.failure === undefined && many.failure === undefined) {
+    const delta = (median(values(many)) - median(values(few))) / (MANY - FEW)
+    perFlag = `+${fixed(delta / KB, 2)} KB per flag`
   }
+  return [row(FEW, few, ''), row(MANY, many, perFlag)]
 }
 
+const rows = SDK_IDS.flatMap((sdk) => [...metricRows(sdk, 'heap'), ...metricRows(sdk, 'RSS')])
 const ok = [...cells.values()].every((cell) => cell.failure === undefined)
 writeResult({
   name: 'memory',

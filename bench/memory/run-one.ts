@@ -34,7 +34,9 @@ async function measure(id: string, count: number): Promise<MemorySample> {
   const sdk = await SDKS[id].load(richFlags(count))
   const beta = sdk.toUser({ id: BETA_IDS[0]!, region: 'us-east' })
   let on = 0
-  for (const key of keys) if (await (sdk.sync ? sdk.isEnabled(key, beta) : sdk.isEnabled(key, beta))) on++
+  for (const key of keys) {
+    if (await (sdk.sync ? sdk.isEnabled(key, beta) : sdk.isEnabled(key, beta))) on++
+  }
   // Every flag must be loaded and working, or the figure would measure an empty SDK.
   if (on !== count) return { ok: false, summary: `${on}/${count} flags on for a beta user` }
   await collect()

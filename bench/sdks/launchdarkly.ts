@@ -31,7 +31,9 @@ function flagModel(spec: FlagSpec) {
     trackEvents: false,
     trackEventsFallthrough: false,
   }
-  if (spec.kind === 'plain') return { ...base, targets: [], rules: [], fallthrough: { variation: ON } }
+  if (spec.kind === 'plain') {
+    return { ...base, targets: [], rules: [], fallthrough: { variation: ON } }
+  }
   const inside = REGION_ROLLOUT_PERCENT * WEIGHT_PER_PERCENT
   return {
     ...base,
@@ -71,7 +73,8 @@ export const loadLaunchDarkly: LoadSdk = async (flags) => {
   return {
     sync: false,
     toUser: (user: BenchUser): LdContext => ({ kind: 'user', key: user.id, region: user.region }),
-    isEnabled: async (key, user) => (await client.variation(key, user as LdContext, false)) === true,
+    isEnabled: async (key, user) =>
+      (await client.variation(key, user as LdContext, false)) === true,
     close: () => client.close(),
   }
 }

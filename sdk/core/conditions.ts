@@ -335,7 +335,8 @@ export function compileAttributeCondition(condition: AttributeCondition): UserPr
   if (operator === 'in' || operator === 'not_in') {
     // Values already validated by `compileAttributeTest`, so this cannot be a problem string.
     const texts = parseTexts(condition.values, condition.caseInsensitive === true) as string[]
-    return membershipPredicate(attribute, texts, condition.caseInsensitive === true, (operator === 'in') !== negate)
+    const holdsOnHit = (operator === 'in') !== negate
+    return membershipPredicate(attribute, texts, condition.caseInsensitive === true, holdsOnHit)
   }
   // `negate` swaps YES and NO only; INCOMPARABLE (missing, wrong type) stays a non-match.
   const wanted: Outcome = negate ? NO : YES
@@ -386,7 +387,8 @@ function sketch(s: string): number {
   const n = s.length
   if (n === 0) return 0
   const h = Math.imul(n, 0x9e3779b1) ^ Math.imul(s.charCodeAt(0), 0x85ebca6b)
-  return h ^ Math.imul(s.charCodeAt(n - 1), 0xc2b2ae35) ^ Math.imul(s.charCodeAt(n >> 1), 0x27d4eb2f)
+  const tail = Math.imul(s.charCodeAt(n - 1), 0xc2b2ae35)
+  return h ^ tail ^ Math.imul(s.charCodeAt(n >> 1), 0x27d4eb2f)
 }
 
 interface SketchFilter {

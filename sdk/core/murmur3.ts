@@ -107,7 +107,13 @@ function hashFrom(h1: number, block: number, filled: number, length: number, s: 
 /**
  * `hashFrom` for any string: each character becomes its 1–4 UTF-8 bytes on the fly.
  */
-function hashFromUtf8(h1: number, block: number, filled: number, length: number, s: string): number {
+function hashFromUtf8(
+  h1: number,
+  block: number,
+  filled: number,
+  length: number,
+  s: string,
+): number {
   const n = s.length
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i)
@@ -171,7 +177,8 @@ export function keyPrefix(prefix: string, seed = 0): KeyPrefix {
   const whole = bytes.length & ~3
   let h1 = seed | 0
   for (let i = 0; i < whole; i += 4) {
-    h1 = mixBlock(h1, bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24))
+    const word = bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24)
+    h1 = mixBlock(h1, word)
   }
   let block = 0
   for (let i = whole; i < bytes.length; i++) block |= bytes[i]! << ((i - whole) << 3)

@@ -5,6 +5,7 @@ import type { Store } from '../store/store.ts'
 import { decide, type GuardDecision, type GuardSettings } from './decide.ts'
 import { guardOf, type StoredGuard, type TripRecord } from './guard-state.ts'
 import { planOf } from './plan.ts'
+import { createBatchIntake } from './batch-intake.ts'
 import { SlidingWindow } from './window.ts'
 import { deliverWebhook } from './webhook.ts'
 
@@ -23,6 +24,7 @@ export function createGuardService(deps: {
   webhook?: { timeoutMs?: number; attempts?: number; baseDelayMs?: number }
 }) {
   const { store, service, now, log } = deps
+  const intake = createBatchIntake(store.metrics, { log })
   const windows = new Map<string, SlidingWindow>()
   const windowKey = (env: string, flag: string) => `${env}\u0000${flag}`
   const pendingWebhooks = new Set<Promise<unknown>>()
@@ -89,7 +91,7 @@ export function createGuardService(deps: {
   return {
     /** Records a batch (once per id) and judges the flags it counts. Returns false for a duplicate. */
     ingest(env: string, batch: MetricsBatch): boolean {
-      if (!store.metrics.ingest(env, batch, now())) return false
+      if (!intake.accept(env, batch, now())) return false
       const at = now()
       for (const [flag, counts] of Object.entries(batch.flags)) windowOf(env, flag).add(counts, at)
       for (const flag of Object.keys(batch.flags)) {
@@ -127,9 +129,17 @@ export function createGuardService(deps: {
       windows.get(windowKey(env, flag))?.clear()
     },
 
-    /** Waits for webhook deliveries in flight (tests, shutdown). */
+    /** Writes counts still buffered for the per-minute aggregates (charts read them). */
+    flushCounts: intake.flush,
+
+    /** Waits for webhook deliveries in flight and stores buffered counts (tests, shutdown). */
     async settle(): Promise<void> {
       await Promise.allSettled([...pendingWebhooks])
+      intake.flush()
+    },
+
+    close(): void {
+      intake.close()
     },
   }
 }

@@ -48,6 +48,7 @@ export function guardRoutes(deps: { store: Store; service: FlagService; guard: G
       const { hours } = parse(schemas.metricsQuery, c.req.query(), 'query')
       const [env, key] = target(c)
       const state = store.flags.getState(env, key)
+      guard.flushCounts()
       const minutes = store.metrics.series(env, key, now() - hours * HOUR)
       return c.json({ ...guard.status(state), minutes })
     })

@@ -10,35 +10,37 @@ const MINUTE = 60_000
 /** Guard counts: batch de-duplication and per-minute aggregates. */
 export function createMetricsStore(db: Db) {
   return {
+    /** Whether a batch id (per environment) was already stored. A primary-key read, no write. */
+    hasBatch(envKey: string, batchId: string): boolean {
+      return db.select({ id: metricBatches.id }).from(metricBatches).where(eq(metricBatches.id, `${envKey}:${batchId}`)).get() !== undefined
+    },
+
     /**
-     * Records a batch once: returns false (and changes nothing) when its id was seen before.
-     * The id and the minute aggregates commit together, so a crash cannot half-count a batch.
+     * Stores accepted batches in one transaction: their ids (so a resend after a restart is
+     * still recognised) and their counts added to the per-minute aggregates. Batches are grouped
+     * by the caller so one fsync covers many of them.
      */
-    ingest(envKey: string, batch: MetricsBatch, nowMs: number): boolean {
-      return db.transaction((tx) => {
-        const inserted = tx
-          .insert(metricBatches)
-          .values({ id: `${envKey}:${batch.id}`, envKey, receivedAt: nowMs })
-          .onConflictDoNothing()
-          .returning({ id: metricBatches.id })
-          .all()
-        if (inserted.length === 0) return false
-        const minute = Math.floor(nowMs / MINUTE) * MINUTE
-        for (const [flagKey, [ce, cx, ke, kx]] of Object.entries(batch.flags)) {
-          tx.insert(metricsMinute)
-            .values({ envKey, flagKey, minute, canaryExposures: ce, canaryErrors: cx, controlExposures: ke, controlErrors: kx })
-            .onConflictDoUpdate({
-              target: [metricsMinute.envKey, metricsMinute.flagKey, metricsMinute.minute],
-              set: {
-                canaryExposures: sql`${metricsMinute.canaryExposures} + ${ce}`,
-                canaryErrors: sql`${metricsMinute.canaryErrors} + ${cx}`,
-                controlExposures: sql`${metricsMinute.controlExposures} + ${ke}`,
-                controlErrors: sql`${metricsMinute.controlErrors} + ${kx}`,
-              },
-            })
-            .run()
+    storeBatches(entries: Array<{ envKey: string; batch: MetricsBatch; receivedAt: number }>): void {
+      if (entries.length === 0) return
+      db.transaction((tx) => {
+        for (const { envKey, batch, receivedAt } of entries) {
+          tx.insert(metricBatches).values({ id: `${envKey}:${batch.id}`, envKey, receivedAt }).onConflictDoNothing().run()
+          const minute = Math.floor(receivedAt / MINUTE) * MINUTE
+          for (const [flagKey, [ce, cx, ke, kx]] of Object.entries(batch.flags)) {
+            tx.insert(metricsMinute)
+              .values({ envKey, flagKey, minute, canaryExposures: ce, canaryErrors: cx, controlExposures: ke, controlErrors: kx })
+              .onConflictDoUpdate({
+                target: [metricsMinute.envKey, metricsMinute.flagKey, metricsMinute.minute],
+                set: {
+                  canaryExposures: sql`${metricsMinute.canaryExposures} + ${ce}`,
+                  canaryErrors: sql`${metricsMinute.canaryErrors} + ${cx}`,
+                  controlExposures: sql`${metricsMinute.controlExposures} + ${ke}`,
+                  controlErrors: sql`${metricsMinute.controlErrors} + ${kx}`,
+                },
+              })
+              .run()
+          }
         }
-        return true
       })
     },
 

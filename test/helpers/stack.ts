@@ -47,7 +47,11 @@ export function makeStack(options: { now?: () => number; databasePath?: string }
     published: published.length,
   })
 
-  return { ...services, app, call, logged, published, fingerprint, close: database.close }
+  return { ...services, app, call, logged, published, fingerprint, close: () => {
+      services.guard.close()
+      database.close()
+    },
+  }
 }
 
 export type Stack = ReturnType<typeof makeStack>

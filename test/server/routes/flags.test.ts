@@ -63,14 +63,14 @@ describe('flags API', () => {
 
     // About a quarter of EU users are in, the rest are the control group.
     let inside = 0
-    for (let i = 0; i < 400; i++) {
+    for (let i = 0; i < 200; i++) {
       const r = (await evalFor({ userId: `user-${i}`, region: 'eu-west' })).json
       expect(['cohort:eu', 'outside_rollout']).toContain(r.reason)
       if (r.enabled) inside++
     }
-    expect(inside).toBeGreaterThan(60)
-    expect(inside).toBeLessThan(140)
-  })
+    expect(inside).toBeGreaterThan(25)
+    expect(inside).toBeLessThan(75)
+  }, 30_000)
 
   it('keeps development untouched when production changes', async () => {
     await s.call('POST', '/api/v1/flags', { body: { key: 'f1' } })

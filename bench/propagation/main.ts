@@ -4,10 +4,11 @@
  * to a bare `ws` server broadcasting the same bytes to the same number of clients. Also the
  * server's memory per idle connection. Writes bench/results/latest-propagation.json.
  *
- * Run: npm run bench:propagation  (or with counts: … -- 1000 5000)
+ * Run: npm run bench -- propagation   (or: npx tsx bench/propagation/main.ts 1000 5000)
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { writeResult, type BenchRow } from '../lib/results.ts'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -129,7 +130,7 @@ async function measureBare(n: number, frame: string) {
   return summarise(latencies)
 }
 
-const rows: Array<{ label: string; value: number; unit: string; note?: string }> = []
+const rows: BenchRow[] = []
 for (const n of sizes) {
   const ours = await measureOurs(n)
   const bare = await measureBare(n, ours.frame)
@@ -146,6 +147,10 @@ for (const n of sizes) {
     { label: `server memory per idle connection (${n})`, value: fmt(ours.perConnectionKiB), unit: 'KiB', note: 'RSS delta / connections' },
   )
 }
-const results = fileURLToPath(new URL('../results/', import.meta.url))
-mkdirSync(results, { recursive: true })
-writeFileSync(join(results, 'latest-propagation.json'), JSON.stringify({ name: 'propagation', rows }, null, 2))
+writeResult({
+  name: 'propagation',
+  title: 'Propagation: admin API call returned → every SDK applied the change',
+  date: new Date().toISOString(),
+  ok: true,
+  rows,
+})
