@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'hono/jsx/dom'
+import { ErrorBoundary, useEffect, useMemo, useState } from 'hono/jsx/dom'
 import { createApi } from './api/http.ts'
 import { createLive, type LiveStatus } from './api/live.ts'
 import type { Environment } from './api/types.ts'
@@ -55,9 +55,25 @@ export function SignedIn(props: { adminKey: string; onSignOut: (reason?: string)
   return (
     <AppContext.Provider value={context}>
       <Layout route={route} status={status} onSignOut={() => onSignOut('Signed out. The key was removed from this tab.')}>
-        <Page route={route} />
+        <ErrorBoundary key={location.hash} fallbackRender={(error) => <ViewFailed error={error} />} onError={reportViewError}>
+          <Page route={route} />
+        </ErrorBoundary>
       </Layout>
     </AppContext.Provider>
+  )
+}
+
+/** The renderer drops failed updates silently; say it on the console, where tests look. */
+const reportViewError = (error: Error) => console.error(`console: view failed: ${error.message}`, error)
+
+function ViewFailed(props: { error: Error }) {
+  return (
+    <div class="form-error" role="alert">
+      <p>This view failed: {props.error.message}</p>
+      <button type="button" onClick={() => location.reload()}>
+        Reload
+      </button>
+    </div>
   )
 }
 

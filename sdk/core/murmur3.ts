@@ -67,9 +67,10 @@ function finish(h1: number, block: number, filled: number, length: number): numb
  *
  * Bucketing values (user ids, emails, UUIDs) are almost always ASCII, where one character is one
  * byte: this path fills the pending block up to a word boundary, then takes four characters per
- * block with no shifting, then keeps the tail. It is about 1.5x faster than the general loop
- * on a short id. The first non-ASCII character hands the whole string to `hashFromUtf8`,
- * starting again from the same prefix state, so the result never depends on the path taken.
+ * block with no shifting, then keeps the tail. On a 7-character id it takes about a third less
+ * time than the general loop. The first non-ASCII character hands the whole string to
+ * `hashFromUtf8`, starting again from the same prefix state, so the result never depends on the
+ * path taken.
  */
 function hashFrom(h1: number, block: number, filled: number, length: number, s: string): number {
   const n = s.length

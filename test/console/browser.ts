@@ -12,6 +12,10 @@ export function launchChromium(): Promise<Browser> {
 export function collectErrors(page: Page): string[] {
   const errors: string[] = []
   page.on('pageerror', (error) => errors.push(error.message))
+  // The app reports views that failed to render (which the renderer itself would swallow).
+  page.on('console', (message) => {
+    if (message.type() === 'error' && message.text().startsWith('console:')) errors.push(message.text())
+  })
   return errors
 }
 
@@ -29,7 +33,7 @@ export async function signIn(page: Page, url: string, adminKey: string): Promise
  */
 export function unlabelledControls(page: Page): Promise<string[]> {
   return page.evaluate(() =>
-    [...document.querySelectorAll<HTMLInputElement>('input, select, textarea')]
+    Array.from(document.querySelectorAll<HTMLInputElement>('input, select, textarea'))
       .filter((el) => el.type !== 'hidden')
       .filter((el) => (el.labels?.length ?? 0) === 0 && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
       .map((el) => el.id || el.outerHTML.slice(0, 80)),

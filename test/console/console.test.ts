@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import { startServer, type RunningServer } from '../../server/main.ts'
 import { collectErrors, launchChromium, scrollsSideways, signIn, unlabelledControls } from './browser.ts'
 import { connectSdk } from './sdk-socket.ts'
@@ -38,7 +38,16 @@ describe('web console in headless Chromium', () => {
   async function newPage(viewport = { width: 1280, height: 800 }): Promise<{ page: Page; errors: string[] }> {
     const page = await browser.newPage({ viewport })
     page.setDefaultTimeout(STEP)
-    return { page, errors: collectErrors(page) }
+    const errors = collectErrors(page)
+    // What the page showed when a step failed: a screenshot and its text, for a person to read.
+    onTestFailed(async ({ task }) => {
+      if (page.isClosed()) return
+      const name = task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)
+      await page.screenshot({ path: join(RESULTS, `failed-${name}.png`), fullPage: true }).catch(() => {})
+      const text = await page.locator('body').innerText().catch(() => '(no text)')
+      console.error(`page at ${page.url()} when "${task.name}" failed (errors: ${JSON.stringify(errors)}):\n${text.slice(0, 4000)}`)
+    })
+    return { page, errors }
   }
 
   /** Clicks the kill switch (or another switch) and answers the production confirmation. */
@@ -228,7 +237,6 @@ describe('web console in headless Chromium', () => {
     const { page, errors } = await newPage()
     await signIn(page, url, ADMIN_KEY)
     await page.goto(`${url}/#/flags/conflict-demo?env=development`)
-    try { await page.locator('#cohort-0-rollout').waitFor({ timeout: 8000 }) } catch (e) { console.log('DEBUG', page.url(), errors, (await page.locator('#app').innerHTML()).slice(0, 3000)); throw e }
     await page.locator('#cohort-0-rollout').fill('20')
 
     // Behind the page's back.
@@ -282,6 +290,77 @@ describe('web console in headless Chromium', () => {
     await page.getByLabel('Key').fill('Checkout V2')
     await page.getByRole('button', { name: 'Create flag' }).click()
     expect(await page.locator('#new-flag-key-error').textContent()).toContain('must match')
+    expect(errors).toEqual([])
+    await page.close()
+  }, 120_000)
+
+  it('runs a rollout plan: start, see the next step, pause, resume, cancel', async () => {
+    expect((await api('POST', '/api/v1/flags', { key: 'plan-demo' })).status).toBe(201)
+    const withCohort = await api('PATCH', '/api/v1/environments/development/flags/plan-demo', {
+      enabled: true,
+      cohorts: [{ name: 'everyone', conditions: [], rollout: 1 }],
+    })
+    const guarded = await api('PUT', '/api/v1/environments/development/flags/plan-demo/guard', {
+      maxErrorRate: 0.05,
+      minExposures: 100,
+      windowSeconds: 60,
+      version: withCohort.json.version,
+    })
+    expect(guarded.status).toBe(200)
+    const { page, errors } = await newPage()
+    await signIn(page, url, ADMIN_KEY)
+    await page.goto(`${url}/#/flags/plan-demo?env=development`)
+    const plan = page.locator('section.plan')
+
+    await page.getByLabel('Steps (%)').fill('5, 2')
+    await page.getByRole('button', { name: 'Start plan' }).click()
+    expect(await page.locator('#plan-steps-error').textContent()).toContain('strictly increasing')
+
+    await page.getByLabel('Steps (%)').fill('5, 10, 25')
+    await page.getByLabel('Interval between steps (seconds)').fill('600')
+    await page.getByRole('button', { name: 'Start plan' }).click()
+    await plan.locator('.badge', { hasText: 'active' }).waitFor()
+    const text = (await plan.textContent()) ?? ''
+    expect(text).toContain('step 1 of 3 (5%)')
+    expect(text).toMatch(/Next step due .* \(in (10 min|9 min)\)/)
+    await page.locator('#cohort-0-rollout[value="5"]').waitFor()
+
+    await page.getByRole('button', { name: 'Pause plan' }).click()
+    await plan.locator('.badge', { hasText: 'paused' }).waitFor()
+    await page.getByRole('button', { name: 'Resume plan' }).click()
+    await plan.locator('.badge', { hasText: 'active' }).waitFor()
+    await page.getByRole('button', { name: 'Cancel plan' }).click()
+    await plan.locator('.badge', { hasText: 'cancelled' }).waitFor()
+    await page.getByRole('button', { name: 'Start plan' }).waitFor()
+    await page.locator('.audit-entry[data-action="plan.pause"]').waitFor()
+    expect(errors).toEqual([])
+    await page.close()
+  }, 120_000)
+
+  it('creates a segment, picks it in a cohort, and jumps to edit it', async () => {
+    const { page, errors } = await newPage()
+    await signIn(page, url, ADMIN_KEY)
+    await page.getByRole('link', { name: 'Segments' }).click()
+    await page.getByRole('link', { name: 'New segment' }).click()
+    await page.getByLabel('Key').fill('internal-staff')
+    await page.getByLabel('User ids').fill('ann\nben\nann')
+    await page.locator('#segment-users-hint', { hasText: '2 users' }).waitFor()
+    await page.getByRole('button', { name: 'Create segment' }).click()
+    await page.getByRole('heading', { name: 'Segment internal-staff' }).waitFor()
+
+    await page.goto(`${url}/#/flags/plan-demo?env=development`)
+    await page.getByRole('button', { name: 'Segment', exact: true }).click()
+    const select = page.locator('#cohort-1-cond-0-segment')
+    expect(await select.inputValue()).toBe('internal-staff')
+    await page.getByRole('button', { name: 'Save cohorts' }).click()
+    await page.locator('fieldset[data-cohort="internal-staff"]').waitFor()
+    await page.locator('.audit-entry[data-action="flag.cohorts"]', { hasText: 'in segment internal-staff' }).waitFor()
+    const stored = await api('GET', '/api/v1/environments/development/flags/plan-demo')
+    expect(stored.json.cohorts[1]).toEqual({ name: 'internal-staff', conditions: [{ segment: 'internal-staff' }], rollout: 100 })
+
+    await page.getByRole('link', { name: 'Edit segment internal-staff' }).click()
+    await page.getByRole('heading', { name: 'Segment internal-staff' }).waitFor()
+    expect(await page.getByLabel('User ids').inputValue()).toBe('ann\nben')
     expect(errors).toEqual([])
     await page.close()
   }, 120_000)

@@ -56,6 +56,12 @@ export function FlagPage(props: { flagKey: string }) {
     loadMetrics()
   }, [loadState, loadMetrics])
 
+  // Minutes roll over even when no counts arrive: keep the chart's time axis current.
+  useEffect(() => {
+    const timer = setInterval(loadMetrics, 60_000)
+    return () => clearInterval(timer)
+  }, [loadMetrics])
+
   useLive((message) => {
     if (message.type === 'resync') {
       loadState()
