@@ -3,5 +3,9 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Many suites start real servers, child processes and Chromium on a 2-core CI machine:
+    // waits are generous so load cannot fail a correct test; assertions stay exact.
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
   },
 })
