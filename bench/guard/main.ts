@@ -5,14 +5,10 @@
  * - ingest: metrics batches per second the server acknowledges from 1,000 SDK connections.
  * Writes bench/results/latest-guard.json.  Run: npm run bench -- guard
  */
-import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { WebSocket } from 'ws'
 import { createClient, type FlagClient } from '../../sdk/index.ts'
 import { writeResult, type BenchRow } from '../lib/results.ts'
+import { adminApi, startServerProcess } from '../lib/server-process.ts'
 
 const ADMIN = 'bench-guard-admin-key-0123456789ab'
 const RUNS = 5
@@ -21,38 +17,9 @@ const INGEST_CONNECTIONS = 1000
 const INGEST_SECONDS = 10
 const FLAG = '/api/v1/environments/production/flags/checkout-v2'
 
-async function startServer(): Promise<{ url: string; process: ChildProcess }> {
-  const db = join(mkdtempSync(join(tmpdir(), 'cf-guard-bench-')), 'db.sqlite')
-  const bin = fileURLToPath(new URL('../../bin/canary.js', import.meta.url))
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--host', '127.0.0.1', '--db', db], {
-    env: { ...process.env, CANARY_ADMIN_KEY: ADMIN },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  const url = await new Promise<string>((resolve, reject) => {
-    let seen = ''
-    child.stdout!.on('data', (d: Buffer) => {
-      seen += d.toString()
-      const m = seen.match(/listening on (\S+)/)
-      if (m) resolve(m[1]!)
-    })
-    child.once('exit', (code) => reject(new Error(`server exited ${code}`)))
-  })
-  return { url, process: child }
-}
-
-async function api(url: string, method: string, path: string, body?: unknown) {
-  const res = await fetch(url + path, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`)
-  return res.json()
-}
-
 /** One reaction run: healthy traffic, then a bug; returns ms from first failure to all SDKs off. */
 async function reactionRun(url: string, key: string, run: number): Promise<number> {
-  await api(url, 'PATCH', FLAG, { enabled: true })
+  await adminApi(url, ADMIN)('PATCH', FLAG, { enabled: true })
   const clients: FlagClient[] = Array.from({ length: SDKS }, () => createClient({ url, key, logger: {} }))
   await Promise.all(clients.map((c) => c.ready({ timeoutMs: 10_000 })))
   let failing = false
@@ -119,12 +86,13 @@ async function ingestThroughput(url: string, key: string): Promise<number> {
   return rate
 }
 
-const server = await startServer()
+const server = await startServerProcess(ADMIN)
+const call = adminApi(server.url, ADMIN)
 try {
-  const { secret } = await api(server.url, 'POST', '/api/v1/keys', { name: 'bench', kind: 'server', environment: 'production' })
-  await api(server.url, 'POST', '/api/v1/flags', { key: 'checkout-v2' })
-  await api(server.url, 'PATCH', FLAG, { cohorts: [{ name: 'canary', conditions: [], rollout: 10 }] })
-  await api(server.url, 'PUT', `${FLAG}/guard`, { maxErrorRate: 0.05, minExposures: 500, windowSeconds: 60 })
+  const { secret } = await call('POST', '/api/v1/keys', { name: 'bench', kind: 'server', environment: 'production' })
+  await call('POST', '/api/v1/flags', { key: 'checkout-v2' })
+  await call('PATCH', FLAG, { cohorts: [{ name: 'canary', conditions: [], rollout: 10 }] })
+  await call('PUT', `${FLAG}/guard`, { maxErrorRate: 0.05, minExposures: 500, windowSeconds: 60 })
 
   const reactions: number[] = []
   for (let run = 0; run < RUNS; run++) reactions.push(await reactionRun(server.url, secret, run))
@@ -133,7 +101,7 @@ try {
   const max = reactions.at(-1)!
   console.log(`guard reaction (${RUNS} runs, 5 s flush): p50 ${(p50 / 1000).toFixed(2)} s, max ${(max / 1000).toFixed(2)} s`)
 
-  await api(server.url, 'PATCH', FLAG, { enabled: true })
+  await call('PATCH', FLAG, { enabled: true })
   const rate = await ingestThroughput(server.url, secret)
   console.log(`ingest: ${Math.round(rate)} batches/s from ${INGEST_CONNECTIONS} connections`)
 

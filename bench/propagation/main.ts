@@ -7,10 +7,9 @@
  * Run: npm run bench -- propagation   (or: npx tsx bench/propagation/main.ts 1000 5000)
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { writeResult, type BenchRow } from '../lib/results.ts'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { adminApi, startServerProcess, waitForLine } from '../lib/server-process.ts'
 import { fileURLToPath } from 'node:url'
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url))
@@ -21,32 +20,10 @@ const counts = process.argv.slice(2).map(Number).filter((n) => n > 0)
 const sizes = counts.length ? counts : [1000, 5000]
 const now = () => performance.timeOrigin + performance.now()
 
-function waitForLine(child: ChildProcess, pattern: RegExp): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let seen = ''
-    child.stdout!.on('data', (d: Buffer) => {
-      seen += d.toString()
-      const m = seen.match(pattern)
-      if (m) resolve(m[1]!)
-    })
-    child.once('exit', (code) => reject(new Error(`exited ${code}: ${seen}`)))
-  })
-}
-
 const rssKiB = (pid: number) => Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)![1])
 
 function percentile(sorted: number[], p: number) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
-}
-
-async function api(url: string, method: string, path: string, body?: unknown) {
-  const res = await fetch(url + path, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`)
-  return res.json()
 }
 
 /** Starts the load generator and resolves once all its connections are ready. */
@@ -83,15 +60,11 @@ function summarise(latencies: number[]) {
 }
 
 async function measureOurs(n: number) {
-  const db = join(mkdtempSync(join(tmpdir(), 'cf-prop-')), 'db.sqlite')
-  const server = spawn(process.execPath, [here('../../bin/canary.js'), 'serve', '--port', '0', '--host', '127.0.0.1', '--db', db], {
-    env: { ...process.env, CANARY_ADMIN_KEY: ADMIN },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  const url = await waitForLine(server, /listening on (\S+)/)
-  const { secret } = await api(url, 'POST', '/api/v1/keys', { name: 'bench', kind: 'server', environment: 'production' })
-  await api(url, 'POST', '/api/v1/flags', { key: 'checkout-v2' })
-  await api(url, 'PATCH', '/api/v1/environments/production/flags/checkout-v2', { cohorts: [{ name: 'all', conditions: [], rollout: 100 }] })
+  const { url, process: server } = await startServerProcess(ADMIN)
+  const api = adminApi(url, ADMIN)
+  const { secret } = await api('POST', '/api/v1/keys', { name: 'bench', kind: 'server', environment: 'production' })
+  await api('POST', '/api/v1/flags', { key: 'checkout-v2' })
+  await api('PATCH', '/api/v1/environments/production/flags/checkout-v2', { cohorts: [{ name: 'all', conditions: [], rollout: 100 }] })
   await new Promise((r) => setTimeout(r, 500))
   const rssBefore = rssKiB(server.pid!)
   const gen = await loadGen('sdk', url, secret, n)
@@ -104,7 +77,7 @@ async function measureOurs(n: number) {
     const counted = r > 0 ? latencies : []
     counted.push(
       ...(await round(gen, r, { flag: 'checkout-v2', enabled }, async () => {
-        const state = await api(url, 'PATCH', '/api/v1/environments/production/flags/checkout-v2', { enabled })
+        const state = await api('PATCH', '/api/v1/environments/production/flags/checkout-v2', { enabled })
         frame = JSON.stringify({ type: 'changes', changes: [{ type: 'flag', version: state.version, flag: state }] })
       })),
     )

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createClient } from '../../sdk/index.ts'
-import type { EvalResult, FlagState, Segment, User } from '../../sdk/core/types.ts'
+import { specCases, type SpecCase } from '../helpers/spec-cases.ts'
 import { makeStack, type Stack } from '../helpers/stack.ts'
 
 /**
@@ -9,15 +8,7 @@ import { makeStack, type Stack } from '../helpers/stack.ts'
  * agree with the core: the server's `POST /evaluate` (rules stored through the admin API, so
  * they also survive validation and SQLite), and the SDK's `explain` (rules from a snapshot).
  */
-interface SpecCase {
-  name: string
-  flag: FlagState
-  segments?: Segment[]
-  user: User
-  expected: EvalResult
-}
-
-const cases = JSON.parse(readFileSync(new URL('../spec/evaluation-cases.json', import.meta.url), 'utf8')) as SpecCase[]
+const cases = specCases
 
 /** Rules the API accepts: a cohort naming a segment that does not exist is refused at input. */
 const storable = (c: SpecCase) =>

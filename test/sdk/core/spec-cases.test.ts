@@ -1,23 +1,12 @@
-import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { compileFlag, evaluate, toSegmentMap } from '../../../sdk/core/evaluate.ts'
-import type { EvalResult, FlagState, Segment, User } from '../../../sdk/core/types.ts'
+import { specCases } from '../../helpers/spec-cases.ts'
 
 /**
  * The shared evaluation spec (test/spec/evaluation-cases.json), also run against the HTTP
  * evaluate route and the SDK client so all three agree.
  */
-interface SpecCase {
-  name: string
-  flag: FlagState
-  segments?: Segment[]
-  user: User
-  expected: EvalResult
-}
-
-const cases = JSON.parse(
-  readFileSync(new URL('../../spec/evaluation-cases.json', import.meta.url), 'utf8'),
-) as SpecCase[]
+const cases = specCases
 
 describe('evaluation spec cases', () => {
   it('has uniquely named cases', () => {
