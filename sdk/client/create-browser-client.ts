@@ -1,11 +1,7 @@
-import { createBackoff } from './backoff.ts'
-import { createFlagClient } from './client.ts'
-import { createConnection } from './connection.ts'
-import { endpoints } from './endpoints.ts'
+import { assembleClient } from './assemble.ts'
 import { isClientKey } from './key-kind.ts'
 import { openBrowserSocket } from './browser-socket.ts'
 import { localStorageCache } from './local-storage-cache.ts'
-import { metricsPoster } from './post-metrics.ts'
 import { createResultsMode } from './results-mode.ts'
 import type { ClientOptions, FlagClient } from './types.ts'
 
@@ -23,29 +19,12 @@ const SDK_NAME = 'canary-flags-browser/0.1.0'
  * render(flags.isEnabled('checkout-v2'))
  */
 export function createClient(options: ClientOptions): FlagClient {
-  const { cache, key } = options
   // A server key in a page would hand every visitor the rules and user lists: refuse loudly.
-  if (!isClientKey(key)) throw new TypeError('the browser SDK needs a client key (cf_client_…)')
-  const urls = endpoints(options.url)
-  return createFlagClient({
+  if (!isClientKey(options.key)) throw new TypeError('the browser SDK needs a client key (cf_client_…)')
+  return assembleClient(options, {
+    sdkName: SDK_NAME,
     mode: createResultsMode(options.user ?? {}),
-    connect: (handlers) =>
-      createConnection({
-        url: urls.stream,
-        key,
-        openSocket: openBrowserSocket,
-        backoff: createBackoff({ random: Math.random }),
-        now: Date.now,
-        pingIntervalMs: options.pingIntervalMs,
-        handlers,
-      }),
-    sdkName: options.sdkName ?? SDK_NAME,
-    user: options.user,
-    bootstrap: options.bootstrap,
-    cache: typeof cache === 'string' ? localStorageCache(cache) : cache,
-    postMetrics: metricsPoster(urls.metrics, key),
-    onError: options.onError,
-    logger: options.logger,
-    flushIntervalMs: options.flushIntervalMs,
+    openSocket: openBrowserSocket,
+    namedCache: localStorageCache,
   })
 }

@@ -1,11 +1,7 @@
-import { createBackoff } from './backoff.ts'
-import { createFlagClient } from './client.ts'
-import { createConnection } from './connection.ts'
-import { endpoints } from './endpoints.ts'
+import { assembleClient } from './assemble.ts'
 import { fileCache } from './file-cache.ts'
 import { isClientKey } from './key-kind.ts'
 import { openNodeSocket } from './node-socket.ts'
-import { metricsPoster } from './post-metrics.ts'
 import { createResultsMode } from './results-mode.ts'
 import { createRulesMode } from './rules-mode.ts'
 import type { ClientOptions, FlagClient } from './types.ts'
@@ -24,27 +20,10 @@ const SDK_NAME = 'canary-flags-node/0.1.0'
  * else oldCheckout()
  */
 export function createClient(options: ClientOptions): FlagClient {
-  const urls = endpoints(options.url)
-  const { cache, key } = options
-  return createFlagClient({
-    mode: isClientKey(key) ? createResultsMode(options.user ?? {}) : createRulesMode(),
-    connect: (handlers) =>
-      createConnection({
-        url: urls.stream,
-        key,
-        openSocket: openNodeSocket,
-        backoff: createBackoff({ random: Math.random }),
-        now: Date.now,
-        pingIntervalMs: options.pingIntervalMs,
-        handlers,
-      }),
-    sdkName: options.sdkName ?? SDK_NAME,
-    user: options.user,
-    bootstrap: options.bootstrap,
-    cache: typeof cache === 'string' ? fileCache(cache) : cache,
-    postMetrics: metricsPoster(urls.metrics, key),
-    onError: options.onError,
-    logger: options.logger,
-    flushIntervalMs: options.flushIntervalMs,
+  return assembleClient(options, {
+    sdkName: SDK_NAME,
+    mode: isClientKey(options.key) ? createResultsMode(options.user ?? {}) : createRulesMode(),
+    openSocket: openNodeSocket,
+    namedCache: fileCache,
   })
 }
