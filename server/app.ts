@@ -58,18 +58,15 @@ export function createApp(deps: AppDeps) {
   const sdkOfEnv = requireKey(store.keys, { kinds: ['admin', 'server'], environment: (c) => c.req.param('env') })
   const anySdk = requireKey(store.keys, { kinds: ['server', 'client'], environment: (_c, key) => key.environment ?? undefined })
 
+  // `/x/*` also matches `/x` itself in hono, so each guard is registered once.
   app.use('/api/v1/flags/*', admin)
-  app.use('/api/v1/flags', admin)
   app.use('/api/v1/keys/*', admin)
-  app.use('/api/v1/keys', admin)
   app.use('/api/v1/audit', adminOfQueryEnv)
   app.on(['GET', 'POST'], '/api/v1/environments', admin)
   app.use('/api/v1/environments/:env/evaluate', sdkOfEnv)
   app.use('/api/v1/environments/:env/snapshot', sdkOfEnv)
   app.use('/api/v1/environments/:env/flags/*', adminOfEnv)
-  app.use('/api/v1/environments/:env/flags', adminOfEnv)
   app.use('/api/v1/environments/:env/segments/*', adminOfEnv)
-  app.use('/api/v1/environments/:env/segments', adminOfEnv)
   // Browser SDKs run on other origins: let them report counts and probe the stream's key.
   const sdkCors = cors({ origin: '*', allowHeaders: ['authorization', 'content-type'], allowMethods: ['GET', 'POST'], maxAge: 600 })
   app.use('/api/v1/metrics', sdkCors)
