@@ -1,6 +1,12 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { buildConsoleBundle, DIST_DIR, ROOT, type ConsoleBundle, type ConsoleManifest } from './build.ts'
+import {
+  buildConsoleBundle,
+  DIST_DIR,
+  ROOT,
+  type ConsoleBundle,
+  type ConsoleManifest,
+} from './build.ts'
 
 export interface ConsoleAssets {
   /** The bundle to serve now, rebuilt first when its sources changed since it was made. */
@@ -16,7 +22,8 @@ interface Loaded {
   at: number
 }
 
-const mtime = (path: string) => (existsSync(path) ? statSync(path).mtimeMs : Number.POSITIVE_INFINITY)
+const mtime = (path: string) =>
+  existsSync(path) ? statSync(path).mtimeMs : Number.POSITIVE_INFINITY
 
 /**
  * Serves `console/dist` (built by `npm install`) and never serves it stale: when it is missing
@@ -28,7 +35,10 @@ const mtime = (path: string) => (existsSync(path) ? statSync(path).mtimeMs : Num
  * const assets = createConsoleAssets({ log: console.log })
  * const { manifest } = await assets.current() // { script: 'app-3F2A….js', style: 'app-….css', … }
  */
-export function createConsoleAssets(options: { distDir?: string; log: (message: string) => void }): ConsoleAssets {
+export function createConsoleAssets(options: {
+  distDir?: string
+  log: (message: string) => void
+}): ConsoleAssets {
   const distDir = options.distDir ?? DIST_DIR
   const manifestPath = join(distDir, 'manifest.json')
   let loaded: Promise<Loaded> | undefined

@@ -35,7 +35,8 @@ const CONTENT_TYPES: Record<string, string> = {
   '.map': 'application/json; charset=utf-8',
 }
 
-const typeOf = (name: string) => CONTENT_TYPES[name.slice(name.lastIndexOf('.'))] ?? 'application/octet-stream'
+const typeOf = (name: string) =>
+  CONTENT_TYPES[name.slice(name.lastIndexOf('.'))] ?? 'application/octet-stream'
 
 /** esbuild options of the console bundle: one ESM entry, CSS beside it, content-hashed names. */
 export function consoleBuildOptions(): BuildOptions & { metafile: true; write: false } {

@@ -1,6 +1,7 @@
 import type { ConsoleManifest } from './build.ts'
 
-const escapeAttribute = (value: string) => value.replace(/[&"<>]/g, (ch) => `&#${ch.charCodeAt(0)};`)
+const escapeAttribute = (value: string) =>
+  value.replace(/[&"<>]/g, (ch) => `&#${ch.charCodeAt(0)};`)
 
 /**
  * The one HTML page of the console: it loads the bundle and the app renders everything else.

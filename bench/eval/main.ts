@@ -23,7 +23,7 @@ const here = dirname(fileURLToPath(import.meta.url))
 const script = await buildChild(join(here, 'run-one.ts'), 'eval')
 
 const cell = (args: string[]): Cell => ({ args, wall: [], cpu: [] })
-const cells = { floor: cell(['floor']) } as Cells
+const cells = { floor: cell(['floor', 'loop']), package: cell(['floor', 'package']) } as Cells
 for (const kind of KINDS) for (const sdk of SDK_IDS) cells[`${sdk}/${kind}`] = cell([sdk, kind])
 
 async function sample(target: Cell): Promise<Sample> {

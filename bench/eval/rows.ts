@@ -21,7 +21,7 @@ export interface Cell {
   summary?: string
 }
 
-export type Cells = { floor: Cell } & Record<`${SdkId}/${FlagKind}`, Cell>
+export type Cells = { floor: Cell; package: Cell } & Record<`${SdkId}/${FlagKind}`, Cell>
 
 const spread = (s: Summary) =>
   `IQR ${fixed(s.q1)}–${fixed(s.q3)}, range ${fixed(s.min)}–${fixed(s.max)}, n=${s.n}`
@@ -99,18 +99,24 @@ function targetRows(cells: Cells, floor: Summary | undefined): BenchRow[] {
   return rows
 }
 
+function hashRow(cell: Cell, label: string, note: string): BenchRow {
+  const s = wallOf(cell)
+  if (s === undefined) {
+    return { label, value: null, unit: 'ns/hash', note: `MISCONFIGURED: ${cell.failure}` }
+  }
+  const cpu = fixed(summarize(cell.cpu).median)
+  return { label, value: s.median, unit: 'ns/hash', note: `${spread(s)}; cpu ${cpu}; ${note}` }
+}
+
 export function evalRows(cells: Cells, kinds: readonly FlagKind[]): BenchRow[] {
   const floor = wallOf(cells.floor)
   const rows: BenchRow[] = [
-    {
-      label: 'hash floor: murmur3 x86_32, 20-byte key as bytes',
-      value: floor?.median ?? null,
-      unit: 'ns/hash',
-      note:
-        floor === undefined
-          ? `MISCONFIGURED: ${cells.floor.failure}`
-          : `${spread(floor)}; cpu ${fixed(summarize(cells.floor.cpu).median)}`,
-    },
+    hashRow(cells.floor, 'hash floor: murmur3 x86_32, 20-byte key as bytes', 'tight loop'),
+    hashRow(
+      cells.package,
+      `  same keys through murmurhash ${versionOf('murmurhash')} (reference only)`,
+      'one Uint8Array per key; not the floor of the targets',
+    ),
   ]
   for (const kind of kinds) for (const sdk of SDK_IDS) rows.push(sdkRow(cells, sdk, kind, floor))
   return [...rows, ...targetRows(cells, floor)]

@@ -24,4 +24,5 @@ export function useApp(): AppContextValue {
 }
 
 /** Production-like environments ask before a switch flips. */
-export const isProduction = (env: Environment | undefined) => !!env && /prod/i.test(`${env.key} ${env.name}`)
+export const isProduction = (env: Environment | undefined) =>
+  !!env && /prod/i.test(`${env.key} ${env.name}`)

@@ -1,8 +1,9 @@
-import { ErrorBoundary, useEffect, useMemo, useState } from 'hono/jsx/dom'
+import { ErrorBoundary, useMemo, useState } from 'hono/jsx/dom'
 import { createApi } from './api/http.ts'
 import { createLive, type LiveStatus } from './api/live.ts'
 import type { Environment } from './api/types.ts'
 import { AppContext, type AppContextValue } from './app-context.ts'
+import { useCommitEffect } from './hooks/use-commit-effect.ts'
 import { useRoute } from './hooks/use-route.ts'
 import { href, type Route } from './lib/route.ts'
 import { ConnectionsPage } from './pages/connections-page.tsx'
@@ -16,7 +17,10 @@ import { SegmentsPage } from './pages/segments-page.tsx'
 export function SignedIn(props: { adminKey: string; onSignOut: (reason?: string) => void }) {
   const { adminKey, onSignOut } = props
   const api = useMemo(
-    () => createApi(adminKey, (error) => onSignOut(`Signed out: the server no longer accepts this key (${error.message}).`)),
+    () =>
+      createApi(adminKey, (error) =>
+        onSignOut(`Signed out: the server no longer accepts this key (${error.message}).`),
+      ),
     [adminKey],
   )
   const [status, setStatus] = useState<LiveStatus>('connecting')
@@ -25,7 +29,7 @@ export function SignedIn(props: { adminKey: string; onSignOut: (reason?: string)
   const [loadError, setLoadError] = useState<string | undefined>(undefined)
   const { route, env: envInUrl } = useRoute()
 
-  useEffect(() => {
+  useCommitEffect(() => {
     api<{ items: Environment[] }>('GET', '/api/v1/environments').then(
       (r) => setEnvironments(r.items),
       (e: Error) => setLoadError(e.message),
@@ -33,10 +37,10 @@ export function SignedIn(props: { adminKey: string; onSignOut: (reason?: string)
   }, [api])
 
   const env = environments?.some((e) => e.key === envInUrl) ? envInUrl! : environments?.[0]?.key
-  useEffect(() => {
+  useCommitEffect(() => {
     if (env) live.watch(env)
   }, [live, env])
-  useEffect(() => () => live.close(), [live])
+  useCommitEffect(() => () => live.close(), [live])
 
   if (loadError) return <p class="form-error page">Could not load environments: {loadError}</p>
   if (!environments || !env) return <p class="loading page">Loading…</p>
@@ -54,8 +58,16 @@ export function SignedIn(props: { adminKey: string; onSignOut: (reason?: string)
   }
   return (
     <AppContext.Provider value={context}>
-      <Layout route={route} status={status} onSignOut={() => onSignOut('Signed out. The key was removed from this tab.')}>
-        <ErrorBoundary key={location.hash} fallbackRender={(error) => <ViewFailed error={error} />} onError={reportViewError}>
+      <Layout
+        route={route}
+        status={status}
+        onSignOut={() => onSignOut('Signed out. The key was removed from this tab.')}
+      >
+        <ErrorBoundary
+          key={location.hash}
+          fallbackRender={(error) => <ViewFailed error={error} />}
+          onError={reportViewError}
+        >
           <Page route={route} />
         </ErrorBoundary>
       </Layout>
@@ -64,7 +76,8 @@ export function SignedIn(props: { adminKey: string; onSignOut: (reason?: string)
 }
 
 /** The renderer drops failed updates silently; say it on the console, where tests look. */
-const reportViewError = (error: Error) => console.error(`console: view failed: ${error.message}`, error)
+const reportViewError = (error: Error) =>
+  console.error(`console: view failed: ${error.message}`, error)
 
 function ViewFailed(props: { error: Error }) {
   return (

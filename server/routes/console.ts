@@ -40,16 +40,25 @@ const headers = secureHeaders({
  * @example
  * app.route('/', consoleRoutes({ log }))
  */
-export function consoleRoutes(options: { assets?: ConsoleAssets; log: (message: string, error?: unknown) => void }) {
+export function consoleRoutes(options: {
+  assets?: ConsoleAssets
+  log: (message: string, error?: unknown) => void
+}) {
   const assets = options.assets ?? createConsoleAssets({ log: options.log })
   const bundle = async (load: () => Promise<Awaited<ReturnType<ConsoleAssets['current']>>>) => {
     try {
       return await load()
     } catch (error) {
       options.log('console: build failed', error)
-      throw new AppError(500, 'console_unavailable', `the console could not be built: ${(error as Error).message}`, undefined, {
-        cause: error,
-      })
+      throw new AppError(
+        500,
+        'console_unavailable',
+        `the console could not be built: ${(error as Error).message}`,
+        undefined,
+        {
+          cause: error,
+        },
+      )
     }
   }
 
@@ -64,7 +73,11 @@ export function consoleRoutes(options: { assets?: ConsoleAssets; log: (message: 
     .get('/console/:file', async (c) => {
       const { files } = await bundle(() => assets.latest())
       const file = files.get(c.req.param('file'))
-      if (!file) return c.json({ error: { code: 'not_found', message: `no console file ${c.req.param('file')}` } }, 404)
+      if (!file)
+        return c.json(
+          { error: { code: 'not_found', message: `no console file ${c.req.param('file')}` } },
+          404,
+        )
       // Names carry a content hash: a changed file gets a new name, so caching forever is safe.
       c.header('Cache-Control', 'public, max-age=31536000, immutable')
       c.header('Content-Type', file.type)

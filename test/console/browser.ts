@@ -14,7 +14,8 @@ export function collectErrors(page: Page): string[] {
   page.on('pageerror', (error) => errors.push(error.message))
   // The app reports views that failed to render (which the renderer itself would swallow).
   page.on('console', (message) => {
-    if (message.type() === 'error' && message.text().startsWith('console:')) errors.push(message.text())
+    if (message.type() === 'error' && message.text().startsWith('console:'))
+      errors.push(message.text())
   })
   return errors
 }
@@ -35,7 +36,12 @@ export function unlabelledControls(page: Page): Promise<string[]> {
   return page.evaluate(() =>
     Array.from(document.querySelectorAll<HTMLInputElement>('input, select, textarea'))
       .filter((el) => el.type !== 'hidden')
-      .filter((el) => (el.labels?.length ?? 0) === 0 && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
+      .filter(
+        (el) =>
+          (el.labels?.length ?? 0) === 0 &&
+          !el.getAttribute('aria-label') &&
+          !el.getAttribute('aria-labelledby'),
+      )
       .map((el) => el.id || el.outerHTML.slice(0, 80)),
   )
 }

@@ -15,7 +15,10 @@ describe('console assets', () => {
 
   it('builds in memory, and says so, when there is no build', async () => {
     const logged: string[] = []
-    const assets = createConsoleAssets({ distDir: join(directory, 'missing'), log: (m) => logged.push(m) })
+    const assets = createConsoleAssets({
+      distDir: join(directory, 'missing'),
+      log: (m) => logged.push(m),
+    })
     const { manifest, files } = await assets.current()
     expect(logged.join('\n')).toMatch(/manifest\.json is missing; building it in memory/)
     expect(files.get(manifest.script)?.type).toContain('javascript')
@@ -37,7 +40,9 @@ describe('console assets', () => {
     const past = new Date(Date.now() - 86_400_000 * 365 * 50)
     utimesSync(join(dist, 'manifest.json'), past, past)
     await assets.current()
-    expect(logged.join('\n')).toMatch(/changed after console\/dist was built; building it in memory/)
+    expect(logged.join('\n')).toMatch(
+      /changed after console\/dist was built; building it in memory/,
+    )
   }, 60_000)
 })
 
@@ -59,10 +64,21 @@ describe('console routes', () => {
 
   it('answers a failed build with a loud error, not a stale page', async () => {
     const failing = new Hono()
-      .route('/', consoleRoutes({ log: () => {}, assets: { current: () => Promise.reject(new Error('syntax error in app.tsx')), latest: () => Promise.reject(new Error('x')) } }))
+      .route(
+        '/',
+        consoleRoutes({
+          log: () => {},
+          assets: {
+            current: () => Promise.reject(new Error('syntax error in app.tsx')),
+            latest: () => Promise.reject(new Error('x')),
+          },
+        }),
+      )
       .onError((error, c) => c.json({ message: error.message }, 500))
     const response = await failing.request('/')
     expect(response.status).toBe(500)
-    expect(await response.json()).toEqual({ message: 'the console could not be built: syntax error in app.tsx' })
+    expect(await response.json()).toEqual({
+      message: 'the console could not be built: syntax error in app.tsx',
+    })
   })
 })

@@ -3,37 +3,66 @@ import { parseLiveMessage } from '../../console/src/api/live-message.ts'
 import { reconnectDelay } from '../../console/src/api/live.ts'
 import { auditDiff } from '../../console/src/lib/audit-diff.ts'
 import { linePath, rateCeiling, rateSeries } from '../../console/src/lib/chart.ts'
-import { rolloutOnlyChange, splitValues, templateDraft, createIds } from '../../console/src/lib/cohort-draft.ts'
+import {
+  rolloutOnlyChange,
+  splitValues,
+  templateDraft,
+  createIds,
+} from '../../console/src/lib/cohort-draft.ts'
 import { estimateAudience, exposuresLastHour } from '../../console/src/lib/estimate.ts'
 import { fieldErrors } from '../../console/src/lib/field-errors.ts'
 import { filterFlags } from '../../console/src/lib/flag-filter.ts'
+import { createOwnChanges } from '../../console/src/lib/own-changes.ts'
 import { href, parseRoute } from '../../console/src/lib/route.ts'
 
 /** The console's pure parts: what the browser test would only catch indirectly. */
 
-const beta = { name: 'beta', conditions: [{ attribute: 'userId', operator: 'in' as const, values: ['alice'] }], rollout: 100 }
-const region = { name: 'region', conditions: [{ attribute: 'region', operator: 'in' as const, values: ['eu-west'] }], rollout: 1 }
+const beta = {
+  name: 'beta',
+  conditions: [{ attribute: 'userId', operator: 'in' as const, values: ['alice'] }],
+  rollout: 100,
+}
+const region = {
+  name: 'region',
+  conditions: [{ attribute: 'region', operator: 'in' as const, values: ['eu-west'] }],
+  rollout: 1,
+}
 
 describe('auditDiff', () => {
   it('lists only changed fields, ignoring version and timestamps', () => {
-    expect(auditDiff({ enabled: true, version: 4, updatedAt: 1 }, { enabled: false, version: 5, updatedAt: 2 })).toEqual([
-      { field: 'enabled', before: 'on', after: 'off' },
-    ])
+    expect(
+      auditDiff(
+        { enabled: true, version: 4, updatedAt: 1 },
+        { enabled: false, version: 5, updatedAt: 2 },
+      ),
+    ).toEqual([{ field: 'enabled', before: 'on', after: 'off' }])
   })
 
   it('reads a widening as one cohort rollout line', () => {
-    expect(auditDiff({ cohorts: [beta, region] }, { cohorts: [beta, { ...region, rollout: 5 }] })).toEqual([
-      { field: 'cohort region · rollout', before: '1%', after: '5%' },
-    ])
+    expect(
+      auditDiff({ cohorts: [beta, region] }, { cohorts: [beta, { ...region, rollout: 5 }] }),
+    ).toEqual([{ field: 'cohort region · rollout', before: '1%', after: '5%' }])
   })
 
   it('names added and removed cohorts and changed conditions', () => {
     const lines = auditDiff(
       { cohorts: [beta] },
-      { cohorts: [{ ...beta, conditions: [{ attribute: 'userId', operator: 'in', values: ['alice', 'bob'] }] }, region] },
+      {
+        cohorts: [
+          {
+            ...beta,
+            conditions: [{ attribute: 'userId', operator: 'in', values: ['alice', 'bob'] }],
+          },
+          region,
+        ],
+      },
     )
     expect(lines).toEqual([
-      { field: 'cohort beta · who', before: 'userId in [alice] · 100%', after: 'userId in [alice, bob] · 100%' },
+      {
+        field: 'cohort beta · who',
+        before: 'userId in [alice] · 100%',
+        after: 'userId in [alice, bob] · 100%',
+      },
       { field: 'cohort region', before: '—', after: 'added: region in [eu-west] · 1%' },
     ])
   })
@@ -59,29 +88,53 @@ describe('audience estimate', () => {
   })
 
   it('sums canary and control exposures of the last hour only', () => {
-    expect(exposuresLastHour([minute(now - 2 * 3_600_000, 999, 999), minute(now - 60_000, 20, 1980)], now)).toBe(2000)
+    expect(
+      exposuresLastHour(
+        [minute(now - 2 * 3_600_000, 999, 999), minute(now - 60_000, 20, 1980)],
+        now,
+      ),
+    ).toBe(2000)
   })
 
   it('is exposures × (new% − old%) / 100', () => {
-    expect(estimateAudience({ oldRollout: 1, newRollout: 5, exposures: 2000, sameConditions: true })).toEqual({
+    expect(
+      estimateAudience({ oldRollout: 1, newRollout: 5, exposures: 2000, sameConditions: true }),
+    ).toEqual({
       kind: 'change',
       delta: 80,
       exposures: 2000,
     })
-    expect(estimateAudience({ oldRollout: 5, newRollout: 1, exposures: 2000, sameConditions: true })).toMatchObject({ delta: -80 })
+    expect(
+      estimateAudience({ oldRollout: 5, newRollout: 1, exposures: 2000, sameConditions: true }),
+    ).toMatchObject({ delta: -80 })
   })
 
   it('declines to guess for new cohorts, changed conditions or no data', () => {
-    expect(estimateAudience({ oldRollout: null, newRollout: 5, exposures: 2000, sameConditions: false }).kind).toBe('unknown')
-    expect(estimateAudience({ oldRollout: 1, newRollout: 5, exposures: 2000, sameConditions: false }).kind).toBe('unknown')
-    expect(estimateAudience({ oldRollout: 1, newRollout: 5, exposures: 0, sameConditions: true }).kind).toBe('unknown')
-    expect(estimateAudience({ oldRollout: 5, newRollout: 5, exposures: 0, sameConditions: true }).kind).toBe('same')
+    expect(
+      estimateAudience({ oldRollout: null, newRollout: 5, exposures: 2000, sameConditions: false })
+        .kind,
+    ).toBe('unknown')
+    expect(
+      estimateAudience({ oldRollout: 1, newRollout: 5, exposures: 2000, sameConditions: false })
+        .kind,
+    ).toBe('unknown')
+    expect(
+      estimateAudience({ oldRollout: 1, newRollout: 5, exposures: 0, sameConditions: true }).kind,
+    ).toBe('unknown')
+    expect(
+      estimateAudience({ oldRollout: 5, newRollout: 5, exposures: 0, sameConditions: true }).kind,
+    ).toBe('same')
   })
 })
 
 describe('cohort drafts', () => {
   it('splits a pasted list on lines, commas, semicolons and tabs, without duplicates', () => {
-    expect(splitValues('alice\nbob, carol;\tdave\n\nalice ', 'in')).toEqual(['alice', 'bob', 'carol', 'dave'])
+    expect(splitValues('alice\nbob, carol;\tdave\n\nalice ', 'in')).toEqual([
+      'alice',
+      'bob',
+      'carol',
+      'dave',
+    ])
   })
 
   it('keeps commas inside patterns and makes numeric operators numeric', () => {
@@ -91,16 +144,33 @@ describe('cohort drafts', () => {
   })
 
   it('recognises a change of one percentage as a widening', () => {
-    expect(rolloutOnlyChange([beta, region], [beta, { ...region, rollout: 5 }])).toEqual({ index: 1, cohort: 'region', rollout: 5 })
-    expect(rolloutOnlyChange([beta, region], [{ ...beta, rollout: 50 }, { ...region, rollout: 5 }])).toBeUndefined()
-    expect(rolloutOnlyChange([beta, region], [beta, { ...region, conditions: [], rollout: 5 }])).toBeUndefined()
+    expect(rolloutOnlyChange([beta, region], [beta, { ...region, rollout: 5 }])).toEqual({
+      index: 1,
+      cohort: 'region',
+      rollout: 5,
+    })
+    expect(
+      rolloutOnlyChange(
+        [beta, region],
+        [
+          { ...beta, rollout: 50 },
+          { ...region, rollout: 5 },
+        ],
+      ),
+    ).toBeUndefined()
+    expect(
+      rolloutOnlyChange([beta, region], [beta, { ...region, conditions: [], rollout: 5 }]),
+    ).toBeUndefined()
     expect(rolloutOnlyChange([beta, region], [beta, { ...region, rollout: 'abc' }])).toBeUndefined()
   })
 
   it('names new cohorts so they do not clash', () => {
     const ids = createIds()
     expect(templateDraft('region', ['region', 'region-2'], ids).name).toBe('region-3')
-    expect(templateDraft('beta', [], ids).conditions[0]).toMatchObject({ attribute: 'userId', operator: 'in' })
+    expect(templateDraft('beta', [], ids).conditions[0]).toMatchObject({
+      attribute: 'userId',
+      operator: 'in',
+    })
   })
 })
 
@@ -122,11 +192,15 @@ describe('fieldErrors', () => {
   })
 
   it('keeps issues about unshown fields in the summary, with their field named', () => {
-    expect(fieldErrors([{ field: 'guard', message: 'set a guard first' }], shown).get('')).toBe('guard: set a guard first')
+    expect(fieldErrors([{ field: 'guard', message: 'set a guard first' }], shown).get('')).toBe(
+      'guard: set a guard first',
+    )
   })
 
   it('renames a field the endpoint names differently', () => {
-    const errors = fieldErrors([{ field: 'rollout', message: 'Too big' }], shown, (f) => (f === 'rollout' ? 'cohorts.0.rollout' : f))
+    const errors = fieldErrors([{ field: 'rollout', message: 'Too big' }], shown, (f) =>
+      f === 'rollout' ? 'cohorts.0.rollout' : f,
+    )
     expect(errors.get('cohorts.0.rollout')).toBe('Too big')
   })
 })
@@ -153,7 +227,13 @@ describe('chart', () => {
   it('leaves minutes without exposures out of an arm', () => {
     const series = rateSeries([
       { minute: 0, canaryExposures: 10, canaryErrors: 1, controlExposures: 0, controlErrors: 0 },
-      { minute: 60_000, canaryExposures: 0, canaryErrors: 0, controlExposures: 100, controlErrors: 2 },
+      {
+        minute: 60_000,
+        canaryExposures: 0,
+        canaryErrors: 0,
+        controlExposures: 100,
+        controlErrors: 2,
+      },
     ])
     expect(series.canary).toEqual([{ at: 0, rate: 0.1, exposures: 10 }])
     expect(series.control).toEqual([{ at: 60_000, rate: 0.02, exposures: 100 }])
@@ -161,7 +241,13 @@ describe('chart', () => {
 
   it('breaks the line over missing minutes', () => {
     const points = [0, 60_000, 300_000].map((at) => ({ at, rate: 0, exposures: 1 }))
-    expect(linePath(points, (t) => t / 60_000, () => 0)).toBe('M0.0,0.0L1.0,0.0M5.0,0.0')
+    expect(
+      linePath(
+        points,
+        (t) => t / 60_000,
+        () => 0,
+      ),
+    ).toBe('M0.0,0.0L1.0,0.0M5.0,0.0')
   })
 
   it('keeps room above the limit', () => {
@@ -173,9 +259,19 @@ describe('chart', () => {
 
 describe('live messages', () => {
   it('accepts console changes and guard updates, and nothing else', () => {
-    const change = { type: 'console_change', environment: 'production', change: { type: 'flag', version: 3, flag: {} } }
+    const change = {
+      type: 'console_change',
+      environment: 'production',
+      change: { type: 'flag', version: 3, flag: {} },
+    }
     expect(parseLiveMessage(JSON.stringify(change))).toEqual(change)
-    const guard = { type: 'guard_update', environment: 'production', flag: 'f', at: 1, guard: { status: 'healthy' } }
+    const guard = {
+      type: 'guard_update',
+      environment: 'production',
+      flag: 'f',
+      at: 1,
+      guard: { status: 'healthy' },
+    }
     expect(parseLiveMessage(JSON.stringify(guard))).toEqual(guard)
     expect(parseLiveMessage('{"type":"pong"}')).toBeUndefined()
     expect(parseLiveMessage('not json')).toBeUndefined()
@@ -190,13 +286,57 @@ describe('live messages', () => {
 
 describe('flag filter', () => {
   const flags = [
-    { key: 'checkout-v2', description: 'New checkout', tags: ['payments'], environments: { production: { enabled: false, version: 1, cohorts: 1, widestRollout: 5, guard: 'tripped' as const, plan: null } } },
-    { key: 'search', description: '', tags: [], environments: { production: { enabled: true, version: 1, cohorts: 0, widestRollout: 0, guard: 'no_guard' as const, plan: null } } },
+    {
+      key: 'checkout-v2',
+      description: 'New checkout',
+      tags: ['payments'],
+      environments: {
+        production: {
+          enabled: false,
+          version: 1,
+          cohorts: 1,
+          widestRollout: 5,
+          guard: 'tripped' as const,
+          plan: null,
+        },
+      },
+    },
+    {
+      key: 'search',
+      description: '',
+      tags: [],
+      environments: {
+        production: {
+          enabled: true,
+          version: 1,
+          cohorts: 0,
+          widestRollout: 0,
+          guard: 'no_guard' as const,
+          plan: null,
+        },
+      },
+    },
   ]
 
   it('searches key, description and tags, and filters per environment', () => {
-    expect(filterFlags(flags, 'production', 'PAYMENTS', 'all').map((f) => f.key)).toEqual(['checkout-v2'])
-    expect(filterFlags(flags, 'production', '', 'tripped').map((f) => f.key)).toEqual(['checkout-v2'])
+    expect(filterFlags(flags, 'production', 'PAYMENTS', 'all').map((f) => f.key)).toEqual([
+      'checkout-v2',
+    ])
+    expect(filterFlags(flags, 'production', '', 'tripped').map((f) => f.key)).toEqual([
+      'checkout-v2',
+    ])
     expect(filterFlags(flags, 'production', '', 'on').map((f) => f.key)).toEqual(['search'])
+  })
+})
+
+describe('own changes', () => {
+  it("lets a draft follow the page's own changes to other parts only", () => {
+    const own = createOwnChanges()
+    own.record(4, 5, ['enabled'])
+    own.record(5, 9, ['guard'])
+    expect(own.follow(4, 'cohorts')).toBe(9)
+    expect(own.follow(4, 'guard')).toBe(5)
+    expect(own.follow(4, 'enabled')).toBe(4)
+    expect(own.follow(7, 'cohorts')).toBe(7)
   })
 })

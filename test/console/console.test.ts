@@ -4,7 +4,13 @@ import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import { startServer, type RunningServer } from '../../server/main.ts'
-import { collectErrors, launchChromium, scrollsSideways, signIn, unlabelledControls } from './browser.ts'
+import {
+  collectErrors,
+  launchChromium,
+  scrollsSideways,
+  signIn,
+  unlabelledControls,
+} from './browser.ts'
 import { connectSdk } from './sdk-socket.ts'
 
 /**
@@ -35,7 +41,9 @@ describe('web console in headless Chromium', () => {
     return { status: response.status, json: text ? JSON.parse(text) : null }
   }
 
-  async function newPage(viewport = { width: 1280, height: 800 }): Promise<{ page: Page; errors: string[] }> {
+  async function newPage(
+    viewport = { width: 1280, height: 800 },
+  ): Promise<{ page: Page; errors: string[] }> {
     const page = await browser.newPage({ viewport })
     page.setDefaultTimeout(STEP)
     const errors = collectErrors(page)
@@ -43,9 +51,16 @@ describe('web console in headless Chromium', () => {
     onTestFailed(async ({ task }) => {
       if (page.isClosed()) return
       const name = task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)
-      await page.screenshot({ path: join(RESULTS, `failed-${name}.png`), fullPage: true }).catch(() => {})
-      const text = await page.locator('body').innerText().catch(() => '(no text)')
-      console.error(`page at ${page.url()} when "${task.name}" failed (errors: ${JSON.stringify(errors)}):\n${text.slice(0, 4000)}`)
+      await page
+        .screenshot({ path: join(RESULTS, `failed-${name}.png`), fullPage: true })
+        .catch(() => {})
+      const text = await page
+        .locator('body')
+        .innerText()
+        .catch(() => '(no text)')
+      console.error(
+        `page at ${page.url()} when "${task.name}" failed (errors: ${JSON.stringify(errors)}):\n${text.slice(0, 4000)}`,
+      )
     })
     return { page, errors }
   }
@@ -60,11 +75,21 @@ describe('web console in headless Chromium', () => {
     directory = mkdtempSync(join(tmpdir(), 'canary-flags-console-'))
     mkdirSync(RESULTS, { recursive: true })
     server = await startServer(
-      { port: 0, host: '127.0.0.1', databasePath: join(directory, 'db.sqlite'), adminKey: ADMIN_KEY, publicUrl: '' },
+      {
+        port: 0,
+        host: '127.0.0.1',
+        databasePath: join(directory, 'db.sqlite'),
+        adminKey: ADMIN_KEY,
+        publicUrl: '',
+      },
       { log: () => {} },
     )
     url = `http://127.0.0.1:${server.port}`
-    const key = await api('POST', '/api/v1/keys', { name: 'checkout-service', kind: 'server', environment: 'production' })
+    const key = await api('POST', '/api/v1/keys', {
+      name: 'checkout-service',
+      kind: 'server',
+      environment: 'production',
+    })
     expect(key.status).toBe(201)
     serverKey = key.json.secret
     sdk = await connectSdk(url, serverKey)
@@ -121,20 +146,36 @@ describe('web console in headless Chromium', () => {
     await page.locator('#cohort-0-cond-0-values').fill('alice\nbob')
     await page.locator('#cohort-0-cond-0-values-hint', { hasText: '2 users' }).waitFor()
     await page.getByRole('button', { name: 'Save cohorts' }).click()
-    await sdk.waitForFlag('checkout-v2', (f) => f.cohorts[0]?.name === 'beta-users' && f.cohorts[0].rollout === 100)
-    expect(sdk.flags.get('checkout-v2')!.cohorts[0]!.conditions[0]!.values).toEqual(['alice', 'bob'])
+    await sdk.waitForFlag(
+      'checkout-v2',
+      (f) => f.cohorts[0]?.name === 'beta-users' && f.cohorts[0].rollout === 100,
+    )
+    expect(sdk.flags.get('checkout-v2')!.cohorts[0]!.conditions[0]!.values).toEqual([
+      'alice',
+      'bob',
+    ])
 
     // A region cohort at 1%.
     await page.getByRole('button', { name: 'Region', exact: true }).click()
     await page.locator('#cohort-1-cond-0-values').fill('eu-west')
     await page.getByRole('button', { name: 'Save cohorts' }).click()
-    await sdk.waitForFlag('checkout-v2', (f) => f.cohorts[1]?.name === 'region' && f.cohorts[1].rollout === 1)
+    await sdk.waitForFlag(
+      'checkout-v2',
+      (f) => f.cohorts[1]?.name === 'region' && f.cohorts[1].rollout === 1,
+    )
 
     // Some traffic of the last hour, so widening can say what it adds: 20 + 1,980 exposures.
     const traffic = await api(
       'POST',
       '/api/v1/metrics',
-      { batch: { id: 'traffic-1', start: Date.now() - 5000, end: Date.now(), flags: { 'checkout-v2': [20, 0, 1980, 2] } } },
+      {
+        batch: {
+          id: 'traffic-1',
+          start: Date.now() - 5000,
+          end: Date.now(),
+          flags: { 'checkout-v2': [20, 0, 1980, 2] },
+        },
+      },
       serverKey,
     )
     expect(traffic.status).toBe(200)
@@ -175,14 +216,24 @@ describe('web console in headless Chromium', () => {
     await page.locator('#guard-minExposures').fill('100')
     await page.locator('#guard-windowSeconds').fill('60')
     await page.getByRole('button', { name: 'Set guard' }).click()
-    await page.locator('#guard-heading .badge').filter({ hasText: /guard idle|not enough data/ }).waitFor()
+    await page
+      .locator('#guard-heading .badge')
+      .filter({ hasText: /guard idle|not enough data/ })
+      .waitFor()
     await flip(page, '#kill-switch-button', /Yes, turn it on in Production/)
     await sdk.waitForFlag('checkout-v2', (f) => f.enabled)
 
     const failing = await api(
       'POST',
       '/api/v1/metrics',
-      { batch: { id: 'failing-1', start: Date.now() - 5000, end: Date.now(), flags: { 'checkout-v2': [1000, 600, 1000, 10] } } },
+      {
+        batch: {
+          id: 'failing-1',
+          start: Date.now() - 5000,
+          end: Date.now(),
+          flags: { 'checkout-v2': [1000, 600, 1000, 10] },
+        },
+      },
       serverKey,
     )
     expect(failing.status).toBe(200)
@@ -240,10 +291,14 @@ describe('web console in headless Chromium', () => {
     await page.locator('#cohort-0-rollout').fill('20')
 
     // Behind the page's back.
-    const other = await api('PUT', '/api/v1/environments/development/flags/conflict-demo/cohorts/everyone/rollout', {
-      rollout: 30,
-      version: created.json.version,
-    })
+    const other = await api(
+      'PUT',
+      '/api/v1/environments/development/flags/conflict-demo/cohorts/everyone/rollout',
+      {
+        rollout: 30,
+        version: created.json.version,
+      },
+    )
     expect(other.status).toBe(200)
 
     await page.getByRole('button', { name: 'Save cohorts' }).click()
@@ -258,6 +313,16 @@ describe('web console in headless Chromium', () => {
 
     await page.getByRole('button', { name: 'Discard my edits, show theirs' }).click()
     expect(await page.locator('#cohort-0-rollout').inputValue()).toBe('30')
+
+    // The page's own change to another part (the kill switch) is no conflict for a draft.
+    await page.locator('#cohort-0-rollout').fill('40')
+    await page.locator('#kill-switch-button', { hasText: 'Turn on' }).click()
+    await page.locator('#kill-switch-button', { hasText: 'Turn off' }).waitFor()
+    expect(await page.locator('.cohorts .conflict').count()).toBe(0)
+    await page.getByRole('button', { name: 'Save cohorts' }).click()
+    await page.locator('.audit-entry[data-action="flag.rollout"]', { hasText: '40%' }).waitFor()
+    const saved = await api('GET', '/api/v1/environments/development/flags/conflict-demo')
+    expect(saved.json).toMatchObject({ enabled: true, cohorts: [{ rollout: 40 }] })
     expect(errors).toEqual([])
     await page.close()
   }, 120_000)
@@ -272,7 +337,9 @@ describe('web console in headless Chromium', () => {
     await error.waitFor()
     expect(await error.textContent()).toMatch(/100/)
     expect(await page.locator('#cohort-0-rollout').getAttribute('aria-invalid')).toBe('true')
-    expect(await page.locator('#cohort-0-rollout').getAttribute('aria-describedby')).toContain('cohort-0-rollout-error')
+    expect(await page.locator('#cohort-0-rollout').getAttribute('aria-describedby')).toContain(
+      'cohort-0-rollout-error',
+    )
 
     // A condition's problem lands on that condition.
     await page.locator('#cohort-0-rollout').fill('30')
@@ -354,9 +421,15 @@ describe('web console in headless Chromium', () => {
     expect(await select.inputValue()).toBe('internal-staff')
     await page.getByRole('button', { name: 'Save cohorts' }).click()
     await page.locator('fieldset[data-cohort="internal-staff"]').waitFor()
-    await page.locator('.audit-entry[data-action="flag.cohorts"]', { hasText: 'in segment internal-staff' }).waitFor()
+    await page
+      .locator('.audit-entry[data-action="flag.cohorts"]', { hasText: 'in segment internal-staff' })
+      .waitFor()
     const stored = await api('GET', '/api/v1/environments/development/flags/plan-demo')
-    expect(stored.json.cohorts[1]).toEqual({ name: 'internal-staff', conditions: [{ segment: 'internal-staff' }], rollout: 100 })
+    expect(stored.json.cohorts[1]).toEqual({
+      name: 'internal-staff',
+      conditions: [{ segment: 'internal-staff' }],
+      rollout: 100,
+    })
 
     await page.getByRole('link', { name: 'Edit segment internal-staff' }).click()
     await page.getByRole('heading', { name: 'Segment internal-staff' }).waitFor()
@@ -403,7 +476,9 @@ describe('web console in headless Chromium', () => {
     const row = page.locator('tr[data-connection="checkout-service"]')
     await row.waitFor()
     const environments = await api('GET', '/api/v1/environments')
-    const production = environments.json.items.find((e: { key: string }) => e.key === 'production').version
+    const production = environments.json.items.find(
+      (e: { key: string }) => e.key === 'production',
+    ).version
     const text = (await row.textContent()) ?? ''
     expect(text).toContain('test-sdk/1.0')
     expect(text).toContain('production')

@@ -5,7 +5,11 @@ export interface SdkFlag {
   key: string
   enabled: boolean
   version: number
-  cohorts: Array<{ name: string; rollout: number; conditions: Array<{ attribute?: string; values?: unknown[] }> }>
+  cohorts: Array<{
+    name: string
+    rollout: number
+    conditions: Array<{ attribute?: string; values?: unknown[] }>
+  }>
 }
 
 /**
@@ -13,16 +17,23 @@ export interface SdkFlag {
  * it is sent, so a test can wait until the SDK "sees" a change made in the console.
  */
 export async function connectSdk(baseUrl: string, serverKey: string) {
-  const socket = new WebSocket(`${baseUrl.replace('http', 'ws')}/api/v1/stream`, 'canary-flags.v1', {
-    headers: { authorization: `Bearer ${serverKey}` },
-  })
+  const socket = new WebSocket(
+    `${baseUrl.replace('http', 'ws')}/api/v1/stream`,
+    'canary-flags.v1',
+    {
+      headers: { authorization: `Bearer ${serverKey}` },
+    },
+  )
   const flags = new Map<string, SdkFlag>()
   let version = 0
   let snapshot = false
   socket.on('message', (data) => {
     const message = JSON.parse(data.toString()) as
       | { type: 'snapshot'; version: number; flags: SdkFlag[] }
-      | { type: 'changes'; changes: Array<{ type: string; version: number; flag?: SdkFlag; key?: string }> }
+      | {
+          type: 'changes'
+          changes: Array<{ type: string; version: number; flag?: SdkFlag; key?: string }>
+        }
       | { type: string }
     if (message.type === 'snapshot' && 'flags' in message) {
       snapshot = true
@@ -45,14 +56,20 @@ export async function connectSdk(baseUrl: string, serverKey: string) {
   socket.send(JSON.stringify({ type: 'hello', sdk: 'test-sdk/1.0' }))
 
   /** Resolves once the SDK's copy of `key` satisfies `check`. */
-  async function waitForFlag(key: string, check: (flag: SdkFlag) => boolean, timeoutMs = 15_000): Promise<SdkFlag> {
+  async function waitForFlag(
+    key: string,
+    check: (flag: SdkFlag) => boolean,
+    timeoutMs = 15_000,
+  ): Promise<SdkFlag> {
     const deadline = Date.now() + timeoutMs
     while (Date.now() < deadline) {
       const flag = flags.get(key)
       if (snapshot && flag && check(flag)) return flag
       await new Promise((r) => setTimeout(r, 50))
     }
-    throw new Error(`the SDK never saw the expected state of ${key}; it has ${JSON.stringify(flags.get(key))}`)
+    throw new Error(
+      `the SDK never saw the expected state of ${key}; it has ${JSON.stringify(flags.get(key))}`,
+    )
   }
 
   return {

@@ -18,7 +18,9 @@ export class ApiError extends Error {
     if (Array.isArray(issues)) return issues.filter(isIssue)
     // Messages name their field first (`key: must match …`) even without details.
     const match = /^([\w.]+): (.*)$/s.exec(this.message)
-    return match ? [{ field: match[1]!, message: match[2]! }] : [{ field: '', message: this.message }]
+    return match
+      ? [{ field: match[1]!, message: match[2]! }]
+      : [{ field: '', message: this.message }]
   }
 
   /** On a 409, the newer state the server holds. */
@@ -28,7 +30,10 @@ export class ApiError extends Error {
 }
 
 const isIssue = (v: unknown): v is FieldIssue =>
-  typeof v === 'object' && v !== null && typeof (v as FieldIssue).field === 'string' && typeof (v as FieldIssue).message === 'string'
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as FieldIssue).field === 'string' &&
+  typeof (v as FieldIssue).message === 'string'
 
 export type Api = <T>(method: string, path: string, body?: unknown) => Promise<T>
 
@@ -53,17 +58,29 @@ export function createApi(key: string, onUnauthorized: (error: ApiError) => void
         body: body === undefined ? undefined : JSON.stringify(body),
       })
     } catch (error) {
-      throw new ApiError(0, 'network', `the server could not be reached (${(error as Error).message})`, undefined)
+      throw new ApiError(
+        0,
+        'network',
+        `the server could not be reached (${(error as Error).message})`,
+        undefined,
+      )
     }
     const text = await response.text()
     let json: unknown = null
     try {
       json = text ? JSON.parse(text) : null
     } catch {
-      throw new ApiError(response.status, 'bad_response', `unexpected answer from the server (HTTP ${response.status})`, undefined)
+      throw new ApiError(
+        response.status,
+        'bad_response',
+        `unexpected answer from the server (HTTP ${response.status})`,
+        undefined,
+      )
     }
     if (response.ok) return json as T
-    const error = (json as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error
+    const error = (
+      json as { error?: { code?: string; message?: string; details?: unknown } } | null
+    )?.error
     const failure = new ApiError(
       response.status,
       error?.code ?? 'http_error',

@@ -7,7 +7,8 @@ export type LiveMessage =
   /** Not from the server: the socket (re)opened, so anything may have been missed meanwhile. */
   | { type: 'resync' }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /** Parses one frame; undefined for anything the console does not use (pong, unknown types). */
 export function parseLiveMessage(text: string): LiveMessage | undefined {
@@ -18,7 +19,11 @@ export function parseLiveMessage(text: string): LiveMessage | undefined {
     return undefined
   }
   if (!isRecord(value) || typeof value.environment !== 'string') return undefined
-  if (value.type === 'console_change' && isRecord(value.change) && typeof value.change.type === 'string')
+  if (
+    value.type === 'console_change' &&
+    isRecord(value.change) &&
+    typeof value.change.type === 'string'
+  )
     return value as LiveMessage
   if (value.type === 'guard_update' && typeof value.flag === 'string' && isRecord(value.guard))
     return value as LiveMessage

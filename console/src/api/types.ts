@@ -35,7 +35,14 @@ export interface FlagListItem {
   tags: string[]
   environments: Record<
     string,
-    { enabled: boolean; version: number; cohorts: number; widestRollout: number; guard: GuardHealth; plan: PlanSummary | null }
+    {
+      enabled: boolean
+      version: number
+      cohorts: number
+      widestRollout: number
+      guard: GuardHealth
+      plan: PlanSummary | null
+    }
   >
 }
 

@@ -1,7 +1,8 @@
-import { useCallback, useEffect, useState } from 'hono/jsx/dom'
+import { useCallback, useState } from 'hono/jsx/dom'
 import type { ApiError } from '../api/http.ts'
 import type { AuditEntry } from '../api/types.ts'
 import { useApp } from '../app-context.ts'
+import { useCommitEffect } from '../hooks/use-commit-effect.ts'
 import { auditDiff } from '../lib/audit-diff.ts'
 import { actionText, actorText } from '../lib/audit-text.ts'
 import { formatCount, formatRate, formatTime } from '../lib/format.ts'
@@ -14,13 +15,23 @@ interface Page {
 
 /** The trip figures an audit entry carries in `details`, when it is a trip. */
 function TripDetails(props: { details: unknown }) {
-  const d = props.details as { figures?: { canaryErrors: number; canaryExposures: number; canaryRate: number; controlRate: number | null }; limit?: number; rule?: string } | null
+  const d = props.details as {
+    figures?: {
+      canaryErrors: number
+      canaryExposures: number
+      canaryRate: number
+      controlRate: number | null
+    }
+    limit?: number
+    rule?: string
+  } | null
   if (!d?.figures) return null
   const f = d.figures
   return (
     <p class="muted">
-      Rule {d.rule}, limit {d.rule === 'max_error_rate' ? formatRate(d.limit) : `${d.limit}×`}: canary {formatCount(f.canaryErrors)} errors /{' '}
-      {formatCount(f.canaryExposures)} ({formatRate(f.canaryRate)}), control {formatRate(f.controlRate)}.
+      Rule {d.rule}, limit {d.rule === 'max_error_rate' ? formatRate(d.limit) : `${d.limit}×`}:
+      canary {formatCount(f.canaryErrors)} errors / {formatCount(f.canaryExposures)} (
+      {formatRate(f.canaryRate)}), control {formatRate(f.controlRate)}.
     </p>
   )
 }
@@ -31,8 +42,8 @@ function Entry(props: { entry: AuditEntry; showEnv: boolean }) {
   return (
     <li class="audit-entry" data-action={entry.action}>
       <p class="audit-head">
-        <time dateTime={new Date(entry.at).toISOString()}>{formatTime(entry.at)}</time> · <strong>{actorText(entry.actor)}</strong>{' '}
-        {actionText(entry.action)}
+        <time dateTime={new Date(entry.at).toISOString()}>{formatTime(entry.at)}</time> ·{' '}
+        <strong>{actorText(entry.actor)}</strong> {actionText(entry.action)}
         {props.showEnv && entry.envKey ? <span class="tag">{entry.envKey}</span> : null}
         {entry.version !== null ? <span class="muted"> · version {entry.version}</span> : null}
       </p>
@@ -83,7 +94,7 @@ export function AuditLog(props: { flagKey: string; refresh: number }) {
     [api, env, props.flagKey, allEnvs],
   )
 
-  useEffect(() => {
+  useCommitEffect(() => {
     query(null).then(
       (page) => {
         setItems(page.items)
@@ -107,7 +118,13 @@ export function AuditLog(props: { flagKey: string; refresh: number }) {
     <section class="audit card" aria-labelledby="audit-heading">
       <h2 id="audit-heading">History</h2>
       <label class="check">
-        <input type="checkbox" id="audit-all-envs" checked={allEnvs} onChange={(e: Event) => setAllEnvs(checkedOf(e))} /> All environments
+        <input
+          type="checkbox"
+          id="audit-all-envs"
+          checked={allEnvs}
+          onChange={(e: Event) => setAllEnvs(checkedOf(e))}
+        />{' '}
+        All environments
       </label>
       {error ? <p class="form-error">{error}</p> : null}
       {items.length === 0 && !error ? <p class="empty">No changes recorded yet.</p> : null}

@@ -30,7 +30,15 @@ export function CohortCard(props: {
       ...c.conditions,
       kind === 'segment'
         ? { id: props.newId(), kind, segment: props.segments?.[0]?.key ?? '', negate: false }
-        : { id: props.newId(), kind, attribute: '', operator: 'in', valuesText: '', negate: false, caseInsensitive: false },
+        : {
+            id: props.newId(),
+            kind,
+            attribute: '',
+            operator: 'in',
+            valuesText: '',
+            negate: false,
+            caseInsensitive: false,
+          },
     ])
 
   return (
@@ -50,7 +58,11 @@ export function CohortCard(props: {
       </Field>
       <div class="conditions">
         <h3>Who</h3>
-        {c.conditions.length === 0 ? <p class="muted">Everyone (no conditions).</p> : <p class="muted">Users who meet all of:</p>}
+        {c.conditions.length === 0 ? (
+          <p class="muted">Everyone (no conditions).</p>
+        ) : (
+          <p class="muted">Users who meet all of:</p>
+        )}
         <FormError message={errors.get(`${field}.conditions`)} />
         {c.conditions.map((cond, j) => (
           <ConditionRow

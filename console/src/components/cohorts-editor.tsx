@@ -20,6 +20,7 @@ import { CohortCard } from './cohort-card.tsx'
 import { KNOWN_ATTRIBUTES } from './condition-row.tsx'
 import { ConflictNotice } from './conflict-notice.tsx'
 import { FormError } from './field.tsx'
+import type { FlagChanges } from '../lib/own-changes.ts'
 import { PendingChanges } from './pending-changes.tsx'
 
 const TEMPLATES: ReadonlyArray<readonly [CohortTemplate, string]> = [
@@ -40,7 +41,9 @@ function shownFields(cohorts: CohortDraft[]): string[] {
       `cohorts.${i}.rollout`,
       `cohorts.${i}.conditions`,
       ...c.conditions.flatMap((_, j) =>
-        ['attribute', 'operator', 'values', 'segment'].map((f) => `cohorts.${i}.conditions.${j}.${f}`),
+        ['attribute', 'operator', 'values', 'segment'].map(
+          (f) => `cohorts.${i}.conditions.${j}.${f}`,
+        ),
       ),
     ]),
   ]
@@ -51,12 +54,19 @@ function shownFields(cohorts: CohortDraft[]): string[] {
  * percentages, see what a change reaches, then save it in one request with the version the
  * edits started from.
  */
-export function CohortsEditor(props: { state: FlagState; metrics: Metrics | null; onChanged: (s: FlagState) => void }) {
+export function CohortsEditor(props: {
+  state: FlagState
+  metrics: Metrics | null
+  changes: FlagChanges
+}) {
   const { api, env } = useApp()
   const { state } = props
   const newId = useMemo(() => createIds('c'), [])
-  const saved = useMemo(() => state.cohorts.map((c) => toDraft(c, newId)), [state.key, state.version])
-  const draft = useDraft(saved, state.version)
+  const saved = useMemo(
+    () => state.cohorts.map((c) => toDraft(c, newId)),
+    [state.key, state.version],
+  )
+  const draft = useDraft(saved, state.version, (base) => props.changes.follow(base, 'cohorts'))
   const { segments } = useSegments()
   const [errors, setErrors] = useState<FieldErrors>(NO_ERRORS)
   const [conflict, setConflict] = useState<string | undefined>(undefined)
@@ -75,20 +85,24 @@ export function CohortsEditor(props: { state: FlagState; metrics: Metrics | null
     setBusy(true)
     try {
       const result = only
-        ? await api<FlagState>('PUT', `${path}/cohorts/${seg(only.cohort)}/rollout`, { rollout: only.rollout, version: draft.base })
+        ? await api<FlagState>('PUT', `${path}/cohorts/${seg(only.cohort)}/rollout`, {
+            rollout: only.rollout,
+            version: draft.base,
+          })
         : await api<FlagState>('PATCH', path, { cohorts: next, version: draft.base })
+      props.changes.saved(result, draft.base, ['cohorts'])
       draft.discard()
       setErrors(NO_ERRORS)
       setConflict(undefined)
-      props.onChanged(result)
     } catch (e) {
       const failure = e as ApiError
       if (failure.status === 409 && failure.current) {
         setConflict(failure.message)
-        props.onChanged(failure.current as FlagState)
+        props.changes.seen(failure.current as FlagState)
       } else {
         // The rollout endpoint names its field `rollout`; the form shows it per cohort.
-        const rename = (f: string) => (only && f === 'rollout' ? `cohorts.${only.index}.rollout` : f)
+        const rename = (f: string) =>
+          only && f === 'rollout' ? `cohorts.${only.index}.rollout` : f
         setErrors(fieldErrors(failure.issues, shownFields(cohorts), rename))
       }
     } finally {
@@ -106,8 +120,8 @@ export function CohortsEditor(props: { state: FlagState; metrics: Metrics | null
     <section class="cohorts card" aria-labelledby="cohorts-heading">
       <h2 id="cohorts-heading">Cohorts</h2>
       <p class="muted">
-        A user gets the flag when it is on, they meet every condition of a cohort, and they fall inside its percentage. Widening keeps
-        everyone who was already in.
+        A user gets the flag when it is on, they meet every condition of a cohort, and they fall
+        inside its percentage. Widening keeps everyone who was already in.
       </p>
       {draft.stale || conflict ? (
         <ConflictNotice
@@ -128,14 +142,18 @@ export function CohortsEditor(props: { state: FlagState; metrics: Metrics | null
       </datalist>
       <form onSubmit={save} noValidate aria-label="Cohorts">
         <FormError message={errors.get('cohorts')} />
-        {cohorts.length === 0 ? <p class="empty">No cohorts: nobody gets this flag, even when it is on.</p> : null}
+        {cohorts.length === 0 ? (
+          <p class="empty">No cohorts: nobody gets this flag, even when it is on.</p>
+        ) : null}
         {cohorts.map((cohort, i) => {
-          const rollout = typeof next[i]!.rollout === 'number' ? (next[i]!.rollout as number) : Number.NaN
+          const rollout =
+            typeof next[i]!.rollout === 'number' ? (next[i]!.rollout as number) : Number.NaN
           const estimate = estimateAudience({
             oldRollout: cohort.origin?.rollout ?? null,
             newRollout: rollout,
             exposures,
-            sameConditions: JSON.stringify(cohort.origin?.conditions) === JSON.stringify(next[i]!.conditions),
+            sameConditions:
+              JSON.stringify(cohort.origin?.conditions) === JSON.stringify(next[i]!.conditions),
           })
           return (
             <CohortCard
@@ -167,7 +185,15 @@ export function CohortsEditor(props: { state: FlagState; metrics: Metrics | null
             <button
               type="button"
               onClick={() =>
-                change((list) => [...list, templateDraft(template, list.map((c) => c.name), newId, segments?.[0]?.key)])
+                change((list) => [
+                  ...list,
+                  templateDraft(
+                    template,
+                    list.map((c) => c.name),
+                    newId,
+                    segments?.[0]?.key,
+                  ),
+                ])
               }
             >
               {label}

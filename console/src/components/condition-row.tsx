@@ -6,7 +6,15 @@ import type { FieldErrors } from '../lib/field-errors.ts'
 import { checkedOf, describedBy, Field, valueOf } from './field.tsx'
 
 /** Attributes most apps send; any other name can be typed. */
-export const KNOWN_ATTRIBUTES = ['userId', 'region', 'country', 'email', 'appVersion', 'plan', 'platform']
+export const KNOWN_ATTRIBUTES = [
+  'userId',
+  'region',
+  'country',
+  'email',
+  'appVersion',
+  'plan',
+  'platform',
+]
 
 const VALUE_HINTS: Partial<Record<Operator, string>> = {
   matches: 'one regular expression per line',
@@ -36,7 +44,12 @@ export function ConditionRow(props: {
   const error = (name: string) => errors.get(`${field}.${name}`)
   const negate = (
     <label class="check">
-      <input type="checkbox" id={`${id}-negate`} checked={c.negate} onChange={(e: Event) => props.onChange({ ...c, negate: checkedOf(e) })} />{' '}
+      <input
+        type="checkbox"
+        id={`${id}-negate`}
+        checked={c.negate}
+        onChange={(e: Event) => props.onChange({ ...c, negate: checkedOf(e) })}
+      />{' '}
       Not (holds when this does not)
     </label>
   )
@@ -62,15 +75,20 @@ export function ConditionRow(props: {
             </option>
             {list.map((s) => (
               <option value={s.key} selected={s.key === c.segment}>
-                {s.key} ({s.userIds.length} users{s.conditions.length ? `, ${s.conditions.length} conditions` : ''})
+                {s.key} ({s.userIds.length} users
+                {s.conditions.length ? `, ${s.conditions.length} conditions` : ''})
               </option>
             ))}
           </select>
         </Field>
         {negate}
         <p class="condition-links">
-          {c.segment ? <a href={link({ page: 'segment', key: c.segment })}>Edit segment {c.segment}</a> : null}{' '}
-          {list.length === 0 ? <a href={link({ page: 'segment', key: null })}>Create a segment</a> : null}
+          {c.segment ? (
+            <a href={link({ page: 'segment', key: c.segment })}>Edit segment {c.segment}</a>
+          ) : null}{' '}
+          {list.length === 0 ? (
+            <a href={link({ page: 'segment', key: null })}>Create a segment</a>
+          ) : null}
         </p>
         {remove}
       </div>
@@ -80,7 +98,11 @@ export function ConditionRow(props: {
   const count = splitValues(c.valuesText, c.operator).length
   const isUsers = c.attribute === 'userId'
   return (
-    <div class="condition" role="group" aria-label={`Condition ${props.index + 1}: ${c.attribute || 'attribute'}`}>
+    <div
+      class="condition"
+      role="group"
+      aria-label={`Condition ${props.index + 1}: ${c.attribute || 'attribute'}`}
+    >
       <div class="condition-head">
         <Field id={`${id}-attribute`} label="Attribute" error={error('attribute')}>
           <input
@@ -96,7 +118,9 @@ export function ConditionRow(props: {
           <select
             id={`${id}-operator`}
             value={c.operator}
-            onChange={(e: Event) => props.onChange({ ...c, operator: valueOf(e) as typeof c.operator })}
+            onChange={(e: Event) =>
+              props.onChange({ ...c, operator: valueOf(e) as typeof c.operator })
+            }
             {...describedBy(`${id}-operator`, error('operator'))}
           >
             {OPERATORS.map((op) => (

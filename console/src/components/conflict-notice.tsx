@@ -19,7 +19,8 @@ export function ConflictNotice(props: {
     <div class="conflict" role="alert">
       <h3>Someone else changed this flag</h3>
       <p>
-        It is now at version {current.version} (changed {formatTime(current.updatedAt)}); your edits started from version {props.base}.{' '}
+        It is now at version {current.version} (changed {formatTime(current.updatedAt)}); your edits
+        started from version {props.base}.{' '}
         {props.serverMessage ? 'Your changes were not saved.' : 'Saving now would be refused.'}
       </p>
       {props.serverMessage ? <p class="muted">Server: {props.serverMessage}</p> : null}

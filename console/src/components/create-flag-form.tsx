@@ -28,7 +28,10 @@ export function CreateFlagForm(props: { onCreated: (key: string) => void }) {
       const body = {
         key: key.trim(),
         description: description.trim(),
-        tags: tags.split(',').map((t) => t.trim()).filter(Boolean),
+        tags: tags
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean),
       }
       await api('POST', '/api/v1/flags', body)
       props.onCreated(body.key)
@@ -42,7 +45,12 @@ export function CreateFlagForm(props: { onCreated: (key: string) => void }) {
   return (
     <form class="create-flag card" onSubmit={submit} noValidate aria-label="New flag">
       <h2>New flag</h2>
-      <Field id="new-flag-key" label="Key" hint="lowercase letters, digits, . _ -  (e.g. checkout-v2)" error={errors.get('key')}>
+      <Field
+        id="new-flag-key"
+        label="Key"
+        hint="lowercase letters, digits, . _ -  (e.g. checkout-v2)"
+        error={errors.get('key')}
+      >
         <input
           id="new-flag-key"
           value={key}

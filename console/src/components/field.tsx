@@ -13,14 +13,22 @@ export function FieldError(props: { id: string; message: string | undefined }) {
 /** `aria-*` attributes of a control that may have an error. */
 export const describedBy = (id: string, error: string | undefined, hint?: boolean) => ({
   'aria-invalid': error ? 'true' : undefined,
-  'aria-describedby': [error ? `${id}-error` : '', hint ? `${id}-hint` : ''].filter(Boolean).join(' ') || undefined,
+  'aria-describedby':
+    [error ? `${id}-error` : '', hint ? `${id}-hint` : ''].filter(Boolean).join(' ') || undefined,
 })
 
 /**
  * A labelled control with its hint and its API error. `children` is the control; it must carry
  * `id` (and `describedBy(id, error, !!hint)`).
  */
-export function Field(props: { id: string; label: string; hint?: Child; error?: string | undefined; class?: string; children: Child }) {
+export function Field(props: {
+  id: string
+  label: string
+  hint?: Child
+  error?: string | undefined
+  class?: string
+  children: Child
+}) {
   return (
     <div class={`field ${props.class ?? ''} ${props.error ? 'has-error' : ''}`}>
       <label for={props.id}>{props.label}</label>

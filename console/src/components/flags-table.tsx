@@ -43,7 +43,9 @@ export function FlagsTable(props: { flags: FlagListItem[] }) {
               </td>
               <td data-label="State">{state ? <OnOffBadge enabled={state.enabled} /> : '—'}</td>
               <td data-label="Widest rollout">
-                {state ? `${formatPercent(state.widestRollout)} (${state.cohorts} ${state.cohorts === 1 ? 'cohort' : 'cohorts'})` : '—'}
+                {state
+                  ? `${formatPercent(state.widestRollout)} (${state.cohorts} ${state.cohorts === 1 ? 'cohort' : 'cohorts'})`
+                  : '—'}
               </td>
               <td data-label="Guard">{state ? <GuardBadge status={state.guard} /> : '—'}</td>
               <td data-label="Rollout plan">{planText(state?.plan ?? null)}</td>

@@ -7,7 +7,12 @@ const H = 210
 const M = { left: 46, right: 10, top: 12, bottom: 24 }
 const HOUR = 3_600_000
 
-function Series(props: { name: 'canary' | 'control'; points: RatePoint[]; x: (t: number) => number; y: (r: number) => number }) {
+function Series(props: {
+  name: 'canary' | 'control'
+  points: RatePoint[]
+  x: (t: number) => number
+  y: (r: number) => number
+}) {
   return (
     <g class={`series ${props.name}`} data-series={props.name}>
       <path d={linePath(props.points, props.x, props.y)} />
@@ -26,10 +31,19 @@ function Series(props: { name: 'canary' | 'control'; points: RatePoint[]; x: (t:
  * Per-minute error rates of the canary and the control over the last hours, with the guard's
  * limit and the last trip marked. Plain SVG; scales with its container.
  */
-export function GuardChart(props: { minutes: MinuteCounts[]; limit: number | null; trip: TripRecord | null | undefined; hours: number; now: number }) {
+export function GuardChart(props: {
+  minutes: MinuteCounts[]
+  limit: number | null
+  trip: TripRecord | null | undefined
+  hours: number
+  now: number
+}) {
   const { canary, control } = rateSeries(props.minutes)
   const start = props.now - props.hours * HOUR
-  const ceiling = rateCeiling(props.limit, [...canary, ...control].map((p) => p.rate))
+  const ceiling = rateCeiling(
+    props.limit,
+    [...canary, ...control].map((p) => p.rate),
+  )
   const x = scale(start, props.now, M.left, W - M.right)
   const y = scale(0, ceiling, H - M.bottom, M.top)
   const ticks = [0, ceiling / 2, ceiling]
@@ -43,7 +57,12 @@ export function GuardChart(props: { minutes: MinuteCounts[]; limit: number | nul
 
   return (
     <figure class="chart">
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby="rate-chart-title rate-chart-desc" data-chart="rates">
+      <svg
+        viewBox={`0 0 ${W} ${H}`}
+        role="img"
+        aria-labelledby="rate-chart-title rate-chart-desc"
+        data-chart="rates"
+      >
         <title id="rate-chart-title">Error rate per minute, last {props.hours} hours</title>
         <desc id="rate-chart-desc">{summary}</desc>
         {ticks.map((t) => (

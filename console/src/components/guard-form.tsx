@@ -5,6 +5,7 @@ import { useApp } from '../app-context.ts'
 import { useDraft } from '../hooks/use-draft.ts'
 import { fieldErrors, NO_ERRORS, type FieldErrors } from '../lib/field-errors.ts'
 import { formatRate } from '../lib/format.ts'
+import type { FlagChanges } from '../lib/own-changes.ts'
 import { Confirm } from './confirm.tsx'
 import { ConflictNotice } from './conflict-notice.tsx'
 import { describedBy, Field, FormError, valueOf } from './field.tsx'
@@ -17,7 +18,13 @@ interface GuardDraft {
   webhookUrl: string
 }
 
-const FIELDS = ['maxErrorRate', 'minExposures', 'windowSeconds', 'maxRatioToControl', 'webhookUrl'] as const
+const FIELDS = [
+  'maxErrorRate',
+  'minExposures',
+  'windowSeconds',
+  'maxRatioToControl',
+  'webhookUrl',
+] as const
 
 const toDraft = (g: StoredGuard | null): GuardDraft => ({
   maxErrorRate: String(g?.maxErrorRate ?? 0.05),
@@ -28,7 +35,8 @@ const toDraft = (g: StoredGuard | null): GuardDraft => ({
 })
 
 /** A number when the text is one; otherwise the text, so the API names the field. */
-const numberOr = (text: string) => (text.trim() !== '' && Number.isFinite(Number(text)) ? Number(text) : text)
+const numberOr = (text: string) =>
+  text.trim() !== '' && Number.isFinite(Number(text)) ? Number(text) : text
 
 function toBody(d: GuardDraft, version: number) {
   return {
@@ -42,19 +50,34 @@ function toBody(d: GuardDraft, version: number) {
 }
 
 const LABELS: Record<(typeof FIELDS)[number], { label: string; hint: string }> = {
-  maxErrorRate: { label: 'Max error rate (0–1)', hint: 'the canary may fail at most this share of exposures' },
-  minExposures: { label: 'Minimum canary exposures', hint: 'in the window, before the guard judges at all' },
-  windowSeconds: { label: 'Window (seconds)', hint: '10–600; the guard looks at this much recent traffic' },
-  maxRatioToControl: { label: 'Max ratio to control (optional)', hint: 'trip when the canary fails this many times as often as control' },
-  webhookUrl: { label: 'Webhook URL (optional)', hint: 'called with the figures when the guard trips' },
+  maxErrorRate: {
+    label: 'Max error rate (0–1)',
+    hint: 'the canary may fail at most this share of exposures',
+  },
+  minExposures: {
+    label: 'Minimum canary exposures',
+    hint: 'in the window, before the guard judges at all',
+  },
+  windowSeconds: {
+    label: 'Window (seconds)',
+    hint: '10–600; the guard looks at this much recent traffic',
+  },
+  maxRatioToControl: {
+    label: 'Max ratio to control (optional)',
+    hint: 'trip when the canary fails this many times as often as control',
+  },
+  webhookUrl: {
+    label: 'Webhook URL (optional)',
+    hint: 'called with the figures when the guard trips',
+  },
 }
 
 /** The guard's settings: saved with the version they were edited from. */
-export function GuardForm(props: { state: FlagState; onChanged: (s: FlagState) => void }) {
+export function GuardForm(props: { state: FlagState; changes: FlagChanges }) {
   const { api, env } = useApp()
   const { state } = props
   const saved = useMemo(() => toDraft(state.guard), [state.key, state.version])
-  const draft = useDraft(saved, state.version)
+  const draft = useDraft(saved, state.version, (base) => props.changes.follow(base, 'guard'))
   const [errors, setErrors] = useState<FieldErrors>(NO_ERRORS)
   const [conflict, setConflict] = useState<string | undefined>(undefined)
   const [confirmRemove, setConfirmRemove] = useState(false)
@@ -65,16 +88,17 @@ export function GuardForm(props: { state: FlagState; onChanged: (s: FlagState) =
   async function run(request: () => Promise<{ state: FlagState }>) {
     setBusy(true)
     try {
+      const from = draft.base
       const result = await request()
+      props.changes.saved(result.state, from, ['guard'])
       draft.discard()
       setErrors(NO_ERRORS)
       setConflict(undefined)
-      props.onChanged(result.state)
     } catch (e) {
       const failure = e as ApiError
       if (failure.status === 409 && failure.current) {
         setConflict(failure.message)
-        props.onChanged(failure.current as FlagState)
+        props.changes.seen(failure.current as FlagState)
       } else setErrors(fieldErrors(failure.issues, FIELDS))
     } finally {
       setBusy(false)
@@ -84,7 +108,10 @@ export function GuardForm(props: { state: FlagState; onChanged: (s: FlagState) =
   const input = (name: (typeof FIELDS)[number], type: 'text' | 'url' = 'text') => {
     const id = `guard-${name}`
     const error = errors.get(name)
-    const hint = name === 'maxErrorRate' && Number.isFinite(Number(d.maxErrorRate)) ? `${LABELS[name].hint} (= ${formatRate(Number(d.maxErrorRate))})` : LABELS[name].hint
+    const hint =
+      name === 'maxErrorRate' && Number.isFinite(Number(d.maxErrorRate))
+        ? `${LABELS[name].hint} (= ${formatRate(Number(d.maxErrorRate))})`
+        : LABELS[name].hint
     return (
       <Field id={id} label={LABELS[name].label} hint={hint} error={error}>
         <input
@@ -135,11 +162,20 @@ export function GuardForm(props: { state: FlagState; onChanged: (s: FlagState) =
       </div>
       <FormError message={errors.get('')} />
       <div class="actions">
-        <button type="submit" class="primary" disabled={busy || (state.guard !== null && !draft.editing)}>
+        <button
+          type="submit"
+          class="primary"
+          disabled={busy || (state.guard !== null && !draft.editing)}
+        >
           {state.guard ? 'Save guard' : 'Set guard'}
         </button>
         {state.guard ? (
-          <button type="button" class="danger-text link" disabled={busy} onClick={() => setConfirmRemove(true)}>
+          <button
+            type="button"
+            class="danger-text link"
+            disabled={busy}
+            onClick={() => setConfirmRemove(true)}
+          >
             Remove guard
           </button>
         ) : null}

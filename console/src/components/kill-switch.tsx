@@ -1,18 +1,24 @@
+import type { FlagChanges } from '../lib/own-changes.ts'
 import type { FlagState } from '../api/types.ts'
 import { useApp } from '../app-context.ts'
 import { SwitchButton } from './switch-button.tsx'
 
 /** The flag's on/off state in words, and the one button that flips it. */
-export function KillSwitch(props: { state: FlagState; onChanged: (s: FlagState) => void }) {
+export function KillSwitch(props: { state: FlagState; changes: FlagChanges }) {
   const { env, environments } = useApp()
   const { state } = props
   const name = environments.find((e) => e.key === env)?.name ?? env
   return (
-    <section class={`kill-switch card ${state.enabled ? 'is-on' : 'is-off'}`} aria-labelledby="kill-switch-heading">
+    <section
+      class={`kill-switch card ${state.enabled ? 'is-on' : 'is-off'}`}
+      aria-labelledby="kill-switch-heading"
+    >
       <h2 id="kill-switch-heading">Kill switch</h2>
       <p>
         {state.key} is <strong>{state.enabled ? 'ON' : 'OFF'}</strong> in {name}.{' '}
-        {state.enabled ? 'Turning it off stops it for everyone at once.' : 'While off, nobody gets it, whatever the cohorts say.'}
+        {state.enabled
+          ? 'Turning it off stops it for everyone at once.'
+          : 'While off, nobody gets it, whatever the cohorts say.'}
       </p>
       <SwitchButton
         id="kill-switch-button"
@@ -20,7 +26,7 @@ export function KillSwitch(props: { state: FlagState; onChanged: (s: FlagState) 
         to={!state.enabled}
         danger={state.enabled}
         label={state.enabled ? 'Turn off' : 'Turn on'}
-        onChanged={props.onChanged}
+        changes={props.changes}
       />
     </section>
   )

@@ -4,7 +4,10 @@ import type { CohortInput } from '../lib/cohort-draft.ts'
 
 /** What saving will change, in the same words the audit log will use. */
 export function PendingChanges(props: { saved: Cohort[]; next: CohortInput[] }) {
-  const readable = props.next.map((c) => ({ ...c, rollout: typeof c.rollout === 'number' ? c.rollout : Number.NaN }))
+  const readable = props.next.map((c) => ({
+    ...c,
+    rollout: typeof c.rollout === 'number' ? c.rollout : Number.NaN,
+  }))
   const lines = auditDiff({ cohorts: props.saved }, { cohorts: readable })
   if (lines.length === 0) return null
   return (

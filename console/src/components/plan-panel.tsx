@@ -5,9 +5,11 @@ import { useApp } from '../app-context.ts'
 import { useDraft } from '../hooks/use-draft.ts'
 import { fieldErrors, NO_ERRORS, type FieldErrors } from '../lib/field-errors.ts'
 import { formatPercent, formatRelative, formatTime } from '../lib/format.ts'
+import type { FlagChanges, Part } from '../lib/own-changes.ts'
 import { describedBy, Field, FormError, valueOf } from './field.tsx'
 
-const numberOr = (text: string) => (text.trim() !== '' && Number.isFinite(Number(text)) ? Number(text) : text)
+const numberOr = (text: string) =>
+  text.trim() !== '' && Number.isFinite(Number(text)) ? Number(text) : text
 
 function PlanStatus(props: { plan: Plan }) {
   const { plan } = props
@@ -15,19 +17,24 @@ function PlanStatus(props: { plan: Plan }) {
   return (
     <div class="plan-status">
       <p>
-        Widening cohort <strong>{plan.cohort}</strong>: step {plan.step + 1} of {plan.steps.length} (
-        {formatPercent(plan.steps[plan.step] ?? 0)}), <span class={`badge plan-${plan.status}`}>{plan.status}</span>
+        Widening cohort <strong>{plan.cohort}</strong>: step {plan.step + 1} of {plan.steps.length}{' '}
+        ({formatPercent(plan.steps[plan.step] ?? 0)}),{' '}
+        <span class={`badge plan-${plan.status}`}>{plan.status}</span>
       </p>
       <ol class="steps" aria-label="Steps">
         {plan.steps.map((s, i) => (
-          <li class={i < plan.step ? 'done' : i === plan.step ? 'current' : ''} aria-current={i === plan.step ? 'step' : undefined}>
+          <li
+            class={i < plan.step ? 'done' : i === plan.step ? 'current' : ''}
+            aria-current={i === plan.step ? 'step' : undefined}
+          >
             {formatPercent(s)}
           </li>
         ))}
       </ol>
       {plan.status === 'active' && plan.nextAt ? (
         <p>
-          Next step due {formatTime(plan.nextAt)} ({formatRelative(plan.nextAt, now)}), if the guard is healthy and has enough data.
+          Next step due {formatTime(plan.nextAt)} ({formatRelative(plan.nextAt, now)}), if the guard
+          is healthy and has enough data.
         </p>
       ) : null}
       {plan.note ? <p class="notice">{plan.note}</p> : null}
@@ -39,31 +46,37 @@ function PlanStatus(props: { plan: Plan }) {
 }
 
 /** A rollout plan: start one, see where it is and when it moves next, pause, resume, cancel. */
-export function PlanPanel(props: { state: FlagState; onChanged: (s: FlagState) => void }) {
+export function PlanPanel(props: { state: FlagState; changes: FlagChanges }) {
   const { api, env } = useApp()
   const { state } = props
   const path = `/api/v1/environments/${seg(env)}/flags/${seg(state.key)}/plan`
   const plan = state.plan
   const running = plan?.status === 'active' || plan?.status === 'paused'
   const saved = useMemo(
-    () => ({ cohort: state.cohorts.at(-1)?.name ?? '', steps: '1, 5, 25, 50, 100', intervalSeconds: '3600' }),
+    () => ({
+      cohort: state.cohorts.at(-1)?.name ?? '',
+      steps: '1, 5, 25, 50, 100',
+      intervalSeconds: '3600',
+    }),
     [state.key, state.version],
   )
-  const draft = useDraft(saved, state.version)
+  const draft = useDraft(saved, state.version, (base) => props.changes.follow(base, 'plan'))
   const [errors, setErrors] = useState<FieldErrors>(NO_ERRORS)
   const [busy, setBusy] = useState(false)
   const d = draft.value
 
-  async function run(request: () => Promise<FlagState>) {
+  /** `from`: the version the request was based on; starting a plan also sets a rollout. */
+  async function run(request: () => Promise<FlagState>, from: number, touched: Part[]) {
     setBusy(true)
     try {
       const next = await request()
+      props.changes.saved(next, from, touched)
       draft.discard()
       setErrors(NO_ERRORS)
-      props.onChanged(next)
     } catch (e) {
       const failure = e as ApiError
-      if (failure.status === 409 && failure.current) props.onChanged(failure.current as FlagState)
+      if (failure.status === 409 && failure.current)
+        props.changes.seen(failure.current as FlagState)
       setErrors(fieldErrors(failure.issues, ['cohort', 'steps', 'intervalSeconds']))
     } finally {
       setBusy(false)
@@ -72,26 +85,58 @@ export function PlanPanel(props: { state: FlagState; onChanged: (s: FlagState) =
 
   const start = (event: Event) => {
     event.preventDefault()
-    const steps = d.steps.split(/[\s,;]+/).filter(Boolean).map(numberOr)
-    run(() => api('PUT', path, { cohort: d.cohort, steps, intervalSeconds: numberOr(d.intervalSeconds), version: draft.base }))
+    const steps = d.steps
+      .split(/[\s,;]+/)
+      .filter(Boolean)
+      .map(numberOr)
+    run(
+      () =>
+        api('PUT', path, {
+          cohort: d.cohort,
+          steps,
+          intervalSeconds: numberOr(d.intervalSeconds),
+          version: draft.base,
+        }),
+      draft.base,
+      ['plan', 'cohorts'],
+    )
   }
 
   return (
     <section class="plan card" aria-labelledby="plan-heading">
       <h2 id="plan-heading">Rollout plan</h2>
-      {plan ? <PlanStatus plan={plan} /> : <p class="muted">No plan. A plan widens one cohort step by step, only while the guard is healthy.</p>}
+      {plan ? (
+        <PlanStatus plan={plan} />
+      ) : (
+        <p class="muted">
+          No plan. A plan widens one cohort step by step, only while the guard is healthy.
+        </p>
+      )}
       {running ? (
         <div class="actions">
           {plan?.status === 'active' ? (
-            <button type="button" disabled={busy} onClick={() => run(() => api('POST', `${path}/pause`))}>
+            <button
+              type="button"
+              disabled={busy}
+              onClick={() => run(() => api('POST', `${path}/pause`), state.version, ['plan'])}
+            >
               Pause plan
             </button>
           ) : (
-            <button type="button" disabled={busy} onClick={() => run(() => api('POST', `${path}/resume`))}>
+            <button
+              type="button"
+              disabled={busy}
+              onClick={() => run(() => api('POST', `${path}/resume`), state.version, ['plan'])}
+            >
               Resume plan
             </button>
           )}
-          <button type="button" class="danger-text link" disabled={busy} onClick={() => run(() => api('POST', `${path}/cancel`))}>
+          <button
+            type="button"
+            class="danger-text link"
+            disabled={busy}
+            onClick={() => run(() => api('POST', `${path}/cancel`), state.version, ['plan'])}
+          >
             Cancel plan
           </button>
         </div>
@@ -114,7 +159,12 @@ export function PlanPanel(props: { state: FlagState; onChanged: (s: FlagState) =
                 ))}
               </select>
             </Field>
-            <Field id="plan-steps" label="Steps (%)" hint="increasing, comma-separated" error={errors.get('steps')}>
+            <Field
+              id="plan-steps"
+              label="Steps (%)"
+              hint="increasing, comma-separated"
+              error={errors.get('steps')}
+            >
               <input
                 id="plan-steps"
                 value={d.steps}
@@ -122,7 +172,11 @@ export function PlanPanel(props: { state: FlagState; onChanged: (s: FlagState) =
                 {...describedBy('plan-steps', errors.get('steps'), true)}
               />
             </Field>
-            <Field id="plan-interval" label="Interval between steps (seconds)" error={errors.get('intervalSeconds')}>
+            <Field
+              id="plan-interval"
+              label="Interval between steps (seconds)"
+              error={errors.get('intervalSeconds')}
+            >
               <input
                 id="plan-interval"
                 inputmode="numeric"

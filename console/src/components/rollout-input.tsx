@@ -7,7 +7,13 @@ const STEPS = [1, 5, 25, 50, 100]
  * A cohort's percentage: a slider for the rough value, a number field for the exact one (up to
  * three decimals), and the usual canary steps as buttons. All three edit the same text.
  */
-export function RolloutInput(props: { id: string; cohortName: string; text: string; error: string | undefined; onChange: (text: string) => void }) {
+export function RolloutInput(props: {
+  id: string
+  cohortName: string
+  text: string
+  error: string | undefined
+  onChange: (text: string) => void
+}) {
   const { id } = props
   const parsed = parseRollout(props.text)
   const value = typeof parsed === 'number' ? Math.min(100, Math.max(0, parsed)) : 0
@@ -41,9 +47,18 @@ export function RolloutInput(props: { id: string; cohortName: string; text: stri
         />
         <span aria-hidden="true">%</span>
       </div>
-      <div class="quick-steps" role="group" aria-label={`Set the rollout of ${props.cohortName} to`}>
+      <div
+        class="quick-steps"
+        role="group"
+        aria-label={`Set the rollout of ${props.cohortName} to`}
+      >
         {STEPS.map((step) => (
-          <button type="button" class="chip" aria-pressed={value === step ? 'true' : 'false'} onClick={() => props.onChange(String(step))}>
+          <button
+            type="button"
+            class="chip"
+            aria-pressed={value === step ? 'true' : 'false'}
+            onClick={() => props.onChange(String(step))}
+          >
             {step}%
           </button>
         ))}

@@ -2,13 +2,21 @@ import { useState } from 'hono/jsx/dom'
 import { seg, type ApiError } from '../api/http.ts'
 import type { FlagState } from '../api/types.ts'
 import { isProduction, useApp } from '../app-context.ts'
+import type { FlagChanges } from '../lib/own-changes.ts'
 import { Confirm } from './confirm.tsx'
 
 /**
  * Turns a flag on or off with the version on screen. In production it asks first. A 409 shows
  * the newer state and changes nothing.
  */
-export function SwitchButton(props: { id: string; state: FlagState; to: boolean; label: string; danger?: boolean; onChanged: (s: FlagState) => void }) {
+export function SwitchButton(props: {
+  id: string
+  state: FlagState
+  to: boolean
+  label: string
+  danger?: boolean
+  changes: FlagChanges
+}) {
   const { api, env, environments } = useApp()
   const [confirming, setConfirming] = useState(false)
   const [busy, setBusy] = useState(false)
@@ -22,12 +30,14 @@ export function SwitchButton(props: { id: string; state: FlagState; to: boolean;
     setMessage(undefined)
     try {
       const path = `/api/v1/environments/${seg(env)}/flags/${seg(state.key)}`
-      props.onChanged(await api<FlagState>('PATCH', path, { enabled: to, version: state.version }))
+      const next = await api<FlagState>('PATCH', path, { enabled: to, version: state.version })
+      // Turning on also clears the trip record, which no form edits.
+      props.changes.saved(next, state.version, ['enabled'])
     } catch (e) {
       const failure = e as ApiError
       if (failure.status === 409 && failure.current) {
         const current = failure.current as FlagState
-        props.onChanged(current)
+        props.changes.seen(current)
         setMessage(
           `Someone else changed this flag meanwhile (now ${current.enabled ? 'ON' : 'OFF'}, version ${current.version}). ` +
             'Nothing was changed: check the newer state above and try again.',

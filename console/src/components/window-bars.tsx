@@ -31,7 +31,13 @@ export function WindowBars(props: { figures: GuardFigures; limit: number | null 
             <text class="axis" x={LEFT - 8} y={3 + i * ROW + 19} text-anchor="end">
               {row.name}
             </text>
-            <rect x={LEFT} y={3 + i * ROW + 6} width={Math.max(0, x(row.rate ?? 0) - LEFT)} height={ROW - 12} rx="2" />
+            <rect
+              x={LEFT}
+              y={3 + i * ROW + 6}
+              width={Math.max(0, x(row.rate ?? 0) - LEFT)}
+              height={ROW - 12}
+              rx="2"
+            />
           </g>
         ))}
         {f.canaryExposures > 0 ? (
@@ -47,8 +53,10 @@ export function WindowBars(props: { figures: GuardFigures; limit: number | null 
         ) : null}
       </svg>
       <figcaption>
-        <span class="key canary">canary</span> {formatRate(f.canaryRate)} ({formatCount(f.canaryErrors)} errors / {formatCount(f.canaryExposures)}
-        , 95%: {formatRate(f.canaryLower)}–{formatRate(f.canaryUpper)}) · <span class="key control">control</span> {formatRate(f.controlRate)} (
+        <span class="key canary">canary</span> {formatRate(f.canaryRate)} (
+        {formatCount(f.canaryErrors)} errors / {formatCount(f.canaryExposures)}, 95%:{' '}
+        {formatRate(f.canaryLower)}–{formatRate(f.canaryUpper)}) ·{' '}
+        <span class="key control">control</span> {formatRate(f.controlRate)} (
         {formatCount(f.controlErrors)} / {formatCount(f.controlExposures)})
         {props.limit !== null ? (
           <>

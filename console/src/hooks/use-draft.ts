@@ -6,18 +6,24 @@ import { useState } from 'hono/jsx/dom'
  * over the newer state. `saved` must be stable per version (memoised), so list keys hold.
  *
  * @example
- * const cohorts = useDraft(savedDrafts, state.version)
+ * const cohorts = useDraft(savedDrafts, state.version, (base) => own.follow(base, 'cohorts'))
  * cohorts.edit((list) => [...list, newCohort])
  * save({ cohorts: cohorts.value, version: cohorts.base })
  */
-export function useDraft<T>(saved: T, version: number) {
+export function useDraft<T>(
+  saved: T,
+  version: number,
+  follow: (base: number) => number = (b) => b,
+) {
   const [draft, setDraft] = useState<{ value: T; base: number } | null>(null)
+  // Changes this page made to other parts meanwhile do not make the edits stale.
+  const base = draft ? follow(draft.base) : version
   return {
     value: draft ? draft.value : saved,
     editing: draft !== null,
-    base: draft ? draft.base : version,
+    base,
     /** Someone saved a newer version while these edits were open. */
-    stale: draft !== null && draft.base !== version,
+    stale: draft !== null && base !== version,
     edit: (change: (current: T) => T) =>
       setDraft((d) => ({ value: change(d ? d.value : saved), base: d ? d.base : version })),
     discard: () => setDraft(null),

@@ -1,7 +1,8 @@
-import { useCallback, useEffect, useState } from 'hono/jsx/dom'
+import { useCallback, useState } from 'hono/jsx/dom'
 import { seg } from '../api/http.ts'
 import type { Segment } from '../api/types.ts'
 import { useApp } from '../app-context.ts'
+import { useCommitEffect } from './use-commit-effect.ts'
 import { useLive } from './use-live.ts'
 
 /** The segments of the current environment, kept current by the live socket. */
@@ -18,9 +19,14 @@ export function useSegments(): { segments: Segment[] | null; error: string | und
       (e: Error) => setError(e.message),
     )
   }, [api, env])
-  useEffect(load, [load])
+  useCommitEffect(load, [load])
   useLive((m) => {
-    if (m.type === 'resync' || (m.type === 'console_change' && (m.change.type === 'segment' || m.change.type === 'segment_deleted'))) load()
+    if (
+      m.type === 'resync' ||
+      (m.type === 'console_change' &&
+        (m.change.type === 'segment' || m.change.type === 'segment_deleted'))
+    )
+      load()
   })
   return { segments, error }
 }

@@ -13,15 +13,18 @@ export interface DiffLine {
 const NOISE = new Set(['version', 'updatedAt', 'createdAt'])
 const TIMES = new Set(['at', 'nextAt', 'startedAt'])
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
 const isCohortList = (v: unknown): v is Cohort[] =>
-  Array.isArray(v) && v.every((c) => isRecord(c) && typeof c.name === 'string' && Array.isArray(c.conditions))
+  Array.isArray(v) &&
+  v.every((c) => isRecord(c) && typeof c.name === 'string' && Array.isArray(c.conditions))
 /** Equal as JSON; a missing field and `null` both mean "not set". */
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null)
 
 function show(key: string, value: unknown): string {
   if (value === undefined || value === null) return '—'
-  if (key === 'lastTrip' && isRecord(value)) return `tripped ${formatTime(Number(value.at))} (${String(value.rule)})`
+  if (key === 'lastTrip' && isRecord(value))
+    return `tripped ${formatTime(Number(value.at))} (${String(value.rule)})`
   if (key === 'rollout' && typeof value === 'number') return formatPercent(value)
   if (TIMES.has(key) && typeof value === 'number') return formatTime(value)
   if (typeof value === 'boolean') return value ? 'on' : 'off'
@@ -39,14 +42,29 @@ function cohortLines(before: Cohort[], after: Cohort[]): DiffLine[] {
     if (!b) lines.push({ field: `cohort ${name}`, before: describeCohort(a), after: 'removed' })
     else {
       if (!same(a.conditions, b.conditions))
-        lines.push({ field: `cohort ${name} · who`, before: describeCohort(a), after: describeCohort(b) })
+        lines.push({
+          field: `cohort ${name} · who`,
+          before: describeCohort(a),
+          after: describeCohort(b),
+        })
       else if (a.rollout !== b.rollout)
-        lines.push({ field: `cohort ${name} · rollout`, before: formatPercent(a.rollout), after: formatPercent(b.rollout) })
+        lines.push({
+          field: `cohort ${name} · rollout`,
+          before: formatPercent(a.rollout),
+          after: formatPercent(b.rollout),
+        })
     }
   }
-  for (const [name, b] of next) if (!old.has(name)) lines.push({ field: `cohort ${name}`, before: '—', after: `added: ${describeCohort(b)}` })
+  for (const [name, b] of next)
+    if (!old.has(name))
+      lines.push({ field: `cohort ${name}`, before: '—', after: `added: ${describeCohort(b)}` })
   const order = (list: Cohort[]) => list.map((c) => c.name).filter((n) => old.has(n) && next.has(n))
-  if (!same(order(before), order(after))) lines.push({ field: 'cohort order', before: order(before).join(', '), after: order(after).join(', ') })
+  if (!same(order(before), order(after)))
+    lines.push({
+      field: 'cohort order',
+      before: order(before).join(', '),
+      after: order(after).join(', '),
+    })
   return lines
 }
 
@@ -61,7 +79,9 @@ function cohortLines(before: Cohort[], after: Cohort[]): DiffLine[] {
 export function auditDiff(before: unknown, after: unknown, prefix = ''): DiffLine[] {
   if (!isRecord(before) && !isRecord(after)) {
     const key = prefix.slice(prefix.lastIndexOf('.') + 1)
-    return same(before, after) ? [] : [{ field: prefix || 'value', before: show(key, before), after: show(key, after) }]
+    return same(before, after)
+      ? []
+      : [{ field: prefix || 'value', before: show(key, before), after: show(key, after) }]
   }
   const a = isRecord(before) ? before : {}
   const b = isRecord(after) ? after : {}
@@ -73,7 +93,8 @@ export function auditDiff(before: unknown, after: unknown, prefix = ''): DiffLin
     const y = b[key]
     if (key === 'cohorts' && (isCohortList(x) || x == null) && (isCohortList(y) || y == null))
       lines.push(...cohortLines(x ?? [], y ?? []))
-    else if (key !== 'lastTrip' && (isRecord(x) || isRecord(y))) lines.push(...auditDiff(x, y, field))
+    else if (key !== 'lastTrip' && (isRecord(x) || isRecord(y)))
+      lines.push(...auditDiff(x, y, field))
     else lines.push({ field, before: show(key, x), after: show(key, y) })
   }
   return lines

@@ -15,10 +15,18 @@ export interface ChartSeries {
 /** Per-minute error rates of both arms; minutes without exposures in an arm are gaps, not 0%. */
 export function rateSeries(minutes: readonly MinuteCounts[]): ChartSeries {
   const arm = (exposures: (m: MinuteCounts) => number, errors: (m: MinuteCounts) => number) =>
-    minutes.filter((m) => exposures(m) > 0).map((m) => ({ at: m.minute, rate: errors(m) / exposures(m), exposures: exposures(m) }))
+    minutes
+      .filter((m) => exposures(m) > 0)
+      .map((m) => ({ at: m.minute, rate: errors(m) / exposures(m), exposures: exposures(m) }))
   return {
-    canary: arm((m) => m.canaryExposures, (m) => m.canaryErrors),
-    control: arm((m) => m.controlExposures, (m) => m.controlErrors),
+    canary: arm(
+      (m) => m.canaryExposures,
+      (m) => m.canaryErrors,
+    ),
+    control: arm(
+      (m) => m.controlExposures,
+      (m) => m.controlErrors,
+    ),
   }
 }
 
@@ -37,7 +45,12 @@ export const scale = (d0: number, d1: number, r0: number, r1: number) => (v: num
   d1 === d0 ? r0 : r0 + ((v - d0) / (d1 - d0)) * (r1 - r0)
 
 /** SVG path through the points, breaking the line where minutes are missing. */
-export function linePath(points: readonly RatePoint[], x: (at: number) => number, y: (rate: number) => number, gapMs = 60_000): string {
+export function linePath(
+  points: readonly RatePoint[],
+  x: (at: number) => number,
+  y: (rate: number) => number,
+  gapMs = 60_000,
+): string {
   let path = ''
   let previous: RatePoint | undefined
   for (const p of points) {

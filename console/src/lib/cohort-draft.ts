@@ -47,13 +47,16 @@ export function splitValues(text: string, operator: Operator): Array<string | nu
   if (operator === 'exists') return []
   const parts = text.split(operator === 'matches' ? /\r?\n/ : /[\r\n,;\t]+/)
   const values = [...new Set(parts.map((p) => p.trim()).filter(Boolean))]
-  return NUMERIC.has(operator) ? values.map((v) => (Number.isFinite(Number(v)) ? Number(v) : v)) : values
+  return NUMERIC.has(operator)
+    ? values.map((v) => (Number.isFinite(Number(v)) ? Number(v) : v))
+    : values
 }
 
 export const joinValues = (values: Array<string | number>) => values.join('\n')
 
 export function toConditionDraft(condition: Condition, id: string): ConditionDraft {
-  if ('segment' in condition) return { id, kind: 'segment', segment: condition.segment, negate: !!condition.negate }
+  if ('segment' in condition)
+    return { id, kind: 'segment', segment: condition.segment, negate: !!condition.negate }
   return {
     id,
     kind: 'attribute',
@@ -76,7 +79,8 @@ export function toDraft(cohort: Cohort, nextId: () => string): CohortDraft {
 }
 
 export function toCondition(draft: ConditionDraft): Condition {
-  if (draft.kind === 'segment') return { segment: draft.segment, ...(draft.negate ? { negate: true } : {}) }
+  if (draft.kind === 'segment')
+    return { segment: draft.segment, ...(draft.negate ? { negate: true } : {}) }
   return {
     attribute: draft.attribute.trim(),
     operator: draft.operator,
@@ -92,7 +96,11 @@ export function parseRollout(text: string): number | string {
 }
 
 export function toCohort(draft: CohortDraft): CohortInput {
-  return { name: draft.name.trim(), conditions: draft.conditions.map(toCondition), rollout: parseRollout(draft.rolloutText) }
+  return {
+    name: draft.name.trim(),
+    conditions: draft.conditions.map(toCondition),
+    rollout: parseRollout(draft.rolloutText),
+  }
 }
 
 export type CohortTemplate = 'beta' | 'region' | 'attribute' | 'segment' | 'percentage'
@@ -113,7 +121,10 @@ export function templateDraft(
     negate: false,
     caseInsensitive: false,
   })
-  const shapes: Record<CohortTemplate, { name: string; conditions: ConditionDraft[]; rollout: string }> = {
+  const shapes: Record<
+    CohortTemplate,
+    { name: string; conditions: ConditionDraft[]; rollout: string }
+  > = {
     beta: { name: 'beta-users', conditions: [attribute('userId')], rollout: '100' },
     region: { name: 'region', conditions: [attribute('region')], rollout: '1' },
     attribute: { name: 'rule', conditions: [attribute('')], rollout: '100' },
@@ -127,7 +138,13 @@ export function templateDraft(
   const shape = shapes[template]
   let name = shape.name
   for (let i = 2; taken.includes(name); i++) name = `${shape.name}-${i}`
-  return { id: nextId(), name, conditions: shape.conditions, rolloutText: shape.rollout, origin: null }
+  return {
+    id: nextId(),
+    name,
+    conditions: shape.conditions,
+    rolloutText: shape.rollout,
+    origin: null,
+  }
 }
 
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
@@ -146,7 +163,8 @@ export function rolloutOnlyChange(
   for (let i = 0; i < saved.length; i++) {
     const a = saved[i]!
     const b = next[i]!
-    if (a.name !== b.name || !sameJson(a.conditions, b.conditions) || typeof b.rollout !== 'number') return undefined
+    if (a.name !== b.name || !sameJson(a.conditions, b.conditions) || typeof b.rollout !== 'number')
+      return undefined
     if (a.rollout !== b.rollout) changed.push(i)
   }
   if (changed.length !== 1) return undefined
@@ -154,4 +172,5 @@ export function rolloutOnlyChange(
   return { index, cohort: next[index]!.name, rollout: next[index]!.rollout as number }
 }
 
-export const cohortsEqual = (saved: readonly Cohort[], next: readonly CohortInput[]) => sameJson(saved, next)
+export const cohortsEqual = (saved: readonly Cohort[], next: readonly CohortInput[]) =>
+  sameJson(saved, next)

@@ -12,6 +12,8 @@ export function describeCondition(condition: Condition): string {
 
 /** `region in [eu-west] · 5%`, `everyone · 1%`. */
 export function describeCohort(cohort: Pick<Cohort, 'conditions' | 'rollout'>): string {
-  const who = cohort.conditions.length ? cohort.conditions.map(describeCondition).join(' and ') : 'everyone'
+  const who = cohort.conditions.length
+    ? cohort.conditions.map(describeCondition).join(' and ')
+    : 'everyone'
   return `${who} · ${formatPercent(cohort.rollout)}`
 }

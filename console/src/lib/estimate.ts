@@ -33,10 +33,23 @@ export function estimateAudience(input: {
   const { oldRollout, newRollout, exposures } = input
   if (oldRollout === newRollout && input.sameConditions) return { kind: 'same' }
   if (oldRollout === null)
-    return { kind: 'unknown', reason: 'a new cohort: nobody was counted against its conditions yet' }
+    return {
+      kind: 'unknown',
+      reason: 'a new cohort: nobody was counted against its conditions yet',
+    }
   if (!input.sameConditions)
-    return { kind: 'unknown', reason: 'its conditions changed: the last hour counted a different audience' }
+    return {
+      kind: 'unknown',
+      reason: 'its conditions changed: the last hour counted a different audience',
+    }
   if (exposures === 0)
-    return { kind: 'unknown', reason: 'no exposures reported in the last hour (flag off, or no SDK reporting)' }
-  return { kind: 'change', delta: Math.round((exposures * (newRollout - oldRollout)) / 100), exposures }
+    return {
+      kind: 'unknown',
+      reason: 'no exposures reported in the last hour (flag off, or no SDK reporting)',
+    }
+  return {
+    kind: 'change',
+    delta: Math.round((exposures * (newRollout - oldRollout)) / 100),
+    exposures,
+  }
 }

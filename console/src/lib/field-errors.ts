@@ -24,7 +24,8 @@ export function fieldErrors(
   for (const issue of issues) {
     let field = rename(issue.field)
     // A problem inside a shown field's value (`…values.3`) belongs to that field.
-    while (field && !known.has(field)) field = field.includes('.') ? field.slice(0, field.lastIndexOf('.')) : ''
+    while (field && !known.has(field))
+      field = field.includes('.') ? field.slice(0, field.lastIndexOf('.')) : ''
     const message = field === '' && issue.field ? `${issue.field}: ${issue.message}` : issue.message
     result.set(field, result.has(field) ? `${result.get(field)}; ${message}` : message)
   }

@@ -11,7 +11,10 @@ export const FLAG_FILTERS: ReadonlyArray<readonly [FlagFilter, string]> = [
   ['planned', 'With a rollout plan'],
 ]
 
-const matchesFilter = (state: FlagListItem['environments'][string] | undefined, filter: FlagFilter) => {
+const matchesFilter = (
+  state: FlagListItem['environments'][string] | undefined,
+  filter: FlagFilter,
+) => {
   if (!state) return filter === 'all'
   switch (filter) {
     case 'all':
@@ -23,18 +26,30 @@ const matchesFilter = (state: FlagListItem['environments'][string] | undefined, 
     case 'tripped':
       return state.guard === 'tripped' || state.guard === 'trip'
     case 'attention':
-      return state.guard === 'tripped' || state.guard === 'trip' || state.guard === 'insufficient_data'
+      return (
+        state.guard === 'tripped' || state.guard === 'trip' || state.guard === 'insufficient_data'
+      )
     case 'planned':
-      return state.plan !== null && (state.plan.status === 'active' || state.plan.status === 'paused')
+      return (
+        state.plan !== null && (state.plan.status === 'active' || state.plan.status === 'paused')
+      )
   }
 }
 
 /** Flags whose key, description or a tag contains `query` (any case) and that pass `filter` in `env`. */
-export function filterFlags(flags: readonly FlagListItem[], env: string, query: string, filter: FlagFilter): FlagListItem[] {
+export function filterFlags(
+  flags: readonly FlagListItem[],
+  env: string,
+  query: string,
+  filter: FlagFilter,
+): FlagListItem[] {
   const q = query.trim().toLowerCase()
   return flags.filter(
     (f) =>
-      (!q || f.key.includes(q) || f.description.toLowerCase().includes(q) || f.tags.some((t) => t.toLowerCase().includes(q))) &&
+      (!q ||
+        f.key.includes(q) ||
+        f.description.toLowerCase().includes(q) ||
+        f.tags.some((t) => t.toLowerCase().includes(q))) &&
       matchesFilter(f.environments[env], filter),
   )
 }

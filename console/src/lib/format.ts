@@ -14,14 +14,21 @@ export const formatRate = (rate: number | null | undefined) =>
 export const formatTime = (ms: number) =>
   new Date(ms).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'medium' })
 
-export const formatClock = (ms: number) => new Date(ms).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' })
+export const formatClock = (ms: number) =>
+  new Date(ms).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' })
 
 /** `in 4 min`, `2 h ago`: for due times and connection ages. */
 export function formatRelative(ms: number, now: number): string {
   const seconds = Math.round((ms - now) / 1000)
   const abs = Math.abs(seconds)
   const text =
-    abs < 60 ? `${abs} s` : abs < 3600 ? `${Math.round(abs / 60)} min` : abs < 86_400 ? `${Math.round(abs / 3600)} h` : `${Math.round(abs / 86_400)} d`
+    abs < 60
+      ? `${abs} s`
+      : abs < 3600
+        ? `${Math.round(abs / 60)} min`
+        : abs < 86_400
+          ? `${Math.round(abs / 3600)} h`
+          : `${Math.round(abs / 86_400)} d`
   return seconds >= 0 ? `in ${text}` : `${text} ago`
 }
 
@@ -31,6 +38,8 @@ export function formatValue(value: unknown): string {
   if (typeof value === 'string') return value
   if (typeof value === 'number' || typeof value === 'boolean') return String(value)
   if (Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number'))
-    return value.length > 12 ? `${value.slice(0, 12).join(', ')} … (+${value.length - 12})` : value.join(', ')
+    return value.length > 12
+      ? `${value.slice(0, 12).join(', ')} … (+${value.length - 12})`
+      : value.join(', ')
   return JSON.stringify(value)
 }

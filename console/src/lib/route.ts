@@ -18,7 +18,8 @@ export function parseRoute(hash: string): { route: Route; env: string | undefine
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent)
   const [first, second] = parts
   if (first === 'flags' && second) return { route: { page: 'flag', key: second }, env }
-  if (first === 'segments' && second) return { route: { page: 'segment', key: second === 'new' ? null : second }, env }
+  if (first === 'segments' && second)
+    return { route: { page: 'segment', key: second === 'new' ? null : second }, env }
   if (first === 'segments') return { route: { page: 'segments' }, env }
   if (first === 'connections') return { route: { page: 'connections' }, env }
   return { route: { page: 'flags' }, env }

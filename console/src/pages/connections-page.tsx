@@ -1,16 +1,19 @@
-import { useCallback, useEffect, useState } from 'hono/jsx/dom'
+import { useCallback, useState } from 'hono/jsx/dom'
 import type { ApiError } from '../api/http.ts'
 import type { Connection, Environment } from '../api/types.ts'
 import { useApp } from '../app-context.ts'
+import { useCommitEffect } from '../hooks/use-commit-effect.ts'
 import { formatRelative } from '../lib/format.ts'
 
 const REFRESH_MS = 5000
 
 function versionText(c: Connection, current: number | undefined): string {
   if (c.kind === 'admin') return 'console'
-  const behind = (v: number) => (current === undefined || v >= current ? 'current' : `${current - v} behind`)
+  const behind = (v: number) =>
+    current === undefined || v >= current ? 'current' : `${current - v} behind`
   if (c.appliedVersion !== null) return `version ${c.appliedVersion} (${behind(c.appliedVersion)})`
-  if (c.sentVersion !== null) return `sent version ${c.sentVersion} (${behind(c.sentVersion)}); applied not reported yet`
+  if (c.sentVersion !== null)
+    return `sent version ${c.sentVersion} (${behind(c.sentVersion)}); applied not reported yet`
   return 'nothing yet'
 }
 
@@ -37,7 +40,7 @@ export function ConnectionsPage() {
       (e: ApiError) => setError(e.message),
     )
   }, [api])
-  useEffect(() => {
+  useCommitEffect(() => {
     load()
     const timer = setInterval(load, REFRESH_MS)
     return () => clearInterval(timer)
@@ -52,7 +55,10 @@ export function ConnectionsPage() {
           Refresh
         </button>
       </div>
-      <p class="muted">All environments. "Applied" is the environment version the SDK last reported; server keys report it, client keys get results.</p>
+      <p class="muted">
+        All environments. "Applied" is the environment version the SDK last reported; server keys
+        report it, client keys get results.
+      </p>
       {error ? <p class="form-error">{error}</p> : null}
       {items === null ? (
         <p class="loading">Loading connections…</p>

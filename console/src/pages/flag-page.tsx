@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'hono/jsx/dom'
+import { useCallback, useMemo, useRef, useState } from 'hono/jsx/dom'
 import { seg, type ApiError } from '../api/http.ts'
 import type { FlagState, Metrics } from '../api/types.ts'
 import { useApp } from '../app-context.ts'
@@ -9,8 +9,10 @@ import { GuardPanel } from '../components/guard-panel.tsx'
 import { KillSwitch } from '../components/kill-switch.tsx'
 import { PlanPanel } from '../components/plan-panel.tsx'
 import { TripBanner } from '../components/trip-banner.tsx'
+import { useCommitEffect } from '../hooks/use-commit-effect.ts'
 import { useLive } from '../hooks/use-live.ts'
 import { formatTime } from '../lib/format.ts'
+import { createOwnChanges, type FlagChanges } from '../lib/own-changes.ts'
 
 /**
  * One flag in one environment: switch, cohorts, guard and chart, rollout plan and history.
@@ -29,26 +31,52 @@ export function FlagPage(props: { flagKey: string }) {
 
   /** Keeps the newest state: answers of overlapping reloads may arrive out of order. */
   const accept = useCallback((next: FlagState) => {
-    setState((prev) => (prev && prev.key === next.key && prev.environment === next.environment && prev.version > next.version ? prev : next))
+    setState((prev) =>
+      prev &&
+      prev.key === next.key &&
+      prev.environment === next.environment &&
+      prev.version > next.version
+        ? prev
+        : next,
+    )
     setAuditVersion((v) => v + 1)
   }, [])
+  const own = useMemo(() => createOwnChanges(), [key, env])
+  const changes: FlagChanges = useMemo(
+    () => ({
+      saved: (next, from, touched) => {
+        own.record(from, next.version, touched)
+        accept(next)
+      },
+      seen: accept,
+      follow: own.follow,
+    }),
+    [own, accept],
+  )
 
+  // Answers for another flag or environment (the person switched meanwhile) are dropped.
+  const shown = useRef(base)
+  shown.current = base
   const loadState = useCallback(() => {
     api<FlagState>('GET', base).then(
       (s) => {
+        if (shown.current !== base) return
         setError(null)
         accept(s)
       },
-      (e: ApiError) => setError(e),
+      (e: ApiError) => shown.current === base && setError(e),
     )
   }, [api, base])
   const loadMetrics = useCallback(() => {
-    api<Metrics>('GET', `${base}/metrics?hours=3`).then(setMetrics, () => {
-      // The chart keeps its last data; the state request reports what is wrong.
-    })
+    api<Metrics>('GET', `${base}/metrics?hours=3`).then(
+      (m) => shown.current === base && setMetrics(m),
+      () => {
+        // The chart keeps its last data; the state request reports what is wrong.
+      },
+    )
   }, [api, base])
 
-  useEffect(() => {
+  useCommitEffect(() => {
     setState(null)
     setMetrics(null)
     setArchived(false)
@@ -57,7 +85,7 @@ export function FlagPage(props: { flagKey: string }) {
   }, [loadState, loadMetrics])
 
   // Minutes roll over even when no counts arrive: keep the chart's time axis current.
-  useEffect(() => {
+  useCommitEffect(() => {
     const timer = setInterval(loadMetrics, 60_000)
     return () => clearInterval(timer)
   }, [loadMetrics])
@@ -74,7 +102,8 @@ export function FlagPage(props: { flagKey: string }) {
     } else if (message.change.type === 'flag' && message.change.flag.key === key) {
       loadState()
       loadMetrics()
-    } else if (message.change.type === 'flag_deleted' && message.change.key === key) setArchived(true)
+    } else if (message.change.type === 'flag_deleted' && message.change.key === key)
+      setArchived(true)
   })
 
   const environment = environments.find((e) => e.key === env)
@@ -82,7 +111,9 @@ export function FlagPage(props: { flagKey: string }) {
     return (
       <div class="flag-page">
         <p class="form-error" role="alert">
-          {error.status === 404 ? `There is no flag ${key} in ${environment?.name ?? env}.` : error.message}
+          {error.status === 404
+            ? `There is no flag ${key} in ${environment?.name ?? env}.`
+            : error.message}
         </p>
         <a href={link({ page: 'flags' })}>Back to flags</a>
       </div>
@@ -99,7 +130,8 @@ export function FlagPage(props: { flagKey: string }) {
         <h1>{key}</h1>
         <OnOffBadge enabled={state.enabled} />
         <span class="muted">
-          in {environment?.name ?? env} · version {state.version} · changed {formatTime(state.updatedAt)}
+          in {environment?.name ?? env} · version {state.version} · changed{' '}
+          {formatTime(state.updatedAt)}
         </span>
       </header>
       {archived ? (
@@ -107,15 +139,15 @@ export function FlagPage(props: { flagKey: string }) {
           This flag was archived meanwhile; SDKs no longer serve it.
         </p>
       ) : null}
-      {tripped ? <TripBanner state={state} onChanged={accept} /> : null}
-      <KillSwitch state={state} onChanged={accept} />
+      {tripped ? <TripBanner state={state} changes={changes} /> : null}
+      <KillSwitch state={state} changes={changes} />
       <div class="flag-grid">
         <div class="column">
-          <CohortsEditor state={state} metrics={metrics} onChanged={accept} />
+          <CohortsEditor state={state} metrics={metrics} changes={changes} />
         </div>
         <div class="column">
-          <GuardPanel state={state} metrics={metrics} onChanged={accept} />
-          <PlanPanel state={state} onChanged={accept} />
+          <GuardPanel state={state} metrics={metrics} changes={changes} />
+          <PlanPanel state={state} changes={changes} />
         </div>
       </div>
       <AuditLog flagKey={key} refresh={auditVersion} />

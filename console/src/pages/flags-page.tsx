@@ -1,10 +1,11 @@
-import { useCallback, useEffect, useRef, useState } from 'hono/jsx/dom'
+import { useCallback, useRef, useState } from 'hono/jsx/dom'
 import type { ApiError } from '../api/http.ts'
 import type { FlagListItem } from '../api/types.ts'
 import { useApp } from '../app-context.ts'
 import { CreateFlagForm } from '../components/create-flag-form.tsx'
 import { FlagsTable } from '../components/flags-table.tsx'
 import { valueOf } from '../components/field.tsx'
+import { useCommitEffect } from '../hooks/use-commit-effect.ts'
 import { useLive } from '../hooks/use-live.ts'
 import { filterFlags, FLAG_FILTERS, type FlagFilter } from '../lib/flag-filter.ts'
 
@@ -26,22 +27,31 @@ export function FlagsPage() {
       (e: ApiError) => setError(e.message),
     )
   }, [api])
-  useEffect(load, [load])
+  useCommitEffect(load, [load])
 
   // A burst of changes (a plan step, a bulk script) reloads the list once.
   const reloadSoon = () => {
     if (pending.current) clearTimeout(pending.current)
     pending.current = setTimeout(load, 250)
   }
-  useEffect(() => () => void (pending.current && clearTimeout(pending.current)), [])
+  useCommitEffect(() => () => void (pending.current && clearTimeout(pending.current)), [])
 
   useLive((message) => {
     if (message.type === 'guard_update')
-      setFlags((list) =>
-        list?.map((f) => {
-          const state = f.environments[env]
-          return f.key === message.flag && state ? { ...f, environments: { ...f.environments, [env]: { ...state, guard: message.guard.status } } } : f
-        }) ?? null,
+      setFlags(
+        (list) =>
+          list?.map((f) => {
+            const state = f.environments[env]
+            return f.key === message.flag && state
+              ? {
+                  ...f,
+                  environments: {
+                    ...f.environments,
+                    [env]: { ...state, guard: message.guard.status },
+                  },
+                }
+              : f
+          }) ?? null,
       )
     else reloadSoon()
   })
@@ -66,7 +76,11 @@ export function FlagsPage() {
         </div>
         <div class="field">
           <label for="flag-filter">Show</label>
-          <select id="flag-filter" value={filter} onChange={(e: Event) => setFilter(valueOf(e) as FlagFilter)}>
+          <select
+            id="flag-filter"
+            value={filter}
+            onChange={(e: Event) => setFilter(valueOf(e) as FlagFilter)}
+          >
             {FLAG_FILTERS.map(([value, label]) => (
               <option value={value} selected={value === filter}>
                 {label}

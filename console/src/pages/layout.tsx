@@ -11,9 +11,19 @@ const STATUS_TEXT: Record<LiveStatus, string> = {
 }
 
 /** Header (navigation, environment, live status, sign out) around the current page. */
-export function Layout(props: { route: Route; status: LiveStatus; onSignOut: () => void; children: Child }) {
+export function Layout(props: {
+  route: Route
+  status: LiveStatus
+  onSignOut: () => void
+  children: Child
+}) {
   const { env, environments, link, navigate } = useApp()
-  const section = props.route.page === 'flag' ? 'flags' : props.route.page === 'segment' ? 'segments' : props.route.page
+  const section =
+    props.route.page === 'flag'
+      ? 'flags'
+      : props.route.page === 'segment'
+        ? 'segments'
+        : props.route.page
   const nav = (page: 'flags' | 'segments' | 'connections', label: string) => (
     <a href={link({ page })} aria-current={section === page ? 'page' : undefined}>
       {label}
@@ -32,7 +42,11 @@ export function Layout(props: { route: Route; status: LiveStatus; onSignOut: () 
         </nav>
         <div class="env-picker">
           <label for="environment">Environment</label>
-          <select id="environment" value={env} onChange={(e: Event) => navigate(props.route, valueOf(e))}>
+          <select
+            id="environment"
+            value={env}
+            onChange={(e: Event) => navigate(props.route, valueOf(e))}
+          >
             {environments.map((e) => (
               <option value={e.key} selected={e.key === env}>
                 {e.name}

@@ -1,13 +1,21 @@
-import { useCallback, useEffect, useMemo, useState } from 'hono/jsx/dom'
+import { useCallback, useMemo, useState } from 'hono/jsx/dom'
 import { seg, type ApiError } from '../api/http.ts'
 import type { Segment } from '../api/types.ts'
 import { useApp } from '../app-context.ts'
 import { Confirm } from '../components/confirm.tsx'
 import { ConditionRow } from '../components/condition-row.tsx'
 import { describedBy, Field, FormError, valueOf } from '../components/field.tsx'
+import { useCommitEffect } from '../hooks/use-commit-effect.ts'
 import { useDraft } from '../hooks/use-draft.ts'
 import { useLive } from '../hooks/use-live.ts'
-import { createIds, joinValues, splitValues, toCondition, toConditionDraft, type ConditionDraft } from '../lib/cohort-draft.ts'
+import {
+  createIds,
+  joinValues,
+  splitValues,
+  toCondition,
+  toConditionDraft,
+  type ConditionDraft,
+} from '../lib/cohort-draft.ts'
 import { fieldErrors, NO_ERRORS, type FieldErrors } from '../lib/field-errors.ts'
 
 interface SegmentDraft {
@@ -31,11 +39,19 @@ export function SegmentPage(props: { segmentKey: string | null }) {
 
   const load = useCallback(() => {
     if (props.segmentKey === null) return
-    api<Segment>('GET', `${path}/${seg(props.segmentKey)}`).then(setSegment, (e: ApiError) => setLoadError(e.message))
+    api<Segment>('GET', `${path}/${seg(props.segmentKey)}`).then(setSegment, (e: ApiError) =>
+      setLoadError(e.message),
+    )
   }, [api, path, props.segmentKey])
-  useEffect(load, [load])
+  useCommitEffect(load, [load])
   useLive((m) => {
-    if (m.type === 'resync' || (m.type === 'console_change' && m.change.type === 'segment' && m.change.segment.key === props.segmentKey)) load()
+    if (
+      m.type === 'resync' ||
+      (m.type === 'console_change' &&
+        m.change.type === 'segment' &&
+        m.change.segment.key === props.segmentKey)
+    )
+      load()
   })
 
   const saved = useMemo<SegmentDraft>(
@@ -51,14 +67,20 @@ export function SegmentPage(props: { segmentKey: string | null }) {
   const d = draft.value
 
   if (!isNew && !segment)
-    return loadError ? <p class="form-error">{loadError}</p> : <p class="loading">Loading segment…</p>
+    return loadError ? (
+      <p class="form-error">{loadError}</p>
+    ) : (
+      <p class="loading">Loading segment…</p>
+    )
 
   const shown = [
     'key',
     'description',
     'userIds',
     'conditions',
-    ...d.conditions.flatMap((_, j) => ['attribute', 'operator', 'values'].map((f) => `conditions.${j}.${f}`)),
+    ...d.conditions.flatMap((_, j) =>
+      ['attribute', 'operator', 'values'].map((f) => `conditions.${j}.${f}`),
+    ),
   ]
 
   async function save(event: Event) {
@@ -102,7 +124,8 @@ export function SegmentPage(props: { segmentKey: string | null }) {
   return (
     <div class="segment-page">
       <nav class="crumbs" aria-label="Breadcrumb">
-        <a href={link({ page: 'segments' })}>Segments</a> / <span aria-current="page">{isNew ? 'new' : props.segmentKey}</span>
+        <a href={link({ page: 'segments' })}>Segments</a> /{' '}
+        <span aria-current="page">{isNew ? 'new' : props.segmentKey}</span>
       </nav>
       <h1>{isNew ? 'New segment' : `Segment ${props.segmentKey}`}</h1>
       {draft.stale || conflict ? (
@@ -128,7 +151,12 @@ export function SegmentPage(props: { segmentKey: string | null }) {
         ))}
       </datalist>
       <form class="card" onSubmit={save} noValidate aria-label="Segment">
-        <Field id="segment-key" label="Key" hint={isNew ? 'lowercase letters, digits, . _ -' : 'a segment keeps its key'} error={errors.get('key')}>
+        <Field
+          id="segment-key"
+          label="Key"
+          hint={isNew ? 'lowercase letters, digits, . _ -' : 'a segment keeps its key'}
+          error={errors.get('key')}
+        >
           <input
             id="segment-key"
             value={d.key}
@@ -177,7 +205,18 @@ export function SegmentPage(props: { segmentKey: string | null }) {
         <button
           type="button"
           onClick={() =>
-            setConditions([...d.conditions, { id: newId(), kind: 'attribute', attribute: '', operator: 'in', valuesText: '', negate: false, caseInsensitive: false }])
+            setConditions([
+              ...d.conditions,
+              {
+                id: newId(),
+                kind: 'attribute',
+                attribute: '',
+                operator: 'in',
+                valuesText: '',
+                negate: false,
+                caseInsensitive: false,
+              },
+            ])
           }
         >
           Add condition

@@ -14,8 +14,8 @@ export function SegmentsPage() {
         </a>
       </div>
       <p class="muted">
-        Segments of {environments.find((e) => e.key === env)?.name ?? env}: named audiences (user ids and/or conditions), edited once and used by
-        many flags.
+        Segments of {environments.find((e) => e.key === env)?.name ?? env}: named audiences (user
+        ids and/or conditions), edited once and used by many flags.
       </p>
       {error ? <p class="form-error">{error}</p> : null}
       {segments === null ? (

@@ -33,8 +33,15 @@ export function SignIn(props: { notice: string | undefined; onSignIn: (key: stri
   return (
     <main class="sign-in">
       <h1>canary-flags</h1>
-      <p>Sign in with an admin key. It is kept in this browser tab only, until you sign out or close the tab.</p>
-      {props.notice ? <p class="notice" role="status">{props.notice}</p> : null}
+      <p>
+        Sign in with an admin key. It is kept in this browser tab only, until you sign out or close
+        the tab.
+      </p>
+      {props.notice ? (
+        <p class="notice" role="status">
+          {props.notice}
+        </p>
+      ) : null}
       <form onSubmit={submit} noValidate>
         <Field id="admin-key" label="Admin key" error={error}>
           <input
