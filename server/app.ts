@@ -53,16 +53,22 @@ export function createApp(deps: AppDeps) {
   )
 
   const admin = requireKey(store.keys, { kinds: ['admin'] })
+  // Shared definitions: any admin key may read them (an environment's key sees its own states
+  // in the summary); changing them needs a global admin key.
+  const adminReadsAny = requireKey(store.keys, {
+    kinds: ['admin'],
+    environment: (c, key) => (c.req.method === 'GET' ? (key.environment ?? undefined) : undefined),
+  })
   const adminOfEnv = requireKey(store.keys, { kinds: ['admin'], environment: (c) => c.req.param('env') })
   const adminOfQueryEnv = requireKey(store.keys, { kinds: ['admin'], environment: (c) => c.req.query('env') })
   const sdkOfEnv = requireKey(store.keys, { kinds: ['admin', 'server'], environment: (c) => c.req.param('env') })
   const anySdk = requireKey(store.keys, { kinds: ['server', 'client'], environment: (_c, key) => key.environment ?? undefined })
 
   // `/x/*` also matches `/x` itself in hono, so each guard is registered once.
-  app.use('/api/v1/flags/*', admin)
+  app.use('/api/v1/flags/*', adminReadsAny)
   app.use('/api/v1/keys/*', admin)
   app.use('/api/v1/audit', adminOfQueryEnv)
-  app.on(['GET', 'POST'], '/api/v1/environments', admin)
+  app.on(['GET', 'POST'], '/api/v1/environments', adminReadsAny)
   app.use('/api/v1/environments/:env/evaluate', sdkOfEnv)
   app.use('/api/v1/environments/:env/snapshot', sdkOfEnv)
   app.use('/api/v1/environments/:env/flags/*', adminOfEnv)

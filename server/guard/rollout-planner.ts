@@ -83,27 +83,27 @@ export function createRolloutPlanner(deps: { store: Store; service: FlagService;
       return setPlan(state, 'plan.start', plan, { ...options, rollout: input.steps[0]! })
     },
 
-    pause(env: string, key: string, actor: string): StoredFlagState {
+    pause(env: string, key: string, options: { actor: string; expectedVersion?: number | undefined }): StoredFlagState {
       const state = store.flags.getState(env, key)
       const plan = requirePlan(state)
       if (plan.status !== 'active') throw new ConflictError(`the plan is ${plan.status}, not active`)
-      return setPlan(state, 'plan.pause', { ...plan, status: 'paused', nextAt: null }, { actor })
+      return setPlan(state, 'plan.pause', { ...plan, status: 'paused', nextAt: null }, options)
     },
 
     /** Resumes a paused plan; the next step is due one full interval from now. */
-    resume(env: string, key: string, actor: string): StoredFlagState {
+    resume(env: string, key: string, options: { actor: string; expectedVersion?: number | undefined }): StoredFlagState {
       const state = store.flags.getState(env, key)
       const plan = requirePlan(state)
       if (plan.status !== 'paused') throw new ConflictError(`the plan is ${plan.status}, not paused`)
       const nextAt = now() + plan.intervalSeconds * 1000
-      return setPlan(state, 'plan.resume', { ...plan, status: 'active', nextAt, note: null }, { actor })
+      return setPlan(state, 'plan.resume', { ...plan, status: 'active', nextAt, note: null }, options)
     },
 
     /** Cancels a plan; the cohort keeps the rollout it reached. */
-    cancel(env: string, key: string, actor: string): StoredFlagState {
+    cancel(env: string, key: string, options: { actor: string; expectedVersion?: number | undefined }): StoredFlagState {
       const state = store.flags.getState(env, key)
       const plan = requirePlan(state)
-      return setPlan(state, 'plan.cancel', { ...plan, status: 'cancelled', nextAt: null }, { actor })
+      return setPlan(state, 'plan.cancel', { ...plan, status: 'cancelled', nextAt: null }, options)
     },
 
     /** Advances every due, active plan whose flag is on and healthy. */

@@ -40,6 +40,7 @@ export function guardRoutes(deps: { store: Store; service: FlagService; guard: G
       const state = service.applyState(...target(c), {
         actor: c.var.actor,
         action: 'guard.remove',
+        expectedVersion: expectedVersion(c, undefined),
         update: () => ({ guard: null }),
       })
       return c.json({ state })
@@ -61,7 +62,7 @@ export function guardRoutes(deps: { store: Store; service: FlagService; guard: G
     .post('/:key/plan/:action{pause|resume|cancel}', (c) => {
       const [env, key] = target(c)
       const action = param(c, 'action') as 'pause' | 'resume' | 'cancel'
-      return c.json(planner[action](env, key, c.var.actor))
+      return c.json(planner[action](env, key, { actor: c.var.actor, expectedVersion: expectedVersion(c, undefined) }))
     })
 }
 

@@ -75,6 +75,8 @@ describe('rollout plans', () => {
 
   it('pauses, resumes and cancels', async () => {
     await s.call('PUT', `${PROD}/plan`, { body: { cohort: 'everyone', steps: [1, 5, 25], intervalSeconds: 60 } })
+    const stale = (await s.call('GET', PROD)).json.version - 1
+    expect((await s.call('POST', `${PROD}/plan/pause`, { headers: { 'if-match': `"${stale}"` } })).status).toBe(409)
     expect((await s.call('POST', `${PROD}/plan/pause`)).json.plan.status).toBe('paused')
     pass(120_000, [100, 1, 900, 9])
     expect(await rollout()).toBe(1)

@@ -137,6 +137,13 @@ describe('refused input', () => {
     expect(own.status).toBe(200)
   })
 
+  it('lets an environment admin key read shared definitions but not change them', async () => {
+    expect((await s.call('GET', '/api/v1/flags', { key: devAdminKey })).status).toBe(200)
+    expect((await s.call('GET', '/api/v1/environments', { key: devAdminKey })).status).toBe(200)
+    await expectRefused(() => s.call('POST', '/api/v1/flags', { body: { key: 'x' }, key: devAdminKey }), 403, /needs a global admin key/)
+    await expectRefused(() => s.call('DELETE', '/api/v1/flags/f1', { key: devAdminKey }), 403, /needs a global admin key/)
+  })
+
   it('refuses a revoked key with 401', async () => {
     const keys = await s.call('GET', '/api/v1/keys')
     const id = keys.json.items.find((k: { name: string }) => k.name === 'server-production').id
