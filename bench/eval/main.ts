@@ -59,8 +59,8 @@ writeResult({
   name: 'eval',
   title:
     `Evaluation: isEnabled per call, wall-clock median of ${ROUNDS} interleaved fresh ` +
-    `processes (each: median pass over 100,000 users, ≥ 1e6 calls; "cpu": the same in ` +
-    `process CPU time; ${seconds} s)`,
+    `processes (each: ≥ 1e6 calls over 100,000 users, median of ≥ 50 ms chunks; "cpu": the ` +
+    `same in process CPU time; ratios per round; ${seconds} s)`,
   date: new Date().toISOString(),
   ok,
   rows: evalRows(cells, KINDS),

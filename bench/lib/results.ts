@@ -13,6 +13,8 @@ export interface BenchRow {
   value: number | null
   unit: string
   note?: string
+  /** The raw samples behind `value`, in run order, for anyone re-analysing the run. */
+  samples?: number[]
 }
 
 export interface BenchResult {
