@@ -6,11 +6,11 @@ import {
 } from '../core/protocol.ts'
 import type { EvalResult, User } from '../core/types.ts'
 import { batchId } from './batch-id.ts'
-import { createCounters } from './counters.ts'
+import { countError, countExposure, createCounters } from './counters.ts'
 import { createEmitter } from './emitter.ts'
 import { ClientError } from './errors.ts'
 import { createMetricsReporter, type PostOutcome } from './metrics-reporter.ts'
-import type { Mode } from './mode.ts'
+import type { Answerer, Mode } from './mode.ts'
 import { createPersister, type Persister } from './persister.ts'
 import { createReadyGate } from './ready-gate.ts'
 import type { StateCache } from './state-cache.ts'
@@ -108,8 +108,21 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
       ? undefined
       : createPersister(deps.cache, () => mode.dump(), deps.cacheDelayMs ?? 500, reportCacheError)
 
+  /**
+   * Per flag, what answers it and its guard counters, side by side: `isEnabled` is one map
+   * lookup, one evaluation and one increment. Refreshed whenever the held state changes.
+   */
+  const entries = new Map<string, { answer: Answerer | undefined; counts: Int32Array }>()
+  const refreshEntries = () => {
+    for (const entry of entries.values()) entry.answer = undefined
+    for (const key of mode.keys()) {
+      let entry = entries.get(key)
+      if (entry === undefined) entries.set(key, (entry = { answer: undefined, counts: counters.slot(key) }))
+      entry.answer = mode.answerer(key)
+    }
+  }
+
   const gotState = () => {
-    for (const key of mode.keys()) counters.ensure(key)
     if (hasState) return
     hasState = true
     readiness.open()
@@ -124,7 +137,9 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
 
   const load = (entry: unknown): boolean => {
     try {
-      return mode.load(entry)
+      const loaded = mode.load(entry)
+      refreshEntries()
+      return loaded
     } catch (error) {
       logger.warn?.('ignored an unusable bootstrap or cache entry', error)
       return false
@@ -174,6 +189,9 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
       // A frame that parsed but does not fit the held state (e.g. a malformed change).
       logger.debug?.('could not apply a server message', error)
       return resync('a message could not be applied')
+    } finally {
+      // Changes applied before a gap stand; answers follow the state actually held.
+      refreshEntries()
     }
     if (applied.resync) {
       resync(`${message.type} did not follow version ${mode.version}`)
@@ -200,7 +218,12 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
     applyState(message)
   }
 
-  const evaluate = (flag: string, callUser: User | undefined) => mode.evaluate(flag, callUser ?? user)
+  /** The flag's entry with an answer, or undefined (not ready, or unknown flag: the default). */
+  const answering = (flag: string) => {
+    const entry = entries.get(flag)
+    return entry?.answer === undefined ? undefined : (entry as { answer: Answerer; counts: Int32Array })
+  }
+  const unanswered = (): EvaluationDetails['reason'] => (hasState ? 'unknown_flag' : 'not_ready')
 
   const flushTimer = setInterval(() => metrics.flush(), deps.flushIntervalMs ?? 5000)
 
@@ -242,9 +265,10 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
 
     isEnabled(flag, callUser, defaultValue = false) {
       try {
-        const result = evaluate(flag, callUser)
-        if (result === undefined) return defaultValue
-        counters.exposure(flag, result)
+        const entry = answering(flag)
+        if (entry === undefined) return defaultValue
+        const result = entry.answer.evaluate(callUser ?? user)
+        countExposure(entry.counts, result)
         return usesDefault(result) ? defaultValue : result.enabled
       } catch (error) {
         // Only a broken mode could get here; the contract is that isEnabled never throws.
@@ -255,9 +279,10 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
 
     explain(flag, callUser, defaultValue = false): EvaluationDetails {
       try {
-        const result = evaluate(flag, callUser)
-        if (result === undefined) return { enabled: defaultValue, reason: 'not_ready' }
-        counters.exposure(flag, result)
+        const entry = answering(flag)
+        if (entry === undefined) return { enabled: defaultValue, reason: unanswered() }
+        const result = entry.answer.evaluate(callUser ?? user)
+        countExposure(entry.counts, result)
         if (!usesDefault(result) || result.enabled === defaultValue) return result
         return { enabled: defaultValue, reason: result.reason }
       } catch (error) {
@@ -270,8 +295,9 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
       try {
         // Re-evaluated rather than remembered: the same user and state give the same arm, and
         // nothing has to be kept per user.
-        const result = evaluate(flag, callUser)
-        if (result !== undefined) counters.error(flag, result)
+        const entry = answering(flag)
+        if (entry === undefined) return
+        countError(entry.counts, entry.answer.evaluate(callUser ?? user))
       } catch (error) {
         logger.debug?.('recordError failed', error)
       }

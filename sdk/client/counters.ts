@@ -21,11 +21,21 @@ export function armOffset(result: EvalResult): number {
   return result.reason === 'outside_rollout' ? CONTROL : NOT_COUNTED
 }
 
+/** Counts one evaluation in its arm's exposure counter (nothing when in neither arm). */
+export function countExposure(counts: Int32Array, result: EvalResult): void {
+  const offset = armOffset(result)
+  if (offset !== NOT_COUNTED) counts[offset]! += 1
+}
+
+/** Counts an error in the arm the evaluation puts the user in. */
+export function countError(counts: Int32Array, result: EvalResult): void {
+  const offset = armOffset(result)
+  if (offset !== NOT_COUNTED) counts[offset + 1]! += 1
+}
+
 export interface Counters {
-  /** Preallocates the slot of a flag (called when a flag's state arrives). */
-  ensure(flag: string): void
-  exposure(flag: string, result: EvalResult): void
-  error(flag: string, result: EvalResult): void
+  /** The flag's four counters, created on first use; the client keeps it beside the flag. */
+  slot(flag: string): Int32Array
   /**
    * Moves every non-zero count into a batch and zeroes the slots; undefined when there is
    * nothing to report. The batch covers `[start of counting, now]`.
@@ -36,7 +46,7 @@ export interface Counters {
 /**
  * @example
  * const counters = createCounters(Date.now())
- * counters.exposure('checkout-v2', { enabled: true, reason: 'cohort:beta' })
+ * countExposure(counters.slot('checkout-v2'), { enabled: true, reason: 'cohort:beta' })
  * counters.drain('b1', Date.now()) // { id: 'b1', start, end, flags: { 'checkout-v2': [1, 0, 0, 0] } }
  */
 export function createCounters(startedAt: number): Counters {
@@ -50,17 +60,7 @@ export function createCounters(startedAt: number): Counters {
   }
 
   return {
-    ensure(flag) {
-      slot(flag)
-    },
-    exposure(flag, result) {
-      const offset = armOffset(result)
-      if (offset !== NOT_COUNTED) slot(flag)[offset]! += 1
-    },
-    error(flag, result) {
-      const offset = armOffset(result)
-      if (offset !== NOT_COUNTED) slot(flag)[offset + 1]! += 1
-    },
+    slot,
     drain(id, now) {
       const flags: Record<string, FlagCounts> = {}
       let any = false

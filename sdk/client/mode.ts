@@ -1,6 +1,11 @@
 import type { ClientMessage, ServerMessage } from '../core/protocol.ts'
 import type { EvalResult, User } from '../core/types.ts'
 
+/** Answers one flag for a user; a compiled flag (rules mode) or a held result (results mode). */
+export interface Answerer {
+  evaluate(user: User): Readonly<EvalResult>
+}
+
 /** What applying one server message did. */
 export interface Applied {
   /** Flags whose answers may have changed (for the 'change' event). */
@@ -17,8 +22,11 @@ export interface Applied {
 export interface Mode {
   /** The environment version of the held state; undefined before any state. */
   readonly version: number | undefined
-  /** The answer for a flag, or undefined while no state is held. Never throws. */
-  evaluate(flag: string, user: User | undefined): Readonly<EvalResult> | undefined
+  /**
+   * What answers for a flag under the held state, or undefined while no state is held or the
+   * flag is unknown. Looked up once per state change, not once per `isEnabled`.
+   */
+  answerer(flag: string): Answerer | undefined
   /** The first message of every connection (resuming from the held version). */
   hello(sdk: string): ClientMessage
   /** Applies a `snapshot`, `changes` or `results` message. */

@@ -3,7 +3,6 @@ import type { EvalResult, Reason, User } from '../core/types.ts'
 import { isRecord, type Applied, type Mode } from './mode.ts'
 
 /** Not imported from `sdk/core/evaluate.ts`: the browser build must not pull the rules engine in. */
-const UNKNOWN_FLAG: Readonly<EvalResult> = Object.freeze({ enabled: false, reason: 'unknown_flag' })
 
 function isResult(value: unknown): value is EvalResult {
   return isRecord(value) && typeof value.enabled === 'boolean' && typeof value.reason === 'string'
@@ -53,9 +52,9 @@ export function createResultsMode(initialUser: User): Mode {
     get version() {
       return version
     },
-    evaluate(flag) {
-      if (results === undefined) return undefined
-      return results.get(flag) ?? UNKNOWN_FLAG
+    answerer(flag) {
+      const result = results?.get(flag)
+      return result === undefined ? undefined : { evaluate: () => result }
     },
     hello(sdk) {
       return { type: 'hello', sdk, user }

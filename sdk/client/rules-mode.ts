@@ -1,5 +1,4 @@
 import type { Snapshot } from '../core/changes.ts'
-import { RESULTS } from '../core/evaluate.ts'
 import type { ServerMessage } from '../core/protocol.ts'
 import {
   affectedFlags,
@@ -8,10 +7,7 @@ import {
   snapshotOf,
   type Ruleset,
 } from '../core/ruleset.ts'
-import type { User } from '../core/types.ts'
 import { isRecord, type Applied, type Mode } from './mode.ts'
-
-const EMPTY_USER: User = Object.freeze({})
 
 function isSnapshot(value: unknown): value is Snapshot {
   return (
@@ -56,10 +52,8 @@ export function createRulesMode(): Mode {
     get version() {
       return ruleset?.version
     },
-    evaluate(flag, user) {
-      if (ruleset === undefined) return undefined
-      const compiled = ruleset.compiled.get(flag)
-      return compiled === undefined ? RESULTS.unknownFlag : compiled.evaluate(user ?? EMPTY_USER)
+    answerer(flag) {
+      return ruleset?.compiled.get(flag)
     },
     hello(sdk) {
       return ruleset === undefined

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import { armOffset, createCounters } from '../../../sdk/client/counters.ts'
+import { armOffset, countError, countExposure, createCounters } from '../../../sdk/client/counters.ts'
 import { createMetricsReporter, type PostOutcome } from '../../../sdk/client/metrics-reporter.ts'
 import { RESULTS, armOf } from '../../../sdk/core/evaluate.ts'
 import type { MetricsBatch } from '../../../sdk/core/protocol.ts'
@@ -18,12 +18,13 @@ describe('armOffset', () => {
 describe('createCounters', () => {
   it('drains non-zero flags only, zeroes the slots and chains the batch windows', () => {
     const counters = createCounters(100)
-    counters.ensure('quiet')
-    counters.exposure('a', on)
-    counters.exposure('a', RESULTS.outsideRollout)
-    counters.error('a', RESULTS.outsideRollout)
-    counters.exposure('a', RESULTS.off)
-    counters.error('b', on)
+    counters.slot('quiet')
+    const a = counters.slot('a')
+    countExposure(a, on)
+    countExposure(a, RESULTS.outsideRollout)
+    countError(a, RESULTS.outsideRollout)
+    countExposure(a, RESULTS.off)
+    countError(counters.slot('b'), on)
     expect(counters.drain('x', 200)).toEqual({
       id: 'x',
       start: 100,
@@ -31,23 +32,27 @@ describe('createCounters', () => {
       flags: { a: [1, 0, 1, 1], b: [0, 1, 0, 0] },
     })
     expect(counters.drain('y', 300)).toBeUndefined()
-    counters.exposure('a', on)
+    countExposure(a, on)
     expect(counters.drain('z', 400)).toMatchObject({ start: 300, end: 400, flags: { a: [1, 0, 0, 0] } })
   })
 
-  it('creates no slot for evaluations that count in neither arm', () => {
+  it('counts nothing for evaluations in neither arm', () => {
     const counters = createCounters(0)
-    for (let i = 0; i < 1000; i++) counters.exposure(`unknown-${i}`, RESULTS.unknownFlag)
+    const slot = counters.slot('a')
+    for (const result of [RESULTS.unknownFlag, RESULTS.off, RESULTS.noMatch, RESULTS.error, RESULTS.missingStickiness]) {
+      countExposure(slot, result)
+      countError(slot, result)
+    }
     expect(counters.drain('x', 1)).toBeUndefined()
   })
 
   it('counts without allocating once the slot exists', () => {
     const counters = createCounters(0)
-    counters.ensure('a')
+    const slot = counters.slot('a')
     const gc = (globalThis as { gc?: () => void }).gc
     gc?.()
     const before = process.memoryUsage().heapUsed
-    for (let i = 0; i < 1_000_000; i++) counters.exposure('a', on)
+    for (let i = 0; i < 1_000_000; i++) countExposure(slot, on)
     const grown = process.memoryUsage().heapUsed - before
     // A million allocations of even a small object would be tens of megabytes.
     expect(grown).toBeLessThan(4 * 1024 * 1024)
@@ -80,7 +85,7 @@ describe('createMetricsReporter', () => {
     const { counters, metrics, sent } = reporter({ limit: 3 })
     metrics.connected()
     for (let i = 0; i < 5; i++) {
-      counters.exposure('a', on)
+      countExposure(counters.slot('a'), on)
       metrics.flush()
     }
     expect(metrics.pending).toBe(3)
@@ -92,7 +97,7 @@ describe('createMetricsReporter', () => {
   it('settle() resolves on the last acknowledgement', async () => {
     const { counters, metrics, sent } = reporter()
     metrics.connected()
-    counters.exposure('a', on)
+    countExposure(counters.slot('a'), on)
     metrics.flush()
     let settled = false
     const waiting = metrics.settle(10_000).then(() => (settled = true))
@@ -106,7 +111,7 @@ describe('createMetricsReporter', () => {
   it('settle() gives up after its timeout when no acknowledgement comes', async () => {
     const { counters, metrics } = reporter()
     metrics.connected()
-    counters.exposure('a', on)
+    countExposure(counters.slot('a'), on)
     metrics.flush()
     await metrics.settle(5)
     expect(metrics.pending).toBe(1)
@@ -116,9 +121,9 @@ describe('createMetricsReporter', () => {
     const outcomes: PostOutcome[] = ['drop', 'delivered']
     const post = vi.fn(async () => outcomes.shift() ?? 'retry')
     const { counters, metrics } = reporter({ post })
-    counters.exposure('a', on)
+    countExposure(counters.slot('a'), on)
     metrics.flush()
-    counters.exposure('a', on)
+    countExposure(counters.slot('a'), on)
     metrics.flush()
     await metrics.settle(1000)
     expect(metrics.pending).toBe(0)
@@ -129,7 +134,7 @@ describe('createMetricsReporter', () => {
       throw new Error('network down')
     })
     const { counters, metrics } = reporter({ post })
-    counters.exposure('a', on)
+    countExposure(counters.slot('a'), on)
     metrics.flush()
     await metrics.settle(1000)
     expect(metrics.pending).toBe(1)
