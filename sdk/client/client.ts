@@ -113,9 +113,10 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
    * lookup, one evaluation and one increment. Refreshed whenever the held state changes.
    */
   const entries = new Map<string, { answer: Answerer | undefined; counts: Int32Array }>()
-  const refreshEntries = () => {
-    for (const entry of entries.values()) entry.answer = undefined
-    for (const key of mode.keys()) {
+  /** All entries after a whole new state; only `keys` after changes to some flags. */
+  const refreshEntries = (keys?: Iterable<string>) => {
+    if (keys === undefined) for (const entry of entries.values()) entry.answer = undefined
+    for (const key of keys ?? mode.keys()) {
       let entry = entries.get(key)
       if (entry === undefined) entries.set(key, (entry = { answer: undefined, counts: counters.slot(key) }))
       entry.answer = mode.answerer(key)
@@ -188,11 +189,12 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
     } catch (error) {
       // A frame that parsed but does not fit the held state (e.g. a malformed change).
       logger.debug?.('could not apply a server message', error)
-      return resync('a message could not be applied')
-    } finally {
-      // Changes applied before a gap stand; answers follow the state actually held.
       refreshEntries()
+      return resync('a message could not be applied')
     }
+    // Changes applied before a gap stand; answers follow the state actually held.
+    const wholeState = message.type === 'snapshot' || (message.type === 'results' && message.full)
+    refreshEntries(wholeState ? undefined : applied.keys)
     if (applied.resync) {
       resync(`${message.type} did not follow version ${mode.version}`)
     } else {

@@ -67,11 +67,10 @@ export function createRulesMode(): Mode {
       if (ruleset === undefined) return { keys: [], resync: true }
       const keys = new Set<string>()
       for (const change of message.changes) {
-        const next = applyChange(ruleset, change)
+        const outcome = applyChange(ruleset, change)
         // A gap: keep what applied in order, and resync for the rest.
-        if (next === undefined) return { keys: [...keys], resync: true }
-        if (next !== ruleset) for (const key of affectedFlags(ruleset, change)) keys.add(key)
-        ruleset = next
+        if (outcome === 'gap') return { keys: [...keys], resync: true }
+        if (outcome === 'applied') for (const key of affectedFlags(ruleset, change)) keys.add(key)
       }
       return { keys: [...keys], resync: false }
     },

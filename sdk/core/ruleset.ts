@@ -4,28 +4,40 @@ import type { FlagState, Segment } from './types.ts'
 
 /**
  * An environment's rules held in memory, compiled for evaluation, advanced one change at a time.
- * Immutable: `apply` returns a new Ruleset, so a reader never sees half a change.
+ * Changes are applied in place: a change touches one flag, and copying every map for it would
+ * make each change cost O(flags) in every SDK. Applying is synchronous, so no reader ever sees
+ * half a change.
  */
 export interface Ruleset {
   readonly environment: string
-  readonly version: number
-  readonly flags: ReadonlyMap<string, FlagState>
-  readonly segments: ReadonlyMap<string, Segment>
-  readonly compiled: ReadonlyMap<string, CompiledFlag>
+  version: number
+  readonly flags: Map<string, FlagState>
+  readonly segments: Map<string, Segment>
+  readonly compiled: Map<string, CompiledFlag>
 }
 
-function compileAll(flags: ReadonlyMap<string, FlagState>, segments: ReadonlyMap<string, Segment>) {
-  return new Map([...flags].map(([key, flag]) => [key, compileFlag(flag, segments)]))
+/** What `applyChange` did: `stale` = already held; `gap` = a version is missing, resync. */
+export type ApplyOutcome = 'applied' | 'stale' | 'gap'
+
+function compileAll(ruleset: Ruleset): void {
+  ruleset.compiled.clear()
+  for (const [key, flag] of ruleset.flags) ruleset.compiled.set(key, compileFlag(flag, ruleset.segments))
 }
 
 /** A ruleset from a snapshot (server-key SDK bootstrap, or the server's own view). */
 export function rulesetFromSnapshot(snapshot: Snapshot): Ruleset {
-  const flags = new Map(snapshot.flags.map((f) => [f.key, f]))
-  const segments = new Map(snapshot.segments.map((s) => [s.key, s]))
-  return { environment: snapshot.environment, version: snapshot.version, flags, segments, compiled: compileAll(flags, segments) }
+  const ruleset: Ruleset = {
+    environment: snapshot.environment,
+    version: snapshot.version,
+    flags: new Map(snapshot.flags.map((f) => [f.key, f])),
+    segments: new Map(snapshot.segments.map((s) => [s.key, s])),
+    compiled: new Map(),
+  }
+  compileAll(ruleset)
+  return ruleset
 }
 
-/** The snapshot form of a ruleset (for caches). */
+/** The snapshot form of a ruleset (for caches and late joiners). */
 export function snapshotOf(ruleset: Ruleset): Snapshot {
   return {
     environment: ruleset.environment,
@@ -36,37 +48,34 @@ export function snapshotOf(ruleset: Ruleset): Snapshot {
 }
 
 /**
- * The ruleset after one change, or undefined when the change does not directly follow this
- * version (a gap: the holder must resync instead of applying out of order). A change at or below
- * the current version is already applied and returns the ruleset unchanged.
+ * Applies one change in place when it directly follows the held version. A change at or below
+ * the held version is already applied (`stale`); one further ahead means a change was missed
+ * (`gap`): the holder must resync instead of applying out of order, and nothing is touched.
  */
-export function applyChange(ruleset: Ruleset, change: Change): Ruleset | undefined {
-  if (change.version <= ruleset.version) return ruleset
-  if (change.version !== ruleset.version + 1) return undefined
-  const flags = new Map(ruleset.flags)
-  const compiled = new Map(ruleset.compiled)
-  let segments = ruleset.segments
+export function applyChange(ruleset: Ruleset, change: Change): ApplyOutcome {
+  if (change.version <= ruleset.version) return 'stale'
+  if (change.version !== ruleset.version + 1) return 'gap'
   switch (change.type) {
     case 'flag':
-      flags.set(change.flag.key, change.flag)
-      compiled.set(change.flag.key, compileFlag(change.flag, segments))
-      return { ...ruleset, version: change.version, flags, compiled }
+      ruleset.flags.set(change.flag.key, change.flag)
+      ruleset.compiled.set(change.flag.key, compileFlag(change.flag, ruleset.segments))
+      break
     case 'flag_deleted':
-      flags.delete(change.key)
-      compiled.delete(change.key)
-      return { ...ruleset, version: change.version, flags, compiled }
+      ruleset.flags.delete(change.key)
+      ruleset.compiled.delete(change.key)
+      break
     case 'segment':
-    case 'segment_deleted': {
-      const next = new Map(segments)
-      if (change.type === 'segment') next.set(change.segment.key, change.segment)
-      else next.delete(change.key)
-      segments = next
+    case 'segment_deleted':
+      if (change.type === 'segment') ruleset.segments.set(change.segment.key, change.segment)
+      else ruleset.segments.delete(change.key)
       // Segments change rarely; recompiling every flag keeps "which flags use it" out of here.
-      return { ...ruleset, version: change.version, segments, compiled: compileAll(flags, segments) }
-    }
+      compileAll(ruleset)
+      break
     default:
-      return undefined
+      return 'gap'
   }
+  ruleset.version = change.version
+  return 'applied'
 }
 
 /** Flag keys whose evaluation a change may affect. */

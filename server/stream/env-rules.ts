@@ -3,7 +3,7 @@ import { applyChange, rulesetFromSnapshot, type Ruleset } from '../../sdk/core/r
 import type { Store } from '../store/store.ts'
 import type { Hub } from './hub.ts'
 
-export type RulesListener = (ruleset: Ruleset, change: Change, previous: Ruleset) => void
+export type RulesListener = (ruleset: Ruleset, change: Change) => void
 
 /**
  * The server's in-memory, compiled view of each environment's rules, kept current from the hub.
@@ -22,11 +22,10 @@ export function createEnvRules({ store, hub }: { store: Store; hub: Hub }) {
       unsubscribe: () => {},
     }
     created.unsubscribe = hub.subscribe(envKey, (change) => {
-      const previous = created.ruleset
       // A gap cannot happen in-process (publish follows commit, in order), but if it ever did,
       // reloading from the database is the safe answer.
-      created.ruleset = applyChange(previous, change) ?? rulesetFromSnapshot(store.snapshot(envKey))
-      for (const listener of created.listeners) listener(created.ruleset, change, previous)
+      if (applyChange(created.ruleset, change) === 'gap') created.ruleset = rulesetFromSnapshot(store.snapshot(envKey))
+      for (const listener of created.listeners) listener(created.ruleset, change)
     })
     envs.set(envKey, (env = created))
     return env

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest'
+import { affectedFlags, applyChange, rulesetFromSnapshot, snapshotOf } from '../../../sdk/core/ruleset.ts'
+import type { FlagState, Segment } from '../../../sdk/core/types.ts'
+
+const flag = (key: string, version: number, enabled = true): FlagState => ({
+  key,
+  enabled,
+  salt: key,
+  stickiness: 'userId',
+  cohorts: [{ name: 'staff', conditions: [{ segment: 'staff' }], rollout: 100 }],
+  version,
+})
+const staff = (userIds: string[], version: number): Segment => ({ key: 'staff', userIds, conditions: [], version })
+const start = () =>
+  rulesetFromSnapshot({ environment: 'production', version: 3, flags: [flag('a', 2), flag('b', 3)], segments: [staff(['alice'], 1)] })
+
+describe('ruleset', () => {
+  it('applies the next version in place and recompiles the changed flag', () => {
+    const r = start()
+    expect(applyChange(r, { type: 'flag', version: 4, flag: flag('a', 4, false) })).toBe('applied')
+    expect(r.version).toBe(4)
+    expect(r.compiled.get('a')!.evaluate({ userId: 'alice' }).reason).toBe('off')
+    expect(r.compiled.get('b')!.evaluate({ userId: 'alice' }).reason).toBe('cohort:staff')
+  })
+
+  it('ignores a change it already holds and refuses a gap without touching anything', () => {
+    const r = start()
+    expect(applyChange(r, { type: 'flag', version: 3, flag: flag('a', 3, false) })).toBe('stale')
+    expect(applyChange(r, { type: 'flag_deleted', version: 5, key: 'a' })).toBe('gap')
+    expect(r.version).toBe(3)
+    expect([...r.flags.keys()]).toEqual(['a', 'b'])
+    expect(r.compiled.get('a')!.evaluate({ userId: 'alice' }).enabled).toBe(true)
+  })
+
+  it('recompiles every flag when a segment changes, and reports all flags as affected', () => {
+    const r = start()
+    const change = { type: 'segment', version: 4, segment: staff(['bob'], 4) } as const
+    expect(applyChange(r, change)).toBe('applied')
+    expect(affectedFlags(r, change).sort()).toEqual(['a', 'b'])
+    for (const key of ['a', 'b']) {
+      expect(r.compiled.get(key)!.evaluate({ userId: 'alice' }).enabled).toBe(false)
+      expect(r.compiled.get(key)!.evaluate({ userId: 'bob' }).enabled).toBe(true)
+    }
+  })
+
+  it('drops a deleted flag and round-trips through a snapshot', () => {
+    const r = start()
+    applyChange(r, { type: 'flag_deleted', version: 4, key: 'a' })
+    applyChange(r, { type: 'segment_deleted', version: 5, key: 'staff' })
+    expect(snapshotOf(r)).toEqual({ environment: 'production', version: 5, flags: [flag('b', 3)], segments: [] })
+    // Without its segment the cohort fails closed.
+    expect(r.compiled.get('b')!.evaluate({ userId: 'alice' }).enabled).toBe(false)
+  })
+})
