@@ -47,6 +47,8 @@ async function reactionRun(url: string, key: string, run: number): Promise<numbe
   while (offAt.filter((t) => t !== undefined).length < SDKS) await new Promise((r) => setTimeout(r, 20))
   clearInterval(traffic)
   await Promise.all(clients.map((c) => c.close({ timeoutMs: 500 })))
+  // A figure without a first failure would time something else (a trip on stale evidence).
+  if (firstFailure === 0) throw new Error(`run ${run}: the flag went off before the bug landed`)
   return Math.max(...offAt) - firstFailure
 }
 

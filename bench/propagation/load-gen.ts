@@ -5,8 +5,8 @@
  * the parent's on the same machine, with sub-millisecond resolution.
  */
 import { WebSocket } from 'ws'
-import { createClient } from '../../sdk/index.ts'
-import type { FlagClient } from '../../sdk/index.ts'
+// The built package, as an application installs it (not the TypeScript sources through tsx).
+import { createClient, type FlagClient } from '@canary-flags/sdk'
 
 const [mode, url, key, countArg] = process.argv.slice(2) as ['sdk' | 'bare', string, string, string]
 const count = Number(countArg)

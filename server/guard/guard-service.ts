@@ -1,5 +1,6 @@
 import type { MetricsBatch } from '../../sdk/core/protocol.ts'
 import type { FlagService } from '../services/flag-service.ts'
+import type { Hub } from '../stream/hub.ts'
 import type { StoredFlagState } from '../store/flag-store.ts'
 import type { Store } from '../store/store.ts'
 import { decide, type GuardDecision, type GuardSettings } from './decide.ts'
@@ -19,6 +20,7 @@ export type GuardStatus = GuardDecision['status'] | 'tripped' | 'off' | 'no_guar
 export function createGuardService(deps: {
   store: Store
   service: FlagService
+  hub: Hub
   now: () => number
   log: (message: string, error?: unknown) => void
   webhook?: { timeoutMs?: number; attempts?: number; baseDelayMs?: number }
@@ -29,6 +31,17 @@ export function createGuardService(deps: {
   const windowKey = (env: string, flag: string) => `${env}\u0000${flag}`
   const pendingWebhooks = new Set<Promise<unknown>>()
   const countListeners = new Set<(env: string, flag: string) => void>()
+
+  // When a flag is turned back on (after a trip or by hand), the evidence gathered before is
+  // about the code that was switched off: start the window afresh.
+  const lastEnabled = new Map<string, boolean>()
+  deps.hub.subscribeAll((env, change) => {
+    const key = change.type === 'flag' ? change.flag.key : change.type === 'flag_deleted' ? change.key : undefined
+    if (key === undefined) return
+    const enabled = change.type === 'flag' && change.flag.enabled
+    if (enabled && lastEnabled.get(windowKey(env, key)) === false) windows.get(windowKey(env, key))?.clear()
+    lastEnabled.set(windowKey(env, key), enabled)
+  })
 
   function windowOf(env: string, flag: string): SlidingWindow {
     let w = windows.get(windowKey(env, flag))
@@ -122,11 +135,6 @@ export function createGuardService(deps: {
       const decision = judge(state, guard)
       if (!state.enabled) return { status: guard.lastTrip ? 'tripped' : 'off', decision, guard }
       return { status: decision.status, decision, guard }
-    },
-
-    /** Forget a flag's window (e.g. a person re-enabled it after a fix). */
-    reset(env: string, flag: string): void {
-      windows.get(windowKey(env, flag))?.clear()
     },
 
     /** Writes counts still buffered for the per-minute aggregates (charts read them). */

@@ -20,7 +20,7 @@ export function composeServices(db: Db, options: ComposeOptions) {
   const hub = createHub((error) => options.log('change listener failed', error))
   const service = createFlagService({ store, hub })
   const rules = createEnvRules({ store, hub })
-  const guard = createGuardService({ store, service, now, log: options.log, webhook: options.webhook })
+  const guard = createGuardService({ store, service, hub, now, log: options.log, webhook: options.webhook })
   const planner = createRolloutPlanner({ store, service, guard, now })
   return { store, hub, service, rules, guard, planner, now }
 }

@@ -7,8 +7,22 @@ export type ChangeListener = (change: Change) => void
  * adapter, the guard). Knows nothing about sockets. Publish only after the transaction commits.
  */
 export function createHub(onListenerError: (error: unknown) => void = () => {}) {
+  /** One failing listener must not stop the others from hearing the change. */
+  const safely = (call: () => void) => {
+    try {
+      call()
+    } catch (error) {
+      onListenerError(error)
+    }
+  }
   const listeners = new Map<string, Set<ChangeListener>>()
+  const everywhere = new Set<(envKey: string, change: Change) => void>()
   return {
+    /** Hears the changes of every environment, including ones created later. */
+    subscribeAll(listener: (envKey: string, change: Change) => void): () => void {
+      everywhere.add(listener)
+      return () => everywhere.delete(listener)
+    },
     subscribe(envKey: string, listener: ChangeListener): () => void {
       let set = listeners.get(envKey)
       if (!set) listeners.set(envKey, (set = new Set()))
@@ -16,14 +30,8 @@ export function createHub(onListenerError: (error: unknown) => void = () => {}) 
       return () => set.delete(listener)
     },
     publish(envKey: string, change: Change): void {
-      for (const listener of listeners.get(envKey) ?? []) {
-        // One failing listener must not stop the others from hearing the change.
-        try {
-          listener(change)
-        } catch (error) {
-          onListenerError(error)
-        }
-      }
+      for (const listener of everywhere) safely(() => listener(envKey, change))
+      for (const listener of listeners.get(envKey) ?? []) safely(() => listener(change))
     },
   }
 }

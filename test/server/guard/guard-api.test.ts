@@ -146,3 +146,18 @@ describe('guard webhook', () => {
     expect(s.logged.filter((m) => m.includes('webhook'))).toHaveLength(3)
   })
 })
+
+describe('guard window after re-enabling', () => {
+  it('starts afresh when a person turns a tripped flag back on, so late batches cannot re-trip it', async () => {
+    await setGuard({ maxErrorRate: 0.05, minExposures: 100, windowSeconds: 60 })
+    await sendBatch([200, 60, 0, 0])
+    expect((await s.call('GET', PROD)).json.enabled).toBe(false)
+    // A batch flushed just before the trip arrives late, while the flag is off.
+    await sendBatch([150, 50, 0, 0])
+    await s.call('PATCH', PROD, { body: { enabled: true } })
+    const status = (await s.call('GET', `${PROD}/guard`)).json
+    expect(status.decision.figures.canaryExposures).toBe(0)
+    await sendBatch([100, 1, 0, 0])
+    expect((await s.call('GET', PROD)).json.enabled).toBe(true)
+  })
+})
