@@ -110,7 +110,7 @@ try {
   const rows: BenchRow[] = [
     { label: 'guard reaction p50', value: Math.round(p50) / 1000, unit: 's', note: `first failing request → all ${SDKS} SDKs off; 5 s flush; ${RUNS} runs` },
     { label: 'guard reaction max', value: Math.round(max) / 1000, unit: 's', note: 'bounded by one flush interval + one batch' },
-    { label: `ingest from ${INGEST_CONNECTIONS} SDKs`, value: Math.round(rate), unit: 'batches/s', note: 'each batch: dedupe + per-minute aggregate, one SQLite transaction' },
+    { label: `ingest from ${INGEST_CONNECTIONS} SDKs`, value: Math.round(rate), unit: 'batches/s', note: 'each batch: de-duplicated, judged at once, stored with others in one transaction every 250 ms' },
   ]
   writeResult({ name: 'guard', title: 'Guard: automatic disable', date: new Date().toISOString(), ok: true, rows })
 } finally {
