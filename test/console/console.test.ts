@@ -244,8 +244,9 @@ describe('web console in headless Chromium', () => {
     const bannerText = (await banner.textContent()) ?? ''
     expect(bannerText).toContain('The guard turned this flag off')
     expect(bannerText).toContain('over the limit of 5.00%')
-    // Frozen figures of the whole window: the earlier healthy traffic is in it too.
-    expect(bannerText).toContain('600 errors / 1,020 exposures')
+    // Frozen figures of the window. It started afresh when the flag was turned back on, so
+    // the earlier healthy traffic (from before the kill switch) is not in it.
+    expect(bannerText).toContain('600 errors / 1,000 exposures')
     // The chart: canary points, control points, the limit line and the trip marker.
     await page.locator('[data-chart=rates] [data-series=canary] circle').first().waitFor()
     expect(await page.locator('[data-chart=rates] [data-series=limit] line').count()).toBe(1)
