@@ -1,4 +1,4 @@
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import type { AuthEnv } from '../auth/api-key.ts'
 import type { GuardService } from '../guard/guard-service.ts'
 import { guardOf } from '../guard/guard-state.ts'
@@ -16,8 +16,8 @@ const HOUR = 3_600_000
  */
 export function guardRoutes(deps: { store: Store; service: FlagService; guard: GuardService; planner: RolloutPlanner; now: () => number }) {
   const { store, service, guard, planner, now } = deps
-  const target = (c: { req: { param: (n: string) => string | undefined } }) =>
-    [c.req.param('env') as string, c.req.param('key') as string] as const
+  /** The environment and flag a request is about, from the mount's `:env` and the route's `:key`. */
+  const target = (c: Context) => [param(c, 'env'), param(c, 'key')] as const
 
   return new Hono<AuthEnv>()
     .get('/:key/guard', (c) => {
