@@ -33,6 +33,8 @@ interface CompiledCohort {
   readonly threshold: number
   /** Rollout covers every bucket: no hash and no stickiness attribute needed. */
   readonly full: boolean
+  /** No conditions: every user meets them. */
+  readonly unconditional: boolean
   readonly included: Readonly<EvalResult>
 }
 
@@ -98,6 +100,7 @@ function compileCohorts(state: FlagState, segments: SegmentMap): CompiledCohort[
       holds: allOf(conditions.map((c) => compileCondition(c, segments))),
       threshold,
       full: threshold >= BUCKET_COUNT,
+      unconditional: conditions.length === 0,
       included: frozenResult(true, `cohort:${name}`),
     }
   })
@@ -128,6 +131,17 @@ function compileFlagUnsafe(state: FlagState, segments: SegmentMap): CompiledFlag
   const bucketOf = (user: User): number => {
     const value = stickinessValue(user, stickiness)
     return value === undefined ? NO_STICKINESS : bucketOfValue(value)
+  }
+
+  // A first cohort of everyone at 100% answers every user the same way: skip the loop.
+  const first = cohorts[0]
+  if (first !== undefined && first.unconditional && first.full) {
+    const included = first.included
+    return {
+      key,
+      problem: undefined,
+      evaluate: (user) => (isObject(user) ? included : RESULTS.error),
+    }
   }
 
   const evaluateUnsafe = (user: User): Readonly<EvalResult> => {

@@ -372,3 +372,28 @@ describe('armOf', () => {
     }
   })
 })
+
+describe('a first cohort of everyone at 100%', () => {
+  const plain: FlagState = {
+    key: 'plain',
+    enabled: true,
+    salt: 'plain',
+    stickiness: 'userId',
+    cohorts: [
+      { name: 'everyone', conditions: [], rollout: 100 },
+      { name: 'beta', conditions: [{ attribute: 'userId', operator: 'in', values: ['alice'] }], rollout: 100 },
+    ],
+    version: 1,
+  }
+
+  it('answers every user with that cohort, and a non-object user with error', () => {
+    const flag = compileFlag(plain, new Map())
+    expect(flag.evaluate({ userId: 'alice' })).toEqual({ enabled: true, reason: 'cohort:everyone' })
+    expect(flag.evaluate({})).toEqual({ enabled: true, reason: 'cohort:everyone' })
+    expect(flag.evaluate(null as unknown as User)).toEqual({ enabled: false, reason: 'error' })
+  })
+
+  it('is still off when the flag is off', () => {
+    expect(compileFlag({ ...plain, enabled: false }, new Map()).evaluate({ userId: 'a' }).reason).toBe('off')
+  })
+})
