@@ -54,6 +54,30 @@ const routes: Record<string, Record<string, Op>> = {
   '/api/v1/audit': {
     get: { summary: 'Audit log, newest first', query: ['flag', 'env', 'limit', 'before'] },
   },
+  '/api/v1/environments/{env}/flags/{key}/guard': {
+    get: { summary: "The guard's settings, current window, decision and last trip", params: ['env', 'key'] },
+    put: { summary: 'Set the error-rate guard (If-Match or body.version)', body: schemas.guard, params: ['env', 'key'] },
+    delete: { summary: 'Remove the guard (If-Match honoured)', params: ['env', 'key'] },
+  },
+  '/api/v1/environments/{env}/flags/{key}/metrics': {
+    get: { summary: 'Guard status plus per-minute canary/control counts', params: ['env', 'key'], query: ['hours'] },
+  },
+  '/api/v1/environments/{env}/flags/{key}/plan': {
+    put: { summary: 'Start a rollout plan on one cohort', body: schemas.plan, params: ['env', 'key'] },
+  },
+  '/api/v1/environments/{env}/flags/{key}/plan/{action}': {
+    post: { summary: 'pause, resume or cancel the rollout plan (If-Match honoured)', params: ['env', 'key', 'action'] },
+  },
+  '/api/v1/metrics': {
+    post: { summary: "SDK guard counts (server or client key): the socket's HTTP fallback", body: schemas.metrics },
+  },
+  '/api/v1/connections': { get: { summary: 'Connected SDKs and the flag version each has applied' } },
+  '/api/v1/stream': {
+    get: {
+      summary:
+        'WebSocket (sub-protocol canary-flags.v1; key in Authorization, `key.<key>` sub-protocol or ?key=). A plain GET answers 426, or 401/403 for a bad key',
+    },
+  },
 }
 
 const errorSchema = {

@@ -222,4 +222,18 @@ describe('environments API', () => {
     expect(Object.keys(res.json.paths)).toContain('/api/v1/environments/{env}/flags/{key}/cohorts/{cohort}/rollout')
     expect(res.json.paths['/api/v1/flags'].post.requestBody.content['application/json'].schema.properties.key).toBeDefined()
   })
+
+  it('documents every route the app serves under /api/v1', async () => {
+    const doc = (await s.call('GET', '/api/v1/openapi.json', { key: null })).json
+    const documented = new Set(
+      Object.entries(doc.paths as Record<string, object>).flatMap(([path, ops]) =>
+        Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`),
+      ),
+    )
+    const served = s.app.routes
+      .filter((r) => r.method !== 'ALL' && r.path.startsWith('/api/v1/') && r.path !== '/api/v1/openapi.json')
+      .map((r) => `${r.method} ${r.path.replace(/:(\w+)(\{[^}]*\})?/g, '{$1}')}`)
+    expect(served.length).toBeGreaterThan(25)
+    expect(served.filter((route) => !documented.has(route))).toEqual([])
+  })
 })
