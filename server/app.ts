@@ -37,7 +37,7 @@ const errorBody = (code: string, message: string, details?: unknown) => ({
  * await app.request('/health') // 200 {"status":"ok"}
  */
 export function createApp(deps: AppDeps) {
-  const { store, service, guard, planner, now } = deps
+  const { store, service, guard, intake, planner, now } = deps
   const log = deps.log ?? ((m, e) => console.error(m, e))
   const app = new Hono<AuthEnv>()
 
@@ -91,7 +91,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1/environments/:env/flags', flagStateRoutes({ store, service }))
   app.route('/api/v1/environments/:env/segments', segmentRoutes({ store, service }))
   app.route('/api/v1/environments/:env/flags', guardRoutes({ store, service, guard, planner, now }))
-  app.route('/api/v1/metrics', metricsRoutes({ guard }))
+  app.route('/api/v1/metrics', metricsRoutes({ intake, now }))
   app.route('/', consoleRoutes({ log }))
   deps.extend?.(app)
 

@@ -58,14 +58,14 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     server.once('listening', resolve)
     server.once('error', reject)
   })
-  stream = attachStream(server, { store, rules, log, guard }, options.stream)
+  stream = attachStream(server, { store, rules, log, guard, intake: services.intake, now }, options.stream)
 
   // Windows slide and plans fall due without any request arriving.
   const retentionMs = options.metricsRetentionMs ?? 30 * 24 * 3_600_000
   let ticks = 0
   const timer = setInterval(() => {
     try {
-      guard.checkAll()
+      guard.tick()
       planner.tick()
       if (ticks++ % 3600 === 0) store.metrics.prune(now() - retentionMs)
     } catch (error) {

@@ -63,7 +63,6 @@ export const cohorts = z
   })
 
 const version = z.number().int().nonnegative()
-const count = z.number().int().nonnegative()
 
 const webhookUrl = z
   .string()
@@ -73,9 +72,12 @@ const webhookUrl = z
 export const schemas = {
   guard: z.strictObject({
     maxErrorRate: z.number().min(0).max(1),
-    minExposures: z.number().int().min(1).max(100_000_000),
-    windowSeconds: z.number().int().min(10).max(600),
+    /** Optional floor of canary exposures before any trip; the tests need no minimum. */
+    minExposures: z.number().int().min(0).max(100_000_000).optional(),
+    /** The span of the recent figures shown beside the statistics (not the test). */
+    windowSeconds: z.number().int().min(10).max(600).optional(),
     maxRatioToControl: z.number().gt(1).max(1000).optional(),
+    evidence: z.enum(['server', 'all']).optional(),
     webhookUrl: webhookUrl.optional(),
     version: version.optional(),
   }),
@@ -84,19 +86,21 @@ export const schemas = {
       cohort: z.string().min(1).max(64),
       steps: z.array(rollout).min(2).max(20),
       intervalSeconds: z.number().int().min(1).max(30 * 24 * 3600),
+      /** How long a due step may wait for evidence before the plan holds and calls the webhook. */
+      maxWaitSeconds: z.number().int().min(1).max(30 * 24 * 3600).optional(),
+      /** Needed to replace a plan that is active, paused or held (otherwise 409). */
+      replace: z.boolean().optional(),
       version: version.optional(),
     })
     .refine((p) => p.steps.every((s, i) => i === 0 || s > p.steps[i - 1]!), {
       path: ['steps'],
       message: 'must be strictly increasing',
     }),
+  /** The batch is validated by server/guard/metrics-batch.ts, the one check for every transport. */
   metrics: z.strictObject({
-    batch: z.strictObject({
-      id: z.string().min(1).max(128),
-      start: z.number(),
-      end: z.number(),
-      flags: z.record(flagKey, z.tuple([count, count, count, count])),
-    }),
+    batch: z.unknown(),
+    /** Client keys: the user the browser reports for (the server evaluates it to pick the arm). */
+    user: z.record(z.string(), z.unknown()).optional(),
   }),
   metricsQuery: z.strictObject({ hours: z.coerce.number().min(0.1).max(24 * 7).default(3) }),
   createEnvironment: z.strictObject({ key: envKey, name: z.string().min(1).max(128).optional() }),

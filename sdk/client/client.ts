@@ -6,7 +6,7 @@ import {
 } from '../core/protocol.ts'
 import type { EvalResult, User } from '../core/types.ts'
 import { batchId } from './batch-id.ts'
-import { countError, countExposure, createCounters } from './counters.ts'
+import { answerOffset, armOffset, countError, countExposure, createCounters } from './counters.ts'
 import { createEmitter } from './emitter.ts'
 import { ClientError } from './errors.ts'
 import { createMetricsReporter, type PostOutcome } from './metrics-reporter.ts'
@@ -31,7 +31,7 @@ export interface ClientDeps {
   bootstrap?: unknown
   cache?: StateCache
   /** The HTTP fallback for guard counts while the socket is down. */
-  postMetrics?: (batch: MetricsBatch) => Promise<PostOutcome>
+  postMetrics?: (batch: MetricsBatch, user?: User) => Promise<PostOutcome>
   onError?: (error: ClientError) => void
   logger?: Logger
   flushIntervalMs?: number
@@ -101,8 +101,9 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
     now,
     newId: () => batchId(now(), random),
     send: (batch) => transport?.send({ type: 'metrics', batch }) ?? false,
-    ...(deps.postMetrics === undefined ? {} : { post: deps.postMetrics }),
+    ...(deps.postMetrics === undefined ? {} : { post: (batch) => deps.postMetrics!(batch, mode.counting === 'answers' ? user : undefined) }),
   })
+  const offsetOf = mode.counting === 'answers' ? answerOffset : armOffset
   const persister: Persister | undefined =
     deps.cache === undefined
       ? undefined
@@ -270,7 +271,7 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
         const entry = answering(flag)
         if (entry === undefined) return defaultValue
         const result = entry.answer.evaluate(callUser ?? user)
-        countExposure(entry.counts, result)
+        countExposure(entry.counts, offsetOf(result))
         return usesDefault(result) ? defaultValue : result.enabled
       } catch (error) {
         // Only a broken mode could get here; the contract is that isEnabled never throws.
@@ -283,8 +284,8 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
       try {
         const entry = answering(flag)
         if (entry === undefined) return { enabled: defaultValue, reason: unanswered() }
+        // Not counted: explain is for debugging, and debugging must not feed the guard.
         const result = entry.answer.evaluate(callUser ?? user)
-        countExposure(entry.counts, result)
         if (!usesDefault(result) || result.enabled === defaultValue) return result
         return { enabled: defaultValue, reason: result.reason }
       } catch (error) {
@@ -299,7 +300,7 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
         // nothing has to be kept per user.
         const entry = answering(flag)
         if (entry === undefined) return
-        countError(entry.counts, entry.answer.evaluate(callUser ?? user))
+        countError(entry.counts, offsetOf(entry.answer.evaluate(callUser ?? user)))
       } catch (error) {
         logger.debug?.('recordError failed', error)
       }

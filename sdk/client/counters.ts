@@ -21,15 +21,16 @@ export function armOffset(result: EvalResult): number {
   return result.reason === 'outside_rollout' ? CONTROL : NOT_COUNTED
 }
 
+/** Results mode: every answer is reported in the first pair; the server picks the arm. */
+export const answerOffset = (_result: EvalResult): number => CANARY
+
 /** Counts one evaluation in its arm's exposure counter (nothing when in neither arm). */
-export function countExposure(counts: Int32Array, result: EvalResult): void {
-  const offset = armOffset(result)
+export function countExposure(counts: Int32Array, offset: number): void {
   if (offset !== NOT_COUNTED) counts[offset]! += 1
 }
 
 /** Counts an error in the arm the evaluation puts the user in. */
-export function countError(counts: Int32Array, result: EvalResult): void {
-  const offset = armOffset(result)
+export function countError(counts: Int32Array, offset: number): void {
   if (offset !== NOT_COUNTED) counts[offset + 1]! += 1
 }
 
@@ -46,7 +47,7 @@ export interface Counters {
 /**
  * @example
  * const counters = createCounters(Date.now())
- * countExposure(counters.slot('checkout-v2'), { enabled: true, reason: 'cohort:beta' })
+ * countExposure(counters.slot('checkout-v2'), armOffset({ enabled: true, reason: 'cohort:beta' }))
  * counters.drain('b1', Date.now()) // { id: 'b1', start, end, flags: { 'checkout-v2': [1, 0, 0, 0] } }
  */
 export function createCounters(startedAt: number): Counters {

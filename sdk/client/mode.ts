@@ -20,6 +20,13 @@ export interface Applied {
  * client around it is the same for both.
  */
 export interface Mode {
+  /**
+   * How the guard's counts are kept. `arms` (rules mode): each evaluation counts in the arm the
+   * SDK computed. `answers` (results mode): the server does not trust a browser's arms, so every
+   * answered evaluation is reported as one exposure and the server puts it in the arm it computes
+   * for the user (the batch carries the user on the HTTP fallback).
+   */
+  readonly counting: 'arms' | 'answers'
   /** The environment version of the held state; undefined before any state. */
   readonly version: number | undefined
   /**

@@ -1,4 +1,5 @@
 import type { MetricsBatch } from '../core/protocol.ts'
+import type { User } from '../core/types.ts'
 import type { PostOutcome } from './metrics-reporter.ts'
 
 /**
@@ -18,12 +19,13 @@ const RETRYABLE_CLIENT_ERRORS = new Set([404, 408, 425, 429])
  * await post(batch) // 'delivered' | 'retry' | 'drop'
  */
 export function metricsPoster(url: string, key: string) {
-  return async (batch: MetricsBatch): Promise<PostOutcome> => {
+  /** `user`: client keys only; the server evaluates it to put the counts in the right arm. */
+  return async (batch: MetricsBatch, user?: User): Promise<PostOutcome> => {
     try {
       const response = await fetch(url, {
         method: 'POST',
         headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ batch }),
+        body: JSON.stringify(user === undefined ? { batch } : { batch, user }),
         // Lets the last batch leave while a page unloads.
         keepalive: true,
       })

@@ -49,6 +49,7 @@ export function createResultsMode(initialUser: User): Mode {
   }
 
   return {
+    counting: 'answers',
     get version() {
       return version
     },

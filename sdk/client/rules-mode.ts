@@ -49,6 +49,7 @@ export function createRulesMode(): Mode {
   }
 
   return {
+    counting: 'arms',
     get version() {
       return ruleset?.version
     },

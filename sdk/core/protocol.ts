@@ -31,11 +31,15 @@ export type ClientMessage =
   | { type: 'ping'; version?: number }
   | { type: 'metrics'; batch: MetricsBatch }
 
+/** A client message as the server receives it: a metrics batch is still unvalidated there. */
+export type ReceivedClientMessage = Exclude<ClientMessage, { type: 'metrics' }> | { type: 'metrics'; batch: Record<string, unknown> }
+
 export type ServerMessage =
   | ({ type: 'snapshot' } & Snapshot)
   | { type: 'changes'; changes: Change[] }
   | { type: 'results'; version: number; full: boolean; results: Record<string, EvalResult | null> }
-  | { type: 'metrics_ack'; id: string }
+  /** The batch was ingested, or (with `error`) refused for good: either way, do not resend it. */
+  | { type: 'metrics_ack'; id: string; error?: { code: string; message: string } }
   | { type: 'pong' }
   /** Admin-key (web console) connections: every committed change of the key's environments… */
   | { type: 'console_change'; environment: string; change: Change }
@@ -57,28 +61,12 @@ export const CLOSE = {
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 const isVersion = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0
 
-function isCounts(v: unknown): v is FlagCounts {
-  return Array.isArray(v) && v.length === 4 && v.every((n) => typeof n === 'number' && Number.isInteger(n) && n >= 0)
-}
-
-function isBatch(v: unknown): v is MetricsBatch {
-  return (
-    isRecord(v) &&
-    typeof v.id === 'string' &&
-    v.id.length > 0 &&
-    v.id.length <= 128 &&
-    typeof v.start === 'number' &&
-    typeof v.end === 'number' &&
-    isRecord(v.flags) &&
-    Object.values(v.flags).every(isCounts)
-  )
-}
 
 /**
  * Parses one frame from an SDK. Returns the message, or a string saying what is wrong with it:
  * the server closes that one socket with the reason.
  */
-export function parseClientMessage(text: string): ClientMessage | string {
+export function parseClientMessage(text: string): ReceivedClientMessage | string {
   let value: unknown
   try {
     value = JSON.parse(text)
@@ -91,13 +79,15 @@ export function parseClientMessage(text: string): ClientMessage | string {
       if (typeof value.sdk !== 'string') return 'hello.sdk must be a string'
       if (value.version !== undefined && !isVersion(value.version)) return 'hello.version must be a non-negative integer'
       if (value.user !== undefined && !isRecord(value.user)) return 'hello.user must be an object'
-      return value as ClientMessage
+      return value as ReceivedClientMessage
     case 'identify':
-      return isRecord(value.user) ? (value as ClientMessage) : 'identify.user must be an object'
+      return isRecord(value.user) ? (value as ReceivedClientMessage) : 'identify.user must be an object'
     case 'ping':
       return isVersion(value.version) ? { type: 'ping', version: value.version } : { type: 'ping' }
     case 'metrics':
-      return isBatch(value.batch) ? (value as ClientMessage) : 'metrics.batch is malformed'
+      // Only the envelope here: the server validates the batch itself, the same way for every
+      // transport, and refuses a bad one without closing the socket.
+      return isRecord(value.batch) ? { type: 'metrics', batch: value.batch } : 'metrics.batch must be an object'
     default:
       return `unknown message type ${JSON.stringify(value.type)}`
   }

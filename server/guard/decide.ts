@@ -1,70 +1,214 @@
-import { rateRatioLowerBound, wilson } from './stats.ts'
-import type { ArmTotals } from './window.ts'
+import {
+  AbsoluteRateTest,
+  addCounts,
+  BelowLimitTest,
+  emptyCounts,
+  RateRatioTest,
+  type ArmCounts,
+  type RuleReading,
+  type RuleState,
+} from './sequential.ts'
 
 /** Guard settings of one flag in one environment (validated by the API). */
 export interface GuardSettings {
   /** Highest acceptable canary error rate, 0–1. */
   maxErrorRate: number
-  /** Canary exposures needed in the window before the guard judges at all. */
-  minExposures: number
-  windowSeconds: number
-  /** Trip when the canary's rate is this many times control's (with confidence). */
+  /** Optional floor: canary exposures since the start before any trip (0: none). */
+  minExposures?: number | undefined
+  /** The span of the recent figures shown in the console and API; not part of the test. */
+  windowSeconds?: number | undefined
+  /** Trip when the canary's rate is more than this many times control's. */
   maxRatioToControl?: number | undefined
-  /** POSTed a JSON event on a trip. */
+  /** `server`: only server-key (back-end) evidence counts; `all` (default): browsers' too. */
+  evidence?: 'server' | 'all' | undefined
+  /** POSTed a JSON event on a trip and when a plan holds. */
   webhookUrl?: string | undefined
 }
 
 export type GuardRule = 'max_error_rate' | 'max_ratio_to_control'
 
-/** Everything the guard looked at, frozen into the audit log and the webhook on a trip. */
-export interface GuardFigures extends ArmTotals {
-  windowSeconds: number
+/** Everything the guard looked at: in the API, the console feed, a trip's audit entry and webhook. */
+export interface GuardFigures extends ArmCounts {
+  /** When the tests started (flag turned on or guard changed), epoch ms. */
+  since: number
+  /** Seconds with counts fed to the tests. */
+  seconds: number
   canaryRate: number
   controlRate: number | null
-  /** One-sided 95% Wilson bounds of the canary's error rate. */
-  canaryLower: number
-  canaryUpper: number
-  /** One-sided 95% lower bound of canary rate / control rate, when control has data. */
-  ratioLower: number | null
+  maxErrorRate: RuleReading
+  maxRatioToControl: RuleReading | null
+  /** How close to a trip, 0–1 (1 = tripped): the larger of the rules' progress. */
+  progress: number
 }
 
 export type GuardDecision =
   | { status: 'insufficient_data'; figures: GuardFigures }
   | { status: 'healthy'; figures: GuardFigures }
-  | { status: 'trip'; rule: GuardRule; limit: number; figures: GuardFigures }
+  | { status: 'trip'; rule: GuardRule; test: 'mixture' | 'change'; limit: number; figures: GuardFigures }
 
-/**
- * Judges one window. Trips only on evidence: at least `minExposures` canary exposures, and
- * either the canary's error rate is above `maxErrorRate` with 95% confidence (its Wilson lower
- * bound is over the limit) or, with `maxRatioToControl`, canary/control is above the ratio with
- * 95% confidence (control also needs `minExposures`). A few unlucky requests prove nothing.
- */
-export function decide(settings: GuardSettings, totals: ArmTotals): GuardDecision {
-  const { canaryExposures: n, canaryErrors: x, controlExposures: m, controlErrors: y } = totals
-  const bounds = wilson(x, n)
-  const controlHasData = m >= settings.minExposures
-  const figures: GuardFigures = {
-    ...totals,
-    windowSeconds: settings.windowSeconds,
-    canaryRate: n > 0 ? x / n : 0,
-    controlRate: m > 0 ? y / m : null,
-    canaryLower: bounds.lower,
-    canaryUpper: bounds.upper,
-    ratioLower: m > 0 && n > 0 ? rateRatioLowerBound({ errors: x, exposures: n }, { errors: y, exposures: m }) : null,
-  }
-  if (n < settings.minExposures) return { status: 'insufficient_data', figures }
-  if (bounds.lower > settings.maxErrorRate)
-    return { status: 'trip', rule: 'max_error_rate', limit: settings.maxErrorRate, figures }
-  const ratio = settings.maxRatioToControl
-  if (ratio !== undefined && controlHasData && figures.ratioLower !== null && figures.ratioLower > ratio)
-    return { status: 'trip', rule: 'max_ratio_to_control', limit: ratio, figures }
-  return { status: 'healthy', figures }
+/** A plan step's evidence that the canary's rate is below the limit. */
+export interface PlanFigures extends ArmCounts {
+  /** The step the test belongs to, and when it began. */
+  step: number
+  since: number
+  canaryRate: number
+  statistic: number
+  threshold: number
+  /** True once the test shows the rate is below the limit. */
+  proven: boolean
 }
 
+/** The stored form of a flag's evidence, so a restart resumes the tests instead of restarting them. */
+export interface EvidenceSnapshot {
+  settingsKey: string
+  since: number
+  seconds: number
+  totals: ArmCounts
+  maxErrorRate: RuleState
+  maxRatioToControl: RuleState | null
+  plan: { step: number; since: number; totals: ArmCounts; test: RuleState } | null
+}
+
+/** The settings that define the test: a change to any of them starts it afresh. */
+export function settingsKey(s: GuardSettings): string {
+  return JSON.stringify([s.maxErrorRate, s.maxRatioToControl ?? null, s.minExposures ?? 0, s.evidence ?? 'all'])
+}
+
+const rate = (errors: number, exposures: number) => (exposures > 0 ? errors / exposures : 0)
+
 /**
- * Whether a rollout plan may take its next step: enough canary data and a rate that is not
- * above the limit even on its face (stricter than "not tripped": a plan waits on doubt).
+ * One flag's evidence in one environment: counts since the start, fed to the sequential tests
+ * once a second. Pure: time comes in as arguments.
  */
-export function healthyEnoughToWiden(settings: GuardSettings, decision: GuardDecision): boolean {
-  return decision.status === 'healthy' && decision.figures.canaryRate <= settings.maxErrorRate
+export class FlagEvidence {
+  readonly settingsKey: string
+  readonly since: number
+  private seconds: number
+  private readonly totals: ArmCounts
+  private readonly absolute: AbsoluteRateTest
+  private readonly ratio: RateRatioTest | null
+  private plan: { step: number; since: number; totals: ArmCounts; test: BelowLimitTest } | null
+  /** Counts that arrived since the last `tick`. */
+  private pending: ArmCounts = emptyCounts()
+  private hasPending = false
+
+  constructor(
+    private readonly settings: GuardSettings,
+    since: number,
+    resume?: EvidenceSnapshot,
+  ) {
+    this.settingsKey = settingsKey(settings)
+    const r = resume?.settingsKey === this.settingsKey ? resume : undefined
+    this.since = r?.since ?? since
+    this.seconds = r?.seconds ?? 0
+    this.totals = r ? { ...r.totals } : emptyCounts()
+    this.absolute = new AbsoluteRateTest(settings.maxErrorRate, r?.maxErrorRate)
+    this.ratio =
+      settings.maxRatioToControl === undefined
+        ? null
+        : new RateRatioTest(settings.maxRatioToControl, r?.maxRatioToControl ?? undefined)
+    this.plan = r?.plan
+      ? { ...r.plan, totals: { ...r.plan.totals }, test: new BelowLimitTest(settings.maxErrorRate, r.plan.test) }
+      : null
+  }
+
+  /** Counts that arrived now; they reach the tests at the next `tick`. */
+  add(counts: ArmCounts): void {
+    addCounts(this.pending, counts)
+    this.hasPending = true
+  }
+
+  /** Feeds the counts of the second that just ended to every test. Returns whether there were any. */
+  tick(): boolean {
+    if (!this.hasPending) return false
+    const c = this.pending
+    this.pending = emptyCounts()
+    this.hasPending = false
+    this.seconds++
+    addCounts(this.totals, c)
+    this.absolute.observe(c.canaryExposures, c.canaryErrors)
+    this.ratio?.observe(c)
+    if (this.plan) {
+      addCounts(this.plan.totals, c)
+      this.plan.test.observe(c.canaryExposures, c.canaryErrors)
+    }
+    return true
+  }
+
+  figures(): GuardFigures {
+    const t = this.totals
+    const absolute = this.absolute.reading()
+    const ratio = this.ratio?.reading() ?? null
+    return {
+      since: this.since,
+      seconds: this.seconds,
+      ...t,
+      canaryRate: rate(t.canaryErrors, t.canaryExposures),
+      controlRate: t.controlExposures > 0 ? t.controlErrors / t.controlExposures : null,
+      maxErrorRate: absolute,
+      maxRatioToControl: ratio,
+      progress: Math.max(absolute.progress, ratio?.progress ?? 0),
+    }
+  }
+
+  /** The cheap check run every second: whether `decision()` would say trip. */
+  wouldTrip(): boolean {
+    if (this.seconds === 0 || this.totals.canaryExposures < (this.settings.minExposures ?? 0)) return false
+    return this.absolute.reading().crossed !== null || (this.ratio?.reading().crossed ?? null) !== null
+  }
+
+  /** Trip when a rule's test crossed its threshold and the optional exposure floor is met. */
+  decision(): GuardDecision {
+    const figures = this.figures()
+    if (figures.canaryExposures < (this.settings.minExposures ?? 0) || figures.seconds === 0)
+      return { status: 'insufficient_data', figures }
+    if (figures.maxErrorRate.crossed)
+      return { status: 'trip', rule: 'max_error_rate', test: figures.maxErrorRate.crossed, limit: this.settings.maxErrorRate, figures }
+    if (figures.maxRatioToControl?.crossed)
+      return {
+        status: 'trip',
+        rule: 'max_ratio_to_control',
+        test: figures.maxRatioToControl.crossed,
+        limit: this.settings.maxRatioToControl!,
+        figures,
+      }
+    return { status: 'healthy', figures }
+  }
+
+  /** Starts the plan test of `step` afresh (a new step began) unless it already runs for it. */
+  startPlanStep(step: number, at: number): void {
+    if (this.plan?.step === step) return
+    this.plan = { step, since: at, totals: emptyCounts(), test: new BelowLimitTest(this.settings.maxErrorRate) }
+  }
+
+  stopPlan(): void {
+    this.plan = null
+  }
+
+  planFigures(): PlanFigures | null {
+    if (!this.plan) return null
+    const reading = this.plan.test.reading()
+    const t = this.plan.totals
+    return {
+      step: this.plan.step,
+      since: this.plan.since,
+      ...t,
+      canaryRate: rate(t.canaryErrors, t.canaryExposures),
+      statistic: reading.statistic,
+      threshold: reading.threshold,
+      proven: reading.crossed !== null && t.canaryExposures >= (this.settings.minExposures ?? 0),
+    }
+  }
+
+  snapshot(): EvidenceSnapshot {
+    return {
+      settingsKey: this.settingsKey,
+      since: this.since,
+      seconds: this.seconds,
+      totals: { ...this.totals },
+      maxErrorRate: this.absolute.state,
+      maxRatioToControl: this.ratio?.state ?? null,
+      plan: this.plan && { step: this.plan.step, since: this.plan.since, totals: { ...this.plan.totals }, test: this.plan.test.state },
+    }
+  }
 }

@@ -1,21 +1,57 @@
-import type { MetricsBatch } from '../../sdk/core/protocol.ts'
+import type { FlagCounts, MetricsBatch } from '../../sdk/core/protocol.ts'
 import type { FlagService } from '../services/flag-service.ts'
 import type { Hub } from '../stream/hub.ts'
 import type { StoredFlagState } from '../store/flag-store.ts'
 import type { Store } from '../store/store.ts'
-import { decide, type GuardDecision, type GuardSettings } from './decide.ts'
+import { FlagEvidence, settingsKey, type GuardDecision, type PlanFigures } from './decide.ts'
 import { guardOf, type StoredGuard, type TripRecord } from './guard-state.ts'
 import { planOf } from './plan.ts'
 import { createBatchIntake } from './batch-intake.ts'
+import type { ArmCounts } from './sequential.ts'
 import { SlidingWindow } from './window.ts'
 import { deliverWebhook } from './webhook.ts'
 
 export type GuardStatus = GuardDecision['status'] | 'tripped' | 'off' | 'no_guard'
 
+/** Who sent a batch: server keys are trusted secrets; client keys are public (see evidence-intake.ts). */
+export type EvidenceSource = 'server' | 'client'
+
+/** The guard's view of one flag: the API's `GET …/guard`, the console feed, the planner. */
+export interface GuardView {
+  status: GuardStatus
+  decision: GuardDecision | null
+  guard: StoredGuard | null
+  /** The last `windowSeconds` of counts, for people (the decision uses the counts since the start). */
+  recent: (ArmCounts & { seconds: number }) | null
+  /** The active plan step's evidence that the rate is below the limit. */
+  plan: PlanFigures | null
+}
+
+/** One guarded flag in one environment, as the guard holds it in memory. */
+interface Watched {
+  env: string
+  flag: string
+  guard: StoredGuard
+  /** Present while the flag is on: the tests run from when it was turned on or the guard changed. */
+  evidence: FlagEvidence | null
+  recent: SlidingWindow
+}
+
+const DEFAULT_WINDOW_SECONDS = 60
+const toArm = ([ce, cx, ke, kx]: FlagCounts): ArmCounts => ({
+  canaryExposures: ce,
+  canaryErrors: cx,
+  controlExposures: ke,
+  controlErrors: kx,
+})
+
 /**
- * The guard: ingests SDK count batches (once per batch id), keeps a sliding window per flag and
- * environment, and turns a flag off — one audited, streamed change by actor `guard` — when the
- * canary's error rate is over its limit with confidence.
+ * The guard: takes validated, attributed counts (once per batch id), feeds each guarded flag's
+ * sequential tests once a second (`tick`), and turns a flag off — one audited, streamed change by
+ * actor `guard` — when a test shows its canary is worse than its limit.
+ *
+ * It holds only flags that have a guard, kept current from the change hub, so counts for other
+ * flags cost a map miss and allocate nothing.
  */
 export function createGuardService(deps: {
   store: Store
@@ -27,88 +63,103 @@ export function createGuardService(deps: {
 }) {
   const { store, service, now, log } = deps
   const intake = createBatchIntake(store.metrics, { log })
-  const windows = new Map<string, SlidingWindow>()
-  const windowKey = (env: string, flag: string) => `${env}\u0000${flag}`
+  const watched = new Map<string, Watched>()
+  const keyOf = (env: string, flag: string) => `${env}\u0000${flag}`
   const pendingWebhooks = new Set<Promise<unknown>>()
   const countListeners = new Set<(env: string, flag: string) => void>()
 
-  // When a flag is turned back on (after a trip or by hand), the evidence gathered before is
-  // about the code that was switched off: start the window afresh.
-  const lastEnabled = new Map<string, boolean>()
+  /** Brings one flag's entry in line with its stored state. */
+  function refresh(state: StoredFlagState): void {
+    const key = keyOf(state.environment, state.key)
+    const guard = guardOf(state)
+    if (!guard) {
+      watched.delete(key)
+      return
+    }
+    let entry = watched.get(key)
+    if (!entry) watched.set(key, (entry = { env: state.environment, flag: state.key, guard, evidence: null, recent: new SlidingWindow() }))
+    entry.guard = guard
+    if (!state.enabled) {
+      // Evidence gathered before is about code that was switched off: a flag turned back on starts afresh.
+      entry.evidence = null
+      entry.recent.clear()
+    } else if (!entry.evidence || entry.evidence.settingsKey !== settingsKey(guard)) {
+      entry.evidence = new FlagEvidence(guard, now())
+    }
+    const plan = planOf(state.plan)
+    if (entry.evidence && plan?.status === 'active') entry.evidence.startPlanStep(plan.step, now())
+    else entry.evidence?.stopPlan()
+  }
+
+  function forget(env: string, flag: string) {
+    watched.delete(keyOf(env, flag))
+  }
+
+  for (const state of store.flags.listGuarded()) refresh(state)
   deps.hub.subscribeAll((env, change) => {
-    const key = change.type === 'flag' ? change.flag.key : change.type === 'flag_deleted' ? change.key : undefined
-    if (key === undefined) return
-    const enabled = change.type === 'flag' && change.flag.enabled
-    if (enabled && lastEnabled.get(windowKey(env, key)) === false) windows.get(windowKey(env, key))?.clear()
-    lastEnabled.set(windowKey(env, key), enabled)
+    if (change.type === 'flag_deleted') return forget(env, change.key)
+    if (change.type !== 'flag') return
+    try {
+      refresh(store.flags.getState(env, change.flag.key))
+    } catch {
+      forget(env, change.flag.key) // archived in the same breath: nothing to guard
+    }
   })
 
-  function windowOf(env: string, flag: string): SlidingWindow {
-    let w = windows.get(windowKey(env, flag))
-    if (!w) windows.set(windowKey(env, flag), (w = new SlidingWindow()))
-    return w
+  function notify(url: string | undefined, event: Record<string, unknown>): void {
+    if (!url) return
+    const delivery = deliverWebhook(url, event, { ...deps.webhook, log }).finally(() => pendingWebhooks.delete(delivery))
+    pendingWebhooks.add(delivery)
   }
 
-  function judge(state: StoredFlagState, guard: GuardSettings): GuardDecision {
-    const totals = windowOf(state.environment, state.key).totals(now(), guard.windowSeconds)
-    return decide(guard, totals)
-  }
-
-  function trip(state: StoredFlagState, guard: StoredGuard, decision: Extract<GuardDecision, { status: 'trip' }>) {
-    const record: TripRecord = { at: now(), rule: decision.rule, limit: decision.limit, figures: decision.figures }
-    const plan = planOf(state.plan)
-    const after = service.applyState(state.environment, state.key, {
+  function trip(entry: Watched, decision: Extract<GuardDecision, { status: 'trip' }>) {
+    const record: TripRecord = { at: now(), rule: decision.rule, test: decision.test, limit: decision.limit, figures: decision.figures }
+    const after = service.applyState(entry.env, entry.flag, {
       actor: 'guard',
       action: 'guard.trip',
       details: record,
-      update: () => ({
-        enabled: false,
-        guard: { ...guard, lastTrip: record },
-        ...(plan?.status === 'active' || plan?.status === 'paused'
-          ? { plan: { ...plan, status: 'stopped', nextAt: null, note: `guard tripped (${decision.rule})` } }
-          : {}),
-      }),
+      update: (current) => {
+        const plan = planOf(current.plan)
+        return {
+          enabled: false,
+          guard: { ...(guardOf(current) ?? entry.guard), lastTrip: record },
+          ...(plan?.status === 'active' || plan?.status === 'paused' || plan?.status === 'held'
+            ? { plan: { ...plan, status: 'stopped', nextAt: null, note: `guard tripped (${decision.rule})` } }
+            : {}),
+        }
+      },
     })
-    // The evidence that tripped it must not trip it again when a person turns it back on.
-    windowOf(state.environment, state.key).clear()
-    log(`guard: turned ${state.key} off in ${state.environment} (${decision.rule}: ${JSON.stringify(decision.figures)})`)
-    if (guard.webhookUrl) {
-      const event = {
-        type: 'guard.trip',
-        flag: state.key,
-        environment: state.environment,
-        version: after.version,
-        ...record,
-      }
-      const delivery = deliverWebhook(guard.webhookUrl, event, { ...deps.webhook, log }).finally(() =>
-        pendingWebhooks.delete(delivery),
-      )
-      pendingWebhooks.add(delivery)
-    }
+    log(`guard: turned ${entry.flag} off in ${entry.env} (${decision.rule}, ${decision.test} test)`)
+    notify(entry.guard.webhookUrl, { type: 'guard.trip', flag: entry.flag, environment: entry.env, version: after.version, ...record })
   }
 
-  /** Judges one flag now and trips it if the evidence says so. */
-  function check(env: string, flag: string): void {
-    let state: StoredFlagState
-    try {
-      state = store.flags.getState(env, flag)
-    } catch {
-      return // counts for a flag that was archived or never existed: nothing to guard
-    }
+  function view(state: StoredFlagState): GuardView {
     const guard = guardOf(state)
-    if (!guard || !state.enabled) return
-    const decision = judge(state, guard)
-    if (decision.status === 'trip') trip(state, guard, decision)
+    const entry = watched.get(keyOf(state.environment, state.key))
+    if (!guard) return { status: 'no_guard', decision: null, guard, recent: null, plan: null }
+    const seconds = guard.windowSeconds ?? DEFAULT_WINDOW_SECONDS
+    const recent = entry ? { seconds, ...entry.recent.totals(now(), seconds) } : null
+    const decision = entry?.evidence?.decision() ?? null
+    const plan = entry?.evidence?.planFigures() ?? null
+    if (!state.enabled) return { status: guard.lastTrip ? 'tripped' : 'off', decision, guard, recent, plan }
+    return { status: decision?.status ?? 'insufficient_data', decision, guard, recent, plan }
   }
 
   return {
-    /** Records a batch (once per id) and judges the flags it counts. Returns false for a duplicate. */
-    ingest(env: string, batch: MetricsBatch): boolean {
-      if (!intake.accept(env, batch, now())) return false
+    /**
+     * Records a batch of validated, attributed counts (once per id) for the guarded flags they
+     * name. `source` decides whether a guard set to `evidence: "server"` listens. Returns false
+     * for a duplicate id.
+     */
+    ingest(env: string, batch: MetricsBatch, source: EvidenceSource): boolean {
       const at = now()
-      for (const [flag, counts] of Object.entries(batch.flags)) windowOf(env, flag).add(counts, at)
-      for (const flag of Object.keys(batch.flags)) {
-        check(env, flag)
+      if (!intake.accept(env, batch, at)) return false
+      for (const [flag, counts] of Object.entries(batch.flags)) {
+        const entry = watched.get(keyOf(env, flag))
+        if (entry?.evidence && (source === 'server' || entry.guard.evidence !== 'server')) {
+          entry.evidence.add(toArm(counts))
+          entry.recent.add(counts, at)
+        }
         for (const listener of countListeners) listener(env, flag)
       }
       return true
@@ -120,22 +171,29 @@ export function createGuardService(deps: {
       return () => countListeners.delete(listener)
     },
 
-    /** Re-judges every flag with a window (the timer: windows slide even without new batches). */
-    checkAll(): void {
-      for (const key of windows.keys()) {
-        const [env, flag] = key.split('\u0000') as [string, string]
-        check(env, flag)
+    /**
+     * The once-a-second step: each guarded flag's counts of the second that ended reach its
+     * tests, and a flag whose test crossed its threshold is turned off.
+     */
+    tick(): void {
+      for (const entry of watched.values()) {
+        const evidence = entry.evidence
+        if (!evidence?.tick() || !evidence.wouldTrip()) continue
+        const decision = evidence.decision()
+        if (decision.status !== 'trip') continue
+        try {
+          trip(entry, decision)
+        } catch (error) {
+          log(`guard: turning ${entry.flag} off in ${entry.env} failed`, error)
+        }
       }
     },
 
     /** The guard's view of one flag state, for the API, the console and rollout plans. */
-    status(state: StoredFlagState): { status: GuardStatus; decision: GuardDecision | null; guard: StoredGuard | null } {
-      const guard = guardOf(state)
-      if (!guard) return { status: 'no_guard', decision: null, guard }
-      const decision = judge(state, guard)
-      if (!state.enabled) return { status: guard.lastTrip ? 'tripped' : 'off', decision, guard }
-      return { status: decision.status, decision, guard }
-    },
+    status: view,
+
+    /** Calls a guard's webhook off the caller's path (trips, and plans that hold). */
+    notify,
 
     /** Writes counts still buffered for the per-minute aggregates (charts read them). */
     flushCounts: intake.flush,

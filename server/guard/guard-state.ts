@@ -1,10 +1,12 @@
 import type { StoredFlagState } from '../store/flag-store.ts'
 import type { GuardFigures, GuardRule, GuardSettings } from './decide.ts'
 
-/** What a trip froze: shown in the console banner and sent to the webhook. */
+/** What a trip froze: shown in the console banner, the audit entry and sent to the webhook. */
 export interface TripRecord {
   at: number
   rule: GuardRule
+  /** `mixture`: the test since the start crossed ln(1/α); `change`: the change detector fired. */
+  test: 'mixture' | 'change'
   limit: number
   figures: GuardFigures
 }

@@ -1,33 +1,43 @@
-import { ConflictError, ValidationError } from '../errors.ts'
+import { ConflictError, NotFoundError, ValidationError } from '../errors.ts'
 import { withRollout, type FlagService } from '../services/flag-service.ts'
 import type { StoredFlagState } from '../store/flag-store.ts'
 import type { Store } from '../store/store.ts'
-import { healthyEnoughToWiden } from './decide.ts'
+import type { PlanFigures } from './decide.ts'
 import type { GuardService } from './guard-service.ts'
 import { guardOf } from './guard-state.ts'
-import { planOf, type RolloutPlan } from './plan.ts'
+import { DEFAULT_MAX_WAIT_SECONDS, LIVE_PLAN_STATUSES, planOf, previewPlan, type PlanPreview, type RolloutPlan } from './plan.ts'
 
 const ACTOR = 'rollout-plan'
 
+type PlanInput = { cohort: string; steps: number[]; intervalSeconds: number; maxWaitSeconds?: number | undefined }
+type ActorOptions = { actor: string; expectedVersion?: number | undefined }
+
+/** Where a plan stands, for the API, the CLI and the console. */
+export interface PlanProgress {
+  /** Active, due, and its step's test has not yet shown the rate below the limit. */
+  waitingForEvidence: boolean
+  /** When the plan holds if the evidence does not come (epoch ms), while waiting. */
+  holdsAt: number | null
+  /** The current step's evidence (counts since it began, the test, proven or not). */
+  evidence: PlanFigures | null
+}
+
 /**
- * Rollout plans: widen one cohort through its steps, one per interval, only while the guard has
- * enough canary data and a healthy rate. Plans live in the flag state (SQLite), so a restart
- * picks them up where they were; `tick` is driven by a timer in main.
+ * Rollout plans: widen one cohort through its steps, one per interval, and only when the guard's
+ * plan test since the step began shows the canary's error rate is below the limit. A due step
+ * without that evidence waits (said in the API with figures), and after `maxWaitSeconds` the
+ * plan holds and calls the guard's webhook instead of waiting silently. Plans live in the flag
+ * state, so a restart picks them up; `tick` is driven by a timer in main.
  */
 export function createRolloutPlanner(deps: { store: Store; service: FlagService; guard: GuardService; now: () => number }) {
   const { store, service, guard, now } = deps
 
-  function setPlan(
-    state: StoredFlagState,
-    action: string,
-    plan: RolloutPlan | null,
-    options: { actor: string; expectedVersion?: number | undefined; rollout?: number },
-  ): StoredFlagState {
+  function setPlan(state: StoredFlagState, action: string, plan: RolloutPlan | null, options: ActorOptions & { rollout?: number }) {
     return service.applyState(state.environment, state.key, {
       actor: options.actor,
       action,
       expectedVersion: options.expectedVersion,
-      details: plan && { cohort: plan.cohort, step: plan.step, rollout: plan.steps[plan.step], status: plan.status },
+      details: plan && { cohort: plan.cohort, step: plan.step, rollout: plan.steps[plan.step], status: plan.status, note: plan.note },
       update: (current) => ({
         plan,
         ...(options.rollout !== undefined && plan ? { cohorts: withRollout(current, plan.cohort, options.rollout) } : {}),
@@ -41,78 +51,117 @@ export function createRolloutPlanner(deps: { store: Store; service: FlagService;
     return plan
   }
 
-  /** Takes the next step of one due plan, or waits (without writing) when the guard is not sure. */
+  function preview(state: StoredFlagState, input: PlanInput): PlanPreview {
+    const cohort = state.cohorts.find((c) => c.name === input.cohort)
+    if (!cohort) throw new NotFoundError(`cohort ${input.cohort} of flag ${state.key} in ${state.environment}`)
+    return previewPlan(cohort.rollout, input.cohort, input.steps, planOf(state.plan))
+  }
+
+  const maxWaitMs = (plan: RolloutPlan) => (plan.maxWaitSeconds ?? DEFAULT_MAX_WAIT_SECONDS) * 1000
+
+  function progress(state: StoredFlagState): PlanProgress {
+    const plan = planOf(state.plan)
+    const evidence = guard.status(state).plan
+    const due = plan?.status === 'active' && plan.nextAt !== null && now() >= plan.nextAt
+    const waiting = due && state.enabled && !evidence?.proven
+    return { waitingForEvidence: waiting, holdsAt: waiting ? plan!.nextAt! + maxWaitMs(plan!) : null, evidence }
+  }
+
+  /** Takes the next step of one due plan, waits without writing, or holds after the maximum wait. */
   function advance(state: StoredFlagState, plan: RolloutPlan, at: number) {
-    const settings = guardOf(state)
-    const status = guard.status(state)
-    if (!settings || !status.decision || !healthyEnoughToWiden(settings, status.decision)) return
+    const evidence = guard.status(state).plan
+    if (!evidence?.proven) {
+      if (at < plan.nextAt! + maxWaitMs(plan)) return
+      const note =
+        `held: no evidence that the error rate is below the limit after waiting ${plan.maxWaitSeconds ?? DEFAULT_MAX_WAIT_SECONDS} s ` +
+        `(${evidence?.canaryErrors ?? 0} errors in ${evidence?.canaryExposures ?? 0} canary exposures this step)`
+      const held = setPlan(state, 'plan.hold', { ...plan, status: 'held', nextAt: null, note }, { actor: ACTOR })
+      guard.notify(guardOf(state)?.webhookUrl, {
+        type: 'plan.hold',
+        flag: state.key,
+        environment: state.environment,
+        version: held.version,
+        plan: held.plan,
+        evidence,
+      })
+      return
+    }
     const step = plan.step + 1
     const last = step === plan.steps.length - 1
-    const next: RolloutPlan = {
-      ...plan,
-      step,
-      status: last ? 'completed' : 'active',
-      nextAt: last ? null : at + plan.intervalSeconds * 1000,
-      note: null,
-    }
+    const next: RolloutPlan = { ...plan, step, status: last ? 'completed' : 'active', nextAt: last ? null : at + plan.intervalSeconds * 1000, note: null }
     setPlan(state, 'plan.step', next, { actor: ACTOR, rollout: plan.steps[step]! })
   }
 
   return {
-    /**
-     * Starts a plan: the cohort goes to the first step now, the next step is due one interval
-     * later. The flag needs a guard, since the guard's health is what lets a plan advance.
-     */
-    start(
-      env: string,
-      key: string,
-      input: { cohort: string; steps: number[]; intervalSeconds: number },
-      options: { actor: string; expectedVersion?: number | undefined },
-    ): StoredFlagState {
-      const state = store.flags.getState(env, key)
-      if (!guardOf(state)) throw new ValidationError('guard: set a guard on this flag before starting a rollout plan')
-      withRollout(state, input.cohort, 0) // 404 for an unknown cohort before anything changes
-      const plan: RolloutPlan = {
-        ...input,
-        step: 0,
-        status: 'active',
-        nextAt: now() + input.intervalSeconds * 1000,
-        note: null,
-        startedAt: now(),
-      }
-      return setPlan(state, 'plan.start', plan, { ...options, rollout: input.steps[0]! })
+    /** What `start` would do with this input: the steps that will run and those skipped. */
+    preview(env: string, key: string, input: PlanInput): PlanPreview {
+      return preview(store.flags.getState(env, key), input)
     },
 
-    pause(env: string, key: string, options: { actor: string; expectedVersion?: number | undefined }): StoredFlagState {
+    /**
+     * Starts a plan. Never narrows the cohort: steps at or below its current rollout are skipped
+     * and the first step above it is applied now; the next is due one interval later. A live
+     * plan (active, paused or held) is replaced only when asked (`replace`), otherwise 409. The
+     * flag needs a guard: the guard's evidence is what lets a plan advance.
+     */
+    start(env: string, key: string, input: PlanInput & { replace?: boolean | undefined }, options: ActorOptions): StoredFlagState {
+      const state = store.flags.getState(env, key)
+      if (!guardOf(state)) throw new ValidationError('guard: set a guard on this flag before starting a rollout plan')
+      const p = preview(state, input)
+      if (p.replaces && !input.replace)
+        throw new ConflictError(
+          `flag ${key} in ${env} already has a ${p.replaces.status} plan on cohort ${p.replaces.cohort}; send replace: true to replace it`,
+          { plan: p.replaces },
+        )
+      if (p.steps.length === 0)
+        throw new ValidationError(`steps: every step is at or below cohort ${p.cohort}'s current rollout (${p.from}%); a plan never narrows a cohort`)
+      const plan: RolloutPlan = {
+        cohort: input.cohort,
+        steps: p.steps,
+        skipped: p.skipped,
+        intervalSeconds: input.intervalSeconds,
+        ...(input.maxWaitSeconds === undefined ? {} : { maxWaitSeconds: input.maxWaitSeconds }),
+        step: 0,
+        status: p.steps.length === 1 ? 'completed' : 'active',
+        nextAt: p.steps.length === 1 ? null : now() + input.intervalSeconds * 1000,
+        note: p.skipped.length > 0 ? `skipped ${p.skipped.join(', ')}: the cohort was already at ${p.from}%` : null,
+        startedAt: now(),
+      }
+      return setPlan(state, p.replaces ? 'plan.replace' : 'plan.start', plan, { ...options, rollout: p.steps[0]! })
+    },
+
+    pause(env: string, key: string, options: ActorOptions): StoredFlagState {
       const state = store.flags.getState(env, key)
       const plan = requirePlan(state)
       if (plan.status !== 'active') throw new ConflictError(`the plan is ${plan.status}, not active`)
       return setPlan(state, 'plan.pause', { ...plan, status: 'paused', nextAt: null }, options)
     },
 
-    /** Resumes a paused plan; the next step is due one full interval from now. */
-    resume(env: string, key: string, options: { actor: string; expectedVersion?: number | undefined }): StoredFlagState {
+    /** Resumes a paused or held plan; the next step is due one full interval from now. */
+    resume(env: string, key: string, options: ActorOptions): StoredFlagState {
       const state = store.flags.getState(env, key)
       const plan = requirePlan(state)
-      if (plan.status !== 'paused') throw new ConflictError(`the plan is ${plan.status}, not paused`)
+      if (plan.status !== 'paused' && plan.status !== 'held') throw new ConflictError(`the plan is ${plan.status}, not paused or held`)
       const nextAt = now() + plan.intervalSeconds * 1000
       return setPlan(state, 'plan.resume', { ...plan, status: 'active', nextAt, note: null }, options)
     },
 
     /** Cancels a plan; the cohort keeps the rollout it reached. */
-    cancel(env: string, key: string, options: { actor: string; expectedVersion?: number | undefined }): StoredFlagState {
+    cancel(env: string, key: string, options: ActorOptions): StoredFlagState {
       const state = store.flags.getState(env, key)
       const plan = requirePlan(state)
+      if (!LIVE_PLAN_STATUSES.has(plan.status)) throw new ConflictError(`the plan is already ${plan.status}`)
       return setPlan(state, 'plan.cancel', { ...plan, status: 'cancelled', nextAt: null }, options)
     },
 
-    /** Advances every due, active plan whose flag is on and healthy. */
+    progress,
+
+    /** Advances every due, active plan whose flag is on and shown healthy. */
     tick(): void {
       const at = now()
       for (const state of store.flags.listPlanned()) {
         const plan = planOf(state.plan)
-        if (plan?.status === 'active' && plan.nextAt !== null && at >= plan.nextAt && state.enabled)
-          advance(state, plan, at)
+        if (plan?.status === 'active' && plan.nextAt !== null && at >= plan.nextAt && state.enabled) advance(state, plan, at)
       }
     },
   }

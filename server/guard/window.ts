@@ -1,12 +1,11 @@
 import type { FlagCounts } from '../../sdk/core/protocol.ts'
+import type { ArmCounts } from './sequential.ts'
 
-/** Counts of one arm pair: [canary exposures, canary errors, control exposures, control errors]. */
-export interface ArmTotals {
-  canaryExposures: number
-  canaryErrors: number
-  controlExposures: number
-  controlErrors: number
-}
+/**
+ * The recent figures shown beside the guard's statistics (the guard's `windowSeconds`): what
+ * people read as "the last minute". The decision does not use them; it uses the counts since
+ * the start (see decide.ts).
+ */
 
 /** Longest window a guard may use; the ring holds this many one-second buckets. */
 export const MAX_WINDOW_SECONDS = 600
@@ -31,7 +30,7 @@ export class SlidingWindow {
   }
 
   /** Totals over the last `windowSeconds` seconds up to and including `nowMs`'s second. */
-  totals(nowMs: number, windowSeconds: number): ArmTotals {
+  totals(nowMs: number, windowSeconds: number): ArmCounts {
     const now = Math.floor(nowMs / 1000)
     const span = Math.min(windowSeconds, MAX_WINDOW_SECONDS)
     const t = [0, 0, 0, 0]

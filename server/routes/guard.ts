@@ -4,9 +4,13 @@ import type { GuardService } from '../guard/guard-service.ts'
 import { guardOf } from '../guard/guard-state.ts'
 import type { RolloutPlanner } from '../guard/rollout-planner.ts'
 import type { FlagService } from '../services/flag-service.ts'
+import type { StoredFlagState } from '../store/flag-store.ts'
 import type { Store } from '../store/store.ts'
+import { CreditByAddress } from '../guard/client-credit.ts'
+import type { EvidenceIntake } from '../guard/evidence-intake.ts'
+import { ValidationError } from '../errors.ts'
 import { parse, schemas } from '../validation.ts'
-import { expectedVersion, jsonBody, param } from './request.ts'
+import { expectedVersion, jsonBody, param, remoteAddress } from './request.ts'
 
 const HOUR = 3_600_000
 
@@ -18,11 +22,13 @@ export function guardRoutes(deps: { store: Store; service: FlagService; guard: G
   const { store, service, guard, planner, now } = deps
   /** The environment and flag a request is about, from the mount's `:env` and the route's `:key`. */
   const target = (c: Context) => [param(c, 'env'), param(c, 'key')] as const
+  /** The guard's view with where the plan stands (waiting for evidence, when it would hold). */
+  const view = (state: StoredFlagState) => ({ ...guard.status(state), planProgress: planner.progress(state) })
 
   return new Hono<AuthEnv>()
     .get('/:key/guard', (c) => {
       const state = store.flags.getState(...target(c))
-      return c.json(guard.status(state))
+      return c.json(view(state))
     })
     .put('/:key/guard', async (c) => {
       const { version, ...settings } = await jsonBody(c, schemas.guard)
@@ -34,7 +40,7 @@ export function guardRoutes(deps: { store: Store; service: FlagService; guard: G
         // Changing the settings keeps the record of the last trip.
         update: (current) => ({ guard: { ...settings, lastTrip: guardOf(current)?.lastTrip ?? null } }),
       })
-      return c.json({ state, ...guard.status(state) })
+      return c.json({ state, ...view(state) })
     })
     .delete('/:key/guard', (c) => {
       const state = service.applyState(...target(c), {
@@ -51,13 +57,18 @@ export function guardRoutes(deps: { store: Store; service: FlagService; guard: G
       const state = store.flags.getState(env, key)
       guard.flushCounts()
       const minutes = store.metrics.series(env, key, now() - hours * HOUR)
-      return c.json({ ...guard.status(state), minutes })
+      return c.json({ ...view(state), minutes })
     })
     .put('/:key/plan', async (c) => {
       const { version, ...plan } = await jsonBody(c, schemas.plan)
       const [env, key] = target(c)
       const state = planner.start(env, key, plan, { actor: c.var.actor, expectedVersion: expectedVersion(c, version) })
       return c.json(state)
+    })
+    // What starting this plan would do (steps that run, steps skipped, a plan it would replace).
+    .post('/:key/plan/preview', async (c) => {
+      const { version: _version, replace: _replace, ...plan } = await jsonBody(c, schemas.plan)
+      return c.json(planner.preview(...target(c), plan))
     })
     .post('/:key/plan/:action{pause|resume|cancel}', (c) => {
       const [env, key] = target(c)
@@ -66,11 +77,20 @@ export function guardRoutes(deps: { store: Store; service: FlagService; guard: G
     })
 }
 
-/** `POST /api/v1/metrics`: the SDKs' HTTP fallback when their socket is down. */
-export function metricsRoutes({ guard }: { guard: GuardService }) {
+/**
+ * `POST /api/v1/metrics`: the SDKs' HTTP fallback when their socket is down. Same validation and
+ * the same trust rules as the socket: a client key's report needs its `user`, is put in the arm
+ * the server computes, and is capped per key and remote address at one user's worth.
+ */
+export function metricsRoutes({ intake, now }: { intake: EvidenceIntake; now: () => number }) {
+  const credits = new CreditByAddress()
   return new Hono<AuthEnv>().post('/', async (c) => {
-    const { batch } = await jsonBody(c, schemas.metrics)
-    const accepted = guard.ingest(c.var.apiKey.environment as string, batch)
-    return c.json({ id: batch.id, duplicate: !accepted })
+    const { batch, user } = await jsonBody(c, schemas.metrics)
+    const key = c.var.apiKey
+    const env = key.environment as string
+    if (key.kind === 'server') return c.json(intake.fromServer(env, batch))
+    if (!user) throw new ValidationError('user: required with a client key (the server evaluates it to attribute the counts)')
+    const credit = credits.of(`${key.id}\u0000${remoteAddress(c)}`, now())
+    return c.json(intake.fromClient(env, batch, user, credit))
   })
 }

@@ -29,3 +29,9 @@ export function expectedVersion(c: Context, bodyVersion: number | undefined): nu
 
 /** Path parameter, always present on the routes that use it. */
 export const param = (c: Context, name: string) => c.req.param(name) as string
+
+/** The peer's address as the socket sees it (node-server puts the IncomingMessage in `env`). */
+export function remoteAddress(c: Context): string {
+  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming
+  return incoming?.socket?.remoteAddress ?? 'unknown'
+}

@@ -1,3 +1,4 @@
+import { createEvidenceIntake } from '../guard/evidence-intake.ts'
 import { createGuardService } from '../guard/guard-service.ts'
 import { createRolloutPlanner } from '../guard/rollout-planner.ts'
 import type { Db } from '../store/db.ts'
@@ -21,8 +22,9 @@ export function composeServices(db: Db, options: ComposeOptions) {
   const service = createFlagService({ store, hub })
   const rules = createEnvRules({ store, hub })
   const guard = createGuardService({ store, service, hub, now, log: options.log, webhook: options.webhook })
+  const intake = createEvidenceIntake({ guard, rules, now })
   const planner = createRolloutPlanner({ store, service, guard, now })
-  return { store, hub, service, rules, guard, planner, now }
+  return { store, hub, service, rules, guard, intake, planner, now }
 }
 
 export type Services = ReturnType<typeof composeServices>

@@ -188,6 +188,11 @@ export function createFlagStore(db: Db) {
     },
 
     /** States of every environment that carry a rollout plan (the planner's tick). */
+    /** States with a guard: what the guard watches after a restart. */
+    listGuarded(): StoredFlagState[] {
+      return db.select().from(flagStates).where(isNotNull(flagStates.guard)).all().map(toState)
+    },
+
     listPlanned(): StoredFlagState[] {
       return db.select().from(flagStates).where(isNotNull(flagStates.plan)).all().map(toState)
     },

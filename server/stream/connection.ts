@@ -1,5 +1,6 @@
 import type { WebSocket } from 'ws'
 import type { EvalResult, User } from '../../sdk/core/types.ts'
+import type { ClientCredit } from '../guard/client-credit.ts'
 import type { ApiKeyInfo } from '../store/key-store.ts'
 
 /** One live SDK socket and what the server knows about it. */
@@ -21,6 +22,12 @@ export interface Connection {
   results: Map<string, EvalResult>
   /** Heartbeat: false after a ping until the pong arrives. */
   alive: boolean
+  /** Client keys: how much guard evidence this browser may still add (one user's worth). */
+  readonly credit: ClientCredit
+  /** Flags named in this SDK's metrics that the environment does not have (dropped). */
+  unknownFlags: number
+  /** Metrics batches refused by validation. */
+  refusedBatches: number
 }
 
 /** What `GET /api/v1/connections` shows: never the key secret or the user's attributes. */
@@ -36,5 +43,7 @@ export function describeConnection(c: Connection) {
     appliedVersion: c.appliedVersion ?? null,
     connectedAt: c.connectedAt,
     remoteAddress: c.remoteAddress ?? null,
+    unknownFlags: c.unknownFlags,
+    refusedBatches: c.refusedBatches,
   }
 }

@@ -7,13 +7,16 @@ import {
   CLOSE,
   PROTOCOL,
   parseClientMessage,
-  type ClientMessage,
+  type ReceivedClientMessage,
   type ServerMessage,
 } from '../../sdk/core/protocol.ts'
 import { snapshotOf, affectedFlags, type Ruleset } from '../../sdk/core/ruleset.ts'
 import { secretFrom } from '../auth/api-key.ts'
 import type { ApiKeyInfo } from '../store/key-store.ts'
+import { ClientCredit } from '../guard/client-credit.ts'
+import type { EvidenceIntake } from '../guard/evidence-intake.ts'
 import type { GuardService } from '../guard/guard-service.ts'
+import { AppError, ValidationError } from '../errors.ts'
 import type { Store } from '../store/store.ts'
 import { diffResults, resultsFor } from './client-results.ts'
 import { describeConnection, type Connection } from './connection.ts'
@@ -33,9 +36,13 @@ export interface StreamOptions {
 export interface StreamDeps {
   store: Store
   rules: EnvRules
-  /** The guard: intake of SDK batches (idempotent per id) and live status for the console. */
-  guard?: Pick<GuardService, 'ingest' | 'onCounts' | 'status'>
+  /** The guard's live status for the console feed. */
+  guard?: Pick<GuardService, 'onCounts' | 'status'>
+  /** Where SDK metrics batches go: one validation and the trust rules for every transport. */
+  intake?: EvidenceIntake
   log: (message: string, error?: unknown) => void
+  /** The clock of guard evidence (tests move it by hand). */
+  now?: () => number
 }
 
 /**
@@ -125,7 +132,7 @@ export function attachStream(server: Server, deps: StreamDeps, options: StreamOp
     else send(conn, { type: 'snapshot', ...snapshotOf(ruleset) })
   }
 
-  function handle(conn: Connection, message: ClientMessage) {
+  function handle(conn: Connection, message: ReceivedClientMessage) {
     switch (message.type) {
       case 'hello':
         conn.sdk = message.sdk.slice(0, 100)
@@ -148,10 +155,36 @@ export function attachStream(server: Server, deps: StreamDeps, options: StreamOp
         return
       case 'metrics':
         if (conn.key.kind === 'admin') return closePolicy(conn, 'admin connections do not report metrics')
-        deps.guard?.ingest(conn.environment, message.batch)
-        send(conn, { type: 'metrics_ack', id: message.batch.id })
-        return
+        return ingestMetrics(conn, message.batch)
     }
+  }
+
+  /**
+   * A refused batch is acknowledged with the error (the SDK drops it: resending cannot help) and
+   * changes nothing; the socket stays up. A client key's batch before its `hello` named a user
+   * has no one to attribute it to and is refused the same way.
+   */
+  function ingestMetrics(conn: Connection, batch: unknown) {
+    const id = typeof (batch as { id?: unknown })?.id === 'string' ? String((batch as { id: string }).id).slice(0, 128) : ''
+    if (!deps.intake) return send(conn, { type: 'metrics_ack', id })
+    try {
+      const outcome =
+        conn.key.kind === 'client'
+          ? conn.user
+            ? deps.intake.fromClient(conn.environment, batch, conn.user, conn.credit)
+            : missingUser()
+          : deps.intake.fromServer(conn.environment, batch)
+      conn.unknownFlags += outcome.unknownFlags
+      send(conn, { type: 'metrics_ack', id: outcome.id })
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error
+      conn.refusedBatches++
+      send(conn, { type: 'metrics_ack', id, error: { code: error.code, message: error.message } })
+    }
+  }
+
+  function missingUser(): never {
+    throw new ValidationError('user: a client key reports metrics after hello names its user')
   }
 
   function closePolicy(conn: Connection, reason: string) {
@@ -172,6 +205,9 @@ export function attachStream(server: Server, deps: StreamDeps, options: StreamOp
       user: undefined,
       results: new Map(),
       alive: true,
+      credit: new ClientCredit((deps.now ?? Date.now)()),
+      unknownFlags: 0,
+      refusedBatches: 0,
     }
     connections.set(conn.id, conn)
     watchEnvironment(environment)

@@ -1,0 +1,52 @@
+/**
+ * How much evidence one browser (a client-key connection, or one address on the HTTP fallback)
+ * may add per flag: at most one exposure and one error per second of server time, so one
+ * browser weighs one user, in the same unit (requests) as server evidence.
+ *
+ * Allowance accrues at 1 per second since the last report for that flag, up to
+ * BURST_SECONDS (so a browser reporting every 5 s is counted in full, and a connection silent
+ * for an hour cannot spend an hour at once). When a report claims more exposures than the
+ * allowance, the exposures are capped and the errors scaled down in proportion: the reported
+ * error rate is kept, its weight cut to the allowance. Down-weighting keeps the sequential tests
+ * valid (a likelihood ratio raised to a power ≤ 1 is still a supermartingale factor).
+ */
+export const BURST_SECONDS = 10
+
+export class ClientCredit {
+  /** Per flag: the server time (ms) up to which allowance has been spent. */
+  private readonly spentUntil = new Map<string, number>()
+
+  /** Allowance accrues from `openedAt` (a new connection cannot bring a burst with it). */
+  constructor(private readonly openedAt: number) {}
+
+  /** The credited [exposures, errors] of a report of `exposures` and `errors` for `flag` at `now`. */
+  take(flag: string, exposures: number, errors: number, now: number): [number, number] {
+    if (exposures <= 0) return [0, 0]
+    const floor = now - BURST_SECONDS * 1000
+    const spent = Math.max(this.spentUntil.get(flag) ?? this.openedAt, floor)
+    const allowance = Math.min(exposures, (now - spent) / 1000)
+    if (allowance <= 0) return [0, 0]
+    this.spentUntil.set(flag, spent + allowance * 1000)
+    return [allowance, (errors * allowance) / exposures]
+  }
+}
+
+/**
+ * ClientCredit per remote address for the HTTP fallback, where there is no connection to hang
+ * it on. Bounded: the least recently used address is forgotten past `max` entries (which can
+ * only give that address its burst again, never more than one user's worth at a time).
+ */
+export class CreditByAddress {
+  private readonly credits = new Map<string, ClientCredit>()
+
+  constructor(private readonly max = 10_000) {}
+
+  of(address: string, now: number): ClientCredit {
+    let credit = this.credits.get(address)
+    if (credit) this.credits.delete(address)
+    else credit = new ClientCredit(now)
+    this.credits.set(address, credit)
+    if (this.credits.size > this.max) this.credits.delete(this.credits.keys().next().value!)
+    return credit
+  }
+}

@@ -1,0 +1,59 @@
+import { armOf } from '../../sdk/core/results.ts'
+import type { FlagCounts, MetricsBatch } from '../../sdk/core/protocol.ts'
+import type { User } from '../../sdk/core/types.ts'
+import type { EnvRules } from '../stream/env-rules.ts'
+import type { ClientCredit } from './client-credit.ts'
+import type { GuardService } from './guard-service.ts'
+import { validateBatch } from './metrics-batch.ts'
+
+/** What became of a batch: the SDK's acknowledgement and the connections list read it. */
+export interface IntakeOutcome {
+  id: string
+  duplicate: boolean
+  /** Flags the environment does not have: dropped, never given state. */
+  unknownFlags: number
+}
+
+/**
+ * Turns an SDK's metrics batch into evidence, the same way for every transport:
+ * - one validation (metrics-batch.ts), refusing the whole batch with a field-named error;
+ * - unknown flags dropped and counted;
+ * - server keys (secrets): counts taken as reported;
+ * - client keys (public, inside web pages): the browser's own arms are ignored. The server
+ *   evaluates the connection's user itself, puts that user's reported exposures and errors in
+ *   the arm it computed (or nowhere), and caps them with the connection's ClientCredit: one
+ *   exposure and one error per second per flag at most, one user's worth.
+ */
+export function createEvidenceIntake(deps: { guard: Pick<GuardService, 'ingest'>; rules: EnvRules; now: () => number }) {
+  const { guard, rules, now } = deps
+
+  function known(env: string, raw: unknown) {
+    const ruleset = rules.get(env)
+    return { ruleset, ...validateBatch(raw, (flag) => ruleset.compiled.has(flag)) }
+  }
+
+  return {
+    fromServer(env: string, raw: unknown): IntakeOutcome {
+      const { batch, known: counts, unknownFlags } = known(env, raw)
+      const accepted = guard.ingest(env, { ...batch, flags: Object.fromEntries(counts) }, 'server')
+      return { id: batch.id, duplicate: !accepted, unknownFlags }
+    },
+
+    fromClient(env: string, raw: unknown, user: User, credit: ClientCredit): IntakeOutcome {
+      const { ruleset, batch, known: counts, unknownFlags } = known(env, raw)
+      const at = now()
+      const flags: MetricsBatch['flags'] = {}
+      for (const [flag, [ce, cx, ke, kx]] of counts) {
+        const arm = armOf(ruleset.compiled.get(flag)!.evaluate(user))
+        if (arm === 'none') continue
+        const [exposures, errors] = credit.take(flag, ce + ke, cx + kx, at)
+        if (exposures <= 0) continue
+        flags[flag] = (arm === 'canary' ? [exposures, errors, 0, 0] : [0, 0, exposures, errors]) satisfies FlagCounts
+      }
+      const accepted = guard.ingest(env, { ...batch, flags }, 'client')
+      return { id: batch.id, duplicate: !accepted, unknownFlags }
+    },
+  }
+}
+
+export type EvidenceIntake = ReturnType<typeof createEvidenceIntake>

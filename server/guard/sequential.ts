@@ -1,0 +1,220 @@
+/**
+ * The guard's always-valid sequential tests, pure: no I/O, no clock. The caller feeds one
+ * observation per second (the counts that arrived in that second) and reads the statistics.
+ *
+ * Why sequential: the guard looks at its evidence every second for the flag's whole life. A
+ * fixed 95% test re-applied that often is wrong far more than 5% of the time (it trips almost
+ * every canary that sits near its limit). A likelihood-ratio martingale is not: by Ville's
+ * inequality, the chance that it ever crosses 1/α while the truth is at or under the limit is
+ * at most α, however often it is looked at.
+ *
+ * Each rule keeps, per alternative k:
+ *  - `cumulative[k]`, the log-likelihood ratio since the start. The mixture
+ *    `ln(mean_k exp(cumulative[k]))` is the test: trip at `ln(1/α)`.
+ *  - `change[k] = max(0, change[k] + llr)`, a CUSUM change detector for regressions that start
+ *    late, when `cumulative` has drifted far below zero on healthy traffic: trip at
+ *    `ln(K·86400/0.01)`, at most one false alarm per 100 days of healthy traffic.
+ */
+
+/** Alternatives are the limit times these factors (kept below 1 for rates). */
+export const ALTERNATIVE_FACTORS = [1.25, 1.5, 2, 3, 5, 10] as const
+/** Chance of a false trip over a flag's whole life at or under its limit. */
+export const ALPHA = 0.05
+/** Threshold of the mixture since the start: ln(1/α). */
+export const MIXTURE_THRESHOLD = Math.log(1 / ALPHA)
+/** Threshold of the change detectors: one false alarm per 100 days over all K of them. */
+export const CHANGE_THRESHOLD = Math.log((ALTERNATIVE_FACTORS.length * 86_400) / 0.01)
+
+/** One second's counts (or several seconds' summed, or down-weighted client evidence). */
+export interface ArmCounts {
+  canaryExposures: number
+  canaryErrors: number
+  controlExposures: number
+  controlErrors: number
+}
+
+export const emptyCounts = (): ArmCounts => ({ canaryExposures: 0, canaryErrors: 0, controlExposures: 0, controlErrors: 0 })
+
+export function addCounts(into: ArmCounts, add: ArmCounts): void {
+  into.canaryExposures += add.canaryExposures
+  into.canaryErrors += add.canaryErrors
+  into.controlExposures += add.controlExposures
+  into.controlErrors += add.controlErrors
+}
+
+/** State of one rule's tests: plain arrays so it can be stored as JSON and resumed. */
+export interface RuleState {
+  cumulative: number[]
+  change: number[]
+}
+
+/** What a rule's state says now, for people and for the audit log. */
+export interface RuleReading {
+  /** ln(mean_k exp(cumulative_k)): the test since the start. */
+  statistic: number
+  threshold: number
+  /** max_k change_k: the change detector. */
+  changeStatistic: number
+  changeThreshold: number
+  /** max(statistic/threshold, changeStatistic/changeThreshold) clamped to [0, 1]: how close to a trip. */
+  progress: number
+  crossed: 'mixture' | 'change' | null
+}
+
+const newRule = (k: number): RuleState => ({ cumulative: new Array(k).fill(0), change: new Array(k).fill(0) })
+
+/** ln(mean exp(values)), without overflow. */
+export function logMeanExp(values: readonly number[]): number {
+  let max = -Infinity
+  for (const v of values) if (v > max) max = v
+  if (max === -Infinity) return -Infinity
+  let sum = 0
+  for (const v of values) sum += Math.exp(v - max)
+  return max + Math.log(sum / values.length)
+}
+
+function addLlr(rule: RuleState, k: number, llr: number): void {
+  rule.cumulative[k]! += llr
+  rule.change[k] = Math.max(0, rule.change[k]! + llr)
+}
+
+function read(rule: RuleState, withChange: boolean): RuleReading {
+  const statistic = logMeanExp(rule.cumulative)
+  const changeStatistic = withChange ? Math.max(0, ...rule.change) : 0
+  const crossed = statistic >= MIXTURE_THRESHOLD ? 'mixture' : withChange && changeStatistic >= CHANGE_THRESHOLD ? 'change' : null
+  const progress = Math.min(1, Math.max(0, statistic / MIXTURE_THRESHOLD, withChange ? changeStatistic / CHANGE_THRESHOLD : 0))
+  return { statistic, threshold: MIXTURE_THRESHOLD, changeStatistic, changeThreshold: CHANGE_THRESHOLD, progress, crossed }
+}
+
+/**
+ * Per-error and per-success log-likelihood weights of "the rate is q" against "the rate is L",
+ * for each alternative q. For a second with n exposures and x errors:
+ * `llr_k = x·errorWeight[k] + (n − x)·successWeight[k]`.
+ */
+function binomialWeights(limit: number, alternatives: number[]) {
+  return {
+    errorWeight: alternatives.map((q) => Math.log(q / limit)),
+    successWeight: alternatives.map((q) => Math.log((1 - q) / (1 - limit))),
+  }
+}
+
+/**
+ * Absolute rule: is the canary's error rate above `limit`? Alternatives `c·limit` (below 1).
+ * A limit of 0 means "no errors at all": any canary error is proof, so it trips on the first.
+ */
+export class AbsoluteRateTest {
+  readonly state: RuleState
+  private readonly errorWeight: number[]
+  private readonly successWeight: number[]
+
+  constructor(
+    readonly limit: number,
+    state?: RuleState,
+  ) {
+    const fitting = ALTERNATIVE_FACTORS.map((c) => c * limit).filter((q) => q < 1)
+    // Near 1 some factors overshoot (all of them from a limit of 0.8): one more alternative
+    // halfway between the highest that fits and 1 keeps a canary that fails (almost) every
+    // request provable over the limit. At most K alternatives, so the thresholds stay valid.
+    const alternatives =
+      fitting.length === ALTERNATIVE_FACTORS.length ? fitting : [...fitting, (1 + Math.max(limit, ...fitting)) / 2]
+    // A limit of 1 can never be exceeded; a limit of 0 is handled in `observe`.
+    const usable = limit > 0 && limit < 1
+    const weights = usable ? binomialWeights(limit, alternatives) : { errorWeight: [], successWeight: [] }
+    this.errorWeight = weights.errorWeight
+    this.successWeight = weights.successWeight
+    // A limit of 0 keeps one number: the canary errors seen (finite, so it survives JSON).
+    const size = limit <= 0 ? 1 : this.errorWeight.length
+    this.state = state && state.cumulative.length === size ? state : newRule(size)
+  }
+
+  observe(exposures: number, errors: number): void {
+    if (exposures <= 0) return
+    if (this.limit <= 0) {
+      // Rate 0 allowed: the likelihood ratio of any error against "never" is infinite.
+      if (errors > 0) this.state.cumulative[0]! += errors
+      return
+    }
+    for (let k = 0; k < this.errorWeight.length; k++)
+      addLlr(this.state, k, errors * this.errorWeight[k]! + (exposures - errors) * this.successWeight[k]!)
+  }
+
+  reading(): RuleReading {
+    if (this.limit <= 0) {
+      const tripped = (this.state.cumulative[0] ?? 0) > 0
+      return { ...read(newRule(1), false), statistic: tripped ? Infinity : 0, crossed: tripped ? 'mixture' : null, progress: tripped ? 1 : 0 }
+    }
+    return read(this.state, true)
+  }
+}
+
+/**
+ * Ratio rule: is the canary's error rate more than `maxRatio` times control's? Given that an
+ * error happened, it came from the canary with probability `π(r) = r·s / (r·s + 1 − s)`, where
+ * `s` is the canary's share of the second's exposures and `r` the true rate ratio. So each
+ * second's errors are a binomial draw that depends on `r` only, and the same sequential
+ * machinery applies with alternatives `c·maxRatio`. Seconds without errors in either arm carry
+ * no information; two canary errors against zero control errors are weak evidence, not proof.
+ */
+export class RateRatioTest {
+  readonly state: RuleState
+  private readonly ratios: number[]
+
+  constructor(
+    readonly maxRatio: number,
+    state?: RuleState,
+  ) {
+    this.ratios = ALTERNATIVE_FACTORS.map((c) => c * maxRatio)
+    this.state = state && state.cumulative.length === this.ratios.length ? state : newRule(this.ratios.length)
+  }
+
+  observe(counts: ArmCounts): void {
+    const { canaryExposures: n, controlExposures: m, canaryErrors: x, controlErrors: y } = counts
+    if (n <= 0 || m <= 0 || x + y <= 0) return
+    const s = n / (n + m)
+    const share = (r: number) => (r * s) / (r * s + 1 - s)
+    const null0 = share(this.maxRatio)
+    for (let k = 0; k < this.ratios.length; k++) {
+      const alt = share(this.ratios[k]!)
+      addLlr(this.state, k, x * Math.log(alt / null0) + y * Math.log((1 - alt) / (1 - null0)))
+    }
+  }
+
+  reading(): RuleReading {
+    return read(this.state, true)
+  }
+}
+
+/**
+ * The plan's test: is the canary's error rate **below** `limit`? Alternatives `limit / c`; it
+ * shows the rate is under the limit with at most α chance of being wrong when it is not. No
+ * change detector: a plan asks once per step whether it may widen, from the step's start.
+ */
+export class BelowLimitTest {
+  readonly state: RuleState
+  private readonly errorWeight: number[]
+  private readonly successWeight: number[]
+
+  constructor(
+    readonly limit: number,
+    state?: RuleState,
+  ) {
+    const usable = limit > 0 && limit < 1
+    const weights = usable ? binomialWeights(limit, ALTERNATIVE_FACTORS.map((c) => limit / c)) : { errorWeight: [], successWeight: [] }
+    this.errorWeight = weights.errorWeight
+    this.successWeight = weights.successWeight
+    this.state = state && state.cumulative.length === this.errorWeight.length ? state : newRule(this.errorWeight.length)
+  }
+
+  observe(exposures: number, errors: number): void {
+    if (exposures <= 0) return
+    for (let k = 0; k < this.errorWeight.length; k++)
+      addLlr(this.state, k, errors * this.errorWeight[k]! + (exposures - errors) * this.successWeight[k]!)
+  }
+
+  /** A limit of 1 (100% errors allowed) is always met; a limit of 0 can never be shown met. */
+  reading(): RuleReading {
+    if (this.limit >= 1) return { ...read(newRule(1), false), statistic: Infinity, progress: 1, crossed: 'mixture' }
+    if (this.limit <= 0) return read(newRule(1), false)
+    return read(this.state, false)
+  }
+}
