@@ -65,6 +65,9 @@ const routes: Record<string, Record<string, Op>> = {
   '/api/v1/environments/{env}/flags/{key}/plan': {
     put: { summary: 'Start a rollout plan on one cohort', body: schemas.plan, params: ['env', 'key'] },
   },
+  '/api/v1/environments/{env}/flags/{key}/plan/preview': {
+    post: { summary: 'What starting this plan would do: the steps that run, those skipped (never narrows), the plan it would replace', body: schemas.plan, params: ['env', 'key'] },
+  },
   '/api/v1/environments/{env}/flags/{key}/plan/{action}': {
     post: { summary: 'pause, resume or cancel the rollout plan (If-Match honoured)', params: ['env', 'key', 'action'] },
   },

@@ -4,6 +4,8 @@
  *   SDKs' default 5 s flush, p50 and max over several runs;
  * - ingest: metrics batches per second the server acknowledges from 1,000 SDK connections.
  * Writes bench/results/latest-guard.json.  Run: npm run bench -- guard
+ * First it runs the decision simulation (simulate.ts, latest-guard-sim.json); GUARD_PARTS
+ * selects: `GUARD_PARTS=simulate npm run bench -- guard` runs the simulation alone.
  */
 import { WebSocket } from 'ws'
 import { createClient, type FlagClient } from '../../sdk/index.ts'
@@ -87,6 +89,15 @@ async function ingestThroughput(url: string, key: string): Promise<number> {
   sockets.forEach((s) => s.terminate())
   return rate
 }
+
+// GUARD_PARTS (comma-separated, default both): `simulate` is the decision simulation
+// (bench/guard/simulate.ts, its own latest-guard-sim.json), `server` the real-server figures.
+const GUARD_PARTS = (process.env.GUARD_PARTS ?? 'simulate,server').split(',').map((s) => s.trim())
+if (GUARD_PARTS.includes('simulate')) {
+  const { runSimulation } = await import('./simulate.ts')
+  if (!(await runSimulation())) process.exitCode = 1
+}
+if (!GUARD_PARTS.includes('server')) process.exit()
 
 const server = await startServerProcess(ADMIN)
 const call = adminApi(server.url, ADMIN)

@@ -29,5 +29,5 @@ port.on('message', (message: SimTask) => {
   if (cached?.id !== message.scenario.id) cached = { id: message.scenario.id, tables: tablesFor(message.scenario) }
   const { tripAt, rule } = runCanaries(message.scenario, message.from, message.to, cached.tables)
   const result: SimTaskResult = { task: message.task, tripAt, rule, ms: performance.now() - started }
-  port.postMessage(result, [tripAt.buffer, rule.buffer])
+  port.postMessage(result, [tripAt.buffer as ArrayBuffer, rule.buffer as ArrayBuffer])
 })

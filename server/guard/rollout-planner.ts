@@ -110,7 +110,7 @@ export function createRolloutPlanner(deps: { store: Store; service: FlagService;
       const p = preview(state, input)
       if (p.replaces && !input.replace)
         throw new ConflictError(
-          `flag ${key} in ${env} already has a ${p.replaces.status} plan on cohort ${p.replaces.cohort}; send replace: true to replace it`,
+          `flag ${key} in ${env} already has a plan on cohort ${p.replaces.cohort} (${p.replaces.status}); send replace: true to replace it`,
           { plan: p.replaces },
         )
       if (p.steps.length === 0)

@@ -113,24 +113,35 @@ describe('browser SDK in headless Chromium', () => {
     await page.close()
   }, 60_000)
 
-  it('reports guard counts from the page to the server', async () => {
+  it("counts a page's errors once per user: one exposure and one error a second at most, in the server's arm", async () => {
+    const opened = Date.now()
     const page = await openPage('counting-user')
     await expect.poll(() => text(page, '#value'), { timeout: 10_000 }).toBe('true')
+    // A burst of 200 failing requests from one browser.
     await page.evaluate((flag) => {
       const flags = (window as unknown as { flags: { isEnabled(f: string): boolean; recordError(f: string): void } }).flags
-      for (let i = 0; i < 9; i++) flags.isEnabled(flag)
-      flags.recordError(flag)
+      for (let i = 0; i < 200; i++) {
+        flags.isEnabled(flag)
+        flags.recordError(flag)
+      }
     }, FLAG)
-    await expect
-      .poll(
-        async () => {
-          const metrics = await server.api('GET', `/api/v1/environments/development/flags/${FLAG}/metrics`)
-          const rows = metrics.json.minutes as Array<{ canaryErrors: number }>
-          return rows.reduce((total, row) => total + row.canaryErrors, 0)
-        },
-        { timeout: 10_000 },
+    const counted = async () => {
+      const metrics = await server.api('GET', `/api/v1/environments/development/flags/${FLAG}/metrics`)
+      const rows = metrics.json.minutes as Array<{ canaryExposures: number; canaryErrors: number; controlExposures: number }>
+      return rows.reduce(
+        (t, row) => ({ exposures: t.exposures + row.canaryExposures, errors: t.errors + row.canaryErrors, control: t.control + row.controlExposures }),
+        { exposures: 0, errors: 0, control: 0 },
       )
-      .toBe(1)
+    }
+    await expect.poll(async () => (await counted()).errors, { timeout: 10_000 }).toBeGreaterThan(0)
+    const elapsedSeconds = (Date.now() - opened) / 1000
+    const { exposures, errors, control } = await counted()
+    // One user's worth: at most one exposure per second since the page connected, not 200.
+    expect(exposures).toBeLessThanOrEqual(elapsedSeconds)
+    // The burst's reported rate (100%) is kept, at one user's weight; renders before it counted no errors.
+    expect(errors).toBeLessThanOrEqual(exposures)
+    expect(errors).toBeLessThanOrEqual(elapsedSeconds)
+    expect(control).toBe(0)
     await page.close()
   }, 60_000)
 

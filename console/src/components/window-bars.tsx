@@ -1,4 +1,4 @@
-import type { GuardFigures } from '../api/types.ts'
+import type { RecentCounts } from '../api/types.ts'
 import { rateCeiling, scale } from '../lib/chart.ts'
 import { formatCount, formatRate } from '../lib/format.ts'
 
@@ -7,20 +7,25 @@ const ROW = 30
 const LEFT = 64
 const RIGHT = 10
 
+const rateOf = (errors: number, exposures: number) => (exposures > 0 ? errors / exposures : null)
+
 /**
- * The guard's current window: canary rate with its 95% interval, control rate, and the limit:
- * what the guard judges right now. Updates with every guard update over the socket.
+ * The recent window (the guard's `windowSeconds`): canary and control rates against the limit,
+ * for people. The guard decides on the counts since the start, not on these. Updates with every
+ * guard update over the socket.
  */
-export function WindowBars(props: { figures: GuardFigures; limit: number | null }) {
-  const f = props.figures
-  const ceiling = rateCeiling(props.limit, [f.canaryUpper, f.controlRate ?? 0])
+export function WindowBars(props: { recent: RecentCounts; limit: number | null }) {
+  const r = props.recent
+  const canaryRate = rateOf(r.canaryErrors, r.canaryExposures)
+  const controlRate = rateOf(r.controlErrors, r.controlExposures)
+  const ceiling = rateCeiling(props.limit, [canaryRate ?? 0, controlRate ?? 0])
   const x = scale(0, ceiling, LEFT, W - RIGHT)
   const rows = [
-    { name: 'canary', rate: f.canaryRate },
-    { name: 'control', rate: f.controlRate },
+    { name: 'canary', rate: canaryRate },
+    { name: 'control', rate: controlRate },
   ]
   const height = ROW * rows.length + 6
-  const title = `Current window: canary ${formatRate(f.canaryRate)}, control ${formatRate(f.controlRate)}${
+  const title = `Last ${r.seconds} s: canary ${formatRate(canaryRate)}, control ${formatRate(controlRate)}${
     props.limit === null ? '' : `, limit ${formatRate(props.limit)}`
   }`
   return (
@@ -40,12 +45,6 @@ export function WindowBars(props: { figures: GuardFigures; limit: number | null 
             />
           </g>
         ))}
-        {f.canaryExposures > 0 ? (
-          <g class="interval">
-            <title>95% interval of the canary's rate</title>
-            <line x1={x(f.canaryLower)} x2={x(f.canaryUpper)} y1={3 + ROW / 2} y2={3 + ROW / 2} />
-          </g>
-        ) : null}
         {props.limit !== null ? (
           <g class="limit">
             <line x1={x(props.limit)} x2={x(props.limit)} y1="1" y2={height - 1} />
@@ -53,11 +52,10 @@ export function WindowBars(props: { figures: GuardFigures; limit: number | null 
         ) : null}
       </svg>
       <figcaption>
-        <span class="key canary">canary</span> {formatRate(f.canaryRate)} (
-        {formatCount(f.canaryErrors)} errors / {formatCount(f.canaryExposures)}, 95%:{' '}
-        {formatRate(f.canaryLower)}–{formatRate(f.canaryUpper)}) ·{' '}
-        <span class="key control">control</span> {formatRate(f.controlRate)} (
-        {formatCount(f.controlErrors)} / {formatCount(f.controlExposures)})
+        <span class="key canary">canary</span> {formatRate(canaryRate)} (
+        {formatCount(r.canaryErrors)} errors / {formatCount(r.canaryExposures)}) ·{' '}
+        <span class="key control">control</span> {formatRate(controlRate)} (
+        {formatCount(r.controlErrors)} / {formatCount(r.controlExposures)})
         {props.limit !== null ? (
           <>
             {' '}

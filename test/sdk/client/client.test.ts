@@ -553,7 +553,7 @@ describe('guard counting through the client', () => {
     const batches = fake.of('metrics').map((m) => m.batch)
     expect(batches).toHaveLength(1)
     const batch = batches[0]!
-    expect(batch.flags).toEqual({ canary: [4, 1, 0, 0], control: [0, 0, 2, 1] })
+    expect(batch.flags).toEqual({ canary: [3, 1, 0, 0], control: [0, 0, 2, 1] })
     expect(batch.start).toBe(1_000_000)
     expect(batch.end).toBe(1_005_000)
     expect(typeof batch.id).toBe('string')
@@ -578,7 +578,7 @@ describe('guard counting through the client', () => {
     fake.open()
     const batches = fake.of('metrics').map((m) => m.batch)
     expect(batches.map((b) => b.flags)).toEqual([
-      { canary: [4, 1, 0, 0], control: [0, 0, 2, 1] },
+      { canary: [3, 1, 0, 0], control: [0, 0, 2, 1] },
       { canary: [1, 0, 0, 0] },
       // The second was never acknowledged: it goes again, same id, on the new connection.
       { canary: [1, 0, 0, 0] },
@@ -598,7 +598,7 @@ describe('guard counting through the client', () => {
     vi.advanceTimersByTime(5000)
     await macrotask()
     expect(posted).toHaveLength(1)
-    expect(posted[0]!.flags).toEqual({ canary: [4, 1, 0, 0], control: [0, 0, 2, 1] })
+    expect(posted[0]!.flags).toEqual({ canary: [3, 1, 0, 0], control: [0, 0, 2, 1] })
     fake.open()
     expect(fake.of('metrics')).toHaveLength(0)
   })
@@ -627,7 +627,7 @@ describe('guard counting through the client', () => {
     expect(fake.stats.closed).toBe(true)
   })
 
-  it('counts results-mode answers by reason: enabled → canary, outside_rollout → control', () => {
+  it('counts every results-mode answer as an exposure: the server, not the browser, picks the arm', () => {
     const { fake, client } = track(resultsClient({ flushIntervalMs: 5000 }))
     fake.open()
     fake.receive({
@@ -645,6 +645,42 @@ describe('guard counting through the client', () => {
     client.isEnabled('nomatch')
     client.recordError('out')
     vi.advanceTimersByTime(5000)
-    expect(fake.of('metrics').map((m) => m.batch.flags)).toEqual([{ on: [1, 0, 0, 0], out: [0, 0, 1, 1] }])
+    expect(fake.of('metrics').map((m) => m.batch.flags)).toEqual([{ on: [1, 0, 0, 0], out: [1, 1, 0, 0], nomatch: [1, 0, 0, 0] }])
+    // explain() is for debugging: it never feeds the guard.
+    client.explain('on')
+    vi.advanceTimersByTime(5000)
+    expect(fake.of('metrics')).toHaveLength(1)
+  })
+
+  it('sends the user with a client-key batch on the HTTP fallback', async () => {
+    const posted: Array<[MetricsBatch, unknown]> = []
+    const { fake, client } = track(
+      resultsClient({
+        flushIntervalMs: 5000,
+        postMetrics: async (batch: MetricsBatch, user?: unknown) => {
+          posted.push([batch, user])
+          return 'delivered'
+        },
+      }),
+    )
+    fake.open()
+    fake.receive({ type: 'results', version: 1, full: true, results: { on: { enabled: true, reason: 'cohort:beta' } } })
+    fake.drop()
+    client.isEnabled('on')
+    vi.advanceTimersByTime(5000)
+    await macrotask()
+    expect(posted).toHaveLength(1)
+    expect(posted[0]![1]).toEqual(expect.objectContaining({ userId: expect.any(String) }))
+  })
+
+  it('drops a batch the server refused with an error in its acknowledgement', () => {
+    const { fake, client } = countingClient()
+    client.isEnabled('canary', { userId: 'u1' })
+    vi.advanceTimersByTime(5000)
+    const [sent] = fake.of('metrics')
+    fake.receive({ type: 'metrics_ack', id: sent!.batch.id, error: { code: 'invalid_input', message: 'batch.flags: bad' } })
+    fake.drop()
+    fake.open()
+    expect(fake.of('metrics')).toHaveLength(1)
   })
 })

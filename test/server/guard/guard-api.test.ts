@@ -30,74 +30,120 @@ function sendBatch(counts: [number, number, number, number], id = `b-${++batchNo
 }
 
 const setGuard = (guard: object) => s.call('PUT', `${PROD}/guard`, { body: guard })
+/** One second passes: the guard feeds that second's counts to its tests. */
+function second() {
+  clock += 1000
+  s.guard.tick()
+}
+const enabled = async () => (await s.call('GET', PROD)).json.enabled as boolean
+const guardView = async () => (await s.call('GET', `${PROD}/guard`)).json
 
 describe('guard over the API', () => {
-  it('turns a failing canary off in one audited, streamed change with the figures', async () => {
-    await setGuard({ maxErrorRate: 0.05, minExposures: 500, windowSeconds: 60 })
+  it('turns a failing canary off in one audited, streamed change with the frozen statistics', async () => {
+    await setGuard({ maxErrorRate: 0.05 })
     const published = s.published.length
     const r = seededRandom(3)
-    for (let i = 0; i < 5; i++) {
-      clock += 5000
+    for (let i = 0; i < 30 && (await enabled()); i++) {
       await sendBatch([100, failures(100, 0.2, r), 900, failures(900, 0.01, r)])
+      second()
     }
-    const state = (await s.call('GET', PROD)).json
-    expect(state.enabled).toBe(false)
+    expect(await enabled()).toBe(false)
     expect(s.published.slice(published).map((p) => p.change.type === 'flag' && p.change.flag.enabled)).toContain(false)
     const audit = (await s.call('GET', '/api/v1/audit?flag=checkout-v2&limit=1')).json.items[0]
     expect(audit).toMatchObject({ actor: 'guard', action: 'guard.trip', before: { enabled: true }, after: { enabled: false } })
-    expect(audit.details).toMatchObject({ rule: 'max_error_rate', limit: 0.05, figures: { canaryExposures: 500, windowSeconds: 60 } })
-    expect(audit.details.figures.canaryLower).toBeGreaterThan(0.05)
-    const status = (await s.call('GET', `${PROD}/guard`)).json
+    expect(audit.details).toMatchObject({ rule: 'max_error_rate', test: 'mixture', limit: 0.05 })
+    const figures = audit.details.figures
+    expect(figures.maxErrorRate.statistic).toBeGreaterThanOrEqual(figures.maxErrorRate.threshold)
+    expect(figures.maxErrorRate.threshold).toBeCloseTo(Math.log(20), 10)
+    // 20% errors against 5%: a handful of seconds of 100 exposures is proof.
+    expect(figures.canaryExposures).toBeLessThanOrEqual(600)
+    const status = await guardView()
     expect(status.status).toBe('tripped')
-    expect(status.guard.lastTrip.rule).toBe('max_error_rate')
+    expect(status.guard.lastTrip).toMatchObject({ rule: 'max_error_rate', test: 'mixture' })
   })
 
-  it('stays off until a person turns it on, which clears the trip banner', async () => {
-    await setGuard({ maxErrorRate: 0.05, minExposures: 100, windowSeconds: 60 })
+  it('never trips on counts alone: the tests move once a second', async () => {
+    await setGuard({ maxErrorRate: 0.05 })
+    await sendBatch([1000, 500, 0, 0])
+    expect(await enabled()).toBe(true)
+    second()
+    expect(await enabled()).toBe(false)
+  })
+
+  it('honours the minExposures floor before any trip', async () => {
+    await setGuard({ maxErrorRate: 0.05, minExposures: 1000 })
+    for (let i = 0; i < 5; i++) {
+      await sendBatch([100, 50, 0, 0])
+      second()
+    }
+    expect(await enabled()).toBe(true)
+    expect((await guardView()).status).toBe('insufficient_data')
+    await sendBatch([500, 250, 0, 0])
+    second()
+    expect(await enabled()).toBe(false)
+  })
+
+  it('stays off until a person turns it on, which starts the tests afresh', async () => {
+    await setGuard({ maxErrorRate: 0.05 })
     await sendBatch([200, 60, 0, 0])
-    expect((await s.call('GET', PROD)).json.enabled).toBe(false)
-    s.guard.checkAll()
+    second()
+    expect(await enabled()).toBe(false)
     clock += 120_000
-    s.guard.checkAll()
-    expect((await s.call('GET', PROD)).json.enabled).toBe(false)
+    second()
+    expect(await enabled()).toBe(false)
     await s.call('PATCH', PROD, { body: { enabled: true } })
-    const status = (await s.call('GET', `${PROD}/guard`)).json
+    const status = await guardView()
     expect(status.status).toBe('insufficient_data')
-    expect(status.guard.lastTrip).toBeNull()
+    expect(status.decision.figures).toMatchObject({ canaryExposures: 0, seconds: 0, since: clock })
+  })
+
+  it('starts the tests afresh when the guard settings change', async () => {
+    await setGuard({ maxErrorRate: 0.05 })
+    await sendBatch([200, 5, 0, 0])
+    second()
+    expect((await guardView()).decision.figures.canaryExposures).toBe(200)
+    await setGuard({ maxErrorRate: 0.04 })
+    expect((await guardView()).decision.figures.canaryExposures).toBe(0)
+    // The display span alone is not part of the test.
+    await sendBatch([200, 5, 0, 0])
+    second()
+    await setGuard({ maxErrorRate: 0.04, windowSeconds: 120 })
+    expect((await guardView()).decision.figures.canaryExposures).toBe(200)
   })
 
   it('counts a batch sent twice once', async () => {
-    await setGuard({ maxErrorRate: 0.05, minExposures: 100, windowSeconds: 60 })
+    await setGuard({ maxErrorRate: 0.05 })
     const first = await sendBatch([60, 2, 0, 0], 'same-id')
     const again = await sendBatch([60, 2, 0, 0], 'same-id')
     expect(first.json.duplicate).toBe(false)
     expect(again.json.duplicate).toBe(true)
+    second()
     const metrics = (await s.call('GET', `${PROD}/metrics`)).json
     expect(metrics.decision.figures.canaryExposures).toBe(60)
-    expect(metrics.status).toBe('insufficient_data')
+    expect(metrics.recent).toMatchObject({ seconds: 60, canaryExposures: 60 })
     expect(metrics.minutes).toEqual([expect.objectContaining({ canaryExposures: 60, canaryErrors: 2 })])
   })
 
-  it('keeps only the window: old evidence slides out', async () => {
-    await setGuard({ maxErrorRate: 0.05, minExposures: 100, windowSeconds: 30 })
+  it('shows recent figures over the window, while the tests keep everything since the start', async () => {
+    await setGuard({ maxErrorRate: 0.05, windowSeconds: 30 })
     await sendBatch([80, 0, 0, 0])
+    second()
     clock += 40_000
     await sendBatch([80, 0, 0, 0])
-    expect((await s.call('GET', `${PROD}/guard`)).json.decision.figures.canaryExposures).toBe(80)
+    second()
+    const view = await guardView()
+    expect(view.recent.canaryExposures).toBe(80)
+    expect(view.decision.figures.canaryExposures).toBe(160)
   })
 
-  it('refuses bad guard settings and bad batches, changing nothing', async () => {
+  it('refuses bad guard settings, changing nothing', async () => {
     const before = s.fingerprint()
-    expect((await setGuard({ maxErrorRate: 1.5, minExposures: 10, windowSeconds: 60 })).json.error.message).toMatch(/^maxErrorRate/)
-    expect((await setGuard({ maxErrorRate: 0.1, minExposures: 10, windowSeconds: 60, webhookUrl: 'ftp://x' })).status).toBe(400)
-    const bad = await s.call('POST', '/api/v1/metrics', { key: serverKey, body: { batch: { id: 'x', start: 0, end: 0, flags: { f: [1, -2, 0, 0] } } } })
-    expect(bad.status).toBe(400)
-    expect(bad.json.error.message).toMatch(/batch\.flags\.f\.1/)
-    expect((await s.call('POST', '/api/v1/metrics', { body: { batch: {} } })).status).toBe(403)
+    expect((await setGuard({ maxErrorRate: 1.5 })).json.error.message).toMatch(/^maxErrorRate/)
+    expect((await setGuard({ maxErrorRate: 0.1, webhookUrl: 'ftp://x' })).status).toBe(400)
+    expect((await setGuard({ maxErrorRate: 0.1, evidence: 'browsers' })).json.error.message).toMatch(/^evidence/)
     expect(s.fingerprint()).toEqual(before)
   })
 })
-
 describe('guard webhook', () => {
   let hook: Server
   let received: Array<{ body: any }>
@@ -122,8 +168,9 @@ describe('guard webhook', () => {
   const hookUrl = () => `http://127.0.0.1:${(hook.address() as AddressInfo).port}/trip`
 
   it('posts the trip event to the webhook', async () => {
-    await setGuard({ maxErrorRate: 0.05, minExposures: 100, windowSeconds: 60, webhookUrl: hookUrl() })
+    await setGuard({ maxErrorRate: 0.05, webhookUrl: hookUrl() })
     await sendBatch([200, 50, 0, 0])
+    second()
     await s.guard.settle()
     expect(received).toHaveLength(1)
     expect(received[0]!.body).toMatchObject({
@@ -131,15 +178,17 @@ describe('guard webhook', () => {
       flag: 'checkout-v2',
       environment: 'production',
       rule: 'max_error_rate',
-      figures: { canaryExposures: 200, canaryErrors: 50 },
+      test: 'mixture',
+      figures: { canaryExposures: 200, canaryErrors: 50, maxErrorRate: { crossed: 'mixture' } },
     })
   })
 
   it('turns the flag off before a hanging webhook answers, and gives up on it after retries', async () => {
     hang = true
-    await setGuard({ maxErrorRate: 0.05, minExposures: 100, windowSeconds: 60, webhookUrl: hookUrl() })
+    await setGuard({ maxErrorRate: 0.05, webhookUrl: hookUrl() })
     await sendBatch([200, 50, 0, 0])
-    // The disable is synchronous with ingest; the webhook has not answered.
+    second()
+    // The disable is synchronous with the tick; the webhook has not answered.
     expect((await s.call('GET', PROD)).json.enabled).toBe(false)
     await s.guard.settle()
     expect(received).toHaveLength(3)
@@ -147,17 +196,19 @@ describe('guard webhook', () => {
   })
 })
 
-describe('guard window after re-enabling', () => {
+describe('guard evidence after re-enabling', () => {
   it('starts afresh when a person turns a tripped flag back on, so late batches cannot re-trip it', async () => {
-    await setGuard({ maxErrorRate: 0.05, minExposures: 100, windowSeconds: 60 })
+    await setGuard({ maxErrorRate: 0.05 })
     await sendBatch([200, 60, 0, 0])
-    expect((await s.call('GET', PROD)).json.enabled).toBe(false)
+    second()
+    expect(await enabled()).toBe(false)
     // A batch flushed just before the trip arrives late, while the flag is off.
     await sendBatch([150, 50, 0, 0])
+    second()
     await s.call('PATCH', PROD, { body: { enabled: true } })
-    const status = (await s.call('GET', `${PROD}/guard`)).json
-    expect(status.decision.figures.canaryExposures).toBe(0)
+    expect((await guardView()).decision.figures.canaryExposures).toBe(0)
     await sendBatch([100, 1, 0, 0])
-    expect((await s.call('GET', PROD)).json.enabled).toBe(true)
+    second()
+    expect(await enabled()).toBe(true)
   })
 })

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { makeStack, type Stack } from '../../helpers/stack.ts'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 
 let s: Stack
 let clock: number
@@ -16,21 +18,22 @@ beforeEach(async () => {
   s = makeStack({ now: () => clock, databasePath: dbPath })
   await s.call('POST', '/api/v1/flags', { body: { key: 'checkout-v2' } })
   await s.call('PATCH', PROD, { body: { enabled: true, cohorts: [{ name: 'everyone', conditions: [], rollout: 0 }] } })
-  await s.call('PUT', `${PROD}/guard`, { body: { maxErrorRate: 0.05, minExposures: 200, windowSeconds: 60 } })
+  await s.call('PUT', `${PROD}/guard`, { body: { maxErrorRate: 0.05, minExposures: 200 } })
 })
 afterEach(() => s.close())
 
 const rollout = async () => (await s.call('GET', PROD)).json.cohorts[0].rollout
 const plan = async () => (await s.call('GET', PROD)).json.plan
 function traffic(counts: [number, number, number, number]) {
-  s.guard.ingest('production', { id: `p-${++batchNo}`, start: clock - 1000, end: clock, flags: { 'checkout-v2': counts } })
+  s.guard.ingest('production', { id: `p-${++batchNo}`, start: clock - 1000, end: clock, flags: { 'checkout-v2': counts } }, 'server')
 }
-/** Moves the clock by `ms`, sending healthy traffic along the way when asked. */
+/** Moves the clock by `ms` in 5 s steps (one batch and one guard second each), ticking plans. */
 function pass(ms: number, counts?: [number, number, number, number]) {
   const step = 5000
   for (let t = 0; t < ms; t += step) {
     clock += step
     if (counts) traffic(counts)
+    s.guard.tick()
     s.planner.tick()
   }
 }
@@ -54,11 +57,74 @@ describe('rollout plans', () => {
     ])
   })
 
-  it('waits while traffic is too thin to judge', async () => {
-    await s.call('PUT', `${PROD}/plan`, { body: { cohort: 'everyone', steps: [1, 5, 25], intervalSeconds: 60 } })
-    pass(180_000, [10, 0, 90, 1])
+  it('waits for evidence, says so with the figures, then holds after the maximum wait and calls the webhook', async () => {
+    const hooks: unknown[] = []
+    const hook = createServer((req, res) => {
+      let body = ''
+      req.on('data', (d) => (body += d))
+      req.on('end', () => {
+        hooks.push(JSON.parse(body))
+        res.end('ok')
+      })
+    })
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve))
+    const webhookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/`
+    await s.call('PUT', `${PROD}/guard`, { body: { maxErrorRate: 0.05, webhookUrl } })
+    await s.call('PUT', `${PROD}/plan`, { body: { cohort: 'everyone', steps: [1, 5, 25], intervalSeconds: 60, maxWaitSeconds: 120 } })
+    // 4% errors against a 5% limit: never shown below the limit on this little traffic.
+    pass(120_000, [25, 1, 225, 9])
     expect(await rollout()).toBe(1)
-    expect((await plan()).status).toBe('active')
+    const waiting = (await s.call('GET', `${PROD}/guard`)).json.planProgress
+    expect(waiting).toMatchObject({ waitingForEvidence: true, evidence: { step: 0, proven: false, canaryErrors: 24 } })
+    expect(waiting.holdsAt).toBe(1_800_000_000_000 + 60_000 + 120_000)
+    pass(65_000, [25, 1, 225, 9])
+    expect(await plan()).toMatchObject({ status: 'held', nextAt: null, note: expect.stringContaining('no evidence') })
+    await s.guard.settle()
+    expect(hooks).toEqual([expect.objectContaining({ type: 'plan.hold', flag: 'checkout-v2', plan: expect.objectContaining({ status: 'held' }) })])
+    const audit = (await s.call('GET', '/api/v1/audit?flag=checkout-v2&limit=1')).json.items[0]
+    expect(audit).toMatchObject({ actor: 'rollout-plan', action: 'plan.hold' })
+    expect((await s.call('POST', `${PROD}/plan/resume`)).json.plan.status).toBe('active')
+    hook.closeAllConnections()
+    await new Promise((resolve) => hook.close(resolve))
+  })
+
+  it('never narrows a cohort: steps at or below its rollout are skipped, and the preview says so', async () => {
+    await s.call('PATCH', PROD, { body: { cohorts: [{ name: 'everyone', conditions: [], rollout: 50 }] } })
+    const body = { cohort: 'everyone', steps: [1, 5, 25, 50, 100], intervalSeconds: 60 }
+    const preview = await s.call('POST', `${PROD}/plan/preview`, { body })
+    expect(preview.json).toEqual({ cohort: 'everyone', from: 50, steps: [100], skipped: [1, 5, 25, 50], replaces: null })
+    expect(await rollout()).toBe(50)
+    const started = await s.call('PUT', `${PROD}/plan`, { body })
+    expect(started.json.plan).toMatchObject({ steps: [100], skipped: [1, 5, 25, 50], status: 'completed' })
+    expect(await rollout()).toBe(100)
+    const audit = (await s.call('GET', '/api/v1/audit?flag=checkout-v2&limit=1')).json.items[0]
+    expect(audit.before.cohorts[0].rollout).toBe(50)
+    expect(audit.after.cohorts[0].rollout).toBe(100)
+  })
+
+  it('refuses a plan that could only narrow, changing nothing', async () => {
+    await s.call('PATCH', PROD, { body: { cohorts: [{ name: 'everyone', conditions: [], rollout: 50 }] } })
+    const before = s.fingerprint()
+    const r = await s.call('PUT', `${PROD}/plan`, { body: { cohort: 'everyone', steps: [1, 5, 25], intervalSeconds: 60 } })
+    expect(r.status).toBe(400)
+    expect(r.json.error.message).toMatch(/^steps: every step is at or below cohort everyone's current rollout \(50%\)/)
+    expect(s.fingerprint()).toEqual(before)
+  })
+
+  it('answers 409 to a second plan unless it says replace', async () => {
+    await s.call('PUT', `${PROD}/plan`, { body: { cohort: 'everyone', steps: [1, 5, 25], intervalSeconds: 60 } })
+    const before = s.fingerprint()
+    const second = await s.call('PUT', `${PROD}/plan`, { body: { cohort: 'everyone', steps: [2, 10], intervalSeconds: 30 } })
+    expect(second.status).toBe(409)
+    expect(second.json.error.message).toMatch(/already has a plan on cohort everyone \(active\); send replace: true/)
+    expect(s.fingerprint()).toEqual(before)
+    const preview = await s.call('POST', `${PROD}/plan/preview`, { body: { cohort: 'everyone', steps: [2, 10], intervalSeconds: 30 } })
+    expect(preview.json).toMatchObject({ from: 1, steps: [2, 10], replaces: { status: 'active', steps: [1, 5, 25] } })
+    const replaced = await s.call('PUT', `${PROD}/plan`, { body: { cohort: 'everyone', steps: [2, 10], intervalSeconds: 30, replace: true } })
+    expect(replaced.json.plan).toMatchObject({ steps: [2, 10], status: 'active' })
+    expect(await rollout()).toBe(2)
+    const audit = (await s.call('GET', '/api/v1/audit?flag=checkout-v2&limit=1')).json.items[0]
+    expect(audit.action).toBe('plan.replace')
   })
 
   it('stops on a trip and keeps the flag off', async () => {

@@ -1,0 +1,117 @@
+import type {
+  GuardFigures,
+  GuardRule,
+  GuardSettings,
+  GuardTest,
+  PlanFigures,
+  RuleReading,
+  TripRecord,
+} from '../api/types.ts'
+import { formatCount, formatRate } from './format.ts'
+
+/**
+ * The guard's evidence in words, for people: how close it is to a trip, what each rule's test
+ * reads, why it tripped and what a waiting plan needs. Pure, so it is tested without a browser.
+ */
+
+/** `figures.progress` (0–1) as a whole percentage, never 100% before a real trip. */
+export function progressPercent(progress: number, crossed = false): number {
+  if (crossed) return 100
+  const p = Number.isFinite(progress) ? Math.min(1, Math.max(0, progress)) : 0
+  return Math.min(99, Math.round(p * 100))
+}
+
+/** A test statistic as the API sends it: JSON has no infinity, so it may be null. */
+export const formatStatistic = (value: number | null | undefined) =>
+  value === null || value === undefined ? '—' : value.toFixed(2)
+
+/** The limit a rule compares against, in its own unit. */
+export const formatLimit = (rule: GuardRule, limit: number) =>
+  rule === 'max_error_rate' ? formatRate(limit) : `${limit}×`
+
+export const RULE_TEXT: Record<GuardRule, string> = {
+  max_error_rate: 'error rate over the limit',
+  max_ratio_to_control: 'error rate over the ratio to control',
+}
+
+export const TEST_TEXT: Record<GuardTest, string> = {
+  mixture: 'since the start',
+  change: 'change detector',
+}
+
+const crossedOf = (f: GuardFigures) =>
+  f.maxErrorRate.crossed !== null || (f.maxRatioToControl?.crossed ?? null) !== null
+
+/**
+ * How strong the evidence against the canary is, in one sentence.
+ *
+ * @example
+ * closenessWords({ ...figures, progress: 0.04 }) // 'No sign of a problem: 4% of the way to a trip.'
+ */
+export function closenessWords(f: GuardFigures): string {
+  const crossed = crossedOf(f)
+  const pct = progressPercent(f.progress, crossed)
+  if (crossed) return 'The evidence shows the canary is worse than its limit: the guard trips.'
+  if (f.canaryExposures === 0) return 'No canary traffic counted yet: nothing to judge.'
+  if (pct < 10) return `No sign of a problem: ${pct}% of the way to a trip.`
+  if (pct < 50) return `Some evidence the canary is worse than its limit: ${pct}% of the way to a trip.`
+  return `Strong evidence the canary is worse than its limit: ${pct}% of the way to a trip.`
+}
+
+/** The counts since the start, in words. */
+export function countsWords(f: GuardFigures): string {
+  const control =
+    f.controlExposures > 0
+      ? `control ${formatCount(f.controlErrors)} of ${formatCount(f.controlExposures)} (${formatRate(f.controlRate)})`
+      : 'no control exposures'
+  return (
+    `The canary failed ${formatCount(f.canaryErrors)} of ${formatCount(f.canaryExposures)} exposures ` +
+    `(${formatRate(f.canaryRate)}); ${control}.`
+  )
+}
+
+/** The optional floor, when it still holds a trip back. */
+export function floorWords(f: GuardFigures, settings: GuardSettings): string | null {
+  const floor = settings.minExposures ?? 0
+  if (floor <= 0 || f.canaryExposures >= floor) return null
+  return `It does not trip before ${formatCount(floor)} canary exposures (${formatCount(f.canaryExposures)} so far).`
+}
+
+/** One rule's reading: `since the start 0.42 of 3.00 · change detector 1.20 of 17.76`. */
+export function readingWords(r: RuleReading): string {
+  return (
+    `since the start ${formatStatistic(r.statistic)} of ${formatStatistic(r.threshold)} · ` +
+    `change detector ${formatStatistic(r.changeStatistic)} of ${formatStatistic(r.changeThreshold)} · ` +
+    `${progressPercent(r.progress, r.crossed !== null)}% to a trip`
+  )
+}
+
+/** Why a trip happened, from its frozen record. */
+export function tripWhy(trip: TripRecord): string {
+  const f = trip.figures
+  const reading = trip.rule === 'max_error_rate' ? f.maxErrorRate : f.maxRatioToControl
+  const [statistic, threshold] =
+    trip.test === 'change'
+      ? [reading?.changeStatistic, reading?.changeThreshold]
+      : [reading?.statistic, reading?.threshold]
+  const test =
+    trip.test === 'change'
+      ? 'the change detector saw a rise'
+      : `the evidence since the start (${formatCount(f.seconds)} s of counts) showed`
+  const what =
+    trip.rule === 'max_ratio_to_control'
+      ? `the canary's error rate (${formatRate(f.canaryRate)}) is more than ${trip.limit}× the control's (${formatRate(f.controlRate)}), over the limit of ${trip.limit}×`
+      : `the canary's error rate (${formatRate(f.canaryRate)}) is over the limit of ${formatRate(trip.limit)}`
+  return `${test}: ${what} (test statistic ${formatStatistic(statistic)}, threshold ${formatStatistic(threshold)})`
+}
+
+/** What a plan step's test has shown so far. */
+export function planEvidenceWords(e: PlanFigures): string {
+  return (
+    `${formatCount(e.canaryErrors)} canary errors in ${formatCount(e.canaryExposures)} exposures this step ` +
+    `(${formatRate(e.canaryExposures > 0 ? e.canaryRate : null)}); ` +
+    (e.proven
+      ? 'shown below the limit'
+      : `not yet shown below the limit (statistic ${formatStatistic(e.statistic)} of ${formatStatistic(e.threshold)})`)
+  )
+}
