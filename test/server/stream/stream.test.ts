@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { startServer, type RunningServer } from '../../../server/main.ts'
+import { rawSocket } from '../../helpers/raw-socket.ts'
 
 const ADMIN = 'stream-test-admin-key-0123456789'
 let server: RunningServer
@@ -21,44 +22,11 @@ async function api(method: string, path: string, body?: unknown, key = ADMIN) {
   return { status: res.status, json: text ? JSON.parse(text) : null }
 }
 
-/** A raw ws client that records every text frame, for checks on exactly what was sent. */
+/** A raw ws client that records every text frame, closed after each test. */
 function connect(key: string, options: { autoPong?: boolean; query?: string } = {}) {
-  const socket = new WebSocket(server.url.replace('http', 'ws') + '/api/v1/stream' + (options.query ?? ''), 'canary-flags.v1', {
-    headers: { authorization: `Bearer ${key}` },
-    autoPong: options.autoPong ?? true,
-  })
-  sockets.push(socket)
-  const frames: string[] = []
-  const messages: any[] = []
-  const waiters: Array<() => void> = []
-  socket.on('message', (data) => {
-    frames.push(data.toString())
-    messages.push(JSON.parse(data.toString()))
-    waiters.splice(0).forEach((w) => w())
-  })
-  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
-    socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
-  )
-  socket.on('error', () => {})
-  const opened = new Promise<void>((resolve, reject) => {
-    socket.once('open', () => resolve())
-    socket.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)))
-  })
-  /** Resolves with the first message (from `from` on) matching `pred`. */
-  async function next(pred: (m: any) => boolean, from = 0, timeoutMs = 5000): Promise<any> {
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      const found = messages.slice(from).find(pred)
-      if (found) return found
-      if (Date.now() > deadline) throw new Error(`no matching message; got ${JSON.stringify(messages)}`)
-      await new Promise<void>((resolve) => {
-        waiters.push(resolve)
-        setTimeout(resolve, 50)
-      })
-    }
-  }
-  const send = (m: unknown) => socket.send(typeof m === 'string' ? m : JSON.stringify(m))
-  return { socket, frames, messages, opened, closed, next, send }
+  const c = rawSocket(server.url, key, options)
+  sockets.push(c.socket)
+  return c
 }
 
 beforeEach(async () => {
