@@ -91,8 +91,9 @@ for (let tick = 0; tick < 120; tick++) {
   if (guard.status === 'tripped') {
     const trip = guard.guard.lastTrip
     say(
-      `guard tripped (${trip.rule}): ${trip.figures.canaryErrors}/${trip.figures.canaryExposures} canary errors, ` +
-        `lower 95% bound ${(trip.figures.canaryLower * 100).toFixed(1)}% > limit ${trip.limit * 100}%`,
+      `guard tripped (${trip.rule}, ${trip.test} test): ${trip.figures.canaryErrors}/${trip.figures.canaryExposures} canary errors ` +
+        `since the start; evidence ${trip.figures.maxErrorRate.statistic.toFixed(1)} ≥ threshold ${trip.figures.maxErrorRate.threshold.toFixed(1)} ` +
+        `against a ${trip.limit * 100}% limit`,
     )
     await new Promise((r) => setTimeout(r, 300))
     const offEverywhere = pods.every((p) => !p.isEnabled('checkout-v2', { userId: 'alice' }))
