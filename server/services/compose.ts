@@ -1,3 +1,4 @@
+import { createClientLimits, DEFAULT_CLIENT_LIMITS, type ClientLimitSettings } from '../rate-limit/client-limits.ts'
 import { createGuardService } from '../guard/guard-service.ts'
 import { createRolloutPlanner } from '../guard/rollout-planner.ts'
 import type { Db } from '../store/db.ts'
@@ -11,6 +12,8 @@ export interface ComposeOptions {
   now?: () => number
   log: (message: string, error?: unknown) => void
   webhook?: { timeoutMs?: number; attempts?: number; baseDelayMs?: number }
+  /** Rate limits on client (public) keys; unset fields keep the documented defaults. */
+  clientLimits?: Partial<ClientLimitSettings> | undefined
 }
 
 /** Builds every service over one database, in dependency order. Used by main and by tests. */
@@ -22,7 +25,8 @@ export function composeServices(db: Db, options: ComposeOptions) {
   const rules = createEnvRules({ store, hub })
   const guard = createGuardService({ store, service, hub, now, log: options.log, webhook: options.webhook })
   const planner = createRolloutPlanner({ store, service, guard, now })
-  return { store, hub, service, rules, guard, planner, now }
+  const clientLimits = createClientLimits({ ...DEFAULT_CLIENT_LIMITS, ...options.clientLimits }, now)
+  return { store, hub, service, rules, guard, planner, now, clientLimits }
 }
 
 export type Services = ReturnType<typeof composeServices>
