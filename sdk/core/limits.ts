@@ -16,11 +16,11 @@ export const LIMITS = Object.freeze({
    * `ends_with`, `contains`) look at. A longer value is incomparable: it never matches, negated
    * or not (fail closed), so a 10 KB attribute costs a length check.
    */
-  maxTextLength: 1024,
+  maxTextLength: 256,
   /** Program size of one `matches` pattern (see `patternSize`). */
-  maxPatternSize: 1000,
+  maxPatternSize: 300,
   /** Sum of the pattern sizes a flag evaluates: its own and those of the segments it uses. */
-  maxFlagPatternSize: 4000,
+  maxFlagPatternSize: 1000,
   /** Needles of the string operators a flag evaluates (each is compared with the value). */
   maxFlagStringNeedles: 2000,
   /** A flag's cohorts as JSON (a beta list of 10,000 UUIDs is about 400 KB). */
