@@ -1,9 +1,10 @@
 import { Hono, type Context } from 'hono'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
-import { HTTPException } from 'hono/http-exception'
 import { requireKey, type AuthEnv } from './auth/api-key.ts'
-import { AppError } from './errors.ts'
+import { errorBody, errorResponse } from './error-response.ts'
+import { AppError, RouteNotFoundError } from './errors.ts'
 import { openApiDocument } from './openapi.ts'
 import { auditRoutes } from './routes/audit.ts'
 import { consoleRoutes } from './routes/console.ts'
@@ -24,10 +25,6 @@ export interface AppDeps extends Services {
 
 export const MAX_BODY_BYTES = 1024 * 1024
 
-const errorBody = (code: string, message: string, details?: unknown) => ({
-  error: { code, message, ...(details === undefined ? {} : { details }) },
-})
-
 /**
  * The HTTP application: `/health`, the admin API under `/api/v1`, and one error handler that
  * turns every failure into `{ error: { code, message, details? } }`. No I/O at import time.
@@ -37,9 +34,14 @@ const errorBody = (code: string, message: string, details?: unknown) => ({
  * await app.request('/health') // 200 {"status":"ok"}
  */
 export function createApp(deps: AppDeps) {
-  const { store, service, guard, intake, planner, now } = deps
+  const { store, service, guard, intake, planner, now, clientLimits, rules } = deps
   const log = deps.log ?? ((m, e) => console.error(m, e))
   const app = new Hono<AuthEnv>()
+  /** Every HTTP refusal goes through `errorResponse`, the function the WebSocket upgrade uses too. */
+  const respond = (c: Context, error: unknown) => {
+    const { status, body, headers } = errorResponse(error, log, `${c.req.method} ${c.req.path}`)
+    return c.json(body, status as ContentfulStatusCode, headers)
+  }
 
   app.get('/health', (c) => c.json({ status: 'ok' }))
   app.get('/api/v1/openapi.json', (c) => c.json(openApiDocument()))
@@ -48,10 +50,12 @@ export function createApp(deps: AppDeps) {
     '/api/v1/*',
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
-      onError: (c) => c.json(errorBody('payload_too_large', `body: larger than ${MAX_BODY_BYTES} bytes`), 413),
+      onError: (c) => respond(c, new AppError(413, 'payload_too_large', `body: larger than ${MAX_BODY_BYTES} bytes`)),
     }),
   )
 
+  const sdkCorsFor = (...methods: string[]) =>
+    cors({ origin: '*', allowHeaders: ['authorization', 'content-type'], allowMethods: methods, maxAge: 600 })
   const admin = requireKey(store.keys, { kinds: ['admin'] })
   // Shared definitions: any admin key may read them (an environment's key sees its own states
   // in the summary); changing them needs a global admin key.
@@ -60,8 +64,17 @@ export function createApp(deps: AppDeps) {
     environment: (c, key) => (c.req.method === 'GET' ? (key.environment ?? undefined) : undefined),
   })
   const adminOfEnv = requireKey(store.keys, { kinds: ['admin'], environment: (c) => c.req.param('env') })
-  const adminOfQueryEnv = requireKey(store.keys, { kinds: ['admin'], environment: (c) => c.req.query('env') })
+  // The audit page of an environment's key defaults to that environment (see routes/audit.ts).
+  const adminOfQueryEnv = requireKey(store.keys, {
+    kinds: ['admin'],
+    environment: (c, key) => c.req.query('env') ?? key.environment ?? undefined,
+  })
   const sdkOfEnv = requireKey(store.keys, { kinds: ['admin', 'server'], environment: (c) => c.req.param('env') })
+  // Client keys may evaluate too, with public answers only (see routes/environments.ts).
+  const anyKeyOfEnv = requireKey(store.keys, {
+    kinds: ['admin', 'server', 'client'],
+    environment: (c) => c.req.param('env'),
+  })
   const anySdk = requireKey(store.keys, { kinds: ['server', 'client'], environment: (_c, key) => key.environment ?? undefined })
 
   // `/x/*` also matches `/x` itself in hono, so each guard is registered once.
@@ -69,12 +82,13 @@ export function createApp(deps: AppDeps) {
   app.use('/api/v1/keys/*', admin)
   app.use('/api/v1/audit', adminOfQueryEnv)
   app.on(['GET', 'POST'], '/api/v1/environments', adminReadsAny)
-  app.use('/api/v1/environments/:env/evaluate', sdkOfEnv)
+  app.use('/api/v1/environments/:env/evaluate', sdkCorsFor('POST'))
+  app.use('/api/v1/environments/:env/evaluate', anyKeyOfEnv)
   app.use('/api/v1/environments/:env/snapshot', sdkOfEnv)
   app.use('/api/v1/environments/:env/flags/*', adminOfEnv)
   app.use('/api/v1/environments/:env/segments/*', adminOfEnv)
   // Browser SDKs run on other origins: let them report counts and probe the stream's key.
-  const sdkCors = cors({ origin: '*', allowHeaders: ['authorization', 'content-type'], allowMethods: ['GET', 'POST'], maxAge: 600 })
+  const sdkCors = sdkCorsFor('GET', 'POST')
   app.use('/api/v1/metrics', sdkCors)
   app.use('/api/v1/stream', sdkCors)
   app.use('/api/v1/metrics', anySdk)
@@ -87,7 +101,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1/keys', keyRoutes({ store, onRevoke: deps.onRevoke ?? (() => {}) }))
   app.route('/api/v1/audit', auditRoutes({ store }))
   app.route('/api/v1/environments', environmentRoutes({ store, service }))
-  app.route('/api/v1/environments/:env', evaluationRoutes({ store }))
+  app.route('/api/v1/environments/:env', evaluationRoutes({ store, rules, clientLimits }))
   app.route('/api/v1/environments/:env/flags', flagStateRoutes({ store, service }))
   app.route('/api/v1/environments/:env/segments', segmentRoutes({ store, service }))
   app.route('/api/v1/environments/:env/flags', guardRoutes({ store, service, guard, planner, now }))
@@ -95,13 +109,8 @@ export function createApp(deps: AppDeps) {
   app.route('/', consoleRoutes({ log }))
   deps.extend?.(app)
 
-  app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404))
-  app.onError((error, c: Context) => {
-    if (error instanceof AppError) return c.json(errorBody(error.code, error.message, error.details), error.status)
-    if (error instanceof HTTPException) return c.json(errorBody('http_error', error.message), error.status)
-    log(`unhandled error on ${c.req.method} ${c.req.path}`, error)
-    return c.json(errorBody('internal', 'internal server error'), 500)
-  })
+  app.notFound((c) => respond(c, new RouteNotFoundError(c.req.method, c.req.path)))
+  app.onError((error, c: Context) => respond(c, error))
   return app
 }
 

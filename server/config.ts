@@ -1,3 +1,26 @@
+import type { ClientLimitSettings } from './rate-limit/client-limits.ts'
+
+/** Environment variables of the client-key rate limits (README "Rate limits"). */
+const CLIENT_LIMIT_VARIABLES: ReadonlyArray<[keyof ClientLimitSettings, string, number]> = [
+  ['identitiesPerConnectionPerMinute', 'CANARY_CLIENT_IDENTITIES_PER_MINUTE', 1],
+  ['evaluationsPerAddressPerMinute', 'CANARY_CLIENT_EVALUATIONS_PER_MINUTE', 1],
+  ['connectionsPerAddressPerMinute', 'CANARY_CLIENT_CONNECTIONS_PER_MINUTE', 1],
+  ['openConnectionsPerAddress', 'CANARY_CLIENT_OPEN_CONNECTIONS', 1],
+  ['trustedProxies', 'CANARY_TRUSTED_PROXIES', 0],
+]
+
+function readClientLimits(env: NodeJS.ProcessEnv): Partial<ClientLimitSettings> {
+  const limits: Partial<ClientLimitSettings> = {}
+  for (const [field, variable, min] of CLIENT_LIMIT_VARIABLES) {
+    const raw = env[variable]
+    if (raw === undefined || raw === '') continue
+    const value = Number(raw)
+    if (!/^\d+$/.test(raw) || value < min) throw new ConfigError(`${variable}: ${raw} is not an integer ≥ ${min}`)
+    limits[field] = value
+  }
+  return limits
+}
+
 /** Everything the server reads from its environment and command line, read once, checked once. */
 export interface Config {
   port: number
@@ -7,6 +30,8 @@ export interface Config {
   adminKey: string | undefined
   /** Base URL printed for people; empty means http://localhost:<listening port>. */
   publicUrl: string
+  /** Client-key rate limits that differ from the documented defaults. */
+  clientLimits?: Partial<ClientLimitSettings>
 }
 
 export class ConfigError extends Error {}
@@ -19,7 +44,8 @@ function flagValue(argv: string[], name: string): string | undefined {
 
 /**
  * `--port`/`PORT` (default 4242), `--host`/`HOST` (default 0.0.0.0), `--db`/`DATABASE_PATH`
- * (default ./data/canary-flags.db), `CANARY_ADMIN_KEY`, `PUBLIC_URL`.
+ * (default ./data/canary-flags.db), `CANARY_ADMIN_KEY`, `PUBLIC_URL`, and the client-key rate
+ * limits (`CANARY_CLIENT_*`, `CANARY_TRUSTED_PROXIES`).
  */
 export function readConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   const rawPort = flagValue(argv, 'port') ?? env.PORT ?? '4242'
@@ -35,5 +61,6 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     databasePath: flagValue(argv, 'db') ?? env.DATABASE_PATH ?? './data/canary-flags.db',
     adminKey,
     publicUrl: env.PUBLIC_URL ?? '',
+    clientLimits: readClientLimits(env),
   }
 }

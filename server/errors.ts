@@ -1,13 +1,15 @@
 /**
  * The server's error hierarchy: a status, a stable code and a message that names the problem.
- * Routes throw these; `app.onError` turns them into JSON responses in one place.
+ * Routes and the WebSocket upgrade throw these; `errorResponse` (error-response.ts) turns any
+ * failure into the one JSON error shape. `cause` keeps the underlying error for the logs.
  *
  * @example
  * throw new ConflictError('flag checkout-v2 changed since version 4 (now 6)', { current })
+ * throw new AppError(500, 'console_unavailable', 'the console could not be built', undefined, { cause })
  */
 export class AppError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 500,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 426 | 429 | 500,
     readonly code: string,
     message: string,
     readonly details?: unknown,
@@ -18,33 +20,56 @@ export class AppError extends Error {
   }
 }
 
+/** Options every error class takes: the error that led to this one, kept for the logs. */
+export interface ErrorOptions {
+  cause?: unknown
+}
+
 export class ValidationError extends AppError {
-  constructor(message: string, details?: unknown) {
-    super(400, 'invalid_input', message, details)
+  constructor(message: string, details?: unknown, options?: ErrorOptions) {
+    super(400, 'invalid_input', message, details, options)
   }
 }
 
 export class UnauthorizedError extends AppError {
-  constructor(message = 'missing or invalid API key') {
-    super(401, 'unauthorized', message)
+  constructor(message = 'missing or invalid API key', options?: ErrorOptions) {
+    super(401, 'unauthorized', message, undefined, options)
   }
 }
 
 export class ForbiddenError extends AppError {
-  constructor(message: string) {
-    super(403, 'forbidden', message)
+  constructor(message: string, options?: ErrorOptions) {
+    super(403, 'forbidden', message, undefined, options)
   }
 }
 
 export class NotFoundError extends AppError {
-  constructor(what: string) {
-    super(404, 'not_found', `${what} not found`)
+  constructor(what: string, options?: ErrorOptions) {
+    super(404, 'not_found', `${what} not found`, undefined, options)
+  }
+}
+
+/** No route (or WebSocket endpoint) at this method and path. */
+export class RouteNotFoundError extends AppError {
+  constructor(method: string, path: string) {
+    super(404, 'not_found', `no route for ${method} ${path}`)
   }
 }
 
 /** Optimistic concurrency and uniqueness failures; `details.current` holds the newer state. */
 export class ConflictError extends AppError {
-  constructor(message: string, details?: unknown) {
-    super(409, 'conflict', message, details)
+  constructor(message: string, details?: unknown, options?: ErrorOptions) {
+    super(409, 'conflict', message, details, options)
+  }
+}
+
+/** A rate limit was hit; `retryAfterSeconds` becomes the `Retry-After` header. */
+export class TooManyRequestsError extends AppError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    options?: ErrorOptions,
+  ) {
+    super(429, 'rate_limited', message, { retryAfterSeconds }, options)
   }
 }

@@ -27,6 +27,8 @@ export interface ServerOptions {
   webhook?: ComposeOptions['webhook']
   /** Per-minute guard aggregates older than this are deleted (default 30 days). */
   metricsRetentionMs?: number
+  /** Client-key rate limits (tests lower them); override the config's. */
+  clientLimits?: ComposeOptions['clientLimits']
 }
 
 /**
@@ -36,7 +38,12 @@ export interface ServerOptions {
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const log = options.log ?? ((m: string, e?: unknown) => (e ? console.error(m, e) : console.log(m)))
   const database = openDb(config.databasePath)
-  const services = composeServices(database.db, { log, now: options.now, webhook: options.webhook })
+  const services = composeServices(database.db, {
+    log,
+    now: options.now,
+    webhook: options.webhook,
+    clientLimits: { ...config.clientLimits, ...options.clientLimits },
+  })
   const { store, service, rules, guard, planner, now } = services
   const { adminSecret } = bootstrap({ store, service }, { adminKey: config.adminKey })
 
@@ -58,7 +65,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     server.once('listening', resolve)
     server.once('error', reject)
   })
-  stream = attachStream(server, { store, rules, log, guard, intake: services.intake, now }, options.stream)
+  stream = attachStream(server, { store, rules, log, guard, intake: services.intake, now, clientLimits: services.clientLimits }, options.stream)
 
   // Windows slide and plans fall due without any request arriving.
   const retentionMs = options.metricsRetentionMs ?? 30 * 24 * 3_600_000

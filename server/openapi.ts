@@ -7,23 +7,33 @@ type Op = { summary: string; body?: z.ZodType; ok?: number; params?: string[]; q
 const routes: Record<string, Record<string, Op>> = {
   '/health': { get: { summary: 'Liveness probe: {"status":"ok"}' } },
   '/api/v1/environments': {
-    get: { summary: 'List environments with their current version' },
+    get: { summary: 'List environments with their current version (an environment key sees its own only)' },
     post: { summary: 'Create an environment', body: schemas.createEnvironment, ok: 201 },
   },
   '/api/v1/flags': {
-    get: { summary: 'List flags with a per-environment summary' },
-    post: { summary: 'Create a flag (off, no cohorts, in every environment)', body: schemas.createFlag, ok: 201 },
+    get: { summary: 'List flags (key, description, tags, clientSide) with a per-environment summary; an environment key sees only its own environment' },
+    post: {
+      summary: 'Create a flag (off, no cohorts, in every environment; not visible to client keys unless clientSide: true)',
+      body: schemas.createFlag,
+      ok: 201,
+    },
   },
   '/api/v1/flags/{key}': {
-    get: { summary: 'Read a flag and its state in every environment', params: ['key'] },
-    patch: { summary: 'Update description and tags', body: schemas.updateFlag, params: ['key'] },
+    get: { summary: 'Read a flag and its state in every environment (an environment key: its own only)', params: ['key'] },
+    patch: {
+      summary:
+        'Update description, tags or clientSide (visibility to client keys, streamed to every environment). A patch that changes nothing is 400',
+      body: schemas.updateFlag,
+      params: ['key'],
+    },
     delete: { summary: 'Archive a flag (SDKs drop it)', params: ['key'], ok: 204 },
   },
   '/api/v1/environments/{env}/flags': { get: { summary: 'Flag states of one environment', params: ['env'] } },
   '/api/v1/environments/{env}/flags/{key}': {
     get: { summary: 'Read one flag state (ETag = version)', params: ['env', 'key'] },
     patch: {
-      summary: 'Turn on/off, replace cohorts, set stickiness. Send If-Match or body.version: a stale one is 409',
+      summary:
+        'Turn on/off, replace cohorts, set stickiness. If-Match (a decimal version, quoted or not; anything else is 400) or body.version: a stale one is 409. A patch that changes nothing is 400; cohorts over the evaluation-cost limits are 400',
       body: schemas.patchState,
       params: ['env', 'key'],
     },
@@ -41,7 +51,12 @@ const routes: Record<string, Record<string, Op>> = {
     delete: { summary: 'Delete a segment no flag uses', params: ['env', 'key'], ok: 204 },
   },
   '/api/v1/environments/{env}/evaluate': {
-    post: { summary: 'Evaluate a flag for a user: {enabled, reason}', body: schemas.evaluate, params: ['env'] },
+    post: {
+      summary:
+        'Evaluate a flag for a user: {flag, enabled, reason}. Admin and server keys get the detailed reason; client keys get a generic one (TARGETING_MATCH, SPLIT, DEFAULT, DISABLED, ERROR) for client-visible flags only, rate-limited per address (429 with Retry-After)',
+      body: schemas.evaluate,
+      params: ['env'],
+    },
   },
   '/api/v1/environments/{env}/snapshot': {
     get: { summary: 'All rules of an environment for SDK bootstrap (server or admin key)', params: ['env'] },
@@ -52,7 +67,7 @@ const routes: Record<string, Record<string, Op>> = {
   },
   '/api/v1/keys/{id}': { delete: { summary: 'Revoke a key and close its live connections', params: ['id'] } },
   '/api/v1/audit': {
-    get: { summary: 'Audit log, newest first', query: ['flag', 'env', 'limit', 'before'] },
+    get: { summary: "Audit log, newest first (an environment key: its own environment's rows)", query: ['flag', 'env', 'limit', 'before'] },
   },
   '/api/v1/environments/{env}/flags/{key}/guard': {
     get: { summary: "The guard's settings, current window, decision and last trip", params: ['env', 'key'] },
@@ -78,7 +93,7 @@ const routes: Record<string, Record<string, Op>> = {
   '/api/v1/stream': {
     get: {
       summary:
-        'WebSocket (sub-protocol canary-flags.v1; key in Authorization, `key.<key>` sub-protocol or ?key=). A plain GET answers 426, or 401/403 for a bad key',
+        'WebSocket (sub-protocol canary-flags.v1; key in Authorization, `key.<key>` sub-protocol or ?key=). Refusals (401, 403, 404, 429) have the same JSON body as HTTP. Client keys: connections per address are rate-limited (429), identities per connection too (close 4429). A plain GET answers 426, or 401/403 for a bad key',
     },
   },
 }

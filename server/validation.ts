@@ -64,6 +64,11 @@ export const cohorts = z
 
 const version = z.number().int().nonnegative()
 
+/** Refuses an update that names no field to change (a version alone changes nothing). */
+const somethingToChange = <T extends Record<string, unknown>>(update: T) =>
+  Object.entries(update).some(([field, value]) => field !== 'version' && value !== undefined)
+const NOTHING_TO_CHANGE = { message: 'nothing to change: name at least one field to update' }
+
 const webhookUrl = z
   .string()
   .max(2000)
@@ -108,18 +113,25 @@ export const schemas = {
     key: flagKey,
     description: z.string().max(2000).default(''),
     tags: z.array(z.string().min(1).max(64)).max(50).default([]),
+    /** Visible to client (browser) keys; new flags are not. */
+    clientSide: z.boolean().default(false),
   }),
-  updateFlag: z.strictObject({
-    description: z.string().max(2000).optional(),
-    tags: z.array(z.string().min(1).max(64)).max(50).optional(),
-  }),
+  updateFlag: z
+    .strictObject({
+      description: z.string().max(2000).optional(),
+      tags: z.array(z.string().min(1).max(64)).max(50).optional(),
+      clientSide: z.boolean().optional(),
+    })
+    .refine(somethingToChange, NOTHING_TO_CHANGE),
   /** Partial update of a state; `version` (or If-Match) guards against lost updates. */
-  patchState: z.strictObject({
-    enabled: z.boolean().optional(),
-    stickiness: attribute.optional(),
-    cohorts: cohorts.optional(),
-    version: version.optional(),
-  }),
+  patchState: z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      stickiness: attribute.optional(),
+      cohorts: cohorts.optional(),
+      version: version.optional(),
+    })
+    .refine(somethingToChange, NOTHING_TO_CHANGE),
   setRollout: z.strictObject({ rollout, version: version.optional() }),
   segment: z.strictObject({
     key: envKey,

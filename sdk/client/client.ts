@@ -45,7 +45,7 @@ const EMPTY_USER: User = Object.freeze({})
 
 /** Answers that come from no evaluation: the caller's default stands. */
 const usesDefault = (result: EvalResult) =>
-  result.reason === 'unknown_flag' || result.reason === 'error'
+  result.reason === 'unknown_flag' || result.reason === 'error' || result.reason === 'ERROR'
 
 /**
  * The client proper, on top of an injected mode (rules or results) and transport, so the same

@@ -2,6 +2,7 @@ import { RE2JS } from 're2js'
 import parseSemver from 'semver/functions/parse.js'
 import type SemVer from 'semver/classes/semver.js'
 import { parseIsoDate } from './iso-date.ts'
+import { LIMITS } from './limits.ts'
 import { OPERATORS } from './types.ts'
 import type {
   AttributeCondition,
@@ -72,6 +73,16 @@ function readAttribute(user: User, attribute: string): unknown {
     if (typeof value === 'function' || !Object.hasOwn(user, attribute)) return undefined
   }
   return value
+}
+
+/**
+ * The text the string operators and `matches` look at: like `toText`, but a value longer than
+ * `LIMITS.maxTextLength` is incomparable (fails closed), so an attacker's 10 KB attribute costs
+ * a length check instead of a scan by every pattern.
+ */
+function toBoundedText(value: unknown): string | undefined {
+  const text = toText(value)
+  return text !== undefined && text.length <= LIMITS.maxTextLength ? text : undefined
 }
 
 /** Strings as-is; finite numbers and booleans stringified (`42` → `'42'`); else incomparable. */
@@ -167,7 +178,7 @@ function compileStringOp(match: (text: string, needle: string) => boolean): Comp
     const needles = parseTexts(values, caseInsensitive)
     if (typeof needles === 'string') return needles
     return (value) => {
-      let text = toText(value)
+      let text = toBoundedText(value)
       if (text === undefined) return INCOMPARABLE
       if (caseInsensitive) text = text.toLowerCase()
       for (const needle of needles) if (match(text, needle)) return YES
@@ -190,15 +201,64 @@ function compilePattern(pattern: string, caseInsensitive: boolean): RE2JS | unde
   }
 }
 
+/** Shape of the re2js internals `programCost` reads; checked at run time, never assumed. */
+interface ProgramInternals {
+  re2Input?: { prog?: { inst?: ArrayLike<{ runes?: ArrayLike<number>; arg?: number }> } }
+}
+
+/** re2js's flag bit for a case-folding rune instruction (`RE2Flags.FOLD_CASE`). */
+const FOLD_CASE = 1
+
+/**
+ * RE2's program size, with each character-class range counted as an instruction. re2js tests a
+ * class as one instruction where RE2 (C++) compiles it to UTF-8 byte ranges, so `programSize()`
+ * alone rates `\pL{20}` (hundreds of ranges per step) like `a{20}`; its DFA pays per range too.
+ * The instructions are read through a guarded structural view of the compiled program; if a
+ * future re2js hides them, the plain program size is used.
+ */
+function programCost(re: RE2JS): number {
+  const instructions = (re as unknown as ProgramInternals).re2Input?.prog?.inst
+  if (instructions === undefined || typeof instructions.length !== 'number') return re.programSize()
+  let cost = 0
+  for (let i = 0; i < instructions.length; i++) {
+    const { runes, arg } = instructions[i]!
+    const ranges = runes !== undefined && runes.length > 1 ? runes.length >> 1 : 0
+    cost += 1 + ranges * ((arg ?? 0) & FOLD_CASE ? 2 : 1)
+  }
+  return cost
+}
+
+/**
+ * The size a `matches` pattern counts for against `LIMITS.maxPatternSize` (RE2 program size,
+ * class ranges included), or `undefined` for an invalid pattern.
+ *
+ * @example
+ * patternSize('^[a-z]+@example\\.com$', false) // 19
+ * patternSize('\\pL{1000}', false) // 685002: refused
+ */
+export function patternSize(pattern: string, caseInsensitive: boolean): number | undefined {
+  const re = typeof pattern === 'string' ? compilePattern(pattern, caseInsensitive) : undefined
+  return re === undefined ? undefined : programCost(re)
+}
+
 const compileMatches: CompileOperator = (values, caseInsensitive) => {
+  let tooBig: string | undefined
   const patterns = parseAll(
     values,
-    (v) => (typeof v === 'string' ? compilePattern(v, caseInsensitive) : undefined),
+    (v) => {
+      const re = typeof v === 'string' ? compilePattern(v, caseInsensitive) : undefined
+      const size = re === undefined ? 0 : programCost(re)
+      if (size > LIMITS.maxPatternSize)
+        tooBig ??= `pattern ${JSON.stringify(v)} compiles to ${size} RE2 instructions (character-class ranges included), more than ${LIMITS.maxPatternSize}`
+      return re
+    },
     'a valid RE2 regular expression',
   )
   if (typeof patterns === 'string') return patterns
+  // Refused at write time; a stored one (older rules) never matches rather than stalling.
+  if (tooBig !== undefined) return tooBig
   return (value) => {
-    const text = toText(value)
+    const text = toBoundedText(value)
     if (text === undefined) return INCOMPARABLE
     // `test` finds the pattern anywhere, like RegExp#test; anchor with ^ and $ to match whole.
     for (const re of patterns) if (re.test(text)) return YES

@@ -1,6 +1,7 @@
 import { BUCKET_COUNT, bucketer, rolloutThreshold } from './bucket.ts'
 import { compileCondition } from './conditions.ts'
 import type { UserPredicate } from './conditions.ts'
+import { genericResult } from './generic-reason.ts'
 import { RESULTS, frozenResult } from './results.ts'
 import type { EvalResult, FlagState, Segment, SegmentMap, User } from './types.ts'
 
@@ -24,6 +25,11 @@ export interface CompiledFlag {
   readonly problem: string | undefined
   /** Evaluates for one user. Never throws; returns a shared frozen result. */
   evaluate(user: User): Readonly<EvalResult>
+  /**
+   * The public (client-key) form of a result this flag returned: a generic reason, SPLIT when
+   * the cohort that included the user is partial. Allocates nothing.
+   */
+  generic(result: Readonly<EvalResult>): Readonly<EvalResult>
 }
 
 interface CompiledCohort {
@@ -62,7 +68,15 @@ function constantFlag(
   answer: Readonly<EvalResult>,
   problem?: string,
 ): CompiledFlag {
-  return { key, problem, evaluate: () => answer }
+  return { key, problem, evaluate: () => answer, generic: genericOf(new Set()) }
+}
+
+/**
+ * `CompiledFlag.generic` for a flag whose partial cohorts answer with the results in `split`
+ * (compared by identity: each cohort's result is its own frozen object).
+ */
+function genericOf(split: ReadonlySet<Readonly<EvalResult>>) {
+  return (result: Readonly<EvalResult>) => genericResult(result, { split: split.has(result) })
 }
 
 const ALWAYS: UserPredicate = () => true
@@ -133,6 +147,8 @@ function compileFlagUnsafe(state: FlagState, segments: SegmentMap): CompiledFlag
     return value === undefined ? NO_STICKINESS : bucketOfValue(value)
   }
 
+  const generic = genericOf(new Set(cohorts.filter((c) => !c.full).map((c) => c.included)))
+
   // A first cohort of everyone at 100% answers every user the same way: skip the loop.
   const first = cohorts[0]
   if (first !== undefined && first.unconditional && first.full) {
@@ -141,6 +157,7 @@ function compileFlagUnsafe(state: FlagState, segments: SegmentMap): CompiledFlag
       key,
       problem: undefined,
       evaluate: (user) => (isObject(user) ? included : RESULTS.error),
+      generic,
     }
   }
 
@@ -168,6 +185,7 @@ function compileFlagUnsafe(state: FlagState, segments: SegmentMap): CompiledFlag
   return {
     key,
     problem: undefined,
+    generic,
     evaluate(user) {
       try {
         return evaluateUnsafe(user)

@@ -3,7 +3,9 @@ export type {
   AttributeCondition,
   Cohort,
   Condition,
+  DetailedReason,
   EvalResult,
+  GenericReason,
   FlagState,
   Operator,
   Reason,
@@ -24,7 +26,11 @@ export {
   conditionProblem,
   isKnownOperator,
   isValidPattern,
+  patternSize,
 } from './conditions.ts'
+export { LIMITS, cohortsCostProblem, conditionsCost } from './limits.ts'
+export type { RuleCost } from './limits.ts'
+export { GENERIC_REASONS, GENERIC_RESULTS, genericReason, genericResult } from './generic-reason.ts'
 export type { CompiledFlag } from './evaluate.ts'
 export { DEFAULT_STICKINESS, compileFlag, evaluate, toSegmentMap } from './evaluate.ts'
 export { RESULTS, armOf, frozenResult } from './results.ts'

@@ -56,6 +56,8 @@ export const CLOSE = {
   revoked: 4401,
   /** The SDK did not read fast enough; it may reconnect and resync. */
   slowConsumer: 4408,
+  /** Too many identities on this connection (client keys); reconnect after a backoff. */
+  rateLimited: 4429,
 } as const
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)

@@ -62,6 +62,11 @@ export interface FlagState {
   cohorts: Cohort[]
   /** The environment version at which this state last changed (optimistic concurrency). */
   version: number
+  /**
+   * Whether client (browser) keys may see this flag at all. A per-flag setting shared by every
+   * environment; absent means not visible.
+   */
+  clientSide?: boolean
 }
 
 /**
@@ -78,7 +83,8 @@ export interface Segment {
 
 export type SegmentMap = ReadonlyMap<string, Segment>
 
-export type Reason =
+/** Why an evaluation came out as it did, naming the cohort (server keys, admin API). */
+export type DetailedReason =
   | 'off'
   | `cohort:${string}`
   | 'outside_rollout'
@@ -86,6 +92,15 @@ export type Reason =
   | 'unknown_flag'
   | 'missing_stickiness'
   | 'error'
+
+/**
+ * OpenFeature's reasons: what client (public) keys receive instead of a detailed reason, so
+ * an answer never names a cohort or a segment (see `generic-reason.ts`).
+ */
+export type GenericReason = 'TARGETING_MATCH' | 'SPLIT' | 'DEFAULT' | 'DISABLED' | 'ERROR'
+
+/** A detailed reason (rules evaluated locally or by the admin API) or a generic one (client keys). */
+export type Reason = DetailedReason | GenericReason
 
 export interface EvalResult {
   enabled: boolean

@@ -22,10 +22,36 @@ export function secretFrom(headers: Headers, url: string, allowQuery: boolean): 
 export const actorOf = (key: ApiKeyInfo) => `${key.kind}-key:${key.name}`
 
 /**
- * Verifies the API key before the handler runs (and, for the stream, before the upgrade).
- * A missing or unknown key is 401; a key of the wrong kind or another environment is 403.
- * `environment` picks the environment a request is about; a key bound to one environment
- * may only act on it, and a request about no environment needs a global (admin) key.
+ * The live key for a secret: 401 when there is none or it is unknown or revoked. The one key
+ * resolution of HTTP routes and the WebSocket upgrade.
+ */
+export function authenticate(keys: Pick<KeyStore, 'verify'>, secret: string | undefined): ApiKeyInfo {
+  if (!secret) throw new UnauthorizedError('missing API key: send Authorization: Bearer <key>')
+  const key = keys.verify(secret)
+  if (!key) throw new UnauthorizedError('invalid or revoked API key')
+  return key
+}
+
+/**
+ * The scope rules, the same for HTTP and the upgrade: a key of the wrong kind is 403, and a key
+ * bound to one environment may only act on that environment (`environment` is the one the
+ * request is about; undefined means "no environment", which needs a global admin key).
+ */
+export function authorize(key: ApiKeyInfo, options: { kinds: readonly KeyKind[]; environment: string | undefined }): void {
+  if (!options.kinds.includes(key.kind))
+    throw new ForbiddenError(`a ${key.kind} key cannot use this endpoint; it needs a ${options.kinds.join(' or ')} key`)
+  const env = options.environment
+  if (key.environment !== null && key.environment !== env)
+    throw new ForbiddenError(
+      env
+        ? `this key belongs to environment ${key.environment}, not ${env}`
+        : `this key belongs to environment ${key.environment}; this endpoint needs a global admin key`,
+    )
+}
+
+/**
+ * Verifies the API key before the handler runs (`authenticate`, then `authorize`).
+ * `environment` picks the environment a request is about.
  */
 export function requireKey(
   keys: KeyStore,
@@ -36,19 +62,8 @@ export function requireKey(
   },
 ) {
   return createMiddleware<AuthEnv>(async (c, next) => {
-    const secret = secretFrom(c.req.raw.headers, c.req.url, options.allowQuery ?? false)
-    if (!secret) throw new UnauthorizedError('missing API key: send Authorization: Bearer <key>')
-    const key = keys.verify(secret)
-    if (!key) throw new UnauthorizedError('invalid or revoked API key')
-    if (!options.kinds.includes(key.kind))
-      throw new ForbiddenError(`a ${key.kind} key cannot use this endpoint; it needs a ${options.kinds.join(' or ')} key`)
-    const env = options.environment ? options.environment(c, key) : undefined
-    if (key.environment !== null && key.environment !== env)
-      throw new ForbiddenError(
-        env
-          ? `this key belongs to environment ${key.environment}, not ${env}`
-          : `this key belongs to environment ${key.environment}; this endpoint needs a global admin key`,
-      )
+    const key = authenticate(keys, secretFrom(c.req.raw.headers, c.req.url, options.allowQuery ?? false))
+    authorize(key, { kinds: options.kinds, environment: options.environment?.(c, key) })
     c.set('apiKey', key)
     c.set('actor', actorOf(key))
     await next()

@@ -63,12 +63,17 @@ const list: Command = {
 }
 
 const create: Command = {
-  synopsis: '<key> [--description D] [--tag T ...]',
-  summary: 'create a flag; it starts off, with no cohorts, in every environment',
+  synopsis: '<key> [--description D] [--tag T ...] [--client-side]',
+  summary: 'create a flag; it starts off, with no cohorts, in every environment (hidden from client keys unless --client-side)',
   async run(args, io) {
     const { values, positionals } = parseCommand(
       args,
-      { ...apiOptions, description: { type: 'string' }, tag: { type: 'string', multiple: true } },
+      {
+        ...apiOptions,
+        description: { type: 'string' },
+        tag: { type: 'string', multiple: true },
+        'client-side': { type: 'boolean' },
+      },
       'flags create',
     )
     const key = onePositional(positionals, 'key', 'flags create')
@@ -77,6 +82,7 @@ const create: Command = {
       key,
       ...(values.description === undefined ? {} : { description: values.description }),
       ...(values.tag === undefined ? {} : { tags: values.tag }),
+      ...(values['client-side'] === true ? { clientSide: true } : {}),
     })
     if (values.json) return printJson(io, data)
     const flag = expectShape(flagDetail, data, 'flag')
@@ -85,5 +91,20 @@ const create: Command = {
   },
 }
 
+const visibility: Command = {
+  synopsis: '<key> on|off',
+  summary: 'make a flag visible to client (browser) keys, or hide it from them (all environments)',
+  async run(args, io) {
+    const { values, positionals } = parseCommand(args, apiOptions, 'flags client-side')
+    const [key, setting, ...extra] = positionals
+    if (key === undefined || (setting !== 'on' && setting !== 'off') || extra.length > 0)
+      throw new CliError('usage: canary flags client-side <key> on|off', 2)
+    const api = createApiClient(connectionFrom(values, io.env))
+    const data = await api('PATCH', `/api/v1/flags/${encodeURIComponent(key)}`, { clientSide: setting === 'on' })
+    if (values.json) return printJson(io, data)
+    io.out(`flag ${key} is ${setting === 'on' ? 'visible to' : 'hidden from'} client keys`)
+  },
+}
+
 /** `canary flags …`: create, inspect and switch flags. */
-export const flagCommands: CommandGroup = { list, show, create, ...flagStateCommands }
+export const flagCommands: CommandGroup = { list, show, create, 'client-side': visibility, ...flagStateCommands }

@@ -17,7 +17,7 @@ export interface IntakeOutcome {
 /**
  * Turns an SDK's metrics batch into evidence, the same way for every transport:
  * - one validation (metrics-batch.ts), refusing the whole batch with a field-named error;
- * - unknown flags dropped and counted;
+ * - unknown flags dropped and counted (for a client key, so are flags not marked client-visible);
  * - server keys (secrets): counts taken as reported;
  * - client keys (public, inside web pages): the browser's own arms are ignored. The server
  *   evaluates the connection's user itself, puts that user's reported exposures and errors in
@@ -27,20 +27,23 @@ export interface IntakeOutcome {
 export function createEvidenceIntake(deps: { guard: Pick<GuardService, 'ingest'>; rules: EnvRules; now: () => number }) {
   const { guard, rules, now } = deps
 
-  function known(env: string, raw: unknown) {
+  /** Validated, with only the flags this key may report on: all of them, or the client-visible ones. */
+  function known(env: string, raw: unknown, clientKey: boolean) {
     const ruleset = rules.get(env)
-    return { ruleset, ...validateBatch(raw, (flag) => ruleset.compiled.has(flag)) }
+    const visible = clientKey ? rules.clientVisible(env) : undefined
+    const exists = (flag: string) => (visible ? visible.has(flag) : ruleset.compiled.has(flag))
+    return { ruleset, ...validateBatch(raw, exists) }
   }
 
   return {
     fromServer(env: string, raw: unknown): IntakeOutcome {
-      const { batch, known: counts, unknownFlags } = known(env, raw)
+      const { batch, known: counts, unknownFlags } = known(env, raw, false)
       const accepted = guard.ingest(env, { ...batch, flags: Object.fromEntries(counts) }, 'server')
       return { id: batch.id, duplicate: !accepted, unknownFlags }
     },
 
     fromClient(env: string, raw: unknown, user: User, credit: ClientCredit): IntakeOutcome {
-      const { ruleset, batch, known: counts, unknownFlags } = known(env, raw)
+      const { ruleset, batch, known: counts, unknownFlags } = known(env, raw, true)
       const at = now()
       const flags: MetricsBatch['flags'] = {}
       for (const [flag, [ce, cx, ke, kx]] of counts) {

@@ -3,7 +3,7 @@ import { secureHeaders } from 'hono/secure-headers'
 import { createConsoleAssets, type ConsoleAssets } from '../../console/assets.ts'
 import { shellHtml } from '../../console/shell.ts'
 import type { AuthEnv } from '../auth/api-key.ts'
-import { AppError } from '../errors.ts'
+import { AppError, NotFoundError } from '../errors.ts'
 
 /**
  * The console's own socket: the WebSocket of the host the page came from, and nothing else
@@ -50,15 +50,9 @@ export function consoleRoutes(options: {
       return await load()
     } catch (error) {
       options.log('console: build failed', error)
-      throw new AppError(
-        500,
-        'console_unavailable',
-        `the console could not be built: ${(error as Error).message}`,
-        undefined,
-        {
-          cause: error,
-        },
-      )
+      throw new AppError(500, 'console_unavailable', `the console could not be built: ${(error as Error).message}`, undefined, {
+        cause: error,
+      })
     }
   }
 
@@ -73,11 +67,8 @@ export function consoleRoutes(options: {
     .get('/console/:file', async (c) => {
       const { files } = await bundle(() => assets.latest())
       const file = files.get(c.req.param('file'))
-      if (!file)
-        return c.json(
-          { error: { code: 'not_found', message: `no console file ${c.req.param('file')}` } },
-          404,
-        )
+      // Thrown, so the app's one error function writes the refusal like every other 404.
+      if (!file) throw new NotFoundError(`console file ${c.req.param('file')}`)
       // Names carry a content hash: a changed file gets a new name, so caching forever is safe.
       c.header('Cache-Control', 'public, max-age=31536000, immutable')
       c.header('Content-Type', file.type)

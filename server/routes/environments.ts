@@ -1,6 +1,11 @@
-import { Hono } from 'hono'
-import { evaluate } from '../../sdk/core/index.ts'
+import { Hono, type Context } from 'hono'
+import { getConnInfo } from '@hono/node-server/conninfo'
+import { RESULTS } from '../../sdk/core/index.ts'
 import type { AuthEnv } from '../auth/api-key.ts'
+import { TooManyRequestsError } from '../errors.ts'
+import { clientAddress } from '../rate-limit/client-address.ts'
+import type { ClientLimits } from '../rate-limit/client-limits.ts'
+import type { EnvRules } from '../stream/env-rules.ts'
 import type { FlagService } from '../services/flag-service.ts'
 import type { Store } from '../store/store.ts'
 import { schemas } from '../validation.ts'
@@ -9,26 +14,55 @@ import { jsonBody, param } from './request.ts'
 /** `/api/v1/environments`: list and create. */
 export function environmentRoutes({ store, service }: { store: Store; service: FlagService }) {
   return new Hono<AuthEnv>()
-    .get('/', (c) => c.json({ items: store.flags.listEnvironments() }))
+    // An environment's key sees its own environment only (not even others' names or versions).
+    .get('/', (c) => {
+      const own = c.var.apiKey.environment
+      const all = store.flags.listEnvironments()
+      return c.json({ items: own === null ? all : all.filter((e) => e.key === own) })
+    })
     .post('/', async (c) => {
       const input = await jsonBody(c, schemas.createEnvironment)
       return c.json(service.createEnvironment({ key: input.key, name: input.name ?? input.key }, c.var.actor), 201)
     })
 }
 
+/** The peer's address (node server), or 'unknown' where there is no socket (`app.request`). */
+function remoteAddressOf(c: Context): string | undefined {
+  try {
+    return getConnInfo(c).remote.address
+  } catch {
+    // Only in-process requests (tests through app.request) have no socket; they share one budget.
+    return undefined
+  }
+}
+
 /**
  * Server-side evaluation (`POST /environments/:env/evaluate`) through the same `sdk/core` the
- * SDKs run, and the snapshot an SDK can bootstrap from.
+ * SDKs run, from the server's compiled rules, and the snapshot an SDK can bootstrap from.
+ * Admin and server keys get the detailed reason. A client key (public) gets the public answer:
+ * a generic reason, only for client-visible flags (a hidden flag answers exactly like a missing
+ * one), within a per-address rate limit, since each call is a guess at who is in which cohort.
  */
-export function evaluationRoutes({ store }: { store: Store }) {
+export function evaluationRoutes({ store, rules, clientLimits }: { store: Store; rules: EnvRules; clientLimits: ClientLimits }) {
   return new Hono<AuthEnv>()
     .post('/evaluate', async (c) => {
       const { flag, user } = await jsonBody(c, schemas.evaluate)
       const env = param(c, 'env')
-      const snapshot = store.snapshot(env)
-      const state = snapshot.flags.find((f) => f.key === flag)
-      const segments = new Map(snapshot.segments.map((s) => [s.key, s]))
-      return c.json({ flag, ...evaluate(state, user, segments) })
+      const compiled = rules.get(env).compiled.get(flag)
+      if (c.var.apiKey.kind !== 'client') return c.json({ flag, ...(compiled?.evaluate(user) ?? RESULTS.unknownFlag) })
+      const address = clientAddress({
+        remoteAddress: remoteAddressOf(c),
+        forwardedFor: c.req.header('x-forwarded-for'),
+        trustedProxies: clientLimits.settings.trustedProxies,
+      })
+      const verdict = clientLimits.evaluations.take(address)
+      if (!verdict.allowed)
+        throw new TooManyRequestsError(
+          `too many client-key evaluations from ${address}: at most ${clientLimits.settings.evaluationsPerAddressPerMinute} a minute`,
+          Math.ceil(verdict.retryAfterMs / 1000),
+        )
+      const visible = compiled !== undefined && rules.clientVisible(env).has(flag)
+      return c.json({ flag, ...(visible ? compiled.generic(compiled.evaluate(user)) : { enabled: false, reason: 'ERROR' }) })
     })
     .get('/snapshot', (c) => {
       const snapshot = store.snapshot(param(c, 'env'))

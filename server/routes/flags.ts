@@ -1,4 +1,4 @@
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import type { AuthEnv } from '../auth/api-key.ts'
 import type { GuardService } from '../guard/guard-service.ts'
 import { planOf } from '../guard/plan.ts'
@@ -26,21 +26,30 @@ export function flagRoutes({ store, service, guard }: { store: Store; service: F
     key: flag.key,
     description: flag.description,
     tags: flag.tags,
+    clientSide: flag.clientSide,
     createdAt: flag.createdAt,
     updatedAt: flag.updatedAt,
     environments: Object.fromEntries(flag.states.map((s) => [s.environment, summary(s)])),
   })
+  /**
+   * The flag as this key may see it: shared definitions for every admin key, states only of
+   * the key's own environment when it is bound to one (global keys see all).
+   */
+  const scoped = (c: Context<AuthEnv>, flag: FlagWithStates): FlagWithStates => {
+    const own = c.var.apiKey.environment
+    return own === null ? flag : { ...flag, states: flag.states.filter((s) => s.environment === own) }
+  }
 
   return new Hono<AuthEnv>()
-    .get('/', (c) => c.json({ items: store.flags.listFlags().map(withSummary) }))
+    .get('/', (c) => c.json({ items: store.flags.listFlags().map((flag) => withSummary(scoped(c, flag))) }))
     .post('/', async (c) => {
       const input = await jsonBody(c, schemas.createFlag)
-      return c.json(service.createFlag(input, c.var.actor), 201)
+      return c.json(scoped(c, service.createFlag(input, c.var.actor)), 201)
     })
-    .get('/:key', (c) => c.json(store.flags.getFlag(param(c, 'key'))))
+    .get('/:key', (c) => c.json(scoped(c, store.flags.getFlag(param(c, 'key')))))
     .patch('/:key', async (c) => {
       const input = await jsonBody(c, schemas.updateFlag)
-      return c.json(store.flags.updateFlag(param(c, 'key'), input, c.var.actor))
+      return c.json(service.updateFlag(param(c, 'key'), input, c.var.actor))
     })
     .delete('/:key', (c) => {
       service.archiveFlag(param(c, 'key'), c.var.actor)

@@ -16,15 +16,24 @@ export async function jsonBody<T extends z.ZodType>(c: Context, schema: T): Prom
 }
 
 /**
+ * A version in `If-Match`: decimal digits, bare or as an ETag (`"12"`, weak `W/"12"`). Not
+ * `Number()`, which would read `"0xb"` as 11 and `"12e0"` as 12.
+ */
+const VERSION_TAG = /^\s*(?:W\/)?(?:"(\d{1,15})"|(\d{1,15}))\s*$/
+
+/**
  * The version an update was based on: the `If-Match` header (ETag form `"12"` accepted) or the
  * body's `version`. Undefined means "unconditional" — allowed for scripts, never used by the console.
  */
 export function expectedVersion(c: Context, bodyVersion: number | undefined): number | undefined {
   const header = c.req.header('if-match')
   if (header === undefined) return bodyVersion
-  const n = Number(header.replace(/^W\//, '').replaceAll('"', '').trim())
-  if (!Number.isInteger(n) || n < 0) throw new ValidationError('If-Match: must be a version number like "12"')
-  return n
+  const match = VERSION_TAG.exec(header)
+  if (!match) throw new ValidationError(`If-Match: must be a decimal version number like "12", not ${JSON.stringify(header)}`)
+  const fromHeader = Number(match[1] ?? match[2])
+  if (bodyVersion !== undefined && bodyVersion !== fromHeader)
+    throw new ValidationError(`If-Match: says version ${fromHeader} but the body's version is ${bodyVersion}`)
+  return fromHeader
 }
 
 /** Path parameter, always present on the routes that use it. */

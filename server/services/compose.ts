@@ -1,4 +1,5 @@
 import { createEvidenceIntake } from '../guard/evidence-intake.ts'
+import { createClientLimits, DEFAULT_CLIENT_LIMITS, type ClientLimitSettings } from '../rate-limit/client-limits.ts'
 import { createGuardService } from '../guard/guard-service.ts'
 import { createRolloutPlanner } from '../guard/rollout-planner.ts'
 import type { Db } from '../store/db.ts'
@@ -12,6 +13,8 @@ export interface ComposeOptions {
   now?: () => number
   log: (message: string, error?: unknown) => void
   webhook?: { timeoutMs?: number; attempts?: number; baseDelayMs?: number }
+  /** Rate limits on client (public) keys; unset fields keep the documented defaults. */
+  clientLimits?: Partial<ClientLimitSettings> | undefined
 }
 
 /** Builds every service over one database, in dependency order. Used by main and by tests. */
@@ -24,7 +27,8 @@ export function composeServices(db: Db, options: ComposeOptions) {
   const guard = createGuardService({ store, service, hub, now, log: options.log, webhook: options.webhook })
   const intake = createEvidenceIntake({ guard, rules, now })
   const planner = createRolloutPlanner({ store, service, guard, now })
-  return { store, hub, service, rules, guard, intake, planner, now }
+  const clientLimits = createClientLimits({ ...DEFAULT_CLIENT_LIMITS, ...options.clientLimits }, now)
+  return { store, hub, service, rules, guard, intake, planner, now, clientLimits }
 }
 
 export type Services = ReturnType<typeof composeServices>

@@ -1,8 +1,9 @@
 import type { Change } from '../../sdk/core/changes.ts'
-import type { Cohort } from '../../sdk/core/types.ts'
+import { cohortsCostProblem, patternSize } from '../../sdk/core/index.ts'
+import type { Cohort, Segment } from '../../sdk/core/types.ts'
 import { NotFoundError, ValidationError } from '../errors.ts'
 import { guardOf } from '../guard/guard-state.ts'
-import type { StatePatch, StoredFlagState } from '../store/flag-store.ts'
+import type { DefinitionPatch, EnvChange, StatePatch, StoredFlagState } from '../store/flag-store.ts'
 import type { SegmentInput } from '../store/segment-store.ts'
 import type { Store } from '../store/store.ts'
 import type { Hub } from '../stream/hub.ts'
@@ -27,14 +28,29 @@ function unknownSegments(cohorts: Cohort[], known: Set<string>): string[] {
   )
 }
 
+/** Fields of a state update whose value differs from the current state. */
+function changedState(current: StoredFlagState, update: StateUpdate): StatePatch {
+  return Object.fromEntries(
+    Object.entries(update).filter(
+      ([field, value]) =>
+        value !== undefined && JSON.stringify(value) !== JSON.stringify(current[field as keyof StoredFlagState]),
+    ),
+  )
+}
+
+/** 400 naming `field` when cohorts would cost too much to evaluate (sdk/core/limits.ts). */
+function checkCost(field: string, cohorts: Cohort[], segments: Segment[]): void {
+  const problem = cohortsCostProblem(cohorts, new Map(segments.map((s) => [s.key, s])), patternSize)
+  if (problem) throw new ValidationError(`${field}: ${problem}`)
+}
+
 /**
  * The write side of flags and segments: store (one transaction each) → publish to the hub after
  * commit. Routes, the CLI (through the API), the guard and rollout plans all change rules here.
  */
 export function createFlagService({ store, hub }: { store: Store; hub: Hub }) {
   const publish = (envKey: string, change: Change) => hub.publish(envKey, change)
-  const publishAll = (changes: Change[], envOf: (i: number) => string) =>
-    changes.forEach((c, i) => publish(envOf(i), c))
+  const publishAll = (changes: EnvChange[]) => changes.forEach((c) => publish(c.environment, c.change))
 
   function applyState(
     envKey: string,
@@ -59,16 +75,21 @@ export function createFlagService({ store, hub }: { store: Store; hub: Hub }) {
       return store.flags.getEnvironment(input.key)
     },
 
-    createFlag(input: { key: string; description: string; tags: string[] }, actor: string) {
-      const envs = store.flags.listEnvironments().map((e) => e.key)
-      const changes = store.flags.createFlag(input, actor)
-      publishAll(changes, (i) => envs[i]!)
+    /** New flags are not visible to client keys unless `clientSide` says so. */
+    createFlag(input: { key: string; description: string; tags: string[]; clientSide?: boolean | undefined }, actor: string) {
+      publishAll(store.flags.createFlag({ ...input, clientSide: input.clientSide ?? false }, actor))
       return store.flags.getFlag(input.key)
     },
 
+    /** Description, tags, client visibility; a visibility change streams to every environment. */
+    updateFlag(key: string, patch: DefinitionPatch, actor: string) {
+      const { flag, changes } = store.flags.updateFlag(key, patch, actor)
+      publishAll(changes)
+      return flag
+    },
+
     archiveFlag(key: string, actor: string) {
-      const envs = store.flags.getFlag(key).states.map((s) => s.environment)
-      publishAll(store.flags.archiveFlag(key, actor), (i) => envs[i]!)
+      publishAll(store.flags.archiveFlag(key, actor))
     },
 
     /**
@@ -94,15 +115,21 @@ export function createFlagService({ store, hub }: { store: Store; hub: Hub }) {
               ? 'flag.on'
               : 'flag.off'
       if (update.cohorts) {
-        const missing = unknownSegments(update.cohorts, new Set(store.segments.list(envKey).map((s) => s.key)))
+        const segments = store.segments.list(envKey)
+        const missing = unknownSegments(update.cohorts, new Set(segments.map((s) => s.key)))
         if (missing.length) throw new ValidationError(`cohorts: unknown segment ${missing.join(', ')} in ${envKey}`)
+        checkCost('cohorts', update.cohorts, segments)
       }
-      const patch: StatePatch = Object.fromEntries(Object.entries(update).filter(([, v]) => v !== undefined))
       // Turning a tripped flag back on is the person's answer to the trip: clear the banner.
       return applyState(envKey, key, {
         ...options,
         action,
         update: (current) => {
+          // Checked against the state inside the transaction: a no-op leaves no version,
+          // audit row or stream message behind.
+          const patch = changedState(current, update)
+          if (Object.keys(patch).length === 0)
+            throw new ValidationError(`body: nothing to change (flag ${key} in ${envKey} already has these values)`)
           const guard = guardOf(current)
           return update.enabled === true && guard?.lastTrip ? { ...patch, guard: { ...guard, lastTrip: null } } : patch
         },
@@ -131,6 +158,11 @@ export function createFlagService({ store, hub }: { store: Store; hub: Hub }) {
       options: { actor: string; create: boolean; expectedVersion?: number | undefined },
     ) {
       store.flags.getEnvironment(envKey)
+      // A segment's patterns are evaluated by every flag that uses it: each must stay in bounds.
+      const segments = [...store.segments.list(envKey).filter((s) => s.key !== input.key), { ...input, version: 0 }]
+      for (const state of store.flags.listStates(envKey))
+        if (state.cohorts.some((c) => c.conditions.some((cond) => 'segment' in cond && cond.segment === input.key)))
+          checkCost(`conditions (as used by flag ${state.key})`, state.cohorts, segments)
       const { segment, change } = store.segments.put(envKey, input, options)
       publish(envKey, change)
       return segment

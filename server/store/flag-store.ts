@@ -1,7 +1,7 @@
 import { and, asc, eq, isNotNull, isNull } from 'drizzle-orm'
 import type { Change } from '../../sdk/core/changes.ts'
 import type { FlagState } from '../../sdk/core/types.ts'
-import { ConflictError, NotFoundError } from '../errors.ts'
+import { ConflictError, NotFoundError, ValidationError } from '../errors.ts'
 import type { Db } from './db.ts'
 import { bumpVersion, recordAudit, recordEnvChange, type Tx } from './record-change.ts'
 import { environments, flagStates, flags } from './schema.ts'
@@ -10,12 +10,24 @@ export interface FlagDefinition {
   key: string
   description: string
   tags: string[]
+  /** Visible to client (browser) keys; shared by every environment. */
+  clientSide: boolean
   createdAt: number
   updatedAt: number
 }
 
+/** What a definition update may change. */
+export type DefinitionPatch = Partial<Pick<FlagDefinition, 'description' | 'tags' | 'clientSide'>>
+
+/** A change and the environment it belongs to, paired by key rather than by list position. */
+export interface EnvChange {
+  environment: string
+  change: Change
+}
+
 /** A flag's state in one environment plus the settings that are not evaluation rules. */
 export interface StoredFlagState extends FlagState {
+  clientSide: boolean
   environment: string
   guard: unknown
   plan: unknown
@@ -32,9 +44,11 @@ export type StatePatch = Partial<
 type StateRow = typeof flagStates.$inferSelect
 type FlagRow = typeof flags.$inferSelect
 
-function toState(row: StateRow): StoredFlagState {
+/** A state row with its flag's client visibility (a per-flag setting every state carries). */
+function toState(row: StateRow, clientSide: boolean): StoredFlagState {
   return {
     key: row.flagKey,
+    clientSide,
     environment: row.envKey,
     enabled: row.enabled,
     salt: row.salt,
@@ -47,14 +61,23 @@ function toState(row: StateRow): StoredFlagState {
   }
 }
 
-function toDefinition({ key, description, tags, createdAt, updatedAt }: FlagRow): FlagDefinition {
-  return { key, description, tags, createdAt, updatedAt }
+function toDefinition({ key, description, tags, clientSide, createdAt, updatedAt }: FlagRow): FlagDefinition {
+  return { key, description, tags, clientSide, createdAt, updatedAt }
 }
 
-/** The evaluation rules only: what is streamed and snapshotted. */
+/** The evaluation rules and client visibility: what is streamed and snapshotted. */
 export function rulesOf(state: StoredFlagState): FlagState {
-  const { key, enabled, salt, stickiness, cohorts, version } = state
-  return { key, enabled, salt, stickiness, cohorts, version }
+  const { key, enabled, salt, stickiness, cohorts, version, clientSide } = state
+  return { key, enabled, salt, stickiness, cohorts, version, clientSide }
+}
+
+/** Fields of `patch` whose value differs from `current` (JSON comparison, tags in order). */
+function changedFields(current: FlagDefinition, patch: DefinitionPatch): DefinitionPatch {
+  return Object.fromEntries(
+    Object.entries(patch).filter(
+      ([field, value]) => value !== undefined && JSON.stringify(value) !== JSON.stringify(current[field as keyof FlagDefinition]),
+    ),
+  )
 }
 
 const stateWhere = (envKey: string, key: string) =>
@@ -73,6 +96,14 @@ export function createFlagStore(db: Db) {
       .where(and(eq(flags.key, key), isNull(flags.archivedAt)))
       .get()
 
+  /** States joined with their flag's client visibility. */
+  const selectStates = (tx: Tx | Db) =>
+    tx
+      .select({ state: flagStates, clientSide: flags.clientSide })
+      .from(flagStates)
+      .innerJoin(flags, eq(flags.key, flagStates.flagKey))
+  const joined = (r: { state: StateRow; clientSide: boolean }) => toState(r.state, r.clientSide)
+
   function requireEnv(envKey: string) {
     const env = db.select().from(environments).where(eq(environments.key, envKey)).get()
     if (!env) throw new NotFoundError(`environment ${envKey}`)
@@ -80,10 +111,11 @@ export function createFlagStore(db: Db) {
   }
 
   /** A new, off, rule-less state for a flag in one environment. */
-  function insertState(tx: Tx, flagKey: string, envKey: string, actor: string): Change {
+  function insertState(tx: Tx, flag: FlagRow, envKey: string, actor: string): Change {
     const version = bumpVersion(tx, envKey)
-    const row = tx.insert(flagStates).values({ flagKey, envKey, salt: flagKey, version }).returning().get()
-    const state = toState(row)
+    const row = tx.insert(flagStates).values({ flagKey: flag.key, envKey, salt: flag.key, version }).returning().get()
+    const state = toState(row, flag.clientSide)
+    const flagKey = flag.key
     const change: Change = { type: 'flag', version, flag: rulesOf(state) }
     return recordEnvChange(tx, envKey, change, { actor, action: 'flag.state.create', flagKey, after: state })
   }
@@ -103,12 +135,12 @@ export function createFlagStore(db: Db) {
         tx.insert(environments).values(input).run()
         recordAudit(tx, { actor, action: 'environment.create', envKey: input.key, after: input })
         const live = tx.select().from(flags).where(isNull(flags.archivedAt)).all()
-        return live.map((flag) => insertState(tx, flag.key, input.key, actor))
+        return live.map((flag) => insertState(tx, flag, input.key, actor))
       })
     },
 
     listFlags(): FlagWithStates[] {
-      const states = db.select().from(flagStates).all().map(toState)
+      const states = selectStates(db).all().map(joined)
       return db
         .select()
         .from(flags)
@@ -122,84 +154,114 @@ export function createFlagStore(db: Db) {
       const row = liveFlag(db, key)
       if (!row) throw new NotFoundError(`flag ${key}`)
       const states = db.select().from(flagStates).where(eq(flagStates.flagKey, key)).all()
-      return { ...toDefinition(row), states: states.map(toState) }
+      return { ...toDefinition(row), states: states.map((state) => toState(state, row.clientSide)) }
     },
 
     /** Creates a flag, off with no cohorts, in every environment. */
-    createFlag(input: { key: string; description: string; tags: string[] }, actor: string): Change[] {
+    createFlag(input: { key: string; description: string; tags: string[]; clientSide: boolean }, actor: string): EnvChange[] {
       return db.transaction((tx) => {
         const existing = tx.select().from(flags).where(eq(flags.key, input.key)).get()
         if (existing && existing.archivedAt === null)
           throw new ConflictError(`flag ${input.key} already exists`)
         // Reusing an archived key starts from scratch: its old rules must not come back.
         if (existing) tx.delete(flags).where(eq(flags.key, input.key)).run()
-        tx.insert(flags).values(input).run()
+        const flag = tx.insert(flags).values(input).returning().get()
         recordAudit(tx, { actor, action: 'flag.create', flagKey: input.key, after: input })
         const envs = tx.select().from(environments).all()
-        return envs.map((env) => insertState(tx, input.key, env.key, actor))
+        return envs.map((env) => ({ environment: env.key, change: insertState(tx, flag, env.key, actor) }))
       })
     },
 
-    updateFlag(key: string, patch: { description?: string; tags?: string[] }, actor: string) {
+    /**
+     * Changes a flag's shared definition. A patch that changes nothing is refused (400) and
+     * leaves no row behind. Client visibility is part of every environment's rules, so changing
+     * it is a versioned, streamed change in each environment.
+     */
+    updateFlag(key: string, patch: DefinitionPatch, actor: string): { flag: FlagDefinition; changes: EnvChange[] } {
       return db.transaction((tx) => {
         const before = liveFlag(tx, key)
         if (!before) throw new NotFoundError(`flag ${key}`)
+        const changed = changedFields(toDefinition(before), patch)
+        if (Object.keys(changed).length === 0)
+          throw new ValidationError(`body: nothing to change (flag ${key} already has these values)`)
         const after = tx
           .update(flags)
-          .set({ ...patch, updatedAt: Date.now() })
+          .set({ ...changed, updatedAt: Date.now() })
           .where(eq(flags.key, key))
           .returning()
           .get()!
         recordAudit(tx, {
           actor,
-          action: 'flag.update',
+          action: changed.clientSide === undefined ? 'flag.update' : 'flag.client_side',
           flagKey: key,
           before: toDefinition(before),
           after: toDefinition(after),
         })
-        return toDefinition(after)
+        if (changed.clientSide === undefined) return { flag: toDefinition(after), changes: [] }
+        const rows = tx.select().from(flagStates).where(eq(flagStates.flagKey, key)).all()
+        const changes = rows.map((row) => {
+          const version = bumpVersion(tx, row.envKey)
+          const updated = tx
+            .update(flagStates)
+            .set({ version, updatedAt: Date.now() })
+            .where(stateWhere(row.envKey, key))
+            .returning()
+            .get()!
+          const state = toState(updated, after.clientSide)
+          const change = recordEnvChange(tx, row.envKey, { type: 'flag', version, flag: rulesOf(state) }, {
+            actor,
+            action: 'flag.client_side',
+            flagKey: key,
+            before: toState(row, before.clientSide),
+            after: state,
+          })
+          return { environment: row.envKey, change }
+        })
+        return { flag: toDefinition(after), changes }
       })
     },
 
     /** Archives a flag: SDKs drop it (callers get their default); its audit history stays. */
-    archiveFlag(key: string, actor: string): Change[] {
+    archiveFlag(key: string, actor: string): EnvChange[] {
       return db.transaction((tx) => {
-        if (!liveFlag(tx, key)) throw new NotFoundError(`flag ${key}`)
+        const flag = liveFlag(tx, key)
+        if (!flag) throw new NotFoundError(`flag ${key}`)
         tx.update(flags).set({ archivedAt: Date.now() }).where(eq(flags.key, key)).run()
         const rows = tx.select().from(flagStates).where(eq(flagStates.flagKey, key)).all()
         tx.delete(flagStates).where(eq(flagStates.flagKey, key)).run()
         return rows.map((row) => {
           const change: Change = { type: 'flag_deleted', version: bumpVersion(tx, row.envKey), key }
-          return recordEnvChange(tx, row.envKey, change, {
+          recordEnvChange(tx, row.envKey, change, {
             actor,
             action: 'flag.archive',
             flagKey: key,
-            before: toState(row),
+            before: toState(row, flag.clientSide),
           })
+          return { environment: row.envKey, change }
         })
       })
     },
 
     getState(envKey: string, key: string): StoredFlagState {
       requireEnv(envKey)
-      const row = db.select().from(flagStates).where(stateWhere(envKey, key)).get()
+      const row = selectStates(db).where(stateWhere(envKey, key)).get()
       if (!row) throw new NotFoundError(`flag ${key} in environment ${envKey}`)
-      return toState(row)
+      return joined(row)
+    },
+
+    /** States with a guard: what the guard watches after a restart. */
+    listGuarded(): StoredFlagState[] {
+      return selectStates(db).where(isNotNull(flagStates.guard)).all().map(joined)
     },
 
     /** States of every environment that carry a rollout plan (the planner's tick). */
-    /** States with a guard: what the guard watches after a restart. */
-    listGuarded(): StoredFlagState[] {
-      return db.select().from(flagStates).where(isNotNull(flagStates.guard)).all().map(toState)
-    },
-
     listPlanned(): StoredFlagState[] {
-      return db.select().from(flagStates).where(isNotNull(flagStates.plan)).all().map(toState)
+      return selectStates(db).where(isNotNull(flagStates.plan)).all().map(joined)
     },
 
     listStates(envKey: string): StoredFlagState[] {
       requireEnv(envKey)
-      return db.select().from(flagStates).where(eq(flagStates.envKey, envKey)).all().map(toState)
+      return selectStates(db).where(eq(flagStates.envKey, envKey)).all().map(joined)
     },
 
     /**
@@ -220,9 +282,9 @@ export function createFlagStore(db: Db) {
     ): { state: StoredFlagState; change: Change } {
       requireEnv(envKey)
       return db.transaction((tx) => {
-        const row = tx.select().from(flagStates).where(stateWhere(envKey, key)).get()
+        const row = selectStates(tx).where(stateWhere(envKey, key)).get()
         if (!row) throw new NotFoundError(`flag ${key} in environment ${envKey}`)
-        const before = toState(row)
+        const before = joined(row)
         if (options.expectedVersion !== undefined && options.expectedVersion !== before.version)
           throw new ConflictError(
             `flag ${key} in ${envKey} changed since version ${options.expectedVersion} (now ${before.version}); reload and retry`,
@@ -236,7 +298,7 @@ export function createFlagStore(db: Db) {
           .where(stateWhere(envKey, key))
           .returning()
           .get()!
-        const state = toState(updated)
+        const state = toState(updated, before.clientSide)
         const change = recordEnvChange(
           tx,
           envKey,

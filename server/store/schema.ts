@@ -21,6 +21,11 @@ export const flags = sqliteTable('flags', {
   key: text('key').primaryKey(),
   description: text('description').notNull().default(''),
   tags: text('tags', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+  /**
+   * Whether client (browser) keys may see the flag at all. New flags are not visible; migration
+   * 0002 marked the flags that existed before it visible, keeping their behaviour.
+   */
+  clientSide: integer('client_side', { mode: 'boolean' }).notNull().default(false),
   archivedAt: integer('archived_at'),
   createdAt: integer('created_at').notNull().default(now),
   updatedAt: integer('updated_at').notNull().default(now),

@@ -17,9 +17,15 @@ export interface Connection {
   sentVersion: number | undefined
   /** Last version the SDK reported as applied (hello / ping). */
   appliedVersion: number | undefined
-  /** Client keys only: the identified user and the results last sent for them. */
+  /** Client keys only: the identified user… */
   user: User | undefined
+  /**
+   * …the server's detailed answers for them (never sent; the guard can read the arm the server
+   * computed for this connection's user from them)…
+   */
   results: Map<string, EvalResult>
+  /** …and the public answers last sent (generic reasons, client-visible flags only). */
+  sent: Map<string, EvalResult>
   /** Heartbeat: false after a ping until the pong arrives. */
   alive: boolean
   /** Client keys: how much guard evidence this browser may still add (one user's worth). */

@@ -11,12 +11,16 @@ import {
   type ServerMessage,
 } from '../../sdk/core/protocol.ts'
 import { snapshotOf, affectedFlags, type Ruleset } from '../../sdk/core/ruleset.ts'
-import { secretFrom } from '../auth/api-key.ts'
+import { authenticateUpgrade, writeUpgradeRefusal } from '../auth/upgrade.ts'
+import { errorResponse } from '../error-response.ts'
+import { RouteNotFoundError, TooManyRequestsError } from '../errors.ts'
 import type { ApiKeyInfo } from '../store/key-store.ts'
 import { ClientCredit } from '../guard/client-credit.ts'
 import type { EvidenceIntake } from '../guard/evidence-intake.ts'
 import type { GuardService } from '../guard/guard-service.ts'
 import { AppError, ValidationError } from '../errors.ts'
+import { clientAddress } from '../rate-limit/client-address.ts'
+import { createClientLimits, DEFAULT_CLIENT_LIMITS, type ClientLimits } from '../rate-limit/client-limits.ts'
 import type { Store } from '../store/store.ts'
 import { diffResults, resultsFor } from './client-results.ts'
 import { describeConnection, type Connection } from './connection.ts'
@@ -40,6 +44,8 @@ export interface StreamDeps {
   guard?: Pick<GuardService, 'onCounts' | 'status'>
   /** Where SDK metrics batches go: one validation and the trust rules for every transport. */
   intake?: EvidenceIntake
+  /** Rate limits on client keys (identities per connection, connections per address). */
+  clientLimits?: ClientLimits
   log: (message: string, error?: unknown) => void
   /** The clock of guard evidence (tests move it by hand). */
   now?: () => number
@@ -52,6 +58,7 @@ export interface StreamDeps {
  */
 export function attachStream(server: Server, deps: StreamDeps, options: StreamOptions = {}) {
   const { store, rules, log } = deps
+  const limits = deps.clientLimits ?? createClientLimits(DEFAULT_CLIENT_LIMITS, Date.now)
   const heartbeatMs = options.heartbeatMs ?? 15_000
   const maxBufferedBytes = options.maxBufferedBytes ?? 8 * 1024 * 1024
   const wss = new WebSocketServer({
@@ -76,19 +83,14 @@ export function attachStream(server: Server, deps: StreamDeps, options: StreamOp
     socket.send(typeof message === 'string' ? message : JSON.stringify(message))
   }
 
-  function reject(socket: Duplex, status: 401 | 403 | 404, message: string) {
-    const body = JSON.stringify({ error: { code: status === 401 ? 'unauthorized' : 'forbidden', message } })
-    socket.end(
-      `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Not Found'}\r\n` +
-        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    )
-  }
 
   /** Fan-out of one committed change to every SDK of the environment. */
   function onChange(envKey: string, ruleset: Ruleset, change: Change) {
     // Serialised once for every server-key SDK: the fan-out cost is one send per socket.
     const frame = JSON.stringify({ type: 'changes', changes: [change] } satisfies ServerMessage)
     const affected = affectedFlags(ruleset, change)
+    // A segment change may affect every flag; client keys only ever see the visible ones.
+    const clientKeys = change.type === 'segment' || change.type === 'segment_deleted' ? rules.clientVisible(envKey) : affected
     let consoleFrame: string | undefined
     for (const conn of connections.values()) {
       if (conn.environment !== envKey || conn.sdk === undefined) continue
@@ -96,7 +98,7 @@ export function attachStream(server: Server, deps: StreamDeps, options: StreamOp
         consoleFrame ??= JSON.stringify({ type: 'console_change', environment: envKey, change } satisfies ServerMessage)
         send(conn, consoleFrame)
       } else if (conn.key.kind === 'client') {
-        sendResults(conn, ruleset, affected)
+        sendResults(conn, ruleset, clientKeys)
       } else {
         conn.sentVersion = change.version
         send(conn, frame)
@@ -112,9 +114,13 @@ export function attachStream(server: Server, deps: StreamDeps, options: StreamOp
   function sendResults(conn: Connection, ruleset: Ruleset, keys?: Iterable<string>) {
     if (!conn.user) return
     const full = keys === undefined
-    const next = resultsFor(ruleset, conn.user, keys)
-    if (full) conn.results = new Map()
-    const diff = diffResults(conn.results, next, full ? next.keys() : keys)
+    const visible = rules.clientVisible(conn.environment)
+    const next = resultsFor(ruleset, visible, conn.user, keys)
+    if (full) {
+      conn.sent = new Map()
+      conn.results = new Map()
+    }
+    const diff = diffResults(conn.sent, conn.results, next, full ? next.keys() : keys)
     conn.sentVersion = ruleset.version
     if (full || Object.keys(diff).length > 0)
       send(conn, { type: 'results', version: ruleset.version, full, results: diff })
@@ -139,12 +145,14 @@ export function attachStream(server: Server, deps: StreamDeps, options: StreamOp
         conn.appliedVersion = message.version
         if (conn.key.kind === 'admin') return // the console loads state over REST, then listens
         if (conn.key.kind === 'client') {
+          if (!takeIdentity(conn)) return
           conn.user = message.user ?? {}
           sendResults(conn, rules.get(conn.environment))
         } else catchUp(conn, message.version)
         return
       case 'identify':
         if (conn.key.kind !== 'client') return
+        if (!takeIdentity(conn)) return
         conn.user = message.user
         conn.sdk ??= 'unknown'
         sendResults(conn, rules.get(conn.environment))
@@ -187,11 +195,23 @@ export function attachStream(server: Server, deps: StreamDeps, options: StreamOp
     throw new ValidationError('user: a client key reports metrics after hello names its user')
   }
 
+  /**
+   * Counts one identity (a full evaluation, and a guess at who is in which cohort) against the
+   * connection's budget; over it, the socket is closed with 4429 and the SDK backs off.
+   */
+  function takeIdentity(conn: Connection): boolean {
+    const verdict = limits.identities.take(conn.id)
+    if (verdict.allowed) return true
+    const perMinute = limits.settings.identitiesPerConnectionPerMinute
+    conn.socket.close(CLOSE.rateLimited, `too many identities: at most ${perMinute} a minute per connection`)
+    return false
+  }
+
   function closePolicy(conn: Connection, reason: string) {
     conn.socket.close(CLOSE.policy, reason)
   }
 
-  function open(socket: WebSocket, request: IncomingMessage, key: ApiKeyInfo, environment: string) {
+  function open(socket: WebSocket, request: IncomingMessage, key: ApiKeyInfo, environment: string, release: () => void) {
     const conn: Connection = {
       id: randomUUID(),
       socket,
@@ -204,6 +224,7 @@ export function attachStream(server: Server, deps: StreamDeps, options: StreamOp
       appliedVersion: undefined,
       user: undefined,
       results: new Map(),
+      sent: new Map(),
       alive: true,
       credit: new ClientCredit((deps.now ?? Date.now)()),
       unknownFlags: 0,
@@ -226,24 +247,58 @@ export function attachStream(server: Server, deps: StreamDeps, options: StreamOp
     })
     // ws closes with 1009 itself on oversized frames and emits 'error'; the socket is gone either way.
     socket.on('error', () => {})
-    socket.on('close', () => connections.delete(conn.id))
+    socket.on('close', () => {
+      connections.delete(conn.id)
+      limits.identities.forget(conn.id)
+      release()
+    })
+  }
+
+  /**
+   * Client keys are public: their connections are limited per remote address, in rate (a new
+   * connection must not buy a fresh identity budget) and in number. Returns the release of the
+   * open-connection slot, or throws 429.
+   */
+  function admitClient(request: IncomingMessage): () => void {
+    const forwarded = request.headers['x-forwarded-for']
+    const address = clientAddress({
+      remoteAddress: request.socket.remoteAddress,
+      forwardedFor: Array.isArray(forwarded) ? forwarded.join(',') : forwarded,
+      trustedProxies: limits.settings.trustedProxies,
+    })
+    const { settings } = limits
+    const rate = limits.connections.take(address)
+    if (!rate.allowed)
+      throw new TooManyRequestsError(
+        `too many client-key connections from ${address}: at most ${settings.connectionsPerAddressPerMinute} a minute`,
+        Math.ceil(rate.retryAfterMs / 1000),
+      )
+    const release = limits.open.acquire(address)
+    if (!release)
+      throw new TooManyRequestsError(
+        `too many open client-key connections from ${address}: at most ${settings.openConnectionsPerAddress}`,
+        60,
+      )
+    return release
   }
 
   function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer) {
     const url = new URL(request.url ?? '/', 'http://localhost')
-    if (url.pathname !== STREAM_PATH) return reject(socket, 404, `no WebSocket endpoint at ${url.pathname}`)
-    const headers = new Headers()
-    for (const [name, value] of Object.entries(request.headers))
-      if (typeof value === 'string') headers.set(name, value)
-    const secret = secretFrom(headers, url.href, true)
-    const key = secret ? store.keys.verify(secret) : undefined
-    if (!key) return reject(socket, 401, secret ? 'invalid or revoked API key' : 'missing API key')
-    // A global admin key (the console) picks the environment it watches with ?env=.
-    const environment = key.environment ?? url.searchParams.get('env')
-    if (!environment) return reject(socket, 403, 'a global admin key must name the environment to watch with ?env=')
-    if (!store.flags.listEnvironments().some((e) => e.key === environment))
-      return reject(socket, 404, `environment ${environment} not found`)
-    wss.handleUpgrade(request, socket, head, (ws) => open(ws, request, key, environment))
+    let admitted: { key: ApiKeyInfo; environment: string; release: () => void }
+    try {
+      if (url.pathname !== STREAM_PATH) throw new RouteNotFoundError(request.method ?? 'GET', url.pathname)
+      // The same key resolution, scope rules and error shape as the HTTP routes.
+      const { key, environment } = authenticateUpgrade(request, {
+        keys: store.keys,
+        environmentExists: (env) => store.flags.listEnvironments().some((e) => e.key === env),
+      })
+      admitted = { key, environment, release: key.kind === 'client' ? admitClient(request) : () => {} }
+    } catch (error) {
+      return writeUpgradeRefusal(socket, errorResponse(error, log, `upgrade ${url.pathname}`))
+    }
+    const { key, environment, release } = admitted
+    socket.once('close', release) // the handshake may still fail; then no 'close' of a WebSocket comes
+    wss.handleUpgrade(request, socket, head, (ws) => open(ws, request, key, environment, release))
   }
   server.on('upgrade', onUpgrade)
 
@@ -270,6 +325,8 @@ export function attachStream(server: Server, deps: StreamDeps, options: StreamOp
   consoleTimer.unref()
 
   const heartbeat = setInterval(() => {
+    limits.connections.prune()
+    limits.identities.prune()
     for (const conn of connections.values()) {
       if (!conn.alive) {
         conn.socket.terminate()

@@ -70,7 +70,7 @@ describe('browser SDK in headless Chromium', () => {
 
     server = await startTestServer()
     clientKey = await server.createKey('client')
-    expect((await server.api('POST', '/api/v1/flags', { key: FLAG })).status).toBe(201)
+    expect((await server.api('POST', '/api/v1/flags', { key: FLAG, clientSide: true })).status).toBe(201)
     await setFlag({ enabled: true, cohorts: [{ name: 'everyone', conditions: [], rollout: 100 }] })
 
     browser = await chromium.launch({

@@ -28,7 +28,7 @@ afterEach(async () => {
 const waitFor = <T>(check: () => T, timeout = 5000) => vi.waitFor(check, { timeout, interval: 20 })
 
 async function createFlag(server: TestServer, key: string, state: Record<string, unknown>) {
-  const created = await server.api('POST', '/api/v1/flags', { key })
+  const created = await server.api('POST', '/api/v1/flags', { key, clientSide: true })
   expect(created.status).toBe(201)
   await setState(server, key, state)
 }
@@ -70,12 +70,13 @@ describe('Node SDK with a live server', () => {
     const beta = open({ url: server.url, key: clientKey, user: { userId: 'beta-1' } })
     const other = open({ url: server.url, key: clientKey, user: { userId: 'someone' } })
     await Promise.all([beta.ready({ timeoutMs: 5000 }), other.ready({ timeoutMs: 5000 })])
-    expect(beta.explain('beta-banner')).toEqual({ enabled: true, reason: 'cohort:beta' })
-    expect(other.explain('beta-banner')).toEqual({ enabled: false, reason: 'no_match' })
+    // Client keys get OpenFeature's generic reasons, never a cohort name.
+    expect(beta.explain('beta-banner')).toEqual({ enabled: true, reason: 'TARGETING_MATCH' })
+    expect(other.explain('beta-banner')).toEqual({ enabled: false, reason: 'DEFAULT' })
 
     await setState(server, 'beta-banner', { cohorts: everyone })
     await waitFor(() => expect(other.isEnabled('beta-banner')).toBe(true))
-    expect(beta.explain('beta-banner')).toEqual({ enabled: true, reason: 'cohort:everyone' })
+    expect(beta.explain('beta-banner')).toEqual({ enabled: true, reason: 'TARGETING_MATCH' })
   })
 
   it('client key: identify switches to the new user’s results', async () => {

@@ -18,7 +18,7 @@ const CANARY_USER = { userId: 'u-in', region: 'eu-west' }
 beforeEach(async () => {
   clock = 1_800_000_000_000
   s = makeStack({ now: () => clock })
-  await s.call('POST', '/api/v1/flags', { body: { key: 'checkout' } })
+  await s.call('POST', '/api/v1/flags', { body: { key: 'checkout', clientSide: true } })
   await s.call('PATCH', PROD, {
     body: { enabled: true, cohorts: [{ name: 'eu', conditions: [{ attribute: 'region', operator: 'in', values: ['eu-west'] }], rollout: 100 }] },
   })
@@ -159,6 +159,12 @@ describe('client-key batches: one user, attributed by the server', () => {
     expect((await state()).cohorts[0].rollout).toBe(1)
     const guard = (await s.call('GET', `${PROD}/guard`)).json
     expect(guard.planProgress.waitingForEvidence).toBe(true)
+  })
+
+  it('cannot report on a flag that is not client-visible: dropped like an unknown flag', async () => {
+    await s.call('POST', '/api/v1/flags', { body: { key: 'hidden' } })
+    const response = await post(clientKey, { hidden: [5, 5, 0, 0], checkout: [1, 0, 0, 0] }, { user: CANARY_USER })
+    expect(response.json).toMatchObject({ unknownFlags: 1 })
   })
 
   it('is ignored entirely by a guard set to server evidence only', async () => {

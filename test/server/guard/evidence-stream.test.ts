@@ -46,7 +46,7 @@ beforeEach(async () => {
   )
   serverKey = (await api('POST', '/api/v1/keys', { name: 'svc', kind: 'server', environment: 'production' })).json.secret
   clientKey = (await api('POST', '/api/v1/keys', { name: 'web', kind: 'client', environment: 'production' })).json.secret
-  await api('POST', '/api/v1/flags', { key: 'checkout' })
+  await api('POST', '/api/v1/flags', { key: 'checkout', clientSide: true })
   await api('PATCH', FLAG, {
     enabled: true,
     cohorts: [{ name: 'eu', conditions: [{ attribute: 'region', operator: 'in', values: ['eu-west'] }], rollout: 100 }],

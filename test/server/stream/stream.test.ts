@@ -37,7 +37,7 @@ beforeEach(async () => {
   )
   serverKey = (await api('POST', '/api/v1/keys', { name: 'checkout-svc', kind: 'server', environment: 'production' })).json.secret
   clientKey = (await api('POST', '/api/v1/keys', { name: 'web', kind: 'client', environment: 'production' })).json.secret
-  await api('POST', '/api/v1/flags', { key: 'checkout-v2' })
+  await api('POST', '/api/v1/flags', { key: 'checkout-v2', clientSide: true })
 })
 
 afterEach(async () => {
@@ -194,22 +194,22 @@ describe('bad frames close only their own socket', () => {
 describe('client-key stream', () => {
   it('sends only this user\'s results, never rules or other users\' ids, and pushes differences', async () => {
     await api('PATCH', '/api/v1/environments/production/flags/checkout-v2', betaAndEu(0))
-    await api('POST', '/api/v1/flags', { key: 'other' })
+    await api('POST', '/api/v1/flags', { key: 'other', clientSide: true })
     const c = connect(clientKey)
     await c.opened
     c.send({ type: 'hello', sdk: 'browser/1', user: { userId: 'carol', region: 'eu-west' } })
     const full = await c.next((m) => m.type === 'results')
     expect(full).toMatchObject({
       full: true,
-      results: { 'checkout-v2': { enabled: false, reason: 'outside_rollout' }, other: { enabled: false, reason: 'off' } },
+      results: { 'checkout-v2': { enabled: false, reason: 'DEFAULT' }, other: { enabled: false, reason: 'DISABLED' } },
     })
     await api('PUT', '/api/v1/environments/production/flags/checkout-v2/cohorts/eu/rollout', { rollout: 100 })
     const diff = await c.next((m) => m.type === 'results' && !m.full)
-    expect(diff.results).toEqual({ 'checkout-v2': { enabled: true, reason: 'cohort:eu' } })
+    expect(diff.results).toEqual({ 'checkout-v2': { enabled: true, reason: 'TARGETING_MATCH' } })
     // A change that does not alter this user's answer sends nothing.
     await api('PATCH', '/api/v1/environments/production/flags/other', { stickiness: 'accountId' })
     c.send({ type: 'identify', user: { userId: 'alice' } })
-    const alice = await c.next((m) => m.type === 'results' && m.full && m.results['checkout-v2'].reason === 'cohort:beta')
+    const alice = await c.next((m) => m.type === 'results' && m.full, c.messages.indexOf(full) + 1)
     expect(alice.results['checkout-v2'].enabled).toBe(true)
     expect(c.messages.filter((m) => m.type === 'results')).toHaveLength(3)
     const bytes = c.frames.join('\n')
