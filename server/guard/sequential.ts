@@ -87,63 +87,66 @@ function read(rule: RuleState, withChange: boolean): RuleReading {
 }
 
 /**
- * Per-error and per-success log-likelihood weights of "the rate is q" against "the rate is L",
- * for each alternative q. For a second with n exposures and x errors:
- * `llr_k = x·errorWeight[k] + (n − x)·successWeight[k]`.
+ * A sequential test of a rate against `limit` with alternatives `q_k`. For a second with n
+ * exposures and x errors, `llr_k = x·ln(q_k/L) + (n − x)·ln((1 − q_k)/(1 − L))`.
  */
-function binomialWeights(limit: number, alternatives: number[]) {
-  return {
-    errorWeight: alternatives.map((q) => Math.log(q / limit)),
-    successWeight: alternatives.map((q) => Math.log((1 - q) / (1 - limit))),
+class BinomialTest {
+  readonly state: RuleState
+  private readonly errorWeight: number[]
+  private readonly successWeight: number[]
+
+  constructor(limit: number, alternatives: number[], state: RuleState | undefined) {
+    this.errorWeight = alternatives.map((q) => Math.log(q / limit))
+    this.successWeight = alternatives.map((q) => Math.log((1 - q) / (1 - limit)))
+    this.state = state && state.cumulative.length === alternatives.length ? state : newRule(alternatives.length)
+  }
+
+  observe(exposures: number, errors: number): void {
+    if (exposures <= 0) return
+    for (let k = 0; k < this.errorWeight.length; k++)
+      addLlr(this.state, k, errors * this.errorWeight[k]! + (exposures - errors) * this.successWeight[k]!)
   }
 }
 
 /**
- * Absolute rule: is the canary's error rate above `limit`? Alternatives `c·limit` (below 1).
- * A limit of 0 means "no errors at all": any canary error is proof, so it trips on the first.
+ * Alternatives `c·limit` kept below 1. Near 1 some factors overshoot (all of them from a limit
+ * of 0.8): one more alternative halfway between the highest that fits and 1 keeps a canary that
+ * fails (almost) every request provable over the limit. At most K alternatives, so the
+ * thresholds stay valid. None for a limit of 0 or 1.
+ */
+function above(limit: number): number[] {
+  if (!(limit > 0 && limit < 1)) return []
+  const fitting = ALTERNATIVE_FACTORS.map((c) => c * limit).filter((q) => q < 1)
+  return fitting.length === ALTERNATIVE_FACTORS.length ? fitting : [...fitting, (1 + Math.max(limit, ...fitting)) / 2]
+}
+
+/**
+ * Absolute rule: is the canary's error rate above `limit`? Alternatives `c·limit` (see above).
+ * A limit of 0 means "no errors at all": any canary error is proof, so it trips on the first;
+ * its state keeps one number, the canary errors seen (finite, so it survives JSON).
  */
 export class AbsoluteRateTest {
   readonly state: RuleState
-  private readonly errorWeight: number[]
-  private readonly successWeight: number[]
+  /** Null for a limit of 0, which needs no likelihood ratios. */
+  private readonly test: BinomialTest | null
 
   constructor(
     readonly limit: number,
     state?: RuleState,
   ) {
-    const fitting = ALTERNATIVE_FACTORS.map((c) => c * limit).filter((q) => q < 1)
-    // Near 1 some factors overshoot (all of them from a limit of 0.8): one more alternative
-    // halfway between the highest that fits and 1 keeps a canary that fails (almost) every
-    // request provable over the limit. At most K alternatives, so the thresholds stay valid.
-    const alternatives =
-      fitting.length === ALTERNATIVE_FACTORS.length ? fitting : [...fitting, (1 + Math.max(limit, ...fitting)) / 2]
-    // A limit of 1 can never be exceeded; a limit of 0 is handled in `observe`.
-    const usable = limit > 0 && limit < 1
-    const weights = usable ? binomialWeights(limit, alternatives) : { errorWeight: [], successWeight: [] }
-    this.errorWeight = weights.errorWeight
-    this.successWeight = weights.successWeight
-    // A limit of 0 keeps one number: the canary errors seen (finite, so it survives JSON).
-    const size = limit <= 0 ? 1 : this.errorWeight.length
-    this.state = state && state.cumulative.length === size ? state : newRule(size)
+    this.test = limit > 0 ? new BinomialTest(limit, above(limit), state) : null
+    this.state = this.test ? this.test.state : state?.cumulative.length === 1 ? state : newRule(1)
   }
 
   observe(exposures: number, errors: number): void {
-    if (exposures <= 0) return
-    if (this.limit <= 0) {
-      // Rate 0 allowed: the likelihood ratio of any error against "never" is infinite.
-      if (errors > 0) this.state.cumulative[0]! += errors
-      return
-    }
-    for (let k = 0; k < this.errorWeight.length; k++)
-      addLlr(this.state, k, errors * this.errorWeight[k]! + (exposures - errors) * this.successWeight[k]!)
+    if (this.test) this.test.observe(exposures, errors)
+    else if (exposures > 0 && errors > 0) this.state.cumulative[0]! += errors
   }
 
   reading(): RuleReading {
-    if (this.limit <= 0) {
-      const tripped = (this.state.cumulative[0] ?? 0) > 0
-      return { ...read(newRule(1), false), statistic: tripped ? Infinity : 0, crossed: tripped ? 'mixture' : null, progress: tripped ? 1 : 0 }
-    }
-    return read(this.state, true)
+    if (this.test) return read(this.state, true)
+    const base = read(newRule(1), false)
+    return this.state.cumulative[0]! > 0 ? { ...base, statistic: Infinity, progress: 1, crossed: 'mixture' } : base
   }
 }
 
@@ -190,31 +193,28 @@ export class RateRatioTest {
  * change detector: a plan asks once per step whether it may widen, from the step's start.
  */
 export class BelowLimitTest {
-  readonly state: RuleState
-  private readonly errorWeight: number[]
-  private readonly successWeight: number[]
+  private readonly test: BinomialTest
 
   constructor(
     readonly limit: number,
     state?: RuleState,
   ) {
     const usable = limit > 0 && limit < 1
-    const weights = usable ? binomialWeights(limit, ALTERNATIVE_FACTORS.map((c) => limit / c)) : { errorWeight: [], successWeight: [] }
-    this.errorWeight = weights.errorWeight
-    this.successWeight = weights.successWeight
-    this.state = state && state.cumulative.length === this.errorWeight.length ? state : newRule(this.errorWeight.length)
+    this.test = new BinomialTest(limit, usable ? ALTERNATIVE_FACTORS.map((c) => limit / c) : [], state)
+  }
+
+  get state(): RuleState {
+    return this.test.state
   }
 
   observe(exposures: number, errors: number): void {
-    if (exposures <= 0) return
-    for (let k = 0; k < this.errorWeight.length; k++)
-      addLlr(this.state, k, errors * this.errorWeight[k]! + (exposures - errors) * this.successWeight[k]!)
+    this.test.observe(exposures, errors)
   }
 
   /** A limit of 1 (100% errors allowed) is always met; a limit of 0 can never be shown met. */
   reading(): RuleReading {
     if (this.limit >= 1) return { ...read(newRule(1), false), statistic: Infinity, progress: 1, crossed: 'mixture' }
     if (this.limit <= 0) return read(newRule(1), false)
-    return read(this.state, false)
+    return read(this.test.state, false)
   }
 }
