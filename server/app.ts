@@ -1,4 +1,4 @@
-import { Hono, type Context } from 'hono'
+import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
 import { HTTPException } from 'hono/http-exception'
@@ -20,6 +20,8 @@ export interface AppDeps extends Services {
   /** Extra routes mounted by later layers (stream status, guard, console). */
   extend?: (app: Hono<AuthEnv>) => void
   log?: (message: string, error?: unknown) => void
+  /** Runs around every request first (request logs and HTTP metrics). */
+  observe?: MiddlewareHandler<AuthEnv>
 }
 
 export const MAX_BODY_BYTES = 1024 * 1024
@@ -40,6 +42,7 @@ export function createApp(deps: AppDeps) {
   const { store, service, guard, planner, now } = deps
   const log = deps.log ?? ((m, e) => console.error(m, e))
   const app = new Hono<AuthEnv>()
+  if (deps.observe) app.use(deps.observe)
 
   app.get('/health', (c) => c.json({ status: 'ok' }))
   app.get('/api/v1/openapi.json', (c) => c.json(openApiDocument()))
