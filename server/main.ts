@@ -10,6 +10,7 @@ import { observeChanges } from './observability/change-observer.ts'
 import { httpObserver } from './observability/http-observer.ts'
 import { logFunction, type Logger } from './observability/logger.ts'
 import { createMetrics, type Metrics } from './observability/metrics.ts'
+import { countBatches } from './observability/count-batches.ts'
 import { metricsSources } from './observability/sources.ts'
 import { composeServices, type ComposeOptions } from './services/compose.ts'
 import { openDb } from './store/db.ts'
@@ -62,7 +63,9 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const metrics = options.metrics ?? createMetrics()
   const database = openDb(config.databasePath)
   const services = composeServices(database.db, { log, now: options.now, webhook: options.webhook })
-  const { store, service, rules, guard, planner, now, hub } = services
+  const { store, service, rules, planner, now, hub } = services
+  // Batches are counted where both transports (HTTP and WebSocket) hand them to the guard.
+  const guard = countBatches(services.guard, metrics)
   const { adminSecret, warning } = bootstrap({ store, service }, { adminKey: config.adminKey })
   if (warning) logger.warn(warning)
   const stopObserving = observeChanges({ hub, logs: store.logs, logger, metrics })
@@ -73,6 +76,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     new Response(await metrics.render(), { headers: { 'content-type': metrics.contentType } })
   const app = createApp({
     ...services,
+    guard,
     log,
     observe: httpObserver({ logger, metrics }),
     onRevoke: (keyId) => stream?.closeKey(keyId),

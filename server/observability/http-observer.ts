@@ -1,12 +1,15 @@
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import { routePath } from 'hono/route'
 import type { Logger } from 'pino'
 import type { AuthEnv } from '../auth/api-key.ts'
 import type { Metrics } from './metrics.ts'
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
-/** SDK count batches are counted by the guard's intake, not as admin changes. */
-const NOT_CHANGES = ['/api/v1/metrics']
+/** SDK count batches over HTTP: refused ones are batches, not admin changes. */
+const BATCHES = '/api/v1/metrics'
+
+const keyEnvironment = (c: Context<AuthEnv>) =>
+  (c.get('apiKey') as { environment?: string | null } | undefined)?.environment ?? undefined
 
 /**
  * Every HTTP request: one log line (method, path, status, duration, key name) and one
@@ -24,8 +27,11 @@ export function httpObserver(deps: { logger: Logger; metrics: Metrics }): Middle
     const last = routePath(c, -1)
     const route = last.endsWith('*') ? 'unmatched' : last
     deps.metrics.httpRequest(c.req.method, route, status, seconds)
-    if (WRITES.has(c.req.method) && status >= 400 && status < 500 && !NOT_CHANGES.includes(c.req.path))
-      deps.metrics.changeRefused(status)
+    const refused = WRITES.has(c.req.method) && status >= 400 && status < 500
+    // Accepted batches are counted where the guard takes them (both transports); one refused
+    // before reaching it (bad key, bad body) is counted here.
+    if (refused && c.req.path === BATCHES) deps.metrics.batchRefused(keyEnvironment(c) ?? 'unknown', `http_${status}`)
+    else if (refused) deps.metrics.changeRefused(status)
     // Unset when the request carried no valid key (public routes, refused keys).
     const actor = c.get('actor') as string | undefined
     deps.logger.info(
