@@ -42,9 +42,13 @@ export function createConsoleAssets(options: {
   const distDir = options.distDir ?? DIST_DIR
   const manifestPath = join(distDir, 'manifest.json')
   let loaded: Promise<Loaded> | undefined
+  // The release (dist/ of the npm tarball) ships the built console without its sources and
+  // without esbuild: there is nothing to compare the build with or to rebuild it from.
+  const sourcesShipped = existsSync(join(ROOT, 'console/src'))
 
   /** Why `manifest` (made at `at`) no longer matches its sources, or undefined. */
   function changedSource(manifest: ConsoleManifest, at: number): string | undefined {
+    if (!sourcesShipped) return undefined
     return manifest.inputs.find((input) => mtime(join(ROOT, input)) > at)
   }
 
@@ -66,6 +70,7 @@ export function createConsoleAssets(options: {
   async function load(): Promise<Loaded> {
     const dist = readDist()
     if (typeof dist !== 'string') return dist
+    if (!sourcesShipped) throw new Error(`${dist}, and this release has no console sources to build it from`)
     options.log(`console: ${dist}; building it in memory (\`npm run build:console\` keeps a build)`)
     const at = Date.now()
     return { bundle: await buildConsoleBundle(), from: 'memory', at }

@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs'
+import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { build, type BuildOptions, type Metafile } from 'esbuild'
@@ -7,10 +7,13 @@ import ts from 'typescript'
 /**
  * Builds the SDK package into `sdk/dist/`:
  *
- * - `node.js`: the Node entry, bundled, its dependencies (`ws`, `murmurhash`, …) left as imports.
+ * - `node.js`: the Node entry (ESM), bundled, its dependencies (`ws`, `semver`, …) left as imports.
+ * - `cjs/node.js`: the same entry as CommonJS for `require()`; `cjs/package.json` marks the
+ *   folder `"type": "commonjs"` so Node and TypeScript read `cjs/**` as CommonJS.
  * - `browser.js`: the browser entry, bundled and minified, with nothing from `ws`, the rules
  *   engine or its dependencies (checked here, so a stray import fails the build, not the page).
- * - `types/`: declarations for both entries.
+ * - `types/`: declarations for both entries; `cjs/types/` the same files for CommonJS importers
+ *   (TypeScript picks a declaration's module kind from the nearest package.json, like Node).
  *
  * Run with `npm run build:sdk` (also the root `prepare` script, so a fresh clone builds it).
  */
@@ -52,12 +55,12 @@ export function browserBuildOptions(): BuildOptions & { metafile: true } {
   }
 }
 
-function nodeBuildOptions(): BuildOptions {
+function nodeBuildOptions(format: 'esm' | 'cjs'): BuildOptions {
   return {
     entryPoints: [join(SDK, 'index.ts')],
     bundle: true,
     platform: 'node',
-    format: 'esm',
+    format,
     target: 'node20',
     // Installed alongside the SDK as its dependencies; bundling them would duplicate `ws`.
     packages: 'external',
@@ -88,7 +91,7 @@ function emitDeclarations(outDir: string): void {
     strict: true,
     skipLibCheck: true,
     allowImportingTsExtensions: true,
-    // `./x.ts` in sources becomes `./x.js` in declarations, which every consumer resolves.
+    // Lets tsc accept the sources' `./x.ts` paths; declarations are rewritten afterwards.
     rewriteRelativeImportExtensions: true,
     verbatimModuleSyntax: true,
   })
@@ -104,18 +107,41 @@ function emitDeclarations(outDir: string): void {
   }
 }
 
+/** `'./x.ts'` in a relative import or export of a declaration file. */
+const TS_SPECIFIER = /((?:from|import)\s*\(?\s*)(['"])(\.{1,2}\/[^'"]*?)\.ts\2/g
+
+/**
+ * tsc keeps the sources' `./x.ts` specifiers in declaration files (it rewrites them only in
+ * JavaScript), and TypeScript before 5 rejects them: rewrite them to `./x.js`, which every
+ * version resolves to `./x.d.ts`. Throws if one is left, so a new form cannot slip through.
+ */
+export function rewriteDeclarationSpecifiers(dir: string): void {
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.d.ts')) continue
+    const path = join(entry.parentPath, entry.name)
+    const text = readFileSync(path, 'utf8').replace(TS_SPECIFIER, '$1$2$3.js$2')
+    const left = text.match(/['"]\.{1,2}\/[^'"]*\.ts['"]/)
+    if (left) throw new Error(`${path}: a .ts import path is left in a declaration file: ${left[0]}`)
+    writeFileSync(path, text)
+  }
+}
+
 /** Builds everything into `outDir` (default `sdk/dist`). */
 export async function buildSdk(outDir = join(SDK, 'dist')): Promise<void> {
   rmSync(outDir, { recursive: true, force: true })
   await Promise.all([
-    build({ ...nodeBuildOptions(), outfile: join(outDir, 'node.js') }),
+    build({ ...nodeBuildOptions('esm'), outfile: join(outDir, 'node.js') }),
+    build({ ...nodeBuildOptions('cjs'), outfile: join(outDir, 'cjs/node.js') }),
     buildBrowser(join(outDir, 'browser.js')),
   ])
+  writeFileSync(join(outDir, 'cjs/package.json'), '{ "type": "commonjs" }\n')
   emitDeclarations(join(outDir, 'types'))
+  rewriteDeclarationSpecifiers(join(outDir, 'types'))
+  cpSync(join(outDir, 'types'), join(outDir, 'cjs/types'), { recursive: true })
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const outDir = join(SDK, 'dist')
   await buildSdk(outDir)
-  console.log(`built ${relative(process.cwd(), outDir)}/{node.js,browser.js,types/}`)
+  console.log(`built ${relative(process.cwd(), outDir)}/{node.js,cjs/node.js,browser.js,types/,cjs/types/}`)
 }

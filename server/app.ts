@@ -1,4 +1,4 @@
-import { Hono, type Context } from 'hono'
+import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
@@ -21,6 +21,8 @@ export interface AppDeps extends Services {
   /** Extra routes mounted by later layers (stream status, guard, console). */
   extend?: (app: Hono<AuthEnv>) => void
   log?: (message: string, error?: unknown) => void
+  /** Runs around every request first (request logs and HTTP metrics). */
+  observe?: MiddlewareHandler<AuthEnv>
 }
 
 export const MAX_BODY_BYTES = 1024 * 1024
@@ -42,6 +44,7 @@ export function createApp(deps: AppDeps) {
     const { status, body, headers } = errorResponse(error, log, `${c.req.method} ${c.req.path}`)
     return c.json(body, status as ContentfulStatusCode, headers)
   }
+  if (deps.observe) app.use(deps.observe)
 
   app.get('/health', (c) => c.json({ status: 'ok' }))
   app.get('/api/v1/openapi.json', (c) => c.json(openApiDocument()))

@@ -20,6 +20,7 @@ function readClientLimits(env: NodeJS.ProcessEnv): Partial<ClientLimitSettings> 
   }
   return limits
 }
+import { LOG_LEVELS, type LogFormat, type LogLevel } from './observability/logger.ts'
 
 /** Everything the server reads from its environment and command line, read once, checked once. */
 export interface Config {
@@ -32,9 +33,30 @@ export interface Config {
   publicUrl: string
   /** Client-key rate limits that differ from the documented defaults. */
   clientLimits?: Partial<ClientLimitSettings>
+  /** `LOG_FORMAT`: `json` lines for log shippers, `pretty` (default) for a terminal. */
+  logFormat?: LogFormat
+  /** `LOG_LEVEL` (default info). */
+  logLevel?: LogLevel
+  /**
+   * `METRICS_PORT`: serve `/metrics` without a key on this port (bind it where only Prometheus
+   * reaches). Unset: `/metrics` is on the main port and needs an admin key.
+   */
+  metricsPort?: number | undefined
 }
 
 export class ConfigError extends Error {}
+
+function port(name: string, raw: string): number {
+  const value = Number(raw)
+  if (raw.trim() === '' || !Number.isInteger(value) || value < 0 || value > 65535)
+    throw new ConfigError(`${name}: ${raw} is not a TCP port (0–65535)`)
+  return value
+}
+
+function oneOf<T extends string>(name: string, raw: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(raw)) return raw as T
+  throw new ConfigError(`${name}: ${raw} is not one of ${allowed.join(', ')}`)
+}
 
 function flagValue(argv: string[], name: string): string | undefined {
   const i = argv.indexOf(`--${name}`)
@@ -44,23 +66,25 @@ function flagValue(argv: string[], name: string): string | undefined {
 
 /**
  * `--port`/`PORT` (default 4242), `--host`/`HOST` (default 0.0.0.0), `--db`/`DATABASE_PATH`
- * (default ./data/canary-flags.db), `CANARY_ADMIN_KEY`, `PUBLIC_URL`, and the client-key rate
- * limits (`CANARY_CLIENT_*`, `CANARY_TRUSTED_PROXIES`).
+ * (default ./data/canary-flags.db), `CANARY_ADMIN_KEY`, `PUBLIC_URL`, `LOG_FORMAT`, `LOG_LEVEL`,
+ * `--metrics-port`/`METRICS_PORT`, and the client-key rate limits (`CANARY_CLIENT_*`,
+ * `CANARY_TRUSTED_PROXIES`).
  */
 export function readConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   const rawPort = flagValue(argv, 'port') ?? env.PORT ?? '4242'
-  const port = Number(rawPort)
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new ConfigError(`port: ${rawPort} is not a TCP port (0–65535)`)
   const adminKey = env.CANARY_ADMIN_KEY || undefined
   if (adminKey !== undefined && adminKey.length < 16)
     throw new ConfigError('CANARY_ADMIN_KEY: must be at least 16 characters')
+  const metricsPort = flagValue(argv, 'metrics-port') ?? env.METRICS_PORT
   return {
-    port,
+    port: port('port', rawPort),
     host: flagValue(argv, 'host') ?? env.HOST ?? '0.0.0.0',
     databasePath: flagValue(argv, 'db') ?? env.DATABASE_PATH ?? './data/canary-flags.db',
     adminKey,
     publicUrl: env.PUBLIC_URL ?? '',
     clientLimits: readClientLimits(env),
+    logFormat: oneOf('LOG_FORMAT', env.LOG_FORMAT || 'pretty', ['pretty', 'json'] as const),
+    logLevel: oneOf('LOG_LEVEL', env.LOG_LEVEL || 'info', LOG_LEVELS),
+    metricsPort: metricsPort === undefined || metricsPort === '' ? undefined : port('METRICS_PORT', metricsPort),
   }
 }

@@ -1,10 +1,17 @@
-import type { Server } from 'node:http'
+import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
+import { pino } from 'pino'
 import { requireKey } from './auth/api-key.ts'
 import { createApp } from './app.ts'
 import { bootstrap } from './bootstrap.ts'
 import type { Config } from './config.ts'
+import { observeChanges } from './observability/change-observer.ts'
+import { httpObserver } from './observability/http-observer.ts'
+import { logFunction, type Logger } from './observability/logger.ts'
+import { createMetrics, type Metrics } from './observability/metrics.ts'
+import { countBatches } from './observability/count-batches.ts'
+import { metricsSources } from './observability/sources.ts'
 import { composeServices, type ComposeOptions } from './services/compose.ts'
 import { openDb } from './store/db.ts'
 import { attachStream, type StreamOptions, type StreamServer } from './stream/stream-server.ts'
@@ -12,13 +19,24 @@ import { attachStream, type StreamOptions, type StreamServer } from './stream/st
 export interface RunningServer {
   url: string
   port: number
+  /** The port serving `/metrics` without a key, when `config.metricsPort` asked for one. */
+  metricsPort: number | undefined
   /** Printed once on first start (or when CANARY_ADMIN_KEY created it). */
   adminSecret: string | undefined
+  /**
+   * Graceful shutdown: stop accepting, tell SDKs to reconnect (close code 1012), finish the
+   * guard's pending work, close the database.
+   */
   close: () => Promise<void>
 }
 
 export interface ServerOptions {
+  /** Structured logger (requests, changes, warnings); silent when not given. */
+  logger?: Logger
+  /** Plain log function for services; defaults to `logger` at info/error. */
   log?: (message: string, error?: unknown) => void
+  /** Prometheus metrics; a fresh registry per server when not given. */
+  metrics?: Metrics
   stream?: StreamOptions
   /** Clock of guard windows and plans; tests pass a hand-moved one. */
   now?: () => number
@@ -31,12 +49,20 @@ export interface ServerOptions {
   clientLimits?: ComposeOptions['clientLimits']
 }
 
+const listen = async (server: Server) =>
+  new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve)
+    server.once('error', reject)
+  })
+
 /**
  * The composition root: config → database (migrated) → store → services → app → listen →
- * WebSocket stream. The only place that wires real I/O together.
+ * WebSocket stream, plus logs and metrics. The only place that wires real I/O together.
  */
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
-  const log = options.log ?? ((m: string, e?: unknown) => (e ? console.error(m, e) : console.log(m)))
+  const logger = options.logger ?? pino({ level: 'silent' })
+  const log = options.log ?? logFunction(logger)
+  const metrics = options.metrics ?? createMetrics()
   const database = openDb(config.databasePath)
   const services = composeServices(database.db, {
     log,
@@ -44,28 +70,57 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     webhook: options.webhook,
     clientLimits: { ...config.clientLimits, ...options.clientLimits },
   })
-  const { store, service, rules, guard, planner, now } = services
-  const { adminSecret } = bootstrap({ store, service }, { adminKey: config.adminKey })
+  const { store, service, rules, guard, planner, now, hub } = services
+  // Batches are counted where both transports (HTTP and WebSocket) hand them to the guard.
+  const intake = countBatches(services.intake, metrics)
+  const { adminSecret, warning } = bootstrap({ store, service }, { adminKey: config.adminKey })
+  if (warning) logger.warn(warning)
+  const stopObserving = observeChanges({ hub, logs: store.logs, logger, metrics })
 
   // The stream needs the HTTP server, the app needs the stream (revocation, connection list).
   let stream: StreamServer | undefined
+  const metricsRoute = async () =>
+    new Response(await metrics.render(), { headers: { 'content-type': metrics.contentType } })
   const app = createApp({
     ...services,
+    intake,
     log,
+    observe: httpObserver({ logger, metrics }),
     onRevoke: (keyId) => stream?.closeKey(keyId),
     extend: (api) => {
       api.get('/api/v1/connections', requireKey(store.keys, { kinds: ['admin'] }), (c) =>
         c.json({ items: stream?.list() ?? [] }),
       )
+      // On the main port, metrics reveal flag keys and traffic: admin keys only.
+      if (config.metricsPort === undefined)
+        api.get('/metrics', requireKey(store.keys, { kinds: ['admin'] }), metricsRoute)
     },
   })
 
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }) as Server
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve)
-    server.once('error', reject)
-  })
-  stream = attachStream(server, { store, rules, log, guard, intake: services.intake, now, clientLimits: services.clientLimits }, options.stream)
+  await listen(server)
+  stream = attachStream(
+    server,
+    { store, rules, log, guard, intake, now, clientLimits: services.clientLimits, metrics },
+    options.stream,
+  )
+  metrics.setSources(metricsSources({ store, guard, connections: () => stream?.counts() ?? [] }))
+
+  // A separate port for Prometheus, without a key: bind it where only the scraper reaches.
+  let metricsServer: Server | undefined
+  if (config.metricsPort !== undefined) {
+    metricsServer = createServer((req, res) => {
+      if (req.url !== '/metrics') return res.writeHead(404).end('only /metrics here\n')
+      metrics.render().then(
+        (text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text),
+        (error: unknown) => {
+          log('rendering /metrics failed', error)
+          res.writeHead(500).end()
+        },
+      )
+    }).listen(config.metricsPort, config.host)
+    await listen(metricsServer)
+  }
 
   // Windows slide and plans fall due without any request arriving.
   const retentionMs = options.metricsRetentionMs ?? 30 * 24 * 3_600_000
@@ -86,18 +141,25 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   return {
     url,
     port,
+    metricsPort: metricsServer ? (metricsServer.address() as AddressInfo).port : undefined,
     adminSecret,
     close: async () => {
       clearInterval(timer)
+      // Stop accepting first: no new request or upgrade may start while the rest winds down.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+      await stream?.drain()
       stream?.close()
       rules.close()
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        // Keep-alive HTTP connections would hold close() open; they carry no state worth waiting for.
-        server.closeAllConnections()
-      })
+      // Keep-alive HTTP connections would hold close() open; they carry no state worth waiting for.
+      server.closeIdleConnections()
+      server.closeAllConnections()
+      await closed
+      metricsServer?.closeAllConnections()
+      await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()))
+      // Batches already accepted are written before the database closes.
       await guard.settle()
       guard.close()
+      stopObserving()
       database.close()
     },
   }

@@ -15,6 +15,9 @@ export interface ConnectionOptions {
   handlers: TransportHandlers
 }
 
+/** Longest wait before reconnecting to a server that announced its restart (close code 1012). */
+export const RESTART_RETRY_MS = 1000
+
 /** HTTP answers to the upgrade that retrying cannot fix: the key is wrong, not the network. */
 const isAuthStatus = (status: number) => status === 401 || status === 403
 
@@ -44,8 +47,12 @@ export function createConnection(options: ConnectionOptions): Transport {
     heartbeat = undefined
   }
 
-  /** The current socket is gone (closed, refused, dead or dropped on purpose). */
-  const lost = (refusal?: string) => {
+  /**
+   * The current socket is gone (closed, refused, dead or dropped on purpose). A server that is
+   * shutting down (close code 1012) asks for a prompt reconnect: the wait is capped at
+   * `RESTART_RETRY_MS` (still jittered by the backoff, so a fleet does not reconnect at once).
+   */
+  const lost = (refusal?: string, restart = false) => {
     const wasOpen = open
     socket?.terminate()
     socket = undefined
@@ -58,7 +65,8 @@ export function createConnection(options: ConnectionOptions): Transport {
       return
     }
     if (wasOpen) handlers.down()
-    retryTimer = setTimeout(connect, backoff.fail(now()))
+    const wait = backoff.fail(now())
+    retryTimer = setTimeout(connect, restart ? Math.min(wait, RESTART_RETRY_MS) : wait)
   }
 
   const beat = () => {
@@ -100,7 +108,7 @@ export function createConnection(options: ConnectionOptions): Transport {
       },
       close(code) {
         if (socket !== current) return
-        lost(code === CLOSE.revoked ? 'the SDK key was revoked' : undefined)
+        lost(code === CLOSE.revoked ? 'the SDK key was revoked' : undefined, code === CLOSE.restart)
       },
       refused(status) {
         if (socket !== current) return

@@ -52,6 +52,8 @@ export const CLOSE = {
   policy: 1008,
   tooBig: 1009,
   goingAway: 1001,
+  /** The server is shutting down or restarting (1012, Service Restart): reconnect soon. */
+  restart: 1012,
   /** The key was revoked while connected: do not reconnect with it. */
   revoked: 4401,
   /** The SDK did not read fast enough; it may reconnect and resync. */

@@ -1,3 +1,4 @@
+import { createKeyOffline } from './offline-keys.ts'
 import { apiOptions, noPositionals, onePositional, parseCommand, required } from './args.ts'
 import type { CommandGroup } from './command.ts'
 import { timestamp } from './format.ts'
@@ -9,8 +10,9 @@ import { formatTable } from './table.ts'
 /** `canary keys create|list|revoke`: API keys for people, services and browsers. */
 export const keyCommands: CommandGroup = {
   create: {
-    synopsis: '--name N --kind admin|server|client [--env E]',
-    summary: 'create a key; its secret is printed this once',
+    synopsis: '--name N --kind admin|server|client [--env E] [--db PATH]',
+    summary:
+      'create a key; its secret is printed this once (--db: offline, straight into the database file, to recover a lost admin key)',
     async run(args, io) {
       const { values, positionals } = parseCommand(
         args,
@@ -19,10 +21,12 @@ export const keyCommands: CommandGroup = {
           name: { type: 'string' },
           kind: { type: 'string' },
           env: { type: 'string' },
+          db: { type: 'string' },
         },
         'keys create',
       )
       noPositionals(positionals, 'keys create')
+      if (values.db !== undefined) return createKeyOffline(values, io)
       const body = {
         name: required(values.name, '--name <name>', 'keys create'),
         kind: required(values.kind, '--kind admin|server|client', 'keys create'),

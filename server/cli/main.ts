@@ -1,13 +1,15 @@
+import { backup } from './backup.ts'
 import type { Command, CommandGroup } from './command.ts'
 import { CliError } from './errors.ts'
 import { flagCommands } from './flags.ts'
 import { guardCommands, planCommands } from './guard.ts'
+import { health } from './health.ts'
 import { processIo, type Io } from './io.ts'
 import { keyCommands } from './keys.ts'
 import { serve } from './serve.ts'
 import { commandUsage, groupUsage, mainUsage } from './usage.ts'
 
-const topLevel: Record<string, Command> = { serve }
+const topLevel: Record<string, Command> = { serve, backup, health }
 const groups: Record<string, CommandGroup> = {
   keys: keyCommands,
   flags: flagCommands,

@@ -1,5 +1,6 @@
 import { ConfigError, readConfig } from '../config.ts'
 import { startServer } from '../main.ts'
+import { createLogger, logFunction } from '../observability/logger.ts'
 import { noPositionals, parseCommand } from './args.ts'
 import type { Command } from './command.ts'
 import { CliError } from './errors.ts'
@@ -7,11 +8,16 @@ import type { Io } from './io.ts'
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const
 
-/** Resolves on the first SIGINT/SIGTERM; a second one gets Node's default (exit at once). */
-function firstSignal(): Promise<NodeJS.Signals> {
+/**
+ * Resolves on the first SIGINT/SIGTERM (the caller then drains); a second signal while
+ * draining calls `onSecond`, which exits at once.
+ */
+function firstSignal(onSecond: (signal: NodeJS.Signals) => void): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
+    let seen = false
     const onSignal = (signal: NodeJS.Signals) => {
-      for (const s of SIGNALS) process.off(s, onSignal)
+      if (seen) return onSecond(signal)
+      seen = true
       resolve(signal)
     }
     for (const s of SIGNALS) process.on(s, onSignal)
@@ -31,12 +37,13 @@ function startFailure(error: unknown): CliError | undefined {
  * `admin key: <secret>` line, so its form is fixed.
  */
 export const serve: Command = {
-  synopsis: '[--port N] [--host H] [--db PATH]',
-  summary: 'run the server (PORT, HOST, DATABASE_PATH, CANARY_ADMIN_KEY, PUBLIC_URL also apply)',
+  synopsis: '[--port N] [--host H] [--db PATH] [--metrics-port N]',
+  summary:
+    'run the server (PORT, HOST, DATABASE_PATH, CANARY_ADMIN_KEY, PUBLIC_URL, METRICS_PORT, LOG_FORMAT, LOG_LEVEL also apply)',
   async run(args, io: Io) {
     const { positionals } = parseCommand(
       args,
-      { port: { type: 'string' }, host: { type: 'string' }, db: { type: 'string' } },
+      { port: { type: 'string' }, host: { type: 'string' }, db: { type: 'string' }, 'metrics-port': { type: 'string' } },
       'serve',
     )
     noPositionals(positionals, 'serve')
@@ -47,24 +54,33 @@ export const serve: Command = {
       if (error instanceof ConfigError) throw new CliError(error.message, 2, { cause: error })
       throw error
     }
-    // Server errors at run time are bugs or outages: keep their stack for whoever reads the log.
-    const log = (message: string, error?: unknown) =>
-      error === undefined
-        ? io.out(message)
-        : io.err(`${message}: ${error instanceof Error ? (error.stack ?? error.message) : error}`)
-    const server = await startServer(config, { log }).catch((error: unknown) => {
+    const json = config.logFormat === 'json'
+    // Structured logs (requests, changes, errors with their stack) go to stdout as pino writes
+    // them: JSON lines with LOG_FORMAT=json, readable lines otherwise.
+    const logger = createLogger({ format: config.logFormat ?? 'pretty', level: config.logLevel ?? 'info' })
+    const server = await startServer(config, { logger, log: logFunction(logger) }).catch((error: unknown) => {
       throw startFailure(error) ?? error
     })
-    io.out(`canary-flags listening on ${server.url}`)
-    io.out(`console: ${server.url}/`)
+    // The banner stays plain text in a terminal (scripts grep `admin key: <secret>`); in JSON
+    // mode it is log lines like everything else, so a log shipper never sees a non-JSON line.
+    const banner = (message: string, fields: Record<string, unknown> = {}) =>
+      json ? logger.info(fields, message) : io.out(message)
+    banner(`canary-flags listening on ${server.url}`, { url: server.url })
+    banner(`console: ${server.url}/`, { console: `${server.url}/` })
+    if (server.metricsPort !== undefined)
+      banner(`metrics: http://${config.host}:${server.metricsPort}/metrics`, { metricsPort: server.metricsPort })
     if (server.adminSecret !== undefined && config.adminKey === undefined) {
-      io.out(`admin key: ${server.adminSecret}`)
-      io.out('(shown once: store it now; use it with --key or CANARY_KEY)')
+      banner(`admin key: ${server.adminSecret}`, { adminKey: server.adminSecret })
+      banner('(shown once: store it now; use it with --key or CANARY_KEY)')
     } else if (server.adminSecret !== undefined) {
-      io.out('admin key created from CANARY_ADMIN_KEY')
+      banner('admin key created from CANARY_ADMIN_KEY')
     }
-    const signal = await firstSignal()
-    io.out(`${signal}: closing`)
+    const signal = await firstSignal((second) => {
+      logger.warn({ signal: second }, 'second signal: exiting at once without draining')
+      process.exit(130)
+    })
+    logger.info({ signal }, 'shutting down: draining connections, flushing guard data, closing the database')
     await server.close()
+    logger.info('shut down cleanly')
   },
 }

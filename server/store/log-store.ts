@@ -23,6 +23,18 @@ export function createLogStore(db: Db) {
         .all()
     },
 
+    /** Who made the change that produced `version` of an environment, for logs and metrics. */
+    auditOf(envKey: string, version: number): Pick<AuditRow, 'actor' | 'action' | 'flagKey'> | undefined {
+      return db
+        .select({ actor: auditLog.actor, action: auditLog.action, flagKey: auditLog.flagKey })
+        .from(auditLog)
+        .where(and(eq(auditLog.envKey, envKey), eq(auditLog.version, version)))
+        // Newest first along the (env_key, id) index: the row was written moments ago.
+        .orderBy(desc(auditLog.id))
+        .limit(1)
+        .get()
+    },
+
     /**
      * The changes after `version`, in order, or undefined when some of them are no longer kept
      * (the SDK then needs a snapshot).

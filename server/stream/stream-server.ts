@@ -49,6 +49,8 @@ export interface StreamDeps {
   log: (message: string, error?: unknown) => void
   /** The clock of guard evidence (tests move it by hand). */
   now?: () => number
+  /** Fan-out timing for Prometheus. */
+  metrics?: { fanOut(environment: string, seconds: number): void }
 }
 
 /**
@@ -86,6 +88,7 @@ export function attachStream(server: Server, deps: StreamDeps, options: StreamOp
 
   /** Fan-out of one committed change to every SDK of the environment. */
   function onChange(envKey: string, ruleset: Ruleset, change: Change) {
+    const started = performance.now()
     // Serialised once for every server-key SDK: the fan-out cost is one send per socket.
     const frame = JSON.stringify({ type: 'changes', changes: [change] } satisfies ServerMessage)
     const affected = affectedFlags(ruleset, change)
@@ -104,6 +107,7 @@ export function attachStream(server: Server, deps: StreamDeps, options: StreamOp
         send(conn, frame)
       }
     }
+    deps.metrics?.fanOut(envKey, (performance.now() - started) / 1000)
   }
 
   function watchEnvironment(envKey: string) {
@@ -342,6 +346,35 @@ export function attachStream(server: Server, deps: StreamDeps, options: StreamOp
   return {
     /** Live connections, for `GET /api/v1/connections`. */
     list: () => [...connections.values()].map(describeConnection),
+    /** Open connections by key kind and environment (Prometheus). */
+    counts() {
+      const counts = new Map<string, { kind: string; environment: string; count: number }>()
+      for (const conn of connections.values()) {
+        const id = `${conn.key.kind}\u0000${conn.environment}`
+        const entry = counts.get(id) ?? { kind: conn.key.kind, environment: conn.environment, count: 0 }
+        entry.count++
+        counts.set(id, entry)
+      }
+      return [...counts.values()]
+    },
+    /**
+     * Graceful shutdown: new upgrades are refused, every SDK is told with close code 1012
+     * (restart) to reconnect soon, elsewhere or to this server's successor; sockets that have
+     * not finished closing after `timeoutMs` are cut off. Call `close()` after it.
+     */
+    async drain(timeoutMs = 2000) {
+      server.off('upgrade', onUpgrade)
+      const open = [...connections.values()].map(
+        (conn) => new Promise<void>((resolve) => {
+          if (conn.socket.readyState === conn.socket.CLOSED) return resolve()
+          conn.socket.once('close', () => resolve())
+          conn.socket.close(CLOSE.restart, 'server shutting down: reconnect')
+        }),
+      )
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([Promise.all(open), new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))])
+      clearTimeout(timer)
+    },
     /** Closes every socket of a revoked key at once. */
     closeKey(keyId: string) {
       for (const conn of connections.values())

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createBackoff } from '../../../sdk/client/backoff.ts'
-import { createConnection } from '../../../sdk/client/connection.ts'
+import { createConnection, RESTART_RETRY_MS } from '../../../sdk/client/connection.ts'
 import type { ClientError } from '../../../sdk/client/errors.ts'
 import type { OpenSocket, SocketHandlers, Transport } from '../../../sdk/client/transport.ts'
 import { CLOSE } from '../../../sdk/core/protocol.ts'
@@ -23,7 +23,7 @@ function scriptedSockets() {
   return { sockets, openSocket, last: () => sockets[sockets.length - 1]! }
 }
 
-function connection(pingIntervalMs = 1000) {
+function connection(pingIntervalMs = 1000, capMs = 1000) {
   const scripted = scriptedSockets()
   const events: string[] = []
   const errors: ClientError[] = []
@@ -32,7 +32,7 @@ function connection(pingIntervalMs = 1000) {
     key: 'cf_server_x',
     openSocket: scripted.openSocket,
     // No jitter: delays are the ceilings 100, 200, 400, …
-    backoff: createBackoff({ baseMs: 100, capMs: 1000, resetAfterMs: 5000, random: () => 1 }),
+    backoff: createBackoff({ baseMs: 100, capMs, resetAfterMs: 5000, random: () => 1 }),
     now: Date.now,
     pingIntervalMs,
     handlers: {
@@ -92,6 +92,29 @@ describe('createConnection', () => {
     expect(c.sockets).toHaveLength(3)
     vi.advanceTimersByTime(1)
     expect(c.sockets).toHaveLength(4)
+    expect(c.errors).toEqual([])
+  })
+
+  it('reconnects within RESTART_RETRY_MS when the server announces its restart (1012), however long the backoff', () => {
+    const c = connection(60_000, 60_000)
+    // Five failed attempts: the next ordinary delay would be 3,200 ms.
+    for (let delay = 100; delay <= 1600; delay *= 2) {
+      c.last().handlers.close(1006)
+      vi.advanceTimersByTime(delay)
+    }
+    c.last().handlers.open()
+    c.last().handlers.close(CLOSE.restart)
+    expect(c.events).toEqual(['open', 'down'])
+    const before = c.sockets.length
+    vi.advanceTimersByTime(RESTART_RETRY_MS - 1)
+    expect(c.sockets.length).toBe(before) // the backoff's wait, capped: exactly the cap here
+    vi.advanceTimersByTime(1)
+    expect(c.sockets.length).toBe(before + 1)
+    // An ordinary drop right after keeps the grown schedule.
+    c.last().handlers.open()
+    c.last().handlers.close(1006)
+    vi.advanceTimersByTime(RESTART_RETRY_MS)
+    expect(c.sockets.length).toBe(before + 1)
     expect(c.errors).toEqual([])
   })
 

@@ -1,0 +1,31 @@
+import type { Change } from '../../sdk/core/changes.ts'
+import type { Logger } from 'pino'
+import type { Hub } from '../stream/hub.ts'
+import type { LogStore } from '../store/log-store.ts'
+import type { Metrics } from './metrics.ts'
+
+/** The flag or segment a change is about. */
+const subjectOf = (change: Change) =>
+  change.type === 'flag' ? { flag: change.flag.key } :
+  change.type === 'flag_deleted' ? { flag: change.key } :
+  change.type === 'segment' ? { segment: change.segment.key } : { segment: change.key }
+
+/**
+ * Every committed change: one log line with its actor (read from the audit row written in the
+ * same transaction) and the change counters; a change by the guard is a trip. Listens on the
+ * hub, so it sees exactly what SDKs are sent. Returns the unsubscribe function.
+ */
+export function observeChanges(deps: { hub: Hub; logs: LogStore; logger: Logger; metrics: Metrics }): () => void {
+  return deps.hub.subscribeAll((environment, change) => {
+    const audit = deps.logs.auditOf(environment, change.version)
+    const actor = audit?.actor ?? 'unknown'
+    deps.metrics.changeAccepted(environment, actor)
+    const subject = subjectOf(change)
+    if (actor === 'guard' && change.type === 'flag' && !change.flag.enabled)
+      deps.metrics.guardTripped(environment, change.flag.key)
+    deps.logger.info(
+      { environment, version: change.version, type: change.type, ...subject, actor, action: audit?.action },
+      'change',
+    )
+  })
+}

@@ -1,0 +1,42 @@
+import type { Context, MiddlewareHandler } from 'hono'
+import { routePath } from 'hono/route'
+import type { Logger } from 'pino'
+import type { AuthEnv } from '../auth/api-key.ts'
+import type { Metrics } from './metrics.ts'
+
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+/** SDK count batches over HTTP: refused ones are batches, not admin changes. */
+const BATCHES = '/api/v1/metrics'
+
+const keyEnvironment = (c: Context<AuthEnv>) =>
+  (c.get('apiKey') as { environment?: string | null } | undefined)?.environment ?? undefined
+
+/**
+ * Every HTTP request: one log line (method, path, status, duration, key name) and one
+ * observation of the duration histogram under its route pattern (`/api/v1/flags/:key`, so
+ * flag keys never become label values). A refused admin write (4xx) counts as a refused change.
+ */
+export function httpObserver(deps: { logger: Logger; metrics: Metrics }): MiddlewareHandler<AuthEnv> {
+  return async (c, next) => {
+    const started = performance.now()
+    await next()
+    const seconds = (performance.now() - started) / 1000
+    const status = c.res.status
+    // The last matched route is the handler's pattern; a path only middleware matched (`/*`)
+    // shares one label, so scanning for URLs cannot grow the series without bound.
+    const last = routePath(c, -1)
+    const route = last.endsWith('*') ? 'unmatched' : last
+    deps.metrics.httpRequest(c.req.method, route, status, seconds)
+    const refused = WRITES.has(c.req.method) && status >= 400 && status < 500
+    // Accepted batches are counted where the guard takes them (both transports); one refused
+    // before reaching it (bad key, bad body) is counted here.
+    if (refused && c.req.path === BATCHES) deps.metrics.batchRefused(keyEnvironment(c) ?? 'unknown', `http_${status}`)
+    else if (refused) deps.metrics.changeRefused(status)
+    // Unset when the request carried no valid key (public routes, refused keys).
+    const actor = c.get('actor') as string | undefined
+    deps.logger.info(
+      { method: c.req.method, path: c.req.path, route, status, ms: Math.round(seconds * 10_000) / 10, actor },
+      'request',
+    )
+  }
+}

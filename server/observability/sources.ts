@@ -1,0 +1,28 @@
+import type { GuardService } from '../guard/guard-service.ts'
+import type { Store } from '../store/store.ts'
+import type { MetricsSources } from './metrics.ts'
+
+/**
+ * What the scrape-time gauges read: connection counts from the stream, versions from the
+ * store, and each guarded flag's state from the guard itself (one pass over the flags per
+ * scrape; scrapes come every few seconds at most).
+ */
+export function metricsSources(deps: {
+  store: Store
+  guard: Pick<GuardService, 'status'>
+  connections: MetricsSources['connections']
+}): MetricsSources {
+  const { store, guard } = deps
+  return {
+    connections: deps.connections,
+    environmentVersions: () =>
+      store.flags.listEnvironments().map((env) => ({ environment: env.key, version: env.version })),
+    *guardStates() {
+      for (const env of store.flags.listEnvironments())
+        for (const state of store.flags.listStates(env.key)) {
+          const { status } = guard.status(state)
+          if (status !== 'no_guard') yield { environment: env.key, flag: state.key, state: status }
+        }
+    },
+  }
+}
