@@ -87,7 +87,7 @@ export function createGuardService(deps: {
       entry.evidence = new FlagEvidence(guard, now())
     }
     const plan = planOf(state.plan)
-    if (entry.evidence && plan?.status === 'active') entry.evidence.startPlanStep(plan.step, now())
+    if (entry.evidence && plan?.status === 'active') entry.evidence.startPlanStep(`${plan.startedAt}/${plan.step}`, plan.step, now())
     else entry.evidence?.stopPlan()
   }
 
@@ -160,12 +160,16 @@ export function createGuardService(deps: {
           entry.evidence.add(toArm(counts))
           entry.recent.add(counts, at)
         }
-        for (const listener of countListeners) listener(env, flag)
+        // A guarded flag's listeners hear it after the tick has fed the counts to its tests.
+        if (!entry?.evidence) for (const listener of countListeners) listener(env, flag)
       }
       return true
     },
 
-    /** Called after new counts for a flag were ingested (the console's live chart). */
+    /**
+     * Called when a flag's figures moved (the console's live feed): for a guarded flag after the
+     * tick fed its new counts to the tests, for any other flag when its counts arrive.
+     */
     onCounts(listener: (env: string, flag: string) => void): () => void {
       countListeners.add(listener)
       return () => countListeners.delete(listener)
@@ -178,7 +182,9 @@ export function createGuardService(deps: {
     tick(): void {
       for (const entry of watched.values()) {
         const evidence = entry.evidence
-        if (!evidence?.tick() || !evidence.wouldTrip()) continue
+        if (!evidence?.tick()) continue
+        for (const listener of countListeners) listener(entry.env, entry.flag)
+        if (!evidence.wouldTrip()) continue
         const decision = evidence.decision()
         if (decision.status !== 'trip') continue
         try {

@@ -14,6 +14,13 @@ type ActorOptions = { actor: string; expectedVersion?: number | undefined }
 
 /** Where a plan stands, for the API, the CLI and the console. */
 export interface PlanProgress {
+  /** The plan itself (null when there is none). */
+  plan: RolloutPlan | null
+  /**
+   * What an active plan waits for now: the interval, evidence that the rate is below the limit
+   * (due, not yet shown), or the flag to be turned on (a plan never widens a flag that is off).
+   */
+  waitingFor: 'interval' | 'evidence' | 'flag_on' | null
   /** Active, due, and its step's test has not yet shown the rate below the limit. */
   waitingForEvidence: boolean
   /** When the plan holds if the evidence does not come (epoch ms), while waiting. */
@@ -62,9 +69,11 @@ export function createRolloutPlanner(deps: { store: Store; service: FlagService;
   function progress(state: StoredFlagState): PlanProgress {
     const plan = planOf(state.plan)
     const evidence = guard.status(state).plan
-    const due = plan?.status === 'active' && plan.nextAt !== null && now() >= plan.nextAt
+    const active = plan?.status === 'active' && plan.nextAt !== null
+    const due = active && now() >= plan.nextAt!
     const waiting = due && state.enabled && !evidence?.proven
-    return { waitingForEvidence: waiting, holdsAt: waiting ? plan!.nextAt! + maxWaitMs(plan!) : null, evidence }
+    const waitingFor = !active ? null : !state.enabled ? 'flag_on' : !due ? 'interval' : waiting ? 'evidence' : null
+    return { plan, waitingFor, waitingForEvidence: waiting, holdsAt: waiting ? plan!.nextAt! + maxWaitMs(plan!) : null, evidence }
   }
 
   /** Takes the next step of one due plan, waits without writing, or holds after the maximum wait. */

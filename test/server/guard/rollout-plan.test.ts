@@ -120,8 +120,13 @@ describe('rollout plans', () => {
     expect(s.fingerprint()).toEqual(before)
     const preview = await s.call('POST', `${PROD}/plan/preview`, { body: { cohort: 'everyone', steps: [2, 10], intervalSeconds: 30 } })
     expect(preview.json).toMatchObject({ from: 1, steps: [2, 10], replaces: { status: 'active', steps: [1, 5, 25] } })
+    // The old plan's step has gathered proof that the rate is below the limit…
+    pass(20_000, [100, 0, 900, 9])
+    expect((await s.call('GET', `${PROD}/guard`)).json.planProgress.evidence.proven).toBe(true)
     const replaced = await s.call('PUT', `${PROD}/plan`, { body: { cohort: 'everyone', steps: [2, 10], intervalSeconds: 30, replace: true } })
     expect(replaced.json.plan).toMatchObject({ steps: [2, 10], status: 'active' })
+    // …which the new plan, at a wider rollout, does not inherit.
+    expect((await s.call('GET', `${PROD}/guard`)).json.planProgress.evidence).toMatchObject({ proven: false, canaryExposures: 0 })
     expect(await rollout()).toBe(2)
     const audit = (await s.call('GET', '/api/v1/audit?flag=checkout-v2&limit=1')).json.items[0]
     expect(audit.action).toBe('plan.replace')
