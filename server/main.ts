@@ -73,8 +73,9 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const { store, service, rules, guard, planner, now, hub } = services
   // Batches are counted where both transports (HTTP and WebSocket) hand them to the guard.
   const intake = countBatches(services.intake, metrics)
-  const { adminSecret, warning } = bootstrap({ store, service }, { adminKey: config.adminKey })
+  const { adminSecret, warning } = await bootstrap({ store, service }, { adminKey: config.adminKey })
   if (warning) logger.warn(warning)
+  await guard.load()
   const stopObserving = observeChanges({ hub, logs: store.logs, logger, metrics })
 
   // The stream needs the HTTP server, the app needs the stream (revocation, connection list).
@@ -125,14 +126,19 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   // Windows slide and plans fall due without any request arriving.
   const retentionMs = options.metricsRetentionMs ?? 30 * 24 * 3_600_000
   let ticks = 0
-  const timer = setInterval(() => {
+  // One tick at a time: a slow database must not pile ticks up behind each other.
+  let ticking: Promise<void> | undefined
+  const tick = async () => {
     try {
-      guard.tick()
-      planner.tick()
-      if (ticks++ % 3600 === 0) store.metrics.prune(now() - retentionMs)
+      await guard.tick()
+      await planner.tick()
+      if (ticks++ % 3600 === 0) await store.metrics.prune(now() - retentionMs)
     } catch (error) {
       log('guard tick failed', error)
     }
+  }
+  const timer = setInterval(() => {
+    ticking ??= tick().finally(() => (ticking = undefined))
   }, options.tickMs ?? 1000)
   timer.unref()
   const port = (server.address() as AddressInfo).port
@@ -158,7 +164,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()))
       // Batches already accepted are written before the database closes.
       await guard.settle()
-      guard.close()
+      await ticking
+      await guard.close()
       stopObserving()
       database.close()
     },
