@@ -4,7 +4,6 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
-import { inject } from 'vitest'
 import type { TestProject } from 'vitest/node'
 
 /**
@@ -17,6 +16,7 @@ import type { TestProject } from 'vitest/node'
  * by its `drop()`.
  */
 
+// The type of `inject('postgresUrl')` in tests.
 declare module 'vitest' {
   export interface ProvidedContext {
     /** Admin connection URL of the test run's PostgreSQL server (database `postgres`). */
@@ -103,14 +103,15 @@ export default async function setup(project: TestProject): Promise<(() => Promis
 }
 
 /**
- * A fresh, empty database on the run's server, for one test file.
+ * A fresh, empty database on the run's server (`inject('postgresUrl')` in a test), for one test
+ * file. (This module does not import `vitest` at run time, so benchmarks can use it too.)
  *
  * @example
  * let database: TestDatabase
- * beforeAll(async () => { database = await createTestDatabase() })
+ * beforeAll(async () => { database = await createTestDatabase(inject('postgresUrl')) })
  * afterAll(() => database.drop())
  */
-export async function createTestDatabase(adminUrl: string = inject('postgresUrl')): Promise<TestDatabase> {
+export async function createTestDatabase(adminUrl: string): Promise<TestDatabase> {
   const name = `cf_${randomBytes(6).toString('hex')}`
   const admin = new pg.Client({ connectionString: adminUrl })
   await admin.connect()

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
 import type { Change } from '../../sdk/core/changes.ts'
 import type { MetricsBatch } from '../../sdk/core/protocol.ts'
 import type { Cohort } from '../../sdk/core/types.ts'
@@ -67,7 +67,7 @@ function postgresImplementation(): Implementation {
   return {
     name: 'postgres',
     async setup() {
-      database = await createTestDatabase()
+      database = await createTestDatabase(inject('postgresUrl'))
       main = await createPgStore(database.url)
     },
     async fresh() {

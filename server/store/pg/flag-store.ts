@@ -188,10 +188,12 @@ export function createPgFlagStore(db: PgDb): FlagStore {
 
     updateState: (envKey, key, options) =>
       db.transaction(async (tx) => {
-        await requireEnv(tx, envKey)
         // The row lock makes a second writer wait here and then read the first one's commit.
         const [row] = await tx.select().from(flagStates).where(stateWhere(envKey, key)).for('update')
-        if (!row) throw new NotFoundError(`flag ${key} in environment ${envKey}`)
+        if (!row) {
+          await requireEnv(tx, envKey)
+          throw new NotFoundError(`flag ${key} in environment ${envKey}`)
+        }
         const before = toState(row)
         if (options.expectedVersion !== undefined && options.expectedVersion !== before.version)
           throw new ConflictError(

@@ -1,4 +1,4 @@
-import { and, eq, lt, sql } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import type { Change } from '../../../sdk/core/changes.ts'
 import { ConflictError, NotFoundError } from '../../errors.ts'
 import type { CommittedChange } from '../contract.ts'
@@ -21,9 +21,14 @@ export async function bumpVersion(tx: PgTx, envKey: string): Promise<number> {
   return bumped.version
 }
 
+/** A jsonb parameter: SQL NULL for null/undefined, as drizzle's jsonb columns write them. */
+const jsonb = (value: unknown) => (value === undefined || value === null ? null : JSON.stringify(value))
+
 /**
  * Inside the caller's transaction (after `bumpVersion` and the write itself): append the change
- * to the change log, trim what is older than the resume window, and write its audit row.
+ * to the change log, trim what is older than the resume window, and write its audit row. One
+ * statement (data-modifying CTEs), because the environment's row lock is held until commit and
+ * every round trip made under it is time all other writers of the environment wait.
  */
 export async function recordEnvChange(
   tx: PgTx,
@@ -31,11 +36,15 @@ export async function recordEnvChange(
   change: Change,
   audit: AuditEntry,
 ): Promise<CommittedChange> {
-  await tx.insert(changeLog).values({ envKey, version: change.version, change })
-  await tx
-    .delete(changeLog)
-    .where(and(eq(changeLog.envKey, envKey), lt(changeLog.version, change.version - CHANGE_LOG_KEEP)))
-  await recordAudit(tx, { ...audit, envKey }, change.version)
+  await tx.execute(sql`
+    with logged as (
+      insert into ${changeLog} (env_key, version, change) values (${envKey}, ${change.version}, ${jsonb(change)}::jsonb)
+    ), trimmed as (
+      delete from ${changeLog} where env_key = ${envKey} and version < ${change.version - CHANGE_LOG_KEEP}
+    )
+    insert into ${auditLog} (actor, action, flag_key, env_key, version, before, after, details)
+    values (${audit.actor}, ${audit.action}, ${audit.flagKey ?? null}, ${envKey}, ${change.version},
+      ${jsonb(audit.before)}::jsonb, ${jsonb(audit.after)}::jsonb, ${jsonb(audit.details)}::jsonb)`)
   return { environment: envKey, change }
 }
 
