@@ -129,7 +129,8 @@ export function createPgFlagStore(db: PgDb): FlagStore {
           .select()
           .from(flags)
           .where(and(eq(flags.key, key), isNull(flags.archivedAt)))
-          .for('update')
+          // Not a key change: states being inserted (foreign key checks) need not wait for it.
+          .for('no key update')
         if (!before) throw new NotFoundError(`flag ${key}`)
         const [after] = await tx
           .update(flags)
