@@ -25,7 +25,8 @@ const FLAGS = 8
 
 async function seed(store: Store): Promise<void> {
   await store.flags.createEnvironment({ key: 'production', name: 'Production' }, 'bench')
-  for (let i = 0; i < FLAGS; i++) await store.flags.createFlag({ key: `flag-${i}`, description: '', tags: [] }, 'bench')
+  for (let i = 0; i < FLAGS; i++)
+    await store.flags.createFlag({ key: `flag-${i}`, description: '', tags: [] }, 'bench')
 }
 
 const update = (i: number) => ({
@@ -39,7 +40,8 @@ async function measure(store: Store, writes: number, inFlight: number): Promise<
   let next = 0
   const started = performance.now()
   const worker = async () => {
-    for (let i = next++; i < writes; i = next++) await store.flags.updateState('production', `flag-${i % FLAGS}`, update(i))
+    for (let i = next++; i < writes; i = next++)
+      await store.flags.updateState('production', `flag-${i % FLAGS}`, update(i))
   }
   await Promise.all(Array.from({ length: inFlight }, worker))
   return writes / ((performance.now() - started) / 1000)
@@ -52,19 +54,25 @@ const record = (name: string, writesPerSecond: number) => {
   process.stderr.write(`${name}: ${Math.round(writesPerSecond)} writes/s\n`)
 }
 
-const sqliteFiles = [0, 1].map(() => join(tmpdir(), `canary-flags-bench-${randomBytes(4).toString('hex')}.db`))
+const sqliteFiles = [0, 1].map(() =>
+  join(tmpdir(), `canary-flags-bench-${randomBytes(4).toString('hex')}.db`),
+)
 
 // Today's synchronous SQLite store: the baseline the adapter must keep up with.
 const today = openDb(sqliteFiles[0]!)
 const sync = createStore(today.db)
 sync.flags.createEnvironment({ key: 'production', name: 'Production' }, 'bench')
-for (let i = 0; i < FLAGS; i++) sync.flags.createFlag({ key: `flag-${i}`, description: '', tags: [] }, 'bench')
+for (let i = 0; i < FLAGS; i++)
+  sync.flags.createFlag({ key: `flag-${i}`, description: '', tags: [] }, 'bench')
 
 const sqlite = createSqliteStore(sqliteFiles[1]!)
 await seed(sqlite)
 
-const server = process.env.TEST_DATABASE_URL ? undefined : await startEmbeddedPostgres({ durable: true })
-if (server) process.stderr.write(`embedded PostgreSQL started in ${Math.round(server.startedInMs)} ms\n`)
+const server = process.env.TEST_DATABASE_URL
+  ? undefined
+  : await startEmbeddedPostgres({ durable: true })
+if (server)
+  process.stderr.write(`embedded PostgreSQL started in ${Math.round(server.startedInMs)} ms\n`)
 const database = await createTestDatabase(process.env.TEST_DATABASE_URL ?? server!.url)
 const postgres = await createPgStore(database.url, { maxConnections: 16 })
 await seed(postgres)
@@ -73,10 +81,13 @@ try {
   // Rounds alternate the stores, so a burst of load from elsewhere hits all of them alike.
   for (let round = 0; round < ROUNDS; round++) {
     const started = performance.now()
-    for (let i = 0; i < WRITES; i++) sync.flags.updateState('production', `flag-${i % FLAGS}`, update(i))
+    for (let i = 0; i < WRITES; i++)
+      sync.flags.updateState('production', `flag-${i % FLAGS}`, update(i))
     record('sqlite, sync store (today) ×1', WRITES / ((performance.now() - started) / 1000))
-    for (const inFlight of [1, 8]) record(`sqlite, contract adapter ×${inFlight}`, await measure(sqlite, WRITES, inFlight))
-    for (const inFlight of [1, 8, 16]) record(`postgres ×${inFlight}`, await measure(postgres, WRITES, inFlight))
+    for (const inFlight of [1, 8])
+      record(`sqlite, contract adapter ×${inFlight}`, await measure(sqlite, WRITES, inFlight))
+    for (const inFlight of [1, 8, 16])
+      record(`postgres ×${inFlight}`, await measure(postgres, WRITES, inFlight))
   }
 } finally {
   today.close()
@@ -84,10 +95,12 @@ try {
   await postgres.close()
   await database.drop()
   await server?.stop()
-  for (const file of sqliteFiles) for (const suffix of ['', '-wal', '-shm']) await rm(file + suffix, { force: true })
+  for (const file of sqliteFiles)
+    for (const suffix of ['', '-wal', '-shm']) await rm(file + suffix, { force: true })
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
 console.table(
   [...samples].map(([store, values]) => ({
     store,

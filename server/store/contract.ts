@@ -76,7 +76,9 @@ export interface StoredFlagState extends FlagState {
 export type FlagWithStates = FlagDefinition & { states: StoredFlagState[] }
 
 /** What a state update may change; the store stamps version and time. */
-export type StatePatch = Partial<Pick<StoredFlagState, 'enabled' | 'stickiness' | 'cohorts' | 'guard' | 'plan'>>
+export type StatePatch = Partial<
+  Pick<StoredFlagState, 'enabled' | 'stickiness' | 'cohorts' | 'guard' | 'plan'>
+>
 
 export interface StateUpdate {
   /** When given and the state has moved on, nothing changes: ConflictError with `current`. */
@@ -106,9 +108,16 @@ export interface FlagStore {
    * Creates a flag, off with no cohorts, in every environment (one change per environment).
    * ConflictError if a live flag has the key; an archived key starts from scratch.
    */
-  createFlag(input: { key: string; description: string; tags: string[] }, actor: string): Promise<CommittedChange[]>
+  createFlag(
+    input: { key: string; description: string; tags: string[] },
+    actor: string,
+  ): Promise<CommittedChange[]>
   /** Description and tags only: no environment changes, one audit row. */
-  updateFlag(key: string, patch: { description?: string; tags?: string[] }, actor: string): Promise<FlagDefinition>
+  updateFlag(
+    key: string,
+    patch: { description?: string; tags?: string[] },
+    actor: string,
+  ): Promise<FlagDefinition>
   /** Archives a flag: a `flag_deleted` change per environment; its audit history stays. */
   archiveFlag(key: string, actor: string): Promise<CommittedChange[]>
   getState(envKey: string, key: string): Promise<StoredFlagState>
@@ -191,7 +200,12 @@ export interface AuditRow {
 /** Reads of the append-only logs: the audit log (people) and the change log (SDKs). */
 export interface LogStore {
   /** Newest first; `before` is the id cursor of the previous page's last row. */
-  audit(filter: { flag?: string; env?: string; before?: number; limit: number }): Promise<AuditRow[]>
+  audit(filter: {
+    flag?: string
+    env?: string
+    before?: number
+    limit: number
+  }): Promise<AuditRow[]>
   /**
    * The changes after `afterVersion`, in version order, up to `upTo` when given (else up to the
    * latest committed one), or undefined when some of them are no longer kept (the last

@@ -31,7 +31,11 @@ export function createSqliteStore(source: string | Db): Store {
    */
   function paired(mutate: () => Change[]): CommittedChange[] {
     return db.transaction(() => {
-      const last = db.select({ id: max(auditLog.id) }).from(auditLog).get()?.id ?? 0
+      const last =
+        db
+          .select({ id: max(auditLog.id) })
+          .from(auditLog)
+          .get()?.id ?? 0
       const changes = mutate()
       const rows = db
         .select({ envKey: auditLog.envKey, version: auditLog.version })
@@ -42,11 +46,15 @@ export function createSqliteStore(source: string | Db): Store {
       const pairs = changes.map((change, i) => {
         const row = rows[i]
         if (!row?.envKey || row.version !== change.version)
-          throw new Error(`change ${i} (version ${change.version}) has no matching audit row; nothing was committed`)
+          throw new Error(
+            `change ${i} (version ${change.version}) has no matching audit row; nothing was committed`,
+          )
         return { environment: row.envKey, change }
       })
       if (rows.length !== changes.length)
-        throw new Error(`${rows.length} audit rows for ${changes.length} changes; nothing was committed`)
+        throw new Error(
+          `${rows.length} audit rows for ${changes.length} changes; nothing was committed`,
+        )
       return pairs
     })
   }
@@ -58,7 +66,9 @@ export function createSqliteStore(source: string | Db): Store {
       listEnvironments: async () => sync.flags.listEnvironments(),
       getEnvironment: async (envKey) => sync.flags.getEnvironment(envKey),
       createEnvironment: async (input, actor) =>
-        sync.flags.createEnvironment(input, actor).map((change) => ({ environment: input.key, change })),
+        sync.flags
+          .createEnvironment(input, actor)
+          .map((change) => ({ environment: input.key, change })),
       listFlags: async () => sync.flags.listFlags(),
       getFlag: async (key) => sync.flags.getFlag(key),
       createFlag: async (input, actor) => paired(() => sync.flags.createFlag(input, actor)),
@@ -81,7 +91,10 @@ export function createSqliteStore(source: string | Db): Store {
         const { segment, change } = sync.segments.put(envKey, input, options)
         return { segment, committed: { environment: envKey, change } }
       },
-      remove: async (envKey, key, actor) => ({ environment: envKey, change: sync.segments.remove(envKey, key, actor) }),
+      remove: async (envKey, key, actor) => ({
+        environment: envKey,
+        change: sync.segments.remove(envKey, key, actor),
+      }),
     },
 
     keys: {
@@ -104,7 +117,13 @@ export function createSqliteStore(source: string | Db): Store {
           const rows = db
             .select({ change: changeLog.change })
             .from(changeLog)
-            .where(and(eq(changeLog.envKey, envKey), gt(changeLog.version, afterVersion), lte(changeLog.version, current)))
+            .where(
+              and(
+                eq(changeLog.envKey, envKey),
+                gt(changeLog.version, afterVersion),
+                lte(changeLog.version, current),
+              ),
+            )
             .orderBy(asc(changeLog.version))
             .all()
           // Versions are gap-free, so the right count means every missed change is still kept.

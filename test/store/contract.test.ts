@@ -101,7 +101,12 @@ const cohort = (name: string, rollout: number, extra: Partial<Cohort> = {}): Coh
   ...extra,
 })
 
-const batch = (id: string, flags: MetricsBatch['flags']): MetricsBatch => ({ id, start: 0, end: 1, flags })
+const batch = (id: string, flags: MetricsBatch['flags']): MetricsBatch => ({
+  id,
+  start: 0,
+  end: 1,
+  flags,
+})
 
 /** Everything a refused mutation must leave unchanged. */
 async function fingerprint(store: Store) {
@@ -117,7 +122,8 @@ async function fingerprint(store: Store) {
 }
 
 /** The version each committed change produced, per environment. */
-const versionsOf = (committed: CommittedChange[]) => committed.map((c) => [c.environment, c.change.version])
+const versionsOf = (committed: CommittedChange[]) =>
+  committed.map((c) => [c.environment, c.change.version])
 
 describe.each(implementations)('store contract: $name', (impl) => {
   let store: Store
@@ -146,7 +152,9 @@ describe.each(implementations)('store contract: $name', (impl) => {
       expect(await store.flags.getEnvironment('production')).toEqual(envs[1])
       await expect(store.flags.getEnvironment('staging')).rejects.toBeInstanceOf(NotFoundError)
       const before = await fingerprint(store)
-      await expect(store.flags.createEnvironment({ key: 'production', name: 'Again' }, 'bob')).rejects.toMatchObject({
+      await expect(
+        store.flags.createEnvironment({ key: 'production', name: 'Again' }, 'bob'),
+      ).rejects.toMatchObject({
         status: 409,
       })
       expect(await fingerprint(store)).toEqual(before)
@@ -158,16 +166,30 @@ describe.each(implementations)('store contract: $name', (impl) => {
       await store.flags.createFlag({ key: 'a-flag', description: '', tags: [] }, 'alice')
       await store.flags.createFlag({ key: 'gone', description: '', tags: [] }, 'alice')
       await store.flags.archiveFlag('gone', 'alice')
-      const committed = await store.flags.createEnvironment({ key: 'staging', name: 'Staging' }, 'alice')
+      const committed = await store.flags.createEnvironment(
+        { key: 'staging', name: 'Staging' },
+        'alice',
+      )
       expect(committed.map((c) => c.environment)).toEqual(['staging', 'staging'])
       const keys = committed.map((c) => (c.change.type === 'flag' ? c.change.flag.key : '?')).sort()
       expect(keys).toEqual(['a-flag', 'b-flag'])
       expect(committed.map((c) => c.change.version).sort()).toEqual([1, 2])
       expect((await store.flags.getEnvironment('staging')).version).toBe(2)
       const state = await store.flags.getState('staging', 'a-flag')
-      expect(state).toMatchObject({ enabled: false, cohorts: [], salt: 'a-flag', stickiness: 'userId', guard: null, plan: null })
+      expect(state).toMatchObject({
+        enabled: false,
+        cohorts: [],
+        salt: 'a-flag',
+        stickiness: 'userId',
+        guard: null,
+        plan: null,
+      })
       const audit = await store.logs.audit({ env: 'staging', limit: 10 })
-      expect(audit.map((a) => a.action).sort()).toEqual(['environment.create', 'flag.state.create', 'flag.state.create'])
+      expect(audit.map((a) => a.action).sort()).toEqual([
+        'environment.create',
+        'flag.state.create',
+        'flag.state.create',
+      ])
     })
   })
 
@@ -178,8 +200,15 @@ describe.each(implementations)('store contract: $name', (impl) => {
       await store.flags.createEnvironment({ key: 'zeta', name: 'Zeta' }, 'alice')
       await store.flags.createEnvironment({ key: 'alpha', name: 'Alpha' }, 'alice')
       await store.flags.createFlag({ key: 'first', description: '', tags: [] }, 'alice')
-      await store.flags.updateState('zeta', 'first', { actor: 'alice', action: 'flag.state.update', update: () => ({ enabled: true }) })
-      const committed = await store.flags.createFlag({ key: 'checkout-v2', description: 'New checkout', tags: ['web'] }, 'alice')
+      await store.flags.updateState('zeta', 'first', {
+        actor: 'alice',
+        action: 'flag.state.update',
+        update: () => ({ enabled: true }),
+      })
+      const committed = await store.flags.createFlag(
+        { key: 'checkout-v2', description: 'New checkout', tags: ['web'] },
+        'alice',
+      )
       expect(committed).toHaveLength(2)
       for (const { environment, change } of committed) {
         expect(change).toMatchObject({ type: 'flag', flag: { key: 'checkout-v2', enabled: false } })
@@ -191,7 +220,9 @@ describe.each(implementations)('store contract: $name', (impl) => {
       const flag = await store.flags.getFlag('checkout-v2')
       expect(flag).toMatchObject({ key: 'checkout-v2', description: 'New checkout', tags: ['web'] })
       expect(flag.states.map((s) => s.environment).sort()).toEqual(['alpha', 'zeta'])
-      const actions = (await store.logs.audit({ flag: 'checkout-v2', limit: 10 })).map((a) => a.action).sort()
+      const actions = (await store.logs.audit({ flag: 'checkout-v2', limit: 10 }))
+        .map((a) => a.action)
+        .sort()
       expect(actions).toEqual(['flag.create', 'flag.state.create', 'flag.state.create'])
     })
 
@@ -199,9 +230,9 @@ describe.each(implementations)('store contract: $name', (impl) => {
       await twoEnvironments()
       await store.flags.createFlag({ key: 'checkout-v2', description: '', tags: [] }, 'alice')
       const before = await fingerprint(store)
-      await expect(store.flags.createFlag({ key: 'checkout-v2', description: 'x', tags: [] }, 'bob')).rejects.toBeInstanceOf(
-        ConflictError,
-      )
+      await expect(
+        store.flags.createFlag({ key: 'checkout-v2', description: 'x', tags: [] }, 'bob'),
+      ).rejects.toBeInstanceOf(ConflictError)
       expect(await fingerprint(store)).toEqual(before)
     })
 
@@ -215,14 +246,28 @@ describe.each(implementations)('store contract: $name', (impl) => {
         ['b', 2],
       ])
       const versions = await fingerprint(store)
-      const updated = await store.flags.updateFlag('a', { description: 'Alpha', tags: ['x', 'y'] }, 'bob')
+      const updated = await store.flags.updateFlag(
+        'a',
+        { description: 'Alpha', tags: ['x', 'y'] },
+        'bob',
+      )
       expect(updated).toMatchObject({ key: 'a', description: 'Alpha', tags: ['x', 'y'] })
-      expect(await store.flags.getFlag('a')).toMatchObject({ description: 'Alpha', tags: ['x', 'y'] })
+      expect(await store.flags.getFlag('a')).toMatchObject({
+        description: 'Alpha',
+        tags: ['x', 'y'],
+      })
       // Not a rules change: no environment version moves.
       expect(await store.flags.listEnvironments()).toEqual(versions.envs)
       const [audit] = await store.logs.audit({ flag: 'a', limit: 1 })
-      expect(audit).toMatchObject({ action: 'flag.update', actor: 'bob', version: null, after: { description: 'Alpha' } })
-      await expect(store.flags.updateFlag('missing', { description: 'x' }, 'bob')).rejects.toBeInstanceOf(NotFoundError)
+      expect(audit).toMatchObject({
+        action: 'flag.update',
+        actor: 'bob',
+        version: null,
+        after: { description: 'Alpha' },
+      })
+      await expect(
+        store.flags.updateFlag('missing', { description: 'x' }, 'bob'),
+      ).rejects.toBeInstanceOf(NotFoundError)
       await expect(store.flags.getFlag('missing')).rejects.toBeInstanceOf(NotFoundError)
     })
 
@@ -236,15 +281,23 @@ describe.each(implementations)('store contract: $name', (impl) => {
       })
       const committed = await store.flags.archiveFlag('checkout-v2', 'alice')
       expect(Object.fromEntries(versionsOf(committed))).toEqual({ development: 2, production: 3 })
-      for (const { change } of committed) expect(change).toMatchObject({ type: 'flag_deleted', key: 'checkout-v2' })
+      for (const { change } of committed)
+        expect(change).toMatchObject({ type: 'flag_deleted', key: 'checkout-v2' })
       await expect(store.flags.getFlag('checkout-v2')).rejects.toBeInstanceOf(NotFoundError)
-      await expect(store.flags.getState('production', 'checkout-v2')).rejects.toBeInstanceOf(NotFoundError)
+      await expect(store.flags.getState('production', 'checkout-v2')).rejects.toBeInstanceOf(
+        NotFoundError,
+      )
       expect(await store.flags.listFlags()).toEqual([])
-      await expect(store.flags.archiveFlag('checkout-v2', 'alice')).rejects.toBeInstanceOf(NotFoundError)
+      await expect(store.flags.archiveFlag('checkout-v2', 'alice')).rejects.toBeInstanceOf(
+        NotFoundError,
+      )
       expect((await store.logs.audit({ flag: 'checkout-v2', limit: 20 })).length).toBe(6)
 
       await store.flags.createFlag({ key: 'checkout-v2', description: '', tags: [] }, 'alice')
-      expect(await store.flags.getState('production', 'checkout-v2')).toMatchObject({ enabled: false, cohorts: [] })
+      expect(await store.flags.getState('production', 'checkout-v2')).toMatchObject({
+        enabled: false,
+        cohorts: [],
+      })
     })
   })
 
@@ -261,23 +314,40 @@ describe.each(implementations)('store contract: $name', (impl) => {
         environment: 'production',
         version: 2,
       })
-      expect((await store.flags.listStates('production')).map((s) => s.key).sort()).toEqual(['checkout-v2', 'search'])
+      expect((await store.flags.listStates('production')).map((s) => s.key).sort()).toEqual([
+        'checkout-v2',
+        'search',
+      ])
       await expect(store.flags.listStates('staging')).rejects.toBeInstanceOf(NotFoundError)
       await expect(store.flags.getState('staging', 'search')).rejects.toBeInstanceOf(NotFoundError)
       await expect(store.flags.getState('production', 'nope')).rejects.toBeInstanceOf(NotFoundError)
 
       const guard = { maxErrorRate: 0.05, minExposures: 100 }
       const plan = { steps: [1, 5, 25], intervalMs: 60_000, cohort: 'all' }
-      await store.flags.updateState('production', 'search', { actor: 'a', action: 'guard.set', update: () => ({ guard }) })
-      await store.flags.updateState('development', 'checkout-v2', { actor: 'a', action: 'plan.set', update: () => ({ plan }) })
-      expect((await store.flags.listGuarded()).map((s) => [s.environment, s.key, s.guard])).toEqual([['production', 'search', guard]])
+      await store.flags.updateState('production', 'search', {
+        actor: 'a',
+        action: 'guard.set',
+        update: () => ({ guard }),
+      })
+      await store.flags.updateState('development', 'checkout-v2', {
+        actor: 'a',
+        action: 'plan.set',
+        update: () => ({ plan }),
+      })
+      expect((await store.flags.listGuarded()).map((s) => [s.environment, s.key, s.guard])).toEqual(
+        [['production', 'search', guard]],
+      )
       expect((await store.flags.listPlanned()).map((s) => [s.environment, s.key, s.plan])).toEqual([
         ['development', 'checkout-v2', plan],
       ])
     })
 
     it('commits a state update, its change-log entry, its audit row and the version bump together', async () => {
-      const cohorts = [cohort('beta', 100, { conditions: [{ attribute: 'userId', operator: 'in', values: ['u1'] }] })]
+      const cohorts = [
+        cohort('beta', 100, {
+          conditions: [{ attribute: 'userId', operator: 'in', values: ['u1'] }],
+        }),
+      ]
       const { state, committed } = await store.flags.updateState('production', 'checkout-v2', {
         expectedVersion: 1,
         actor: 'alice',
@@ -288,10 +358,27 @@ describe.each(implementations)('store contract: $name', (impl) => {
           return { enabled: true, cohorts }
         },
       })
-      expect(state).toMatchObject({ key: 'checkout-v2', environment: 'production', enabled: true, cohorts, version: 3 })
+      expect(state).toMatchObject({
+        key: 'checkout-v2',
+        environment: 'production',
+        enabled: true,
+        cohorts,
+        version: 3,
+      })
       expect(committed).toEqual({
         environment: 'production',
-        change: { type: 'flag', version: 3, flag: { key: 'checkout-v2', enabled: true, salt: 'checkout-v2', stickiness: 'userId', cohorts, version: 3 } },
+        change: {
+          type: 'flag',
+          version: 3,
+          flag: {
+            key: 'checkout-v2',
+            enabled: true,
+            salt: 'checkout-v2',
+            stickiness: 'userId',
+            cohorts,
+            version: 3,
+          },
+        },
       })
       expect((await store.flags.getEnvironment('production')).version).toBe(3)
       expect((await store.flags.getEnvironment('development')).version).toBe(2)
@@ -325,7 +412,10 @@ describe.each(implementations)('store contract: $name', (impl) => {
         update: () => ({ enabled: false }),
       })
       await expect(refused).rejects.toBeInstanceOf(ConflictError)
-      await expect(refused).rejects.toMatchObject({ status: 409, details: { current: first.state } })
+      await expect(refused).rejects.toMatchObject({
+        status: 409,
+        details: { current: first.state },
+      })
       expect(await fingerprint(store)).toEqual(before)
     })
 
@@ -352,8 +442,12 @@ describe.each(implementations)('store contract: $name', (impl) => {
 
     it('rejects updates of a missing flag or environment with NotFoundError', async () => {
       const options = { actor: 'a', action: 'x', update: () => ({ enabled: true }) }
-      await expect(store.flags.updateState('production', 'nope', options)).rejects.toBeInstanceOf(NotFoundError)
-      await expect(store.flags.updateState('staging', 'search', options)).rejects.toBeInstanceOf(NotFoundError)
+      await expect(store.flags.updateState('production', 'nope', options)).rejects.toBeInstanceOf(
+        NotFoundError,
+      )
+      await expect(store.flags.updateState('staging', 'search', options)).rejects.toBeInstanceOf(
+        NotFoundError,
+      )
     })
   })
 
@@ -393,13 +487,23 @@ describe.each(implementations)('store contract: $name', (impl) => {
         (i % 2 ? a : b).flags.updateState('production', keys[i % keys.length]!, {
           actor: `writer-${i}`,
           action: 'flag.state.update',
-          update: (current) => ({ cohorts: [cohort('all', (current.cohorts[0]?.rollout ?? 0) + 1)] }),
+          update: (current) => ({
+            cohorts: [cohort('all', (current.cohorts[0]?.rollout ?? 0) + 1)],
+          }),
         }),
       )
       // A segment write and a state write in another environment interleave with them.
       const others = [
-        a.segments.put('production', { key: 'staff', userIds: ['u1'], conditions: [] }, { actor: 'a', create: true }),
-        b.flags.updateState('development', 'f1', { actor: 'b', action: 'x', update: () => ({ enabled: true }) }),
+        a.segments.put(
+          'production',
+          { key: 'staff', userIds: ['u1'], conditions: [] },
+          { actor: 'a', create: true },
+        ),
+        b.flags.updateState('development', 'f1', {
+          actor: 'b',
+          action: 'x',
+          update: () => ({ enabled: true }),
+        }),
       ]
       const results = await Promise.all(writes)
       await Promise.all(others)
@@ -409,9 +513,12 @@ describe.each(implementations)('store contract: $name', (impl) => {
       expect(new Set(versions).size).toBe(40)
       for (const v of versions) expect(v).toBeGreaterThan(start)
       const replay = (await b.logs.changesSince('production', start))!
-      expect(replay.map((c) => c.version)).toEqual(Array.from({ length: 41 }, (_, i) => start + i + 1))
+      expect(replay.map((c) => c.version)).toEqual(
+        Array.from({ length: 41 }, (_, i) => start + i + 1),
+      )
       // Each update saw the previous one: every flag's rollout counts its ten writes.
-      for (const key of keys) expect((await a.flags.getState('production', key)).cohorts[0]?.rollout).toBe(10)
+      for (const key of keys)
+        expect((await a.flags.getState('production', key)).cohorts[0]?.rollout).toBe(10)
       expect((await a.flags.getEnvironment('development')).version).toBe(5)
     })
 
@@ -419,7 +526,8 @@ describe.each(implementations)('store contract: $name', (impl) => {
       const [a, b] = await impl.pair()
       await twoEnvironments(a)
       await a.flags.createEnvironment({ key: 'staging', name: 'Staging' }, 'alice')
-      for (const key of ['f1', 'f2']) await a.flags.createFlag({ key, description: '', tags: [] }, 'alice')
+      for (const key of ['f1', 'f2'])
+        await a.flags.createFlag({ key, description: '', tags: [] }, 'alice')
       const envs = ['development', 'production', 'staging']
       const committed: CommittedChange[] = []
       const work: Array<Promise<unknown>> = []
@@ -428,29 +536,52 @@ describe.each(implementations)('store contract: $name', (impl) => {
         const env = envs[i % envs.length]!
         work.push(
           s.flags
-            .updateState(env, i % 4 < 2 ? 'f1' : 'f2', { actor: 'w', action: 'x', update: () => ({ enabled: i % 3 === 0 }) })
+            .updateState(env, i % 4 < 2 ? 'f1' : 'f2', {
+              actor: 'w',
+              action: 'x',
+              update: () => ({ enabled: i % 3 === 0 }),
+            })
             .then((r) => committed.push(r.committed)),
         )
-        if (i % 10 === 0) work.push(s.flags.createFlag({ key: `new-${i}`, description: '', tags: [] }, 'w').then((c) => committed.push(...c)))
-        if (i % 10 === 5) work.push(s.flags.archiveFlag('f2', 'w').then((c) => committed.push(...c), () => undefined))
+        if (i % 10 === 0)
+          work.push(
+            s.flags
+              .createFlag({ key: `new-${i}`, description: '', tags: [] }, 'w')
+              .then((c) => committed.push(...c)),
+          )
+        if (i % 10 === 5)
+          work.push(
+            s.flags.archiveFlag('f2', 'w').then(
+              (c) => committed.push(...c),
+              () => undefined,
+            ),
+          )
         if (i % 7 === 0)
           work.push(
             s.segments
-              .put(env, { key: `seg-${i}`, userIds: [], conditions: [] }, { actor: 'w', create: true })
+              .put(
+                env,
+                { key: `seg-${i}`, userIds: [], conditions: [] },
+                { actor: 'w', create: true },
+              )
               .then((r) => committed.push(r.committed)),
           )
       }
       // Updates of an archived flag may fail with NotFoundError; nothing else may fail.
       const outcomes = await Promise.allSettled(work)
-      for (const o of outcomes) if (o.status === 'rejected') expect(o.reason).toBeInstanceOf(NotFoundError)
+      for (const o of outcomes)
+        if (o.status === 'rejected') expect(o.reason).toBeInstanceOf(NotFoundError)
       for (const env of envs) {
         const { version } = await a.flags.getEnvironment(env)
         const log = (await b.logs.changesSince(env, 0))!
         expect(log.map((c) => c.version)).toEqual(Array.from({ length: version }, (_, i) => i + 1))
         // Every change handed back is in its own environment's log at its version.
-        for (const c of committed.filter((c) => c.environment === env)) expect(log[c.change.version - 1]).toEqual(c.change)
+        for (const c of committed.filter((c) => c.environment === env))
+          expect(log[c.change.version - 1]).toEqual(c.change)
       }
-      expect(new Set(committed.map((c) => `${c.environment}:${c.change.version}`)).size).toBe(committed.length)
+      expect(new Set(committed.map((c) => `${c.environment}:${c.change.version}`)).size).toBe(
+        committed.length,
+      )
     })
 
     it('creates a flag once when two writers create it at the same time', async () => {
@@ -461,14 +592,20 @@ describe.each(implementations)('store contract: $name', (impl) => {
         b.flags.createFlag({ key: 'race', description: 'b', tags: [] }, 'b'),
       ])
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
-      expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toBeInstanceOf(ConflictError)
+      expect(
+        (results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason,
+      ).toBeInstanceOf(ConflictError)
       expect((await a.flags.listEnvironments()).map((e) => e.version)).toEqual([1, 1])
       expect((await a.flags.getFlag('race')).states).toHaveLength(2)
     })
 
     it('accepts a metrics batch id once across stores however many claim it at once', async () => {
       const [a, b] = await impl.pair()
-      const claims = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).metrics.acceptBatch('production', 'batch-1', 1000)))
+      const claims = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          (i % 2 ? a : b).metrics.acceptBatch('production', 'batch-1', 1000),
+        ),
+      )
       expect(claims.filter(Boolean)).toHaveLength(1)
     })
   })
@@ -510,7 +647,9 @@ describe.each(implementations)('store contract: $name', (impl) => {
       expect(current).toBe(total + 1)
       const kept = (await store.logs.changesSince('production', current - CHANGE_LOG_KEEP))!
       expect(kept).toHaveLength(CHANGE_LOG_KEEP)
-      expect(kept.map((c) => c.version)).toEqual(Array.from({ length: CHANGE_LOG_KEEP }, (_, i) => current - CHANGE_LOG_KEEP + i + 1))
+      expect(kept.map((c) => c.version)).toEqual(
+        Array.from({ length: CHANGE_LOG_KEEP }, (_, i) => current - CHANGE_LOG_KEEP + i + 1),
+      )
       expect(await store.logs.changesSince('production', 1)).toBeUndefined()
       expect(await store.logs.changesSince('production', 0)).toBeUndefined()
       // The other environment's log is its own.
@@ -530,43 +669,92 @@ describe.each(implementations)('store contract: $name', (impl) => {
         { key: 'staff', description: 'Internal staff', userIds: ['u1', 'u2'], conditions: [] },
         { actor: 'alice', create: true },
       )
-      expect(created.segment).toEqual({ key: 'staff', description: 'Internal staff', userIds: ['u1', 'u2'], conditions: [], version: 2 })
-      expect(created.committed).toEqual({ environment: 'production', change: { type: 'segment', version: 2, segment: created.segment } })
-      await store.segments.put('production', { key: 'beta', userIds: [], conditions: [] }, { actor: 'alice', create: true })
+      expect(created.segment).toEqual({
+        key: 'staff',
+        description: 'Internal staff',
+        userIds: ['u1', 'u2'],
+        conditions: [],
+        version: 2,
+      })
+      expect(created.committed).toEqual({
+        environment: 'production',
+        change: { type: 'segment', version: 2, segment: created.segment },
+      })
+      await store.segments.put(
+        'production',
+        { key: 'beta', userIds: [], conditions: [] },
+        { actor: 'alice', create: true },
+      )
       expect((await store.segments.list('production')).map((s) => s.key)).toEqual(['beta', 'staff'])
       expect(await store.segments.list('development')).toEqual([])
       expect(await store.segments.get('production', 'staff')).toEqual(created.segment)
       await expect(store.segments.get('development', 'staff')).rejects.toBeInstanceOf(NotFoundError)
 
-      const conditions = [{ attribute: 'email', operator: 'ends_with' as const, values: ['@example.com'] }]
+      const conditions = [
+        { attribute: 'email', operator: 'ends_with' as const, values: ['@example.com'] },
+      ]
       const replaced = await store.segments.put(
         'production',
         { key: 'staff', userIds: ['u1'], conditions },
         { actor: 'bob', create: false, expectedVersion: 2 },
       )
-      expect(replaced.segment).toMatchObject({ key: 'staff', userIds: ['u1'], conditions, version: 4 })
+      expect(replaced.segment).toMatchObject({
+        key: 'staff',
+        userIds: ['u1'],
+        conditions,
+        version: 4,
+      })
 
       const before = await fingerprint(store)
-      const stale = store.segments.put('production', { key: 'staff', userIds: [], conditions: [] }, { actor: 'c', create: false, expectedVersion: 2 })
-      await expect(stale).rejects.toMatchObject({ status: 409, details: { current: replaced.segment } })
+      const stale = store.segments.put(
+        'production',
+        { key: 'staff', userIds: [], conditions: [] },
+        { actor: 'c', create: false, expectedVersion: 2 },
+      )
+      await expect(stale).rejects.toMatchObject({
+        status: 409,
+        details: { current: replaced.segment },
+      })
       await expect(
-        store.segments.put('production', { key: 'staff', userIds: [], conditions: [] }, { actor: 'c', create: true }),
+        store.segments.put(
+          'production',
+          { key: 'staff', userIds: [], conditions: [] },
+          { actor: 'c', create: true },
+        ),
       ).rejects.toBeInstanceOf(ConflictError)
       await expect(
-        store.segments.put('production', { key: 'nobody', userIds: [], conditions: [] }, { actor: 'c', create: false }),
+        store.segments.put(
+          'production',
+          { key: 'nobody', userIds: [], conditions: [] },
+          { actor: 'c', create: false },
+        ),
       ).rejects.toBeInstanceOf(NotFoundError)
-      await expect(store.segments.remove('production', 'nobody', 'c')).rejects.toBeInstanceOf(NotFoundError)
+      await expect(store.segments.remove('production', 'nobody', 'c')).rejects.toBeInstanceOf(
+        NotFoundError,
+      )
       expect(await fingerprint(store)).toEqual(before)
 
       const removed = await store.segments.remove('production', 'staff', 'alice')
-      expect(removed).toEqual({ environment: 'production', change: { type: 'segment_deleted', version: 5, key: 'staff' } })
+      expect(removed).toEqual({
+        environment: 'production',
+        change: { type: 'segment_deleted', version: 5, key: 'staff' },
+      })
       expect((await store.segments.list('production')).map((s) => s.key)).toEqual(['beta'])
       const actions = (await store.logs.audit({ env: 'production', limit: 4 })).map((a) => a.action)
-      expect(actions).toEqual(['segment.delete', 'segment.update', 'segment.create', 'segment.create'])
+      expect(actions).toEqual([
+        'segment.delete',
+        'segment.update',
+        'segment.create',
+        'segment.create',
+      ])
     })
 
     it('refuses to remove a segment a flag uses, naming the flags, and changes nothing', async () => {
-      await store.segments.put('production', { key: 'staff', userIds: ['u1'], conditions: [] }, { actor: 'a', create: true })
+      await store.segments.put(
+        'production',
+        { key: 'staff', userIds: ['u1'], conditions: [] },
+        { actor: 'a', create: true },
+      )
       await store.flags.updateState('production', 'checkout-v2', {
         actor: 'a',
         action: 'flag.state.update',
@@ -585,12 +773,32 @@ describe.each(implementations)('store contract: $name', (impl) => {
     beforeEach(() => twoEnvironments())
 
     it('stores keys hashed, shows the secret once, verifies and revokes them', async () => {
-      const admin = await store.keys.create({ name: 'ops', kind: 'admin', environment: null }, 'cli')
-      const server = await store.keys.create({ name: 'api', kind: 'server', environment: 'production' }, 'alice')
-      const fixed = await store.keys.create({ name: 'fixed', kind: 'client', environment: 'development', secret: 'cf_client_fixed-secret-0123456789' }, 'alice')
+      const admin = await store.keys.create(
+        { name: 'ops', kind: 'admin', environment: null },
+        'cli',
+      )
+      const server = await store.keys.create(
+        { name: 'api', kind: 'server', environment: 'production' },
+        'alice',
+      )
+      const fixed = await store.keys.create(
+        {
+          name: 'fixed',
+          kind: 'client',
+          environment: 'development',
+          secret: 'cf_client_fixed-secret-0123456789',
+        },
+        'alice',
+      )
       expect(server.secret).toMatch(/^cf_server_/)
       expect(fixed.secret).toBe('cf_client_fixed-secret-0123456789')
-      expect(server.key).toMatchObject({ name: 'api', kind: 'server', environment: 'production', prefix: server.secret.slice(0, 12), revokedAt: null })
+      expect(server.key).toMatchObject({
+        name: 'api',
+        kind: 'server',
+        environment: 'production',
+        prefix: server.secret.slice(0, 12),
+        revokedAt: null,
+      })
       expect(admin.key.environment).toBeNull()
       expect(await store.keys.count()).toBe(3)
       const listed = await store.keys.list()
@@ -609,13 +817,17 @@ describe.each(implementations)('store contract: $name', (impl) => {
       expect(again.revokedAt).toBe(revoked.revokedAt)
       await expect(store.keys.revoke('no-such-id', 'bob')).rejects.toBeInstanceOf(NotFoundError)
 
-      const actions = (await store.logs.audit({ env: 'production', limit: 10 })).map((a) => a.action)
+      const actions = (await store.logs.audit({ env: 'production', limit: 10 })).map(
+        (a) => a.action,
+      )
       expect(actions).toEqual(['key.revoke', 'key.revoke', 'key.create', 'environment.create'])
     })
 
     it('refuses a key for an unknown environment with NotFoundError and stores nothing', async () => {
       const before = await fingerprint(store)
-      await expect(store.keys.create({ name: 'x', kind: 'server', environment: 'staging' }, 'a')).rejects.toBeInstanceOf(NotFoundError)
+      await expect(
+        store.keys.create({ name: 'x', kind: 'server', environment: 'staging' }, 'a'),
+      ).rejects.toBeInstanceOf(NotFoundError)
       expect(await fingerprint(store)).toEqual(before)
       expect(await store.keys.count()).toBe(0)
     })
@@ -634,10 +846,20 @@ describe.each(implementations)('store contract: $name', (impl) => {
       const page2 = await store.logs.audit({ limit: 3, before: page1[2]!.id })
       expect([...page1, ...page2]).toEqual(all.slice(0, 6))
       const ofA = await store.logs.audit({ flag: 'a', limit: 100 })
-      expect(ofA.map((r) => r.action)).toEqual(['flag.state.create', 'flag.state.create', 'flag.create'])
+      expect(ofA.map((r) => r.action)).toEqual([
+        'flag.state.create',
+        'flag.state.create',
+        'flag.create',
+      ])
       const ofAinProd = await store.logs.audit({ flag: 'a', env: 'production', limit: 100 })
       expect(ofAinProd).toHaveLength(1)
-      expect(ofAinProd[0]).toMatchObject({ actor: 'alice', flagKey: 'a', envKey: 'production', before: null, after: { key: 'a', enabled: false } })
+      expect(ofAinProd[0]).toMatchObject({
+        actor: 'alice',
+        flagKey: 'a',
+        envKey: 'production',
+        before: null,
+        after: { key: 'a', enabled: false },
+      })
     })
   })
 
@@ -658,16 +880,32 @@ describe.each(implementations)('store contract: $name', (impl) => {
       await store.metrics.storeBatches([])
       expect(await store.metrics.acceptBatch('production', 'b1', t0 + 1_000)).toBe(true)
       await store.metrics.storeBatches([
-        { envKey: 'production', batch: batch('b1', { search: [10, 1, 20, 2] }), receivedAt: t0 + 1_000 },
-        { envKey: 'production', batch: batch('b2', { search: [5, 0.5, 0, 0], other: [1, 0, 0, 0] }), receivedAt: t0 + 2_000 },
-        { envKey: 'production', batch: batch('b3', { search: [1, 1, 1, 1] }), receivedAt: t0 + MINUTE + 1 },
+        {
+          envKey: 'production',
+          batch: batch('b1', { search: [10, 1, 20, 2] }),
+          receivedAt: t0 + 1_000,
+        },
+        {
+          envKey: 'production',
+          batch: batch('b2', { search: [5, 0.5, 0, 0], other: [1, 0, 0, 0] }),
+          receivedAt: t0 + 2_000,
+        },
+        {
+          envKey: 'production',
+          batch: batch('b3', { search: [1, 1, 1, 1] }),
+          receivedAt: t0 + MINUTE + 1,
+        },
         { envKey: 'development', batch: batch('b4', { search: [7, 7, 7, 7] }), receivedAt: t0 },
       ])
       // b2..b4 were stored without a claim: their ids are now known too.
       expect(await store.metrics.hasBatch('production', 'b2')).toBe(true)
       expect(await store.metrics.acceptBatch('development', 'b4', t0)).toBe(false)
 
-      const row = (minute: number, counts: [number, number, number, number], flagKey = 'search') => ({
+      const row = (
+        minute: number,
+        counts: [number, number, number, number],
+        flagKey = 'search',
+      ) => ({
         envKey: 'production',
         flagKey,
         minute,
@@ -676,12 +914,21 @@ describe.each(implementations)('store contract: $name', (impl) => {
         controlExposures: counts[2],
         controlErrors: counts[3],
       })
-      expect(await store.metrics.series('production', 'search', 0)).toEqual([row(t0, [15, 1.5, 20, 2]), row(t0 + MINUTE, [1, 1, 1, 1])])
-      expect(await store.metrics.series('production', 'search', t0 + 1)).toEqual([row(t0 + MINUTE, [1, 1, 1, 1])])
-      expect(await store.metrics.series('production', 'other', 0)).toEqual([row(t0, [1, 0, 0, 0], 'other')])
+      expect(await store.metrics.series('production', 'search', 0)).toEqual([
+        row(t0, [15, 1.5, 20, 2]),
+        row(t0 + MINUTE, [1, 1, 1, 1]),
+      ])
+      expect(await store.metrics.series('production', 'search', t0 + 1)).toEqual([
+        row(t0 + MINUTE, [1, 1, 1, 1]),
+      ])
+      expect(await store.metrics.series('production', 'other', 0)).toEqual([
+        row(t0, [1, 0, 0, 0], 'other'),
+      ])
 
       await store.metrics.prune(t0 + MINUTE)
-      expect(await store.metrics.series('production', 'search', 0)).toEqual([row(t0 + MINUTE, [1, 1, 1, 1])])
+      expect(await store.metrics.series('production', 'search', 0)).toEqual([
+        row(t0 + MINUTE, [1, 1, 1, 1]),
+      ])
       expect(await store.metrics.hasBatch('production', 'b1')).toBe(false)
       expect(await store.metrics.hasBatch('production', 'b3')).toBe(true)
     })
@@ -691,17 +938,34 @@ describe.each(implementations)('store contract: $name', (impl) => {
     it('snapshots an environment: its version, the rules of its flags and its segments', async () => {
       await twoEnvironments()
       await store.flags.createFlag({ key: 'checkout-v2', description: '', tags: [] }, 'alice')
-      await store.segments.put('production', { key: 'staff', userIds: ['u1'], conditions: [] }, { actor: 'a', create: true })
+      await store.segments.put(
+        'production',
+        { key: 'staff', userIds: ['u1'], conditions: [] },
+        { actor: 'a', create: true },
+      )
       const { state } = await store.flags.updateState('production', 'checkout-v2', {
         actor: 'a',
         action: 'x',
-        update: () => ({ enabled: true, guard: { maxErrorRate: 0.1 }, cohorts: [cohort('staff', 100, { conditions: [{ segment: 'staff' }] })] }),
+        update: () => ({
+          enabled: true,
+          guard: { maxErrorRate: 0.1 },
+          cohorts: [cohort('staff', 100, { conditions: [{ segment: 'staff' }] })],
+        }),
       })
       const snapshot = await store.snapshot('production')
       expect(snapshot).toEqual({
         environment: 'production',
         version: 3,
-        flags: [{ key: 'checkout-v2', enabled: true, salt: 'checkout-v2', stickiness: 'userId', cohorts: state.cohorts, version: 3 }],
+        flags: [
+          {
+            key: 'checkout-v2',
+            enabled: true,
+            salt: 'checkout-v2',
+            stickiness: 'userId',
+            cohorts: state.cohorts,
+            version: 3,
+          },
+        ],
         segments: [await store.segments.get('production', 'staff')],
       })
       expect(await store.snapshot('development')).toMatchObject({ version: 1, segments: [] })

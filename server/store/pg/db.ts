@@ -31,7 +31,9 @@ export async function openPgDb(
   const log = options.log ?? ((message, error) => console.error(message, error))
   // An idle client's error (server restart, network) must not crash the process: the pool drops
   // that client and the next query gets a fresh one or a clear error of its own.
-  pool.on('error', (error) => log('postgres: an idle pooled connection failed; it was dropped', error))
+  pool.on('error', (error) =>
+    log('postgres: an idle pooled connection failed; it was dropped', error),
+  )
   try {
     const client = await pool.connect()
     try {

@@ -1,10 +1,22 @@
 import { and, asc, eq, isNotNull, isNull } from 'drizzle-orm'
 import type { Change } from '../../../sdk/core/changes.ts'
 import { ConflictError, NotFoundError } from '../../errors.ts'
-import type { CommittedChange, Environment, FlagDefinition, FlagStore, StoredFlagState } from '../contract.ts'
+import type {
+  CommittedChange,
+  Environment,
+  FlagDefinition,
+  FlagStore,
+  StoredFlagState,
+} from '../contract.ts'
 import { rulesOf } from '../flag-store.ts'
 import type { PgDb, PgTx } from './db.ts'
-import { bumpVersion, lockCatalog, recordAudit, recordEnvChange, uniquely } from './record-change.ts'
+import {
+  bumpVersion,
+  lockCatalog,
+  recordAudit,
+  recordEnvChange,
+  uniquely,
+} from './record-change.ts'
 import { environments, flagStates, flags } from './schema.ts'
 
 type StateRow = typeof flagStates.$inferSelect
@@ -29,7 +41,8 @@ function toDefinition({ key, description, tags, createdAt, updatedAt }: FlagRow)
   return { key, description, tags, createdAt, updatedAt }
 }
 
-const stateWhere = (envKey: string, key: string) => and(eq(flagStates.envKey, envKey), eq(flagStates.flagKey, key))
+const stateWhere = (envKey: string, key: string) =>
+  and(eq(flagStates.envKey, envKey), eq(flagStates.flagKey, key))
 
 /**
  * Flags, states and environments on PostgreSQL. Each mutation is one transaction (READ
@@ -41,7 +54,12 @@ const stateWhere = (envKey: string, key: string) => and(eq(flagStates.envKey, en
  */
 export function createPgFlagStore(db: PgDb): FlagStore {
   const liveFlag = async (tx: PgDb | PgTx, key: string) =>
-    (await tx.select().from(flags).where(and(eq(flags.key, key), isNull(flags.archivedAt))))[0]
+    (
+      await tx
+        .select()
+        .from(flags)
+        .where(and(eq(flags.key, key), isNull(flags.archivedAt)))
+    )[0]
 
   async function requireEnv(tx: PgDb | PgTx, envKey: string): Promise<Environment> {
     const [env] = await tx.select().from(environments).where(eq(environments.key, envKey))
@@ -50,16 +68,30 @@ export function createPgFlagStore(db: PgDb): FlagStore {
   }
 
   /** A new, off, rule-less state for a flag in one environment. */
-  async function insertState(tx: PgTx, flagKey: string, envKey: string, actor: string): Promise<CommittedChange> {
+  async function insertState(
+    tx: PgTx,
+    flagKey: string,
+    envKey: string,
+    actor: string,
+  ): Promise<CommittedChange> {
     const version = await bumpVersion(tx, envKey)
-    const [row] = await tx.insert(flagStates).values({ flagKey, envKey, salt: flagKey, version }).returning()
+    const [row] = await tx
+      .insert(flagStates)
+      .values({ flagKey, envKey, salt: flagKey, version })
+      .returning()
     const state = toState(row!)
     const change: Change = { type: 'flag', version, flag: rulesOf(state) }
-    return recordEnvChange(tx, envKey, change, { actor, action: 'flag.state.create', flagKey, after: state })
+    return recordEnvChange(tx, envKey, change, {
+      actor,
+      action: 'flag.state.create',
+      flagKey,
+      after: state,
+    })
   }
 
   return {
-    listEnvironments: () => db.select().from(environments).orderBy(asc(environments.createdAt), asc(environments.key)),
+    listEnvironments: () =>
+      db.select().from(environments).orderBy(asc(environments.createdAt), asc(environments.key)),
 
     getEnvironment: (envKey) => requireEnv(db, envKey),
 
@@ -68,13 +100,26 @@ export function createPgFlagStore(db: PgDb): FlagStore {
         () =>
           db.transaction(async (tx) => {
             await lockCatalog(tx)
-            if ((await tx.select().from(environments).where(eq(environments.key, input.key))).length > 0)
+            if (
+              (await tx.select().from(environments).where(eq(environments.key, input.key))).length >
+              0
+            )
               throw new ConflictError(`environment ${input.key} already exists`)
             await tx.insert(environments).values(input)
-            await recordAudit(tx, { actor, action: 'environment.create', envKey: input.key, after: input })
-            const live = await tx.select().from(flags).where(isNull(flags.archivedAt)).orderBy(asc(flags.key))
+            await recordAudit(tx, {
+              actor,
+              action: 'environment.create',
+              envKey: input.key,
+              after: input,
+            })
+            const live = await tx
+              .select()
+              .from(flags)
+              .where(isNull(flags.archivedAt))
+              .orderBy(asc(flags.key))
             const committed: CommittedChange[] = []
-            for (const flag of live) committed.push(await insertState(tx, flag.key, input.key, actor))
+            for (const flag of live)
+              committed.push(await insertState(tx, flag.key, input.key, actor))
             return committed
           }),
         `environment ${input.key} already exists`,
@@ -84,9 +129,18 @@ export function createPgFlagStore(db: PgDb): FlagStore {
       // One read transaction so definitions and states are of the same moment.
       return db.transaction(
         async (tx) => {
-          const states = (await tx.select().from(flagStates).orderBy(asc(flagStates.envKey))).map(toState)
-          const rows = await tx.select().from(flags).where(isNull(flags.archivedAt)).orderBy(asc(flags.key))
-          return rows.map((row) => ({ ...toDefinition(row), states: states.filter((s) => s.key === row.key) }))
+          const states = (await tx.select().from(flagStates).orderBy(asc(flagStates.envKey))).map(
+            toState,
+          )
+          const rows = await tx
+            .select()
+            .from(flags)
+            .where(isNull(flags.archivedAt))
+            .orderBy(asc(flags.key))
+          return rows.map((row) => ({
+            ...toDefinition(row),
+            states: states.filter((s) => s.key === row.key),
+          }))
         },
         { isolationLevel: 'repeatable read', accessMode: 'read only' },
       )
@@ -97,7 +151,11 @@ export function createPgFlagStore(db: PgDb): FlagStore {
         async (tx) => {
           const row = await liveFlag(tx, key)
           if (!row) throw new NotFoundError(`flag ${key}`)
-          const states = await tx.select().from(flagStates).where(eq(flagStates.flagKey, key)).orderBy(asc(flagStates.envKey))
+          const states = await tx
+            .select()
+            .from(flagStates)
+            .where(eq(flagStates.flagKey, key))
+            .orderBy(asc(flagStates.envKey))
           return { ...toDefinition(row), states: states.map(toState) }
         },
         { isolationLevel: 'repeatable read', accessMode: 'read only' },
@@ -110,11 +168,17 @@ export function createPgFlagStore(db: PgDb): FlagStore {
           db.transaction(async (tx) => {
             await lockCatalog(tx)
             const [existing] = await tx.select().from(flags).where(eq(flags.key, input.key))
-            if (existing && existing.archivedAt === null) throw new ConflictError(`flag ${input.key} already exists`)
+            if (existing && existing.archivedAt === null)
+              throw new ConflictError(`flag ${input.key} already exists`)
             // Reusing an archived key starts from scratch: its old rules must not come back.
             if (existing) await tx.delete(flags).where(eq(flags.key, input.key))
             await tx.insert(flags).values(input)
-            await recordAudit(tx, { actor, action: 'flag.create', flagKey: input.key, after: input })
+            await recordAudit(tx, {
+              actor,
+              action: 'flag.create',
+              flagKey: input.key,
+              after: input,
+            })
             const envs = await tx.select().from(environments).orderBy(asc(environments.key))
             const committed: CommittedChange[] = []
             for (const env of envs) committed.push(await insertState(tx, input.key, env.key, actor))
@@ -156,7 +220,11 @@ export function createPgFlagStore(db: PgDb): FlagStore {
         rows.sort((a, b) => (a.envKey < b.envKey ? -1 : a.envKey > b.envKey ? 1 : 0))
         const committed: CommittedChange[] = []
         for (const row of rows) {
-          const change: Change = { type: 'flag_deleted', version: await bumpVersion(tx, row.envKey), key }
+          const change: Change = {
+            type: 'flag_deleted',
+            version: await bumpVersion(tx, row.envKey),
+            key,
+          }
           committed.push(
             await recordEnvChange(tx, row.envKey, change, {
               actor,
@@ -176,21 +244,31 @@ export function createPgFlagStore(db: PgDb): FlagStore {
       return toState(row)
     },
 
-    listGuarded: async () => (await db.select().from(flagStates).where(isNotNull(flagStates.guard))).map(toState),
+    listGuarded: async () =>
+      (await db.select().from(flagStates).where(isNotNull(flagStates.guard))).map(toState),
 
-    listPlanned: async () => (await db.select().from(flagStates).where(isNotNull(flagStates.plan))).map(toState),
+    listPlanned: async () =>
+      (await db.select().from(flagStates).where(isNotNull(flagStates.plan))).map(toState),
 
     async listStates(envKey) {
       await requireEnv(db, envKey)
-      return (await db.select().from(flagStates).where(eq(flagStates.envKey, envKey)).orderBy(asc(flagStates.flagKey))).map(
-        toState,
-      )
+      return (
+        await db
+          .select()
+          .from(flagStates)
+          .where(eq(flagStates.envKey, envKey))
+          .orderBy(asc(flagStates.flagKey))
+      ).map(toState)
     },
 
     updateState: (envKey, key, options) =>
       db.transaction(async (tx) => {
         // The row lock makes a second writer wait here and then read the first one's commit.
-        const [row] = await tx.select().from(flagStates).where(stateWhere(envKey, key)).for('update')
+        const [row] = await tx
+          .select()
+          .from(flagStates)
+          .where(stateWhere(envKey, key))
+          .for('update')
         if (!row) {
           await requireEnv(tx, envKey)
           throw new NotFoundError(`flag ${key} in environment ${envKey}`)
@@ -213,7 +291,14 @@ export function createPgFlagStore(db: PgDb): FlagStore {
           tx,
           envKey,
           { type: 'flag', version, flag: rulesOf(state) },
-          { actor: options.actor, action: options.action, flagKey: key, before, after: state, details: options.details },
+          {
+            actor: options.actor,
+            action: options.action,
+            flagKey: key,
+            before,
+            after: state,
+            details: options.details,
+          },
         )
         return { state, committed }
       }),

@@ -20,7 +20,11 @@ export function createPgKeyStore(db: PgDb): KeyStore {
       return db.transaction(async (tx) => {
         if (input.environment !== null) {
           // Key share: the environment cannot be deleted under the new key before commit.
-          const [env] = await tx.select().from(environments).where(eq(environments.key, input.environment)).for('key share')
+          const [env] = await tx
+            .select()
+            .from(environments)
+            .where(eq(environments.key, input.environment))
+            .for('key share')
           if (!env) throw new NotFoundError(`environment ${input.environment}`)
         }
         const [row] = await tx
@@ -35,12 +39,20 @@ export function createPgKeyStore(db: PgDb): KeyStore {
           })
           .returning()
         const key = toInfo(row!)
-        await recordAudit(tx, { actor, action: 'key.create', envKey: input.environment, after: key })
+        await recordAudit(tx, {
+          actor,
+          action: 'key.create',
+          envKey: input.environment,
+          after: key,
+        })
         return { key, secret }
       })
     },
 
-    list: async () => (await db.select().from(apiKeys).orderBy(asc(apiKeys.createdAt), asc(apiKeys.id))).map(toInfo),
+    list: async () =>
+      (await db.select().from(apiKeys).orderBy(asc(apiKeys.createdAt), asc(apiKeys.id))).map(
+        toInfo,
+      ),
 
     async count() {
       const [row] = await db.select({ n: count() }).from(apiKeys)
@@ -68,7 +80,13 @@ export function createPgKeyStore(db: PgDb): KeyStore {
           .set({ revokedAt: row.revokedAt ?? Date.now() })
           .where(eq(apiKeys.id, id))
           .returning()
-        await recordAudit(tx, { actor, action: 'key.revoke', envKey: row.envKey, before: toInfo(row), after: toInfo(revoked!) })
+        await recordAudit(tx, {
+          actor,
+          action: 'key.revoke',
+          envKey: row.envKey,
+          before: toInfo(row),
+          after: toInfo(revoked!),
+        })
         return toInfo(revoked!)
       }),
   }

@@ -28,14 +28,23 @@ export function createPgLogStore(db: PgDb): LogStore {
         async (tx) => {
           let current = upTo
           if (current === undefined) {
-            const [env] = await tx.select({ version: environments.version }).from(environments).where(eq(environments.key, envKey))
+            const [env] = await tx
+              .select({ version: environments.version })
+              .from(environments)
+              .where(eq(environments.key, envKey))
             if (!env) throw new NotFoundError(`environment ${envKey}`)
             current = env.version
           }
           const rows = await tx
             .select({ change: changeLog.change })
             .from(changeLog)
-            .where(and(eq(changeLog.envKey, envKey), gt(changeLog.version, afterVersion), lte(changeLog.version, current)))
+            .where(
+              and(
+                eq(changeLog.envKey, envKey),
+                gt(changeLog.version, afterVersion),
+                lte(changeLog.version, current),
+              ),
+            )
             .orderBy(asc(changeLog.version))
           // Versions are gap-free, so the right count means every missed change is still kept.
           if (rows.length !== current - afterVersion) return undefined

@@ -5,7 +5,9 @@ import { metricBatches, metricsMinute } from './schema.ts'
 
 const MINUTE = 60_000
 
-type MinuteSums = typeof metricsMinute.$inferInsert & { [K in 'canaryExposures' | 'canaryErrors' | 'controlExposures' | 'controlErrors']: number }
+type MinuteSums = typeof metricsMinute.$inferInsert & {
+  [K in 'canaryExposures' | 'canaryErrors' | 'controlExposures' | 'controlErrors']: number
+}
 
 /**
  * The per-minute sums of a group of batches, one row per (environment, flag, minute), sorted:
@@ -18,7 +20,15 @@ function minuteSums(entries: StoredBatch[]): MinuteSums[] {
     const minute = Math.floor(receivedAt / MINUTE) * MINUTE
     for (const [flagKey, [ce, cx, ke, kx]] of Object.entries(batch.flags)) {
       const id = JSON.stringify([envKey, flagKey, minute])
-      const row = sums.get(id) ?? { envKey, flagKey, minute, canaryExposures: 0, canaryErrors: 0, controlExposures: 0, controlErrors: 0 }
+      const row = sums.get(id) ?? {
+        envKey,
+        flagKey,
+        minute,
+        canaryExposures: 0,
+        canaryErrors: 0,
+        controlExposures: 0,
+        controlErrors: 0,
+      }
       row.canaryExposures += ce
       row.canaryErrors += cx
       row.controlExposures += ke
@@ -42,7 +52,10 @@ function chunks<T>(rows: T[]): T[][] {
 export function createPgMetricsStore(db: PgDb): MetricsStore {
   return {
     async hasBatch(envKey, batchId) {
-      const rows = await db.select({ id: metricBatches.id }).from(metricBatches).where(eq(metricBatches.id, `${envKey}:${batchId}`))
+      const rows = await db
+        .select({ id: metricBatches.id })
+        .from(metricBatches)
+        .where(eq(metricBatches.id, `${envKey}:${batchId}`))
       return rows.length > 0
     },
 
@@ -63,19 +76,20 @@ export function createPgMetricsStore(db: PgDb): MetricsStore {
         .map(([id, e]) => ({ id, envKey: e.envKey, receivedAt: e.receivedAt }))
       const sums = minuteSums(entries)
       await db.transaction(async (tx) => {
-        for (const chunk of chunks(ids)) await tx.insert(metricBatches).values(chunk).onConflictDoNothing()
+        for (const chunk of chunks(ids))
+          await tx.insert(metricBatches).values(chunk).onConflictDoNothing()
         for (const chunk of chunks(sums))
           await tx
             .insert(metricsMinute)
             .values(chunk)
-          .onConflictDoUpdate({
-            target: [metricsMinute.envKey, metricsMinute.flagKey, metricsMinute.minute],
-            set: {
-              canaryExposures: sql`${metricsMinute.canaryExposures} + excluded.canary_exposures`,
-              canaryErrors: sql`${metricsMinute.canaryErrors} + excluded.canary_errors`,
-              controlExposures: sql`${metricsMinute.controlExposures} + excluded.control_exposures`,
-              controlErrors: sql`${metricsMinute.controlErrors} + excluded.control_errors`,
-            },
+            .onConflictDoUpdate({
+              target: [metricsMinute.envKey, metricsMinute.flagKey, metricsMinute.minute],
+              set: {
+                canaryExposures: sql`${metricsMinute.canaryExposures} + excluded.canary_exposures`,
+                canaryErrors: sql`${metricsMinute.canaryErrors} + excluded.canary_errors`,
+                controlExposures: sql`${metricsMinute.controlExposures} + excluded.control_exposures`,
+                controlErrors: sql`${metricsMinute.controlErrors} + excluded.control_errors`,
+              },
             })
       })
     },
@@ -84,7 +98,13 @@ export function createPgMetricsStore(db: PgDb): MetricsStore {
       db
         .select()
         .from(metricsMinute)
-        .where(and(eq(metricsMinute.envKey, envKey), eq(metricsMinute.flagKey, flagKey), gte(metricsMinute.minute, sinceMs)))
+        .where(
+          and(
+            eq(metricsMinute.envKey, envKey),
+            eq(metricsMinute.flagKey, flagKey),
+            gte(metricsMinute.minute, sinceMs),
+          ),
+        )
         .orderBy(asc(metricsMinute.minute)),
 
     async prune(olderThanMs) {

@@ -22,7 +22,8 @@ export async function bumpVersion(tx: PgTx, envKey: string): Promise<number> {
 }
 
 /** A jsonb parameter: SQL NULL for null/undefined, as drizzle's jsonb columns write them. */
-const jsonb = (value: unknown) => (value === undefined || value === null ? null : JSON.stringify(value))
+const jsonb = (value: unknown) =>
+  value === undefined || value === null ? null : JSON.stringify(value)
 
 /**
  * Inside the caller's transaction (after `bumpVersion` and the write itself): append the change
@@ -49,7 +50,11 @@ export async function recordEnvChange(
 }
 
 /** An audit row for a change that does not touch an environment's rules (keys, descriptions). */
-export async function recordAudit(tx: PgTx, entry: AuditEntry, version: number | null = null): Promise<void> {
+export async function recordAudit(
+  tx: PgTx,
+  entry: AuditEntry,
+  version: number | null = null,
+): Promise<void> {
   await tx.insert(auditLog).values({
     actor: entry.actor,
     action: entry.action,

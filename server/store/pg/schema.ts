@@ -32,7 +32,10 @@ export const environments = pgTable('environments', {
 export const flags = pgTable('flags', {
   key: text('key').primaryKey(),
   description: text('description').notNull().default(''),
-  tags: jsonb('tags').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+  tags: jsonb('tags')
+    .$type<string[]>()
+    .notNull()
+    .default(sql`'[]'::jsonb`),
   archivedAt: epochMs('archived_at'),
   createdAt: epochMs('created_at').notNull().default(now),
   updatedAt: epochMs('updated_at').notNull().default(now),
@@ -50,7 +53,10 @@ export const flagStates = pgTable(
     enabled: boolean('enabled').notNull().default(false),
     salt: text('salt').notNull(),
     stickiness: text('stickiness').notNull().default('userId'),
-    cohorts: jsonb('cohorts').$type<Cohort[]>().notNull().default(sql`'[]'::jsonb`),
+    cohorts: jsonb('cohorts')
+      .$type<Cohort[]>()
+      .notNull()
+      .default(sql`'[]'::jsonb`),
     /** Guard settings (JSON) or null; owned by the guard. */
     guard: jsonb('guard').$type<unknown>(),
     /** Rollout plan (JSON) or null; owned by the planner. */
@@ -70,8 +76,14 @@ export const segments = pgTable(
       .references(() => environments.key, { onDelete: 'cascade' }),
     key: text('key').notNull(),
     description: text('description').notNull().default(''),
-    userIds: jsonb('user_ids').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
-    conditions: jsonb('conditions').$type<Segment['conditions']>().notNull().default(sql`'[]'::jsonb`),
+    userIds: jsonb('user_ids')
+      .$type<string[]>()
+      .notNull()
+      .default(sql`'[]'::jsonb`),
+    conditions: jsonb('conditions')
+      .$type<Segment['conditions']>()
+      .notNull()
+      .default(sql`'[]'::jsonb`),
     version: integer('version').notNull(),
     updatedAt: epochMs('updated_at').notNull().default(now),
   },
