@@ -154,7 +154,16 @@ export async function createTestDatabase(adminUrl: string): Promise<TestDatabase
       const client = new pg.Client({ connectionString: adminUrl })
       await client.connect()
       try {
-        // FORCE: a pool a failed test left open must not keep the database alive.
+        // A closed pool's connections say goodbye asynchronously: let them go first, so FORCE
+        // only cuts what a failed test left open (a pool must not keep the database alive).
+        for (let i = 0; i < 100; i++) {
+          const { rows } = await client.query<{ n: number }>(
+            'select count(*)::int as n from pg_stat_activity where datname = $1',
+            [name],
+          )
+          if (rows[0]?.n === 0) break
+          await new Promise((resolve) => setTimeout(resolve, 20))
+        }
         await client.query(`drop database if exists ${name} with (force)`)
       } finally {
         await client.end()

@@ -3,7 +3,8 @@ import { rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
-import type { Change } from '../../sdk/core/changes.ts'
+import type { Change, Snapshot } from '../../sdk/core/changes.ts'
+import { applyChange, rulesetFromSnapshot, snapshotOf } from '../../sdk/core/ruleset.ts'
 import type { MetricsBatch } from '../../sdk/core/protocol.ts'
 import type { Cohort } from '../../sdk/core/types.ts'
 import { ConflictError, NotFoundError } from '../../server/errors.ts'
@@ -584,19 +585,73 @@ describe.each(implementations)('store contract: $name', (impl) => {
       )
     })
 
-    it('creates a flag once when two writers create it at the same time', async () => {
+    it('creates a flag, an environment or a segment once when two writers create it at once', async () => {
       const [a, b] = await impl.pair()
-      await twoEnvironments(a)
-      const results = await Promise.allSettled([
-        a.flags.createFlag({ key: 'race', description: 'a', tags: [] }, 'a'),
-        b.flags.createFlag({ key: 'race', description: 'b', tags: [] }, 'b'),
-      ])
-      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
-      expect(
-        (results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason,
-      ).toBeInstanceOf(ConflictError)
+      const onlyOneWins = (results: PromiseSettledResult<unknown>[]) => {
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
+        const lost = results.find((r) => r.status === 'rejected') as PromiseRejectedResult
+        expect(lost.reason).toBeInstanceOf(ConflictError)
+      }
+      onlyOneWins(
+        await Promise.allSettled([
+          a.flags.createEnvironment({ key: 'production', name: 'A' }, 'a'),
+          b.flags.createEnvironment({ key: 'production', name: 'B' }, 'b'),
+        ]),
+      )
+      await a.flags.createEnvironment({ key: 'development', name: 'Development' }, 'a')
+      onlyOneWins(
+        await Promise.allSettled([
+          a.flags.createFlag({ key: 'race', description: 'a', tags: [] }, 'a'),
+          b.flags.createFlag({ key: 'race', description: 'b', tags: [] }, 'b'),
+        ]),
+      )
       expect((await a.flags.listEnvironments()).map((e) => e.version)).toEqual([1, 1])
       expect((await a.flags.getFlag('race')).states).toHaveLength(2)
+      const segment = { key: 'staff', userIds: [], conditions: [] }
+      onlyOneWins(
+        await Promise.allSettled([
+          a.segments.put('production', segment, { actor: 'a', create: true }),
+          b.segments.put('production', segment, { actor: 'b', create: true }),
+        ]),
+      )
+      expect((await b.flags.getEnvironment('production')).version).toBe(2)
+    })
+
+    it('resumes exactly: a snapshot taken during writes plus the changes after it is the final state', async () => {
+      const [a, b] = await impl.pair()
+      await twoEnvironments(a)
+      for (const key of ['f1', 'f2', 'f3'])
+        await a.flags.createFlag({ key, description: '', tags: [] }, 'a')
+      const writes: Array<Promise<unknown>> = []
+      for (let i = 0; i < 24; i++) {
+        const s = i % 2 ? a : b
+        writes.push(
+          s.flags.updateState('production', `f${(i % 3) + 1}`, {
+            actor: 'w',
+            action: 'x',
+            update: (current) => ({ enabled: !current.enabled, cohorts: [cohort('all', i)] }),
+          }),
+        )
+        if (i % 8 === 3)
+          writes.push(
+            s.segments.put(
+              'production',
+              { key: `s${i}`, userIds: [`u${i}`], conditions: [] },
+              { actor: 'w', create: true },
+            ),
+          )
+      }
+      const midway = await b.snapshot('production')
+      await Promise.all(writes)
+      const ruleset = rulesetFromSnapshot(midway)
+      const missed = (await a.logs.changesSince('production', midway.version))!
+      for (const change of missed) expect(applyChange(ruleset, change)).toBe('applied')
+      const sorted = (snapshot: Snapshot) => ({
+        ...snapshot,
+        flags: [...snapshot.flags].sort((x, y) => x.key.localeCompare(y.key)),
+        segments: [...snapshot.segments].sort((x, y) => x.key.localeCompare(y.key)),
+      })
+      expect(sorted(snapshotOf(ruleset))).toEqual(sorted(await a.snapshot('production')))
     })
 
     it('accepts a metrics batch id once across stores however many claim it at once', async () => {
