@@ -26,7 +26,10 @@ const FLAGS = 8
 async function seed(store: Store): Promise<void> {
   await store.flags.createEnvironment({ key: 'production', name: 'Production' }, 'bench')
   for (let i = 0; i < FLAGS; i++)
-    await store.flags.createFlag({ key: `flag-${i}`, description: '', tags: [] }, 'bench')
+    await store.flags.createFlag(
+      { key: `flag-${i}`, description: '', tags: [], clientSide: false },
+      'bench',
+    )
 }
 
 const update = (i: number) => ({
@@ -63,7 +66,7 @@ const today = openDb(sqliteFiles[0]!)
 const sync = createStore(today.db)
 sync.flags.createEnvironment({ key: 'production', name: 'Production' }, 'bench')
 for (let i = 0; i < FLAGS; i++)
-  sync.flags.createFlag({ key: `flag-${i}`, description: '', tags: [] }, 'bench')
+  sync.flags.createFlag({ key: `flag-${i}`, description: '', tags: [], clientSide: false }, 'bench')
 
 const sqlite = createSqliteStore(sqliteFiles[1]!)
 await seed(sqlite)

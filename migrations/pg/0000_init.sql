@@ -56,6 +56,7 @@ CREATE TABLE "flags" (
 	"key" text PRIMARY KEY NOT NULL,
 	"description" text DEFAULT '' NOT NULL,
 	"tags" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"client_side" boolean DEFAULT false NOT NULL,
 	"archived_at" bigint,
 	"created_at" bigint DEFAULT (extract(epoch from clock_timestamp()) * 1000)::bigint NOT NULL,
 	"updated_at" bigint DEFAULT (extract(epoch from clock_timestamp()) * 1000)::bigint NOT NULL

@@ -12,7 +12,7 @@ import type { FlagState, Segment } from '../../sdk/core/types.ts'
  * - Every method is async. Nothing is read or written after its promise settles.
  * - A mutation is one unit of work: the change, its audit row and the environment's version bump
  *   commit together or not at all. A rejected mutation has changed nothing (and used no version).
- * - Mutations hand back what they committed as {@link CommittedChange} pairs, so the caller
+ * - Mutations hand back what they committed as {@link EnvChange} pairs, so the caller
  *   publishes each change to its own environment after commit, never by list position.
  * - Missing things reject with `NotFoundError`, version and uniqueness clashes with
  *   `ConflictError` (`details.current` holds the newer state where there is one), from
@@ -44,7 +44,7 @@ export interface Store {
 }
 
 /** One committed change and the environment it belongs to: what the caller publishes. */
-export interface CommittedChange {
+export interface EnvChange {
   environment: string
   change: Change
 }
@@ -61,12 +61,16 @@ export interface FlagDefinition {
   key: string
   description: string
   tags: string[]
+  /** Visible to client (browser) keys; shared by every environment. */
+  clientSide: boolean
   createdAt: number
   updatedAt: number
 }
 
 /** A flag's state in one environment plus the settings that are not evaluation rules. */
 export interface StoredFlagState extends FlagState {
+  /** The flag's client visibility (a per-flag setting every state carries, and streams). */
+  clientSide: boolean
   environment: string
   guard: unknown
   plan: unknown
@@ -74,6 +78,9 @@ export interface StoredFlagState extends FlagState {
 }
 
 export type FlagWithStates = FlagDefinition & { states: StoredFlagState[] }
+
+/** What a definition update may change. */
+export type DefinitionPatch = Partial<Pick<FlagDefinition, 'description' | 'tags' | 'clientSide'>>
 
 /** What a state update may change; the store stamps version and time. */
 export type StatePatch = Partial<
@@ -100,7 +107,7 @@ export interface FlagStore {
   listEnvironments(): Promise<Environment[]>
   getEnvironment(envKey: string): Promise<Environment>
   /** Creates an environment; every live flag gets an (off) state in it. ConflictError if it exists. */
-  createEnvironment(input: { key: string; name: string }, actor: string): Promise<CommittedChange[]>
+  createEnvironment(input: { key: string; name: string }, actor: string): Promise<EnvChange[]>
   /** Live (not archived) flags by key, each with its states in every environment. */
   listFlags(): Promise<FlagWithStates[]>
   getFlag(key: string): Promise<FlagWithStates>
@@ -109,17 +116,22 @@ export interface FlagStore {
    * ConflictError if a live flag has the key; an archived key starts from scratch.
    */
   createFlag(
-    input: { key: string; description: string; tags: string[] },
+    input: { key: string; description: string; tags: string[]; clientSide: boolean },
     actor: string,
-  ): Promise<CommittedChange[]>
-  /** Description and tags only: no environment changes, one audit row. */
+  ): Promise<EnvChange[]>
+  /**
+   * Changes a flag's shared definition; one audit row (`flag.update`, or `flag.client_side`
+   * when visibility changes). Description and tags change no environment; client visibility is
+   * part of every environment's rules, so changing it is a versioned change in each of them.
+   * A patch that changes nothing rejects with ValidationError and writes nothing.
+   */
   updateFlag(
     key: string,
-    patch: { description?: string; tags?: string[] },
+    patch: DefinitionPatch,
     actor: string,
-  ): Promise<FlagDefinition>
+  ): Promise<{ flag: FlagDefinition; changes: EnvChange[] }>
   /** Archives a flag: a `flag_deleted` change per environment; its audit history stays. */
-  archiveFlag(key: string, actor: string): Promise<CommittedChange[]>
+  archiveFlag(key: string, actor: string): Promise<EnvChange[]>
   getState(envKey: string, key: string): Promise<StoredFlagState>
   /** States with a guard, in every environment: what the guard watches after a restart. */
   listGuarded(): Promise<StoredFlagState[]>
@@ -131,7 +143,7 @@ export interface FlagStore {
     envKey: string,
     key: string,
     options: StateUpdate,
-  ): Promise<{ state: StoredFlagState; committed: CommittedChange }>
+  ): Promise<{ state: StoredFlagState; committed: EnvChange }>
 }
 
 export type SegmentInput = Omit<Segment, 'version'>
@@ -149,9 +161,9 @@ export interface SegmentStore {
     envKey: string,
     input: SegmentInput,
     options: { actor: string; create: boolean; expectedVersion?: number | undefined },
-  ): Promise<{ segment: Segment; committed: CommittedChange }>
+  ): Promise<{ segment: Segment; committed: EnvChange }>
   /** Deletes a segment no flag uses (ConflictError with `details.flags` otherwise). */
-  remove(envKey: string, key: string, actor: string): Promise<CommittedChange>
+  remove(envKey: string, key: string, actor: string): Promise<EnvChange>
 }
 
 export type KeyKind = 'admin' | 'server' | 'client'
@@ -213,6 +225,11 @@ export interface LogStore {
    * SDK then needs a snapshot. Never a list with a gap.
    */
   changesSince(envKey: string, afterVersion: number, upTo?: number): Promise<Change[] | undefined>
+  /** Who made the change that produced `version` of an environment (for logs and metrics). */
+  auditOf(
+    envKey: string,
+    version: number,
+  ): Promise<Pick<AuditRow, 'actor' | 'action' | 'flagKey'> | undefined>
 }
 
 /** Per-minute guard counts of one flag in one environment. Counts may be fractional. */

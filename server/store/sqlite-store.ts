@@ -1,8 +1,8 @@
-import { and, asc, eq, gt, isNotNull, lte, max } from 'drizzle-orm'
+import { and, asc, eq, gt, lte } from 'drizzle-orm'
 import type { Change } from '../../sdk/core/changes.ts'
-import type { CommittedChange, Store } from './contract.ts'
+import type { Store } from './contract.ts'
 import { openDb, type Db } from './db.ts'
-import { auditLog, changeLog, metricBatches } from './schema.ts'
+import { changeLog, metricBatches } from './schema.ts'
 import { createStore } from './store.ts'
 
 /**
@@ -16,48 +16,14 @@ import { createStore } from './store.ts'
  *
  * @example
  * const store = createSqliteStore(':memory:')
- * const changes = await store.flags.createFlag({ key: 'checkout-v2', description: '', tags: [] }, 'alice')
+ * const input = { key: 'checkout-v2', description: '', tags: [], clientSide: false }
+ * const changes = await store.flags.createFlag(input, 'alice')
  * for (const { environment, change } of changes) hub.publish(environment, change)
  */
 export function createSqliteStore(source: string | Db): Store {
   const opened = typeof source === 'string' ? openDb(source) : { db: source, close: () => {} }
   const db = opened.db
   const sync = createStore(db)
-
-  /**
-   * Runs a mutation that changes several environments and pairs each change with its
-   * environment from the audit rows the mutation wrote in the same transaction (each carries
-   * the environment and the version it produced), so no caller matches them by position.
-   */
-  function paired(mutate: () => Change[]): CommittedChange[] {
-    return db.transaction(() => {
-      const last =
-        db
-          .select({ id: max(auditLog.id) })
-          .from(auditLog)
-          .get()?.id ?? 0
-      const changes = mutate()
-      const rows = db
-        .select({ envKey: auditLog.envKey, version: auditLog.version })
-        .from(auditLog)
-        .where(and(gt(auditLog.id, last), isNotNull(auditLog.version)))
-        .orderBy(asc(auditLog.id))
-        .all()
-      const pairs = changes.map((change, i) => {
-        const row = rows[i]
-        if (!row?.envKey || row.version !== change.version)
-          throw new Error(
-            `change ${i} (version ${change.version}) has no matching audit row; nothing was committed`,
-          )
-        return { environment: row.envKey, change }
-      })
-      if (rows.length !== changes.length)
-        throw new Error(
-          `${rows.length} audit rows for ${changes.length} changes; nothing was committed`,
-        )
-      return pairs
-    })
-  }
 
   return {
     dialect: 'sqlite',
@@ -71,9 +37,9 @@ export function createSqliteStore(source: string | Db): Store {
           .map((change) => ({ environment: input.key, change })),
       listFlags: async () => sync.flags.listFlags(),
       getFlag: async (key) => sync.flags.getFlag(key),
-      createFlag: async (input, actor) => paired(() => sync.flags.createFlag(input, actor)),
+      createFlag: async (input, actor) => sync.flags.createFlag(input, actor),
       updateFlag: async (key, patch, actor) => sync.flags.updateFlag(key, patch, actor),
-      archiveFlag: async (key, actor) => paired(() => sync.flags.archiveFlag(key, actor)),
+      archiveFlag: async (key, actor) => sync.flags.archiveFlag(key, actor),
       getState: async (envKey, key) => sync.flags.getState(envKey, key),
       listGuarded: async () => sync.flags.listGuarded(),
       listPlanned: async () => sync.flags.listPlanned(),
@@ -111,6 +77,7 @@ export function createSqliteStore(source: string | Db): Store {
 
     logs: {
       audit: async (filter) => sync.logs.audit(filter),
+      auditOf: async (envKey, version) => sync.logs.auditOf(envKey, version),
       async changesSince(envKey, afterVersion, upTo) {
         return db.transaction(() => {
           const current = upTo ?? sync.flags.getEnvironment(envKey).version

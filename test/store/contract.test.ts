@@ -8,7 +8,7 @@ import { applyChange, rulesetFromSnapshot, snapshotOf } from '../../sdk/core/rul
 import type { MetricsBatch } from '../../sdk/core/protocol.ts'
 import type { Cohort } from '../../sdk/core/types.ts'
 import { ConflictError, NotFoundError } from '../../server/errors.ts'
-import type { CommittedChange, Store } from '../../server/store/contract.ts'
+import type { EnvChange, Store } from '../../server/store/contract.ts'
 import { createPgStore, type PgStore } from '../../server/store/pg/pg-store.ts'
 import { CHANGE_LOG_KEEP } from '../../server/store/record-change.ts'
 import { createSqliteStore } from '../../server/store/sqlite-store.ts'
@@ -102,6 +102,18 @@ const cohort = (name: string, rollout: number, extra: Partial<Cohort> = {}): Coh
   ...extra,
 })
 
+/** A new flag's input: hidden from client keys unless `clientSide` says otherwise. */
+const newFlag = (
+  key: string,
+  extra: { description?: string; tags?: string[]; clientSide?: boolean } = {},
+) => ({
+  key,
+  description: '',
+  tags: [],
+  clientSide: false,
+  ...extra,
+})
+
 const batch = (id: string, flags: MetricsBatch['flags']): MetricsBatch => ({
   id,
   start: 0,
@@ -123,7 +135,7 @@ async function fingerprint(store: Store) {
 }
 
 /** The version each committed change produced, per environment. */
-const versionsOf = (committed: CommittedChange[]) =>
+const versionsOf = (committed: EnvChange[]) =>
   committed.map((c) => [c.environment, c.change.version])
 
 describe.each(implementations)('store contract: $name', (impl) => {
@@ -163,9 +175,9 @@ describe.each(implementations)('store contract: $name', (impl) => {
 
     it('gives every live flag an off state in a new environment, paired with that environment', async () => {
       await store.flags.createEnvironment({ key: 'development', name: 'Development' }, 'alice')
-      await store.flags.createFlag({ key: 'b-flag', description: '', tags: [] }, 'alice')
-      await store.flags.createFlag({ key: 'a-flag', description: '', tags: [] }, 'alice')
-      await store.flags.createFlag({ key: 'gone', description: '', tags: [] }, 'alice')
+      await store.flags.createFlag(newFlag('b-flag'), 'alice')
+      await store.flags.createFlag(newFlag('a-flag'), 'alice')
+      await store.flags.createFlag(newFlag('gone'), 'alice')
       await store.flags.archiveFlag('gone', 'alice')
       const committed = await store.flags.createEnvironment(
         { key: 'staging', name: 'Staging' },
@@ -200,26 +212,34 @@ describe.each(implementations)('store contract: $name', (impl) => {
       // (by list order or by version) would go wrong here.
       await store.flags.createEnvironment({ key: 'zeta', name: 'Zeta' }, 'alice')
       await store.flags.createEnvironment({ key: 'alpha', name: 'Alpha' }, 'alice')
-      await store.flags.createFlag({ key: 'first', description: '', tags: [] }, 'alice')
+      await store.flags.createFlag(newFlag('first'), 'alice')
       await store.flags.updateState('zeta', 'first', {
         actor: 'alice',
         action: 'flag.state.update',
         update: () => ({ enabled: true }),
       })
       const committed = await store.flags.createFlag(
-        { key: 'checkout-v2', description: 'New checkout', tags: ['web'] },
+        { key: 'checkout-v2', description: 'New checkout', tags: ['web'], clientSide: true },
         'alice',
       )
       expect(committed).toHaveLength(2)
       for (const { environment, change } of committed) {
-        expect(change).toMatchObject({ type: 'flag', flag: { key: 'checkout-v2', enabled: false } })
+        expect(change).toMatchObject({
+          type: 'flag',
+          flag: { key: 'checkout-v2', enabled: false, clientSide: true },
+        })
         expect((await store.flags.getEnvironment(environment)).version).toBe(change.version)
         expect(await store.logs.changesSince(environment, change.version - 1)).toEqual([change])
       }
       expect(Object.fromEntries(versionsOf(committed))).toEqual({ zeta: 3, alpha: 2 })
 
       const flag = await store.flags.getFlag('checkout-v2')
-      expect(flag).toMatchObject({ key: 'checkout-v2', description: 'New checkout', tags: ['web'] })
+      expect(flag).toMatchObject({
+        key: 'checkout-v2',
+        description: 'New checkout',
+        tags: ['web'],
+        clientSide: true,
+      })
       expect(flag.states.map((s) => s.environment).sort()).toEqual(['alpha', 'zeta'])
       const actions = (await store.logs.audit({ flag: 'checkout-v2', limit: 10 }))
         .map((a) => a.action)
@@ -229,18 +249,18 @@ describe.each(implementations)('store contract: $name', (impl) => {
 
     it('refuses a second live flag with the same key and changes nothing', async () => {
       await twoEnvironments()
-      await store.flags.createFlag({ key: 'checkout-v2', description: '', tags: [] }, 'alice')
+      await store.flags.createFlag(newFlag('checkout-v2'), 'alice')
       const before = await fingerprint(store)
       await expect(
-        store.flags.createFlag({ key: 'checkout-v2', description: 'x', tags: [] }, 'bob'),
+        store.flags.createFlag(newFlag('checkout-v2', { description: 'x' }), 'bob'),
       ).rejects.toBeInstanceOf(ConflictError)
       expect(await fingerprint(store)).toEqual(before)
     })
 
     it('lists live flags by key with their states, and updates description and tags', async () => {
       await twoEnvironments()
-      await store.flags.createFlag({ key: 'b', description: '', tags: [] }, 'alice')
-      await store.flags.createFlag({ key: 'a', description: '', tags: [] }, 'alice')
+      await store.flags.createFlag(newFlag('b'), 'alice')
+      await store.flags.createFlag(newFlag('a'), 'alice')
       const listed = await store.flags.listFlags()
       expect(listed.map((f) => [f.key, f.states.length])).toEqual([
         ['a', 2],
@@ -252,7 +272,8 @@ describe.each(implementations)('store contract: $name', (impl) => {
         { description: 'Alpha', tags: ['x', 'y'] },
         'bob',
       )
-      expect(updated).toMatchObject({ key: 'a', description: 'Alpha', tags: ['x', 'y'] })
+      expect(updated.flag).toMatchObject({ key: 'a', description: 'Alpha', tags: ['x', 'y'] })
+      expect(updated.changes).toEqual([])
       expect(await store.flags.getFlag('a')).toMatchObject({
         description: 'Alpha',
         tags: ['x', 'y'],
@@ -272,9 +293,62 @@ describe.each(implementations)('store contract: $name', (impl) => {
       await expect(store.flags.getFlag('missing')).rejects.toBeInstanceOf(NotFoundError)
     })
 
+    it('changes client visibility as a versioned change in every environment, paired', async () => {
+      await twoEnvironments()
+      await store.flags.createFlag(newFlag('checkout-v2'), 'alice')
+      await store.flags.updateState('production', 'checkout-v2', {
+        actor: 'alice',
+        action: 'flag.state.update',
+        update: () => ({ enabled: true }),
+      })
+      const { flag, changes } = await store.flags.updateFlag(
+        'checkout-v2',
+        { clientSide: true },
+        'bob',
+      )
+      expect(flag.clientSide).toBe(true)
+      expect(Object.fromEntries(versionsOf(changes))).toEqual({ development: 2, production: 3 })
+      for (const { environment, change } of changes) {
+        const state = await store.flags.getState(environment, 'checkout-v2')
+        expect(state).toMatchObject({ clientSide: true, version: change.version })
+        expect(change).toEqual({
+          type: 'flag',
+          version: change.version,
+          flag: {
+            key: 'checkout-v2',
+            enabled: environment === 'production',
+            salt: 'checkout-v2',
+            stickiness: 'userId',
+            cohorts: [],
+            version: change.version,
+            clientSide: true,
+          },
+        })
+        expect(await store.logs.changesSince(environment, change.version - 1)).toEqual([change])
+        expect(await store.logs.auditOf(environment, change.version)).toEqual({
+          actor: 'bob',
+          action: 'flag.client_side',
+          flagKey: 'checkout-v2',
+        })
+      }
+      expect((await store.snapshot('production')).flags[0]?.clientSide).toBe(true)
+      expect((await store.flags.listFlags())[0]?.states.every((s) => s.clientSide)).toBe(true)
+    })
+
+    it('refuses a definition patch that changes nothing (400) and writes nothing', async () => {
+      await twoEnvironments()
+      await store.flags.createFlag(newFlag('checkout-v2', { tags: ['web'] }), 'alice')
+      const before = await fingerprint(store)
+      for (const patch of [{}, { tags: ['web'] }, { clientSide: false, description: '' }])
+        await expect(store.flags.updateFlag('checkout-v2', patch, 'bob')).rejects.toMatchObject({
+          status: 400,
+        })
+      expect(await fingerprint(store)).toEqual(before)
+    })
+
     it('archives a flag with a paired flag_deleted change per environment; a reused key starts from scratch', async () => {
       await twoEnvironments()
-      await store.flags.createFlag({ key: 'checkout-v2', description: '', tags: [] }, 'alice')
+      await store.flags.createFlag(newFlag('checkout-v2'), 'alice')
       await store.flags.updateState('production', 'checkout-v2', {
         actor: 'alice',
         action: 'flag.state.update',
@@ -294,7 +368,7 @@ describe.each(implementations)('store contract: $name', (impl) => {
       )
       expect((await store.logs.audit({ flag: 'checkout-v2', limit: 20 })).length).toBe(6)
 
-      await store.flags.createFlag({ key: 'checkout-v2', description: '', tags: [] }, 'alice')
+      await store.flags.createFlag(newFlag('checkout-v2'), 'alice')
       expect(await store.flags.getState('production', 'checkout-v2')).toMatchObject({
         enabled: false,
         cohorts: [],
@@ -305,8 +379,8 @@ describe.each(implementations)('store contract: $name', (impl) => {
   describe('states', () => {
     beforeEach(async () => {
       await twoEnvironments()
-      await store.flags.createFlag({ key: 'checkout-v2', description: '', tags: [] }, 'alice')
-      await store.flags.createFlag({ key: 'search', description: '', tags: [] }, 'alice')
+      await store.flags.createFlag(newFlag('checkout-v2'), 'alice')
+      await store.flags.createFlag(newFlag('search'), 'alice')
     })
 
     it('reads one state, the states of an environment, and those with a guard or a plan', async () => {
@@ -378,6 +452,7 @@ describe.each(implementations)('store contract: $name', (impl) => {
             stickiness: 'userId',
             cohorts,
             version: 3,
+            clientSide: false,
           },
         },
       })
@@ -456,7 +531,7 @@ describe.each(implementations)('store contract: $name', (impl) => {
     it('lets exactly one of two writers with the same base version win; the other gets 409', async () => {
       const [a, b] = await impl.pair()
       await twoEnvironments(a)
-      await a.flags.createFlag({ key: 'checkout-v2', description: '', tags: [] }, 'alice')
+      await a.flags.createFlag(newFlag('checkout-v2'), 'alice')
       const base = (await b.flags.getState('production', 'checkout-v2')).version
       const write = (s: Store, rollout: number) =>
         s.flags.updateState('production', 'checkout-v2', {
@@ -482,7 +557,7 @@ describe.each(implementations)('store contract: $name', (impl) => {
       const [a, b] = await impl.pair()
       await twoEnvironments(a)
       const keys = ['f1', 'f2', 'f3', 'f4']
-      for (const key of keys) await a.flags.createFlag({ key, description: '', tags: [] }, 'alice')
+      for (const key of keys) await a.flags.createFlag(newFlag(key), 'alice')
       const start = (await a.flags.getEnvironment('production')).version
       const writes = Array.from({ length: 40 }, (_, i) =>
         (i % 2 ? a : b).flags.updateState('production', keys[i % keys.length]!, {
@@ -527,10 +602,9 @@ describe.each(implementations)('store contract: $name', (impl) => {
       const [a, b] = await impl.pair()
       await twoEnvironments(a)
       await a.flags.createEnvironment({ key: 'staging', name: 'Staging' }, 'alice')
-      for (const key of ['f1', 'f2'])
-        await a.flags.createFlag({ key, description: '', tags: [] }, 'alice')
+      for (const key of ['f1', 'f2']) await a.flags.createFlag(newFlag(key), 'alice')
       const envs = ['development', 'production', 'staging']
-      const committed: CommittedChange[] = []
+      const committed: EnvChange[] = []
       const work: Array<Promise<unknown>> = []
       for (let i = 0; i < 30; i++) {
         const s = i % 2 ? a : b
@@ -545,11 +619,7 @@ describe.each(implementations)('store contract: $name', (impl) => {
             .then((r) => committed.push(r.committed)),
         )
         if (i % 10 === 0)
-          work.push(
-            s.flags
-              .createFlag({ key: `new-${i}`, description: '', tags: [] }, 'w')
-              .then((c) => committed.push(...c)),
-          )
+          work.push(s.flags.createFlag(newFlag(`new-${i}`), 'w').then((c) => committed.push(...c)))
         if (i % 10 === 5)
           work.push(
             s.flags.archiveFlag('f2', 'w').then(
@@ -601,8 +671,8 @@ describe.each(implementations)('store contract: $name', (impl) => {
       await a.flags.createEnvironment({ key: 'development', name: 'Development' }, 'a')
       onlyOneWins(
         await Promise.allSettled([
-          a.flags.createFlag({ key: 'race', description: 'a', tags: [] }, 'a'),
-          b.flags.createFlag({ key: 'race', description: 'b', tags: [] }, 'b'),
+          a.flags.createFlag(newFlag('race', { description: 'a' }), 'a'),
+          b.flags.createFlag(newFlag('race', { description: 'b' }), 'b'),
         ]),
       )
       expect((await a.flags.listEnvironments()).map((e) => e.version)).toEqual([1, 1])
@@ -620,8 +690,7 @@ describe.each(implementations)('store contract: $name', (impl) => {
     it('resumes exactly: a snapshot taken during writes plus the changes after it is the final state', async () => {
       const [a, b] = await impl.pair()
       await twoEnvironments(a)
-      for (const key of ['f1', 'f2', 'f3'])
-        await a.flags.createFlag({ key, description: '', tags: [] }, 'a')
+      for (const key of ['f1', 'f2', 'f3']) await a.flags.createFlag(newFlag(key), 'a')
       const writes: Array<Promise<unknown>> = []
       for (let i = 0; i < 24; i++) {
         const s = i % 2 ? a : b
@@ -640,18 +709,37 @@ describe.each(implementations)('store contract: $name', (impl) => {
               { actor: 'w', create: true },
             ),
           )
+        // Visibility flips of a flag that is being updated at the same time (every environment).
+        if (i % 6 === 2)
+          writes.push(
+            s.flags
+              .updateFlag('f3', { clientSide: i % 12 === 2 }, 'w')
+              // Two flips racing may find the value already set: a refused no-op is fine.
+              .catch((error: unknown) => expect(error).toMatchObject({ status: 400 })),
+          )
       }
       const midway = await b.snapshot('production')
       await Promise.all(writes)
-      const ruleset = rulesetFromSnapshot(midway)
-      const missed = (await a.logs.changesSince('production', midway.version))!
-      for (const change of missed) expect(applyChange(ruleset, change)).toBe('applied')
       const sorted = (snapshot: Snapshot) => ({
         ...snapshot,
         flags: [...snapshot.flags].sort((x, y) => x.key.localeCompare(y.key)),
         segments: [...snapshot.segments].sort((x, y) => x.key.localeCompare(y.key)),
       })
-      expect(sorted(snapshotOf(ruleset))).toEqual(sorted(await a.snapshot('production')))
+      const resumed = rulesetFromSnapshot(midway)
+      const missed = (await a.logs.changesSince('production', midway.version))!
+      for (const change of missed) expect(applyChange(resumed, change)).toBe('applied')
+      expect(sorted(snapshotOf(resumed))).toEqual(sorted(await a.snapshot('production')))
+      // And from the very start, in the other environment too.
+      for (const env of ['production', 'development']) {
+        const replayed = rulesetFromSnapshot({
+          environment: env,
+          version: 0,
+          flags: [],
+          segments: [],
+        })
+        for (const change of (await b.logs.changesSince(env, 0))!) applyChange(replayed, change)
+        expect(sorted(snapshotOf(replayed))).toEqual(sorted(await b.snapshot(env)))
+      }
     })
 
     it('accepts a metrics batch id once across stores however many claim it at once', async () => {
@@ -668,7 +756,7 @@ describe.each(implementations)('store contract: $name', (impl) => {
   describe('change log', () => {
     beforeEach(async () => {
       await twoEnvironments()
-      await store.flags.createFlag({ key: 'checkout-v2', description: '', tags: [] }, 'alice')
+      await store.flags.createFlag(newFlag('checkout-v2'), 'alice')
     })
 
     const bump = (s: Store, i: number) =>
@@ -715,7 +803,7 @@ describe.each(implementations)('store contract: $name', (impl) => {
   describe('segments', () => {
     beforeEach(async () => {
       await twoEnvironments()
-      await store.flags.createFlag({ key: 'checkout-v2', description: '', tags: [] }, 'alice')
+      await store.flags.createFlag(newFlag('checkout-v2'), 'alice')
     })
 
     it('creates, reads, lists, replaces (checking the version) and removes segments', async () => {
@@ -891,8 +979,8 @@ describe.each(implementations)('store contract: $name', (impl) => {
   describe('audit log', () => {
     it('pages newest first, filtered by flag and environment', async () => {
       await twoEnvironments()
-      await store.flags.createFlag({ key: 'a', description: '', tags: [] }, 'alice')
-      await store.flags.createFlag({ key: 'b', description: '', tags: [] }, 'alice')
+      await store.flags.createFlag(newFlag('a'), 'alice')
+      await store.flags.createFlag(newFlag('b'), 'alice')
       const all = await store.logs.audit({ limit: 100 })
       expect(all).toHaveLength(8)
       expect(all.map((r) => r.id)).toEqual([...all.map((r) => r.id)].sort((x, y) => y - x))
@@ -992,7 +1080,7 @@ describe.each(implementations)('store contract: $name', (impl) => {
   describe('snapshot and close', () => {
     it('snapshots an environment: its version, the rules of its flags and its segments', async () => {
       await twoEnvironments()
-      await store.flags.createFlag({ key: 'checkout-v2', description: '', tags: [] }, 'alice')
+      await store.flags.createFlag(newFlag('checkout-v2'), 'alice')
       await store.segments.put(
         'production',
         { key: 'staff', userIds: ['u1'], conditions: [] },
@@ -1019,6 +1107,7 @@ describe.each(implementations)('store contract: $name', (impl) => {
             stickiness: 'userId',
             cohorts: state.cohorts,
             version: 3,
+            clientSide: false,
           },
         ],
         segments: [await store.segments.get('production', 'staff')],

@@ -1,8 +1,9 @@
-import { and, asc, eq, isNotNull, isNull } from 'drizzle-orm'
+import { and, asc, eq, isNotNull, isNull, type SQL } from 'drizzle-orm'
 import type { Change } from '../../../sdk/core/changes.ts'
-import { ConflictError, NotFoundError } from '../../errors.ts'
+import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts'
 import type {
-  CommittedChange,
+  DefinitionPatch,
+  EnvChange,
   Environment,
   FlagDefinition,
   FlagStore,
@@ -22,9 +23,11 @@ import { environments, flagStates, flags } from './schema.ts'
 type StateRow = typeof flagStates.$inferSelect
 type FlagRow = typeof flags.$inferSelect
 
-function toState(row: StateRow): StoredFlagState {
+/** A state row with its flag's client visibility (a per-flag setting every state carries). */
+function toState(row: StateRow, clientSide: boolean): StoredFlagState {
   return {
     key: row.flagKey,
+    clientSide,
     environment: row.envKey,
     enabled: row.enabled,
     salt: row.salt,
@@ -37,20 +40,39 @@ function toState(row: StateRow): StoredFlagState {
   }
 }
 
-function toDefinition({ key, description, tags, createdAt, updatedAt }: FlagRow): FlagDefinition {
-  return { key, description, tags, createdAt, updatedAt }
+function toDefinition(row: FlagRow): FlagDefinition {
+  const { key, description, tags, clientSide, createdAt, updatedAt } = row
+  return { key, description, tags, clientSide, createdAt, updatedAt }
+}
+
+/** Fields of `patch` whose value differs from `current` (the SQLite store's rule: JSON equality). */
+function changedFields(current: FlagDefinition, patch: DefinitionPatch): DefinitionPatch {
+  return Object.fromEntries(
+    Object.entries(patch).filter(
+      ([field, value]) =>
+        value !== undefined &&
+        JSON.stringify(value) !== JSON.stringify(current[field as keyof FlagDefinition]),
+    ),
+  )
 }
 
 const stateWhere = (envKey: string, key: string) =>
   and(eq(flagStates.envKey, envKey), eq(flagStates.flagKey, key))
 
+const byEnvKey = (a: { envKey: string }, b: { envKey: string }) =>
+  a.envKey < b.envKey ? -1 : a.envKey > b.envKey ? 1 : 0
+
+const READ_ONLY_SNAPSHOT = { isolationLevel: 'repeatable read', accessMode: 'read only' } as const
+
 /**
  * Flags, states and environments on PostgreSQL. Each mutation is one transaction (READ
- * COMMITTED) that writes the audit log and, for rules, the change log. Writers of one
- * environment are serialised by the version bump's row lock; a state update also locks its
- * state row (FOR UPDATE) before checking the expected version, so of two writers with the same
- * base version one commits and the other gets a ConflictError. Transactions that change several
- * environments bump them in key order, so they cannot deadlock with each other.
+ * COMMITTED) that writes the audit log and, for rules, the change log.
+ *
+ * Concurrency: writers of one environment queue on the version bump's row lock; a state update
+ * first locks its state row (FOR UPDATE), so of two writers with the same base version one
+ * commits and the other gets a ConflictError. Every transaction takes its locks in one order —
+ * the catalog lock (structural changes), a flag row, its state rows, then environment rows in
+ * key order — so no two of them can wait for each other in a cycle (no deadlocks).
  */
 export function createPgFlagStore(db: PgDb): FlagStore {
   const liveFlag = async (tx: PgDb | PgTx, key: string) =>
@@ -67,24 +89,35 @@ export function createPgFlagStore(db: PgDb): FlagStore {
     return env
   }
 
+  /** States joined with their flag's client visibility. */
+  async function statesWhere(tx: PgDb | PgTx, where: SQL | undefined): Promise<StoredFlagState[]> {
+    const rows = await tx
+      .select({ state: flagStates, clientSide: flags.clientSide })
+      .from(flagStates)
+      .innerJoin(flags, eq(flags.key, flagStates.flagKey))
+      .where(where)
+      .orderBy(asc(flagStates.flagKey), asc(flagStates.envKey))
+    return rows.map((row) => toState(row.state, row.clientSide))
+  }
+
   /** A new, off, rule-less state for a flag in one environment. */
   async function insertState(
     tx: PgTx,
-    flagKey: string,
+    flag: FlagRow,
     envKey: string,
     actor: string,
-  ): Promise<CommittedChange> {
+  ): Promise<EnvChange> {
     const version = await bumpVersion(tx, envKey)
     const [row] = await tx
       .insert(flagStates)
-      .values({ flagKey, envKey, salt: flagKey, version })
+      .values({ flagKey: flag.key, envKey, salt: flag.key, version })
       .returning()
-    const state = toState(row!)
+    const state = toState(row!, flag.clientSide)
     const change: Change = { type: 'flag', version, flag: rulesOf(state) }
     return recordEnvChange(tx, envKey, change, {
       actor,
       action: 'flag.state.create',
-      flagKey,
+      flagKey: flag.key,
       after: state,
     })
   }
@@ -100,10 +133,11 @@ export function createPgFlagStore(db: PgDb): FlagStore {
         () =>
           db.transaction(async (tx) => {
             await lockCatalog(tx)
-            if (
-              (await tx.select().from(environments).where(eq(environments.key, input.key))).length >
-              0
-            )
+            const existing = await tx
+              .select()
+              .from(environments)
+              .where(eq(environments.key, input.key))
+            if (existing.length > 0)
               throw new ConflictError(`environment ${input.key} already exists`)
             await tx.insert(environments).values(input)
             await recordAudit(tx, {
@@ -117,50 +151,39 @@ export function createPgFlagStore(db: PgDb): FlagStore {
               .from(flags)
               .where(isNull(flags.archivedAt))
               .orderBy(asc(flags.key))
-            const committed: CommittedChange[] = []
-            for (const flag of live)
-              committed.push(await insertState(tx, flag.key, input.key, actor))
-            return committed
+            const changes: EnvChange[] = []
+            for (const flag of live) changes.push(await insertState(tx, flag, input.key, actor))
+            return changes
           }),
         `environment ${input.key} already exists`,
       ),
 
-    async listFlags() {
-      // One read transaction so definitions and states are of the same moment.
-      return db.transaction(
-        async (tx) => {
-          const states = (await tx.select().from(flagStates).orderBy(asc(flagStates.envKey))).map(
-            toState,
-          )
-          const rows = await tx
-            .select()
-            .from(flags)
-            .where(isNull(flags.archivedAt))
-            .orderBy(asc(flags.key))
-          return rows.map((row) => ({
-            ...toDefinition(row),
-            states: states.filter((s) => s.key === row.key),
-          }))
-        },
-        { isolationLevel: 'repeatable read', accessMode: 'read only' },
-      )
-    },
+    listFlags: () =>
+      // One snapshot, so definitions and states are of the same moment.
+      db.transaction(async (tx) => {
+        const states = await statesWhere(tx, undefined)
+        const rows = await tx
+          .select()
+          .from(flags)
+          .where(isNull(flags.archivedAt))
+          .orderBy(asc(flags.key))
+        return rows.map((row) => ({
+          ...toDefinition(row),
+          states: states.filter((s) => s.key === row.key),
+        }))
+      }, READ_ONLY_SNAPSHOT),
 
-    async getFlag(key) {
-      return db.transaction(
-        async (tx) => {
-          const row = await liveFlag(tx, key)
-          if (!row) throw new NotFoundError(`flag ${key}`)
-          const states = await tx
-            .select()
-            .from(flagStates)
-            .where(eq(flagStates.flagKey, key))
-            .orderBy(asc(flagStates.envKey))
-          return { ...toDefinition(row), states: states.map(toState) }
-        },
-        { isolationLevel: 'repeatable read', accessMode: 'read only' },
-      )
-    },
+    getFlag: (key) =>
+      db.transaction(async (tx) => {
+        const row = await liveFlag(tx, key)
+        if (!row) throw new NotFoundError(`flag ${key}`)
+        const states = await tx
+          .select()
+          .from(flagStates)
+          .where(eq(flagStates.flagKey, key))
+          .orderBy(asc(flagStates.envKey))
+        return { ...toDefinition(row), states: states.map((s) => toState(s, row.clientSide)) }
+      }, READ_ONLY_SNAPSHOT),
 
     createFlag: (input, actor) =>
       uniquely(
@@ -172,7 +195,7 @@ export function createPgFlagStore(db: PgDb): FlagStore {
               throw new ConflictError(`flag ${input.key} already exists`)
             // Reusing an archived key starts from scratch: its old rules must not come back.
             if (existing) await tx.delete(flags).where(eq(flags.key, input.key))
-            await tx.insert(flags).values(input)
+            const [flag] = await tx.insert(flags).values(input).returning()
             await recordAudit(tx, {
               actor,
               action: 'flag.create',
@@ -180,15 +203,18 @@ export function createPgFlagStore(db: PgDb): FlagStore {
               after: input,
             })
             const envs = await tx.select().from(environments).orderBy(asc(environments.key))
-            const committed: CommittedChange[] = []
-            for (const env of envs) committed.push(await insertState(tx, input.key, env.key, actor))
-            return committed
+            const changes: EnvChange[] = []
+            for (const env of envs) changes.push(await insertState(tx, flag!, env.key, actor))
+            return changes
           }),
         `flag ${input.key} already exists`,
       ),
 
     updateFlag: (key, patch, actor) =>
       db.transaction(async (tx) => {
+        // Visibility changes every environment: it takes turns with creating environments,
+        // which copy each flag's visibility into their first change.
+        if (patch.clientSide !== undefined) await lockCatalog(tx)
         const [before] = await tx
           .select()
           .from(flags)
@@ -196,69 +222,92 @@ export function createPgFlagStore(db: PgDb): FlagStore {
           // Not a key change: states being inserted (foreign key checks) need not wait for it.
           .for('no key update')
         if (!before) throw new NotFoundError(`flag ${key}`)
+        const changed = changedFields(toDefinition(before), patch)
+        if (Object.keys(changed).length === 0)
+          throw new ValidationError(
+            `body: nothing to change (flag ${key} already has these values)`,
+          )
         const [after] = await tx
           .update(flags)
-          .set({ ...patch, updatedAt: Date.now() })
+          .set({ ...changed, updatedAt: Date.now() })
           .where(eq(flags.key, key))
           .returning()
+        const flag = toDefinition(after!)
         await recordAudit(tx, {
           actor,
-          action: 'flag.update',
+          action: changed.clientSide === undefined ? 'flag.update' : 'flag.client_side',
           flagKey: key,
           before: toDefinition(before),
-          after: toDefinition(after!),
+          after: flag,
         })
-        return toDefinition(after!)
+        if (changed.clientSide === undefined) return { flag, changes: [] }
+        // Lock every state of the flag first (state updates lock a state, then its environment).
+        const rows = await tx
+          .select()
+          .from(flagStates)
+          .where(eq(flagStates.flagKey, key))
+          .orderBy(asc(flagStates.envKey))
+          .for('update')
+        const changes: EnvChange[] = []
+        for (const row of rows) {
+          const version = await bumpVersion(tx, row.envKey)
+          const [updated] = await tx
+            .update(flagStates)
+            .set({ version, updatedAt: Date.now() })
+            .where(stateWhere(row.envKey, key))
+            .returning()
+          const state = toState(updated!, flag.clientSide)
+          const change: Change = { type: 'flag', version, flag: rulesOf(state) }
+          changes.push(
+            await recordEnvChange(tx, row.envKey, change, {
+              actor,
+              action: 'flag.client_side',
+              flagKey: key,
+              before: toState(row, before.clientSide),
+              after: state,
+            }),
+          )
+        }
+        return { flag, changes }
       }),
 
     archiveFlag: (key, actor) =>
       db.transaction(async (tx) => {
         await lockCatalog(tx)
-        if (!(await liveFlag(tx, key))) throw new NotFoundError(`flag ${key}`)
+        const flag = await liveFlag(tx, key)
+        if (!flag) throw new NotFoundError(`flag ${key}`)
         await tx.update(flags).set({ archivedAt: Date.now() }).where(eq(flags.key, key))
         const rows = await tx.delete(flagStates).where(eq(flagStates.flagKey, key)).returning()
-        rows.sort((a, b) => (a.envKey < b.envKey ? -1 : a.envKey > b.envKey ? 1 : 0))
-        const committed: CommittedChange[] = []
-        for (const row of rows) {
-          const change: Change = {
-            type: 'flag_deleted',
-            version: await bumpVersion(tx, row.envKey),
-            key,
-          }
-          committed.push(
+        const changes: EnvChange[] = []
+        for (const row of rows.sort(byEnvKey)) {
+          const version = await bumpVersion(tx, row.envKey)
+          const change: Change = { type: 'flag_deleted', version, key }
+          changes.push(
             await recordEnvChange(tx, row.envKey, change, {
               actor,
               action: 'flag.archive',
               flagKey: key,
-              before: toState(row),
+              before: toState(row, flag.clientSide),
             }),
           )
         }
-        return committed
+        return changes
       }),
 
     async getState(envKey, key) {
+      const [state] = await statesWhere(db, stateWhere(envKey, key))
+      if (state) return state
       await requireEnv(db, envKey)
-      const [row] = await db.select().from(flagStates).where(stateWhere(envKey, key))
-      if (!row) throw new NotFoundError(`flag ${key} in environment ${envKey}`)
-      return toState(row)
+      throw new NotFoundError(`flag ${key} in environment ${envKey}`)
     },
 
-    listGuarded: async () =>
-      (await db.select().from(flagStates).where(isNotNull(flagStates.guard))).map(toState),
+    listGuarded: () => statesWhere(db, isNotNull(flagStates.guard)),
 
-    listPlanned: async () =>
-      (await db.select().from(flagStates).where(isNotNull(flagStates.plan))).map(toState),
+    listPlanned: () => statesWhere(db, isNotNull(flagStates.plan)),
 
     async listStates(envKey) {
       await requireEnv(db, envKey)
-      return (
-        await db
-          .select()
-          .from(flagStates)
-          .where(eq(flagStates.envKey, envKey))
-          .orderBy(asc(flagStates.flagKey))
-      ).map(toState)
+      return statesWhere(db, eq(flagStates.envKey, envKey))
     },
 
     updateState: (envKey, key, options) =>
@@ -273,7 +322,13 @@ export function createPgFlagStore(db: PgDb): FlagStore {
           await requireEnv(tx, envKey)
           throw new NotFoundError(`flag ${key} in environment ${envKey}`)
         }
-        const before = toState(row)
+        // Read after the lock, in a statement of its own: a visibility change must lock this
+        // state before it commits, so what this reads holds until this transaction commits.
+        const [flag] = await tx
+          .select({ clientSide: flags.clientSide })
+          .from(flags)
+          .where(eq(flags.key, key))
+        const before = toState(row, flag!.clientSide)
         if (options.expectedVersion !== undefined && options.expectedVersion !== before.version)
           throw new ConflictError(
             `flag ${key} in ${envKey} changed since version ${options.expectedVersion} (now ${before.version}); reload and retry`,
@@ -286,7 +341,7 @@ export function createPgFlagStore(db: PgDb): FlagStore {
           .set({ ...patch, version, updatedAt: Date.now() })
           .where(stateWhere(envKey, key))
           .returning()
-        const state = toState(updated!)
+        const state = toState(updated!, before.clientSide)
         const committed = await recordEnvChange(
           tx,
           envKey,

@@ -21,6 +21,17 @@ export function createPgLogStore(db: PgDb): LogStore {
         .limit(filter.limit)
     },
 
+    async auditOf(envKey, version) {
+      const [row] = await db
+        .select({ actor: auditLog.actor, action: auditLog.action, flagKey: auditLog.flagKey })
+        .from(auditLog)
+        .where(and(eq(auditLog.envKey, envKey), eq(auditLog.version, version)))
+        // Newest first along the (env_key, id) index: the row was written moments ago.
+        .orderBy(desc(auditLog.id))
+        .limit(1)
+      return row
+    },
+
     changesSince: (envKey, afterVersion, upTo) =>
       // One snapshot for the version and the rows. Versions commit in order (the bump's row lock
       // is held to commit), so a snapshot that sees version n also sees every version before it.

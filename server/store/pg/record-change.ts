@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm'
 import type { Change } from '../../../sdk/core/changes.ts'
 import { ConflictError, NotFoundError } from '../../errors.ts'
-import type { CommittedChange } from '../contract.ts'
+import type { EnvChange } from '../contract.ts'
 import { CHANGE_LOG_KEEP, type AuditEntry } from '../record-change.ts'
 import type { PgTx } from './db.ts'
 import { auditLog, changeLog, environments } from './schema.ts'
@@ -36,7 +36,7 @@ export async function recordEnvChange(
   envKey: string,
   change: Change,
   audit: AuditEntry,
-): Promise<CommittedChange> {
+): Promise<EnvChange> {
   await tx.execute(sql`
     with logged as (
       insert into ${changeLog} (env_key, version, change) values (${envKey}, ${change.version}, ${jsonb(change)}::jsonb)

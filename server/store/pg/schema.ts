@@ -36,6 +36,8 @@ export const flags = pgTable('flags', {
     .$type<string[]>()
     .notNull()
     .default(sql`'[]'::jsonb`),
+  /** Whether client (browser) keys may see the flag at all. New flags are not visible. */
+  clientSide: boolean('client_side').notNull().default(false),
   archivedAt: epochMs('archived_at'),
   createdAt: epochMs('created_at').notNull().default(now),
   updatedAt: epochMs('updated_at').notNull().default(now),
