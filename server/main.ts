@@ -13,7 +13,7 @@ import { createMetrics, type Metrics } from './observability/metrics.ts'
 import { countBatches } from './observability/count-batches.ts'
 import { metricsSources } from './observability/sources.ts'
 import { composeServices, type ComposeOptions } from './services/compose.ts'
-import { openDb } from './store/db.ts'
+import { openStore } from './store/open-store.ts'
 import { attachStream, type StreamOptions, type StreamServer } from './stream/stream-server.ts'
 
 export interface RunningServer {
@@ -63,14 +63,15 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const logger = options.logger ?? pino({ level: 'silent' })
   const log = options.log ?? logFunction(logger)
   const metrics = options.metrics ?? createMetrics()
-  const database = openDb(config.databasePath)
-  const services = composeServices(database.db, {
+  // PostgreSQL when DATABASE_URL names one (replicas share it), else the embedded SQLite file.
+  const store = await openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.databasePath, log })
+  const services = composeServices(store, {
     log,
     now: options.now,
     webhook: options.webhook,
     clientLimits: { ...config.clientLimits, ...options.clientLimits },
   })
-  const { store, service, rules, guard, planner, now, hub } = services
+  const { service, rules, guard, planner, now, hub } = services
   // Batches are counted where both transports (HTTP and WebSocket) hand them to the guard.
   const intake = countBatches(services.intake, metrics)
   const { adminSecret, warning } = await bootstrap({ store, service }, { adminKey: config.adminKey })
@@ -167,7 +168,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       await ticking
       await guard.close()
       stopObserving()
-      database.close()
+      await store.close()
     },
   }
 }

@@ -6,7 +6,7 @@ import type { Store } from '../../server/store/contract.ts'
 import { openDb } from '../../server/store/db.ts'
 import { createPgStore } from '../../server/store/pg/pg-store.ts'
 import { createSqliteStore } from '../../server/store/sqlite-store.ts'
-import { createStore } from '../../server/store/store.ts'
+import { createSyncStore } from '../../server/store/store.ts'
 import { createTestDatabase, startEmbeddedPostgres } from '../../test/helpers/postgres.ts'
 
 /**
@@ -63,7 +63,7 @@ const sqliteFiles = [0, 1].map(() =>
 
 // Today's synchronous SQLite store: the baseline the adapter must keep up with.
 const today = openDb(sqliteFiles[0]!)
-const sync = createStore(today.db)
+const sync = createSyncStore(today.db)
 sync.flags.createEnvironment({ key: 'production', name: 'Production' }, 'bench')
 for (let i = 0; i < FLAGS; i++)
   sync.flags.createFlag({ key: `flag-${i}`, description: '', tags: [], clientSide: false }, 'bench')

@@ -1,4 +1,4 @@
-import { createStore } from '../store/store.ts'
+import { createSqliteStore } from '../store/sqlite-store.ts'
 import type { KeyKind } from '../store/key-store.ts'
 import { openExistingDb } from './database-file.ts'
 import { CliError } from './errors.ts'
@@ -22,7 +22,7 @@ export async function createKeyOffline(
   if (kind !== 'admin' && values.env === undefined) throw new CliError(`--env is required for a ${kind} key`)
   const database = openExistingDb(values.db!)
   try {
-    const store = createStore(database.db)
+    const store = createSqliteStore(database.db)
     if (values.env !== undefined && !(await store.flags.listEnvironments()).some((e) => e.key === values.env))
       throw new CliError(`environment ${values.env} not found in ${values.db}`)
     const { key, secret } = await store.keys.create(

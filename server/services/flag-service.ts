@@ -65,16 +65,15 @@ export function createFlagService({ store, hub }: { store: Store; hub: Hub }) {
       update: (current: StoredFlagState) => StatePatch
     },
   ): Promise<StoredFlagState> {
-    const { state, change } = await store.flags.updateState(envKey, key, options)
+    const { state, committed } = await store.flags.updateState(envKey, key, options)
     for (const listener of stateListeners) listener(state)
-    publish(envKey, change)
+    publishAll([committed])
     return state
   }
 
   return {
     async createEnvironment(input: { key: string; name: string }, actor: string) {
-      const changes = await store.flags.createEnvironment(input, actor)
-      changes.forEach((c) => publish(input.key, c))
+      publishAll(await store.flags.createEnvironment(input, actor))
       return store.flags.getEnvironment(input.key)
     },
 
@@ -172,13 +171,13 @@ export function createFlagService({ store, hub }: { store: Store; hub: Hub }) {
       for (const state of await store.flags.listStates(envKey))
         if (state.cohorts.some((c) => c.conditions.some((cond) => 'segment' in cond && cond.segment === input.key)))
           checkCost(`conditions (as used by flag ${state.key})`, state.cohorts, segments)
-      const { segment, change } = await store.segments.put(envKey, input, options)
-      publish(envKey, change)
+      const { segment, committed } = await store.segments.put(envKey, input, options)
+      publishAll([committed])
       return segment
     },
 
     async removeSegment(envKey: string, key: string, actor: string) {
-      publish(envKey, await store.segments.remove(envKey, key, actor))
+      publishAll([await store.segments.remove(envKey, key, actor)])
     },
   }
 }

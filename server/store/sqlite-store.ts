@@ -3,7 +3,7 @@ import type { Change } from '../../sdk/core/changes.ts'
 import type { Store } from './contract.ts'
 import { openDb, type Db } from './db.ts'
 import { changeLog, metricBatches } from './schema.ts'
-import { createStore } from './store.ts'
+import { createSyncStore } from './store.ts'
 
 /**
  * The SQLite implementation of the store contract: the synchronous stores (one better-sqlite3
@@ -23,7 +23,7 @@ import { createStore } from './store.ts'
 export function createSqliteStore(source: string | Db): Store {
   const opened = typeof source === 'string' ? openDb(source) : { db: source, close: () => {} }
   const db = opened.db
-  const sync = createStore(db)
+  const sync = createSyncStore(db)
 
   return {
     dialect: 'sqlite',

@@ -7,10 +7,10 @@ import { createMetricsStore } from './metrics-store.ts'
 import { createSegmentStore } from './segment-store.ts'
 
 /**
- * All SQL lives behind this object: services and routes never see drizzle. A PostgreSQL store
- * can be added beside it by implementing the same `Store` type.
+ * The synchronous SQLite stores in one object: what `createSqliteStore` puts behind the async
+ * contract, and what offline tools and benchmarks that own the file may use directly.
  */
-function createSyncStore(db: Db) {
+export function createSyncStore(db: Db) {
   const flags = createFlagStore(db)
   const segments = createSegmentStore(db)
   return {
@@ -34,23 +34,7 @@ function createSyncStore(db: Db) {
   }
 }
 
-type Async<T> = {
-  [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : Async<T[K]>
-}
+export type SyncStore = ReturnType<typeof createSyncStore>
 
-/** The store as its callers see it: every method async, so a store over a network database fits. */
-export type Store = Async<ReturnType<typeof createSyncStore>>
-
-function asyncOf<T extends object>(sync: T): Async<T> {
-  return Object.fromEntries(
-    Object.entries(sync).map(([name, member]) => [
-      name,
-      typeof member === 'function' ? async (...args: unknown[]) => (member as (...a: unknown[]) => unknown)(...args) : asyncOf(member as object),
-    ]),
-  ) as Async<T>
-}
-
-/** All SQL lives behind this object: services and routes never see drizzle. */
-export function createStore(db: Db): Store {
-  return asyncOf(createSyncStore(db))
-}
+/** The storage contract every caller depends on (see contract.ts). */
+export type { Store } from './contract.ts'

@@ -1,7 +1,7 @@
 import { createApp } from '../../server/app.ts'
 import { bootstrap } from '../../server/bootstrap.ts'
 import { composeServices } from '../../server/services/compose.ts'
-import { openDb } from '../../server/store/db.ts'
+import { createSqliteStore } from '../../server/store/sqlite-store.ts'
 import type { Change } from '../../sdk/core/changes.ts'
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef'
@@ -11,14 +11,14 @@ export const ADMIN_KEY = 'test-admin-key-0123456789abcdef'
  * service and Hono app, driven through `app.request()` without a port.
  */
 export async function makeStack(options: { now?: () => number; databasePath?: string } = {}) {
-  const database = openDb(options.databasePath ?? ':memory:')
+  const store = createSqliteStore(options.databasePath ?? ':memory:')
   const logged: string[] = []
-  const services = composeServices(database.db, {
+  const services = composeServices(store, {
     now: options.now,
     log: (message) => logged.push(message),
     webhook: { timeoutMs: 300, attempts: 3, baseDelayMs: 20 },
   })
-  const { store, service, hub } = services
+  const { service, hub } = services
   await bootstrap({ store, service }, { adminKey: ADMIN_KEY })
   await services.guard.load()
   const app = createApp({ ...services, log: () => {} })
@@ -50,7 +50,7 @@ export async function makeStack(options: { now?: () => number; databasePath?: st
 
   return { ...services, app, call, logged, published, fingerprint, close: async () => {
       await services.guard.close()
-      database.close()
+      await store.close()
     },
   }
 }
