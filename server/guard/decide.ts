@@ -157,7 +157,7 @@ export class FlagEvidence {
   /** The cheap check run every second: whether `decision()` would say trip. */
   wouldTrip(): boolean {
     if (this.seconds === 0 || this.totals.canaryExposures < (this.settings.minExposures ?? 0)) return false
-    return this.absolute.reading().crossed !== null || (this.ratio?.reading().crossed ?? null) !== null
+    return this.absolute.crossed() || (this.ratio?.crossed() ?? false)
   }
 
   /** Trip when a rule's test crossed its threshold and the optional exposure floor is met. */

@@ -78,6 +78,20 @@ function addLlr(rule: RuleState, k: number, llr: number): void {
   rule.change[k] = Math.max(0, rule.change[k]! + llr)
 }
 
+/** Whether `read(rule, withChange).crossed` is non-null, without exp/log in the common case. */
+function crossed(rule: RuleState, withChange: boolean): boolean {
+  let maxC = -Infinity
+  let maxS = 0
+  for (let k = 0; k < rule.cumulative.length; k++) {
+    if (rule.cumulative[k]! > maxC) maxC = rule.cumulative[k]!
+    if (rule.change[k]! > maxS) maxS = rule.change[k]!
+  }
+  if (withChange && maxS >= CHANGE_THRESHOLD) return true
+  // ln(mean exp) ≤ max: below the threshold at the max, the mixture is below it too.
+  if (maxC < MIXTURE_THRESHOLD) return false
+  return logMeanExp(rule.cumulative) >= MIXTURE_THRESHOLD
+}
+
 function read(rule: RuleState, withChange: boolean): RuleReading {
   const statistic = logMeanExp(rule.cumulative)
   const changeStatistic = withChange ? Math.max(0, ...rule.change) : 0
@@ -153,6 +167,10 @@ export class AbsoluteRateTest {
     else if (exposures > 0 && errors > 0) this.state.cumulative[0]! += errors
   }
 
+  crossed(): boolean {
+    return this.test ? crossed(this.state, true) : this.state.cumulative[0]! > 0
+  }
+
   reading(): RuleReading {
     if (this.test) return read(this.state, true)
     const base = read(newRule(1), false)
@@ -184,12 +202,15 @@ export class RateRatioTest {
     const { canaryExposures: n, controlExposures: m, canaryErrors: x, controlErrors: y } = counts
     if (n <= 0 || m <= 0 || x + y <= 0) return
     const s = n / (n + m)
-    const share = (r: number) => (r * s) / (r * s + 1 - s)
-    const null0 = share(this.maxRatio)
-    for (let k = 0; k < this.ratios.length; k++) {
-      const alt = share(this.ratios[k]!)
-      addLlr(this.state, k, x * Math.log(alt / null0) + y * Math.log((1 - alt) / (1 - null0)))
-    }
+    // π(r)/π(R) = (r/R)·(R·s + 1 − s)/(r·s + 1 − s) and (1 − π(r))/(1 − π(R)) = (R·s + 1 − s)/(r·s + 1 − s):
+    // llr_k = x·ln(c_k) + (x + y)·ln((R·s + 1 − s)/(r_k·s + 1 − s)), one log per alternative.
+    const atNull = this.maxRatio * s + 1 - s
+    for (let k = 0; k < this.ratios.length; k++)
+      addLlr(this.state, k, x * Math.log(ALTERNATIVE_FACTORS[k]!) + (x + y) * Math.log(atNull / (this.ratios[k]! * s + 1 - s)))
+  }
+
+  crossed(): boolean {
+    return crossed(this.state, true)
   }
 
   reading(): RuleReading {
