@@ -84,7 +84,7 @@ export function CreateFlagForm(props: { onCreated: (key: string) => void }) {
           checked={clientSide}
           onChange={(e: Event) => setClientSide((e.target as HTMLInputElement).checked)}
         />{' '}
-        Visible to browsers (client keys)
+        Visible to browsers (browser SDKs)
       </label>
       <FormError message={errors.get('')} />
       <div class="actions">
