@@ -15,9 +15,10 @@ export type {
   ResolvedDetails,
   ResultsBootstrap,
 } from './client/types.ts'
-export { isFailure, openFeatureResolution } from './core/open-feature.ts'
+export { isFailure, openFeatureResolution, userFromContext } from './core/open-feature.ts'
 export type {
   AnswerToResolve,
+  ContextUser,
   OpenFeatureErrorCode,
   OpenFeatureFailure,
   OpenFeatureResolution,

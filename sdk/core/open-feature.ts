@@ -1,5 +1,5 @@
 import { genericReason } from './generic-reason.ts'
-import type { GenericReason, Reason } from './types.ts'
+import type { GenericReason, Reason, User } from './types.ts'
 
 /**
  * How an answer reads in OpenFeature's terms (the OFREP endpoints and the OpenFeature providers
@@ -71,4 +71,34 @@ export function openFeatureResolution(
   const reason = answer.generic ?? genericReason(answer.reason, { split: false })
   if (reason === 'ERROR') return { errorCode: 'PARSE_ERROR', errorMessage: 'the flag configuration could not be evaluated' }
   return { value: answer.enabled, reason, variant: answer.enabled ? 'on' : 'off' }
+}
+
+/** The attribute a context's `targetingKey` becomes: the default stickiness attribute. */
+const TARGETING_ATTRIBUTE = 'userId'
+
+/** A user built from an OpenFeature evaluation context. */
+export interface ContextUser {
+  user: User
+  /** The context names who the user is (`targetingKey`, or a `userId` attribute). */
+  hasTargetingKey: boolean
+}
+
+/**
+ * The user an OpenFeature context describes: its fields are attributes, and `targetingKey` is
+ * the default stickiness attribute (`userId`), the identity canary rollouts split on. A `Date`
+ * becomes its ISO string, as date conditions read.
+ *
+ * @example
+ * userFromContext({ targetingKey: 'u-1', region: 'eu' })
+ * // { user: { userId: 'u-1', region: 'eu' }, hasTargetingKey: true }
+ */
+export function userFromContext(context: Readonly<Record<string, unknown>>): ContextUser {
+  const user: Record<string, unknown> = {}
+  for (const [name, value] of Object.entries(context)) {
+    if (name === 'targetingKey') continue
+    user[name] = value instanceof Date ? value.toISOString() : value
+  }
+  const targetingKey = context.targetingKey
+  if (typeof targetingKey === 'string' && targetingKey !== '') user[TARGETING_ATTRIBUTE] = targetingKey
+  return { user, hasTargetingKey: user[TARGETING_ATTRIBUTE] !== undefined && user[TARGETING_ATTRIBUTE] !== '' }
 }

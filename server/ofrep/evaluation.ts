@@ -1,8 +1,8 @@
 import { isFailure, openFeatureResolution } from '../../sdk/core/open-feature.ts'
+export { userFromContext } from '../../sdk/core/open-feature.ts'
 import { genericReason } from '../../sdk/core/generic-reason.ts'
 import type { Ruleset } from '../../sdk/core/ruleset.ts'
 import type { User } from '../../sdk/core/types.ts'
-import { DEFAULT_STICKINESS } from '../../sdk/core/evaluate.ts'
 
 /** One flag's entry in an OFREP answer: a success or an evaluation failure (spec 0.3.0). */
 export type OfrepEvaluation =
@@ -11,23 +11,6 @@ export type OfrepEvaluation =
 
 /** Who asks: server keys see every flag with detail; client keys see client-visible flags only. */
 export type Audience = 'server' | 'client'
-
-/**
- * The user an OFREP context describes: its fields are attributes, and `targetingKey` is the
- * default stickiness attribute (`userId`), the identity canary rollouts split on. A `Date` (which
- * JSON cannot carry, but an in-process caller can) becomes its ISO string, as date conditions read.
- *
- * @example
- * userFromContext({ targetingKey: 'u-1', region: 'eu' }) // { userId: 'u-1', region: 'eu' }
- */
-export function userFromContext(context: Record<string, unknown>): { user: User; hasTargetingKey: boolean } {
-  const { targetingKey, ...attributes } = context
-  const user: Record<string, unknown> = {}
-  for (const [name, value] of Object.entries(attributes)) user[name] = value instanceof Date ? value.toISOString() : value
-  const hasKey = typeof targetingKey === 'string' && targetingKey !== ''
-  if (hasKey) user[DEFAULT_STICKINESS] = targetingKey
-  return { user, hasTargetingKey: hasKey || user[DEFAULT_STICKINESS] !== undefined }
-}
 
 /**
  * Evaluates one flag for an OFREP caller, from the server's compiled rules. `undefined` means
