@@ -27,7 +27,7 @@ export interface CanaryProviderOptions {
 export type ServerProviderOptions = CanaryProviderOptions & ({ client: FlagClient } | ClientOptions)
 
 /** Maps a bridged SDK event to this SDK's provider events. */
-export function emitBridged(events: OpenFeatureEventEmitter, event: BridgedEvent): void {
+function emitBridged(events: OpenFeatureEventEmitter, event: BridgedEvent): void {
   switch (event.type) {
     case 'changed':
       return events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged: event.flagsChanged })

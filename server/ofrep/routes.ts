@@ -65,6 +65,19 @@ async function contextOf(c: Context): Promise<Record<string, unknown>> {
   return context as Record<string, unknown>
 }
 
+/**
+ * The origin browsers reach this server at, for the absolute event-stream URL: the request's
+ * own, or behind trusted proxies the one they report (`X-Forwarded-Proto`/`-Host`), so a page on
+ * https is not handed an http URL. Providers that take `endpoint.requestUri` use their base URL.
+ */
+function publicOrigin(c: Context, trustedProxies: number): string {
+  const own = new URL(c.req.url)
+  if (trustedProxies === 0) return own.origin
+  const proto = c.req.header('x-forwarded-proto')?.split(',')[0]?.trim()
+  const host = c.req.header('x-forwarded-host')?.split(',')[0]?.trim() || c.req.header('host')
+  return proto === 'http' || proto === 'https' ? `${proto}://${host ?? own.host}` : own.origin
+}
+
 /** The strong ETag of an evaluated body: equal answers, equal tags, whatever the process. */
 export const etagOf = (body: string) => `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`
 
@@ -168,7 +181,7 @@ export function ofrepRoutes(deps: OfrepDeps) {
       eventStreams: [
         {
           type: 'sse',
-          url: new URL(requestUri, c.req.url).href,
+          url: new URL(requestUri, publicOrigin(c, clientLimits.settings.trustedProxies)).href,
           endpoint: { requestUri },
           inactivityDelaySec: INACTIVITY_DELAY_SEC,
         },
