@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { etagOf, matchesIfNoneMatch } from '../../server/ofrep/routes.ts'
+import { genericReason } from '../../sdk/core/generic-reason.ts'
+import { specCases } from '../helpers/spec-cases.ts'
 import { ADMIN_KEY, makeStack, type Stack } from '../helpers/stack.ts'
 
 /**
@@ -151,6 +153,43 @@ describe('OFREP endpoints', () => {
     for (const route of served) {
       const [method, path] = route.split(' ') as [string, string]
       expect(doc.paths[path]?.[method], route).toBeDefined()
+    }
+  })
+})
+
+describe('the shared spec cases through OFREP equal isEnabled', () => {
+  let s: Stack
+  let serverKey: string
+  const env = '/api/v1/environments/production'
+  beforeAll(async () => {
+    s = makeStack()
+    serverKey = (await s.call('POST', '/api/v1/keys', { body: { name: 'spec', kind: 'server', environment: 'production' } })).json.secret
+    await s.call('POST', '/api/v1/flags', { body: { key: 'checkout-v2' } })
+  })
+  afterAll(() => s.close())
+
+  // Rules the API accepts (see test/contract/evaluation.test.ts): no unknown segments.
+  const storable = specCases.filter((c) =>
+    c.flag.cohorts.every((k) => k.conditions.every((cond) => !('segment' in cond) || (c.segments ?? []).some((g) => g.key === cond.segment))),
+  )
+
+  it.each(storable.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+    await s.call('PATCH', `${env}/flags/checkout-v2`, { body: { cohorts: [] } })
+    for (const existing of s.store.segments.list('production')) await s.call('DELETE', `${env}/segments/${existing.key}`)
+    for (const { version: _v, ...segment } of c.segments ?? []) await s.call('POST', `${env}/segments`, { body: segment })
+    const { enabled, stickiness, cohorts } = c.flag
+    expect((await s.call('PATCH', `${env}/flags/checkout-v2`, { body: { enabled, stickiness, cohorts } })).status).toBe(200)
+    const res = await s.call('POST', '/ofrep/v1/evaluate/flags/checkout-v2', { key: serverKey, body: { context: c.user } })
+    // With the default false, OpenFeature's value is the answer's (errors leave the default).
+    const value = res.status === 200 ? res.json.value : false
+    expect(value).toBe(c.expected.enabled)
+    if (res.status === 200) {
+      const split = c.flag.cohorts.some((k) => `cohort:${k.name}` === c.expected.reason && k.rollout < 100)
+      expect(res.json.reason).toBe(genericReason(c.expected.reason, { split }))
+      expect(res.json.metadata.canaryReason).toBe(c.expected.reason)
+    } else {
+      expect(res.status).toBe(400)
+      expect(['PARSE_ERROR', 'TARGETING_KEY_MISSING']).toContain(res.json.errorCode)
     }
   })
 })
