@@ -12,14 +12,14 @@ const DEFAULT_ENVIRONMENTS = [
  * when `CANARY_ADMIN_KEY` names a key this (existing) database does not hold: it is only used
  * on first start, and silently ignoring it leaves an operator locked out without knowing why.
  */
-export function bootstrap(
+export async function bootstrap(
   { store, service }: { store: Store; service: FlagService },
   options: { adminKey: string | undefined },
-): { adminSecret: string | undefined; warning?: string } {
-  if (store.flags.listEnvironments().length === 0)
-    for (const env of DEFAULT_ENVIRONMENTS) service.createEnvironment(env, 'system')
-  if (store.keys.count() > 0) {
-    const unknown = options.adminKey !== undefined && store.keys.verify(options.adminKey)?.kind !== 'admin'
+): Promise<{ adminSecret: string | undefined; warning?: string }> {
+  if ((await store.flags.listEnvironments()).length === 0)
+    for (const env of DEFAULT_ENVIRONMENTS) await service.createEnvironment(env, 'system')
+  if ((await store.keys.count()) > 0) {
+    const unknown = options.adminKey !== undefined && (await store.keys.verify(options.adminKey))?.kind !== 'admin'
     if (!unknown) return { adminSecret: undefined }
     return {
       adminSecret: undefined,
@@ -28,7 +28,7 @@ export function bootstrap(
         'it is only used on first start and is ignored now. To recover admin access: canary keys create --kind admin --db <database file>',
     }
   }
-  const { secret } = store.keys.create(
+  const { secret } = await store.keys.create(
     { name: 'bootstrap-admin', kind: 'admin', environment: null, secret: options.adminKey },
     'system',
   )

@@ -27,6 +27,11 @@ export interface Config {
   port: number
   host: string
   databasePath: string
+  /**
+   * `DATABASE_URL` (`postgres://…`): store everything in PostgreSQL instead of the SQLite file;
+   * several servers on one database run as replicas.
+   */
+  databaseUrl?: string | undefined
   /** Set to create this admin key on first start instead of a random one (scripted setups). */
   adminKey: string | undefined
   /** Base URL printed for people; empty means http://localhost:<listening port>. */
@@ -70,6 +75,13 @@ function flagValue(argv: string[], name: string): string | undefined {
  * `--metrics-port`/`METRICS_PORT`, and the client-key rate limits (`CANARY_CLIENT_*`,
  * `CANARY_TRUSTED_PROXIES`).
  */
+/** `DATABASE_URL`, when set, must be a PostgreSQL URL (anything else is a typo to report now). */
+function databaseUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined
+  if (!/^postgres(ql)?:\/\//.test(raw)) throw new ConfigError('DATABASE_URL: must be a postgres:// or postgresql:// URL')
+  return raw
+}
+
 export function readConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   const rawPort = flagValue(argv, 'port') ?? env.PORT ?? '4242'
   const adminKey = env.CANARY_ADMIN_KEY || undefined
@@ -80,6 +92,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     port: port('port', rawPort),
     host: flagValue(argv, 'host') ?? env.HOST ?? '0.0.0.0',
     databasePath: flagValue(argv, 'db') ?? env.DATABASE_PATH ?? './data/canary-flags.db',
+    databaseUrl: databaseUrl(env.DATABASE_URL),
     adminKey,
     publicUrl: env.PUBLIC_URL ?? '',
     clientLimits: readClientLimits(env),

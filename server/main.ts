@@ -13,7 +13,7 @@ import { createMetrics, type Metrics } from './observability/metrics.ts'
 import { countBatches } from './observability/count-batches.ts'
 import { metricsSources } from './observability/sources.ts'
 import { composeServices, type ComposeOptions } from './services/compose.ts'
-import { openDb } from './store/db.ts'
+import { openStore } from './store/open-store.ts'
 import { attachStream, type StreamOptions, type StreamServer } from './stream/stream-server.ts'
 
 export interface RunningServer {
@@ -63,18 +63,20 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const logger = options.logger ?? pino({ level: 'silent' })
   const log = options.log ?? logFunction(logger)
   const metrics = options.metrics ?? createMetrics()
-  const database = openDb(config.databasePath)
-  const services = composeServices(database.db, {
+  // PostgreSQL when DATABASE_URL names one (replicas share it), else the embedded SQLite file.
+  const store = await openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.databasePath, log })
+  const services = composeServices(store, {
     log,
     now: options.now,
     webhook: options.webhook,
     clientLimits: { ...config.clientLimits, ...options.clientLimits },
   })
-  const { store, service, rules, guard, planner, now, hub } = services
+  const { service, rules, guard, planner, now, hub } = services
   // Batches are counted where both transports (HTTP and WebSocket) hand them to the guard.
   const intake = countBatches(services.intake, metrics)
-  const { adminSecret, warning } = bootstrap({ store, service }, { adminKey: config.adminKey })
+  const { adminSecret, warning } = await bootstrap({ store, service }, { adminKey: config.adminKey })
   if (warning) logger.warn(warning)
+  await guard.load()
   const stopObserving = observeChanges({ hub, logs: store.logs, logger, metrics })
 
   // The stream needs the HTTP server, the app needs the stream (revocation, connection list).
@@ -125,14 +127,19 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   // Windows slide and plans fall due without any request arriving.
   const retentionMs = options.metricsRetentionMs ?? 30 * 24 * 3_600_000
   let ticks = 0
-  const timer = setInterval(() => {
+  // One tick at a time: a slow database must not pile ticks up behind each other.
+  let ticking: Promise<void> | undefined
+  const tick = async () => {
     try {
-      guard.tick()
-      planner.tick()
-      if (ticks++ % 3600 === 0) store.metrics.prune(now() - retentionMs)
+      await guard.tick()
+      await planner.tick()
+      if (ticks++ % 3600 === 0) await store.metrics.prune(now() - retentionMs)
     } catch (error) {
       log('guard tick failed', error)
     }
+  }
+  const timer = setInterval(() => {
+    ticking ??= tick().finally(() => (ticking = undefined))
   }, options.tickMs ?? 1000)
   timer.unref()
   const port = (server.address() as AddressInfo).port
@@ -158,9 +165,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()))
       // Batches already accepted are written before the database closes.
       await guard.settle()
-      guard.close()
+      await ticking
+      await guard.close()
       stopObserving()
-      database.close()
+      await store.close()
     },
   }
 }

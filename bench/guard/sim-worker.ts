@@ -17,17 +17,14 @@ export interface SimTaskResult {
   task: number
   tripAt: Int32Array
   rule: Int8Array
-  /** CPU-side time of the chunk, ms (for the run-time report only). */
-  ms: number
 }
 
 const port = parentPort
 if (port === null) throw new Error('sim-worker.ts runs as a worker thread of bench/guard/simulate.ts')
 let cached: { id: string; tables: ReturnType<typeof tablesFor> } | null = null
 port.on('message', (message: SimTask) => {
-  const started = performance.now()
   if (cached?.id !== message.scenario.id) cached = { id: message.scenario.id, tables: tablesFor(message.scenario) }
   const { tripAt, rule } = runCanaries(message.scenario, message.from, message.to, cached.tables)
-  const result: SimTaskResult = { task: message.task, tripAt, rule, ms: performance.now() - started }
+  const result: SimTaskResult = { task: message.task, tripAt, rule }
   port.postMessage(result, [tripAt.buffer as ArrayBuffer, rule.buffer as ArrayBuffer])
 })

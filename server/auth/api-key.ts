@@ -1,7 +1,8 @@
 import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import { ForbiddenError, UnauthorizedError } from '../errors.ts'
-import type { ApiKeyInfo, KeyKind, KeyStore } from '../store/key-store.ts'
+import type { ApiKeyInfo, KeyKind } from '../store/key-store.ts'
+import type { Store } from '../store/store.ts'
 
 export type AuthEnv = { Variables: { apiKey: ApiKeyInfo; actor: string } }
 
@@ -25,9 +26,9 @@ export const actorOf = (key: ApiKeyInfo) => `${key.kind}-key:${key.name}`
  * The live key for a secret: 401 when there is none or it is unknown or revoked. The one key
  * resolution of HTTP routes and the WebSocket upgrade.
  */
-export function authenticate(keys: Pick<KeyStore, 'verify'>, secret: string | undefined): ApiKeyInfo {
+export async function authenticate(keys: Pick<Store['keys'], 'verify'>, secret: string | undefined): Promise<ApiKeyInfo> {
   if (!secret) throw new UnauthorizedError('missing API key: send Authorization: Bearer <key>')
-  const key = keys.verify(secret)
+  const key = await keys.verify(secret)
   if (!key) throw new UnauthorizedError('invalid or revoked API key')
   return key
 }
@@ -54,7 +55,7 @@ export function authorize(key: ApiKeyInfo, options: { kinds: readonly KeyKind[];
  * `environment` picks the environment a request is about.
  */
 export function requireKey(
-  keys: KeyStore,
+  keys: Pick<Store['keys'], 'verify'>,
   options: {
     kinds: KeyKind[]
     environment?: (c: Context, key: ApiKeyInfo) => string | undefined
@@ -62,7 +63,7 @@ export function requireKey(
   },
 ) {
   return createMiddleware<AuthEnv>(async (c, next) => {
-    const key = authenticate(keys, secretFrom(c.req.raw.headers, c.req.url, options.allowQuery ?? false))
+    const key = await authenticate(keys, secretFrom(c.req.raw.headers, c.req.url, options.allowQuery ?? false))
     authorize(key, { kinds: options.kinds, environment: options.environment?.(c, key) })
     c.set('apiKey', key)
     c.set('actor', actorOf(key))

@@ -2,7 +2,8 @@ import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { ForbiddenError, NotFoundError } from '../errors.ts'
 import type { ErrorResponse } from '../error-response.ts'
-import type { ApiKeyInfo, KeyStore } from '../store/key-store.ts'
+import type { ApiKeyInfo } from '../store/key-store.ts'
+import type { Store } from '../store/store.ts'
 import { authenticate, authorize, secretFrom } from './api-key.ts'
 
 /** The request's headers as a fetch `Headers` (repeated headers joined, as fetch does). */
@@ -21,17 +22,17 @@ function headersOf(request: IncomingMessage): Headers {
  * (the console) names one with `?env=`; an environment admin key may name only its own.
  * Throws the AppError the refusal is made of.
  */
-export function authenticateUpgrade(
+export async function authenticateUpgrade(
   request: IncomingMessage,
-  deps: { keys: Pick<KeyStore, 'verify'>; environmentExists: (envKey: string) => boolean },
-): { key: ApiKeyInfo; environment: string } {
+  deps: { keys: Pick<Store['keys'], 'verify'>; environmentExists: (envKey: string) => Promise<boolean> },
+): Promise<{ key: ApiKeyInfo; environment: string }> {
   const url = new URL(request.url ?? '/', 'http://localhost')
-  const key = authenticate(deps.keys, secretFrom(headersOf(request), url.href, true))
+  const key = await authenticate(deps.keys, secretFrom(headersOf(request), url.href, true))
   const requested = url.searchParams.get('env') ?? undefined
   const environment = key.environment ?? requested
   authorize(key, { kinds: ['admin', 'server', 'client'], environment: requested ?? environment })
   if (!environment) throw new ForbiddenError('a global admin key must name the environment to watch with ?env=')
-  if (!deps.environmentExists(environment)) throw new NotFoundError(`environment ${environment}`)
+  if (!(await deps.environmentExists(environment))) throw new NotFoundError(`environment ${environment}`)
   return { key, environment }
 }
 

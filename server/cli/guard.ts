@@ -1,12 +1,14 @@
 import { apiOptions, onePositional, parseCommand, required } from './args.ts'
 import type { Command, CommandGroup } from './command.ts'
 import { CliError } from './errors.ts'
+import { guardLines, planLines, previewLines, rate, settingsLine } from './guard-text.ts'
 import { apiPath, connectionFrom, createApiClient } from './http.ts'
-import { printJson, type Io } from './io.ts'
+import { isYes, printJson, type Io } from './io.ts'
+import { expectShape, flagState, guardReport, planPreview } from './responses.ts'
 
 /*
  * The guard and rollout plans from scripts: `canary guard set|show` and
- * `canary plan start|pause|resume|cancel`. Validation of the figures is the server's.
+ * `canary plan start|show|pause|resume|cancel`. Validation of the figures is the server's.
  */
 
 const envOption = { env: { type: 'string' } } as const
@@ -18,8 +20,10 @@ function number(raw: string | undefined, option: string): number | undefined {
   return value
 }
 
+type OptionSpec = Record<string, { type: 'string' } | { type: 'boolean' }>
+
 /** Parses `<key> --env E` plus `extra` options, and the API client, for one flag command. */
-function flagCommand<T extends Record<string, { type: 'string' }>>(args: string[], io: Io, command: string, extra: T) {
+function flagCommand<T extends OptionSpec>(args: string[], io: Io, command: string, extra: T) {
   const parsed = parseCommand(args, { ...apiOptions, ...envOption, ...extra }, command)
   const values = parsed.values as Record<string, string | boolean | undefined>
   const key = onePositional(parsed.positionals, 'key', command)
@@ -29,58 +33,92 @@ function flagCommand<T extends Record<string, { type: 'string' }>>(args: string[
 }
 
 const set: Command = {
-  synopsis: '<key> --env E --max-error-rate R --min-exposures N --window S [--max-ratio X] [--webhook URL]',
-  summary: 'turn the flag off by itself when its canary error rate goes over R (0–1)',
+  synopsis:
+    '<key> --env E --max-error-rate R [--min-exposures N] [--window S] [--max-ratio X] [--evidence server|all] [--webhook URL]',
+  summary:
+    'turn the flag off by itself once the evidence shows its canary error rate is over R (0–1); ' +
+    '--min-exposures is an optional floor before any trip, --window the span of the recent figures shown, ' +
+    '--evidence server ignores browsers',
   async run(args, io) {
     const options = {
       'max-error-rate': { type: 'string' },
       'min-exposures': { type: 'string' },
       window: { type: 'string' },
       'max-ratio': { type: 'string' },
+      evidence: { type: 'string' },
       webhook: { type: 'string' },
     } as const
     const { key, env, api, values } = flagCommand(args, io, 'guard set', options)
     const str = (name: keyof typeof options) => values[name] as string | undefined
+    const evidence = str('evidence')
+    if (evidence !== undefined && evidence !== 'server' && evidence !== 'all')
+      throw new CliError(`--evidence: ${evidence} is not server or all (see: canary guard set --help)`)
     const body = {
-      maxErrorRate: number(required(str('max-error-rate'), '--max-error-rate <0-1>', 'guard set'), '--max-error-rate'),
-      minExposures: number(required(str('min-exposures'), '--min-exposures <n>', 'guard set'), '--min-exposures'),
-      windowSeconds: number(required(str('window'), '--window <seconds>', 'guard set'), '--window'),
+      maxErrorRate: number(required(str('max-error-rate'), '--max-error-rate <0-1>', 'guard set'), '--max-error-rate')!,
+      minExposures: number(str('min-exposures'), '--min-exposures'),
+      windowSeconds: number(str('window'), '--window'),
       maxRatioToControl: number(str('max-ratio'), '--max-ratio'),
+      evidence,
       webhookUrl: str('webhook'),
     }
     const data = await api('PUT', apiPath`/api/v1/environments/${env}/flags/${key}/guard`, body)
     if (values.json) return printJson(io, data)
-    io.out(`guard set on ${key} in ${env}: off above ${body.maxErrorRate! * 100}% errors (95% confidence)`)
+    const report = expectShape(guardReport, data, 'guard')
+    io.out(`guard set on ${key} in ${env}: ${report.guard ? settingsLine(report.guard) : `off above ${rate(body.maxErrorRate)} errors`}`)
   },
 }
 
 const show: Command = {
   synopsis: '<key> --env E',
-  summary: "the guard's settings, current window and last trip",
+  summary: "the guard's settings, its evidence in words (how close to a trip), recent rates, last trip and a waiting plan",
   async run(args, io) {
     const { key, env, api, values } = flagCommand(args, io, 'guard show', {})
-    const data = (await api('GET', apiPath`/api/v1/environments/${env}/flags/${key}/guard`)) as {
-      status: string
-      decision: { figures: Record<string, number | null> } | null
-      guard: { lastTrip?: { at: number; rule: string } | null } | null
-    }
+    const data = await api('GET', apiPath`/api/v1/environments/${env}/flags/${key}/guard`)
     if (values.json) return printJson(io, data)
-    io.out(`${key} in ${env}: ${data.status}`)
-    const f = data.decision?.figures
-    if (f)
-      io.out(
-        `window ${f.windowSeconds}s: canary ${f.canaryErrors}/${f.canaryExposures} errors, control ${f.controlErrors}/${f.controlExposures}`,
-      )
-    const trip = data.guard?.lastTrip
-    if (trip) io.out(`last trip: ${new Date(trip.at).toISOString()} (${trip.rule})`)
+    const report = expectShape(guardReport, data, 'guard')
+    // The guard view does not carry the plan itself; the flag state does.
+    const state = await api('GET', apiPath`/api/v1/environments/${env}/flags/${key}`)
+    const plan = expectShape(flagState, state, 'flag state').plan ?? null
+    const live = plan && ['active', 'paused', 'held'].includes(plan.status) ? plan : null
+    for (const line of guardLines(key, env, report, live, Date.now())) io.out(line)
+  },
+}
+
+const planShow: Command = {
+  synopsis: '<key> --env E',
+  summary: "the rollout plan: its steps, the next one, whether it waits for evidence (with the figures) or is held",
+  async run(args, io) {
+    const { key, env, api, values } = flagCommand(args, io, 'plan show', {})
+    const [stateData, guardData] = await Promise.all([
+      api('GET', apiPath`/api/v1/environments/${env}/flags/${key}`),
+      api('GET', apiPath`/api/v1/environments/${env}/flags/${key}/guard`),
+    ])
+    const state = expectShape(flagState, stateData, 'flag state')
+    const report = expectShape(guardReport, guardData, 'guard')
+    if (values.json) return printJson(io, { plan: state.plan ?? null, planProgress: report.planProgress })
+    if (!state.plan) return io.out(`${key} in ${env}: no rollout plan`)
+    io.out(`${key} in ${env}:`)
+    for (const line of planLines(state.plan, report.planProgress, Date.now())) io.out(line)
   },
 }
 
 const start: Command = {
-  synopsis: '<key> --env E --cohort NAME --steps 1,5,25,50,100 --interval SECONDS',
-  summary: 'widen a cohort step by step, advancing only while the guard is healthy',
+  synopsis:
+    '<key> --env E --cohort NAME --steps 1,5,25,50,100 --interval SECONDS [--max-wait SECONDS] [--replace] [--yes] [--dry-run]',
+  summary:
+    'widen a cohort step by step, each step once the evidence shows the error rate is below the limit. ' +
+    'Prints what will happen first (steps at or below the cohort are skipped) and asks to confirm; ' +
+    'without a terminal pass --yes. --replace replaces a live plan; --dry-run only prints',
   async run(args, io) {
-    const options = { cohort: { type: 'string' }, steps: { type: 'string' }, interval: { type: 'string' } } as const
+    const options = {
+      cohort: { type: 'string' },
+      steps: { type: 'string' },
+      interval: { type: 'string' },
+      'max-wait': { type: 'string' },
+      replace: { type: 'boolean' },
+      yes: { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
+    } as const
     const { key, env, api, values } = flagCommand(args, io, 'plan start', options)
     const steps = required(values.steps as string | undefined, '--steps <p1,p2,…>', 'plan start')
       .split(',')
@@ -88,25 +126,57 @@ const start: Command = {
     const body = {
       cohort: required(values.cohort as string | undefined, '--cohort <name>', 'plan start'),
       steps,
-      intervalSeconds: number(required(values.interval as string | undefined, '--interval <seconds>', 'plan start'), '--interval'),
+      intervalSeconds: number(required(values.interval as string | undefined, '--interval <seconds>', 'plan start'), '--interval')!,
+      maxWaitSeconds: number(values['max-wait'] as string | undefined, '--max-wait'),
     }
-    const data = await api('PUT', apiPath`/api/v1/environments/${env}/flags/${key}/plan`, body)
+    const path = apiPath`/api/v1/environments/${env}/flags/${key}/plan`
+    // The version the preview describes: if the flag changes before the start, the server says 409.
+    const { version } = expectShape(flagState, await api('GET', apiPath`/api/v1/environments/${env}/flags/${key}`), 'flag state')
+    const previewData = await api('POST', `${path}/preview`, body)
+    const preview = expectShape(planPreview, previewData, 'plan preview')
+    if (values['dry-run']) {
+      if (values.json) return printJson(io, previewData)
+      for (const line of previewLines(key, env, preview, body.intervalSeconds)) io.out(line)
+      return io.out('dry run: nothing started')
+    }
+    // With --json, stdout is the API's answer only; the preview goes to stderr.
+    const say = values.json ? io.err : io.out
+    for (const line of previewLines(key, env, preview, body.intervalSeconds)) say(line)
+    if (preview.steps.length === 0)
+      throw new CliError(`not started: every step is at or below cohort ${preview.cohort}'s current ${preview.from}%; a plan never narrows a cohort`)
+    if (preview.replaces && !values.replace)
+      throw new CliError(
+        `not started: ${key} in ${env} already has a plan on cohort ${preview.replaces.cohort} (${preview.replaces.status}); pass --replace to replace it`,
+      )
+    if (!values.yes) {
+      if (!io.interactive)
+        throw new CliError('not started: no terminal to confirm on; pass --yes to start this plan (see above)')
+      const question = preview.replaces ? 'Replace the plan and start this one? [y/N] ' : 'Start this plan? [y/N] '
+      if (!isYes(await io.ask(question))) throw new CliError('not started (not confirmed)')
+    }
+    const data = await api('PUT', path, { ...body, ...(preview.replaces ? { replace: true } : {}), version })
     if (values.json) return printJson(io, data)
-    io.out(`plan started on ${key} in ${env}: cohort ${body.cohort} at ${steps[0]}%, then ${steps.slice(1).join('%, ')}%`)
+    const started = expectShape(flagState, data, 'flag state').plan
+    const run = started?.steps ?? preview.steps
+    io.out(
+      `plan ${preview.replaces ? 'replaced' : 'started'} on ${key} in ${env}: cohort ${body.cohort} at ${run[0]}%` +
+        (run.length > 1 ? `, then ${run.slice(1).join('%, ')}%` : '') +
+        (preview.skipped.length ? ` (skipped ${preview.skipped.join('%, ')}%)` : ''),
+    )
   },
 }
 
 function planAction(action: 'pause' | 'resume' | 'cancel'): Command {
   return {
     synopsis: '<key> --env E',
-    summary: `${action} the flag's rollout plan`,
+    summary: action === 'resume' ? 'resume a paused or held rollout plan' : `${action} the flag's rollout plan`,
     async run(args, io) {
       const { key, env, api, values } = flagCommand(args, io, `plan ${action}`, {})
-      const data = (await api('POST', apiPath`/api/v1/environments/${env}/flags/${key}/plan/${action}`)) as {
-        plan: { status: string; step: number; steps: number[] }
-      }
+      const data = await api('POST', apiPath`/api/v1/environments/${env}/flags/${key}/plan/${action}`)
       if (values.json) return printJson(io, data)
-      io.out(`plan of ${key} in ${env}: ${data.plan.status} at ${data.plan.steps[data.plan.step]}%`)
+      const plan = expectShape(flagState, data, 'flag state').plan
+      if (!plan) throw new CliError(`unexpected flag state from the server (plan: missing)`)
+      io.out(`plan of ${key} in ${env}: ${plan.status} at ${plan.steps[plan.step]}%`)
     },
   }
 }
@@ -114,6 +184,7 @@ function planAction(action: 'pause' | 'resume' | 'cancel'): Command {
 export const guardCommands: CommandGroup = { set, show }
 export const planCommands: CommandGroup = {
   start,
+  show: planShow,
   pause: planAction('pause'),
   resume: planAction('resume'),
   cancel: planAction('cancel'),

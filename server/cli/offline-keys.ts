@@ -1,4 +1,4 @@
-import { createStore } from '../store/store.ts'
+import { createSqliteStore } from '../store/sqlite-store.ts'
 import type { KeyKind } from '../store/key-store.ts'
 import { openExistingDb } from './database-file.ts'
 import { CliError } from './errors.ts'
@@ -12,20 +12,20 @@ const KEY_KINDS: readonly KeyKind[] = ['admin', 'server', 'client']
  * server sees the key at once (keys are checked against the database on each request). The
  * audit log records the actor `cli:offline`.
  */
-export function createKeyOffline(
+export async function createKeyOffline(
   values: { db?: string; name?: string; kind?: string; env?: string; json?: boolean },
   io: Io,
-): void {
+): Promise<void> {
   const kind = values.kind ?? 'admin'
   if (!(KEY_KINDS as readonly string[]).includes(kind))
     throw new CliError(`--kind: ${kind} is not one of ${KEY_KINDS.join(', ')}`)
   if (kind !== 'admin' && values.env === undefined) throw new CliError(`--env is required for a ${kind} key`)
   const database = openExistingDb(values.db!)
   try {
-    const store = createStore(database.db)
-    if (values.env !== undefined && !store.flags.listEnvironments().some((e) => e.key === values.env))
+    const store = createSqliteStore(database.db)
+    if (values.env !== undefined && !(await store.flags.listEnvironments()).some((e) => e.key === values.env))
       throw new CliError(`environment ${values.env} not found in ${values.db}`)
-    const { key, secret } = store.keys.create(
+    const { key, secret } = await store.keys.create(
       { name: values.name ?? `${kind}-recovery`, kind: kind as KeyKind, environment: values.env ?? null },
       'cli:offline',
     )

@@ -1,5 +1,5 @@
 import type { MetricsBatch } from '../../sdk/core/protocol.ts'
-import type { MetricsStore } from '../store/metrics-store.ts'
+import type { Store } from '../store/store.ts'
 
 /** How long batch ids stay in memory for de-duplication; older resends are checked in SQLite. */
 const RECENT_MS = 15 * 60_000
@@ -11,46 +11,57 @@ const RECENT_MS = 15 * 60_000
  * transaction per batch on this kind of disk). A crash can lose at most the last `flushMs` of
  * chart counts — never a flag change, which commits on its own.
  */
-export function createBatchIntake(metrics: MetricsStore, options: { flushMs?: number; log: (m: string, e?: unknown) => void }) {
+export function createBatchIntake(metrics: Store['metrics'], options: { flushMs?: number; log: (m: string, e?: unknown) => void }) {
   let recent = new Set<string>()
   let previous = new Set<string>()
   let rotatedAt = 0
   let pending: Array<{ envKey: string; batch: MetricsBatch; receivedAt: number }> = []
+  let flushing: Promise<void> | undefined
 
-  function flush(): void {
-    if (pending.length === 0) return
-    const entries = pending
-    pending = []
-    try {
-      metrics.storeBatches(entries)
-    } catch (error) {
-      // Keep them for the next flush: the counts are already in the live windows.
-      pending = entries.concat(pending)
-      options.log('storing guard counts failed; will retry', error)
+  async function store(): Promise<void> {
+    while (pending.length > 0) {
+      const entries = pending
+      pending = []
+      try {
+        await metrics.storeBatches(entries)
+      } catch (error) {
+        // Keep them for the next flush: the counts are already in the live evidence.
+        pending = entries.concat(pending)
+        options.log('storing guard counts failed; will retry', error)
+        return
+      }
     }
   }
 
-  const timer = setInterval(flush, options.flushMs ?? 250)
+  /** Stores what is pending; one flush at a time, and a caller always waits for its own counts. */
+  function flush(): Promise<void> {
+    flushing ??= store().finally(() => (flushing = undefined))
+    return flushing
+  }
+
+  const timer = setInterval(() => void flush(), options.flushMs ?? 250)
   timer.unref()
 
   return {
     /** True when the batch is new (and now accepted); false for a resend of a known id. */
-    accept(envKey: string, batch: MetricsBatch, now: number): boolean {
+    async accept(envKey: string, batch: MetricsBatch, now: number): Promise<boolean> {
       if (now - rotatedAt > RECENT_MS) {
         previous = recent
         recent = new Set()
         rotatedAt = now
       }
       const id = `${envKey}:${batch.id}`
-      if (recent.has(id) || previous.has(id) || metrics.hasBatch(envKey, batch.id)) return false
+      if (recent.has(id) || previous.has(id)) return false
+      // Claimed before the read, so a resend racing this one is refused too.
       recent.add(id)
+      if (await metrics.hasBatch(envKey, batch.id)) return false
       pending.push({ envKey, batch, receivedAt: now })
       return true
     },
     flush,
-    close(): void {
+    async close(): Promise<void> {
       clearInterval(timer)
-      flush()
+      await flush()
     },
   }
 }

@@ -66,7 +66,7 @@ export interface EvidenceSnapshot {
   totals: ArmCounts
   maxErrorRate: RuleState
   maxRatioToControl: RuleState | null
-  plan: { step: number; since: number; totals: ArmCounts; test: RuleState } | null
+  plan: { id: string; step: number; since: number; totals: ArmCounts; test: RuleState } | null
 }
 
 /** The settings that define the test: a change to any of them starts it afresh. */
@@ -75,6 +75,9 @@ export function settingsKey(s: GuardSettings): string {
 }
 
 const rate = (errors: number, exposures: number) => (exposures > 0 ? errors / exposures : 0)
+
+/** A rule's state by value: a snapshot must not change as the tests go on, nor be shared by two flags' evidence. */
+const copyRule = (state: RuleState): RuleState => ({ cumulative: [...state.cumulative], change: [...state.change] })
 
 /**
  * One flag's evidence in one environment: counts since the start, fed to the sequential tests
@@ -87,7 +90,7 @@ export class FlagEvidence {
   private readonly totals: ArmCounts
   private readonly absolute: AbsoluteRateTest
   private readonly ratio: RateRatioTest | null
-  private plan: { step: number; since: number; totals: ArmCounts; test: BelowLimitTest } | null
+  private plan: { id: string; step: number; since: number; totals: ArmCounts; test: BelowLimitTest } | null
   /** Counts that arrived since the last `tick`. */
   private pending: ArmCounts = emptyCounts()
   private hasPending = false
@@ -102,13 +105,13 @@ export class FlagEvidence {
     this.since = r?.since ?? since
     this.seconds = r?.seconds ?? 0
     this.totals = r ? { ...r.totals } : emptyCounts()
-    this.absolute = new AbsoluteRateTest(settings.maxErrorRate, r?.maxErrorRate)
+    this.absolute = new AbsoluteRateTest(settings.maxErrorRate, r && copyRule(r.maxErrorRate))
     this.ratio =
       settings.maxRatioToControl === undefined
         ? null
-        : new RateRatioTest(settings.maxRatioToControl, r?.maxRatioToControl ?? undefined)
+        : new RateRatioTest(settings.maxRatioToControl, r?.maxRatioToControl ? copyRule(r.maxRatioToControl) : undefined)
     this.plan = r?.plan
-      ? { ...r.plan, totals: { ...r.plan.totals }, test: new BelowLimitTest(settings.maxErrorRate, r.plan.test) }
+      ? { ...r.plan, totals: { ...r.plan.totals }, test: new BelowLimitTest(settings.maxErrorRate, copyRule(r.plan.test)) }
       : null
   }
 
@@ -175,10 +178,13 @@ export class FlagEvidence {
     return { status: 'healthy', figures }
   }
 
-  /** Starts the plan test of `step` afresh (a new step began) unless it already runs for it. */
-  startPlanStep(step: number, at: number): void {
-    if (this.plan?.step === step) return
-    this.plan = { step, since: at, totals: emptyCounts(), test: new BelowLimitTest(this.settings.maxErrorRate) }
+  /**
+   * Starts the plan test of a step afresh unless it already runs for it. `stepId` names the step
+   * of one plan (its start time and index): a replaced plan's step 0 is not the old plan's.
+   */
+  startPlanStep(stepId: string, step: number, at: number): void {
+    if (this.plan?.id === stepId) return
+    this.plan = { id: stepId, step, since: at, totals: emptyCounts(), test: new BelowLimitTest(this.settings.maxErrorRate) }
   }
 
   stopPlan(): void {
@@ -206,9 +212,9 @@ export class FlagEvidence {
       since: this.since,
       seconds: this.seconds,
       totals: { ...this.totals },
-      maxErrorRate: this.absolute.state,
-      maxRatioToControl: this.ratio?.state ?? null,
-      plan: this.plan && { step: this.plan.step, since: this.plan.since, totals: { ...this.plan.totals }, test: this.plan.test.state },
+      maxErrorRate: copyRule(this.absolute.state),
+      maxRatioToControl: this.ratio ? copyRule(this.ratio.state) : null,
+      plan: this.plan && { id: this.plan.id, step: this.plan.step, since: this.plan.since, totals: { ...this.plan.totals }, test: copyRule(this.plan.test.state) },
     }
   }
 }

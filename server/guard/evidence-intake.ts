@@ -28,22 +28,22 @@ export function createEvidenceIntake(deps: { guard: Pick<GuardService, 'ingest'>
   const { guard, rules, now } = deps
 
   /** Validated, with only the flags this key may report on: all of them, or the client-visible ones. */
-  function known(env: string, raw: unknown, clientKey: boolean) {
-    const ruleset = rules.get(env)
+  async function known(env: string, raw: unknown, clientKey: boolean) {
+    const ruleset = await rules.load(env)
     const visible = clientKey ? rules.clientVisible(env) : undefined
     const exists = (flag: string) => (visible ? visible.has(flag) : ruleset.compiled.has(flag))
     return { ruleset, ...validateBatch(raw, exists) }
   }
 
   return {
-    fromServer(env: string, raw: unknown): IntakeOutcome {
-      const { batch, known: counts, unknownFlags } = known(env, raw, false)
-      const accepted = guard.ingest(env, { ...batch, flags: Object.fromEntries(counts) }, 'server')
+    async fromServer(env: string, raw: unknown): Promise<IntakeOutcome> {
+      const { batch, known: counts, unknownFlags } = await known(env, raw, false)
+      const accepted = await guard.ingest(env, { ...batch, flags: Object.fromEntries(counts) }, 'server')
       return { id: batch.id, duplicate: !accepted, unknownFlags }
     },
 
-    fromClient(env: string, raw: unknown, user: User, credit: ClientCredit): IntakeOutcome {
-      const { ruleset, batch, known: counts, unknownFlags } = known(env, raw, true)
+    async fromClient(env: string, raw: unknown, user: User, credit: ClientCredit): Promise<IntakeOutcome> {
+      const { ruleset, batch, known: counts, unknownFlags } = await known(env, raw, true)
       const at = now()
       const flags: MetricsBatch['flags'] = {}
       for (const [flag, [ce, cx, ke, kx]] of counts) {
@@ -53,7 +53,7 @@ export function createEvidenceIntake(deps: { guard: Pick<GuardService, 'ingest'>
         if (exposures <= 0) continue
         flags[flag] = (arm === 'canary' ? [exposures, errors, 0, 0] : [0, 0, exposures, errors]) satisfies FlagCounts
       }
-      const accepted = guard.ingest(env, { ...batch, flags }, 'client')
+      const accepted = await guard.ingest(env, { ...batch, flags }, 'client')
       return { id: batch.id, duplicate: !accepted, unknownFlags }
     },
   }

@@ -87,7 +87,7 @@ export function createGuardService(deps: {
       entry.evidence = new FlagEvidence(guard, now())
     }
     const plan = planOf(state.plan)
-    if (entry.evidence && plan?.status === 'active') entry.evidence.startPlanStep(plan.step, now())
+    if (entry.evidence && plan?.status === 'active') entry.evidence.startPlanStep(`${plan.startedAt}/${plan.step}`, plan.step, now())
     else entry.evidence?.stopPlan()
   }
 
@@ -95,15 +95,11 @@ export function createGuardService(deps: {
     watched.delete(keyOf(env, flag))
   }
 
-  for (const state of store.flags.listGuarded()) refresh(state)
+  // Every state change arrives whole and in commit order (guard, plan, on/off), before it is
+  // streamed; archiving arrives as a change.
+  service.onState(refresh)
   deps.hub.subscribeAll((env, change) => {
-    if (change.type === 'flag_deleted') return forget(env, change.key)
-    if (change.type !== 'flag') return
-    try {
-      refresh(store.flags.getState(env, change.flag.key))
-    } catch {
-      forget(env, change.flag.key) // archived in the same breath: nothing to guard
-    }
+    if (change.type === 'flag_deleted') forget(env, change.key)
   })
 
   function notify(url: string | undefined, event: Record<string, unknown>): void {
@@ -112,9 +108,11 @@ export function createGuardService(deps: {
     pendingWebhooks.add(delivery)
   }
 
-  function trip(entry: Watched, decision: Extract<GuardDecision, { status: 'trip' }>) {
+  async function trip(entry: Watched, decision: Extract<GuardDecision, { status: 'trip' }>) {
     const record: TripRecord = { at: now(), rule: decision.rule, test: decision.test, limit: decision.limit, figures: decision.figures }
-    const after = service.applyState(entry.env, entry.flag, {
+    // The evidence that trips it must not trip it again while the change commits.
+    entry.evidence = null
+    const after = await service.applyState(entry.env, entry.flag, {
       actor: 'guard',
       action: 'guard.trip',
       details: record,
@@ -151,21 +149,30 @@ export function createGuardService(deps: {
      * name. `source` decides whether a guard set to `evidence: "server"` listens. Returns false
      * for a duplicate id.
      */
-    ingest(env: string, batch: MetricsBatch, source: EvidenceSource): boolean {
+    /** Loads the guarded flags (at start; afterwards they are kept current from the flag service). */
+    async load(): Promise<void> {
+      for (const state of await store.flags.listGuarded()) refresh(state)
+    },
+
+    async ingest(env: string, batch: MetricsBatch, source: EvidenceSource): Promise<boolean> {
       const at = now()
-      if (!intake.accept(env, batch, at)) return false
+      if (!(await intake.accept(env, batch, at))) return false
       for (const [flag, counts] of Object.entries(batch.flags)) {
         const entry = watched.get(keyOf(env, flag))
         if (entry?.evidence && (source === 'server' || entry.guard.evidence !== 'server')) {
           entry.evidence.add(toArm(counts))
           entry.recent.add(counts, at)
         }
-        for (const listener of countListeners) listener(env, flag)
+        // A guarded flag's listeners hear it after the tick has fed the counts to its tests.
+        if (!entry?.evidence) for (const listener of countListeners) listener(env, flag)
       }
       return true
     },
 
-    /** Called after new counts for a flag were ingested (the console's live chart). */
+    /**
+     * Called when a flag's figures moved (the console's live feed): for a guarded flag after the
+     * tick fed its new counts to the tests, for any other flag when its counts arrive.
+     */
     onCounts(listener: (env: string, flag: string) => void): () => void {
       countListeners.add(listener)
       return () => countListeners.delete(listener)
@@ -175,18 +182,18 @@ export function createGuardService(deps: {
      * The once-a-second step: each guarded flag's counts of the second that ended reach its
      * tests, and a flag whose test crossed its threshold is turned off.
      */
-    tick(): void {
+    async tick(): Promise<void> {
+      const trips: Array<Promise<void>> = []
       for (const entry of watched.values()) {
         const evidence = entry.evidence
-        if (!evidence?.tick() || !evidence.wouldTrip()) continue
+        if (!evidence?.tick()) continue
+        for (const listener of countListeners) listener(entry.env, entry.flag)
+        if (!evidence.wouldTrip()) continue
         const decision = evidence.decision()
         if (decision.status !== 'trip') continue
-        try {
-          trip(entry, decision)
-        } catch (error) {
-          log(`guard: turning ${entry.flag} off in ${entry.env} failed`, error)
-        }
+        trips.push(trip(entry, decision).catch((error: unknown) => log(`guard: turning ${entry.flag} off in ${entry.env} failed`, error)))
       }
+      await Promise.all(trips)
     },
 
     /** The guard's view of one flag state, for the API, the console and rollout plans. */
@@ -201,11 +208,11 @@ export function createGuardService(deps: {
     /** Waits for webhook deliveries in flight and stores buffered counts (tests, shutdown). */
     async settle(): Promise<void> {
       await Promise.allSettled([...pendingWebhooks])
-      intake.flush()
+      await intake.flush()
     },
 
-    close(): void {
-      intake.close()
+    async close(): Promise<void> {
+      await intake.close()
     },
   }
 }

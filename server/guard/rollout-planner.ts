@@ -14,6 +14,13 @@ type ActorOptions = { actor: string; expectedVersion?: number | undefined }
 
 /** Where a plan stands, for the API, the CLI and the console. */
 export interface PlanProgress {
+  /** The plan itself (null when there is none). */
+  plan: RolloutPlan | null
+  /**
+   * What an active plan waits for now: the interval, evidence that the rate is below the limit
+   * (due, not yet shown), or the flag to be turned on (a plan never widens a flag that is off).
+   */
+  waitingFor: 'interval' | 'evidence' | 'flag_on' | null
   /** Active, due, and its step's test has not yet shown the rate below the limit. */
   waitingForEvidence: boolean
   /** When the plan holds if the evidence does not come (epoch ms), while waiting. */
@@ -32,7 +39,7 @@ export interface PlanProgress {
 export function createRolloutPlanner(deps: { store: Store; service: FlagService; guard: GuardService; now: () => number }) {
   const { store, service, guard, now } = deps
 
-  function setPlan(state: StoredFlagState, action: string, plan: RolloutPlan | null, options: ActorOptions & { rollout?: number }) {
+  function setPlan(state: StoredFlagState, action: string, plan: RolloutPlan | null, options: ActorOptions & { rollout?: number }): Promise<StoredFlagState> {
     return service.applyState(state.environment, state.key, {
       actor: options.actor,
       action,
@@ -62,20 +69,22 @@ export function createRolloutPlanner(deps: { store: Store; service: FlagService;
   function progress(state: StoredFlagState): PlanProgress {
     const plan = planOf(state.plan)
     const evidence = guard.status(state).plan
-    const due = plan?.status === 'active' && plan.nextAt !== null && now() >= plan.nextAt
+    const active = plan?.status === 'active' && plan.nextAt !== null
+    const due = active && now() >= plan.nextAt!
     const waiting = due && state.enabled && !evidence?.proven
-    return { waitingForEvidence: waiting, holdsAt: waiting ? plan!.nextAt! + maxWaitMs(plan!) : null, evidence }
+    const waitingFor = !active ? null : !state.enabled ? 'flag_on' : !due ? 'interval' : waiting ? 'evidence' : null
+    return { plan, waitingFor, waitingForEvidence: waiting, holdsAt: waiting ? plan!.nextAt! + maxWaitMs(plan!) : null, evidence }
   }
 
   /** Takes the next step of one due plan, waits without writing, or holds after the maximum wait. */
-  function advance(state: StoredFlagState, plan: RolloutPlan, at: number) {
+  async function advance(state: StoredFlagState, plan: RolloutPlan, at: number): Promise<void> {
     const evidence = guard.status(state).plan
     if (!evidence?.proven) {
       if (at < plan.nextAt! + maxWaitMs(plan)) return
       const note =
         `held: no evidence that the error rate is below the limit after waiting ${plan.maxWaitSeconds ?? DEFAULT_MAX_WAIT_SECONDS} s ` +
         `(${evidence?.canaryErrors ?? 0} errors in ${evidence?.canaryExposures ?? 0} canary exposures this step)`
-      const held = setPlan(state, 'plan.hold', { ...plan, status: 'held', nextAt: null, note }, { actor: ACTOR })
+      const held = await setPlan(state, 'plan.hold', { ...plan, status: 'held', nextAt: null, note }, { actor: ACTOR })
       guard.notify(guardOf(state)?.webhookUrl, {
         type: 'plan.hold',
         flag: state.key,
@@ -89,13 +98,13 @@ export function createRolloutPlanner(deps: { store: Store; service: FlagService;
     const step = plan.step + 1
     const last = step === plan.steps.length - 1
     const next: RolloutPlan = { ...plan, step, status: last ? 'completed' : 'active', nextAt: last ? null : at + plan.intervalSeconds * 1000, note: null }
-    setPlan(state, 'plan.step', next, { actor: ACTOR, rollout: plan.steps[step]! })
+    await setPlan(state, 'plan.step', next, { actor: ACTOR, rollout: plan.steps[step]! })
   }
 
   return {
     /** What `start` would do with this input: the steps that will run and those skipped. */
-    preview(env: string, key: string, input: PlanInput): PlanPreview {
-      return preview(store.flags.getState(env, key), input)
+    async preview(env: string, key: string, input: PlanInput): Promise<PlanPreview> {
+      return preview(await store.flags.getState(env, key), input)
     },
 
     /**
@@ -104,8 +113,8 @@ export function createRolloutPlanner(deps: { store: Store; service: FlagService;
      * plan (active, paused or held) is replaced only when asked (`replace`), otherwise 409. The
      * flag needs a guard: the guard's evidence is what lets a plan advance.
      */
-    start(env: string, key: string, input: PlanInput & { replace?: boolean | undefined }, options: ActorOptions): StoredFlagState {
-      const state = store.flags.getState(env, key)
+    async start(env: string, key: string, input: PlanInput & { replace?: boolean | undefined }, options: ActorOptions): Promise<StoredFlagState> {
+      const state = await store.flags.getState(env, key)
       if (!guardOf(state)) throw new ValidationError('guard: set a guard on this flag before starting a rollout plan')
       const p = preview(state, input)
       if (p.replaces && !input.replace)
@@ -130,16 +139,16 @@ export function createRolloutPlanner(deps: { store: Store; service: FlagService;
       return setPlan(state, p.replaces ? 'plan.replace' : 'plan.start', plan, { ...options, rollout: p.steps[0]! })
     },
 
-    pause(env: string, key: string, options: ActorOptions): StoredFlagState {
-      const state = store.flags.getState(env, key)
+    async pause(env: string, key: string, options: ActorOptions): Promise<StoredFlagState> {
+      const state = await store.flags.getState(env, key)
       const plan = requirePlan(state)
       if (plan.status !== 'active') throw new ConflictError(`the plan is ${plan.status}, not active`)
       return setPlan(state, 'plan.pause', { ...plan, status: 'paused', nextAt: null }, options)
     },
 
     /** Resumes a paused or held plan; the next step is due one full interval from now. */
-    resume(env: string, key: string, options: ActorOptions): StoredFlagState {
-      const state = store.flags.getState(env, key)
+    async resume(env: string, key: string, options: ActorOptions): Promise<StoredFlagState> {
+      const state = await store.flags.getState(env, key)
       const plan = requirePlan(state)
       if (plan.status !== 'paused' && plan.status !== 'held') throw new ConflictError(`the plan is ${plan.status}, not paused or held`)
       const nextAt = now() + plan.intervalSeconds * 1000
@@ -147,8 +156,8 @@ export function createRolloutPlanner(deps: { store: Store; service: FlagService;
     },
 
     /** Cancels a plan; the cohort keeps the rollout it reached. */
-    cancel(env: string, key: string, options: ActorOptions): StoredFlagState {
-      const state = store.flags.getState(env, key)
+    async cancel(env: string, key: string, options: ActorOptions): Promise<StoredFlagState> {
+      const state = await store.flags.getState(env, key)
       const plan = requirePlan(state)
       if (!LIVE_PLAN_STATUSES.has(plan.status)) throw new ConflictError(`the plan is already ${plan.status}`)
       return setPlan(state, 'plan.cancel', { ...plan, status: 'cancelled', nextAt: null }, options)
@@ -157,11 +166,11 @@ export function createRolloutPlanner(deps: { store: Store; service: FlagService;
     progress,
 
     /** Advances every due, active plan whose flag is on and shown healthy. */
-    tick(): void {
+    async tick(): Promise<void> {
       const at = now()
-      for (const state of store.flags.listPlanned()) {
+      for (const state of await store.flags.listPlanned()) {
         const plan = planOf(state.plan)
-        if (plan?.status === 'active' && plan.nextAt !== null && at >= plan.nextAt && state.enabled) advance(state, plan, at)
+        if (plan?.status === 'active' && plan.nextAt !== null && at >= plan.nextAt && state.enabled) await advance(state, plan, at)
       }
     },
   }

@@ -83,8 +83,18 @@ function read(rule: RuleState, withChange: boolean): RuleReading {
   const changeStatistic = withChange ? Math.max(0, ...rule.change) : 0
   const crossed = statistic >= MIXTURE_THRESHOLD ? 'mixture' : withChange && changeStatistic >= CHANGE_THRESHOLD ? 'change' : null
   const progress = Math.min(1, Math.max(0, statistic / MIXTURE_THRESHOLD, withChange ? changeStatistic / CHANGE_THRESHOLD : 0))
-  return { statistic, threshold: MIXTURE_THRESHOLD, changeStatistic, changeThreshold: CHANGE_THRESHOLD, progress, crossed }
+  return {
+    statistic: finite(statistic),
+    threshold: MIXTURE_THRESHOLD,
+    changeStatistic: finite(changeStatistic),
+    changeThreshold: CHANGE_THRESHOLD,
+    progress,
+    crossed,
+  }
 }
+
+/** Readings leave as JSON (API, audit, webhook), where ±Infinity would turn into null. */
+const finite = (x: number) => (Number.isFinite(x) ? x : x > 0 ? Number.MAX_VALUE : -Number.MAX_VALUE)
 
 /**
  * A sequential test of a rate against `limit` with alternatives `q_k`. For a second with n
@@ -146,7 +156,7 @@ export class AbsoluteRateTest {
   reading(): RuleReading {
     if (this.test) return read(this.state, true)
     const base = read(newRule(1), false)
-    return this.state.cumulative[0]! > 0 ? { ...base, statistic: Infinity, progress: 1, crossed: 'mixture' } : base
+    return this.state.cumulative[0]! > 0 ? { ...base, statistic: Number.MAX_VALUE, progress: 1, crossed: 'mixture' } : base
   }
 }
 
@@ -213,7 +223,7 @@ export class BelowLimitTest {
 
   /** A limit of 1 (100% errors allowed) is always met; a limit of 0 can never be shown met. */
   reading(): RuleReading {
-    if (this.limit >= 1) return { ...read(newRule(1), false), statistic: Infinity, progress: 1, crossed: 'mixture' }
+    if (this.limit >= 1) return { ...read(newRule(1), false), statistic: Number.MAX_VALUE, progress: 1, crossed: 'mixture' }
     if (this.limit <= 0) return read(newRule(1), false)
     return read(this.test.state, false)
   }

@@ -1,7 +1,7 @@
 import type { Change } from '../../sdk/core/changes.ts'
 import type { Logger } from 'pino'
 import type { Hub } from '../stream/hub.ts'
-import type { LogStore } from '../store/log-store.ts'
+import type { Store } from '../store/store.ts'
 import type { Metrics } from './metrics.ts'
 
 /** The flag or segment a change is about. */
@@ -15,9 +15,11 @@ const subjectOf = (change: Change) =>
  * same transaction) and the change counters; a change by the guard is a trip. Listens on the
  * hub, so it sees exactly what SDKs are sent. Returns the unsubscribe function.
  */
-export function observeChanges(deps: { hub: Hub; logs: LogStore; logger: Logger; metrics: Metrics }): () => void {
-  return deps.hub.subscribeAll((environment, change) => {
-    const audit = deps.logs.auditOf(environment, change.version)
+export function observeChanges(deps: { hub: Hub; logs: Pick<Store['logs'], 'auditOf'>; logger: Logger; metrics: Metrics }): () => void {
+  return deps.hub.subscribeAll((environment, change) => void observe(environment, change))
+
+  async function observe(environment: string, change: Change): Promise<void> {
+    const audit = await deps.logs.auditOf(environment, change.version).catch(() => undefined)
     const actor = audit?.actor ?? 'unknown'
     deps.metrics.changeAccepted(environment, actor)
     const subject = subjectOf(change)
@@ -27,5 +29,5 @@ export function observeChanges(deps: { hub: Hub; logs: LogStore; logger: Logger;
       { environment, version: change.version, type: change.type, ...subject, actor, action: audit?.action },
       'change',
     )
-  })
+  }
 }

@@ -7,10 +7,10 @@ import type { Metrics } from './metrics.ts'
  * both transports (HTTP and WebSocket) use, without changing the intake itself.
  */
 export function countBatches(intake: EvidenceIntake, metrics: Pick<Metrics, 'batchAccepted' | 'batchRefused'>): EvidenceIntake {
-  function counted(environment: string, take: () => ReturnType<EvidenceIntake['fromServer']>) {
-    let outcome: ReturnType<EvidenceIntake['fromServer']>
+  async function counted(environment: string, take: () => ReturnType<EvidenceIntake['fromServer']>) {
+    let outcome: Awaited<ReturnType<EvidenceIntake['fromServer']>>
     try {
-      outcome = take()
+      outcome = await take()
     } catch (error) {
       metrics.batchRefused(environment, 'invalid')
       throw error

@@ -5,9 +5,9 @@ export interface MetricsSources {
   /** Open SDK and console connections, by key kind and environment. */
   connections(): Iterable<{ kind: string; environment: string; count: number }>
   /** Each environment's current version (bumped by every change). */
-  environmentVersions(): Iterable<{ environment: string; version: number }>
+  environmentVersions(): Promise<Iterable<{ environment: string; version: number }>>
   /** The guard's current state of every flag that has a guard (e.g. `healthy`, `tripped`). */
-  guardStates(): Iterable<{ environment: string; flag: string; state: string }>
+  guardStates(): Promise<Iterable<{ environment: string; flag: string; state: string }>>
 }
 
 /**
@@ -42,9 +42,9 @@ export function createMetrics(options: { prefix?: string; processMetrics?: boole
     help: "Each environment's current version (every committed change bumps it)",
     labelNames: ['environment'] as const,
     registers,
-    collect() {
+    async collect() {
       this.reset()
-      for (const v of sources?.environmentVersions() ?? []) this.set({ environment: v.environment }, v.version)
+      for (const v of (await sources?.environmentVersions()) ?? []) this.set({ environment: v.environment }, v.version)
     },
   })
   const fanOut = new Histogram({
@@ -89,10 +89,10 @@ export function createMetrics(options: { prefix?: string; processMetrics?: boole
     help: 'Guard state per guarded flag: 1 on the series of its current state (insufficient_data, healthy, trip, tripped, off)',
     labelNames: ['environment', 'flag', 'state'] as const,
     registers,
-    collect() {
+    async collect() {
       // Read at scrape time from the guard itself: a state can never be left stale here.
       this.reset()
-      for (const g of sources?.guardStates() ?? [])
+      for (const g of (await sources?.guardStates()) ?? [])
         this.set({ environment: g.environment, flag: g.flag, state: g.state }, 1)
     },
   })

@@ -15,14 +15,15 @@ export function metricsSources(deps: {
   const { store, guard } = deps
   return {
     connections: deps.connections,
-    environmentVersions: () =>
-      store.flags.listEnvironments().map((env) => ({ environment: env.key, version: env.version })),
-    *guardStates() {
-      for (const env of store.flags.listEnvironments())
-        for (const state of store.flags.listStates(env.key)) {
-          const { status } = guard.status(state)
-          if (status !== 'no_guard') yield { environment: env.key, flag: state.key, state: status }
-        }
+    environmentVersions: async () =>
+      (await store.flags.listEnvironments()).map((env) => ({ environment: env.key, version: env.version })),
+    async guardStates() {
+      const states = []
+      for (const state of await store.flags.listGuarded()) {
+        const { status } = guard.status(state)
+        if (status !== 'no_guard') states.push({ environment: state.environment, flag: state.key, state: status })
+      }
+      return states
     },
   }
 }

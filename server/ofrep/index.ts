@@ -1,6 +1,6 @@
 import type { ClientLimits } from '../rate-limit/client-limits.ts'
 import type { EnvRules } from '../stream/env-rules.ts'
-import type { KeyStore } from '../store/key-store.ts'
+import type { Store } from '../store/store.ts'
 import { createRefetchEvents } from './refetch-events.ts'
 import { ofrepRoutes } from './routes.ts'
 import { createStreamTokens } from './stream-token.ts'
@@ -15,7 +15,7 @@ import { createStreamTokens } from './stream-token.ts'
  * app.route('/ofrep/v1', ofrep.routes)
  */
 export function createOfrep(deps: {
-  keys: Pick<KeyStore, 'verify' | 'list'>
+  keys: Pick<Store['keys'], 'verify' | 'list'>
   rules: EnvRules
   clientLimits: ClientLimits
   now: () => number

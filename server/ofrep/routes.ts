@@ -10,7 +10,8 @@ import { clientAddress } from '../rate-limit/client-address.ts'
 import type { ClientLimits } from '../rate-limit/client-limits.ts'
 import { remoteAddressOf } from '../routes/environments.ts'
 import type { EnvRules } from '../stream/env-rules.ts'
-import type { ApiKeyInfo, KeyStore } from '../store/key-store.ts'
+import type { ApiKeyInfo } from '../store/key-store.ts'
+import type { Store } from '../store/store.ts'
 import { evaluateAllForOfrep, evaluateForOfrep, userFromContext, type Audience } from './evaluation.ts'
 import type { RefetchEvents } from './refetch-events.ts'
 import type { StreamTokens } from './stream-token.ts'
@@ -25,7 +26,7 @@ const INACTIVITY_DELAY_SEC = 120
 const HEARTBEAT_MS = 25_000
 
 export interface OfrepDeps {
-  keys: Pick<KeyStore, 'verify' | 'list'>
+  keys: Pick<Store['keys'], 'verify' | 'list'>
   rules: EnvRules
   clientLimits: ClientLimits
   events: RefetchEvents
@@ -125,7 +126,7 @@ export function ofrepRoutes(deps: OfrepDeps) {
   // One authentication for all evaluations: SDK keys, bound to one environment.
   app.use('/evaluate/*', async (c, next) => {
     const secret = c.req.header('x-api-key') || secretFrom(c.req.raw.headers, c.req.url, false)
-    const key = authenticate(keys, secret)
+    const key = await authenticate(keys, secret)
     authorize(key, { kinds: ['server', 'client'], environment: key.environment ?? undefined })
     if (key.environment === null) throw new ForbiddenError('an SDK key bound to an environment is needed')
     const audience: Audience = key.kind === 'client' ? 'client' : 'server'
@@ -143,6 +144,8 @@ export function ofrepRoutes(deps: OfrepDeps) {
           Math.ceil(verdict.retryAfterMs / 1000),
         )
     }
+    // Loaded once per environment; evaluations then read it synchronously.
+    await rules.load(key.environment)
     c.set('key', key)
     c.set('environment', key.environment)
     c.set('audience', audience)
@@ -196,11 +199,12 @@ export function ofrepRoutes(deps: OfrepDeps) {
   })
 
   // The event stream: EventSource sends no headers, so the signed token in the URL authorizes.
-  app.get('/events', (c) => {
+  app.get('/events', async (c) => {
     const grant = tokens.read(c.req.query('token'))
     if (grant === undefined) throw new UnauthorizedError('invalid or expired event-stream token: fetch the bulk evaluation again')
-    if (!keys.list().some((key) => key.id === grant.keyId && key.revokedAt === null))
+    if (!(await keys.list()).some((key) => key.id === grant.keyId && key.revokedAt === null))
       throw new UnauthorizedError('the key of this event stream was revoked')
+    await rules.load(grant.environment)
     const lastEventId = c.req.header('last-event-id')
     return streamSSE(c, async (stream) => {
       let finish = () => {}

@@ -5,11 +5,11 @@ import { parse, schemas } from '../validation.ts'
 
 /** `/api/v1/audit?flag=&env=&limit=&before=`: newest first, paged by id cursor. */
 export function auditRoutes({ store }: { store: Store }) {
-  return new Hono<AuthEnv>().get('/', (c) => {
+  return new Hono<AuthEnv>().get('/', async (c) => {
     const parsed = parse(schemas.auditQuery, c.req.query(), 'query')
     // An environment's key reads its own environment's page even when it does not say so.
     const query = { ...parsed, env: parsed.env ?? c.var.apiKey.environment ?? undefined }
-    const items = store.logs.audit(query)
+    const items = await store.logs.audit(query)
     const last = items.at(-1)
     return c.json({ items, nextBefore: items.length === query.limit && last ? last.id : null })
   })

@@ -15,14 +15,14 @@ import { jsonBody, param } from './request.ts'
 export function environmentRoutes({ store, service }: { store: Store; service: FlagService }) {
   return new Hono<AuthEnv>()
     // An environment's key sees its own environment only (not even others' names or versions).
-    .get('/', (c) => {
+    .get('/', async (c) => {
       const own = c.var.apiKey.environment
-      const all = store.flags.listEnvironments()
+      const all = await store.flags.listEnvironments()
       return c.json({ items: own === null ? all : all.filter((e) => e.key === own) })
     })
     .post('/', async (c) => {
       const input = await jsonBody(c, schemas.createEnvironment)
-      return c.json(service.createEnvironment({ key: input.key, name: input.name ?? input.key }, c.var.actor), 201)
+      return c.json(await service.createEnvironment({ key: input.key, name: input.name ?? input.key }, c.var.actor), 201)
     })
 }
 
@@ -48,7 +48,7 @@ export function evaluationRoutes({ store, rules, clientLimits }: { store: Store;
     .post('/evaluate', async (c) => {
       const { flag, user } = await jsonBody(c, schemas.evaluate)
       const env = param(c, 'env')
-      const compiled = rules.get(env).compiled.get(flag)
+      const compiled = (await rules.load(env)).compiled.get(flag)
       if (c.var.apiKey.kind !== 'client') return c.json({ flag, ...(compiled?.evaluate(user) ?? RESULTS.unknownFlag) })
       const address = clientAddress({
         remoteAddress: remoteAddressOf(c),
@@ -64,8 +64,8 @@ export function evaluationRoutes({ store, rules, clientLimits }: { store: Store;
       const visible = compiled !== undefined && rules.clientVisible(env).has(flag)
       return c.json({ flag, ...(visible ? compiled.generic(compiled.evaluate(user)) : { enabled: false, reason: 'ERROR' }) })
     })
-    .get('/snapshot', (c) => {
-      const snapshot = store.snapshot(param(c, 'env'))
+    .get('/snapshot', async (c) => {
+      const snapshot = await store.snapshot(param(c, 'env'))
       c.header('ETag', `"${snapshot.version}"`)
       return c.json(snapshot)
     })

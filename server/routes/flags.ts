@@ -41,18 +41,18 @@ export function flagRoutes({ store, service, guard }: { store: Store; service: F
   }
 
   return new Hono<AuthEnv>()
-    .get('/', (c) => c.json({ items: store.flags.listFlags().map((flag) => withSummary(scoped(c, flag))) }))
+    .get('/', async (c) => c.json({ items: (await store.flags.listFlags()).map((flag) => withSummary(scoped(c, flag))) }))
     .post('/', async (c) => {
       const input = await jsonBody(c, schemas.createFlag)
-      return c.json(scoped(c, service.createFlag(input, c.var.actor)), 201)
+      return c.json(scoped(c, await service.createFlag(input, c.var.actor)), 201)
     })
-    .get('/:key', (c) => c.json(scoped(c, store.flags.getFlag(param(c, 'key')))))
+    .get('/:key', async (c) => c.json(scoped(c, await store.flags.getFlag(param(c, 'key')))))
     .patch('/:key', async (c) => {
       const input = await jsonBody(c, schemas.updateFlag)
-      return c.json(service.updateFlag(param(c, 'key'), input, c.var.actor))
+      return c.json(await service.updateFlag(param(c, 'key'), input, c.var.actor))
     })
-    .delete('/:key', (c) => {
-      service.archiveFlag(param(c, 'key'), c.var.actor)
+    .delete('/:key', async (c) => {
+      await service.archiveFlag(param(c, 'key'), c.var.actor)
       return c.body(null, 204)
     })
 }
@@ -64,11 +64,11 @@ export function flagStateRoutes({ store, service }: { store: Store; service: Fla
     return state
   }
   return new Hono<AuthEnv>()
-    .get('/', (c) => c.json({ items: store.flags.listStates(param(c, 'env')) }))
-    .get('/:key', (c) => c.json(withEtag(c, store.flags.getState(param(c, 'env'), param(c, 'key')))))
+    .get('/', async (c) => c.json({ items: await store.flags.listStates(param(c, 'env')) }))
+    .get('/:key', async (c) => c.json(withEtag(c, await store.flags.getState(param(c, 'env'), param(c, 'key')))))
     .patch('/:key', async (c) => {
       const { version, ...update } = await jsonBody(c, schemas.patchState)
-      const state = service.updateState(param(c, 'env'), param(c, 'key'), update, {
+      const state = await service.updateState(param(c, 'env'), param(c, 'key'), update, {
         actor: c.var.actor,
         expectedVersion: expectedVersion(c, version),
       })
@@ -76,7 +76,7 @@ export function flagStateRoutes({ store, service }: { store: Store; service: Fla
     })
     .put('/:key/cohorts/:cohort/rollout', async (c) => {
       const { rollout, version } = await jsonBody(c, schemas.setRollout)
-      const state = service.setRollout(param(c, 'env'), param(c, 'key'), param(c, 'cohort'), rollout, {
+      const state = await service.setRollout(param(c, 'env'), param(c, 'key'), param(c, 'cohort'), rollout, {
         actor: c.var.actor,
         expectedVersion: expectedVersion(c, version),
       })

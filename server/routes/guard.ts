@@ -26,13 +26,13 @@ export function guardRoutes(deps: { store: Store; service: FlagService; guard: G
   const view = (state: StoredFlagState) => ({ ...guard.status(state), planProgress: planner.progress(state) })
 
   return new Hono<AuthEnv>()
-    .get('/:key/guard', (c) => {
-      const state = store.flags.getState(...target(c))
+    .get('/:key/guard', async (c) => {
+      const state = await store.flags.getState(...target(c))
       return c.json(view(state))
     })
     .put('/:key/guard', async (c) => {
       const { version, ...settings } = await jsonBody(c, schemas.guard)
-      const state = service.applyState(...target(c), {
+      const state = await service.applyState(...target(c), {
         actor: c.var.actor,
         action: 'guard.set',
         expectedVersion: expectedVersion(c, version),
@@ -42,8 +42,8 @@ export function guardRoutes(deps: { store: Store; service: FlagService; guard: G
       })
       return c.json({ state, ...view(state) })
     })
-    .delete('/:key/guard', (c) => {
-      const state = service.applyState(...target(c), {
+    .delete('/:key/guard', async (c) => {
+      const state = await service.applyState(...target(c), {
         actor: c.var.actor,
         action: 'guard.remove',
         expectedVersion: expectedVersion(c, undefined),
@@ -51,29 +51,29 @@ export function guardRoutes(deps: { store: Store; service: FlagService; guard: G
       })
       return c.json({ state })
     })
-    .get('/:key/metrics', (c) => {
+    .get('/:key/metrics', async (c) => {
       const { hours } = parse(schemas.metricsQuery, c.req.query(), 'query')
       const [env, key] = target(c)
-      const state = store.flags.getState(env, key)
-      guard.flushCounts()
-      const minutes = store.metrics.series(env, key, now() - hours * HOUR)
+      const state = await store.flags.getState(env, key)
+      await guard.flushCounts()
+      const minutes = await store.metrics.series(env, key, now() - hours * HOUR)
       return c.json({ ...view(state), minutes })
     })
     .put('/:key/plan', async (c) => {
       const { version, ...plan } = await jsonBody(c, schemas.plan)
       const [env, key] = target(c)
-      const state = planner.start(env, key, plan, { actor: c.var.actor, expectedVersion: expectedVersion(c, version) })
+      const state = await planner.start(env, key, plan, { actor: c.var.actor, expectedVersion: expectedVersion(c, version) })
       return c.json(state)
     })
     // What starting this plan would do (steps that run, steps skipped, a plan it would replace).
     .post('/:key/plan/preview', async (c) => {
       const { version: _version, replace: _replace, ...plan } = await jsonBody(c, schemas.plan)
-      return c.json(planner.preview(...target(c), plan))
+      return c.json(await planner.preview(...target(c), plan))
     })
-    .post('/:key/plan/:action{pause|resume|cancel}', (c) => {
+    .post('/:key/plan/:action{pause|resume|cancel}', async (c) => {
       const [env, key] = target(c)
       const action = param(c, 'action') as 'pause' | 'resume' | 'cancel'
-      return c.json(planner[action](env, key, { actor: c.var.actor, expectedVersion: expectedVersion(c, undefined) }))
+      return c.json(await planner[action](env, key, { actor: c.var.actor, expectedVersion: expectedVersion(c, undefined) }))
     })
 }
 
@@ -88,9 +88,9 @@ export function metricsRoutes({ intake, now }: { intake: EvidenceIntake; now: ()
     const { batch, user } = await jsonBody(c, schemas.metrics)
     const key = c.var.apiKey
     const env = key.environment as string
-    if (key.kind === 'server') return c.json(intake.fromServer(env, batch))
+    if (key.kind === 'server') return c.json(await intake.fromServer(env, batch))
     if (!user) throw new ValidationError('user: required with a client key (the server evaluates it to attribute the counts)')
     const credit = credits.of(`${key.id}\u0000${remoteAddress(c)}`, now())
-    return c.json(intake.fromClient(env, batch, user, credit))
+    return c.json(await intake.fromClient(env, batch, user, credit))
   })
 }

@@ -11,18 +11,18 @@ import { jsonBody, param } from './request.ts'
  */
 export function keyRoutes({ store, onRevoke }: { store: Store; onRevoke: (keyId: string) => void }) {
   return new Hono<AuthEnv>()
-    .get('/', (c) => c.json({ items: store.keys.list() }))
+    .get('/', async (c) => c.json({ items: await store.keys.list() }))
     .post('/', async (c) => {
       const input = await jsonBody(c, schemas.createKey)
       const environment = input.environment ?? null
       if (input.kind !== 'admin' && environment === null)
         throw new ValidationError(`environment: a ${input.kind} key needs an environment`)
-      if (environment !== null) store.flags.getEnvironment(environment)
-      const { key, secret } = store.keys.create({ name: input.name, kind: input.kind, environment }, c.var.actor)
+      if (environment !== null) await store.flags.getEnvironment(environment)
+      const { key, secret } = await store.keys.create({ name: input.name, kind: input.kind, environment }, c.var.actor)
       return c.json({ ...key, secret }, 201)
     })
-    .delete('/:id', (c) => {
-      const key = store.keys.revoke(param(c, 'id'), c.var.actor)
+    .delete('/:id', async (c) => {
+      const key = await store.keys.revoke(param(c, 'id'), c.var.actor)
       onRevoke(key.id)
       return c.json(key)
     })

@@ -9,26 +9,26 @@ import { expectedVersion, jsonBody, param } from './request.ts'
 /** Segments of one environment: `/api/v1/environments/:env/segments`. */
 export function segmentRoutes({ store, service }: { store: Store; service: FlagService }) {
   return new Hono<AuthEnv>()
-    .get('/', (c) => c.json({ items: store.segments.list(param(c, 'env')) }))
+    .get('/', async (c) => c.json({ items: await store.segments.list(param(c, 'env')) }))
     .post('/', async (c) => {
       const { version: _ignored, ...input } = await jsonBody(c, schemas.segment)
-      const segment = service.putSegment(param(c, 'env'), input, { actor: c.var.actor, create: true })
+      const segment = await service.putSegment(param(c, 'env'), input, { actor: c.var.actor, create: true })
       return c.json(segment, 201)
     })
-    .get('/:key', (c) => c.json(store.segments.get(param(c, 'env'), param(c, 'key'))))
+    .get('/:key', async (c) => c.json(await store.segments.get(param(c, 'env'), param(c, 'key'))))
     .put('/:key', async (c) => {
       const { version, ...input } = await jsonBody(c, schemas.segment)
       if (input.key !== param(c, 'key'))
         throw new ValidationError(`key: ${input.key} does not match the path's ${param(c, 'key')}`)
-      const segment = service.putSegment(param(c, 'env'), input, {
+      const segment = await service.putSegment(param(c, 'env'), input, {
         actor: c.var.actor,
         create: false,
         expectedVersion: expectedVersion(c, version),
       })
       return c.json(segment)
     })
-    .delete('/:key', (c) => {
-      service.removeSegment(param(c, 'env'), param(c, 'key'), c.var.actor)
+    .delete('/:key', async (c) => {
+      await service.removeSegment(param(c, 'env'), param(c, 'key'), c.var.actor)
       return c.body(null, 204)
     })
 }

@@ -2,8 +2,7 @@ import { createEvidenceIntake } from '../guard/evidence-intake.ts'
 import { createClientLimits, DEFAULT_CLIENT_LIMITS, type ClientLimitSettings } from '../rate-limit/client-limits.ts'
 import { createGuardService } from '../guard/guard-service.ts'
 import { createRolloutPlanner } from '../guard/rollout-planner.ts'
-import type { Db } from '../store/db.ts'
-import { createStore } from '../store/store.ts'
+import type { Store } from '../store/store.ts'
 import { createEnvRules } from '../stream/env-rules.ts'
 import { createHub } from '../stream/hub.ts'
 import { createFlagService } from './flag-service.ts'
@@ -17,13 +16,12 @@ export interface ComposeOptions {
   clientLimits?: Partial<ClientLimitSettings> | undefined
 }
 
-/** Builds every service over one database, in dependency order. Used by main and by tests. */
-export function composeServices(db: Db, options: ComposeOptions) {
+/** Builds every service over one store (SQLite or PostgreSQL), in dependency order. Used by main and by tests. */
+export function composeServices(store: Store, options: ComposeOptions) {
   const now = options.now ?? Date.now
-  const store = createStore(db)
   const hub = createHub((error) => options.log('change listener failed', error))
   const service = createFlagService({ store, hub })
-  const rules = createEnvRules({ store, hub })
+  const rules = createEnvRules({ store, hub, log: options.log })
   const guard = createGuardService({ store, service, hub, now, log: options.log, webhook: options.webhook })
   const intake = createEvidenceIntake({ guard, rules, now })
   const planner = createRolloutPlanner({ store, service, guard, now })

@@ -50,9 +50,11 @@ function checkCost(field: string, cohorts: Cohort[], segments: Segment[]): void 
  */
 export function createFlagService({ store, hub }: { store: Store; hub: Hub }) {
   const publish = (envKey: string, change: Change) => hub.publish(envKey, change)
+  /** Hear every committed state whole (guard and plan included, which changes do not carry). */
+  const stateListeners = new Set<(state: StoredFlagState) => void>()
   const publishAll = (changes: EnvChange[]) => changes.forEach((c) => publish(c.environment, c.change))
 
-  function applyState(
+  async function applyState(
     envKey: string,
     key: string,
     options: {
@@ -62,34 +64,34 @@ export function createFlagService({ store, hub }: { store: Store; hub: Hub }) {
       details?: unknown
       update: (current: StoredFlagState) => StatePatch
     },
-  ): StoredFlagState {
-    const { state, change } = store.flags.updateState(envKey, key, options)
-    publish(envKey, change)
+  ): Promise<StoredFlagState> {
+    const { state, committed } = await store.flags.updateState(envKey, key, options)
+    for (const listener of stateListeners) listener(state)
+    publishAll([committed])
     return state
   }
 
   return {
-    createEnvironment(input: { key: string; name: string }, actor: string) {
-      const changes = store.flags.createEnvironment(input, actor)
-      changes.forEach((c) => publish(input.key, c))
+    async createEnvironment(input: { key: string; name: string }, actor: string) {
+      publishAll(await store.flags.createEnvironment(input, actor))
       return store.flags.getEnvironment(input.key)
     },
 
     /** New flags are not visible to client keys unless `clientSide` says so. */
-    createFlag(input: { key: string; description: string; tags: string[]; clientSide?: boolean | undefined }, actor: string) {
-      publishAll(store.flags.createFlag({ ...input, clientSide: input.clientSide ?? false }, actor))
+    async createFlag(input: { key: string; description: string; tags: string[]; clientSide?: boolean | undefined }, actor: string) {
+      publishAll(await store.flags.createFlag({ ...input, clientSide: input.clientSide ?? false }, actor))
       return store.flags.getFlag(input.key)
     },
 
     /** Description, tags, client visibility; a visibility change streams to every environment. */
-    updateFlag(key: string, patch: DefinitionPatch, actor: string) {
-      const { flag, changes } = store.flags.updateFlag(key, patch, actor)
+    async updateFlag(key: string, patch: DefinitionPatch, actor: string) {
+      const { flag, changes } = await store.flags.updateFlag(key, patch, actor)
       publishAll(changes)
       return flag
     },
 
-    archiveFlag(key: string, actor: string) {
-      publishAll(store.flags.archiveFlag(key, actor))
+    async archiveFlag(key: string, actor: string) {
+      publishAll(await store.flags.archiveFlag(key, actor))
     },
 
     /**
@@ -99,13 +101,19 @@ export function createFlagService({ store, hub }: { store: Store; hub: Hub }) {
      */
     applyState,
 
+    /** Calls `listener` with each state committed through `applyState`, before it is streamed. */
+    onState(listener: (state: StoredFlagState) => void): () => void {
+      stateListeners.add(listener)
+      return () => stateListeners.delete(listener)
+    },
+
     /** On/off, stickiness and/or cohorts; the audit action says what kind of change it was. */
-    updateState(
+    async updateState(
       envKey: string,
       key: string,
       update: StateUpdate,
       options: { actor: string; expectedVersion?: number | undefined },
-    ): StoredFlagState {
+    ): Promise<StoredFlagState> {
       const action =
         update.cohorts !== undefined
           ? 'flag.cohorts'
@@ -115,7 +123,7 @@ export function createFlagService({ store, hub }: { store: Store; hub: Hub }) {
               ? 'flag.on'
               : 'flag.off'
       if (update.cohorts) {
-        const segments = store.segments.list(envKey)
+        const segments = await store.segments.list(envKey)
         const missing = unknownSegments(update.cohorts, new Set(segments.map((s) => s.key)))
         if (missing.length) throw new ValidationError(`cohorts: unknown segment ${missing.join(', ')} in ${envKey}`)
         checkCost('cohorts', update.cohorts, segments)
@@ -143,7 +151,7 @@ export function createFlagService({ store, hub }: { store: Store; hub: Hub }) {
       cohortName: string,
       rollout: number,
       options: { actor: string; expectedVersion?: number | undefined },
-    ): StoredFlagState {
+    ): Promise<StoredFlagState> {
       return applyState(envKey, key, {
         ...options,
         action: 'flag.rollout',
@@ -152,24 +160,24 @@ export function createFlagService({ store, hub }: { store: Store; hub: Hub }) {
       })
     },
 
-    putSegment(
+    async putSegment(
       envKey: string,
       input: SegmentInput,
       options: { actor: string; create: boolean; expectedVersion?: number | undefined },
     ) {
-      store.flags.getEnvironment(envKey)
+      await store.flags.getEnvironment(envKey)
       // A segment's patterns are evaluated by every flag that uses it: each must stay in bounds.
-      const segments = [...store.segments.list(envKey).filter((s) => s.key !== input.key), { ...input, version: 0 }]
-      for (const state of store.flags.listStates(envKey))
+      const segments = [...(await store.segments.list(envKey)).filter((s) => s.key !== input.key), { ...input, version: 0 }]
+      for (const state of await store.flags.listStates(envKey))
         if (state.cohorts.some((c) => c.conditions.some((cond) => 'segment' in cond && cond.segment === input.key)))
           checkCost(`conditions (as used by flag ${state.key})`, state.cohorts, segments)
-      const { segment, change } = store.segments.put(envKey, input, options)
-      publish(envKey, change)
+      const { segment, committed } = await store.segments.put(envKey, input, options)
+      publishAll([committed])
       return segment
     },
 
-    removeSegment(envKey: string, key: string, actor: string) {
-      publish(envKey, store.segments.remove(envKey, key, actor))
+    async removeSegment(envKey: string, key: string, actor: string) {
+      publishAll([await store.segments.remove(envKey, key, actor)])
     },
   }
 }

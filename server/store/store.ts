@@ -7,10 +7,10 @@ import { createMetricsStore } from './metrics-store.ts'
 import { createSegmentStore } from './segment-store.ts'
 
 /**
- * All SQL lives behind this object: services and routes never see drizzle. A PostgreSQL store
- * can be added beside it by implementing the same `Store` type.
+ * The synchronous SQLite stores in one object: what `createSqliteStore` puts behind the async
+ * contract, and what offline tools and benchmarks that own the file may use directly.
  */
-export function createStore(db: Db) {
+export function createSyncStore(db: Db) {
   const flags = createFlagStore(db)
   const segments = createSegmentStore(db)
   return {
@@ -34,4 +34,7 @@ export function createStore(db: Db) {
   }
 }
 
-export type Store = ReturnType<typeof createStore>
+export type SyncStore = ReturnType<typeof createSyncStore>
+
+/** The storage contract every caller depends on (see contract.ts). */
+export type { Store } from './contract.ts'

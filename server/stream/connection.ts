@@ -1,4 +1,5 @@
 import type { WebSocket } from 'ws'
+import type { Change } from '../../sdk/core/changes.ts'
 import type { EvalResult, User } from '../../sdk/core/types.ts'
 import type { ClientCredit } from '../guard/client-credit.ts'
 import type { ApiKeyInfo } from '../store/key-store.ts'
@@ -17,6 +18,8 @@ export interface Connection {
   sentVersion: number | undefined
   /** Last version the SDK reported as applied (hello / ping). */
   appliedVersion: number | undefined
+  /** Server keys, while catching up from the change log: live changes held until it is sent. */
+  held?: Change[] | undefined
   /** Client keys only: the identified user… */
   user: User | undefined
   /**

@@ -20,52 +20,93 @@ function trackVisibility(visible: Set<string>, change: Change): void {
   } else if (change.type === 'flag_deleted') visible.delete(change.key)
 }
 
+interface EnvEntry {
+  ruleset: Ruleset
+  clientVisible: Set<string>
+  listeners: Set<RulesListener>
+  unsubscribe: () => void
+}
+
 /**
  * The server's in-memory, compiled view of each environment's rules, kept current from the hub.
  * Stream fan-out and client-key evaluation read it instead of the database. Listeners run after
  * the ruleset has advanced, so they always see the change applied.
+ *
+ * An environment is loaded once (`load`, async: one snapshot read) and read synchronously after
+ * that (`get`). While the snapshot is read, changes heard from the hub are held and applied
+ * after it in order, so no change between the read and the subscription is lost.
  */
-export function createEnvRules({ store, hub }: { store: Store; hub: Hub }) {
-  const envs = new Map<
-    string,
-    { ruleset: Ruleset; clientVisible: Set<string>; listeners: Set<RulesListener>; unsubscribe: () => void }
-  >()
+export function createEnvRules({ store, hub, log }: { store: Store; hub: Hub; log?: (m: string, e?: unknown) => void }) {
+  const envs = new Map<string, EnvEntry>()
+  const loading = new Map<string, Promise<EnvEntry>>()
 
-  function entry(envKey: string) {
-    let env = envs.get(envKey)
-    if (env) return env
-    const ruleset = rulesetFromSnapshot(store.snapshot(envKey))
-    const created = {
-      ruleset,
-      clientVisible: clientVisibleOf(ruleset),
-      listeners: new Set<RulesListener>(),
-      unsubscribe: () => {},
-    }
-    created.unsubscribe = hub.subscribe(envKey, (change) => {
-      // A gap cannot happen in-process (publish follows commit, in order), but if it ever did,
-      // reloading from the database is the safe answer.
-      const outcome = applyChange(created.ruleset, change)
-      if (outcome === 'gap') {
-        created.ruleset = rulesetFromSnapshot(store.snapshot(envKey))
-        created.clientVisible = clientVisibleOf(created.ruleset)
-      } else if (outcome === 'applied') trackVisibility(created.clientVisible, change)
-      for (const listener of created.listeners) listener(created.ruleset, change)
-    })
-    envs.set(envKey, (env = created))
+  function loaded(envKey: string): EnvEntry {
+    const env = envs.get(envKey)
+    if (!env) throw new Error(`rules of environment ${envKey} read before load()`)
     return env
   }
 
+  async function read(envKey: string): Promise<EnvEntry> {
+    let held: Change[] | undefined = []
+    let entry: EnvEntry | undefined
+    const unsubscribe = hub.subscribe(envKey, (change) => {
+      if (held) return void held.push(change)
+      apply(entry!, envKey, change)
+    })
+    try {
+      const ruleset = rulesetFromSnapshot(await store.snapshot(envKey))
+      entry = { ruleset, clientVisible: clientVisibleOf(ruleset), listeners: new Set(), unsubscribe }
+      for (const change of held) apply(entry, envKey, change)
+      held = undefined
+      return entry
+    } catch (error) {
+      unsubscribe()
+      throw error
+    }
+  }
+
+  function apply(env: EnvEntry, envKey: string, change: Change): void {
+    const outcome = applyChange(env.ruleset, change)
+    if (outcome === 'gap') {
+      // A gap cannot happen in-process (publish follows commit, in order); if it ever did, the
+      // database is the truth: read it again and carry on from there.
+      log?.(`rules of ${envKey}: change ${change.version} after ${env.ruleset.version}; reloading`)
+      void store.snapshot(envKey).then((snapshot) => {
+        if (snapshot.version <= env.ruleset.version) return
+        env.ruleset = rulesetFromSnapshot(snapshot)
+        env.clientVisible = clientVisibleOf(env.ruleset)
+      }, (error: unknown) => log?.(`reloading rules of ${envKey} failed`, error))
+      return
+    }
+    if (outcome === 'applied') trackVisibility(env.clientVisible, change)
+    else return
+    for (const listener of env.listeners) listener(env.ruleset, change)
+  }
+
   return {
-    /** The current ruleset of an environment (loaded on first use). Throws NotFound for unknown envs. */
-    get: (envKey: string): Ruleset => entry(envKey).ruleset,
+    /** Loads an environment's rules (once; NotFoundError for an unknown environment). */
+    async load(envKey: string): Promise<Ruleset> {
+      const ready = envs.get(envKey)
+      if (ready) return ready.ruleset
+      let pending = loading.get(envKey)
+      if (!pending) {
+        pending = read(envKey).finally(() => loading.delete(envKey))
+        loading.set(envKey, pending)
+      }
+      const entry = await pending
+      envs.set(envKey, entry)
+      return entry.ruleset
+    },
+    /** The current ruleset of a loaded environment. */
+    get: (envKey: string): Ruleset => loaded(envKey).ruleset,
     /**
      * Keys of the environment's client-visible flags, kept as changes arrive, so client-key
      * evaluation costs what the visible flags cost, however many others there are.
      */
-    clientVisible: (envKey: string): ReadonlySet<string> => entry(envKey).clientVisible,
-    /** Calls `listener` after each change of the environment has been applied. */
+    clientVisible: (envKey: string): ReadonlySet<string> => loaded(envKey).clientVisible,
+    /** Calls `listener` after each change of a loaded environment has been applied. */
     subscribe(envKey: string, listener: RulesListener): () => void {
-      const env = entry(envKey)
+      const env = loaded(envKey)
       env.listeners.add(listener)
       return () => env.listeners.delete(listener)
     },

@@ -102,6 +102,8 @@ export function attachStream(server: Server, deps: StreamDeps, options: StreamOp
         send(conn, consoleFrame)
       } else if (conn.key.kind === 'client') {
         sendResults(conn, ruleset, clientKeys)
+      } else if (conn.held) {
+        conn.held.push(change) // catching up: sent after the missed changes, in order
       } else {
         conn.sentVersion = change.version
         send(conn, frame)
@@ -131,18 +133,38 @@ export function attachStream(server: Server, deps: StreamDeps, options: StreamOp
   }
 
   /** Snapshot, or exactly the missed changes when the SDK's version is recent enough. */
-  function catchUp(conn: Connection, version: number | undefined) {
-    const ruleset = rules.get(conn.environment)
-    const missed =
-      version !== undefined && version <= ruleset.version
-        ? store.logs.changesSince(conn.environment, version, ruleset.version)
-        : undefined
-    conn.sentVersion = ruleset.version
-    if (missed) send(conn, { type: 'changes', changes: missed })
-    else send(conn, { type: 'snapshot', ...snapshotOf(ruleset) })
+  /**
+   * Snapshot, or exactly the missed changes when the SDK's version is recent enough. Reading the
+   * change log is async: changes committed meanwhile are held for this socket (`held`) and sent
+   * after the missed ones, so the SDK sees every version once, in order.
+   */
+  async function catchUp(conn: Connection, version: number | undefined) {
+    const upTo = rules.get(conn.environment).version
+    if (version === undefined || version > upTo) return sendSnapshot(conn)
+    conn.held = []
+    try {
+      const missed = await store.logs.changesSince(conn.environment, version, upTo)
+      if (!missed) return sendSnapshot(conn)
+      conn.sentVersion = upTo
+      send(conn, { type: 'changes', changes: missed })
+      const later = conn.held.filter((change) => change.version > upTo)
+      if (later.length > 0) {
+        conn.sentVersion = later.at(-1)!.version
+        send(conn, { type: 'changes', changes: later })
+      }
+    } finally {
+      conn.held = undefined
+    }
   }
 
-  function handle(conn: Connection, message: ReceivedClientMessage) {
+  function sendSnapshot(conn: Connection) {
+    const ruleset = rules.get(conn.environment)
+    conn.held = undefined
+    conn.sentVersion = ruleset.version
+    send(conn, { type: 'snapshot', ...snapshotOf(ruleset) })
+  }
+
+  function handle(conn: Connection, message: ReceivedClientMessage): Promise<void> | undefined {
     switch (message.type) {
       case 'hello':
         conn.sdk = message.sdk.slice(0, 100)
@@ -152,7 +174,7 @@ export function attachStream(server: Server, deps: StreamDeps, options: StreamOp
           if (!takeIdentity(conn)) return
           conn.user = message.user ?? {}
           sendResults(conn, rules.get(conn.environment))
-        } else catchUp(conn, message.version)
+        } else return catchUp(conn, message.version)
         return
       case 'identify':
         if (conn.key.kind !== 'client') return
@@ -166,7 +188,10 @@ export function attachStream(server: Server, deps: StreamDeps, options: StreamOp
         send(conn, { type: 'pong' })
         return
       case 'metrics':
-        if (conn.key.kind === 'admin') return closePolicy(conn, 'admin connections do not report metrics')
+        if (conn.key.kind === 'admin') {
+          closePolicy(conn, 'admin connections do not report metrics')
+          return
+        }
         return ingestMetrics(conn, message.batch)
     }
   }
@@ -176,16 +201,16 @@ export function attachStream(server: Server, deps: StreamDeps, options: StreamOp
    * changes nothing; the socket stays up. A client key's batch before its `hello` named a user
    * has no one to attribute it to and is refused the same way.
    */
-  function ingestMetrics(conn: Connection, batch: unknown) {
+  async function ingestMetrics(conn: Connection, batch: unknown) {
     const id = typeof (batch as { id?: unknown })?.id === 'string' ? String((batch as { id: string }).id).slice(0, 128) : ''
     if (!deps.intake) return send(conn, { type: 'metrics_ack', id })
     try {
       const outcome =
         conn.key.kind === 'client'
           ? conn.user
-            ? deps.intake.fromClient(conn.environment, batch, conn.user, conn.credit)
+            ? await deps.intake.fromClient(conn.environment, batch, conn.user, conn.credit)
             : missingUser()
-          : deps.intake.fromServer(conn.environment, batch)
+          : await deps.intake.fromServer(conn.environment, batch)
       conn.unknownFlags += outcome.unknownFlags
       send(conn, { type: 'metrics_ack', id: outcome.id })
     } catch (error) {
@@ -242,11 +267,14 @@ export function attachStream(server: Server, deps: StreamDeps, options: StreamOp
       if (isBinary) return socket.close(CLOSE.invalidPayload, 'binary frames are not part of the protocol')
       const parsed = parseClientMessage(data.toString())
       if (typeof parsed === 'string') return socket.close(CLOSE.policy, parsed.slice(0, 120))
-      try {
-        handle(conn, parsed)
-      } catch (error) {
+      const failed = (error: unknown) => {
         log(`stream message from ${key.name} failed`, error)
         socket.close(1011, 'internal error')
+      }
+      try {
+        handle(conn, parsed)?.catch(failed)
+      } catch (error) {
+        failed(error)
       }
     })
     // ws closes with 1009 itself on oversized frames and emits 'error'; the socket is gone either way.
@@ -286,15 +314,15 @@ export function attachStream(server: Server, deps: StreamDeps, options: StreamOp
     return release
   }
 
-  function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer) {
+  async function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer) {
     const url = new URL(request.url ?? '/', 'http://localhost')
     let admitted: { key: ApiKeyInfo; environment: string; release: () => void }
     try {
       if (url.pathname !== STREAM_PATH) throw new RouteNotFoundError(request.method ?? 'GET', url.pathname)
       // The same key resolution, scope rules and error shape as the HTTP routes.
-      const { key, environment } = authenticateUpgrade(request, {
+      const { key, environment } = await authenticateUpgrade(request, {
         keys: store.keys,
-        environmentExists: (env) => store.flags.listEnvironments().some((e) => e.key === env),
+        environmentExists: (env) => rules.load(env).then(() => true, () => false),
       })
       admitted = { key, environment, release: key.kind === 'client' ? admitClient(request) : () => {} }
     } catch (error) {
@@ -310,13 +338,15 @@ export function attachStream(server: Server, deps: StreamDeps, options: StreamOp
   // SDKs report, so the live chart cannot become the server's bottleneck.
   const dirty = new Set<string>()
   const stopCounts = deps.guard?.onCounts((env, flag) => dirty.add(`${env}\u0000${flag}`))
-  const consoleTimer = setInterval(() => {
+  const consoleTimer = setInterval(async () => {
     if (dirty.size === 0 || !deps.guard) return
-    for (const item of dirty) {
+    const items = [...dirty]
+    dirty.clear()
+    for (const item of items) {
       const [env, flag] = item.split('\u0000') as [string, string]
       let guard: unknown
       try {
-        guard = deps.guard.status(store.flags.getState(env, flag))
+        guard = deps.guard.status(await store.flags.getState(env, flag))
       } catch {
         continue // archived meanwhile
       }
@@ -324,7 +354,6 @@ export function attachStream(server: Server, deps: StreamDeps, options: StreamOp
       for (const conn of connections.values())
         if (conn.key.kind === 'admin' && conn.environment === env && conn.sdk !== undefined) send(conn, frame)
     }
-    dirty.clear()
   }, 1000)
   consoleTimer.unref()
 

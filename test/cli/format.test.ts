@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { describeConditions } from '../../server/cli/format.ts'
+import { evidenceLines, planLines, previewLines, settingsLine, tripLine } from '../../server/cli/guard-text.ts'
 import { apiPath } from '../../server/cli/http.ts'
 import { formatFields, formatTable, truncate } from '../../server/cli/table.ts'
 
@@ -54,5 +55,67 @@ describe('describeConditions', () => {
 
   it('says "everyone" for a cohort without conditions', () => {
     expect(describeConditions([])).toBe('everyone')
+  })
+})
+
+describe('guard and plan text', () => {
+  const reading = (progress: number, crossed: 'mixture' | 'change' | null = null) => ({
+    statistic: progress * 3,
+    threshold: 3,
+    changeStatistic: 0,
+    changeThreshold: 17.76,
+    progress,
+    crossed,
+  })
+  const figures = {
+    since: Date.UTC(2025, 2, 4, 12, 30),
+    seconds: 300,
+    canaryExposures: 4000,
+    canaryErrors: 12,
+    controlExposures: 36_000,
+    controlErrors: 30,
+    canaryRate: 0.003,
+    controlRate: 30 / 36_000,
+    maxErrorRate: reading(0.12),
+    maxRatioToControl: null,
+    progress: 0.12,
+  }
+
+  it('prints the settings and the evidence in words', () => {
+    expect(settingsLine({ maxErrorRate: 0.05, evidence: 'server', minExposures: 500 })).toBe(
+      'off above 5.00% errors; evidence: servers only (browsers ignored); no trip before 500 canary exposures; recent figures over 60 s',
+    )
+    expect(evidenceLines(figures, { maxErrorRate: 0.05 })).toEqual([
+      'evidence since 2025-03-04 12:30 UTC (5 min of counts): canary 12 errors in 4,000 exposures (0.30%), control 30 in 36,000 (0.08%)',
+      'how close to a trip: 12% (some evidence the canary is worse than its limit)',
+      '  error rate over the limit (5.00%): since the start 0.36 of 3.00, change detector 0.00 of 17.76 (12%)',
+    ])
+    expect(
+      tripLine({ at: Date.UTC(2025, 2, 4, 13, 0), rule: 'max_error_rate', test: 'change', limit: 0.05, figures }),
+    ).toBe(
+      'last trip: 2025-03-04 13:00 UTC, error rate over the limit (5.00%), change detector; canary 12 errors in 4,000 exposures (0.30%), control 30 in 36,000 (0.08%) over 5 min of counts',
+    )
+  })
+
+  it('prints a waiting plan with its figures, and a held one', () => {
+    const now = Date.UTC(2025, 2, 4, 12, 0)
+    const plan = { cohort: 'everyone', steps: [1, 5, 25], step: 0, status: 'active', intervalSeconds: 60, nextAt: now - 1000, note: null, startedAt: now - 61_000 }
+    const evidence = { step: 0, since: now - 61_000, canaryExposures: 50, canaryErrors: 1, controlExposures: 450, controlErrors: 2, canaryRate: 0.02, statistic: -0.4, threshold: 3, proven: false }
+    expect(planLines(plan, { waitingForEvidence: true, holdsAt: now + 3_599_000, evidence }, now)).toEqual([
+      'plan: active on cohort everyone, step 1 of 3 (1%); steps 1%, 5%, 25%',
+      '  waiting for evidence: the next step (5%) is due, but the error rate is not yet shown below the limit',
+      '  1 canary errors in 50 exposures this step (2.00%); not yet shown below the limit (statistic -0.40 of 3.00)',
+      '  holds at 2025-03-04 12:59 UTC (in 60 min) unless the evidence comes',
+    ])
+    const held = planLines({ ...plan, status: 'held', nextAt: null, note: 'held: no evidence' }, { waitingForEvidence: false, holdsAt: null, evidence }, now)
+    expect(held.slice(1)).toEqual(['  held: no evidence', '  resume it with: canary plan resume, or cancel it'])
+  })
+
+  it('prints what plan start will do', () => {
+    expect(previewLines('f', 'production', { cohort: 'everyone', from: 50, steps: [100], skipped: [1, 5, 25, 50], replaces: null }, 600)).toEqual([
+      'plan for f in production, cohort everyone (now 50%):',
+      '  will run: 100% now (the only step)',
+      "  skipped: 1%, 5%, 25%, 50% (at or below the cohort's current 50%; a plan never narrows a cohort)",
+    ])
   })
 })

@@ -10,6 +10,16 @@ import {
   createIds,
 } from '../../console/src/lib/cohort-draft.ts'
 import { estimateAudience, exposuresLastHour } from '../../console/src/lib/estimate.ts'
+import {
+  closenessWords,
+  countsWords,
+  floorWords,
+  planEvidenceWords,
+  progressPercent,
+  readingWords,
+  tripWhy,
+} from '../../console/src/lib/evidence.ts'
+import { previewWords } from '../../console/src/lib/plan-text.ts'
 import { fieldErrors } from '../../console/src/lib/field-errors.ts'
 import { filterFlags } from '../../console/src/lib/flag-filter.ts'
 import { createOwnChanges } from '../../console/src/lib/own-changes.ts'
@@ -338,5 +348,98 @@ describe('own changes', () => {
     expect(own.follow(4, 'guard')).toBe(5)
     expect(own.follow(4, 'enabled')).toBe(4)
     expect(own.follow(7, 'cohorts')).toBe(7)
+  })
+})
+
+describe('guard evidence in words', () => {
+  const reading = (progress: number, crossed: 'mixture' | 'change' | null = null) => ({
+    statistic: progress * 3,
+    threshold: 3,
+    changeStatistic: 0.5,
+    changeThreshold: 17.76,
+    progress,
+    crossed,
+  })
+  const figures = (progress: number, crossed: 'mixture' | 'change' | null = null) => ({
+    since: 0,
+    seconds: 120,
+    canaryExposures: 4000,
+    canaryErrors: 12,
+    controlExposures: 36_000,
+    controlErrors: 30,
+    canaryRate: 0.003,
+    controlRate: 30 / 36_000,
+    maxErrorRate: reading(progress, crossed),
+    maxRatioToControl: null,
+    progress,
+  })
+
+  it('says how close to a trip, never 100% before one', () => {
+    expect(closenessWords(figures(0.04))).toBe('No sign of a problem: 4% of the way to a trip.')
+    expect(closenessWords(figures(0.3))).toContain('Some evidence')
+    expect(closenessWords(figures(0.999))).toBe(
+      'Strong evidence the canary is worse than its limit: 99% of the way to a trip.',
+    )
+    expect(closenessWords(figures(1, 'change'))).toContain('the guard trips')
+    expect(closenessWords({ ...figures(0), canaryExposures: 0 })).toContain('No canary traffic')
+    expect(progressPercent(Number.NaN)).toBe(0)
+  })
+
+  it('gives the counts since the start, the floor while it holds, and each rule reading', () => {
+    expect(countsWords(figures(0))).toBe(
+      'The canary failed 12 of 4,000 exposures (0.30%); control 30 of 36,000 (0.08%).',
+    )
+    expect(floorWords(figures(0), { maxErrorRate: 0.05, minExposures: 5000 })).toBe(
+      'It does not trip before 5,000 canary exposures (4,000 so far).',
+    )
+    expect(floorWords(figures(0), { maxErrorRate: 0.05 })).toBeNull()
+    expect(readingWords(reading(0.5))).toBe(
+      'since the start 1.50 of 3.00 · change detector 0.50 of 17.76 · 50% to a trip',
+    )
+    // JSON has no infinity: a limit of 0 trips with a null statistic.
+    expect(readingWords({ ...reading(1, 'mixture'), statistic: null })).toContain(
+      'since the start — of 3.00',
+    )
+  })
+
+  it('explains a trip by rule and test', () => {
+    const trip = { at: 0, rule: 'max_error_rate' as const, test: 'change' as const, limit: 0.05 }
+    expect(tripWhy({ ...trip, figures: figures(1, 'change') })).toMatch(
+      /^the change detector saw a rise: the canary's error rate \(0\.30%\) is over the limit of 5\.00%/,
+    )
+    const ratio = { ...trip, rule: 'max_ratio_to_control' as const, test: 'mixture' as const, limit: 2 }
+    expect(tripWhy({ ...ratio, figures: { ...figures(1), maxRatioToControl: reading(1, 'mixture') } })).toContain(
+      'the evidence since the start (120 s of counts) showed: the canary\'s error rate (0.30%) is more than 2× the control\'s (0.08%)',
+    )
+  })
+
+  it("describes a plan step's evidence", () => {
+    const e = { step: 0, since: 0, canaryExposures: 50, canaryErrors: 1, controlExposures: 0, controlErrors: 0, canaryRate: 0.02, statistic: 0.4, threshold: 3, proven: false }
+    expect(planEvidenceWords(e)).toBe(
+      '1 canary errors in 50 exposures this step (2.00%); not yet shown below the limit (statistic 0.40 of 3.00)',
+    )
+    expect(planEvidenceWords({ ...e, canaryExposures: 0, canaryErrors: 0 })).toMatch(/^0 canary errors in 0 exposures this step; /)
+    expect(planEvidenceWords({ ...e, proven: true })).toContain('shown below the limit')
+  })
+})
+
+describe('plan preview in words', () => {
+  it('says which steps run, which are skipped, and which plan it replaces', () => {
+    const words = previewWords({ cohort: 'everyone', from: 50, steps: [100], skipped: [1, 5, 25, 50], replaces: null }, 600)
+    expect(words).toEqual({
+      runs: 'widen cohort everyone from 50% to 100% now; that is the last step',
+      skipped: "skip 1%, 5%, 25%, 50%: at or below the cohort's current 50% (a plan never narrows a cohort)",
+      replaces: null,
+      nothing: null,
+    })
+    const live = { cohort: 'everyone', steps: [5, 10], step: 1, status: 'active' as const, nextAt: 1, note: null, startedAt: 0, intervalSeconds: 60 }
+    const replacing = previewWords({ cohort: 'everyone', from: 10, steps: [25, 50], skipped: [], replaces: live }, 3600)
+    expect(replacing.runs).toBe(
+      'widen cohort everyone from 10% to 25% now, then to 50%, one step every 60 min at the earliest, each only once the evidence shows the error rate is below the limit',
+    )
+    expect(replacing.replaces).toBe('replace the plan active on cohort everyone, step 2 of 2 (10%)')
+    expect(previewWords({ cohort: 'c', from: 100, steps: [], skipped: [50, 100], replaces: null }, 60).nothing).toBe(
+      "Every step is at or below cohort c's current 100%: there is nothing to widen.",
+    )
   })
 })

@@ -215,11 +215,22 @@ describe('web console in headless Chromium', () => {
     await page.locator('#guard-maxErrorRate').fill('0.05')
     await page.locator('#guard-minExposures').fill('100')
     await page.locator('#guard-windowSeconds').fill('60')
+    await page.locator('#guard-evidence').selectOption('server')
     await page.getByRole('button', { name: 'Set guard' }).click()
     await page
       .locator('#guard-heading .badge')
       .filter({ hasText: /guard idle|not enough data/ })
       .waitFor()
+    await page
+      .locator('[data-guard-settings]', { hasText: 'back-end services (server keys) only' })
+      .waitFor()
+    const guardSet = await api('GET', '/api/v1/environments/production/flags/checkout-v2')
+    expect(guardSet.json.guard).toMatchObject({
+      maxErrorRate: 0.05,
+      minExposures: 100,
+      windowSeconds: 60,
+      evidence: 'server',
+    })
     await flip(page, '#kill-switch-button', /Yes, turn it on in Production/)
     await sdk.waitForFlag('checkout-v2', (f) => f.enabled)
 
@@ -247,6 +258,11 @@ describe('web console in headless Chromium', () => {
     // Frozen figures of the window. It started afresh when the flag was turned back on, so
     // the earlier healthy traffic (from before the kill switch) is not in it.
     expect(bannerText).toContain('600 errors / 1,000 exposures')
+    // Which rule and which test: the evidence since the start (not the change detector).
+    expect(await banner.locator('[data-rule=max_error_rate]').textContent()).toContain(
+      'error rate over the limit (5.00%)',
+    )
+    expect(await banner.locator('[data-test=mixture]').textContent()).toContain('since the start')
     // The chart: canary points, control points, the limit line and the trip marker.
     await page.locator('[data-chart=rates] [data-series=canary] circle').first().waitFor()
     expect(await page.locator('[data-chart=rates] [data-series=limit] line').count()).toBe(1)
@@ -387,10 +403,16 @@ describe('web console in headless Chromium', () => {
     await page.getByLabel('Steps (%)').fill('5, 10, 25')
     await page.getByLabel('Interval between steps (seconds)').fill('600')
     await page.getByRole('button', { name: 'Start plan' }).click()
+    // The preview first: nothing skipped, 5% now.
+    await plan
+      .locator('[data-runs]', { hasText: 'widen cohort everyone from 1% to 5% now, then to 10%, 25%' })
+      .waitFor()
+    expect(await plan.locator('[data-skipped]').count()).toBe(0)
+    await page.getByRole('button', { name: 'Yes, start: widen to 5% now' }).click()
     await plan.locator('.badge', { hasText: 'active' }).waitFor()
     const text = (await plan.textContent()) ?? ''
     expect(text).toContain('step 1 of 3 (5%)')
-    expect(text).toMatch(/Next step due .* \(in (10 min|9 min)\)/)
+    expect(text).toMatch(/Next step: 10%, due .* \(in (10 min|9 min)\)/)
     await page.locator('#cohort-0-rollout[value="5"]').waitFor()
 
     await page.getByRole('button', { name: 'Pause plan' }).click()
@@ -401,6 +423,146 @@ describe('web console in headless Chromium', () => {
     await plan.locator('.badge', { hasText: 'cancelled' }).waitFor()
     await page.getByRole('button', { name: 'Start plan' }).waitFor()
     await page.locator('.audit-entry[data-action="plan.pause"]').waitFor()
+    expect(errors).toEqual([])
+    await page.close()
+  }, 120_000)
+
+  it('previews a plan on a cohort at 50%: skipped steps first, then confirm; replace; waiting; held', async () => {
+    const base = '/api/v1/environments/development/flags/half-way'
+    expect((await api('POST', '/api/v1/flags', { key: 'half-way' })).status).toBe(201)
+    const created = await api('PATCH', base, {
+      enabled: true,
+      cohorts: [{ name: 'everyone', conditions: [], rollout: 50 }],
+    })
+    const guarded = await api('PUT', `${base}/guard`, {
+      maxErrorRate: 0.05,
+      version: created.json.version,
+    })
+    expect(guarded.status).toBe(200)
+    const devKey = await api('POST', '/api/v1/keys', {
+      name: 'half-way-service',
+      kind: 'server',
+      environment: 'development',
+    })
+    const { page, errors } = await newPage()
+    await signIn(page, url, ADMIN_KEY)
+    await page.goto(`${url}/#/flags/half-way?env=development`)
+    const guard = page.locator('section.guard')
+    const plan = page.locator('section.plan')
+
+    // Healthy traffic: the evidence in words, the bar, the rule readings and the recent rates.
+    const traffic = await api(
+      'POST',
+      '/api/v1/metrics',
+      {
+        batch: {
+          id: 'half-way-1',
+          start: Date.now() - 1000,
+          end: Date.now(),
+          flags: { 'half-way': [500, 2, 4500, 20] },
+        },
+      },
+      devKey.json.secret,
+    )
+    expect(traffic.status).toBe(200)
+    await guard
+      .locator('.evidence-words', { hasText: 'The canary failed 2 of 500 exposures (0.40%)' })
+      .waitFor()
+    expect(await guard.locator('.evidence-words').textContent()).toContain('No sign of a problem')
+    const meter = guard.getByRole('meter', { name: 'How close to a trip' })
+    expect(Number(await meter.getAttribute('aria-valuenow'))).toBeLessThan(10)
+    expect(await guard.locator('[data-rule=max_error_rate]').textContent()).toMatch(
+      /since the start -?\d+\.\d\d of 3\.00 · change detector \d+\.\d\d of 17\.76/,
+    )
+    await guard.getByRole('heading', { name: 'Recent: the last 60 s' }).waitFor()
+
+    // The preview says what happens before anything does: 1, 5, 25 and 50 are skipped.
+    await page.getByLabel('Steps (%)').fill('1, 5, 25, 50, 100')
+    await page.getByLabel('Interval between steps (seconds)').fill('600')
+    await page.getByRole('button', { name: 'Start plan' }).click()
+    const preview = plan.getByRole('alertdialog')
+    await preview.waitFor()
+    expect(await preview.locator('[data-skipped]').textContent()).toBe(
+      "skip 1%, 5%, 25%, 50%: at or below the cohort's current 50% (a plan never narrows a cohort)",
+    )
+    expect(await preview.locator('[data-runs]').textContent()).toContain(
+      'widen cohort everyone from 50% to 100% now; that is the last step',
+    )
+    expect(await preview.locator('[data-replaces]').count()).toBe(0)
+    await page.screenshot({ path: join(RESULTS, 'console-plan-preview.png'), fullPage: true })
+    let stored = await api('GET', base)
+    expect(stored.json).toMatchObject({ plan: null, cohorts: [{ rollout: 50 }] })
+    expect(stored.json.version).toBe(guarded.json.state.version)
+
+    // Editing the steps drops the preview: it described other steps.
+    await page.getByLabel('Steps (%)').fill('1, 5, 25, 50, 75')
+    await preview.waitFor({ state: 'detached' })
+    await page.getByLabel('Steps (%)').fill('1, 5, 25, 50, 100')
+    await page.getByRole('button', { name: 'Start plan' }).click()
+    await page.getByRole('button', { name: 'Yes, start: widen to 100% now' }).click()
+    await plan.locator('.badge', { hasText: 'completed' }).waitFor()
+    await plan.locator('[data-skipped]', { hasText: 'Skipped 1%, 5%, 25%, 50%' }).waitFor()
+    await page.locator('#cohort-0-rollout[value="100"]').waitFor()
+    stored = await api('GET', base)
+    expect(stored.json).toMatchObject({
+      cohorts: [{ rollout: 100 }],
+      plan: { status: 'completed', steps: [100], skipped: [1, 5, 25, 50] },
+    })
+
+    // Someone else starts a plan: replacing it needs the person's explicit yes.
+    const lower = await api('PUT', `${base}/cohorts/everyone/rollout`, { rollout: 20 })
+    expect(lower.status).toBe(200)
+    const other = await api('PUT', `${base}/plan`, {
+      cohort: 'everyone',
+      steps: [30, 60],
+      intervalSeconds: 600,
+    })
+    expect(other.status).toBe(200)
+    await plan.locator('.badge', { hasText: 'active' }).waitFor()
+    await page.getByRole('button', { name: 'Replace with a new plan…' }).click()
+    await page.getByLabel('Steps (%)').fill('1, 5, 25, 50, 100')
+    await page.getByLabel('Interval between steps (seconds)').fill('1')
+    await page.getByRole('button', { name: 'Start plan' }).click()
+    await preview.waitFor()
+    expect(await preview.locator('[data-replaces]').textContent()).toBe(
+      'replace the plan active on cohort everyone, step 1 of 2 (30%)',
+    )
+    expect(await preview.locator('[data-skipped]').textContent()).toContain('skip 1%, 5%, 25%:')
+    await page.getByRole('button', { name: 'Yes, replace the plan and widen to 50% now' }).click()
+    await page.locator('#cohort-0-rollout[value="50"]').waitFor()
+    stored = await api('GET', base)
+    expect(stored.json.plan).toMatchObject({ status: 'active', steps: [50, 100] })
+
+    // The next step falls due without evidence that the rate is below the limit: it waits, and says so.
+    const waiting = plan.locator('[data-waiting]')
+    await waiting.waitFor()
+    expect(await waiting.textContent()).toContain(
+      'Waiting for evidence. The next step (100%) is due',
+    )
+    expect(await waiting.locator('[data-plan-evidence]').textContent()).toContain(
+      '0 canary errors in 0 exposures this step',
+    )
+    expect(await waiting.textContent()).toMatch(/The plan holds at .* \(in (\d+ min|1 h)\)/)
+    await page.locator('.audit-entry[data-action="plan.replace"]').waitFor()
+    await page.screenshot({ path: join(RESULTS, 'console-plan-waiting.png'), fullPage: true })
+
+    // A plan that waited longer than its maximum holds; a person resumes it.
+    const held = await api('PUT', `${base}/plan`, {
+      cohort: 'everyone',
+      steps: [60, 100],
+      intervalSeconds: 1,
+      maxWaitSeconds: 1,
+      replace: true,
+    })
+    expect(held.status).toBe(200)
+    await plan.locator('.badge', { hasText: 'held' }).waitFor()
+    expect(await plan.locator('[data-held]').textContent()).toMatch(
+      /^Held: no evidence that the error rate is below the limit after waiting 1 s/,
+    )
+    await page.getByRole('button', { name: 'Resume plan' }).click()
+    // (Resumed, it may hold again a moment later: its maximum wait is one second.)
+    await page.locator('.audit-entry[data-action="plan.resume"]').waitFor()
+    await page.locator('.audit-entry[data-action="plan.hold"]').first().waitFor()
     expect(errors).toEqual([])
     await page.close()
   }, 120_000)

@@ -19,7 +19,7 @@ const storable = (c: SpecCase) =>
 describe('spec cases through POST /evaluate', () => {
   let s: Stack
   beforeAll(async () => {
-    s = makeStack()
+    s = await makeStack()
     await s.call('POST', '/api/v1/flags', { body: { key: 'checkout-v2' } })
   })
   afterAll(() => s.close())
@@ -32,7 +32,7 @@ describe('spec cases through POST /evaluate', () => {
     const env = '/api/v1/environments/production'
     // Start clean: no cohorts (so segments can be replaced), then the case's segments and rules.
     await s.call('PATCH', `${env}/flags/checkout-v2`, { body: { cohorts: [] } })
-    for (const existing of s.store.segments.list('production')) await s.call('DELETE', `${env}/segments/${existing.key}`)
+    for (const existing of await s.store.segments.list('production')) await s.call('DELETE', `${env}/segments/${existing.key}`)
     for (const { version: _v, ...segment } of c.segments ?? []) {
       const created = await s.call('POST', `${env}/segments`, { body: segment })
       expect(created.status, JSON.stringify(created.json)).toBe(201)

@@ -1,7 +1,7 @@
 import { createApp } from '../../server/app.ts'
 import { bootstrap } from '../../server/bootstrap.ts'
 import { composeServices } from '../../server/services/compose.ts'
-import { openDb } from '../../server/store/db.ts'
+import { createSqliteStore } from '../../server/store/sqlite-store.ts'
 import type { Change } from '../../sdk/core/changes.ts'
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef'
@@ -10,16 +10,17 @@ export const ADMIN_KEY = 'test-admin-key-0123456789abcdef'
  * The whole server stack in memory: real SQLite (`:memory:`, real migrations), real store,
  * service and Hono app, driven through `app.request()` without a port.
  */
-export function makeStack(options: { now?: () => number; databasePath?: string } = {}) {
-  const database = openDb(options.databasePath ?? ':memory:')
+export async function makeStack(options: { now?: () => number; databasePath?: string } = {}) {
+  const store = createSqliteStore(options.databasePath ?? ':memory:')
   const logged: string[] = []
-  const services = composeServices(database.db, {
+  const services = composeServices(store, {
     now: options.now,
     log: (message) => logged.push(message),
     webhook: { timeoutMs: 300, attempts: 3, baseDelayMs: 20 },
   })
-  const { store, service, hub } = services
-  bootstrap({ store, service }, { adminKey: ADMIN_KEY })
+  const { service, hub } = services
+  await bootstrap({ store, service }, { adminKey: ADMIN_KEY })
+  await services.guard.load()
   const app = createApp({ ...services, log: () => {} })
   const published: Array<{ env: string; change: Change }> = []
   for (const env of ['development', 'production'])
@@ -41,17 +42,17 @@ export function makeStack(options: { now?: () => number; databasePath?: string }
   }
 
   /** A fingerprint of everything a refused request must leave unchanged. */
-  const fingerprint = () => ({
-    versions: store.flags.listEnvironments().map((e) => [e.key, e.version]),
-    audit: store.logs.audit({ limit: 1 })[0]?.id ?? 0,
+  const fingerprint = async () => ({
+    versions: (await store.flags.listEnvironments()).map((e) => [e.key, e.version]),
+    audit: (await store.logs.audit({ limit: 1 }))[0]?.id ?? 0,
     published: published.length,
   })
 
-  return { ...services, app, call, logged, published, fingerprint, close: () => {
-      services.guard.close()
-      database.close()
+  return { ...services, app, call, logged, published, fingerprint, close: async () => {
+      await services.guard.close()
+      await store.close()
     },
   }
 }
 
-export type Stack = ReturnType<typeof makeStack>
+export type Stack = Awaited<ReturnType<typeof makeStack>>

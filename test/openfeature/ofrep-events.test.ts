@@ -8,9 +8,10 @@ const ENV = '/api/v1/environments/production'
 describe('refetch events (the fan-out behind the SSE stream)', () => {
   let s: Stack
   beforeAll(async () => {
-    s = makeStack()
+    s = await makeStack()
     await s.call('POST', '/api/v1/flags', { body: { key: 'seen', clientSide: true } })
     await s.call('POST', '/api/v1/flags', { body: { key: 'unseen' } })
+    await s.rules.load('production')
   })
   afterAll(() => s.close())
   afterEach(() => vi.useRealTimers())

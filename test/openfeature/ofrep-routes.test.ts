@@ -22,7 +22,7 @@ describe('OFREP endpoints', () => {
     s.call('POST', '/ofrep/v1/evaluate/flags', { key, body: { context }, headers })
 
   beforeAll(async () => {
-    s = makeStack()
+    s = await makeStack()
     serverKey = await createKey('server')
     clientKey = await createKey('client')
     for (const key of ['beta-flag', 'split-flag', 'off-flag', 'hidden-flag'])
@@ -162,7 +162,7 @@ describe('the shared spec cases through OFREP equal isEnabled', () => {
   let serverKey: string
   const env = '/api/v1/environments/production'
   beforeAll(async () => {
-    s = makeStack()
+    s = await makeStack()
     serverKey = (await s.call('POST', '/api/v1/keys', { body: { name: 'spec', kind: 'server', environment: 'production' } })).json.secret
     await s.call('POST', '/api/v1/flags', { body: { key: 'checkout-v2' } })
   })
@@ -175,7 +175,7 @@ describe('the shared spec cases through OFREP equal isEnabled', () => {
 
   it.each(storable.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     await s.call('PATCH', `${env}/flags/checkout-v2`, { body: { cohorts: [] } })
-    for (const existing of s.store.segments.list('production')) await s.call('DELETE', `${env}/segments/${existing.key}`)
+    for (const existing of await s.store.segments.list('production')) await s.call('DELETE', `${env}/segments/${existing.key}`)
     for (const { version: _v, ...segment } of c.segments ?? []) await s.call('POST', `${env}/segments`, { body: segment })
     const { enabled, stickiness, cohorts } = c.flag
     expect((await s.call('PATCH', `${env}/flags/checkout-v2`, { body: { enabled, stickiness, cohorts } })).status).toBe(200)

@@ -1,11 +1,12 @@
 import { useCallback, useState } from 'hono/jsx/dom'
 import type { ApiError } from '../api/http.ts'
-import type { AuditEntry } from '../api/types.ts'
+import type { AuditEntry, TripRecord } from '../api/types.ts'
 import { useApp } from '../app-context.ts'
 import { useCommitEffect } from '../hooks/use-commit-effect.ts'
 import { auditDiff } from '../lib/audit-diff.ts'
 import { actionText, actorText } from '../lib/audit-text.ts'
-import { formatCount, formatRate, formatTime } from '../lib/format.ts'
+import { formatLimit, RULE_TEXT, TEST_TEXT } from '../lib/evidence.ts'
+import { formatCount, formatDuration, formatRate, formatTime } from '../lib/format.ts'
 import { checkedOf } from './field.tsx'
 
 interface Page {
@@ -13,25 +14,18 @@ interface Page {
   nextBefore: number | null
 }
 
-/** The trip figures an audit entry carries in `details`, when it is a trip. */
+/** The frozen trip record an audit entry carries in `details`, when it is a trip. */
 function TripDetails(props: { details: unknown }) {
-  const d = props.details as {
-    figures?: {
-      canaryErrors: number
-      canaryExposures: number
-      canaryRate: number
-      controlRate: number | null
-    }
-    limit?: number
-    rule?: string
-  } | null
-  if (!d?.figures) return null
+  const d = props.details as Partial<TripRecord> | null
+  if (!d?.figures || !d.rule) return null
   const f = d.figures
   return (
     <p class="muted">
-      Rule {d.rule}, limit {d.rule === 'max_error_rate' ? formatRate(d.limit) : `${d.limit}×`}:
-      canary {formatCount(f.canaryErrors)} errors / {formatCount(f.canaryExposures)} (
-      {formatRate(f.canaryRate)}), control {formatRate(f.controlRate)}.
+      Rule {d.rule} ({RULE_TEXT[d.rule] ?? d.rule}), limit {formatLimit(d.rule, d.limit ?? 0)}
+      {d.test ? `, ${TEST_TEXT[d.test] ?? d.test} test` : ''}: canary{' '}
+      {formatCount(f.canaryErrors)} errors / {formatCount(f.canaryExposures)} (
+      {formatRate(f.canaryRate)}), control {formatRate(f.controlRate)}
+      {typeof f.seconds === 'number' ? `, over ${formatDuration(f.seconds)} of counts` : ''}.
     </p>
   )
 }

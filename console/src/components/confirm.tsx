@@ -1,4 +1,4 @@
-import { useRef } from 'hono/jsx/dom'
+import { useRef, type Child } from 'hono/jsx/dom'
 import { useCommitEffect } from '../hooks/use-commit-effect.ts'
 
 /**
@@ -10,6 +10,11 @@ export function Confirm(props: {
   message: string
   confirmLabel: string
   danger?: boolean
+  /** More to read before deciding (a list of what will happen), under the message. */
+  children?: Child
+  /** No confirm button: the dialog only explains (e.g. there is nothing to do). */
+  noConfirm?: boolean
+  cancelLabel?: string
   onConfirm: () => void
   onCancel: () => void
 }) {
@@ -23,17 +28,20 @@ export function Confirm(props: {
       onKeyDown={(e: KeyboardEvent) => e.key === 'Escape' && props.onCancel()}
     >
       <p id={`${props.id}-text`}>{props.message}</p>
+      {props.children}
       <div class="actions">
-        <button
-          type="button"
-          class={props.danger ? 'danger' : 'primary'}
-          ref={ref}
-          onClick={props.onConfirm}
-        >
-          {props.confirmLabel}
-        </button>
-        <button type="button" onClick={props.onCancel}>
-          Cancel
+        {props.noConfirm ? null : (
+          <button
+            type="button"
+            class={props.danger ? 'danger' : 'primary'}
+            ref={ref}
+            onClick={props.onConfirm}
+          >
+            {props.confirmLabel}
+          </button>
+        )}
+        <button type="button" ref={props.noConfirm ? ref : undefined} onClick={props.onCancel}>
+          {props.cancelLabel ?? 'Cancel'}
         </button>
       </div>
     </div>

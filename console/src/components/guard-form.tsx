@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'hono/jsx/dom'
 import { seg, type ApiError } from '../api/http.ts'
-import type { FlagState, StoredGuard } from '../api/types.ts'
+import type { EvidenceSource, FlagState, StoredGuard } from '../api/types.ts'
 import { useApp } from '../app-context.ts'
 import { useDraft } from '../hooks/use-draft.ts'
 import { fieldErrors, NO_ERRORS, type FieldErrors } from '../lib/field-errors.ts'
@@ -15,6 +15,7 @@ interface GuardDraft {
   minExposures: string
   windowSeconds: string
   maxRatioToControl: string
+  evidence: EvidenceSource
   webhookUrl: string
 }
 
@@ -23,14 +24,20 @@ const FIELDS = [
   'minExposures',
   'windowSeconds',
   'maxRatioToControl',
+  'evidence',
   'webhookUrl',
 ] as const
 
+type TextField = Exclude<(typeof FIELDS)[number], 'evidence'>
+
+const optional = (n: number | undefined) => (n === undefined ? '' : String(n))
+
 const toDraft = (g: StoredGuard | null): GuardDraft => ({
   maxErrorRate: String(g?.maxErrorRate ?? 0.05),
-  minExposures: String(g?.minExposures ?? 200),
-  windowSeconds: String(g?.windowSeconds ?? 300),
-  maxRatioToControl: g?.maxRatioToControl === undefined ? '' : String(g.maxRatioToControl),
+  minExposures: optional(g?.minExposures),
+  windowSeconds: optional(g?.windowSeconds),
+  maxRatioToControl: optional(g?.maxRatioToControl),
+  evidence: g?.evidence ?? 'all',
   webhookUrl: g?.webhookUrl ?? '',
 })
 
@@ -38,37 +45,48 @@ const toDraft = (g: StoredGuard | null): GuardDraft => ({
 const numberOr = (text: string) =>
   text.trim() !== '' && Number.isFinite(Number(text)) ? Number(text) : text
 
+/** Empty optional fields are left out: the server's defaults apply. */
 function toBody(d: GuardDraft, version: number) {
+  const ifSet = (name: string, text: string) => (text.trim() ? { [name]: numberOr(text) } : {})
   return {
     maxErrorRate: numberOr(d.maxErrorRate),
-    minExposures: numberOr(d.minExposures),
-    windowSeconds: numberOr(d.windowSeconds),
-    ...(d.maxRatioToControl.trim() ? { maxRatioToControl: numberOr(d.maxRatioToControl) } : {}),
+    ...ifSet('minExposures', d.minExposures),
+    ...ifSet('windowSeconds', d.windowSeconds),
+    ...ifSet('maxRatioToControl', d.maxRatioToControl),
+    evidence: d.evidence,
     ...(d.webhookUrl.trim() ? { webhookUrl: d.webhookUrl.trim() } : {}),
     version,
   }
 }
 
-const LABELS: Record<(typeof FIELDS)[number], { label: string; hint: string }> = {
+/** Changing any of these starts the guard's evidence afresh (the server's `settingsKey`). */
+const restartsEvidence = (a: GuardDraft, b: GuardDraft) =>
+  (['maxErrorRate', 'minExposures', 'maxRatioToControl', 'evidence'] as const).some(
+    (k) => a[k].trim() !== b[k].trim(),
+  )
+
+const LABELS: Record<TextField, { label: string; hint: string; placeholder?: string }> = {
   maxErrorRate: {
     label: 'Max error rate (0–1)',
     hint: 'the canary may fail at most this share of exposures',
   },
   minExposures: {
-    label: 'Minimum canary exposures',
-    hint: 'in the window, before the guard judges at all',
+    label: 'Minimum canary exposures (optional)',
+    hint: 'a floor: no trip before this many canary exposures since the start; the test itself needs none',
+    placeholder: '0 (no floor)',
   },
   windowSeconds: {
-    label: 'Window (seconds)',
-    hint: '10–600; the guard looks at this much recent traffic',
+    label: 'Shown span (seconds, optional)',
+    hint: '10–600, default 60: the span of the "recent" rates shown here; not part of the test',
+    placeholder: '60',
   },
   maxRatioToControl: {
     label: 'Max ratio to control (optional)',
-    hint: 'trip when the canary fails this many times as often as control',
+    hint: 'trip when the canary fails more than this many times as often as control',
   },
   webhookUrl: {
     label: 'Webhook URL (optional)',
-    hint: 'called with the figures when the guard trips',
+    hint: 'called with the figures when the guard trips and when a plan holds',
   },
 }
 
@@ -105,7 +123,7 @@ export function GuardForm(props: { state: FlagState; changes: FlagChanges }) {
     }
   }
 
-  const input = (name: (typeof FIELDS)[number], type: 'text' | 'url' = 'text') => {
+  const input = (name: TextField, type: 'text' | 'url' = 'text') => {
     const id = `guard-${name}`
     const error = errors.get(name)
     const hint =
@@ -119,6 +137,7 @@ export function GuardForm(props: { state: FlagState; changes: FlagChanges }) {
           type={type}
           inputmode={type === 'text' ? 'decimal' : undefined}
           autocomplete="off"
+          placeholder={LABELS[name].placeholder}
           value={d[name]}
           onInput={(e: Event) => draft.edit((x) => ({ ...x, [name]: valueOf(e) }))}
           {...describedBy(id, error, true)}
@@ -158,8 +177,35 @@ export function GuardForm(props: { state: FlagState; changes: FlagChanges }) {
         {input('minExposures')}
         {input('windowSeconds')}
         {input('maxRatioToControl')}
+        <Field
+          id="guard-evidence"
+          label="Evidence"
+          hint="browsers' reports are attributed by the server and count once per user; 'servers only' ignores them"
+          error={errors.get('evidence')}
+        >
+          <select
+            id="guard-evidence"
+            value={d.evidence}
+            onChange={(e: Event) =>
+              draft.edit((x) => ({ ...x, evidence: valueOf(e) === 'server' ? 'server' : 'all' }))
+            }
+            {...describedBy('guard-evidence', errors.get('evidence'), true)}
+          >
+            <option value="all" selected={d.evidence === 'all'}>
+              Servers and browsers
+            </option>
+            <option value="server" selected={d.evidence === 'server'}>
+              Servers only (server keys)
+            </option>
+          </select>
+        </Field>
         {input('webhookUrl', 'url')}
       </div>
+      {state.guard && draft.editing && restartsEvidence(d, saved) ? (
+        <p class="notice" data-restarts>
+          Saving this starts the guard's evidence afresh: the counts since the start begin at zero.
+        </p>
+      ) : null}
       <FormError message={errors.get('')} />
       <div class="actions">
         <button

@@ -1,14 +1,69 @@
 import type { FlagChanges } from '../lib/own-changes.ts'
-import type { FlagState, Metrics } from '../api/types.ts'
-import { formatCount, formatRate } from '../lib/format.ts'
+import type { FlagState, GuardFigures, Metrics, StoredGuard } from '../api/types.ts'
+import {
+  closenessWords,
+  countsWords,
+  floorWords,
+  readingWords,
+} from '../lib/evidence.ts'
+import { formatCount, formatDuration, formatRate, formatTime } from '../lib/format.ts'
 import { GuardBadge } from './badges.tsx'
 import { GuardChart } from './guard-chart.tsx'
 import { GuardForm } from './guard-form.tsx'
+import { TripMeter } from './trip-meter.tsx'
 import { WindowBars } from './window-bars.tsx'
 
 const HOURS = 3
 
-/** The guard: its live status and figures, the canary-vs-control chart, and its settings. */
+/** What the guard does, in one paragraph, from its settings. */
+function Settings(props: { guard: StoredGuard }) {
+  const g = props.guard
+  const floor = g.minExposures ?? 0
+  return (
+    <p class="muted" data-guard-settings>
+      Switches the flag off when the evidence shows the canary's error rate is over{' '}
+      {formatRate(g.maxErrorRate)}
+      {g.maxRatioToControl ? `, or over ${g.maxRatioToControl}× the control's rate` : ''}. The test
+      stays valid however often it is checked: at most a 5% chance of a false trip over the flag's
+      whole life.{' '}
+      {g.evidence === 'server'
+        ? 'Evidence: back-end services (server keys) only; browsers are ignored.'
+        : 'Evidence: back-end services and browsers (each browser counts as one user).'}
+      {floor > 0 ? ` No trip before ${formatCount(floor)} canary exposures.` : ''}
+    </p>
+  )
+}
+
+/** The evidence since the tests started: in words, as a bar, and each rule's test. */
+function Evidence(props: { figures: GuardFigures; guard: StoredGuard }) {
+  const f = props.figures
+  const crossed = f.maxErrorRate.crossed !== null || (f.maxRatioToControl?.crossed ?? null) !== null
+  const floor = floorWords(f, props.guard)
+  return (
+    <div class="evidence" data-evidence>
+      <h3>
+        Evidence since {formatTime(f.since)} ({formatDuration(f.seconds)} of counts)
+      </h3>
+      <TripMeter progress={f.progress} crossed={crossed} />
+      <p class="evidence-words">
+        {closenessWords(f)} {countsWords(f)}
+        {floor ? ` ${floor}` : ''}
+      </p>
+      <dl class="figures readings">
+        <dt>Error rate over {formatRate(props.guard.maxErrorRate)}</dt>
+        <dd data-rule="max_error_rate">{readingWords(f.maxErrorRate)}</dd>
+        {f.maxRatioToControl ? (
+          <>
+            <dt>Over {props.guard.maxRatioToControl}× control</dt>
+            <dd data-rule="max_ratio_to_control">{readingWords(f.maxRatioToControl)}</dd>
+          </>
+        ) : null}
+      </dl>
+    </div>
+  )
+}
+
+/** The guard: its live status and evidence, the recent rates, the chart, and its settings. */
 export function GuardPanel(props: {
   state: FlagState
   metrics: Metrics | null
@@ -16,29 +71,32 @@ export function GuardPanel(props: {
 }) {
   const { state, metrics } = props
   const figures = metrics?.decision?.figures
-  const limit = state.guard?.maxErrorRate ?? null
+  const recent = metrics?.recent
+  const guard = state.guard
+  const limit = guard?.maxErrorRate ?? null
   return (
     <section class="guard card" aria-labelledby="guard-heading">
       <h2 id="guard-heading">Guard {metrics ? <GuardBadge status={metrics.status} /> : null}</h2>
-      {state.guard ? (
-        <p class="muted">
-          Switches the flag off when the canary's error rate is over{' '}
-          {formatRate(state.guard.maxErrorRate)} with confidence, once it has{' '}
-          {formatCount(state.guard.minExposures)} exposures in {state.guard.windowSeconds} s
-          {state.guard.maxRatioToControl
-            ? `, or ${state.guard.maxRatioToControl}× the control's rate`
-            : ''}
-          .
-        </p>
+      {guard ? (
+        <Settings guard={guard} />
       ) : (
         <p class="muted">
           No guard: nothing switches this flag off by itself. Set one before widening.
         </p>
       )}
-      {figures ? (
+      {guard && figures ? (
+        <Evidence figures={figures} guard={guard} />
+      ) : guard && metrics ? (
+        <p class="muted evidence-words">
+          {state.enabled
+            ? 'No evidence yet: the guard counts from when the flag was turned on or its settings changed.'
+            : 'The flag is off: the guard counts afresh when it is turned on.'}
+        </p>
+      ) : null}
+      {guard && recent ? (
         <>
-          <h3>Now: the last {figures.windowSeconds} s</h3>
-          <WindowBars figures={figures} limit={limit} />
+          <h3>Recent: the last {recent.seconds} s</h3>
+          <WindowBars recent={recent} limit={limit} />
         </>
       ) : null}
       <h3>Last {HOURS} hours, per minute</h3>
@@ -46,7 +104,7 @@ export function GuardPanel(props: {
         <GuardChart
           minutes={metrics.minutes}
           limit={limit}
-          trip={state.guard?.lastTrip}
+          trip={guard?.lastTrip}
           hours={HOURS}
           now={Date.now()}
         />

@@ -1,19 +1,40 @@
 import { useMemo, useState } from 'hono/jsx/dom'
 import { seg, type ApiError } from '../api/http.ts'
-import type { FlagState, Plan } from '../api/types.ts'
+import {
+  LIVE_PLAN_STATUSES,
+  type FlagState,
+  type Plan,
+  type PlanPreview,
+  type PlanProgress,
+} from '../api/types.ts'
 import { useApp } from '../app-context.ts'
 import { useDraft } from '../hooks/use-draft.ts'
+import { planEvidenceWords } from '../lib/evidence.ts'
 import { fieldErrors, NO_ERRORS, type FieldErrors } from '../lib/field-errors.ts'
-import { formatPercent, formatRelative, formatTime } from '../lib/format.ts'
+import {
+  formatDuration,
+  formatPercent,
+  formatRelative,
+  formatTime,
+} from '../lib/format.ts'
 import type { FlagChanges, Part } from '../lib/own-changes.ts'
+import { previewWords } from '../lib/plan-text.ts'
+import { Confirm } from './confirm.tsx'
 import { describedBy, Field, FormError, valueOf } from './field.tsx'
 
 const numberOr = (text: string) =>
   text.trim() !== '' && Number.isFinite(Number(text)) ? Number(text) : text
 
-function PlanStatus(props: { plan: Plan }) {
-  const { plan } = props
+const FIELDS = ['cohort', 'steps', 'intervalSeconds', 'maxWaitSeconds'] as const
+
+/** Where the plan stands: steps, what it waits for, and when it moves or holds. */
+function PlanStatus(props: { plan: Plan; progress: PlanProgress | null }) {
+  const { plan, progress } = props
   const now = Date.now()
+  const next = plan.steps[plan.step + 1]
+  // The evidence belongs to the step shown, not to one before it.
+  const evidence = progress?.evidence?.step === plan.step ? progress.evidence : null
+  const waiting = plan.status === 'active' && progress?.waitingForEvidence === true
   return (
     <div class="plan-status">
       <p>
@@ -31,39 +52,115 @@ function PlanStatus(props: { plan: Plan }) {
           </li>
         ))}
       </ol>
-      {plan.status === 'active' && plan.nextAt ? (
-        <p>
-          Next step due {formatTime(plan.nextAt)} ({formatRelative(plan.nextAt, now)}), if the guard
-          is healthy and has enough data.
+      {plan.skipped?.length ? (
+        <p class="muted" data-skipped>
+          Skipped {plan.skipped.map(formatPercent).join(', ')}: the cohort was already at or above
+          them when the plan started.
         </p>
       ) : null}
-      {plan.note ? <p class="notice">{plan.note}</p> : null}
+      {waiting && next !== undefined ? (
+        <div class="notice" data-waiting role="status">
+          <p>
+            <strong>Waiting for evidence.</strong> The next step ({formatPercent(next)}) is due, but
+            the canary's error rate is not yet shown below the limit.
+          </p>
+          {evidence ? <p data-plan-evidence>{planEvidenceWords(evidence)}.</p> : null}
+          {progress?.holdsAt ? (
+            <p>
+              The plan holds at {formatTime(progress.holdsAt)} (
+              {formatRelative(progress.holdsAt, now)}) if the evidence does not come.
+            </p>
+          ) : null}
+        </div>
+      ) : plan.status === 'active' && plan.nextAt && next !== undefined ? (
+        <p>
+          Next step: {formatPercent(next)}, due {formatTime(plan.nextAt)} (
+          {formatRelative(plan.nextAt, now)}), once the evidence shows the error rate is below the
+          limit.
+          {evidence ? <span data-plan-evidence> So far: {planEvidenceWords(evidence)}.</span> : null}
+        </p>
+      ) : null}
+      {plan.status === 'held' ? (
+        <p class="notice" data-held role="status">
+          <strong>Held:</strong>{' '}
+          {plan.note?.replace(/^held: /, '') ?? 'the evidence did not come in time.'} Resume it to
+          wait again, or cancel it.
+        </p>
+      ) : plan.note && !(plan.skipped?.length && plan.note.startsWith('skipped ')) ? (
+        // (The start's note repeats the skipped steps, shown above.)
+        <p class="notice">{plan.note}</p>
+      ) : null}
       <p class="muted">
-        Started {formatTime(plan.startedAt)}, one step every {plan.intervalSeconds} s.
+        Started {formatTime(plan.startedAt)}, one step every {formatDuration(plan.intervalSeconds)}{' '}
+        at the earliest; a due step waits at most{' '}
+        {formatDuration(plan.maxWaitSeconds ?? 3600)} for evidence before the plan holds.
       </p>
     </div>
   )
 }
 
-/** A rollout plan: start one, see where it is and when it moves next, pause, resume, cancel. */
-export function PlanPanel(props: { state: FlagState; changes: FlagChanges }) {
+/** The body the form would send, or null while it is unchanged from a preview. */
+function bodyOf(d: { cohort: string; steps: string; intervalSeconds: string; maxWaitSeconds: string }) {
+  return {
+    cohort: d.cohort,
+    steps: d.steps
+      .split(/[\s,;]+/)
+      .filter(Boolean)
+      .map(numberOr),
+    intervalSeconds: numberOr(d.intervalSeconds),
+    ...(d.maxWaitSeconds.trim() ? { maxWaitSeconds: numberOr(d.maxWaitSeconds) } : {}),
+  }
+}
+
+/**
+ * A rollout plan: start one (after a preview of what it will do), see where it is and what it
+ * waits for, pause, resume (also a held plan), cancel.
+ */
+export function PlanPanel(props: {
+  state: FlagState
+  progress: PlanProgress | null
+  changes: FlagChanges
+}) {
   const { api, env } = useApp()
   const { state } = props
   const path = `/api/v1/environments/${seg(env)}/flags/${seg(state.key)}/plan`
   const plan = state.plan
-  const running = plan?.status === 'active' || plan?.status === 'paused'
+  const live = plan !== null && LIVE_PLAN_STATUSES.has(plan.status)
   const saved = useMemo(
     () => ({
       cohort: state.cohorts.at(-1)?.name ?? '',
       steps: '1, 5, 25, 50, 100',
       intervalSeconds: '3600',
+      maxWaitSeconds: '',
     }),
     [state.key, state.version],
   )
   const draft = useDraft(saved, state.version, (base) => props.changes.follow(base, 'plan'))
   const [errors, setErrors] = useState<FieldErrors>(NO_ERRORS)
   const [busy, setBusy] = useState(false)
+  const [showForm, setShowForm] = useState(false)
+  /** The answer of the preview and the body and version it was made for. */
+  const [preview, setPreview] = useState<{
+    key: string
+    body: ReturnType<typeof bodyOf>
+    version: number
+    result: PlanPreview
+  } | null>(null)
   const d = draft.value
+  const body = bodyOf(d)
+  /** Any edit drops the preview: it described the plan before the edit. */
+  const edit = (change: Parameters<typeof draft.edit>[0]) => {
+    setPreview(null)
+    draft.edit(change)
+  }
+  // Edits after the preview make it stale: it is shown only for the body it described.
+  const shownPreview = preview && preview.key === JSON.stringify(body) ? preview : null
+
+  function fail(e: unknown) {
+    const failure = e as ApiError
+    if (failure.status === 409 && failure.current) props.changes.seen(failure.current as FlagState)
+    setErrors(fieldErrors(failure.issues, FIELDS))
+  }
 
   /** `from`: the version the request was based on; starting a plan also sets a rollout. */
   async function run(request: () => Promise<FlagState>, from: number, touched: Part[]) {
@@ -73,46 +170,64 @@ export function PlanPanel(props: { state: FlagState; changes: FlagChanges }) {
       props.changes.saved(next, from, touched)
       draft.discard()
       setErrors(NO_ERRORS)
+      setPreview(null)
+      setShowForm(false)
     } catch (e) {
-      const failure = e as ApiError
-      if (failure.status === 409 && failure.current)
-        props.changes.seen(failure.current as FlagState)
-      setErrors(fieldErrors(failure.issues, ['cohort', 'steps', 'intervalSeconds']))
+      fail(e)
     } finally {
       setBusy(false)
     }
   }
 
-  const start = (event: Event) => {
+  /** First step: ask the server what this plan would do; nothing changes yet. */
+  async function askPreview(event: Event) {
     event.preventDefault()
-    const steps = d.steps
-      .split(/[\s,;]+/)
-      .filter(Boolean)
-      .map(numberOr)
+    setBusy(true)
+    const version = draft.base
+    try {
+      const result = await api<PlanPreview>('POST', `${path}/preview`, body)
+      setPreview({ key: JSON.stringify(body), body, version, result })
+      setErrors(NO_ERRORS)
+    } catch (e) {
+      setPreview(null)
+      fail(e)
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  /** Second step, after the person read the preview: start (replacing only when they agreed). */
+  function confirmStart() {
+    if (!shownPreview) return
+    const { body: sent, version, result } = shownPreview
+    setPreview(null)
     run(
       () =>
         api('PUT', path, {
-          cohort: d.cohort,
-          steps,
-          intervalSeconds: numberOr(d.intervalSeconds),
-          version: draft.base,
+          ...sent,
+          ...(result.replaces ? { replace: true } : {}),
+          version,
         }),
-      draft.base,
+      version,
       ['plan', 'cohorts'],
     )
   }
+
+  const words = shownPreview ? previewWords(shownPreview.result, Number(body.intervalSeconds)) : null
+  const formShown = !live || showForm
 
   return (
     <section class="plan card" aria-labelledby="plan-heading">
       <h2 id="plan-heading">Rollout plan</h2>
       {plan ? (
-        <PlanStatus plan={plan} />
+        <PlanStatus plan={plan} progress={props.progress} />
       ) : (
         <p class="muted">
-          No plan. A plan widens one cohort step by step, only while the guard is healthy.
+          No plan. A plan widens one cohort step by step, each step only once the guard's evidence
+          shows the error rate is below its limit.
         </p>
       )}
-      {running ? (
+      {live ? (
         <div class="actions">
           {plan?.status === 'active' ? (
             <button
@@ -139,16 +254,22 @@ export function PlanPanel(props: { state: FlagState; changes: FlagChanges }) {
           >
             Cancel plan
           </button>
+          {showForm ? null : (
+            <button type="button" class="link" onClick={() => setShowForm(true)}>
+              Replace with a new plan…
+            </button>
+          )}
         </div>
-      ) : (
-        <form onSubmit={start} noValidate aria-label="New rollout plan">
-          <h3>{plan ? 'Start a new plan' : 'Start a plan'}</h3>
+      ) : null}
+      {formShown ? (
+        <form onSubmit={askPreview} noValidate aria-label="New rollout plan">
+          <h3>{live ? 'Replace with a new plan' : plan ? 'Start a new plan' : 'Start a plan'}</h3>
           <div class="form-grid">
             <Field id="plan-cohort" label="Cohort" error={errors.get('cohort')}>
               <select
                 id="plan-cohort"
                 value={d.cohort}
-                onChange={(e: Event) => draft.edit((x) => ({ ...x, cohort: valueOf(e) }))}
+                onChange={(e: Event) => edit((x) => ({ ...x, cohort: valueOf(e) }))}
                 {...describedBy('plan-cohort', errors.get('cohort'))}
               >
                 {state.cohorts.length === 0 ? <option value="">No cohorts yet</option> : null}
@@ -162,13 +283,13 @@ export function PlanPanel(props: { state: FlagState; changes: FlagChanges }) {
             <Field
               id="plan-steps"
               label="Steps (%)"
-              hint="increasing, comma-separated"
+              hint="increasing, comma-separated; steps at or below the cohort's rollout are skipped"
               error={errors.get('steps')}
             >
               <input
                 id="plan-steps"
                 value={d.steps}
-                onInput={(e: Event) => draft.edit((x) => ({ ...x, steps: valueOf(e) }))}
+                onInput={(e: Event) => edit((x) => ({ ...x, steps: valueOf(e) }))}
                 {...describedBy('plan-steps', errors.get('steps'), true)}
               />
             </Field>
@@ -181,18 +302,74 @@ export function PlanPanel(props: { state: FlagState; changes: FlagChanges }) {
                 id="plan-interval"
                 inputmode="numeric"
                 value={d.intervalSeconds}
-                onInput={(e: Event) => draft.edit((x) => ({ ...x, intervalSeconds: valueOf(e) }))}
+                onInput={(e: Event) => edit((x) => ({ ...x, intervalSeconds: valueOf(e) }))}
                 {...describedBy('plan-interval', errors.get('intervalSeconds'))}
+              />
+            </Field>
+            <Field
+              id="plan-max-wait"
+              label="Longest wait for evidence (seconds, optional)"
+              hint="a due step without evidence waits this long, then the plan holds and calls the webhook (default 3600)"
+              error={errors.get('maxWaitSeconds')}
+            >
+              <input
+                id="plan-max-wait"
+                inputmode="numeric"
+                placeholder="3600"
+                value={d.maxWaitSeconds}
+                onInput={(e: Event) => edit((x) => ({ ...x, maxWaitSeconds: valueOf(e) }))}
+                {...describedBy('plan-max-wait', errors.get('maxWaitSeconds'), true)}
               />
             </Field>
           </div>
           <FormError message={errors.get('')} />
-          <button type="submit" class="primary" disabled={busy || state.cohorts.length === 0}>
-            Start plan
-          </button>
+          <div class="actions">
+            <button
+              type="submit"
+              class="primary"
+              disabled={busy || state.cohorts.length === 0 || shownPreview !== null}
+            >
+              Start plan
+            </button>
+            {live ? (
+              <button
+                type="button"
+                onClick={() => {
+                  setShowForm(false)
+                  setPreview(null)
+                }}
+              >
+                Keep the current plan
+              </button>
+            ) : null}
+          </div>
+          {shownPreview && words ? (
+            <Confirm
+              id="plan-preview"
+              danger={shownPreview.result.replaces !== null}
+              message={words.nothing ?? 'Starting this plan will:'}
+              noConfirm={words.runs === null}
+              cancelLabel={words.runs === null ? 'Close' : 'Cancel'}
+              confirmLabel={
+                shownPreview.result.replaces
+                  ? `Yes, replace the plan and widen to ${formatPercent(shownPreview.result.steps[0] ?? 0)} now`
+                  : `Yes, start: widen to ${formatPercent(shownPreview.result.steps[0] ?? 0)} now`
+              }
+              onCancel={() => setPreview(null)}
+              onConfirm={confirmStart}
+            >
+              {words.runs || words.skipped || words.replaces ? (
+                <ul class="plan-preview">
+                  {words.replaces ? <li data-replaces>{words.replaces}</li> : null}
+                  {words.runs ? <li data-runs>{words.runs}</li> : null}
+                  {words.skipped ? <li data-skipped>{words.skipped}</li> : null}
+                </ul>
+              ) : null}
+            </Confirm>
+          ) : null}
         </form>
-      )}
-      {running ? <FormError message={errors.get('')} /> : null}
+      ) : null}
+      {formShown ? null : <FormError message={errors.get('')} />}
     </section>
   )
 }

@@ -1,22 +1,10 @@
 import type { FlagChanges } from '../lib/own-changes.ts'
-import type { FlagState, TripRecord } from '../api/types.ts'
-import { formatCount, formatRate, formatTime } from '../lib/format.ts'
+import type { FlagState } from '../api/types.ts'
+import { formatLimit, RULE_TEXT, TEST_TEXT, tripWhy } from '../lib/evidence.ts'
+import { formatCount, formatDuration, formatRate, formatTime } from '../lib/format.ts'
 import { SwitchButton } from './switch-button.tsx'
 
-function why(trip: TripRecord): string {
-  const f = trip.figures
-  if (trip.rule === 'max_ratio_to_control')
-    return (
-      `the canary's error rate (${formatRate(f.canaryRate)}) was at least ${f.ratioLower?.toFixed(2) ?? '?'}× the control's ` +
-      `(${formatRate(f.controlRate)}) with 95% confidence, over the limit of ${trip.limit}×`
-    )
-  return (
-    `the canary's error rate was ${formatRate(f.canaryRate)} — at least ${formatRate(f.canaryLower)} with 95% confidence — ` +
-    `over the limit of ${formatRate(trip.limit)}`
-  )
-}
-
-/** After a trip: when, why and the frozen figures, and the way back on. */
+/** After a trip: when, which rule and test, the frozen figures, and the way back on. */
 export function TripBanner(props: { state: FlagState; changes: FlagChanges }) {
   const trip = props.state.guard?.lastTrip
   if (!trip) return null
@@ -26,11 +14,24 @@ export function TripBanner(props: { state: FlagState; changes: FlagChanges }) {
       <h2 id="trip-heading">The guard turned this flag off</h2>
       <p>
         At <time dateTime={new Date(trip.at).toISOString()}>{formatTime(trip.at)}</time>, because{' '}
-        {why(trip)}.
+        {tripWhy(trip)}.
       </p>
       <dl class="figures">
-        <dt>Window</dt>
-        <dd>{f.windowSeconds} s</dd>
+        <dt>Rule</dt>
+        <dd data-rule={trip.rule}>
+          {RULE_TEXT[trip.rule] ?? trip.rule} ({formatLimit(trip.rule, trip.limit)})
+        </dd>
+        <dt>Test</dt>
+        <dd data-test={trip.test}>
+          {TEST_TEXT[trip.test] ?? trip.test}
+          {trip.test === 'change'
+            ? ' (a rise after a healthy period)'
+            : ' (all counts since the guard started watching)'}
+        </dd>
+        <dt>Counted</dt>
+        <dd>
+          since {formatTime(f.since)} ({formatDuration(f.seconds)} of counts)
+        </dd>
         <dt>Canary</dt>
         <dd>
           {formatCount(f.canaryErrors)} errors / {formatCount(f.canaryExposures)} exposures (

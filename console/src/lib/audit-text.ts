@@ -13,6 +13,8 @@ const ACTIONS: Record<string, string> = {
   'guard.remove': 'removed the guard',
   'guard.trip': 'tripped: switched the flag off',
   'plan.start': 'started a rollout plan',
+  'plan.replace': 'replaced the rollout plan with a new one',
+  'plan.hold': 'held the plan: no evidence the error rate is below the limit in time',
   'plan.step': 'took a plan step',
   'plan.pause': 'paused the plan',
   'plan.resume': 'resumed the plan',

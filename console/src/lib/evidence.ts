@@ -108,8 +108,8 @@ export function tripWhy(trip: TripRecord): string {
 /** What a plan step's test has shown so far. */
 export function planEvidenceWords(e: PlanFigures): string {
   return (
-    `${formatCount(e.canaryErrors)} canary errors in ${formatCount(e.canaryExposures)} exposures this step ` +
-    `(${formatRate(e.canaryExposures > 0 ? e.canaryRate : null)}); ` +
+    `${formatCount(e.canaryErrors)} canary errors in ${formatCount(e.canaryExposures)} exposures this step` +
+    (e.canaryExposures > 0 ? ` (${formatRate(e.canaryRate)}); ` : '; ') +
     (e.proven
       ? 'shown below the limit'
       : `not yet shown below the limit (statistic ${formatStatistic(e.statistic)} of ${formatStatistic(e.threshold)})`)

@@ -17,6 +17,17 @@ function versionText(c: Connection, current: number | undefined): string {
   return 'nothing yet'
 }
 
+/** Metrics this SDK sent that the server dropped: flags it does not have, refused batches. */
+function droppedText(c: Connection): string {
+  const parts = [
+    c.unknownFlags ? `${c.unknownFlags} unknown ${c.unknownFlags === 1 ? 'flag' : 'flags'}` : '',
+    c.refusedBatches
+      ? `${c.refusedBatches} refused ${c.refusedBatches === 1 ? 'batch' : 'batches'}`
+      : '',
+  ].filter(Boolean)
+  return parts.length ? parts.join(', ') : 'none'
+}
+
 /**
  * Which services are connected, and which version of their environment each has applied.
  * The server does not push connection changes, so this list refreshes every few seconds.
@@ -74,6 +85,7 @@ export function ConnectionsPage() {
               <th scope="col">SDK</th>
               <th scope="col">Applied</th>
               <th scope="col">Connected</th>
+              <th scope="col">Dropped metrics</th>
             </tr>
           </thead>
           <tbody>
@@ -85,6 +97,7 @@ export function ConnectionsPage() {
                 <td data-label="SDK">{c.sdk ?? '(no hello yet)'}</td>
                 <td data-label="Applied">{versionText(c, versions.get(c.environment))}</td>
                 <td data-label="Connected">{formatRelative(c.connectedAt, now)}</td>
+                <td data-label="Dropped metrics">{droppedText(c)}</td>
               </tr>
             ))}
           </tbody>

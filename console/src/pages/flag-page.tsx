@@ -14,6 +14,9 @@ import { useLive } from '../hooks/use-live.ts'
 import { formatTime } from '../lib/format.ts'
 import { createOwnChanges, type FlagChanges } from '../lib/own-changes.ts'
 
+/** After a guard update, when to read the guard's figures again (see below). */
+const SETTLE_MS = 1500
+
 /**
  * One flag in one environment: switch, cohorts, guard and chart, rollout plan and history.
  * Server state arrives over REST and is refreshed by the live socket; forms keep their own
@@ -84,6 +87,18 @@ export function FlagPage(props: { flagKey: string }) {
     loadMetrics()
   }, [loadState, loadMetrics])
 
+  const settle = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
+  useCommitEffect(() => () => clearTimeout(settle.current), [])
+
+  // When a plan's step falls due, whether it waits for evidence is news no message brings.
+  const planDue = state?.plan?.status === 'active' ? state.plan.nextAt : null
+  useCommitEffect(() => {
+    const delay = planDue === null ? 0 : Math.max(0, planDue - Date.now()) + 1000
+    if (planDue === null || delay > 2 ** 31 - 1) return
+    const timer = setTimeout(loadMetrics, delay)
+    return () => clearTimeout(timer)
+  }, [planDue, loadMetrics])
+
   // Minutes roll over even when no counts arrive: keep the chart's time axis current.
   useCommitEffect(() => {
     const timer = setInterval(loadMetrics, 60_000)
@@ -99,6 +114,10 @@ export function FlagPage(props: { flagKey: string }) {
       // The status is in the message; the per-minute series needs one request.
       setMetrics((m) => (m ? { ...m, ...message.guard } : m))
       loadMetrics()
+      // The update follows the counts' arrival, and they reach the guard's tests at its next
+      // once-a-second tick: ask once more after it, so the evidence shown includes them.
+      clearTimeout(settle.current)
+      settle.current = setTimeout(loadMetrics, SETTLE_MS)
     } else if (message.change.type === 'flag' && message.change.flag.key === key) {
       loadState()
       loadMetrics()
@@ -147,7 +166,7 @@ export function FlagPage(props: { flagKey: string }) {
         </div>
         <div class="column">
           <GuardPanel state={state} metrics={metrics} changes={changes} />
-          <PlanPanel state={state} changes={changes} />
+          <PlanPanel state={state} progress={metrics?.planProgress ?? null} changes={changes} />
         </div>
       </div>
       <AuditLog flagKey={key} refresh={auditVersion} />

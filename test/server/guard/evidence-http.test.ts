@@ -17,7 +17,7 @@ const CANARY_USER = { userId: 'u-in', region: 'eu-west' }
 
 beforeEach(async () => {
   clock = 1_800_000_000_000
-  s = makeStack({ now: () => clock })
+  s = await makeStack({ now: () => clock })
   await s.call('POST', '/api/v1/flags', { body: { key: 'checkout', clientSide: true } })
   await s.call('PATCH', PROD, {
     body: { enabled: true, cohorts: [{ name: 'eu', conditions: [{ attribute: 'region', operator: 'in', values: ['eu-west'] }], rollout: 100 }] },
@@ -33,9 +33,9 @@ afterEach(() => s.close())
 function post(key: string, flags: Record<string, unknown>, extra: Record<string, unknown> = {}) {
   return s.call('POST', '/api/v1/metrics', { key, body: { batch: { id: `b-${++batchNo}`, start: clock - 1000, end: clock, flags }, ...extra } })
 }
-function second() {
+async function second() {
   clock += 1000
-  s.guard.tick()
+  await s.guard.tick()
 }
 const state = async () => (await s.call('GET', PROD)).json
 const figures = async () => (await s.call('GET', `${PROD}/guard`)).json.decision.figures
@@ -53,13 +53,13 @@ describe('server-key batches: one validation', () => {
   for (const [name, counts, message] of refused)
     it(`refuses ${name}, changing nothing`, async () => {
       await post(serverKey, { checkout: [100, 1, 0, 0] })
-      second()
-      const before = { fingerprint: s.fingerprint(), figures: await figures() }
+      await second()
+      const before = { fingerprint: (await s.fingerprint()), figures: await figures() }
       const response = await post(serverKey, { checkout: counts })
       expect(response.status).toBe(400)
       expect(response.json.error.message).toMatch(message)
-      second()
-      expect({ fingerprint: s.fingerprint(), figures: await figures() }).toEqual({ ...before, figures: { ...before.figures } })
+      await second()
+      expect({ fingerprint: (await s.fingerprint()), figures: await figures() }).toEqual({ ...before, figures: { ...before.figures } })
       expect((await state()).enabled).toBe(true)
     })
 
@@ -74,9 +74,9 @@ describe('server-key batches: one validation', () => {
     const flags = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`invented-${i}`, [1000, 0, 0, 0]]))
     const response = await post(serverKey, { ...flags, checkout: [10, 0, 0, 0] })
     expect(response.json).toMatchObject({ duplicate: false, unknownFlags: 5000 })
-    second()
+    await second()
     expect((await figures()).canaryExposures).toBe(10)
-    expect(s.store.metrics.series('production', 'invented-1', 0)).toEqual([])
+    expect(await s.store.metrics.series('production', 'invented-1', 0)).toEqual([])
   })
 
   it('a real 50% failure still trips after attempts to blind the guard', async () => {
@@ -84,7 +84,7 @@ describe('server-key batches: one validation', () => {
     await post(serverKey, { checkout: [1, 1_000_000, 0, 0] })
     for (let i = 0; i < 10 && (await state()).enabled; i++) {
       await post(serverKey, { checkout: [100, 50, 0, 0] })
-      second()
+      await second()
     }
     expect((await state()).enabled).toBe(false)
   })
@@ -92,11 +92,11 @@ describe('server-key batches: one validation', () => {
 
 describe('client-key batches: one user, attributed by the server', () => {
   it('needs the user it reports for', async () => {
-    const before = s.fingerprint()
+    const before = (await s.fingerprint())
     const response = await post(clientKey, { checkout: [500, 60, 0, 0] })
     expect(response.status).toBe(400)
     expect(response.json.error.message).toMatch(/^user: required with a client key/)
-    expect(s.fingerprint()).toEqual(before)
+    expect((await s.fingerprint())).toEqual(before)
   })
 
   it('the one-request trip of the report does not trip: it weighs one exposure per second', async () => {
@@ -104,7 +104,7 @@ describe('client-key batches: one user, attributed by the server', () => {
     for (let i = 0; i < 20; i++) {
       await post(serverKey, { checkout: [200, 2, 0, 0] })
       await post(clientKey, { checkout: [500, 60, 0, 0] }, { user: CANARY_USER })
-      second()
+      await second()
     }
     expect((await state()).enabled).toBe(true)
     const f = await figures()
@@ -118,18 +118,18 @@ describe('client-key batches: one user, attributed by the server', () => {
     await s.call('PATCH', PROD, {
       body: { cohorts: [{ name: 'eu', conditions: [{ attribute: 'region', operator: 'in', values: ['eu-west'] }], rollout: 0 }] },
     })
-    second()
+    await second()
     // An address's first report only starts its allowance (rotating addresses gains nothing).
     await post(clientKey, { checkout: [5, 5, 0, 0] }, { user: CANARY_USER })
     clock += 5000
     // The browser claims canary; the server evaluates the user as control (rollout 0).
     await post(clientKey, { checkout: [5, 5, 0, 0] }, { user: CANARY_USER })
-    second()
+    await second()
     expect(await figures()).toMatchObject({ canaryExposures: 0, canaryErrors: 0, controlExposures: 5, controlErrors: 5 })
     // A user no cohort could include counts nowhere.
     clock += 5000
     await post(clientKey, { checkout: [5, 5, 0, 0] }, { user: { userId: 'x', region: 'us' } })
-    second()
+    await second()
     expect(await figures()).toMatchObject({ controlExposures: 5 })
   })
 
@@ -137,7 +137,7 @@ describe('client-key batches: one user, attributed by the server', () => {
     await post(clientKey, { checkout: [1, 0, 0, 0] }, { user: CANARY_USER })
     clock += 60_000
     await post(clientKey, { checkout: [100, 10, 0, 0] }, { user: CANARY_USER })
-    second()
+    await second()
     const f = await figures()
     expect(f.canaryExposures).toBeCloseTo(10, 6)
     expect(f.canaryErrors).toBeCloseTo(1, 6)
@@ -152,8 +152,8 @@ describe('client-key batches: one user, attributed by the server', () => {
       clock += 250
       await post(clientKey, { checkout: [1000, 0, 0, 0] }, { user: { userId: 'attacker-in-canary-1', region: 'eu-west' } })
       if (i % 4 === 3) {
-        s.guard.tick()
-        s.planner.tick()
+        await s.guard.tick()
+        await s.planner.tick()
       }
     }
     expect((await state()).cohorts[0].rollout).toBe(1)
@@ -172,7 +172,7 @@ describe('client-key batches: one user, attributed by the server', () => {
     await post(clientKey, { checkout: [1, 1, 0, 0] }, { user: CANARY_USER })
     clock += 10_000
     await post(clientKey, { checkout: [10, 10, 0, 0] }, { user: CANARY_USER })
-    second()
+    await second()
     expect((await figures()).canaryExposures).toBe(0)
   })
 })

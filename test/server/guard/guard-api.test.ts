@@ -12,7 +12,7 @@ const PROD = '/api/v1/environments/production/flags/checkout-v2'
 
 beforeEach(async () => {
   clock = 1_800_000_000_000
-  s = makeStack({ now: () => clock })
+  s = await makeStack({ now: () => clock })
   await s.call('POST', '/api/v1/flags', { body: { key: 'checkout-v2' } })
   await s.call('PATCH', PROD, {
     body: { enabled: true, cohorts: [{ name: 'canary', conditions: [{ attribute: 'region', operator: 'in', values: ['eu-west'] }], rollout: 10 }] },
@@ -31,9 +31,9 @@ function sendBatch(counts: [number, number, number, number], id = `b-${++batchNo
 
 const setGuard = (guard: object) => s.call('PUT', `${PROD}/guard`, { body: guard })
 /** One second passes: the guard feeds that second's counts to its tests. */
-function second() {
+async function second() {
   clock += 1000
-  s.guard.tick()
+  await s.guard.tick()
 }
 const enabled = async () => (await s.call('GET', PROD)).json.enabled as boolean
 const guardView = async () => (await s.call('GET', `${PROD}/guard`)).json
@@ -45,7 +45,7 @@ describe('guard over the API', () => {
     const r = seededRandom(3)
     for (let i = 0; i < 30 && (await enabled()); i++) {
       await sendBatch([100, failures(100, 0.2, r), 900, failures(900, 0.01, r)])
-      second()
+      await second()
     }
     expect(await enabled()).toBe(false)
     expect(s.published.slice(published).map((p) => p.change.type === 'flag' && p.change.flag.enabled)).toContain(false)
@@ -66,7 +66,7 @@ describe('guard over the API', () => {
     await setGuard({ maxErrorRate: 0.05 })
     await sendBatch([1000, 500, 0, 0])
     expect(await enabled()).toBe(true)
-    second()
+    await second()
     expect(await enabled()).toBe(false)
   })
 
@@ -74,22 +74,22 @@ describe('guard over the API', () => {
     await setGuard({ maxErrorRate: 0.05, minExposures: 1000 })
     for (let i = 0; i < 5; i++) {
       await sendBatch([100, 50, 0, 0])
-      second()
+      await second()
     }
     expect(await enabled()).toBe(true)
     expect((await guardView()).status).toBe('insufficient_data')
     await sendBatch([500, 250, 0, 0])
-    second()
+    await second()
     expect(await enabled()).toBe(false)
   })
 
   it('stays off until a person turns it on, which starts the tests afresh', async () => {
     await setGuard({ maxErrorRate: 0.05 })
     await sendBatch([200, 60, 0, 0])
-    second()
+    await second()
     expect(await enabled()).toBe(false)
     clock += 120_000
-    second()
+    await second()
     expect(await enabled()).toBe(false)
     await s.call('PATCH', PROD, { body: { enabled: true } })
     const status = await guardView()
@@ -100,13 +100,13 @@ describe('guard over the API', () => {
   it('starts the tests afresh when the guard settings change', async () => {
     await setGuard({ maxErrorRate: 0.05 })
     await sendBatch([200, 5, 0, 0])
-    second()
+    await second()
     expect((await guardView()).decision.figures.canaryExposures).toBe(200)
     await setGuard({ maxErrorRate: 0.04 })
     expect((await guardView()).decision.figures.canaryExposures).toBe(0)
     // The display span alone is not part of the test.
     await sendBatch([200, 5, 0, 0])
-    second()
+    await second()
     await setGuard({ maxErrorRate: 0.04, windowSeconds: 120 })
     expect((await guardView()).decision.figures.canaryExposures).toBe(200)
   })
@@ -117,7 +117,7 @@ describe('guard over the API', () => {
     const again = await sendBatch([60, 2, 0, 0], 'same-id')
     expect(first.json.duplicate).toBe(false)
     expect(again.json.duplicate).toBe(true)
-    second()
+    await second()
     const metrics = (await s.call('GET', `${PROD}/metrics`)).json
     expect(metrics.decision.figures.canaryExposures).toBe(60)
     expect(metrics.recent).toMatchObject({ seconds: 60, canaryExposures: 60 })
@@ -127,21 +127,21 @@ describe('guard over the API', () => {
   it('shows recent figures over the window, while the tests keep everything since the start', async () => {
     await setGuard({ maxErrorRate: 0.05, windowSeconds: 30 })
     await sendBatch([80, 0, 0, 0])
-    second()
+    await second()
     clock += 40_000
     await sendBatch([80, 0, 0, 0])
-    second()
+    await second()
     const view = await guardView()
     expect(view.recent.canaryExposures).toBe(80)
     expect(view.decision.figures.canaryExposures).toBe(160)
   })
 
   it('refuses bad guard settings, changing nothing', async () => {
-    const before = s.fingerprint()
+    const before = (await s.fingerprint())
     expect((await setGuard({ maxErrorRate: 1.5 })).json.error.message).toMatch(/^maxErrorRate/)
     expect((await setGuard({ maxErrorRate: 0.1, webhookUrl: 'ftp://x' })).status).toBe(400)
     expect((await setGuard({ maxErrorRate: 0.1, evidence: 'browsers' })).json.error.message).toMatch(/^evidence/)
-    expect(s.fingerprint()).toEqual(before)
+    expect((await s.fingerprint())).toEqual(before)
   })
 })
 describe('guard webhook', () => {
@@ -170,7 +170,7 @@ describe('guard webhook', () => {
   it('posts the trip event to the webhook', async () => {
     await setGuard({ maxErrorRate: 0.05, webhookUrl: hookUrl() })
     await sendBatch([200, 50, 0, 0])
-    second()
+    await second()
     await s.guard.settle()
     expect(received).toHaveLength(1)
     expect(received[0]!.body).toMatchObject({
@@ -187,7 +187,7 @@ describe('guard webhook', () => {
     hang = true
     await setGuard({ maxErrorRate: 0.05, webhookUrl: hookUrl() })
     await sendBatch([200, 50, 0, 0])
-    second()
+    await second()
     // The disable is synchronous with the tick; the webhook has not answered.
     expect((await s.call('GET', PROD)).json.enabled).toBe(false)
     await s.guard.settle()
@@ -200,15 +200,15 @@ describe('guard evidence after re-enabling', () => {
   it('starts afresh when a person turns a tripped flag back on, so late batches cannot re-trip it', async () => {
     await setGuard({ maxErrorRate: 0.05 })
     await sendBatch([200, 60, 0, 0])
-    second()
+    await second()
     expect(await enabled()).toBe(false)
     // A batch flushed just before the trip arrives late, while the flag is off.
     await sendBatch([150, 50, 0, 0])
-    second()
+    await second()
     await s.call('PATCH', PROD, { body: { enabled: true } })
     expect((await guardView()).decision.figures.canaryExposures).toBe(0)
     await sendBatch([100, 1, 0, 0])
-    second()
+    await second()
     expect(await enabled()).toBe(true)
   })
 })

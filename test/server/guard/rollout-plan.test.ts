@@ -15,7 +15,7 @@ const PROD = '/api/v1/environments/production/flags/checkout-v2'
 beforeEach(async () => {
   clock = 1_800_000_000_000
   dbPath = join(mkdtempSync(join(tmpdir(), 'cf-plan-')), 'db.sqlite')
-  s = makeStack({ now: () => clock, databasePath: dbPath })
+  s = await makeStack({ now: () => clock, databasePath: dbPath })
   await s.call('POST', '/api/v1/flags', { body: { key: 'checkout-v2' } })
   await s.call('PATCH', PROD, { body: { enabled: true, cohorts: [{ name: 'everyone', conditions: [], rollout: 0 }] } })
   await s.call('PUT', `${PROD}/guard`, { body: { maxErrorRate: 0.05, minExposures: 200 } })
@@ -24,17 +24,17 @@ afterEach(() => s.close())
 
 const rollout = async () => (await s.call('GET', PROD)).json.cohorts[0].rollout
 const plan = async () => (await s.call('GET', PROD)).json.plan
-function traffic(counts: [number, number, number, number]) {
-  s.guard.ingest('production', { id: `p-${++batchNo}`, start: clock - 1000, end: clock, flags: { 'checkout-v2': counts } }, 'server')
+async function traffic(counts: [number, number, number, number]) {
+  await s.guard.ingest('production', { id: `p-${++batchNo}`, start: clock - 1000, end: clock, flags: { 'checkout-v2': counts } }, 'server')
 }
 /** Moves the clock by `ms` in 5 s steps (one batch and one guard second each), ticking plans. */
-function pass(ms: number, counts?: [number, number, number, number]) {
+async function pass(ms: number, counts?: [number, number, number, number]) {
   const step = 5000
   for (let t = 0; t < ms; t += step) {
     clock += step
-    if (counts) traffic(counts)
-    s.guard.tick()
-    s.planner.tick()
+    if (counts) await traffic(counts)
+    await s.guard.tick()
+    await s.planner.tick()
   }
 }
 
@@ -43,11 +43,11 @@ describe('rollout plans', () => {
     const started = await s.call('PUT', `${PROD}/plan`, { body: { cohort: 'everyone', steps: [1, 5, 25], intervalSeconds: 60 } })
     expect(started.status).toBe(200)
     expect(await rollout()).toBe(1)
-    pass(55_000, [100, 1, 900, 9])
+    await pass(55_000, [100, 1, 900, 9])
     expect(await rollout()).toBe(1) // interval not over yet
-    pass(10_000, [100, 1, 900, 9])
+    await pass(10_000, [100, 1, 900, 9])
     expect(await rollout()).toBe(5)
-    pass(60_000, [100, 1, 900, 9])
+    await pass(60_000, [100, 1, 900, 9])
     expect(await rollout()).toBe(25)
     expect(await plan()).toMatchObject({ status: 'completed', step: 2, nextAt: null })
     const audit = (await s.call('GET', '/api/v1/audit?flag=checkout-v2&limit=2')).json.items
@@ -72,12 +72,12 @@ describe('rollout plans', () => {
     await s.call('PUT', `${PROD}/guard`, { body: { maxErrorRate: 0.05, webhookUrl } })
     await s.call('PUT', `${PROD}/plan`, { body: { cohort: 'everyone', steps: [1, 5, 25], intervalSeconds: 60, maxWaitSeconds: 120 } })
     // 4% errors against a 5% limit: never shown below the limit on this little traffic.
-    pass(120_000, [25, 1, 225, 9])
+    await pass(120_000, [25, 1, 225, 9])
     expect(await rollout()).toBe(1)
     const waiting = (await s.call('GET', `${PROD}/guard`)).json.planProgress
     expect(waiting).toMatchObject({ waitingForEvidence: true, evidence: { step: 0, proven: false, canaryErrors: 24 } })
     expect(waiting.holdsAt).toBe(1_800_000_000_000 + 60_000 + 120_000)
-    pass(65_000, [25, 1, 225, 9])
+    await pass(65_000, [25, 1, 225, 9])
     expect(await plan()).toMatchObject({ status: 'held', nextAt: null, note: expect.stringContaining('no evidence') })
     await s.guard.settle()
     expect(hooks).toEqual([expect.objectContaining({ type: 'plan.hold', flag: 'checkout-v2', plan: expect.objectContaining({ status: 'held' }) })])
@@ -104,24 +104,29 @@ describe('rollout plans', () => {
 
   it('refuses a plan that could only narrow, changing nothing', async () => {
     await s.call('PATCH', PROD, { body: { cohorts: [{ name: 'everyone', conditions: [], rollout: 50 }] } })
-    const before = s.fingerprint()
+    const before = (await s.fingerprint())
     const r = await s.call('PUT', `${PROD}/plan`, { body: { cohort: 'everyone', steps: [1, 5, 25], intervalSeconds: 60 } })
     expect(r.status).toBe(400)
     expect(r.json.error.message).toMatch(/^steps: every step is at or below cohort everyone's current rollout \(50%\)/)
-    expect(s.fingerprint()).toEqual(before)
+    expect((await s.fingerprint())).toEqual(before)
   })
 
   it('answers 409 to a second plan unless it says replace', async () => {
     await s.call('PUT', `${PROD}/plan`, { body: { cohort: 'everyone', steps: [1, 5, 25], intervalSeconds: 60 } })
-    const before = s.fingerprint()
+    const before = (await s.fingerprint())
     const second = await s.call('PUT', `${PROD}/plan`, { body: { cohort: 'everyone', steps: [2, 10], intervalSeconds: 30 } })
     expect(second.status).toBe(409)
     expect(second.json.error.message).toMatch(/already has a plan on cohort everyone \(active\); send replace: true/)
-    expect(s.fingerprint()).toEqual(before)
+    expect((await s.fingerprint())).toEqual(before)
     const preview = await s.call('POST', `${PROD}/plan/preview`, { body: { cohort: 'everyone', steps: [2, 10], intervalSeconds: 30 } })
     expect(preview.json).toMatchObject({ from: 1, steps: [2, 10], replaces: { status: 'active', steps: [1, 5, 25] } })
+    // The old plan's step has gathered proof that the rate is below the limit…
+    await pass(20_000, [100, 0, 900, 9])
+    expect((await s.call('GET', `${PROD}/guard`)).json.planProgress.evidence.proven).toBe(true)
     const replaced = await s.call('PUT', `${PROD}/plan`, { body: { cohort: 'everyone', steps: [2, 10], intervalSeconds: 30, replace: true } })
     expect(replaced.json.plan).toMatchObject({ steps: [2, 10], status: 'active' })
+    // …which the new plan, at a wider rollout, does not inherit.
+    expect((await s.call('GET', `${PROD}/guard`)).json.planProgress.evidence).toMatchObject({ proven: false, canaryExposures: 0 })
     expect(await rollout()).toBe(2)
     const audit = (await s.call('GET', '/api/v1/audit?flag=checkout-v2&limit=1')).json.items[0]
     expect(audit.action).toBe('plan.replace')
@@ -129,13 +134,13 @@ describe('rollout plans', () => {
 
   it('stops on a trip and keeps the flag off', async () => {
     await s.call('PUT', `${PROD}/plan`, { body: { cohort: 'everyone', steps: [1, 5, 25], intervalSeconds: 60 } })
-    pass(65_000, [100, 1, 900, 9])
+    await pass(65_000, [100, 1, 900, 9])
     expect(await rollout()).toBe(5)
-    pass(20_000, [100, 30, 900, 9])
+    await pass(20_000, [100, 30, 900, 9])
     const state = (await s.call('GET', PROD)).json
     expect(state.enabled).toBe(false)
     expect(state.plan).toMatchObject({ status: 'stopped', note: expect.stringContaining('guard tripped') })
-    pass(120_000, [100, 1, 900, 9])
+    await pass(120_000, [100, 1, 900, 9])
     expect(await rollout()).toBe(5)
   })
 
@@ -144,24 +149,24 @@ describe('rollout plans', () => {
     const stale = (await s.call('GET', PROD)).json.version - 1
     expect((await s.call('POST', `${PROD}/plan/pause`, { headers: { 'if-match': `"${stale}"` } })).status).toBe(409)
     expect((await s.call('POST', `${PROD}/plan/pause`)).json.plan.status).toBe('paused')
-    pass(120_000, [100, 1, 900, 9])
+    await pass(120_000, [100, 1, 900, 9])
     expect(await rollout()).toBe(1)
     expect((await s.call('POST', `${PROD}/plan/pause`)).status).toBe(409)
     expect((await s.call('POST', `${PROD}/plan/resume`)).json.plan.status).toBe('active')
-    pass(65_000, [100, 1, 900, 9])
+    await pass(65_000, [100, 1, 900, 9])
     expect(await rollout()).toBe(5)
     expect((await s.call('POST', `${PROD}/plan/cancel`)).json.plan.status).toBe('cancelled')
-    pass(120_000, [100, 1, 900, 9])
+    await pass(120_000, [100, 1, 900, 9])
     expect(await rollout()).toBe(5)
   })
 
   it('resumes its schedule after a server restart', async () => {
     await s.call('PUT', `${PROD}/plan`, { body: { cohort: 'everyone', steps: [1, 5, 25], intervalSeconds: 60 } })
-    pass(30_000, [100, 1, 900, 9])
-    s.close()
-    s = makeStack({ now: () => clock, databasePath: dbPath })
+    await pass(30_000, [100, 1, 900, 9])
+    await s.close()
+    s = await makeStack({ now: () => clock, databasePath: dbPath })
     expect((await plan()).status).toBe('active')
-    pass(40_000, [100, 1, 900, 9])
+    await pass(40_000, [100, 1, 900, 9])
     expect(await rollout()).toBe(5)
   })
 

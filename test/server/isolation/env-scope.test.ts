@@ -14,7 +14,7 @@ afterEach(() => s?.close())
 
 /** A fresh stack with flag f1 (a beta cohort naming a user) and a segment in production. */
 async function setUp() {
-  const stack = makeStack()
+  const stack = await makeStack()
   await stack.call('POST', '/api/v1/flags', { body: { key: 'f1', clientSide: true } })
   await stack.call('PATCH', '/api/v1/environments/production/flags/f1', {
     body: { enabled: true, cohorts: [{ name: 'beta', conditions: [{ attribute: 'userId', operator: 'in', values: ['prod-only-user'] }], rollout: 100 }] },
@@ -63,13 +63,13 @@ const cells = ROUTES.flatMap(([method, path, body, allowed]) =>
 describe('route × key matrix on production', () => {
   it.each(cells)('%s with %s', async (_name, keyName, method, path, body, expected) => {
     const { stack, key } = await setUp()
-    const before = stack.fingerprint()
+    const before = (await stack.fingerprint())
     const res = await stack.call(method, path, { body, key: key(keyName) })
     if (expected === 'ok') expect(res.status, JSON.stringify(res.json)).toBeLessThan(300)
     else {
       expect(res.status, JSON.stringify(res.json)).toBe(expected)
       expect(res.json.error.code).toBe(expected === 401 ? 'unauthorized' : 'forbidden')
-      expect(stack.fingerprint()).toEqual(before)
+      expect((await stack.fingerprint())).toEqual(before)
     }
   })
 })
@@ -112,9 +112,9 @@ describe("an environment's admin key reads nothing of another environment", () =
 
   it('shared definitions stay readable but only a global admin key changes them', async () => {
     const { stack, key } = await setUp()
-    const before = stack.fingerprint()
+    const before = (await stack.fingerprint())
     const res = await stack.call('PATCH', '/api/v1/flags/f1', { body: { description: 'x' }, key: key('dev-admin') })
     expect(res.status).toBe(403)
-    expect(stack.fingerprint()).toEqual(before)
+    expect((await stack.fingerprint())).toEqual(before)
   })
 })

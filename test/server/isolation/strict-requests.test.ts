@@ -5,7 +5,7 @@ import { makeStack, type Stack } from '../../helpers/stack.ts'
 /** Requests that would change nothing, or could stall evaluation, are refused and change nothing. */
 let s: Stack
 beforeEach(async () => {
-  s = makeStack()
+  s = await makeStack()
   await s.call('POST', '/api/v1/flags', { body: { key: 'f1' } })
 })
 afterEach(() => s.close())
@@ -13,11 +13,11 @@ afterEach(() => s.close())
 const STATE = '/api/v1/environments/production/flags/f1'
 
 async function expectRefused(request: () => Promise<{ status: number; json: any }>, message: RegExp) {
-  const before = s.fingerprint()
+  const before = (await s.fingerprint())
   const res = await request()
   expect(res.status, JSON.stringify(res.json)).toBe(400)
   expect(res.json.error.message).toMatch(message)
-  expect(s.fingerprint()).toEqual(before)
+  expect((await s.fingerprint())).toEqual(before)
   return res
 }
 
@@ -53,7 +53,7 @@ describe('a PATCH that changes nothing', () => {
 
   it('refuses values the state already has (the flag is off; "off" again is not a change)', async () => {
     await expectRefused(() => s.call('PATCH', STATE, { body: { enabled: false } }), /nothing to change.*already has these values/)
-    expect(s.store.logs.audit({ limit: 50 }).some((row) => row.action === 'flag.off')).toBe(false)
+    expect((await s.store.logs.audit({ limit: 50 })).some((row) => row.action === 'flag.off')).toBe(false)
   })
 
   it.each([

@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { makeStack, type Stack } from '../../helpers/stack.ts'
 
 let s: Stack
-beforeEach(() => {
-  s = makeStack()
+beforeEach(async () => {
+  s = await makeStack()
 })
 afterEach(() => s.close())
 
@@ -104,7 +104,7 @@ describe('flags API', () => {
     await s.call('PATCH', '/api/v1/environments/production/flags/old', { body: { enabled: true } })
     expect((await s.call('DELETE', '/api/v1/flags/old')).status).toBe(204)
     expect((await s.call('GET', '/api/v1/flags/old')).status).toBe(404)
-    expect(s.store.snapshot('production').flags).toEqual([])
+    expect((await s.store.snapshot('production')).flags).toEqual([])
     expect(s.published.at(-1)?.change).toMatchObject({ type: 'flag_deleted', key: 'old' })
     const again = await s.call('POST', '/api/v1/flags', { body: { key: 'old' } })
     expect(again.status).toBe(201)
@@ -127,7 +127,7 @@ describe('optimistic concurrency', () => {
     const v = first.json.version
     const pmA = await s.call('PATCH', '/api/v1/environments/production/flags/f1', { body: { enabled: true, version: v } })
     expect(pmA.status).toBe(200)
-    const before = s.fingerprint()
+    const before = (await s.fingerprint())
     const pmB = await s.call('PATCH', '/api/v1/environments/production/flags/f1', {
       body: { cohorts: [euCohort(50)] },
       headers: { 'if-match': `"${v}"` },
@@ -135,7 +135,7 @@ describe('optimistic concurrency', () => {
     expect(pmB.status).toBe(409)
     expect(pmB.json.error.message).toMatch(/changed since version/)
     expect(pmB.json.error.details.current).toMatchObject({ enabled: true, version: pmA.json.version })
-    expect(s.fingerprint()).toEqual(before)
+    expect((await s.fingerprint())).toEqual(before)
   })
 
   it('refuses a stale rollout change', async () => {
@@ -153,11 +153,11 @@ describe('optimistic concurrency', () => {
 describe('versions, change log and audit', () => {
   it('gives every change the next environment version and one audit row with before and after', async () => {
     await s.call('POST', '/api/v1/flags', { body: { key: 'f1' } })
-    const v0 = s.store.flags.getEnvironment('production').version
+    const v0 = (await s.store.flags.getEnvironment('production')).version
     await s.call('PATCH', '/api/v1/environments/production/flags/f1', { body: { enabled: true } })
     await s.call('PATCH', '/api/v1/environments/production/flags/f1', { body: { enabled: false } })
-    expect(s.store.flags.getEnvironment('production').version).toBe(v0 + 2)
-    expect(s.store.logs.changesSince('production', v0, v0 + 2)?.map((c) => [c.version, c.type])).toEqual([
+    expect((await s.store.flags.getEnvironment('production')).version).toBe(v0 + 2)
+    expect((await s.store.logs.changesSince('production', v0, v0 + 2))?.map((c) => [c.version, c.type])).toEqual([
       [v0 + 1, 'flag'],
       [v0 + 2, 'flag'],
     ])

@@ -10,7 +10,7 @@ let serverKey: string
 let clientKey: string
 let devAdminKey: string
 beforeEach(async () => {
-  s = makeStack()
+  s = await makeStack()
   await s.call('POST', '/api/v1/flags', { body: { key: 'f1' } })
   const mk = async (kind: string, environment: string | null) =>
     (await s.call('POST', '/api/v1/keys', { body: { name: `${kind}-${environment}`, kind, environment } })).json.secret
@@ -29,11 +29,11 @@ async function expectRefused(
   status: number,
   message: RegExp,
 ) {
-  const before = s.fingerprint()
+  const before = (await s.fingerprint())
   const res = await request()
   expect(res.status).toBe(status)
   expect(res.json.error.message).toMatch(message)
-  expect(s.fingerprint()).toEqual(before)
+  expect((await s.fingerprint())).toEqual(before)
 }
 
 describe('refused input', () => {

@@ -1,0 +1,272 @@
+import type { Change, Snapshot } from '../../sdk/core/changes.ts'
+import type { MetricsBatch } from '../../sdk/core/protocol.ts'
+import type { FlagState, Segment } from '../../sdk/core/types.ts'
+
+/**
+ * The storage contract: what services, routes, the stream, the guard and the planner may ask of
+ * storage, declared apart from any implementation. Two implementations satisfy it:
+ * `createSqliteStore` (embedded default, `sqlite-store.ts`) and `createPgStore`
+ * (`pg/pg-store.ts`), and one suite (`test/store/contract.test.ts`) runs against both.
+ *
+ * Rules every implementation keeps:
+ * - Every method is async. Nothing is read or written after its promise settles.
+ * - A mutation is one unit of work: the change, its audit row and the environment's version bump
+ *   commit together or not at all. A rejected mutation has changed nothing (and used no version).
+ * - Mutations hand back what they committed as {@link EnvChange} pairs, so the caller
+ *   publishes each change to its own environment after commit, never by list position.
+ * - Missing things reject with `NotFoundError`, version and uniqueness clashes with
+ *   `ConflictError` (`details.current` holds the newer state where there is one), from
+ *   `server/errors.ts`.
+ * - Versions of one environment are gap-free and committed in order, however many writers
+ *   (processes or replicas) there are.
+ *
+ * @example
+ * const { state, committed } = await store.flags.updateState('production', 'checkout-v2', {
+ *   expectedVersion: 4,
+ *   actor: 'alice',
+ *   action: 'flag.state.update',
+ *   update: () => ({ enabled: true }),
+ * })
+ * hub.publish(committed.environment, committed.change)
+ */
+export interface Store {
+  /** Which implementation this is (for dialect-only features such as NOTIFY or advisory locks). */
+  readonly dialect: 'sqlite' | 'postgres'
+  flags: FlagStore
+  segments: SegmentStore
+  keys: KeyStore
+  logs: LogStore
+  metrics: MetricsStore
+  /** A consistent view of one environment's rules (one read transaction). */
+  snapshot(envKey: string): Promise<Snapshot>
+  /** Releases the connection(s). The store is unusable afterwards. */
+  close(): Promise<void>
+}
+
+/** One committed change and the environment it belongs to: what the caller publishes. */
+export interface EnvChange {
+  environment: string
+  change: Change
+}
+
+export interface Environment {
+  key: string
+  name: string
+  /** Bumped by every change in this environment; SDKs resume from it. */
+  version: number
+  createdAt: number
+}
+
+export interface FlagDefinition {
+  key: string
+  description: string
+  tags: string[]
+  /** Visible to client (browser) keys; shared by every environment. */
+  clientSide: boolean
+  createdAt: number
+  updatedAt: number
+}
+
+/** A flag's state in one environment plus the settings that are not evaluation rules. */
+export interface StoredFlagState extends FlagState {
+  /** The flag's client visibility (a per-flag setting every state carries, and streams). */
+  clientSide: boolean
+  environment: string
+  guard: unknown
+  plan: unknown
+  updatedAt: number
+}
+
+export type FlagWithStates = FlagDefinition & { states: StoredFlagState[] }
+
+/** What a definition update may change. */
+export type DefinitionPatch = Partial<Pick<FlagDefinition, 'description' | 'tags' | 'clientSide'>>
+
+/** What a state update may change; the store stamps version and time. */
+export type StatePatch = Partial<
+  Pick<StoredFlagState, 'enabled' | 'stickiness' | 'cohorts' | 'guard' | 'plan'>
+>
+
+export interface StateUpdate {
+  /** When given and the state has moved on, nothing changes: ConflictError with `current`. */
+  expectedVersion?: number | undefined
+  actor: string
+  action: string
+  details?: unknown
+  /**
+   * The patch, computed from the current (locked) state inside the transaction. It must be a
+   * pure, synchronous function: it may run while a row lock is held, and it may throw to abort
+   * (the error rejects `updateState` unchanged and nothing is written).
+   */
+  update: (current: StoredFlagState) => StatePatch
+}
+
+/** Flags, their per-environment states and environments. */
+export interface FlagStore {
+  /** Oldest first (then by key). */
+  listEnvironments(): Promise<Environment[]>
+  getEnvironment(envKey: string): Promise<Environment>
+  /** Creates an environment; every live flag gets an (off) state in it. ConflictError if it exists. */
+  createEnvironment(input: { key: string; name: string }, actor: string): Promise<EnvChange[]>
+  /** Live (not archived) flags by key, each with its states in every environment. */
+  listFlags(): Promise<FlagWithStates[]>
+  getFlag(key: string): Promise<FlagWithStates>
+  /**
+   * Creates a flag, off with no cohorts, in every environment (one change per environment).
+   * ConflictError if a live flag has the key; an archived key starts from scratch.
+   */
+  createFlag(
+    input: { key: string; description: string; tags: string[]; clientSide: boolean },
+    actor: string,
+  ): Promise<EnvChange[]>
+  /**
+   * Changes a flag's shared definition; one audit row (`flag.update`, or `flag.client_side`
+   * when visibility changes). Description and tags change no environment; client visibility is
+   * part of every environment's rules, so changing it is a versioned change in each of them.
+   * A patch that changes nothing rejects with ValidationError and writes nothing.
+   */
+  updateFlag(
+    key: string,
+    patch: DefinitionPatch,
+    actor: string,
+  ): Promise<{ flag: FlagDefinition; changes: EnvChange[] }>
+  /** Archives a flag: a `flag_deleted` change per environment; its audit history stays. */
+  archiveFlag(key: string, actor: string): Promise<EnvChange[]>
+  getState(envKey: string, key: string): Promise<StoredFlagState>
+  /** States with a guard, in every environment: what the guard watches after a restart. */
+  listGuarded(): Promise<StoredFlagState[]>
+  /** States with a rollout plan, in every environment (the planner's tick). */
+  listPlanned(): Promise<StoredFlagState[]>
+  listStates(envKey: string): Promise<StoredFlagState[]>
+  /** Applies `options.update` to the current state in one transaction (see {@link StateUpdate}). */
+  updateState(
+    envKey: string,
+    key: string,
+    options: StateUpdate,
+  ): Promise<{ state: StoredFlagState; committed: EnvChange }>
+}
+
+export type SegmentInput = Omit<Segment, 'version'>
+
+/** Segments of one environment; every change is versioned and streamed like a flag change. */
+export interface SegmentStore {
+  /** By key. */
+  list(envKey: string): Promise<Segment[]>
+  get(envKey: string, key: string): Promise<Segment>
+  /**
+   * Creates (`create: true`; ConflictError if it exists) or replaces (NotFoundError if missing)
+   * a segment, checking `expectedVersion` when given.
+   */
+  put(
+    envKey: string,
+    input: SegmentInput,
+    options: { actor: string; create: boolean; expectedVersion?: number | undefined },
+  ): Promise<{ segment: Segment; committed: EnvChange }>
+  /** Deletes a segment no flag uses (ConflictError with `details.flags` otherwise). */
+  remove(envKey: string, key: string, actor: string): Promise<EnvChange>
+}
+
+export type KeyKind = 'admin' | 'server' | 'client'
+
+/** A key as shown in lists: never the secret, never its hash. */
+export interface ApiKeyInfo {
+  id: string
+  name: string
+  kind: KeyKind
+  environment: string | null
+  prefix: string
+  createdAt: number
+  revokedAt: number | null
+}
+
+/** API keys, stored as sha256 hashes. */
+export interface KeyStore {
+  /** Stores a key; the secret is returned once. NotFoundError for an unknown environment. */
+  create(
+    input: { name: string; kind: KeyKind; environment: string | null; secret?: string },
+    actor: string,
+  ): Promise<{ key: ApiKeyInfo; secret: string }>
+  /** Oldest first, revoked ones included. */
+  list(): Promise<ApiKeyInfo[]>
+  count(): Promise<number>
+  /** The live (not revoked) key for a secret, or undefined. */
+  verify(secret: string): Promise<ApiKeyInfo | undefined>
+  /** Revokes a key (idempotent: the first revocation time stays). */
+  revoke(id: string, actor: string): Promise<ApiKeyInfo>
+}
+
+/** One audit row. `version` is the environment version the change produced, if any. */
+export interface AuditRow {
+  id: number
+  at: number
+  actor: string
+  action: string
+  flagKey: string | null
+  envKey: string | null
+  version: number | null
+  before: unknown
+  after: unknown
+  details: unknown
+}
+
+/** Reads of the append-only logs: the audit log (people) and the change log (SDKs). */
+export interface LogStore {
+  /** Newest first; `before` is the id cursor of the previous page's last row. */
+  audit(filter: {
+    flag?: string
+    env?: string
+    before?: number
+    limit: number
+  }): Promise<AuditRow[]>
+  /**
+   * The changes after `afterVersion`, in version order, up to `upTo` when given (else up to the
+   * latest committed one), or undefined when some of them are no longer kept (the last
+   * `CHANGE_LOG_KEEP` per environment are) or `afterVersion` is ahead of the environment: the
+   * SDK then needs a snapshot. Never a list with a gap.
+   */
+  changesSince(envKey: string, afterVersion: number, upTo?: number): Promise<Change[] | undefined>
+  /** Who made the change that produced `version` of an environment (for logs and metrics). */
+  auditOf(
+    envKey: string,
+    version: number,
+  ): Promise<Pick<AuditRow, 'actor' | 'action' | 'flagKey'> | undefined>
+}
+
+/** Per-minute guard counts of one flag in one environment. Counts may be fractional. */
+export interface MinuteRow {
+  envKey: string
+  flagKey: string
+  /** Epoch ms of the minute's start. */
+  minute: number
+  canaryExposures: number
+  canaryErrors: number
+  controlExposures: number
+  controlErrors: number
+}
+
+export interface StoredBatch {
+  envKey: string
+  batch: MetricsBatch
+  receivedAt: number
+}
+
+/** Guard counts: batch de-duplication and per-minute aggregates. */
+export interface MetricsStore {
+  /** Whether a batch id (per environment) was already stored. A read, no write. */
+  hasBatch(envKey: string, batchId: string): Promise<boolean>
+  /**
+   * Claims a batch id once, cluster-wide: inserts it if absent and says whether it was new.
+   * Of any number of concurrent claims of one id (from any replica) exactly one gets true.
+   */
+  acceptBatch(envKey: string, batchId: string, receivedAt: number): Promise<boolean>
+  /**
+   * Stores accepted batches in one transaction: their ids (when not yet claimed) and their
+   * counts added to the per-minute aggregates. It does not de-duplicate: the caller accepted
+   * each batch once (`acceptBatch`) before.
+   */
+  storeBatches(entries: StoredBatch[]): Promise<void>
+  /** Per-minute rows of one flag since `sinceMs`, oldest first. */
+  series(envKey: string, flagKey: string, sinceMs: number): Promise<MinuteRow[]>
+  /** Drops aggregates and batch ids older than `olderThanMs`. */
+  prune(olderThanMs: number): Promise<void>
+}

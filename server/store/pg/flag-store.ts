@@ -1,0 +1,361 @@
+import { and, asc, eq, isNotNull, isNull, type SQL } from 'drizzle-orm'
+import type { Change } from '../../../sdk/core/changes.ts'
+import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts'
+import type {
+  DefinitionPatch,
+  EnvChange,
+  Environment,
+  FlagDefinition,
+  FlagStore,
+  StoredFlagState,
+} from '../contract.ts'
+import { rulesOf } from '../flag-store.ts'
+import type { PgDb, PgTx } from './db.ts'
+import {
+  bumpVersion,
+  lockCatalog,
+  recordAudit,
+  recordEnvChange,
+  uniquely,
+} from './record-change.ts'
+import { environments, flagStates, flags } from './schema.ts'
+
+type StateRow = typeof flagStates.$inferSelect
+type FlagRow = typeof flags.$inferSelect
+
+/** A state row with its flag's client visibility (a per-flag setting every state carries). */
+function toState(row: StateRow, clientSide: boolean): StoredFlagState {
+  return {
+    key: row.flagKey,
+    clientSide,
+    environment: row.envKey,
+    enabled: row.enabled,
+    salt: row.salt,
+    stickiness: row.stickiness,
+    cohorts: row.cohorts,
+    version: row.version,
+    guard: row.guard ?? null,
+    plan: row.plan ?? null,
+    updatedAt: row.updatedAt,
+  }
+}
+
+function toDefinition(row: FlagRow): FlagDefinition {
+  const { key, description, tags, clientSide, createdAt, updatedAt } = row
+  return { key, description, tags, clientSide, createdAt, updatedAt }
+}
+
+/** Fields of `patch` whose value differs from `current` (the SQLite store's rule: JSON equality). */
+function changedFields(current: FlagDefinition, patch: DefinitionPatch): DefinitionPatch {
+  return Object.fromEntries(
+    Object.entries(patch).filter(
+      ([field, value]) =>
+        value !== undefined &&
+        JSON.stringify(value) !== JSON.stringify(current[field as keyof FlagDefinition]),
+    ),
+  )
+}
+
+const stateWhere = (envKey: string, key: string) =>
+  and(eq(flagStates.envKey, envKey), eq(flagStates.flagKey, key))
+
+const byEnvKey = (a: { envKey: string }, b: { envKey: string }) =>
+  a.envKey < b.envKey ? -1 : a.envKey > b.envKey ? 1 : 0
+
+const READ_ONLY_SNAPSHOT = { isolationLevel: 'repeatable read', accessMode: 'read only' } as const
+
+/**
+ * Flags, states and environments on PostgreSQL. Each mutation is one transaction (READ
+ * COMMITTED) that writes the audit log and, for rules, the change log.
+ *
+ * Concurrency: writers of one environment queue on the version bump's row lock; a state update
+ * first locks its state row (FOR UPDATE), so of two writers with the same base version one
+ * commits and the other gets a ConflictError. Every transaction takes its locks in one order —
+ * the catalog lock (structural changes), a flag row, its state rows, then environment rows in
+ * key order — so no two of them can wait for each other in a cycle (no deadlocks).
+ */
+export function createPgFlagStore(db: PgDb): FlagStore {
+  const liveFlag = async (tx: PgDb | PgTx, key: string) =>
+    (
+      await tx
+        .select()
+        .from(flags)
+        .where(and(eq(flags.key, key), isNull(flags.archivedAt)))
+    )[0]
+
+  async function requireEnv(tx: PgDb | PgTx, envKey: string): Promise<Environment> {
+    const [env] = await tx.select().from(environments).where(eq(environments.key, envKey))
+    if (!env) throw new NotFoundError(`environment ${envKey}`)
+    return env
+  }
+
+  /** States joined with their flag's client visibility. */
+  async function statesWhere(tx: PgDb | PgTx, where: SQL | undefined): Promise<StoredFlagState[]> {
+    const rows = await tx
+      .select({ state: flagStates, clientSide: flags.clientSide })
+      .from(flagStates)
+      .innerJoin(flags, eq(flags.key, flagStates.flagKey))
+      .where(where)
+      .orderBy(asc(flagStates.flagKey), asc(flagStates.envKey))
+    return rows.map((row) => toState(row.state, row.clientSide))
+  }
+
+  /** A new, off, rule-less state for a flag in one environment. */
+  async function insertState(
+    tx: PgTx,
+    flag: FlagRow,
+    envKey: string,
+    actor: string,
+  ): Promise<EnvChange> {
+    const version = await bumpVersion(tx, envKey)
+    const [row] = await tx
+      .insert(flagStates)
+      .values({ flagKey: flag.key, envKey, salt: flag.key, version })
+      .returning()
+    const state = toState(row!, flag.clientSide)
+    const change: Change = { type: 'flag', version, flag: rulesOf(state) }
+    return recordEnvChange(tx, envKey, change, {
+      actor,
+      action: 'flag.state.create',
+      flagKey: flag.key,
+      after: state,
+    })
+  }
+
+  return {
+    listEnvironments: () =>
+      db.select().from(environments).orderBy(asc(environments.createdAt), asc(environments.key)),
+
+    getEnvironment: (envKey) => requireEnv(db, envKey),
+
+    createEnvironment: (input, actor) =>
+      uniquely(
+        () =>
+          db.transaction(async (tx) => {
+            await lockCatalog(tx)
+            const existing = await tx
+              .select()
+              .from(environments)
+              .where(eq(environments.key, input.key))
+            if (existing.length > 0)
+              throw new ConflictError(`environment ${input.key} already exists`)
+            await tx.insert(environments).values(input)
+            await recordAudit(tx, {
+              actor,
+              action: 'environment.create',
+              envKey: input.key,
+              after: input,
+            })
+            const live = await tx
+              .select()
+              .from(flags)
+              .where(isNull(flags.archivedAt))
+              .orderBy(asc(flags.key))
+            const changes: EnvChange[] = []
+            for (const flag of live) changes.push(await insertState(tx, flag, input.key, actor))
+            return changes
+          }),
+        `environment ${input.key} already exists`,
+      ),
+
+    listFlags: () =>
+      // One snapshot, so definitions and states are of the same moment.
+      db.transaction(async (tx) => {
+        const states = await statesWhere(tx, undefined)
+        const rows = await tx
+          .select()
+          .from(flags)
+          .where(isNull(flags.archivedAt))
+          .orderBy(asc(flags.key))
+        return rows.map((row) => ({
+          ...toDefinition(row),
+          states: states.filter((s) => s.key === row.key),
+        }))
+      }, READ_ONLY_SNAPSHOT),
+
+    getFlag: (key) =>
+      db.transaction(async (tx) => {
+        const row = await liveFlag(tx, key)
+        if (!row) throw new NotFoundError(`flag ${key}`)
+        const states = await tx
+          .select()
+          .from(flagStates)
+          .where(eq(flagStates.flagKey, key))
+          .orderBy(asc(flagStates.envKey))
+        return { ...toDefinition(row), states: states.map((s) => toState(s, row.clientSide)) }
+      }, READ_ONLY_SNAPSHOT),
+
+    createFlag: (input, actor) =>
+      uniquely(
+        () =>
+          db.transaction(async (tx) => {
+            await lockCatalog(tx)
+            const [existing] = await tx.select().from(flags).where(eq(flags.key, input.key))
+            if (existing && existing.archivedAt === null)
+              throw new ConflictError(`flag ${input.key} already exists`)
+            // Reusing an archived key starts from scratch: its old rules must not come back.
+            if (existing) await tx.delete(flags).where(eq(flags.key, input.key))
+            const [flag] = await tx.insert(flags).values(input).returning()
+            await recordAudit(tx, {
+              actor,
+              action: 'flag.create',
+              flagKey: input.key,
+              after: input,
+            })
+            const envs = await tx.select().from(environments).orderBy(asc(environments.key))
+            const changes: EnvChange[] = []
+            for (const env of envs) changes.push(await insertState(tx, flag!, env.key, actor))
+            return changes
+          }),
+        `flag ${input.key} already exists`,
+      ),
+
+    updateFlag: (key, patch, actor) =>
+      db.transaction(async (tx) => {
+        // Visibility changes every environment: it takes turns with creating environments,
+        // which copy each flag's visibility into their first change.
+        if (patch.clientSide !== undefined) await lockCatalog(tx)
+        const [before] = await tx
+          .select()
+          .from(flags)
+          .where(and(eq(flags.key, key), isNull(flags.archivedAt)))
+          // Not a key change: states being inserted (foreign key checks) need not wait for it.
+          .for('no key update')
+        if (!before) throw new NotFoundError(`flag ${key}`)
+        const changed = changedFields(toDefinition(before), patch)
+        if (Object.keys(changed).length === 0)
+          throw new ValidationError(
+            `body: nothing to change (flag ${key} already has these values)`,
+          )
+        const [after] = await tx
+          .update(flags)
+          .set({ ...changed, updatedAt: Date.now() })
+          .where(eq(flags.key, key))
+          .returning()
+        const flag = toDefinition(after!)
+        await recordAudit(tx, {
+          actor,
+          action: changed.clientSide === undefined ? 'flag.update' : 'flag.client_side',
+          flagKey: key,
+          before: toDefinition(before),
+          after: flag,
+        })
+        if (changed.clientSide === undefined) return { flag, changes: [] }
+        // Lock every state of the flag first (state updates lock a state, then its environment).
+        const rows = await tx
+          .select()
+          .from(flagStates)
+          .where(eq(flagStates.flagKey, key))
+          .orderBy(asc(flagStates.envKey))
+          .for('update')
+        const changes: EnvChange[] = []
+        for (const row of rows) {
+          const version = await bumpVersion(tx, row.envKey)
+          const [updated] = await tx
+            .update(flagStates)
+            .set({ version, updatedAt: Date.now() })
+            .where(stateWhere(row.envKey, key))
+            .returning()
+          const state = toState(updated!, flag.clientSide)
+          const change: Change = { type: 'flag', version, flag: rulesOf(state) }
+          changes.push(
+            await recordEnvChange(tx, row.envKey, change, {
+              actor,
+              action: 'flag.client_side',
+              flagKey: key,
+              before: toState(row, before.clientSide),
+              after: state,
+            }),
+          )
+        }
+        return { flag, changes }
+      }),
+
+    archiveFlag: (key, actor) =>
+      db.transaction(async (tx) => {
+        await lockCatalog(tx)
+        const flag = await liveFlag(tx, key)
+        if (!flag) throw new NotFoundError(`flag ${key}`)
+        await tx.update(flags).set({ archivedAt: Date.now() }).where(eq(flags.key, key))
+        const rows = await tx.delete(flagStates).where(eq(flagStates.flagKey, key)).returning()
+        const changes: EnvChange[] = []
+        for (const row of rows.sort(byEnvKey)) {
+          const version = await bumpVersion(tx, row.envKey)
+          const change: Change = { type: 'flag_deleted', version, key }
+          changes.push(
+            await recordEnvChange(tx, row.envKey, change, {
+              actor,
+              action: 'flag.archive',
+              flagKey: key,
+              before: toState(row, flag.clientSide),
+            }),
+          )
+        }
+        return changes
+      }),
+
+    async getState(envKey, key) {
+      const [state] = await statesWhere(db, stateWhere(envKey, key))
+      if (state) return state
+      await requireEnv(db, envKey)
+      throw new NotFoundError(`flag ${key} in environment ${envKey}`)
+    },
+
+    listGuarded: () => statesWhere(db, isNotNull(flagStates.guard)),
+
+    listPlanned: () => statesWhere(db, isNotNull(flagStates.plan)),
+
+    async listStates(envKey) {
+      await requireEnv(db, envKey)
+      return statesWhere(db, eq(flagStates.envKey, envKey))
+    },
+
+    updateState: (envKey, key, options) =>
+      db.transaction(async (tx) => {
+        // The row lock makes a second writer wait here and then read the first one's commit.
+        const [row] = await tx
+          .select()
+          .from(flagStates)
+          .where(stateWhere(envKey, key))
+          .for('update')
+        if (!row) {
+          await requireEnv(tx, envKey)
+          throw new NotFoundError(`flag ${key} in environment ${envKey}`)
+        }
+        // Read after the lock, in a statement of its own: a visibility change must lock this
+        // state before it commits, so what this reads holds until this transaction commits.
+        const [flag] = await tx
+          .select({ clientSide: flags.clientSide })
+          .from(flags)
+          .where(eq(flags.key, key))
+        const before = toState(row, flag!.clientSide)
+        if (options.expectedVersion !== undefined && options.expectedVersion !== before.version)
+          throw new ConflictError(
+            `flag ${key} in ${envKey} changed since version ${options.expectedVersion} (now ${before.version}); reload and retry`,
+            { current: before },
+          )
+        const patch = options.update(before)
+        const version = await bumpVersion(tx, envKey)
+        const [updated] = await tx
+          .update(flagStates)
+          .set({ ...patch, version, updatedAt: Date.now() })
+          .where(stateWhere(envKey, key))
+          .returning()
+        const state = toState(updated!, before.clientSide)
+        const committed = await recordEnvChange(
+          tx,
+          envKey,
+          { type: 'flag', version, flag: rulesOf(state) },
+          {
+            actor: options.actor,
+            action: options.action,
+            flagKey: key,
+            before,
+            after: state,
+            details: options.details,
+          },
+        )
+        return { state, committed }
+      }),
+  }
+}

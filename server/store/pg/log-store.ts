@@ -1,0 +1,67 @@
+import { and, asc, desc, eq, gt, lt, lte, type SQL } from 'drizzle-orm'
+import type { Change } from '../../../sdk/core/changes.ts'
+import type { LogStore } from '../contract.ts'
+import type { PgDb } from './db.ts'
+import { auditLog, changeLog, environments } from './schema.ts'
+import { NotFoundError } from '../../errors.ts'
+
+/** Reads of the audit log and the change log on PostgreSQL. */
+export function createPgLogStore(db: PgDb): LogStore {
+  return {
+    audit(filter) {
+      const where: SQL[] = []
+      if (filter.flag) where.push(eq(auditLog.flagKey, filter.flag))
+      if (filter.env) where.push(eq(auditLog.envKey, filter.env))
+      if (filter.before) where.push(lt(auditLog.id, filter.before))
+      return db
+        .select()
+        .from(auditLog)
+        .where(and(...where))
+        .orderBy(desc(auditLog.id))
+        .limit(filter.limit)
+    },
+
+    async auditOf(envKey, version) {
+      const [row] = await db
+        .select({ actor: auditLog.actor, action: auditLog.action, flagKey: auditLog.flagKey })
+        .from(auditLog)
+        .where(and(eq(auditLog.envKey, envKey), eq(auditLog.version, version)))
+        // Newest first along the (env_key, id) index: the row was written moments ago.
+        .orderBy(desc(auditLog.id))
+        .limit(1)
+      return row
+    },
+
+    changesSince: (envKey, afterVersion, upTo) =>
+      // One snapshot for the version and the rows. Versions commit in order (the bump's row lock
+      // is held to commit), so a snapshot that sees version n also sees every version before it.
+      db.transaction(
+        async (tx) => {
+          let current = upTo
+          if (current === undefined) {
+            const [env] = await tx
+              .select({ version: environments.version })
+              .from(environments)
+              .where(eq(environments.key, envKey))
+            if (!env) throw new NotFoundError(`environment ${envKey}`)
+            current = env.version
+          }
+          const rows = await tx
+            .select({ change: changeLog.change })
+            .from(changeLog)
+            .where(
+              and(
+                eq(changeLog.envKey, envKey),
+                gt(changeLog.version, afterVersion),
+                lte(changeLog.version, current),
+              ),
+            )
+            .orderBy(asc(changeLog.version))
+          // Versions are gap-free, so the right count means every missed change is still kept.
+          if (rows.length !== current - afterVersion) return undefined
+          return rows.map((row) => row.change as Change)
+        },
+        { isolationLevel: 'repeatable read', accessMode: 'read only' },
+      ),
+  }
+}

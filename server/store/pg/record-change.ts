@@ -1,0 +1,100 @@
+import { eq, sql } from 'drizzle-orm'
+import type { Change } from '../../../sdk/core/changes.ts'
+import { ConflictError, NotFoundError } from '../../errors.ts'
+import type { EnvChange } from '../contract.ts'
+import { CHANGE_LOG_KEEP, type AuditEntry } from '../record-change.ts'
+import type { PgTx } from './db.ts'
+import { auditLog, changeLog, environments } from './schema.ts'
+
+/**
+ * Inside the caller's transaction: the environment's next version, claimed for one change.
+ * The UPDATE locks the environment's row until commit, so writers of one environment queue
+ * here and versions come out gap-free and committed in order (a rollback frees the number).
+ */
+export async function bumpVersion(tx: PgTx, envKey: string): Promise<number> {
+  const [bumped] = await tx
+    .update(environments)
+    .set({ version: sql`${environments.version} + 1` })
+    .where(eq(environments.key, envKey))
+    .returning({ version: environments.version })
+  if (!bumped) throw new NotFoundError(`environment ${envKey}`)
+  return bumped.version
+}
+
+/** A jsonb parameter: SQL NULL for null/undefined, as drizzle's jsonb columns write them. */
+const jsonb = (value: unknown) =>
+  value === undefined || value === null ? null : JSON.stringify(value)
+
+/**
+ * Inside the caller's transaction (after `bumpVersion` and the write itself): append the change
+ * to the change log, trim what is older than the resume window, and write its audit row. One
+ * statement (data-modifying CTEs), because the environment's row lock is held until commit and
+ * every round trip made under it is time all other writers of the environment wait.
+ */
+export async function recordEnvChange(
+  tx: PgTx,
+  envKey: string,
+  change: Change,
+  audit: AuditEntry,
+): Promise<EnvChange> {
+  await tx.execute(sql`
+    with logged as (
+      insert into ${changeLog} (env_key, version, change) values (${envKey}, ${change.version}, ${jsonb(change)}::jsonb)
+    ), trimmed as (
+      delete from ${changeLog} where env_key = ${envKey} and version < ${change.version - CHANGE_LOG_KEEP}
+    )
+    insert into ${auditLog} (actor, action, flag_key, env_key, version, before, after, details)
+    values (${audit.actor}, ${audit.action}, ${audit.flagKey ?? null}, ${envKey}, ${change.version},
+      ${jsonb(audit.before)}::jsonb, ${jsonb(audit.after)}::jsonb, ${jsonb(audit.details)}::jsonb)`)
+  return { environment: envKey, change }
+}
+
+/** An audit row for a change that does not touch an environment's rules (keys, descriptions). */
+export async function recordAudit(
+  tx: PgTx,
+  entry: AuditEntry,
+  version: number | null = null,
+): Promise<void> {
+  await tx.insert(auditLog).values({
+    actor: entry.actor,
+    action: entry.action,
+    flagKey: entry.flagKey ?? null,
+    envKey: entry.envKey ?? null,
+    version,
+    before: entry.before ?? null,
+    after: entry.after ?? null,
+    details: entry.details ?? null,
+  })
+}
+
+/** Structural changes (environments, flags created or archived) take turns cluster-wide. */
+const CATALOG_LOCK = 7_236_145_902
+
+/**
+ * Inside the caller's transaction: waits for other structural changes to commit. Creating an
+ * environment while a flag is created (or archived) would otherwise let each miss the other's
+ * uncommitted row, leaving a flag without a state in the new environment (or a state of an
+ * archived flag). Rare operations, so one lock for all of them costs nothing.
+ */
+export async function lockCatalog(tx: PgTx): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(${CATALOG_LOCK})`)
+}
+
+/** The SQLSTATE of a PostgreSQL error, looking through drizzle's wrapping (`cause`). */
+export function pgErrorCode(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code
+  }
+  return undefined
+}
+
+/** Runs `work`, turning a unique-key violation (a concurrent creator won) into a ConflictError. */
+export async function uniquely<T>(work: () => Promise<T>, message: string): Promise<T> {
+  try {
+    return await work()
+  } catch (error) {
+    if (pgErrorCode(error) === '23505') throw new ConflictError(message)
+    throw error
+  }
+}

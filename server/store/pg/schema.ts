@@ -1,0 +1,171 @@
+import { sql } from 'drizzle-orm'
+import {
+  bigint,
+  boolean,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+} from 'drizzle-orm/pg-core'
+import type { Cohort, Segment } from '../../../sdk/core/types.ts'
+
+/**
+ * The PostgreSQL tables, one for one with `../schema.ts` (same table and column names, so the
+ * two dialects hold the same data): JSON columns are jsonb, epoch-ms times bigint read as
+ * numbers, and the guard's counts double precision (server-weighted counts can be fractional).
+ */
+
+const epochMs = (name: string) => bigint(name, { mode: 'number' })
+const now = sql`(extract(epoch from clock_timestamp()) * 1000)::bigint`
+
+export const environments = pgTable('environments', {
+  key: text('key').primaryKey(),
+  name: text('name').notNull(),
+  /** Bumped by every change in this environment; SDKs resume from it. */
+  version: integer('version').notNull().default(0),
+  createdAt: epochMs('created_at').notNull().default(now),
+})
+
+export const flags = pgTable('flags', {
+  key: text('key').primaryKey(),
+  description: text('description').notNull().default(''),
+  tags: jsonb('tags')
+    .$type<string[]>()
+    .notNull()
+    .default(sql`'[]'::jsonb`),
+  /** Whether client (browser) keys may see the flag at all. New flags are not visible. */
+  clientSide: boolean('client_side').notNull().default(false),
+  archivedAt: epochMs('archived_at'),
+  createdAt: epochMs('created_at').notNull().default(now),
+  updatedAt: epochMs('updated_at').notNull().default(now),
+})
+
+export const flagStates = pgTable(
+  'flag_states',
+  {
+    flagKey: text('flag_key')
+      .notNull()
+      .references(() => flags.key, { onDelete: 'cascade' }),
+    envKey: text('env_key')
+      .notNull()
+      .references(() => environments.key, { onDelete: 'cascade' }),
+    enabled: boolean('enabled').notNull().default(false),
+    salt: text('salt').notNull(),
+    stickiness: text('stickiness').notNull().default('userId'),
+    cohorts: jsonb('cohorts')
+      .$type<Cohort[]>()
+      .notNull()
+      .default(sql`'[]'::jsonb`),
+    /** Guard settings (JSON) or null; owned by the guard. */
+    guard: jsonb('guard').$type<unknown>(),
+    /** Rollout plan (JSON) or null; owned by the planner. */
+    plan: jsonb('plan').$type<unknown>(),
+    /** The environment version of this state's last change (If-Match for updates). */
+    version: integer('version').notNull(),
+    updatedAt: epochMs('updated_at').notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.flagKey, t.envKey] })],
+)
+
+export const segments = pgTable(
+  'segments',
+  {
+    envKey: text('env_key')
+      .notNull()
+      .references(() => environments.key, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    description: text('description').notNull().default(''),
+    userIds: jsonb('user_ids')
+      .$type<string[]>()
+      .notNull()
+      .default(sql`'[]'::jsonb`),
+    conditions: jsonb('conditions')
+      .$type<Segment['conditions']>()
+      .notNull()
+      .default(sql`'[]'::jsonb`),
+    version: integer('version').notNull(),
+    updatedAt: epochMs('updated_at').notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.envKey, t.key] })],
+)
+
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    kind: text('kind', { enum: ['admin', 'server', 'client'] }).notNull(),
+    /** Null only for global admin keys. */
+    envKey: text('env_key').references(() => environments.key, { onDelete: 'cascade' }),
+    /** sha256 of the secret, hex; the secret itself is never stored. */
+    hash: text('hash').notNull().unique(),
+    /** First characters of the secret, to recognise a key in lists. */
+    prefix: text('prefix').notNull(),
+    createdAt: epochMs('created_at').notNull().default(now),
+    revokedAt: epochMs('revoked_at'),
+  },
+  (t) => [index('api_keys_env').on(t.envKey)],
+)
+
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    at: epochMs('at').notNull().default(now),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    flagKey: text('flag_key'),
+    envKey: text('env_key'),
+    /** The environment version this change produced, when it changed an environment. */
+    version: integer('version'),
+    before: jsonb('before').$type<unknown>(),
+    after: jsonb('after').$type<unknown>(),
+    details: jsonb('details').$type<unknown>(),
+  },
+  (t) => [index('audit_flag').on(t.flagKey, t.id), index('audit_env').on(t.envKey, t.id)],
+)
+
+/** One row per environment version: what SDKs replay when they resume (and replicas fan out). */
+export const changeLog = pgTable(
+  'change_log',
+  {
+    envKey: text('env_key')
+      .notNull()
+      .references(() => environments.key, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    at: epochMs('at').notNull().default(now),
+    /** The change message as streamed (JSON). */
+    change: jsonb('change').$type<unknown>().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.envKey, t.version] })],
+)
+
+/** Batch ids already ingested, so a resent batch is counted once cluster-wide. Pruned with the metrics. */
+export const metricBatches = pgTable(
+  'metric_batches',
+  {
+    id: text('id').primaryKey(),
+    envKey: text('env_key').notNull(),
+    receivedAt: epochMs('received_at').notNull(),
+  },
+  (t) => [index('metric_batches_received').on(t.receivedAt)],
+)
+
+/** Per-minute guard counts per flag and environment, for charts and post-mortems. */
+export const metricsMinute = pgTable(
+  'metrics_minute',
+  {
+    envKey: text('env_key').notNull(),
+    flagKey: text('flag_key').notNull(),
+    /** Epoch ms of the minute's start. */
+    minute: epochMs('minute').notNull(),
+    canaryExposures: doublePrecision('canary_exposures').notNull().default(0),
+    canaryErrors: doublePrecision('canary_errors').notNull().default(0),
+    controlExposures: doublePrecision('control_exposures').notNull().default(0),
+    controlErrors: doublePrecision('control_errors').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.envKey, t.flagKey, t.minute] })],
+)

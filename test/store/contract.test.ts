@@ -1,0 +1,1126 @@
+import { randomBytes } from 'node:crypto'
+import { rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
+import type { Change, Snapshot } from '../../sdk/core/changes.ts'
+import { applyChange, rulesetFromSnapshot, snapshotOf } from '../../sdk/core/ruleset.ts'
+import type { MetricsBatch } from '../../sdk/core/protocol.ts'
+import type { Cohort } from '../../sdk/core/types.ts'
+import { ConflictError, NotFoundError } from '../../server/errors.ts'
+import type { EnvChange, Store } from '../../server/store/contract.ts'
+import { createPgStore, type PgStore } from '../../server/store/pg/pg-store.ts'
+import { CHANGE_LOG_KEEP } from '../../server/store/record-change.ts'
+import { createSqliteStore } from '../../server/store/sqlite-store.ts'
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts'
+
+/**
+ * One suite, every implementation of the store contract. Each implementation gives a fresh,
+ * empty store per test, and a second store on the same database (another process or replica)
+ * for the concurrency tests.
+ */
+interface Implementation {
+  name: string
+  setup(): Promise<void>
+  /** An empty store for one test. */
+  fresh(): Promise<Store>
+  /** Two stores over one empty database. */
+  pair(): Promise<[Store, Store]>
+  /** A store of its own, which the test closes. */
+  standalone(): Promise<Store>
+  /** After each test. */
+  cleanup(): Promise<void>
+  teardown(): Promise<void>
+}
+
+function sqliteImplementation(): Implementation {
+  const opened: Store[] = []
+  const files: string[] = []
+  return {
+    name: 'sqlite',
+    async setup() {},
+    async fresh() {
+      const store = createSqliteStore(':memory:')
+      opened.push(store)
+      return store
+    },
+    async pair() {
+      const file = join(tmpdir(), `canary-flags-contract-${randomBytes(6).toString('hex')}.db`)
+      files.push(file)
+      const pair: [Store, Store] = [createSqliteStore(file), createSqliteStore(file)]
+      opened.push(...pair)
+      return pair
+    },
+    standalone: async () => createSqliteStore(':memory:'),
+    async cleanup() {
+      for (const store of opened.splice(0)) await store.close()
+      for (const file of files.splice(0))
+        for (const suffix of ['', '-wal', '-shm']) await rm(file + suffix, { force: true })
+    },
+    async teardown() {},
+  }
+}
+
+function postgresImplementation(): Implementation {
+  let database: TestDatabase
+  let main: PgStore
+  let second: PgStore | undefined
+  return {
+    name: 'postgres',
+    async setup() {
+      database = await createTestDatabase(inject('postgresUrl'))
+      main = await createPgStore(database.url)
+    },
+    async fresh() {
+      // One database per file; each test starts from empty tables.
+      await main.pool.query(
+        `truncate environments, flags, flag_states, segments, api_keys, audit_log, change_log,
+           metric_batches, metrics_minute restart identity cascade`,
+      )
+      return main
+    },
+    async pair() {
+      second ??= await createPgStore(database.url)
+      return [await this.fresh(), second]
+    },
+    standalone: () => createPgStore(database.url),
+    async cleanup() {},
+    async teardown() {
+      await second?.close()
+      await main?.close()
+      await database?.drop()
+    },
+  }
+}
+
+const implementations = [sqliteImplementation(), postgresImplementation()]
+
+const cohort = (name: string, rollout: number, extra: Partial<Cohort> = {}): Cohort => ({
+  name,
+  conditions: [],
+  rollout,
+  ...extra,
+})
+
+/** A new flag's input: hidden from client keys unless `clientSide` says otherwise. */
+const newFlag = (
+  key: string,
+  extra: { description?: string; tags?: string[]; clientSide?: boolean } = {},
+) => ({
+  key,
+  description: '',
+  tags: [],
+  clientSide: false,
+  ...extra,
+})
+
+const batch = (id: string, flags: MetricsBatch['flags']): MetricsBatch => ({
+  id,
+  start: 0,
+  end: 1,
+  flags,
+})
+
+/** Everything a refused mutation must leave unchanged. */
+async function fingerprint(store: Store) {
+  const envs = await store.flags.listEnvironments()
+  return {
+    envs,
+    flags: await store.flags.listFlags(),
+    segments: await Promise.all(envs.map((e) => store.segments.list(e.key))),
+    audit: await store.logs.audit({ limit: 10_000 }),
+    changes: await Promise.all(envs.map((e) => store.logs.changesSince(e.key, 0))),
+    keys: await store.keys.list(),
+  }
+}
+
+/** The version each committed change produced, per environment. */
+const versionsOf = (committed: EnvChange[]) =>
+  committed.map((c) => [c.environment, c.change.version])
+
+describe.each(implementations)('store contract: $name', (impl) => {
+  let store: Store
+
+  beforeAll(() => impl.setup())
+  afterAll(() => impl.teardown())
+  beforeEach(async () => {
+    store = await impl.fresh()
+  })
+  afterEach(() => impl.cleanup())
+
+  async function twoEnvironments(s: Store = store) {
+    await s.flags.createEnvironment({ key: 'development', name: 'Development' }, 'alice')
+    await s.flags.createEnvironment({ key: 'production', name: 'Production' }, 'alice')
+  }
+
+  describe('environments', () => {
+    it('creates, lists oldest first and reads environments; a duplicate is a conflict', async () => {
+      await twoEnvironments()
+      const envs = await store.flags.listEnvironments()
+      expect(envs.map((e) => [e.key, e.name, e.version])).toEqual([
+        ['development', 'Development', 0],
+        ['production', 'Production', 0],
+      ])
+      expect(typeof envs[0]!.createdAt).toBe('number')
+      expect(await store.flags.getEnvironment('production')).toEqual(envs[1])
+      await expect(store.flags.getEnvironment('staging')).rejects.toBeInstanceOf(NotFoundError)
+      const before = await fingerprint(store)
+      await expect(
+        store.flags.createEnvironment({ key: 'production', name: 'Again' }, 'bob'),
+      ).rejects.toMatchObject({
+        status: 409,
+      })
+      expect(await fingerprint(store)).toEqual(before)
+    })
+
+    it('gives every live flag an off state in a new environment, paired with that environment', async () => {
+      await store.flags.createEnvironment({ key: 'development', name: 'Development' }, 'alice')
+      await store.flags.createFlag(newFlag('b-flag'), 'alice')
+      await store.flags.createFlag(newFlag('a-flag'), 'alice')
+      await store.flags.createFlag(newFlag('gone'), 'alice')
+      await store.flags.archiveFlag('gone', 'alice')
+      const committed = await store.flags.createEnvironment(
+        { key: 'staging', name: 'Staging' },
+        'alice',
+      )
+      expect(committed.map((c) => c.environment)).toEqual(['staging', 'staging'])
+      const keys = committed.map((c) => (c.change.type === 'flag' ? c.change.flag.key : '?')).sort()
+      expect(keys).toEqual(['a-flag', 'b-flag'])
+      expect(committed.map((c) => c.change.version).sort()).toEqual([1, 2])
+      expect((await store.flags.getEnvironment('staging')).version).toBe(2)
+      const state = await store.flags.getState('staging', 'a-flag')
+      expect(state).toMatchObject({
+        enabled: false,
+        cohorts: [],
+        salt: 'a-flag',
+        stickiness: 'userId',
+        guard: null,
+        plan: null,
+      })
+      const audit = await store.logs.audit({ env: 'staging', limit: 10 })
+      expect(audit.map((a) => a.action).sort()).toEqual([
+        'environment.create',
+        'flag.state.create',
+        'flag.state.create',
+      ])
+    })
+  })
+
+  describe('flags', () => {
+    it('creates a flag in every environment and pairs each change with its environment by key', async () => {
+      // Created out of alphabetical order, and at different versions: a position-based pairing
+      // (by list order or by version) would go wrong here.
+      await store.flags.createEnvironment({ key: 'zeta', name: 'Zeta' }, 'alice')
+      await store.flags.createEnvironment({ key: 'alpha', name: 'Alpha' }, 'alice')
+      await store.flags.createFlag(newFlag('first'), 'alice')
+      await store.flags.updateState('zeta', 'first', {
+        actor: 'alice',
+        action: 'flag.state.update',
+        update: () => ({ enabled: true }),
+      })
+      const committed = await store.flags.createFlag(
+        { key: 'checkout-v2', description: 'New checkout', tags: ['web'], clientSide: true },
+        'alice',
+      )
+      expect(committed).toHaveLength(2)
+      for (const { environment, change } of committed) {
+        expect(change).toMatchObject({
+          type: 'flag',
+          flag: { key: 'checkout-v2', enabled: false, clientSide: true },
+        })
+        expect((await store.flags.getEnvironment(environment)).version).toBe(change.version)
+        expect(await store.logs.changesSince(environment, change.version - 1)).toEqual([change])
+      }
+      expect(Object.fromEntries(versionsOf(committed))).toEqual({ zeta: 3, alpha: 2 })
+
+      const flag = await store.flags.getFlag('checkout-v2')
+      expect(flag).toMatchObject({
+        key: 'checkout-v2',
+        description: 'New checkout',
+        tags: ['web'],
+        clientSide: true,
+      })
+      expect(flag.states.map((s) => s.environment).sort()).toEqual(['alpha', 'zeta'])
+      const actions = (await store.logs.audit({ flag: 'checkout-v2', limit: 10 }))
+        .map((a) => a.action)
+        .sort()
+      expect(actions).toEqual(['flag.create', 'flag.state.create', 'flag.state.create'])
+    })
+
+    it('refuses a second live flag with the same key and changes nothing', async () => {
+      await twoEnvironments()
+      await store.flags.createFlag(newFlag('checkout-v2'), 'alice')
+      const before = await fingerprint(store)
+      await expect(
+        store.flags.createFlag(newFlag('checkout-v2', { description: 'x' }), 'bob'),
+      ).rejects.toBeInstanceOf(ConflictError)
+      expect(await fingerprint(store)).toEqual(before)
+    })
+
+    it('lists live flags by key with their states, and updates description and tags', async () => {
+      await twoEnvironments()
+      await store.flags.createFlag(newFlag('b'), 'alice')
+      await store.flags.createFlag(newFlag('a'), 'alice')
+      const listed = await store.flags.listFlags()
+      expect(listed.map((f) => [f.key, f.states.length])).toEqual([
+        ['a', 2],
+        ['b', 2],
+      ])
+      const versions = await fingerprint(store)
+      const updated = await store.flags.updateFlag(
+        'a',
+        { description: 'Alpha', tags: ['x', 'y'] },
+        'bob',
+      )
+      expect(updated.flag).toMatchObject({ key: 'a', description: 'Alpha', tags: ['x', 'y'] })
+      expect(updated.changes).toEqual([])
+      expect(await store.flags.getFlag('a')).toMatchObject({
+        description: 'Alpha',
+        tags: ['x', 'y'],
+      })
+      // Not a rules change: no environment version moves.
+      expect(await store.flags.listEnvironments()).toEqual(versions.envs)
+      const [audit] = await store.logs.audit({ flag: 'a', limit: 1 })
+      expect(audit).toMatchObject({
+        action: 'flag.update',
+        actor: 'bob',
+        version: null,
+        after: { description: 'Alpha' },
+      })
+      await expect(
+        store.flags.updateFlag('missing', { description: 'x' }, 'bob'),
+      ).rejects.toBeInstanceOf(NotFoundError)
+      await expect(store.flags.getFlag('missing')).rejects.toBeInstanceOf(NotFoundError)
+    })
+
+    it('changes client visibility as a versioned change in every environment, paired', async () => {
+      await twoEnvironments()
+      await store.flags.createFlag(newFlag('checkout-v2'), 'alice')
+      await store.flags.updateState('production', 'checkout-v2', {
+        actor: 'alice',
+        action: 'flag.state.update',
+        update: () => ({ enabled: true }),
+      })
+      const { flag, changes } = await store.flags.updateFlag(
+        'checkout-v2',
+        { clientSide: true },
+        'bob',
+      )
+      expect(flag.clientSide).toBe(true)
+      expect(Object.fromEntries(versionsOf(changes))).toEqual({ development: 2, production: 3 })
+      for (const { environment, change } of changes) {
+        const state = await store.flags.getState(environment, 'checkout-v2')
+        expect(state).toMatchObject({ clientSide: true, version: change.version })
+        expect(change).toEqual({
+          type: 'flag',
+          version: change.version,
+          flag: {
+            key: 'checkout-v2',
+            enabled: environment === 'production',
+            salt: 'checkout-v2',
+            stickiness: 'userId',
+            cohorts: [],
+            version: change.version,
+            clientSide: true,
+          },
+        })
+        expect(await store.logs.changesSince(environment, change.version - 1)).toEqual([change])
+        expect(await store.logs.auditOf(environment, change.version)).toEqual({
+          actor: 'bob',
+          action: 'flag.client_side',
+          flagKey: 'checkout-v2',
+        })
+      }
+      expect((await store.snapshot('production')).flags[0]?.clientSide).toBe(true)
+      expect((await store.flags.listFlags())[0]?.states.every((s) => s.clientSide)).toBe(true)
+    })
+
+    it('refuses a definition patch that changes nothing (400) and writes nothing', async () => {
+      await twoEnvironments()
+      await store.flags.createFlag(newFlag('checkout-v2', { tags: ['web'] }), 'alice')
+      const before = await fingerprint(store)
+      for (const patch of [{}, { tags: ['web'] }, { clientSide: false, description: '' }])
+        await expect(store.flags.updateFlag('checkout-v2', patch, 'bob')).rejects.toMatchObject({
+          status: 400,
+        })
+      expect(await fingerprint(store)).toEqual(before)
+    })
+
+    it('archives a flag with a paired flag_deleted change per environment; a reused key starts from scratch', async () => {
+      await twoEnvironments()
+      await store.flags.createFlag(newFlag('checkout-v2'), 'alice')
+      await store.flags.updateState('production', 'checkout-v2', {
+        actor: 'alice',
+        action: 'flag.state.update',
+        update: () => ({ enabled: true, cohorts: [cohort('all', 50)] }),
+      })
+      const committed = await store.flags.archiveFlag('checkout-v2', 'alice')
+      expect(Object.fromEntries(versionsOf(committed))).toEqual({ development: 2, production: 3 })
+      for (const { change } of committed)
+        expect(change).toMatchObject({ type: 'flag_deleted', key: 'checkout-v2' })
+      await expect(store.flags.getFlag('checkout-v2')).rejects.toBeInstanceOf(NotFoundError)
+      await expect(store.flags.getState('production', 'checkout-v2')).rejects.toBeInstanceOf(
+        NotFoundError,
+      )
+      expect(await store.flags.listFlags()).toEqual([])
+      await expect(store.flags.archiveFlag('checkout-v2', 'alice')).rejects.toBeInstanceOf(
+        NotFoundError,
+      )
+      expect((await store.logs.audit({ flag: 'checkout-v2', limit: 20 })).length).toBe(6)
+
+      await store.flags.createFlag(newFlag('checkout-v2'), 'alice')
+      expect(await store.flags.getState('production', 'checkout-v2')).toMatchObject({
+        enabled: false,
+        cohorts: [],
+      })
+    })
+  })
+
+  describe('states', () => {
+    beforeEach(async () => {
+      await twoEnvironments()
+      await store.flags.createFlag(newFlag('checkout-v2'), 'alice')
+      await store.flags.createFlag(newFlag('search'), 'alice')
+    })
+
+    it('reads one state, the states of an environment, and those with a guard or a plan', async () => {
+      expect(await store.flags.getState('production', 'search')).toMatchObject({
+        key: 'search',
+        environment: 'production',
+        version: 2,
+      })
+      expect((await store.flags.listStates('production')).map((s) => s.key).sort()).toEqual([
+        'checkout-v2',
+        'search',
+      ])
+      await expect(store.flags.listStates('staging')).rejects.toBeInstanceOf(NotFoundError)
+      await expect(store.flags.getState('staging', 'search')).rejects.toBeInstanceOf(NotFoundError)
+      await expect(store.flags.getState('production', 'nope')).rejects.toBeInstanceOf(NotFoundError)
+
+      const guard = { maxErrorRate: 0.05, minExposures: 100 }
+      const plan = { steps: [1, 5, 25], intervalMs: 60_000, cohort: 'all' }
+      await store.flags.updateState('production', 'search', {
+        actor: 'a',
+        action: 'guard.set',
+        update: () => ({ guard }),
+      })
+      await store.flags.updateState('development', 'checkout-v2', {
+        actor: 'a',
+        action: 'plan.set',
+        update: () => ({ plan }),
+      })
+      expect((await store.flags.listGuarded()).map((s) => [s.environment, s.key, s.guard])).toEqual(
+        [['production', 'search', guard]],
+      )
+      expect((await store.flags.listPlanned()).map((s) => [s.environment, s.key, s.plan])).toEqual([
+        ['development', 'checkout-v2', plan],
+      ])
+    })
+
+    it('commits a state update, its change-log entry, its audit row and the version bump together', async () => {
+      const cohorts = [
+        cohort('beta', 100, {
+          conditions: [{ attribute: 'userId', operator: 'in', values: ['u1'] }],
+        }),
+      ]
+      const { state, committed } = await store.flags.updateState('production', 'checkout-v2', {
+        expectedVersion: 1,
+        actor: 'alice',
+        action: 'flag.state.update',
+        details: { reason: 'beta' },
+        update: (current) => {
+          expect(current).toMatchObject({ key: 'checkout-v2', version: 1, enabled: false })
+          return { enabled: true, cohorts }
+        },
+      })
+      expect(state).toMatchObject({
+        key: 'checkout-v2',
+        environment: 'production',
+        enabled: true,
+        cohorts,
+        version: 3,
+      })
+      expect(committed).toEqual({
+        environment: 'production',
+        change: {
+          type: 'flag',
+          version: 3,
+          flag: {
+            key: 'checkout-v2',
+            enabled: true,
+            salt: 'checkout-v2',
+            stickiness: 'userId',
+            cohorts,
+            version: 3,
+            clientSide: false,
+          },
+        },
+      })
+      expect((await store.flags.getEnvironment('production')).version).toBe(3)
+      expect((await store.flags.getEnvironment('development')).version).toBe(2)
+      expect(await store.logs.changesSince('production', 2)).toEqual([committed.change])
+      const [audit] = await store.logs.audit({ env: 'production', limit: 1 })
+      expect(audit).toMatchObject({
+        actor: 'alice',
+        action: 'flag.state.update',
+        flagKey: 'checkout-v2',
+        envKey: 'production',
+        version: 3,
+        before: { enabled: false, version: 1 },
+        after: { enabled: true, version: 3 },
+        details: { reason: 'beta' },
+      })
+      expect(await store.flags.getState('production', 'checkout-v2')).toEqual(state)
+    })
+
+    it('refuses a stale expected version with the current state and changes nothing', async () => {
+      const first = await store.flags.updateState('production', 'checkout-v2', {
+        expectedVersion: 1,
+        actor: 'alice',
+        action: 'flag.state.update',
+        update: () => ({ enabled: true }),
+      })
+      const before = await fingerprint(store)
+      const refused = store.flags.updateState('production', 'checkout-v2', {
+        expectedVersion: 1,
+        actor: 'bob',
+        action: 'flag.state.update',
+        update: () => ({ enabled: false }),
+      })
+      await expect(refused).rejects.toBeInstanceOf(ConflictError)
+      await expect(refused).rejects.toMatchObject({
+        status: 409,
+        details: { current: first.state },
+      })
+      expect(await fingerprint(store)).toEqual(before)
+    })
+
+    it('leaves nothing behind when the update function throws, and uses no version', async () => {
+      const before = await fingerprint(store)
+      const failure = new Error('cohort checks failed')
+      await expect(
+        store.flags.updateState('production', 'checkout-v2', {
+          actor: 'alice',
+          action: 'flag.state.update',
+          update: () => {
+            throw failure
+          },
+        }),
+      ).rejects.toBe(failure)
+      expect(await fingerprint(store)).toEqual(before)
+      const next = await store.flags.updateState('production', 'checkout-v2', {
+        actor: 'alice',
+        action: 'flag.state.update',
+        update: () => ({ enabled: true }),
+      })
+      expect(next.committed.change.version).toBe(3)
+    })
+
+    it('rejects updates of a missing flag or environment with NotFoundError', async () => {
+      const options = { actor: 'a', action: 'x', update: () => ({ enabled: true }) }
+      await expect(store.flags.updateState('production', 'nope', options)).rejects.toBeInstanceOf(
+        NotFoundError,
+      )
+      await expect(store.flags.updateState('staging', 'search', options)).rejects.toBeInstanceOf(
+        NotFoundError,
+      )
+    })
+  })
+
+  describe('concurrency', () => {
+    it('lets exactly one of two writers with the same base version win; the other gets 409', async () => {
+      const [a, b] = await impl.pair()
+      await twoEnvironments(a)
+      await a.flags.createFlag(newFlag('checkout-v2'), 'alice')
+      const base = (await b.flags.getState('production', 'checkout-v2')).version
+      const write = (s: Store, rollout: number) =>
+        s.flags.updateState('production', 'checkout-v2', {
+          expectedVersion: base,
+          actor: `writer-${rollout}`,
+          action: 'flag.state.update',
+          update: () => ({ cohorts: [cohort('all', rollout)] }),
+        })
+      const results = await Promise.allSettled([write(a, 10), write(b, 20)])
+      const won = results.filter((r) => r.status === 'fulfilled')
+      const lost = results.filter((r) => r.status === 'rejected')
+      expect(won).toHaveLength(1)
+      expect(lost).toHaveLength(1)
+      const winner = (won[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof write>>>).value
+      const error = (lost[0] as PromiseRejectedResult).reason
+      expect(error).toBeInstanceOf(ConflictError)
+      expect(error).toMatchObject({ status: 409, details: { current: winner.state } })
+      expect(await a.flags.getState('production', 'checkout-v2')).toEqual(winner.state)
+      expect((await a.flags.getEnvironment('production')).version).toBe(base + 1)
+    })
+
+    it('gives gap-free, ordered versions to many concurrent writers of one environment', async () => {
+      const [a, b] = await impl.pair()
+      await twoEnvironments(a)
+      const keys = ['f1', 'f2', 'f3', 'f4']
+      for (const key of keys) await a.flags.createFlag(newFlag(key), 'alice')
+      const start = (await a.flags.getEnvironment('production')).version
+      const writes = Array.from({ length: 40 }, (_, i) =>
+        (i % 2 ? a : b).flags.updateState('production', keys[i % keys.length]!, {
+          actor: `writer-${i}`,
+          action: 'flag.state.update',
+          update: (current) => ({
+            cohorts: [cohort('all', (current.cohorts[0]?.rollout ?? 0) + 1)],
+          }),
+        }),
+      )
+      // A segment write and a state write in another environment interleave with them.
+      const others = [
+        a.segments.put(
+          'production',
+          { key: 'staff', userIds: ['u1'], conditions: [] },
+          { actor: 'a', create: true },
+        ),
+        b.flags.updateState('development', 'f1', {
+          actor: 'b',
+          action: 'x',
+          update: () => ({ enabled: true }),
+        }),
+      ]
+      const results = await Promise.all(writes)
+      await Promise.all(others)
+      const versions = results.map((r) => r.committed.change.version).sort((x, y) => x - y)
+      const end = (await b.flags.getEnvironment('production')).version
+      expect(end).toBe(start + 41)
+      expect(new Set(versions).size).toBe(40)
+      for (const v of versions) expect(v).toBeGreaterThan(start)
+      const replay = (await b.logs.changesSince('production', start))!
+      expect(replay.map((c) => c.version)).toEqual(
+        Array.from({ length: 41 }, (_, i) => start + i + 1),
+      )
+      // Each update saw the previous one: every flag's rollout counts its ten writes.
+      for (const key of keys)
+        expect((await a.flags.getState('production', key)).cohorts[0]?.rollout).toBe(10)
+      expect((await a.flags.getEnvironment('development')).version).toBe(5)
+    })
+
+    it('keeps every environment gap-free under mixed concurrent writers (flags, states, segments)', async () => {
+      const [a, b] = await impl.pair()
+      await twoEnvironments(a)
+      await a.flags.createEnvironment({ key: 'staging', name: 'Staging' }, 'alice')
+      for (const key of ['f1', 'f2']) await a.flags.createFlag(newFlag(key), 'alice')
+      const envs = ['development', 'production', 'staging']
+      const committed: EnvChange[] = []
+      const work: Array<Promise<unknown>> = []
+      for (let i = 0; i < 30; i++) {
+        const s = i % 2 ? a : b
+        const env = envs[i % envs.length]!
+        work.push(
+          s.flags
+            .updateState(env, i % 4 < 2 ? 'f1' : 'f2', {
+              actor: 'w',
+              action: 'x',
+              update: () => ({ enabled: i % 3 === 0 }),
+            })
+            .then((r) => committed.push(r.committed)),
+        )
+        if (i % 10 === 0)
+          work.push(s.flags.createFlag(newFlag(`new-${i}`), 'w').then((c) => committed.push(...c)))
+        if (i % 10 === 5)
+          work.push(
+            s.flags.archiveFlag('f2', 'w').then(
+              (c) => committed.push(...c),
+              () => undefined,
+            ),
+          )
+        if (i % 7 === 0)
+          work.push(
+            s.segments
+              .put(
+                env,
+                { key: `seg-${i}`, userIds: [], conditions: [] },
+                { actor: 'w', create: true },
+              )
+              .then((r) => committed.push(r.committed)),
+          )
+      }
+      // Updates of an archived flag may fail with NotFoundError; nothing else may fail.
+      const outcomes = await Promise.allSettled(work)
+      for (const o of outcomes)
+        if (o.status === 'rejected') expect(o.reason).toBeInstanceOf(NotFoundError)
+      for (const env of envs) {
+        const { version } = await a.flags.getEnvironment(env)
+        const log = (await b.logs.changesSince(env, 0))!
+        expect(log.map((c) => c.version)).toEqual(Array.from({ length: version }, (_, i) => i + 1))
+        // Every change handed back is in its own environment's log at its version.
+        for (const c of committed.filter((c) => c.environment === env))
+          expect(log[c.change.version - 1]).toEqual(c.change)
+      }
+      expect(new Set(committed.map((c) => `${c.environment}:${c.change.version}`)).size).toBe(
+        committed.length,
+      )
+    })
+
+    it('creates a flag, an environment or a segment once when two writers create it at once', async () => {
+      const [a, b] = await impl.pair()
+      const onlyOneWins = (results: PromiseSettledResult<unknown>[]) => {
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
+        const lost = results.find((r) => r.status === 'rejected') as PromiseRejectedResult
+        expect(lost.reason).toBeInstanceOf(ConflictError)
+      }
+      onlyOneWins(
+        await Promise.allSettled([
+          a.flags.createEnvironment({ key: 'production', name: 'A' }, 'a'),
+          b.flags.createEnvironment({ key: 'production', name: 'B' }, 'b'),
+        ]),
+      )
+      await a.flags.createEnvironment({ key: 'development', name: 'Development' }, 'a')
+      onlyOneWins(
+        await Promise.allSettled([
+          a.flags.createFlag(newFlag('race', { description: 'a' }), 'a'),
+          b.flags.createFlag(newFlag('race', { description: 'b' }), 'b'),
+        ]),
+      )
+      expect((await a.flags.listEnvironments()).map((e) => e.version)).toEqual([1, 1])
+      expect((await a.flags.getFlag('race')).states).toHaveLength(2)
+      const segment = { key: 'staff', userIds: [], conditions: [] }
+      onlyOneWins(
+        await Promise.allSettled([
+          a.segments.put('production', segment, { actor: 'a', create: true }),
+          b.segments.put('production', segment, { actor: 'b', create: true }),
+        ]),
+      )
+      expect((await b.flags.getEnvironment('production')).version).toBe(2)
+    })
+
+    it('resumes exactly: a snapshot taken during writes plus the changes after it is the final state', async () => {
+      const [a, b] = await impl.pair()
+      await twoEnvironments(a)
+      for (const key of ['f1', 'f2', 'f3']) await a.flags.createFlag(newFlag(key), 'a')
+      const writes: Array<Promise<unknown>> = []
+      for (let i = 0; i < 24; i++) {
+        const s = i % 2 ? a : b
+        writes.push(
+          s.flags.updateState('production', `f${(i % 3) + 1}`, {
+            actor: 'w',
+            action: 'x',
+            update: (current) => ({ enabled: !current.enabled, cohorts: [cohort('all', i)] }),
+          }),
+        )
+        if (i % 8 === 3)
+          writes.push(
+            s.segments.put(
+              'production',
+              { key: `s${i}`, userIds: [`u${i}`], conditions: [] },
+              { actor: 'w', create: true },
+            ),
+          )
+        // Visibility flips of a flag that is being updated at the same time (every environment).
+        if (i % 6 === 2)
+          writes.push(
+            s.flags
+              .updateFlag('f3', { clientSide: i % 12 === 2 }, 'w')
+              // Two flips racing may find the value already set: a refused no-op is fine.
+              .catch((error: unknown) => expect(error).toMatchObject({ status: 400 })),
+          )
+      }
+      const midway = await b.snapshot('production')
+      await Promise.all(writes)
+      const sorted = (snapshot: Snapshot) => ({
+        ...snapshot,
+        flags: [...snapshot.flags].sort((x, y) => x.key.localeCompare(y.key)),
+        segments: [...snapshot.segments].sort((x, y) => x.key.localeCompare(y.key)),
+      })
+      const resumed = rulesetFromSnapshot(midway)
+      const missed = (await a.logs.changesSince('production', midway.version))!
+      for (const change of missed) expect(applyChange(resumed, change)).toBe('applied')
+      expect(sorted(snapshotOf(resumed))).toEqual(sorted(await a.snapshot('production')))
+      // And from the very start, in the other environment too.
+      for (const env of ['production', 'development']) {
+        const replayed = rulesetFromSnapshot({
+          environment: env,
+          version: 0,
+          flags: [],
+          segments: [],
+        })
+        for (const change of (await b.logs.changesSince(env, 0))!) applyChange(replayed, change)
+        expect(sorted(snapshotOf(replayed))).toEqual(sorted(await b.snapshot(env)))
+      }
+    })
+
+    it('accepts a metrics batch id once across stores however many claim it at once', async () => {
+      const [a, b] = await impl.pair()
+      const claims = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          (i % 2 ? a : b).metrics.acceptBatch('production', 'batch-1', 1000),
+        ),
+      )
+      expect(claims.filter(Boolean)).toHaveLength(1)
+    })
+  })
+
+  describe('change log', () => {
+    beforeEach(async () => {
+      await twoEnvironments()
+      await store.flags.createFlag(newFlag('checkout-v2'), 'alice')
+    })
+
+    const bump = (s: Store, i: number) =>
+      s.flags.updateState('production', 'checkout-v2', {
+        actor: 'alice',
+        action: 'flag.state.update',
+        update: () => ({ cohorts: [cohort('all', i % 100)] }),
+      })
+
+    it('returns exactly the missed changes in order, up to a bound when given', async () => {
+      const made: Change[] = []
+      for (let i = 0; i < 5; i++) made.push((await bump(store, i)).committed.change)
+      expect(await store.logs.changesSince('production', 3)).toEqual(made.slice(2))
+      expect(await store.logs.changesSince('production', 3, 5)).toEqual(made.slice(2, 4))
+      expect(await store.logs.changesSince('production', 6)).toEqual([])
+      expect(await store.logs.changesSince('production', 0)).toHaveLength(6)
+      // An SDK ahead of the environment (another database, a reset) needs a snapshot.
+      expect(await store.logs.changesSince('production', 7)).toBeUndefined()
+      await expect(store.logs.changesSince('staging', 0)).rejects.toBeInstanceOf(NotFoundError)
+    })
+
+    it('keeps the last CHANGE_LOG_KEEP changes: older resumes get undefined (snapshot)', async () => {
+      const total = CHANGE_LOG_KEEP + 5
+      // A few writers at a time: faster on PostgreSQL, and the order is still the version order.
+      let next = 0
+      const worker = async () => {
+        while (next < total) await bump(store, next++)
+      }
+      await Promise.all([worker(), worker(), worker(), worker()])
+      const current = (await store.flags.getEnvironment('production')).version
+      expect(current).toBe(total + 1)
+      const kept = (await store.logs.changesSince('production', current - CHANGE_LOG_KEEP))!
+      expect(kept).toHaveLength(CHANGE_LOG_KEEP)
+      expect(kept.map((c) => c.version)).toEqual(
+        Array.from({ length: CHANGE_LOG_KEEP }, (_, i) => current - CHANGE_LOG_KEEP + i + 1),
+      )
+      expect(await store.logs.changesSince('production', 1)).toBeUndefined()
+      expect(await store.logs.changesSince('production', 0)).toBeUndefined()
+      // The other environment's log is its own.
+      expect(await store.logs.changesSince('development', 0)).toHaveLength(1)
+    })
+  })
+
+  describe('segments', () => {
+    beforeEach(async () => {
+      await twoEnvironments()
+      await store.flags.createFlag(newFlag('checkout-v2'), 'alice')
+    })
+
+    it('creates, reads, lists, replaces (checking the version) and removes segments', async () => {
+      const created = await store.segments.put(
+        'production',
+        { key: 'staff', description: 'Internal staff', userIds: ['u1', 'u2'], conditions: [] },
+        { actor: 'alice', create: true },
+      )
+      expect(created.segment).toEqual({
+        key: 'staff',
+        description: 'Internal staff',
+        userIds: ['u1', 'u2'],
+        conditions: [],
+        version: 2,
+      })
+      expect(created.committed).toEqual({
+        environment: 'production',
+        change: { type: 'segment', version: 2, segment: created.segment },
+      })
+      await store.segments.put(
+        'production',
+        { key: 'beta', userIds: [], conditions: [] },
+        { actor: 'alice', create: true },
+      )
+      expect((await store.segments.list('production')).map((s) => s.key)).toEqual(['beta', 'staff'])
+      expect(await store.segments.list('development')).toEqual([])
+      expect(await store.segments.get('production', 'staff')).toEqual(created.segment)
+      await expect(store.segments.get('development', 'staff')).rejects.toBeInstanceOf(NotFoundError)
+
+      const conditions = [
+        { attribute: 'email', operator: 'ends_with' as const, values: ['@example.com'] },
+      ]
+      const replaced = await store.segments.put(
+        'production',
+        { key: 'staff', userIds: ['u1'], conditions },
+        { actor: 'bob', create: false, expectedVersion: 2 },
+      )
+      expect(replaced.segment).toMatchObject({
+        key: 'staff',
+        userIds: ['u1'],
+        conditions,
+        version: 4,
+      })
+
+      const before = await fingerprint(store)
+      const stale = store.segments.put(
+        'production',
+        { key: 'staff', userIds: [], conditions: [] },
+        { actor: 'c', create: false, expectedVersion: 2 },
+      )
+      await expect(stale).rejects.toMatchObject({
+        status: 409,
+        details: { current: replaced.segment },
+      })
+      await expect(
+        store.segments.put(
+          'production',
+          { key: 'staff', userIds: [], conditions: [] },
+          { actor: 'c', create: true },
+        ),
+      ).rejects.toBeInstanceOf(ConflictError)
+      await expect(
+        store.segments.put(
+          'production',
+          { key: 'nobody', userIds: [], conditions: [] },
+          { actor: 'c', create: false },
+        ),
+      ).rejects.toBeInstanceOf(NotFoundError)
+      await expect(store.segments.remove('production', 'nobody', 'c')).rejects.toBeInstanceOf(
+        NotFoundError,
+      )
+      expect(await fingerprint(store)).toEqual(before)
+
+      const removed = await store.segments.remove('production', 'staff', 'alice')
+      expect(removed).toEqual({
+        environment: 'production',
+        change: { type: 'segment_deleted', version: 5, key: 'staff' },
+      })
+      expect((await store.segments.list('production')).map((s) => s.key)).toEqual(['beta'])
+      const actions = (await store.logs.audit({ env: 'production', limit: 4 })).map((a) => a.action)
+      expect(actions).toEqual([
+        'segment.delete',
+        'segment.update',
+        'segment.create',
+        'segment.create',
+      ])
+    })
+
+    it('refuses to remove a segment a flag uses, naming the flags, and changes nothing', async () => {
+      await store.segments.put(
+        'production',
+        { key: 'staff', userIds: ['u1'], conditions: [] },
+        { actor: 'a', create: true },
+      )
+      await store.flags.updateState('production', 'checkout-v2', {
+        actor: 'a',
+        action: 'flag.state.update',
+        update: () => ({ cohorts: [cohort('staff', 100, { conditions: [{ segment: 'staff' }] })] }),
+      })
+      const before = await fingerprint(store)
+      await expect(store.segments.remove('production', 'staff', 'a')).rejects.toMatchObject({
+        status: 409,
+        details: { flags: ['checkout-v2'] },
+      })
+      expect(await fingerprint(store)).toEqual(before)
+    })
+  })
+
+  describe('keys', () => {
+    beforeEach(() => twoEnvironments())
+
+    it('stores keys hashed, shows the secret once, verifies and revokes them', async () => {
+      const admin = await store.keys.create(
+        { name: 'ops', kind: 'admin', environment: null },
+        'cli',
+      )
+      const server = await store.keys.create(
+        { name: 'api', kind: 'server', environment: 'production' },
+        'alice',
+      )
+      const fixed = await store.keys.create(
+        {
+          name: 'fixed',
+          kind: 'client',
+          environment: 'development',
+          secret: 'cf_client_fixed-secret-0123456789',
+        },
+        'alice',
+      )
+      expect(server.secret).toMatch(/^cf_server_/)
+      expect(fixed.secret).toBe('cf_client_fixed-secret-0123456789')
+      expect(server.key).toMatchObject({
+        name: 'api',
+        kind: 'server',
+        environment: 'production',
+        prefix: server.secret.slice(0, 12),
+        revokedAt: null,
+      })
+      expect(admin.key.environment).toBeNull()
+      expect(await store.keys.count()).toBe(3)
+      const listed = await store.keys.list()
+      expect(listed.map((k) => k.name).sort()).toEqual(['api', 'fixed', 'ops'])
+      expect(JSON.stringify(listed)).not.toContain(server.secret)
+
+      expect(await store.keys.verify(server.secret)).toEqual(server.key)
+      expect(await store.keys.verify(`${server.secret}x`)).toBeUndefined()
+      expect(await store.keys.verify('')).toBeUndefined()
+
+      const revoked = await store.keys.revoke(server.key.id, 'alice')
+      expect(typeof revoked.revokedAt).toBe('number')
+      expect(await store.keys.verify(server.secret)).toBeUndefined()
+      expect(await store.keys.verify(admin.secret)).toEqual(admin.key)
+      const again = await store.keys.revoke(server.key.id, 'bob')
+      expect(again.revokedAt).toBe(revoked.revokedAt)
+      await expect(store.keys.revoke('no-such-id', 'bob')).rejects.toBeInstanceOf(NotFoundError)
+
+      const actions = (await store.logs.audit({ env: 'production', limit: 10 })).map(
+        (a) => a.action,
+      )
+      expect(actions).toEqual(['key.revoke', 'key.revoke', 'key.create', 'environment.create'])
+    })
+
+    it('refuses a key for an unknown environment with NotFoundError and stores nothing', async () => {
+      const before = await fingerprint(store)
+      await expect(
+        store.keys.create({ name: 'x', kind: 'server', environment: 'staging' }, 'a'),
+      ).rejects.toBeInstanceOf(NotFoundError)
+      expect(await fingerprint(store)).toEqual(before)
+      expect(await store.keys.count()).toBe(0)
+    })
+  })
+
+  describe('audit log', () => {
+    it('pages newest first, filtered by flag and environment', async () => {
+      await twoEnvironments()
+      await store.flags.createFlag(newFlag('a'), 'alice')
+      await store.flags.createFlag(newFlag('b'), 'alice')
+      const all = await store.logs.audit({ limit: 100 })
+      expect(all).toHaveLength(8)
+      expect(all.map((r) => r.id)).toEqual([...all.map((r) => r.id)].sort((x, y) => y - x))
+      expect(all.every((r) => typeof r.at === 'number')).toBe(true)
+      const page1 = await store.logs.audit({ limit: 3 })
+      const page2 = await store.logs.audit({ limit: 3, before: page1[2]!.id })
+      expect([...page1, ...page2]).toEqual(all.slice(0, 6))
+      const ofA = await store.logs.audit({ flag: 'a', limit: 100 })
+      expect(ofA.map((r) => r.action)).toEqual([
+        'flag.state.create',
+        'flag.state.create',
+        'flag.create',
+      ])
+      const ofAinProd = await store.logs.audit({ flag: 'a', env: 'production', limit: 100 })
+      expect(ofAinProd).toHaveLength(1)
+      expect(ofAinProd[0]).toMatchObject({
+        actor: 'alice',
+        flagKey: 'a',
+        envKey: 'production',
+        before: null,
+        after: { key: 'a', enabled: false },
+      })
+    })
+  })
+
+  describe('metrics', () => {
+    const MINUTE = 60_000
+    const t0 = 1_700_000_000_000 - (1_700_000_000_000 % MINUTE)
+
+    it('accepts a batch id once per environment and remembers it', async () => {
+      expect(await store.metrics.hasBatch('production', 'b1')).toBe(false)
+      expect(await store.metrics.acceptBatch('production', 'b1', t0)).toBe(true)
+      expect(await store.metrics.acceptBatch('production', 'b1', t0 + 5)).toBe(false)
+      expect(await store.metrics.hasBatch('production', 'b1')).toBe(true)
+      expect(await store.metrics.hasBatch('development', 'b1')).toBe(false)
+      expect(await store.metrics.acceptBatch('development', 'b1', t0)).toBe(true)
+    })
+
+    it('adds batches to per-minute aggregates (fractional counts too), reads a series and prunes', async () => {
+      await store.metrics.storeBatches([])
+      expect(await store.metrics.acceptBatch('production', 'b1', t0 + 1_000)).toBe(true)
+      await store.metrics.storeBatches([
+        {
+          envKey: 'production',
+          batch: batch('b1', { search: [10, 1, 20, 2] }),
+          receivedAt: t0 + 1_000,
+        },
+        {
+          envKey: 'production',
+          batch: batch('b2', { search: [5, 0.5, 0, 0], other: [1, 0, 0, 0] }),
+          receivedAt: t0 + 2_000,
+        },
+        {
+          envKey: 'production',
+          batch: batch('b3', { search: [1, 1, 1, 1] }),
+          receivedAt: t0 + MINUTE + 1,
+        },
+        { envKey: 'development', batch: batch('b4', { search: [7, 7, 7, 7] }), receivedAt: t0 },
+      ])
+      // b2..b4 were stored without a claim: their ids are now known too.
+      expect(await store.metrics.hasBatch('production', 'b2')).toBe(true)
+      expect(await store.metrics.acceptBatch('development', 'b4', t0)).toBe(false)
+
+      const row = (
+        minute: number,
+        counts: [number, number, number, number],
+        flagKey = 'search',
+      ) => ({
+        envKey: 'production',
+        flagKey,
+        minute,
+        canaryExposures: counts[0],
+        canaryErrors: counts[1],
+        controlExposures: counts[2],
+        controlErrors: counts[3],
+      })
+      expect(await store.metrics.series('production', 'search', 0)).toEqual([
+        row(t0, [15, 1.5, 20, 2]),
+        row(t0 + MINUTE, [1, 1, 1, 1]),
+      ])
+      expect(await store.metrics.series('production', 'search', t0 + 1)).toEqual([
+        row(t0 + MINUTE, [1, 1, 1, 1]),
+      ])
+      expect(await store.metrics.series('production', 'other', 0)).toEqual([
+        row(t0, [1, 0, 0, 0], 'other'),
+      ])
+
+      await store.metrics.prune(t0 + MINUTE)
+      expect(await store.metrics.series('production', 'search', 0)).toEqual([
+        row(t0 + MINUTE, [1, 1, 1, 1]),
+      ])
+      expect(await store.metrics.hasBatch('production', 'b1')).toBe(false)
+      expect(await store.metrics.hasBatch('production', 'b3')).toBe(true)
+    })
+  })
+
+  describe('snapshot and close', () => {
+    it('snapshots an environment: its version, the rules of its flags and its segments', async () => {
+      await twoEnvironments()
+      await store.flags.createFlag(newFlag('checkout-v2'), 'alice')
+      await store.segments.put(
+        'production',
+        { key: 'staff', userIds: ['u1'], conditions: [] },
+        { actor: 'a', create: true },
+      )
+      const { state } = await store.flags.updateState('production', 'checkout-v2', {
+        actor: 'a',
+        action: 'x',
+        update: () => ({
+          enabled: true,
+          guard: { maxErrorRate: 0.1 },
+          cohorts: [cohort('staff', 100, { conditions: [{ segment: 'staff' }] })],
+        }),
+      })
+      const snapshot = await store.snapshot('production')
+      expect(snapshot).toEqual({
+        environment: 'production',
+        version: 3,
+        flags: [
+          {
+            key: 'checkout-v2',
+            enabled: true,
+            salt: 'checkout-v2',
+            stickiness: 'userId',
+            cohorts: state.cohorts,
+            version: 3,
+            clientSide: false,
+          },
+        ],
+        segments: [await store.segments.get('production', 'staff')],
+      })
+      expect(await store.snapshot('development')).toMatchObject({ version: 1, segments: [] })
+      await expect(store.snapshot('staging')).rejects.toBeInstanceOf(NotFoundError)
+    })
+
+    it('closes: afterwards every call rejects', async () => {
+      const other = await impl.standalone()
+      expect(await other.flags.listEnvironments()).toEqual([])
+      await other.close()
+      await expect(other.flags.listEnvironments()).rejects.toThrow()
+    })
+  })
+})
