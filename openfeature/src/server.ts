@@ -1,5 +1,6 @@
 import { createClient, userFromContext, type ClientOptions, type FlagClient } from '@canary-flags/sdk'
 import {
+  ErrorCode,
   GeneralError,
   OpenFeatureEventEmitter,
   ProviderEvents,
@@ -36,7 +37,7 @@ function emitBridged(events: OpenFeatureEventEmitter, event: BridgedEvent): void
     case 'ready':
       return events.emit(ProviderEvents.Ready, { message: event.message })
     case 'fatal':
-      return events.emit(ProviderEvents.Error, { message: event.message, errorCode: 'PROVIDER_FATAL' as never })
+      return events.emit(ProviderEvents.Error, { message: event.message, errorCode: ErrorCode.PROVIDER_FATAL })
   }
 }
 

@@ -1,9 +1,11 @@
 import { createClient, userFromContext, type ClientOptions, type FlagClient } from '@canary-flags/sdk'
 import {
+  ErrorCode,
   GeneralError,
   OpenFeatureEventEmitter,
   ProviderEvents,
   ProviderFatalError,
+  StandardResolutionReasons,
   type EvaluationContext,
   type JsonValue,
   type Provider,
@@ -38,7 +40,7 @@ function emitBridged(events: OpenFeatureEventEmitter, event: BridgedEvent): void
     case 'ready':
       return events.emit(ProviderEvents.Ready, { message: event.message })
     case 'fatal':
-      return events.emit(ProviderEvents.Error, { message: event.message, errorCode: 'PROVIDER_FATAL' as never })
+      return events.emit(ProviderEvents.Error, { message: event.message, errorCode: ErrorCode.PROVIDER_FATAL })
   }
 }
 
@@ -114,7 +116,7 @@ export class CanaryFlagsWebProvider implements Provider {
 
   resolveBooleanEvaluation(flagKey: string, defaultValue: boolean, context: EvaluationContext): ResolutionDetails<boolean> {
     if (this.client === undefined)
-      return { value: defaultValue, reason: 'ERROR', errorCode: 'PROVIDER_NOT_READY' as never, errorMessage: 'not initialized' }
+      return { value: defaultValue, reason: StandardResolutionReasons.ERROR, errorCode: ErrorCode.PROVIDER_NOT_READY, errorMessage: 'not initialized' }
     // The answers are the identified user's; the context only says whether it names one.
     return resolveBoolean(this.client, flagKey, defaultValue, { user: {}, hasTargetingKey: userFromContext(context).hasTargetingKey })
   }

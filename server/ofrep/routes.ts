@@ -105,6 +105,12 @@ export function matchesIfNoneMatch(header: string | undefined, etag: string): bo
 export function ofrepRoutes(deps: OfrepDeps) {
   const { keys, rules, clientLimits, events, tokens, log } = deps
   const app = new Hono<{ Variables: { key: ApiKeyInfo; environment: string; audience: Audience } }>()
+  const addressOf = (c: Context) =>
+    clientAddress({
+      remoteAddress: remoteAddressOf(c),
+      forwardedFor: c.req.header('x-forwarded-for'),
+      trustedProxies: clientLimits.settings.trustedProxies,
+    })
 
   app.use(
     '*',
@@ -132,11 +138,7 @@ export function ofrepRoutes(deps: OfrepDeps) {
     const audience: Audience = key.kind === 'client' ? 'client' : 'server'
     if (audience === 'client') {
       // Each answer is a guess at who is in which cohort: client keys share the HTTP evaluation budget.
-      const address = clientAddress({
-        remoteAddress: remoteAddressOf(c),
-        forwardedFor: c.req.header('x-forwarded-for'),
-        trustedProxies: clientLimits.settings.trustedProxies,
-      })
+      const address = addressOf(c)
       const verdict = clientLimits.evaluations.take(address)
       if (!verdict.allowed)
         throw new TooManyRequestsError(
@@ -205,6 +207,18 @@ export function ofrepRoutes(deps: OfrepDeps) {
     if (!(await keys.list()).some((key) => key.id === grant.keyId && key.revokedAt === null))
       throw new UnauthorizedError('the key of this event stream was revoked')
     await rules.load(grant.environment)
+    // A client key's streams count as its connections do: new ones per minute, open ones at once.
+    let release = () => {}
+    if (grant.audience === 'client') {
+      const address = addressOf(c)
+      const verdict = clientLimits.connections.take(address)
+      if (!verdict.allowed)
+        throw new TooManyRequestsError(`too many new client-key connections from ${address}`, Math.ceil(verdict.retryAfterMs / 1000))
+      const acquired = clientLimits.open.acquire(address)
+      if (acquired === undefined)
+        throw new TooManyRequestsError(`too many open client-key connections from ${address}`, 60)
+      release = acquired
+    }
     const lastEventId = c.req.header('last-event-id')
     return streamSSE(c, async (stream) => {
       let finish = () => {}
@@ -231,6 +245,7 @@ export function ofrepRoutes(deps: OfrepDeps) {
       })
       await finished
       clearInterval(heartbeat)
+      release()
     })
   })
 

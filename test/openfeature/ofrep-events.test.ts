@@ -154,3 +154,32 @@ describe('the SSE event stream over a real server', () => {
     expect((await fetch(url)).status).toBe(401)
   })
 })
+
+describe('client-key event streams are limited like client connections', () => {
+  let server: TestServer
+  beforeAll(async () => {
+    server = await startTestServer({ clientLimits: { openConnectionsPerAddress: 1 } })
+  })
+  afterAll(() => server.close())
+
+  it('refuses a second open stream from one address with 429, and accepts one again after the first closed', async () => {
+    const key = await server.createKey('client')
+    const bulk = await fetch(`${server.url}/ofrep/v1/evaluate/flags`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: '{}',
+    })
+    const url = ((await bulk.json()) as { eventStreams: Array<{ url: string }> }).eventStreams[0]!.url
+    const first = await fetch(url)
+    expect(first.status).toBe(200)
+    const refused = await fetch(url)
+    expect(refused.status).toBe(429)
+    expect(refused.headers.get('retry-after')).toMatch(/^\d+$/)
+    await first.body!.cancel()
+    await expect.poll(async () => {
+      const again = await fetch(url)
+      await again.body?.cancel()
+      return again.status
+    }, { timeout: 10_000 }).toBe(200)
+  })
+})
