@@ -112,7 +112,7 @@ const routes: Record<string, Record<string, Op>> = {
   '/ofrep/v1/events': {
     get: {
       summary:
-        'OFREP SSE event stream (text/event-stream, URL from eventStreams; the signed token authorizes, 24 h): data {type: refetchEvaluation, etag, lastModified}, id = environment version; bursts coalesced; Last-Event-ID behind the current version gives one event at once; ends when the key is revoked',
+        'OFREP SSE event stream (text/event-stream, URL from eventStreams; the signed token authorizes, 24 h): data {type: refetchEvaluation, etag, lastModified}, id = environment version; bursts coalesced; Last-Event-ID behind the current version gives one event at once; ends when the key is revoked. 401 for a bad, expired or revoked token; client keys: 429 over the connection limits',
       query: ['token'],
     },
   },
