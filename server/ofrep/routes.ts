@@ -223,29 +223,30 @@ export function ofrepRoutes(deps: OfrepDeps) {
     return streamSSE(c, async (stream) => {
       let finish = () => {}
       const finished = new Promise<void>((resolve) => (finish = resolve))
+      stream.onAbort(() => finish())
+      // A peer gone before the listener was registered would never be reported.
+      if (stream.aborted) finish()
+      const write = (text: string) => void stream.write(text).catch(() => finish())
       // The version as the stream's id, without an event: a reconnect then says where it was.
-      await stream.write(`retry: 2000\nid: ${rules.get(grant.environment).version}\n\n`)
+      write(`retry: 2000\nid: ${rules.get(grant.environment).version}\n\n`)
       const remove = events.open(
         {
           environment: grant.environment,
           audience: grant.audience,
           keyId: grant.keyId,
-          send: (event) => void stream.writeSSE(event).catch((error: unknown) => log('OFREP event write failed', error)),
-          end: () => {
-            remove()
-            finish()
-          },
+          send: (event) => void stream.writeSSE(event).catch(() => finish()),
+          end: () => finish(),
         },
         lastEventId,
       )
-      const heartbeat = setInterval(() => void stream.write(': ping\n\n').catch(() => finish()), HEARTBEAT_MS)
-      stream.onAbort(() => {
+      const heartbeat = setInterval(() => write(': ping\n\n'), HEARTBEAT_MS)
+      try {
+        await finished
+      } finally {
+        clearInterval(heartbeat)
         remove()
-        finish()
-      })
-      await finished
-      clearInterval(heartbeat)
-      release()
+        release()
+      }
     })
   })
 
