@@ -319,6 +319,7 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
         const entry = answering(flag)
         if (entry === undefined) return
         countError(entry.counts, offsetOf(entry.answer.evaluate(callUser ?? user)))
+        metrics.errorRecorded()
       } catch (error) {
         logger.debug?.('recordError failed', error)
       }

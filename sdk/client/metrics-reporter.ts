@@ -19,6 +19,12 @@ export interface MetricsReporterOptions {
 export interface MetricsReporter {
   /** Moves the current counts into a batch and delivers everything pending. */
   flush(): void
+  /**
+   * An error was recorded: flushes early (at most once a second) when errors are arriving at
+   * more than twice the previous interval's pace, so a regression reaches the guard in about a
+   * second instead of waiting out the interval. Steady error rates keep the normal interval.
+   */
+  errorRecorded(): void
   /** A new connection is up: every pending batch goes out again on it. */
   connected(): void
   disconnected(): void
@@ -45,6 +51,10 @@ interface Entry {
  * const reporter = createMetricsReporter({ counters, now: Date.now, newId, send, post })
  * setInterval(() => reporter.flush(), 5000)
  */
+/** An early flush waits at least this long after the last one, and needs this many errors. */
+const EARLY_FLUSH_AFTER_MS = 1000
+const EARLY_FLUSH_MIN_ERRORS = 5
+
 export function createMetricsReporter(options: MetricsReporterOptions): MetricsReporter {
   const limit = options.limit ?? 100
   const pending = new Map<string, Entry>()
@@ -52,6 +62,10 @@ export function createMetricsReporter(options: MetricsReporterOptions): MetricsR
   let connection = 0
   let up = false
   let posting: Promise<void> | undefined
+  let intervalStart = options.now()
+  let errors = 0
+  /** Errors per ms in the previous interval: the pace a regression is measured against. */
+  let previousPace = 0
 
   const settled = () => {
     if (pending.size > 0) return
@@ -94,7 +108,11 @@ export function createMetricsReporter(options: MetricsReporterOptions): MetricsR
 
   return {
     flush() {
-      const batch = options.counters.drain(options.newId(), options.now())
+      const now = options.now()
+      previousPace = errors / Math.max(1, now - intervalStart)
+      intervalStart = now
+      errors = 0
+      const batch = options.counters.drain(options.newId(), now)
       if (batch !== undefined) {
         pending.set(batch.id, { batch, sentOn: -1 })
         for (const id of pending.keys()) {
@@ -103,6 +121,11 @@ export function createMetricsReporter(options: MetricsReporterOptions): MetricsR
         }
       }
       deliver()
+    },
+    errorRecorded() {
+      errors++
+      const elapsed = options.now() - intervalStart
+      if (elapsed >= EARLY_FLUSH_AFTER_MS && errors >= EARLY_FLUSH_MIN_ERRORS && errors / elapsed > 2 * previousPace) this.flush()
     },
     connected() {
       up = true

@@ -1,45 +1,14 @@
 import { and, asc, eq, isNotNull, isNull } from 'drizzle-orm'
-import type { Change } from '../../sdk/core/changes.ts'
 import type { FlagState } from '../../sdk/core/types.ts'
+import type { Change } from '../../sdk/core/changes.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts'
 import type { Db } from './db.ts'
 import { bumpVersion, recordAudit, recordEnvChange, type Tx } from './record-change.ts'
 import { environments, flagStates, flags } from './schema.ts'
 
-export interface FlagDefinition {
-  key: string
-  description: string
-  tags: string[]
-  /** Visible to client (browser) keys; shared by every environment. */
-  clientSide: boolean
-  createdAt: number
-  updatedAt: number
-}
-
-/** What a definition update may change. */
-export type DefinitionPatch = Partial<Pick<FlagDefinition, 'description' | 'tags' | 'clientSide'>>
-
-/** A change and the environment it belongs to, paired by key rather than by list position. */
-export interface EnvChange {
-  environment: string
-  change: Change
-}
-
-/** A flag's state in one environment plus the settings that are not evaluation rules. */
-export interface StoredFlagState extends FlagState {
-  clientSide: boolean
-  environment: string
-  guard: unknown
-  plan: unknown
-  updatedAt: number
-}
-
-export type FlagWithStates = FlagDefinition & { states: StoredFlagState[] }
-
-/** What a state update may change; the store stamps version and time. */
-export type StatePatch = Partial<
-  Pick<StoredFlagState, 'enabled' | 'stickiness' | 'cohorts' | 'guard' | 'plan'>
->
+// The shapes are the contract's (contract.ts); this file is its SQLite implementation.
+export type { DefinitionPatch, EnvChange, FlagDefinition, FlagWithStates, StatePatch, StoredFlagState } from './contract.ts'
+import type { DefinitionPatch, EnvChange, FlagDefinition, FlagWithStates, StatePatch, StoredFlagState } from './contract.ts'
 
 type StateRow = typeof flagStates.$inferSelect
 type FlagRow = typeof flags.$inferSelect

@@ -5,18 +5,8 @@ import type { Db } from './db.ts'
 import { recordAudit } from './record-change.ts'
 import { apiKeys } from './schema.ts'
 
-export type KeyKind = 'admin' | 'server' | 'client'
-
-/** A key as shown in lists: never the secret, never its hash. */
-export interface ApiKeyInfo {
-  id: string
-  name: string
-  kind: KeyKind
-  environment: string | null
-  prefix: string
-  createdAt: number
-  revokedAt: number | null
-}
+export type { ApiKeyInfo, KeyKind } from './contract.ts'
+import type { ApiKeyInfo, KeyKind } from './contract.ts'
 
 export const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('hex')
 

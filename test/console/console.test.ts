@@ -601,6 +601,22 @@ describe('web console in headless Chromium', () => {
     await page.close()
   }, 120_000)
 
+  it('shows a flag to browsers and hides it again (client-visible setting)', async () => {
+    await api('POST', '/api/v1/flags', { key: 'browser-visible' })
+    const { page, errors } = await newPage()
+    await signIn(page, url, ADMIN_KEY)
+    await page.goto(`${url}/#/flags/browser-visible?env=development`)
+    await page.locator('.client-side', { hasText: 'Hidden from browser SDKs' }).waitFor()
+    await page.getByRole('button', { name: 'Show to browsers' }).click()
+    await page.locator('.client-side', { hasText: 'Browser SDKs (client keys) can see this flag' }).waitFor()
+    expect((await api('GET', '/api/v1/flags/browser-visible')).json.clientSide).toBe(true)
+    await page.getByRole('button', { name: 'Hide from browsers' }).click()
+    await page.locator('.client-side', { hasText: 'Hidden from browser SDKs' }).waitFor()
+    expect((await api('GET', '/api/v1/flags/browser-visible')).json.clientSide).toBe(false)
+    expect(errors).toEqual([])
+    await page.close()
+  }, 120_000)
+
   it('labels every control and fits a phone screen', async () => {
     const { page, errors } = await newPage()
     await page.goto(url)

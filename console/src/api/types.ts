@@ -136,6 +136,8 @@ export interface StoredGuard extends GuardSettings {
 export interface FlagState {
   key: string
   environment: string
+  /** Shared by every environment: whether client (browser) keys may see this flag at all. */
+  clientSide?: boolean
   enabled: boolean
   salt: string
   stickiness: string

@@ -11,6 +11,7 @@ export function CreateFlagForm(props: { onCreated: (key: string) => void }) {
   const [key, setKey] = useState('')
   const [description, setDescription] = useState('')
   const [tags, setTags] = useState('')
+  const [clientSide, setClientSide] = useState(false)
   const [errors, setErrors] = useState<FieldErrors>(NO_ERRORS)
   const [busy, setBusy] = useState(false)
 
@@ -32,6 +33,7 @@ export function CreateFlagForm(props: { onCreated: (key: string) => void }) {
           .split(',')
           .map((t) => t.trim())
           .filter(Boolean),
+        clientSide,
       }
       await api('POST', '/api/v1/flags', body)
       props.onCreated(body.key)
@@ -75,6 +77,15 @@ export function CreateFlagForm(props: { onCreated: (key: string) => void }) {
           {...describedBy('new-flag-tags', errors.get('tags'), true)}
         />
       </Field>
+      <label class="check">
+        <input
+          id="new-flag-client-side"
+          type="checkbox"
+          checked={clientSide}
+          onChange={(e: Event) => setClientSide((e.target as HTMLInputElement).checked)}
+        />{' '}
+        Visible to browsers (client keys)
+      </label>
       <FormError message={errors.get('')} />
       <div class="actions">
         <button type="submit" class="primary" disabled={busy}>

@@ -6,6 +6,7 @@ import { AuditLog } from '../components/audit-log.tsx'
 import { OnOffBadge } from '../components/badges.tsx'
 import { CohortsEditor } from '../components/cohorts-editor.tsx'
 import { GuardPanel } from '../components/guard-panel.tsx'
+import { ClientSideToggle } from '../components/client-side-toggle.tsx'
 import { KillSwitch } from '../components/kill-switch.tsx'
 import { PlanPanel } from '../components/plan-panel.tsx'
 import { TripBanner } from '../components/trip-banner.tsx'
@@ -160,6 +161,7 @@ export function FlagPage(props: { flagKey: string }) {
       ) : null}
       {tripped ? <TripBanner state={state} changes={changes} /> : null}
       <KillSwitch state={state} changes={changes} />
+      <ClientSideToggle state={state} />
       <div class="flag-grid">
         <div class="column">
           <CohortsEditor state={state} metrics={metrics} changes={changes} />

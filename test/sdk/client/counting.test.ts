@@ -60,13 +60,15 @@ describe('createCounters', () => {
   })
 })
 
-function reporter(options: { send?: (b: MetricsBatch) => boolean; post?: (b: MetricsBatch) => Promise<PostOutcome>; limit?: number } = {}) {
+function reporter(
+  options: { send?: (b: MetricsBatch) => boolean; post?: (b: MetricsBatch) => Promise<PostOutcome>; limit?: number; now?: () => number } = {},
+) {
   const counters = createCounters(0)
   let ids = 0
   const sent: MetricsBatch[] = []
   const metrics = createMetricsReporter({
     counters,
-    now: () => 1,
+    now: options.now ?? (() => 1),
     newId: () => `batch-${++ids}`,
     send:
       options.send ??
@@ -81,6 +83,36 @@ function reporter(options: { send?: (b: MetricsBatch) => boolean; post?: (b: Met
 }
 
 describe('createMetricsReporter', () => {
+  it('flushes early, at most once a second, when errors arrive at more than twice the last interval\'s pace', () => {
+    let clock = 0
+    const { counters, metrics, sent } = reporter({ now: () => clock })
+    metrics.connected()
+    const slot = counters.slot('a')
+    const errorsEvery = (ms: number, count: number) => {
+      for (let i = 0; i < count; i++) {
+        clock += ms
+        countError(slot, armOffset(on))
+        metrics.errorRecorded()
+      }
+    }
+    // The first errors after a quiet start are news: flushed once 5 have come and 1 s has passed.
+    errorsEvery(500, 4)
+    expect(sent).toHaveLength(0)
+    errorsEvery(500, 1)
+    expect(sent).toHaveLength(1)
+    // The same pace (one per 500 ms) again is no news: the interval runs its course.
+    errorsEvery(500, 10)
+    expect(sent).toHaveLength(1)
+    metrics.flush()
+    expect(sent).toHaveLength(2)
+    // A regression: one error per 20 ms. Not before a second has passed, then at once.
+    errorsEvery(20, 49)
+    expect(sent).toHaveLength(2)
+    errorsEvery(20, 1)
+    expect(sent).toHaveLength(3)
+    expect(sent[2]!.flags.a![1]).toBe(50)
+  })
+
   it('keeps at most `limit` unacknowledged batches, dropping the oldest', () => {
     const { counters, metrics, sent } = reporter({ limit: 3 })
     metrics.connected()
