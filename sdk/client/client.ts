@@ -304,8 +304,9 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
         if (entry === undefined) return { enabled: defaultValue, reason: unanswered(), generic: undefined }
         const result = entry.answer.evaluate(callUser ?? user)
         countExposure(entry.counts, offsetOf(result))
-        const generic = entry.answer.generic?.(result).reason ?? genericReason(result.reason, { split: false })
-        return { enabled: usesDefault(result) ? defaultValue : result.enabled, reason: result.reason, generic: generic as ResolvedDetails['generic'] }
+        // Rules mode knows which cohorts are partial (SPLIT); a results-mode reason is generic already.
+        const generic = genericReason(entry.answer.generic?.(result).reason ?? result.reason, { split: false })
+        return { enabled: usesDefault(result) ? defaultValue : result.enabled, reason: result.reason, generic }
       } catch (error) {
         logger.debug?.('resolve failed', error)
         return { enabled: defaultValue, reason: 'error', generic: 'ERROR' }
