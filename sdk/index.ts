@@ -12,7 +12,18 @@ export type {
   EvaluationDetails,
   FlagClient,
   Logger,
+  ResolvedDetails,
   ResultsBootstrap,
 } from './client/types.ts'
+export { isFailure, openFeatureResolution, userFromContext } from './core/open-feature.ts'
+export type {
+  AnswerToResolve,
+  ContextUser,
+  OpenFeatureErrorCode,
+  OpenFeatureFailure,
+  OpenFeatureResolution,
+  OpenFeatureSuccess,
+  Variant,
+} from './core/open-feature.ts'
 export type { Snapshot } from './core/changes.ts'
-export type { EvalResult, Reason, User } from './core/types.ts'
+export type { EvalResult, GenericReason, Reason, User } from './core/types.ts'

@@ -5,6 +5,7 @@ import { cors } from 'hono/cors'
 import { requireKey, type AuthEnv } from './auth/api-key.ts'
 import { errorBody, errorResponse } from './error-response.ts'
 import { AppError, RouteNotFoundError } from './errors.ts'
+import { createOfrep } from './ofrep/index.ts'
 import { openApiDocument } from './openapi.ts'
 import { auditRoutes } from './routes/audit.ts'
 import { consoleRoutes } from './routes/console.ts'
@@ -101,7 +102,14 @@ export function createApp(deps: AppDeps) {
   )
 
   app.route('/api/v1/flags', flagRoutes({ store, service, guard }))
-  app.route('/api/v1/keys', keyRoutes({ store, onRevoke: deps.onRevoke ?? (() => {}) }))
+  // OpenFeature Remote Evaluation Protocol (server/ofrep): its own auth, CORS and error shapes.
+  const ofrep = createOfrep({ keys: store.keys, rules, clientLimits, now, log })
+  app.route('/ofrep/v1', ofrep.routes)
+  const onRevoke = (keyId: string) => {
+    deps.onRevoke?.(keyId)
+    ofrep.closeKey(keyId)
+  }
+  app.route('/api/v1/keys', keyRoutes({ store, onRevoke }))
   app.route('/api/v1/audit', auditRoutes({ store }))
   app.route('/api/v1/environments', environmentRoutes({ store, service }))
   app.route('/api/v1/environments/:env', evaluationRoutes({ store, rules, clientLimits }))

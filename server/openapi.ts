@@ -3,6 +3,9 @@ import { schemas } from './validation.ts'
 
 type Op = { summary: string; body?: z.ZodType; ok?: number; params?: string[]; query?: string[] }
 
+/** The OFREP request body (`context.targetingKey` is the `userId`; other fields are attributes). */
+const ofrepRequest = z.object({ context: z.record(z.string(), z.unknown()).optional() })
+
 /** Every admin route, described once; the document below is derived from the zod schemas. */
 const routes: Record<string, Record<string, Op>> = {
   '/health': { get: { summary: 'Liveness probe: {"status":"ok"}' } },
@@ -90,6 +93,29 @@ const routes: Record<string, Record<string, Op>> = {
     post: { summary: "SDK guard counts (server or client key): the socket's HTTP fallback", body: schemas.metrics },
   },
   '/api/v1/connections': { get: { summary: 'Connected SDKs and the flag version each has applied' } },
+  '/ofrep/v1/evaluate/flags/{key}': {
+    post: {
+      summary:
+        'OFREP 0.3.0 single evaluation (server or client key: Authorization: Bearer or X-API-Key). 200 {key, value, reason, variant: on|off, metadata?}: reason SPLIT (partial rollout), TARGETING_MATCH (full cohort, beta list), DISABLED (off), DEFAULT (no match). 400 {key, errorCode: PARSE_ERROR|INVALID_CONTEXT|TARGETING_KEY_MISSING}; 404 {key, errorCode: FLAG_NOT_FOUND} (also a flag hidden from a client key); 401/403; 429 with Retry-After (client keys)',
+      body: ofrepRequest,
+      params: ['key'],
+    },
+  },
+  '/ofrep/v1/evaluate/flags': {
+    post: {
+      summary:
+        'OFREP 0.3.0 bulk evaluation: {flags, eventStreams: [{type: sse, url, endpoint, inactivityDelaySec}]} with every flag the key may see. ETag = hash of the evaluated flags; If-None-Match with it gives 304; Access-Control-Expose-Headers: ETag. Query flagConfigEtag/flagConfigLastModified (sent after an SSE event) are accepted and ignored',
+      body: ofrepRequest,
+      query: ['flagConfigEtag', 'flagConfigLastModified'],
+    },
+  },
+  '/ofrep/v1/events': {
+    get: {
+      summary:
+        'OFREP SSE event stream (text/event-stream, URL from eventStreams; the signed token authorizes, 24 h): data {type: refetchEvaluation, etag, lastModified}, id = environment version; bursts coalesced; Last-Event-ID behind the current version gives one event at once; ends when the key is revoked. 401 for a bad, expired or revoked token; client keys: 429 over the connection limits',
+      query: ['token'],
+    },
+  },
   '/api/v1/stream': {
     get: {
       summary:

@@ -4,6 +4,7 @@ import {
   type MetricsBatch,
   type ServerMessage,
 } from '../core/protocol.ts'
+import { genericReason } from '../core/generic-reason.ts'
 import type { EvalResult, User } from '../core/types.ts'
 import { batchId } from './batch-id.ts'
 import { answerOffset, armOffset, countError, countExposure, createCounters } from './counters.ts'
@@ -21,6 +22,7 @@ import type {
   EvaluationDetails,
   FlagClient,
   Logger,
+  ResolvedDetails,
 } from './types.ts'
 
 export interface ClientDeps {
@@ -134,7 +136,9 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
 
   const setStatus = (next: ClientStatus) => {
     // Terminal states stay.
-    if (status !== 'closed' && status !== 'fatal') status = next
+    if (status === 'closed' || status === 'fatal' || status === next) return
+    status = next
+    events.emit('status', next)
   }
 
   const load = (entry: unknown): boolean => {
@@ -158,7 +162,7 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
       }
     }
     if (entry !== undefined && load(entry)) {
-      status = 'stale'
+      setStatus('stale')
       gotState()
     }
   }
@@ -294,6 +298,21 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
       }
     },
 
+    resolve(flag, callUser, defaultValue = false): ResolvedDetails {
+      try {
+        const entry = answering(flag)
+        if (entry === undefined) return { enabled: defaultValue, reason: unanswered(), generic: undefined }
+        const result = entry.answer.evaluate(callUser ?? user)
+        countExposure(entry.counts, offsetOf(result))
+        // Rules mode knows which cohorts are partial (SPLIT); a results-mode reason is generic already.
+        const generic = genericReason(entry.answer.generic?.(result).reason ?? result.reason, { split: false })
+        return { enabled: usesDefault(result) ? defaultValue : result.enabled, reason: result.reason, generic }
+      } catch (error) {
+        logger.debug?.('resolve failed', error)
+        return { enabled: defaultValue, reason: 'error', generic: 'ERROR' }
+      }
+    },
+
     recordError(flag, callUser) {
       try {
         // Re-evaluated rather than remembered: the same user and state give the same arm, and
@@ -330,7 +349,7 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
         transport?.close()
         connected = false
         await persister?.flush()
-        status = 'closed'
+        setStatus('closed')
         readiness.fail(new ClientError('closed', 'the client was closed before it was ready'))
         stopWaiting()
       })()

@@ -4,6 +4,8 @@ import type { EvalResult, User } from '../core/types.ts'
 /** Answers one flag for a user; a compiled flag (rules mode) or a held result (results mode). */
 export interface Answerer {
   evaluate(user: User): Readonly<EvalResult>
+  /** The public form of a result it returned (rules mode: SPLIT needs the cohort's rollout). */
+  generic?(result: Readonly<EvalResult>): Readonly<EvalResult>
 }
 
 /** What applying one server message did. */

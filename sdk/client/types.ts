@@ -1,5 +1,5 @@
 import type { Snapshot } from '../core/changes.ts'
-import type { EvalResult, Reason, User } from '../core/types.ts'
+import type { EvalResult, GenericReason, Reason, User } from '../core/types.ts'
 import type { ClientError } from './errors.ts'
 import type { StateCache } from './state-cache.ts'
 
@@ -24,6 +24,12 @@ export interface EvaluationDetails {
   reason: DetailReason
 }
 
+/** An answer with both its reason and its generic (OpenFeature) reason; see `FlagClient.resolve`. */
+export interface ResolvedDetails extends EvaluationDetails {
+  /** TARGETING_MATCH, SPLIT, DEFAULT, DISABLED or ERROR; undefined when there was no answer. */
+  generic: GenericReason | undefined
+}
+
 export interface ClientEvents {
   /** Flags whose answers may have changed (after the first state). */
   change: (keys: string[]) => void
@@ -33,6 +39,8 @@ export interface ClientEvents {
   error: (error: ClientError) => void
   /** An open connection was lost; the client reconnects and answers from the last state. */
   disconnected: () => void
+  /** The status changed (e.g. `stale` after a lost connection, `ready` once back in sync). */
+  status: (status: ClientStatus) => void
 }
 
 /** Where diagnostics go. Unset methods are silent; the default is the console (warn and error). */
@@ -87,6 +95,11 @@ export interface FlagClient {
   isEnabled(flag: string, user?: User, defaultValue?: boolean): boolean
   /** The answer with its reason. Counts an exposure like `isEnabled`. */
   explain(flag: string, user?: User, defaultValue?: boolean): EvaluationDetails
+  /**
+   * `isEnabled` with its reasons (detailed and generic): what an OpenFeature provider returns.
+   * Counts an exposure like `isEnabled`.
+   */
+  resolve(flag: string, user?: User, defaultValue?: boolean): ResolvedDetails
   /** Counts a failure of the code path this user got (feeds the guard). */
   recordError(flag: string, user?: User): void
   /** Subscribes; returns the unsubscribe function. */

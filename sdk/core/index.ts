@@ -40,3 +40,5 @@ export type { ClientMessage, FlagCounts, MetricsBatch, ServerMessage } from './p
 export { CLOSE, PROTOCOL, parseClientMessage, parseServerMessage } from './protocol.ts'
 export type { ApplyOutcome, Ruleset } from './ruleset.ts'
 export { affectedFlags, applyChange, rulesetFromSnapshot, snapshotOf } from './ruleset.ts'
+export type { AnswerToResolve, ContextUser, OpenFeatureErrorCode, OpenFeatureFailure, OpenFeatureResolution, OpenFeatureSuccess, Variant } from './open-feature.ts'
+export { isFailure, openFeatureResolution, userFromContext } from './open-feature.ts'

@@ -27,7 +27,7 @@ export function environmentRoutes({ store, service }: { store: Store; service: F
 }
 
 /** The peer's address (node server), or 'unknown' where there is no socket (`app.request`). */
-function remoteAddressOf(c: Context): string | undefined {
+export function remoteAddressOf(c: Context): string | undefined {
   try {
     return getConnInfo(c).remote.address
   } catch {

@@ -1,0 +1,63 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import type { ApiKeyInfo } from '../store/key-store.ts'
+import type { Audience } from './evaluation.ts'
+
+/** What an event-stream URL grants: one key's view of one environment, until it expires. */
+export interface StreamGrant {
+  keyId: string
+  environment: string
+  audience: Audience
+  expiresAt: number
+}
+
+/** How long an event-stream URL stays valid; a provider gets a fresh one with every bulk answer. */
+export const STREAM_TOKEN_TTL_MS = 24 * 3_600_000
+
+const b64 = (data: Buffer | string) => Buffer.from(data).toString('base64url')
+
+/**
+ * Signed tokens for the OFREP event-stream URL. Browsers' `EventSource` cannot send headers, so
+ * the URL itself must authorize; putting the SDK key there would leak it into proxy and access
+ * logs, so the URL carries a signed, expiring grant naming the key instead. The signing secret
+ * is random per process: after a restart (or on another replica) the URL is refused with 401, and
+ * the provider fetches the bulk answer again, which carries a fresh URL.
+ *
+ * @example
+ * const tokens = createStreamTokens({ now: Date.now })
+ * const token = tokens.issue(key, 'production')
+ * tokens.read(token) // { keyId, environment: 'production', audience: 'client', expiresAt }
+ */
+export function createStreamTokens(options: { now: () => number; secret?: Buffer }) {
+  const secret = options.secret ?? randomBytes(32)
+  const sign = (payload: string) => createHmac('sha256', secret).update(payload).digest()
+  return {
+    issue(key: ApiKeyInfo, environment: string): string {
+      const grant: StreamGrant = {
+        keyId: key.id,
+        environment,
+        audience: key.kind === 'client' ? 'client' : 'server',
+        expiresAt: options.now() + STREAM_TOKEN_TTL_MS,
+      }
+      const payload = b64(JSON.stringify(grant))
+      return `${payload}.${b64(sign(payload))}`
+    },
+    /** The grant of a well-signed, unexpired token, or undefined. */
+    read(token: string | undefined): StreamGrant | undefined {
+      const [payload, signature, extra] = (token ?? '').split('.')
+      if (!payload || !signature || extra !== undefined) return undefined
+      const given = Buffer.from(signature, 'base64url')
+      const expected = sign(payload)
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined
+      let grant: StreamGrant
+      try {
+        grant = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as StreamGrant
+      } catch {
+        // Only reachable with our own signature on a payload we did not write: treat as refused.
+        return undefined
+      }
+      return grant.expiresAt > options.now() ? grant : undefined
+    },
+  }
+}
+
+export type StreamTokens = ReturnType<typeof createStreamTokens>
