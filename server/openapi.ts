@@ -1,7 +1,35 @@
 import { z } from 'zod'
+import * as zm from 'zod/mini'
+import * as shapes from './api-shapes/index.ts'
 import { schemas } from './validation.ts'
 
-type Op = { summary: string; body?: z.ZodType; ok?: number; params?: string[]; query?: string[] }
+/** One operation; its success body is in `responses` below. */
+type Op = {
+  summary: string
+  body?: z.ZodType
+  ok?: number
+  params?: string[]
+  query?: string[]
+}
+
+const snapshot = zm.object({
+  environment: zm.string(),
+  version: zm.number(),
+  flags: zm.array(zm.object({ key: zm.string(), enabled: zm.boolean(), cohorts: zm.array(shapes.cohort), version: zm.number() })),
+  segments: zm.array(shapes.segment),
+})
+const metricsAccepted = zm.object({ id: zm.string(), duplicate: zm.boolean(), unknownFlags: zm.optional(zm.unknown()) })
+const ofrepEvaluation = zm.object({
+  key: zm.string(),
+  value: zm.boolean(),
+  reason: zm.string(),
+  variant: zm.string(),
+  metadata: zm.optional(zm.record(zm.string(), zm.unknown())),
+})
+const ofrepBulk = zm.object({
+  flags: zm.array(ofrepEvaluation),
+  eventStreams: zm.optional(zm.array(zm.object({ type: zm.string(), url: zm.string() }))),
+})
 
 /** The OFREP request body (`context.targetingKey` is the `userId`; other fields are attributes). */
 const ofrepRequest = z.object({ context: z.record(z.string(), z.unknown()).optional() })
@@ -124,6 +152,57 @@ const routes: Record<string, Record<string, Op>> = {
   },
 }
 
+/** Each operation's success body, keyed `method path`; merged into `routes` below. */
+const responses: Record<string, zm.ZodMiniType | 'websocket' | 'sse'> = {
+  'get /health': zm.object({ status: zm.string() }),
+  'get /api/v1/environments': shapes.environmentList,
+  'post /api/v1/environments': shapes.environment,
+  'get /api/v1/flags': shapes.flagList,
+  'post /api/v1/flags': shapes.flagDetail,
+  'get /api/v1/flags/{key}': shapes.flagDetail,
+  'patch /api/v1/flags/{key}': shapes.flagDefinition,
+  'get /api/v1/environments/{env}/flags': shapes.flagStateList,
+  'get /api/v1/environments/{env}/flags/{key}': shapes.flagState,
+  'patch /api/v1/environments/{env}/flags/{key}': shapes.flagState,
+  'put /api/v1/environments/{env}/flags/{key}/cohorts/{cohort}/rollout': shapes.flagState,
+  'get /api/v1/environments/{env}/segments': shapes.segmentList,
+  'post /api/v1/environments/{env}/segments': shapes.segment,
+  'get /api/v1/environments/{env}/segments/{key}': shapes.segment,
+  'put /api/v1/environments/{env}/segments/{key}': shapes.segment,
+  'post /api/v1/environments/{env}/evaluate': shapes.evaluation,
+  'get /api/v1/environments/{env}/snapshot': snapshot,
+  'get /api/v1/keys': shapes.keyList,
+  'post /api/v1/keys': shapes.createdKey,
+  'delete /api/v1/keys/{id}': shapes.apiKey,
+  'get /api/v1/audit': shapes.auditPage,
+  'get /api/v1/environments/{env}/flags/{key}/guard': shapes.guardReport,
+  'put /api/v1/environments/{env}/flags/{key}/guard': shapes.guardSet,
+  'delete /api/v1/environments/{env}/flags/{key}/guard': shapes.guardRemoved,
+  'get /api/v1/environments/{env}/flags/{key}/metrics': shapes.metrics,
+  'put /api/v1/environments/{env}/flags/{key}/plan': shapes.flagState,
+  'post /api/v1/environments/{env}/flags/{key}/plan/preview': shapes.planPreview,
+  'post /api/v1/environments/{env}/flags/{key}/plan/{action}': shapes.flagState,
+  'post /api/v1/metrics': metricsAccepted,
+  'get /api/v1/connections': shapes.connectionList,
+  'post /ofrep/v1/evaluate/flags/{key}': ofrepEvaluation,
+  'post /ofrep/v1/evaluate/flags': ofrepBulk,
+  'get /ofrep/v1/events': 'sse',
+  'get /api/v1/stream': 'websocket',
+}
+
+/** The success response of one operation: its JSON schema, a stream, or no body (204). */
+function success(method: string, path: string, op: Op): object {
+  const shape = responses[`${method} ${path}`]
+  if (op.ok === 204) return { description: 'No content' }
+  if (shape === 'sse') return { description: 'Server-sent events', content: { 'text/event-stream': {} } }
+  if (shape === 'websocket') return { description: 'Switching protocols (WebSocket)' }
+  if (!shape) return { description: 'OK' }
+  return {
+    description: 'OK',
+    content: { 'application/json': { schema: zm.toJSONSchema(shape, { io: 'output', unrepresentable: 'any' }) } },
+  }
+}
+
 const errorSchema = {
   type: 'object',
   properties: {
@@ -164,7 +243,7 @@ export function openApiDocument(): object {
                 },
               }),
               responses: {
-                [op.ok ?? 200]: { description: 'OK' },
+                [op.ok ?? (responses[`${method} ${path}`] === 'websocket' ? 101 : 200)]: success(method, path, op),
                 default: { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
               },
             },

@@ -13,8 +13,10 @@ const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/
 
 export const flagKey = z
   .string()
-  .regex(FLAG_KEY, 'must match ^[a-z0-9][a-z0-9._-]{0,127}$ (lowercase letters, digits, . _ -; at most 128)')
-export const envKey = z.string().regex(NAME, 'must match ^[a-z0-9][a-z0-9._-]{0,63}$')
+  .regex(FLAG_KEY, 'use lowercase letters, digits, dots, dashes and underscores, starting with a letter or digit (at most 128 characters)')
+export const envKey = z
+  .string()
+  .regex(NAME, 'use lowercase letters, digits, dots, dashes and underscores, starting with a letter or digit (at most 64 characters)')
 const attribute = z.string().min(1).max(128)
 
 /** 0–100 with at most three decimals: 0.001% is the finest step the bucketing can express. */
@@ -107,7 +109,11 @@ export const schemas = {
     /** Client keys: the user the browser reports for (the server evaluates it to pick the arm). */
     user: z.record(z.string(), z.unknown()).optional(),
   }),
-  metricsQuery: z.strictObject({ hours: z.coerce.number().min(0.1).max(24 * 7).default(3) }),
+  /** `span` (15m, 1h, 6h, 24h) or, as before, `hours`; `span` wins when both are given. */
+  metricsQuery: z.strictObject({
+    hours: z.coerce.number().min(0.1).max(24 * 7).default(3),
+    span: z.enum(['15m', '1h', '6h', '24h']).optional(),
+  }),
   createEnvironment: z.strictObject({ key: envKey, name: z.string().min(1).max(128).optional() }),
   createFlag: z.strictObject({
     key: flagKey,

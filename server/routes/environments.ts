@@ -9,7 +9,8 @@ import type { EnvRules } from '../stream/env-rules.ts'
 import type { FlagService } from '../services/flag-service.ts'
 import type { Store } from '../store/store.ts'
 import { schemas } from '../validation.ts'
-import { jsonBody, param } from './request.ts'
+import * as shapes from '../api-shapes/index.ts'
+import { jsonBody, param, shaped } from './request.ts'
 
 /** `/api/v1/environments`: list and create. */
 export function environmentRoutes({ store, service }: { store: Store; service: FlagService }) {
@@ -18,11 +19,11 @@ export function environmentRoutes({ store, service }: { store: Store; service: F
     .get('/', async (c) => {
       const own = c.var.apiKey.environment
       const all = await store.flags.listEnvironments()
-      return c.json({ items: own === null ? all : all.filter((e) => e.key === own) })
+      return c.json(shaped(shapes.environmentList, { items: own === null ? all : all.filter((e) => e.key === own) }))
     })
     .post('/', async (c) => {
       const input = await jsonBody(c, schemas.createEnvironment)
-      return c.json(await service.createEnvironment({ key: input.key, name: input.name ?? input.key }, c.var.actor), 201)
+      return c.json(shaped(shapes.environment, await service.createEnvironment({ key: input.key, name: input.name ?? input.key }, c.var.actor)), 201)
     })
 }
 

@@ -6,7 +6,9 @@ import type { FlagService } from '../services/flag-service.ts'
 import type { FlagWithStates, StoredFlagState } from '../store/flag-store.ts'
 import type { Store } from '../store/store.ts'
 import { schemas } from '../validation.ts'
-import { expectedVersion, jsonBody, param } from './request.ts'
+import * as shapes from '../api-shapes/index.ts'
+import { summarizeCohorts } from '../api-shapes/audience.ts'
+import { expectedVersion, jsonBody, param, shaped, stateView } from './request.ts'
 
 /** Flag definitions (shared by all environments): `/api/v1/flags`. */
 export function flagRoutes({ store, service, guard }: { store: Store; service: FlagService; guard: GuardService }) {
@@ -18,8 +20,9 @@ export function flagRoutes({ store, service, guard }: { store: Store; service: F
       version: state.version,
       cohorts: state.cohorts.length,
       widestRollout: Math.max(0, ...state.cohorts.map((c) => c.rollout)),
+      audience: summarizeCohorts(state.cohorts),
       guard: guard.status(state).status,
-      plan: plan && { status: plan.status, step: plan.step, steps: plan.steps, nextAt: plan.nextAt },
+      plan: plan && { status: plan.status, cohort: plan.cohort, step: plan.step, steps: plan.steps, nextAt: plan.nextAt },
     }
   }
   const withSummary = (flag: FlagWithStates) => ({
@@ -39,17 +42,20 @@ export function flagRoutes({ store, service, guard }: { store: Store; service: F
     const own = c.var.apiKey.environment
     return own === null ? flag : { ...flag, states: flag.states.filter((s) => s.environment === own) }
   }
+  const detail = (flag: FlagWithStates) => shaped(shapes.flagDetail, { ...flag, states: flag.states.map(stateView) })
 
   return new Hono<AuthEnv>()
-    .get('/', async (c) => c.json({ items: (await store.flags.listFlags()).map((flag) => withSummary(scoped(c, flag))) }))
+    .get('/', async (c) =>
+      c.json(shaped(shapes.flagList, { items: (await store.flags.listFlags()).map((flag) => withSummary(scoped(c, flag))) })),
+    )
     .post('/', async (c) => {
       const input = await jsonBody(c, schemas.createFlag)
-      return c.json(scoped(c, await service.createFlag(input, c.var.actor)), 201)
+      return c.json(detail(scoped(c, await service.createFlag(input, c.var.actor))), 201)
     })
-    .get('/:key', async (c) => c.json(scoped(c, await store.flags.getFlag(param(c, 'key')))))
+    .get('/:key', async (c) => c.json(detail(scoped(c, await store.flags.getFlag(param(c, 'key'))))))
     .patch('/:key', async (c) => {
       const input = await jsonBody(c, schemas.updateFlag)
-      return c.json(await service.updateFlag(param(c, 'key'), input, c.var.actor))
+      return c.json(shaped(shapes.flagDefinition, await service.updateFlag(param(c, 'key'), input, c.var.actor)))
     })
     .delete('/:key', async (c) => {
       await service.archiveFlag(param(c, 'key'), c.var.actor)
@@ -61,10 +67,10 @@ export function flagRoutes({ store, service, guard }: { store: Store; service: F
 export function flagStateRoutes({ store, service }: { store: Store; service: FlagService }) {
   const withEtag = (c: { header: (k: string, v: string) => void }, state: StoredFlagState) => {
     c.header('ETag', `"${state.version}"`)
-    return state
+    return shaped(shapes.flagState, stateView(state))
   }
   return new Hono<AuthEnv>()
-    .get('/', async (c) => c.json({ items: await store.flags.listStates(param(c, 'env')) }))
+    .get('/', async (c) => c.json(shaped(shapes.flagStateList, { items: (await store.flags.listStates(param(c, 'env'))).map(stateView) })))
     .get('/:key', async (c) => c.json(withEtag(c, await store.flags.getState(param(c, 'env'), param(c, 'key')))))
     .patch('/:key', async (c) => {
       const { version, ...update } = await jsonBody(c, schemas.patchState)

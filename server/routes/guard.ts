@@ -10,9 +10,11 @@ import { CreditByAddress } from '../guard/client-credit.ts'
 import type { EvidenceIntake } from '../guard/evidence-intake.ts'
 import { ValidationError } from '../errors.ts'
 import { parse, schemas } from '../validation.ts'
-import { expectedVersion, jsonBody, param, remoteAddress } from './request.ts'
+import * as shapes from '../api-shapes/index.ts'
+import { expectedVersion, jsonBody, param, remoteAddress, shaped, stateView } from './request.ts'
 
-const HOUR = 3_600_000
+const MINUTE = 60_000
+const SPAN_MS = { '15m': 15 * MINUTE, '1h': 60 * MINUTE, '6h': 360 * MINUTE, '24h': 1440 * MINUTE } as const
 
 /**
  * Guard settings, live guard status and per-minute series, and rollout plans of one flag in one
@@ -23,7 +25,7 @@ export function guardRoutes(deps: { store: Store; service: FlagService; guard: G
   /** The environment and flag a request is about, from the mount's `:env` and the route's `:key`. */
   const target = (c: Context) => [param(c, 'env'), param(c, 'key')] as const
   /** The guard's view with where the plan stands (waiting for evidence, when it would hold). */
-  const view = (state: StoredFlagState) => ({ ...guard.status(state), planProgress: planner.progress(state) })
+  const view = (state: StoredFlagState) => shaped(shapes.guardReport, { ...guard.status(state), planProgress: planner.progress(state) })
 
   return new Hono<AuthEnv>()
     .get('/:key/guard', async (c) => {
@@ -40,7 +42,7 @@ export function guardRoutes(deps: { store: Store; service: FlagService; guard: G
         // Changing the settings keeps the record of the last trip.
         update: (current) => ({ guard: { ...settings, lastTrip: guardOf(current)?.lastTrip ?? null } }),
       })
-      return c.json({ state, ...view(state) })
+      return c.json(shaped(shapes.guardSet, { state: stateView(state), ...view(state) }))
     })
     .delete('/:key/guard', async (c) => {
       const state = await service.applyState(...target(c), {
@@ -49,31 +51,44 @@ export function guardRoutes(deps: { store: Store; service: FlagService; guard: G
         expectedVersion: expectedVersion(c, undefined),
         update: () => ({ guard: null }),
       })
-      return c.json({ state })
+      return c.json(shaped(shapes.guardRemoved, { state: stateView(state) }))
     })
     .get('/:key/metrics', async (c) => {
-      const { hours } = parse(schemas.metricsQuery, c.req.query(), 'query')
+      const { hours, span } = parse(schemas.metricsQuery, c.req.query(), 'query')
       const [env, key] = target(c)
       const state = await store.flags.getState(env, key)
       await guard.flushCounts()
-      const minutes = await store.metrics.series(env, key, now() - hours * HOUR)
-      return c.json({ ...view(state), minutes })
+      // Rows are per minute (the stored aggregate); a span starts on a minute boundary.
+      const from = Math.floor((now() - (span ? SPAN_MS[span] : hours * 60 * MINUTE)) / MINUTE) * MINUTE
+      const rows = await store.metrics.series(env, key, from)
+      const minutes = rows.map(({ minute, canaryExposures, canaryErrors, controlExposures, controlErrors }) => ({
+        minute,
+        canaryExposures,
+        canaryErrors,
+        controlExposures,
+        controlErrors,
+      }))
+      const first = minutes.find((m) => m.canaryExposures + m.controlExposures > 0)
+      return c.json(
+        shaped(shapes.metrics, { ...view(state), minutes, resolutionSeconds: 60, from, firstCountAt: first?.minute ?? null }),
+      )
     })
     .put('/:key/plan', async (c) => {
       const { version, ...plan } = await jsonBody(c, schemas.plan)
       const [env, key] = target(c)
       const state = await planner.start(env, key, plan, { actor: c.var.actor, expectedVersion: expectedVersion(c, version) })
-      return c.json(state)
+      return c.json(shaped(shapes.flagState, stateView(state)))
     })
     // What starting this plan would do (steps that run, steps skipped, a plan it would replace).
     .post('/:key/plan/preview', async (c) => {
       const { version: _version, replace: _replace, ...plan } = await jsonBody(c, schemas.plan)
-      return c.json(await planner.preview(...target(c), plan))
+      return c.json(shaped(shapes.planPreview, await planner.preview(...target(c), plan)))
     })
     .post('/:key/plan/:action{pause|resume|cancel}', async (c) => {
       const [env, key] = target(c)
       const action = param(c, 'action') as 'pause' | 'resume' | 'cancel'
-      return c.json(await planner[action](env, key, { actor: c.var.actor, expectedVersion: expectedVersion(c, undefined) }))
+      const state = await planner[action](env, key, { actor: c.var.actor, expectedVersion: expectedVersion(c, undefined) })
+      return c.json(shaped(shapes.flagState, stateView(state)))
     })
 }
 

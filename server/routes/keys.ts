@@ -3,7 +3,8 @@ import type { AuthEnv } from '../auth/api-key.ts'
 import { ValidationError } from '../errors.ts'
 import type { Store } from '../store/store.ts'
 import { schemas } from '../validation.ts'
-import { jsonBody, param } from './request.ts'
+import * as shapes from '../api-shapes/index.ts'
+import { jsonBody, param, shaped } from './request.ts'
 
 /**
  * API keys: `/api/v1/keys`. The secret is in the creation response only. `onRevoke` lets the
@@ -11,7 +12,7 @@ import { jsonBody, param } from './request.ts'
  */
 export function keyRoutes({ store, onRevoke }: { store: Store; onRevoke: (keyId: string) => void }) {
   return new Hono<AuthEnv>()
-    .get('/', async (c) => c.json({ items: await store.keys.list() }))
+    .get('/', async (c) => c.json(shaped(shapes.keyList, { items: await store.keys.list() })))
     .post('/', async (c) => {
       const input = await jsonBody(c, schemas.createKey)
       const environment = input.environment ?? null
@@ -19,11 +20,11 @@ export function keyRoutes({ store, onRevoke }: { store: Store; onRevoke: (keyId:
         throw new ValidationError(`environment: a ${input.kind} key needs an environment`)
       if (environment !== null) await store.flags.getEnvironment(environment)
       const { key, secret } = await store.keys.create({ name: input.name, kind: input.kind, environment }, c.var.actor)
-      return c.json({ ...key, secret }, 201)
+      return c.json(shaped(shapes.createdKey, { ...key, secret }), 201)
     })
     .delete('/:id', async (c) => {
       const key = await store.keys.revoke(param(c, 'id'), c.var.actor)
       onRevoke(key.id)
-      return c.json(key)
+      return c.json(shaped(shapes.apiKey, key))
     })
 }

@@ -1,5 +1,9 @@
 import type { Context } from 'hono'
 import type { z } from 'zod'
+import type * as mini from 'zod/mini'
+import { guardOf } from '../guard/guard-state.ts'
+import { planOf } from '../guard/plan.ts'
+import type { StoredFlagState } from '../store/contract.ts'
 import { ValidationError } from '../errors.ts'
 import { parse } from '../validation.ts'
 
@@ -44,3 +48,16 @@ export function remoteAddress(c: Context): string {
   const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming
   return incoming?.socket?.remoteAddress ?? 'unknown'
 }
+
+/**
+ * The value a route answers with, checked at compile time against its response shape in
+ * `server/api-shapes` (the schema the console, the CLI and the OpenAPI document read). No
+ * run-time cost: a renamed field fails `tsc` here, and the contract test parses real answers.
+ *
+ * @example
+ * return c.json(shaped(shapes.flagList, { items }))
+ */
+export const shaped = <S extends mini.ZodMiniType>(_schema: S, value: mini.input<S>): mini.input<S> => value
+
+/** A stored state as the API answers it: guard and plan read back as their typed shapes. */
+export const stateView = (state: StoredFlagState) => ({ ...state, guard: guardOf(state), plan: planOf(state.plan) })

@@ -4,18 +4,19 @@ import { ValidationError } from '../errors.ts'
 import type { FlagService } from '../services/flag-service.ts'
 import type { Store } from '../store/store.ts'
 import { schemas } from '../validation.ts'
-import { expectedVersion, jsonBody, param } from './request.ts'
+import * as shapes from '../api-shapes/index.ts'
+import { expectedVersion, jsonBody, param, shaped } from './request.ts'
 
 /** Segments of one environment: `/api/v1/environments/:env/segments`. */
 export function segmentRoutes({ store, service }: { store: Store; service: FlagService }) {
   return new Hono<AuthEnv>()
-    .get('/', async (c) => c.json({ items: await store.segments.list(param(c, 'env')) }))
+    .get('/', async (c) => c.json(shaped(shapes.segmentList, { items: await store.segments.list(param(c, 'env')) })))
     .post('/', async (c) => {
       const { version: _ignored, ...input } = await jsonBody(c, schemas.segment)
       const segment = await service.putSegment(param(c, 'env'), input, { actor: c.var.actor, create: true })
-      return c.json(segment, 201)
+      return c.json(shaped(shapes.segment, segment), 201)
     })
-    .get('/:key', async (c) => c.json(await store.segments.get(param(c, 'env'), param(c, 'key'))))
+    .get('/:key', async (c) => c.json(shaped(shapes.segment, await store.segments.get(param(c, 'env'), param(c, 'key')))))
     .put('/:key', async (c) => {
       const { version, ...input } = await jsonBody(c, schemas.segment)
       if (input.key !== param(c, 'key'))
@@ -25,7 +26,7 @@ export function segmentRoutes({ store, service }: { store: Store; service: FlagS
         create: false,
         expectedVersion: expectedVersion(c, version),
       })
-      return c.json(segment)
+      return c.json(shaped(shapes.segment, segment))
     })
     .delete('/:key', async (c) => {
       await service.removeSegment(param(c, 'env'), param(c, 'key'), c.var.actor)

@@ -236,4 +236,18 @@ describe('environments API', () => {
     expect(served.length).toBeGreaterThan(25)
     expect(served.filter((route) => !documented.has(route))).toEqual([])
   })
+
+  it('documents the success response of every operation: a JSON schema, a stream, or no body', async () => {
+    const doc = (await s.call('GET', '/api/v1/openapi.json', { key: null })).json
+    const undocumented: string[] = []
+    for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema?: object }> }> }>>))
+      for (const [method, op] of Object.entries(ops)) {
+        const [status, ok] = Object.entries(op.responses).find(([code]) => code !== 'default')!
+        const described = status === '204' || status === '101' || ok.content?.['text/event-stream'] !== undefined || ok.content?.['application/json']?.schema !== undefined
+        if (!described) undocumented.push(`${method} ${path}`)
+      }
+    expect(undocumented).toEqual([])
+    const list = doc.paths['/api/v1/flags'].get.responses['200'].content['application/json'].schema
+    expect(list.properties.items.items.properties.environments.additionalProperties.required).toContain('audience')
+  })
 })

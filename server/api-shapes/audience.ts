@@ -1,0 +1,69 @@
+import type { Cohort } from '../../sdk/core/types.ts'
+import type { CohortSummary, ConditionSummary } from './index.ts'
+
+/** How many values of a long `in` list a summary carries (the count says how many there are). */
+const SHOWN = 3
+
+/**
+ * Cohorts shortened for a flags list: every condition kept, long value lists cut to their
+ * first few with the full count, so the list stays small however long a beta list grows.
+ */
+export function summarizeCohorts(cohorts: readonly Cohort[]): CohortSummary[] {
+  return cohorts.map((c) => ({
+    name: c.name,
+    rollout: c.rollout,
+    conditions: c.conditions.map((cond): ConditionSummary =>
+      'segment' in cond
+        ? cond
+        : {
+            attribute: cond.attribute,
+            operator: cond.operator,
+            values: cond.values.slice(0, SHOWN),
+            valueCount: cond.values.length,
+            ...(cond.negate ? { negate: true } : {}),
+          },
+    ),
+  }))
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
+const pct = (p: number) => `${p}%`
+
+/** `region eu-west`, `3 users`, `segment internal-staff`, `appVersion semver_gt 2.0.0`. */
+function conditionText(c: ConditionSummary): string {
+  if ('segment' in c) return `${c.negate ? 'not in ' : ''}segment ${c.segment}`
+  const not = c.negate ? 'not ' : ''
+  const more = c.valueCount - c.values.length
+  const values = c.values.join(', ') + (more > 0 ? ` +${more} more` : '')
+  if (c.attribute === 'userId' && c.operator === 'in' && !c.negate) return plural(c.valueCount, 'user')
+  if (c.operator === 'in') return `${c.attribute} ${not ? 'not ' : ''}${values}`
+  if (c.operator === 'not_in') return `${c.attribute} ${c.negate ? '' : 'not '}${values}`
+  if (c.operator === 'exists') return `${not}with ${c.attribute}`
+  return `${not}${c.attribute} ${c.operator.replace(/_/g, ' ')} ${values}`
+}
+
+/**
+ * One cohort in words, truthful about how many of whom: `beta: 3 users`,
+ * `eu-canary: 25% of region eu-west`, `everyone: 5% of all users`, `paused: nobody (0%)`.
+ *
+ * @example
+ * cohortText({ name: 'eu', rollout: 25, conditions: [{ attribute: 'region', operator: 'in', values: ['eu-west'], valueCount: 1 }] })
+ * // 'eu: 25% of region eu-west'
+ */
+export function cohortText(c: CohortSummary): string {
+  const who = c.conditions.length === 0 ? 'all users' : c.conditions.map(conditionText).join(' and ')
+  if (c.rollout === 0) return `${c.name}: nobody yet (0% of ${who})`
+  if (c.rollout === 100) return `${c.name}: ${who}`
+  return `${c.name}: ${pct(c.rollout)} of ${who}`
+}
+
+/**
+ * A flag's audience in one line: each cohort in words, `·` between them; `nobody (no cohorts)`
+ * when there are none.
+ *
+ * @example
+ * audienceText(summaries) // 'beta: 3 users · eu-canary: 25% of region eu-west'
+ */
+export function audienceText(cohorts: readonly CohortSummary[]): string {
+  return cohorts.length === 0 ? 'nobody (no cohorts)' : cohorts.map(cohortText).join(' · ')
+}
