@@ -1,5 +1,5 @@
 import type { Cohort } from '../../sdk/core/types.ts'
-import type { CohortSummary, ConditionSummary } from './index.ts'
+import type { CohortSummary, ConditionSummary, GuardHealth, PlanSummary } from './index.ts'
 
 /** How many values of a long `in` list a summary carries (the count says how many there are). */
 const SHOWN = 3
@@ -66,4 +66,25 @@ export function cohortText(c: CohortSummary): string {
  */
 export function audienceText(cohorts: readonly CohortSummary[]): string {
   return cohorts.length === 0 ? 'nobody (no cohorts)' : cohorts.map(cohortText).join(' · ')
+}
+
+/** The guard's state in words, the same in the console's list and the CLI's. */
+export const GUARD_HEALTH_TEXT: Record<GuardHealth, string> = {
+  healthy: 'healthy',
+  insufficient_data: 'collecting evidence',
+  trip: 'tripping',
+  tripped: 'tripped (flag switched off)',
+  off: 'guard idle (flag off)',
+  no_guard: 'no guard',
+}
+
+/**
+ * Where a plan stands in words: `step 2 of 4 (5%) on eu-canary, active`.
+ *
+ * @example
+ * planStepText({ status: 'active', cohort: 'eu', step: 1, steps: [1, 5, 25], nextAt: null }) // 'step 2 of 3 (5%) on eu, active'
+ */
+export function planStepText(plan: PlanSummary | null): string {
+  if (!plan) return 'no plan'
+  return `step ${plan.step + 1} of ${plan.steps.length} (${pct(plan.steps[plan.step] ?? 0)}) on ${plan.cohort}, ${plan.status}`
 }

@@ -33,6 +33,9 @@ export async function authenticate(keys: Pick<Store['keys'], 'verify'>, secret: 
   return key
 }
 
+/** `an admin`, `a server`: the article for a key kind. */
+const article = (word: string) => (/^[aeiou]/.test(word) ? 'An' : 'A').toLowerCase()
+
 /**
  * The scope rules, the same for HTTP and the upgrade: a key of the wrong kind is 403, and a key
  * bound to one environment may only act on that environment (`environment` is the one the
@@ -40,7 +43,7 @@ export async function authenticate(keys: Pick<Store['keys'], 'verify'>, secret: 
  */
 export function authorize(key: ApiKeyInfo, options: { kinds: readonly KeyKind[]; environment: string | undefined }): void {
   if (!options.kinds.includes(key.kind))
-    throw new ForbiddenError(`a ${key.kind} key cannot use this endpoint; it needs a ${options.kinds.join(' or ')} key`)
+    throw new ForbiddenError(`${article(key.kind)} ${key.kind} key cannot use this endpoint; it needs ${article(options.kinds[0] ?? '')} ${options.kinds.join(' or ')} key`)
   const env = options.environment
   if (key.environment !== null && key.environment !== env)
     throw new ForbiddenError(

@@ -19,7 +19,7 @@ export const apiOptions = {
  */
 export function parseCommand<T extends Options>(args: string[], options: T, command: string) {
   try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true })
+    return parseArgs({ args: joinNegativeValues(args, options), options, allowPositionals: true, strict: true })
   } catch (error) {
     const hint = `(see: canary ${command} --help)`
     throw new CliError(`${(error as Error).message} ${hint}`, 1, { cause: error })
@@ -46,4 +46,26 @@ export function onePositional(positionals: string[], name: string, command: stri
 export function noPositionals(positionals: string[], command: string): void {
   if (positionals.length > 0)
     throw new CliError(`unexpected argument ${positionals[0]} (see: canary ${command} --help)`)
+}
+
+/** `-5`, `-0.5`, `-1e3`: a value, not an option, when it follows an option that takes one. */
+const NEGATIVE_NUMBER = /^-(\d|\.\d)/
+
+/**
+ * `--percent -5` as `--percent=-5`: `util.parseArgs` reads a leading dash as an option and
+ * calls the value ambiguous, so a negative number never reaches the check that can say what is
+ * wrong with it ("not between 0 and 100").
+ */
+export function joinNegativeValues(args: readonly string[], options: Options): string[] {
+  const out: string[] = []
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!
+    const next = args[i + 1]
+    const name = arg.startsWith('--') ? arg.slice(2) : undefined
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && NEGATIVE_NUMBER.test(next)) {
+      out.push(`${arg}=${next}`)
+      i++
+    } else out.push(arg)
+  }
+  return out
 }

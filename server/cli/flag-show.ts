@@ -3,36 +3,46 @@ import type { Command } from './command.ts'
 import { describeConditions, percent } from './format.ts'
 import { apiPath, connectionFrom, createApiClient } from './http.ts'
 import { printJson, type Io } from './io.ts'
-import { expectShape, flagDetail, flagState, type FlagStateView } from './responses.ts'
+import { guardLines } from './guard-text.ts'
+import { audienceText, planStepText, summarizeCohorts } from '../api-shapes/audience.ts'
+import { expectShape } from './shape.ts'
+import * as shapes from '../api-shapes/index.ts'
+import type { FlagState as FlagStateView, GuardReport as GuardReportView } from '../api-shapes/index.ts'
 import { formatFields, formatTable } from './table.ts'
 
 const onOff = (enabled: boolean) => (enabled ? 'on' : 'off')
 
-function printState(io: Io, state: FlagStateView) {
+function printState(io: Io, state: FlagStateView, report: GuardReportView) {
   io.out(
     formatFields([
       ['flag', state.key],
       ['environment', state.environment],
       ['state', onOff(state.enabled)],
+      ['browsers', state.clientSide ? 'visible to client keys (client-side)' : 'hidden from client keys'],
       ['stickiness', state.stickiness],
       ['salt', state.salt],
       ['version', String(state.version)],
     ]),
   )
   io.out('')
-  if (state.cohorts.length === 0) return io.out('no cohorts: nobody gets this flag even when on')
-  const rows = state.cohorts.map((c) => [
-    c.name,
-    percent(c.rollout),
-    describeConditions(c.conditions),
-  ])
-  io.out(formatTable(['COHORT', 'ROLLOUT', 'WHO'], rows))
+  if (state.cohorts.length === 0) io.out('no cohorts: nobody gets this flag even when on')
+  else {
+    const rows = state.cohorts.map((c) => [c.name, percent(c.rollout), describeConditions(c.conditions)])
+    io.out(formatTable(['COHORT', 'ROLLOUT', 'WHO'], rows))
+  }
+  io.out('')
+  const plan = state.plan && LIVE.has(state.plan.status) ? state.plan : null
+  for (const line of guardLines(state.key, state.environment, report, plan, Date.now())) io.out(line)
+  if (state.plan && !plan) io.out(`last plan: ${state.plan.status} on cohort ${state.plan.cohort}${state.plan.note ? ` (${state.plan.note})` : ''}`)
 }
+
+/** Plans that still own their cohort's rollout. */
+const LIVE: ReadonlySet<string> = new Set(['active', 'paused', 'held'])
 
 /** `flags show <key> [--env E]`: one environment in detail, or the definition and all of them. */
 export const show: Command = {
   synopsis: '<key> [--env E]',
-  summary: 'show a flag: all environments, or one in detail with its cohorts',
+  summary: 'show a flag: all environments, or one in detail: cohorts, browsers, the guard with its evidence, and the plan',
   async run(args, io) {
     const { values, positionals } = parseCommand(
       args,
@@ -42,18 +52,22 @@ export const show: Command = {
     const key = onePositional(positionals, 'key', 'flags show')
     const api = createApiClient(connectionFrom(values, io.env))
     if (values.env !== undefined) {
-      const data = await api('GET', apiPath`/api/v1/environments/${values.env}/flags/${key}`)
-      if (values.json) return printJson(io, data)
-      return printState(io, expectShape(flagState, data, 'flag state'))
+      const [data, guard] = await Promise.all([
+        api('GET', apiPath`/api/v1/environments/${values.env}/flags/${key}`),
+        api('GET', apiPath`/api/v1/environments/${values.env}/flags/${key}/guard`),
+      ])
+      if (values.json) return printJson(io, { ...(data as object), guardReport: guard })
+      return printState(io, expectShape(shapes.flagState, data, 'flag state'), expectShape(shapes.guardReport, guard, 'guard'))
     }
     const data = await api('GET', apiPath`/api/v1/flags/${key}`)
     if (values.json) return printJson(io, data)
-    const flag = expectShape(flagDetail, data, 'flag')
+    const flag = expectShape(shapes.flagDetail, data, 'flag')
     io.out(
       formatFields([
         ['flag', flag.key],
         ['description', flag.description || '-'],
         ['tags', flag.tags.join(', ') || '-'],
+        ['browsers', flag.clientSide ? 'visible to client keys (client-side)' : 'hidden from client keys'],
       ]),
     )
     io.out('')
@@ -61,8 +75,11 @@ export const show: Command = {
       s.environment,
       onOff(s.enabled),
       String(s.version),
-      s.cohorts.map((c) => `${c.name} ${percent(c.rollout)}`).join(', ') || '-',
+      audienceText(summarizeCohorts(s.cohorts)),
+      s.plan ? planStepText({ ...s.plan }) : '-',
     ])
-    io.out(formatTable(['ENVIRONMENT', 'STATE', 'VERSION', 'COHORTS'], rows))
+    io.out(formatTable(['ENVIRONMENT', 'STATE', 'VERSION', 'WHO GETS IT', 'PLAN'], rows))
+    io.out('')
+    io.out(`guard, evidence and plan of one environment: canary flags show ${flag.key} --env <environment>`)
   },
 }

@@ -4,7 +4,8 @@ import { CliError } from './errors.ts'
 import { percent } from './format.ts'
 import { apiPath, connectionFrom, createApiClient } from './http.ts'
 import { printJson, type Io } from './io.ts'
-import { expectShape, flagState } from './responses.ts'
+import { expectShape } from './shape.ts'
+import * as shapes from '../api-shapes/index.ts'
 
 /*
  * The changes scripts make: on, off, one cohort's rollout. They send no version, so they apply
@@ -26,7 +27,7 @@ function switchCommand(enabled: boolean): Command {
       const path = apiPath`/api/v1/environments/${env}/flags/${key}`
       const data = await api('PATCH', path, { enabled })
       if (values.json) return printJson(io, data)
-      const state = expectShape(flagState, data, 'flag state')
+      const state = expectShape(shapes.flagState, data, 'flag state')
       io.out(`${key} is ${enabled ? 'on' : 'off'} in ${env} (version ${state.version})`)
       if (enabled && state.cohorts.length === 0)
         io.out(`note: ${key} has no cohorts in ${env} yet, so it is still off for every user`)
@@ -35,7 +36,7 @@ function switchCommand(enabled: boolean): Command {
 }
 
 /** 0–100; finer checks (at most 3 decimals) are the server's, so both stay in one place. */
-function parsePercent(raw: string): number {
+export function parsePercent(raw: string): number {
   const value = Number(raw.replace(/%$/, ''))
   if (raw.trim() === '' || !Number.isFinite(value) || value < 0 || value > 100)
     throw new CliError(`--percent: ${raw} is not a percentage between 0 and 100`)
@@ -59,7 +60,7 @@ const rollout: Command = {
     const path = apiPath`/api/v1/environments/${env}/flags/${key}/cohorts/${cohort}/rollout`
     const data = await api('PUT', path, { rollout: percentage })
     if (values.json) return printJson(io, data)
-    const state = expectShape(flagState, data, 'flag state')
+    const state = expectShape(shapes.flagState, data, 'flag state')
     const version = `version ${state.version}`
     io.out(`${key} in ${env}: cohort ${cohort} at ${percent(percentage)} (${version})`)
     if (!state.enabled)

@@ -3,27 +3,25 @@ import type { Command, CommandGroup } from './command.ts'
 import { CliError } from './errors.ts'
 import { show } from './flag-show.ts'
 import { flagStateCommands } from './flag-state.ts'
-import { percent } from './format.ts'
+import { timestamp } from './format.ts'
+import { audienceText, GUARD_HEALTH_TEXT, planStepText } from '../api-shapes/audience.ts'
 import { connectionFrom, createApiClient } from './http.ts'
 import { printJson } from './io.ts'
-import { expectShape, flagDetail, flagList, type StateSummaryView } from './responses.ts'
+import { expectShape } from './shape.ts'
+import * as shapes from '../api-shapes/index.ts'
+import type { StateSummary as StateSummaryView } from '../api-shapes/index.ts'
 import { formatTable, truncate } from './table.ts'
-
-/**
- * `on (max 25%)`, `on, no cohorts` (on, yet nobody is in), `off`, `-` (no state). "max" because
- * the API sums a state up by its widest cohort, which may be a 100% beta-user list.
- */
-function stateCell(summary: StateSummaryView | undefined): string {
-  if (!summary) return '-'
-  if (!summary.enabled) return 'off'
-  return summary.cohorts === 0 ? 'on, no cohorts' : `on (max ${percent(summary.widestRollout)})`
-}
 
 const describe = (description: string) => truncate(description, 60)
 
+/** The next step's time, when a plan is active and says when. */
+const planCell = (plan: StateSummaryView['plan']) =>
+  plan === null ? '-' : `${planStepText(plan)}${plan.status === 'active' && plan.nextAt !== null ? `, next ${timestamp(plan.nextAt)}` : ''}`
+
 const list: Command = {
   synopsis: '[--env E]',
-  summary: 'list flags with their state in every environment (or in one)',
+  summary:
+    'list flags: per environment whether on, who gets it (cohort by cohort), the guard in words, the plan step, and whether browsers see it',
   async run(args, io) {
     const { values, positionals } = parseCommand(
       args,
@@ -34,30 +32,28 @@ const list: Command = {
     const api = createApiClient(connectionFrom(values, io.env))
     const data = await api('GET', '/api/v1/flags')
     if (values.json) return printJson(io, data)
-    const { items } = expectShape(flagList, data, 'flag list')
+    const { items } = expectShape(shapes.flagList, data, 'flag list')
     if (items.length === 0)
       return io.out('no flags yet; create one with: canary flags create <key>')
     const env = values.env
-    if (env === undefined) {
-      const envs = [...new Set(items.flatMap((f) => Object.keys(f.environments)))]
-      const header = ['KEY', ...envs.map((e) => e.toUpperCase()), 'DESCRIPTION']
-      const rows = items.map((f) => [
-        f.key,
-        ...envs.map((e) => stateCell(f.environments[e])),
-        describe(f.description),
-      ])
-      return io.out(formatTable(header, rows))
-    }
     // Every live flag has a state in every environment, so no match means no such environment.
-    if (!items.some((f) => f.environments[env])) throw new CliError(`environment ${env} not found`)
-    const rows = items.map((f) => {
-      const s = f.environments[env]
-      if (!s) return [f.key, '-', '-', '-', '-', describe(f.description)]
-      const widest = s.cohorts === 0 ? '-' : percent(s.widestRollout)
-      const state = s.enabled ? 'on' : 'off'
-      return [f.key, state, String(s.cohorts), widest, String(s.version), describe(f.description)]
-    })
-    const header = ['KEY', 'STATE', 'COHORTS', 'MAX ROLLOUT', 'VERSION', 'DESCRIPTION']
+    if (env !== undefined && !items.some((f) => f.environments[env]))
+      throw new CliError(`environment ${env} not found`)
+    const rows = items.flatMap((f) =>
+      Object.entries(f.environments)
+        .filter(([e]) => env === undefined || e === env)
+        .map(([e, s]) => [
+          f.key,
+          e,
+          s.enabled ? 'on' : 'off',
+          audienceText(s.audience),
+          GUARD_HEALTH_TEXT[s.guard] ?? s.guard,
+          planCell(s.plan),
+          f.clientSide ? 'yes' : 'no',
+          describe(f.description),
+        ]),
+    )
+    const header = ['KEY', 'ENVIRONMENT', 'STATE', 'WHO GETS IT', 'GUARD', 'PLAN', 'BROWSERS', 'DESCRIPTION']
     io.out(formatTable(header, rows))
   },
 }
@@ -85,7 +81,7 @@ const create: Command = {
       ...(values['client-side'] === true ? { clientSide: true } : {}),
     })
     if (values.json) return printJson(io, data)
-    const flag = expectShape(flagDetail, data, 'flag')
+    const flag = expectShape(shapes.flagDetail, data, 'flag')
     const envs = flag.states.map((s) => s.environment).join(', ')
     io.out(`created flag ${flag.key} (off in ${envs || 'no environment yet'})`)
   },

@@ -1,15 +1,6 @@
 import { timestamp } from './format.ts'
-import type {
-  GuardFiguresView,
-  GuardReportView,
-  PlanFiguresView,
-  PlanPreviewView,
-  PlanProgressView,
-  PlanView,
-  RuleReadingView,
-  StoredGuardView,
-  TripRecordView,
-} from './responses.ts'
+import { GUARD_HEALTH_TEXT } from '../api-shapes/audience.ts'
+import type { GuardFigures as GuardFiguresView, GuardReport as GuardReportView, PlanFigures as PlanFiguresView, PlanPreview as PlanPreviewView, PlanProgress as PlanProgressView, Plan as PlanView, RuleReading as RuleReadingView, StoredGuard as StoredGuardView, TripRecord as TripRecordView } from '../api-shapes/index.ts'
 
 /*
  * The guard's evidence and rollout plans in words, for `guard show`, `plan show` and
@@ -154,7 +145,7 @@ export function planLines(plan: PlanView, progress: PlanProgressView | null, now
 
 /** `guard show`: status, settings, evidence, recent rates, last trip, a waiting plan. */
 export function guardLines(key: string, env: string, r: GuardReportView, plan: PlanView | null, now: number): string[] {
-  const lines = [`${key} in ${env}: ${r.status}`]
+  const lines = [`${key} in ${env}: guard ${GUARD_HEALTH_TEXT[r.status] ?? r.status}`]
   if (r.guard) lines.push(`guard: ${settingsLine(r.guard)}`)
   const f = r.decision?.figures
   if (f) lines.push(...evidenceLines(f, r.guard))

@@ -4,7 +4,8 @@ import { CliError } from './errors.ts'
 import { guardLines, planLines, previewLines, rate, settingsLine } from './guard-text.ts'
 import { apiPath, connectionFrom, createApiClient } from './http.ts'
 import { isYes, printJson, type Io } from './io.ts'
-import { expectShape, flagState, guardReport, planPreview } from './responses.ts'
+import { expectShape } from './shape.ts'
+import * as shapes from '../api-shapes/index.ts'
 
 /*
  * The guard and rollout plans from scripts: `canary guard set|show` and
@@ -63,7 +64,7 @@ const set: Command = {
     }
     const data = await api('PUT', apiPath`/api/v1/environments/${env}/flags/${key}/guard`, body)
     if (values.json) return printJson(io, data)
-    const report = expectShape(guardReport, data, 'guard')
+    const report = expectShape(shapes.guardReport, data, 'guard')
     io.out(`guard set on ${key} in ${env}: ${report.guard ? settingsLine(report.guard) : `off above ${rate(body.maxErrorRate)} errors`}`)
   },
 }
@@ -75,10 +76,10 @@ const show: Command = {
     const { key, env, api, values } = flagCommand(args, io, 'guard show', {})
     const data = await api('GET', apiPath`/api/v1/environments/${env}/flags/${key}/guard`)
     if (values.json) return printJson(io, data)
-    const report = expectShape(guardReport, data, 'guard')
+    const report = expectShape(shapes.guardReport, data, 'guard')
     // The guard view does not carry the plan itself; the flag state does.
     const state = await api('GET', apiPath`/api/v1/environments/${env}/flags/${key}`)
-    const plan = expectShape(flagState, state, 'flag state').plan ?? null
+    const plan = expectShape(shapes.flagState, state, 'flag state').plan ?? null
     const live = plan && ['active', 'paused', 'held'].includes(plan.status) ? plan : null
     for (const line of guardLines(key, env, report, live, Date.now())) io.out(line)
   },
@@ -93,8 +94,8 @@ const planShow: Command = {
       api('GET', apiPath`/api/v1/environments/${env}/flags/${key}`),
       api('GET', apiPath`/api/v1/environments/${env}/flags/${key}/guard`),
     ])
-    const state = expectShape(flagState, stateData, 'flag state')
-    const report = expectShape(guardReport, guardData, 'guard')
+    const state = expectShape(shapes.flagState, stateData, 'flag state')
+    const report = expectShape(shapes.guardReport, guardData, 'guard')
     if (values.json) return printJson(io, { plan: state.plan ?? null, planProgress: report.planProgress })
     if (!state.plan) return io.out(`${key} in ${env}: no rollout plan`)
     io.out(`${key} in ${env}:`)
@@ -131,9 +132,9 @@ const start: Command = {
     }
     const path = apiPath`/api/v1/environments/${env}/flags/${key}/plan`
     // The version the preview describes: if the flag changes before the start, the server says 409.
-    const { version } = expectShape(flagState, await api('GET', apiPath`/api/v1/environments/${env}/flags/${key}`), 'flag state')
+    const { version } = expectShape(shapes.flagState, await api('GET', apiPath`/api/v1/environments/${env}/flags/${key}`), 'flag state')
     const previewData = await api('POST', `${path}/preview`, body)
-    const preview = expectShape(planPreview, previewData, 'plan preview')
+    const preview = expectShape(shapes.planPreview, previewData, 'plan preview')
     if (values['dry-run']) {
       if (values.json) return printJson(io, previewData)
       for (const line of previewLines(key, env, preview, body.intervalSeconds)) io.out(line)
@@ -156,7 +157,7 @@ const start: Command = {
     }
     const data = await api('PUT', path, { ...body, ...(preview.replaces ? { replace: true } : {}), version })
     if (values.json) return printJson(io, data)
-    const started = expectShape(flagState, data, 'flag state').plan
+    const started = expectShape(shapes.flagState, data, 'flag state').plan
     const run = started?.steps ?? preview.steps
     io.out(
       `plan ${preview.replaces ? 'replaced' : 'started'} on ${key} in ${env}: cohort ${body.cohort} at ${run[0]}%` +
@@ -174,7 +175,7 @@ function planAction(action: 'pause' | 'resume' | 'cancel'): Command {
       const { key, env, api, values } = flagCommand(args, io, `plan ${action}`, {})
       const data = await api('POST', apiPath`/api/v1/environments/${env}/flags/${key}/plan/${action}`)
       if (values.json) return printJson(io, data)
-      const plan = expectShape(flagState, data, 'flag state').plan
+      const plan = expectShape(shapes.flagState, data, 'flag state').plan
       if (!plan) throw new CliError(`unexpected flag state from the server (plan: missing)`)
       io.out(`plan of ${key} in ${env}: ${plan.status} at ${plan.steps[plan.step]}%`)
     },

@@ -4,7 +4,8 @@ import type { CommandGroup } from './command.ts'
 import { timestamp } from './format.ts'
 import { apiPath, connectionFrom, createApiClient } from './http.ts'
 import { printJson } from './io.ts'
-import { apiKey, createdKey, expectShape, keyList } from './responses.ts'
+import { expectShape } from './shape.ts'
+import * as shapes from '../api-shapes/index.ts'
 import { formatTable } from './table.ts'
 
 /** `canary keys create|list|revoke`: API keys for people, services and browsers. */
@@ -35,7 +36,7 @@ export const keyCommands: CommandGroup = {
       const api = createApiClient(connectionFrom(values, io.env))
       const data = await api('POST', '/api/v1/keys', body)
       if (values.json) return printJson(io, data)
-      const key = expectShape(createdKey, data, 'key')
+      const key = expectShape(shapes.createdKey, data, 'key')
       const scope = key.environment === null ? 'all environments' : `environment ${key.environment}`
       io.out(`created ${key.kind} key ${key.name} (id ${key.id}) for ${scope}`)
       io.out(`secret: ${key.secret}`)
@@ -52,7 +53,7 @@ export const keyCommands: CommandGroup = {
       const api = createApiClient(connectionFrom(values, io.env))
       const data = await api('GET', '/api/v1/keys')
       if (values.json) return printJson(io, data)
-      const { items } = expectShape(keyList, data, 'key list')
+      const { items } = expectShape(shapes.keyList, data, 'key list')
       if (items.length === 0) return io.out('no keys')
       const rows = items.map((k) => [
         k.id,
@@ -77,7 +78,7 @@ export const keyCommands: CommandGroup = {
       const api = createApiClient(connectionFrom(values, io.env))
       const data = await api('DELETE', apiPath`/api/v1/keys/${id}`)
       if (values.json) return printJson(io, data)
-      const key = expectShape(apiKey, data, 'key')
+      const key = expectShape(shapes.apiKey, data, 'key')
       io.out(`revoked ${key.kind} key ${key.name} (id ${key.id})`)
     },
   },

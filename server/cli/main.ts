@@ -1,4 +1,6 @@
+import { audit } from './audit.ts'
 import { backup } from './backup.ts'
+import { cohortCommands } from './cohorts.ts'
 import type { Command, CommandGroup } from './command.ts'
 import { CliError } from './errors.ts'
 import { flagCommands } from './flags.ts'
@@ -6,13 +8,16 @@ import { guardCommands, planCommands } from './guard.ts'
 import { health } from './health.ts'
 import { processIo, type Io } from './io.ts'
 import { keyCommands } from './keys.ts'
+import { segmentCommands } from './segments.ts'
 import { serve } from './serve.ts'
 import { commandUsage, groupUsage, mainUsage } from './usage.ts'
 
-const topLevel: Record<string, Command> = { serve, backup, health }
+const topLevel: Record<string, Command> = { serve, backup, health, audit }
 const groups: Record<string, CommandGroup> = {
   keys: keyCommands,
   flags: flagCommands,
+  cohorts: cohortCommands,
+  segments: segmentCommands,
   guard: guardCommands,
   plan: planCommands,
 }
@@ -22,8 +27,13 @@ const wantsHelp = (args: string[]) => args.includes('--help') || args.includes('
 /** Finds the command `argv` names and runs it; usage and help are answered here. */
 async function dispatch(argv: string[], io: Io): Promise<void> {
   const [name, verb, ...rest] = argv
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help')
-    return io.out(mainUsage(topLevel, groups))
+  // Nothing asked: the usage on stderr and a usage error, so a script that forgot its
+  // arguments does not carry on as if something had run.
+  if (name === undefined) {
+    io.err(mainUsage(topLevel, groups))
+    throw new CliError('no command given', 2)
+  }
+  if (name === '--help' || name === '-h' || name === 'help') return io.out(mainUsage(topLevel, groups))
   const top = topLevel[name]
   if (top) {
     const args = argv.slice(1)
@@ -31,8 +41,11 @@ async function dispatch(argv: string[], io: Io): Promise<void> {
   }
   const group = groups[name]
   if (!group) throw new CliError(`unknown command ${name} (see: canary --help)`)
-  if (verb === undefined || verb === '--help' || verb === '-h')
-    return io.out(groupUsage(name, group))
+  if (verb === undefined) {
+    io.err(groupUsage(name, group))
+    throw new CliError(`missing a command after ${name} (see above)`, 2)
+  }
+  if (verb === '--help' || verb === '-h') return io.out(groupUsage(name, group))
   const command = group[verb]
   if (!command) throw new CliError(`unknown command ${name} ${verb} (see: canary ${name} --help)`)
   if (wantsHelp(rest)) return io.out(commandUsage(`${name} ${verb}`, command, true))
@@ -41,7 +54,7 @@ async function dispatch(argv: string[], io: Io): Promise<void> {
 
 /**
  * The `canary` command line. Returns the exit code: 0 on success, 1 for usage and API errors,
- * 2 for a bad server configuration. Expected failures print one line on stderr; anything else
+ * 2 for no command at all (usage printed) and a bad server configuration. Expected failures print one line on stderr; anything else
  * is a bug and is rethrown with its stack.
  *
  * @example

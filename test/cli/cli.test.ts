@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startServer, type RunningServer } from '../../server/main.ts'
-import { runCli } from './run-cli.ts'
+import { runCli, runMain } from './run-cli.ts'
 
-// Each CLI run is a real `node` process that loads tsx: about a second apiece.
+// Commands run in process (`main` with captured output); one smoke test starts the real binary.
 const SLOW = 60_000
 const ADMIN_KEY = 'cli-test-admin-key-0123456789abc'
 
@@ -15,7 +15,7 @@ let server: RunningServer
 let url: string
 let env: Record<string, string>
 
-const canary = (...args: string[]) => runCli(args, env)
+const canary = (...args: string[]) => runMain(args, env)
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'canary-cli-'))
@@ -59,11 +59,12 @@ describe('canary flags', () => {
 
     const table = await canary('flags', 'list')
     expect(table.code).toBe(0)
-    const [header, row] = table.stdout.trim().split('\n')
-    expect(header?.split(/\s{2,}/)).toEqual(['KEY', 'DEVELOPMENT', 'PRODUCTION', 'DESCRIPTION'])
-    expect(row?.split(/\s{2,}/)).toEqual(['checkout-v2', 'off', 'off', 'New checkout'])
+    const [header, row, row2] = table.stdout.trim().split('\n')
+    expect(header?.split(/\s{2,}/)).toEqual(['KEY', 'ENVIRONMENT', 'STATE', 'WHO GETS IT', 'GUARD', 'PLAN', 'BROWSERS', 'DESCRIPTION'])
+    expect(row?.split(/\s{2,}/)).toEqual(['checkout-v2', 'development', 'off', 'nobody (no cohorts)', 'no guard', '-', 'no', 'New checkout'])
+    expect(row2?.split(/\s{2,}/).slice(0, 3)).toEqual(['checkout-v2', 'production', 'off'])
     // Aligned: every column starts at the same offset on each line.
-    expect(row?.indexOf('off')).toBe(header?.indexOf('DEVELOPMENT'))
+    expect(row?.indexOf('off')).toBe(header?.indexOf('STATE'))
 
     const json = await canary('flags', 'list', '--json')
     expect(json.code).toBe(0)
@@ -120,7 +121,7 @@ describe('canary flags', () => {
     const off = await canary('flags', 'off', 'checkout-v2', '--env', 'production')
     expect(off.code).toBe(0)
     const list = await canary('flags', 'list', '--env', 'production')
-    expect(list.stdout).toMatch(/^checkout-v2\s+off\s+1\s+25%/m)
+    expect(list.stdout).toMatch(/^checkout-v2\s+production\s+off\s+everyone: 25% of all users\s+no guard\s+-\s+no/m)
   })
 
   it('reports an unknown flag with the 404 and the server message', { timeout: SLOW }, async () => {
@@ -189,36 +190,50 @@ describe('canary keys', () => {
 
 describe('canary errors', () => {
   it('reports a wrong key as a 401 with exit code 1', { timeout: SLOW }, async () => {
-    const result = await runCli(['flags', 'list'], { CANARY_URL: url, CANARY_KEY: 'wrong-key' })
+    const result = await runMain(['flags', 'list'], { CANARY_URL: url, CANARY_KEY: 'wrong-key' })
     expect(result.code).toBe(1)
     expect(result.stderr.trim()).toBe('error: 401 Unauthorized: invalid or revoked API key')
     expect(result.stderr).not.toMatch(/\n\s+at /)
   })
 
   it('says how to pass a key when there is none', { timeout: SLOW }, async () => {
-    const result = await runCli(['flags', 'list'], { CANARY_URL: url })
+    const result = await runMain(['flags', 'list'], { CANARY_URL: url })
     expect(result.code).toBe(1)
     expect(result.stderr.trim()).toBe('error: no API key: pass --key or set CANARY_KEY')
   })
 
   it('names the URL it cannot reach', { timeout: SLOW }, async () => {
     const dead = `http://127.0.0.1:${await closedPort()}`
-    const result = await runCli(['flags', 'list', '--url', dead], { CANARY_KEY: ADMIN_KEY })
+    const result = await runMain(['flags', 'list', '--url', dead], { CANARY_KEY: ADMIN_KEY })
     expect(result.code).toBe(1)
     expect(result.stderr.trim()).toMatch(new RegExp(`^error: cannot reach ${dead}: .*ECONNREFUSED`))
   })
 
-  it('prints usage for --help and for no arguments', { timeout: SLOW }, async () => {
-    const none = await runCli([], {})
-    expect(none.code).toBe(0)
-    expect(none.stdout).toContain('usage: canary <command>')
-    const help = await runCli(['flags', 'rollout', '--help'], {})
+  it('prints usage for --help (exit 0) and for no arguments (on stderr, exit 2)', { timeout: SLOW }, async () => {
+    const none = await runMain([], {})
+    expect(none.code).toBe(2)
+    expect(none.stdout).toBe('')
+    expect(none.stderr).toContain('usage: canary <command>')
+    expect(none.stderr).toContain('canary cohorts add')
+    const group = await runMain(['cohorts'], {})
+    expect(group.code).toBe(2)
+    expect(group.stderr).toContain('canary cohorts remove')
+    const help = await runMain(['flags', 'rollout', '--help'], {})
     expect(help.code).toBe(0)
     expect(help.stdout).toContain('canary flags rollout <key> --env E --cohort NAME --percent P')
   })
 
+  it('the real binary: no arguments exits 2 with usage, and a command runs against the server', { timeout: SLOW }, async () => {
+    const none = await runCli([], {})
+    expect(none.code).toBe(2)
+    expect(none.stderr).toContain('usage: canary <command>')
+    const list = await runCli(['flags', 'list', '--env', 'production', '--json'], env)
+    expect(list.code).toBe(0)
+    expect(JSON.parse(list.stdout).items.length).toBeGreaterThan(0)
+  })
+
   it('rejects an unknown command with exit code 1', { timeout: SLOW }, async () => {
-    const result = await runCli(['flgas', 'list'], {})
+    const result = await runMain(['flgas', 'list'], {})
     expect(result.code).toBe(1)
     expect(result.stderr.trim()).toBe('error: unknown command flgas (see: canary --help)')
   })

@@ -99,7 +99,7 @@ describe('guard and plan text', () => {
 
   it('prints a waiting plan with its figures, and a held one', () => {
     const now = Date.UTC(2025, 2, 4, 12, 0)
-    const plan = { cohort: 'everyone', steps: [1, 5, 25], step: 0, status: 'active', intervalSeconds: 60, nextAt: now - 1000, note: null, startedAt: now - 61_000 }
+    const plan = { cohort: 'everyone', steps: [1, 5, 25], step: 0, status: 'active' as const, intervalSeconds: 60, nextAt: now - 1000, note: null, startedAt: now - 61_000 }
     const evidence = { step: 0, since: now - 61_000, canaryExposures: 50, canaryErrors: 1, controlExposures: 450, controlErrors: 2, canaryRate: 0.02, statistic: -0.4, threshold: 3, proven: false }
     expect(planLines(plan, { waitingForEvidence: true, holdsAt: now + 3_599_000, evidence }, now)).toEqual([
       'plan: active on cohort everyone, step 1 of 3 (1%); steps 1%, 5%, 25%',

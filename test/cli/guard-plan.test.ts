@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Io } from '../../server/cli/io.ts'
 import { main } from '../../server/cli/main.ts'
 import { startServer, type RunningServer } from '../../server/main.ts'
-import { runCli } from './run-cli.ts'
+import { runMain } from './run-cli.ts'
 
 const SLOW = 60_000
 const ADMIN_KEY = 'cli-guard-admin-key-0123456789ab'
@@ -15,7 +15,7 @@ let env: Record<string, string>
 let serverKey: string
 /** The server's clock runs `offset` ms ahead of the real one, so a test can make a plan step due. */
 let offset = 0
-const canary = (...args: string[]) => runCli(args, env)
+const canary = (...args: string[]) => runMain(args, env)
 
 async function api(method: string, path: string, body?: unknown, key = ADMIN_KEY) {
   const response = await fetch(`${server.url}${path}`, {
@@ -100,7 +100,7 @@ describe('canary guard and canary plan', () => {
     expect((await stateOf('checkout-v2')).guard).toMatchObject({ maxErrorRate: 0.05, minExposures: 500, windowSeconds: 60, evidence: 'server' })
 
     const show = await canary('guard', 'show', 'checkout-v2', '--env', 'production')
-    expect(show.stdout).toMatch(/^checkout-v2 in production: insufficient_data$/m)
+    expect(show.stdout).toMatch(/^checkout-v2 in production: guard collecting evidence$/m)
     expect(show.stdout).toMatch(/^how close to a trip: 0% \(no canary traffic counted yet\)$/m)
     expect(show.stdout).toContain('no trip before 500 canary exposures (0 so far)')
     expect(show.stdout).toMatch(/^recent 60 s: canary 0 errors in 0 exposures/m)

@@ -50,3 +50,21 @@ export function waitForOutput(child: ChildProcess, pattern: RegExp): Promise<Reg
     child.once('exit', onExit)
   })
 }
+
+/**
+ * Runs the CLI's `main` in this process with captured output: what a command prints and its
+ * exit code, without a `node` start per command. `env` is all the environment the CLI sees.
+ */
+export async function runMain(args: string[], env: Record<string, string>): Promise<CliResult> {
+  const { main } = await import('../../server/cli/main.ts')
+  let stdout = ''
+  let stderr = ''
+  const code = await main(args, {
+    out: (text) => (stdout += `${text}\n`),
+    err: (text) => (stderr += `${text}\n`),
+    env: { ...env },
+    interactive: false,
+    ask: () => Promise.reject(new Error('not interactive')),
+  })
+  return { code, stdout, stderr }
+}

@@ -373,7 +373,7 @@ describe('web console in headless Chromium', () => {
     await page.getByRole('button', { name: 'New flag' }).click()
     await page.getByLabel('Key').fill('Checkout V2')
     await page.getByRole('button', { name: 'Create flag' }).click()
-    expect(await page.locator('#new-flag-key-error').textContent()).toContain('must match')
+    expect(await page.locator('#new-flag-key-error').textContent()).toContain('use lowercase letters, digits')
     expect(errors).toEqual([])
     await page.close()
   }, 120_000)

@@ -43,7 +43,7 @@ describe('refused input', () => {
     ['with capitals', 'Checkout'],
     ['starting with a dash', '-x'],
   ])('refuses a flag key %s', async (_name, key) => {
-    await expectRefused(() => s.call('POST', '/api/v1/flags', { body: { key } }), 400, /^key: must match/)
+    await expectRefused(() => s.call('POST', '/api/v1/flags', { body: { key } }), 400, /^key: use lowercase letters, digits, dots, dashes and underscores/)
   })
 
   it('refuses an unknown operator, naming it and the field', async () => {
