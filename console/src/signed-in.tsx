@@ -1,3 +1,4 @@
+import * as shapes from '../../server/api-shapes/index.ts'
 import { ErrorBoundary, useMemo, useState } from 'hono/jsx/dom'
 import { createApi } from './api/http.ts'
 import { createLive, type LiveStatus } from './api/live.ts'
@@ -30,7 +31,7 @@ export function SignedIn(props: { adminKey: string; onSignOut: (reason?: string)
   const { route, env: envInUrl } = useRoute()
 
   useCommitEffect(() => {
-    api<{ items: Environment[] }>('GET', '/api/v1/environments').then(
+    api('GET', '/api/v1/environments', shapes.environmentList).then(
       (r) => setEnvironments(r.items),
       (e: Error) => setLoadError(e.message),
     )

@@ -42,6 +42,10 @@ function conditionText(c: ConditionSummary): string {
   return `${not}${c.attribute} ${c.operator.replace(/_/g, ' ')} ${values}`
 }
 
+/** Whom a cohort's conditions describe: `region eu-west`, `3 users`, `all users`. */
+export const whoText = (c: Pick<CohortSummary, 'conditions'>) =>
+  c.conditions.length === 0 ? 'all users' : c.conditions.map(conditionText).join(' and ')
+
 /**
  * One cohort in words, truthful about how many of whom: `beta: 3 users`,
  * `eu-canary: 25% of region eu-west`, `everyone: 5% of all users`, `paused: nobody (0%)`.
@@ -51,7 +55,7 @@ function conditionText(c: ConditionSummary): string {
  * // 'eu: 25% of region eu-west'
  */
 export function cohortText(c: CohortSummary): string {
-  const who = c.conditions.length === 0 ? 'all users' : c.conditions.map(conditionText).join(' and ')
+  const who = whoText(c)
   if (c.rollout === 0) return `${c.name}: nobody yet (0% of ${who})`
   if (c.rollout === 100) return `${c.name}: ${who}`
   return `${c.name}: ${pct(c.rollout)} of ${who}`

@@ -44,6 +44,7 @@ const armCounts = {
   controlErrors: z.number(),
 }
 export const armCountsShape = z.object(armCounts)
+export type ArmCounts = z.infer<typeof armCountsShape>
 
 export const guardHealth = z.enum(['healthy', 'insufficient_data', 'trip', 'tripped', 'off', 'no_guard'])
 export const guardRule = z.enum(['max_error_rate', 'max_ratio_to_control'])

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { actorKind, actorText, fieldLabel } from '../../server/api-shapes/audit-words.ts'
 import { parseLiveMessage } from '../../console/src/api/live-message.ts'
 import { reconnectDelay } from '../../console/src/api/live.ts'
 import { auditDiff } from '../../console/src/lib/audit-diff.ts'
@@ -83,7 +84,22 @@ describe('auditDiff', () => {
       { guard: { maxErrorRate: 0.05, lastTrip: { at: 0, rule: 'max_error_rate' } }, plan: null },
     )
     expect(lines.map((l) => l.field)).toEqual(['guard.maxErrorRate', 'guard.lastTrip'])
-    expect(lines[1]!.after).toContain('max_error_rate')
+    expect(lines[1]!.after).toContain('error rate over the limit')
+    expect(lines[0]!.after).toBe('5.00%')
+  })
+})
+
+describe('history labels', () => {
+  it('names every field in words, never the raw path', () => {
+    expect(fieldLabel('plan.nextAt')).toBe('Rollout plan · Next step at')
+    expect(fieldLabel('guard.lastTrip')).toBe('Guard · Last trip')
+    expect(fieldLabel('guard.maxRatioToControl')).toBe('Guard · Ratio-to-control limit')
+    expect(fieldLabel('cohort eu · rollout')).toBe('Cohort eu · Rollout')
+    expect(fieldLabel('plan.status')).toBe('Rollout plan · Status')
+    expect(fieldLabel('someNewField')).toBe('Some new field')
+    expect(actorText('guard')).toBe('the guard')
+    expect(actorText('rollout-plan')).toBe('the rollout plan')
+    expect(actorKind('admin-key:ann')).toBe('person')
   })
 })
 
@@ -300,12 +316,16 @@ describe('flag filter', () => {
       key: 'checkout-v2',
       description: 'New checkout',
       tags: ['payments'],
+      clientSide: false,
+      createdAt: 1,
+      updatedAt: 1,
       environments: {
         production: {
           enabled: false,
           version: 1,
           cohorts: 1,
           widestRollout: 5,
+          audience: [{ name: 'everyone', rollout: 5, conditions: [] }],
           guard: 'tripped' as const,
           plan: null,
         },
@@ -315,12 +335,16 @@ describe('flag filter', () => {
       key: 'search',
       description: '',
       tags: [],
+      clientSide: true,
+      createdAt: 1,
+      updatedAt: 1,
       environments: {
         production: {
           enabled: true,
           version: 1,
           cohorts: 0,
           widestRollout: 0,
+          audience: [],
           guard: 'no_guard' as const,
           plan: null,
         },

@@ -185,8 +185,10 @@ describe('web console in headless Chromium', () => {
     // Widen to 5%: the estimate is shown before saving, then the SDK sees 5%.
     await page.locator('#cohort-1-rollout').fill('5')
     const estimate = page.locator('fieldset[data-cohort=region] .estimate')
-    await estimate.filter({ hasText: 'Adds ≈ 80 exposures an hour' }).waitFor()
-    expect(await estimate.textContent()).toContain('Estimate from exposures')
+    await estimate.filter({ hasText: '≈ 80 more users' }).waitFor()
+    expect(await estimate.textContent()).toContain('Newly gets the flag: 4% more of region eu-west (1% → 5% of them')
+    expect(await estimate.textContent()).toContain('2,000 canary + control exposures of region eu-west')
+    await page.screenshot({ path: join(RESULTS, 'console-audience-preview.png'), fullPage: false })
     await page.locator('.pending', { hasText: 'cohort region · rollout' }).waitFor()
     await page.getByRole('button', { name: 'Save cohorts' }).click()
     await sdk.waitForFlag('checkout-v2', (f) => f.cohorts[1]?.rollout === 5)
@@ -219,7 +221,7 @@ describe('web console in headless Chromium', () => {
     await page.getByRole('button', { name: 'Set guard' }).click()
     await page
       .locator('#guard-heading .badge')
-      .filter({ hasText: /guard idle|not enough data/ })
+      .filter({ hasText: /guard idle|collecting evidence/ })
       .waitFor()
     await page
       .locator('[data-guard-settings]', { hasText: 'back-end services (server keys) only' })

@@ -1,3 +1,4 @@
+import type * as z from 'zod/mini'
 import type { FieldIssue } from './types.ts'
 
 /** An error response of the admin API: `{ error: { code, message, details? } }`. */
@@ -35,18 +36,28 @@ const isIssue = (v: unknown): v is FieldIssue =>
   typeof (v as FieldIssue).field === 'string' &&
   typeof (v as FieldIssue).message === 'string'
 
-export type Api = <T>(method: string, path: string, body?: unknown) => Promise<T>
+/**
+ * What a request expects back: a response shape from `server/api-shapes`, or `null` for an
+ * answer without a body (204).
+ */
+export type Expect = z.ZodMiniType | null
+type Answer<S extends Expect> = S extends z.ZodMiniType ? z.output<S> : null
+
+export type Api = <S extends Expect>(method: string, path: string, expect: S, body?: unknown) => Promise<Answer<S>>
 
 /**
- * Admin API requests with the signed-in key. Non-2xx answers throw `ApiError`; a network
- * failure throws one with status 0, so every caller handles one kind of error.
+ * Admin API requests with the signed-in key. Every answer is parsed with the response shape the
+ * caller names (the one the server's routes are typed against), so a field the server renamed
+ * fails here, with its path, instead of rendering as `undefined` somewhere later. Non-2xx
+ * answers throw `ApiError`; a network failure throws one with status 0, and an answer of the
+ * wrong shape one with code `bad_response`, so every caller handles one kind of error.
  *
  * @example
- * const api = createApi(key)
- * const { items } = await api<{ items: Environment[] }>('GET', '/api/v1/environments')
+ * const api = createApi(key, onUnauthorized)
+ * const { items } = await api('GET', '/api/v1/environments', shapes.environmentList)
  */
 export function createApi(key: string, onUnauthorized: (error: ApiError) => void): Api {
-  return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+  return async <S extends Expect>(method: string, path: string, expect: S, body?: unknown): Promise<Answer<S>> => {
     let response: Response
     try {
       response = await fetch(path, {
@@ -77,7 +88,7 @@ export function createApi(key: string, onUnauthorized: (error: ApiError) => void
         undefined,
       )
     }
-    if (response.ok) return json as T
+    if (response.ok) return parseAnswer(expect, json, `${method} ${path}`)
     const error = (
       json as { error?: { code?: string; message?: string; details?: unknown } } | null
     )?.error
@@ -90,6 +101,15 @@ export function createApi(key: string, onUnauthorized: (error: ApiError) => void
     if (response.status === 401) onUnauthorized(failure)
     throw failure
   }
+}
+
+function parseAnswer<S extends Expect>(expect: S, json: unknown, what: string): Answer<S> {
+  if (expect === null) return null as Answer<S>
+  const result = expect.safeParse(json)
+  if (result.success) return result.data as Answer<S>
+  const issue = result.error.issues[0]
+  const where = issue && issue.path.length ? `${issue.path.join('.')}: ` : ''
+  throw new ApiError(200, 'bad_response', `unexpected answer to ${what} (${where}${issue?.message ?? 'invalid'})`, undefined)
 }
 
 /** Path segment, escaped. */

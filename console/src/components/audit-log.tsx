@@ -1,17 +1,26 @@
+import * as shapes from '../../../server/api-shapes/index.ts'
 import { useCallback, useState } from 'hono/jsx/dom'
 import type { ApiError } from '../api/http.ts'
 import type { AuditEntry, TripRecord } from '../api/types.ts'
 import { useApp } from '../app-context.ts'
 import { useCommitEffect } from '../hooks/use-commit-effect.ts'
 import { auditDiff } from '../lib/audit-diff.ts'
-import { actionText, actorText } from '../lib/audit-text.ts'
+import {
+  ACTOR_KINDS,
+  actionText,
+  actorKind,
+  actorText,
+  fieldLabel,
+  type ActorKind,
+} from '../../../server/api-shapes/audit-words.ts'
 import { formatLimit, RULE_TEXT, TEST_TEXT } from '../lib/evidence.ts'
 import { formatCount, formatDuration, formatRate, formatTime } from '../lib/format.ts'
-import { checkedOf } from './field.tsx'
+import { checkedOf, valueOf } from './field.tsx'
 
-interface Page {
-  items: AuditEntry[]
-  nextBefore: number | null
+const ACTOR_FILTER: Record<ActorKind, string> = {
+  person: 'People',
+  guard: 'The guard',
+  plan: 'Rollout plans',
 }
 
 /** The frozen trip record an audit entry carries in `details`, when it is a trip. */
@@ -21,7 +30,7 @@ function TripDetails(props: { details: unknown }) {
   const f = d.figures
   return (
     <p class="muted">
-      Rule {d.rule} ({RULE_TEXT[d.rule] ?? d.rule}), limit {formatLimit(d.rule, d.limit ?? 0)}
+      Why: {RULE_TEXT[d.rule] ?? d.rule}, limit {formatLimit(d.rule, d.limit ?? 0)}
       {d.test ? `, ${TEST_TEXT[d.test] ?? d.test} test` : ''}: canary{' '}
       {formatCount(f.canaryErrors)} errors / {formatCount(f.canaryExposures)} (
       {formatRate(f.canaryRate)}), control {formatRate(f.controlRate)}
@@ -43,6 +52,11 @@ function Entry(props: { entry: AuditEntry; showEnv: boolean }) {
       </p>
       {lines.length ? (
         <table class="diff">
+          <colgroup>
+            <col class="diff-field" />
+            <col class="diff-value" />
+            <col class="diff-value" />
+          </colgroup>
           <thead>
             <tr>
               <th scope="col">Field</th>
@@ -52,12 +66,12 @@ function Entry(props: { entry: AuditEntry; showEnv: boolean }) {
           </thead>
           <tbody>
             {lines.map((l) => (
-              <tr>
-                <th scope="row">{l.field}</th>
-                <td>
+              <tr data-field={l.field}>
+                <th scope="row">{fieldLabel(l.field)}</th>
+                <td data-label="Before">
                   <del>{l.before}</del>
                 </td>
-                <td>
+                <td data-label="After">
                   <ins>{l.after}</ins>
                 </td>
               </tr>
@@ -74,6 +88,7 @@ function Entry(props: { entry: AuditEntry; showEnv: boolean }) {
 export function AuditLog(props: { flagKey: string; refresh: number }) {
   const { api, env } = useApp()
   const [allEnvs, setAllEnvs] = useState(false)
+  const [actor, setActor] = useState<ActorKind | 'all'>('all')
   const [items, setItems] = useState<AuditEntry[]>([])
   const [nextBefore, setNextBefore] = useState<number | null>(null)
   const [error, setError] = useState<string | undefined>(undefined)
@@ -83,7 +98,7 @@ export function AuditLog(props: { flagKey: string; refresh: number }) {
       const params = new URLSearchParams({ flag: props.flagKey, limit: '25' })
       if (!allEnvs) params.set('env', env)
       if (before !== null) params.set('before', String(before))
-      return api<Page>('GET', `/api/v1/audit?${params}`)
+      return api('GET', `/api/v1/audit?${params}`, shapes.auditPage)
     },
     [api, env, props.flagKey, allEnvs],
   )
@@ -108,6 +123,7 @@ export function AuditLog(props: { flagKey: string; refresh: number }) {
       (e: ApiError) => setError(e.message),
     )
 
+  const shown = actor === 'all' ? items : items.filter((e) => actorKind(e.actor) === actor)
   return (
     <section class="audit card" aria-labelledby="audit-heading">
       <h2 id="audit-heading">History</h2>
@@ -120,10 +136,30 @@ export function AuditLog(props: { flagKey: string; refresh: number }) {
         />{' '}
         All environments
       </label>
+      <label class="audit-actor" for="audit-actor">
+        Changed by{' '}
+        <select
+          id="audit-actor"
+          value={actor}
+          onChange={(e: Event) => setActor(valueOf(e) as ActorKind | 'all')}
+        >
+          <option value="all" selected={actor === 'all'}>
+            Anyone
+          </option>
+          {ACTOR_KINDS.map((kind) => (
+            <option value={kind} selected={actor === kind}>
+              {ACTOR_FILTER[kind]}
+            </option>
+          ))}
+        </select>
+      </label>
       {error ? <p class="form-error">{error}</p> : null}
       {items.length === 0 && !error ? <p class="empty">No changes recorded yet.</p> : null}
+      {items.length > 0 && shown.length === 0 ? (
+        <p class="empty">No changes by {ACTOR_FILTER[actor as ActorKind].toLowerCase()} among these.</p>
+      ) : null}
       <ol class="audit-list">
-        {items.map((entry) => (
+        {shown.map((entry) => (
           <Entry key={entry.id} entry={entry} showEnv={allEnvs} />
         ))}
       </ol>

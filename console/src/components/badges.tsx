@@ -1,15 +1,8 @@
+import { GUARD_HEALTH_TEXT } from '../../../server/api-shapes/audience.ts'
 import type { GuardHealth } from '../api/types.ts'
 
-const GUARD_TEXT: Record<GuardHealth, string> = {
-  healthy: 'healthy',
-  insufficient_data: 'not enough data',
-  trip: 'tripping',
-  tripped: 'tripped',
-  off: 'guard idle (flag off)',
-  no_guard: 'no guard',
-}
-
-export const guardText = (status: GuardHealth) => GUARD_TEXT[status] ?? status
+/** The guard's state in words, the same as `canary flags list` prints. */
+export const guardText = (status: GuardHealth) => GUARD_HEALTH_TEXT[status] ?? status
 
 export function GuardBadge(props: { status: GuardHealth }) {
   return <span class={`badge guard-${props.status}`}>{guardText(props.status)}</span>

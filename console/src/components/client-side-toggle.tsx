@@ -1,3 +1,4 @@
+import * as shapes from '../../../server/api-shapes/index.ts'
 import { useState } from 'hono/jsx/dom'
 import type { ApiError } from '../api/http.ts'
 import type { FlagState } from '../api/types.ts'
@@ -18,7 +19,7 @@ export function ClientSideToggle(props: { state: FlagState }) {
     setBusy(true)
     setMessage(undefined)
     try {
-      await api('PATCH', `/api/v1/flags/${encodeURIComponent(props.state.key)}`, { clientSide: !visible })
+      await api('PATCH', `/api/v1/flags/${encodeURIComponent(props.state.key)}`, shapes.flagDefinition, { clientSide: !visible })
     } catch (e) {
       setMessage((e as ApiError).message)
     } finally {

@@ -93,7 +93,12 @@ export function CohortCard(props: {
         error={errors.get(`${field}.rollout`)}
         onChange={(rolloutText) => props.onChange({ ...c, rolloutText })}
       />
-      <AudienceNote estimate={props.estimate} from={c.origin?.rollout ?? null} to={props.rollout} />
+      <AudienceNote
+        estimate={props.estimate}
+        from={c.origin?.rollout ?? null}
+        to={props.rollout}
+        cohort={c.origin ?? undefined}
+      />
       <div class="actions cohort-actions">
         <button type="button" disabled={i === 0} onClick={() => props.onMove(-1)}>
           Move up

@@ -1,3 +1,4 @@
+import * as shapes from '../../../server/api-shapes/index.ts'
 import { useMemo, useState } from 'hono/jsx/dom'
 import { seg, type ApiError } from '../api/http.ts'
 import type { FlagState, Metrics } from '../api/types.ts'
@@ -85,11 +86,11 @@ export function CohortsEditor(props: {
     setBusy(true)
     try {
       const result = only
-        ? await api<FlagState>('PUT', `${path}/cohorts/${seg(only.cohort)}/rollout`, {
+        ? await api('PUT', `${path}/cohorts/${seg(only.cohort)}/rollout`, shapes.flagState, {
             rollout: only.rollout,
             version: draft.base,
           })
-        : await api<FlagState>('PATCH', path, { cohorts: next, version: draft.base })
+        : await api('PATCH', path, shapes.flagState, { cohorts: next, version: draft.base })
       props.changes.saved(result, draft.base, ['cohorts'])
       draft.discard()
       setErrors(NO_ERRORS)

@@ -1,3 +1,4 @@
+import * as shapes from '../../../server/api-shapes/index.ts'
 import { useState } from 'hono/jsx/dom'
 import type { ApiError } from '../api/http.ts'
 import { useApp } from '../app-context.ts'
@@ -35,7 +36,7 @@ export function CreateFlagForm(props: { onCreated: (key: string) => void }) {
           .filter(Boolean),
         clientSide,
       }
-      await api('POST', '/api/v1/flags', body)
+      await api('POST', '/api/v1/flags', shapes.flagDetail, body)
       props.onCreated(body.key)
     } catch (e) {
       setErrors(fieldErrors((e as ApiError).issues, ['key', 'description', 'tags']))

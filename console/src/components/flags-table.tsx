@@ -1,16 +1,19 @@
+import { audienceText, planStepText } from '../../../server/api-shapes/audience.ts'
 import type { FlagListItem, PlanSummary } from '../api/types.ts'
 import { useApp } from '../app-context.ts'
-import { formatClock, formatPercent } from '../lib/format.ts'
+import { formatClock } from '../lib/format.ts'
 import { GuardBadge, OnOffBadge } from './badges.tsx'
 
 function planText(plan: PlanSummary | null): string {
   if (!plan) return '—'
-  const at = `step ${plan.step + 1}/${plan.steps.length} (${formatPercent(plan.steps[plan.step] ?? 0)})`
-  if (plan.status === 'active' && plan.nextAt) return `${at}, next ${formatClock(plan.nextAt)}`
-  return `${at}, ${plan.status}`
+  const at = planStepText(plan)
+  return plan.status === 'active' && plan.nextAt ? `${at}, next at ${formatClock(plan.nextAt)}` : at
 }
 
-/** The flags list; on a phone each row reads as a card (see styles). */
+/**
+ * The flags list; on a phone each row reads as a card (see styles). "Who gets it" names every
+ * cohort and how much of whom, so a 3-user beta list at 100% never reads as "fully rolled out".
+ */
 export function FlagsTable(props: { flags: FlagListItem[] }) {
   const { env, link } = useApp()
   if (props.flags.length === 0) return <p class="empty">No flags match.</p>
@@ -20,7 +23,7 @@ export function FlagsTable(props: { flags: FlagListItem[] }) {
         <tr>
           <th scope="col">Flag</th>
           <th scope="col">State</th>
-          <th scope="col">Widest rollout</th>
+          <th scope="col">Who gets it</th>
           <th scope="col">Guard</th>
           <th scope="col">Rollout plan</th>
         </tr>
@@ -32,6 +35,11 @@ export function FlagsTable(props: { flags: FlagListItem[] }) {
             <tr key={flag.key} data-flag={flag.key}>
               <td data-label="Flag">
                 <a href={link({ page: 'flag', key: flag.key })}>{flag.key}</a>
+                {flag.clientSide ? (
+                  <span class="badge client-side" title="Client (browser) keys can see this flag">
+                    browsers
+                  </span>
+                ) : null}
                 {flag.description ? <div class="muted">{flag.description}</div> : null}
                 {flag.tags.length ? (
                   <div class="tags">
@@ -42,10 +50,20 @@ export function FlagsTable(props: { flags: FlagListItem[] }) {
                 ) : null}
               </td>
               <td data-label="State">{state ? <OnOffBadge enabled={state.enabled} /> : '—'}</td>
-              <td data-label="Widest rollout">
-                {state
-                  ? `${formatPercent(state.widestRollout)} (${state.cohorts} ${state.cohorts === 1 ? 'cohort' : 'cohorts'})`
-                  : '—'}
+              <td data-label="Who gets it" class="audience">
+                {state ? (
+                  state.audience.length === 0 ? (
+                    <span class="muted">nobody (no cohorts)</span>
+                  ) : (
+                    <ul class="audience-list">
+                      {state.audience.map((c) => (
+                        <li>{audienceText([c])}</li>
+                      ))}
+                    </ul>
+                  )
+                ) : (
+                  '—'
+                )}
               </td>
               <td data-label="Guard">{state ? <GuardBadge status={state.guard} /> : '—'}</td>
               <td data-label="Rollout plan">{planText(state?.plan ?? null)}</td>

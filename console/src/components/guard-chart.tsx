@@ -1,11 +1,18 @@
 import type { MinuteCounts, TripRecord } from '../api/types.ts'
-import { linePath, rateCeiling, rateSeries, scale, type RatePoint } from '../lib/chart.ts'
+import {
+  linePath,
+  rateCeiling,
+  rateSeries,
+  scale,
+  timeTicks,
+  type ChartSpan,
+  type RatePoint,
+} from '../lib/chart.ts'
 import { formatClock, formatRate } from '../lib/format.ts'
 
 const W = 480
-const H = 210
-const M = { left: 46, right: 10, top: 12, bottom: 24 }
-const HOUR = 3_600_000
+const H = 220
+const M = { left: 58, right: 10, top: 12, bottom: 24 }
 
 function Series(props: {
   name: 'canary' | 'control'
@@ -28,18 +35,19 @@ function Series(props: {
 }
 
 /**
- * Per-minute error rates of the canary and the control over the last hours, with the guard's
- * limit and the last trip marked. Plain SVG; scales with its container.
+ * Error rates of the canary and the control over `span`, one point per minute, with the guard's
+ * limit and the last trip marked. The y axis is labelled "error rate" on screen. Plain SVG;
+ * scales with its container.
  */
 export function GuardChart(props: {
   minutes: MinuteCounts[]
   limit: number | null
   trip: TripRecord | null | undefined
-  hours: number
+  span: ChartSpan
   now: number
 }) {
-  const { canary, control } = rateSeries(props.minutes)
-  const start = props.now - props.hours * HOUR
+  const start = props.now - props.span.ms
+  const { canary, control } = rateSeries(props.minutes.filter((m) => m.minute >= start - 60_000))
   const ceiling = rateCeiling(
     props.limit,
     [...canary, ...control].map((p) => p.rate),
@@ -47,7 +55,7 @@ export function GuardChart(props: {
   const x = scale(start, props.now, M.left, W - M.right)
   const y = scale(0, ceiling, H - M.bottom, M.top)
   const ticks = [0, ceiling / 2, ceiling]
-  const hours = Array.from({ length: props.hours + 1 }, (_, i) => start + i * HOUR).slice(1)
+  const times = timeTicks(start, props.now, props.span.tickMs)
   const last = (points: RatePoint[]) => points.at(-1)
   const summary =
     canary.length === 0 && control.length === 0
@@ -56,15 +64,25 @@ export function GuardChart(props: {
         (props.limit === null ? '.' : `; limit ${formatRate(props.limit)}.`)
 
   return (
-    <figure class="chart">
+    <figure class="chart" data-span={props.span.span}>
       <svg
         viewBox={`0 0 ${W} ${H}`}
         role="img"
         aria-labelledby="rate-chart-title rate-chart-desc"
         data-chart="rates"
       >
-        <title id="rate-chart-title">Error rate per minute, last {props.hours} hours</title>
+        <title id="rate-chart-title">
+          Error rate per minute, last {props.span.label}
+        </title>
         <desc id="rate-chart-desc">{summary}</desc>
+        <text
+          class="axis-label"
+          data-axis="y"
+          transform={`translate(12 ${(M.top + H - M.bottom) / 2}) rotate(-90)`}
+          text-anchor="middle"
+        >
+          error rate
+        </text>
         {ticks.map((t) => (
           <g class="grid">
             <line x1={M.left} x2={W - M.right} y1={y(t)} y2={y(t)} />
@@ -73,8 +91,8 @@ export function GuardChart(props: {
             </text>
           </g>
         ))}
-        {hours.map((t) => (
-          <text class="axis" x={x(t)} y={H - 6} text-anchor="end">
+        {times.map((t) => (
+          <text class="axis" x={x(t)} y={H - 6} text-anchor="middle">
             {formatClock(t)}
           </text>
         ))}

@@ -1,3 +1,4 @@
+import * as shapes from '../../../server/api-shapes/index.ts'
 import { useMemo, useState } from 'hono/jsx/dom'
 import { seg, type ApiError } from '../api/http.ts'
 import type { EvidenceSource, FlagState, StoredGuard } from '../api/types.ts'
@@ -153,7 +154,7 @@ export function GuardForm(props: { state: FlagState; changes: FlagChanges }) {
       aria-label="Guard settings"
       onSubmit={(e: Event) => {
         e.preventDefault()
-        run(() => api('PUT', path, toBody(d, draft.base)))
+        run(() => api('PUT', path, shapes.guardSet, toBody(d, draft.base)))
       }}
     >
       <h3>Settings</h3>
@@ -235,7 +236,7 @@ export function GuardForm(props: { state: FlagState; changes: FlagChanges }) {
           onCancel={() => setConfirmRemove(false)}
           onConfirm={() => {
             setConfirmRemove(false)
-            run(() => api('DELETE', path))
+            run(() => api('DELETE', path, shapes.guardRemoved))
           }}
         />
       ) : null}

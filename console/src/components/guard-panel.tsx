@@ -8,12 +8,13 @@ import {
 } from '../lib/evidence.ts'
 import { formatCount, formatDuration, formatRate, formatTime } from '../lib/format.ts'
 import { GuardBadge } from './badges.tsx'
+import { useState } from 'hono/jsx/dom'
+import { CHART_SPANS, spanFor, type ChartSpan } from '../lib/chart.ts'
 import { GuardChart } from './guard-chart.tsx'
 import { GuardForm } from './guard-form.tsx'
 import { TripMeter } from './trip-meter.tsx'
 import { WindowBars } from './window-bars.tsx'
 
-const HOURS = 3
 
 /** What the guard does, in one paragraph, from its settings. */
 function Settings(props: { guard: StoredGuard }) {
@@ -99,19 +100,59 @@ export function GuardPanel(props: {
           <WindowBars recent={recent} limit={limit} />
         </>
       ) : null}
-      <h3>Last {HOURS} hours, per minute</h3>
+      <RateChart state={state} metrics={metrics} limit={limit} />
+      <GuardForm state={state} changes={props.changes} />
+    </section>
+  )
+}
+
+/**
+ * The error-rate chart with its span: by default the shortest that holds all the counts (it
+ * follows the data), or the one a person picked. One line beside it says what canary and control
+ * are, since everything else on the page assumes it.
+ */
+function RateChart(props: { state: FlagState; metrics: Metrics | null; limit: number | null }) {
+  const { metrics } = props
+  const [picked, setPicked] = useState<ChartSpan['span'] | null>(null)
+  const now = Date.now()
+  const auto = spanFor(metrics?.firstCountAt ?? null, now)
+  const span = CHART_SPANS.find((s) => s.span === picked) ?? auto
+  return (
+    <div class="rate-chart">
+      <div class="chart-head">
+        <h3 id="chart-heading">
+          Error rate, last {span.label}, per minute
+        </h3>
+        <div class="span-picker" role="group" aria-label="Chart span">
+          {CHART_SPANS.map((s) => (
+            <button
+              type="button"
+              class="chip"
+              aria-pressed={s.span === span.span ? 'true' : 'false'}
+              onClick={() => setPicked(s.span === auto.span ? null : s.span)}
+            >
+              {s.label}
+            </button>
+          ))}
+        </div>
+      </div>
+      <p class="muted chart-explainer" data-explainer>
+        <strong>Canary</strong>: users the flag is on for. <strong>Control</strong>: users who met
+        the same cohort's conditions but fell outside its percentage, so they still run the old
+        code; the gap between the two lines is what the change does.
+        {picked === null ? ' The span follows the data.' : ''}
+      </p>
       {metrics ? (
         <GuardChart
           minutes={metrics.minutes}
-          limit={limit}
-          trip={guard?.lastTrip}
-          hours={HOURS}
-          now={Date.now()}
+          limit={props.limit}
+          trip={props.state.guard?.lastTrip}
+          span={span}
+          now={now}
         />
       ) : (
         <p class="loading">Loading error rates…</p>
       )}
-      <GuardForm state={state} changes={props.changes} />
-    </section>
+    </div>
   )
 }

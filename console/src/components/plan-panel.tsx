@@ -1,3 +1,4 @@
+import * as shapes from '../../../server/api-shapes/index.ts'
 import { useMemo, useState } from 'hono/jsx/dom'
 import { seg, type ApiError } from '../api/http.ts'
 import {
@@ -185,7 +186,7 @@ export function PlanPanel(props: {
     setBusy(true)
     const version = draft.base
     try {
-      const result = await api<PlanPreview>('POST', `${path}/preview`, body)
+      const result = await api('POST', `${path}/preview`, shapes.planPreview, body)
       setPreview({ key: JSON.stringify(body), body, version, result })
       setErrors(NO_ERRORS)
     } catch (e) {
@@ -203,7 +204,7 @@ export function PlanPanel(props: {
     setPreview(null)
     run(
       () =>
-        api('PUT', path, {
+        api('PUT', path, shapes.flagState, {
           ...sent,
           ...(result.replaces ? { replace: true } : {}),
           version,
@@ -233,7 +234,7 @@ export function PlanPanel(props: {
             <button
               type="button"
               disabled={busy}
-              onClick={() => run(() => api('POST', `${path}/pause`), state.version, ['plan'])}
+              onClick={() => run(() => api('POST', `${path}/pause`, shapes.flagState), state.version, ['plan'])}
             >
               Pause plan
             </button>
@@ -241,7 +242,7 @@ export function PlanPanel(props: {
             <button
               type="button"
               disabled={busy}
-              onClick={() => run(() => api('POST', `${path}/resume`), state.version, ['plan'])}
+              onClick={() => run(() => api('POST', `${path}/resume`, shapes.flagState), state.version, ['plan'])}
             >
               Resume plan
             </button>
@@ -250,7 +251,7 @@ export function PlanPanel(props: {
             type="button"
             class="danger-text link"
             disabled={busy}
-            onClick={() => run(() => api('POST', `${path}/cancel`), state.version, ['plan'])}
+            onClick={() => run(() => api('POST', `${path}/cancel`, shapes.flagState), state.version, ['plan'])}
           >
             Cancel plan
           </button>

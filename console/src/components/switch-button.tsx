@@ -1,3 +1,4 @@
+import * as shapes from '../../../server/api-shapes/index.ts'
 import { useState } from 'hono/jsx/dom'
 import { seg, type ApiError } from '../api/http.ts'
 import type { FlagState } from '../api/types.ts'
@@ -30,7 +31,7 @@ export function SwitchButton(props: {
     setMessage(undefined)
     try {
       const path = `/api/v1/environments/${seg(env)}/flags/${seg(state.key)}`
-      const next = await api<FlagState>('PATCH', path, { enabled: to, version: state.version })
+      const next = await api('PATCH', path, shapes.flagState, { enabled: to, version: state.version })
       // Turning on also clears the trip record, which no form edits.
       props.changes.saved(next, state.version, ['enabled'])
     } catch (e) {

@@ -1,3 +1,4 @@
+import * as shapes from '../../../server/api-shapes/index.ts'
 import { useCallback, useState } from 'hono/jsx/dom'
 import { seg } from '../api/http.ts'
 import type { Segment } from '../api/types.ts'
@@ -11,7 +12,7 @@ export function useSegments(): { segments: Segment[] | null; error: string | und
   const [segments, setSegments] = useState<Segment[] | null>(null)
   const [error, setError] = useState<string | undefined>(undefined)
   const load = useCallback(() => {
-    api<{ items: Segment[] }>('GET', `/api/v1/environments/${seg(env)}/segments`).then(
+    api('GET', `/api/v1/environments/${seg(env)}/segments`, shapes.segmentList).then(
       (r) => {
         setSegments(r.items)
         setError(undefined)

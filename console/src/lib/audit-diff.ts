@@ -1,6 +1,7 @@
 import type { Cohort } from '../api/types.ts'
 import { describeCohort } from './describe.ts'
-import { formatPercent, formatTime, formatValue } from './format.ts'
+import { RULE_WORDS } from '../../../server/api-shapes/audit-words.ts'
+import { formatDuration, formatPercent, formatRate, formatTime, formatValue } from './format.ts'
 
 /** One changed field of an audit entry, in words. */
 export interface DiffLine {
@@ -24,7 +25,13 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stri
 function show(key: string, value: unknown): string {
   if (value === undefined || value === null) return '—'
   if (key === 'lastTrip' && isRecord(value))
-    return `tripped ${formatTime(Number(value.at))} (${String(value.rule)})`
+    return `tripped ${formatTime(Number(value.at))} (${RULE_WORDS[String(value.rule)] ?? String(value.rule)})`
+  if (key === 'maxErrorRate' && typeof value === 'number') return formatRate(value)
+  if (key === 'maxRatioToControl' && typeof value === 'number') return `${value}× control`
+  if ((key === 'intervalSeconds' || key === 'maxWaitSeconds' || key === 'windowSeconds') && typeof value === 'number')
+    return formatDuration(value)
+  if (key === 'steps' && Array.isArray(value)) return value.map((v) => formatPercent(Number(v))).join(', ')
+  if (typeof value === 'string' && RULE_WORDS[value]) return RULE_WORDS[value]
   if (key === 'rollout' && typeof value === 'number') return formatPercent(value)
   if (TIMES.has(key) && typeof value === 'number') return formatTime(value)
   if (typeof value === 'boolean') return value ? 'on' : 'off'

@@ -60,3 +60,36 @@ export function linePath(
   }
   return path
 }
+
+const MINUTE = 60_000
+
+/** The spans a person can pick; the first that holds all the data is the default. */
+export const CHART_SPANS = [
+  { span: '15m', ms: 15 * MINUTE, label: '15 min', tickMs: 5 * MINUTE },
+  { span: '1h', ms: 60 * MINUTE, label: '1 h', tickMs: 15 * MINUTE },
+  { span: '6h', ms: 360 * MINUTE, label: '6 h', tickMs: 60 * MINUTE },
+  { span: '24h', ms: 1440 * MINUTE, label: '24 h', tickMs: 240 * MINUTE },
+] as const
+
+export type ChartSpan = (typeof CHART_SPANS)[number]
+
+/**
+ * The span that follows the data: the shortest one that reaches back to the first minute with
+ * counts, so a canary started ten minutes ago fills a 15-minute chart instead of being two
+ * points at the right edge of three hours. No counts at all: the shortest span.
+ *
+ * @example
+ * spanFor(now - 10 * 60_000, now).span // '15m'
+ */
+export function spanFor(firstCountAt: number | null, now: number): ChartSpan {
+  if (firstCountAt === null) return CHART_SPANS[0]
+  const age = now - firstCountAt
+  return CHART_SPANS.find((s) => age <= s.ms - MINUTE) ?? CHART_SPANS[CHART_SPANS.length - 1]!
+}
+
+/** Tick times on the time axis: whole multiples of the span's step, inside the span. */
+export function timeTicks(start: number, end: number, stepMs: number): number[] {
+  const ticks: number[] = []
+  for (let t = Math.ceil(start / stepMs) * stepMs; t <= end; t += stepMs) ticks.push(t)
+  return ticks
+}

@@ -1,3 +1,4 @@
+import * as shapes from '../../../server/api-shapes/index.ts'
 import { useCallback, useState } from 'hono/jsx/dom'
 import type { ApiError } from '../api/http.ts'
 import type { Connection, Environment } from '../api/types.ts'
@@ -40,8 +41,8 @@ export function ConnectionsPage() {
 
   const load = useCallback(() => {
     Promise.all([
-      api<{ items: Connection[] }>('GET', '/api/v1/connections'),
-      api<{ items: Environment[] }>('GET', '/api/v1/environments'),
+      api('GET', '/api/v1/connections', shapes.connectionList),
+      api('GET', '/api/v1/environments', shapes.environmentList),
     ]).then(
       ([connections, environments]) => {
         setItems(connections.items)

@@ -1,3 +1,4 @@
+import * as shapes from '../../../server/api-shapes/index.ts'
 import { useCallback, useMemo, useRef, useState } from 'hono/jsx/dom'
 import { seg, type ApiError } from '../api/http.ts'
 import type { FlagState, Metrics } from '../api/types.ts'
@@ -62,7 +63,7 @@ export function FlagPage(props: { flagKey: string }) {
   const shown = useRef(base)
   shown.current = base
   const loadState = useCallback(() => {
-    api<FlagState>('GET', base).then(
+    api('GET', base, shapes.flagState).then(
       (s) => {
         if (shown.current !== base) return
         setError(null)
@@ -72,7 +73,7 @@ export function FlagPage(props: { flagKey: string }) {
     )
   }, [api, base])
   const loadMetrics = useCallback(() => {
-    api<Metrics>('GET', `${base}/metrics?hours=3`).then(
+    api('GET', `${base}/metrics?span=24h`, shapes.metrics).then(
       (m) => shown.current === base && setMetrics(m),
       () => {
         // The chart keeps its last data; the state request reports what is wrong.

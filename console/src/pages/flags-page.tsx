@@ -1,3 +1,4 @@
+import * as shapes from '../../../server/api-shapes/index.ts'
 import { useCallback, useRef, useState } from 'hono/jsx/dom'
 import type { ApiError } from '../api/http.ts'
 import type { FlagListItem } from '../api/types.ts'
@@ -19,7 +20,7 @@ export function FlagsPage() {
   const pending = useRef<ReturnType<typeof setTimeout> | null>(null)
 
   const load = useCallback(() => {
-    api<{ items: FlagListItem[] }>('GET', '/api/v1/flags').then(
+    api('GET', '/api/v1/flags', shapes.flagList).then(
       (r) => {
         setFlags(r.items)
         setError(undefined)

@@ -53,6 +53,11 @@ export function Layout(props: {
               </option>
             ))}
           </select>
+          {environments.length === 1 ? (
+            <span class="muted env-only" title="This key sees no other environment">
+              only environment of this key
+            </span>
+          ) : null}
         </div>
         <span class={`live live-${props.status}`} role="status" aria-live="polite">
           {STATUS_TEXT[props.status]}

@@ -1,3 +1,4 @@
+import * as shapes from '../../../server/api-shapes/index.ts'
 import { useCallback, useMemo, useState } from 'hono/jsx/dom'
 import { seg, type ApiError } from '../api/http.ts'
 import type { Segment } from '../api/types.ts'
@@ -39,7 +40,7 @@ export function SegmentPage(props: { segmentKey: string | null }) {
 
   const load = useCallback(() => {
     if (props.segmentKey === null) return
-    api<Segment>('GET', `${path}/${seg(props.segmentKey)}`).then(setSegment, (e: ApiError) =>
+    api('GET', `${path}/${seg(props.segmentKey)}`, shapes.segment).then(setSegment, (e: ApiError) =>
       setLoadError(e.message),
     )
   }, [api, path, props.segmentKey])
@@ -94,8 +95,8 @@ export function SegmentPage(props: { segmentKey: string | null }) {
     }
     try {
       const result = isNew
-        ? await api<Segment>('POST', path, body)
-        : await api<Segment>('PUT', `${path}/${seg(props.segmentKey!)}`, body)
+        ? await api('POST', path, shapes.segment, body)
+        : await api('PUT', `${path}/${seg(props.segmentKey!)}`, shapes.segment, body)
       draft.discard()
       setErrors(NO_ERRORS)
       setConflict(undefined)
@@ -113,7 +114,7 @@ export function SegmentPage(props: { segmentKey: string | null }) {
   async function remove() {
     setConfirmDelete(false)
     try {
-      await api('DELETE', `${path}/${seg(props.segmentKey!)}`)
+      await api('DELETE', `${path}/${seg(props.segmentKey!)}`, null)
       navigate({ page: 'segments' })
     } catch (e) {
       setErrors(fieldErrors((e as ApiError).issues, []))

@@ -1,8 +1,12 @@
 import { useState } from 'hono/jsx/dom'
+import * as shapes from '../../../server/api-shapes/index.ts'
 import { ApiError, createApi } from '../api/http.ts'
 import { describedBy, Field, valueOf } from '../components/field.tsx'
 
-/** Asks for an admin key and checks it against the API before keeping it for this tab. */
+/**
+ * Asks for an admin key (global or of one environment) and checks it against the API before
+ * keeping it for this tab; the console then opens on an environment the key may see.
+ */
 export function SignIn(props: { notice: string | undefined; onSignIn: (key: string) => void }) {
   const [key, setKey] = useState('')
   const [error, setError] = useState<string | undefined>(undefined)
@@ -14,7 +18,8 @@ export function SignIn(props: { notice: string | undefined; onSignIn: (key: stri
     if (!secret) return setError('Enter the admin key the server printed on its first start.')
     setBusy(true)
     try {
-      await createApi(secret, () => {})('GET', '/api/v1/environments')
+      const { items } = await createApi(secret, () => {})('GET', '/api/v1/environments', shapes.environmentList)
+      if (items.length === 0) return setError('This key sees no environment: ask for a key of the environment you work in.')
       props.onSignIn(secret)
     } catch (e) {
       const failure = e as ApiError
@@ -22,7 +27,7 @@ export function SignIn(props: { notice: string | undefined; onSignIn: (key: stri
         failure.status === 401
           ? `This key was not accepted: ${failure.message}.`
           : failure.status === 403
-            ? `This key cannot use the console: ${failure.message}. The console needs a global admin key.`
+            ? `This key cannot use the console: ${failure.message}. The console needs an admin key (a global one, or one of an environment).`
             : failure.message,
       )
     } finally {
@@ -34,8 +39,8 @@ export function SignIn(props: { notice: string | undefined; onSignIn: (key: stri
     <main class="sign-in">
       <h1>canary-flags</h1>
       <p>
-        Sign in with an admin key. It is kept in this browser tab only, until you sign out or close
-        the tab.
+        Sign in with an admin key: a global key sees every environment, an environment's key only
+        its own. It is kept in this browser tab only, until you sign out or close the tab.
       </p>
       {props.notice ? (
         <p class="notice" role="status">
