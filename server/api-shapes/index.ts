@@ -237,6 +237,11 @@ export const metrics = z.object({
   from: z.number(),
   /** When the flag's counts began in this period (the first row with exposures), or null. */
   firstCountAt: nul(z.number()),
+  /**
+   * Finer rows of the last 15 minutes (10 s apart) for a guarded flag, when this server's guard
+   * saw its counts; null otherwise (the chart then uses the per-minute rows).
+   */
+  fine: nul(z.object({ resolutionSeconds: z.number(), rows: z.array(metricsRow) })),
 })
 
 export const planPreview = z.object({

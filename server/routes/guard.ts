@@ -11,6 +11,7 @@ import type { EvidenceIntake } from '../guard/evidence-intake.ts'
 import { ValidationError } from '../errors.ts'
 import { parse, schemas } from '../validation.ts'
 import * as shapes from '../api-shapes/index.ts'
+import { createFineSeries } from './fine-series.ts'
 import { expectedVersion, jsonBody, param, remoteAddress, shaped, stateView } from './request.ts'
 
 const MINUTE = 60_000
@@ -26,6 +27,20 @@ export function guardRoutes(deps: { store: Store; service: FlagService; guard: G
   const target = (c: Context) => [param(c, 'env'), param(c, 'key')] as const
   /** The guard's view with where the plan stands (waiting for evidence, when it would hold). */
   const view = (state: StoredFlagState) => shaped(shapes.guardReport, { ...guard.status(state), planProgress: planner.progress(state) })
+
+  // Ten-second rows for a new canary's chart, from the guard's figures each time they move.
+  const fine = createFineSeries({ now })
+  guard.onCounts((env, key) => {
+    store.flags
+      .getState(env, key)
+      .then((state) => {
+        const figures = guard.status(state).decision?.figures
+        if (figures) fine.record(env, key, figures)
+      })
+      // A flag archived meanwhile, or a store hiccup: this reading is lost, the next one covers
+      // it (the figures are cumulative), and the chart falls back to minutes. Nothing to report.
+      .catch(() => {})
+  })
 
   return new Hono<AuthEnv>()
     .get('/:key/guard', async (c) => {
@@ -69,8 +84,16 @@ export function guardRoutes(deps: { store: Store; service: FlagService; guard: G
         controlErrors,
       }))
       const first = minutes.find((m) => m.canaryExposures + m.controlExposures > 0)
+      const fineRows = fine.rows(env, key, now() - SPAN_MS['15m'])
       return c.json(
-        shaped(shapes.metrics, { ...view(state), minutes, resolutionSeconds: 60, from, firstCountAt: first?.minute ?? null }),
+        shaped(shapes.metrics, {
+          ...view(state),
+          minutes,
+          resolutionSeconds: 60,
+          from,
+          firstCountAt: first?.minute ?? null,
+          fine: fineRows.length ? { resolutionSeconds: fine.bucketMs / 1000, rows: fineRows } : null,
+        }),
       )
     })
     .put('/:key/plan', async (c) => {

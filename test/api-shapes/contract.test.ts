@@ -40,6 +40,7 @@ describe('admin API responses match the shared shapes', () => {
     await expectShape(shapes.guardReport, 'GET', `${F}/guard`)
     const metrics = await expectShape(shapes.metrics, 'GET', `${F}/metrics?span=15m`)
     expect(metrics.resolutionSeconds).toBe(60)
+    expect(metrics.fine).toBeNull()
     await expectShape(shapes.planPreview, 'POST', `${F}/plan/preview`, { cohort: 'eu-canary', steps: [5, 50, 100], intervalSeconds: 60 })
     await expectShape(shapes.flagState, 'PUT', `${F}/plan`, { cohort: 'eu-canary', steps: [50, 100], intervalSeconds: 60 })
     await expectShape(shapes.flagState, 'POST', `${F}/plan/pause`)

@@ -207,10 +207,10 @@ describe('web console in headless Chromium', () => {
     // The audit log has both changes, as readable diffs.
     const widening = page.locator('.audit-entry[data-action="flag.rollout"]')
     await widening.waitFor()
-    expect(await widening.textContent()).toMatch(/cohort region · rollout\s*1%\s*5%/)
+    expect(await widening.textContent()).toMatch(/Cohort region · Rollout\s*Before:?\s*1%\s*After:?\s*5%/)
     const off = page.locator('.audit-entry[data-action="flag.off"]')
     await off.waitFor()
-    expect(await off.textContent()).toMatch(/enabled\s*on\s*off/)
+    expect(await off.textContent()).toMatch(/On\/off\s*Before:?\s*on\s*After:?\s*off/)
     expect(await off.textContent()).toContain('bootstrap-admin (admin key)')
 
     // A guard, then on again, then failing traffic: the guard trips it.
@@ -279,7 +279,10 @@ describe('web console in headless Chromium', () => {
     const rowText = (await row.textContent()) ?? ''
     expect(rowText).toContain('OFF')
     expect(rowText).toContain('tripped')
-    expect(rowText).toContain('100% (2 cohorts)')
+    // Who gets it, truthfully: two users of the beta list, 5% of one region.
+    expect(rowText).toContain('beta-users: 2 users')
+    expect(rowText).toContain('region: 5% of region eu-west')
+    expect(rowText).not.toContain('100%')
     await page.getByLabel('Show').selectOption('tripped')
     await page.locator('.count', { hasText: '1 of 1 flags' }).waitFor()
     await page.getByLabel('Search').fill('nothing-like-this')

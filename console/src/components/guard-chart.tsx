@@ -19,10 +19,11 @@ function Series(props: {
   points: RatePoint[]
   x: (t: number) => number
   y: (r: number) => number
+  gapMs: number
 }) {
   return (
     <g class={`series ${props.name}`} data-series={props.name}>
-      <path d={linePath(props.points, props.x, props.y)} />
+      <path d={linePath(props.points, props.x, props.y, props.gapMs)} />
       {props.points.map((p) => (
         <circle cx={props.x(p.at).toFixed(1)} cy={props.y(p.rate).toFixed(1)} r="2.5">
           <title>
@@ -35,19 +36,23 @@ function Series(props: {
 }
 
 /**
- * Error rates of the canary and the control over `span`, one point per minute, with the guard's
+ * Error rates of the canary and the control over `span`, one point per row, with the guard's
  * limit and the last trip marked. The y axis is labelled "error rate" on screen. Plain SVG;
  * scales with its container.
  */
 export function GuardChart(props: {
   minutes: MinuteCounts[]
+  /** Seconds between rows: 60, or 10 for a new canary's finer rows. */
+  resolutionSeconds: number
   limit: number | null
   trip: TripRecord | null | undefined
   span: ChartSpan
   now: number
 }) {
   const start = props.now - props.span.ms
-  const { canary, control } = rateSeries(props.minutes.filter((m) => m.minute >= start - 60_000))
+  const stepMs = props.resolutionSeconds * 1000
+  const per = props.resolutionSeconds === 60 ? 'minute' : `${props.resolutionSeconds} s`
+  const { canary, control } = rateSeries(props.minutes.filter((m) => m.minute >= start - stepMs))
   const ceiling = rateCeiling(
     props.limit,
     [...canary, ...control].map((p) => p.rate),
@@ -60,11 +65,11 @@ export function GuardChart(props: {
   const summary =
     canary.length === 0 && control.length === 0
       ? 'No counts reported in this period.'
-      : `Latest minute: canary ${formatRate(last(canary)?.rate)}, control ${formatRate(last(control)?.rate)}` +
+      : `Latest ${per}: canary ${formatRate(last(canary)?.rate)}, control ${formatRate(last(control)?.rate)}` +
         (props.limit === null ? '.' : `; limit ${formatRate(props.limit)}.`)
 
   return (
-    <figure class="chart" data-span={props.span.span}>
+    <figure class="chart" data-span={props.span.span} data-resolution={props.resolutionSeconds}>
       <svg
         viewBox={`0 0 ${W} ${H}`}
         role="img"
@@ -72,7 +77,7 @@ export function GuardChart(props: {
         data-chart="rates"
       >
         <title id="rate-chart-title">
-          Error rate per minute, last {props.span.label}
+          Error rate per {per}, last {props.span.label}
         </title>
         <desc id="rate-chart-desc">{summary}</desc>
         <text
@@ -104,8 +109,8 @@ export function GuardChart(props: {
             </text>
           </g>
         ) : null}
-        <Series name="control" points={control} x={x} y={y} />
-        <Series name="canary" points={canary} x={x} y={y} />
+        <Series name="control" points={control} x={x} y={y} gapMs={stepMs} />
+        <Series name="canary" points={canary} x={x} y={y} gapMs={stepMs} />
         {props.limit !== null ? (
           <g class="limit" data-series="limit">
             <line x1={M.left} x2={W - M.right} y1={y(props.limit)} y2={y(props.limit)} />

@@ -117,11 +117,14 @@ function RateChart(props: { state: FlagState; metrics: Metrics | null; limit: nu
   const now = Date.now()
   const auto = spanFor(metrics?.firstCountAt ?? null, now)
   const span = CHART_SPANS.find((s) => s.span === picked) ?? auto
+  // The last 15 minutes at 10-second resolution when the server has those rows.
+  const fine = span.span === '15m' && metrics?.fine ? metrics.fine : null
+  const per = fine ? `per ${fine.resolutionSeconds} s` : 'per minute'
   return (
     <div class="rate-chart">
       <div class="chart-head">
         <h3 id="chart-heading">
-          Error rate, last {span.label}, per minute
+          Error rate, last {span.label}, {per}
         </h3>
         <div class="span-picker" role="group" aria-label="Chart span">
           {CHART_SPANS.map((s) => (
@@ -144,7 +147,8 @@ function RateChart(props: { state: FlagState; metrics: Metrics | null; limit: nu
       </p>
       {metrics ? (
         <GuardChart
-          minutes={metrics.minutes}
+          minutes={fine?.rows ?? metrics.minutes}
+          resolutionSeconds={fine?.resolutionSeconds ?? 60}
           limit={props.limit}
           trip={props.state.guard?.lastTrip}
           span={span}

@@ -31,7 +31,9 @@ function show(key: string, value: unknown): string {
   if ((key === 'intervalSeconds' || key === 'maxWaitSeconds' || key === 'windowSeconds') && typeof value === 'number')
     return formatDuration(value)
   if (key === 'steps' && Array.isArray(value)) return value.map((v) => formatPercent(Number(v))).join(', ')
-  if (typeof value === 'string' && RULE_WORDS[value]) return RULE_WORDS[value]
+  // Rule names also appear inside notes ("guard tripped (max_error_rate)"): words there too.
+  if (typeof value === 'string')
+    return value.replace(/max_error_rate|max_ratio_to_control/g, (rule) => RULE_WORDS[rule] ?? rule)
   if (key === 'rollout' && typeof value === 'number') return formatPercent(value)
   if (TIMES.has(key) && typeof value === 'number') return formatTime(value)
   if (typeof value === 'boolean') return value ? 'on' : 'off'
