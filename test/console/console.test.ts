@@ -187,7 +187,7 @@ describe('web console in headless Chromium', () => {
     const estimate = page.locator('fieldset[data-cohort=region] .estimate')
     await estimate.filter({ hasText: '≈ 80 more users' }).waitFor()
     expect(await estimate.textContent()).toContain('Newly gets the flag: 4% more of region eu-west (1% → 5% of them')
-    expect(await estimate.textContent()).toContain('2,000 canary + control exposures of region eu-west')
+    expect(await estimate.textContent()).toContain('2,000 canary + control exposures of this flag × 4%')
     await page.screenshot({ path: join(RESULTS, 'console-audience-preview.png'), fullPage: false })
     await page.locator('.pending', { hasText: 'cohort region · rollout' }).waitFor()
     await page.getByRole('button', { name: 'Save cohorts' }).click()
@@ -207,10 +207,10 @@ describe('web console in headless Chromium', () => {
     // The audit log has both changes, as readable diffs.
     const widening = page.locator('.audit-entry[data-action="flag.rollout"]')
     await widening.waitFor()
-    expect(await widening.textContent()).toMatch(/Cohort region · Rollout\s*Before:?\s*1%\s*After:?\s*5%/)
+    expect(await widening.textContent()).toMatch(/Cohort region · Rollout\s*1%\s*5%/)
     const off = page.locator('.audit-entry[data-action="flag.off"]')
     await off.waitFor()
-    expect(await off.textContent()).toMatch(/On\/off\s*Before:?\s*on\s*After:?\s*off/)
+    expect(await off.textContent()).toMatch(/On\/off\s*on\s*off/)
     expect(await off.textContent()).toContain('bootstrap-admin (admin key)')
 
     // A guard, then on again, then failing traffic: the guard trips it.

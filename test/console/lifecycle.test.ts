@@ -193,6 +193,9 @@ describe('the console across the canary lifecycle', () => {
     expect(broken).toEqual([])
     expect(await scrollsSideways(page)).toBe(false)
     await history.screenshot({ path: join(RESULTS, 'lifecycle-history-390.png') })
+    // The first screenful of it at full size, to read.
+    await history.evaluate((el) => el.scrollIntoView())
+    await page.screenshot({ path: join(RESULTS, 'lifecycle-history-390-top.png') })
 
     await page.locator('#audit-actor').selectOption('guard')
     await history.locator('.audit-entry[data-action="guard.trip"]').waitFor()
@@ -215,7 +218,8 @@ describe('the console across the canary lifecycle', () => {
     )
     expect(lefts.length).toBeGreaterThan(2)
     for (const columns of lefts) expect(columns).toEqual(lefts[0])
-    await page.locator('section.audit').screenshot({ path: join(RESULTS, 'lifecycle-history-1280.png') })
+    await page.locator('section.audit').evaluate((el) => el.scrollIntoView())
+    await page.screenshot({ path: join(RESULTS, 'lifecycle-history-1280.png') })
     expect(errors).toEqual([])
     await page.close()
   }, 120_000)
@@ -240,6 +244,9 @@ describe('the console across the canary lifecycle', () => {
     expect(body).not.toContain('belongs to environment')
     expect(body).not.toContain('needs a global admin key')
     await page.screenshot({ path: join(RESULTS, 'lifecycle-env-key.png'), fullPage: true })
+    // The one page that needs a global key says so in words.
+    await page.getByRole('link', { name: 'Connected SDKs' }).click()
+    await page.getByText('listed for global admin keys only; this key belongs to one environment').waitFor()
     expect(errors).toEqual([])
     await page.close()
   }, 120_000)

@@ -43,9 +43,9 @@ export function AudienceNote(props: {
       <strong data-users>
         ≈ {formatCount(Math.abs(estimate.delta))} {widening ? 'more' : 'fewer'} users
       </strong>{' '}
-      by the last hour: {formatCount(estimate.exposures)} canary + control exposures of {who} ×{' '}
-      {formatPercent(points)}. An estimate: exposures count evaluations, so it is at most this many
-      people.
+      by the last hour: {formatCount(estimate.exposures)} canary + control exposures of this flag ×{' '}
+      {formatPercent(points)}. An estimate: the counts are per flag, not per cohort, and count
+      evaluations, not people.
     </p>
   )
 }

@@ -12,7 +12,7 @@ import { formatClock, formatRate } from '../lib/format.ts'
 
 const W = 480
 const H = 220
-const M = { left: 58, right: 10, top: 12, bottom: 24 }
+const M = { left: 72, right: 10, top: 12, bottom: 24 }
 
 function Series(props: {
   name: 'canary' | 'control'
@@ -83,7 +83,7 @@ export function GuardChart(props: {
         <text
           class="axis-label"
           data-axis="y"
-          transform={`translate(12 ${(M.top + H - M.bottom) / 2}) rotate(-90)`}
+          transform={`translate(14 ${(M.top + H - M.bottom) / 2}) rotate(-90)`}
           text-anchor="middle"
         >
           error rate

@@ -1,4 +1,5 @@
 import * as shapes from '../../../server/api-shapes/index.ts'
+import { RULE_WORDS } from '../../../server/api-shapes/audit-words.ts'
 import { useMemo, useState } from 'hono/jsx/dom'
 import { seg, type ApiError } from '../api/http.ts'
 import {
@@ -89,7 +90,7 @@ function PlanStatus(props: { plan: Plan; progress: PlanProgress | null }) {
         </p>
       ) : plan.note && !(plan.skipped?.length && plan.note.startsWith('skipped ')) ? (
         // (The start's note repeats the skipped steps, shown above.)
-        <p class="notice">{plan.note}</p>
+        <p class="notice">{ruleWords(plan.note)}</p>
       ) : null}
       <p class="muted">
         Started {formatTime(plan.startedAt)}, one step every {formatDuration(plan.intervalSeconds)}{' '}
@@ -374,3 +375,7 @@ export function PlanPanel(props: {
     </section>
   )
 }
+
+/** A plan's note with rule names in words ("guard tripped (error rate over the limit)"). */
+const ruleWords = (note: string) =>
+  note.replace(/max_error_rate|max_ratio_to_control/g, (rule) => RULE_WORDS[rule] ?? rule)

@@ -30,7 +30,10 @@ function show(key: string, value: unknown): string {
   if (key === 'maxRatioToControl' && typeof value === 'number') return `${value}× control`
   if ((key === 'intervalSeconds' || key === 'maxWaitSeconds' || key === 'windowSeconds') && typeof value === 'number')
     return formatDuration(value)
-  if (key === 'steps' && Array.isArray(value)) return value.map((v) => formatPercent(Number(v))).join(', ')
+  if ((key === 'steps' || key === 'skipped') && Array.isArray(value))
+    return value.map((v) => formatPercent(Number(v))).join(', ')
+  // The plan's step is an index; people count from one.
+  if (key === 'step' && typeof value === 'number') return `step ${value + 1}`
   // Rule names also appear inside notes ("guard tripped (max_error_rate)"): words there too.
   if (typeof value === 'string')
     return value.replace(/max_error_rate|max_ratio_to_control/g, (rule) => RULE_WORDS[rule] ?? rule)

@@ -49,7 +49,12 @@ export function ConnectionsPage() {
         setVersions(new Map(environments.items.map((e) => [e.key, e.version])))
         setError(undefined)
       },
-      (e: ApiError) => setError(e.message),
+      (e: ApiError) =>
+        setError(
+          e.status === 403
+            ? 'Connected SDKs of every environment are listed for global admin keys only; this key belongs to one environment.'
+            : e.message,
+        ),
     )
   }, [api])
   useCommitEffect(() => {
