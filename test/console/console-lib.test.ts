@@ -296,9 +296,19 @@ describe('live messages', () => {
       environment: 'production',
       flag: 'f',
       at: 1,
-      guard: { status: 'healthy' },
+      guard: { status: 'healthy', decision: null, guard: null, recent: null, plan: null },
     }
     expect(parseLiveMessage(JSON.stringify(guard))).toEqual(guard)
+    // A guard view of the wrong shape is dropped (and said on the console), not cast.
+    const errors: unknown[] = []
+    const original = console.error
+    console.error = (...args: unknown[]) => void errors.push(args)
+    try {
+      expect(parseLiveMessage(JSON.stringify({ ...guard, guard: { status: 'healthy' } }))).toBeUndefined()
+    } finally {
+      console.error = original
+    }
+    expect(errors).toHaveLength(1)
     expect(parseLiveMessage('{"type":"pong"}')).toBeUndefined()
     expect(parseLiveMessage('not json')).toBeUndefined()
   })

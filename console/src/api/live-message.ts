@@ -1,3 +1,4 @@
+import { guardView } from '../../../server/api-shapes/index.ts'
 import type { Change, GuardView } from './types.ts'
 
 /** What the console hears on its admin-key socket (see `sdk/core/protocol.ts`). */
@@ -25,7 +26,14 @@ export function parseLiveMessage(text: string): LiveMessage | undefined {
     typeof value.change.type === 'string'
   )
     return value as LiveMessage
-  if (value.type === 'guard_update' && typeof value.flag === 'string' && isRecord(value.guard))
-    return value as LiveMessage
+  if (value.type === 'guard_update' && typeof value.flag === 'string' && typeof value.at === 'number') {
+    // The same shape as the guard report's: parsed, not cast, like every API answer.
+    const guard = guardView.safeParse(value.guard)
+    if (!guard.success) {
+      console.error(`console: a guard update of ${value.flag} did not fit its shape`, guard.error.issues[0])
+      return undefined
+    }
+    return { type: 'guard_update', environment: value.environment, flag: value.flag, at: value.at, guard: guard.data }
+  }
   return undefined
 }
