@@ -13,6 +13,7 @@ import { formatTable } from './table.ts'
 export const audit: Command = {
   synopsis: '[--flag F] [--env E] [--actor person|guard|plan] [--limit N]',
   summary: 'the audit log, newest first: when, who (a person, the guard or a plan), what, where',
+  usesApi: true,
   async run(args, io) {
     const { values, positionals } = parseCommand(
       args,

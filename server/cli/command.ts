@@ -5,6 +5,8 @@ export interface Command {
   /** Arguments after the command name, e.g. `<key> --env E`. */
   synopsis: string
   summary: string
+  /** Talks to the API (its help lists the connection options); group commands always do. */
+  usesApi?: boolean
   /** Resolves when the command is done; expected failures throw a CliError. */
   run: (args: string[], io: Io) => Promise<void>
 }

@@ -37,7 +37,7 @@ async function dispatch(argv: string[], io: Io): Promise<void> {
   const top = topLevel[name]
   if (top) {
     const args = argv.slice(1)
-    return wantsHelp(args) ? io.out(commandUsage(name, top, false)) : top.run(args, io)
+    return wantsHelp(args) ? io.out(commandUsage(name, top, top.usesApi === true)) : top.run(args, io)
   }
   const group = groups[name]
   if (!group) throw new CliError(`unknown command ${name} (see: canary --help)`)

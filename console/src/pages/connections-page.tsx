@@ -1,7 +1,7 @@
 import * as shapes from '../../../server/api-shapes/index.ts'
 import { useCallback, useState } from 'hono/jsx/dom'
 import type { ApiError } from '../api/http.ts'
-import type { Connection, Environment } from '../api/types.ts'
+import type { Connection } from '../api/types.ts'
 import { useApp } from '../app-context.ts'
 import { useCommitEffect } from '../hooks/use-commit-effect.ts'
 import { formatRelative } from '../lib/format.ts'
