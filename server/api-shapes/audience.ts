@@ -7,6 +7,10 @@ const SHOWN = 3
 /**
  * Cohorts shortened for a flags list: every condition kept, long value lists cut to their
  * first few with the full count, so the list stays small however long a beta list grows.
+ *
+ * @example
+ * summarizeCohorts([{ name: 'beta', rollout: 100, conditions: [{ attribute: 'userId', operator: 'in', values: ['a', 'b', 'c', 'd'] }] }])
+ * // [{ name: 'beta', rollout: 100, conditions: [{ attribute: 'userId', operator: 'in', values: ['a', 'b', 'c'], valueCount: 4 }] }]
  */
 export function summarizeCohorts(cohorts: readonly Cohort[]): CohortSummary[] {
   return cohorts.map((c) => ({
@@ -42,7 +46,12 @@ function conditionText(c: ConditionSummary): string {
   return `${not}${c.attribute} ${c.operator.replace(/_/g, ' ')} ${values}`
 }
 
-/** Whom a cohort's conditions describe: `region eu-west`, `3 users`, `all users`. */
+/**
+ * Whom a cohort's conditions describe: `region eu-west`, `3 users`, `all users`.
+ *
+ * @example
+ * whoText({ conditions: [] }) // 'all users'
+ */
 export const whoText = (c: Pick<CohortSummary, 'conditions'>) =>
   c.conditions.length === 0 ? 'all users' : c.conditions.map(conditionText).join(' and ')
 

@@ -34,19 +34,38 @@ const ACTIONS: Record<string, string> = {
   'key.revoke': 'revoked a key',
 }
 
+/**
+ * An audit action in words; one this table does not know yet reads as its parts.
+ *
+ * @example
+ * actionText('plan.step') // 'took a plan step'
+ */
 export const actionText = (action: string) => ACTIONS[action] ?? action.replace(/[._]/g, ' ')
 
 /** Who made a change, as the history filters it: a person (any key), the guard, or a plan. */
 export type ActorKind = 'person' | 'guard' | 'plan'
 export const ACTOR_KINDS: readonly ActorKind[] = ['person', 'guard', 'plan']
 
+/**
+ * Which kind of actor made a change: the guard and rollout plans act by themselves; every key
+ * (admin console, API script) is a person.
+ *
+ * @example
+ * actorKind('rollout-plan') // 'plan'
+ */
 export function actorKind(actor: string): ActorKind {
   if (actor === 'guard') return 'guard'
   if (actor === 'rollout-plan') return 'plan'
   return 'person'
 }
 
-/** `admin-key:bootstrap-admin` → `bootstrap-admin (admin key)`; `guard` → `the guard`. */
+/**
+ * Who made a change, in words.
+ *
+ * @example
+ * actorText('admin-key:bootstrap-admin') // 'bootstrap-admin (admin key)'
+ * actorText('guard') // 'the guard'
+ */
 export function actorText(actor: string): string {
   const match = /^(\w+)-key:(.*)$/.exec(actor)
   if (match) return `${match[2]} (${match[1]} key)`

@@ -59,5 +59,10 @@ export function remoteAddress(c: Context): string {
  */
 export const shaped = <S extends mini.ZodMiniType>(_schema: S, value: mini.input<S>): mini.input<S> => value
 
-/** A stored state as the API answers it: guard and plan read back as their typed shapes. */
+/**
+ * A stored state as the API answers it: guard and plan read back as their typed shapes.
+ *
+ * @example
+ * return c.json(shaped(shapes.flagState, stateView(await store.flags.getState(env, key))))
+ */
 export const stateView = (state: StoredFlagState) => ({ ...state, guard: guardOf(state), plan: planOf(state.plan) })

@@ -2,7 +2,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runCli } from './run-cli.ts'
+import { runMain } from './run-cli.ts'
 import { call, startServerProcess, type ServerProcess } from './server-process.ts'
 
 const SLOW = 60_000
@@ -46,7 +46,7 @@ async function servedState(server: ServerProcess, key: string) {
 describe('canary backup', () => {
   it('copies the live database; restored into a second server, it serves the same state', { timeout: SLOW }, async () => {
     const backup = join(dir, 'backup.db')
-    const result = await runCli(['backup', '--to', backup, '--db', join(dir, 'live.db')], {})
+    const result = await runMain(['backup', '--to', backup, '--db', join(dir, 'live.db')], {})
     expect(result.stderr).toBe('')
     expect(result.stdout).toMatch(/^backed up .* \(\d+ pages, integrity ok\)$/m)
     expect(result.code).toBe(0)
@@ -64,11 +64,11 @@ describe('canary backup', () => {
 
   it('refuses to overwrite a file, and a database that is not there', { timeout: SLOW }, async () => {
     const target = join(dir, 'twice.db')
-    expect((await runCli(['backup', '--to', target, '--db', join(dir, 'live.db')], {})).code).toBe(0)
-    const again = await runCli(['backup', '--to', target, '--db', join(dir, 'live.db')], {})
+    expect((await runMain(['backup', '--to', target, '--db', join(dir, 'live.db')], {})).code).toBe(0)
+    const again = await runMain(['backup', '--to', target, '--db', join(dir, 'live.db')], {})
     expect(again.code).toBe(1)
     expect(again.stderr.trim()).toMatch(/^error: .*twice\.db already exists/)
-    const missing = await runCli(['backup', '--to', join(dir, 'x.db'), '--db', join(dir, 'nope.db')], {})
+    const missing = await runMain(['backup', '--to', join(dir, 'x.db'), '--db', join(dir, 'nope.db')], {})
     expect(missing.code).toBe(1)
     expect(missing.stderr.trim()).toMatch(/^error: no database at .*nope\.db/)
     expect(existsSync(join(dir, 'x.db'))).toBe(false)
@@ -77,7 +77,7 @@ describe('canary backup', () => {
 
 describe('offline admin key recovery', () => {
   it('creates an admin key in the database file that the running server accepts at once', { timeout: SLOW }, async () => {
-    const result = await runCli(['keys', 'create', '--kind', 'admin', '--db', join(dir, 'live.db')], {})
+    const result = await runMain(['keys', 'create', '--kind', 'admin', '--db', join(dir, 'live.db')], {})
     expect(result.code).toBe(0)
     const secret = result.stdout.match(/^secret: (cf_admin_\S+)$/m)?.[1]
     expect(secret, result.stdout).toBeDefined()
@@ -93,7 +93,7 @@ describe('offline admin key recovery', () => {
       [['--kind', 'server', '--env', 'staging', '--db', join(dir, 'live.db')], /^error: environment staging not found/],
     ]
     for (const [args, message] of cases) {
-      const result = await runCli(['keys', 'create', ...args], {})
+      const result = await runMain(['keys', 'create', ...args], {})
       expect(result.code, args.join(' ')).toBe(1)
       expect(result.stderr.trim()).toMatch(message)
     }
@@ -102,7 +102,7 @@ describe('offline admin key recovery', () => {
 
   it('warns when CANARY_ADMIN_KEY is set on a database that does not hold it', { timeout: SLOW }, async () => {
     const copy = join(dir, 'warn.db')
-    expect((await runCli(['backup', '--to', copy, '--db', join(dir, 'live.db')], {})).code).toBe(0)
+    expect((await runMain(['backup', '--to', copy, '--db', join(dir, 'live.db')], {})).code).toBe(0)
     const server = await startServerProcess(copy, { env: { CANARY_ADMIN_KEY: 'not-a-key-of-this-database' } })
     others.push(server)
     await expect.poll(() => server.output(), { timeout: 10_000 }).toMatch(/WARN .*CANARY_ADMIN_KEY is set but this database .*canary keys create --kind admin --db/)
