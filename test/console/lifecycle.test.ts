@@ -105,6 +105,12 @@ describe('the console across the canary lifecycle', () => {
     await new Promise((r) => setTimeout(r, 1100))
     await traffic('chart-2', [300, 1, 900, 3])
     const { page, errors } = await newPage()
+    // Which spans the page asks the server for: 24 h once to find the start, then what it shows.
+    const spans: string[] = []
+    page.on('request', (request) => {
+      const match = /\/metrics\?span=(\w+)/.exec(request.url())
+      if (match) spans.push(match[1]!)
+    })
     await signIn(page, url, ADMIN_KEY)
     await page.goto(`${url}/#/flags/checkout-v3?env=production`)
     const chart = page.locator('figure.chart[data-span]')
@@ -127,6 +133,10 @@ describe('the console across the canary lifecycle', () => {
     await page.locator('figure.chart[data-span="6h"]').waitFor()
     await page.getByRole('heading', { name: 'Error rate, last 6 h, per minute' }).waitFor()
     expect(await page.getByRole('button', { name: '6 h' }).getAttribute('aria-pressed')).toBe('true')
+    expect(spans[0]).toBe('24h')
+    const deadline = Date.now() + STEP
+    while (!spans.includes('6h') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    expect(spans).toContain('6h')
     await page.getByRole('button', { name: '15 min' }).click()
     await page.locator('figure.chart[data-span="15m"]').waitFor()
     expect(errors).toEqual([])

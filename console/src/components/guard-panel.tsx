@@ -8,7 +8,6 @@ import {
 } from '../lib/evidence.ts'
 import { formatCount, formatDuration, formatRate, formatTime } from '../lib/format.ts'
 import { GuardBadge } from './badges.tsx'
-import { useState } from 'hono/jsx/dom'
 import { CHART_SPANS, spanFor, type ChartSpan } from '../lib/chart.ts'
 import { GuardChart } from './guard-chart.tsx'
 import { GuardForm } from './guard-form.tsx'
@@ -69,6 +68,9 @@ export function GuardPanel(props: {
   state: FlagState
   metrics: Metrics | null
   changes: FlagChanges
+  /** The chart span a person picked, or null to follow the data. */
+  pickedSpan: ChartSpan['span'] | null
+  onPickSpan: (span: ChartSpan['span'] | null) => void
 }) {
   const { state, metrics } = props
   const figures = metrics?.decision?.figures
@@ -100,7 +102,13 @@ export function GuardPanel(props: {
           <WindowBars recent={recent} limit={limit} />
         </>
       ) : null}
-      <RateChart state={state} metrics={metrics} limit={limit} />
+      <RateChart
+        state={state}
+        metrics={metrics}
+        limit={limit}
+        picked={props.pickedSpan}
+        onPick={props.onPickSpan}
+      />
       <GuardForm state={state} changes={props.changes} />
     </section>
   )
@@ -111,9 +119,14 @@ export function GuardPanel(props: {
  * follows the data), or the one a person picked. One line beside it says what canary and control
  * are, since everything else on the page assumes it.
  */
-function RateChart(props: { state: FlagState; metrics: Metrics | null; limit: number | null }) {
-  const { metrics } = props
-  const [picked, setPicked] = useState<ChartSpan['span'] | null>(null)
+function RateChart(props: {
+  state: FlagState
+  metrics: Metrics | null
+  limit: number | null
+  picked: ChartSpan['span'] | null
+  onPick: (span: ChartSpan['span'] | null) => void
+}) {
+  const { metrics, picked } = props
   const now = Date.now()
   const auto = spanFor(metrics?.firstCountAt ?? null, now)
   const span = CHART_SPANS.find((s) => s.span === picked) ?? auto
@@ -132,7 +145,7 @@ function RateChart(props: { state: FlagState; metrics: Metrics | null; limit: nu
               type="button"
               class="chip"
               aria-pressed={s.span === span.span ? 'true' : 'false'}
-              onClick={() => setPicked(s.span === auto.span ? null : s.span)}
+              onClick={() => props.onPick(s.span === auto.span ? null : s.span)}
             >
               {s.label}
             </button>

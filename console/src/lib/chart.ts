@@ -93,3 +93,9 @@ export function timeTicks(start: number, end: number, stepMs: number): number[] 
   for (let t = Math.ceil(start / stepMs) * stepMs; t <= end; t += stepMs) ticks.push(t)
   return ticks
 }
+
+/** The longer of two spans. */
+export function widerSpan(a: ChartSpan['span'], b: ChartSpan['span']): ChartSpan['span'] {
+  const rank = (span: ChartSpan['span']) => CHART_SPANS.findIndex((s) => s.span === span)
+  return rank(a) >= rank(b) ? a : b
+}

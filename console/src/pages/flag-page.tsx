@@ -1,7 +1,8 @@
 import * as shapes from '../../../server/api-shapes/index.ts'
 import { useCallback, useMemo, useRef, useState } from 'hono/jsx/dom'
 import { seg, type ApiError } from '../api/http.ts'
-import type { FlagState, Metrics } from '../api/types.ts'
+import type { FlagState, Metrics, MetricSpan } from '../api/types.ts'
+import { spanFor, widerSpan } from '../lib/chart.ts'
 import { useApp } from '../app-context.ts'
 import { AuditLog } from '../components/audit-log.tsx'
 import { OnOffBadge } from '../components/badges.tsx'
@@ -72,19 +73,42 @@ export function FlagPage(props: { flagKey: string }) {
       (e: ApiError) => shown.current === base && setError(e),
     )
   }, [api, base])
+  // The chart's span: picked by a person, or following the data. The first request looks back
+  // 24 h to find when the counts began; later ones ask only for what the chart shows (at least
+  // the last hour, which the audience preview counts), since every guard update reloads them.
+  const [pickedSpan, setPickedSpan] = useState<MetricSpan | null>(null)
+  const picked = useRef<MetricSpan | null>(null)
+  const firstCountAt = useRef<number | null | undefined>(undefined)
   const loadMetrics = useCallback(() => {
-    api('GET', `${base}/metrics?span=24h`, shapes.metrics).then(
-      (m) => shown.current === base && setMetrics(m),
+    const span =
+      firstCountAt.current === undefined
+        ? '24h'
+        : widerSpan(picked.current ?? spanFor(firstCountAt.current, Date.now()).span, '1h')
+    api('GET', `${base}/metrics?span=${span}`, shapes.metrics).then(
+      (m) => {
+        if (shown.current !== base) return
+        if (firstCountAt.current === undefined || firstCountAt.current === null) firstCountAt.current = m.firstCountAt
+        setMetrics({ ...m, firstCountAt: firstCountAt.current })
+      },
       () => {
         // The chart keeps its last data; the state request reports what is wrong.
       },
     )
   }, [api, base])
+  const pickSpan = useCallback(
+    (span: MetricSpan | null) => {
+      picked.current = span
+      setPickedSpan(span)
+      loadMetrics()
+    },
+    [loadMetrics],
+  )
 
   useCommitEffect(() => {
     setState(null)
     setMetrics(null)
     setArchived(false)
+    firstCountAt.current = undefined
     loadState()
     loadMetrics()
   }, [loadState, loadMetrics])
@@ -168,7 +192,13 @@ export function FlagPage(props: { flagKey: string }) {
           <CohortsEditor state={state} metrics={metrics} changes={changes} />
         </div>
         <div class="column">
-          <GuardPanel state={state} metrics={metrics} changes={changes} />
+          <GuardPanel
+            state={state}
+            metrics={metrics}
+            changes={changes}
+            pickedSpan={pickedSpan}
+            onPickSpan={pickSpan}
+          />
           <PlanPanel state={state} progress={metrics?.planProgress ?? null} changes={changes} />
         </div>
       </div>
