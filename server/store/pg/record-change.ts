@@ -25,9 +25,24 @@ export async function bumpVersion(tx: PgTx, envKey: string): Promise<number> {
 const jsonb = (value: unknown) =>
   value === undefined || value === null ? null : JSON.stringify(value)
 
+/** The NOTIFY channel on which every committed change is announced to the replicas. */
+export const CHANGES_CHANNEL = 'canary_changes'
+
+/** The payload of one announcement: `<environment>:<version>` (environment keys hold no colon last). */
+export const announcement = (envKey: string, version: number) => `${envKey}:${version}`
+
+/** Reads an announcement back; undefined for a payload that is not one. */
+export function parseAnnouncement(payload: string): { environment: string; version: number } | undefined {
+  const at = payload.lastIndexOf(':')
+  const version = Number(payload.slice(at + 1))
+  if (at <= 0 || !Number.isInteger(version) || version < 1) return undefined
+  return { environment: payload.slice(0, at), version }
+}
+
 /**
  * Inside the caller's transaction (after `bumpVersion` and the write itself): append the change
- * to the change log, trim what is older than the resume window, and write its audit row. One
+ * to the change log, trim what is older than the resume window, write its audit row and announce
+ * it to the replicas (`NOTIFY canary_changes`, delivered at commit, in commit order). One
  * statement (data-modifying CTEs), because the environment's row lock is held until commit and
  * every round trip made under it is time all other writers of the environment wait.
  */
@@ -44,8 +59,9 @@ export async function recordEnvChange(
       delete from ${changeLog} where env_key = ${envKey} and version < ${change.version - CHANGE_LOG_KEEP}
     )
     insert into ${auditLog} (actor, action, flag_key, env_key, version, before, after, details)
-    values (${audit.actor}, ${audit.action}, ${audit.flagKey ?? null}, ${envKey}, ${change.version},
-      ${jsonb(audit.before)}::jsonb, ${jsonb(audit.after)}::jsonb, ${jsonb(audit.details)}::jsonb)`)
+    select ${audit.actor}, ${audit.action}, ${audit.flagKey ?? null}, ${envKey}, ${change.version},
+      ${jsonb(audit.before)}::jsonb, ${jsonb(audit.after)}::jsonb, ${jsonb(audit.details)}::jsonb
+    from (select pg_notify(${CHANGES_CHANNEL}, ${announcement(envKey, change.version)})) as announced`)
   return { environment: envKey, change }
 }
 

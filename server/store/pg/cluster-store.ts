@@ -1,0 +1,80 @@
+import { and, eq, gte, inArray, or, sql } from 'drizzle-orm'
+import type { ClusterStore, SharedCounts } from '../contract.ts'
+import type { PgDb } from './db.ts'
+import { guardCounts, guardEvidence, replicaConnections } from './schema.ts'
+
+type CountRow = typeof guardCounts.$inferSelect
+
+const toShared = (r: CountRow): SharedCounts => ({
+  envKey: r.envKey,
+  flagKey: r.flagKey,
+  source: r.source,
+  at: r.at,
+  counts: [r.canaryExposures, r.canaryErrors, r.controlExposures, r.controlErrors],
+})
+
+/** What replicas share on PostgreSQL: guard counts and evidence, connection lists. */
+export function createPgClusterStore(db: PgDb): ClusterStore {
+  return {
+    async appendCounts(rows) {
+      if (rows.length === 0) return
+      await db.insert(guardCounts).values(
+        rows.map((r) => ({
+          envKey: r.envKey,
+          flagKey: r.flagKey,
+          source: r.source,
+          at: r.at,
+          canaryExposures: r.counts[0],
+          canaryErrors: r.counts[1],
+          controlExposures: r.counts[2],
+          controlErrors: r.counts[3],
+        })),
+      )
+    },
+
+    async consumeCounts() {
+      // One statement: a row committed meanwhile is simply left for the next call.
+      const rows = await db.delete(guardCounts).returning()
+      return rows.sort((a, b) => a.id - b.id).map(toShared)
+    },
+
+    async saveEvidence(save, remove) {
+      if (save.length === 0 && remove.length === 0) return
+      const at = Date.now()
+      await db.transaction(async (tx) => {
+        if (save.length > 0)
+          await tx
+            .insert(guardEvidence)
+            .values(save.map((s) => ({ envKey: s.envKey, flagKey: s.flagKey, evidence: s.evidence, updatedAt: at })))
+            .onConflictDoUpdate({
+              target: [guardEvidence.envKey, guardEvidence.flagKey],
+              set: { evidence: sql`excluded.evidence`, updatedAt: sql`excluded.updated_at` },
+            })
+        if (remove.length > 0)
+          await tx
+            .delete(guardEvidence)
+            .where(or(...remove.map((r) => and(eq(guardEvidence.envKey, r.envKey), eq(guardEvidence.flagKey, r.flagKey)))))
+      })
+    },
+
+    loadEvidence: () =>
+      db.select({ envKey: guardEvidence.envKey, flagKey: guardEvidence.flagKey, evidence: guardEvidence.evidence }).from(guardEvidence),
+
+    async publishConnections(replicaId, connections, at) {
+      await db
+        .insert(replicaConnections)
+        .values({ replicaId, connections, heartbeatAt: at })
+        .onConflictDoUpdate({
+          target: replicaConnections.replicaId,
+          set: { connections: sql`excluded.connections`, heartbeatAt: sql`excluded.heartbeat_at` },
+        })
+    },
+
+    connections: (since) =>
+      db.select().from(replicaConnections).where(gte(replicaConnections.heartbeatAt, since)),
+
+    async forgetReplica(replicaId) {
+      await db.delete(replicaConnections).where(inArray(replicaConnections.replicaId, [replicaId]))
+    },
+  }
+}
