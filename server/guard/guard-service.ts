@@ -1,14 +1,16 @@
 import type { FlagCounts, MetricsBatch } from '../../sdk/core/protocol.ts'
 import type { FlagService } from '../services/flag-service.ts'
 import type { Hub } from '../stream/hub.ts'
+import { ConflictError } from '../errors.ts'
+import type { ClusterStore, SharedCounts } from '../store/contract.ts'
 import type { StoredFlagState } from '../store/flag-store.ts'
 import type { Store } from '../store/store.ts'
-import { FlagEvidence, settingsKey, type GuardDecision, type PlanFigures } from './decide.ts'
+import { FlagEvidence, settingsKey, type EvidenceSnapshot, type GuardDecision, type PlanFigures } from './decide.ts'
 import { guardOf, type StoredGuard, type TripRecord } from './guard-state.ts'
 import { planOf } from './plan.ts'
 import { createBatchIntake } from './batch-intake.ts'
 import type { ArmCounts } from './sequential.ts'
-import { SlidingWindow } from './window.ts'
+import { SlidingWindow, type WindowBuckets } from './window.ts'
 import { deliverWebhook } from './webhook.ts'
 
 export type GuardStatus = GuardDecision['status'] | 'tripped' | 'off' | 'no_guard'
@@ -37,6 +39,15 @@ interface Watched {
   recent: SlidingWindow
 }
 
+/** A trip found the flag already off: it was switched off meanwhile, so there is nothing to trip. */
+class AlreadyOffError extends ConflictError {}
+
+/** What the guard leader stores per guarded flag, for a successor and for the other replicas' views. */
+interface SharedEvidenceJson {
+  evidence: EvidenceSnapshot
+  recent: WindowBuckets
+}
+
 const DEFAULT_WINDOW_SECONDS = 60
 const toArm = ([ce, cx, ke, kx]: FlagCounts): ArmCounts => ({
   canaryExposures: ce,
@@ -60,17 +71,34 @@ export function createGuardService(deps: {
   now: () => number
   log: (message: string, error?: unknown) => void
   webhook?: { timeoutMs?: number; attempts?: number; baseDelayMs?: number }
+  /**
+   * Replicas: counts go to the shared table for the guard leader instead of this process's
+   * tests, batch ids are claimed cluster-wide, and the evidence is shared (see `leaderTick`
+   * and `followerTick`). Absent (one SQLite process): everything stays in memory.
+   */
+  cluster?: { store: ClusterStore; flushMs?: number } | undefined
 }) {
   const { store, service, now, log } = deps
-  const intake = createBatchIntake(store.metrics, { log })
+  const cluster = deps.cluster?.store
+  const intake = createBatchIntake(store.metrics, { log, oncePer: cluster ? 'cluster' : 'process' })
   const watched = new Map<string, Watched>()
   const keyOf = (env: string, flag: string) => `${env}\u0000${flag}`
   const pendingWebhooks = new Set<Promise<unknown>>()
   const countListeners = new Set<(env: string, flag: string) => void>()
 
+  /** Replicas: flags whose shared evidence the leader must write (or delete) at its next tick. */
+  const dirty = new Map<string, { envKey: string; flagKey: string }>()
+  /** Replicas: the newest state version each flag's entry was refreshed from. */
+  const refreshedAt = new Map<string, number>()
+
   /** Brings one flag's entry in line with its stored state. */
   function refresh(state: StoredFlagState): void {
     const key = keyOf(state.environment, state.key)
+    if (cluster) {
+      if ((refreshedAt.get(key) ?? -1) > state.version) return // an older read overtaken by a newer one
+      refreshedAt.set(key, state.version)
+      dirty.set(key, { envKey: state.environment, flagKey: state.key })
+    }
     const guard = guardOf(state)
     if (!guard) {
       watched.delete(key)
@@ -93,14 +121,61 @@ export function createGuardService(deps: {
 
   function forget(env: string, flag: string) {
     watched.delete(keyOf(env, flag))
+    if (cluster) dirty.set(keyOf(env, flag), { envKey: env, flagKey: flag })
   }
 
-  // Every state change arrives whole and in commit order (guard, plan, on/off), before it is
-  // streamed; archiving arrives as a change.
+  /** Replicas: one read at a time per flag, so a state is never refreshed from an older read. */
+  const reading = new Map<string, Promise<void>>()
+  function reread(env: string, flag: string): void {
+    const key = keyOf(env, flag)
+    const previous = reading.get(key) ?? Promise.resolve()
+    const next = previous
+      .then(() => store.flags.getState(env, flag))
+      .then(refresh, (error: unknown) => log(`guard: re-reading ${flag} in ${env} after a change failed`, error))
+      .finally(() => {
+        if (reading.get(key) === next) reading.delete(key)
+      })
+    reading.set(key, next)
+  }
+
+  // Every state change committed here arrives whole and in commit order (guard, plan, on/off),
+  // before it is streamed; archiving arrives as a change. Replicas also hear the others' changes
+  // (as changes, which carry no guard or plan): the state is read again.
   service.onState(refresh)
   deps.hub.subscribeAll((env, change) => {
     if (change.type === 'flag_deleted') forget(env, change.key)
+    else if (cluster && change.type === 'flag' && (refreshedAt.get(keyOf(env, change.flag.key)) ?? -1) < change.version)
+      reread(env, change.flag.key)
   })
+
+  /** Replicas: attributed counts accepted here, summed per flag and source until the next flush. */
+  let sharedPending = new Map<string, SharedCounts>()
+  async function flushShared(): Promise<void> {
+    if (!cluster || sharedPending.size === 0) return
+    const rows = [...sharedPending.values()]
+    sharedPending = new Map()
+    try {
+      await cluster.appendCounts(rows)
+    } catch (error) {
+      // Kept for the next flush: the leader reads them a second later than it would have.
+      for (const row of rows) addShared(row.envKey, row.flagKey, row.source, row.counts, row.at)
+      log('guard: sharing counts with the leader failed; will retry', error)
+    }
+  }
+  function addShared(envKey: string, flagKey: string, source: EvidenceSource, counts: FlagCounts, at: number): void {
+    const id = `${envKey}\u0000${flagKey}\u0000${source}`
+    const row = sharedPending.get(id)
+    if (!row) return void sharedPending.set(id, { envKey, flagKey, source, at, counts: [...counts] })
+    for (let i = 0; i < 4; i++) row.counts[i]! += counts[i]!
+    row.at = Math.max(row.at, at)
+  }
+  let sharing: Promise<void> | undefined
+  const shareTimer = cluster
+    ? setInterval(() => {
+        sharing ??= flushShared().finally(() => (sharing = undefined))
+      }, deps.cluster?.flushMs ?? 200)
+    : undefined
+  shareTimer?.unref()
 
   function notify(url: string | undefined, event: Record<string, unknown>): void {
     if (!url) return
@@ -117,6 +192,8 @@ export function createGuardService(deps: {
       action: 'guard.trip',
       details: record,
       update: (current) => {
+        // Switched off meanwhile (by a person, or by a previous leader's trip): nothing to do.
+        if (!current.enabled) throw new AlreadyOffError(`${entry.flag} in ${entry.env} is already off`)
         const plan = planOf(current.plan)
         return {
           enabled: false,
@@ -126,7 +203,11 @@ export function createGuardService(deps: {
             : {}),
         }
       },
+    }).catch((error: unknown) => {
+      if (error instanceof AlreadyOffError) return undefined
+      throw error
     })
+    if (!after) return
     log(`guard: turned ${entry.flag} off in ${entry.env} (${decision.rule}, ${decision.test} test)`)
     notify(entry.guard.webhookUrl, { type: 'guard.trip', flag: entry.flag, environment: entry.env, version: after.version, ...record })
   }
@@ -159,6 +240,12 @@ export function createGuardService(deps: {
       if (!(await intake.accept(env, batch, at))) return false
       for (const [flag, counts] of Object.entries(batch.flags)) {
         const entry = watched.get(keyOf(env, flag))
+        if (cluster) {
+          // The leader feeds the tests (from every replica's counts); its figures come back shared.
+          if (entry) addShared(env, flag, source, counts, at)
+          else for (const listener of countListeners) listener(env, flag)
+          continue
+        }
         if (entry?.evidence && (source === 'server' || entry.guard.evidence !== 'server')) {
           entry.evidence.add(toArm(counts))
           entry.recent.add(counts, at)
@@ -187,6 +274,7 @@ export function createGuardService(deps: {
       for (const entry of watched.values()) {
         const evidence = entry.evidence
         if (!evidence?.tick()) continue
+        if (cluster) dirty.set(keyOf(entry.env, entry.flag), { envKey: entry.env, flagKey: entry.flag })
         for (const listener of countListeners) listener(entry.env, entry.flag)
         if (!evidence.wouldTrip()) continue
         const decision = evidence.decision()
@@ -194,6 +282,52 @@ export function createGuardService(deps: {
         trips.push(trip(entry, decision).catch((error: unknown) => log(`guard: turning ${entry.flag} off in ${entry.env} failed`, error)))
       }
       await Promise.all(trips)
+    },
+
+    /**
+     * Replicas, on the guard leader only (it holds the advisory lock): takes every replica's
+     * shared counts out of the table into the tests, runs `tick`, and stores the evidence it
+     * changed so a successor resumes it and every replica shows it.
+     */
+    async leaderTick(): Promise<void> {
+      if (!cluster) return this.tick()
+      for (const row of await cluster.consumeCounts()) {
+        const entry = watched.get(keyOf(row.envKey, row.flagKey))
+        if (!entry?.evidence || (row.source === 'client' && entry.guard.evidence === 'server')) continue
+        entry.evidence.add(toArm(row.counts))
+        entry.recent.add(row.counts, row.at)
+      }
+      await this.tick()
+      const save: Array<{ envKey: string; flagKey: string; evidence: SharedEvidenceJson }> = []
+      const remove: Array<{ envKey: string; flagKey: string }> = []
+      const at = now()
+      for (const [key, target] of dirty) {
+        const entry = watched.get(key)
+        if (entry?.evidence) save.push({ ...target, evidence: { evidence: entry.evidence.snapshot(), recent: entry.recent.buckets(at) } })
+        else remove.push(target)
+      }
+      dirty.clear()
+      await cluster.saveEvidence(save, remove)
+    },
+
+    /**
+     * Replicas, on every other replica (and on a new leader before its first `leaderTick`):
+     * takes the leader's latest evidence, so `GET …/guard`, plans' progress and the console
+     * feed show the current figures here too.
+     */
+    async followerTick(): Promise<void> {
+      if (!cluster) return
+      dirty.clear()
+      for (const row of await cluster.loadEvidence()) {
+        const entry = watched.get(keyOf(row.envKey, row.flagKey))
+        const shared = row.evidence as SharedEvidenceJson
+        if (!entry?.evidence || shared.evidence.settingsKey !== entry.evidence.settingsKey) continue
+        const before = entry.evidence.snapshot()
+        if (before.seconds === shared.evidence.seconds && before.since === shared.evidence.since && JSON.stringify(before.plan) === JSON.stringify(shared.evidence.plan)) continue
+        entry.evidence = new FlagEvidence(entry.guard, now(), shared.evidence)
+        entry.recent = SlidingWindow.from(shared.recent)
+        for (const listener of countListeners) listener(entry.env, entry.flag)
+      }
     },
 
     /** The guard's view of one flag state, for the API, the console and rollout plans. */
@@ -209,9 +343,15 @@ export function createGuardService(deps: {
     async settle(): Promise<void> {
       await Promise.allSettled([...pendingWebhooks])
       await intake.flush()
+      await sharing
+      await flushShared()
     },
 
     async close(): Promise<void> {
+      clearInterval(shareTimer)
+      await Promise.allSettled([...reading.values()])
+      await sharing
+      await flushShared()
       await intake.close()
     },
   }

@@ -41,6 +41,8 @@ export interface Store {
   snapshot(envKey: string): Promise<Snapshot>
   /** Releases the connection(s). The store is unusable afterwards. */
   close(): Promise<void>
+  /** PostgreSQL only: what replicas share beyond this contract (see {@link ClusterStore}). */
+  readonly cluster?: ClusterStore
 }
 
 /** One committed change and the environment it belongs to: what the caller publishes. */
