@@ -143,4 +143,19 @@ describe('changes across replicas', () => {
     }
     await Promise.all([...clients, fresh].map((c) => c.close({ timeoutMs: 200 })))
   })
+
+  it('the connections list of any replica shows every replica’s SDKs', { timeout: 60_000 }, async () => {
+    const clients = cluster.replicas.map((r) =>
+      createClient({ url: r.url, key: serverKey, flushIntervalMs: 3_600_000, sdkName: 'listed-sdk', logger: {} }),
+    )
+    await Promise.all(clients.map((c) => c.ready({ timeoutMs: 10_000 })))
+    for (const replica of cluster.replicas)
+      await vi.waitFor(async () => {
+        const items = (await cluster.api(replica, 'GET', '/api/v1/connections')).json.items
+        const listed = items.filter((item: { sdk: string }) => item.sdk === 'listed-sdk')
+        expect(listed).toHaveLength(3)
+        expect(new Set(listed.map((item: { replica: string }) => item.replica)).size).toBe(3)
+      }, { timeout: 20_000, interval: 250 })
+    await Promise.all(clients.map((c) => c.close({ timeoutMs: 200 })))
+  })
 })
