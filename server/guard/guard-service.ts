@@ -242,7 +242,7 @@ export function createGuardService(deps: {
         const entry = watched.get(keyOf(env, flag))
         if (cluster) {
           // The leader feeds the tests (from every replica's counts); its figures come back shared.
-          if (entry) addShared(env, flag, source, counts, at)
+          if (entry?.evidence) addShared(env, flag, source, counts, at)
           else for (const listener of countListeners) listener(env, flag)
           continue
         }
