@@ -186,9 +186,9 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     adminSecret,
     close: async () => {
       clearInterval(timer)
-      await feed?.close()
       // Stop accepting first: no new request or upgrade may start while the rest winds down.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+      await feed?.close()
       await stream?.drain()
       stream?.close()
       rules.close()
