@@ -39,7 +39,7 @@ export async function startChangeFeed(options: ChangeFeedOptions) {
   }
 
   async function connect(): Promise<void> {
-    const next = new pg.Client({ connectionString: options.databaseUrl })
+    const next = new pg.Client({ connectionString: options.databaseUrl, keepAlive: true })
     next.on('notification', (message) => {
       const announced = message.channel === CHANGES_CHANNEL && message.payload ? parseAnnouncement(message.payload) : undefined
       if (announced) sequencer.notice(announced.environment, announced.version)

@@ -45,7 +45,13 @@ export function startLeaderLock(options: {
 
   async function tryOnce(): Promise<void> {
     if (!client) {
-      const next = new pg.Client({ connectionString: options.databaseUrl })
+      // A query that hangs (a network partition without a reset) must end the leadership here
+      // rather than let this replica act while PostgreSQL has given the lock to another.
+      const next = new pg.Client({
+        connectionString: options.databaseUrl,
+        keepAlive: true,
+        query_timeout: Math.max(5000, 5 * (options.retryMs ?? 1000)),
+      })
       next.on('error', (error) => drop(next, error))
       await next.connect()
       client = next

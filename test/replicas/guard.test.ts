@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, inject, it, vi } from 'vitest'
 import { createClient, type FlagClient } from '../../sdk/index.ts'
+import { call } from '../cli/server-process.ts'
+import { rawSocket } from '../helpers/raw-socket.ts'
 import { seededRandom } from '../helpers/random.ts'
+import { REPLICA_ADMIN_KEY } from '../helpers/replicas.ts'
 import { startReplicas, type Replicas } from '../helpers/replicas.ts'
 
 /**
@@ -96,6 +99,39 @@ describe('guard and plans with three replicas', () => {
       const due = rows[i - 1].after.plan.nextAt
       expect(typeof due).toBe('number')
       expect(rows[i].at).toBeGreaterThanOrEqual(due)
+    }
+  })
+
+  it('a batch is accepted once cluster-wide, and the console feed of every replica shows every replica’s counts', { timeout: 60_000 }, async () => {
+    const c = (cluster = await startReplicas(inject('postgresUrl'), 3))
+    const first = c.replicas[0]!
+    const key = (await c.api(first, 'POST', '/api/v1/keys', { name: 'sdk', kind: 'server', environment: ENV })).json.secret
+    await c.api(first, 'POST', '/api/v1/flags', { key: 'checkout-v2' })
+    await c.api(first, 'PATCH', FLAG, { enabled: true, cohorts: [{ name: 'all', conditions: [], rollout: 10 }] })
+    await c.api(first, 'PUT', `${FLAG}/guard`, { maxErrorRate: 0.5, minExposures: 100_000, windowSeconds: 600 })
+    const consoles = c.replicas.map((r) => rawSocket(r.url, REPLICA_ADMIN_KEY, { query: `?env=${ENV}` }))
+    for (const socket of consoles) {
+      await socket.opened
+      socket.send({ type: 'hello', sdk: 'console' })
+    }
+    // Five batches through each replica, then each of them resent to another replica.
+    const batch = (id: string) => ({ batch: { id, start: 0, end: 1, flags: { 'checkout-v2': [10, 1, 50, 0] } } })
+    for (let i = 0; i < 15; i++) {
+      const sent = await call(c.replicas[i % 3]!.url, key, 'POST', '/api/v1/metrics', batch(`b-${i}`))
+      expect(sent.json).toMatchObject({ duplicate: false })
+    }
+    for (let i = 0; i < 15; i++) {
+      const resent = await call(c.replicas[(i + 1) % 3]!.url, key, 'POST', '/api/v1/metrics', batch(`b-${i}`))
+      expect(resent.json).toMatchObject({ duplicate: true })
+    }
+    for (const socket of consoles) {
+      const update = await socket.next((m) => m.type === 'guard_update' && m.guard.decision?.figures.canaryExposures === 150, 0, 20_000)
+      expect(update.guard.recent).toMatchObject({ canaryExposures: 150, canaryErrors: 15, controlExposures: 750 })
+      socket.socket.close()
+    }
+    for (const replica of c.replicas) {
+      const status = (await c.api(replica, 'GET', `${FLAG}/guard`)).json
+      expect(status.decision.figures).toMatchObject({ canaryExposures: 150, canaryErrors: 15 })
     }
   })
 })
