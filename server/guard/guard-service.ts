@@ -2,7 +2,7 @@ import type { FlagCounts, MetricsBatch } from '../../sdk/core/protocol.ts'
 import type { FlagService } from '../services/flag-service.ts'
 import type { Hub } from '../stream/hub.ts'
 import { ConflictError } from '../errors.ts'
-import type { ClusterStore, SharedCounts } from '../store/contract.ts'
+import type { ClusterStore, SharedCounts, SharedEvidence } from '../store/contract.ts'
 import type { StoredFlagState } from '../store/flag-store.ts'
 import type { Store } from '../store/store.ts'
 import { FlagEvidence, settingsKey, type EvidenceSnapshot, type GuardDecision, type PlanFigures } from './decide.ts'
@@ -212,6 +212,66 @@ export function createGuardService(deps: {
     notify(entry.guard.webhookUrl, { type: 'guard.trip', flag: entry.flag, environment: entry.env, version: after.version, ...record })
   }
 
+  type TripDecision = Extract<GuardDecision, { status: 'trip' }>
+
+  /** The once-a-second step of every guarded flag's tests; returns the flags to turn off. */
+  function feedTests(): Array<{ entry: Watched; decision: TripDecision }> {
+    const due: Array<{ entry: Watched; decision: TripDecision }> = []
+    for (const entry of watched.values()) {
+      const evidence = entry.evidence
+      if (!evidence?.tick()) continue
+      if (cluster) dirty.set(keyOf(entry.env, entry.flag), { envKey: entry.env, flagKey: entry.flag })
+      for (const listener of countListeners) listener(entry.env, entry.flag)
+      if (!evidence.wouldTrip()) continue
+      const decision = evidence.decision()
+      if (decision.status === 'trip') due.push({ entry, decision })
+    }
+    return due
+  }
+
+  async function tripAll(due: Array<{ entry: Watched; decision: TripDecision }>): Promise<void> {
+    await Promise.all(
+      due.map(({ entry, decision }) =>
+        trip(entry, decision).catch((error: unknown) => log(`guard: turning ${entry.flag} off in ${entry.env} failed`, error)),
+      ),
+    )
+  }
+
+  /** Replicas: the leader's tick failed, so this replica's tests must be read back from the table. */
+  let reloadEvidence = false
+
+  /**
+   * Replicas: takes the leader's stored evidence into this replica's entries (those whose flag
+   * is on and whose guard settings match), so views show the current figures and a new leader
+   * resumes the tests. `replaceAll` also resets entries without stored evidence (after a failed
+   * leader tick, whose counts were rolled back into the table).
+   */
+  async function resumeShared(options: { replaceAll: boolean }): Promise<void> {
+    if (!cluster) return
+    const stored = new Map((await cluster.loadEvidence()).map((row) => [keyOf(row.envKey, row.flagKey), row.evidence as SharedEvidenceJson]))
+    reloadEvidence = false
+    for (const [key, entry] of watched) {
+      if (!entry.evidence) continue
+      const shared = stored.get(key)
+      if (!shared || shared.evidence.settingsKey !== entry.evidence.settingsKey) {
+        if (options.replaceAll) {
+          entry.evidence = new FlagEvidence(entry.guard, now())
+          entry.recent.clear()
+        }
+        continue
+      }
+      const before = entry.evidence.snapshot()
+      const same =
+        before.seconds === shared.evidence.seconds &&
+        before.since === shared.evidence.since &&
+        JSON.stringify(before.plan) === JSON.stringify(shared.evidence.plan)
+      if (same && !options.replaceAll) continue
+      entry.evidence = new FlagEvidence(entry.guard, now(), shared.evidence)
+      entry.recent = SlidingWindow.from(shared.recent)
+      if (!same) for (const listener of countListeners) listener(entry.env, entry.flag)
+    }
+  }
+
   function view(state: StoredFlagState): GuardView {
     const guard = guardOf(state)
     const entry = watched.get(keyOf(state.environment, state.key))
@@ -270,44 +330,48 @@ export function createGuardService(deps: {
      * tests, and a flag whose test crossed its threshold is turned off.
      */
     async tick(): Promise<void> {
-      const trips: Array<Promise<void>> = []
-      for (const entry of watched.values()) {
-        const evidence = entry.evidence
-        if (!evidence?.tick()) continue
-        if (cluster) dirty.set(keyOf(entry.env, entry.flag), { envKey: entry.env, flagKey: entry.flag })
-        for (const listener of countListeners) listener(entry.env, entry.flag)
-        if (!evidence.wouldTrip()) continue
-        const decision = evidence.decision()
-        if (decision.status !== 'trip') continue
-        trips.push(trip(entry, decision).catch((error: unknown) => log(`guard: turning ${entry.flag} off in ${entry.env} failed`, error)))
-      }
-      await Promise.all(trips)
+      await tripAll(feedTests())
     },
 
     /**
      * Replicas, on the guard leader only (it holds the advisory lock): takes every replica's
-     * shared counts out of the table into the tests, runs `tick`, and stores the evidence it
-     * changed so a successor resumes it and every replica shows it.
+     * shared counts out of the table into the tests and stores the evidence they changed, in
+     * one transaction (so a successor resumes exactly there and every replica shows it), then
+     * trips what the tests say must be turned off.
      */
     async leaderTick(): Promise<void> {
-      if (!cluster) return this.tick()
-      for (const row of await cluster.consumeCounts()) {
-        const entry = watched.get(keyOf(row.envKey, row.flagKey))
-        if (!entry?.evidence || (row.source === 'client' && entry.guard.evidence === 'server')) continue
-        entry.evidence.add(toArm(row.counts))
-        entry.recent.add(row.counts, row.at)
+      if (!cluster) return tripAll(feedTests())
+      if (reloadEvidence) await resumeShared({ replaceAll: true })
+      let due: Array<{ entry: Watched; decision: TripDecision }> = []
+      try {
+        await cluster.consumeAndSave((rows) => {
+          for (const row of rows) {
+            const entry = watched.get(keyOf(row.envKey, row.flagKey))
+            if (!entry?.evidence || (row.source === 'client' && entry.guard.evidence === 'server')) continue
+            entry.evidence.add(toArm(row.counts))
+            entry.recent.add(row.counts, row.at)
+          }
+          due = feedTests()
+          const save: SharedEvidence[] = []
+          const remove: Array<{ envKey: string; flagKey: string }> = []
+          const at = now()
+          for (const [key, target] of dirty) {
+            const entry = watched.get(key)
+            if (entry?.evidence)
+              save.push({ ...target, evidence: { evidence: entry.evidence.snapshot(), recent: entry.recent.buckets(at) } satisfies SharedEvidenceJson })
+            else remove.push(target)
+          }
+          dirty.clear()
+          return { save, remove }
+        })
+      } catch (error) {
+        // Rolled back: the counts are still in the table. The tests here took them already, so
+        // they are read again from the stored evidence before the next tick.
+        reloadEvidence = true
+        for (const entry of watched.values()) dirty.set(keyOf(entry.env, entry.flag), { envKey: entry.env, flagKey: entry.flag })
+        throw error
       }
-      await this.tick()
-      const save: Array<{ envKey: string; flagKey: string; evidence: SharedEvidenceJson }> = []
-      const remove: Array<{ envKey: string; flagKey: string }> = []
-      const at = now()
-      for (const [key, target] of dirty) {
-        const entry = watched.get(key)
-        if (entry?.evidence) save.push({ ...target, evidence: { evidence: entry.evidence.snapshot(), recent: entry.recent.buckets(at) } })
-        else remove.push(target)
-      }
-      dirty.clear()
-      await cluster.saveEvidence(save, remove)
+      await tripAll(due)
     },
 
     /**
@@ -316,18 +380,7 @@ export function createGuardService(deps: {
      * feed show the current figures here too.
      */
     async followerTick(): Promise<void> {
-      if (!cluster) return
-      dirty.clear()
-      for (const row of await cluster.loadEvidence()) {
-        const entry = watched.get(keyOf(row.envKey, row.flagKey))
-        const shared = row.evidence as SharedEvidenceJson
-        if (!entry?.evidence || shared.evidence.settingsKey !== entry.evidence.settingsKey) continue
-        const before = entry.evidence.snapshot()
-        if (before.seconds === shared.evidence.seconds && before.since === shared.evidence.since && JSON.stringify(before.plan) === JSON.stringify(shared.evidence.plan)) continue
-        entry.evidence = new FlagEvidence(entry.guard, now(), shared.evidence)
-        entry.recent = SlidingWindow.from(shared.recent)
-        for (const listener of countListeners) listener(entry.env, entry.flag)
-      }
+      if (cluster) await resumeShared({ replaceAll: false })
     },
 
     /** The guard's view of one flag state, for the API, the console and rollout plans. */

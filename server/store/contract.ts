@@ -305,6 +305,15 @@ export interface ClusterStore {
   /** Upserts evidence rows and deletes those of the flags in `remove` (`env\u0000flag` keys). */
   saveEvidence(save: SharedEvidence[], remove: Array<{ envKey: string; flagKey: string }>): Promise<void>
   loadEvidence(): Promise<SharedEvidence[]>
+  /**
+   * The guard leader's tick as one transaction: takes the appended counts out of the table,
+   * hands them to `decide` (synchronous: it feeds the tests) and stores the evidence `decide`
+   * returns. Either the counts are consumed and the evidence stored, or neither (the counts
+   * stay for the next leader), so a leader dying mid-tick loses no counts and counts none twice.
+   */
+  consumeAndSave(
+    decide: (rows: SharedCounts[]) => { save: SharedEvidence[]; remove: Array<{ envKey: string; flagKey: string }> },
+  ): Promise<void>
   /** Replaces one replica's connection list and heartbeat. */
   publishConnections(replicaId: string, connections: unknown[], at: number): Promise<void>
   /** Every replica's list heard from at or after `since`. */

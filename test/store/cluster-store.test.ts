@@ -41,6 +41,23 @@ describe('cluster store (PostgreSQL)', () => {
     expect(await store.cluster.loadEvidence()).toEqual([{ envKey: 'prod', flagKey: 'a', evidence: { n: 2 } }])
   })
 
+  it('consumes counts and stores evidence together, or neither', async () => {
+    await store.cluster.appendCounts([row(1), row(2)])
+    await expect(
+      store.cluster.consumeAndSave(() => {
+        throw new Error('the leader failed mid-tick')
+      }),
+    ).rejects.toThrow('mid-tick')
+    let seen: number[] = []
+    await other.cluster.consumeAndSave((rows) => {
+      seen = rows.map((r) => r.at)
+      return { save: [{ envKey: 'prod', flagKey: 'c', evidence: { seen: rows.length } }], remove: [] }
+    })
+    expect(seen).toEqual([1001, 1002])
+    expect(await store.cluster.consumeCounts()).toEqual([])
+    expect((await store.cluster.loadEvidence()).find((e) => e.flagKey === 'c')?.evidence).toEqual({ seen: 2 })
+  })
+
   it('lists the connection lists heard from since a time, and forgets a replica', async () => {
     await store.cluster.publishConnections('r1', [{ id: 'c1' }], 5000)
     await store.cluster.publishConnections('r2', [{ id: 'c2' }], 1000)

@@ -13,6 +13,29 @@ const toShared = (r: CountRow): SharedCounts => ({
   counts: [r.canaryExposures, r.canaryErrors, r.controlExposures, r.controlErrors],
 })
 
+type Tx = Parameters<Parameters<PgDb['transaction']>[0]>[0]
+
+/** Upserts and deletes evidence rows inside `tx`. */
+async function writeEvidence(
+  tx: Tx,
+  save: Parameters<ClusterStore['saveEvidence']>[0],
+  remove: Parameters<ClusterStore['saveEvidence']>[1],
+): Promise<void> {
+  const at = Date.now()
+  if (save.length > 0)
+    await tx
+      .insert(guardEvidence)
+      .values(save.map((s) => ({ envKey: s.envKey, flagKey: s.flagKey, evidence: s.evidence, updatedAt: at })))
+      .onConflictDoUpdate({
+        target: [guardEvidence.envKey, guardEvidence.flagKey],
+        set: { evidence: sql`excluded.evidence`, updatedAt: sql`excluded.updated_at` },
+      })
+  if (remove.length > 0)
+    await tx
+      .delete(guardEvidence)
+      .where(or(...remove.map((r) => and(eq(guardEvidence.envKey, r.envKey), eq(guardEvidence.flagKey, r.flagKey)))))
+}
+
 /** What replicas share on PostgreSQL: guard counts and evidence, connection lists. */
 export function createPgClusterStore(db: PgDb): ClusterStore {
   return {
@@ -40,20 +63,14 @@ export function createPgClusterStore(db: PgDb): ClusterStore {
 
     async saveEvidence(save, remove) {
       if (save.length === 0 && remove.length === 0) return
-      const at = Date.now()
+      await db.transaction((tx) => writeEvidence(tx, save, remove))
+    },
+
+    async consumeAndSave(decide) {
       await db.transaction(async (tx) => {
-        if (save.length > 0)
-          await tx
-            .insert(guardEvidence)
-            .values(save.map((s) => ({ envKey: s.envKey, flagKey: s.flagKey, evidence: s.evidence, updatedAt: at })))
-            .onConflictDoUpdate({
-              target: [guardEvidence.envKey, guardEvidence.flagKey],
-              set: { evidence: sql`excluded.evidence`, updatedAt: sql`excluded.updated_at` },
-            })
-        if (remove.length > 0)
-          await tx
-            .delete(guardEvidence)
-            .where(or(...remove.map((r) => and(eq(guardEvidence.envKey, r.envKey), eq(guardEvidence.flagKey, r.flagKey)))))
+        const rows = await tx.delete(guardCounts).returning()
+        const { save, remove } = decide(rows.sort((a, b) => a.id - b.id).map(toShared))
+        await writeEvidence(tx, save, remove)
       })
     },
 
