@@ -142,6 +142,16 @@ export function createGuardService(deps: {
   // before it is streamed; archiving arrives as a change. Replicas also hear the others' changes
   // (as changes, which carry no guard or plan): the state is read again.
   service.onState(refresh)
+  // Replicas: a resync means changes of `env` were never heard one by one; read its guarded
+  // flags again (those watched here, and any that gained a guard meanwhile).
+  if (cluster)
+    deps.hub.onResync((env) => {
+      for (const entry of watched.values()) if (entry.env === env) reread(entry.env, entry.flag)
+      store.flags.listGuarded().then(
+        (states) => states.filter((s) => s.environment === env).forEach(refresh),
+        (error: unknown) => log(`guard: re-reading the guarded flags of ${env} after a resync failed`, error),
+      )
+    })
   deps.hub.subscribeAll((env, change) => {
     if (change.type === 'flag_deleted') forget(env, change.key)
     else if (cluster && change.type === 'flag' && (refreshedAt.get(keyOf(env, change.flag.key)) ?? -1) < change.version)
