@@ -21,7 +21,7 @@ import { adminApi, waitForLine } from '../lib/server-process.ts'
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url))
 const ADMIN = 'bench-replicas-admin-key-0123456789'
 /** Rounds per measurement; the first warms the JIT on every side and is not counted. */
-const ROUNDS = 6
+const ROUNDS = 11
 const SDKS = Number(process.argv[2] ?? 1000)
 const WRITES = 2000
 const IN_FLIGHT = 16

@@ -16,8 +16,9 @@ export interface ChangeFeedOptions {
 
 /**
  * The other replicas' changes, for this replica: one dedicated connection LISTENs to
- * `canary_changes` (`<env>:<version>`, sent at commit) and hands each announcement to the
- * sequencer, which reads the change log from the last version it published. A version check
+ * `canary_changes` (`<env>:<version>:<change>`, sent at commit) and hands each change to the
+ * sequencer, which publishes it when it follows the last version published and otherwise (or
+ * when the change was too big to announce) reads the change log from there. A version check
  * every `checkMs` catches up after a lost notification or while the connection is down
  * (reconnected with backoff).
  *
@@ -42,7 +43,10 @@ export async function startChangeFeed(options: ChangeFeedOptions) {
     const next = new pg.Client({ connectionString: options.databaseUrl, keepAlive: true })
     next.on('notification', (message) => {
       const announced = message.channel === CHANGES_CHANNEL && message.payload ? parseAnnouncement(message.payload) : undefined
-      if (announced) sequencer.notice(announced.environment, announced.version)
+      if (!announced) return
+      // The change itself when it fitted in the payload (no read), else the change log has it.
+      if (announced.change) sequencer.offer(announced.environment, announced.change)
+      else sequencer.notice(announced.environment, announced.version)
     })
     next.on('error', (error) => lost(next, error))
     next.on('end', () => lost(next, new Error('connection ended')))
