@@ -97,7 +97,8 @@ export function createGuardService(deps: {
     if (cluster) {
       if ((refreshedAt.get(key) ?? -1) > state.version) return // an older read overtaken by a newer one
       refreshedAt.set(key, state.version)
-      dirty.set(key, { envKey: state.environment, flagKey: state.key })
+      // Only guarded flags (or ones that just lost their guard) have shared evidence to write.
+      if (guardOf(state) || watched.has(key)) dirty.set(key, { envKey: state.environment, flagKey: state.key })
     }
     const guard = guardOf(state)
     if (!guard) {
@@ -120,8 +121,8 @@ export function createGuardService(deps: {
   }
 
   function forget(env: string, flag: string) {
+    if (cluster && watched.has(keyOf(env, flag))) dirty.set(keyOf(env, flag), { envKey: env, flagKey: flag })
     watched.delete(keyOf(env, flag))
-    if (cluster) dirty.set(keyOf(env, flag), { envKey: env, flagKey: flag })
   }
 
   /** Replicas: one read at a time per flag, so a state is never refreshed from an older read. */
