@@ -100,7 +100,9 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   }
   // Batches are counted where both transports (HTTP and WebSocket) hand them to the guard.
   const intake = countBatches(services.intake, metrics)
-  const { adminSecret, warning } = await bootstrap({ store, service }, { adminKey: config.adminKey })
+  // Replicas starting together on an empty database take turns: one creates, the others find it.
+  const firstStart = () => bootstrap({ store, service }, { adminKey: config.adminKey })
+  const { adminSecret, warning } = await (cluster ? cluster.exclusively(firstStart) : firstStart())
   if (warning) logger.warn(warning)
   await guard.load()
   const stopObserving = observeChanges({ hub, logs: store.logs, logger, metrics })

@@ -320,4 +320,9 @@ export interface ClusterStore {
   connections(since: number): Promise<Array<{ replicaId: string; connections: unknown[]; heartbeatAt: number }>>
   /** Deletes one replica's list (clean shutdown). */
   forgetReplica(replicaId: string): Promise<void>
+  /**
+   * Runs `work` while holding a cluster-wide lock: replicas starting together on an empty
+   * database bootstrap it one after another (the second finds it done).
+   */
+  exclusively<T>(work: () => Promise<T>): Promise<T>
 }

@@ -23,19 +23,25 @@ export interface Replicas {
 /**
  * `count` real `canary serve` processes (the built `dist/`) on one fresh PostgreSQL database, as
  * production runs replicas: the first starts alone (it migrates and bootstraps), the others
- * together.
+ * together — or all at once with `together`.
  *
  * @example
  * const cluster = await startReplicas(inject('postgresUrl'), 3)
  * await cluster.api(cluster.replicas[0]!, 'POST', '/api/v1/flags', { key: 'checkout-v2' })
  */
-export async function startReplicas(adminUrl: string, count: number): Promise<Replicas> {
+export async function startReplicas(
+  adminUrl: string,
+  count: number,
+  options: { together?: boolean } = {},
+): Promise<Replicas> {
   const database = await createTestDatabase(adminUrl)
   const directory = mkdtempSync(join(tmpdir(), 'canary-replicas-'))
   const env = { DATABASE_URL: database.url, CANARY_ADMIN_KEY: REPLICA_ADMIN_KEY, LOG_LEVEL: 'info' }
   const start = () => startServerProcess(join(directory, 'unused.db'), { env })
-  const replicas: ServerProcess[] = [await start()]
-  replicas.push(...(await Promise.all(Array.from({ length: count - 1 }, start))))
+  const replicas: ServerProcess[] = options.together
+    ? await Promise.all(Array.from({ length: count }, start))
+    : [await start()]
+  if (!options.together) replicas.push(...(await Promise.all(Array.from({ length: count - 1 }, start))))
   const dead = new Set<ServerProcess>()
   return {
     database,

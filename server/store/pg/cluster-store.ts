@@ -1,4 +1,5 @@
 import { and, eq, gte, inArray, or, sql } from 'drizzle-orm'
+import type pg from 'pg'
 import type { ClusterStore, SharedCounts } from '../contract.ts'
 import type { PgDb } from './db.ts'
 import { guardCounts, guardEvidence, replicaConnections } from './schema.ts'
@@ -36,9 +37,27 @@ async function writeEvidence(
       .where(or(...remove.map((r) => and(eq(guardEvidence.envKey, r.envKey), eq(guardEvidence.flagKey, r.flagKey)))))
 }
 
-/** What replicas share on PostgreSQL: guard counts and evidence, connection lists. */
-export function createPgClusterStore(db: PgDb): ClusterStore {
+/** The session lock of `exclusively` (start-up bootstrap); any constant of our own. */
+const STARTUP_LOCK = 7_236_145_904
+
+/** What replicas share on PostgreSQL: guard counts and evidence, connection lists, a start-up lock. */
+export function createPgClusterStore(db: PgDb, pool: pg.Pool): ClusterStore {
   return {
+    async exclusively(work) {
+      // The lock lives on one pooled connection for the duration; `work` uses the others.
+      const client = await pool.connect()
+      try {
+        await client.query('select pg_advisory_lock($1)', [STARTUP_LOCK])
+        try {
+          return await work()
+        } finally {
+          await client.query('select pg_advisory_unlock($1)', [STARTUP_LOCK])
+        }
+      } finally {
+        client.release()
+      }
+    },
+
     async appendCounts(rows) {
       if (rows.length === 0) return
       await db.insert(guardCounts).values(

@@ -44,7 +44,7 @@ export async function createPgStore(
     dialect: 'postgres',
     pool,
     databaseUrl,
-    cluster: createPgClusterStore(db),
+    cluster: createPgClusterStore(db, pool),
     flags,
     segments,
     keys: createPgKeyStore(db),
