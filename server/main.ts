@@ -105,7 +105,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const { adminSecret, warning } = await (cluster ? cluster.exclusively(firstStart) : firstStart())
   if (warning) logger.warn(warning)
   await guard.load()
-  const stopObserving = observeChanges({ hub, logs: store.logs, logger, metrics })
+  const stopObserving = observeChanges({ hub, logs: store.logs, logger, metrics, localCommits: services.onLocalCommit })
 
   // The stream needs the HTTP server, the app needs the stream (revocation, connection list).
   let stream: StreamServer | undefined

@@ -2,6 +2,7 @@ import { createEvidenceIntake } from '../guard/evidence-intake.ts'
 import { createClientLimits, DEFAULT_CLIENT_LIMITS, type ClientLimitSettings } from '../rate-limit/client-limits.ts'
 import { createGuardService } from '../guard/guard-service.ts'
 import { createRolloutPlanner } from '../guard/rollout-planner.ts'
+import type { Change } from '../../sdk/core/changes.ts'
 import { createSequencer } from '../replication/sequencer.ts'
 import type { ClusterStore } from '../store/contract.ts'
 import type { Store } from '../store/store.ts'
@@ -36,7 +37,18 @@ export function composeServices(store: Store, options: ComposeOptions) {
         log: options.log,
       })
     : undefined
-  const service = createFlagService({ store, hub, ...(sequencer && { publish: sequencer.offer }) })
+  // Replicas: hear the changes this replica committed (metrics count each change where it was made).
+  const localListeners = new Set<(envKey: string, change: Change) => void>()
+  const service = createFlagService({
+    store,
+    hub,
+    ...(sequencer && {
+      publish: (envKey: string, change: Change) => {
+        for (const listener of localListeners) listener(envKey, change)
+        sequencer.offer(envKey, change)
+      },
+    }),
+  })
   const rules = createEnvRules({ store, hub, log: options.log })
   const guard = createGuardService({
     store,
@@ -50,7 +62,14 @@ export function composeServices(store: Store, options: ComposeOptions) {
   const intake = createEvidenceIntake({ guard, rules, now })
   const planner = createRolloutPlanner({ store, service, guard, now })
   const clientLimits = createClientLimits({ ...DEFAULT_CLIENT_LIMITS, ...options.clientLimits }, now)
-  return { store, hub, sequencer, service, rules, guard, intake, planner, now, clientLimits }
+  /** Replicas: calls `listener` with each change this replica committed (not the others'). */
+  const onLocalCommit = sequencer
+    ? (listener: (envKey: string, change: Change) => void) => {
+        localListeners.add(listener)
+        return () => localListeners.delete(listener)
+      }
+    : undefined
+  return { store, hub, sequencer, onLocalCommit, service, rules, guard, intake, planner, now, clientLimits }
 }
 
 export type Services = ReturnType<typeof composeServices>

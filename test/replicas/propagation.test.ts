@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest'
 import { createClient, type FlagClient } from '../../sdk/index.ts'
 import { rawSocket, type RawSocket } from '../helpers/raw-socket.ts'
-import { startReplicas, type Replicas } from '../helpers/replicas.ts'
+import { REPLICA_ADMIN_KEY, startReplicas, type Replicas } from '../helpers/replicas.ts'
 
 /**
  * Three `canary serve` replicas on one real PostgreSQL: a change made through any replica
@@ -142,6 +142,20 @@ describe('changes across replicas', () => {
       raw.socket.close()
     }
     await Promise.all([...clients, fresh].map((c) => c.close({ timeoutMs: 200 })))
+  })
+
+  it('counts each change once over the replicas’ /metrics (only the committing replica counts it)', async () => {
+    const counted = async () => {
+      let sum = 0
+      for (const replica of cluster.replicas) {
+        const response = await fetch(`${replica.url}/metrics`, { headers: { authorization: `Bearer ${REPLICA_ADMIN_KEY}` } })
+        for (const line of (await response.text()).split('\n'))
+          if (line.startsWith('canary_changes_accepted_total{') && line.includes(`environment="${ENV}"`)) sum += Number(line.split(' ').at(-1))
+      }
+      return sum
+    }
+    // Every change of the environment so far was made through one of these replicas.
+    await vi.waitFor(async () => expect(await counted()).toBe(await envVersion()), { timeout: 15_000, interval: 250 })
   })
 
   it('the connections list of any replica shows every replica’s SDKs', { timeout: 60_000 }, async () => {
