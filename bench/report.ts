@@ -13,7 +13,7 @@ import { RESULTS_DIR, readLatest, type BenchResult, type BenchRow } from './lib/
  */
 
 /** Parts listed first, in this order; any other part follows alphabetically. */
-export const PART_ORDER = ['eval', 'memory', 'bundle', 'propagation', 'guard']
+export const PART_ORDER = ['eval', 'memory', 'bundle', 'propagation', 'replicas', 'guard']
 
 function formatValue(value: number | null): string {
   if (value === null) return '—'

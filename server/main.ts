@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
+import { hostname } from 'node:os'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import { pino } from 'pino'
@@ -13,6 +15,9 @@ import { createMetrics, type Metrics } from './observability/metrics.ts'
 import { countBatches } from './observability/count-batches.ts'
 import { metricsSources } from './observability/sources.ts'
 import { composeServices, type ComposeOptions } from './services/compose.ts'
+import { startChangeFeed, type ChangeFeed } from './replication/change-feed.ts'
+import { startConnectionRegistry, type ConnectionRegistry } from './replication/connection-registry.ts'
+import { startLeaderLock, type LeaderLock } from './replication/leader-lock.ts'
 import { openStore } from './store/open-store.ts'
 import { attachStream, type StreamOptions, type StreamServer } from './stream/stream-server.ts'
 
@@ -47,6 +52,8 @@ export interface ServerOptions {
   metricsRetentionMs?: number
   /** Client-key rate limits (tests lower them); override the config's. */
   clientLimits?: ComposeOptions['clientLimits']
+  /** Replicas: how often the version check and the leader-lock attempt run (default 1 s). */
+  replicationCheckMs?: number
 }
 
 const listen = async (server: Server) =>
@@ -65,22 +72,44 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const metrics = options.metrics ?? createMetrics()
   // PostgreSQL when DATABASE_URL names one (replicas share it), else the embedded SQLite file.
   const store = await openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.databasePath, log })
+  // On PostgreSQL this process is one replica of any number sharing the database.
+  const cluster = config.databaseUrl ? store.cluster : undefined
   const services = composeServices(store, {
     log,
     now: options.now,
     webhook: options.webhook,
     clientLimits: { ...config.clientLimits, ...options.clientLimits },
+    cluster,
   })
   const { service, rules, guard, planner, now, hub } = services
+  const replicaId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
+  // Replicas: the other replicas' changes reach this hub in order (LISTEN + version check), and
+  // the replica holding the leader lock runs the guard's decisions and the plans' steps.
+  let feed: ChangeFeed | undefined
+  let leader: LeaderLock | undefined
+  let resumeEvidence = false
+  if (cluster && config.databaseUrl && services.sequencer) {
+    const checkMs = options.replicationCheckMs ?? 1000
+    feed = await startChangeFeed({ databaseUrl: config.databaseUrl, store, sequencer: services.sequencer, log, checkMs })
+    leader = startLeaderLock({
+      databaseUrl: config.databaseUrl,
+      log,
+      retryMs: checkMs,
+      onChange: (leading) => (resumeEvidence = leading),
+    })
+  }
   // Batches are counted where both transports (HTTP and WebSocket) hand them to the guard.
   const intake = countBatches(services.intake, metrics)
-  const { adminSecret, warning } = await bootstrap({ store, service }, { adminKey: config.adminKey })
+  // Replicas starting together on an empty database take turns: one creates, the others find it.
+  const firstStart = () => bootstrap({ store, service }, { adminKey: config.adminKey })
+  const { adminSecret, warning } = await (cluster ? cluster.exclusively(firstStart) : firstStart())
   if (warning) logger.warn(warning)
   await guard.load()
-  const stopObserving = observeChanges({ hub, logs: store.logs, logger, metrics })
+  const stopObserving = observeChanges({ hub, logs: store.logs, logger, metrics, localCommits: services.onLocalCommit })
 
   // The stream needs the HTTP server, the app needs the stream (revocation, connection list).
   let stream: StreamServer | undefined
+  let registry: ConnectionRegistry | undefined
   const metricsRoute = async () =>
     new Response(await metrics.render(), { headers: { 'content-type': metrics.contentType } })
   const app = createApp({
@@ -90,8 +119,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     observe: httpObserver({ logger, metrics }),
     onRevoke: (keyId) => stream?.closeKey(keyId),
     extend: (api) => {
-      api.get('/api/v1/connections', requireKey(store.keys, { kinds: ['admin'] }), (c) =>
-        c.json({ items: stream?.list() ?? [] }),
+      api.get('/api/v1/connections', requireKey(store.keys, { kinds: ['admin'] }), async (c) =>
+        c.json({ items: registry ? await registry.list() : (stream?.list() ?? []) }),
       )
       // On the main port, metrics reveal flag keys and traffic: admin keys only.
       if (config.metricsPort === undefined)
@@ -107,6 +136,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     options.stream,
   )
   metrics.setSources(metricsSources({ store, guard, connections: () => stream?.counts() ?? [] }))
+  if (cluster) registry = startConnectionRegistry({ cluster, replicaId, local: () => stream?.list() ?? [], log })
 
   // A separate port for Prometheus, without a key: bind it where only the scraper reaches.
   let metricsServer: Server | undefined
@@ -131,7 +161,13 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   let ticking: Promise<void> | undefined
   const tick = async () => {
     try {
-      await guard.tick()
+      if (leader && !leader.isLeader()) return await guard.followerTick()
+      if (resumeEvidence) {
+        // Just took over: resume the previous leader's tests instead of restarting them.
+        resumeEvidence = false
+        await guard.followerTick()
+      }
+      await guard.leaderTick()
       await planner.tick()
       if (ticks++ % 3600 === 0) await store.metrics.prune(now() - retentionMs)
     } catch (error) {
@@ -154,6 +190,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       clearInterval(timer)
       // Stop accepting first: no new request or upgrade may start while the rest winds down.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+      await feed?.close()
       await stream?.drain()
       stream?.close()
       rules.close()
@@ -166,6 +203,9 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       // Batches already accepted are written before the database closes.
       await guard.settle()
       await ticking
+      // Released at once (not when the session times out), so another replica leads right away.
+      await leader?.close()
+      await registry?.close()
       await guard.close()
       stopObserving()
       await store.close()

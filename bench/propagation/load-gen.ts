@@ -9,6 +9,8 @@ import { WebSocket } from 'ws'
 import { createClient, type FlagClient } from '@canary-flags/sdk'
 
 const [mode, url, key, countArg] = process.argv.slice(2) as ['sdk' | 'bare', string, string, string]
+/** Several servers (replicas) may be given, comma-separated: SDKs are spread over them in turn. */
+const urls = url.split(',')
 const count = Number(countArg)
 const now = () => performance.timeOrigin + performance.now()
 
@@ -27,7 +29,7 @@ function arrived() {
 async function openSdkClients(): Promise<void> {
   const clients: FlagClient[] = []
   for (let i = 0; i < count; i++) {
-    const client = createClient({ url, key, sdkName: 'bench-load-gen', flushIntervalMs: 3_600_000 })
+    const client = createClient({ url: urls[i % urls.length]!, key, sdkName: 'bench-load-gen', flushIntervalMs: 3_600_000 })
     client.on('change', () => {
       if (current && client.isEnabled(current.flag, { userId: 'u' }) === current.enabled) arrived()
     })

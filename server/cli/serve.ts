@@ -39,7 +39,7 @@ function startFailure(error: unknown): CliError | undefined {
 export const serve: Command = {
   synopsis: '[--port N] [--host H] [--db PATH] [--metrics-port N]',
   summary:
-    'run the server (PORT, HOST, DATABASE_PATH, CANARY_ADMIN_KEY, PUBLIC_URL, METRICS_PORT, LOG_FORMAT, LOG_LEVEL also apply)',
+    'run the server (PORT, HOST, DATABASE_PATH, DATABASE_URL for PostgreSQL replicas, CANARY_ADMIN_KEY, PUBLIC_URL, METRICS_PORT, LOG_FORMAT, LOG_LEVEL also apply)',
   async run(args, io: Io) {
     const { positionals } = parseCommand(
       args,

@@ -11,7 +11,19 @@ const RECENT_MS = 15 * 60_000
  * transaction per batch on this kind of disk). A crash can lose at most the last `flushMs` of
  * chart counts — never a flag change, which commits on its own.
  */
-export function createBatchIntake(metrics: Store['metrics'], options: { flushMs?: number; log: (m: string, e?: unknown) => void }) {
+export function createBatchIntake(
+  metrics: Store['metrics'],
+  options: {
+    flushMs?: number
+    log: (m: string, e?: unknown) => void
+    /**
+     * `process` (default, one SQLite server): ids are checked in memory and in the database,
+     * and written with the counts in groups. `cluster` (replicas): each id is claimed in the
+     * database at once (`acceptBatch`), so a batch resent to another replica is refused there.
+     */
+    oncePer?: 'process' | 'cluster'
+  },
+) {
   let recent = new Set<string>()
   let previous = new Set<string>()
   let rotatedAt = 0
@@ -54,7 +66,9 @@ export function createBatchIntake(metrics: Store['metrics'], options: { flushMs?
       if (recent.has(id) || previous.has(id)) return false
       // Claimed before the read, so a resend racing this one is refused too.
       recent.add(id)
-      if (await metrics.hasBatch(envKey, batch.id)) return false
+      if (options.oncePer === 'cluster') {
+        if (!(await metrics.acceptBatch(envKey, batch.id, now))) return false
+      } else if (await metrics.hasBatch(envKey, batch.id)) return false
       pending.push({ envKey, batch, receivedAt: now })
       return true
     },

@@ -1,14 +1,16 @@
 import type { FlagCounts, MetricsBatch } from '../../sdk/core/protocol.ts'
 import type { FlagService } from '../services/flag-service.ts'
 import type { Hub } from '../stream/hub.ts'
+import { ConflictError } from '../errors.ts'
+import type { ClusterStore, SharedCounts, SharedEvidence } from '../store/contract.ts'
 import type { StoredFlagState } from '../store/flag-store.ts'
 import type { Store } from '../store/store.ts'
-import { FlagEvidence, settingsKey, type GuardDecision, type PlanFigures } from './decide.ts'
+import { FlagEvidence, settingsKey, type EvidenceSnapshot, type GuardDecision, type PlanFigures } from './decide.ts'
 import { guardOf, type StoredGuard, type TripRecord } from './guard-state.ts'
 import { planOf } from './plan.ts'
 import { createBatchIntake } from './batch-intake.ts'
 import type { ArmCounts } from './sequential.ts'
-import { SlidingWindow } from './window.ts'
+import { SlidingWindow, type WindowBuckets } from './window.ts'
 import { deliverWebhook } from './webhook.ts'
 
 export type GuardStatus = GuardDecision['status'] | 'tripped' | 'off' | 'no_guard'
@@ -37,6 +39,15 @@ interface Watched {
   recent: SlidingWindow
 }
 
+/** A trip found the flag already off: it was switched off meanwhile, so there is nothing to trip. */
+class AlreadyOffError extends ConflictError {}
+
+/** What the guard leader stores per guarded flag, for a successor and for the other replicas' views. */
+interface SharedEvidenceJson {
+  evidence: EvidenceSnapshot
+  recent: WindowBuckets
+}
+
 const DEFAULT_WINDOW_SECONDS = 60
 const toArm = ([ce, cx, ke, kx]: FlagCounts): ArmCounts => ({
   canaryExposures: ce,
@@ -60,17 +71,35 @@ export function createGuardService(deps: {
   now: () => number
   log: (message: string, error?: unknown) => void
   webhook?: { timeoutMs?: number; attempts?: number; baseDelayMs?: number }
+  /**
+   * Replicas: counts go to the shared table for the guard leader instead of this process's
+   * tests, batch ids are claimed cluster-wide, and the evidence is shared (see `leaderTick`
+   * and `followerTick`). Absent (one SQLite process): everything stays in memory.
+   */
+  cluster?: { store: ClusterStore; flushMs?: number } | undefined
 }) {
   const { store, service, now, log } = deps
-  const intake = createBatchIntake(store.metrics, { log })
+  const cluster = deps.cluster?.store
+  const intake = createBatchIntake(store.metrics, { log, oncePer: cluster ? 'cluster' : 'process' })
   const watched = new Map<string, Watched>()
   const keyOf = (env: string, flag: string) => `${env}\u0000${flag}`
   const pendingWebhooks = new Set<Promise<unknown>>()
   const countListeners = new Set<(env: string, flag: string) => void>()
 
+  /** Replicas: flags whose shared evidence the leader must write (or delete) at its next tick. */
+  const dirty = new Map<string, { envKey: string; flagKey: string }>()
+  /** Replicas: the newest state version each flag's entry was refreshed from. */
+  const refreshedAt = new Map<string, number>()
+
   /** Brings one flag's entry in line with its stored state. */
   function refresh(state: StoredFlagState): void {
     const key = keyOf(state.environment, state.key)
+    if (cluster) {
+      if ((refreshedAt.get(key) ?? -1) > state.version) return // an older read overtaken by a newer one
+      refreshedAt.set(key, state.version)
+      // Only guarded flags (or ones that just lost their guard) have shared evidence to write.
+      if (guardOf(state) || watched.has(key)) dirty.set(key, { envKey: state.environment, flagKey: state.key })
+    }
     const guard = guardOf(state)
     if (!guard) {
       watched.delete(key)
@@ -92,15 +121,72 @@ export function createGuardService(deps: {
   }
 
   function forget(env: string, flag: string) {
+    if (cluster && watched.has(keyOf(env, flag))) dirty.set(keyOf(env, flag), { envKey: env, flagKey: flag })
     watched.delete(keyOf(env, flag))
   }
 
-  // Every state change arrives whole and in commit order (guard, plan, on/off), before it is
-  // streamed; archiving arrives as a change.
+  /** Replicas: one read at a time per flag, so a state is never refreshed from an older read. */
+  const reading = new Map<string, Promise<void>>()
+  function reread(env: string, flag: string): void {
+    const key = keyOf(env, flag)
+    const previous = reading.get(key) ?? Promise.resolve()
+    const next = previous
+      .then(() => store.flags.getState(env, flag))
+      .then(refresh, (error: unknown) => log(`guard: re-reading ${flag} in ${env} after a change failed`, error))
+      .finally(() => {
+        if (reading.get(key) === next) reading.delete(key)
+      })
+    reading.set(key, next)
+  }
+
+  // Every state change committed here arrives whole and in commit order (guard, plan, on/off),
+  // before it is streamed; archiving arrives as a change. Replicas also hear the others' changes
+  // (as changes, which carry no guard or plan): the state is read again.
   service.onState(refresh)
+  // Replicas: a resync means changes of `env` were never heard one by one; read its guarded
+  // flags again (those watched here, and any that gained a guard meanwhile).
+  if (cluster)
+    deps.hub.onResync((env) => {
+      for (const entry of watched.values()) if (entry.env === env) reread(entry.env, entry.flag)
+      store.flags.listGuarded().then(
+        (states) => states.filter((s) => s.environment === env).forEach(refresh),
+        (error: unknown) => log(`guard: re-reading the guarded flags of ${env} after a resync failed`, error),
+      )
+    })
   deps.hub.subscribeAll((env, change) => {
     if (change.type === 'flag_deleted') forget(env, change.key)
+    else if (cluster && change.type === 'flag' && (refreshedAt.get(keyOf(env, change.flag.key)) ?? -1) < change.version)
+      reread(env, change.flag.key)
   })
+
+  /** Replicas: attributed counts accepted here, summed per flag and source until the next flush. */
+  let sharedPending = new Map<string, SharedCounts>()
+  async function flushShared(): Promise<void> {
+    if (!cluster || sharedPending.size === 0) return
+    const rows = [...sharedPending.values()]
+    sharedPending = new Map()
+    try {
+      await cluster.appendCounts(rows)
+    } catch (error) {
+      // Kept for the next flush: the leader reads them a second later than it would have.
+      for (const row of rows) addShared(row.envKey, row.flagKey, row.source, row.counts, row.at)
+      log('guard: sharing counts with the leader failed; will retry', error)
+    }
+  }
+  function addShared(envKey: string, flagKey: string, source: EvidenceSource, counts: FlagCounts, at: number): void {
+    const id = `${envKey}\u0000${flagKey}\u0000${source}`
+    const row = sharedPending.get(id)
+    if (!row) return void sharedPending.set(id, { envKey, flagKey, source, at, counts: [...counts] })
+    for (let i = 0; i < 4; i++) row.counts[i]! += counts[i]!
+    row.at = Math.max(row.at, at)
+  }
+  let sharing: Promise<void> | undefined
+  const shareTimer = cluster
+    ? setInterval(() => {
+        sharing ??= flushShared().finally(() => (sharing = undefined))
+      }, deps.cluster?.flushMs ?? 200)
+    : undefined
+  shareTimer?.unref()
 
   function notify(url: string | undefined, event: Record<string, unknown>): void {
     if (!url) return
@@ -117,6 +203,8 @@ export function createGuardService(deps: {
       action: 'guard.trip',
       details: record,
       update: (current) => {
+        // Switched off meanwhile (by a person, or by a previous leader's trip): nothing to do.
+        if (!current.enabled) throw new AlreadyOffError(`${entry.flag} in ${entry.env} is already off`)
         const plan = planOf(current.plan)
         return {
           enabled: false,
@@ -126,9 +214,73 @@ export function createGuardService(deps: {
             : {}),
         }
       },
+    }).catch((error: unknown) => {
+      if (error instanceof AlreadyOffError) return undefined
+      throw error
     })
+    if (!after) return
     log(`guard: turned ${entry.flag} off in ${entry.env} (${decision.rule}, ${decision.test} test)`)
     notify(entry.guard.webhookUrl, { type: 'guard.trip', flag: entry.flag, environment: entry.env, version: after.version, ...record })
+  }
+
+  type TripDecision = Extract<GuardDecision, { status: 'trip' }>
+
+  /** The once-a-second step of every guarded flag's tests; returns the flags to turn off. */
+  function feedTests(): Array<{ entry: Watched; decision: TripDecision }> {
+    const due: Array<{ entry: Watched; decision: TripDecision }> = []
+    for (const entry of watched.values()) {
+      const evidence = entry.evidence
+      if (!evidence?.tick()) continue
+      if (cluster) dirty.set(keyOf(entry.env, entry.flag), { envKey: entry.env, flagKey: entry.flag })
+      for (const listener of countListeners) listener(entry.env, entry.flag)
+      if (!evidence.wouldTrip()) continue
+      const decision = evidence.decision()
+      if (decision.status === 'trip') due.push({ entry, decision })
+    }
+    return due
+  }
+
+  async function tripAll(due: Array<{ entry: Watched; decision: TripDecision }>): Promise<void> {
+    await Promise.all(
+      due.map(({ entry, decision }) =>
+        trip(entry, decision).catch((error: unknown) => log(`guard: turning ${entry.flag} off in ${entry.env} failed`, error)),
+      ),
+    )
+  }
+
+  /** Replicas: the leader's tick failed, so this replica's tests must be read back from the table. */
+  let reloadEvidence = false
+
+  /**
+   * Replicas: takes the leader's stored evidence into this replica's entries (those whose flag
+   * is on and whose guard settings match), so views show the current figures and a new leader
+   * resumes the tests. `replaceAll` also resets entries without stored evidence (after a failed
+   * leader tick, whose counts were rolled back into the table).
+   */
+  async function resumeShared(options: { replaceAll: boolean }): Promise<void> {
+    if (!cluster) return
+    const stored = new Map((await cluster.loadEvidence()).map((row) => [keyOf(row.envKey, row.flagKey), row.evidence as SharedEvidenceJson]))
+    reloadEvidence = false
+    for (const [key, entry] of watched) {
+      if (!entry.evidence) continue
+      const shared = stored.get(key)
+      if (!shared || shared.evidence.settingsKey !== entry.evidence.settingsKey) {
+        if (options.replaceAll) {
+          entry.evidence = new FlagEvidence(entry.guard, now())
+          entry.recent.clear()
+        }
+        continue
+      }
+      const before = entry.evidence.snapshot()
+      const same =
+        before.seconds === shared.evidence.seconds &&
+        before.since === shared.evidence.since &&
+        JSON.stringify(before.plan) === JSON.stringify(shared.evidence.plan)
+      if (same && !options.replaceAll) continue
+      entry.evidence = new FlagEvidence(entry.guard, now(), shared.evidence)
+      entry.recent = SlidingWindow.from(shared.recent)
+      if (!same) for (const listener of countListeners) listener(entry.env, entry.flag)
+    }
   }
 
   function view(state: StoredFlagState): GuardView {
@@ -159,6 +311,12 @@ export function createGuardService(deps: {
       if (!(await intake.accept(env, batch, at))) return false
       for (const [flag, counts] of Object.entries(batch.flags)) {
         const entry = watched.get(keyOf(env, flag))
+        if (cluster) {
+          // The leader feeds the tests (from every replica's counts); its figures come back shared.
+          if (entry?.evidence) addShared(env, flag, source, counts, at)
+          else for (const listener of countListeners) listener(env, flag)
+          continue
+        }
         if (entry?.evidence && (source === 'server' || entry.guard.evidence !== 'server')) {
           entry.evidence.add(toArm(counts))
           entry.recent.add(counts, at)
@@ -183,17 +341,57 @@ export function createGuardService(deps: {
      * tests, and a flag whose test crossed its threshold is turned off.
      */
     async tick(): Promise<void> {
-      const trips: Array<Promise<void>> = []
-      for (const entry of watched.values()) {
-        const evidence = entry.evidence
-        if (!evidence?.tick()) continue
-        for (const listener of countListeners) listener(entry.env, entry.flag)
-        if (!evidence.wouldTrip()) continue
-        const decision = evidence.decision()
-        if (decision.status !== 'trip') continue
-        trips.push(trip(entry, decision).catch((error: unknown) => log(`guard: turning ${entry.flag} off in ${entry.env} failed`, error)))
+      await tripAll(feedTests())
+    },
+
+    /**
+     * Replicas, on the guard leader only (it holds the advisory lock): takes every replica's
+     * shared counts out of the table into the tests and stores the evidence they changed, in
+     * one transaction (so a successor resumes exactly there and every replica shows it), then
+     * trips what the tests say must be turned off.
+     */
+    async leaderTick(): Promise<void> {
+      if (!cluster) return tripAll(feedTests())
+      if (reloadEvidence) await resumeShared({ replaceAll: true })
+      let due: Array<{ entry: Watched; decision: TripDecision }> = []
+      try {
+        await cluster.consumeAndSave((rows) => {
+          for (const row of rows) {
+            const entry = watched.get(keyOf(row.envKey, row.flagKey))
+            if (!entry?.evidence || (row.source === 'client' && entry.guard.evidence === 'server')) continue
+            entry.evidence.add(toArm(row.counts))
+            entry.recent.add(row.counts, row.at)
+          }
+          due = feedTests()
+          const save: SharedEvidence[] = []
+          const remove: Array<{ envKey: string; flagKey: string }> = []
+          const at = now()
+          for (const [key, target] of dirty) {
+            const entry = watched.get(key)
+            if (entry?.evidence)
+              save.push({ ...target, evidence: { evidence: entry.evidence.snapshot(), recent: entry.recent.buckets(at) } satisfies SharedEvidenceJson })
+            else remove.push(target)
+          }
+          dirty.clear()
+          return { save, remove }
+        })
+      } catch (error) {
+        // Rolled back: the counts are still in the table. The tests here took them already, so
+        // they are read again from the stored evidence before the next tick.
+        reloadEvidence = true
+        for (const entry of watched.values()) dirty.set(keyOf(entry.env, entry.flag), { envKey: entry.env, flagKey: entry.flag })
+        throw error
       }
-      await Promise.all(trips)
+      await tripAll(due)
+    },
+
+    /**
+     * Replicas, on every other replica (and on a new leader before its first `leaderTick`):
+     * takes the leader's latest evidence, so `GET …/guard`, plans' progress and the console
+     * feed show the current figures here too.
+     */
+    async followerTick(): Promise<void> {
+      if (cluster) await resumeShared({ replaceAll: false })
     },
 
     /** The guard's view of one flag state, for the API, the console and rollout plans. */
@@ -209,9 +407,15 @@ export function createGuardService(deps: {
     async settle(): Promise<void> {
       await Promise.allSettled([...pendingWebhooks])
       await intake.flush()
+      await sharing
+      await flushShared()
     },
 
     async close(): Promise<void> {
+      clearInterval(shareTimer)
+      await Promise.allSettled([...reading.values()])
+      await sharing
+      await flushShared()
       await intake.close()
     },
   }

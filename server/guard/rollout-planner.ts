@@ -84,7 +84,7 @@ export function createRolloutPlanner(deps: { store: Store; service: FlagService;
       const note =
         `held: no evidence that the error rate is below the limit after waiting ${plan.maxWaitSeconds ?? DEFAULT_MAX_WAIT_SECONDS} s ` +
         `(${evidence?.canaryErrors ?? 0} errors in ${evidence?.canaryExposures ?? 0} canary exposures this step)`
-      const held = await setPlan(state, 'plan.hold', { ...plan, status: 'held', nextAt: null, note }, { actor: ACTOR })
+      const held = await setPlan(state, 'plan.hold', { ...plan, status: 'held', nextAt: null, note }, { actor: ACTOR, expectedVersion: state.version })
       guard.notify(guardOf(state)?.webhookUrl, {
         type: 'plan.hold',
         flag: state.key,
@@ -98,7 +98,9 @@ export function createRolloutPlanner(deps: { store: Store; service: FlagService;
     const step = plan.step + 1
     const last = step === plan.steps.length - 1
     const next: RolloutPlan = { ...plan, step, status: last ? 'completed' : 'active', nextAt: last ? null : at + plan.intervalSeconds * 1000, note: null }
-    await setPlan(state, 'plan.step', next, { actor: ACTOR, rollout: plan.steps[step]! })
+    // Against the version read: a step is taken once, even if a replica that just lost the
+    // guard leadership is still finishing its tick.
+    await setPlan(state, 'plan.step', next, { actor: ACTOR, rollout: plan.steps[step]!, expectedVersion: state.version })
   }
 
   return {
@@ -170,7 +172,11 @@ export function createRolloutPlanner(deps: { store: Store; service: FlagService;
       const at = now()
       for (const state of await store.flags.listPlanned()) {
         const plan = planOf(state.plan)
-        if (plan?.status === 'active' && plan.nextAt !== null && at >= plan.nextAt && state.enabled) await advance(state, plan, at)
+        if (plan?.status === 'active' && plan.nextAt !== null && at >= plan.nextAt && state.enabled)
+          await advance(state, plan, at).catch((error: unknown) => {
+            // The state moved on since it was read (a person, or another replica): next tick re-reads it.
+            if (!(error instanceof ConflictError)) throw error
+          })
       }
     },
   }

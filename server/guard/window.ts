@@ -45,4 +45,28 @@ export class SlidingWindow {
   clear(): void {
     this.seconds.fill(-1)
   }
+
+  /** The seconds still inside the ring at `nowMs`, as plain data. */
+  buckets(nowMs: number): WindowBuckets {
+    const now = Math.floor(nowMs / 1000)
+    const out: WindowBuckets = []
+    for (let slot = 0; slot < MAX_WINDOW_SECONDS; slot++) {
+      const second = this.seconds[slot]!
+      if (second < 0 || second <= now - MAX_WINDOW_SECONDS) continue
+      const c = this.counts
+      out.push([second, c[slot * 4]!, c[slot * 4 + 1]!, c[slot * 4 + 2]!, c[slot * 4 + 3]!])
+    }
+    return out
+  }
+
+  /** A window holding `buckets` (from `buckets()` of another replica's window). */
+  static from(buckets: WindowBuckets): SlidingWindow {
+    const window = new SlidingWindow()
+    for (const [second, ...counts] of buckets) window.add(counts, second * 1000)
+    return window
+  }
 }
+
+
+/** A window's non-empty seconds as plain data (`[second, ce, cx, ke, kx]`), for replicas to share. */
+export type WindowBuckets = Array<[second: number, ce: number, cx: number, ke: number, kx: number]>

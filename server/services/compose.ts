@@ -2,6 +2,9 @@ import { createEvidenceIntake } from '../guard/evidence-intake.ts'
 import { createClientLimits, DEFAULT_CLIENT_LIMITS, type ClientLimitSettings } from '../rate-limit/client-limits.ts'
 import { createGuardService } from '../guard/guard-service.ts'
 import { createRolloutPlanner } from '../guard/rollout-planner.ts'
+import type { Change } from '../../sdk/core/changes.ts'
+import { createSequencer } from '../replication/sequencer.ts'
+import type { ClusterStore } from '../store/contract.ts'
 import type { Store } from '../store/store.ts'
 import { createEnvRules } from '../stream/env-rules.ts'
 import { createHub } from '../stream/hub.ts'
@@ -14,19 +17,59 @@ export interface ComposeOptions {
   webhook?: { timeoutMs?: number; attempts?: number; baseDelayMs?: number }
   /** Rate limits on client (public) keys; unset fields keep the documented defaults. */
   clientLimits?: Partial<ClientLimitSettings> | undefined
+  /**
+   * Replicas on one PostgreSQL: commits reach the hub through a sequencer (merged in version
+   * order with the other replicas' changes), and the guard shares counts and evidence.
+   */
+  cluster?: ClusterStore | undefined
 }
 
 /** Builds every service over one store (SQLite or PostgreSQL), in dependency order. Used by main and by tests. */
 export function composeServices(store: Store, options: ComposeOptions) {
   const now = options.now ?? Date.now
   const hub = createHub((error) => options.log('change listener failed', error))
-  const service = createFlagService({ store, hub })
+  const sequencer = options.cluster
+    ? createSequencer({
+        publish: (envKey, change) => hub.publish(envKey, change),
+        changesSince: (envKey, after) => store.logs.changesSince(envKey, after),
+        currentVersion: async (envKey) => (await store.flags.getEnvironment(envKey)).version,
+        resync: (envKey, version) => hub.resync(envKey, version),
+        log: options.log,
+      })
+    : undefined
+  // Replicas: hear the changes this replica committed (metrics count each change where it was made).
+  const localListeners = new Set<(envKey: string, change: Change) => void>()
+  const service = createFlagService({
+    store,
+    hub,
+    ...(sequencer && {
+      publish: (envKey: string, change: Change) => {
+        for (const listener of localListeners) listener(envKey, change)
+        sequencer.offer(envKey, change)
+      },
+    }),
+  })
   const rules = createEnvRules({ store, hub, log: options.log })
-  const guard = createGuardService({ store, service, hub, now, log: options.log, webhook: options.webhook })
+  const guard = createGuardService({
+    store,
+    service,
+    hub,
+    now,
+    log: options.log,
+    webhook: options.webhook,
+    cluster: options.cluster && { store: options.cluster },
+  })
   const intake = createEvidenceIntake({ guard, rules, now })
   const planner = createRolloutPlanner({ store, service, guard, now })
   const clientLimits = createClientLimits({ ...DEFAULT_CLIENT_LIMITS, ...options.clientLimits }, now)
-  return { store, hub, service, rules, guard, intake, planner, now, clientLimits }
+  /** Replicas: calls `listener` with each change this replica committed (not the others'). */
+  const onLocalCommit = sequencer
+    ? (listener: (envKey: string, change: Change) => void) => {
+        localListeners.add(listener)
+        return () => localListeners.delete(listener)
+      }
+    : undefined
+  return { store, hub, sequencer, onLocalCommit, service, rules, guard, intake, planner, now, clientLimits }
 }
 
 export type Services = ReturnType<typeof composeServices>

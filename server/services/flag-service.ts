@@ -48,8 +48,19 @@ function checkCost(field: string, cohorts: Cohort[], segments: Segment[]): void 
  * The write side of flags and segments: store (one transaction each) → publish to the hub after
  * commit. Routes, the CLI (through the API), the guard and rollout plans all change rules here.
  */
-export function createFlagService({ store, hub }: { store: Store; hub: Hub }) {
-  const publish = (envKey: string, change: Change) => hub.publish(envKey, change)
+export function createFlagService({
+  store,
+  hub,
+  publish = (envKey, change) => hub.publish(envKey, change),
+}: {
+  store: Store
+  hub: Hub
+  /**
+   * Where committed changes go: the hub (one process), or the replicas' sequencer, which merges
+   * them with the other replicas' changes into one ordered stream to the hub.
+   */
+  publish?: (envKey: string, change: Change) => void
+}) {
   /** Hear every committed state whole (guard and plan included, which changes do not carry). */
   const stateListeners = new Set<(state: StoredFlagState) => void>()
   const publishAll = (changes: EnvChange[]) => changes.forEach((c) => publish(c.environment, c.change))

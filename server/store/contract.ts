@@ -41,6 +41,8 @@ export interface Store {
   snapshot(envKey: string): Promise<Snapshot>
   /** Releases the connection(s). The store is unusable afterwards. */
   close(): Promise<void>
+  /** PostgreSQL only: what replicas share beyond this contract (see {@link ClusterStore}). */
+  readonly cluster?: ClusterStore
 }
 
 /** One committed change and the environment it belongs to: what the caller publishes. */
@@ -269,4 +271,58 @@ export interface MetricsStore {
   series(envKey: string, flagKey: string, sinceMs: number): Promise<MinuteRow[]>
   /** Drops aggregates and batch ids older than `olderThanMs`. */
   prune(olderThanMs: number): Promise<void>
+}
+
+/** Attributed guard counts one replica accepted, waiting for the guard leader. */
+export interface SharedCounts {
+  envKey: string
+  flagKey: string
+  /** Server keys' counts, or browsers' (a guard with `evidence: "server"` ignores those). */
+  source: 'server' | 'client'
+  /** When they were accepted (epoch ms). */
+  at: number
+  counts: [canaryExposures: number, canaryErrors: number, controlExposures: number, controlErrors: number]
+}
+
+/** One guarded flag's evidence as the guard leader left it (opaque JSON to the store). */
+export interface SharedEvidence {
+  envKey: string
+  flagKey: string
+  evidence: unknown
+}
+
+/**
+ * What replicas share beyond the contract above (PostgreSQL only; a single SQLite process keeps
+ * all of this in memory): guard counts for the leader, the leader's evidence, the connection
+ * lists, the change announcements and the leader lock. `test/store/contract.test.ts` covers
+ * the tables; `test/replicas/` the rest with real processes.
+ */
+export interface ClusterStore {
+  /** Appends counts (one statement). */
+  appendCounts(rows: SharedCounts[]): Promise<void>
+  /** Takes every appended, committed count out of the table: each row is returned once, ever. */
+  consumeCounts(): Promise<SharedCounts[]>
+  /** Upserts evidence rows and deletes those of the flags in `remove` (`env\u0000flag` keys). */
+  saveEvidence(save: SharedEvidence[], remove: Array<{ envKey: string; flagKey: string }>): Promise<void>
+  loadEvidence(): Promise<SharedEvidence[]>
+  /**
+   * The guard leader's tick as one transaction: takes the appended counts out of the table,
+   * hands them to `decide` (synchronous: it feeds the tests) and stores the evidence `decide`
+   * returns. Either the counts are consumed and the evidence stored, or neither (the counts
+   * stay for the next leader), so a leader dying mid-tick loses no counts and counts none twice.
+   */
+  consumeAndSave(
+    decide: (rows: SharedCounts[]) => { save: SharedEvidence[]; remove: Array<{ envKey: string; flagKey: string }> },
+  ): Promise<void>
+  /** Replaces one replica's connection list and heartbeat. */
+  publishConnections(replicaId: string, connections: unknown[], at: number): Promise<void>
+  /** Every replica's list heard from at or after `since`. */
+  connections(since: number): Promise<Array<{ replicaId: string; connections: unknown[]; heartbeatAt: number }>>
+  /** Deletes one replica's list (clean shutdown). */
+  forgetReplica(replicaId: string): Promise<void>
+  /**
+   * Runs `work` while holding a cluster-wide lock: replicas starting together on an empty
+   * database bootstrap it one after another (the second finds it done).
+   */
+  exclusively<T>(work: () => Promise<T>): Promise<T>
 }

@@ -5,6 +5,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.ts'
 import type { Db } from './db.ts'
 import { bumpVersion, recordAudit, recordEnvChange, type Tx } from './record-change.ts'
 import { environments, flagStates, flags } from './schema.ts'
+import { statesByFlag } from './states-by-flag.ts'
 
 // The shapes are the contract's (contract.ts); this file is its SQLite implementation.
 export type { DefinitionPatch, EnvChange, FlagDefinition, FlagWithStates, StatePatch, StoredFlagState } from './contract.ts'
@@ -109,14 +110,14 @@ export function createFlagStore(db: Db) {
     },
 
     listFlags(): FlagWithStates[] {
-      const states = selectStates(db).all().map(joined)
+      const statesOf = statesByFlag(selectStates(db).all().map(joined))
       return db
         .select()
         .from(flags)
         .where(isNull(flags.archivedAt))
         .orderBy(asc(flags.key))
         .all()
-        .map((row) => ({ ...toDefinition(row), states: states.filter((s) => s.key === row.key) }))
+        .map((row) => ({ ...toDefinition(row), states: statesOf(row.key) }))
     },
 
     getFlag(key: string): FlagWithStates {

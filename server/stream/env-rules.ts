@@ -24,6 +24,10 @@ interface EnvEntry {
   ruleset: Ruleset
   clientVisible: Set<string>
   listeners: Set<RulesListener>
+  /** Hear that the ruleset was replaced by a snapshot (after a resync): start again from it. */
+  resetListeners: Set<(ruleset: Ruleset) => void>
+  /** While a snapshot is read after a resync: changes heard meanwhile, applied after it. */
+  held?: Change[] | undefined
   unsubscribe: () => void
 }
 
@@ -51,11 +55,12 @@ export function createEnvRules({ store, hub, log }: { store: Store; hub: Hub; lo
     let entry: EnvEntry | undefined
     const unsubscribe = hub.subscribe(envKey, (change) => {
       if (held) return void held.push(change)
+      if (entry!.held) return void entry!.held.push(change)
       apply(entry!, envKey, change)
     })
     try {
       const ruleset = rulesetFromSnapshot(await store.snapshot(envKey))
-      entry = { ruleset, clientVisible: clientVisibleOf(ruleset), listeners: new Set(), unsubscribe }
+      entry = { ruleset, clientVisible: clientVisibleOf(ruleset), listeners: new Set(), resetListeners: new Set(), unsubscribe }
       for (const change of held) apply(entry, envKey, change)
       held = undefined
       return entry
@@ -82,6 +87,31 @@ export function createEnvRules({ store, hub, log }: { store: Store; hub: Hub; lo
     else return
     for (const listener of env.listeners) listener(env.ruleset, change)
   }
+
+  /**
+   * The change log could not fill a gap (replicas): read the rules again from a snapshot, tell
+   * reset listeners (the stream sends its SDKs a snapshot), then apply what arrived meanwhile.
+   */
+  async function reload(envKey: string, version: number): Promise<void> {
+    const env = envs.get(envKey)
+    if (!env || env.held) return
+    env.held = []
+    try {
+      const snapshot = await store.snapshot(envKey)
+      if (snapshot.version >= version && snapshot.version > env.ruleset.version) {
+        env.ruleset = rulesetFromSnapshot(snapshot)
+        env.clientVisible = clientVisibleOf(env.ruleset)
+        for (const listener of env.resetListeners) listener(env.ruleset)
+      }
+    } catch (error) {
+      log?.(`reloading rules of ${envKey} after a resync failed`, error)
+    } finally {
+      const held = env.held
+      env.held = undefined
+      for (const change of held) apply(env, envKey, change)
+    }
+  }
+  const stopResync = hub.onResync((envKey, version) => void reload(envKey, version))
 
   return {
     /** Loads an environment's rules (once; NotFoundError for an unknown environment). */
@@ -110,7 +140,14 @@ export function createEnvRules({ store, hub, log }: { store: Store; hub: Hub; lo
       env.listeners.add(listener)
       return () => env.listeners.delete(listener)
     },
+    /** Calls `listener` when the ruleset was replaced by a snapshot (a replica's resync). */
+    onReset(envKey: string, listener: (ruleset: Ruleset) => void): () => void {
+      const env = loaded(envKey)
+      env.resetListeners.add(listener)
+      return () => env.resetListeners.delete(listener)
+    },
     close() {
+      stopResync()
       for (const env of envs.values()) env.unsubscribe()
       envs.clear()
     },

@@ -17,6 +17,7 @@ export function createHub(onListenerError: (error: unknown) => void = () => {}) 
   }
   const listeners = new Map<string, Set<ChangeListener>>()
   const everywhere = new Set<(envKey: string, change: Change) => void>()
+  const resyncListeners = new Set<(envKey: string, version: number) => void>()
   return {
     /** Hears the changes of every environment, including ones created later. */
     subscribeAll(listener: (envKey: string, change: Change) => void): () => void {
@@ -28,6 +29,17 @@ export function createHub(onListenerError: (error: unknown) => void = () => {}) 
       if (!set) listeners.set(envKey, (set = new Set()))
       set.add(listener)
       return () => set.delete(listener)
+    },
+    /**
+     * Replicas only: the changes of `envKey` up to `version` can no longer be published one by one
+     * (the change log did not hold them); listeners start again from a snapshot.
+     */
+    onResync(listener: (envKey: string, version: number) => void): () => void {
+      resyncListeners.add(listener)
+      return () => resyncListeners.delete(listener)
+    },
+    resync(envKey: string, version: number): void {
+      for (const listener of resyncListeners) safely(() => listener(envKey, version))
     },
     publish(envKey: string, change: Change): void {
       for (const listener of everywhere) safely(() => listener(envKey, change))

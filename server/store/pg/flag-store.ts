@@ -18,6 +18,7 @@ import {
   recordEnvChange,
   uniquely,
 } from './record-change.ts'
+import { statesByFlag } from '../states-by-flag.ts'
 import { environments, flagStates, flags } from './schema.ts'
 
 type StateRow = typeof flagStates.$inferSelect
@@ -161,7 +162,7 @@ export function createPgFlagStore(db: PgDb): FlagStore {
     listFlags: () =>
       // One snapshot, so definitions and states are of the same moment.
       db.transaction(async (tx) => {
-        const states = await statesWhere(tx, undefined)
+        const statesOf = statesByFlag(await statesWhere(tx, undefined))
         const rows = await tx
           .select()
           .from(flags)
@@ -169,7 +170,7 @@ export function createPgFlagStore(db: PgDb): FlagStore {
           .orderBy(asc(flags.key))
         return rows.map((row) => ({
           ...toDefinition(row),
-          states: states.filter((s) => s.key === row.key),
+          states: statesOf(row.key),
         }))
       }, READ_ONLY_SNAPSHOT),
 

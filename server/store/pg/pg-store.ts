@@ -1,5 +1,6 @@
 import type pg from 'pg'
-import type { Store } from '../contract.ts'
+import type { ClusterStore, Store } from '../contract.ts'
+import { createPgClusterStore } from './cluster-store.ts'
 import { rulesOf } from '../flag-store.ts'
 import { openPgDb } from './db.ts'
 import { createPgFlagStore } from './flag-store.ts'
@@ -12,6 +13,10 @@ import { createPgSegmentStore } from './segment-store.ts'
 export interface PgStore extends Store {
   readonly dialect: 'postgres'
   readonly pool: pg.Pool
+  /** What replicas share beyond the contract (guard counts and evidence, connection lists). */
+  readonly cluster: ClusterStore
+  /** The connection settings, for the dedicated LISTEN and leader-lock connections. */
+  readonly databaseUrl: string
 }
 
 /**
@@ -38,6 +43,8 @@ export async function createPgStore(
   return {
     dialect: 'postgres',
     pool,
+    databaseUrl,
+    cluster: createPgClusterStore(db, pool),
     flags,
     segments,
     keys: createPgKeyStore(db),

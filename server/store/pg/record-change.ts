@@ -25,9 +25,49 @@ export async function bumpVersion(tx: PgTx, envKey: string): Promise<number> {
 const jsonb = (value: unknown) =>
   value === undefined || value === null ? null : JSON.stringify(value)
 
+/** The NOTIFY channel on which every committed change is announced to the replicas. */
+export const CHANGES_CHANNEL = 'canary_changes'
+
+/** PostgreSQL refuses NOTIFY payloads of 8,000 bytes or more; keep clear of it. */
+const MAX_PAYLOAD_BYTES = 7900
+
+/**
+ * The payload of one announcement: `<environment>:<version>:<change as JSON>`, or just
+ * `<environment>:<version>` when the change is too big for a NOTIFY payload (replicas then
+ * read it from the change log). Environment keys hold no colon.
+ */
+export function announcement(envKey: string, change: Change): string {
+  const full = `${envKey}:${change.version}:${JSON.stringify(change)}`
+  return Buffer.byteLength(full) < MAX_PAYLOAD_BYTES ? full : `${envKey}:${change.version}`
+}
+
+/** Reads an announcement back; undefined for a payload that is not one. */
+export function parseAnnouncement(
+  payload: string,
+): { environment: string; version: number; change: Change | undefined } | undefined {
+  const envEnd = payload.indexOf(':')
+  if (envEnd <= 0) return undefined
+  const versionEnd = payload.indexOf(':', envEnd + 1)
+  const version = Number(payload.slice(envEnd + 1, versionEnd < 0 ? undefined : versionEnd))
+  if (!Number.isInteger(version) || version < 1) return undefined
+  let change: Change | undefined
+  if (versionEnd >= 0) {
+    try {
+      // Written by recordEnvChange from a Change in the same transaction as the change log row.
+      change = JSON.parse(payload.slice(versionEnd + 1)) as Change
+    } catch {
+      change = undefined // not ours after all: the change log has it
+    }
+    if (change?.version !== version) change = undefined
+  }
+  return { environment: payload.slice(0, envEnd), version, change }
+}
+
 /**
  * Inside the caller's transaction (after `bumpVersion` and the write itself): append the change
- * to the change log, trim what is older than the resume window, and write its audit row. One
+ * to the change log, trim what is older than the resume window, write its audit row and announce
+ * it to the replicas (`NOTIFY canary_changes` with the change itself when it fits, delivered
+ * at commit, in commit order). One
  * statement (data-modifying CTEs), because the environment's row lock is held until commit and
  * every round trip made under it is time all other writers of the environment wait.
  */
@@ -44,8 +84,9 @@ export async function recordEnvChange(
       delete from ${changeLog} where env_key = ${envKey} and version < ${change.version - CHANGE_LOG_KEEP}
     )
     insert into ${auditLog} (actor, action, flag_key, env_key, version, before, after, details)
-    values (${audit.actor}, ${audit.action}, ${audit.flagKey ?? null}, ${envKey}, ${change.version},
-      ${jsonb(audit.before)}::jsonb, ${jsonb(audit.after)}::jsonb, ${jsonb(audit.details)}::jsonb)`)
+    select ${audit.actor}, ${audit.action}, ${audit.flagKey ?? null}, ${envKey}, ${change.version},
+      ${jsonb(audit.before)}::jsonb, ${jsonb(audit.after)}::jsonb, ${jsonb(audit.details)}::jsonb
+    from (select pg_notify(${CHANGES_CHANNEL}, ${announcement(envKey, change)})) as announced`)
   return { environment: envKey, change }
 }
 

@@ -169,3 +169,46 @@ export const metricsMinute = pgTable(
   },
   (t) => [primaryKey({ columns: [t.envKey, t.flagKey, t.minute] })],
 )
+
+/**
+ * Replicas only: guard counts waiting for the guard leader. Every replica appends the attributed
+ * counts of the batches it accepted (one row per environment, flag and source per flush); the
+ * leader consumes them (DELETE … RETURNING, so each row reaches the tests once) every second.
+ */
+export const guardCounts = pgTable('guard_counts', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+  envKey: text('env_key').notNull(),
+  flagKey: text('flag_key').notNull(),
+  /** `server` (server keys) or `client` (browser keys): a guard with `evidence: "server"` ignores the latter. */
+  source: text('source', { enum: ['server', 'client'] }).notNull(),
+  /** When the replica accepted the counts (epoch ms), for the recent window. */
+  at: epochMs('at').notNull(),
+  canaryExposures: doublePrecision('canary_exposures').notNull(),
+  canaryErrors: doublePrecision('canary_errors').notNull(),
+  controlExposures: doublePrecision('control_exposures').notNull(),
+  controlErrors: doublePrecision('control_errors').notNull(),
+})
+
+/**
+ * Replicas only: each guarded flag's evidence as the guard leader last left it, so a new leader
+ * resumes the tests and every replica shows the current figures.
+ */
+export const guardEvidence = pgTable(
+  'guard_evidence',
+  {
+    envKey: text('env_key').notNull(),
+    flagKey: text('flag_key').notNull(),
+    /** `FlagEvidence.snapshot()` plus the recent window's buckets (JSON). */
+    evidence: jsonb('evidence').$type<unknown>().notNull(),
+    updatedAt: epochMs('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.envKey, t.flagKey] })],
+)
+
+/** Replicas only: each replica's live SDK connections, rewritten every few seconds (heartbeat). */
+export const replicaConnections = pgTable('replica_connections', {
+  replicaId: text('replica_id').primaryKey(),
+  /** The replica's `GET /api/v1/connections` items (JSON array). */
+  connections: jsonb('connections').$type<unknown[]>().notNull(),
+  heartbeatAt: epochMs('heartbeat_at').notNull(),
+})

@@ -1,0 +1,116 @@
+import { and, eq, gte, inArray, or, sql } from 'drizzle-orm'
+import type pg from 'pg'
+import type { ClusterStore, SharedCounts } from '../contract.ts'
+import type { PgDb } from './db.ts'
+import { guardCounts, guardEvidence, replicaConnections } from './schema.ts'
+
+type CountRow = typeof guardCounts.$inferSelect
+
+const toShared = (r: CountRow): SharedCounts => ({
+  envKey: r.envKey,
+  flagKey: r.flagKey,
+  source: r.source,
+  at: r.at,
+  counts: [r.canaryExposures, r.canaryErrors, r.controlExposures, r.controlErrors],
+})
+
+type Tx = Parameters<Parameters<PgDb['transaction']>[0]>[0]
+
+/** Upserts and deletes evidence rows inside `tx`. */
+async function writeEvidence(
+  tx: Tx,
+  save: Parameters<ClusterStore['saveEvidence']>[0],
+  remove: Parameters<ClusterStore['saveEvidence']>[1],
+): Promise<void> {
+  const at = Date.now()
+  if (save.length > 0)
+    await tx
+      .insert(guardEvidence)
+      .values(save.map((s) => ({ envKey: s.envKey, flagKey: s.flagKey, evidence: s.evidence, updatedAt: at })))
+      .onConflictDoUpdate({
+        target: [guardEvidence.envKey, guardEvidence.flagKey],
+        set: { evidence: sql`excluded.evidence`, updatedAt: sql`excluded.updated_at` },
+      })
+  if (remove.length > 0)
+    await tx
+      .delete(guardEvidence)
+      .where(or(...remove.map((r) => and(eq(guardEvidence.envKey, r.envKey), eq(guardEvidence.flagKey, r.flagKey)))))
+}
+
+/** The session lock of `exclusively` (start-up bootstrap); any constant of our own. */
+const STARTUP_LOCK = 7_236_145_904
+
+/** What replicas share on PostgreSQL: guard counts and evidence, connection lists, a start-up lock. */
+export function createPgClusterStore(db: PgDb, pool: pg.Pool): ClusterStore {
+  return {
+    async exclusively(work) {
+      // The lock lives on one pooled connection for the duration; `work` uses the others.
+      const client = await pool.connect()
+      try {
+        await client.query('select pg_advisory_lock($1)', [STARTUP_LOCK])
+        try {
+          return await work()
+        } finally {
+          await client.query('select pg_advisory_unlock($1)', [STARTUP_LOCK])
+        }
+      } finally {
+        client.release()
+      }
+    },
+
+    async appendCounts(rows) {
+      if (rows.length === 0) return
+      await db.insert(guardCounts).values(
+        rows.map((r) => ({
+          envKey: r.envKey,
+          flagKey: r.flagKey,
+          source: r.source,
+          at: r.at,
+          canaryExposures: r.counts[0],
+          canaryErrors: r.counts[1],
+          controlExposures: r.counts[2],
+          controlErrors: r.counts[3],
+        })),
+      )
+    },
+
+    async consumeCounts() {
+      // One statement: a row committed meanwhile is simply left for the next call.
+      const rows = await db.delete(guardCounts).returning()
+      return rows.sort((a, b) => a.id - b.id).map(toShared)
+    },
+
+    async saveEvidence(save, remove) {
+      if (save.length === 0 && remove.length === 0) return
+      await db.transaction((tx) => writeEvidence(tx, save, remove))
+    },
+
+    async consumeAndSave(decide) {
+      await db.transaction(async (tx) => {
+        const rows = await tx.delete(guardCounts).returning()
+        const { save, remove } = decide(rows.sort((a, b) => a.id - b.id).map(toShared))
+        await writeEvidence(tx, save, remove)
+      })
+    },
+
+    loadEvidence: () =>
+      db.select({ envKey: guardEvidence.envKey, flagKey: guardEvidence.flagKey, evidence: guardEvidence.evidence }).from(guardEvidence),
+
+    async publishConnections(replicaId, connections, at) {
+      await db
+        .insert(replicaConnections)
+        .values({ replicaId, connections, heartbeatAt: at })
+        .onConflictDoUpdate({
+          target: replicaConnections.replicaId,
+          set: { connections: sql`excluded.connections`, heartbeatAt: sql`excluded.heartbeat_at` },
+        })
+    },
+
+    connections: (since) =>
+      db.select().from(replicaConnections).where(gte(replicaConnections.heartbeatAt, since)),
+
+    async forgetReplica(replicaId) {
+      await db.delete(replicaConnections).where(inArray(replicaConnections.replicaId, [replicaId]))
+    },
+  }
+}

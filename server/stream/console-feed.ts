@@ -1,0 +1,44 @@
+import type { ServerMessage } from '../../sdk/core/protocol.ts'
+import type { GuardService } from '../guard/guard-service.ts'
+import type { Store } from '../store/store.ts'
+import type { Connection } from './connection.ts'
+import type { Send } from './send.ts'
+
+/**
+ * The console's live guard figures: updates coalesced to at most one per flag per second,
+ * however many SDKs report, so the live chart cannot become the server's bottleneck. Returns
+ * the stop function.
+ */
+export function startConsoleFeed(deps: {
+  connections: ReadonlyMap<string, Connection>
+  guard: Pick<GuardService, 'onCounts' | 'status'>
+  store: Pick<Store, 'flags'>
+  send: Send
+  intervalMs?: number
+}): () => void {
+  const { connections, guard, store, send } = deps
+  const dirty = new Set<string>()
+  const stopCounts = guard.onCounts((env, flag) => dirty.add(`${env}\u0000${flag}`))
+  const timer = setInterval(async () => {
+    if (dirty.size === 0) return
+    const items = [...dirty]
+    dirty.clear()
+    for (const item of items) {
+      const [env, flag] = item.split('\u0000') as [string, string]
+      let figures: unknown
+      try {
+        figures = guard.status(await store.flags.getState(env, flag))
+      } catch {
+        continue // archived meanwhile: there is nothing left to show
+      }
+      const frame = JSON.stringify({ type: 'guard_update', environment: env, flag, at: Date.now(), guard: figures } satisfies ServerMessage)
+      for (const conn of connections.values())
+        if (conn.key.kind === 'admin' && conn.environment === env && conn.sdk !== undefined) send(conn, frame)
+    }
+  }, deps.intervalMs ?? 1000)
+  timer.unref()
+  return () => {
+    clearInterval(timer)
+    stopCounts()
+  }
+}
