@@ -198,14 +198,6 @@ export function murmur3FromPrefix(prefix: KeyPrefix, value: string): number {
 }
 
 /**
- * `murmur3FromPrefix` with the prefix state passed as its four numbers, for holders that keep
- * them as plain fields (a compiled flag) instead of a `KeyPrefix` object.
- */
-export function murmur3FromState(h1: number, block: number, filled: number, length: number, value: string): number {
-  return hashFrom(h1, block, filled, length, value)
-}
-
-/**
  * MurmurHash3 x86_32 of the UTF-8 encoding of `str`, as an unsigned 32-bit integer.
  *
  * @example
