@@ -20,7 +20,8 @@ export interface Platform {
 /** Wires a client from its options and the platform's pieces (the one place real I/O is chosen). */
 export function assembleClient(options: ClientOptions, platform: Platform): FlagClient {
   const urls = endpoints(options.url)
-  const { cache, key } = options
+  // The closures below read these, not `options`, which would keep `options.bootstrap` alive.
+  const { cache, key, pingIntervalMs } = options
   return createFlagClient({
     mode: platform.mode,
     connect: (handlers) =>
@@ -30,7 +31,7 @@ export function assembleClient(options: ClientOptions, platform: Platform): Flag
         openSocket: platform.openSocket,
         backoff: createBackoff({ random: Math.random }),
         now: Date.now,
-        pingIntervalMs: options.pingIntervalMs,
+        pingIntervalMs,
         handlers,
       }),
     sdkName: options.sdkName ?? platform.sdkName,

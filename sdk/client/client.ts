@@ -61,7 +61,9 @@ const usesDefault = (result: EvalResult) =>
  * flags.isEnabled('checkout-v2', { userId: 'u1' })
  */
 export function createFlagClient(deps: ClientDeps): FlagClient {
-  const { mode, sdkName } = deps
+  // Closures below read these locals, never `deps`: capturing `deps` would keep the bootstrap
+  // snapshot (the raw flag states) alive for the client's lifetime beside the compiled flags.
+  const { mode, sdkName, postMetrics, cache } = deps
   const now = deps.now ?? Date.now
   const random = deps.random ?? Math.random
   // Warnings and errors reach the console unless the application routes them elsewhere: a
@@ -103,25 +105,25 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
     now,
     newId: () => batchId(now(), random),
     send: (batch) => transport?.send({ type: 'metrics', batch }) ?? false,
-    ...(deps.postMetrics === undefined ? {} : { post: (batch) => deps.postMetrics!(batch, mode.counting === 'answers' ? user : undefined) }),
+    ...(postMetrics === undefined ? {} : { post: (batch) => postMetrics(batch, mode.counting === 'answers' ? user : undefined) }),
   })
   const offsetOf = mode.counting === 'answers' ? answerOffset : armOffset
   const persister: Persister | undefined =
-    deps.cache === undefined
+    cache === undefined
       ? undefined
-      : createPersister(deps.cache, () => mode.dump(), deps.cacheDelayMs ?? 500, reportCacheError)
+      : createPersister(cache, () => mode.dump(), deps.cacheDelayMs ?? 500, reportCacheError)
 
   /**
-   * Per flag, what answers it and its guard counters, side by side: `isEnabled` is one map
+   * Per flag, what answers it and its counter slot, side by side: `isEnabled` is one map
    * lookup, one evaluation and one increment. Refreshed whenever the held state changes.
    */
-  const entries = new Map<string, { answer: Answerer | undefined; counts: Int32Array }>()
+  const entries = new Map<string, { answer: Answerer | undefined; slot: number }>()
   /** All entries after a whole new state; only `keys` after changes to some flags. */
   const refreshEntries = (keys?: Iterable<string>) => {
     if (keys === undefined) for (const entry of entries.values()) entry.answer = undefined
     for (const key of keys ?? mode.keys()) {
       let entry = entries.get(key)
-      if (entry === undefined) entries.set(key, (entry = { answer: undefined, counts: counters.slot(key) }))
+      if (entry === undefined) entries.set(key, (entry = { answer: undefined, slot: counters.slot(key) }))
       entry.answer = mode.answerer(key)
     }
   }
@@ -152,11 +154,11 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
     }
   }
 
-  const start = () => {
-    let entry = deps.bootstrap
-    if (entry === undefined && deps.cache !== undefined) {
+  const start = (bootstrap: unknown) => {
+    let entry = bootstrap
+    if (entry === undefined && cache !== undefined) {
       try {
-        entry = deps.cache.load()
+        entry = cache.load()
       } catch (error) {
         queueMicrotask(() => reportCacheError(error))
       }
@@ -228,13 +230,13 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
   /** The flag's entry with an answer, or undefined (not ready, or unknown flag: the default). */
   const answering = (flag: string) => {
     const entry = entries.get(flag)
-    return entry?.answer === undefined ? undefined : (entry as { answer: Answerer; counts: Int32Array })
+    return entry?.answer === undefined ? undefined : (entry as { answer: Answerer; slot: number })
   }
   const unanswered = (): EvaluationDetails['reason'] => (hasState ? 'unknown_flag' : 'not_ready')
 
   const flushTimer = setInterval(() => metrics.flush(), deps.flushIntervalMs ?? 5000)
 
-  start()
+  start(deps.bootstrap)
   transport = deps.connect({
     open() {
       connected = true
@@ -272,10 +274,12 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
 
     isEnabled(flag, callUser, defaultValue = false) {
       try {
-        const entry = answering(flag)
+        const entry = entries.get(flag)
         if (entry === undefined) return defaultValue
-        const result = entry.answer.evaluate(callUser ?? user)
-        countExposure(entry.counts, offsetOf(result))
+        const answer = entry.answer
+        if (answer === undefined) return defaultValue
+        const result = answer.evaluate(callUser ?? user)
+        countExposure(counters, entry.slot, offsetOf(result))
         return usesDefault(result) ? defaultValue : result.enabled
       } catch (error) {
         // Only a broken mode could get here; the contract is that isEnabled never throws.
@@ -302,10 +306,11 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
       try {
         const entry = answering(flag)
         if (entry === undefined) return { enabled: defaultValue, reason: unanswered(), generic: undefined }
-        const result = entry.answer.evaluate(callUser ?? user)
-        countExposure(entry.counts, offsetOf(result))
+        const answer = entry.answer
+        const result = answer.evaluate(callUser ?? user)
+        countExposure(counters, entry.slot, offsetOf(result))
         // Rules mode knows which cohorts are partial (SPLIT); a results-mode reason is generic already.
-        const generic = genericReason(entry.answer.generic?.(result).reason ?? result.reason, { split: false })
+        const generic = genericReason(answer.generic?.(result).reason ?? result.reason, { split: false })
         return { enabled: usesDefault(result) ? defaultValue : result.enabled, reason: result.reason, generic }
       } catch (error) {
         logger.debug?.('resolve failed', error)
@@ -319,7 +324,7 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
         // nothing has to be kept per user.
         const entry = answering(flag)
         if (entry === undefined) return
-        countError(entry.counts, offsetOf(entry.answer.evaluate(callUser ?? user)))
+        countError(counters, entry.slot, offsetOf(entry.answer.evaluate(callUser ?? user)))
         metrics.errorRecorded()
       } catch (error) {
         logger.debug?.('recordError failed', error)

@@ -3,9 +3,9 @@ import type { ServerMessage } from '../core/protocol.ts'
 import {
   affectedFlags,
   applyChange,
-  rulesetFromSnapshot,
+  compactRulesetFromSnapshot,
   snapshotOf,
-  type Ruleset,
+  type CompactRuleset,
 } from '../core/ruleset.ts'
 import { isRecord, type Applied, type Mode } from './mode.ts'
 
@@ -19,19 +19,20 @@ function isSnapshot(value: unknown): value is Snapshot {
 }
 
 /** Keys whose state differs between two rulesets (all of them when any segment changed). */
-function differences(before: Ruleset | undefined, after: Ruleset): string[] {
+function differences(before: CompactRuleset | undefined, after: CompactRuleset): string[] {
   if (before === undefined) return []
-  const keys = new Set([...before.flags.keys(), ...after.flags.keys()])
+  const keys = new Set([...before.compiled.keys(), ...after.compiled.keys()])
   const segmentKeys = new Set([...before.segments.keys(), ...after.segments.keys()])
   for (const key of segmentKeys) {
     if (before.segments.get(key)?.version !== after.segments.get(key)?.version) return [...keys]
   }
-  return [...keys].filter((key) => before.flags.get(key)?.version !== after.flags.get(key)?.version)
+  return [...keys].filter((key) => before.compiled.get(key)?.version !== after.compiled.get(key)?.version)
 }
 
 /**
- * Rules mode (server and admin keys): holds the environment's rules as a `Ruleset` and
- * evaluates locally with `sdk/core`, so `isEnabled` never waits on the network.
+ * Rules mode (server and admin keys): holds the environment's rules as a `CompactRuleset` (the
+ * compiled flags only; a cache entry rebuilds the states from them) and evaluates locally with
+ * `sdk/core`, so `isEnabled` never waits on the network.
  *
  * @example
  * const mode = createRulesMode()
@@ -39,10 +40,10 @@ function differences(before: Ruleset | undefined, after: Ruleset): string[] {
  * mode.evaluate('checkout-v2', { userId: 'u1' })
  */
 export function createRulesMode(): Mode {
-  let ruleset: Ruleset | undefined
+  let ruleset: CompactRuleset | undefined
 
   const applySnapshot = (snapshot: Snapshot): Applied => {
-    const next = rulesetFromSnapshot(snapshot)
+    const next = compactRulesetFromSnapshot(snapshot)
     const keys = differences(ruleset, next)
     ruleset = next
     return { keys, resync: false }
@@ -76,7 +77,7 @@ export function createRulesMode(): Mode {
       return { keys: [...keys], resync: false }
     },
     keys() {
-      return ruleset?.flags.keys() ?? []
+      return ruleset?.compiled.keys() ?? []
     },
     load(data) {
       const snapshot = isRecord(data) && data.mode === 'rules' ? data.snapshot : data

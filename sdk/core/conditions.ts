@@ -2,7 +2,9 @@ import { RE2JS } from 're2js'
 import parseSemver from 'semver/functions/parse.js'
 import type SemVer from 'semver/classes/semver.js'
 import { parseIsoDate } from './iso-date.ts'
+import { WeakTable } from './intern.ts'
 import { LIMITS } from './limits.ts'
+import { murmur3 } from './murmur3.ts'
 import { OPERATORS } from './types.ts'
 import type {
   AttributeCondition,
@@ -54,8 +56,6 @@ type CompileOperator = (
   values: readonly unknown[],
   caseInsensitive: boolean,
 ) => AttributeTest | string
-
-const NEVER: UserPredicate = () => false
 
 // ---------------------------------------------------------------------------------------------
 // Coercions of attribute values (per call) and condition values (at compile time)
@@ -379,67 +379,140 @@ export function conditionProblem(condition: AttributeCondition): string | undefi
   return typeof test === 'string' ? test : undefined
 }
 
+// ---------------------------------------------------------------------------------------------
+// Compiled conditions as data
+// ---------------------------------------------------------------------------------------------
+
 /**
- * Compiles an attribute condition (`{attribute, operator, values, negate?, caseInsensitive?}`).
- *
- * @example
- * const isEu = compileAttributeCondition({ attribute: 'region', operator: 'in', values: ['eu'] })
- * isEu({ userId: 'u1', region: 'eu' }) // true
+ * A compiled condition. Each kind is a class with `holds` on its prototype, not a closure per
+ * condition, and attribute conditions are shared between flags that hold the same one (see
+ * `attributeCondition`), so identical value sets are compiled and kept once.
  */
-export function compileAttributeCondition(condition: AttributeCondition): UserPredicate {
-  const test = compileAttributeTest(condition)
-  if (typeof test === 'string') return NEVER
-  const attribute = condition.attribute
-  const negate = condition.negate === true
-  const { operator } = condition
-  if (operator === 'in' || operator === 'not_in') {
-    // Values already validated by `compileAttributeTest`, so this cannot be a problem string.
-    const texts = parseTexts(condition.values, condition.caseInsensitive === true) as string[]
-    const holdsOnHit = (operator === 'in') !== negate
-    return membershipPredicate(attribute, texts, condition.caseInsensitive === true, holdsOnHit)
+export interface CompiledCondition {
+  holds(user: User): boolean
+  /**
+   * The condition as written (values copied and frozen when shared), so a state can be rebuilt
+   * from its compiled form for caches (`CompiledFlag.toState`).
+   */
+  readonly source: Condition
+  /** Identity of a shared condition (shared cohorts are keyed by it); undefined when not shared. */
+  readonly id: number | undefined
+}
+
+class NeverCondition implements CompiledCondition {
+  constructor(
+    readonly source: Condition,
+    readonly id: number | undefined = undefined,
+  ) {}
+  holds(_user: User): boolean {
+    return false
   }
-  // `negate` swaps YES and NO only; INCOMPARABLE (missing, wrong type) stays a non-match.
-  const wanted: Outcome = negate ? NO : YES
-  return (user) => test(readAttribute(user, attribute)) === wanted
+}
+
+/** Any operator through its compiled test; `negate` swaps YES and NO, INCOMPARABLE never holds. */
+class TestCondition implements CompiledCondition {
+  constructor(
+    readonly source: Condition,
+    readonly id: number | undefined,
+    private readonly attribute: string,
+    private readonly test: AttributeTest,
+    private readonly wanted: Outcome,
+  ) {}
+  holds(user: User): boolean {
+    return this.test(readAttribute(user, this.attribute)) === this.wanted
+  }
 }
 
 /**
- * `in` / `not_in` as a single closure with a fast path for string attributes, the common case
- * on the `isEnabled` hot path (beta lists of ids, regions, plans): one property read and one
- * `Set` lookup, no intermediate outcome. It gives the same answers as `compileMembership` behind
- * the generic wrapper: `readAttribute` returns strings as they are, so only other values
- * (numbers, booleans, missing, objects) take the general path.
+ * `in` / `not_in` with a fast path for string attributes, the common case on the `isEnabled`
+ * hot path (beta lists of ids, regions, plans): one property read and one comparison or `Set`
+ * lookup behind a sketch filter, no intermediate outcome. It gives the same answers as
+ * `compileMembership` behind `TestCondition`: `readAttribute` returns strings as they are, so
+ * only other values (numbers, booleans, missing, objects) take the general path (`holdsAny`).
  *
  * `holdsOnHit` is whether the condition holds when the value is listed: `in` holds on a hit,
  * `not_in` on a miss, and `negate` flips that. A missing or incomparable value never holds.
+ *
+ * Three classes (case-insensitive, one value, a list) rather than one with branches: each has
+ * its own `user[attribute]` read, so in the usual rules (a region or a plan compared with one
+ * value, ids looked up in a list) each read site sees one attribute name and stays
+ * monomorphic, which is measurably faster than one site seeing them all.
  */
-function membershipPredicate(
+class MembershipCondition implements CompiledCondition {
+  constructor(
+    readonly source: Condition,
+    readonly id: number | undefined,
+    protected readonly attribute: string,
+    protected readonly set: ReadonlySet<string>,
+    protected readonly holdsOnHit: boolean,
+  ) {}
+
+  /** Case-insensitive matching: always the general path. */
+  holds(user: User): boolean {
+    const text = toText(readAttribute(user, this.attribute))
+    if (text === undefined) return false
+    return this.set.has(text.toLowerCase()) === this.holdsOnHit
+  }
+
+  /** Any attribute value, case-sensitive. */
+  protected holdsAny(user: User): boolean {
+    const text = toText(readAttribute(user, this.attribute))
+    if (text === undefined) return false
+    return this.set.has(text) === this.holdsOnHit
+  }
+}
+
+/** One listed value (a region, a plan): a string comparison is several times cheaper than a lookup. */
+class OneValueCondition extends MembershipCondition {
+  private readonly only: string
+  constructor(source: Condition, id: number | undefined, attribute: string, set: ReadonlySet<string>, holdsOnHit: boolean) {
+    super(source, id, attribute, set, holdsOnHit)
+    this.only = set.values().next().value as string
+  }
+  override holds(user: User): boolean {
+    const value = user[this.attribute]
+    return typeof value === 'string' ? (value === this.only) === this.holdsOnHit : this.holdsAny(user)
+  }
+}
+
+/** Several listed values: a sketch filter (see `sketchFilterBits`) in front of the `Set`. */
+class ListCondition extends MembershipCondition {
+  private readonly words: Int32Array
+  private readonly shift: number
+  constructor(
+    source: Condition,
+    id: number | undefined,
+    attribute: string,
+    texts: readonly string[],
+    set: ReadonlySet<string>,
+    holdsOnHit: boolean,
+  ) {
+    super(source, id, attribute, set, holdsOnHit)
+    const { words, shift } = sketchFilterBits(texts)
+    this.words = words
+    this.shift = shift
+  }
+  override holds(user: User): boolean {
+    const value = user[this.attribute]
+    if (typeof value !== 'string') return this.holdsAny(user)
+    const bit = sketch(value) >>> this.shift
+    const mayContain = (this.words[bit >>> 5]! & (1 << (bit & 31))) !== 0
+    return (mayContain && this.set.has(value)) === this.holdsOnHit
+  }
+}
+
+function membershipCondition(
+  source: Condition,
+  id: number | undefined,
   attribute: string,
   texts: readonly string[],
   caseInsensitive: boolean,
   holdsOnHit: boolean,
-): UserPredicate {
+): CompiledCondition {
   const set = new Set(texts)
-  const general = (user: User): boolean => {
-    const text = toText(readAttribute(user, attribute))
-    if (text === undefined) return false
-    return set.has(caseInsensitive ? text.toLowerCase() : text) === holdsOnHit
-  }
-  if (caseInsensitive) return general
-  if (set.size === 1) {
-    // One value (a region, a plan): a string comparison is several times cheaper than a lookup.
-    const only = texts[0]
-    return (user) => {
-      const value = user[attribute]
-      return typeof value === 'string' ? (value === only) === holdsOnHit : general(user)
-    }
-  }
-  const filter = compileSketchFilter(texts)
-  return (user) => {
-    const value = user[attribute]
-    if (typeof value !== 'string') return general(user)
-    return (filter.mayContain(value) && set.has(value)) === holdsOnHit
-  }
+  if (caseInsensitive) return new MembershipCondition(source, id, attribute, set, holdsOnHit)
+  if (set.size === 1) return new OneValueCondition(source, id, attribute, set, holdsOnHit)
+  return new ListCondition(source, id, attribute, texts, set, holdsOnHit)
 }
 
 /** A cheap hash of a string's length and its first, middle and last characters. */
@@ -451,11 +524,6 @@ function sketch(s: string): number {
   return h ^ tail ^ Math.imul(s.charCodeAt(n >> 1), 0x27d4eb2f)
 }
 
-interface SketchFilter {
-  /** False means certainly not listed; true means ask the `Set`. */
-  mayContain(value: string): boolean
-}
-
 /**
  * A one-hash Bloom filter over `sketch`: about 8 bits per listed value, so most values that are
  * not listed (the common case: a beta list checked for every user) are rejected after reading
@@ -463,7 +531,7 @@ interface SketchFilter {
  * as much (measured on 7-character ids: 9 ns against 20 ns). Values that share a sketch bit
  * with a listed one only fall through to the `Set`; nothing listed is ever rejected.
  */
-function compileSketchFilter(texts: readonly string[]): SketchFilter {
+function sketchFilterBits(texts: readonly string[]): { words: Int32Array; shift: number } {
   let bits = 64
   while (bits < texts.length * 8 && bits < 1 << 16) bits <<= 1
   const words = new Int32Array(bits >>> 5)
@@ -472,12 +540,149 @@ function compileSketchFilter(texts: readonly string[]): SketchFilter {
     const bit = sketch(text) >>> shift
     words[bit >>> 5]! |= 1 << (bit & 31)
   }
-  return {
-    mayContain(value) {
-      const bit = sketch(value) >>> shift
-      return (words[bit >>> 5]! & (1 << (bit & 31))) !== 0
-    },
+  return { words, shift }
+}
+
+/** A segment: its `userId` list, or (when it has any) all of its conditions. */
+class SegmentMatcher {
+  private readonly ids: ReadonlySet<string>
+  private readonly conditions: readonly CompiledCondition[]
+  constructor(segment: Segment) {
+    const ids = new Set<string>()
+    for (const id of segment.userIds) ids.add(String(id))
+    this.ids = ids
+    // Segments cannot nest (PRODUCT.md); a segment condition inside one compiles to "never".
+    this.conditions = segment.conditions.map((c) =>
+      isSegmentCondition(c) ? new NeverCondition(c) : attributeCondition(c),
+    )
   }
+  holds(user: User): boolean {
+    if (this.ids.size > 0) {
+      const id = toText(readAttribute(user, 'userId'))
+      if (id !== undefined && this.ids.has(id)) return true
+    }
+    const conditions = this.conditions
+    if (conditions.length === 0) return false
+    for (let i = 0; i < conditions.length; i++) if (!conditions[i]!.holds(user)) return false
+    return true
+  }
+}
+
+class SegmentRefCondition implements CompiledCondition {
+  readonly id = undefined
+  constructor(
+    readonly source: Condition,
+    private readonly member: SegmentMatcher,
+    private readonly negate: boolean,
+  ) {}
+  holds(user: User): boolean {
+    return this.member.holds(user) !== this.negate
+  }
+}
+
+/** Compiles an attribute condition without sharing; `source` is what it was compiled from. */
+function buildAttributeCondition(condition: AttributeCondition, id: number | undefined): CompiledCondition {
+  const test = compileAttributeTest(condition)
+  if (typeof test === 'string') return new NeverCondition(condition, id)
+  const attribute = condition.attribute
+  const negate = condition.negate === true
+  const { operator } = condition
+  const caseInsensitive = condition.caseInsensitive === true
+  if (operator === 'in' || operator === 'not_in') {
+    // Values already validated by `compileAttributeTest`, so this cannot be a problem string.
+    const texts = parseTexts(condition.values, caseInsensitive) as string[]
+    const holdsOnHit = (operator === 'in') !== negate
+    return membershipCondition(condition, id, attribute, texts, caseInsensitive, holdsOnHit)
+  }
+  return new TestCondition(condition, id, attribute, test, negate ? NO : YES)
+}
+
+/** Shared attribute conditions, keyed by a hash of their content. */
+const SHARED_CONDITIONS = new WeakTable<number, CompiledCondition>()
+let nextConditionId = 1
+
+/** Number of distinct attribute conditions held for sharing (tests). */
+export const sharedConditionCount = (): number => SHARED_CONDITIONS.size
+
+const isPlainValue = (v: unknown): v is string | number =>
+  typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))
+
+/**
+ * A hash of a well-formed condition's content, or undefined when it is not plain data (then it
+ * is compiled on its own, never shared). Only strings and finite numbers count as values, so
+ * conditions with equal hashes and equal fields (`sameCondition`) compile to the same thing.
+ */
+function conditionHash(condition: AttributeCondition): number | undefined {
+  if (condition === null || typeof condition !== 'object') return undefined
+  const { attribute, operator, values, negate, caseInsensitive } = condition
+  if (typeof attribute !== 'string' || typeof operator !== 'string' || !Array.isArray(values)) return undefined
+  if (negate !== undefined && typeof negate !== 'boolean') return undefined
+  if (caseInsensitive !== undefined && typeof caseInsensitive !== 'boolean') return undefined
+  let h = murmur3(attribute) ^ Math.imul(murmur3(operator), 31)
+  h = Math.imul(h ^ ((negate === true ? 1 : 0) | (caseInsensitive === true ? 2 : 0)), 0x01000193)
+  for (const value of values) {
+    if (!isPlainValue(value)) return undefined
+    const part = typeof value === 'string' ? murmur3(value) : murmur3(String(value)) ^ 0x5bd1e995
+    h = Math.imul(h ^ part, 0x01000193)
+  }
+  return h
+}
+
+function sameCondition(a: AttributeCondition, b: AttributeCondition): boolean {
+  if (a.attribute !== b.attribute || a.operator !== b.operator) return false
+  if ((a.negate === true) !== (b.negate === true)) return false
+  if ((a.caseInsensitive === true) !== (b.caseInsensitive === true)) return false
+  if (a.values.length !== b.values.length) return false
+  for (let i = 0; i < a.values.length; i++) if (a.values[i] !== b.values[i]) return false
+  return true
+}
+
+/**
+ * An attribute condition, compiled once for every flag (and segment) that holds an identical
+ * one. Compiled parts are immutable, so sharing them changes no answer.
+ */
+function attributeCondition(condition: AttributeCondition): CompiledCondition {
+  const hash = conditionHash(condition)
+  if (hash === undefined) return buildAttributeCondition(condition, undefined)
+  return SHARED_CONDITIONS.find(
+    hash,
+    (candidate) => sameCondition(candidate.source as AttributeCondition, condition),
+    () => {
+      const source: AttributeCondition = {
+        attribute: condition.attribute,
+        operator: condition.operator,
+        values: Object.freeze([...condition.values]) as Array<string | number>,
+        ...(condition.negate === true ? { negate: true } : {}),
+        ...(condition.caseInsensitive === true ? { caseInsensitive: true } : {}),
+      }
+      return buildAttributeCondition(Object.freeze(source), nextConditionId++)
+    },
+  )
+}
+
+/**
+ * Any condition, compiled as data (what compiled flags hold). A segment condition whose segment
+ * is not in `segments` never holds, even negated: we cannot tell who is outside a segment we do
+ * not know.
+ */
+export function conditionOf(condition: Condition, segments: SegmentMap): CompiledCondition {
+  if (!isSegmentCondition(condition)) return attributeCondition(condition)
+  const key = condition.segment
+  const segment = typeof key === 'string' ? segments.get(key) : undefined
+  if (segment === undefined) return new NeverCondition(condition)
+  return new SegmentRefCondition(condition, new SegmentMatcher(segment), condition.negate === true)
+}
+
+/**
+ * Compiles an attribute condition (`{attribute, operator, values, negate?, caseInsensitive?}`).
+ *
+ * @example
+ * const isEu = compileAttributeCondition({ attribute: 'region', operator: 'in', values: ['eu'] })
+ * isEu({ userId: 'u1', region: 'eu' }) // true
+ */
+export function compileAttributeCondition(condition: AttributeCondition): UserPredicate {
+  const compiled = attributeCondition(condition)
+  return (user) => compiled.holds(user)
 }
 
 /**
@@ -490,22 +695,8 @@ function compileSketchFilter(texts: readonly string[]): SketchFilter {
  * staff({ userId: 'u1' }) // true
  */
 export function compileSegment(segment: Segment): UserPredicate {
-  const ids = new Set<string>()
-  for (const id of segment.userIds) ids.add(String(id))
-  // Segments cannot nest (PRODUCT.md); a segment condition inside one compiles to "never".
-  const conditions = segment.conditions.map((c) =>
-    isSegmentCondition(c) ? NEVER : compileAttributeCondition(c),
-  )
-  const hasConditions = conditions.length > 0
-  return (user) => {
-    if (ids.size > 0) {
-      const id = toText(readAttribute(user, 'userId'))
-      if (id !== undefined && ids.has(id)) return true
-    }
-    if (!hasConditions) return false
-    for (const holds of conditions) if (!holds(user)) return false
-    return true
-  }
+  const matcher = new SegmentMatcher(segment)
+  return (user) => matcher.holds(user)
 }
 
 function isSegmentCondition(condition: unknown): condition is { segment: unknown } {
@@ -521,10 +712,6 @@ function isSegmentCondition(condition: unknown): condition is { segment: unknown
  * p({ userId: 'someone-else' }) // true if 'staff' exists and does not contain them
  */
 export function compileCondition(condition: Condition, segments: SegmentMap): UserPredicate {
-  if (!isSegmentCondition(condition)) return compileAttributeCondition(condition)
-  const key = condition.segment
-  const segment = typeof key === 'string' ? segments.get(key) : undefined
-  if (segment === undefined) return NEVER
-  const member = compileSegment(segment)
-  return condition.negate === true ? (user) => !member(user) : member
+  const compiled = conditionOf(condition, segments)
+  return (user) => compiled.holds(user)
 }

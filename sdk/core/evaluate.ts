@@ -1,9 +1,10 @@
-import { BUCKET_COUNT, bucketer, rolloutThreshold } from './bucket.ts'
-import { compileCondition } from './conditions.ts'
-import type { UserPredicate } from './conditions.ts'
+import { BUCKET_COUNT, BUCKET_SEED, rolloutThreshold } from './bucket.ts'
+import { conditionOf, type CompiledCondition } from './conditions.ts'
 import { genericResult } from './generic-reason.ts'
+import { ExactWeakTable } from './intern.ts'
+import { keyPrefix, murmur3FromPrefix, type KeyPrefix } from './murmur3.ts'
 import { RESULTS, frozenResult } from './results.ts'
-import type { EvalResult, FlagState, Segment, SegmentMap, User } from './types.ts'
+import type { Condition, EvalResult, FlagState, Segment, SegmentMap, User } from './types.ts'
 
 // Re-exported so callers of the evaluator find everything in one module.
 export { RESULTS, armOf } from './results.ts'
@@ -23,6 +24,8 @@ export interface CompiledFlag {
   readonly key: string
   /** Why the state was rejected as malformed (then every evaluation is `error`), for logging. */
   readonly problem: string | undefined
+  /** The state's `version` (the environment version at which it last changed). */
+  readonly version: number
   /** Evaluates for one user. Never throws; returns a shared frozen result. */
   evaluate(user: User): Readonly<EvalResult>
   /**
@@ -30,18 +33,12 @@ export interface CompiledFlag {
    * the cohort that included the user is partial. Allocates nothing.
    */
   generic(result: Readonly<EvalResult>): Readonly<EvalResult>
-}
-
-interface CompiledCohort {
-  /** All of the cohort's conditions, as one call (see `allOf`). */
-  readonly holds: UserPredicate
-  /** Buckets `[0, threshold)` are inside. */
-  readonly threshold: number
-  /** Rollout covers every bucket: no hash and no stickiness attribute needed. */
-  readonly full: boolean
-  /** No conditions: every user meets them. */
-  readonly unconditional: boolean
-  readonly included: Readonly<EvalResult>
+  /**
+   * A state that compiles to this flag (for caches and snapshots when the raw state is not
+   * kept): the same key, version and rules, with the salt and stickiness defaults filled in
+   * and condition values as compiled. A malformed state is returned as it was given.
+   */
+  toState(): FlagState
 }
 
 /** Sentinels for the user's bucket during one evaluation; real buckets are >= 0. */
@@ -62,46 +59,93 @@ function stickinessValue(user: User, attribute: string): string | undefined {
   return undefined
 }
 
-/** A compiled flag whose every evaluation gives the same answer (off, or a malformed state). */
-function constantFlag(
-  key: string,
-  answer: Readonly<EvalResult>,
-  problem?: string,
-): CompiledFlag {
-  return { key, problem, evaluate: () => answer, generic: genericOf(new Set()) }
-}
-
-/**
- * `CompiledFlag.generic` for a flag whose partial cohorts answer with the results in `split`
- * (compared by identity: each cohort's result is its own frozen object).
- */
-function genericOf(split: ReadonlySet<Readonly<EvalResult>>) {
-  return (result: Readonly<EvalResult>) => genericResult(result, { split: split.has(result) })
-}
-
-const ALWAYS: UserPredicate = () => true
-
-/**
- * The conjunction of predicates as a single function. Most cohorts have zero or one condition,
- * and returning that predicate itself spares the evaluation loop an inner loop per cohort.
- */
-function allOf(predicates: readonly UserPredicate[]): UserPredicate {
-  if (predicates.length === 0) return ALWAYS
-  if (predicates.length === 1) return predicates[0]!
-  return (user) => {
-    for (let i = 0; i < predicates.length; i++) if (!predicates[i]!(user)) return false
-    return true
-  }
-}
-
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null
 }
 
+/**
+ * A compiled cohort. Immutable and shared by every flag whose cohort at the same position has
+ * the same name, rollout and (shared) conditions, so a thousand flags with the same rules hold
+ * one of each.
+ */
+class CompiledCohort {
+  /** The condition when there is exactly one (most cohorts): no inner loop. */
+  readonly single: CompiledCondition | undefined
+  /** Buckets `[0, threshold)` are inside. */
+  readonly threshold: number
+  /** Rollout covers every bucket: no hash and no stickiness attribute needed. */
+  readonly full: boolean
+  /** No conditions: every user meets them. */
+  readonly unconditional: boolean
+  readonly included: Readonly<EvalResult>
+  /** The public form of `included`: SPLIT when partial, else TARGETING_MATCH. */
+  readonly generic: Readonly<EvalResult>
+
+  constructor(
+    readonly name: string,
+    readonly rollout: number,
+    readonly conditions: readonly CompiledCondition[],
+  ) {
+    this.single = conditions.length === 1 ? conditions[0] : undefined
+    this.threshold = rolloutThreshold(rollout)
+    this.full = this.threshold >= BUCKET_COUNT
+    this.unconditional = conditions.length === 0
+    this.included = frozenResult(true, `cohort:${name}`)
+    this.generic = genericResult(this.included, { split: !this.full })
+  }
+
+  /** All of the cohort's conditions hold. */
+  holds(user: User): boolean {
+    const single = this.single
+    if (single !== undefined) return single.holds(user)
+    const conditions = this.conditions
+    for (let i = 0; i < conditions.length; i++) if (!conditions[i]!.holds(user)) return false
+    return true
+  }
+}
+
+/** Shared cohorts and cohort lists (see `CompiledCohort`). Keys are exact. */
+const SHARED_COHORTS = new ExactWeakTable<CompiledCohort>()
+const SHARED_COHORT_LISTS = new ExactWeakTable<readonly CompiledCohort[]>()
+const cohortIds = new WeakMap<CompiledCohort, number>()
+let nextCohortId = 1
+
+/** Number of distinct cohorts held for sharing (tests). */
+export const sharedCohortCount = (): number => SHARED_COHORTS.size
+
+/**
+ * A cohort's compiled form, shared when all its conditions are. The position is part of the key
+ * so two cohorts of one flag never share a result object (`generic` tells them apart by it).
+ */
+function cohortOf(index: number, name: string, rollout: number, conditions: CompiledCondition[]): CompiledCohort {
+  let ids = ''
+  for (const condition of conditions) {
+    if (condition.id === undefined) return new CompiledCohort(name, rollout, conditions)
+    ids += `${condition.id},`
+  }
+  const key = `${index}|${rollout}|${ids}|${name}`
+  return SHARED_COHORTS.get(key, () => {
+    const cohort = new CompiledCohort(name, rollout, conditions)
+    cohortIds.set(cohort, nextCohortId++)
+    return cohort
+  })
+}
+
+/** The list of a flag's cohorts, shared between flags with the same (shared) cohorts. */
+function cohortListOf(cohorts: CompiledCohort[]): readonly CompiledCohort[] {
+  let key = ''
+  for (const cohort of cohorts) {
+    const id = cohortIds.get(cohort)
+    if (id === undefined) return cohorts
+    key += `${id},`
+  }
+  return SHARED_COHORT_LISTS.get(key, () => cohorts)
+}
+
 /** Throws on a malformed state; `compileFlag` turns that into a flag that answers `error`. */
-function compileCohorts(state: FlagState, segments: SegmentMap): CompiledCohort[] {
+function compileCohorts(state: FlagState, segments: SegmentMap): readonly CompiledCohort[] {
   if (!Array.isArray(state.cohorts)) throw new TypeError('cohorts must be an array')
-  return state.cohorts.map((cohort: unknown, index) => {
+  const compiled = state.cohorts.map((cohort: unknown, index) => {
     if (!isObject(cohort)) throw new TypeError(`cohort ${index} is not an object`)
     const { name, conditions, rollout } = cohort
     if (typeof name !== 'string') throw new TypeError(`cohort ${index}: name must be a string`)
@@ -109,71 +153,84 @@ function compileCohorts(state: FlagState, segments: SegmentMap): CompiledCohort[
     if (typeof rollout !== 'number' || !(rollout >= 0 && rollout <= 100)) {
       throw new TypeError(`cohort ${name}: rollout must be a number in [0, 100]`)
     }
-    const threshold = rolloutThreshold(rollout)
-    return {
-      holds: allOf(conditions.map((c) => compileCondition(c, segments))),
-      threshold,
-      full: threshold >= BUCKET_COUNT,
-      unconditional: conditions.length === 0,
-      included: frozenResult(true, `cohort:${name}`),
-    }
+    return cohortOf(index, name, rollout, conditions.map((c: Condition) => conditionOf(c, segments)))
   })
+  return cohortListOf(compiled)
 }
 
-function compileFlagUnsafe(state: FlagState, segments: SegmentMap): CompiledFlag {
-  if (!isObject(state)) return constantFlag('', RESULTS.error, 'state is not an object')
-  const key = state.key
-  if (typeof key !== 'string') return constantFlag('', RESULTS.error, 'key must be a string')
-  const malformed = (problem: string) => constantFlag(key, RESULTS.error, problem)
-  if (typeof state.enabled !== 'boolean') return malformed('enabled must be a boolean')
-  const { salt: rawSalt, stickiness: rawStickiness } = state
-  if (rawSalt !== undefined && typeof rawSalt !== 'string') return malformed('salt not a string')
-  if (rawStickiness !== undefined && typeof rawStickiness !== 'string') {
-    return malformed('stickiness must be a string')
-  }
-  // Compiled even when off, so a malformed state reports `error` rather than hiding behind `off`.
-  const cohorts = compileCohorts(state, segments)
-  if (!state.enabled) return constantFlag(key, RESULTS.off)
+/** How a compiled flag answers. */
+const CONSTANT = 0
+/** A first cohort of everyone at 100%: every user (an object) gets its result. */
+const FIRST_FULL = 1
+const COHORTS = 2
 
-  // PRODUCT.md: the salt defaults to the flag key; the server normally fills it in.
-  const salt = rawSalt === undefined || rawSalt === '' ? key : rawSalt
-  const stickiness =
-    rawStickiness === undefined || rawStickiness === '' ? DEFAULT_STICKINESS : rawStickiness
+const NO_COHORTS: readonly CompiledCohort[] = Object.freeze([])
+/** The prefix of flags that never hash (off, malformed, everyone at 100%). */
+const NO_PREFIX: KeyPrefix = keyPrefix('')
 
-  // The salt's bytes are hashed once here; each evaluation hashes only the user's value.
-  const bucketOfValue = bucketer(salt)
-  const bucketOf = (user: User): number => {
-    const value = stickinessValue(user, stickiness)
-    return value === undefined ? NO_STICKINESS : bucketOfValue(value)
-  }
+/**
+ * A compiled flag as data: `evaluate` is a method on a shared prototype (no closures per flag),
+ * and a flag holds only its own scalars and references to shared cohorts. Flags whose answer
+ * does not depend on the rules (off, malformed, everyone at 100%) are subclasses whose
+ * `evaluate` is a one-liner V8 inlines into `isEnabled`. The salt is kept as the murmur3 state
+ * after hashing it (`keyPrefix`), so each evaluation hashes only the user's value.
+ *
+ * Cohort lists and condition arrays are never frozen: V8 reads frozen arrays on a slower path,
+ * which measurably slowed the cohort loop. They are private and never handed out.
+ */
+class Flag implements CompiledFlag {
+  constructor(
+    readonly key: string,
+    readonly problem: string | undefined,
+    readonly version: number,
+    private readonly mode: number,
+    /** CONSTANT and FIRST_FULL: the answer. */
+    protected readonly answer: Readonly<EvalResult>,
+    private readonly cohorts: readonly CompiledCohort[],
+    /** The state's fields that only `toState` needs. */
+    private readonly enabled: boolean,
+    private readonly salt: string,
+    private readonly stickiness: string,
+    private readonly clientSide: boolean | undefined,
+    /** A malformed state, kept as given so `toState` returns it. */
+    private readonly raw: unknown,
+    /** The murmur3 state after the salt's bytes (COHORTS only). */
+    private readonly prefix: KeyPrefix,
+  ) {}
 
-  const generic = genericOf(new Set(cohorts.filter((c) => !c.full).map((c) => c.included)))
-
-  // A first cohort of everyone at 100% answers every user the same way: skip the loop.
-  const first = cohorts[0]
-  if (first !== undefined && first.unconditional && first.full) {
-    const included = first.included
-    return {
-      key,
-      problem: undefined,
-      evaluate: (user) => (isObject(user) ? included : RESULTS.error),
-      generic,
+  /** COHORTS; the subclasses below answer the other modes without looking at cohorts. */
+  evaluate(user: User): Readonly<EvalResult> {
+    try {
+      return this.evaluateCohorts(user)
+    } catch {
+      // Only user-supplied code can throw here (a throwing getter, a proxy). The contract
+      // is that evaluation never throws; `error` is the reason the caller can inspect.
+      return RESULTS.error
     }
   }
 
-  const evaluateUnsafe = (user: User): Readonly<EvalResult> => {
+  private evaluateCohorts(user: User): Readonly<EvalResult> {
     if (!isObject(user)) return RESULTS.error
     // The bucket depends only on the flag's salt and the user, so it is hashed at most once.
     // Its final state also gives the reason: still NOT_COMPUTED means no partial cohort's
     // conditions held. Because every cohort hashes the same stickiness attribute, a user
     // cannot be both outside one partial cohort and missing stickiness for another.
     let userBucket = NOT_COMPUTED
+    const cohorts = this.cohorts
     // Indexed loops: this is the `isEnabled` hot path and they avoid iterator overhead.
     for (let c = 0; c < cohorts.length; c++) {
-      const cohort = cohorts[c] as CompiledCohort
-      if (!cohort.holds(user)) continue
+      const cohort = cohorts[c]!
+      const single = cohort.single
+      if (single !== undefined ? !single.holds(user) : !cohort.holds(user)) continue
       if (cohort.full) return cohort.included
-      if (userBucket === NOT_COMPUTED) userBucket = bucketOf(user)
+      if (userBucket === NOT_COMPUTED) {
+        const value = stickinessValue(user, this.stickiness)
+        userBucket =
+          value === undefined
+            ? NO_STICKINESS
+            : // A literal modulus, as in `bucketer` (bucket.ts): V8 turns it into a multiply.
+              (murmur3FromPrefix(this.prefix, value) >>> 0) % 100_000
+      }
       if (userBucket !== NO_STICKINESS && userBucket < cohort.threshold) return cohort.included
     }
     if (userBucket === NOT_COMPUTED) return RESULTS.noMatch
@@ -182,20 +239,93 @@ function compileFlagUnsafe(state: FlagState, segments: SegmentMap): CompiledFlag
     return userBucket === NO_STICKINESS ? RESULTS.missingStickiness : RESULTS.outsideRollout
   }
 
-  return {
-    key,
-    problem: undefined,
-    generic,
-    evaluate(user) {
-      try {
-        return evaluateUnsafe(user)
-      } catch {
-        // Only user-supplied code can throw here (a throwing getter, a proxy). The contract
-        // is that evaluation never throws; `error` is the reason the caller can inspect.
-        return RESULTS.error
-      }
-    },
+  generic(result: Readonly<EvalResult>): Readonly<EvalResult> {
+    if (this.mode !== CONSTANT) {
+      const cohorts = this.cohorts
+      for (let c = 0; c < cohorts.length; c++) if (cohorts[c]!.included === result) return cohorts[c]!.generic
+    }
+    return genericResult(result, { split: false })
   }
+
+  toState(): FlagState {
+    if (this.raw !== undefined) return this.raw as FlagState
+    return {
+      key: this.key,
+      enabled: this.enabled,
+      salt: this.salt,
+      stickiness: this.stickiness,
+      cohorts: this.cohorts.map((cohort) => ({
+        name: cohort.name,
+        conditions: cohort.conditions.map((condition) => condition.source),
+        rollout: cohort.rollout,
+      })),
+      version: this.version,
+      ...(this.clientSide === undefined ? {} : { clientSide: this.clientSide }),
+    }
+  }
+}
+
+/** Off or malformed: the same answer for everyone. */
+class ConstantFlag extends Flag {
+  override evaluate(_user: User): Readonly<EvalResult> {
+    return this.answer
+  }
+}
+
+/** A first cohort of everyone at 100%: its result for every user (an object). */
+class EveryoneFlag extends Flag {
+  override evaluate(user: User): Readonly<EvalResult> {
+    return isObject(user) ? this.answer : RESULTS.error
+  }
+}
+
+/** A compiled flag whose every evaluation is `error`; `raw` is the state as given. */
+function malformedFlag(key: string, problem: string, raw: unknown): CompiledFlag {
+  // `raw` must not be undefined: `toState` returns it. A missing state is `null` in a snapshot.
+  const kept = raw === undefined ? null : raw
+  let version = 0
+  try {
+    if (isObject(raw) && typeof raw.version === 'number') version = raw.version
+  } catch {
+    // A throwing getter: no usable version.
+  }
+  return new ConstantFlag(key, problem, version, CONSTANT, RESULTS.error, NO_COHORTS, false, key, DEFAULT_STICKINESS, undefined, kept, NO_PREFIX)
+}
+
+function compileFlagUnsafe(state: FlagState, segments: SegmentMap): CompiledFlag {
+  if (!isObject(state)) return malformedFlag('', 'state is not an object', state)
+  const key = state.key
+  if (typeof key !== 'string') return malformedFlag('', 'key must be a string', state)
+  const malformed = (problem: string) => malformedFlag(key, problem, state)
+  if (typeof state.enabled !== 'boolean') return malformed('enabled must be a boolean')
+  const { salt: rawSalt, stickiness: rawStickiness } = state
+  if (rawSalt !== undefined && typeof rawSalt !== 'string') return malformed('salt not a string')
+  if (rawStickiness !== undefined && typeof rawStickiness !== 'string') {
+    return malformed('stickiness must be a string')
+  }
+  // Compiled even when off, so a malformed state reports `error` rather than hiding behind `off`.
+  const cohorts = compileCohorts(state, segments)
+  const version = state.version
+  const clientSide = typeof state.clientSide === 'boolean' ? state.clientSide : undefined
+
+  // PRODUCT.md: the salt defaults to the flag key; the server normally fills it in. The key's
+  // own string is kept when they are equal (one string per flag, not two copies from JSON).
+  const salt = rawSalt === undefined || rawSalt === '' || rawSalt === key ? key : rawSalt
+  const stickiness =
+    rawStickiness === undefined || rawStickiness === '' || rawStickiness === DEFAULT_STICKINESS
+      ? DEFAULT_STICKINESS
+      : rawStickiness
+  const flag = (mode: number, answer: Readonly<EvalResult>, prefix = NO_PREFIX) => {
+    const Class = mode === CONSTANT ? ConstantFlag : mode === FIRST_FULL ? EveryoneFlag : Flag
+    return new Class(key, undefined, version, mode, answer, cohorts, state.enabled, salt, stickiness, clientSide, undefined, prefix)
+  }
+
+  if (!state.enabled) return flag(CONSTANT, RESULTS.off)
+  // A first cohort of everyone at 100% answers every user the same way: skip the loop.
+  const first = cohorts[0]
+  if (first !== undefined && first.unconditional && first.full) return flag(FIRST_FULL, first.included)
+  // The salt's bytes are hashed once here; each evaluation hashes only the user's value.
+  return flag(COHORTS, RESULTS.error, keyPrefix(salt, BUCKET_SEED))
 }
 
 /**
@@ -220,7 +350,7 @@ export function compileFlag(state: FlagState, segments: SegmentMap): CompiledFla
     } catch {
       // `state.key` itself is a throwing getter: the flag has no usable key at all.
     }
-    return constantFlag(key, RESULTS.error, error instanceof Error ? error.message : String(error))
+    return malformedFlag(key, error instanceof Error ? error.message : String(error), state)
   }
 }
 

@@ -7,24 +7,43 @@ import type { FlagState, Segment } from './types.ts'
  * Changes are applied in place: a change touches one flag, and copying every map for it would
  * make each change cost O(flags) in every SDK. Applying is synchronous, so no reader ever sees
  * half a change.
+ *
+ * Two forms: `CompactRuleset` (the SDK) keeps only the compiled flags, which can rebuild their
+ * states (`CompiledFlag.toState`) for caches; `Ruleset` (the server, which serves and filters
+ * the states) also keeps the states as received.
  */
-export interface Ruleset {
+export interface CompactRuleset {
   readonly environment: string
   version: number
-  readonly flags: Map<string, FlagState>
   readonly segments: Map<string, Segment>
   readonly compiled: Map<string, CompiledFlag>
+  /** The states as received; only in the full form. */
+  readonly flags?: Map<string, FlagState>
+}
+
+export interface Ruleset extends CompactRuleset {
+  readonly flags: Map<string, FlagState>
 }
 
 /** What `applyChange` did: `stale` = already held; `gap` = a version is missing, resync. */
 export type ApplyOutcome = 'applied' | 'stale' | 'gap'
 
-function compileAll(ruleset: Ruleset): void {
-  ruleset.compiled.clear()
-  for (const [key, flag] of ruleset.flags) ruleset.compiled.set(key, compileFlag(flag, ruleset.segments))
+/** The flag states of a ruleset: as received when kept, else rebuilt from the compiled flags. */
+export function statesOf(ruleset: CompactRuleset): FlagState[] {
+  if (ruleset.flags !== undefined) return [...ruleset.flags.values()]
+  return [...ruleset.compiled.values()].map((flag) => flag.toState())
 }
 
-/** A ruleset from a snapshot (server-key SDK bootstrap, or the server's own view). */
+function compileAll(ruleset: CompactRuleset): void {
+  const states: Array<[string, FlagState]> =
+    ruleset.flags !== undefined
+      ? [...ruleset.flags]
+      : [...ruleset.compiled].map(([key, flag]) => [key, flag.toState()])
+  ruleset.compiled.clear()
+  for (const [key, state] of states) ruleset.compiled.set(key, compileFlag(state, ruleset.segments))
+}
+
+/** A ruleset from a snapshot that keeps the states as received (the server's own view). */
 export function rulesetFromSnapshot(snapshot: Snapshot): Ruleset {
   const ruleset: Ruleset = {
     environment: snapshot.environment,
@@ -33,16 +52,28 @@ export function rulesetFromSnapshot(snapshot: Snapshot): Ruleset {
     segments: new Map(snapshot.segments.map((s) => [s.key, s])),
     compiled: new Map(),
   }
-  compileAll(ruleset)
+  for (const [key, flag] of ruleset.flags) ruleset.compiled.set(key, compileFlag(flag, ruleset.segments))
   return ruleset
 }
 
+/**
+ * A ruleset from a snapshot that keeps only what evaluation needs (server-key SDKs): the
+ * compiled flags, whose identical rules are shared, and the segments (flags are recompiled
+ * against them when one changes).
+ */
+export function compactRulesetFromSnapshot(snapshot: Snapshot): CompactRuleset {
+  const segments = new Map(snapshot.segments.map((s) => [s.key, s]))
+  const compiled = new Map<string, CompiledFlag>()
+  for (const flag of snapshot.flags) compiled.set(flag.key, compileFlag(flag, segments))
+  return { environment: snapshot.environment, version: snapshot.version, segments, compiled }
+}
+
 /** The snapshot form of a ruleset (for caches and late joiners). */
-export function snapshotOf(ruleset: Ruleset): Snapshot {
+export function snapshotOf(ruleset: CompactRuleset): Snapshot {
   return {
     environment: ruleset.environment,
     version: ruleset.version,
-    flags: [...ruleset.flags.values()],
+    flags: statesOf(ruleset),
     segments: [...ruleset.segments.values()],
   }
 }
@@ -52,16 +83,16 @@ export function snapshotOf(ruleset: Ruleset): Snapshot {
  * the held version is already applied (`stale`); one further ahead means a change was missed
  * (`gap`): the holder must resync instead of applying out of order, and nothing is touched.
  */
-export function applyChange(ruleset: Ruleset, change: Change): ApplyOutcome {
+export function applyChange(ruleset: CompactRuleset, change: Change): ApplyOutcome {
   if (change.version <= ruleset.version) return 'stale'
   if (change.version !== ruleset.version + 1) return 'gap'
   switch (change.type) {
     case 'flag':
-      ruleset.flags.set(change.flag.key, change.flag)
+      ruleset.flags?.set(change.flag.key, change.flag)
       ruleset.compiled.set(change.flag.key, compileFlag(change.flag, ruleset.segments))
       break
     case 'flag_deleted':
-      ruleset.flags.delete(change.key)
+      ruleset.flags?.delete(change.key)
       ruleset.compiled.delete(change.key)
       break
     case 'segment':
@@ -79,8 +110,8 @@ export function applyChange(ruleset: Ruleset, change: Change): ApplyOutcome {
 }
 
 /** Flag keys whose evaluation a change may affect. */
-export function affectedFlags(ruleset: Ruleset, change: Change): string[] {
+export function affectedFlags(ruleset: CompactRuleset, change: Change): string[] {
   if (change.type === 'flag') return [change.flag.key]
   if (change.type === 'flag_deleted') return [change.key]
-  return [...ruleset.flags.keys()]
+  return [...ruleset.compiled.keys()]
 }

@@ -20,11 +20,11 @@ describe('createCounters', () => {
     const counters = createCounters(100)
     counters.slot('quiet')
     const a = counters.slot('a')
-    countExposure(a, armOffset(on))
-    countExposure(a, armOffset(RESULTS.outsideRollout))
-    countError(a, armOffset(RESULTS.outsideRollout))
-    countExposure(a, armOffset(RESULTS.off))
-    countError(counters.slot('b'), armOffset(on))
+    countExposure(counters, a, armOffset(on))
+    countExposure(counters, a, armOffset(RESULTS.outsideRollout))
+    countError(counters, a, armOffset(RESULTS.outsideRollout))
+    countExposure(counters, a, armOffset(RESULTS.off))
+    countError(counters, counters.slot('b'), armOffset(on))
     expect(counters.drain('x', 200)).toEqual({
       id: 'x',
       start: 100,
@@ -32,7 +32,7 @@ describe('createCounters', () => {
       flags: { a: [1, 0, 1, 1], b: [0, 1, 0, 0] },
     })
     expect(counters.drain('y', 300)).toBeUndefined()
-    countExposure(a, armOffset(on))
+    countExposure(counters, a, armOffset(on))
     expect(counters.drain('z', 400)).toMatchObject({ start: 300, end: 400, flags: { a: [1, 0, 0, 0] } })
   })
 
@@ -40,8 +40,8 @@ describe('createCounters', () => {
     const counters = createCounters(0)
     const slot = counters.slot('a')
     for (const result of [RESULTS.unknownFlag, RESULTS.off, RESULTS.noMatch, RESULTS.error, RESULTS.missingStickiness]) {
-      countExposure(slot, armOffset(result))
-      countError(slot, armOffset(result))
+      countExposure(counters, slot, armOffset(result))
+      countError(counters, slot, armOffset(result))
     }
     expect(counters.drain('x', 1)).toBeUndefined()
   })
@@ -52,7 +52,7 @@ describe('createCounters', () => {
     const gc = (globalThis as { gc?: () => void }).gc
     gc?.()
     const before = process.memoryUsage().heapUsed
-    for (let i = 0; i < 1_000_000; i++) countExposure(slot, armOffset(on))
+    for (let i = 0; i < 1_000_000; i++) countExposure(counters, slot, armOffset(on))
     const grown = process.memoryUsage().heapUsed - before
     // A million allocations of even a small object would be tens of megabytes.
     expect(grown).toBeLessThan(4 * 1024 * 1024)
@@ -91,7 +91,7 @@ describe('createMetricsReporter', () => {
     const errorsEvery = (ms: number, count: number) => {
       for (let i = 0; i < count; i++) {
         clock += ms
-        countError(slot, armOffset(on))
+        countError(counters, slot, armOffset(on))
         metrics.errorRecorded()
       }
     }
@@ -117,7 +117,7 @@ describe('createMetricsReporter', () => {
     const { counters, metrics, sent } = reporter({ limit: 3 })
     metrics.connected()
     for (let i = 0; i < 5; i++) {
-      countExposure(counters.slot('a'), armOffset(on))
+      countExposure(counters, counters.slot('a'), armOffset(on))
       metrics.flush()
     }
     expect(metrics.pending).toBe(3)
@@ -129,7 +129,7 @@ describe('createMetricsReporter', () => {
   it('settle() resolves on the last acknowledgement', async () => {
     const { counters, metrics, sent } = reporter()
     metrics.connected()
-    countExposure(counters.slot('a'), armOffset(on))
+    countExposure(counters, counters.slot('a'), armOffset(on))
     metrics.flush()
     let settled = false
     const waiting = metrics.settle(10_000).then(() => (settled = true))
@@ -143,7 +143,7 @@ describe('createMetricsReporter', () => {
   it('settle() gives up after its timeout when no acknowledgement comes', async () => {
     const { counters, metrics } = reporter()
     metrics.connected()
-    countExposure(counters.slot('a'), armOffset(on))
+    countExposure(counters, counters.slot('a'), armOffset(on))
     metrics.flush()
     await metrics.settle(5)
     expect(metrics.pending).toBe(1)
@@ -153,9 +153,9 @@ describe('createMetricsReporter', () => {
     const outcomes: PostOutcome[] = ['drop', 'delivered']
     const post = vi.fn(async () => outcomes.shift() ?? 'retry')
     const { counters, metrics } = reporter({ post })
-    countExposure(counters.slot('a'), armOffset(on))
+    countExposure(counters, counters.slot('a'), armOffset(on))
     metrics.flush()
-    countExposure(counters.slot('a'), armOffset(on))
+    countExposure(counters, counters.slot('a'), armOffset(on))
     metrics.flush()
     await metrics.settle(1000)
     expect(metrics.pending).toBe(0)
@@ -166,7 +166,7 @@ describe('createMetricsReporter', () => {
       throw new Error('network down')
     })
     const { counters, metrics } = reporter({ post })
-    countExposure(counters.slot('a'), armOffset(on))
+    countExposure(counters, counters.slot('a'), armOffset(on))
     metrics.flush()
     await metrics.settle(1000)
     expect(metrics.pending).toBe(1)

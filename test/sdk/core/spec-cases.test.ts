@@ -20,5 +20,9 @@ describe('evaluation spec cases', () => {
     expect(evaluate(specCase.flag, specCase.user, segments)).toEqual(specCase.expected)
     // The compiled path the SDK uses must agree with the one-off path the server uses.
     expect(compileFlag(specCase.flag, segments).evaluate(specCase.user)).toEqual(specCase.expected)
+    // The SDK keeps no raw states: its cache holds states rebuilt from the compiled flags
+    // (`toState`, through JSON), and they must answer the same.
+    const rebuilt = JSON.parse(JSON.stringify(compileFlag(specCase.flag, segments).toState()) ?? 'null')
+    expect(compileFlag(rebuilt, segments).evaluate(specCase.user)).toEqual(specCase.expected)
   })
 })
