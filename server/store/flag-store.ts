@@ -1,5 +1,4 @@
 import { and, asc, eq, isNotNull, isNull } from 'drizzle-orm'
-import type { FlagState } from '../../sdk/core/types.ts'
 import type { Change } from '../../sdk/core/changes.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts'
 import type { Db } from './db.ts'
@@ -7,6 +6,8 @@ import { bumpVersion, recordAudit, recordEnvChange, type Tx } from './record-cha
 import { environments, flagStates, flags } from './schema.ts'
 import { statesByFlag } from './states-by-flag.ts'
 
+export { rulesOf } from './flag-rows.ts'
+import { rulesOf, toDefinition, toState } from './flag-rows.ts'
 // The shapes are the contract's (contract.ts); this file is its SQLite implementation.
 export type { DefinitionPatch, EnvChange, FlagDefinition, FlagWithStates, StatePatch, StoredFlagState } from './contract.ts'
 import type { DefinitionPatch, EnvChange, FlagDefinition, FlagWithStates, StatePatch, StoredFlagState } from './contract.ts'
@@ -14,32 +15,8 @@ import type { DefinitionPatch, EnvChange, FlagDefinition, FlagWithStates, StateP
 type StateRow = typeof flagStates.$inferSelect
 type FlagRow = typeof flags.$inferSelect
 
-/** A state row with its flag's client visibility (a per-flag setting every state carries). */
-function toState(row: StateRow, clientSide: boolean): StoredFlagState {
-  return {
-    key: row.flagKey,
-    clientSide,
-    environment: row.envKey,
-    enabled: row.enabled,
-    salt: row.salt,
-    stickiness: row.stickiness,
-    cohorts: row.cohorts,
-    version: row.version,
-    guard: row.guard ?? null,
-    plan: row.plan ?? null,
-    updatedAt: row.updatedAt,
-  }
-}
 
-function toDefinition({ key, description, tags, clientSide, createdAt, updatedAt }: FlagRow): FlagDefinition {
-  return { key, description, tags, clientSide, createdAt, updatedAt }
-}
 
-/** The evaluation rules and client visibility: what is streamed and snapshotted. */
-export function rulesOf(state: StoredFlagState): FlagState {
-  const { key, enabled, salt, stickiness, cohorts, version, clientSide } = state
-  return { key, enabled, salt, stickiness, cohorts, version, clientSide }
-}
 
 /** Fields of `patch` whose value differs from `current` (JSON comparison, tags in order). */
 function changedFields(current: FlagDefinition, patch: DefinitionPatch): DefinitionPatch {

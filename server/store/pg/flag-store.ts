@@ -9,7 +9,7 @@ import type {
   FlagStore,
   StoredFlagState,
 } from '../contract.ts'
-import { rulesOf } from '../flag-store.ts'
+import { rulesOf, toDefinition, toState } from '../flag-rows.ts'
 import type { PgDb, PgTx } from './db.ts'
 import {
   bumpVersion,
@@ -24,27 +24,7 @@ import { environments, flagStates, flags } from './schema.ts'
 type StateRow = typeof flagStates.$inferSelect
 type FlagRow = typeof flags.$inferSelect
 
-/** A state row with its flag's client visibility (a per-flag setting every state carries). */
-function toState(row: StateRow, clientSide: boolean): StoredFlagState {
-  return {
-    key: row.flagKey,
-    clientSide,
-    environment: row.envKey,
-    enabled: row.enabled,
-    salt: row.salt,
-    stickiness: row.stickiness,
-    cohorts: row.cohorts,
-    version: row.version,
-    guard: row.guard ?? null,
-    plan: row.plan ?? null,
-    updatedAt: row.updatedAt,
-  }
-}
 
-function toDefinition(row: FlagRow): FlagDefinition {
-  const { key, description, tags, clientSide, createdAt, updatedAt } = row
-  return { key, description, tags, clientSide, createdAt, updatedAt }
-}
 
 /** Fields of `patch` whose value differs from `current` (the SQLite store's rule: JSON equality). */
 function changedFields(current: FlagDefinition, patch: DefinitionPatch): DefinitionPatch {
