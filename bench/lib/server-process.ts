@@ -4,15 +4,28 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
+export interface ServerProcessOptions {
+  /** An existing (seeded) database file; default a fresh one in a temporary directory. */
+  db?: string
+  /** Extra environment variables (settings under test, e.g. `CANARY_STREAM_COMPRESSION`). */
+  env?: Record<string, string>
+  /** Extra `node` flags for the server process, e.g. `--cpu-prof` to see where its time goes. */
+  nodeArgs?: string[]
+}
+
 /**
  * `canary serve` in its own process on a free port and a fresh database, as in production:
  * benchmarks never measure a server that shares the load generator's event loop.
  */
-export async function startServerProcess(adminKey: string): Promise<{ url: string; process: ChildProcess }> {
-  const db = join(mkdtempSync(join(tmpdir(), 'cf-bench-')), 'db.sqlite')
+export async function startServerProcess(
+  adminKey: string,
+  options: ServerProcessOptions = {},
+): Promise<{ url: string; process: ChildProcess }> {
+  const db = options.db ?? join(mkdtempSync(join(tmpdir(), 'cf-bench-')), 'db.sqlite')
   const bin = fileURLToPath(new URL('../../bin/canary.js', import.meta.url))
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--host', '127.0.0.1', '--db', db], {
-    env: { ...process.env, CANARY_ADMIN_KEY: adminKey },
+  const args = [...(options.nodeArgs ?? []), bin, 'serve', '--port', '0', '--host', '127.0.0.1', '--db', db]
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ...options.env, CANARY_ADMIN_KEY: adminKey },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   const url = await waitForLine(child, /listening on (\S+)/)
