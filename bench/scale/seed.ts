@@ -1,0 +1,49 @@
+/**
+ * The 10,000-flag database, written offline (the synchronous store on the file, before the server
+ * opens it): 20,000 admin API calls would take minutes on a busy machine and measure nothing
+ * this part reports. The rows are the ones the API writes: `createFlag`, then `updateState`.
+ */
+import type { Cohort } from '../../sdk/core/types.ts'
+import { openDb } from '../../server/store/db.ts'
+import { createSyncStore } from '../../server/store/store.ts'
+
+export const flagKey = (i: number) => `flag-${String(i).padStart(5, '0')}`
+
+/** The beta list every rich flag names: `user-0` is always on (the SDK child checks that). */
+export const BETA_USERS = Array.from({ length: 20 }, (_, i) => `user-${i}`)
+
+/**
+ * Rich flags as in the eval and memory parts: a 20-user beta list at 100% and a region cohort
+ * at a partial rollout. `shift` moves the rollout, so successive writes always change the flag.
+ */
+export function richCohorts(shift: number): Cohort[] {
+  return [
+    { name: 'beta', conditions: [{ attribute: 'userId', operator: 'in', values: BETA_USERS }], rollout: 100 },
+    { name: 'eu', conditions: [{ attribute: 'region', operator: 'in', values: ['eu-west'] }], rollout: (shift % 100) + 0.5 },
+  ]
+}
+
+/** Every fourth flag is client-visible, so the client-key index has work too. */
+export const isClientSide = (i: number) => i % 4 === 0
+
+/** Seeds `path` (a new file) with the server's default environments and `count` rich flags on in production. */
+export function seedDatabase(path: string, count: number): void {
+  const { sqlite, db, close } = openDb(path)
+  const store = createSyncStore(db)
+  // One transaction (the store's own become savepoints): one fsync instead of 20,000.
+  sqlite.transaction(() => {
+    // The environments `canary serve` creates on first start; it then only adds the admin key.
+    store.flags.createEnvironment({ key: 'development', name: 'Development' }, 'system')
+    store.flags.createEnvironment({ key: 'production', name: 'Production' }, 'system')
+    for (let i = 0; i < count; i++) {
+      const key = flagKey(i)
+      store.flags.createFlag({ key, description: `bench flag ${i}`, tags: ['bench'], clientSide: isClientSide(i) }, 'bench')
+      store.flags.updateState('production', key, {
+        actor: 'bench',
+        action: 'flag.state.update',
+        update: () => ({ enabled: true, cohorts: richCohorts(i) }),
+      })
+    }
+  })()
+  close()
+}
