@@ -47,6 +47,11 @@ export interface Config {
    * reaches). Unset: `/metrics` is on the main port and needs an admin key.
    */
   metricsPort?: number | undefined
+  /**
+   * `CANARY_STREAM_COMPRESSION=on`: permessage-deflate for stream frames of 16 KiB and more
+   * (snapshots). Off by default: see the README's measurement of when it pays.
+   */
+  streamCompression?: boolean
 }
 
 export class ConfigError extends Error {}
@@ -69,12 +74,6 @@ function flagValue(argv: string[], name: string): string | undefined {
   return argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3)
 }
 
-/**
- * `--port`/`PORT` (default 4242), `--host`/`HOST` (default 0.0.0.0), `--db`/`DATABASE_PATH`
- * (default ./data/canary-flags.db), `CANARY_ADMIN_KEY`, `PUBLIC_URL`, `LOG_FORMAT`, `LOG_LEVEL`,
- * `--metrics-port`/`METRICS_PORT`, and the client-key rate limits (`CANARY_CLIENT_*`,
- * `CANARY_TRUSTED_PROXIES`).
- */
 /** `DATABASE_URL`, when set, must be a PostgreSQL URL (anything else is a typo to report now). */
 function databaseUrl(raw: string | undefined): string | undefined {
   if (raw === undefined || raw === '') return undefined
@@ -82,6 +81,12 @@ function databaseUrl(raw: string | undefined): string | undefined {
   return raw
 }
 
+/**
+ * `--port`/`PORT` (default 4242), `--host`/`HOST` (default 0.0.0.0), `--db`/`DATABASE_PATH`
+ * (default ./data/canary-flags.db), `CANARY_ADMIN_KEY`, `PUBLIC_URL`, `LOG_FORMAT`, `LOG_LEVEL`,
+ * `--metrics-port`/`METRICS_PORT`, `CANARY_STREAM_COMPRESSION`, and the client-key rate limits
+ * (`CANARY_CLIENT_*`, `CANARY_TRUSTED_PROXIES`).
+ */
 export function readConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   const rawPort = flagValue(argv, 'port') ?? env.PORT ?? '4242'
   const adminKey = env.CANARY_ADMIN_KEY || undefined
@@ -99,5 +104,6 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     logFormat: oneOf('LOG_FORMAT', env.LOG_FORMAT || 'pretty', ['pretty', 'json'] as const),
     logLevel: oneOf('LOG_LEVEL', env.LOG_LEVEL || 'info', LOG_LEVELS),
     metricsPort: metricsPort === undefined || metricsPort === '' ? undefined : port('METRICS_PORT', metricsPort),
+    streamCompression: oneOf('CANARY_STREAM_COMPRESSION', env.CANARY_STREAM_COMPRESSION || 'off', ['on', 'off'] as const) === 'on',
   }
 }

@@ -1,8 +1,7 @@
-import type { ServerMessage } from '../../sdk/core/protocol.ts'
 import type { GuardService } from '../guard/guard-service.ts'
 import type { Store } from '../store/store.ts'
 import type { Connection } from './connection.ts'
-import type { Send } from './send.ts'
+import { encodeFrame, type Send } from './send.ts'
 
 /**
  * The console's live guard figures: updates coalesced to at most one per flag per second,
@@ -31,7 +30,7 @@ export function startConsoleFeed(deps: {
       } catch {
         continue // archived meanwhile: there is nothing left to show
       }
-      const frame = JSON.stringify({ type: 'guard_update', environment: env, flag, at: Date.now(), guard: figures } satisfies ServerMessage)
+      const frame = encodeFrame({ type: 'guard_update', environment: env, flag, at: Date.now(), guard: figures })
       for (const conn of connections.values())
         if (conn.key.kind === 'admin' && conn.environment === env && conn.sdk !== undefined) send(conn, frame)
     }

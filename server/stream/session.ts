@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { RawData, WebSocket } from 'ws'
 import { CLOSE, parseClientMessage, type ReceivedClientMessage } from '../../sdk/core/protocol.ts'
-import { snapshotOf } from '../../sdk/core/ruleset.ts'
 import { AppError, ValidationError } from '../errors.ts'
 import { ClientCredit } from '../guard/client-credit.ts'
 import type { EvidenceIntake } from '../guard/evidence-intake.ts'
@@ -12,6 +11,7 @@ import type { Store } from '../store/store.ts'
 import type { Connection } from './connection.ts'
 import type { EnvRules } from './env-rules.ts'
 import type { SendResults } from './results-sender.ts'
+import { snapshotFrame } from './snapshot-frame.ts'
 import type { Send } from './send.ts'
 
 export interface SessionDeps {
@@ -63,7 +63,7 @@ export function createSessions(connections: Map<string, Connection>, deps: Sessi
     const ruleset = rules.get(conn.environment)
     conn.held = undefined
     conn.sentVersion = ruleset.version
-    send(conn, { type: 'snapshot', ...snapshotOf(ruleset) })
+    send(conn, snapshotFrame(ruleset))
   }
 
   function handle(conn: Connection, message: ReceivedClientMessage): Promise<void> | undefined {

@@ -8,7 +8,7 @@ import type { Store } from '../store/store.ts'
 import { describeConnection, type Connection } from './connection.ts'
 import { startConsoleFeed } from './console-feed.ts'
 import type { EnvRules } from './env-rules.ts'
-import { createFanOut } from './fan-out.ts'
+import { createFanOut, type ScheduleFanOut } from './fan-out.ts'
 import { createResultsSender } from './results-sender.ts'
 import { createSend } from './send.ts'
 import { createSessions } from './session.ts'
@@ -23,6 +23,10 @@ export interface StreamOptions {
   maxFrameBytes?: number
   /** A socket whose unsent data exceeds this is a slow consumer and is dropped. */
   maxBufferedBytes?: number
+  /** permessage-deflate for frames of 16 KiB and more (snapshots), with peers that offer it. */
+  compression?: boolean
+  /** When a queued fan-out starts (default: the next turn); tests hold it to coalesce changes. */
+  scheduleFanOut?: ScheduleFanOut
 }
 
 export interface StreamDeps {
@@ -56,12 +60,15 @@ export function attachStream(server: Server, deps: StreamDeps, options: StreamOp
     maxPayload: options.maxFrameBytes ?? 256 * 1024,
     // Browsers offer ['canary-flags.v1', 'key.<secret>']; answer with the protocol, never the key.
     handleProtocols: (protocols) => (protocols.has(PROTOCOL) ? PROTOCOL : false),
-    perMessageDeflate: false,
+    // Without context takeover: no per-socket zlib window kept between frames (memory per SDK).
+    perMessageDeflate: options.compression
+      ? { threshold: 16 * 1024, serverNoContextTakeover: true, clientNoContextTakeover: true, zlibDeflateOptions: { level: 1 } }
+      : false,
   })
   const connections = new Map<string, Connection>()
   const send = createSend({ maxBufferedBytes: options.maxBufferedBytes ?? 8 * 1024 * 1024, log })
   const sendResults = createResultsSender(rules, send)
-  const fanOut = createFanOut({ connections, rules, send, sendResults, metrics: deps.metrics })
+  const fanOut = createFanOut({ connections, rules, send, sendResults, metrics: deps.metrics, log, schedule: options.scheduleFanOut })
   const open = createSessions(connections, {
     store,
     rules,
@@ -123,6 +130,8 @@ export function attachStream(server: Server, deps: StreamDeps, options: StreamOp
      */
     async drain(timeoutMs = 2000) {
       server.off('upgrade', onUpgrade)
+      // Changes already committed reach their SDKs before the sockets are told to go.
+      await fanOut.settled()
       const open = [...connections.values()].map(
         (conn) => new Promise<void>((resolve) => {
           if (conn.socket.readyState === conn.socket.CLOSED) return resolve()

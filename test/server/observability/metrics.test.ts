@@ -75,7 +75,8 @@ describe('GET /metrics', () => {
       // Half the users in: both arms are counted, so the SDK has a batch to send.
       const half = { enabled: true, cohorts: [{ name: 'half', conditions: [], rollout: 50 }] }
       expect((await server.api('PATCH', '/api/v1/environments/production/flags/metered', half)).status).toBe(200)
-      await until('the SDK to apply the change', () => flags.explain('metered', { userId: 'u1' }).reason !== 'off')
+      // The API answers before the fan-out: wait for the cohort itself, not merely "not off".
+      await until('the SDK to apply the change', () => ['cohort:half', 'outside_rollout'].includes(flags.explain('metered', { userId: 'u1' }).reason))
       for (let i = 0; i < 20; i++) flags.isEnabled('metered', { userId: `u${i}` })
       await until('a batch to be accepted', async () =>
         sample(await connected(), 'canary_metric_batches_accepted_total', { environment: 'production' }) > batches,

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { startServer, type RunningServer } from '../../../server/main.ts'
+import type { ScheduleFanOut } from '../../../server/stream/fan-out.ts'
 import { rawSocket } from '../../helpers/raw-socket.ts'
 
 const ADMIN = 'stream-test-admin-key-0123456789'
@@ -11,6 +12,23 @@ let server: RunningServer
 let serverKey: string
 let clientKey: string
 const sockets: WebSocket[] = []
+
+/**
+ * Holds fan-outs while `held`: the API still answers (writes never wait for the fan-out), and
+ * every change committed meanwhile goes out in one fan-out on `release`.
+ */
+const fanOutGate = {
+  held: false,
+  waiting: [] as Array<() => void>,
+  hold() {
+    fanOutGate.held = true
+  },
+  release() {
+    fanOutGate.held = false
+    for (const start of fanOutGate.waiting.splice(0)) start()
+  },
+}
+const scheduleFanOut: ScheduleFanOut = (start) => (fanOutGate.held ? void fanOutGate.waiting.push(start) : void setImmediate(start))
 
 async function api(method: string, path: string, body?: unknown, key = ADMIN) {
   const res = await fetch(server.url + path, {
@@ -33,7 +51,7 @@ beforeEach(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cf-stream-'))
   server = await startServer(
     { port: 0, host: '127.0.0.1', databasePath: join(dir, 'db.sqlite'), adminKey: ADMIN, publicUrl: '' },
-    { log: () => {}, stream: { heartbeatMs: 200, maxBufferedBytes: 256 * 1024 } },
+    { log: () => {}, stream: { heartbeatMs: 200, maxBufferedBytes: 256 * 1024, scheduleFanOut } },
   )
   serverKey = (await api('POST', '/api/v1/keys', { name: 'checkout-svc', kind: 'server', environment: 'production' })).json.secret
   clientKey = (await api('POST', '/api/v1/keys', { name: 'web', kind: 'client', environment: 'production' })).json.secret
@@ -41,6 +59,7 @@ beforeEach(async () => {
 })
 
 afterEach(async () => {
+  fanOutGate.release()
   for (const s of sockets.splice(0)) s.terminate()
   await server.close()
 })
@@ -146,6 +165,77 @@ describe('server-key stream', () => {
   })
 })
 
+describe('coalesced fan-out', () => {
+  const patch = (enabled: boolean) => api('PATCH', '/api/v1/environments/production/flags/checkout-v2', { enabled })
+  const versionsOf = (m: any) => m.changes.map((c: any) => c.version)
+  /** Every version a socket was sent after `from`, in the order the frames came. */
+  const sentVersions = (c: { messages: any[] }) => c.messages.filter((m) => m.type === 'changes').flatMap(versionsOf)
+
+  async function helloed(version?: number) {
+    const c = connect(serverKey)
+    await c.opened
+    c.send({ type: 'hello', sdk: 'test/1', ...(version === undefined ? {} : { version }) })
+    return c
+  }
+
+  it('answers writes while a fan-out waits, then sends their changes as one frame in version order', async () => {
+    const c = await helloed()
+    const { version } = await c.next((m) => m.type === 'snapshot')
+    fanOutGate.hold()
+    // Every write is answered although nothing has been fanned out yet.
+    for (const enabled of [true, false, true]) expect((await patch(enabled)).status).toBe(200)
+    expect(c.messages.some((m) => m.type === 'changes')).toBe(false)
+    fanOutGate.release()
+    const frame = await c.next((m) => m.type === 'changes')
+    expect(frame.changes.map((ch: any) => [ch.version, ch.flag.enabled])).toEqual([
+      [version + 1, true],
+      [version + 2, false],
+      [version + 3, true],
+    ])
+    // The next fan-out continues from there: one more frame, the next version.
+    await patch(false)
+    await c.next((m) => m.type === 'changes' && versionsOf(m).includes(version + 4))
+    expect(sentVersions(c)).toEqual([version + 1, version + 2, version + 3, version + 4])
+  })
+
+  it('resumes an SDK from a version in the middle of a coalesced frame', async () => {
+    const c = await helloed()
+    const { version } = await c.next((m) => m.type === 'snapshot')
+    fanOutGate.hold()
+    for (const enabled of [true, false, true]) await patch(enabled)
+    fanOutGate.release()
+    await c.next((m) => m.type === 'changes')
+    c.socket.close()
+    // Applied the first two of the frame's three, then lost the connection.
+    const again = await helloed(version + 2)
+    const replay = await again.next((m) => m.type === 'changes')
+    expect(versionsOf(replay)).toEqual([version + 3])
+    await patch(false)
+    await again.next((m) => m.type === 'changes' && versionsOf(m).includes(version + 4))
+    expect(sentVersions(again)).toEqual([version + 3, version + 4])
+    expect(again.messages.some((m) => m.type === 'snapshot')).toBe(false)
+  })
+
+  it('gives a socket that says hello while changes wait each version once', async () => {
+    const before = await helloed()
+    const { version } = await before.next((m) => m.type === 'snapshot')
+    fanOutGate.hold()
+    await patch(true) // version + 1, committed but not yet fanned out
+    // A new SDK gets it in its snapshot; one resuming from `version` in its catch-up.
+    const fresh = await helloed()
+    const snap = await fresh.next((m) => m.type === 'snapshot')
+    expect(snap.version).toBe(version + 1)
+    const resuming = await helloed(version)
+    expect(versionsOf(await resuming.next((m) => m.type === 'changes'))).toEqual([version + 1])
+    await patch(false) // version + 2, queued with the first
+    fanOutGate.release()
+    for (const c of [before, fresh, resuming]) await c.next((m) => m.type === 'changes' && versionsOf(m).includes(version + 2))
+    expect(sentVersions(before)).toEqual([version + 1, version + 2])
+    expect(sentVersions(fresh)).toEqual([version + 2])
+    expect(sentVersions(resuming)).toEqual([version + 1, version + 2])
+  })
+})
+
 describe('console (admin-key) stream', () => {
   it('sends every change of the watched environment and coalesced guard updates', async () => {
     const c = connect(ADMIN, { query: '?env=production' })
@@ -236,21 +326,28 @@ describe('dead and slow peers', () => {
     slow.send({ type: 'hello', sdk: 'test/1' })
     healthy.send({ type: 'hello', sdk: 'test/1' })
     await slow.next((m) => m.type === 'snapshot')
+    const { version } = await healthy.next((m) => m.type === 'snapshot')
     // Stop reading: the kernel buffers fill, then the server's send buffer grows.
     ;(slow.socket as any)._socket.pause()
     let n = 0
-    const slowClosed = slow.closed.then(() => true)
     let closed = false
-    slowClosed.then(() => (closed = true))
+    const slowClosed = slow.closed.then(() => (closed = true))
+    // Changes go out in coalesced fan-outs of five: the cut-off holds for those frames too.
     while (!closed && n < 400) {
-      await api('PATCH', '/api/v1/environments/production/flags/checkout-v2', {
-        cohorts: [{ name: 'beta', conditions: [{ attribute: 'userId', operator: 'in', values: big.slice(n % 2) }], rollout: 100 }],
-      })
-      n++
+      fanOutGate.hold()
+      for (let i = 0; i < 5; i++, n++)
+        await api('PATCH', '/api/v1/environments/production/flags/checkout-v2', {
+          cohorts: [{ name: 'beta', conditions: [{ attribute: 'userId', operator: 'in', values: big.slice(n % 2) }], rollout: 100 }],
+        })
+      fanOutGate.release()
+      await new Promise((resolve) => setTimeout(resolve, 20))
     }
     ;(slow.socket as any)._socket.resume()
     expect(await slowClosed).toBe(true)
-    const last = await healthy.next((m) => m.type === 'changes' && m.changes[0].flag.cohorts[0].conditions[0].values.length === big.length - ((n - 1) % 2))
-    expect(last).toBeDefined()
+    // The healthy consumer got every version once, in order, the last one as committed.
+    const last = await healthy.next((m) => m.type === 'changes' && m.changes.at(-1).version === version + n, 0, 15_000)
+    expect(last.changes.at(-1).flag.cohorts[0].conditions[0].values).toHaveLength(big.length - ((n - 1) % 2))
+    const versions = healthy.messages.filter((m) => m.type === 'changes').flatMap((m) => m.changes.map((c: any) => c.version))
+    expect(versions).toEqual(Array.from({ length: n }, (_, i) => version + 1 + i))
   }, 60_000)
 })
