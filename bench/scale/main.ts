@@ -116,9 +116,9 @@ row(`admin writes/s, no SDK, ${n(FLAGS)} flags`, Math.round(bigWrites.writesPerS
 await stopProcess(big.process)
 
 // — The same database, with WebSocket compression asked for —
-const zipped = await startServerProcess(ADMIN, { db: dbPath, env: { CANARY_STREAM_COMPRESSION: '1' } })
-const tookEffect = await snapshotFigures(zipped, ' · CANARY_STREAM_COMPRESSION=1')
-if (!tookEffect) console.log('CANARY_STREAM_COMPRESSION=1 had no effect: the upgrade answer names no permessage-deflate')
+const zipped = await startServerProcess(ADMIN, { db: dbPath, env: { CANARY_STREAM_COMPRESSION: 'on' } })
+const tookEffect = await snapshotFigures(zipped, ' · CANARY_STREAM_COMPRESSION=on')
+if (!tookEffect) console.log('CANARY_STREAM_COMPRESSION=on had no effect: the upgrade answer names no permessage-deflate')
 await stopProcess(zipped.process)
 
 // — Writes/s with 0, 1,000 and 5,000 SDKs —
@@ -127,9 +127,9 @@ const fan = await startServerProcess(ADMIN, cpuProf ? { nodeArgs: ['--cpu-prof',
 const api = adminApi(fan.url, ADMIN)
 const fanKey = (await api('POST', '/api/v1/keys', { name: 'bench-scale', kind: 'server', environment: 'production' })).secret as string
 const writeFlags = Array.from({ length: WRITE_FLAGS }, (_, i) => flagKey(i))
-for (const key of writeFlags) {
+for (const [i, key] of writeFlags.entries()) {
   await api('POST', '/api/v1/flags', { key })
-  await api('PATCH', `/api/v1/environments/production/flags/${key}`, { enabled: true, cohorts: richCohorts(0) })
+  await api('PATCH', `/api/v1/environments/production/flags/${key}`, { enabled: true, cohorts: richCohorts(i) })
 }
 await api('POST', '/api/v1/flags', { key: 'probe' })
 await api('PATCH', '/api/v1/environments/production/flags/probe', { cohorts: [{ name: 'all', conditions: [], rollout: 100 }] })

@@ -9,17 +9,22 @@ import { createSyncStore } from '../../server/store/store.ts'
 
 export const flagKey = (i: number) => `flag-${String(i).padStart(5, '0')}`
 
-/** The beta list every rich flag names: `user-0` is always on (the SDK child checks that). */
-export const BETA_USERS = Array.from({ length: 20 }, (_, i) => `user-${i}`)
+/**
+ * A 20-user beta list: `user-0` (always on, which the SDK child checks) and 19 ids of the
+ * flag's own. Real beta lists differ between flags; 10,000 copies of one list would make the
+ * snapshot compress far better than any real one does.
+ */
+const betaUsers = (flag: number) => ['user-0', ...Array.from({ length: 19 }, (_, j) => `user-${(flag * 7919 + j * 104_729) % 1_000_003}`)]
+const REGIONS = ['eu-west', 'eu-central', 'us-east', 'us-west', 'ap-south']
 
 /**
  * Rich flags as in the eval and memory parts: a 20-user beta list at 100% and a region cohort
  * at a partial rollout. `shift` moves the rollout, so successive writes always change the flag.
  */
-export function richCohorts(shift: number): Cohort[] {
+export function richCohorts(flag: number, shift = 0): Cohort[] {
   return [
-    { name: 'beta', conditions: [{ attribute: 'userId', operator: 'in', values: BETA_USERS }], rollout: 100 },
-    { name: 'eu', conditions: [{ attribute: 'region', operator: 'in', values: ['eu-west'] }], rollout: (shift % 100) + 0.5 },
+    { name: 'beta', conditions: [{ attribute: 'userId', operator: 'in', values: betaUsers(flag) }], rollout: 100 },
+    { name: 'region', conditions: [{ attribute: 'region', operator: 'in', values: [REGIONS[flag % REGIONS.length]!] }], rollout: ((flag + shift) % 100) + 0.5 },
   ]
 }
 

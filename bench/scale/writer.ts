@@ -18,12 +18,13 @@ const WARM_UP_MS = 1000
 let next = 0
 async function write(): Promise<void> {
   const i = next++
-  const flag = flags[i % flags.length]!
+  const index = i % flags.length
+  const flag = flags[index]!
   const res = await fetch(`${url}/api/v1/environments/production/flags/${flag}`, {
     method: 'PATCH',
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     // The shift changes every time the same flag comes round again.
-    body: JSON.stringify({ cohorts: richCohorts(Math.floor(i / flags.length) + 1) }),
+    body: JSON.stringify({ cohorts: richCohorts(index, Math.floor(i / flags.length) + 1) }),
   })
   await res.arrayBuffer()
   if (!res.ok) throw new Error(`PATCH ${flag}: ${res.status}`)
