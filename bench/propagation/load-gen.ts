@@ -69,6 +69,8 @@ function openBareSocket(): Promise<void> {
   return new Promise((resolve, reject) => socket.once('open', () => resolve()).once('error', reject))
 }
 
+// Exit normally on the parent's kill, so a `--cpu-prof` of this process gets written.
+process.on('SIGTERM', () => process.exit(0))
 process.on('message', (message: Expect | { type: 'exit' }) => {
   if (message.type === 'exit') process.exit(0)
   arrivals = []
