@@ -14,3 +14,27 @@ export function cpuMs(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS
 }
+
+/** Busy and total jiffies of all cores together, from /proc/stat's `cpu` line. */
+function machineTicks(): { busy: number; total: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number)
+  const total = fields.reduce((a, b) => a + b, 0)
+  // idle and iowait are the cores' free time; everything else is someone's work.
+  const free = (fields[3] ?? 0) + (fields[4] ?? 0)
+  return { busy: total - free, total }
+}
+
+/**
+ * A reading of the whole machine's CPU: `busyCores()` says how many cores' worth of work ran
+ * (anyone's: other tenants too) since the reading was taken. On 2 cores, ~2 means the machine,
+ * not the process under test, was the bound.
+ */
+export function machineCpu(cores: number) {
+  const start = machineTicks()
+  return {
+    busyCores(): number {
+      const end = machineTicks()
+      return ((end.busy - start.busy) / Math.max(1, end.total - start.total)) * cores
+    },
+  }
+}

@@ -10,11 +10,11 @@ import { createSyncStore } from '../../server/store/store.ts'
 export const flagKey = (i: number) => `flag-${String(i).padStart(5, '0')}`
 
 /**
- * A 20-user beta list: `user-0` (always on, which the SDK child checks) and 19 ids of the
- * flag's own. Real beta lists differ between flags; 10,000 copies of one list would make the
- * snapshot compress far better than any real one does.
+ * The 20-user beta list of every flag, as in the memory part, scripts/measure-sizing.ts and the
+ * issue's figures (so they compare). `user-0` is on everywhere: the SDK child checks that. One
+ * list repeated is deflate's best case: the compression ratio here is an upper bound.
  */
-const betaUsers = (flag: number) => ['user-0', ...Array.from({ length: 19 }, (_, j) => `user-${(flag * 7919 + j * 104_729) % 1_000_003}`)]
+const BETA_USERS = Array.from({ length: 20 }, (_, i) => `user-${i}`)
 const REGIONS = ['eu-west', 'eu-central', 'us-east', 'us-west', 'ap-south']
 
 /**
@@ -23,7 +23,7 @@ const REGIONS = ['eu-west', 'eu-central', 'us-east', 'us-west', 'ap-south']
  */
 export function richCohorts(flag: number, shift = 0): Cohort[] {
   return [
-    { name: 'beta', conditions: [{ attribute: 'userId', operator: 'in', values: betaUsers(flag) }], rollout: 100 },
+    { name: 'beta', conditions: [{ attribute: 'userId', operator: 'in', values: BETA_USERS }], rollout: 100 },
     { name: 'region', conditions: [{ attribute: 'region', operator: 'in', values: [REGIONS[flag % REGIONS.length]!] }], rollout: ((flag + shift) % 100) + 0.5 },
   ]
 }

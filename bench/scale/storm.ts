@@ -12,8 +12,9 @@ interface ClientsResult {
   heapBytes: number
 }
 
-/** Runs the SDK-clients child once: `count` clients at once, on the parent's signal. */
+/** Runs the SDK-clients (or raw clients) child once: `count` clients at once, on the parent's signal. */
 async function clients(
+  kind: 'sdk' | 'raw',
   url: string,
   key: string,
   count: number,
@@ -21,7 +22,10 @@ async function clients(
   hooks: { go?: () => void; ready?: () => Promise<void> } = {},
 ) {
   // Heap for 100 SDKs of 10,000 flags each, plus the snapshots being parsed.
-  const child = forkChild('./sdk-clients.ts', [url, key, String(count), probeFlag], ['--expose-gc', '--max-old-space-size=8192'])
+  const child =
+    kind === 'sdk'
+      ? forkChild('./sdk-clients.ts', [url, key, String(count), probeFlag], ['--expose-gc', '--max-old-space-size=8192'])
+      : forkChild('./raw-clients.ts', [url, key, String(count)])
   try {
     await child.next('loaded')
     hooks.go?.()
@@ -39,7 +43,7 @@ export async function oneSdk(url: string, key: string, probeFlag: string, runs: 
   const readyMs: number[] = []
   const heapBytes: number[] = []
   for (let i = 0; i < runs; i++) {
-    const result = await clients(url, key, 1, probeFlag)
+    const result = await clients('sdk', url, key, 1, probeFlag)
     readyMs.push(result.readyMs[0]!)
     heapBytes.push(result.heapBytes)
   }
@@ -70,16 +74,17 @@ export async function idleHealth(url: string, ms: number): Promise<number[]> {
 }
 
 /**
- * `count` SDKs connecting at once, with the probe running from before the first connection
- * until the last SDK is ready; the server's CPU time is read around the same span.
+ * `count` SDKs (or raw protocol clients) connecting at once, with the probe running from before
+ * the first connection until the last one is ready; the server's CPU time is read around the
+ * same span.
  */
-export async function connectStorm(server: ChildProcess, url: string, key: string, count: number, probeFlag: string) {
+export async function connectStorm(kind: 'sdk' | 'raw', server: ChildProcess, url: string, key: string, count: number, probeFlag: string) {
   const probe = await startProbe(url)
   await new Promise((r) => setTimeout(r, 300)) // the probe's own start-up is not in the storm
   let cpuBefore = 0
   let serverCpuMs = 0
   let health: number[] = []
-  const result = await clients(url, key, count, probeFlag, {
+  const result = await clients(kind, url, key, count, probeFlag, {
     go: () => (cpuBefore = cpuMs(server.pid!)),
     ready: async () => {
       serverCpuMs = cpuMs(server.pid!) - cpuBefore

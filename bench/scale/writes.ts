@@ -5,7 +5,8 @@
  * two shared cores being the bound.
  */
 import type { ChildProcess } from 'node:child_process'
-import { cpuMs } from '../lib/proc-cpu.ts'
+import { cpus } from 'node:os'
+import { cpuMs, machineCpu } from '../lib/proc-cpu.ts'
 import { quantile } from '../lib/stats.ts'
 import { forkChild } from './ipc.ts'
 
@@ -20,6 +21,9 @@ export interface WriteRun {
   /** CPU time over the window's wall time: 1 is one core busy all along. */
   serverCores: number
   loadGenCores: number | undefined
+  writerCores: number
+  /** Every process on the machine together (other tenants too), in cores. */
+  machineCores: number
 }
 
 export async function measureWrites(
@@ -35,10 +39,17 @@ export async function measureWrites(
     const result = writer.next<{ latencies: number[]; failures: number; lastError: string; elapsedMs: number }>('result')
     writer.send({ type: 'go' })
     await measuring
-    const cpu = () => ({ server: cpuMs(server.pid!), loadGen: loadGen ? cpuMs(loadGen.pid!) : 0, at: performance.now() })
+    const cpu = () => ({
+      server: cpuMs(server.pid!),
+      loadGen: loadGen ? cpuMs(loadGen.pid!) : 0,
+      writer: cpuMs(writer.process.pid!),
+      at: performance.now(),
+    })
+    const machine = machineCpu(cpus().length)
     const before = cpu()
     const { latencies, failures, lastError, elapsedMs } = await result
     const after = cpu()
+    const machineCores = machine.busyCores()
     if (failures > 0) process.stderr.write(`scale: ${failures} writes failed, the last: ${lastError}\n`)
     const wall = after.at - before.at
     return {
@@ -50,6 +61,8 @@ export async function measureWrites(
       serverCpuMsPerWrite: (after.server - before.server) / latencies.length,
       serverCores: (after.server - before.server) / wall,
       loadGenCores: loadGen ? (after.loadGen - before.loadGen) / wall : undefined,
+      writerCores: (after.writer - before.writer) / wall,
+      machineCores,
     }
   } finally {
     await writer.stop()
