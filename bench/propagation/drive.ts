@@ -50,11 +50,34 @@ export async function round(
     }
     gen.on('message', onMessage)
   })
+  const armed = new Promise<void>((resolve) => {
+    const onMessage = (m: { type: string; round: number }) => {
+      if (m.type === 'armed' && m.round === roundNo) {
+        gen.off('message', onMessage)
+        resolve()
+      }
+    }
+    gen.on('message', onMessage)
+  })
   gen.send({ type: 'expect', round: roundNo, ...expect })
+  await armed
   await new Promise((r) => setTimeout(r, 200))
   const sent = now()
   await trigger()
   const returned = now()
   const times = await arrivals
   return { fromReturn: times.map((t) => t - returned), fromSend: times.map((t) => t - sent) }
+}
+
+/** Connections the load generator's SDKs lost and re-opened so far. */
+export function disconnects(gen: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    const onMessage = (m: { type: string; disconnects: number }) => {
+      if (m.type !== 'stats') return
+      gen.off('message', onMessage)
+      resolve(m.disconnects)
+    }
+    gen.on('message', onMessage)
+    gen.send({ type: 'stats' })
+  })
 }

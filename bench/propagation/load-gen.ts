@@ -25,6 +25,8 @@ const READY_TIMEOUT_MS = 120_000
 type Expect = { type: 'expect'; round: number; flag: string; enabled: boolean }
 let current: Expect | undefined
 let arrivals: number[] = []
+/** Connections lost and re-opened (heartbeat timeouts, slow-consumer drops): a busy load generator shows here. */
+let disconnects = 0
 
 function arrived() {
   arrivals.push(now())
@@ -50,6 +52,7 @@ async function paced(open: (i: number) => Promise<void>): Promise<void> {
 const clients: FlagClient[] = []
 async function openSdkClient(i: number): Promise<void> {
   const client = createClient({ url: urls[i % urls.length]!, key, sdkName: 'bench-load-gen', flushIntervalMs: 3_600_000 })
+  client.on('disconnected', () => disconnects++)
   client.on('change', () => {
     if (current && client.isEnabled(current.flag, { userId: 'u' }) === current.enabled) arrived()
   })
@@ -71,10 +74,14 @@ function openBareSocket(): Promise<void> {
 
 // Exit normally on the parent's kill, so a `--cpu-prof` of this process gets written.
 process.on('SIGTERM', () => process.exit(0))
-process.on('message', (message: Expect | { type: 'exit' }) => {
+process.on('message', (message: Expect | { type: 'exit' } | { type: 'stats' }) => {
   if (message.type === 'exit') process.exit(0)
+  if (message.type === 'stats') return void process.send!({ type: 'stats', disconnects })
   arrivals = []
   current = message
+  // The parent triggers the change only after this: a frame read before the expectation was
+  // set (this process behind on its sockets) would otherwise never be counted.
+  process.send!({ type: 'armed', round: message.round })
 })
 
 const started = performance.now()

@@ -20,7 +20,7 @@ import { load } from '../lib/machine.ts'
 import { writeResult, type BenchRow } from '../lib/results.ts'
 import { adminApi, startServerProcess } from '../lib/server-process.ts'
 import { quantile } from '../lib/stats.ts'
-import { round, startLoadGen } from '../propagation/drive.ts'
+import { disconnects, round, startLoadGen } from '../propagation/drive.ts'
 import { timeFlagList } from './flag-list.ts'
 import { flagKey, richCohorts, seedDatabase } from './seed.ts'
 import { fetchSnapshot } from './snapshot-frame.ts'
@@ -157,11 +157,14 @@ async function writeSections() {
     await new Promise((r) => setTimeout(r, 1000))
     const run = await measureWrites(fan.process, gen?.child, { url: fan.url, adminKey: ADMIN, windowMs: WRITE_WINDOW_MS, concurrency: WRITERS, flags: writeFlags })
     runs.set(sdks, run)
+    const lost = gen ? await disconnects(gen.child) : 0
     const cores = `CPU in cores: server ${r2(run.serverCores)}${run.loadGenCores === undefined ? '' : `, load generator ${r2(run.loadGenCores)}`}, writer ${r2(run.writerCores)}, whole machine ${r2(run.machineCores)} of ${cpus().length}`
-    row(`admin writes/s, ${n(sdks)} SDKs`, Math.round(run.writesPerSecond), 'writes/s', `${WRITERS} writers, ${WRITE_FLAGS + 1} flags; median ${r1(run.medianMs)} ms, p99 ${r1(run.p99Ms)} ms${run.failures ? `, ${run.failures} FAILED` : ''}; ${cores}`)
-    row(`server CPU per write, ${n(sdks)} SDKs`, r2(run.serverCpuMsPerWrite), 'ms', `user + system time of the server process over ${run.writes} writes`)
+    row(`admin writes/s, ${n(sdks)} SDKs`, Math.round(run.writesPerSecond), 'writes/s', `${WRITERS} writers, ${WRITE_FLAGS + 1} flags; median ${r1(run.medianMs)} ms, p99 ${r1(run.p99Ms)} ms${run.failures ? `, ${run.failures} FAILED` : ''}; ${cores}${lost ? `; ${lost} SDK reconnects (load generator behind)` : ''}`)
+    const coalesced = run.fanOuts > 0 ? `; ${run.fanOuts} fan-outs (${r2(run.writes / run.fanOuts)} writes per frame), ${r2(run.fanOutMs)} ms each` : ''
+    row(`server CPU per write, ${n(sdks)} SDKs`, r2(run.serverCpuMsPerWrite), 'ms', `user + system time of the server process over ${run.writes} writes${coalesced}`)
     if (gen && sdks === Math.max(...SDK_COUNTS)) {
       // One change at a time, the writer stopped: commit (API answer) → the last SDK applied it.
+      await new Promise((r) => setTimeout(r, 2000)) // the load generator catches up with the writes first
       const last: number[] = []
       for (let r = 0; r < 4; r++) {
         const got = await round(gen.child, r, { flag: 'probe', enabled: r % 2 === 0 }, async () => {

@@ -7,6 +7,7 @@
 import type { ChildProcess } from 'node:child_process'
 import { cpus } from 'node:os'
 import { cpuMs, machineCpu } from '../lib/proc-cpu.ts'
+import { fanOutTotals } from '../lib/server-metrics.ts'
 import { quantile } from '../lib/stats.ts'
 import { forkChild } from './ipc.ts'
 
@@ -24,6 +25,9 @@ export interface WriteRun {
   writerCores: number
   /** Every process on the machine together (other tenants too), in cores. */
   machineCores: number
+  /** Fan-outs the server ran in the window, and their mean duration (its own metric). */
+  fanOuts: number
+  fanOutMs: number
 }
 
 export async function measureWrites(
@@ -45,11 +49,14 @@ export async function measureWrites(
       writer: cpuMs(writer.process.pid!),
       at: performance.now(),
     })
+    const fanBefore = await fanOutTotals(url, adminKey)
     const machine = machineCpu(cpus().length)
     const before = cpu()
     const { latencies, failures, lastError, elapsedMs } = await result
     const after = cpu()
     const machineCores = machine.busyCores()
+    const fanAfter = await fanOutTotals(url, adminKey)
+    const fanOuts = fanAfter.count - fanBefore.count
     if (failures > 0) process.stderr.write(`scale: ${failures} writes failed, the last: ${lastError}\n`)
     const wall = after.at - before.at
     return {
@@ -63,6 +70,8 @@ export async function measureWrites(
       loadGenCores: loadGen ? (after.loadGen - before.loadGen) / wall : undefined,
       writerCores: (after.writer - before.writer) / wall,
       machineCores,
+      fanOuts,
+      fanOutMs: fanOuts > 0 ? ((fanAfter.seconds - fanBefore.seconds) * 1000) / fanOuts : 0,
     }
   } finally {
     await writer.stop()
