@@ -42,7 +42,11 @@ const routes: Record<string, Record<string, Op>> = {
     post: { summary: 'Create an environment', body: schemas.createEnvironment, ok: 201 },
   },
   '/api/v1/flags': {
-    get: { summary: 'List flags (key, description, tags, clientSide) with a per-environment summary; an environment key sees only its own environment' },
+    get: {
+      summary:
+        'List flags by key (key, description, tags, clientSide) with a per-environment summary; an environment key sees only its own environment. Keyset pages: limit 1-1000 (default 1000, so lists up to 1,000 flags come whole); nextCursor is the next page\'s cursor, null on the last page. A bad limit or cursor is 400',
+      query: ['limit', 'cursor'],
+    },
     post: {
       summary: 'Create a flag (off, no cohorts, in every environment; not visible to client keys unless clientSide: true)',
       body: schemas.createFlag,
@@ -59,7 +63,13 @@ const routes: Record<string, Record<string, Op>> = {
     },
     delete: { summary: 'Archive a flag (SDKs drop it)', params: ['key'], ok: 204 },
   },
-  '/api/v1/environments/{env}/flags': { get: { summary: 'Flag states of one environment', params: ['env'] } },
+  '/api/v1/environments/{env}/flags': {
+    get: {
+      summary: 'Flag states of one environment by flag key, in keyset pages like GET /api/v1/flags (limit 1-1000, default 1000; cursor = the previous nextCursor)',
+      params: ['env'],
+      query: ['limit', 'cursor'],
+    },
+  },
   '/api/v1/environments/{env}/flags/{key}': {
     get: { summary: 'Read one flag state (ETag = version)', params: ['env', 'key'] },
     patch: {

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { conditionProblem } from '../sdk/core/index.ts'
 import { OPERATORS } from '../sdk/core/types.ts'
+import { decodeCursor } from './cursor.ts'
 import { ValidationError } from './errors.ts'
 
 /**
@@ -70,6 +71,29 @@ const version = z.number().int().nonnegative()
 const somethingToChange = <T extends Record<string, unknown>>(update: T) =>
   Object.entries(update).some(([field, value]) => field !== 'version' && value !== undefined)
 const NOTHING_TO_CHANGE = { message: 'nothing to change: name at least one field to update' }
+
+/**
+ * Flags and states come in pages of at most this many (the default: lists up to this size come
+ * whole). A page of 1,000 flags is about 0.4 MB of JSON, built in a few milliseconds, so one
+ * request never holds the event loop long however many flags there are.
+ */
+export const PAGE_LIMIT = 1000
+
+/** `?limit=&cursor=` of a keyset-paged list; `after` is the key the cursor carries. */
+const pageQuery = z
+  .strictObject({
+    limit: z.coerce.number().int().min(1).max(PAGE_LIMIT).default(PAGE_LIMIT),
+    cursor: z
+      .string()
+      .transform((cursor, ctx) => {
+        const key = decodeCursor(cursor, (k) => FLAG_KEY.test(k))
+        if (key === undefined)
+          ctx.addIssue({ code: 'custom', message: 'not a cursor this server handed out: pass the previous page\'s nextCursor as it came' })
+        return key
+      })
+      .optional(),
+  })
+  .transform(({ limit, cursor }) => ({ limit, after: cursor }))
 
 const webhookUrl = z
   .string()
@@ -155,6 +179,7 @@ export const schemas = {
     flag: flagKey,
     user: z.record(z.string(), z.unknown()),
   }),
+  pageQuery,
   auditQuery: z.strictObject({
     flag: flagKey.optional(),
     env: envKey.optional(),

@@ -216,8 +216,13 @@ export const stateSummary = z.object({
 })
 
 export const flagListItem = z.object({ ...definition, environments: z.record(z.string(), stateSummary) })
-export const flagList = z.object({ items: z.array(flagListItem) })
-export const flagStateList = z.object({ items: z.array(flagState) })
+/**
+ * A keyset page by flag key (`?limit=&cursor=`): `nextCursor` is the next page's `cursor`, null
+ * on the last page. Lists up to the page limit (1,000) come whole in one page.
+ */
+const nextCursor = nul(z.string())
+export const flagList = z.object({ items: z.array(flagListItem), nextCursor })
+export const flagStateList = z.object({ items: z.array(flagState), nextCursor })
 
 // ---- metrics, plans ---------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ import { connectionFrom, createApiClient } from './http.ts'
 import { printJson } from './io.ts'
 import { expectShape } from './shape.ts'
 import * as shapes from '../api-shapes/index.ts'
+import { allPages } from '../api-shapes/pages.ts'
 import type { StateSummary as StateSummaryView } from '../api-shapes/index.ts'
 import { formatTable, truncate } from './table.ts'
 
@@ -30,9 +31,14 @@ const list: Command = {
     )
     noPositionals(positionals, 'flags list')
     const api = createApiClient(connectionFrom(values, io.env))
-    const data = await api('GET', '/api/v1/flags')
-    if (values.json) return printJson(io, data)
-    const { items } = expectShape(shapes.flagList, data, 'flag list')
+    // Every page, each checked as it comes. --json prints the items as the server sent them
+    // (fields this CLI does not know included), the whole list as one last page.
+    const items = await allPages('/api/v1/flags', async (path) => {
+      const data = await api('GET', path)
+      const page = expectShape(shapes.flagList, data, 'flag list')
+      return values.json ? { ...page, items: (data as typeof page).items } : page
+    })
+    if (values.json) return printJson(io, { items, nextCursor: null })
     if (items.length === 0)
       return io.out('no flags yet; create one with: canary flags create <key>')
     const env = values.env

@@ -285,8 +285,9 @@ export function createGuardService(deps: {
 
   function view(state: StoredFlagState): GuardView {
     const guard = guardOf(state)
-    const entry = watched.get(keyOf(state.environment, state.key))
+    // Before the lookup: a flags list asks this of every state, and most have no guard.
     if (!guard) return { status: 'no_guard', decision: null, guard, recent: null, plan: null }
+    const entry = watched.get(keyOf(state.environment, state.key))
     const seconds = guard.windowSeconds ?? DEFAULT_WINDOW_SECONDS
     const recent = entry ? { seconds, ...entry.recent.totals(now(), seconds) } : null
     const decision = entry?.evidence?.decision() ?? null

@@ -11,8 +11,11 @@ export function auditRoutes({ store }: { store: Store }) {
     const parsed = parse(schemas.auditQuery, c.req.query(), 'query')
     // An environment's key reads its own environment's page even when it does not say so.
     const query = { ...parsed, env: parsed.env ?? c.var.apiKey.environment ?? undefined }
-    const items = await store.logs.audit(query)
-    const last = items.at(-1)
-    return c.json(shaped(shapes.auditPage, { items, nextBefore: items.length === query.limit && last ? last.id : null }))
+    // One row more than the page: it only says whether another page follows, so the last page
+    // answers nextBefore null rather than pointing at an empty page.
+    const rows = await store.logs.audit({ ...query, limit: query.limit + 1 })
+    const items = rows.slice(0, query.limit)
+    const nextBefore = rows.length > query.limit ? items.at(-1)!.id : null
+    return c.json(shaped(shapes.auditPage, { items, nextBefore }))
   })
 }

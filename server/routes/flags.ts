@@ -5,7 +5,8 @@ import { planOf } from '../guard/plan.ts'
 import type { FlagService } from '../services/flag-service.ts'
 import type { FlagWithStates, StoredFlagState } from '../store/flag-store.ts'
 import type { Store } from '../store/store.ts'
-import { schemas } from '../validation.ts'
+import { parse, schemas } from '../validation.ts'
+import { encodeCursor } from '../cursor.ts'
 import * as shapes from '../api-shapes/index.ts'
 import { summarizeCohorts } from '../api-shapes/audience.ts'
 import { expectedVersion, jsonBody, param, shaped, stateView } from './request.ts'
@@ -19,7 +20,7 @@ export function flagRoutes({ store, service, guard }: { store: Store; service: F
       enabled: state.enabled,
       version: state.version,
       cohorts: state.cohorts.length,
-      widestRollout: Math.max(0, ...state.cohorts.map((c) => c.rollout)),
+      widestRollout: state.cohorts.reduce((widest, c) => Math.max(widest, c.rollout), 0),
       audience: summarizeCohorts(state.cohorts),
       guard: guard.status(state).status,
       plan: plan && { status: plan.status, cohort: plan.cohort, step: plan.step, steps: plan.steps, nextAt: plan.nextAt },
@@ -38,16 +39,23 @@ export function flagRoutes({ store, service, guard }: { store: Store; service: F
    * The flag as this key may see it: shared definitions for every admin key, states only of
    * the key's own environment when it is bound to one (global keys see all).
    */
-  const scoped = (c: Context<AuthEnv>, flag: FlagWithStates): FlagWithStates => {
-    const own = c.var.apiKey.environment
-    return own === null ? flag : { ...flag, states: flag.states.filter((s) => s.environment === own) }
-  }
+  const scoped = (c: Context<AuthEnv>, flag: FlagWithStates): FlagWithStates => inScope(c.var.apiKey.environment, flag)
+  const inScope = (own: string | null, flag: FlagWithStates): FlagWithStates =>
+    own === null ? flag : { ...flag, states: flag.states.filter((s) => s.environment === own) }
   const detail = (flag: FlagWithStates) => shaped(shapes.flagDetail, { ...flag, states: flag.states.map(stateView) })
 
   return new Hono<AuthEnv>()
-    .get('/', async (c) =>
-      c.json(shaped(shapes.flagList, { items: (await store.flags.listFlags()).map((flag) => withSummary(scoped(c, flag))) })),
-    )
+    .get('/', async (c) => {
+      const page = await store.flags.listFlags(parse(schemas.pageQuery, c.req.query(), 'query'))
+      // Read once: `c.var` builds a fresh object on every access, a cost per flag otherwise.
+      const own = c.var.apiKey.environment
+      return c.json(
+        shaped(shapes.flagList, {
+          items: page.items.map((flag) => withSummary(inScope(own, flag))),
+          nextCursor: page.next === null ? null : encodeCursor(page.next),
+        }),
+      )
+    })
     .post('/', async (c) => {
       const input = await jsonBody(c, schemas.createFlag)
       return c.json(detail(scoped(c, await service.createFlag(input, c.var.actor))), 201)
@@ -70,7 +78,15 @@ export function flagStateRoutes({ store, service }: { store: Store; service: Fla
     return shaped(shapes.flagState, stateView(state))
   }
   return new Hono<AuthEnv>()
-    .get('/', async (c) => c.json(shaped(shapes.flagStateList, { items: (await store.flags.listStates(param(c, 'env'))).map(stateView) })))
+    .get('/', async (c) => {
+      const page = await store.flags.pageStates(param(c, 'env'), parse(schemas.pageQuery, c.req.query(), 'query'))
+      return c.json(
+        shaped(shapes.flagStateList, {
+          items: page.items.map(stateView),
+          nextCursor: page.next === null ? null : encodeCursor(page.next),
+        }),
+      )
+    })
     .get('/:key', async (c) => c.json(withEtag(c, await store.flags.getState(param(c, 'env'), param(c, 'key')))))
     .patch('/:key', async (c) => {
       const { version, ...update } = await jsonBody(c, schemas.patchState)

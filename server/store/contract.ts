@@ -81,6 +81,24 @@ export interface StoredFlagState extends FlagState {
 
 export type FlagWithStates = FlagDefinition & { states: StoredFlagState[] }
 
+/**
+ * One keyset page of a list ordered by flag key: the items after `after` (from the start when
+ * undefined), at most `limit` of them. Keyset, not OFFSET, so a page costs the same wherever it
+ * starts, and flags created or archived between pages shift nothing: every flag live throughout
+ * is listed exactly once.
+ */
+export interface PageQuery {
+  /** The key the previous page ended with. */
+  after?: string | undefined
+  limit: number
+}
+
+export interface Page<T> {
+  items: T[]
+  /** The key of the last item when more follow (the next page's `after`), else null. */
+  next: string | null
+}
+
 /** What a definition update may change. */
 export type DefinitionPatch = Partial<Pick<FlagDefinition, 'description' | 'tags' | 'clientSide'>>
 
@@ -110,8 +128,12 @@ export interface FlagStore {
   getEnvironment(envKey: string): Promise<Environment>
   /** Creates an environment; every live flag gets an (off) state in it. ConflictError if it exists. */
   createEnvironment(input: { key: string; name: string }, actor: string): Promise<EnvChange[]>
-  /** Live (not archived) flags by key, each with its states in every environment. */
-  listFlags(): Promise<FlagWithStates[]>
+  /**
+   * One page of live (not archived) flags by key, each with its states in every environment
+   * (ordered by environment key): one query for the flags and one for their states, of one
+   * moment (a read transaction).
+   */
+  listFlags(page: PageQuery): Promise<Page<FlagWithStates>>
   getFlag(key: string): Promise<FlagWithStates>
   /**
    * Creates a flag, off with no cohorts, in every environment (one change per environment).
@@ -139,7 +161,10 @@ export interface FlagStore {
   listGuarded(): Promise<StoredFlagState[]>
   /** States with a rollout plan, in every environment (the planner's tick). */
   listPlanned(): Promise<StoredFlagState[]>
+  /** Every state of one environment (snapshots, segment checks). */
   listStates(envKey: string): Promise<StoredFlagState[]>
+  /** One page of an environment's states by flag key (one query); NotFoundError for an unknown environment. */
+  pageStates(envKey: string, page: PageQuery): Promise<Page<StoredFlagState>>
   /** Applies `options.update` to the current state in one transaction (see {@link StateUpdate}). */
   updateState(
     envKey: string,

@@ -1,16 +1,17 @@
-import { and, asc, eq, isNotNull, isNull } from 'drizzle-orm'
+import { and, asc, eq, gt, isNotNull, isNull } from 'drizzle-orm'
 import type { Change } from '../../sdk/core/changes.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts'
 import type { Db } from './db.ts'
 import { bumpVersion, recordAudit, recordEnvChange, type Tx } from './record-change.ts'
 import { environments, flagStates, flags } from './schema.ts'
-import { statesByFlag } from './states-by-flag.ts'
+import { cut } from './flag-page.ts'
+import { createSqliteFlagPages } from './flag-page-sqlite.ts'
 
 export { rulesOf } from './flag-rows.ts'
 import { rulesOf, toDefinition, toState } from './flag-rows.ts'
 // The shapes are the contract's (contract.ts); this file is its SQLite implementation.
 export type { DefinitionPatch, EnvChange, FlagDefinition, FlagWithStates, StatePatch, StoredFlagState } from './contract.ts'
-import type { DefinitionPatch, EnvChange, FlagDefinition, FlagWithStates, StatePatch, StoredFlagState } from './contract.ts'
+import type { DefinitionPatch, EnvChange, FlagDefinition, FlagWithStates, Page, PageQuery, StatePatch, StoredFlagState } from './contract.ts'
 
 type StateRow = typeof flagStates.$inferSelect
 type FlagRow = typeof flags.$inferSelect
@@ -86,16 +87,8 @@ export function createFlagStore(db: Db) {
       })
     },
 
-    listFlags(): FlagWithStates[] {
-      const statesOf = statesByFlag(selectStates(db).all().map(joined))
-      return db
-        .select()
-        .from(flags)
-        .where(isNull(flags.archivedAt))
-        .orderBy(asc(flags.key))
-        .all()
-        .map((row) => ({ ...toDefinition(row), states: statesOf(row.key) }))
-    },
+    /** One page of live flags by key: a flags query and a states query over its key range. */
+    listFlags: createSqliteFlagPages(db),
 
     getFlag(key: string): FlagWithStates {
       const row = liveFlag(db, key)
@@ -209,6 +202,20 @@ export function createFlagStore(db: Db) {
     listStates(envKey: string): StoredFlagState[] {
       requireEnv(envKey)
       return selectStates(db).where(eq(flagStates.envKey, envKey)).all().map(joined)
+    },
+
+    pageStates(envKey: string, { after, limit }: PageQuery): Page<StoredFlagState> {
+      requireEnv(envKey)
+      const { rows, next } = cut(
+        selectStates(db)
+          .where(and(eq(flagStates.envKey, envKey), after === undefined ? undefined : gt(flagStates.flagKey, after)))
+          .orderBy(asc(flagStates.flagKey))
+          .limit(limit + 1)
+          .all(),
+        limit,
+        (row) => row.state.flagKey,
+      )
+      return { items: rows.map(joined), next }
     },
 
     /**

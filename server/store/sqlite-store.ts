@@ -35,7 +35,7 @@ export function createSqliteStore(source: string | Db): Store {
         sync.flags
           .createEnvironment(input, actor)
           .map((change) => ({ environment: input.key, change })),
-      listFlags: async () => sync.flags.listFlags(),
+      listFlags: async (page) => sync.flags.listFlags(page),
       getFlag: async (key) => sync.flags.getFlag(key),
       createFlag: async (input, actor) => sync.flags.createFlag(input, actor),
       updateFlag: async (key, patch, actor) => sync.flags.updateFlag(key, patch, actor),
@@ -44,6 +44,7 @@ export function createSqliteStore(source: string | Db): Store {
       listGuarded: async () => sync.flags.listGuarded(),
       listPlanned: async () => sync.flags.listPlanned(),
       listStates: async (envKey) => sync.flags.listStates(envKey),
+      pageStates: async (envKey, page) => sync.flags.pageStates(envKey, page),
       async updateState(envKey, key, options) {
         const { state, change } = sync.flags.updateState(envKey, key, options)
         return { state, committed: { environment: envKey, change } }

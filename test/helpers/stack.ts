@@ -1,6 +1,7 @@
 import { createApp } from '../../server/app.ts'
 import { bootstrap } from '../../server/bootstrap.ts'
 import { composeServices } from '../../server/services/compose.ts'
+import type { Store } from '../../server/store/contract.ts'
 import { createSqliteStore } from '../../server/store/sqlite-store.ts'
 import type { Change } from '../../sdk/core/changes.ts'
 
@@ -10,8 +11,9 @@ export const ADMIN_KEY = 'test-admin-key-0123456789abcdef'
  * The whole server stack in memory: real SQLite (`:memory:`, real migrations), real store,
  * service and Hono app, driven through `app.request()` without a port.
  */
-export async function makeStack(options: { now?: () => number; databasePath?: string } = {}) {
-  const store = createSqliteStore(options.databasePath ?? ':memory:')
+export async function makeStack(options: { now?: () => number; databasePath?: string; store?: Store } = {}) {
+  // `store`: another implementation of the contract (PostgreSQL, for a measurement).
+  const store = options.store ?? createSqliteStore(options.databasePath ?? ':memory:')
   const logged: string[] = []
   const services = composeServices(store, {
     now: options.now,

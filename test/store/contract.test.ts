@@ -126,7 +126,7 @@ async function fingerprint(store: Store) {
   const envs = await store.flags.listEnvironments()
   return {
     envs,
-    flags: await store.flags.listFlags(),
+    flags: await store.flags.listFlags({ limit: 10_000 }),
     segments: await Promise.all(envs.map((e) => store.segments.list(e.key))),
     audit: await store.logs.audit({ limit: 10_000 }),
     changes: await Promise.all(envs.map((e) => store.logs.changesSince(e.key, 0))),
@@ -261,7 +261,7 @@ describe.each(implementations)('store contract: $name', (impl) => {
       await twoEnvironments()
       await store.flags.createFlag(newFlag('b'), 'alice')
       await store.flags.createFlag(newFlag('a'), 'alice')
-      const listed = await store.flags.listFlags()
+      const listed = (await store.flags.listFlags({ limit: 10 })).items
       expect(listed.map((f) => [f.key, f.states.length])).toEqual([
         ['a', 2],
         ['b', 2],
@@ -332,7 +332,7 @@ describe.each(implementations)('store contract: $name', (impl) => {
         })
       }
       expect((await store.snapshot('production')).flags[0]?.clientSide).toBe(true)
-      expect((await store.flags.listFlags())[0]?.states.every((s) => s.clientSide)).toBe(true)
+      expect((await store.flags.listFlags({ limit: 1 })).items[0]?.states.every((s) => s.clientSide)).toBe(true)
     })
 
     it('refuses a definition patch that changes nothing (400) and writes nothing', async () => {
@@ -362,7 +362,7 @@ describe.each(implementations)('store contract: $name', (impl) => {
       await expect(store.flags.getState('production', 'checkout-v2')).rejects.toBeInstanceOf(
         NotFoundError,
       )
-      expect(await store.flags.listFlags()).toEqual([])
+      expect(await store.flags.listFlags({ limit: 10 })).toEqual({ items: [], next: null })
       await expect(store.flags.archiveFlag('checkout-v2', 'alice')).rejects.toBeInstanceOf(
         NotFoundError,
       )
@@ -373,6 +373,91 @@ describe.each(implementations)('store contract: $name', (impl) => {
         enabled: false,
         cohorts: [],
       })
+    })
+  })
+
+  describe('pages of flags and states (keyset by flag key)', () => {
+    /** Every page from the start, `limit` flags each, with `between` run after each page. */
+    async function allPages(limit: number, between: (page: number) => Promise<void> = async () => {}) {
+      const pages: Array<{ keys: string[]; next: string | null }> = []
+      let after: string | undefined
+      do {
+        const page = await store.flags.listFlags({ after, limit })
+        pages.push({ keys: page.items.map((f) => f.key), next: page.next })
+        after = page.next ?? undefined
+        await between(pages.length)
+      } while (after !== undefined)
+      return pages
+    }
+
+    // Plain lowercase letters: the same order in SQLite and in any PostgreSQL collation.
+    const KEYS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf']
+
+    it('concatenates to every live flag once, in key order, each with its states; the last page says null', async () => {
+      await twoEnvironments()
+      for (const key of [...KEYS].reverse()) await store.flags.createFlag(newFlag(key), 'alice')
+      await store.flags.createFlag(newFlag('archived'), 'alice')
+      await store.flags.archiveFlag('archived', 'alice')
+      for (const limit of [1, 2, 3, 7, 100]) {
+        const pages = await allPages(limit)
+        expect(pages.flatMap((p) => p.keys)).toEqual(KEYS)
+        expect(pages.map((p) => p.keys.length)).toEqual(
+          Array.from({ length: Math.ceil(KEYS.length / limit) }, (_, i) => Math.min(limit, KEYS.length - i * limit)),
+        )
+        // `next` is the page's last key, and null exactly on the last page (never an empty page after).
+        for (const [i, page] of pages.entries())
+          expect(page.next).toBe(i === pages.length - 1 ? null : page.keys.at(-1))
+      }
+      const { items } = await store.flags.listFlags({ after: 'bravo', limit: 2 })
+      expect(items.map((f) => f.key)).toEqual(['charlie', 'delta'])
+      for (const flag of items) {
+        expect(flag.states.map((s) => s.environment)).toEqual(['development', 'production'])
+        expect(flag).toEqual(await store.flags.getFlag(flag.key).then((f) => ({
+          ...f,
+          states: [...f.states].sort((a, b) => a.environment.localeCompare(b.environment)),
+        })))
+      }
+      // A cursor past every key, or of a key that no longer exists, still pages by key.
+      expect(await store.flags.listFlags({ after: 'zulu', limit: 5 })).toEqual({ items: [], next: null })
+      expect((await store.flags.listFlags({ after: 'archived', limit: 1 })).items.map((f) => f.key)).toEqual(['bravo'])
+    })
+
+    it('lists every flag live throughout exactly once while flags are created and archived between pages', async () => {
+      await twoEnvironments()
+      for (const key of KEYS) await store.flags.createFlag(newFlag(key), 'alice')
+      const pages = await allPages(2, async (page) => {
+        if (page !== 1) return
+        // After the page [alpha, bravo]: behind the cursor and ahead of it.
+        await store.flags.archiveFlag('bravo', 'bob')
+        await store.flags.createFlag(newFlag('aardvark'), 'bob')
+        await store.flags.archiveFlag('echo', 'bob')
+        await store.flags.createFlag(newFlag('dingo'), 'bob')
+      })
+      const keys = pages.flatMap((p) => p.keys)
+      // Keyset: no flag twice, every flag live from first to last page listed; a flag created
+      // behind the cursor is not (it is in the next listing), one created ahead of it is.
+      expect(keys).toEqual(['alpha', 'bravo', 'charlie', 'delta', 'dingo', 'foxtrot', 'golf'])
+      expect(new Set(keys).size).toBe(keys.length)
+    })
+
+    it('pages the states of one environment by flag key', async () => {
+      await twoEnvironments()
+      for (const key of KEYS) await store.flags.createFlag(newFlag(key, { clientSide: key === 'delta' }), 'alice')
+      const listed: string[] = []
+      let after: string | undefined
+      do {
+        const page = await store.flags.pageStates('production', { after, limit: 3 })
+        expect(page.items.every((s) => s.environment === 'production')).toBe(true)
+        listed.push(...page.items.map((s) => s.key))
+        after = page.next ?? undefined
+      } while (after !== undefined)
+      expect(listed).toEqual(KEYS)
+      const { items, next } = await store.flags.pageStates('production', { after: 'charlie', limit: 1 })
+      expect(next).toBe('delta')
+      expect(items).toEqual([await store.flags.getState('production', 'delta')])
+      expect(items[0]?.clientSide).toBe(true)
+      expect(await store.flags.pageStates('production', { after: 'golf', limit: 3 })).toEqual({ items: [], next: null })
+      await expect(store.flags.pageStates('staging', { limit: 3 })).rejects.toBeInstanceOf(NotFoundError)
     })
   })
 

@@ -1,4 +1,5 @@
 import * as shapes from '../../../server/api-shapes/index.ts'
+import { allPages } from '../../../server/api-shapes/pages.ts'
 import { useCallback, useRef, useState } from 'hono/jsx/dom'
 import type { ApiError } from '../api/http.ts'
 import type { FlagListItem } from '../api/types.ts'
@@ -20,9 +21,10 @@ export function FlagsPage() {
   const pending = useRef<ReturnType<typeof setTimeout> | null>(null)
 
   const load = useCallback(() => {
-    api('GET', '/api/v1/flags', shapes.flagList).then(
-      (r) => {
-        setFlags(r.items)
+    // Every page: search and the filters work on the whole list.
+    allPages('/api/v1/flags', (path) => api('GET', path, shapes.flagList)).then(
+      (items) => {
+        setFlags(items)
         setError(undefined)
       },
       (e: ApiError) => setError(e.message),

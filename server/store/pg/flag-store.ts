@@ -1,4 +1,4 @@
-import { and, asc, eq, isNotNull, isNull, type SQL } from 'drizzle-orm'
+import { and, asc, eq, gt, isNotNull, isNull, lte, type SQL } from 'drizzle-orm'
 import type { Change } from '../../../sdk/core/changes.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts'
 import type {
@@ -18,7 +18,7 @@ import {
   recordEnvChange,
   uniquely,
 } from './record-change.ts'
-import { statesByFlag } from '../states-by-flag.ts'
+import { cut, flagPage } from '../flag-page.ts'
 import { environments, flagStates, flags } from './schema.ts'
 
 type StateRow = typeof flagStates.$inferSelect
@@ -71,13 +71,14 @@ export function createPgFlagStore(db: PgDb): FlagStore {
   }
 
   /** States joined with their flag's client visibility. */
-  async function statesWhere(tx: PgDb | PgTx, where: SQL | undefined): Promise<StoredFlagState[]> {
-    const rows = await tx
+  async function statesWhere(tx: PgDb | PgTx, where: SQL | undefined, limit?: number): Promise<StoredFlagState[]> {
+    const query = tx
       .select({ state: flagStates, clientSide: flags.clientSide })
       .from(flagStates)
       .innerJoin(flags, eq(flags.key, flagStates.flagKey))
       .where(where)
       .orderBy(asc(flagStates.flagKey), asc(flagStates.envKey))
+    const rows = await (limit === undefined ? query : query.limit(limit))
     return rows.map((row) => toState(row.state, row.clientSide))
   }
 
@@ -139,19 +140,28 @@ export function createPgFlagStore(db: PgDb): FlagStore {
         `environment ${input.key} already exists`,
       ),
 
-    listFlags: () =>
-      // One snapshot, so definitions and states are of the same moment.
+    listFlags: ({ after, limit }) =>
+      // One snapshot, so the page's definitions and states are of the same moment.
       db.transaction(async (tx) => {
-        const statesOf = statesByFlag(await statesWhere(tx, undefined))
-        const rows = await tx
+        const { rows, next } = cut(
+          await tx
+            .select()
+            .from(flags)
+            .where(and(isNull(flags.archivedAt), after === undefined ? undefined : gt(flags.key, after)))
+            .orderBy(asc(flags.key))
+            .limit(limit + 1),
+          limit,
+          (row) => row.key,
+        )
+        const last = rows.at(-1)
+        if (last === undefined) return { items: [], next }
+        // Archiving deletes a flag's states, so the key range holds the page's states only.
+        const states = await tx
           .select()
-          .from(flags)
-          .where(isNull(flags.archivedAt))
-          .orderBy(asc(flags.key))
-        return rows.map((row) => ({
-          ...toDefinition(row),
-          states: statesOf(row.key),
-        }))
+          .from(flagStates)
+          .where(and(after === undefined ? undefined : gt(flagStates.flagKey, after), lte(flagStates.flagKey, last.key)))
+          .orderBy(asc(flagStates.flagKey), asc(flagStates.envKey))
+        return flagPage(rows, states, next)
       }, READ_ONLY_SNAPSHOT),
 
     getFlag: (key) =>
@@ -289,6 +299,13 @@ export function createPgFlagStore(db: PgDb): FlagStore {
     async listStates(envKey) {
       await requireEnv(db, envKey)
       return statesWhere(db, eq(flagStates.envKey, envKey))
+    },
+
+    async pageStates(envKey, { after, limit }) {
+      await requireEnv(db, envKey)
+      const where = and(eq(flagStates.envKey, envKey), after === undefined ? undefined : gt(flagStates.flagKey, after))
+      const { rows, next } = cut(await statesWhere(db, where, limit + 1), limit, (state) => state.key)
+      return { items: rows, next }
     },
 
     updateState: (envKey, key, options) =>

@@ -173,6 +173,15 @@ describe('versions, change log and audit', () => {
     expect(page1.json.items).toHaveLength(4)
     const page2 = await s.call('GET', `/api/v1/audit?limit=4&before=${page1.json.nextBefore}`)
     expect(page2.json.items[0].id).toBeLessThan(page1.json.items[3].id)
+    // The last page says so: nextBefore null, not a cursor to an empty page.
+    const all = (await s.call('GET', '/api/v1/audit?limit=500')).json
+    expect(all.nextBefore).toBeNull()
+    const exact = await s.call('GET', `/api/v1/audit?limit=${all.items.length}`)
+    expect(exact.json).toMatchObject({ nextBefore: null })
+    expect(exact.json.items).toHaveLength(all.items.length)
+    const lastTwo = await s.call('GET', `/api/v1/audit?limit=2&before=${all.items.at(-2).id + 1}`)
+    expect(lastTwo.json.items).toHaveLength(2)
+    expect(lastTwo.json.nextBefore).toBeNull()
   })
 })
 
