@@ -9,10 +9,19 @@ const TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).std
  * server's own cost of a piece of work, whatever the wall clock says on a shared machine.
  */
 export function cpuMs(pid: number): number {
+  const { user, system } = cpuSplitMs(pid)
+  return user + system
+}
+
+/**
+ * The same, split: user time is the process's own code; system time is the kernel's on its
+ * behalf — on loopback that includes the TCP work of both ends of every socket it writes to.
+ */
+export function cpuSplitMs(pid: number): { user: number; system: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
   // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS
+  return { user: (Number(fields[11]) * 1000) / TICKS, system: (Number(fields[12]) * 1000) / TICKS }
 }
 
 /** Busy and total jiffies of all cores together, from /proc/stat's `cpu` line. */

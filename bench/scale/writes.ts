@@ -6,7 +6,7 @@
  */
 import type { ChildProcess } from 'node:child_process'
 import { cpus } from 'node:os'
-import { cpuMs, machineCpu } from '../lib/proc-cpu.ts'
+import { cpuMs, cpuSplitMs, machineCpu } from '../lib/proc-cpu.ts'
 import { fanOutTotals } from '../lib/server-metrics.ts'
 import { quantile } from '../lib/stats.ts'
 import { forkChild } from './ipc.ts'
@@ -19,6 +19,8 @@ export interface WriteRun {
   failures: number
   /** The server's CPU time (user + system) per write over the timed window. */
   serverCpuMsPerWrite: number
+  /** Of which system (kernel) time. */
+  serverSystemMsPerWrite: number
   /** CPU time over the window's wall time: 1 is one core busy all along. */
   serverCores: number
   loadGenCores: number | undefined
@@ -45,6 +47,7 @@ export async function measureWrites(
     await measuring
     const cpu = () => ({
       server: cpuMs(server.pid!),
+      serverSystem: cpuSplitMs(server.pid!).system,
       loadGen: loadGen ? cpuMs(loadGen.pid!) : 0,
       writer: cpuMs(writer.process.pid!),
       at: performance.now(),
@@ -66,6 +69,7 @@ export async function measureWrites(
       writes: latencies.length,
       failures,
       serverCpuMsPerWrite: (after.server - before.server) / latencies.length,
+      serverSystemMsPerWrite: (after.serverSystem - before.serverSystem) / latencies.length,
       serverCores: (after.server - before.server) / wall,
       loadGenCores: loadGen ? (after.loadGen - before.loadGen) / wall : undefined,
       writerCores: (after.writer - before.writer) / wall,
