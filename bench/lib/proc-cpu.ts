@@ -47,3 +47,8 @@ export function machineCpu(cores: number) {
     },
   }
 }
+
+/** Bytes the process has passed to write-like system calls (sockets included), from /proc/<pid>/io. */
+export function bytesWritten(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/io`, 'utf8').match(/^wchar:\s+(\d+)/m)![1])
+}

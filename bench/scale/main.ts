@@ -161,7 +161,7 @@ async function writeSections() {
     const cores = `CPU in cores: server ${r2(run.serverCores)}${run.loadGenCores === undefined ? '' : `, load generator ${r2(run.loadGenCores)}`}, writer ${r2(run.writerCores)}, whole machine ${r2(run.machineCores)} of ${cpus().length}`
     row(`admin writes/s, ${n(sdks)} SDKs`, Math.round(run.writesPerSecond), 'writes/s', `${WRITERS} writers, ${WRITE_FLAGS + 1} flags; median ${r1(run.medianMs)} ms, p99 ${r1(run.p99Ms)} ms${run.failures ? `, ${run.failures} FAILED` : ''}; ${cores}${lost ? `; ${lost} SDK reconnects (load generator behind)` : ''}`)
     const coalesced = run.fanOuts > 0 ? `; ${run.fanOuts} fan-outs (${r2(run.writes / run.fanOuts)} writes per frame), ${r2(run.fanOutMs)} ms each` : ''
-    row(`server CPU per write, ${n(sdks)} SDKs`, r2(run.serverCpuMsPerWrite), 'ms', `user + system time of the server process (system ${r2(run.serverSystemMsPerWrite)} ms) over ${run.writes} writes${coalesced}`)
+    row(`server CPU per write, ${n(sdks)} SDKs`, r2(run.serverCpuMsPerWrite), 'ms', `user + system time of the server process (system ${r2(run.serverSystemMsPerWrite)} ms) over ${run.writes} writes; ${r1(run.serverBytesPerWrite / KB)} KB written per write${coalesced}`)
     if (gen && sdks === Math.max(...SDK_COUNTS)) {
       // One change at a time, the writer stopped: commit (API answer) → the last SDK applied it.
       await new Promise((r) => setTimeout(r, 2000)) // the load generator catches up with the writes first

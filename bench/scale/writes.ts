@@ -6,7 +6,7 @@
  */
 import type { ChildProcess } from 'node:child_process'
 import { cpus } from 'node:os'
-import { cpuMs, cpuSplitMs, machineCpu } from '../lib/proc-cpu.ts'
+import { bytesWritten, cpuMs, cpuSplitMs, machineCpu } from '../lib/proc-cpu.ts'
 import { fanOutTotals } from '../lib/server-metrics.ts'
 import { quantile } from '../lib/stats.ts'
 import { forkChild } from './ipc.ts'
@@ -21,6 +21,8 @@ export interface WriteRun {
   serverCpuMsPerWrite: number
   /** Of which system (kernel) time. */
   serverSystemMsPerWrite: number
+  /** Bytes the server wrote (sockets and disk) per write: what the fan-out has to move. */
+  serverBytesPerWrite: number
   /** CPU time over the window's wall time: 1 is one core busy all along. */
   serverCores: number
   loadGenCores: number | undefined
@@ -48,6 +50,7 @@ export async function measureWrites(
     const cpu = () => ({
       server: cpuMs(server.pid!),
       serverSystem: cpuSplitMs(server.pid!).system,
+      serverBytes: bytesWritten(server.pid!),
       loadGen: loadGen ? cpuMs(loadGen.pid!) : 0,
       writer: cpuMs(writer.process.pid!),
       at: performance.now(),
@@ -70,6 +73,7 @@ export async function measureWrites(
       failures,
       serverCpuMsPerWrite: (after.server - before.server) / latencies.length,
       serverSystemMsPerWrite: (after.serverSystem - before.serverSystem) / latencies.length,
+      serverBytesPerWrite: (after.serverBytes - before.serverBytes) / latencies.length,
       serverCores: (after.server - before.server) / wall,
       loadGenCores: loadGen ? (after.loadGen - before.loadGen) / wall : undefined,
       writerCores: (after.writer - before.writer) / wall,
