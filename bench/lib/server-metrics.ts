@@ -11,3 +11,14 @@ export async function fanOutTotals(url: string, adminKey: string): Promise<{ sec
     )
   return { seconds: total('sum'), count: total('count') }
 }
+
+/**
+ * The server's worst event-loop delay since the previous scrape (prom-client resets the
+ * histogram on every collection): scrape once to start a window, again to read it. What any
+ * request or socket of the server would have waited behind, measured inside the server.
+ */
+export async function eventLoopDelayMaxMs(url: string, adminKey: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${adminKey}` } })).text()
+  const m = text.match(/^canary_nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? (\S+)$/m)
+  return m ? Number(m[1]) * 1000 : Number.NaN
+}

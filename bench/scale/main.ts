@@ -107,8 +107,8 @@ async function flagSections() {
         kind === 'raw'
           ? 'raw protocol clients reading the snapshot without parsing it: the server\'s work packed tightest'
           : 'real SDK clients, all parsing and compiling in one load-generator process (on 2 shared cores that, not the server, sets the pace)'
-      const storm = await connectStorm(kind, server.process, server.url, serverKey, STORM, probeFlag)
-      row(`/health p99, while ${who} connect at once${label}`, r1(quantile(storm.health, 0.99)), 'ms', healthNote(storm.health))
+      const storm = await connectStorm(kind, server.process, server.url, { server: serverKey, admin: ADMIN }, STORM, probeFlag)
+      row(`/health p99, while ${who} connect at once${label}`, r1(quantile(storm.health, 0.99)), 'ms', `${healthNote(storm.health)}; the server's own event-loop delay max ${r1(storm.loopDelayMaxMs)} ms`)
       row(`${who} connect at once: last ${kind === 'raw' ? 'snapshot received' : 'ready'}${label}`, r1(Math.max(...storm.readyMs)), 'ms', `p50 ${r1(quantile(storm.readyMs, 0.5))} ms; ${how}`, storm.readyMs)
       row(`${who} connect at once: server CPU${label}`, Math.round(storm.serverCpuMs), 'ms', `${r1(storm.serverCpuMs / STORM)} ms per snapshot served`)
     }

@@ -5,6 +5,7 @@
  */
 import type { ChildProcess } from 'node:child_process'
 import { cpuMs } from '../lib/proc-cpu.ts'
+import { eventLoopDelayMaxMs } from '../lib/server-metrics.ts'
 import { forkChild } from './ipc.ts'
 
 interface ClientsResult {
@@ -78,18 +79,29 @@ export async function idleHealth(url: string, ms: number): Promise<number[]> {
  * the first connection until the last one is ready; the server's CPU time is read around the
  * same span.
  */
-export async function connectStorm(kind: 'sdk' | 'raw', server: ChildProcess, url: string, key: string, count: number, probeFlag: string) {
+export async function connectStorm(
+  kind: 'sdk' | 'raw',
+  server: ChildProcess,
+  url: string,
+  keys: { server: string; admin: string },
+  count: number,
+  probeFlag: string,
+) {
+  const key = keys.server
   const probe = await startProbe(url)
   await new Promise((r) => setTimeout(r, 300)) // the probe's own start-up is not in the storm
+  await eventLoopDelayMaxMs(url, keys.admin) // starts the server's delay window
   let cpuBefore = 0
   let serverCpuMs = 0
   let health: number[] = []
+  let loopDelayMaxMs = Number.NaN
   const result = await clients(kind, url, key, count, probeFlag, {
     go: () => (cpuBefore = cpuMs(server.pid!)),
     ready: async () => {
       serverCpuMs = cpuMs(server.pid!) - cpuBefore
+      loopDelayMaxMs = await eventLoopDelayMaxMs(url, keys.admin)
       health = await probe.stop()
     },
   })
-  return { readyMs: result.readyMs, heapBytes: result.heapBytes, serverCpuMs, health }
+  return { readyMs: result.readyMs, heapBytes: result.heapBytes, serverCpuMs, health, loopDelayMaxMs }
 }
