@@ -12,6 +12,11 @@ export interface Connection {
   readonly environment: string
   readonly connectedAt: number
   readonly remoteAddress: string | undefined
+  /**
+   * The deflate window this peer accepts for shared compressed frames (`frame.ts`); undefined:
+   * frames go to it uncompressed.
+   */
+  readonly deflateWindow: number | undefined
   /** Set by `hello`; until then the connection receives nothing. */
   sdk: string | undefined
   /** Last environment version sent to this SDK. */

@@ -1,7 +1,8 @@
 import type { GuardService } from '../guard/guard-service.ts'
 import type { Store } from '../store/store.ts'
 import type { Connection } from './connection.ts'
-import { encodeFrame, type Send } from './send.ts'
+import { encodeFrame } from './frame.ts'
+import type { Send } from './send.ts'
 
 /**
  * The console's live guard figures: updates coalesced to at most one per flag per second,

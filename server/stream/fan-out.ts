@@ -4,7 +4,8 @@ import type { Connection } from './connection.ts'
 import type { EnvRules } from './env-rules.ts'
 import type { SendResults } from './results-sender.ts'
 import { snapshotFrame } from './snapshot-frame.ts'
-import { encodeFrame, type Send } from './send.ts'
+import { encodeFrame, type Frame } from './frame.ts'
+import type { Send } from './send.ts'
 
 /** Sockets served between two yields to the event loop during one fan-out. */
 const SOCKETS_PER_SLICE = 500
@@ -79,7 +80,7 @@ export function createFanOut(deps: {
     // Encoded once for every server-key SDK: the cost per socket is one send.
     const frame = encodeFrame({ type: 'changes', changes })
     const clientKeys = queued.clientKeys === 'all' ? rules.clientVisible(envKey) : queued.clientKeys
-    let consoleFrames: Buffer[] | undefined
+    let consoleFrames: Frame[] | undefined
     let served = 0
     // A copy: sockets that open during a yield get these changes in their snapshot instead.
     for (const conn of [...connections.values()]) {

@@ -139,7 +139,14 @@ export function createSessions(connections: Map<string, Connection>, deps: Sessi
   }
 
   /** Registers an authenticated socket; `release` frees its client-key slot when it closes. */
-  return function open(socket: WebSocket, request: IncomingMessage, key: ApiKeyInfo, environment: string, release: () => void): Connection {
+  return function open(
+    socket: WebSocket,
+    request: IncomingMessage,
+    key: ApiKeyInfo,
+    environment: string,
+    release: () => void,
+    deflateWindow: number | undefined,
+  ): Connection {
     const conn: Connection = {
       id: randomUUID(),
       socket,
@@ -147,6 +154,7 @@ export function createSessions(connections: Map<string, Connection>, deps: Sessi
       environment,
       connectedAt: Date.now(),
       remoteAddress: request.socket.remoteAddress,
+      deflateWindow,
       sdk: undefined,
       sentVersion: undefined,
       appliedVersion: undefined,

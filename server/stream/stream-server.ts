@@ -1,4 +1,4 @@
-import type { Server } from 'node:http'
+import type { IncomingMessage, Server } from 'node:http'
 import { WebSocketServer } from 'ws'
 import { CLOSE, PROTOCOL } from '../../sdk/core/protocol.ts'
 import type { EvidenceIntake } from '../guard/evidence-intake.ts'
@@ -9,6 +9,7 @@ import { describeConnection, type Connection } from './connection.ts'
 import { startConsoleFeed } from './console-feed.ts'
 import type { EnvRules } from './env-rules.ts'
 import { createFanOut, type ScheduleFanOut } from './fan-out.ts'
+import { deflateWindowOf } from './frame.ts'
 import { createResultsSender } from './results-sender.ts'
 import { createSend } from './send.ts'
 import { createSessions } from './session.ts'
@@ -23,7 +24,7 @@ export interface StreamOptions {
   maxFrameBytes?: number
   /** A socket whose unsent data exceeds this is a slow consumer and is dropped. */
   maxBufferedBytes?: number
-  /** permessage-deflate for frames of 16 KiB and more (snapshots), with peers that offer it. */
+  /** permessage-deflate for frames of 1 KiB and more (coalesced changes, snapshots), with peers that offer it. */
   compression?: boolean
   /** When a queued fan-out starts (default: the next turn); tests hold it to coalesce changes. */
   scheduleFanOut?: ScheduleFanOut
@@ -60,11 +61,13 @@ export function attachStream(server: Server, deps: StreamDeps, options: StreamOp
     maxPayload: options.maxFrameBytes ?? 256 * 1024,
     // Browsers offer ['canary-flags.v1', 'key.<secret>']; answer with the protocol, never the key.
     handleProtocols: (protocols) => (protocols.has(PROTOCOL) ? PROTOCOL : false),
-    // Without context takeover: no per-socket zlib window kept between frames (memory per SDK).
-    perMessageDeflate: options.compression
-      ? { threshold: 16 * 1024, serverNoContextTakeover: true, clientNoContextTakeover: true, zlibDeflateOptions: { level: 1 } }
-      : false,
+    // Our frames are compressed once for every socket (frame.ts), which needs each message
+    // compressed on its own: no context takeover, which also keeps no zlib window per SDK.
+    perMessageDeflate: options.compression ? { serverNoContextTakeover: true, clientNoContextTakeover: true } : false,
   })
+  /** Per upgrade request, the deflate window its answer agreed (read as the answer is written). */
+  const deflateWindows = new WeakMap<IncomingMessage, number | undefined>()
+  wss.on('headers', (headers, request) => deflateWindows.set(request, deflateWindowOf(headers)))
   const connections = new Map<string, Connection>()
   const send = createSend({ maxBufferedBytes: options.maxBufferedBytes ?? 8 * 1024 * 1024, log })
   const sendResults = createResultsSender(rules, send)
@@ -86,7 +89,7 @@ export function attachStream(server: Server, deps: StreamDeps, options: StreamOp
     log,
     accept: (request, socket, head, { key, environment, release }) =>
       wss.handleUpgrade(request, socket, head, (ws) => {
-        open(ws, request, key, environment, release)
+        open(ws, request, key, environment, release, deflateWindows.get(request))
         fanOut.watch(environment)
       }),
   })
