@@ -48,8 +48,9 @@ export interface Config {
    */
   metricsPort?: number | undefined
   /**
-   * `CANARY_STREAM_COMPRESSION=on`: permessage-deflate for stream frames of 16 KiB and more
-   * (snapshots). Off by default: see the README's measurement of when it pays.
+   * `CANARY_STREAM_COMPRESSION` (default `on`): permessage-deflate for stream frames of 1 KiB
+   * and more (coalesced changes, snapshots), each frame deflated once for every SDK; `off` sends
+   * text only (see the README's measurements).
    */
   streamCompression?: boolean
 }
@@ -104,6 +105,6 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     logFormat: oneOf('LOG_FORMAT', env.LOG_FORMAT || 'pretty', ['pretty', 'json'] as const),
     logLevel: oneOf('LOG_LEVEL', env.LOG_LEVEL || 'info', LOG_LEVELS),
     metricsPort: metricsPort === undefined || metricsPort === '' ? undefined : port('METRICS_PORT', metricsPort),
-    streamCompression: oneOf('CANARY_STREAM_COMPRESSION', env.CANARY_STREAM_COMPRESSION || 'off', ['on', 'off'] as const) === 'on',
+    streamCompression: oneOf('CANARY_STREAM_COMPRESSION', env.CANARY_STREAM_COMPRESSION || 'on', ['on', 'off'] as const) === 'on',
   }
 }

@@ -133,7 +133,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   stream = attachStream(
     server,
     { store, rules, log, guard, intake, now, clientLimits: services.clientLimits, metrics },
-    { compression: config.streamCompression, ...options.stream },
+    { compression: config.streamCompression ?? true, ...options.stream },
   )
   metrics.setSources(metricsSources({ store, guard, connections: () => stream?.counts() ?? [] }))
   if (cluster) registry = startConnectionRegistry({ cluster, replicaId, local: () => stream?.list() ?? [], log })

@@ -71,7 +71,7 @@ async function flagSections() {
   seedDatabase(dbPath, FLAGS)
   console.log(`seeded ${n(FLAGS)} flags offline in ${Math.round(performance.now() - started)} ms`)
   const probeFlag = flagKey(FLAGS - 1)
-  const big = await startServerProcess(ADMIN, { db: dbPath })
+  const big = await startServerProcess(ADMIN, { db: dbPath, env: { CANARY_STREAM_COMPRESSION: 'off' } })
   const serverKey = (await adminApi(big.url, ADMIN)('POST', '/api/v1/keys', { name: 'bench-scale', kind: 'server', environment: 'production' })).secret as string
 
   const lists = []
@@ -115,7 +115,7 @@ async function flagSections() {
     return deflate
   }
 
-  await snapshotFigures(big, '')
+  await snapshotFigures(big, ' · compression off')
   const one = await oneSdk(big.url, serverKey, probeFlag, 3)
   row(`SDK ready, ${n(FLAGS)} flags`, Math.round(quantile(one.readyMs, 0.5)), 'ms', `createClient → ready(), median of 3 fresh processes, ${range(one.readyMs)} ms`, one.readyMs)
   const heapMiB = one.heapBytes.map((b) => b / MB)
@@ -128,18 +128,22 @@ async function flagSections() {
   row(`admin writes/s, no SDK, ${n(FLAGS)} flags`, Math.round(bigWrites.writesPerSecond), 'writes/s', `${WRITERS} writers; median ${r1(bigWrites.medianMs)} ms, p99 ${r1(bigWrites.p99Ms)} ms; server CPU ${r2(bigWrites.serverCpuMsPerWrite)} ms/write`)
   await stopProcess(big.process)
 
-  // — The same database, with WebSocket compression asked for —
+  // — The same database with compression on (the default): each frame deflated once for all —
   const zipped = await startServerProcess(ADMIN, { db: dbPath, env: { CANARY_STREAM_COMPRESSION: 'on' } })
-  const tookEffect = await snapshotFigures(zipped, ' · CANARY_STREAM_COMPRESSION=on')
+  const tookEffect = await snapshotFigures(zipped, ' · compression on')
   if (!tookEffect) console.log('CANARY_STREAM_COMPRESSION=on had no effect: the upgrade answer names no permessage-deflate')
   await stopProcess(zipped.process)
 }
 
 // — Writes/s with 0, 1,000 and 5,000 SDKs —
-if (want('writes')) await writeSections()
-async function writeSections() {
+/** Writes are measured with stream compression on (the default) and off: `SCALE_WRITE_COMPRESSION=on` for one. */
+const WRITE_COMPRESSION = (process.env.SCALE_WRITE_COMPRESSION ?? 'on,off').split(',')
+if (want('writes')) for (const compression of WRITE_COMPRESSION) await writeSections(compression)
+async function writeSections(compression: string) {
   const cpuProf = process.env.SCALE_CPU_PROF
-  const fan = await startServerProcess(ADMIN, cpuProf ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', cpuProf] } : {})
+  const env = { CANARY_STREAM_COMPRESSION: compression }
+  const fan = await startServerProcess(ADMIN, cpuProf ? { env, nodeArgs: ['--cpu-prof', '--cpu-prof-dir', cpuProf] } : { env })
+  const setting = ` · compression ${compression}`
   const api = adminApi(fan.url, ADMIN)
   const fanKey = (await api('POST', '/api/v1/keys', { name: 'bench-scale', kind: 'server', environment: 'production' })).secret as string
   const writeFlags = Array.from({ length: WRITE_FLAGS }, (_, i) => flagKey(i))
@@ -159,9 +163,9 @@ async function writeSections() {
     runs.set(sdks, run)
     const lost = gen ? await disconnects(gen.child) : 0
     const cores = `CPU in cores: server ${r2(run.serverCores)}${run.loadGenCores === undefined ? '' : `, load generator ${r2(run.loadGenCores)}`}, writer ${r2(run.writerCores)}, whole machine ${r2(run.machineCores)} of ${cpus().length}`
-    row(`admin writes/s, ${n(sdks)} SDKs`, Math.round(run.writesPerSecond), 'writes/s', `${WRITERS} writers, ${WRITE_FLAGS + 1} flags; median ${r1(run.medianMs)} ms, p99 ${r1(run.p99Ms)} ms${run.failures ? `, ${run.failures} FAILED` : ''}; ${cores}${lost ? `; ${lost} SDK reconnects (load generator behind)` : ''}`)
+    row(`admin writes/s, ${n(sdks)} SDKs${setting}`, Math.round(run.writesPerSecond), 'writes/s', `${WRITERS} writers, ${WRITE_FLAGS + 1} flags; median ${r1(run.medianMs)} ms, p99 ${r1(run.p99Ms)} ms${run.failures ? `, ${run.failures} FAILED` : ''}; ${cores}${lost ? `; ${lost} SDK reconnects (load generator behind)` : ''}`)
     const coalesced = run.fanOuts > 0 ? `; ${run.fanOuts} fan-outs (${r2(run.writes / run.fanOuts)} writes per frame), ${r2(run.fanOutMs)} ms each` : ''
-    row(`server CPU per write, ${n(sdks)} SDKs`, r2(run.serverCpuMsPerWrite), 'ms', `user + system time of the server process (system ${r2(run.serverSystemMsPerWrite)} ms) over ${run.writes} writes; ${r1(run.serverBytesPerWrite / KB)} KB written per write${coalesced}`)
+    row(`server CPU per write, ${n(sdks)} SDKs${setting}`, r2(run.serverCpuMsPerWrite), 'ms', `user + system time of the server process (system ${r2(run.serverSystemMsPerWrite)} ms) over ${run.writes} writes; ${r1(run.serverBytesPerWrite / KB)} KB written per write${coalesced}`)
     if (gen && sdks === Math.max(...SDK_COUNTS)) {
       // One change at a time, the writer stopped: commit (API answer) → the last SDK applied it.
       await new Promise((r) => setTimeout(r, 2000)) // the load generator catches up with the writes first
@@ -172,7 +176,7 @@ async function writeSections() {
         })
         if (r > 0) last.push(Math.max(...got.fromReturn))
       }
-      row(`one change → last of ${n(sdks)} SDKs applied`, r1(quantile(last, 0.5)), 'ms', `from the API answer (negative: before it), median of 3 rounds, ${range(last)} ms (npm run bench -- propagation has p50/p99 against bare ws)`, last)
+      row(`one change → last of ${n(sdks)} SDKs applied${setting}`, r1(quantile(last, 0.5)), 'ms', `from the API answer (negative: before it), median of 3 rounds, ${range(last)} ms (npm run bench -- propagation has p50/p99 against bare ws)`, last)
     }
     if (gen) await stopProcess(gen.child)
   }
@@ -181,7 +185,7 @@ async function writeSections() {
   if (none && most && most !== none) {
     const ratio = most.writesPerSecond / none.writesPerSecond
     const missed = ratio < WRITES_TARGET
-    row(`writes/s with ${n(Math.max(...SDK_COUNTS))} SDKs ÷ with none`, r2(ratio), '×', `target ≥ ${WRITES_TARGET}${missed ? ' MISSED' : ''}; same run`)
+    row(`writes/s with ${n(Math.max(...SDK_COUNTS))} SDKs ÷ with none${setting}`, r2(ratio), '×', `target ≥ ${WRITES_TARGET}${missed ? ' MISSED' : ''}; same run`)
   }
   await stopProcess(fan.process)
 }

@@ -24,7 +24,7 @@ export interface StreamOptions {
   maxFrameBytes?: number
   /** A socket whose unsent data exceeds this is a slow consumer and is dropped. */
   maxBufferedBytes?: number
-  /** permessage-deflate for frames of 1 KiB and more (coalesced changes, snapshots), with peers that offer it. */
+  /** permessage-deflate for frames of 1 KiB and more (coalesced changes, snapshots), with peers that offer it; default on. */
   compression?: boolean
   /** When a queued fan-out starts (default: the next turn); tests hold it to coalesce changes. */
   scheduleFanOut?: ScheduleFanOut
