@@ -18,31 +18,33 @@ export interface Emitter<Events extends EventMap<Events>> {
 export function createEmitter<Events extends EventMap<Events>>(
   onListenerError: (error: unknown) => void,
 ): Emitter<Events> {
-  const listeners = new Map<keyof Events, Set<(...args: never[]) => void>>()
+  // Copy-on-write lists: `on` and its unsubscribe are rare, `emit` runs for every change the
+  // SDK applies and iterates the list it finds without copying it (a listener added or removed
+  // meanwhile takes effect from the next emit).
+  const listeners = new Map<keyof Events, ReadonlyArray<{ listener: (...args: never[]) => void }>>()
   return {
     on(event, listener) {
-      let set = listeners.get(event)
-      if (set === undefined) listeners.set(event, (set = new Set()))
-      // Wrapped so the same function added twice gets two calls and two unsubscribes.
-      const entry = (...args: never[]) => listener(...args)
-      set.add(entry)
+      // One record per `on`: the same function added twice gets two calls and two unsubscribes.
+      const entry = { listener: listener as (...args: never[]) => void }
+      listeners.set(event, [...(listeners.get(event) ?? []), entry])
       return () => {
-        set.delete(entry)
+        const list = listeners.get(event) ?? []
+        if (list.includes(entry)) listeners.set(event, list.filter((other) => other !== entry))
       }
     },
     emit(event, ...args) {
-      const set = listeners.get(event)
-      if (set === undefined) return
-      for (const listener of [...set]) {
+      const list = listeners.get(event)
+      if (list === undefined) return
+      for (const entry of list) {
         try {
-          listener(...(args as never[]))
+          entry.listener(...(args as never[]))
         } catch (error) {
           onListenerError(error)
         }
       }
     },
     count(event) {
-      return listeners.get(event)?.size ?? 0
+      return listeners.get(event)?.length ?? 0
     },
   }
 }

@@ -67,6 +67,12 @@ export function createRulesMode(): Mode {
       if (message.type !== 'changes') return { keys: [], resync: true }
       // Changes only make sense on top of a state; without one, ask for a snapshot.
       if (ruleset === undefined) return { keys: [], resync: true }
+      const [only] = message.changes
+      if (message.changes.length === 1 && only !== undefined) {
+        // The common frame: one change, no set to de-duplicate keys in.
+        const outcome = applyChange(ruleset, only)
+        return { keys: outcome === 'applied' ? affectedFlags(ruleset, only) : [], resync: outcome === 'gap' }
+      }
       const keys = new Set<string>()
       for (const change of message.changes) {
         const outcome = applyChange(ruleset, change)
