@@ -29,8 +29,8 @@ interface Pending {
  *
  * Off the write path: a commit only queues its change (the rules were already updated, so a
  * socket that says hello meanwhile gets it in its snapshot or catch-up); the fan-out runs on a
- * later turn, one at a time per environment, and yields every SOCKETS_PER_SLICE sockets so
- * requests are not held behind it. Changes committed while one runs go out together in the next,
+ * later turn, one at a time per environment (each after a rest as long as the previous one's
+ * busy time), and yields every SOCKETS_PER_SLICE sockets so requests are not held behind it. Changes committed while one runs go out together in the next,
  * as one `changes` frame per socket: in version order, each version once, so an SDK resumes
  * from any version in it. A socket that already has some of them (it caught up or got a
  * snapshot since they were queued) gets only the later ones.
