@@ -9,7 +9,7 @@
  * Run: npm run bench -- replicas   (or: npx tsx bench/replicas/main.ts [SDKs = 1000])
  * `TEST_DATABASE_URL` names a PostgreSQL to use instead of a local embedded one (durable settings).
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -17,15 +17,14 @@ import { fileURLToPath } from 'node:url'
 import { createTestDatabase, startEmbeddedPostgres } from '../../test/helpers/postgres.ts'
 import { writeResult, type BenchRow } from '../lib/results.ts'
 import { adminApi, waitForLine } from '../lib/server-process.ts'
+import { round, startLoadGen } from '../propagation/drive.ts'
 
-const here = (file: string) => fileURLToPath(new URL(file, import.meta.url))
 const ADMIN = 'bench-replicas-admin-key-0123456789'
 /** Rounds per measurement; the first warms the JIT on every side and is not counted. */
 const ROUNDS = 11
 const SDKS = Number(process.argv[2] ?? 1000)
 const WRITES = 2000
 const IN_FLIGHT = 16
-const now = () => performance.timeOrigin + performance.now()
 const fmt = (x: number) => Math.round(x * 100) / 100
 
 function percentile(sorted: number[], p: number) {
@@ -42,33 +41,6 @@ async function serve(databaseUrl?: string): Promise<{ url: string; process: Chil
   })
   const url = await waitForLine(child, /listening on (\S+)/)
   return { url: url.replace('localhost', '127.0.0.1'), process: child }
-}
-
-async function loadGen(urls: string[], key: string, n: number): Promise<ChildProcess> {
-  const child = fork(here('../propagation/load-gen.ts'), ['sdk', urls.join(','), key, String(n)], { execArgv: ['--import', 'tsx'] })
-  await new Promise<void>((resolve, reject) => {
-    child.on('message', (m: { type: string }) => m.type === 'ready' && resolve())
-    child.once('exit', (code) => reject(new Error(`load generator exited ${code}`)))
-  })
-  return child
-}
-
-/** One round: announce, change through `api`, collect each SDK's arrival minus the call's return. */
-async function round(gen: ChildProcess, roundNo: number, enabled: boolean, api: ReturnType<typeof adminApi>): Promise<number[]> {
-  const arrivals = new Promise<number[]>((resolve) => {
-    const onMessage = (m: { type: string; round: number; arrivals: number[] }) => {
-      if (m.type === 'arrivals' && m.round === roundNo) {
-        gen.off('message', onMessage)
-        resolve(m.arrivals)
-      }
-    }
-    gen.on('message', onMessage)
-  })
-  gen.send({ type: 'expect', round: roundNo, flag: 'checkout-v2', enabled })
-  await new Promise((r) => setTimeout(r, 300))
-  await api('PATCH', '/api/v1/environments/production/flags/checkout-v2', { enabled })
-  const returned = now()
-  return (await arrivals).map((t) => t - returned)
 }
 
 /** Admin API writes per second, `IN_FLIGHT` outstanding, spread over the servers in turn. */
@@ -98,12 +70,16 @@ async function measure(label: string, servers: Array<{ url: string; process: Chi
   const { secret } = await api('POST', '/api/v1/keys', { name: 'bench', kind: 'server', environment: 'production' })
   await api('POST', '/api/v1/flags', { key: 'checkout-v2' })
   await api('PATCH', '/api/v1/environments/production/flags/checkout-v2', { cohorts: [{ name: 'all', conditions: [], rollout: 100 }] })
-  const gen = await loadGen(urls, secret, SDKS)
+  // SDKs spread over every replica in turn (the load generator takes the URLs comma-separated).
+  const { child: gen } = await startLoadGen('sdk', urls.join(','), secret, SDKS)
   await new Promise((r) => setTimeout(r, 1000))
   const latencies: number[] = []
   for (let r = 0; r < ROUNDS; r++) {
-    const got = await round(gen, r, r % 2 === 0, api)
-    if (r > 0) latencies.push(...got)
+    const enabled = r % 2 === 0
+    const got = await round(gen, r, { flag: 'checkout-v2', enabled }, async () => {
+      await api('PATCH', '/api/v1/environments/production/flags/checkout-v2', { enabled })
+    })
+    if (r > 0) latencies.push(...got.fromReturn)
   }
   gen.kill()
   const sorted = latencies.sort((a, b) => a - b)
