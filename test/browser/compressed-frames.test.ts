@@ -1,0 +1,98 @@
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ScheduleFanOut } from '../../server/stream/fan-out.ts'
+import { startTestServer, type TestServer } from '../helpers/server.ts'
+
+/**
+ * The server deflates a frame once and writes the same bytes to every socket (stream/frame.ts),
+ * building the compressed WebSocket frames itself: a real browser's inflater is the judge of
+ * whether they are valid RFC 7692 messages. Snapshots, coalesced changes and a client key's
+ * full result set, all over 1 KiB, read in headless Chromium.
+ */
+
+const CHROMIUM = '/usr/bin/chromium'
+const FLAGS = 150
+
+/** Fan-outs wait while held, so the changes committed meanwhile go out as one frame. */
+const gate = { held: false, waiting: [] as Array<() => void> }
+const scheduleFanOut: ScheduleFanOut = (start) => (gate.held ? void gate.waiting.push(start) : void setImmediate(start))
+
+let server: TestServer
+let browser: Browser
+let page: Page
+
+beforeAll(async () => {
+  server = await startTestServer({ stream: { scheduleFanOut } })
+  for (let i = 0; i < FLAGS; i++) await server.api('POST', '/api/v1/flags', { key: `flag-${i}`, clientSide: true })
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  })
+  page = await browser.newPage()
+}, 60_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await server?.close()
+})
+
+/** In the page: opens a stream socket with `key`, says hello, and collects messages until `count` arrived. */
+function collect(key: string, count: number, hello: Record<string, unknown> = {}) {
+  const wsUrl = server.url.replace('http', 'ws') + '/api/v1/stream'
+  return page.evaluate(
+    ({ wsUrl, key, count, hello }) =>
+      new Promise<{ extensions: string; messages: any[] }>((resolve, reject) => {
+        const messages: any[] = []
+        const socket = new WebSocket(wsUrl, ['canary-flags.v1', `key.${key}`])
+        ;(window as any).streamSocket = socket
+        socket.onopen = () => socket.send(JSON.stringify({ type: 'hello', sdk: 'chromium-test/1', ...hello }))
+        socket.onmessage = (event) => {
+          messages.push(JSON.parse(event.data))
+          if (messages.length === count) resolve({ extensions: socket.extensions, messages })
+        }
+        socket.onerror = () => reject(new Error('the socket failed'))
+        socket.onclose = (event) => reject(new Error(`closed ${event.code} ${event.reason}`))
+      }),
+    { wsUrl, key, count, hello },
+  )
+}
+
+describe('compressed frames in headless Chromium', () => {
+  it('reads a deflated snapshot, then a deflated coalesced frame, in order', async () => {
+    const key = await server.createKey('server')
+    const snapshotOnly = collect(key, 1)
+    const { extensions, messages } = await snapshotOnly
+    expect(extensions).toContain('permessage-deflate')
+    expect(extensions).toContain('server_no_context_takeover')
+    const [snapshot] = messages
+    expect(snapshot.type).toBe('snapshot')
+    expect(snapshot.flags).toHaveLength(FLAGS)
+    expect(JSON.stringify(snapshot).length).toBeGreaterThan(1024)
+    await page.evaluate(() => (window as any).streamSocket.close())
+
+    // A second socket: its snapshot, then ten changes committed while the fan-out waits.
+    const both = collect(key, 2)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    gate.held = true
+    for (let i = 0; i < 10; i++)
+      expect((await server.api('PATCH', `/api/v1/environments/development/flags/flag-${i}`, { enabled: true })).status).toBe(200)
+    gate.held = false
+    for (const start of gate.waiting.splice(0)) start()
+    const [again, frame] = (await both).messages
+    expect(again.type).toBe('snapshot')
+    expect(frame.type).toBe('changes')
+    expect(frame.changes.map((c: any) => c.version)).toEqual(Array.from({ length: 10 }, (_, i) => again.version + 1 + i))
+    expect(JSON.stringify(frame).length).toBeGreaterThan(1024)
+    await page.evaluate(() => (window as any).streamSocket.close())
+  })
+
+  it('reads a client key\'s deflated full result set', async () => {
+    const key = await server.createKey('client')
+    const { messages } = await collect(key, 1, { user: { userId: 'u1' } })
+    const [results] = messages
+    expect(results).toMatchObject({ type: 'results', full: true })
+    expect(Object.keys(results.results)).toHaveLength(FLAGS)
+    expect(JSON.stringify(results).length).toBeGreaterThan(1024)
+    await page.evaluate(() => (window as any).streamSocket.close())
+  })
+})
