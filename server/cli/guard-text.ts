@@ -1,5 +1,6 @@
 import { timestamp } from './format.ts'
 import { GUARD_HEALTH_TEXT } from '../api-shapes/audience.ts'
+import { durationText, progressPercent, RULE_TEXT } from '../api-shapes/guard-words.ts'
 import type { GuardFigures as GuardFiguresView, GuardReport as GuardReportView, PlanFigures as PlanFiguresView, PlanPreview as PlanPreviewView, PlanProgress as PlanProgressView, Plan as PlanView, RuleReading as RuleReadingView, StoredGuard as StoredGuardView, TripRecord as TripRecordView } from '../api-shapes/index.ts'
 
 /*
@@ -21,26 +22,6 @@ const pcts = (list: readonly number[]) => list.map(pct).join(', ')
 /** A statistic from JSON: infinite ones arrive as null. */
 const stat = (v: number | null | undefined) => (v === null || v === undefined ? '-' : v.toFixed(2))
 
-/** `45 s`, `12 min`, `3 h`, `2 d`. */
-export function duration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds))
-  if (s < 120) return `${s} s`
-  if (s < 7200) return `${Math.round(s / 60)} min`
-  if (s < 172_800) return `${Math.round(s / 3600)} h`
-  return `${Math.round(s / 86_400)} d`
-}
-
-/** `figures.progress` as a whole percentage; 100% only for a real trip. */
-export function progressPercent(progress: number, crossed: boolean): number {
-  if (crossed) return 100
-  const p = Number.isFinite(progress) ? Math.min(1, Math.max(0, progress)) : 0
-  return Math.min(99, Math.round(p * 100))
-}
-
-const RULE: Record<string, string> = {
-  max_error_rate: 'error rate over the limit',
-  max_ratio_to_control: 'error rate over the ratio to control',
-}
 const TEST: Record<string, string> = { mixture: 'test since the start', change: 'change detector' }
 
 /** What the guard does, from its settings. */
@@ -88,12 +69,12 @@ const arms = (f: { canaryErrors: number; canaryExposures: number; controlErrors:
 /** The evidence since the start: counts, how close to a trip, and each rule's test. */
 export function evidenceLines(f: GuardFiguresView, g: StoredGuardView | null): string[] {
   const lines = [
-    `evidence since ${timestamp(f.since)} (${duration(f.seconds)} of counts): ${arms(f)}`,
+    `evidence since ${timestamp(f.since)} (${durationText(f.seconds)} of counts): ${arms(f)}`,
     closeness(f),
-    `  ${RULE.max_error_rate} (${rate(g?.maxErrorRate)}): ${reading(f.maxErrorRate)}`,
+    `  ${RULE_TEXT.max_error_rate} (${rate(g?.maxErrorRate)}): ${reading(f.maxErrorRate)}`,
   ]
   if (f.maxRatioToControl)
-    lines.push(`  ${RULE.max_ratio_to_control} (${g?.maxRatioToControl ?? '?'}×): ${reading(f.maxRatioToControl)}`)
+    lines.push(`  ${RULE_TEXT.max_ratio_to_control} (${g?.maxRatioToControl ?? '?'}×): ${reading(f.maxRatioToControl)}`)
   const floor = g?.minExposures ?? 0
   if (floor > f.canaryExposures)
     lines.push(`  no trip before ${count(floor)} canary exposures (${count(f.canaryExposures)} so far)`)
@@ -104,8 +85,8 @@ export function evidenceLines(f: GuardFiguresView, g: StoredGuardView | null): s
 export function tripLine(t: TripRecordView): string {
   const limit = t.rule === 'max_error_rate' ? rate(t.limit) : `${t.limit}×`
   return (
-    `last trip: ${timestamp(t.at)}, ${RULE[t.rule] ?? t.rule} (${limit}), ${TEST[t.test] ?? t.test}; ` +
-    `${arms(t.figures)} over ${duration(t.figures.seconds)} of counts`
+    `last trip: ${timestamp(t.at)}, ${RULE_TEXT[t.rule] ?? t.rule} (${limit}), ${TEST[t.test] ?? t.test}; ` +
+    `${arms(t.figures)} over ${durationText(t.figures.seconds)} of counts`
   )
 }
 
@@ -131,7 +112,7 @@ export function planLines(plan: PlanView, progress: PlanProgressView | null, now
     lines.push(`  waiting for evidence: the next step (${next === undefined ? '-' : pct(next)}) is due, but the error rate is not yet shown below the limit`)
     if (evidence) lines.push(`  ${planEvidenceLine(evidence)}`)
     if (progress.holdsAt !== null)
-      lines.push(`  holds at ${timestamp(progress.holdsAt)} (in ${duration((progress.holdsAt - now) / 1000)}) unless the evidence comes`)
+      lines.push(`  holds at ${timestamp(progress.holdsAt)} (in ${durationText((progress.holdsAt - now) / 1000)}) unless the evidence comes`)
   } else if (plan.status === 'active' && plan.nextAt !== null && next !== undefined) {
     lines.push(`  next step ${pct(next)} due ${timestamp(plan.nextAt)}, once the evidence shows the error rate is below the limit`)
     if (evidence) lines.push(`  so far: ${planEvidenceLine(evidence)}`)
@@ -176,7 +157,7 @@ export function previewLines(key: string, env: string, p: PlanPreviewView, inter
     lines.push(
       `  will run: ${pct(first)} now` +
         (rest.length
-          ? `, then ${pcts(rest)}, one step every ${duration(intervalSeconds)} at the earliest, each once the evidence shows the error rate is below the limit`
+          ? `, then ${pcts(rest)}, one step every ${durationText(intervalSeconds)} at the earliest, each once the evidence shows the error rate is below the limit`
           : ' (the only step)'),
     )
   if (p.skipped.length)

@@ -7,19 +7,15 @@ import type {
   RuleReading,
   TripRecord,
 } from '../api/types.ts'
+import { progressPercent } from '../../../server/api-shapes/guard-words.ts'
 import { formatCount, formatRate } from './format.ts'
+
+export { progressPercent, RULE_TEXT } from '../../../server/api-shapes/guard-words.ts'
 
 /**
  * The guard's evidence in words, for people: how close it is to a trip, what each rule's test
  * reads, why it tripped and what a waiting plan needs. Pure, so it is tested without a browser.
  */
-
-/** `figures.progress` (0–1) as a whole percentage, never 100% before a real trip. */
-export function progressPercent(progress: number, crossed = false): number {
-  if (crossed) return 100
-  const p = Number.isFinite(progress) ? Math.min(1, Math.max(0, progress)) : 0
-  return Math.min(99, Math.round(p * 100))
-}
 
 /** A test statistic as the API sends it: JSON has no infinity, so it may be null. */
 export const formatStatistic = (value: number | null | undefined) =>
@@ -28,11 +24,6 @@ export const formatStatistic = (value: number | null | undefined) =>
 /** The limit a rule compares against, in its own unit. */
 export const formatLimit = (rule: GuardRule, limit: number) =>
   rule === 'max_error_rate' ? formatRate(limit) : `${limit}×`
-
-export const RULE_TEXT: Record<GuardRule, string> = {
-  max_error_rate: 'error rate over the limit',
-  max_ratio_to_control: 'error rate over the ratio to control',
-}
 
 export const TEST_TEXT: Record<GuardTest, string> = {
   mixture: 'since the start',

@@ -44,11 +44,5 @@ export function formatValue(value: unknown): string {
   return JSON.stringify(value)
 }
 
-/** A span of seconds in words: `45 s`, `12 min`, `3 h`, `2 d`. */
-export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds))
-  if (s < 120) return `${s} s`
-  if (s < 7200) return `${Math.round(s / 60)} min`
-  if (s < 172_800) return `${Math.round(s / 3600)} h`
-  return `${Math.round(s / 86_400)} d`
-}
+/** A span of seconds in words (shared with the CLI). */
+export { durationText as formatDuration } from '../../../server/api-shapes/guard-words.ts'
