@@ -36,63 +36,64 @@ afterAll(async () => {
   await server?.close()
 })
 
-/** In the page: opens a stream socket with `key`, says hello, and collects messages until `count` arrived. */
-function collect(key: string, count: number, hello: Record<string, unknown> = {}) {
+/** In the page: opens a stream socket with `key` and says hello; its messages collect in `window.streamMessages`. */
+async function open(key: string, hello: Record<string, unknown> = {}) {
   const wsUrl = server.url.replace('http', 'ws') + '/api/v1/stream'
-  return page.evaluate(
-    ({ wsUrl, key, count, hello }) =>
-      new Promise<{ extensions: string; messages: any[] }>((resolve, reject) => {
-        const messages: any[] = []
-        const socket = new WebSocket(wsUrl, ['canary-flags.v1', `key.${key}`])
-        ;(window as any).streamSocket = socket
-        socket.onopen = () => socket.send(JSON.stringify({ type: 'hello', sdk: 'chromium-test/1', ...hello }))
-        socket.onmessage = (event) => {
-          messages.push(JSON.parse(event.data))
-          if (messages.length === count) resolve({ extensions: socket.extensions, messages })
-        }
-        socket.onerror = () => reject(new Error('the socket failed'))
-        socket.onclose = (event) => reject(new Error(`closed ${event.code} ${event.reason}`))
-      }),
-    { wsUrl, key, count, hello },
+  await page.evaluate(
+    ({ wsUrl, key, hello }) => {
+      const w = window as any
+      w.streamMessages = []
+      w.streamSocket = new WebSocket(wsUrl, ['canary-flags.v1', `key.${key}`])
+      w.streamSocket.onopen = () => w.streamSocket.send(JSON.stringify({ type: 'hello', sdk: 'chromium-test/1', ...hello }))
+      w.streamSocket.onmessage = (event: MessageEvent) => w.streamMessages.push(JSON.parse(event.data))
+    },
+    { wsUrl, key, hello },
   )
 }
+
+/** The first `count` messages the page's socket got, once it has them (Playwright's deadline). */
+async function received(count: number): Promise<{ extensions: string; messages: any[] }> {
+  await page.waitForFunction((n) => (window as any).streamMessages.length >= n, count)
+  return page.evaluate((n) => {
+    const w = window as any
+    return { extensions: w.streamSocket.extensions as string, messages: w.streamMessages.slice(0, n) }
+  }, count)
+}
+
+const closeSocket = () => page.evaluate(() => (window as any).streamSocket.close())
 
 describe('compressed frames in headless Chromium', () => {
   it('reads a deflated snapshot, then a deflated coalesced frame, in order', async () => {
     const key = await server.createKey('server')
-    const snapshotOnly = collect(key, 1)
-    const { extensions, messages } = await snapshotOnly
+    await open(key)
+    const { extensions, messages } = await received(1)
     expect(extensions).toContain('permessage-deflate')
     expect(extensions).toContain('server_no_context_takeover')
     const [snapshot] = messages
     expect(snapshot.type).toBe('snapshot')
     expect(snapshot.flags).toHaveLength(FLAGS)
     expect(JSON.stringify(snapshot).length).toBeGreaterThan(1024)
-    await page.evaluate(() => (window as any).streamSocket.close())
 
-    // A second socket: its snapshot, then ten changes committed while the fan-out waits.
-    const both = collect(key, 2)
-    await new Promise((resolve) => setTimeout(resolve, 200))
+    // Ten changes committed while the fan-out waits: one frame, after the snapshot it follows.
     gate.held = true
     for (let i = 0; i < 10; i++)
       expect((await server.api('PATCH', `/api/v1/environments/development/flags/flag-${i}`, { enabled: true })).status).toBe(200)
     gate.held = false
     for (const start of gate.waiting.splice(0)) start()
-    const [again, frame] = (await both).messages
-    expect(again.type).toBe('snapshot')
+    const [, frame] = (await received(2)).messages
     expect(frame.type).toBe('changes')
-    expect(frame.changes.map((c: any) => c.version)).toEqual(Array.from({ length: 10 }, (_, i) => again.version + 1 + i))
+    expect(frame.changes.map((c: any) => c.version)).toEqual(Array.from({ length: 10 }, (_, i) => snapshot.version + 1 + i))
     expect(JSON.stringify(frame).length).toBeGreaterThan(1024)
-    await page.evaluate(() => (window as any).streamSocket.close())
+    await closeSocket()
   })
 
   it('reads a client key\'s deflated full result set', async () => {
     const key = await server.createKey('client')
-    const { messages } = await collect(key, 1, { user: { userId: 'u1' } })
-    const [results] = messages
+    await open(key, { user: { userId: 'u1' } })
+    const [results] = (await received(1)).messages
     expect(results).toMatchObject({ type: 'results', full: true })
     expect(Object.keys(results.results)).toHaveLength(FLAGS)
     expect(JSON.stringify(results).length).toBeGreaterThan(1024)
-    await page.evaluate(() => (window as any).streamSocket.close())
+    await closeSocket()
   })
 })
