@@ -40,13 +40,4 @@ export async function startServerProcess(
   }
 }
 
-/** JSON API call with a key; returns status and parsed body. */
-export async function call(url: string, key: string, method: string, path: string, body?: unknown) {
-  const response = await fetch(url + path, {
-    method,
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  const text = await response.text()
-  return { status: response.status, json: text ? JSON.parse(text) : null }
-}
+export { call } from '../helpers/call-api.ts'

@@ -12,6 +12,7 @@ import {
   unlabelledControls,
 } from './browser.ts'
 import { connectSdk } from './sdk-socket.ts'
+import { call } from '../helpers/call-api.ts'
 
 /**
  * The web console end to end: a real server (HTTP + WebSocket, SQLite file) and Debian's
@@ -31,15 +32,8 @@ describe('web console in headless Chromium', () => {
   let serverKey: string
   let sdk: Awaited<ReturnType<typeof connectSdk>>
 
-  async function api(method: string, path: string, body?: unknown, key = ADMIN_KEY) {
-    const response = await fetch(url + path, {
-      method,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-    const text = await response.text()
-    return { status: response.status, json: text ? JSON.parse(text) : null }
-  }
+  const api = (method: string, path: string, body?: unknown, key = ADMIN_KEY) => call(url, key, method, path, body)
+
 
   async function newPage(
     viewport = { width: 1280, height: 800 },

@@ -5,6 +5,7 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import { startServer, type RunningServer } from '../../server/main.ts'
 import { collectErrors, launchChromium, scrollsSideways, signIn } from './browser.ts'
+import { call } from '../helpers/call-api.ts'
 
 /**
  * The console across a canary's lifecycle, in Debian's headless Chromium: the list's truthful
@@ -24,15 +25,8 @@ describe('the console across the canary lifecycle', () => {
   let browser: Browser
   let serverKey: string
 
-  async function api(method: string, path: string, body?: unknown, key = ADMIN_KEY) {
-    const response = await fetch(url + path, {
-      method,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-    const text = await response.text()
-    return { status: response.status, json: text ? JSON.parse(text) : null }
-  }
+  const api = (method: string, path: string, body?: unknown, key = ADMIN_KEY) => call(url, key, method, path, body)
+
 
   async function newPage(viewport = { width: 1280, height: 900 }): Promise<{ page: Page; errors: string[] }> {
     const page = await browser.newPage({ viewport })

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { WebSocket } from 'ws'
 import { startServer, type RunningServer } from '../../../server/main.ts'
 import { rawSocket } from '../../helpers/raw-socket.ts'
+import { call } from '../../helpers/call-api.ts'
 
 /**
  * The attacks on the guard's evidence over the WebSocket, against a real server with its real
@@ -19,15 +20,7 @@ let clientKey: string
 const sockets: WebSocket[] = []
 let batchNo = 0
 
-async function api(method: string, path: string, body?: unknown, key = ADMIN) {
-  const res = await fetch(server.url + path, {
-    method,
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  const text = await res.text()
-  return { status: res.status, json: text ? JSON.parse(text) : null }
-}
+const api = (method: string, path: string, body?: unknown, key = ADMIN) => call(server.url, key, method, path, body)
 
 function connect(key: string) {
   const c = rawSocket(server.url, key)

@@ -6,6 +6,7 @@ import { WebSocket } from 'ws'
 import { startServer, type RunningServer } from '../../../server/main.ts'
 import type { ScheduleFanOut } from '../../../server/stream/fan-out.ts'
 import { rawSocket } from '../../helpers/raw-socket.ts'
+import { call } from '../../helpers/call-api.ts'
 
 const ADMIN = 'stream-test-admin-key-0123456789'
 let server: RunningServer
@@ -30,15 +31,7 @@ const fanOutGate = {
 }
 const scheduleFanOut: ScheduleFanOut = (start) => (fanOutGate.held ? void fanOutGate.waiting.push(start) : void setImmediate(start))
 
-async function api(method: string, path: string, body?: unknown, key = ADMIN) {
-  const res = await fetch(server.url + path, {
-    method,
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  const text = await res.text()
-  return { status: res.status, json: text ? JSON.parse(text) : null }
-}
+const api = (method: string, path: string, body?: unknown, key = ADMIN) => call(server.url, key, method, path, body)
 
 /** A raw ws client that records every text frame, closed after each test. */
 function connect(key: string, options: { autoPong?: boolean; query?: string } = {}) {
