@@ -5,16 +5,20 @@
 #   3. install the server tarball into OUT/app with runtime dependencies only (--omit=dev),
 #      exactly as an operator or the container image runs it.
 #
-# Usage: sh scripts/release.sh OUT_DIR [--reuse-modules]
-#   --reuse-modules  skip `npm ci` and only `npm run build` (tests: node_modules is installed)
+# Usage: sh scripts/release.sh OUT_DIR [--reuse-modules | --prebuilt]
+#   --reuse-modules  skip `npm ci` and only `npm run build` (node_modules is installed)
+#   --prebuilt       skip both: dist/ and sdk/dist are current (`npm test` builds them before the
+#                    tests run; its release test must not rebuild dist/ under the other tests' feet)
 # Result: OUT_DIR/tarballs/{canary-flags-<v>.tgz, canary-flags-sdk-<v>.tgz}, OUT_DIR/app
 #   (run it with: node OUT_DIR/app/node_modules/canary-flags/bin/canary.js serve)
 set -eu
-[ $# -ge 1 ] || { echo "usage: sh scripts/release.sh OUT_DIR [--reuse-modules]" >&2; exit 2; }
+[ $# -ge 1 ] || { echo "usage: sh scripts/release.sh OUT_DIR [--reuse-modules | --prebuilt]" >&2; exit 2; }
 OUT=$(mkdir -p "$1" && cd "$1" && pwd)
 cd "$(dirname "$0")/.."
 
-if [ "${2:-}" = "--reuse-modules" ]; then
+if [ "${2:-}" = "--prebuilt" ]; then
+  [ -f dist/server/main.js ] && [ -f sdk/dist/node.js ] || { echo "release: --prebuilt but dist/ is not built (npm run build)" >&2; exit 2; }
+elif [ "${2:-}" = "--reuse-modules" ]; then
   npm run build
 else
   npm ci --no-audit --no-fund
