@@ -1,10 +1,15 @@
 import { WebSocket } from 'ws'
 
 /** A raw ws client that records every text frame, for checks on exactly what was sent. */
-export function rawSocket(baseUrl: string, key: string, options: { autoPong?: boolean; query?: string } = {}) {
+export function rawSocket(
+  baseUrl: string,
+  key: string,
+  options: { autoPong?: boolean; query?: string; perMessageDeflate?: boolean } = {},
+) {
   const socket = new WebSocket(baseUrl.replace('http', 'ws') + '/api/v1/stream' + (options.query ?? ''), 'canary-flags.v1', {
     headers: { authorization: `Bearer ${key}` },
     autoPong: options.autoPong ?? true,
+    perMessageDeflate: options.perMessageDeflate ?? true,
   })
   const frames: string[] = []
   const messages: any[] = []

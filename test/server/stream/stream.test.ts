@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -13,6 +14,9 @@ let server: RunningServer
 let serverKey: string
 let clientKey: string
 const sockets: WebSocket[] = []
+/** What the server logged in the current test (the slow-consumer cut-off is logged). */
+let logged: string[] = []
+const droppedSlowConsumer = () => logged.some((message) => message.startsWith('dropping slow consumer'))
 
 /**
  * Holds fan-outs while `held`: the API still answers (writes never wait for the fan-out), and
@@ -34,22 +38,26 @@ const scheduleFanOut: ScheduleFanOut = (start) => (fanOutGate.held ? void fanOut
 const api = (method: string, path: string, body?: unknown, key = ADMIN) => call(server.url, key, method, path, body)
 
 /** A raw ws client that records every text frame, closed after each test. */
-function connect(key: string, options: { autoPong?: boolean; query?: string } = {}) {
+function connect(key: string, options: { autoPong?: boolean; query?: string; perMessageDeflate?: boolean } = {}) {
   const c = rawSocket(server.url, key, options)
   sockets.push(c.socket)
   return c
 }
 
-beforeEach(async () => {
+/** A server on a fresh database with a server key, a client key and one client-side flag. */
+async function startTestServer(heartbeatMs: number) {
+  logged = []
   const dir = mkdtempSync(join(tmpdir(), 'cf-stream-'))
   server = await startServer(
     { port: 0, host: '127.0.0.1', databasePath: join(dir, 'db.sqlite'), adminKey: ADMIN, publicUrl: '' },
-    { log: () => {}, stream: { heartbeatMs: 200, maxBufferedBytes: 256 * 1024, scheduleFanOut } },
+    { log: (message) => void logged.push(message), stream: { heartbeatMs, maxBufferedBytes: 256 * 1024, scheduleFanOut } },
   )
   serverKey = (await api('POST', '/api/v1/keys', { name: 'checkout-svc', kind: 'server', environment: 'production' })).json.secret
   clientKey = (await api('POST', '/api/v1/keys', { name: 'web', kind: 'client', environment: 'production' })).json.secret
   await api('POST', '/api/v1/flags', { key: 'checkout-v2', clientSide: true })
-})
+}
+
+beforeEach(() => startTestServer(200))
 
 afterEach(async () => {
   fanOutGate.release()
@@ -312,35 +320,44 @@ describe('dead and slow peers', () => {
   })
 
   it('drops a consumer that does not read instead of buffering without bound', async () => {
-    const big = Array.from({ length: 4000 }, (_, i) => `user-with-a-long-identifier-${i}`)
-    const slow = connect(serverKey)
+    // Heartbeats far apart: a socket that reads nothing also answers no ping, and must be cut
+    // here for its unsent bytes, not as a dead connection.
+    await server.close()
+    await startTestServer(10 * 60_000)
+    // Uncompressed frames of ~124 KB: the kernel's socket buffers (tens of MB on loopback) fill
+    // after a few hundred changes, then the server's own send buffer grows.
+    const big = Array.from({ length: 4000 }, () => randomBytes(14).toString('hex'))
+    const slow = connect(serverKey, { perMessageDeflate: false })
     const healthy = connect(serverKey)
     await Promise.all([slow.opened, healthy.opened])
     slow.send({ type: 'hello', sdk: 'test/1' })
     healthy.send({ type: 'hello', sdk: 'test/1' })
     await slow.next((m) => m.type === 'snapshot')
     const { version } = await healthy.next((m) => m.type === 'snapshot')
-    // Stop reading: the kernel buffers fill, then the server's send buffer grows.
+    // Stop reading: the kernel buffers fill, then the server's send buffer grows until it is cut.
     ;(slow.socket as any)._socket.pause()
+    // One change at a time, each read by the healthy consumer before the next: its own buffer
+    // drains every time, so only the consumer that does not read can be over the limit. The
+    // loop ends on the server's own word that it dropped the slow one (no race between sockets).
     let n = 0
-    let closed = false
-    const slowClosed = slow.closed.then(() => (closed = true))
-    // Changes go out in coalesced fan-outs of five: the cut-off holds for those frames too.
-    while (!closed && n < 400) {
-      fanOutGate.hold()
-      for (let i = 0; i < 5; i++, n++)
-        await api('PATCH', '/api/v1/environments/production/flags/checkout-v2', {
-          cohorts: [{ name: 'beta', conditions: [{ attribute: 'userId', operator: 'in', values: big.slice(n % 2) }], rollout: 100 }],
-        })
-      fanOutGate.release()
-      await new Promise((resolve) => setTimeout(resolve, 20))
+    while (!droppedSlowConsumer() && n < 1000) {
+      await api('PATCH', '/api/v1/environments/production/flags/checkout-v2', {
+        cohorts: [{ name: 'beta', conditions: [{ attribute: 'userId', operator: 'in', values: big.slice(n % 2) }], rollout: 100 }],
+      })
+      n++
+      const from = healthy.messages.length - 1
+      await healthy.next((m) => m.type === 'changes' && m.changes.at(-1).version === version + n, Math.max(0, from), 30_000)
     }
+    expect(droppedSlowConsumer(), `still not dropped after ${n} changes`).toBe(true)
     ;(slow.socket as any)._socket.resume()
-    expect(await slowClosed).toBe(true)
+    await slow.closed
+    // The slow consumer never got the version that found it over the limit.
+    const slowVersions = slow.messages.filter((m) => m.type === 'changes').flatMap((m) => m.changes.map((c: any) => c.version))
+    expect(slowVersions).not.toContain(version + n)
     // The healthy consumer got every version once, in order, the last one as committed.
-    const last = await healthy.next((m) => m.type === 'changes' && m.changes.at(-1).version === version + n, 0, 15_000)
+    const last = healthy.messages.filter((m) => m.type === 'changes').at(-1)
     expect(last.changes.at(-1).flag.cohorts[0].conditions[0].values).toHaveLength(big.length - ((n - 1) % 2))
     const versions = healthy.messages.filter((m) => m.type === 'changes').flatMap((m) => m.changes.map((c: any) => c.version))
     expect(versions).toEqual(Array.from({ length: n }, (_, i) => version + 1 + i))
-  }, 60_000)
+  }, 120_000)
 })
