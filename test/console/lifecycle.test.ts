@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFailed, vi } from 'vitest'
 import { startServer, type RunningServer } from '../../server/main.ts'
 import { collectErrors, launchChromium, scrollsSideways, signIn } from './browser.ts'
 import { call } from '../helpers/call-api.ts'
@@ -95,8 +95,9 @@ describe('the console across the canary lifecycle', () => {
 
   it('fits the chart to a new canary (15 min), labels the y axis, explains canary and control; 1 h, 6 h, 24 h to choose', async () => {
     await traffic('chart-1', [400, 4, 1200, 6])
-    // A second batch some seconds on (no wall-clock assertion: only that the two may differ).
-    await new Promise((r) => setTimeout(r, 1100))
+    // The second batch in a later second than the first (a condition on the clock, not a pause).
+    const firstSecond = Math.floor(Date.now() / 1000)
+    await vi.waitFor(() => expect(Math.floor(Date.now() / 1000)).toBeGreaterThan(firstSecond), { timeout: 5000, interval: 25 })
     await traffic('chart-2', [300, 1, 900, 3])
     const { page, errors } = await newPage()
     // Which spans the page asks the server for: 24 h once to find the start, then what it shows.

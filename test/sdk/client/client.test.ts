@@ -473,11 +473,13 @@ describe('cache', () => {
 
   it('reports a broken cache once and keeps working', async () => {
     const errors: ClientError[] = []
+    let saveAttempts = 0
     const broken: StateCache = {
       load: () => {
         throw new SyntaxError('Unexpected token')
       },
       save: () => {
+        saveAttempts++
         throw new Error('EROFS')
       },
     }
@@ -485,9 +487,11 @@ describe('cache', () => {
     fake.open()
     fake.receive(snapshot(1, [flag('a', 1)]))
     fake.receive(changes({ type: 'flag', version: 2, flag: flag('a', 2) }))
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    await vi.waitFor(() => expect(saveAttempts).toBeGreaterThanOrEqual(1))
+    const attemptsBefore = saveAttempts
     fake.receive(changes({ type: 'flag', version: 3, flag: flag('a', 3) }))
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    // The second failing save happened, and was not reported again.
+    await vi.waitFor(() => expect(saveAttempts).toBeGreaterThan(attemptsBefore))
     expect(errors.map((e) => e.code)).toEqual(['cache'])
     expect(client.isEnabled('a', { userId: 'u1' })).toBe(true)
   })
