@@ -1,5 +1,5 @@
 import type { FlagService } from './services/flag-service.ts'
-import type { Store } from './store/store.ts'
+import type { Store } from './store/contract.ts'
 
 const DEFAULT_ENVIRONMENTS = [
   { key: 'development', name: 'Development' },

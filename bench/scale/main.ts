@@ -68,7 +68,7 @@ if (want('flags')) await flagSections()
 async function flagSections() {
   const dbPath = join(mkdtempSync(join(tmpdir(), 'cf-bench-scale-')), 'db.sqlite')
   const started = performance.now()
-  seedDatabase(dbPath, FLAGS)
+  await seedDatabase(dbPath, FLAGS)
   console.log(`seeded ${n(FLAGS)} flags offline in ${Math.round(performance.now() - started)} ms`)
   const probeFlag = flagKey(FLAGS - 1)
   const big = await startServerProcess(ADMIN, { db: dbPath, env: { CANARY_STREAM_COMPRESSION: 'off' } })

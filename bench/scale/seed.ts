@@ -5,7 +5,7 @@
  */
 import type { Cohort } from '../../sdk/core/types.ts'
 import { openDb } from '../../server/store/db.ts'
-import { createSyncStore } from '../../server/store/store.ts'
+import { createSqliteStore } from '../../server/store/sqlite-store.ts'
 
 export const flagKey = (i: number) => `flag-${String(i).padStart(5, '0')}`
 
@@ -32,23 +32,29 @@ export function richCohorts(flag: number, shift = 0): Cohort[] {
 export const isClientSide = (i: number) => i % 4 === 0
 
 /** Seeds `path` (a new file) with the server's default environments and `count` rich flags on in production. */
-export function seedDatabase(path: string, count: number): void {
+export async function seedDatabase(path: string, count: number): Promise<void> {
   const { sqlite, db, close } = openDb(path)
-  const store = createSyncStore(db)
-  // One transaction (the store's own become savepoints): one fsync instead of 20,000.
+  const store = createSqliteStore(db)
+  const done: Array<Promise<unknown>> = []
+  // One transaction (the store's own become savepoints): one fsync instead of 20,000. A SQLite
+  // store method has done its work when it returns (see createSqliteStore), so the calls run
+  // inside it and their promises are awaited after.
   sqlite.transaction(() => {
     // The environments `canary serve` creates on first start; it then only adds the admin key.
-    store.flags.createEnvironment({ key: 'development', name: 'Development' }, 'system')
-    store.flags.createEnvironment({ key: 'production', name: 'Production' }, 'system')
+    done.push(store.flags.createEnvironment({ key: 'development', name: 'Development' }, 'system'))
+    done.push(store.flags.createEnvironment({ key: 'production', name: 'Production' }, 'system'))
     for (let i = 0; i < count; i++) {
       const key = flagKey(i)
-      store.flags.createFlag({ key, description: `bench flag ${i}`, tags: ['bench'], clientSide: isClientSide(i) }, 'bench')
-      store.flags.updateState('production', key, {
-        actor: 'bench',
-        action: 'flag.state.update',
-        update: () => ({ enabled: true, cohorts: richCohorts(i) }),
-      })
+      done.push(store.flags.createFlag({ key, description: `bench flag ${i}`, tags: ['bench'], clientSide: isClientSide(i) }, 'bench'))
+      done.push(
+        store.flags.updateState('production', key, {
+          actor: 'bench',
+          action: 'flag.state.update',
+          update: () => ({ enabled: true, cohorts: richCohorts(i) }),
+        }),
+      )
     }
   })()
+  await Promise.all(done)
   close()
 }

@@ -3,10 +3,8 @@ import { rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Store } from '../../server/store/contract.ts'
-import { openDb } from '../../server/store/db.ts'
 import { createPgStore } from '../../server/store/pg/pg-store.ts'
 import { createSqliteStore } from '../../server/store/sqlite-store.ts'
-import { createSyncStore } from '../../server/store/store.ts'
 import { createTestDatabase, startEmbeddedPostgres } from '../../test/helpers/postgres.ts'
 
 /**
@@ -57,18 +55,9 @@ const record = (name: string, writesPerSecond: number) => {
   process.stderr.write(`${name}: ${Math.round(writesPerSecond)} writes/s\n`)
 }
 
-const sqliteFiles = [0, 1].map(() =>
-  join(tmpdir(), `canary-flags-bench-${randomBytes(4).toString('hex')}.db`),
-)
+const sqliteFile = join(tmpdir(), `canary-flags-bench-${randomBytes(4).toString('hex')}.db`)
 
-// Today's synchronous SQLite store: the baseline the adapter must keep up with.
-const today = openDb(sqliteFiles[0]!)
-const sync = createSyncStore(today.db)
-sync.flags.createEnvironment({ key: 'production', name: 'Production' }, 'bench')
-for (let i = 0; i < FLAGS; i++)
-  sync.flags.createFlag({ key: `flag-${i}`, description: '', tags: [], clientSide: false }, 'bench')
-
-const sqlite = createSqliteStore(sqliteFiles[1]!)
+const sqlite = createSqliteStore(sqliteFile)
 await seed(sqlite)
 
 const server = process.env.TEST_DATABASE_URL
@@ -83,23 +72,17 @@ await seed(postgres)
 try {
   // Rounds alternate the stores, so a burst of load from elsewhere hits all of them alike.
   for (let round = 0; round < ROUNDS; round++) {
-    const started = performance.now()
-    for (let i = 0; i < WRITES; i++)
-      sync.flags.updateState('production', `flag-${i % FLAGS}`, update(i))
-    record('sqlite, sync store (today) ×1', WRITES / ((performance.now() - started) / 1000))
     for (const inFlight of [1, 8])
-      record(`sqlite, contract adapter ×${inFlight}`, await measure(sqlite, WRITES, inFlight))
+      record(`sqlite ×${inFlight}`, await measure(sqlite, WRITES, inFlight))
     for (const inFlight of [1, 8, 16])
       record(`postgres ×${inFlight}`, await measure(postgres, WRITES, inFlight))
   }
 } finally {
-  today.close()
   await sqlite.close()
   await postgres.close()
   await database.drop()
   await server?.stop()
-  for (const file of sqliteFiles)
-    for (const suffix of ['', '-wal', '-shm']) await rm(file + suffix, { force: true })
+  for (const suffix of ['', '-wal', '-shm']) await rm(sqliteFile + suffix, { force: true })
 }
 
 const median = (values: number[]) =>

@@ -1,8 +1,7 @@
 import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import { ForbiddenError, UnauthorizedError } from '../errors.ts'
-import type { ApiKeyInfo, KeyKind } from '../store/key-store.ts'
-import type { Store } from '../store/store.ts'
+import type { ApiKeyInfo, KeyKind, Store } from '../store/contract.ts'
 
 export type AuthEnv = { Variables: { apiKey: ApiKeyInfo; actor: string } }
 

@@ -2,8 +2,7 @@ import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { ForbiddenError, NotFoundError } from '../errors.ts'
 import type { ErrorResponse } from '../error-response.ts'
-import type { ApiKeyInfo } from '../store/key-store.ts'
-import type { Store } from '../store/store.ts'
+import type { ApiKeyInfo, Store } from '../store/contract.ts'
 import { authenticate, authorize, secretFrom } from './api-key.ts'
 
 /** The request's headers as a fetch `Headers` (repeated headers joined, as fetch does). */

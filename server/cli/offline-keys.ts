@@ -1,5 +1,5 @@
 import { createSqliteStore } from '../store/sqlite-store.ts'
-import type { KeyKind } from '../store/key-store.ts'
+import type { KeyKind } from '../store/contract.ts'
 import { openExistingDb } from './database-file.ts'
 import { CliError } from './errors.ts'
 import { printJson, type Io } from './io.ts'

@@ -1,5 +1,5 @@
 import type { MetricsBatch } from '../../sdk/core/protocol.ts'
-import type { Store } from '../store/store.ts'
+import type { Store } from '../store/contract.ts'
 
 /** How long batch ids stay in memory for de-duplication; older resends are checked in SQLite. */
 const RECENT_MS = 15 * 60_000

@@ -1,4 +1,4 @@
-import type { StoredFlagState } from '../store/flag-store.ts'
+import type { StoredFlagState } from '../store/contract.ts'
 import type { GuardFigures, GuardRule, GuardSettings } from './decide.ts'
 
 /** What a trip froze: shown in the console banner, the audit entry and sent to the webhook. */

@@ -1,7 +1,6 @@
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts'
 import { withRollout, type FlagService } from '../services/flag-service.ts'
-import type { StoredFlagState } from '../store/flag-store.ts'
-import type { Store } from '../store/store.ts'
+import type { Store, StoredFlagState } from '../store/contract.ts'
 import type { PlanFigures } from './decide.ts'
 import type { GuardService } from './guard-service.ts'
 import { guardOf } from './guard-state.ts'

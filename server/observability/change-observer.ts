@@ -1,7 +1,7 @@
 import type { Change } from '../../sdk/core/changes.ts'
 import type { Logger } from 'pino'
 import type { Hub } from '../stream/hub.ts'
-import type { Store } from '../store/store.ts'
+import type { Store } from '../store/contract.ts'
 import type { Metrics } from './metrics.ts'
 
 /** The flag or segment a change is about. */

@@ -1,6 +1,6 @@
 import type { ClientLimits } from '../rate-limit/client-limits.ts'
 import type { EnvRules } from '../stream/env-rules.ts'
-import type { Store } from '../store/store.ts'
+import type { Store } from '../store/contract.ts'
 import { createRefetchEvents } from './refetch-events.ts'
 import { ofrepRoutes } from './routes.ts'
 import { createStreamTokens } from './stream-token.ts'

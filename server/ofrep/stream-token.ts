@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
-import type { ApiKeyInfo } from '../store/key-store.ts'
+import type { ApiKeyInfo } from '../store/contract.ts'
 import type { Audience } from './evaluation.ts'
 
 /** What an event-stream URL grants: one key's view of one environment, until it expires. */

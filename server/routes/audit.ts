@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import type { AuthEnv } from '../auth/api-key.ts'
-import type { Store } from '../store/store.ts'
+import type { Store } from '../store/contract.ts'
 import { parse, schemas } from '../validation.ts'
 import * as shapes from '../api-shapes/index.ts'
 import { shaped } from './request.ts'

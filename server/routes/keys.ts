@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import type { AuthEnv } from '../auth/api-key.ts'
 import { ValidationError } from '../errors.ts'
-import type { Store } from '../store/store.ts'
+import type { Store } from '../store/contract.ts'
 import { schemas } from '../validation.ts'
 import * as shapes from '../api-shapes/index.ts'
 import { jsonBody, param, shaped } from './request.ts'

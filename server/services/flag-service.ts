@@ -3,9 +3,7 @@ import { cohortsCostProblem, patternSize } from '../../sdk/core/index.ts'
 import type { Cohort, Segment } from '../../sdk/core/types.ts'
 import { NotFoundError, ValidationError } from '../errors.ts'
 import { guardOf } from '../guard/guard-state.ts'
-import type { DefinitionPatch, EnvChange, StatePatch, StoredFlagState } from '../store/flag-store.ts'
-import type { SegmentInput } from '../store/segment-store.ts'
-import type { Store } from '../store/store.ts'
+import type { DefinitionPatch, EnvChange, SegmentInput, StatePatch, Store, StoredFlagState } from '../store/contract.ts'
 import type { Hub } from '../stream/hub.ts'
 
 export interface StateUpdate {

@@ -3,7 +3,7 @@ import type { Cohort } from '../../sdk/core/types.ts'
 import type { Db } from './db.ts'
 import type { FlagWithStates, Page, PageQuery } from './contract.ts'
 import { cut, flagPage } from './flag-page.ts'
-import type { FlagRowFields, StateRowFields } from './flag-rows.ts'
+import type { FlagRowFields, StateRowFields } from './rows.ts'
 import { flagStates, flags } from './schema.ts'
 
 /**

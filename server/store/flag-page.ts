@@ -1,5 +1,5 @@
 import type { FlagWithStates, Page } from './contract.ts'
-import { toDefinition, toState, type FlagRowFields, type StateRowFields } from './flag-rows.ts'
+import { toDefinition, toState, type FlagRowFields, type StateRowFields } from './rows.ts'
 
 /**
  * Keyset pages, the same for both dialects: each asks its table for `limit + 1` rows after the

@@ -1,33 +1,19 @@
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
+import { randomUUID, timingSafeEqual } from 'node:crypto'
 import { and, asc, eq, isNull } from 'drizzle-orm'
-import { NotFoundError } from '../errors.ts'
+import type { KeyStore } from './contract.ts'
 import type { Db } from './db.ts'
+import { decideRevoke, keyCreated, keyRevoked } from './decisions.ts'
+import { readEnvironment } from './flag-store.ts'
 import { recordAudit } from './record-change.ts'
+import { hashSecret, newSecret, toKeyInfo } from './rows.ts'
 import { apiKeys } from './schema.ts'
 
-export type { ApiKeyInfo, KeyKind } from './contract.ts'
-import type { ApiKeyInfo, KeyKind } from './contract.ts'
-
-export const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('hex')
-
-/** `cf_<kind>_` + 32 random bytes (base64url): the kind is visible, the rest unguessable. */
-export function newSecret(kind: KeyKind): string {
-  return `cf_${kind}_${randomBytes(32).toString('base64url')}`
-}
-
-function toInfo(row: typeof apiKeys.$inferSelect): ApiKeyInfo {
-  const { id, name, kind, envKey, prefix, createdAt, revokedAt } = row
-  return { id, name, kind, environment: envKey, prefix, createdAt, revokedAt }
-}
-
-/** API keys, stored as sha256 hashes. */
-export function createKeyStore(db: Db) {
+/** API keys on SQLite, stored as sha256 hashes. */
+export function createSqliteKeyStore(db: Db): KeyStore {
   return {
-    /** Stores a key; the secret is returned to the caller once and never again. */
-    create(
-      input: { name: string; kind: KeyKind; environment: string | null; secret?: string },
-      actor: string,
-    ): { key: ApiKeyInfo; secret: string } {
+    async create(input, actor) {
+      // A clear 404 rather than the foreign key's constraint error (same in both dialects).
+      if (input.environment !== null) readEnvironment(db, input.environment)
       const secret = input.secret ?? newSecret(input.kind)
       return db.transaction((tx) => {
         const row = tx
@@ -42,25 +28,21 @@ export function createKeyStore(db: Db) {
           })
           .returning()
           .get()
-        const key = toInfo(row)
-        recordAudit(tx, { actor, action: 'key.create', envKey: input.environment, after: key })
+        const key = toKeyInfo(row)
+        recordAudit(tx, keyCreated(key, actor))
         return { key, secret }
       })
     },
 
-    list(): ApiKeyInfo[] {
-      return db.select().from(apiKeys).orderBy(asc(apiKeys.createdAt)).all().map(toInfo)
-    },
+    list: async () => db.select().from(apiKeys).orderBy(asc(apiKeys.createdAt)).all().map(toKeyInfo),
 
-    count(): number {
-      return db.select().from(apiKeys).all().length
-    },
+    count: async () => db.select().from(apiKeys).all().length,
 
     /**
      * The live key for a secret, or undefined. Looked up by hash (an index), then the hashes are
      * compared in constant time so the lookup leaks nothing through timing.
      */
-    verify(secret: string): ApiKeyInfo | undefined {
+    async verify(secret) {
       const hash = hashSecret(secret)
       const row = db
         .select()
@@ -69,24 +51,17 @@ export function createKeyStore(db: Db) {
         .get()
       if (!row) return undefined
       const same = timingSafeEqual(Buffer.from(row.hash, 'hex'), Buffer.from(hash, 'hex'))
-      return same ? toInfo(row) : undefined
+      return same ? toKeyInfo(row) : undefined
     },
 
-    revoke(id: string, actor: string): ApiKeyInfo {
+    async revoke(id, actor) {
       return db.transaction((tx) => {
         const row = tx.select().from(apiKeys).where(eq(apiKeys.id, id)).get()
-        if (!row) throw new NotFoundError(`key ${id}`)
-        const revoked = tx
-          .update(apiKeys)
-          .set({ revokedAt: row.revokedAt ?? Date.now() })
-          .where(eq(apiKeys.id, id))
-          .returning()
-          .get()!
-        recordAudit(tx, { actor, action: 'key.revoke', envKey: row.envKey, before: toInfo(row), after: toInfo(revoked) })
-        return toInfo(revoked)
+        const set = decideRevoke(id, row && toKeyInfo(row), Date.now())
+        const revoked = tx.update(apiKeys).set(set).where(eq(apiKeys.id, id)).returning().get()!
+        recordAudit(tx, keyRevoked(toKeyInfo(row!), toKeyInfo(revoked), actor))
+        return toKeyInfo(revoked)
       })
     },
   }
 }
-
-export type KeyStore = ReturnType<typeof createKeyStore>

@@ -1,15 +1,14 @@
-import { and, asc, desc, eq, gt, lt, type SQL } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, lt, lte, type SQL } from 'drizzle-orm'
 import type { Change } from '../../sdk/core/changes.ts'
+import type { LogStore } from './contract.ts'
 import type { Db } from './db.ts'
+import { readEnvironment } from './flag-store.ts'
 import { auditLog, changeLog } from './schema.ts'
 
-export type AuditRow = typeof auditLog.$inferSelect
-
-/** Reads of the append-only logs: the audit log (people) and the change log (SDKs). */
-export function createLogStore(db: Db) {
+/** Reads of the append-only logs on SQLite: the audit log (people) and the change log (SDKs). */
+export function createSqliteLogStore(db: Db): LogStore {
   return {
-    /** Newest first; `before` is the id cursor of the previous page's last row. */
-    audit(filter: { flag?: string; env?: string; before?: number; limit: number }): AuditRow[] {
+    async audit(filter) {
       const where: SQL[] = []
       if (filter.flag) where.push(eq(auditLog.flagKey, filter.flag))
       if (filter.env) where.push(eq(auditLog.envKey, filter.env))
@@ -23,8 +22,7 @@ export function createLogStore(db: Db) {
         .all()
     },
 
-    /** Who made the change that produced `version` of an environment, for logs and metrics. */
-    auditOf(envKey: string, version: number): Pick<AuditRow, 'actor' | 'action' | 'flagKey'> | undefined {
+    async auditOf(envKey, version) {
       return db
         .select({ actor: auditLog.actor, action: auditLog.action, flagKey: auditLog.flagKey })
         .from(auditLog)
@@ -35,21 +33,19 @@ export function createLogStore(db: Db) {
         .get()
     },
 
-    /**
-     * The changes after `version`, in order, or undefined when some of them are no longer kept
-     * (the SDK then needs a snapshot).
-     */
-    changesSince(envKey: string, version: number, current: number): Change[] | undefined {
-      const rows = db
-        .select()
-        .from(changeLog)
-        .where(and(eq(changeLog.envKey, envKey), gt(changeLog.version, version)))
-        .orderBy(asc(changeLog.version))
-        .all()
-      if (rows.length !== current - version) return undefined
-      return rows.map((row) => row.change as Change)
+    async changesSince(envKey, afterVersion, upTo) {
+      return db.transaction((tx) => {
+        const current = upTo ?? readEnvironment(tx, envKey).version
+        const rows = tx
+          .select({ change: changeLog.change })
+          .from(changeLog)
+          .where(and(eq(changeLog.envKey, envKey), gt(changeLog.version, afterVersion), lte(changeLog.version, current)))
+          .orderBy(asc(changeLog.version))
+          .all()
+        // Versions are gap-free, so the right count means every missed change is still kept.
+        if (rows.length !== current - afterVersion) return undefined
+        return rows.map((row) => row.change as Change)
+      })
     },
   }
 }
-
-export type LogStore = ReturnType<typeof createLogStore>

@@ -1,51 +1,53 @@
 import { and, asc, eq, gte, lt, sql } from 'drizzle-orm'
-import type { MetricsBatch } from '../../sdk/core/protocol.ts'
+import type { MetricsStore } from './contract.ts'
 import type { Db } from './db.ts'
+import { batchIds, batchKey, minuteSums } from './decisions.ts'
 import { metricBatches, metricsMinute } from './schema.ts'
 
-export type MinuteRow = typeof metricsMinute.$inferSelect
-
-const MINUTE = 60_000
-
-/** Guard counts: batch de-duplication and per-minute aggregates. */
-export function createMetricsStore(db: Db) {
+/** Guard counts on SQLite: batch de-duplication and per-minute aggregates. */
+export function createSqliteMetricsStore(db: Db): MetricsStore {
   return {
-    /** Whether a batch id (per environment) was already stored. A primary-key read, no write. */
-    hasBatch(envKey: string, batchId: string): boolean {
-      return db.select({ id: metricBatches.id }).from(metricBatches).where(eq(metricBatches.id, `${envKey}:${batchId}`)).get() !== undefined
+    /** A primary-key read, no write. */
+    async hasBatch(envKey, batchId) {
+      const row = db.select({ id: metricBatches.id }).from(metricBatches).where(eq(metricBatches.id, batchKey(envKey, batchId))).get()
+      return row !== undefined
+    },
+
+    async acceptBatch(envKey, batchId, receivedAt) {
+      const inserted = db
+        .insert(metricBatches)
+        .values({ id: batchKey(envKey, batchId), envKey, receivedAt })
+        .onConflictDoNothing()
+        .returning({ id: metricBatches.id })
+        .all()
+      return inserted.length === 1
     },
 
     /**
-     * Stores accepted batches in one transaction: their ids (so a resend after a restart is
-     * still recognised) and their counts added to the per-minute aggregates. Batches are grouped
-     * by the caller so one fsync covers many of them.
+     * One transaction (one fsync for many batches): the ids, so a resend after a restart is
+     * still recognised, and the batches' per-minute sums (`minuteSums`) added to the aggregates.
      */
-    storeBatches(entries: Array<{ envKey: string; batch: MetricsBatch; receivedAt: number }>): void {
+    async storeBatches(entries) {
       if (entries.length === 0) return
       db.transaction((tx) => {
-        for (const { envKey, batch, receivedAt } of entries) {
-          tx.insert(metricBatches).values({ id: `${envKey}:${batch.id}`, envKey, receivedAt }).onConflictDoNothing().run()
-          const minute = Math.floor(receivedAt / MINUTE) * MINUTE
-          for (const [flagKey, [ce, cx, ke, kx]] of Object.entries(batch.flags)) {
-            tx.insert(metricsMinute)
-              .values({ envKey, flagKey, minute, canaryExposures: ce, canaryErrors: cx, controlExposures: ke, controlErrors: kx })
-              .onConflictDoUpdate({
-                target: [metricsMinute.envKey, metricsMinute.flagKey, metricsMinute.minute],
-                set: {
-                  canaryExposures: sql`${metricsMinute.canaryExposures} + ${ce}`,
-                  canaryErrors: sql`${metricsMinute.canaryErrors} + ${cx}`,
-                  controlExposures: sql`${metricsMinute.controlExposures} + ${ke}`,
-                  controlErrors: sql`${metricsMinute.controlErrors} + ${kx}`,
-                },
-              })
-              .run()
-          }
-        }
+        for (const id of batchIds(entries)) tx.insert(metricBatches).values(id).onConflictDoNothing().run()
+        for (const row of minuteSums(entries))
+          tx.insert(metricsMinute)
+            .values(row)
+            .onConflictDoUpdate({
+              target: [metricsMinute.envKey, metricsMinute.flagKey, metricsMinute.minute],
+              set: {
+                canaryExposures: sql`${metricsMinute.canaryExposures} + excluded.canary_exposures`,
+                canaryErrors: sql`${metricsMinute.canaryErrors} + excluded.canary_errors`,
+                controlExposures: sql`${metricsMinute.controlExposures} + excluded.control_exposures`,
+                controlErrors: sql`${metricsMinute.controlErrors} + excluded.control_errors`,
+              },
+            })
+            .run()
       })
     },
 
-    /** Per-minute rows of one flag since `sinceMs`, oldest first. */
-    series(envKey: string, flagKey: string, sinceMs: number): MinuteRow[] {
+    async series(envKey, flagKey, sinceMs) {
       return db
         .select()
         .from(metricsMinute)
@@ -54,12 +56,9 @@ export function createMetricsStore(db: Db) {
         .all()
     },
 
-    /** Drops aggregates and batch ids older than the retention limit. */
-    prune(olderThanMs: number): void {
+    async prune(olderThanMs) {
       db.delete(metricsMinute).where(lt(metricsMinute.minute, olderThanMs)).run()
       db.delete(metricBatches).where(lt(metricBatches.receivedAt, olderThanMs)).run()
     },
   }
 }
-
-export type MetricsStore = ReturnType<typeof createMetricsStore>

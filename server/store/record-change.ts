@@ -1,23 +1,13 @@
 import { and, eq, lt, sql } from 'drizzle-orm'
-import type { Change } from '../../sdk/core/changes.ts'
+import type { EnvChange } from './contract.ts'
 import type { Db } from './db.ts'
+import { CHANGE_LOG_KEEP, missing, type AuditEntry, type Decided } from './decisions.ts'
 import { auditLog, changeLog, environments } from './schema.ts'
 
-/** How many changes per environment are kept for resuming SDKs; older ones get a snapshot. */
-export const CHANGE_LOG_KEEP = 1000
+export { CHANGE_LOG_KEEP } from './decisions.ts'
 
 /** Drizzle's transaction handle for better-sqlite3 (same query API as the database). */
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
-
-export interface AuditEntry {
-  actor: string
-  action: string
-  flagKey?: string | null
-  envKey?: string | null
-  before?: unknown
-  after?: unknown
-  details?: unknown
-}
 
 /** Inside the caller's transaction: the environment's next version, claimed for one change. */
 export function bumpVersion(tx: Tx, envKey: string): number {
@@ -27,7 +17,7 @@ export function bumpVersion(tx: Tx, envKey: string): number {
     .where(eq(environments.key, envKey))
     .returning({ version: environments.version })
     .get()
-  if (!bumped) throw new Error(`environment ${envKey} vanished inside a transaction`)
+  if (!bumped) throw missing.environment(envKey)
   return bumped.version
 }
 
@@ -36,13 +26,13 @@ export function bumpVersion(tx: Tx, envKey: string): number {
  * to the change log and write its audit row, so a change, its audit entry and its version
  * commit together or not at all.
  */
-export function recordEnvChange(tx: Tx, envKey: string, change: Change, audit: AuditEntry): Change {
+export function recordEnvChange(tx: Tx, envKey: string, { change, audit }: Decided): EnvChange {
   tx.insert(changeLog).values({ envKey, version: change.version, change }).run()
   tx.delete(changeLog)
     .where(and(eq(changeLog.envKey, envKey), lt(changeLog.version, change.version - CHANGE_LOG_KEEP)))
     .run()
   recordAudit(tx, { ...audit, envKey }, change.version)
-  return change
+  return { environment: envKey, change }
 }
 
 /** An audit row for a change that does not touch an environment's rules (keys, descriptions). */

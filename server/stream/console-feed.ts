@@ -1,5 +1,5 @@
 import type { GuardService } from '../guard/guard-service.ts'
-import type { Store } from '../store/store.ts'
+import type { Store } from '../store/contract.ts'
 import type { Connection } from './connection.ts'
 import { encodeFrame } from './frame.ts'
 import type { Send } from './send.ts'

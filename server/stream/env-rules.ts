@@ -1,6 +1,6 @@
 import type { Change } from '../../sdk/core/changes.ts'
 import { applyChange, rulesetFromSnapshot, type Ruleset } from '../../sdk/core/ruleset.ts'
-import type { Store } from '../store/store.ts'
+import type { Store } from '../store/contract.ts'
 import type { Hub } from './hub.ts'
 
 export type RulesListener = (ruleset: Ruleset, change: Change) => void

@@ -9,7 +9,7 @@ import type {
   FlagStore,
   StoredFlagState,
 } from '../contract.ts'
-import { rulesOf, toDefinition, toState } from '../flag-rows.ts'
+import { rulesOf, toDefinition, toState } from '../rows.ts'
 import type { PgDb, PgTx } from './db.ts'
 import {
   bumpVersion,

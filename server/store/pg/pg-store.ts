@@ -1,7 +1,7 @@
 import type pg from 'pg'
 import type { ClusterStore, Store } from '../contract.ts'
 import { createPgClusterStore } from './cluster-store.ts'
-import { rulesOf } from '../flag-rows.ts'
+import { rulesOf } from '../rows.ts'
 import { openPgDb } from './db.ts'
 import { createPgFlagStore } from './flag-store.ts'
 import { createPgKeyStore } from './key-store.ts'

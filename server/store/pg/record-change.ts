@@ -2,7 +2,7 @@ import { eq, sql } from 'drizzle-orm'
 import type { Change } from '../../../sdk/core/changes.ts'
 import { ConflictError, NotFoundError } from '../../errors.ts'
 import type { EnvChange } from '../contract.ts'
-import { CHANGE_LOG_KEEP, type AuditEntry } from '../record-change.ts'
+import { CHANGE_LOG_KEEP, type AuditEntry } from '../decisions.ts'
 import type { PgTx } from './db.ts'
 import { auditLog, changeLog, environments } from './schema.ts'
 

@@ -1,0 +1,344 @@
+import type { Change } from '../../sdk/core/changes.ts'
+import type { Cohort, Segment } from '../../sdk/core/types.ts'
+import { ConflictError, NotFoundError, ValidationError } from '../errors.ts'
+import type {
+  ApiKeyInfo,
+  DefinitionPatch,
+  FlagDefinition,
+  MinuteRow,
+  SegmentInput,
+  StatePatch,
+  StateUpdate,
+  StoredBatch,
+  StoredFlagState,
+} from './contract.ts'
+import { rulesOf } from './rows.ts'
+
+/**
+ * The store's decisions, written once for both dialects. Every mutation is read → decide →
+ * write: a dialect reads (and locks) what it needs, hands it to a function here, and writes
+ * what comes back. These functions are pure: no database, no clock (time comes in as `now`),
+ * so they run unchanged under SQLite's single writer and inside PostgreSQL's row locks, and
+ * `test/store/decisions.test.ts` checks them without a database.
+ *
+ * A function either refuses (throws `NotFoundError`, `ConflictError` or `ValidationError` from
+ * `server/errors.ts`, before anything was written) or returns what to write: the values, the
+ * change to publish and its audit entry.
+ *
+ * @example
+ * const row = await readLocked(tx, envKey, key)
+ * const patch = decideStateUpdate(row, options)        // refusals and the caller's update
+ * const after = await write(tx, patch, version)
+ * const { change, audit } = stateUpdated(row, after, options)
+ * await recordEnvChange(tx, envKey, change, audit)
+ */
+
+/** How many changes per environment are kept for resuming SDKs; older ones get a snapshot. */
+export const CHANGE_LOG_KEEP = 1000
+
+/** One audit row as a mutation decides it; the dialect adds the environment version. */
+export interface AuditEntry {
+  actor: string
+  action: string
+  flagKey?: string | null
+  envKey?: string | null
+  before?: unknown
+  after?: unknown
+  details?: unknown
+}
+
+/** A versioned change to one environment's rules and the audit row that goes with it. */
+export interface Decided {
+  change: Change
+  audit: AuditEntry
+}
+
+/** What a missing thing is called in its `NotFoundError` (one wording for both dialects). */
+export const missing = {
+  environment: (envKey: string) => new NotFoundError(`environment ${envKey}`),
+  flag: (key: string) => new NotFoundError(`flag ${key}`),
+  state: (envKey: string, key: string) => new NotFoundError(`flag ${key} in environment ${envKey}`),
+  segment: (envKey: string, key: string) => new NotFoundError(`segment ${key} in environment ${envKey}`),
+  key: (id: string) => new NotFoundError(`key ${id}`),
+}
+
+/** The messages of uniqueness clashes (PostgreSQL also uses them for a concurrent creator's win). */
+export const alreadyExists = {
+  environment: (envKey: string) => `environment ${envKey} already exists`,
+  flag: (key: string) => `flag ${key} already exists`,
+}
+
+/** The value, or the given NotFoundError when the read found nothing. */
+export function found<T>(value: T | undefined, notFound: NotFoundError): T {
+  if (value === undefined) throw notFound
+  return value
+}
+
+// Environments
+
+/** Creating an environment: refused when one has the key; else its audit entry. */
+export function decideCreateEnvironment(
+  input: { key: string; name: string },
+  exists: boolean,
+  actor: string,
+): AuditEntry {
+  if (exists) throw new ConflictError(alreadyExists.environment(input.key))
+  return { actor, action: 'environment.create', envKey: input.key, after: input }
+}
+
+// Flags
+
+/**
+ * Creating a flag: refused while a live flag has the key. An archived flag with the key is
+ * removed first (`replaceArchived`): reusing a key starts from scratch, its old rules must not
+ * come back.
+ */
+export function decideCreateFlag(
+  input: { key: string; description: string; tags: string[]; clientSide: boolean },
+  existing: { archivedAt: number | null } | undefined,
+  actor: string,
+): { replaceArchived: boolean; audit: AuditEntry } {
+  if (existing && existing.archivedAt === null) throw new ConflictError(alreadyExists.flag(input.key))
+  return {
+    replaceArchived: existing !== undefined,
+    audit: { actor, action: 'flag.create', flagKey: input.key, after: input },
+  }
+}
+
+/** The change and audit entry of a new (off, rule-less) state, as written. */
+export function stateCreated(state: StoredFlagState, actor: string): Decided {
+  return {
+    change: { type: 'flag', version: state.version, flag: rulesOf(state) },
+    audit: { actor, action: 'flag.state.create', flagKey: state.key, after: state },
+  }
+}
+
+/** Fields of `patch` whose value differs from `current` (JSON comparison, tags in order). */
+export function changedFields(current: FlagDefinition, patch: DefinitionPatch): DefinitionPatch {
+  return Object.fromEntries(
+    Object.entries(patch).filter(
+      ([field, value]) =>
+        value !== undefined &&
+        JSON.stringify(value) !== JSON.stringify(current[field as keyof FlagDefinition]),
+    ),
+  )
+}
+
+export interface FlagUpdateDecision {
+  /** The fields to write (those that differ). */
+  changed: DefinitionPatch
+  /** `flag.client_side` when visibility changes (a versioned change in every environment). */
+  action: 'flag.update' | 'flag.client_side'
+  visibilityChanged: boolean
+}
+
+/** Updating a flag's definition: refused for a missing flag and for a patch that changes nothing. */
+export function decideFlagUpdate(
+  key: string,
+  before: FlagDefinition | undefined,
+  patch: DefinitionPatch,
+): FlagUpdateDecision {
+  const current = found(before, missing.flag(key))
+  const changed = changedFields(current, patch)
+  if (Object.keys(changed).length === 0)
+    throw new ValidationError(`body: nothing to change (flag ${key} already has these values)`)
+  const visibilityChanged = changed.clientSide !== undefined
+  return { changed, action: visibilityChanged ? 'flag.client_side' : 'flag.update', visibilityChanged }
+}
+
+/** The audit entry of a definition update, as written. */
+export function flagUpdated(
+  decision: FlagUpdateDecision,
+  before: FlagDefinition,
+  after: FlagDefinition,
+  actor: string,
+): AuditEntry {
+  return { actor, action: decision.action, flagKey: after.key, before, after }
+}
+
+/** A state's change when its flag's client visibility changed (its version bumped). */
+export function visibilityChanged(before: StoredFlagState, after: StoredFlagState, actor: string): Decided {
+  return {
+    change: { type: 'flag', version: after.version, flag: rulesOf(after) },
+    audit: { actor, action: 'flag.client_side', flagKey: after.key, before, after },
+  }
+}
+
+/** An archived flag's state leaves its environment: SDKs drop it and callers get their default. */
+export function stateArchived(before: StoredFlagState, version: number, actor: string): Decided {
+  return {
+    change: { type: 'flag_deleted', version, key: before.key },
+    audit: { actor, action: 'flag.archive', flagKey: before.key, before },
+  }
+}
+
+/**
+ * Updating a state: refused when `expectedVersion` is given and the state has moved on
+ * (ConflictError with the newer state); else the caller's `update` decides the patch (and may
+ * throw to refuse).
+ */
+export function decideStateUpdate(before: StoredFlagState, options: StateUpdate): StatePatch {
+  if (options.expectedVersion !== undefined && options.expectedVersion !== before.version)
+    throw new ConflictError(
+      `flag ${before.key} in ${before.environment} changed since version ${options.expectedVersion} (now ${before.version}); reload and retry`,
+      { current: before },
+    )
+  return options.update(before)
+}
+
+/** The change and audit entry of an updated state, as written. */
+export function stateUpdated(before: StoredFlagState, after: StoredFlagState, options: StateUpdate): Decided {
+  return {
+    change: { type: 'flag', version: after.version, flag: rulesOf(after) },
+    audit: {
+      actor: options.actor,
+      action: options.action,
+      flagKey: after.key,
+      before,
+      after,
+      details: options.details,
+    },
+  }
+}
+
+// Segments
+
+export interface SegmentPutOptions {
+  actor: string
+  create: boolean
+  expectedVersion?: number | undefined
+}
+
+/**
+ * Creating (refused when it exists) or replacing (refused when missing, or when
+ * `expectedVersion` is given and it has moved on) a segment; else the columns to write.
+ */
+export function decideSegmentPut(
+  envKey: string,
+  input: SegmentInput,
+  existing: Segment | undefined,
+  options: SegmentPutOptions,
+): Required<SegmentInput> {
+  if (options.create && existing) throw new ConflictError(`segment ${input.key} already exists in ${envKey}`)
+  if (!options.create && !existing) throw missing.segment(envKey, input.key)
+  if (existing && options.expectedVersion !== undefined && existing.version !== options.expectedVersion)
+    throw new ConflictError(
+      `segment ${input.key} changed since version ${options.expectedVersion} (now ${existing.version}); reload and retry`,
+      { current: existing },
+    )
+  return { ...input, description: input.description ?? '' }
+}
+
+/** The change and audit entry of a created or replaced segment, as written. */
+export function segmentSaved(existing: Segment | undefined, saved: Segment, actor: string): Decided {
+  return {
+    change: { type: 'segment', version: saved.version, segment: saved },
+    audit: {
+      actor,
+      action: existing ? 'segment.update' : 'segment.create',
+      before: existing ?? null,
+      after: saved,
+      details: { segment: saved.key },
+    },
+  }
+}
+
+/** Flags (of one environment's states) whose cohorts reference the segment, in the given order. */
+export function flagsUsingSegment(
+  states: ReadonlyArray<{ flagKey: string; cohorts: Cohort[] }>,
+  segmentKey: string,
+): string[] {
+  return states
+    .filter((row) =>
+      row.cohorts.some((c) => c.conditions.some((cond) => 'segment' in cond && cond.segment === segmentKey)),
+    )
+    .map((row) => row.flagKey)
+}
+
+/**
+ * Deleting a segment: refused when missing, and while flags use it (a segment in use would
+ * silently close those cohorts): ConflictError with `details.flags`.
+ */
+export function decideSegmentRemove(
+  envKey: string,
+  key: string,
+  existing: Segment | undefined,
+  usedBy: string[],
+): Segment {
+  const segment = found(existing, missing.segment(envKey, key))
+  if (usedBy.length > 0)
+    throw new ConflictError(`segment ${key} is used by flags: ${usedBy.join(', ')}`, { flags: usedBy })
+  return segment
+}
+
+/** The change and audit entry of a deleted segment. */
+export function segmentRemoved(before: Segment, version: number, actor: string): Decided {
+  return {
+    change: { type: 'segment_deleted', version, key: before.key },
+    audit: { actor, action: 'segment.delete', before, details: { segment: before.key } },
+  }
+}
+
+// API keys
+
+/** The audit entry of a new key (never the secret, never its hash). */
+export function keyCreated(key: ApiKeyInfo, actor: string): AuditEntry {
+  return { actor, action: 'key.create', envKey: key.environment, after: key }
+}
+
+/** Revoking a key: refused when missing; idempotent (the first revocation time stays). */
+export function decideRevoke(id: string, existing: ApiKeyInfo | undefined, now: number): { revokedAt: number } {
+  const key = found(existing, missing.key(id))
+  return { revokedAt: key.revokedAt ?? now }
+}
+
+/** The audit entry of a revocation, as written. */
+export function keyRevoked(before: ApiKeyInfo, after: ApiKeyInfo, actor: string): AuditEntry {
+  return { actor, action: 'key.revoke', envKey: before.environment, before, after }
+}
+
+// Guard counts
+
+const MINUTE = 60_000
+
+/** The id under which a batch is claimed once per environment. */
+export const batchKey = (envKey: string, batchId: string) => `${envKey}:${batchId}`
+
+const byText = <T>([a]: [string, T], [b]: [string, T]) => (a < b ? -1 : a > b ? 1 : 0)
+
+/** The batch ids of a group of batches to record, once each, sorted by id. */
+export function batchIds(entries: readonly StoredBatch[]): Array<{ id: string; envKey: string; receivedAt: number }> {
+  const ids = new Map(entries.map((e) => [batchKey(e.envKey, e.batch.id), e] as [string, StoredBatch]))
+  return [...ids.entries()].sort(byText).map(([id, e]) => ({ id, envKey: e.envKey, receivedAt: e.receivedAt }))
+}
+
+/**
+ * The per-minute sums of a group of batches, one row per (environment, flag, minute), sorted.
+ * Both dialects add these rows to the stored aggregates: one upsert may not touch a row twice,
+ * and writers adding to the same rows in the same order queue behind each other instead of
+ * deadlocking.
+ */
+export function minuteSums(entries: readonly StoredBatch[]): MinuteRow[] {
+  const sums = new Map<string, MinuteRow>()
+  for (const { envKey, batch, receivedAt } of entries) {
+    const minute = Math.floor(receivedAt / MINUTE) * MINUTE
+    for (const [flagKey, [ce, cx, ke, kx]] of Object.entries(batch.flags)) {
+      const id = JSON.stringify([envKey, flagKey, minute])
+      const row = sums.get(id) ?? {
+        envKey,
+        flagKey,
+        minute,
+        canaryExposures: 0,
+        canaryErrors: 0,
+        controlExposures: 0,
+        controlErrors: 0,
+      }
+      row.canaryExposures += ce
+      row.canaryErrors += cx
+      row.controlExposures += ke
+      row.controlErrors += kx
+      sums.set(id, row)
+    }
+  }
+  return [...sums.entries()].sort(byText).map(([, row]) => row)
+}
