@@ -1,41 +1,26 @@
 import { and, asc, eq, gt, isNotNull, isNull, lte, type SQL } from 'drizzle-orm'
-import type { Change } from '../../../sdk/core/changes.ts'
-import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts'
-import type {
-  DefinitionPatch,
-  EnvChange,
-  Environment,
-  FlagDefinition,
-  FlagStore,
-  StoredFlagState,
-} from '../contract.ts'
-import { rulesOf, toDefinition, toState } from '../rows.ts'
-import type { PgDb, PgTx } from './db.ts'
+import type { EnvChange, Environment, FlagStore, StoredFlagState } from '../contract.ts'
 import {
-  bumpVersion,
-  lockCatalog,
-  recordAudit,
-  recordEnvChange,
-  uniquely,
-} from './record-change.ts'
+  alreadyExists,
+  decideCreateEnvironment,
+  decideCreateFlag,
+  decideFlagUpdate,
+  decideStateUpdate,
+  flagUpdated,
+  found,
+  missing,
+  stateArchived,
+  stateCreated,
+  stateUpdated,
+  visibilityChanged,
+} from '../decisions.ts'
 import { cut, flagPage } from '../flag-page.ts'
+import { toDefinition, toState } from '../rows.ts'
+import type { PgDb, PgTx } from './db.ts'
+import { bumpVersion, lockCatalog, recordAudit, recordEnvChange, uniquely } from './record-change.ts'
 import { environments, flagStates, flags } from './schema.ts'
 
-type StateRow = typeof flagStates.$inferSelect
 type FlagRow = typeof flags.$inferSelect
-
-
-
-/** Fields of `patch` whose value differs from `current` (the SQLite store's rule: JSON equality). */
-function changedFields(current: FlagDefinition, patch: DefinitionPatch): DefinitionPatch {
-  return Object.fromEntries(
-    Object.entries(patch).filter(
-      ([field, value]) =>
-        value !== undefined &&
-        JSON.stringify(value) !== JSON.stringify(current[field as keyof FlagDefinition]),
-    ),
-  )
-}
 
 const stateWhere = (envKey: string, key: string) =>
   and(eq(flagStates.envKey, envKey), eq(flagStates.flagKey, key))
@@ -45,9 +30,45 @@ const byEnvKey = (a: { envKey: string }, b: { envKey: string }) =>
 
 const READ_ONLY_SNAPSHOT = { isolationLevel: 'repeatable read', accessMode: 'read only' } as const
 
+const liveFlag = async (tx: PgDb | PgTx, key: string) =>
+  (
+    await tx
+      .select()
+      .from(flags)
+      .where(and(eq(flags.key, key), isNull(flags.archivedAt)))
+  )[0]
+
+async function requireEnv(tx: PgDb | PgTx, envKey: string): Promise<Environment> {
+  const [env] = await tx.select().from(environments).where(eq(environments.key, envKey))
+  return found(env, missing.environment(envKey))
+}
+
+/** States joined with their flag's client visibility. */
+async function statesWhere(tx: PgDb | PgTx, where: SQL | undefined, limit?: number): Promise<StoredFlagState[]> {
+  const query = tx
+    .select({ state: flagStates, clientSide: flags.clientSide })
+    .from(flagStates)
+    .innerJoin(flags, eq(flags.key, flagStates.flagKey))
+    .where(where)
+    .orderBy(asc(flagStates.flagKey), asc(flagStates.envKey))
+  const rows = await (limit === undefined ? query : query.limit(limit))
+  return rows.map((row) => toState(row.state, row.clientSide))
+}
+
+/** A new, off, rule-less state for a flag in one environment. */
+async function insertState(tx: PgTx, flag: FlagRow, envKey: string, actor: string): Promise<EnvChange> {
+  const version = await bumpVersion(tx, envKey)
+  const [row] = await tx
+    .insert(flagStates)
+    .values({ flagKey: flag.key, envKey, salt: flag.key, version })
+    .returning()
+  return recordEnvChange(tx, envKey, stateCreated(toState(row!, flag.clientSide), actor))
+}
+
 /**
  * Flags, states and environments on PostgreSQL. Each mutation is one transaction (READ
- * COMMITTED) that writes the audit log and, for rules, the change log.
+ * COMMITTED): it reads and locks, asks `decisions.ts`, and writes, with the audit log and, for
+ * rules, the change log (and its NOTIFY).
  *
  * Concurrency: writers of one environment queue on the version bump's row lock; a state update
  * first locks its state row (FOR UPDATE), so of two writers with the same base version one
@@ -56,89 +77,21 @@ const READ_ONLY_SNAPSHOT = { isolationLevel: 'repeatable read', accessMode: 'rea
  * key order — so no two of them can wait for each other in a cycle (no deadlocks).
  */
 export function createPgFlagStore(db: PgDb): FlagStore {
-  const liveFlag = async (tx: PgDb | PgTx, key: string) =>
-    (
-      await tx
-        .select()
-        .from(flags)
-        .where(and(eq(flags.key, key), isNull(flags.archivedAt)))
-    )[0]
+  return { ...pgFlagReads(db), ...pgCatalogChanges(db), ...pgFlagUpdates(db) }
+}
 
-  async function requireEnv(tx: PgDb | PgTx, envKey: string): Promise<Environment> {
-    const [env] = await tx.select().from(environments).where(eq(environments.key, envKey))
-    if (!env) throw new NotFoundError(`environment ${envKey}`)
-    return env
-  }
-
-  /** States joined with their flag's client visibility. */
-  async function statesWhere(tx: PgDb | PgTx, where: SQL | undefined, limit?: number): Promise<StoredFlagState[]> {
-    const query = tx
-      .select({ state: flagStates, clientSide: flags.clientSide })
-      .from(flagStates)
-      .innerJoin(flags, eq(flags.key, flagStates.flagKey))
-      .where(where)
-      .orderBy(asc(flagStates.flagKey), asc(flagStates.envKey))
-    const rows = await (limit === undefined ? query : query.limit(limit))
-    return rows.map((row) => toState(row.state, row.clientSide))
-  }
-
-  /** A new, off, rule-less state for a flag in one environment. */
-  async function insertState(
-    tx: PgTx,
-    flag: FlagRow,
-    envKey: string,
-    actor: string,
-  ): Promise<EnvChange> {
-    const version = await bumpVersion(tx, envKey)
-    const [row] = await tx
-      .insert(flagStates)
-      .values({ flagKey: flag.key, envKey, salt: flag.key, version })
-      .returning()
-    const state = toState(row!, flag.clientSide)
-    const change: Change = { type: 'flag', version, flag: rulesOf(state) }
-    return recordEnvChange(tx, envKey, change, {
-      actor,
-      action: 'flag.state.create',
-      flagKey: flag.key,
-      after: state,
-    })
-  }
-
+/** The reads: one query each, or one read-only snapshot where two must agree. */
+function pgFlagReads(
+  db: PgDb,
+): Pick<
+  FlagStore,
+  'listEnvironments' | 'getEnvironment' | 'listFlags' | 'getFlag' | 'getState' | 'listGuarded' | 'listPlanned' | 'listStates' | 'pageStates'
+> {
   return {
     listEnvironments: () =>
       db.select().from(environments).orderBy(asc(environments.createdAt), asc(environments.key)),
 
     getEnvironment: (envKey) => requireEnv(db, envKey),
-
-    createEnvironment: (input, actor) =>
-      uniquely(
-        () =>
-          db.transaction(async (tx) => {
-            await lockCatalog(tx)
-            const existing = await tx
-              .select()
-              .from(environments)
-              .where(eq(environments.key, input.key))
-            if (existing.length > 0)
-              throw new ConflictError(`environment ${input.key} already exists`)
-            await tx.insert(environments).values(input)
-            await recordAudit(tx, {
-              actor,
-              action: 'environment.create',
-              envKey: input.key,
-              after: input,
-            })
-            const live = await tx
-              .select()
-              .from(flags)
-              .where(isNull(flags.archivedAt))
-              .orderBy(asc(flags.key))
-            const changes: EnvChange[] = []
-            for (const flag of live) changes.push(await insertState(tx, flag, input.key, actor))
-            return changes
-          }),
-        `environment ${input.key} already exists`,
-      ),
 
     listFlags: ({ after, limit }) =>
       // One snapshot, so the page's definitions and states are of the same moment.
@@ -166,8 +119,7 @@ export function createPgFlagStore(db: PgDb): FlagStore {
 
     getFlag: (key) =>
       db.transaction(async (tx) => {
-        const row = await liveFlag(tx, key)
-        if (!row) throw new NotFoundError(`flag ${key}`)
+        const row = found(await liveFlag(tx, key), missing.flag(key))
         const states = await tx
           .select()
           .from(flagStates)
@@ -176,120 +128,11 @@ export function createPgFlagStore(db: PgDb): FlagStore {
         return { ...toDefinition(row), states: states.map((s) => toState(s, row.clientSide)) }
       }, READ_ONLY_SNAPSHOT),
 
-    createFlag: (input, actor) =>
-      uniquely(
-        () =>
-          db.transaction(async (tx) => {
-            await lockCatalog(tx)
-            const [existing] = await tx.select().from(flags).where(eq(flags.key, input.key))
-            if (existing && existing.archivedAt === null)
-              throw new ConflictError(`flag ${input.key} already exists`)
-            // Reusing an archived key starts from scratch: its old rules must not come back.
-            if (existing) await tx.delete(flags).where(eq(flags.key, input.key))
-            const [flag] = await tx.insert(flags).values(input).returning()
-            await recordAudit(tx, {
-              actor,
-              action: 'flag.create',
-              flagKey: input.key,
-              after: input,
-            })
-            const envs = await tx.select().from(environments).orderBy(asc(environments.key))
-            const changes: EnvChange[] = []
-            for (const env of envs) changes.push(await insertState(tx, flag!, env.key, actor))
-            return changes
-          }),
-        `flag ${input.key} already exists`,
-      ),
-
-    updateFlag: (key, patch, actor) =>
-      db.transaction(async (tx) => {
-        // Visibility changes every environment: it takes turns with creating environments,
-        // which copy each flag's visibility into their first change.
-        if (patch.clientSide !== undefined) await lockCatalog(tx)
-        const [before] = await tx
-          .select()
-          .from(flags)
-          .where(and(eq(flags.key, key), isNull(flags.archivedAt)))
-          // Not a key change: states being inserted (foreign key checks) need not wait for it.
-          .for('no key update')
-        if (!before) throw new NotFoundError(`flag ${key}`)
-        const changed = changedFields(toDefinition(before), patch)
-        if (Object.keys(changed).length === 0)
-          throw new ValidationError(
-            `body: nothing to change (flag ${key} already has these values)`,
-          )
-        const [after] = await tx
-          .update(flags)
-          .set({ ...changed, updatedAt: Date.now() })
-          .where(eq(flags.key, key))
-          .returning()
-        const flag = toDefinition(after!)
-        await recordAudit(tx, {
-          actor,
-          action: changed.clientSide === undefined ? 'flag.update' : 'flag.client_side',
-          flagKey: key,
-          before: toDefinition(before),
-          after: flag,
-        })
-        if (changed.clientSide === undefined) return { flag, changes: [] }
-        // Lock every state of the flag first (state updates lock a state, then its environment).
-        const rows = await tx
-          .select()
-          .from(flagStates)
-          .where(eq(flagStates.flagKey, key))
-          .orderBy(asc(flagStates.envKey))
-          .for('update')
-        const changes: EnvChange[] = []
-        for (const row of rows) {
-          const version = await bumpVersion(tx, row.envKey)
-          const [updated] = await tx
-            .update(flagStates)
-            .set({ version, updatedAt: Date.now() })
-            .where(stateWhere(row.envKey, key))
-            .returning()
-          const state = toState(updated!, flag.clientSide)
-          const change: Change = { type: 'flag', version, flag: rulesOf(state) }
-          changes.push(
-            await recordEnvChange(tx, row.envKey, change, {
-              actor,
-              action: 'flag.client_side',
-              flagKey: key,
-              before: toState(row, before.clientSide),
-              after: state,
-            }),
-          )
-        }
-        return { flag, changes }
-      }),
-
-    archiveFlag: (key, actor) =>
-      db.transaction(async (tx) => {
-        await lockCatalog(tx)
-        const flag = await liveFlag(tx, key)
-        if (!flag) throw new NotFoundError(`flag ${key}`)
-        await tx.update(flags).set({ archivedAt: Date.now() }).where(eq(flags.key, key))
-        const rows = await tx.delete(flagStates).where(eq(flagStates.flagKey, key)).returning()
-        const changes: EnvChange[] = []
-        for (const row of rows.sort(byEnvKey)) {
-          const version = await bumpVersion(tx, row.envKey)
-          const change: Change = { type: 'flag_deleted', version, key }
-          changes.push(
-            await recordEnvChange(tx, row.envKey, change, {
-              actor,
-              action: 'flag.archive',
-              flagKey: key,
-              before: toState(row, flag.clientSide),
-            }),
-          )
-        }
-        return changes
-      }),
-
     async getState(envKey, key) {
       const [state] = await statesWhere(db, stateWhere(envKey, key))
       if (state) return state
       await requireEnv(db, envKey)
-      throw new NotFoundError(`flag ${key} in environment ${envKey}`)
+      throw missing.state(envKey, key)
     },
 
     listGuarded: () => statesWhere(db, isNotNull(flagStates.guard)),
@@ -307,32 +150,123 @@ export function createPgFlagStore(db: PgDb): FlagStore {
       const { rows, next } = cut(await statesWhere(db, where, limit + 1), limit, (state) => state.key)
       return { items: rows, next }
     },
+  }
+}
+
+/**
+ * Structural changes (environments, flags created or archived): each takes the catalog lock
+ * first, so two of them never miss each other's uncommitted rows.
+ */
+function pgCatalogChanges(db: PgDb): Pick<FlagStore, 'createEnvironment' | 'createFlag' | 'archiveFlag'> {
+  return {
+    createEnvironment: (input, actor) =>
+      uniquely(
+        () =>
+          db.transaction(async (tx) => {
+            await lockCatalog(tx)
+            const existing = await tx.select().from(environments).where(eq(environments.key, input.key))
+            const audit = decideCreateEnvironment(input, existing.length > 0, actor)
+            await tx.insert(environments).values(input)
+            await recordAudit(tx, audit)
+            const live = await tx.select().from(flags).where(isNull(flags.archivedAt)).orderBy(asc(flags.key))
+            const changes: EnvChange[] = []
+            for (const flag of live) changes.push(await insertState(tx, flag, input.key, actor))
+            return changes
+          }),
+        alreadyExists.environment(input.key),
+      ),
+
+    createFlag: (input, actor) =>
+      uniquely(
+        () =>
+          db.transaction(async (tx) => {
+            await lockCatalog(tx)
+            const [existing] = await tx.select().from(flags).where(eq(flags.key, input.key))
+            const { replaceArchived, audit } = decideCreateFlag(input, existing, actor)
+            if (replaceArchived) await tx.delete(flags).where(eq(flags.key, input.key))
+            const [flag] = await tx.insert(flags).values(input).returning()
+            await recordAudit(tx, audit)
+            const envs = await tx.select().from(environments).orderBy(asc(environments.key))
+            const changes: EnvChange[] = []
+            for (const env of envs) changes.push(await insertState(tx, flag!, env.key, actor))
+            return changes
+          }),
+        alreadyExists.flag(input.key),
+      ),
+
+    archiveFlag: (key, actor) =>
+      db.transaction(async (tx) => {
+        await lockCatalog(tx)
+        const flag = found(await liveFlag(tx, key), missing.flag(key))
+        await tx.update(flags).set({ archivedAt: Date.now() }).where(eq(flags.key, key))
+        const rows = await tx.delete(flagStates).where(eq(flagStates.flagKey, key)).returning()
+        const changes: EnvChange[] = []
+        for (const row of rows.sort(byEnvKey)) {
+          const decided = stateArchived(toState(row, flag.clientSide), await bumpVersion(tx, row.envKey), actor)
+          changes.push(await recordEnvChange(tx, row.envKey, decided))
+        }
+        return changes
+      }),
+  }
+}
+
+/** Updates of a flag's definition and of one of its states. */
+function pgFlagUpdates(db: PgDb): Pick<FlagStore, 'updateFlag' | 'updateState'> {
+  return {
+    updateFlag: (key, patch, actor) =>
+      db.transaction(async (tx) => {
+        // Visibility changes every environment: it takes turns with creating environments,
+        // which copy each flag's visibility into their first change.
+        if (patch.clientSide !== undefined) await lockCatalog(tx)
+        const [before] = await tx
+          .select()
+          .from(flags)
+          .where(and(eq(flags.key, key), isNull(flags.archivedAt)))
+          // Not a key change: states being inserted (foreign key checks) need not wait for it.
+          .for('no key update')
+        const decision = decideFlagUpdate(key, before && toDefinition(before), patch)
+        const [after] = await tx
+          .update(flags)
+          .set({ ...decision.changed, updatedAt: Date.now() })
+          .where(eq(flags.key, key))
+          .returning()
+        const flag = toDefinition(after!)
+        await recordAudit(tx, flagUpdated(decision, toDefinition(before!), flag, actor))
+        if (!decision.visibilityChanged) return { flag, changes: [] }
+        // Lock every state of the flag first (state updates lock a state, then its environment).
+        const rows = await tx
+          .select()
+          .from(flagStates)
+          .where(eq(flagStates.flagKey, key))
+          .orderBy(asc(flagStates.envKey))
+          .for('update')
+        const changes: EnvChange[] = []
+        for (const row of rows) {
+          const version = await bumpVersion(tx, row.envKey)
+          const [updated] = await tx
+            .update(flagStates)
+            .set({ version, updatedAt: Date.now() })
+            .where(stateWhere(row.envKey, key))
+            .returning()
+          const decided = visibilityChanged(toState(row, before!.clientSide), toState(updated!, flag.clientSide), actor)
+          changes.push(await recordEnvChange(tx, row.envKey, decided))
+        }
+        return { flag, changes }
+      }),
 
     updateState: (envKey, key, options) =>
       db.transaction(async (tx) => {
         // The row lock makes a second writer wait here and then read the first one's commit.
-        const [row] = await tx
-          .select()
-          .from(flagStates)
-          .where(stateWhere(envKey, key))
-          .for('update')
+        const [row] = await tx.select().from(flagStates).where(stateWhere(envKey, key)).for('update')
         if (!row) {
           await requireEnv(tx, envKey)
-          throw new NotFoundError(`flag ${key} in environment ${envKey}`)
+          throw missing.state(envKey, key)
         }
         // Read after the lock, in a statement of its own: a visibility change must lock this
         // state before it commits, so what this reads holds until this transaction commits.
-        const [flag] = await tx
-          .select({ clientSide: flags.clientSide })
-          .from(flags)
-          .where(eq(flags.key, key))
+        const [flag] = await tx.select({ clientSide: flags.clientSide }).from(flags).where(eq(flags.key, key))
         const before = toState(row, flag!.clientSide)
-        if (options.expectedVersion !== undefined && options.expectedVersion !== before.version)
-          throw new ConflictError(
-            `flag ${key} in ${envKey} changed since version ${options.expectedVersion} (now ${before.version}); reload and retry`,
-            { current: before },
-          )
-        const patch = options.update(before)
+        const patch = decideStateUpdate(before, options)
         const version = await bumpVersion(tx, envKey)
         const [updated] = await tx
           .update(flagStates)
@@ -340,19 +274,7 @@ export function createPgFlagStore(db: PgDb): FlagStore {
           .where(stateWhere(envKey, key))
           .returning()
         const state = toState(updated!, before.clientSide)
-        const committed = await recordEnvChange(
-          tx,
-          envKey,
-          { type: 'flag', version, flag: rulesOf(state) },
-          {
-            actor: options.actor,
-            action: options.action,
-            flagKey: key,
-            before,
-            after: state,
-            details: options.details,
-          },
-        )
+        const committed = await recordEnvChange(tx, envKey, stateUpdated(before, state, options))
         return { state, committed }
       }),
   }

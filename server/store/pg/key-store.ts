@@ -1,16 +1,11 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto'
 import { and, asc, count, eq, isNull } from 'drizzle-orm'
-import { NotFoundError } from '../../errors.ts'
-import type { ApiKeyInfo, KeyStore } from '../contract.ts'
-import { hashSecret, newSecret } from '../rows.ts'
+import type { KeyStore } from '../contract.ts'
+import { decideRevoke, found, keyCreated, keyRevoked, missing } from '../decisions.ts'
+import { hashSecret, newSecret, toKeyInfo } from '../rows.ts'
 import type { PgDb } from './db.ts'
 import { recordAudit } from './record-change.ts'
 import { apiKeys, environments } from './schema.ts'
-
-function toInfo(row: typeof apiKeys.$inferSelect): ApiKeyInfo {
-  const { id, name, kind, envKey, prefix, createdAt, revokedAt } = row
-  return { id, name, kind, environment: envKey, prefix, createdAt, revokedAt }
-}
 
 /** API keys on PostgreSQL, stored as sha256 hashes (the same hashing as the SQLite store). */
 export function createPgKeyStore(db: PgDb): KeyStore {
@@ -25,7 +20,7 @@ export function createPgKeyStore(db: PgDb): KeyStore {
             .from(environments)
             .where(eq(environments.key, input.environment))
             .for('key share')
-          if (!env) throw new NotFoundError(`environment ${input.environment}`)
+          found(env, missing.environment(input.environment))
         }
         const [row] = await tx
           .insert(apiKeys)
@@ -38,20 +33,15 @@ export function createPgKeyStore(db: PgDb): KeyStore {
             prefix: secret.slice(0, 12),
           })
           .returning()
-        const key = toInfo(row!)
-        await recordAudit(tx, {
-          actor,
-          action: 'key.create',
-          envKey: input.environment,
-          after: key,
-        })
+        const key = toKeyInfo(row!)
+        await recordAudit(tx, keyCreated(key, actor))
         return { key, secret }
       })
     },
 
     list: async () =>
       (await db.select().from(apiKeys).orderBy(asc(apiKeys.createdAt), asc(apiKeys.id))).map(
-        toInfo,
+        toKeyInfo,
       ),
 
     async count() {
@@ -68,26 +58,16 @@ export function createPgKeyStore(db: PgDb): KeyStore {
       if (!row) return undefined
       // The lookup is by index; comparing the hashes in constant time leaks nothing more.
       const same = timingSafeEqual(Buffer.from(row.hash, 'hex'), Buffer.from(hash, 'hex'))
-      return same ? toInfo(row) : undefined
+      return same ? toKeyInfo(row) : undefined
     },
 
     revoke: (id, actor) =>
       db.transaction(async (tx) => {
         const [row] = await tx.select().from(apiKeys).where(eq(apiKeys.id, id)).for('update')
-        if (!row) throw new NotFoundError(`key ${id}`)
-        const [revoked] = await tx
-          .update(apiKeys)
-          .set({ revokedAt: row.revokedAt ?? Date.now() })
-          .where(eq(apiKeys.id, id))
-          .returning()
-        await recordAudit(tx, {
-          actor,
-          action: 'key.revoke',
-          envKey: row.envKey,
-          before: toInfo(row),
-          after: toInfo(revoked!),
-        })
-        return toInfo(revoked!)
+        const set = decideRevoke(id, row && toKeyInfo(row), Date.now())
+        const [revoked] = await tx.update(apiKeys).set(set).where(eq(apiKeys.id, id)).returning()
+        await recordAudit(tx, keyRevoked(toKeyInfo(row!), toKeyInfo(revoked!), actor))
+        return toKeyInfo(revoked!)
       }),
   }
 }

@@ -1,43 +1,8 @@
 import { and, asc, eq, gte, lt, sql } from 'drizzle-orm'
-import type { MetricsStore, StoredBatch } from '../contract.ts'
+import type { MetricsStore } from '../contract.ts'
+import { batchIds, batchKey, minuteSums } from '../decisions.ts'
 import type { PgDb } from './db.ts'
 import { metricBatches, metricsMinute } from './schema.ts'
-
-const MINUTE = 60_000
-
-type MinuteSums = typeof metricsMinute.$inferInsert & {
-  [K in 'canaryExposures' | 'canaryErrors' | 'controlExposures' | 'controlErrors']: number
-}
-
-/**
- * The per-minute sums of a group of batches, one row per (environment, flag, minute), sorted:
- * one upsert may not touch a row twice, and replicas adding to the same rows in the same order
- * queue behind each other instead of deadlocking.
- */
-function minuteSums(entries: StoredBatch[]): MinuteSums[] {
-  const sums = new Map<string, MinuteSums>()
-  for (const { envKey, batch, receivedAt } of entries) {
-    const minute = Math.floor(receivedAt / MINUTE) * MINUTE
-    for (const [flagKey, [ce, cx, ke, kx]] of Object.entries(batch.flags)) {
-      const id = JSON.stringify([envKey, flagKey, minute])
-      const row = sums.get(id) ?? {
-        envKey,
-        flagKey,
-        minute,
-        canaryExposures: 0,
-        canaryErrors: 0,
-        controlExposures: 0,
-        controlErrors: 0,
-      }
-      row.canaryExposures += ce
-      row.canaryErrors += cx
-      row.controlExposures += ke
-      row.controlErrors += kx
-      sums.set(id, row)
-    }
-  }
-  return [...sums.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row)
-}
 
 /** Rows per statement: well under PostgreSQL's 65,535 parameters per query. */
 const CHUNK = 1000
@@ -55,7 +20,7 @@ export function createPgMetricsStore(db: PgDb): MetricsStore {
       const rows = await db
         .select({ id: metricBatches.id })
         .from(metricBatches)
-        .where(eq(metricBatches.id, `${envKey}:${batchId}`))
+        .where(eq(metricBatches.id, batchKey(envKey, batchId)))
       return rows.length > 0
     },
 
@@ -63,7 +28,7 @@ export function createPgMetricsStore(db: PgDb): MetricsStore {
       // The primary key decides: of concurrent claims from any replica, one inserts the row.
       const inserted = await db
         .insert(metricBatches)
-        .values({ id: `${envKey}:${batchId}`, envKey, receivedAt })
+        .values({ id: batchKey(envKey, batchId), envKey, receivedAt })
         .onConflictDoNothing()
         .returning({ id: metricBatches.id })
       return inserted.length === 1
@@ -71,9 +36,8 @@ export function createPgMetricsStore(db: PgDb): MetricsStore {
 
     async storeBatches(entries) {
       if (entries.length === 0) return
-      const ids = [...new Map(entries.map((e) => [`${e.envKey}:${e.batch.id}`, e])).entries()]
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .map(([id, e]) => ({ id, envKey: e.envKey, receivedAt: e.receivedAt }))
+      // Sorted (see minuteSums): replicas adding to the same rows queue instead of deadlocking.
+      const ids = batchIds(entries)
       const sums = minuteSums(entries)
       await db.transaction(async (tx) => {
         for (const chunk of chunks(ids))

@@ -1,8 +1,8 @@
 import { eq, sql } from 'drizzle-orm'
 import type { Change } from '../../../sdk/core/changes.ts'
-import { ConflictError, NotFoundError } from '../../errors.ts'
+import { ConflictError } from '../../errors.ts'
 import type { EnvChange } from '../contract.ts'
-import { CHANGE_LOG_KEEP, type AuditEntry } from '../decisions.ts'
+import { CHANGE_LOG_KEEP, missing, type AuditEntry, type Decided } from '../decisions.ts'
 import type { PgTx } from './db.ts'
 import { auditLog, changeLog, environments } from './schema.ts'
 
@@ -17,7 +17,7 @@ export async function bumpVersion(tx: PgTx, envKey: string): Promise<number> {
     .set({ version: sql`${environments.version} + 1` })
     .where(eq(environments.key, envKey))
     .returning({ version: environments.version })
-  if (!bumped) throw new NotFoundError(`environment ${envKey}`)
+  if (!bumped) throw missing.environment(envKey)
   return bumped.version
 }
 
@@ -74,8 +74,7 @@ export function parseAnnouncement(
 export async function recordEnvChange(
   tx: PgTx,
   envKey: string,
-  change: Change,
-  audit: AuditEntry,
+  { change, audit }: Decided,
 ): Promise<EnvChange> {
   await tx.execute(sql`
     with logged as (

@@ -1,35 +1,26 @@
 import { and, asc, eq } from 'drizzle-orm'
-import type { Change } from '../../../sdk/core/changes.ts'
 import type { Segment } from '../../../sdk/core/types.ts'
-import { ConflictError, NotFoundError } from '../../errors.ts'
 import type { SegmentStore } from '../contract.ts'
+import {
+  decideSegmentPut,
+  decideSegmentRemove,
+  flagsUsingSegment,
+  found,
+  missing,
+  segmentRemoved,
+  segmentSaved,
+} from '../decisions.ts'
+import { toSegment } from '../rows.ts'
 import type { PgDb, PgTx } from './db.ts'
 import { bumpVersion, recordEnvChange } from './record-change.ts'
 import { flagStates, segments } from './schema.ts'
 
-type SegmentRow = typeof segments.$inferSelect
-
-function toSegment({ key, description, userIds, conditions, version }: SegmentRow): Segment {
-  return { key, description, userIds, conditions, version }
-}
-
 const segmentWhere = (envKey: string, key: string) =>
   and(eq(segments.envKey, envKey), eq(segments.key, key))
 
-/** Flags of the environment whose cohorts reference the segment. */
-async function flagsUsing(tx: PgTx, envKey: string, key: string): Promise<string[]> {
-  const rows = await tx
-    .select()
-    .from(flagStates)
-    .where(eq(flagStates.envKey, envKey))
-    .orderBy(asc(flagStates.flagKey))
-  return rows
-    .filter((row) =>
-      row.cohorts.some((c) =>
-        c.conditions.some((cond) => 'segment' in cond && cond.segment === key),
-      ),
-    )
-    .map((row) => row.flagKey)
+async function readSegment(tx: PgDb | PgTx, envKey: string, key: string): Promise<Segment | undefined> {
+  const [row] = await tx.select().from(segments).where(segmentWhere(envKey, key))
+  return row && toSegment(row)
 }
 
 /**
@@ -40,79 +31,37 @@ async function flagsUsing(tx: PgTx, envKey: string, key: string): Promise<string
 export function createPgSegmentStore(db: PgDb): SegmentStore {
   return {
     list: async (envKey) =>
-      (
-        await db
-          .select()
-          .from(segments)
-          .where(eq(segments.envKey, envKey))
-          .orderBy(asc(segments.key))
-      ).map(toSegment),
+      (await db.select().from(segments).where(eq(segments.envKey, envKey)).orderBy(asc(segments.key))).map(
+        toSegment,
+      ),
 
-    async get(envKey, key) {
-      const [row] = await db.select().from(segments).where(segmentWhere(envKey, key))
-      if (!row) throw new NotFoundError(`segment ${key} in environment ${envKey}`)
-      return toSegment(row)
-    },
+    get: async (envKey, key) => found(await readSegment(db, envKey, key), missing.segment(envKey, key)),
 
     put: (envKey, input, options) =>
       db.transaction(async (tx) => {
         const version = await bumpVersion(tx, envKey)
-        const [row] = await tx.select().from(segments).where(segmentWhere(envKey, input.key))
-        if (options.create && row)
-          throw new ConflictError(`segment ${input.key} already exists in ${envKey}`)
-        if (!options.create && !row)
-          throw new NotFoundError(`segment ${input.key} in environment ${envKey}`)
-        if (row && options.expectedVersion !== undefined && row.version !== options.expectedVersion)
-          throw new ConflictError(
-            `segment ${input.key} changed since version ${options.expectedVersion} (now ${row.version}); reload and retry`,
-            { current: toSegment(row) },
-          )
-        const values = {
-          envKey,
-          ...input,
-          description: input.description ?? '',
-          version,
-          updatedAt: Date.now(),
-        }
+        const existing = await readSegment(tx, envKey, input.key)
+        const values = { envKey, ...decideSegmentPut(envKey, input, existing, options), version, updatedAt: Date.now() }
         const [saved] = await tx
           .insert(segments)
           .values(values)
           .onConflictDoUpdate({ target: [segments.envKey, segments.key], set: values })
           .returning()
         const segment = toSegment(saved!)
-        const committed = await recordEnvChange(
-          tx,
-          envKey,
-          { type: 'segment', version, segment },
-          {
-            actor: options.actor,
-            action: row ? 'segment.update' : 'segment.create',
-            before: row ? toSegment(row) : null,
-            after: segment,
-            details: { segment: input.key },
-          },
-        )
+        const committed = await recordEnvChange(tx, envKey, segmentSaved(existing, segment, options.actor))
         return { segment, committed }
       }),
 
     remove: (envKey, key, actor) =>
       db.transaction(async (tx) => {
         const version = await bumpVersion(tx, envKey)
-        const [row] = await tx.select().from(segments).where(segmentWhere(envKey, key))
-        if (!row) throw new NotFoundError(`segment ${key} in environment ${envKey}`)
-        const users = await flagsUsing(tx, envKey, key)
-        if (users.length > 0)
-          throw new ConflictError(`segment ${key} is used by flags: ${users.join(', ')}`, {
-            flags: users,
-          })
+        const existing = await readSegment(tx, envKey, key)
+        const states = existing
+          ? await tx.select().from(flagStates).where(eq(flagStates.envKey, envKey)).orderBy(asc(flagStates.flagKey))
+          : []
+        const segment = decideSegmentRemove(envKey, key, existing, flagsUsingSegment(states, key))
         await tx.delete(segments).where(segmentWhere(envKey, key))
-        const change: Change = { type: 'segment_deleted', version, key }
-        return recordEnvChange(tx, envKey, change, {
-          actor,
-          action: 'segment.delete',
-          before: toSegment(row),
-          details: { segment: key },
-        })
+        return recordEnvChange(tx, envKey, segmentRemoved(segment, version, actor))
       }),
   }
 }
