@@ -6,7 +6,10 @@ import type { FlagState, Segment } from '../../sdk/core/types.ts'
  * The storage contract: what services, routes, the stream, the guard and the planner may ask of
  * storage, declared apart from any implementation. Two implementations satisfy it:
  * `createSqliteStore` (embedded default, `sqlite-store.ts`) and `createPgStore`
- * (`pg/pg-store.ts`), and one suite (`test/store/contract.test.ts`) runs against both.
+ * (`pg/pg-store.ts`), and one suite (`test/store/contract.test.ts`) runs against both. Each
+ * mutation is read → decide → write: the decisions (refusals and their messages, what to write,
+ * the audit entry, the change to publish) live once in `decisions.ts`; a dialect keeps only its
+ * SQL, locking and transactions. A new mutation adds its decision there first.
  *
  * Rules every implementation keeps:
  * - Every method is async. Nothing is read or written after its promise settles.

@@ -5,6 +5,7 @@ import type {
   ApiKeyInfo,
   DefinitionPatch,
   FlagDefinition,
+  KeyKind,
   MinuteRow,
   SegmentInput,
   StatePatch,
@@ -12,7 +13,7 @@ import type {
   StoredBatch,
   StoredFlagState,
 } from './contract.ts'
-import { rulesOf } from './rows.ts'
+import { hashSecret, rulesOf, type KeyRowFields } from './rows.ts'
 
 /**
  * The store's decisions, written once for both dialects. Every mutation is read → decide →
@@ -45,6 +46,20 @@ export interface AuditEntry {
   before?: unknown
   after?: unknown
   details?: unknown
+}
+
+/** The audit log row of an entry: absent fields are null; `version` is the one the change produced. */
+export function auditRow(entry: AuditEntry, version: number | null) {
+  return {
+    actor: entry.actor,
+    action: entry.action,
+    flagKey: entry.flagKey ?? null,
+    envKey: entry.envKey ?? null,
+    version,
+    before: entry.before ?? null,
+    after: entry.after ?? null,
+    details: entry.details ?? null,
+  }
 }
 
 /** A versioned change to one environment's rules and the audit row that goes with it. */
@@ -280,6 +295,25 @@ export function segmentRemoved(before: Segment, version: number, actor: string):
 }
 
 // API keys
+
+/**
+ * The row of a new key: the secret's hash and its first characters (to recognise it in lists),
+ * never the secret itself. `id` and `secret` come from the caller (they are random).
+ */
+export function newKeyRow(
+  input: { name: string; kind: KeyKind; environment: string | null },
+  secret: string,
+  id: string,
+): Omit<KeyRowFields, 'createdAt' | 'revokedAt'> & { hash: string } {
+  return {
+    id,
+    name: input.name,
+    kind: input.kind,
+    envKey: input.environment,
+    hash: hashSecret(secret),
+    prefix: secret.slice(0, 12),
+  }
+}
 
 /** The audit entry of a new key (never the secret, never its hash). */
 export function keyCreated(key: ApiKeyInfo, actor: string): AuditEntry {

@@ -1,8 +1,8 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto'
-import { and, asc, eq, isNull } from 'drizzle-orm'
+import { and, asc, count, eq, isNull } from 'drizzle-orm'
 import type { KeyStore } from './contract.ts'
 import type { Db } from './db.ts'
-import { decideRevoke, keyCreated, keyRevoked } from './decisions.ts'
+import { decideRevoke, keyCreated, keyRevoked, newKeyRow } from './decisions.ts'
 import { readEnvironment } from './flag-store.ts'
 import { recordAudit } from './record-change.ts'
 import { hashSecret, newSecret, toKeyInfo } from './rows.ts'
@@ -18,14 +18,7 @@ export function createSqliteKeyStore(db: Db): KeyStore {
       return db.transaction((tx) => {
         const row = tx
           .insert(apiKeys)
-          .values({
-            id: randomUUID(),
-            name: input.name,
-            kind: input.kind,
-            envKey: input.environment,
-            hash: hashSecret(secret),
-            prefix: secret.slice(0, 12),
-          })
+          .values(newKeyRow(input, secret, randomUUID()))
           .returning()
           .get()
         const key = toKeyInfo(row)
@@ -36,7 +29,7 @@ export function createSqliteKeyStore(db: Db): KeyStore {
 
     list: async () => db.select().from(apiKeys).orderBy(asc(apiKeys.createdAt)).all().map(toKeyInfo),
 
-    count: async () => db.select().from(apiKeys).all().length,
+    count: async () => db.select({ n: count() }).from(apiKeys).get()?.n ?? 0,
 
     /**
      * The live key for a secret, or undefined. Looked up by hash (an index), then the hashes are

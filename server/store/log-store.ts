@@ -1,5 +1,6 @@
-import { and, asc, desc, eq, gt, lt, lte, type SQL } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, lte } from 'drizzle-orm'
 import type { Change } from '../../sdk/core/changes.ts'
+import { auditWhere } from './audit-filter.ts'
 import type { LogStore } from './contract.ts'
 import type { Db } from './db.ts'
 import { readEnvironment } from './flag-store.ts'
@@ -9,14 +10,10 @@ import { auditLog, changeLog } from './schema.ts'
 export function createSqliteLogStore(db: Db): LogStore {
   return {
     async audit(filter) {
-      const where: SQL[] = []
-      if (filter.flag) where.push(eq(auditLog.flagKey, filter.flag))
-      if (filter.env) where.push(eq(auditLog.envKey, filter.env))
-      if (filter.before) where.push(lt(auditLog.id, filter.before))
       return db
         .select()
         .from(auditLog)
-        .where(and(...where))
+        .where(auditWhere(auditLog, filter))
         .orderBy(desc(auditLog.id))
         .limit(filter.limit)
         .all()

@@ -1,7 +1,7 @@
 import { and, eq, lt, sql } from 'drizzle-orm'
 import type { EnvChange } from './contract.ts'
 import type { Db } from './db.ts'
-import { CHANGE_LOG_KEEP, missing, type AuditEntry, type Decided } from './decisions.ts'
+import { auditRow, CHANGE_LOG_KEEP, missing, type AuditEntry, type Decided } from './decisions.ts'
 import { auditLog, changeLog, environments } from './schema.ts'
 
 export { CHANGE_LOG_KEEP } from './decisions.ts'
@@ -37,16 +37,5 @@ export function recordEnvChange(tx: Tx, envKey: string, { change, audit }: Decid
 
 /** An audit row for a change that does not touch an environment's rules (keys, descriptions). */
 export function recordAudit(tx: Tx, entry: AuditEntry, version: number | null = null): void {
-  tx.insert(auditLog)
-    .values({
-      actor: entry.actor,
-      action: entry.action,
-      flagKey: entry.flagKey ?? null,
-      envKey: entry.envKey ?? null,
-      version,
-      before: entry.before ?? null,
-      after: entry.after ?? null,
-      details: entry.details ?? null,
-    })
-    .run()
+  tx.insert(auditLog).values(auditRow(entry, version)).run()
 }

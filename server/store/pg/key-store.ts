@@ -1,7 +1,7 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto'
 import { and, asc, count, eq, isNull } from 'drizzle-orm'
 import type { KeyStore } from '../contract.ts'
-import { decideRevoke, found, keyCreated, keyRevoked, missing } from '../decisions.ts'
+import { decideRevoke, found, keyCreated, keyRevoked, missing, newKeyRow } from '../decisions.ts'
 import { hashSecret, newSecret, toKeyInfo } from '../rows.ts'
 import type { PgDb } from './db.ts'
 import { recordAudit } from './record-change.ts'
@@ -24,14 +24,7 @@ export function createPgKeyStore(db: PgDb): KeyStore {
         }
         const [row] = await tx
           .insert(apiKeys)
-          .values({
-            id: randomUUID(),
-            name: input.name,
-            kind: input.kind,
-            envKey: input.environment,
-            hash: hashSecret(secret),
-            prefix: secret.slice(0, 12),
-          })
+          .values(newKeyRow(input, secret, randomUUID()))
           .returning()
         const key = toKeyInfo(row!)
         await recordAudit(tx, keyCreated(key, actor))

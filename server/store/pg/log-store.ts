@@ -1,22 +1,19 @@
-import { and, asc, desc, eq, gt, lt, lte, type SQL } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, lte } from 'drizzle-orm'
 import type { Change } from '../../../sdk/core/changes.ts'
+import { auditWhere } from '../audit-filter.ts'
 import type { LogStore } from '../contract.ts'
+import { found, missing } from '../decisions.ts'
 import type { PgDb } from './db.ts'
 import { auditLog, changeLog, environments } from './schema.ts'
-import { NotFoundError } from '../../errors.ts'
 
 /** Reads of the audit log and the change log on PostgreSQL. */
 export function createPgLogStore(db: PgDb): LogStore {
   return {
     audit(filter) {
-      const where: SQL[] = []
-      if (filter.flag) where.push(eq(auditLog.flagKey, filter.flag))
-      if (filter.env) where.push(eq(auditLog.envKey, filter.env))
-      if (filter.before) where.push(lt(auditLog.id, filter.before))
       return db
         .select()
         .from(auditLog)
-        .where(and(...where))
+        .where(auditWhere(auditLog, filter))
         .orderBy(desc(auditLog.id))
         .limit(filter.limit)
     },
@@ -43,8 +40,7 @@ export function createPgLogStore(db: PgDb): LogStore {
               .select({ version: environments.version })
               .from(environments)
               .where(eq(environments.key, envKey))
-            if (!env) throw new NotFoundError(`environment ${envKey}`)
-            current = env.version
+            current = found(env, missing.environment(envKey)).version
           }
           const rows = await tx
             .select({ change: changeLog.change })

@@ -2,7 +2,7 @@ import { eq, sql } from 'drizzle-orm'
 import type { Change } from '../../../sdk/core/changes.ts'
 import { ConflictError } from '../../errors.ts'
 import type { EnvChange } from '../contract.ts'
-import { CHANGE_LOG_KEEP, missing, type AuditEntry, type Decided } from '../decisions.ts'
+import { auditRow, CHANGE_LOG_KEEP, missing, type AuditEntry, type Decided } from '../decisions.ts'
 import type { PgTx } from './db.ts'
 import { auditLog, changeLog, environments } from './schema.ts'
 
@@ -95,16 +95,7 @@ export async function recordAudit(
   entry: AuditEntry,
   version: number | null = null,
 ): Promise<void> {
-  await tx.insert(auditLog).values({
-    actor: entry.actor,
-    action: entry.action,
-    flagKey: entry.flagKey ?? null,
-    envKey: entry.envKey ?? null,
-    version,
-    before: entry.before ?? null,
-    after: entry.after ?? null,
-    details: entry.details ?? null,
-  })
+  await tx.insert(auditLog).values(auditRow(entry, version))
 }
 
 /** Structural changes (environments, flags created or archived) take turns cluster-wide. */
