@@ -1,7 +1,8 @@
-import { and, asc, eq, gte, lt, sql } from 'drizzle-orm'
+import { and, asc, eq, gte, lt } from 'drizzle-orm'
 import type { MetricsStore } from './contract.ts'
 import type { Db } from './db.ts'
 import { batchIds, batchKey, minuteSums } from './decisions.ts'
+import { addExcludedCounts } from './shared-sql.ts'
 import { metricBatches, metricsMinute } from './schema.ts'
 
 /** Guard counts on SQLite: batch de-duplication and per-minute aggregates. */
@@ -36,12 +37,7 @@ export function createSqliteMetricsStore(db: Db): MetricsStore {
             .values(row)
             .onConflictDoUpdate({
               target: [metricsMinute.envKey, metricsMinute.flagKey, metricsMinute.minute],
-              set: {
-                canaryExposures: sql`${metricsMinute.canaryExposures} + excluded.canary_exposures`,
-                canaryErrors: sql`${metricsMinute.canaryErrors} + excluded.canary_errors`,
-                controlExposures: sql`${metricsMinute.controlExposures} + excluded.control_exposures`,
-                controlErrors: sql`${metricsMinute.controlErrors} + excluded.control_errors`,
-              },
+              set: addExcludedCounts(metricsMinute),
             })
             .run()
       })

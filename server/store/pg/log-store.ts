@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, lte } from 'drizzle-orm'
 import type { Change } from '../../../sdk/core/changes.ts'
-import { auditWhere } from '../audit-filter.ts'
+import { auditWhere } from '../shared-sql.ts'
 import type { LogStore } from '../contract.ts'
 import { found, missing } from '../decisions.ts'
 import type { PgDb } from './db.ts'

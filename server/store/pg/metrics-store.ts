@@ -1,6 +1,7 @@
-import { and, asc, eq, gte, lt, sql } from 'drizzle-orm'
+import { and, asc, eq, gte, lt } from 'drizzle-orm'
 import type { MetricsStore } from '../contract.ts'
 import { batchIds, batchKey, minuteSums } from '../decisions.ts'
+import { addExcludedCounts } from '../shared-sql.ts'
 import type { PgDb } from './db.ts'
 import { metricBatches, metricsMinute } from './schema.ts'
 
@@ -48,12 +49,7 @@ export function createPgMetricsStore(db: PgDb): MetricsStore {
             .values(chunk)
             .onConflictDoUpdate({
               target: [metricsMinute.envKey, metricsMinute.flagKey, metricsMinute.minute],
-              set: {
-                canaryExposures: sql`${metricsMinute.canaryExposures} + excluded.canary_exposures`,
-                canaryErrors: sql`${metricsMinute.canaryErrors} + excluded.canary_errors`,
-                controlExposures: sql`${metricsMinute.controlExposures} + excluded.control_exposures`,
-                controlErrors: sql`${metricsMinute.controlErrors} + excluded.control_errors`,
-              },
+              set: addExcludedCounts(metricsMinute),
             })
       })
     },

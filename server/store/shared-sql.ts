@@ -1,0 +1,40 @@
+import { and, eq, lt, sql, type Column, type SQL } from 'drizzle-orm'
+import type { LogStore } from './contract.ts'
+
+/*
+ * SQL that both dialects build alike: drizzle renders it from either dialect's columns, and
+ * SQLite and PostgreSQL read it the same way.
+ */
+
+/**
+ * The WHERE of an audit page, the same for both dialects (drizzle builds it from either
+ * dialect's `audit_log` columns): by flag, by environment, and before the previous page's last id.
+ */
+export function auditWhere(
+  columns: { flagKey: Column; envKey: Column; id: Column },
+  filter: Parameters<LogStore['audit']>[0],
+): SQL | undefined {
+  const where: SQL[] = []
+  if (filter.flag) where.push(eq(columns.flagKey, filter.flag))
+  if (filter.env) where.push(eq(columns.envKey, filter.env))
+  if (filter.before) where.push(lt(columns.id, filter.before))
+  return and(...where)
+}
+
+/**
+ * The upsert's SET that adds an inserted minute row's counts (`excluded`) to the stored ones.
+ * Both dialects add `minuteSums` rows this way.
+ */
+export function addExcludedCounts(columns: {
+  canaryExposures: Column
+  canaryErrors: Column
+  controlExposures: Column
+  controlErrors: Column
+}) {
+  return {
+    canaryExposures: sql`${columns.canaryExposures} + excluded.canary_exposures`,
+    canaryErrors: sql`${columns.canaryErrors} + excluded.canary_errors`,
+    controlExposures: sql`${columns.controlExposures} + excluded.control_exposures`,
+    controlErrors: sql`${columns.controlErrors} + excluded.control_errors`,
+  }
+}
