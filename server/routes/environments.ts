@@ -9,7 +9,7 @@ import type { EnvRules } from '../stream/env-rules.ts'
 import type { FlagService } from '../services/flag-service.ts'
 import type { Store } from '../store/store.ts'
 import { schemas } from '../validation.ts'
-import * as shapes from '../api-shapes/index.ts'
+import * as shapes from '../../api-shapes/index.ts'
 import { jsonBody, param, shaped } from './request.ts'
 
 /** `/api/v1/environments`: list and create. */

@@ -7,8 +7,8 @@ import type { FlagWithStates, StoredFlagState } from '../store/flag-store.ts'
 import type { Store } from '../store/store.ts'
 import { parse, schemas } from '../validation.ts'
 import { encodeCursor } from '../cursor.ts'
-import * as shapes from '../api-shapes/index.ts'
-import { summarizeCohorts } from '../api-shapes/audience.ts'
+import * as shapes from '../../api-shapes/index.ts'
+import { summarizeCohorts } from '../../api-shapes/audience.ts'
 import { expectedVersion, jsonBody, param, shaped, stateView } from './request.ts'
 
 /** Flag definitions (shared by all environments): `/api/v1/flags`. */

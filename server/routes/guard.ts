@@ -10,7 +10,7 @@ import { CreditByAddress } from '../guard/client-credit.ts'
 import type { EvidenceIntake } from '../guard/evidence-intake.ts'
 import { ValidationError } from '../errors.ts'
 import { parse, schemas } from '../validation.ts'
-import * as shapes from '../api-shapes/index.ts'
+import * as shapes from '../../api-shapes/index.ts'
 import { createFineSeries } from './fine-series.ts'
 import { expectedVersion, jsonBody, param, remoteAddress, shaped, stateView } from './request.ts'
 

@@ -51,7 +51,7 @@ export function remoteAddress(c: Context): string {
 
 /**
  * The value a route answers with, checked at compile time against its response shape in
- * `server/api-shapes` (the schema the console, the CLI and the OpenAPI document read). No
+ * `api-shapes` (the schema the console, the CLI and the OpenAPI document read). No
  * run-time cost: a renamed field fails `tsc` here, and the contract test parses real answers.
  *
  * @example
