@@ -1,6 +1,6 @@
 import type { FlagCounts, MetricsBatch } from '../../sdk/core/protocol.ts'
 import type { FlagService } from '../services/flag-service.ts'
-import type { Hub } from '../stream/hub.ts'
+import type { Hub } from '../live/hub.ts'
 import { ConflictError } from '../errors.ts'
 import type { ClusterStore, SharedCounts, SharedEvidence } from '../store/contract.ts'
 import type { StoredFlagState } from '../store/flag-store.ts'

@@ -9,7 +9,7 @@ import { ForbiddenError, TooManyRequestsError, UnauthorizedError } from '../erro
 import { clientAddress } from '../rate-limit/client-address.ts'
 import type { ClientLimits } from '../rate-limit/client-limits.ts'
 import { remoteAddressOf } from '../routes/environments.ts'
-import type { EnvRules } from '../stream/env-rules.ts'
+import type { EnvRules } from '../live/env-rules.ts'
 import type { ApiKeyInfo } from '../store/key-store.ts'
 import type { Store } from '../store/store.ts'
 import { evaluateAllForOfrep, evaluateForOfrep, userFromContext, type Audience } from './evaluation.ts'

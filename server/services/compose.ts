@@ -6,8 +6,8 @@ import type { Change } from '../../sdk/core/changes.ts'
 import { createSequencer } from '../replication/sequencer.ts'
 import type { ClusterStore } from '../store/contract.ts'
 import type { Store } from '../store/store.ts'
-import { createEnvRules } from '../stream/env-rules.ts'
-import { createHub } from '../stream/hub.ts'
+import { createEnvRules } from '../live/env-rules.ts'
+import { createHub } from '../live/hub.ts'
 import { createFlagService } from './flag-service.ts'
 
 export interface ComposeOptions {

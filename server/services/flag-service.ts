@@ -6,7 +6,7 @@ import { guardOf } from '../guard/guard-state.ts'
 import type { DefinitionPatch, EnvChange, StatePatch, StoredFlagState } from '../store/flag-store.ts'
 import type { SegmentInput } from '../store/segment-store.ts'
 import type { Store } from '../store/store.ts'
-import type { Hub } from '../stream/hub.ts'
+import type { Hub } from '../live/hub.ts'
 
 export interface StateUpdate {
   enabled?: boolean | undefined

@@ -7,7 +7,7 @@ import { clientAddress } from '../rate-limit/client-address.ts'
 import type { ClientLimits } from '../rate-limit/client-limits.ts'
 import type { ApiKeyInfo } from '../store/key-store.ts'
 import type { Store } from '../store/store.ts'
-import type { EnvRules } from './env-rules.ts'
+import type { EnvRules } from '../live/env-rules.ts'
 
 export const STREAM_PATH = '/api/v1/stream'
 
