@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono'
 import type { AuthEnv } from '../auth/api-key.ts'
 import type { GuardService } from '../guard/guard-service.ts'
-import { planOf } from '../guard/plan.ts'
+import { planOf } from '../domain/plan.ts'
 import type { FlagService } from '../services/flag-service.ts'
 import type { FlagWithStates, StoredFlagState } from '../store/flag-store.ts'
 import type { Store } from '../store/store.ts'

@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono'
 import type { AuthEnv } from '../auth/api-key.ts'
 import type { GuardService } from '../guard/guard-service.ts'
-import { guardOf } from '../guard/guard-state.ts'
+import { guardOf } from '../domain/guard-state.ts'
 import type { RolloutPlanner } from '../guard/rollout-planner.ts'
 import type { FlagService } from '../services/flag-service.ts'
 import type { StoredFlagState } from '../store/flag-store.ts'
