@@ -14,7 +14,7 @@ import { flagRoutes, flagStateRoutes } from './routes/flags.ts'
 import { keyRoutes } from './routes/keys.ts'
 import { segmentRoutes } from './routes/segments.ts'
 import { guardRoutes, metricsRoutes } from './routes/guard.ts'
-import type { Services } from './services/compose.ts'
+import type { Services } from './compose.ts'
 
 export interface AppDeps extends Services {
   /** Called after a key is revoked, so live sockets of that key close at once. */

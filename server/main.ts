@@ -4,7 +4,6 @@ import { hostname } from 'node:os'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import { pino } from 'pino'
-import { requireKey } from './auth/api-key.ts'
 import { createApp } from './app.ts'
 import { bootstrap } from './bootstrap.ts'
 import type { Config } from './config.ts'
@@ -14,10 +13,13 @@ import { logFunction, type Logger } from './observability/logger.ts'
 import { createMetrics, type Metrics } from './observability/metrics.ts'
 import { countBatches } from './observability/count-batches.ts'
 import { metricsSources } from './observability/sources.ts'
-import { composeServices, type ComposeOptions } from './services/compose.ts'
+import { composeServices, type ComposeOptions } from './compose.ts'
 import { startChangeFeed, type ChangeFeed } from './replication/change-feed.ts'
 import { startConnectionRegistry, type ConnectionRegistry } from './replication/connection-registry.ts'
 import { startLeaderLock, type LeaderLock } from './replication/leader-lock.ts'
+import { connectionRoutes } from './routes/connections.ts'
+import { prometheusRoutes } from './routes/prometheus.ts'
+import { createGuardTicker } from './guard/ticker.ts'
 import { openStore } from './store/open-store.ts'
 import { attachStream, type StreamOptions, type StreamServer } from './stream/stream-server.ts'
 
@@ -87,7 +89,14 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   // the replica holding the leader lock runs the guard's decisions and the plans' steps.
   let feed: ChangeFeed | undefined
   let leader: LeaderLock | undefined
-  let resumeEvidence = false
+  const retentionMs = options.metricsRetentionMs ?? 30 * 24 * 3_600_000
+  const ticker = createGuardTicker({
+    guard,
+    planner,
+    isLeader: () => leader?.isLeader() ?? true,
+    pruneMetrics: () => store.metrics.prune(now() - retentionMs),
+    log,
+  })
   if (cluster && config.databaseUrl && services.sequencer) {
     const checkMs = options.replicationCheckMs ?? 1000
     feed = await startChangeFeed({ databaseUrl: config.databaseUrl, store, sequencer: services.sequencer, log, checkMs })
@@ -95,7 +104,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       databaseUrl: config.databaseUrl,
       log,
       retryMs: checkMs,
-      onChange: (leading) => (resumeEvidence = leading),
+      onChange: (leading) => ticker.leadershipChanged(leading),
     })
   }
   // Batches are counted where both transports (HTTP and WebSocket) hand them to the guard.
@@ -110,8 +119,6 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   // The stream needs the HTTP server, the app needs the stream (revocation, connection list).
   let stream: StreamServer | undefined
   let registry: ConnectionRegistry | undefined
-  const metricsRoute = async () =>
-    new Response(await metrics.render(), { headers: { 'content-type': metrics.contentType } })
   const app = createApp({
     ...services,
     intake,
@@ -119,12 +126,9 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     observe: httpObserver({ logger, metrics }),
     onRevoke: (keyId) => stream?.closeKey(keyId),
     extend: (api) => {
-      api.get('/api/v1/connections', requireKey(store.keys, { kinds: ['admin'] }), async (c) =>
-        c.json({ items: registry ? await registry.list() : (stream?.list() ?? []) }),
-      )
-      // On the main port, metrics reveal flag keys and traffic: admin keys only.
-      if (config.metricsPort === undefined)
-        api.get('/metrics', requireKey(store.keys, { kinds: ['admin'] }), metricsRoute)
+      const list = async () => (registry ? await registry.list() : (stream?.list() ?? []))
+      api.route('/api/v1/connections', connectionRoutes({ keys: store.keys, list }))
+      if (config.metricsPort === undefined) api.route('/metrics', prometheusRoutes({ keys: store.keys, metrics }))
     },
   })
 
@@ -154,30 +158,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     await listen(metricsServer)
   }
 
-  // Windows slide and plans fall due without any request arriving.
-  const retentionMs = options.metricsRetentionMs ?? 30 * 24 * 3_600_000
-  let ticks = 0
-  // One tick at a time: a slow database must not pile ticks up behind each other.
-  let ticking: Promise<void> | undefined
-  const tick = async () => {
-    try {
-      if (leader && !leader.isLeader()) return await guard.followerTick()
-      if (resumeEvidence) {
-        // Just took over: resume the previous leader's tests instead of restarting them.
-        resumeEvidence = false
-        await guard.followerTick()
-      }
-      await guard.leaderTick()
-      await planner.tick()
-      if (ticks++ % 3600 === 0) await store.metrics.prune(now() - retentionMs)
-    } catch (error) {
-      log('guard tick failed', error)
-    }
-  }
-  const timer = setInterval(() => {
-    ticking ??= tick().finally(() => (ticking = undefined))
-  }, options.tickMs ?? 1000)
-  timer.unref()
+  ticker.start(options.tickMs ?? 1000)
   const port = (server.address() as AddressInfo).port
   const url = config.publicUrl || `http://localhost:${port}`
 
@@ -187,7 +168,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     metricsPort: metricsServer ? (metricsServer.address() as AddressInfo).port : undefined,
     adminSecret,
     close: async () => {
-      clearInterval(timer)
+      // No tick starts from here on; the one running (if any) is awaited after the guard settles.
+      const lastTick = ticker.stop()
       // Stop accepting first: no new request or upgrade may start while the rest winds down.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()))
       await feed?.close()
@@ -202,7 +184,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()))
       // Batches already accepted are written before the database closes.
       await guard.settle()
-      await ticking
+      await lastTick
       // Released at once (not when the session times out), so another replica leads right away.
       await leader?.close()
       await registry?.close()

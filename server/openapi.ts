@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import * as zm from 'zod/mini'
-import * as shapes from './api-shapes/index.ts'
+import * as shapes from '../api-shapes/index.ts'
 import { schemas } from './validation.ts'
 
 /** One operation; its success body is in `responses` below. */

@@ -1,4 +1,4 @@
-import * as shapes from '../../server/api-shapes/index.ts'
+import * as shapes from '../../api-shapes/index.ts'
 import { ErrorBoundary, useMemo, useState } from 'hono/jsx/dom'
 import { createApi } from './api/http.ts'
 import { createLive, type LiveStatus } from './api/live.ts'

@@ -5,8 +5,8 @@ import { timestamp } from './format.ts'
 import { connectionFrom, createApiClient } from './http.ts'
 import { printJson } from './io.ts'
 import { expectShape } from './shape.ts'
-import * as shapes from '../api-shapes/index.ts'
-import { ACTOR_KINDS, actionText, actorKind, actorText, type ActorKind } from '../api-shapes/audit-words.ts'
+import * as shapes from '../../api-shapes/index.ts'
+import { ACTOR_KINDS, actionText, actorKind, actorText, type ActorKind } from '../../api-shapes/audit-words.ts'
 import { formatTable } from './table.ts'
 
 /** `canary audit [--flag F] [--env E] [--actor person|guard|plan] [--limit N]`: who changed what. */

@@ -7,9 +7,9 @@ import { apiPath, connectionFrom, createApiClient, type ApiClient } from './http
 import { printJson, type Io } from './io.ts'
 import { parsePercent } from './flag-state.ts'
 import { expectShape } from './shape.ts'
-import * as shapes from '../api-shapes/index.ts'
-import type { CohortShape, FlagState } from '../api-shapes/index.ts'
-import { cohortText, summarizeCohorts } from '../api-shapes/audience.ts'
+import * as shapes from '../../api-shapes/index.ts'
+import type { CohortShape, FlagState } from '../../api-shapes/index.ts'
+import { cohortText, summarizeCohorts } from '../../api-shapes/audience.ts'
 import { formatTable } from './table.ts'
 
 /*

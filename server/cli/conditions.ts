@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { OPERATORS } from '../../sdk/core/types.ts'
-import type { AttributeConditionShape, ConditionShape } from '../api-shapes/index.ts'
+import type { AttributeConditionShape, ConditionShape } from '../../api-shapes/index.ts'
 import { CliError } from './errors.ts'
 
 /** Options that describe conditions, shared by `cohorts add|set` and `segments create|set`. */

@@ -4,10 +4,10 @@ import { describeConditions, percent } from './format.ts'
 import { apiPath, connectionFrom, createApiClient } from './http.ts'
 import { printJson, type Io } from './io.ts'
 import { guardLines } from './guard-text.ts'
-import { audienceText, planStepText, summarizeCohorts } from '../api-shapes/audience.ts'
+import { audienceText, planStepText, summarizeCohorts } from '../../api-shapes/audience.ts'
 import { expectShape } from './shape.ts'
-import * as shapes from '../api-shapes/index.ts'
-import type { FlagState as FlagStateView, GuardReport as GuardReportView } from '../api-shapes/index.ts'
+import * as shapes from '../../api-shapes/index.ts'
+import type { FlagState as FlagStateView, GuardReport as GuardReportView } from '../../api-shapes/index.ts'
 import { formatFields, formatTable } from './table.ts'
 
 const onOff = (enabled: boolean) => (enabled ? 'on' : 'off')

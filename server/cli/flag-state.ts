@@ -5,7 +5,7 @@ import { percent } from './format.ts'
 import { apiPath, connectionFrom, createApiClient } from './http.ts'
 import { printJson, type Io } from './io.ts'
 import { expectShape } from './shape.ts'
-import * as shapes from '../api-shapes/index.ts'
+import * as shapes from '../../api-shapes/index.ts'
 
 /*
  * The changes scripts make: on, off, one cohort's rollout. They send no version, so they apply

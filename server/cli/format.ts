@@ -1,4 +1,4 @@
-import type { ConditionShape as ConditionView } from '../api-shapes/index.ts'
+import type { ConditionShape as ConditionView } from '../../api-shapes/index.ts'
 
 /** How much of a long `in [...]` list a table shows before "+N more". */
 const SHOWN_VALUES = 5

@@ -1,7 +1,7 @@
 import { timestamp } from './format.ts'
-import { GUARD_HEALTH_TEXT } from '../api-shapes/audience.ts'
-import { durationText, progressPercent, RULE_TEXT } from '../api-shapes/guard-words.ts'
-import type { GuardFigures as GuardFiguresView, GuardReport as GuardReportView, PlanFigures as PlanFiguresView, PlanPreview as PlanPreviewView, PlanProgress as PlanProgressView, Plan as PlanView, RuleReading as RuleReadingView, StoredGuard as StoredGuardView, TripRecord as TripRecordView } from '../api-shapes/index.ts'
+import { GUARD_HEALTH_TEXT } from '../../api-shapes/audience.ts'
+import { durationText, progressPercent, RULE_TEXT } from '../../api-shapes/guard-words.ts'
+import type { GuardFigures as GuardFiguresView, GuardReport as GuardReportView, PlanFigures as PlanFiguresView, PlanPreview as PlanPreviewView, PlanProgress as PlanProgressView, Plan as PlanView, RuleReading as RuleReadingView, StoredGuard as StoredGuardView, TripRecord as TripRecordView } from '../../api-shapes/index.ts'
 
 /*
  * The guard's evidence and rollout plans in words, for `guard show`, `plan show` and

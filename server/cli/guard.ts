@@ -5,7 +5,7 @@ import { guardLines, planLines, previewLines, rate, settingsLine } from './guard
 import { apiPath, connectionFrom, createApiClient } from './http.ts'
 import { isYes, printJson, type Io } from './io.ts'
 import { expectShape } from './shape.ts'
-import * as shapes from '../api-shapes/index.ts'
+import * as shapes from '../../api-shapes/index.ts'
 
 /*
  * The guard and rollout plans from scripts: `canary guard set|show` and

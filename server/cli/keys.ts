@@ -5,7 +5,7 @@ import { timestamp } from './format.ts'
 import { apiPath, connectionFrom, createApiClient } from './http.ts'
 import { printJson } from './io.ts'
 import { expectShape } from './shape.ts'
-import * as shapes from '../api-shapes/index.ts'
+import * as shapes from '../../api-shapes/index.ts'
 import { formatTable } from './table.ts'
 
 /** `canary keys create|list|revoke`: API keys for people, services and browsers. */

@@ -6,8 +6,8 @@ import { describeConditions } from './format.ts'
 import { apiPath, connectionFrom, createApiClient } from './http.ts'
 import { printJson, type Io } from './io.ts'
 import { expectShape } from './shape.ts'
-import * as shapes from '../api-shapes/index.ts'
-import type { SegmentShape } from '../api-shapes/index.ts'
+import * as shapes from '../../api-shapes/index.ts'
+import type { SegmentShape } from '../../api-shapes/index.ts'
 import { formatFields, formatTable } from './table.ts'
 
 /** `canary segments list|show|create|set|remove`: named audiences many flags can use. */

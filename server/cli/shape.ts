@@ -2,7 +2,7 @@ import type * as z from 'zod/mini'
 import { CliError } from './errors.ts'
 
 /**
- * `data` as `schema` (from `server/api-shapes`, the shapes the routes answer with) describes
+ * `data` as `schema` (from `api-shapes`, the shapes the routes answer with) describes
  * it, or a CliError naming the first field that did not fit. `--json` output skips this and
  * prints the body as received.
  *

@@ -1,8 +1,8 @@
 import { armOf } from '../../sdk/core/results.ts'
 import type { FlagCounts, MetricsBatch } from '../../sdk/core/protocol.ts'
 import type { User } from '../../sdk/core/types.ts'
-import type { EnvRules } from '../stream/env-rules.ts'
-import type { ClientCredit } from './client-credit.ts'
+import type { EnvRules } from '../live/env-rules.ts'
+import type { ClientCredit } from '../rate-limit/client-credit.ts'
 import type { GuardService } from './guard-service.ts'
 import { validateBatch } from './metrics-batch.ts'
 

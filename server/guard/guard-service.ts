@@ -1,11 +1,11 @@
 import type { FlagCounts, MetricsBatch } from '../../sdk/core/protocol.ts'
-import type { FlagService } from '../services/flag-service.ts'
-import type { Hub } from '../stream/hub.ts'
+import type { StateWriter } from './state-writer.ts'
+import type { Hub } from '../live/hub.ts'
 import { ConflictError } from '../errors.ts'
 import type { ClusterStore, SharedCounts, SharedEvidence, Store, StoredFlagState } from '../store/contract.ts'
 import { FlagEvidence, settingsKey, type EvidenceSnapshot, type GuardDecision, type PlanFigures } from './decide.ts'
-import { guardOf, type StoredGuard, type TripRecord } from './guard-state.ts'
-import { planOf } from './plan.ts'
+import { guardOf, type StoredGuard, type TripRecord } from '../domain/guard-state.ts'
+import { planOf } from '../domain/plan.ts'
 import { createBatchIntake } from './batch-intake.ts'
 import type { ArmCounts } from './sequential.ts'
 import { SlidingWindow, type WindowBuckets } from './window.ts'
@@ -64,7 +64,7 @@ const toArm = ([ce, cx, ke, kx]: FlagCounts): ArmCounts => ({
  */
 export function createGuardService(deps: {
   store: Store
-  service: FlagService
+  service: StateWriter
   hub: Hub
   now: () => number
   log: (message: string, error?: unknown) => void

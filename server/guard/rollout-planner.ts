@@ -1,10 +1,11 @@
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts'
-import { withRollout, type FlagService } from '../services/flag-service.ts'
+import { withRollout } from '../domain/rollout.ts'
+import type { StateWriter } from './state-writer.ts'
 import type { Store, StoredFlagState } from '../store/contract.ts'
 import type { PlanFigures } from './decide.ts'
 import type { GuardService } from './guard-service.ts'
-import { guardOf } from './guard-state.ts'
-import { DEFAULT_MAX_WAIT_SECONDS, LIVE_PLAN_STATUSES, planOf, previewPlan, type PlanPreview, type RolloutPlan } from './plan.ts'
+import { guardOf } from '../domain/guard-state.ts'
+import { DEFAULT_MAX_WAIT_SECONDS, LIVE_PLAN_STATUSES, planOf, previewPlan, type PlanPreview, type RolloutPlan } from '../domain/plan.ts'
 
 const ACTOR = 'rollout-plan'
 
@@ -35,7 +36,7 @@ export interface PlanProgress {
  * plan holds and calls the guard's webhook instead of waiting silently. Plans live in the flag
  * state, so a restart picks them up; `tick` is driven by a timer in main.
  */
-export function createRolloutPlanner(deps: { store: Store; service: FlagService; guard: GuardService; now: () => number }) {
+export function createRolloutPlanner(deps: { store: Store; service: StateWriter; guard: GuardService; now: () => number }) {
   const { store, service, guard, now } = deps
 
   function setPlan(state: StoredFlagState, action: string, plan: RolloutPlan | null, options: ActorOptions & { rollout?: number }): Promise<StoredFlagState> {

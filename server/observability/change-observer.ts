@@ -1,6 +1,6 @@
 import type { Change } from '../../sdk/core/changes.ts'
 import type { Logger } from 'pino'
-import type { Hub } from '../stream/hub.ts'
+import type { Hub } from '../live/hub.ts'
 import type { Store } from '../store/contract.ts'
 import type { Metrics } from './metrics.ts'
 

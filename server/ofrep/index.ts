@@ -1,5 +1,5 @@
 import type { ClientLimits } from '../rate-limit/client-limits.ts'
-import type { EnvRules } from '../stream/env-rules.ts'
+import type { EnvRules } from '../live/env-rules.ts'
 import type { Store } from '../store/contract.ts'
 import { createRefetchEvents } from './refetch-events.ts'
 import { ofrepRoutes } from './routes.ts'

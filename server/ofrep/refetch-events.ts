@@ -1,5 +1,5 @@
 import type { Change } from '../../sdk/core/changes.ts'
-import type { EnvRules } from '../stream/env-rules.ts'
+import type { EnvRules } from '../live/env-rules.ts'
 import type { Audience } from './evaluation.ts'
 
 /** One `refetchEvaluation` event as written to an SSE stream (ADR 0008). */

@@ -1,3 +1,16 @@
+import type { Context } from 'hono'
+import { getConnInfo } from '@hono/node-server/conninfo'
+
+/** The peer's address (node server), or 'unknown' where there is no socket (`app.request`). */
+export function remoteAddressOf(c: Context): string | undefined {
+  try {
+    return getConnInfo(c).remote.address
+  } catch {
+    // Only in-process requests (tests through app.request) have no socket; they share one budget.
+    return undefined
+  }
+}
+
 /**
  * The address a request comes from, for per-address limits. `X-Forwarded-For` is believed only
  * when the server is configured to sit behind `trustedProxies` proxies: each proxy appends the

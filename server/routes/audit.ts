@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import type { AuthEnv } from '../auth/api-key.ts'
 import type { Store } from '../store/contract.ts'
 import { parse, schemas } from '../validation.ts'
-import * as shapes from '../api-shapes/index.ts'
+import * as shapes from '../../api-shapes/index.ts'
 import { shaped } from './request.ts'
 
 /** `/api/v1/audit?flag=&env=&limit=&before=`: newest first, paged by id cursor. */

@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono'
 import { secureHeaders } from 'hono/secure-headers'
-import { createConsoleAssets, type ConsoleAssets } from '../../console/assets.ts'
-import { shellHtml } from '../../console/shell.ts'
+import { createConsoleAssets, type ConsoleAssets } from '../console-serving/assets.ts'
+import { shellHtml } from '../console-serving/shell.ts'
 import type { AuthEnv } from '../auth/api-key.ts'
 import { AppError, NotFoundError } from '../errors.ts'
 

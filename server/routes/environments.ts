@@ -1,15 +1,14 @@
-import { Hono, type Context } from 'hono'
-import { getConnInfo } from '@hono/node-server/conninfo'
+import { Hono } from 'hono'
 import { RESULTS } from '../../sdk/core/index.ts'
 import type { AuthEnv } from '../auth/api-key.ts'
 import { TooManyRequestsError } from '../errors.ts'
-import { clientAddress } from '../rate-limit/client-address.ts'
+import { clientAddress, remoteAddressOf } from '../rate-limit/client-address.ts'
 import type { ClientLimits } from '../rate-limit/client-limits.ts'
-import type { EnvRules } from '../stream/env-rules.ts'
+import type { EnvRules } from '../live/env-rules.ts'
 import type { FlagService } from '../services/flag-service.ts'
 import type { Store } from '../store/contract.ts'
 import { schemas } from '../validation.ts'
-import * as shapes from '../api-shapes/index.ts'
+import * as shapes from '../../api-shapes/index.ts'
 import { jsonBody, param, shaped } from './request.ts'
 
 /** `/api/v1/environments`: list and create. */
@@ -25,16 +24,6 @@ export function environmentRoutes({ store, service }: { store: Store; service: F
       const input = await jsonBody(c, schemas.createEnvironment)
       return c.json(shaped(shapes.environment, await service.createEnvironment({ key: input.key, name: input.name ?? input.key }, c.var.actor)), 201)
     })
-}
-
-/** The peer's address (node server), or 'unknown' where there is no socket (`app.request`). */
-export function remoteAddressOf(c: Context): string | undefined {
-  try {
-    return getConnInfo(c).remote.address
-  } catch {
-    // Only in-process requests (tests through app.request) have no socket; they share one budget.
-    return undefined
-  }
 }
 
 /**

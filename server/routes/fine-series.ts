@@ -1,4 +1,4 @@
-import type { MetricsRow } from '../api-shapes/index.ts'
+import type { MetricsRow } from '../../api-shapes/index.ts'
 
 /** Counts since the guard's tests started, as its figures carry them. */
 export interface CumulativeCounts {

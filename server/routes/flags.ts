@@ -1,13 +1,13 @@
 import { Hono, type Context } from 'hono'
 import type { AuthEnv } from '../auth/api-key.ts'
 import type { GuardService } from '../guard/guard-service.ts'
-import { planOf } from '../guard/plan.ts'
+import { planOf } from '../domain/plan.ts'
 import type { FlagService } from '../services/flag-service.ts'
 import type { FlagWithStates, Store, StoredFlagState } from '../store/contract.ts'
 import { parse, schemas } from '../validation.ts'
 import { encodeCursor } from '../cursor.ts'
-import * as shapes from '../api-shapes/index.ts'
-import { summarizeCohorts } from '../api-shapes/audience.ts'
+import * as shapes from '../../api-shapes/index.ts'
+import { summarizeCohorts } from '../../api-shapes/audience.ts'
 import { expectedVersion, jsonBody, param, shaped, stateView } from './request.ts'
 
 /** Flag definitions (shared by all environments): `/api/v1/flags`. */

@@ -3,7 +3,7 @@ import type { AuthEnv } from '../auth/api-key.ts'
 import { ValidationError } from '../errors.ts'
 import type { Store } from '../store/contract.ts'
 import { schemas } from '../validation.ts'
-import * as shapes from '../api-shapes/index.ts'
+import * as shapes from '../../api-shapes/index.ts'
 import { jsonBody, param, shaped } from './request.ts'
 
 /**

@@ -1,8 +1,8 @@
 import type { Context } from 'hono'
 import type { z } from 'zod'
 import type * as mini from 'zod/mini'
-import { guardOf } from '../guard/guard-state.ts'
-import { planOf } from '../guard/plan.ts'
+import { guardOf } from '../domain/guard-state.ts'
+import { planOf } from '../domain/plan.ts'
 import type { StoredFlagState } from '../store/contract.ts'
 import { ValidationError } from '../errors.ts'
 import { parse } from '../validation.ts'
@@ -51,7 +51,7 @@ export function remoteAddress(c: Context): string {
 
 /**
  * The value a route answers with, checked at compile time against its response shape in
- * `server/api-shapes` (the schema the console, the CLI and the OpenAPI document read). No
+ * `api-shapes` (the schema the console, the CLI and the OpenAPI document read). No
  * run-time cost: a renamed field fails `tsc` here, and the contract test parses real answers.
  *
  * @example

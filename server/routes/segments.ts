@@ -4,7 +4,7 @@ import { ValidationError } from '../errors.ts'
 import type { FlagService } from '../services/flag-service.ts'
 import type { Store } from '../store/contract.ts'
 import { schemas } from '../validation.ts'
-import * as shapes from '../api-shapes/index.ts'
+import * as shapes from '../../api-shapes/index.ts'
 import { expectedVersion, jsonBody, param, shaped } from './request.ts'
 
 /** Segments of one environment: `/api/v1/environments/:env/segments`. */

@@ -1,22 +1,16 @@
 import type { Change } from '../../sdk/core/changes.ts'
 import { cohortsCostProblem, patternSize } from '../../sdk/core/index.ts'
 import type { Cohort, Segment } from '../../sdk/core/types.ts'
-import { NotFoundError, ValidationError } from '../errors.ts'
-import { guardOf } from '../guard/guard-state.ts'
+import { ValidationError } from '../errors.ts'
+import { guardOf } from '../domain/guard-state.ts'
+import { withRollout } from '../domain/rollout.ts'
 import type { DefinitionPatch, EnvChange, SegmentInput, StatePatch, Store, StoredFlagState } from '../store/contract.ts'
-import type { Hub } from '../stream/hub.ts'
+import type { Hub } from '../live/hub.ts'
 
 export interface StateUpdate {
   enabled?: boolean | undefined
   stickiness?: string | undefined
   cohorts?: Cohort[] | undefined
-}
-
-/** The cohorts with one cohort's rollout replaced; 404 when the flag has no such cohort. */
-export function withRollout(state: StoredFlagState, cohortName: string, rollout: number): Cohort[] {
-  if (!state.cohorts.some((c) => c.name === cohortName))
-    throw new NotFoundError(`cohort ${cohortName} of flag ${state.key} in ${state.environment}`)
-  return state.cohorts.map((c) => (c.name === cohortName ? { ...c, rollout } : c))
 }
 
 /** Names of the segments the cohorts reference that do not exist in the environment. */

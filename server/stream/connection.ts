@@ -1,7 +1,7 @@
 import type { WebSocket } from 'ws'
 import type { Change } from '../../sdk/core/changes.ts'
 import type { EvalResult, User } from '../../sdk/core/types.ts'
-import type { ClientCredit } from '../guard/client-credit.ts'
+import type { ClientCredit } from '../rate-limit/client-credit.ts'
 import type { ApiKeyInfo } from '../store/contract.ts'
 
 /** One live SDK socket and what the server knows about it. */

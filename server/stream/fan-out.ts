@@ -1,7 +1,7 @@
 import type { Change } from '../../sdk/core/changes.ts'
 import { affectedFlags, type Ruleset } from '../../sdk/core/ruleset.ts'
 import type { Connection } from './connection.ts'
-import type { EnvRules } from './env-rules.ts'
+import type { EnvRules } from '../live/env-rules.ts'
 import type { SendResults } from './results-sender.ts'
 import { snapshotFrame } from './snapshot-frame.ts'
 import { encodeFrame, type Frame } from './frame.ts'

@@ -1,7 +1,7 @@
 import type { Ruleset } from '../../sdk/core/ruleset.ts'
 import { diffResults, resultsFor } from './client-results.ts'
 import type { Connection } from './connection.ts'
-import type { EnvRules } from './env-rules.ts'
+import type { EnvRules } from '../live/env-rules.ts'
 import type { Send } from './send.ts'
 
 /**

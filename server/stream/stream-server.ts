@@ -7,7 +7,7 @@ import { createClientLimits, DEFAULT_CLIENT_LIMITS, type ClientLimits } from '..
 import type { Store } from '../store/contract.ts'
 import { describeConnection, type Connection } from './connection.ts'
 import { startConsoleFeed } from './console-feed.ts'
-import type { EnvRules } from './env-rules.ts'
+import type { EnvRules } from '../live/env-rules.ts'
 import { createFanOut, type ScheduleFanOut } from './fan-out.ts'
 import { deflateWindowOf } from './frame.ts'
 import { createResultsSender } from './results-sender.ts'

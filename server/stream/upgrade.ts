@@ -6,7 +6,7 @@ import { RouteNotFoundError, TooManyRequestsError } from '../errors.ts'
 import { clientAddress } from '../rate-limit/client-address.ts'
 import type { ClientLimits } from '../rate-limit/client-limits.ts'
 import type { ApiKeyInfo, Store } from '../store/contract.ts'
-import type { EnvRules } from './env-rules.ts'
+import type { EnvRules } from '../live/env-rules.ts'
 
 export const STREAM_PATH = '/api/v1/stream'
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import * as z from 'zod/mini'
-import * as shapes from '../../server/api-shapes/index.ts'
-import { audienceText, summarizeCohorts } from '../../server/api-shapes/audience.ts'
+import * as shapes from '../../api-shapes/index.ts'
+import { audienceText, summarizeCohorts } from '../../api-shapes/audience.ts'
 import { makeStack, type Stack } from '../helpers/stack.ts'
 
 /**

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import * as shapes from '../../server/api-shapes/index.ts'
-import { allPages } from '../../server/api-shapes/pages.ts'
+import * as shapes from '../../api-shapes/index.ts'
+import { allPages } from '../../api-shapes/pages.ts'
 import { makeStack, type Stack } from '../helpers/stack.ts'
 
 /** `allPages`, what the console and the CLI read whole lists with, against the real routes. */

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Hono } from 'hono'
 import { afterAll, describe, expect, it } from 'vitest'
-import { createConsoleAssets } from '../../console/assets.ts'
-import { buildConsole } from '../../console/build.ts'
+import { createConsoleAssets } from '../../server/console-serving/assets.ts'
+import { buildConsole } from '../../server/console-serving/build.ts'
 import { consoleRoutes } from '../../server/routes/console.ts'
 
 /** How the console is served: from `console/dist` when fresh, built in memory otherwise, never stale. */

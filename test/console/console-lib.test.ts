@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { actorKind, actorText, fieldLabel } from '../../server/api-shapes/audit-words.ts'
+import { actorKind, actorText, fieldLabel } from '../../api-shapes/audit-words.ts'
 import { parseLiveMessage } from '../../console/src/api/live-message.ts'
 import { reconnectDelay } from '../../console/src/api/live.ts'
 import { auditDiff } from '../../console/src/lib/audit-diff.ts'

@@ -1,6 +1,6 @@
 import { createApp } from '../../server/app.ts'
 import { bootstrap } from '../../server/bootstrap.ts'
-import { composeServices } from '../../server/services/compose.ts'
+import { composeServices } from '../../server/compose.ts'
 import type { Store } from '../../server/store/contract.ts'
 import { createSqliteStore } from '../../server/store/sqlite-store.ts'
 import type { Change } from '../../sdk/core/changes.ts'

@@ -37,7 +37,7 @@ const isIssue = (v: unknown): v is FieldIssue =>
   typeof (v as FieldIssue).message === 'string'
 
 /**
- * What a request expects back: a response shape from `server/api-shapes`, or `null` for an
+ * What a request expects back: a response shape from `api-shapes`, or `null` for an
  * answer without a body (204).
  */
 export type Expect = z.ZodMiniType | null

@@ -1,4 +1,4 @@
-import { guardView } from '../../../server/api-shapes/index.ts'
+import { guardView } from '../../../api-shapes/index.ts'
 import type { Change, GuardView } from './types.ts'
 
 /** What the console hears on its admin-key socket (see `sdk/core/protocol.ts`). */

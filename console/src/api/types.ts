@@ -1,10 +1,10 @@
 import type { Change } from '../../../sdk/core/changes.ts'
 import type { AttributeCondition, Cohort, Condition, Segment } from '../../../sdk/core/types.ts'
-import type { ArmCounts as ArmCountsShape, MetricsRow, PlanStatus } from '../../../server/api-shapes/index.ts'
+import type { ArmCounts as ArmCountsShape, MetricsRow, PlanStatus } from '../../../api-shapes/index.ts'
 
 /**
  * Wire shapes of the admin API, as the console reads them: the types of the shared response
- * schemas (`server/api-shapes`), which `api()` parses every answer with. Nothing is declared
+ * schemas (`api-shapes`), which `api()` parses every answer with. Nothing is declared
  * twice, so a renamed field fails the console's type check and the contract test.
  */
 
@@ -37,7 +37,7 @@ export type {
   StateSummary,
   StoredGuard,
   TripRecord,
-} from '../../../server/api-shapes/index.ts'
+} from '../../../api-shapes/index.ts'
 
 /** Plans in these states still own their cohort's rollout: another one has to replace them. */
 export const LIVE_PLAN_STATUSES: ReadonlySet<PlanStatus> = new Set(['active', 'paused', 'held'])

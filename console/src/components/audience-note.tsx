@@ -1,4 +1,4 @@
-import { summarizeCohorts, whoText } from '../../../server/api-shapes/audience.ts'
+import { summarizeCohorts, whoText } from '../../../api-shapes/audience.ts'
 import type { Cohort } from '../api/types.ts'
 import { formatCount, formatPercent } from '../lib/format.ts'
 import type { AudienceEstimate } from '../lib/estimate.ts'

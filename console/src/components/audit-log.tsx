@@ -1,4 +1,4 @@
-import * as shapes from '../../../server/api-shapes/index.ts'
+import * as shapes from '../../../api-shapes/index.ts'
 import { useCallback, useState } from 'hono/jsx/dom'
 import type { ApiError } from '../api/http.ts'
 import type { AuditEntry, TripRecord } from '../api/types.ts'
@@ -12,7 +12,7 @@ import {
   actorText,
   fieldLabel,
   type ActorKind,
-} from '../../../server/api-shapes/audit-words.ts'
+} from '../../../api-shapes/audit-words.ts'
 import { formatLimit, RULE_TEXT, TEST_TEXT } from '../lib/evidence.ts'
 import { formatCount, formatDuration, formatRate, formatTime } from '../lib/format.ts'
 import { checkedOf, valueOf } from './field.tsx'

@@ -1,4 +1,4 @@
-import { GUARD_HEALTH_TEXT } from '../../../server/api-shapes/audience.ts'
+import { GUARD_HEALTH_TEXT } from '../../../api-shapes/audience.ts'
 import type { GuardHealth } from '../api/types.ts'
 
 /** The guard's state in words, the same as `canary flags list` prints. */

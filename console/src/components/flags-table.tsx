@@ -1,4 +1,4 @@
-import { audienceText, planStepText } from '../../../server/api-shapes/audience.ts'
+import { audienceText, planStepText } from '../../../api-shapes/audience.ts'
 import type { FlagListItem, PlanSummary } from '../api/types.ts'
 import { useApp } from '../app-context.ts'
 import { formatClock } from '../lib/format.ts'

@@ -1,5 +1,5 @@
-import * as shapes from '../../../server/api-shapes/index.ts'
-import { RULE_WORDS } from '../../../server/api-shapes/audit-words.ts'
+import * as shapes from '../../../api-shapes/index.ts'
+import { RULE_WORDS } from '../../../api-shapes/audit-words.ts'
 import { useMemo, useState } from 'hono/jsx/dom'
 import { seg, type ApiError } from '../api/http.ts'
 import {

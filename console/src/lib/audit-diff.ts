@@ -1,6 +1,6 @@
 import type { Cohort } from '../api/types.ts'
 import { describeCohort } from './describe.ts'
-import { RULE_WORDS } from '../../../server/api-shapes/audit-words.ts'
+import { RULE_WORDS } from '../../../api-shapes/audit-words.ts'
 import { formatDuration, formatPercent, formatRate, formatTime, formatValue } from './format.ts'
 
 /** One changed field of an audit entry, in words. */

@@ -7,10 +7,10 @@ import type {
   RuleReading,
   TripRecord,
 } from '../api/types.ts'
-import { progressPercent } from '../../../server/api-shapes/guard-words.ts'
+import { progressPercent } from '../../../api-shapes/guard-words.ts'
 import { formatCount, formatRate } from './format.ts'
 
-export { progressPercent, RULE_TEXT } from '../../../server/api-shapes/guard-words.ts'
+export { progressPercent, RULE_TEXT } from '../../../api-shapes/guard-words.ts'
 
 /**
  * The guard's evidence in words, for people: how close it is to a trip, what each rule's test

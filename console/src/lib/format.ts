@@ -45,4 +45,4 @@ export function formatValue(value: unknown): string {
 }
 
 /** A span of seconds in words (shared with the CLI). */
-export { durationText as formatDuration } from '../../../server/api-shapes/guard-words.ts'
+export { durationText as formatDuration } from '../../../api-shapes/guard-words.ts'

@@ -1,4 +1,4 @@
-import * as shapes from '../../../server/api-shapes/index.ts'
+import * as shapes from '../../../api-shapes/index.ts'
 import { useCallback, useState } from 'hono/jsx/dom'
 import type { ApiError } from '../api/http.ts'
 import type { Connection } from '../api/types.ts'

@@ -1,4 +1,4 @@
-import * as shapes from '../../../server/api-shapes/index.ts'
+import * as shapes from '../../../api-shapes/index.ts'
 import { useCallback, useMemo, useRef, useState } from 'hono/jsx/dom'
 import { seg, type ApiError } from '../api/http.ts'
 import type { FlagState, Metrics, MetricSpan } from '../api/types.ts'

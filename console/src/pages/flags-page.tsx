@@ -1,5 +1,5 @@
-import * as shapes from '../../../server/api-shapes/index.ts'
-import { allPages } from '../../../server/api-shapes/pages.ts'
+import * as shapes from '../../../api-shapes/index.ts'
+import { allPages } from '../../../api-shapes/pages.ts'
 import { useCallback, useRef, useState } from 'hono/jsx/dom'
 import type { ApiError } from '../api/http.ts'
 import type { FlagListItem } from '../api/types.ts'

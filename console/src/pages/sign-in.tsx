@@ -1,5 +1,5 @@
 import { useState } from 'hono/jsx/dom'
-import * as shapes from '../../../server/api-shapes/index.ts'
+import * as shapes from '../../../api-shapes/index.ts'
 import { ApiError, createApi } from '../api/http.ts'
 import { describedBy, Field, valueOf } from '../components/field.tsx'
 

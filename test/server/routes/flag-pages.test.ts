@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import * as shapes from '../../../server/api-shapes/index.ts'
+import * as shapes from '../../../api-shapes/index.ts'
 import { makeStack, type Stack } from '../../helpers/stack.ts'
 
 /**

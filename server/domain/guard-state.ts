@@ -1,5 +1,4 @@
-import type { StoredFlagState } from '../store/contract.ts'
-import type { GuardFigures, GuardRule, GuardSettings } from './decide.ts'
+import type { GuardFigures, GuardRule, GuardSettings } from '../../api-shapes/index.ts'
 
 /** What a trip froze: shown in the console banner, the audit entry and sent to the webhook. */
 export interface TripRecord {
@@ -16,7 +15,8 @@ export interface StoredGuard extends GuardSettings {
   lastTrip?: TripRecord | null
 }
 
-export function guardOf(state: Pick<StoredFlagState, 'guard'>): StoredGuard | null {
+/** The stored guard JSON of a flag state read back as a guard, or null when there is none. */
+export function guardOf(state: { guard: unknown }): StoredGuard | null {
   const g = state.guard
   return g && typeof g === 'object' && 'maxErrorRate' in g ? (g as StoredGuard) : null
 }

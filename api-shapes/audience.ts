@@ -1,4 +1,4 @@
-import type { Cohort } from '../../sdk/core/types.ts'
+import type { Cohort } from '../sdk/core/types.ts'
 import type { CohortSummary, ConditionSummary, GuardHealth, PlanSummary } from './index.ts'
 
 /** How many values of a long `in` list a summary carries (the count says how many there are). */

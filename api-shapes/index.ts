@@ -1,5 +1,5 @@
 import * as z from 'zod/mini'
-import { OPERATORS } from '../../sdk/core/types.ts'
+import { OPERATORS } from '../sdk/core/types.ts'
 
 /**
  * The admin API's response shapes, written once. The routes type what they send against them,

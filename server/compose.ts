@@ -1,13 +1,13 @@
-import { createEvidenceIntake } from '../guard/evidence-intake.ts'
-import { createClientLimits, DEFAULT_CLIENT_LIMITS, type ClientLimitSettings } from '../rate-limit/client-limits.ts'
-import { createGuardService } from '../guard/guard-service.ts'
-import { createRolloutPlanner } from '../guard/rollout-planner.ts'
-import type { Change } from '../../sdk/core/changes.ts'
-import { createSequencer } from '../replication/sequencer.ts'
-import type { ClusterStore, Store } from '../store/contract.ts'
-import { createEnvRules } from '../stream/env-rules.ts'
-import { createHub } from '../stream/hub.ts'
-import { createFlagService } from './flag-service.ts'
+import { createEvidenceIntake } from './guard/evidence-intake.ts'
+import { createClientLimits, DEFAULT_CLIENT_LIMITS, type ClientLimitSettings } from './rate-limit/client-limits.ts'
+import { createGuardService } from './guard/guard-service.ts'
+import { createRolloutPlanner } from './guard/rollout-planner.ts'
+import type { Change } from '../sdk/core/changes.ts'
+import { createSequencer } from './replication/sequencer.ts'
+import type { ClusterStore, Store } from './store/contract.ts'
+import { createEnvRules } from './live/env-rules.ts'
+import { createHub } from './live/hub.ts'
+import { createFlagService } from './services/flag-service.ts'
 
 export interface ComposeOptions {
   /** The clock of the guard windows and rollout plans (tests move it by hand). */

@@ -11,10 +11,11 @@ import type { BuildOptions, OutputFile } from 'esbuild'
  * Run with `npm run build:console` (also part of the root `prepare`, so `npm install` builds it).
  */
 
-export const CONSOLE_DIR = dirname(fileURLToPath(import.meta.url))
+/** The repository root (this file is server/console-serving/): the manifest's input paths are relative to it. */
+export const ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))))
+/** The console app (console/src) and its build (console/dist). */
+export const CONSOLE_DIR = join(ROOT, 'console')
 export const DIST_DIR = join(CONSOLE_DIR, 'dist')
-/** The repository root: the manifest's input paths are relative to it. */
-export const ROOT = dirname(CONSOLE_DIR)
 
 /** What the server needs to know about a build. */
 export interface ConsoleManifest {
