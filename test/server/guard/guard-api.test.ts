@@ -172,7 +172,9 @@ describe('guard webhook', () => {
     await sendBatch([200, 50, 0, 0])
     await second()
     await s.guard.settle()
-    expect(received).toHaveLength(1)
+    // At least once: a delivery slower than the stack's 300 ms timeout is sent again, unchanged.
+    const distinct = new Set(received.map((r) => JSON.stringify(r.body)))
+    expect(distinct.size).toBe(1)
     expect(received[0]!.body).toMatchObject({
       type: 'guard.trip',
       flag: 'checkout-v2',

@@ -80,7 +80,10 @@ describe('rollout plans', () => {
     await pass(65_000, [25, 1, 225, 9])
     expect(await plan()).toMatchObject({ status: 'held', nextAt: null, note: expect.stringContaining('no evidence') })
     await s.guard.settle()
-    expect(hooks).toEqual([expect.objectContaining({ type: 'plan.hold', flag: 'checkout-v2', plan: expect.objectContaining({ status: 'held' }) })])
+    // Delivery is at least once: on a loaded machine the stack's 300 ms webhook timeout can fire
+    // before the answer and the same body is sent again. One distinct notification, the hold.
+    const distinct = [...new Set(hooks.map((body) => JSON.stringify(body)))].map((body) => JSON.parse(body))
+    expect(distinct).toEqual([expect.objectContaining({ type: 'plan.hold', flag: 'checkout-v2', plan: expect.objectContaining({ status: 'held' }) })])
     const audit = (await s.call('GET', '/api/v1/audit?flag=checkout-v2&limit=1')).json.items[0]
     expect(audit).toMatchObject({ actor: 'rollout-plan', action: 'plan.hold' })
     expect((await s.call('POST', `${PROD}/plan/resume`)).json.plan.status).toBe('active')
