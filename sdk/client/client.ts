@@ -10,12 +10,12 @@ import {
   type ConnectionState,
 } from './connection-state.ts'
 import { createCounters } from './counters.ts'
-import { createEmitter } from './emitter.ts'
+import { createEmitter, type Emitter } from './emitter.ts'
 import { ClientError } from './errors.ts'
 import { createMetricsReporter, type PostOutcome } from './metrics-reporter.ts'
 import type { Mode } from './mode.ts'
 import { createPersister, type Persister } from './persister.ts'
-import { createReadyGate } from './ready-gate.ts'
+import { createReadyGate, type ReadyGate } from './ready-gate.ts'
 import type { StateCache } from './state-cache.ts'
 import { createSync } from './sync.ts'
 import type { Connect, Transport } from './transport.ts'
@@ -70,19 +70,7 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
   let transport: Transport | undefined
   const readiness = createReadyGate()
 
-  let state: ConnectionState = INITIAL_CONNECTION_STATE
-  /** Applies `event` and announces what changed; returns the state before it. */
-  const dispatch = (event: ConnectionEvent): ConnectionState => {
-    const before = state
-    state = reduceConnection(before, event)
-    if (state.status !== before.status) events.emit('status', state.status)
-    if (state.hasState && !before.hasState) {
-      readiness.open()
-      // Deferred so listeners added right after createClient still hear it.
-      queueMicrotask(() => events.emit('ready'))
-    }
-    return before
-  }
+  const connection = connectionStatus(events, readiness)
 
   const report = (error: ClientError) => {
     if (events.count('error') === 0) logger.error?.(error.message, error)
@@ -107,7 +95,7 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
     counters,
     logger,
     user: () => user,
-    hasState: () => state.hasState,
+    hasState: () => connection.state.hasState,
     errorRecorded: () => metrics.errorRecorded(),
   })
 
@@ -118,17 +106,24 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
   }
 
   const sync = createSync({
-    ...{ mode, sdkName, logger, answers, metrics, persister, dispatch, identified: stopWaiting },
+    mode,
+    sdkName,
+    logger,
+    answers,
+    metrics,
+    persister,
     transport: () => transport,
-    state: () => state,
+    dispatch: connection.dispatch,
+    state: () => connection.state,
     changed: (keys) => events.emit('change', keys),
+    identified: stopWaiting,
   })
 
   const flushTimer = setInterval(() => metrics.flush(), deps.flushIntervalMs ?? 5000)
 
   if (loadInitialState({ mode, cache, bootstrap: deps.bootstrap, logger, reportCacheError })) {
     answers.refresh()
-    dispatch({ type: 'state_loaded' })
+    connection.dispatch({ type: 'state_loaded' })
   }
   transport = deps.connect({
     open: sync.opened,
@@ -139,12 +134,12 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
     message: sync.message,
     down() {
       metrics.disconnected()
-      dispatch({ type: 'lost' })
+      connection.dispatch({ type: 'lost' })
       events.emit('disconnected')
     },
     fatal(error) {
       metrics.disconnected()
-      dispatch({ type: 'refused' })
+      connection.dispatch({ type: 'refused' })
       readiness.fail(error)
       stopWaiting()
       report(error)
@@ -166,7 +161,7 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
     identify(next) {
       user = next
       const message = mode.identify?.(next)
-      if (message === undefined || isTerminal(state.status)) return Promise.resolve()
+      if (message === undefined || isTerminal(connection.state.status)) return Promise.resolve()
       // Sent now when connected; otherwise the next hello carries the new user.
       sync.sendUserMessage(message)
       return new Promise<void>((resolve) => identified.push(resolve))
@@ -178,9 +173,9 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
         metrics.flush()
         await metrics.settle(options.timeoutMs ?? 2000)
         transport?.close()
-        dispatch({ type: 'stopped' })
+        connection.dispatch({ type: 'stopped' })
         await persister?.flush()
-        dispatch({ type: 'closed' })
+        connection.dispatch({ type: 'closed' })
         readiness.fail(new ClientError('closed', 'the client was closed before it was ready'))
         stopWaiting()
       })()
@@ -192,7 +187,32 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
     },
 
     get status() {
-      return state.status
+      return connection.state.status
+    },
+  }
+}
+
+/**
+ * The client's connection state and what announces its changes: a `status` event whenever the
+ * status changes, and the ready gate plus a `ready` event once some flag state is held.
+ */
+function connectionStatus(events: Emitter<ClientEvents>, readiness: ReadyGate) {
+  let state: ConnectionState = INITIAL_CONNECTION_STATE
+  return {
+    get state() {
+      return state
+    },
+    /** Applies `event` and announces what changed; returns the state before it. */
+    dispatch(event: ConnectionEvent): ConnectionState {
+      const before = state
+      state = reduceConnection(before, event)
+      if (state.status !== before.status) events.emit('status', state.status)
+      if (state.hasState && !before.hasState) {
+        readiness.open()
+        // Deferred so listeners added right after createClient still hear it.
+        queueMicrotask(() => events.emit('ready'))
+      }
+      return before
     },
   }
 }
