@@ -12,7 +12,7 @@ import {
   type TrackingEventDetails,
 } from '@openfeature/server-sdk'
 import { resolveBoolean, typeMismatch } from './resolution.ts'
-import { bridgeStatus, type BridgedEvent } from './status-bridge.ts'
+import { bridgeStatus, providerEventEmitter } from './status-bridge.ts'
 import { DEFAULT_ERROR_EVENT, trackError } from './track.ts'
 
 export interface CanaryProviderOptions {
@@ -27,19 +27,8 @@ export interface CanaryProviderOptions {
 /** Either an SDK client you made (and keep closing yourself) or the options to make one. */
 export type ServerProviderOptions = CanaryProviderOptions & ({ client: FlagClient } | ClientOptions)
 
-/** Maps a bridged SDK event to this SDK's provider events. */
-function emitBridged(events: OpenFeatureEventEmitter, event: BridgedEvent): void {
-  switch (event.type) {
-    case 'changed':
-      return events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged: event.flagsChanged })
-    case 'stale':
-      return events.emit(ProviderEvents.Stale, { message: event.message })
-    case 'ready':
-      return events.emit(ProviderEvents.Ready, { message: event.message })
-    case 'fatal':
-      return events.emit(ProviderEvents.Error, { message: event.message, errorCode: ErrorCode.PROVIDER_FATAL })
-  }
-}
+/** Bridged SDK events as this SDK's provider events. */
+const emitBridged = providerEventEmitter(ProviderEvents, ErrorCode.PROVIDER_FATAL)
 
 /**
  * The OpenFeature server provider: a canary-flags SDK client with a server key, evaluating the

@@ -1,4 +1,5 @@
 import type { ClientError, FlagClient } from '@canary-flags/sdk'
+import type { ErrorCode, EventContext } from '@openfeature/core'
 
 /** The provider events the SDK client's own events turn into. */
 export type BridgedEvent =
@@ -58,5 +59,42 @@ export function bridgeStatus(
   return () => {
     stopTimer()
     for (const off of offs) off()
+  }
+}
+
+/** The provider events a bridged event becomes, by their enum names (the same in both SDKs). */
+export interface ProviderEventNames<E> {
+  ConfigurationChanged: E
+  Stale: E
+  Ready: E
+  Error: E
+}
+
+/** A provider's event emitter, as far as the bridge uses it. */
+export interface ProviderEventSink<E> {
+  emit(eventType: E, context?: EventContext): void
+}
+
+/**
+ * Emits bridged events as one OpenFeature SDK's provider events. The server and web SDKs each
+ * declare their own `ProviderEvents` enum and emitter (same names, different types), so each
+ * provider binds its own once; the mapping itself is written only here.
+ *
+ * @example
+ * const emitBridged = providerEventEmitter(ProviderEvents, ErrorCode.PROVIDER_FATAL)
+ * bridgeStatus(client, (event) => emitBridged(this.events, event))
+ */
+export function providerEventEmitter<E>(names: ProviderEventNames<E>, fatalCode: ErrorCode) {
+  return (events: ProviderEventSink<E>, event: BridgedEvent): void => {
+    switch (event.type) {
+      case 'changed':
+        return events.emit(names.ConfigurationChanged, { flagsChanged: event.flagsChanged })
+      case 'stale':
+        return events.emit(names.Stale, { message: event.message })
+      case 'ready':
+        return events.emit(names.Ready, { message: event.message })
+      case 'fatal':
+        return events.emit(names.Error, { message: event.message, errorCode: fatalCode })
+    }
   }
 }

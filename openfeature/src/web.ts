@@ -13,7 +13,7 @@ import {
   type TrackingEventDetails,
 } from '@openfeature/web-sdk'
 import { resolveBoolean, typeMismatch } from './resolution.ts'
-import { bridgeStatus, type BridgedEvent } from './status-bridge.ts'
+import { bridgeStatus, providerEventEmitter } from './status-bridge.ts'
 import { DEFAULT_ERROR_EVENT, trackError } from './track.ts'
 
 export interface CanaryWebProviderOptions {
@@ -31,18 +31,8 @@ export interface CanaryWebProviderOptions {
  */
 export type WebProviderOptions = CanaryWebProviderOptions & ({ client: FlagClient } | Omit<ClientOptions, 'user'>)
 
-function emitBridged(events: OpenFeatureEventEmitter, event: BridgedEvent): void {
-  switch (event.type) {
-    case 'changed':
-      return events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged: event.flagsChanged })
-    case 'stale':
-      return events.emit(ProviderEvents.Stale, { message: event.message })
-    case 'ready':
-      return events.emit(ProviderEvents.Ready, { message: event.message })
-    case 'fatal':
-      return events.emit(ProviderEvents.Error, { message: event.message, errorCode: ErrorCode.PROVIDER_FATAL })
-  }
-}
+/** Bridged SDK events as this SDK's provider events. */
+const emitBridged = providerEventEmitter(ProviderEvents, ErrorCode.PROVIDER_FATAL)
 
 /**
  * The OpenFeature web provider: a canary-flags SDK client with a client key. The server

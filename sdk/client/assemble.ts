@@ -1,4 +1,4 @@
-import { createBackoff } from './backoff.ts'
+import { createBackoff } from '../core/backoff.ts'
 import { createFlagClient } from './client.ts'
 import { createConnection } from './connection.ts'
 import { endpoints } from './endpoints.ts'

@@ -1,29 +1,25 @@
-import {
-  parseServerMessage,
-  type ClientMessage,
-  type MetricsBatch,
-  type ServerMessage,
-} from '../core/protocol.ts'
-import { genericReason } from '../core/generic-reason.ts'
-import type { EvalResult, User } from '../core/types.ts'
+import type { MetricsBatch } from '../core/protocol.ts'
+import type { User } from '../core/types.ts'
+import { createAnswers } from './answers.ts'
 import { batchId } from './batch-id.ts'
-import { answerOffset, armOffset, countError, countExposure, createCounters } from './counters.ts'
-import { createEmitter } from './emitter.ts'
+import {
+  INITIAL_CONNECTION_STATE,
+  isTerminal,
+  reduceConnection,
+  type ConnectionEvent,
+  type ConnectionState,
+} from './connection-state.ts'
+import { createCounters } from './counters.ts'
+import { createEmitter, type Emitter } from './emitter.ts'
 import { ClientError } from './errors.ts'
 import { createMetricsReporter, type PostOutcome } from './metrics-reporter.ts'
-import type { Answerer, Mode } from './mode.ts'
+import type { Mode } from './mode.ts'
 import { createPersister, type Persister } from './persister.ts'
-import { createReadyGate } from './ready-gate.ts'
+import { createReadyGate, type ReadyGate } from './ready-gate.ts'
 import type { StateCache } from './state-cache.ts'
+import { createSync } from './sync.ts'
 import type { Connect, Transport } from './transport.ts'
-import type {
-  ClientEvents,
-  ClientStatus,
-  EvaluationDetails,
-  FlagClient,
-  Logger,
-  ResolvedDetails,
-} from './types.ts'
+import type { ClientEvents, FlagClient, Logger } from './types.ts'
 
 export interface ClientDeps {
   mode: Mode
@@ -44,10 +40,6 @@ export interface ClientDeps {
 }
 
 const EMPTY_USER: User = Object.freeze({})
-
-/** Answers that come from no evaluation: the caller's default stands. */
-const usesDefault = (result: EvalResult) =>
-  result.reason === 'unknown_flag' || result.reason === 'error' || result.reason === 'ERROR'
 
 /**
  * The client proper, on top of an injected mode (rules or results) and transport, so the same
@@ -73,31 +65,18 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
   if (deps.onError !== undefined) events.on('error', deps.onError)
 
   let user = deps.user ?? EMPTY_USER
-  let status: ClientStatus = 'not_ready'
-  let hasState = false
-  let connected = false
-  let resyncing = false
-  let cacheFailed = false
   let closing: Promise<void> | undefined
   let identified: Array<() => void> = []
   let transport: Transport | undefined
-
-  /** Full result sets still owed for the hellos and identifies sent on this connection. */
-  let fullSetsOwed = 0
   const readiness = createReadyGate()
+
+  const connection = connectionStatus(events, readiness)
 
   const report = (error: ClientError) => {
     if (events.count('error') === 0) logger.error?.(error.message, error)
     events.emit('error', error)
   }
-
-  const reportCacheError = (error: unknown) => {
-    logger.warn?.('flag cache failed', error)
-    // Once: a read-only disk would otherwise report on every change.
-    if (cacheFailed) return
-    cacheFailed = true
-    report(new ClientError('cache', 'the flag cache could not be used', { cause: error }))
-  }
+  const reportCacheError = onceReporter(logger, report)
 
   const counters = createCounters(now())
   const metrics = createMetricsReporter({
@@ -107,67 +86,18 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
     send: (batch) => transport?.send({ type: 'metrics', batch }) ?? false,
     ...(postMetrics === undefined ? {} : { post: (batch) => postMetrics(batch, mode.counting === 'answers' ? user : undefined) }),
   })
-  const offsetOf = mode.counting === 'answers' ? answerOffset : armOffset
   const persister: Persister | undefined =
     cache === undefined
       ? undefined
       : createPersister(cache, () => mode.dump(), deps.cacheDelayMs ?? 500, reportCacheError)
-
-  /**
-   * Per flag, what answers it and its counter slot, side by side: `isEnabled` is one map
-   * lookup, one evaluation and one increment. Refreshed whenever the held state changes.
-   */
-  const entries = new Map<string, { answer: Answerer | undefined; slot: number }>()
-  /** All entries after a whole new state; only `keys` after changes to some flags. */
-  const refreshEntries = (keys?: Iterable<string>) => {
-    if (keys === undefined) for (const entry of entries.values()) entry.answer = undefined
-    for (const key of keys ?? mode.keys()) {
-      let entry = entries.get(key)
-      if (entry === undefined) entries.set(key, (entry = { answer: undefined, slot: counters.slot(key) }))
-      entry.answer = mode.answerer(key)
-    }
-  }
-
-  const gotState = () => {
-    if (hasState) return
-    hasState = true
-    readiness.open()
-    // Deferred so listeners added right after createClient still hear it.
-    queueMicrotask(() => events.emit('ready'))
-  }
-
-  const setStatus = (next: ClientStatus) => {
-    // Terminal states stay.
-    if (status === 'closed' || status === 'fatal' || status === next) return
-    status = next
-    events.emit('status', next)
-  }
-
-  const load = (entry: unknown): boolean => {
-    try {
-      const loaded = mode.load(entry)
-      refreshEntries()
-      return loaded
-    } catch (error) {
-      logger.warn?.('ignored an unusable bootstrap or cache entry', error)
-      return false
-    }
-  }
-
-  const start = (bootstrap: unknown) => {
-    let entry = bootstrap
-    if (entry === undefined && cache !== undefined) {
-      try {
-        entry = cache.load()
-      } catch (error) {
-        queueMicrotask(() => reportCacheError(error))
-      }
-    }
-    if (entry !== undefined && load(entry)) {
-      setStatus('stale')
-      gotState()
-    }
-  }
+  const answers = createAnswers({
+    mode,
+    counters,
+    logger,
+    user: () => user,
+    hasState: () => connection.state.hasState,
+    errorRecorded: () => metrics.errorRecorded(),
+  })
 
   const stopWaiting = () => {
     const waiting = identified
@@ -175,92 +105,41 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
     for (const wake of waiting) wake()
   }
 
-  /** Sends hello or identify; in results mode each is answered by one full result set. */
-  const sendUserMessage = (message: ClientMessage) => {
-    if (transport?.send(message)) fullSetsOwed++
-  }
-
-  /** The server and this client disagree on what was sent: ask again, or start over. */
-  const resync = (why: string) => {
-    logger.debug?.(`resync: ${why}`)
-    if (!connected || transport === undefined) return
-    if (resyncing) return transport.reconnect()
-    resyncing = true
-    sendUserMessage(mode.hello(sdkName))
-  }
-
-  const applyState = (message: ServerMessage) => {
-    let applied
-    try {
-      applied = mode.apply(message)
-    } catch (error) {
-      // A frame that parsed but does not fit the held state (e.g. a malformed change).
-      logger.debug?.('could not apply a server message', error)
-      refreshEntries()
-      return resync('a message could not be applied')
-    }
-    // Changes applied before a gap stand; answers follow the state actually held.
-    const wholeState = message.type === 'snapshot' || (message.type === 'results' && message.full)
-    refreshEntries(wholeState ? undefined : applied.keys)
-    if (applied.resync) {
-      resync(`${message.type} did not follow version ${mode.version}`)
-    } else {
-      resyncing = false
-      setStatus('ready')
-      gotState()
-      // identify() waits for the answers for the new user: the full set that answers the last
-      // identify, not one still in flight for an earlier hello.
-      if (message.type === 'results' && message.full) {
-        fullSetsOwed = Math.max(0, fullSetsOwed - 1)
-        if (fullSetsOwed === 0) stopWaiting()
-      }
-    }
-    persister?.schedule()
-    if (applied.keys.length > 0) events.emit('change', applied.keys)
-  }
-
-  const onMessage = (text: string) => {
-    const message = parseServerMessage(text)
-    if (message === undefined) return resync('unparseable frame')
-    if (message.type === 'pong') return
-    if (message.type === 'metrics_ack') return metrics.ack(message.id)
-    applyState(message)
-  }
-
-  /** The flag's entry with an answer, or undefined (not ready, or unknown flag: the default). */
-  const answering = (flag: string) => {
-    const entry = entries.get(flag)
-    return entry?.answer === undefined ? undefined : (entry as { answer: Answerer; slot: number })
-  }
-  const unanswered = (): EvaluationDetails['reason'] => (hasState ? 'unknown_flag' : 'not_ready')
+  const sync = createSync({
+    mode,
+    sdkName,
+    logger,
+    answers,
+    metrics,
+    persister,
+    transport: () => transport,
+    dispatch: connection.dispatch,
+    state: () => connection.state,
+    changed: (keys) => events.emit('change', keys),
+    identified: stopWaiting,
+  })
 
   const flushTimer = setInterval(() => metrics.flush(), deps.flushIntervalMs ?? 5000)
 
-  start(deps.bootstrap)
+  if (loadInitialState({ mode, cache, bootstrap: deps.bootstrap, logger, reportCacheError })) {
+    answers.refresh()
+    connection.dispatch({ type: 'state_loaded' })
+  }
   transport = deps.connect({
-    open() {
-      connected = true
-      resyncing = false
-      // Whatever the previous connection owed is lost with it.
-      fullSetsOwed = 0
-      sendUserMessage(mode.hello(sdkName))
-      metrics.connected()
-    },
+    open: sync.opened,
     ping() {
       const version = mode.version
       return version === undefined ? { type: 'ping' } : { type: 'ping', version }
     },
-    message: onMessage,
+    message: sync.message,
     down() {
-      connected = false
       metrics.disconnected()
-      setStatus(hasState ? 'stale' : 'not_ready')
+      connection.dispatch({ type: 'lost' })
       events.emit('disconnected')
     },
     fatal(error) {
-      connected = false
       metrics.disconnected()
-      setStatus('fatal')
+      connection.dispatch({ type: 'refused' })
       readiness.fail(error)
       stopWaiting()
       report(error)
@@ -271,66 +150,10 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
     ready(options = {}) {
       return readiness.wait(options.timeoutMs)
     },
-
-    isEnabled(flag, callUser, defaultValue = false) {
-      try {
-        const entry = entries.get(flag)
-        if (entry === undefined) return defaultValue
-        const answer = entry.answer
-        if (answer === undefined) return defaultValue
-        const result = answer.evaluate(callUser ?? user)
-        countExposure(counters, entry.slot, offsetOf(result))
-        return usesDefault(result) ? defaultValue : result.enabled
-      } catch (error) {
-        // Only a broken mode could get here; the contract is that isEnabled never throws.
-        logger.debug?.('isEnabled failed', error)
-        return defaultValue
-      }
-    },
-
-    explain(flag, callUser, defaultValue = false): EvaluationDetails {
-      try {
-        const entry = answering(flag)
-        if (entry === undefined) return { enabled: defaultValue, reason: unanswered() }
-        // Not counted: explain is for debugging, and debugging must not feed the guard.
-        const result = entry.answer.evaluate(callUser ?? user)
-        if (!usesDefault(result) || result.enabled === defaultValue) return result
-        return { enabled: defaultValue, reason: result.reason }
-      } catch (error) {
-        logger.debug?.('explain failed', error)
-        return { enabled: defaultValue, reason: 'error' }
-      }
-    },
-
-    resolve(flag, callUser, defaultValue = false): ResolvedDetails {
-      try {
-        const entry = answering(flag)
-        if (entry === undefined) return { enabled: defaultValue, reason: unanswered(), generic: undefined }
-        const answer = entry.answer
-        const result = answer.evaluate(callUser ?? user)
-        countExposure(counters, entry.slot, offsetOf(result))
-        // Rules mode knows which cohorts are partial (SPLIT); a results-mode reason is generic already.
-        const generic = genericReason(answer.generic?.(result).reason ?? result.reason, { split: false })
-        return { enabled: usesDefault(result) ? defaultValue : result.enabled, reason: result.reason, generic }
-      } catch (error) {
-        logger.debug?.('resolve failed', error)
-        return { enabled: defaultValue, reason: 'error', generic: 'ERROR' }
-      }
-    },
-
-    recordError(flag, callUser) {
-      try {
-        // Re-evaluated rather than remembered: the same user and state give the same arm, and
-        // nothing has to be kept per user.
-        const entry = answering(flag)
-        if (entry === undefined) return
-        countError(counters, entry.slot, offsetOf(entry.answer.evaluate(callUser ?? user)))
-        metrics.errorRecorded()
-      } catch (error) {
-        logger.debug?.('recordError failed', error)
-      }
-    },
-
+    isEnabled: answers.isEnabled,
+    explain: answers.explain,
+    resolve: answers.resolve,
+    recordError: answers.recordError,
     on(event, listener) {
       return events.on(event, listener)
     },
@@ -338,11 +161,9 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
     identify(next) {
       user = next
       const message = mode.identify?.(next)
-      if (message === undefined || status === 'closed' || status === 'fatal') {
-        return Promise.resolve()
-      }
+      if (message === undefined || isTerminal(connection.state.status)) return Promise.resolve()
       // Sent now when connected; otherwise the next hello carries the new user.
-      sendUserMessage(message)
+      sync.sendUserMessage(message)
       return new Promise<void>((resolve) => identified.push(resolve))
     },
 
@@ -352,9 +173,9 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
         metrics.flush()
         await metrics.settle(options.timeoutMs ?? 2000)
         transport?.close()
-        connected = false
+        connection.dispatch({ type: 'stopped' })
         await persister?.flush()
-        setStatus('closed')
+        connection.dispatch({ type: 'closed' })
         readiness.fail(new ClientError('closed', 'the client was closed before it was ready'))
         stopWaiting()
       })()
@@ -366,7 +187,73 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
     },
 
     get status() {
-      return status
+      return connection.state.status
     },
+  }
+}
+
+/**
+ * The client's connection state and what announces its changes: a `status` event whenever the
+ * status changes, and the ready gate plus a `ready` event once some flag state is held.
+ */
+function connectionStatus(events: Emitter<ClientEvents>, readiness: ReadyGate) {
+  let state: ConnectionState = INITIAL_CONNECTION_STATE
+  return {
+    get state() {
+      return state
+    },
+    /** Applies `event` and announces what changed; returns the state before it. */
+    dispatch(event: ConnectionEvent): ConnectionState {
+      const before = state
+      state = reduceConnection(before, event)
+      if (state.status !== before.status) events.emit('status', state.status)
+      if (state.hasState && !before.hasState) {
+        readiness.open()
+        // Deferred so listeners added right after createClient still hear it.
+        queueMicrotask(() => events.emit('ready'))
+      }
+      return before
+    },
+  }
+}
+
+/** Reports a cache failure once: a read-only disk would otherwise report on every change. */
+function onceReporter(logger: Logger, report: (error: ClientError) => void) {
+  let failed = false
+  return (error: unknown) => {
+    logger.warn?.('flag cache failed', error)
+    if (failed) return
+    failed = true
+    report(new ClientError('cache', 'the flag cache could not be used', { cause: error }))
+  }
+}
+
+/**
+ * Takes state from the bootstrap, else the cache, before any connection: true when the mode now
+ * holds some. An unusable entry is logged and ignored; a failing cache is reported (deferred, so
+ * an `error` listener added right after createClient hears it).
+ */
+function loadInitialState(options: {
+  mode: Mode
+  cache: StateCache | undefined
+  bootstrap: unknown
+  logger: Logger
+  reportCacheError: (error: unknown) => void
+}): boolean {
+  const { mode, cache, logger, reportCacheError } = options
+  let entry = options.bootstrap
+  if (entry === undefined && cache !== undefined) {
+    try {
+      entry = cache.load()
+    } catch (error) {
+      queueMicrotask(() => reportCacheError(error))
+    }
+  }
+  if (entry === undefined) return false
+  try {
+    return mode.load(entry)
+  } catch (error) {
+    logger.warn?.('ignored an unusable bootstrap or cache entry', error)
+    return false
   }
 }

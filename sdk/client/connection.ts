@@ -1,5 +1,6 @@
-import { CLOSE, type ClientMessage } from '../core/protocol.ts'
-import type { Backoff } from './backoff.ts'
+import type { Backoff } from '../core/backoff.ts'
+import type { ClientMessage } from '../core/protocol.ts'
+import { asksForPromptReconnect, closeFailureKind, httpFailureKind } from '../core/retry.ts'
 import { ClientError } from './errors.ts'
 import type { OpenSocket, Socket, Transport, TransportHandlers } from './transport.ts'
 
@@ -18,14 +19,12 @@ export interface ConnectionOptions {
 /** Longest wait before reconnecting to a server that announced its restart (close code 1012). */
 export const RESTART_RETRY_MS = 1000
 
-/** HTTP answers to the upgrade that retrying cannot fix: the key is wrong, not the network. */
-const isAuthStatus = (status: number) => status === 401 || status === 403
-
 /**
  * The SDK's only I/O: one WebSocket at a time, kept alive with pings and replaced with backoff
- * when it drops. Failures are classified before retrying: a refused key (401/403 on upgrade, or
- * close code 4401 when revoked) stops the connection and is reported once; anything else
- * (network, 5xx, other close codes, a silent peer) backs off and tries again.
+ * when it drops. Failures are classified before retrying (`sdk/core/retry.ts`): a configuration
+ * error (401/403 on upgrade, or close code 4401 when revoked) stops the connection and is
+ * reported once; anything else (network, 5xx, other statuses and close codes, a silent peer)
+ * backs off and tries again.
  *
  * @example
  * const transport = createConnection({ url, key, openSocket, backoff, now: Date.now, handlers })
@@ -108,11 +107,14 @@ export function createConnection(options: ConnectionOptions): Transport {
       },
       close(code) {
         if (socket !== current) return
-        lost(code === CLOSE.revoked ? 'the SDK key was revoked' : undefined, code === CLOSE.restart)
+        const revoked = closeFailureKind(code) === 'configuration'
+        lost(revoked ? 'the SDK key was revoked' : undefined, asksForPromptReconnect(code))
       },
       refused(status) {
         if (socket !== current) return
-        lost(isAuthStatus(status) ? `the server refused the SDK key (HTTP ${status})` : undefined)
+        // Only a configuration error stops: another 4xx on the upgrade may come from a proxy.
+        const refused = httpFailureKind(status) === 'configuration'
+        lost(refused ? `the server refused the SDK key (HTTP ${status})` : undefined)
       },
     })
     return current

@@ -6,6 +6,8 @@ export interface Answerer {
   evaluate(user: User): Readonly<EvalResult>
   /** The public form of a result it returned (rules mode: SPLIT needs the cohort's rollout). */
   generic?(result: Readonly<EvalResult>): Readonly<EvalResult>
+  /** Why the flag's state could not be compiled (it then answers `error`); logged at debug level. */
+  readonly problem?: string | undefined
 }
 
 /** What applying one server message did. */

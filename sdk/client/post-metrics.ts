@@ -1,13 +1,15 @@
 import type { MetricsBatch } from '../core/protocol.ts'
+import { httpFailureKind } from '../core/retry.ts'
 import type { User } from '../core/types.ts'
 import type { PostOutcome } from './metrics-reporter.ts'
 
 /**
- * Client errors other than these mean the server will never take this batch (malformed, key
- * revoked): retrying cannot help. 404 is kept retryable so that batches survive a server that has
- * no metrics endpoint yet.
+ * A batch the server will never take (malformed, key revoked) is dropped; anything recoverable
+ * (`sdk/core/retry.ts`) is kept. 404 is kept too, so that batches survive a server that has no
+ * metrics endpoint yet.
  */
-const RETRYABLE_CLIENT_ERRORS = new Set([404, 408, 425, 429])
+const outcomeOf = (status: number): PostOutcome =>
+  status === 404 || httpFailureKind(status) === 'recoverable' ? 'retry' : 'drop'
 
 /**
  * The HTTP fallback for guard counts: `POST /api/v1/metrics` with `{ batch }`, used while the
@@ -32,8 +34,7 @@ export function metricsPoster(url: string, key: string) {
       // The body is not needed; release the connection.
       void response.body?.cancel().catch(() => {})
       if (response.ok) return 'delivered'
-      const status = response.status
-      return status >= 400 && status < 500 && !RETRYABLE_CLIENT_ERRORS.has(status) ? 'drop' : 'retry'
+      return outcomeOf(response.status)
     } catch {
       return 'retry'
     }

@@ -39,7 +39,7 @@ const STRING_OPERATORS: ReadonlySet<string> = new Set(['starts_with', 'ends_with
 
 /**
  * The cost of attribute conditions. `sizeOf` measures one pattern (the caller passes
- * `patternSize` from `conditions.ts`, which knows the regex engine); invalid ones count 0, as
+ * `patternSize` from `regex-cost.ts`, which knows the regex engine); invalid ones count 0, as
  * `conditionProblem` refuses them anyway.
  */
 export function conditionsCost(

@@ -164,6 +164,26 @@ function hashFromUtf8(
 }
 
 /**
+ * MurmurHash3 x86_32 of `length` bytes of `bytes` starting at `offset`, as an unsigned 32-bit
+ * integer: for bytes already encoded (the benchmark's hash floor hashes pre-encoded keys with it).
+ *
+ * @example
+ * murmur3Bytes(new TextEncoder().encode('hello'), 0, 5) === murmur3('hello') // true
+ */
+export function murmur3Bytes(bytes: Uint8Array, offset: number, length: number, seed = 0): number {
+  let h1 = seed | 0
+  const blocksEnd = offset + (length & ~3)
+  let i = offset
+  for (; i < blocksEnd; i += 4) {
+    h1 = mixBlock(h1, bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24))
+  }
+  const left = length & 3
+  let block = 0
+  for (let j = 0; j < left; j++) block |= bytes[i + j]! << (j << 3)
+  return finish(h1, block, left << 3, length) >>> 0
+}
+
+/**
  * The hash state after the UTF-8 bytes of `prefix + ':'`, the bucketing key format of the
  * contract (`salt:value`). Computed once per flag; `TextEncoder` gives the same bytes as the
  * on-the-fly encoding in `hashFrom`. A salt ending in half a surrogate pair encodes as U+FFFD

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createBackoff } from '../../../sdk/client/backoff.ts'
+import { createBackoff } from '../../../sdk/core/backoff.ts'
 
 /** Always the ceiling: makes the exponential schedule visible. */
 const noJitter = () => 1

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { createBackoff } from '../../../sdk/client/backoff.ts'
+import { createBackoff } from '../../../sdk/core/backoff.ts'
 import { createConnection, RESTART_RETRY_MS } from '../../../sdk/client/connection.ts'
 import type { ClientError } from '../../../sdk/client/errors.ts'
 import type { OpenSocket, SocketHandlers, Transport } from '../../../sdk/client/transport.ts'

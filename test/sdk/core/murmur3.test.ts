@@ -1,6 +1,6 @@
 import murmurhash from 'murmurhash'
 import { describe, expect, it } from 'vitest'
-import { murmur3, murmur3Keyed, murmur3KeyedSigned } from '../../../sdk/core/murmur3.ts'
+import { murmur3, murmur3Bytes, murmur3Keyed, murmur3KeyedSigned } from '../../../sdk/core/murmur3.ts'
 
 /** mulberry32: deterministic, so a failure reproduces on every run. */
 function prng(seed: number): () => number {
@@ -133,5 +133,16 @@ describe('murmur3Keyed', () => {
   it('honours the seed argument', () => {
     expect(murmur3Keyed('salt', 'user', 42)).toBe(murmurhash.v3('salt:user', 42))
     expect(murmur3Keyed('salt', 'user', 42)).not.toBe(murmur3Keyed('salt', 'user', 0))
+  })
+})
+
+describe('murmur3Bytes (pre-encoded bytes)', () => {
+  it('equals murmur3 of the same text, at any offset and for every tail length', () => {
+    const encoder = new TextEncoder()
+    for (const text of ['', 'a', 'ab', 'abc', 'abcd', 'checkout-v2:user-42', 'zürich-ü', '日本語🙂']) {
+      const bytes = encoder.encode(`xx${text}`)
+      expect(murmur3Bytes(bytes, 2, bytes.length - 2)).toBe(murmur3(text))
+      expect(murmur3Bytes(bytes, 2, bytes.length - 2, 7)).toBe(murmur3(text, 7))
+    }
   })
 })

@@ -1,0 +1,128 @@
+import { genericReason } from '../core/generic-reason.ts'
+import type { EvalResult, User } from '../core/types.ts'
+import { answerOffset, armOffset, countError, countExposure, type Counters } from './counters.ts'
+import type { Answerer, Mode } from './mode.ts'
+import type { EvaluationDetails, FlagClient, Logger, ResolvedDetails } from './types.ts'
+
+/** The answering half of a `FlagClient`: synchronous, in memory, never throwing. */
+export type Answers = Pick<FlagClient, 'isEnabled' | 'explain' | 'resolve' | 'recordError'> & {
+  /** Looks answers up again after the held state changed: all flags, or only `keys`. */
+  refresh(keys?: Iterable<string>): void
+}
+
+export interface AnswersDeps {
+  mode: Mode
+  counters: Counters
+  logger: Logger
+  /** The current user, for calls that pass none. */
+  user: () => User
+  /** Whether any flag state is held (an unknown flag is `unknown_flag`, else `not_ready`). */
+  hasState: () => boolean
+  /** Called after each counted error, so the reporter can send early. */
+  errorRecorded: () => void
+}
+
+/** Answers that come from no evaluation: the caller's default stands. */
+const usesDefault = (result: EvalResult) =>
+  result.reason === 'unknown_flag' || result.reason === 'error' || result.reason === 'ERROR'
+
+interface Entry {
+  answer: Answerer | undefined
+  slot: number
+}
+
+/**
+ * Answers flags from the held state and counts exposures and errors for the guard. Per flag it
+ * keeps what answers it and its counter slot side by side, so `isEnabled` is one map lookup, one
+ * evaluation and one increment; the table is refreshed whenever the held state changes.
+ *
+ * @example
+ * const answers = createAnswers({ mode, counters, logger, user: () => user, hasState: () => true, errorRecorded })
+ * answers.refresh()
+ * answers.isEnabled('checkout-v2', { userId: 'u1' })
+ */
+export function createAnswers(deps: AnswersDeps): Answers {
+  const { mode, counters, logger, user, hasState } = deps
+  const offsetOf = mode.counting === 'answers' ? answerOffset : armOffset
+  const entries = new Map<string, Entry>()
+
+  /** The flag's entry with an answer, or undefined (not ready, or unknown flag: the default). */
+  const answering = (flag: string) => {
+    const entry = entries.get(flag)
+    return entry?.answer === undefined ? undefined : (entry as { answer: Answerer; slot: number })
+  }
+  const unanswered = (): EvaluationDetails['reason'] => (hasState() ? 'unknown_flag' : 'not_ready')
+
+  return {
+    refresh(keys) {
+      if (keys === undefined) for (const entry of entries.values()) entry.answer = undefined
+      for (const key of keys ?? mode.keys()) {
+        let entry = entries.get(key)
+        if (entry === undefined) entries.set(key, (entry = { answer: undefined, slot: counters.slot(key) }))
+        entry.answer = mode.answerer(key)
+        // A state the SDK could not compile answers the default for everyone: say why, once per state.
+        const problem = entry.answer?.problem
+        if (problem !== undefined) logger.debug?.(`flag ${JSON.stringify(key)} is malformed: ${problem}`)
+      }
+    },
+
+    isEnabled(flag, callUser, defaultValue = false) {
+      try {
+        const entry = entries.get(flag)
+        if (entry === undefined) return defaultValue
+        const answer = entry.answer
+        if (answer === undefined) return defaultValue
+        const result = answer.evaluate(callUser ?? user())
+        countExposure(counters, entry.slot, offsetOf(result))
+        return usesDefault(result) ? defaultValue : result.enabled
+      } catch (error) {
+        // Only a broken mode could get here; the contract is that isEnabled never throws.
+        logger.debug?.('isEnabled failed', error)
+        return defaultValue
+      }
+    },
+
+    explain(flag, callUser, defaultValue = false): EvaluationDetails {
+      try {
+        const entry = answering(flag)
+        if (entry === undefined) return { enabled: defaultValue, reason: unanswered() }
+        // Not counted: explain is for debugging, and debugging must not feed the guard.
+        const result = entry.answer.evaluate(callUser ?? user())
+        if (!usesDefault(result) || result.enabled === defaultValue) return result
+        return { enabled: defaultValue, reason: result.reason }
+      } catch (error) {
+        logger.debug?.('explain failed', error)
+        return { enabled: defaultValue, reason: 'error' }
+      }
+    },
+
+    resolve(flag, callUser, defaultValue = false): ResolvedDetails {
+      try {
+        const entry = answering(flag)
+        if (entry === undefined) return { enabled: defaultValue, reason: unanswered(), generic: undefined }
+        const answer = entry.answer
+        const result = answer.evaluate(callUser ?? user())
+        countExposure(counters, entry.slot, offsetOf(result))
+        // Rules mode knows which cohorts are partial (SPLIT); a results-mode reason is generic already.
+        const generic = genericReason(answer.generic?.(result).reason ?? result.reason, { split: false })
+        return { enabled: usesDefault(result) ? defaultValue : result.enabled, reason: result.reason, generic }
+      } catch (error) {
+        logger.debug?.('resolve failed', error)
+        return { enabled: defaultValue, reason: 'error', generic: 'ERROR' }
+      }
+    },
+
+    recordError(flag, callUser) {
+      try {
+        // Re-evaluated rather than remembered: the same user and state give the same arm, and
+        // nothing has to be kept per user.
+        const entry = answering(flag)
+        if (entry === undefined) return
+        countError(counters, entry.slot, offsetOf(entry.answer.evaluate(callUser ?? user())))
+        deps.errorRecorded()
+      } catch (error) {
+        logger.debug?.('recordError failed', error)
+      }
+    },
+  }
+}

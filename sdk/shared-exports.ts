@@ -1,0 +1,30 @@
+/**
+ * What both entries of the SDK export besides `createClient` and their cache: errors, public
+ * types and the OpenFeature helpers. `index.ts` (Node) and `browser.ts` re-export it, so the two
+ * entries cannot drift apart; nothing here may pull in `ws` or the rules engine (see build.ts).
+ */
+export { ClientError } from './client/errors.ts'
+export type { ClientErrorCode } from './client/errors.ts'
+export type { StateCache } from './client/state-cache.ts'
+export type {
+  ClientEvents,
+  ClientOptions,
+  ClientStatus,
+  DetailReason,
+  EvaluationDetails,
+  FlagClient,
+  Logger,
+  ResolvedDetails,
+  ResultsBootstrap,
+} from './client/types.ts'
+export { isFailure, openFeatureResolution, userFromContext } from './core/open-feature.ts'
+export type {
+  AnswerToResolve,
+  ContextUser,
+  OpenFeatureErrorCode,
+  OpenFeatureFailure,
+  OpenFeatureResolution,
+  OpenFeatureSuccess,
+  Variant,
+} from './core/open-feature.ts'
+export type { EvalResult, GenericReason, Reason, User } from './core/types.ts'
