@@ -6,10 +6,11 @@ import { useApp } from '../app-context.ts'
 
 /**
  * Whether browsers (client keys) may see this flag at all. Shared by every environment; a
- * hidden flag answers a browser exactly like a missing one. The change streams to every
- * environment, so the page reloads the state from the live feed.
+ * hidden flag answers a browser exactly like a missing one. The answer is a flag definition, not
+ * this environment's state: after it, `onSaved` reloads the state (the live feed also announces
+ * the change, but a console whose socket is still saying hello would miss it).
  */
-export function ClientSideToggle(props: { state: FlagState }) {
+export function ClientSideToggle(props: { state: FlagState; onSaved: () => void }) {
   const { api } = useApp()
   const visible = props.state.clientSide === true
   const [busy, setBusy] = useState(false)
@@ -20,6 +21,7 @@ export function ClientSideToggle(props: { state: FlagState }) {
     setMessage(undefined)
     try {
       await api('PATCH', `/api/v1/flags/${encodeURIComponent(props.state.key)}`, shapes.flagDefinition, { clientSide: !visible })
+      props.onSaved()
     } catch (e) {
       setMessage((e as ApiError).message)
     } finally {

@@ -186,7 +186,7 @@ export function FlagPage(props: { flagKey: string }) {
       ) : null}
       {tripped ? <TripBanner state={state} changes={changes} /> : null}
       <KillSwitch state={state} changes={changes} />
-      <ClientSideToggle state={state} />
+      <ClientSideToggle state={state} onSaved={loadState} />
       <div class="flag-grid">
         <div class="column">
           <CohortsEditor state={state} metrics={metrics} changes={changes} />
