@@ -3,6 +3,9 @@ import { FlagEvidence, settingsKey, type GuardSettings } from '../../../server/g
 import { ALPHA, CHANGE_THRESHOLD, MIXTURE_THRESHOLD, RateRatioTest } from '../../../server/guard/sequential.ts'
 import { seededRandom } from '../../helpers/random.ts'
 
+/** The long Monte Carlo runs; `npm run test:mutation` skips them (CANARY_MUTATION=1), `npm test` runs them. */
+const monteCarlo = it.skipIf(process.env.CANARY_MUTATION === '1')
+
 /**
  * Seeded statistical tests of the guard's sequential decision module, driven second by second
  * as the guard service drives it: `add` the second's counts, `tick`, then `wouldTrip`.
@@ -85,7 +88,7 @@ const DAY = 86_400
 const HOUR = 3600
 
 describe('absolute rule: always valid however often it is looked at', () => {
-  it('trips at most α (+ Monte Carlo slack) of 400 canaries sitting exactly at the limit for a simulated day, checked every second', () => {
+  monteCarlo('trips at most α (+ Monte Carlo slack) of 400 canaries sitting exactly at the limit for a simulated day, checked every second', () => {
     const runs = 400
     let trips = 0
     for (let run = 0; run < runs; run++) {
@@ -172,7 +175,7 @@ describe('ratio rule', () => {
     expect(evidence.decision()).toMatchObject({ status: 'trip', rule: 'max_ratio_to_control', limit: 2, test: 'mixture' })
   })
 
-  it('does not trip canaries as good as control over six simulated hours (the 1% target + slack, 200 runs)', () => {
+  monteCarlo('does not trip canaries as good as control over six simulated hours (the 1% target + slack, 200 runs)', () => {
     const runs = 200
     let trips = 0
     for (let run = 0; run < runs; run++) {
@@ -220,7 +223,7 @@ describe("plan step test: is the rate shown below the limit?", () => {
     }
   })
 
-  it('does not prove a canary exactly at the limit in most runs (at most α + slack of 400, an hour each)', () => {
+  monteCarlo('does not prove a canary exactly at the limit in most runs (at most α + slack of 400, an hour each)', () => {
     const runs = 400
     let proven = 0
     for (let run = 0; run < runs; run++) {
