@@ -115,7 +115,7 @@ describe('absolute rule: always valid however often it is looked at', () => {
     }
   })
 
-  it('catches a regression after a healthy hour with the change detector, when the test since the start is far below zero', () => {
+  monteCarlo('catches a regression after a healthy hour with the change detector, when the test since the start is far below zero', () => {
     let early = 0
     for (let run = 0; run < 100; run++) {
       const random = seededRandom(3000 + run)
