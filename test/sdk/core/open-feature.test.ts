@@ -15,7 +15,7 @@ describe('genericReason and genericResult', () => {
       ['missing_stickiness', false, 'DEFAULT'],
       ['unknown_flag', false, 'ERROR'],
       ['error', false, 'ERROR'],
-      ['cohort', false, 'ERROR'],
+      ['cohort' as Reason, false, 'ERROR'],
       ...GENERIC_REASONS.map((r): [Reason, boolean, string] => [r, true, r]),
     ]
     for (const [reason, split, generic] of cases) expect(genericReason(reason, { split }), `${reason} ${split}`).toBe(generic)
