@@ -16,7 +16,7 @@ export default {
     '!sdk/core/changes.ts',
     'server/guard/sequential.ts',
     'server/guard/decide.ts',
-    'server/guard/plan.ts',
+    'server/domain/plan.ts',
   ],
   coverageAnalysis: 'perTest',
   // The machine has 2 cores shared with other work.

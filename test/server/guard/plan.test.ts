@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { LIVE_PLAN_STATUSES, planOf, previewPlan, type RolloutPlan } from '../../../server/guard/plan.ts'
+import { LIVE_PLAN_STATUSES, planOf, previewPlan, type RolloutPlan } from '../../../server/domain/plan.ts'
 
 /** The pure parts of rollout plans (the API around them: rollout-plan.test.ts). */
 const plan = (status: RolloutPlan['status']): RolloutPlan => ({
