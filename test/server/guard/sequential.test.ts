@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { FlagEvidence, settingsKey, type GuardSettings } from '../../../server/guard/decide.ts'
-import { ALPHA, CHANGE_THRESHOLD, MIXTURE_THRESHOLD, RateRatioTest } from '../../../server/guard/sequential.ts'
+import { ALPHA, AbsoluteRateTest, BelowLimitTest, CHANGE_THRESHOLD, MIXTURE_THRESHOLD, RateRatioTest } from '../../../server/guard/sequential.ts'
 import { seededRandom } from '../../helpers/random.ts'
 
 /** The long Monte Carlo runs; `npm run test:mutation` skips them (CANARY_MUTATION=1), `npm test` runs them. */
@@ -611,5 +611,82 @@ describe('exact figures', () => {
     expect(resumed.figures().maxRatioToControl!.statistic).toBe(0)
     expect(resumed.figures()).toMatchObject({ since: 500, seconds: 1, canaryExposures: 100 })
     expect(settingsKey({ maxErrorRate: 0.02, minExposures: 10, evidence: 'server', windowSeconds: 5 })).toBe('[0.02,null,10,"server"]')
+  })
+
+  it('change detector: wouldTrip sees the alternative that crossed, not only the last one', () => {
+    const evidence = new FlagEvidence(limit5, 0)
+    for (let s = 0; s < 1000; s++) feed(evidence, counts(100, 0))
+    // 10% errors: the 2× alternative (q = 0.1) gains 100·ln 2 + 900·ln(0.9/0.95), the 10× one loses.
+    feed(evidence, counts(1000, 100))
+    const r = evidence.figures().maxErrorRate
+    expect(r.changeStatistic).toBeCloseTo(100 * Math.log(2) + 900 * Math.log(0.9 / 0.95), 9)
+    expect(evidence.snapshot().maxErrorRate.change[5]).toBe(0)
+    expect(r.crossed).toBe('change')
+    expect(evidence.wouldTrip()).toBe(true)
+    expect(evidence.decision()).toMatchObject({ status: 'trip', test: 'change' })
+  })
+
+  it('ratio rule: its change detector trips too', () => {
+    const evidence = new FlagEvidence({ maxErrorRate: 0.5, maxRatioToControl: 2 }, 0)
+    for (let s = 0; s < 1000; s++) feed(evidence, counts(100, 0, 900, 10))
+    expect(evidence.figures().maxRatioToControl!.statistic).toBeLessThan(-400)
+    feed(evidence, counts(100, 50, 900, 0))
+    expect(evidence.figures().maxRatioToControl!.crossed).toBe('change')
+    expect(evidence.figures().maxErrorRate.crossed).toBeNull()
+    expect(evidence.wouldTrip()).toBe(true)
+    expect(evidence.decision()).toMatchObject({ status: 'trip', rule: 'max_ratio_to_control', test: 'change' })
+  })
+
+  it('seconds without exposures are ignored, whatever errors they claim', () => {
+    const absolute = new AbsoluteRateTest(0.05)
+    absolute.observe(0, 3)
+    expect(absolute.state).toEqual({ cumulative: [0, 0, 0, 0, 0, 0], change: [0, 0, 0, 0, 0, 0] })
+    const zero = new AbsoluteRateTest(0)
+    zero.observe(0, 3)
+    zero.observe(5, 0)
+    expect(zero.state.cumulative).toEqual([0])
+    expect(zero.crossed()).toBe(false)
+    zero.observe(5, 2)
+    zero.observe(5, 3)
+    expect(zero.state.cumulative).toEqual([5])
+    const ratio = new RateRatioTest(2)
+    ratio.observe(counts(0, 2, 900, 5))
+    expect(ratio.state.cumulative).toEqual([0, 0, 0, 0, 0, 0])
+    const plan = new BelowLimitTest(0.05)
+    plan.observe(0, 2)
+    expect(plan.state.cumulative).toEqual([0, 0, 0, 0, 0, 0])
+  })
+
+  it('readings at the edge limits, as they leave in JSON', () => {
+    const none = { statistic: 0, threshold: MIXTURE_THRESHOLD, changeStatistic: 0, changeThreshold: CHANGE_THRESHOLD, progress: 0, crossed: null }
+    const met = { ...none, statistic: Number.MAX_VALUE, progress: 1, crossed: 'mixture' }
+    // Limit 0: no likelihood ratios, one count of errors.
+    const zero = new AbsoluteRateTest(0)
+    expect(zero.reading()).toEqual(none)
+    zero.observe(10, 1)
+    expect(zero.reading()).toEqual(met)
+    // Limit 1: no alternative fits below 1, so no statistic: the lowest finite number, never a trip.
+    const one = new AbsoluteRateTest(1)
+    expect(one.state).toEqual({ cumulative: [], change: [] })
+    one.observe(10, 10)
+    expect(one.crossed()).toBe(false)
+    expect(one.reading()).toEqual({ ...none, statistic: -Number.MAX_VALUE, crossed: null })
+    expect(JSON.parse(JSON.stringify(one.reading())).statistic).toBe(-Number.MAX_VALUE)
+    // A limit of 0.8 and above: the alternatives that fit, plus one halfway to 1.
+    expect(new AbsoluteRateTest(0.8).state.cumulative).toHaveLength(1)
+    expect(new AbsoluteRateTest(0.5).state.cumulative).toHaveLength(3)
+    expect(new AbsoluteRateTest(0.05).state.cumulative).toHaveLength(6)
+    // The plan's test: always met at 1, never at 0, no change detector in between.
+    for (const limit of [1, 1.5]) expect(new BelowLimitTest(limit).reading(), `${limit}`).toEqual(met)
+    for (const limit of [0, -1]) expect(new BelowLimitTest(limit).reading(), `${limit}`).toEqual(none)
+    expect(new BelowLimitTest(0).state).toEqual({ cumulative: [], change: [] })
+    expect(new BelowLimitTest(1).state).toEqual({ cumulative: [], change: [] })
+    const plan = new BelowLimitTest(0.05)
+    expect(plan.state.cumulative).toHaveLength(6)
+    plan.observe(1000, 10)
+    const reading = plan.reading()
+    expect(reading).toMatchObject({ changeStatistic: 0, crossed: 'mixture', progress: 1 })
+    expect(reading.statistic).toBeCloseTo(23.245613205473692, 9)
+    expect(Math.max(...plan.state.change)).toBeGreaterThan(CHANGE_THRESHOLD)
   })
 })
