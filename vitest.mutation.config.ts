@@ -11,6 +11,7 @@ export default defineConfig({
     include: [
       'test/sdk/core/**/*.test.ts',
       'test/sdk/client/counting.test.ts',
+      'test/sdk/client/backoff.test.ts',
       'test/server/guard/sequential.test.ts',
       'test/server/guard/plan.test.ts',
     ],
