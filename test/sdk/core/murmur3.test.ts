@@ -146,3 +146,20 @@ describe('murmur3Bytes (pre-encoded bytes)', () => {
     }
   })
 })
+
+describe('murmur3 at the edges of its fast paths', () => {
+  // The first non-ASCII code unit (U+0080) and lone or reversed surrogates, at every offset
+  // within a 4-byte block, straight and after a key prefix of every length.
+  const edges = ['\u0080', '\u007f', '\u07ff', '\u0800', '\udc00\udc00', '\udbff\udfff', '\ud800', '\udc00\ud800', '\uffff']
+  it('equals murmurhash.v3 for the first non-ASCII unit and surrogate edges at every offset', () => {
+    for (const edge of edges)
+      for (let before = 0; before < 6; before++)
+        for (let after = 0; after < 6; after++) {
+          const s = 'a'.repeat(before) + edge + 'b'.repeat(after)
+          expect(murmur3(s), JSON.stringify(s)).toBe(murmurhash.v3(s, 0))
+          for (let prefix = 0; prefix < 5; prefix++)
+            expect(murmur3Keyed('p'.repeat(prefix), s), `${prefix} ${JSON.stringify(s)}`).toBe(murmurhash.v3(`${'p'.repeat(prefix)}:${s}`, 0))
+        }
+  })
+})
+

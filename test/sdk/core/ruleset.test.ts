@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { affectedFlags, applyChange, rulesetFromSnapshot, snapshotOf } from '../../../sdk/core/ruleset.ts'
+import { affectedFlags, applyChange, compactRulesetFromSnapshot, rulesetFromSnapshot, snapshotOf, statesOf } from '../../../sdk/core/ruleset.ts'
+import type { Change } from '../../../sdk/core/changes.ts'
 import type { FlagState, Segment } from '../../../sdk/core/types.ts'
 
 const flag = (key: string, version: number, enabled = true): FlagState => ({
@@ -50,5 +51,30 @@ describe('ruleset', () => {
     expect(snapshotOf(r)).toEqual({ environment: 'production', version: 5, flags: [flag('b', 3)], segments: [] })
     // Without its segment the cohort fails closed.
     expect(r.compiled.get('b')!.evaluate({ userId: 'alice' }).enabled).toBe(false)
+  })
+
+  it('names only the changed flag as affected by a flag change or deletion', () => {
+    const r = start()
+    expect(affectedFlags(r, { type: 'flag', version: 4, flag: flag('b', 4) })).toEqual(['b'])
+    expect(affectedFlags(r, { type: 'flag_deleted', version: 4, key: 'a' })).toEqual(['a'])
+    expect(affectedFlags(r, { type: 'segment_deleted', version: 4, key: 'staff' }).sort()).toEqual(['a', 'b'])
+  })
+
+  it('answers gap to a change type it does not know, touching nothing', () => {
+    const r = start()
+    expect(applyChange(r, { type: 'future', version: 4 } as unknown as Change)).toBe('gap')
+    expect(r.version).toBe(3)
+  })
+
+  it('a compact ruleset keeps no states: it rebuilds them from the compiled flags, also after a segment change', () => {
+    const snapshot = { environment: 'production', version: 3, flags: [flag('a', 2), flag('b', 3)], segments: [staff(['alice'], 1)] }
+    const r = compactRulesetFromSnapshot(snapshot)
+    expect(r.flags).toBeUndefined()
+    expect(statesOf(r)).toEqual([flag('a', 2), flag('b', 3)])
+    expect(statesOf(start())).toEqual([flag('a', 2), flag('b', 3)])
+    expect(applyChange(r, { type: 'segment', version: 4, segment: staff(['bob'], 4) })).toBe('applied')
+    expect(statesOf(r)).toEqual([flag('a', 2), flag('b', 3)])
+    expect(r.compiled.get('a')!.evaluate({ userId: 'bob' }).enabled).toBe(true)
+    expect(r.compiled.get('a')!.evaluate({ userId: 'alice' }).enabled).toBe(false)
   })
 })

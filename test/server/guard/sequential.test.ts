@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { FlagEvidence, settingsKey, type GuardSettings } from '../../../server/guard/decide.ts'
-import { ALPHA, CHANGE_THRESHOLD, MIXTURE_THRESHOLD, RateRatioTest } from '../../../server/guard/sequential.ts'
+import { ALPHA, AbsoluteRateTest, BelowLimitTest, CHANGE_THRESHOLD, MIXTURE_THRESHOLD, RateRatioTest } from '../../../server/guard/sequential.ts'
 import { seededRandom } from '../../helpers/random.ts'
+
+/** The long Monte Carlo runs; `npm run test:mutation` skips them (CANARY_MUTATION=1), `npm test` runs them. */
+const monteCarlo = it.skipIf(process.env.CANARY_MUTATION === '1')
 
 /**
  * Seeded statistical tests of the guard's sequential decision module, driven second by second
@@ -85,7 +88,7 @@ const DAY = 86_400
 const HOUR = 3600
 
 describe('absolute rule: always valid however often it is looked at', () => {
-  it('trips at most α (+ Monte Carlo slack) of 400 canaries sitting exactly at the limit for a simulated day, checked every second', () => {
+  monteCarlo('trips at most α (+ Monte Carlo slack) of 400 canaries sitting exactly at the limit for a simulated day, checked every second', () => {
     const runs = 400
     let trips = 0
     for (let run = 0; run < runs; run++) {
@@ -112,7 +115,7 @@ describe('absolute rule: always valid however often it is looked at', () => {
     }
   })
 
-  it('catches a regression after a healthy hour with the change detector, when the test since the start is far below zero', () => {
+  monteCarlo('catches a regression after a healthy hour with the change detector, when the test since the start is far below zero', () => {
     let early = 0
     for (let run = 0; run < 100; run++) {
       const random = seededRandom(3000 + run)
@@ -172,7 +175,7 @@ describe('ratio rule', () => {
     expect(evidence.decision()).toMatchObject({ status: 'trip', rule: 'max_ratio_to_control', limit: 2, test: 'mixture' })
   })
 
-  it('does not trip canaries as good as control over six simulated hours (the 1% target + slack, 200 runs)', () => {
+  monteCarlo('does not trip canaries as good as control over six simulated hours (the 1% target + slack, 200 runs)', () => {
     const runs = 200
     let trips = 0
     for (let run = 0; run < runs; run++) {
@@ -220,7 +223,7 @@ describe("plan step test: is the rate shown below the limit?", () => {
     }
   })
 
-  it('does not prove a canary exactly at the limit in most runs (at most α + slack of 400, an hour each)', () => {
+  monteCarlo('does not prove a canary exactly at the limit in most runs (at most α + slack of 400, an hour each)', () => {
     const runs = 400
     let proven = 0
     for (let run = 0; run < runs; run++) {
@@ -382,5 +385,308 @@ describe('snapshots and settings', () => {
       const kept = new FlagEvidence(same, 50_000, snapshot)
       expect(kept.figures()).toEqual(original.figures())
     }
+  })
+})
+
+/**
+ * Exact figures of one or a few seconds, computed by hand from the formulas of sequential.ts
+ * (alternatives limit·{1.25, 1.5, 2, 3, 5, 10}, llr_k = x·ln(q_k/L) + (n − x)·ln((1 − q_k)/(1 − L)),
+ * statistic ln(mean_k exp(cumulative_k)), change detector max(0, change_k + llr_k)), so that a
+ * changed constant, weight or comparison shows up as a wrong number, not only in a long simulation.
+ */
+describe('exact figures', () => {
+  const counts = (canaryExposures: number, canaryErrors: number, controlExposures = 0, controlErrors = 0) => ({
+    canaryExposures,
+    canaryErrors,
+    controlExposures,
+    controlErrors,
+  })
+  const feed = (evidence: FlagEvidence, ...seconds: ReturnType<typeof counts>[]) => {
+    for (const second of seconds) {
+      evidence.add(second)
+      expect(evidence.tick()).toBe(true)
+    }
+  }
+
+  it('states its thresholds: ln(1/α) and ln(K·86400/0.01)', () => {
+    expect(ALPHA).toBe(0.05)
+    expect(MIXTURE_THRESHOLD).toBeCloseTo(2.995732273553991, 12)
+    expect(CHANGE_THRESHOLD).toBeCloseTo(17.763672610008292, 12)
+  })
+
+  it('absolute rule: one second of 10 errors in 100 exposures against a 5% limit', () => {
+    const evidence = new FlagEvidence(limit5, 1_000)
+    feed(evidence, counts(100, 10, 400, 4))
+    const figures = evidence.figures()
+    expect(figures).toMatchObject({ since: 1_000, seconds: 1, canaryExposures: 100, canaryErrors: 10, controlExposures: 400, controlErrors: 4 })
+    expect(figures.canaryRate).toBe(0.1)
+    expect(figures.controlRate).toBe(0.01)
+    expect(figures.maxRatioToControl).toBeNull()
+    const r = figures.maxErrorRate
+    expect(r.statistic).toBeCloseTo(1.131698425224576, 9)
+    expect(r.changeStatistic).toBeCloseTo(2.0654218912746396, 9) // the 2× alternative
+    expect(r.threshold).toBe(MIXTURE_THRESHOLD)
+    expect(r.changeThreshold).toBe(CHANGE_THRESHOLD)
+    expect(r.progress).toBeCloseTo(1.131698425224576 / MIXTURE_THRESHOLD, 9)
+    expect(figures.progress).toBe(r.progress)
+    expect(r.crossed).toBeNull()
+    expect(evidence.wouldTrip()).toBe(false)
+    expect(evidence.decision()).toEqual({ status: 'healthy', figures })
+    const snapshot = evidence.snapshot()
+    expect(snapshot.maxErrorRate.cumulative.map((c) => Number(c.toFixed(9)))).toEqual(
+      [1.0393651056402464, 1.6545088436871391, 2.0654218912746396, 0.9758157267609047, -5.1806109014397315, -34.74099882557507].map((c) =>
+        Number(c.toFixed(9)),
+      ),
+    )
+    expect(snapshot.maxErrorRate.change.map((c) => Number(c.toFixed(9)))).toEqual(
+      [1.0393651056402464, 1.6545088436871391, 2.0654218912746396, 0.9758157267609047, 0, 0].map((c) => Number(c.toFixed(9))),
+    )
+  })
+
+  it('absolute rule: in one second of 100 exposures, 12 errors stay under the threshold and 13 cross it', () => {
+    const twelve = new FlagEvidence(limit5, 0)
+    feed(twelve, counts(100, 12))
+    expect(twelve.figures().maxErrorRate.statistic).toBeCloseTo(2.6169419182936, 9)
+    expect(twelve.wouldTrip()).toBe(false)
+    expect(twelve.decision().status).toBe('healthy')
+    const thirteen = new FlagEvidence(limit5, 0)
+    feed(thirteen, counts(100, 13))
+    expect(thirteen.figures().maxErrorRate.statistic).toBeCloseTo(3.5092373049873204, 9)
+    expect(thirteen.figures().maxErrorRate.crossed).toBe('mixture')
+    expect(thirteen.figures().progress).toBe(1)
+    expect(thirteen.wouldTrip()).toBe(true)
+    expect(thirteen.decision()).toEqual({ status: 'trip', rule: 'max_error_rate', test: 'mixture', limit: 0.05, figures: thirteen.figures() })
+  })
+
+  it('change detector: after a clean hour the mixture is far below zero, and one bad second trips by change', () => {
+    const evidence = new FlagEvidence(limit5, 0)
+    for (let s = 0; s < HOUR; s++) feed(evidence, counts(100, 0))
+    const clean = evidence.figures().maxErrorRate
+    // 3600 · 100 · ln(0.9375/0.95) at the nearest alternative.
+    expect(clean.statistic).toBeCloseTo(3600 * 100 * Math.log(0.9375 / 0.95) - Math.log(6), 6)
+    expect(clean.changeStatistic).toBe(0)
+    expect(clean.progress).toBe(0)
+    expect(evidence.wouldTrip()).toBe(false)
+    feed(evidence, counts(100, 50))
+    const r = evidence.figures().maxErrorRate
+    // The 10× alternative (q = 0.5): 50·ln 10 + 50·ln(0.5/0.95).
+    expect(r.changeStatistic).toBeCloseTo(50 * Math.log(10) + 50 * Math.log(0.5 / 0.95), 9)
+    expect(r.statistic).toBeLessThan(-4_000)
+    expect(r.crossed).toBe('change')
+    expect(r.progress).toBe(1)
+    expect(evidence.wouldTrip()).toBe(true)
+    expect(evidence.decision()).toMatchObject({ status: 'trip', rule: 'max_error_rate', test: 'change', limit: 0.05 })
+  })
+
+  it('change detector: a second just under its threshold does not trip, one at it does', () => {
+    // One second of n exposures, all errors, against a 50% limit (alternatives 0.625, 0.75 and
+    // (1 + 0.75)/2 = 0.875): llr of the last = n·ln(0.875/0.5) = n·ln 1.75 per exposure.
+    const perError = Math.log(1.75)
+    const under = Math.floor(CHANGE_THRESHOLD / perError)
+    const below = new FlagEvidence({ maxErrorRate: 0.5 }, 0)
+    // Bring the mixture far down first, so only the change detector can speak.
+    for (let s = 0; s < 100; s++) feed(below, counts(100, 0))
+    feed(below, counts(under, under))
+    expect(below.figures().maxErrorRate.changeStatistic).toBeCloseTo(under * perError, 9)
+    expect(below.figures().maxErrorRate.crossed).toBeNull()
+    expect(below.figures().maxErrorRate.progress).toBeCloseTo((under * perError) / CHANGE_THRESHOLD, 9)
+    expect(below.wouldTrip()).toBe(false)
+    feed(below, counts(1, 1))
+    expect(below.figures().maxErrorRate.changeStatistic).toBeCloseTo((under + 1) * perError, 9)
+    expect(below.figures().maxErrorRate.crossed).toBe('change')
+    expect(below.wouldTrip()).toBe(true)
+  })
+
+  it('ratio rule: one second of 10 canary errors in 100 against 5 in 900 control exposures, at most 2×', () => {
+    const evidence = new FlagEvidence({ maxErrorRate: 0.5, maxRatioToControl: 2 }, 0)
+    feed(evidence, counts(100, 10, 900, 5))
+    const figures = evidence.figures()
+    expect(figures.controlRate).toBeCloseTo(5 / 900, 15)
+    const r = figures.maxRatioToControl!
+    expect(r.statistic).toBeCloseTo(7.219547678964294, 9)
+    expect(r.changeStatistic).toBeCloseTo(8.48484257211891, 9)
+    expect(r.crossed).toBe('mixture')
+    expect(figures.maxErrorRate.crossed).toBeNull()
+    expect(figures.progress).toBe(1)
+    expect(evidence.wouldTrip()).toBe(true)
+    expect(evidence.decision()).toEqual({ status: 'trip', rule: 'max_ratio_to_control', test: 'mixture', limit: 2, figures })
+  })
+
+  it('both rules crossed: the absolute rule is named', () => {
+    const evidence = new FlagEvidence({ maxErrorRate: 0.05, maxRatioToControl: 2 }, 0)
+    feed(evidence, counts(100, 50, 900, 5))
+    expect(evidence.figures().maxRatioToControl!.crossed).toBe('mixture')
+    expect(evidence.decision()).toMatchObject({ status: 'trip', rule: 'max_error_rate', limit: 0.05 })
+  })
+
+  it('progress is the larger of the two rules', () => {
+    const evidence = new FlagEvidence({ maxErrorRate: 0.5, maxRatioToControl: 2 }, 0)
+    feed(evidence, counts(100, 3, 900, 9))
+    const f = evidence.figures()
+    expect(f.maxRatioToControl!.progress).toBeGreaterThan(f.maxErrorRate.progress)
+    expect(f.progress).toBe(f.maxRatioToControl!.progress)
+    const other = new FlagEvidence({ maxErrorRate: 0.05, maxRatioToControl: 2 }, 0)
+    feed(other, counts(100, 8, 900, 72))
+    const g = other.figures()
+    expect(g.maxErrorRate.progress).toBeGreaterThan(g.maxRatioToControl!.progress)
+    expect(g.progress).toBe(g.maxErrorRate.progress)
+  })
+
+  it('no counts, no second: tick says whether there were counts, and the decision waits for a second and the floor', () => {
+    const evidence = new FlagEvidence({ maxErrorRate: 0.05, minExposures: 200 }, 0)
+    expect(evidence.tick()).toBe(false)
+    expect(evidence.figures()).toMatchObject({ seconds: 0, canaryRate: 0, controlRate: null, progress: 0 })
+    expect(evidence.decision().status).toBe('insufficient_data')
+    feed(evidence, counts(0, 0))
+    expect(evidence.figures()).toMatchObject({ seconds: 1, canaryRate: 0, controlRate: null })
+    feed(evidence, counts(100, 100))
+    expect(evidence.figures().maxErrorRate.crossed).toBe('mixture')
+    expect(evidence.wouldTrip()).toBe(false)
+    expect(evidence.decision().status).toBe('insufficient_data')
+    feed(evidence, counts(99, 0))
+    expect(evidence.wouldTrip()).toBe(false)
+    expect(evidence.decision().status).toBe('insufficient_data')
+    feed(evidence, counts(1, 0))
+    expect(evidence.figures().canaryExposures).toBe(200)
+    expect(evidence.wouldTrip()).toBe(true)
+    expect(evidence.decision().status).toBe('trip')
+    // Counts added twice before a tick are one second.
+    const twice = new FlagEvidence(limit5, 0)
+    twice.add(counts(50, 5))
+    twice.add(counts(50, 5))
+    expect(twice.tick()).toBe(true)
+    expect(twice.tick()).toBe(false)
+    expect(twice.figures()).toMatchObject({ seconds: 1, canaryExposures: 100, canaryErrors: 10 })
+    expect(twice.figures().maxErrorRate.statistic).toBeCloseTo(1.131698425224576, 9)
+  })
+
+  it('plan test: the statistic of a step, its threshold, and the exposure floor before it counts as proven', () => {
+    const evidence = new FlagEvidence({ maxErrorRate: 0.05, minExposures: 2000 }, 0)
+    evidence.startPlanStep('p/3', 3, 7_000)
+    feed(evidence, counts(100, 1))
+    let plan = evidence.planFigures()!
+    expect(plan).toMatchObject({ step: 3, since: 7_000, canaryExposures: 100, canaryErrors: 1, canaryRate: 0.01, threshold: MIXTURE_THRESHOLD, proven: false })
+    expect(plan.statistic).toBeCloseTo(1.999068971608748, 9)
+    const below = new FlagEvidence(limit5, 0)
+    below.startPlanStep('p/1', 1, 0)
+    feed(below, counts(1000, 10))
+    plan = below.planFigures()!
+    expect(plan.statistic).toBeCloseTo(23.245613205473692, 9)
+    expect(plan.proven).toBe(true)
+    // Proven by the test, but under the floor of 2000 exposures: not yet.
+    feed(evidence, counts(900, 9))
+    expect(evidence.planFigures()!.statistic).toBeGreaterThan(MIXTURE_THRESHOLD)
+    expect(evidence.planFigures()!.proven).toBe(false)
+    feed(evidence, counts(1000, 10))
+    expect(evidence.planFigures()).toMatchObject({ canaryExposures: 2000, proven: true })
+    // The plan's counts are the step's own; the guard's go on from the start.
+    expect(evidence.figures().canaryExposures).toBe(2000)
+    evidence.startPlanStep('p/4', 4, 9_000)
+    feed(evidence, counts(10, 0))
+    expect(evidence.planFigures()).toMatchObject({ step: 4, since: 9_000, canaryExposures: 10 })
+    expect(evidence.figures().canaryExposures).toBe(2010)
+  })
+
+  it('snapshot: the stored figures, and a snapshot with another number of alternatives is not resumed', () => {
+    const evidence = new FlagEvidence({ maxErrorRate: 0.05, maxRatioToControl: 2 }, 500)
+    evidence.startPlanStep('p/1', 1, 600)
+    feed(evidence, counts(100, 10, 900, 5))
+    const snapshot = evidence.snapshot()
+    expect(snapshot).toMatchObject({
+      settingsKey: '[0.05,2,0,"all"]',
+      since: 500,
+      seconds: 1,
+      totals: counts(100, 10, 900, 5),
+      plan: { id: 'p/1', step: 1, since: 600, totals: counts(100, 10, 900, 5) },
+    })
+    expect(snapshot.maxErrorRate.cumulative).toHaveLength(6)
+    expect(snapshot.maxRatioToControl!.cumulative).toHaveLength(6)
+    expect(snapshot.plan!.test.cumulative).toHaveLength(6)
+    expect(new FlagEvidence(limit5, 0).snapshot()).toMatchObject({ maxRatioToControl: null, plan: null })
+    const broken = JSON.parse(JSON.stringify(snapshot))
+    broken.maxErrorRate = { cumulative: [9, 9], change: [9, 9] }
+    broken.maxRatioToControl = { cumulative: [9], change: [9] }
+    const resumed = new FlagEvidence({ maxErrorRate: 0.05, maxRatioToControl: 2 }, 0, broken)
+    expect(resumed.figures().maxErrorRate.statistic).toBe(0)
+    expect(resumed.figures().maxRatioToControl!.statistic).toBe(0)
+    expect(resumed.figures()).toMatchObject({ since: 500, seconds: 1, canaryExposures: 100 })
+    expect(settingsKey({ maxErrorRate: 0.02, minExposures: 10, evidence: 'server', windowSeconds: 5 })).toBe('[0.02,null,10,"server"]')
+  })
+
+  it('change detector: wouldTrip sees the alternative that crossed, not only the last one', () => {
+    const evidence = new FlagEvidence(limit5, 0)
+    for (let s = 0; s < 1000; s++) feed(evidence, counts(100, 0))
+    // 10% errors: the 2× alternative (q = 0.1) gains 100·ln 2 + 900·ln(0.9/0.95), the 10× one loses.
+    feed(evidence, counts(1000, 100))
+    const r = evidence.figures().maxErrorRate
+    expect(r.changeStatistic).toBeCloseTo(100 * Math.log(2) + 900 * Math.log(0.9 / 0.95), 9)
+    expect(evidence.snapshot().maxErrorRate.change[5]).toBe(0)
+    expect(r.crossed).toBe('change')
+    expect(evidence.wouldTrip()).toBe(true)
+    expect(evidence.decision()).toMatchObject({ status: 'trip', test: 'change' })
+  })
+
+  it('ratio rule: its change detector trips too', () => {
+    const evidence = new FlagEvidence({ maxErrorRate: 0.5, maxRatioToControl: 2 }, 0)
+    for (let s = 0; s < 1000; s++) feed(evidence, counts(100, 0, 900, 10))
+    expect(evidence.figures().maxRatioToControl!.statistic).toBeLessThan(-400)
+    feed(evidence, counts(100, 50, 900, 0))
+    expect(evidence.figures().maxRatioToControl!.crossed).toBe('change')
+    expect(evidence.figures().maxErrorRate.crossed).toBeNull()
+    expect(evidence.wouldTrip()).toBe(true)
+    expect(evidence.decision()).toMatchObject({ status: 'trip', rule: 'max_ratio_to_control', test: 'change' })
+  })
+
+  it('seconds without exposures are ignored, whatever errors they claim', () => {
+    const absolute = new AbsoluteRateTest(0.05)
+    absolute.observe(0, 3)
+    expect(absolute.state).toEqual({ cumulative: [0, 0, 0, 0, 0, 0], change: [0, 0, 0, 0, 0, 0] })
+    const zero = new AbsoluteRateTest(0)
+    zero.observe(0, 3)
+    zero.observe(5, 0)
+    expect(zero.state.cumulative).toEqual([0])
+    expect(zero.crossed()).toBe(false)
+    zero.observe(5, 2)
+    zero.observe(5, 3)
+    expect(zero.state.cumulative).toEqual([5])
+    const ratio = new RateRatioTest(2)
+    ratio.observe(counts(0, 2, 900, 5))
+    expect(ratio.state.cumulative).toEqual([0, 0, 0, 0, 0, 0])
+    const plan = new BelowLimitTest(0.05)
+    plan.observe(0, 2)
+    expect(plan.state.cumulative).toEqual([0, 0, 0, 0, 0, 0])
+  })
+
+  it('readings at the edge limits, as they leave in JSON', () => {
+    const none = { statistic: 0, threshold: MIXTURE_THRESHOLD, changeStatistic: 0, changeThreshold: CHANGE_THRESHOLD, progress: 0, crossed: null }
+    const met = { ...none, statistic: Number.MAX_VALUE, progress: 1, crossed: 'mixture' }
+    // Limit 0: no likelihood ratios, one count of errors.
+    const zero = new AbsoluteRateTest(0)
+    expect(zero.reading()).toEqual(none)
+    zero.observe(10, 1)
+    expect(zero.reading()).toEqual(met)
+    // Limit 1: no alternative fits below 1, so no statistic: the lowest finite number, never a trip.
+    const one = new AbsoluteRateTest(1)
+    expect(one.state).toEqual({ cumulative: [], change: [] })
+    one.observe(10, 10)
+    expect(one.crossed()).toBe(false)
+    expect(one.reading()).toEqual({ ...none, statistic: -Number.MAX_VALUE, crossed: null })
+    expect(JSON.parse(JSON.stringify(one.reading())).statistic).toBe(-Number.MAX_VALUE)
+    // A limit of 0.8 and above: the alternatives that fit, plus one halfway to 1.
+    expect(new AbsoluteRateTest(0.8).state.cumulative).toHaveLength(1)
+    expect(new AbsoluteRateTest(0.5).state.cumulative).toHaveLength(3)
+    expect(new AbsoluteRateTest(0.05).state.cumulative).toHaveLength(6)
+    // The plan's test: always met at 1, never at 0, no change detector in between.
+    for (const limit of [1, 1.5]) expect(new BelowLimitTest(limit).reading(), `${limit}`).toEqual(met)
+    for (const limit of [0, -1]) expect(new BelowLimitTest(limit).reading(), `${limit}`).toEqual(none)
+    expect(new BelowLimitTest(0).state).toEqual({ cumulative: [], change: [] })
+    expect(new BelowLimitTest(1).state).toEqual({ cumulative: [], change: [] })
+    const plan = new BelowLimitTest(0.05)
+    expect(plan.state.cumulative).toHaveLength(6)
+    plan.observe(1000, 10)
+    const reading = plan.reading()
+    expect(reading).toMatchObject({ changeStatistic: 0, crossed: 'mixture', progress: 1 })
+    expect(reading.statistic).toBeCloseTo(23.245613205473692, 9)
+    expect(Math.max(...plan.state.change)).toBeGreaterThan(CHANGE_THRESHOLD)
   })
 })

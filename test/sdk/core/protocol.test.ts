@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest'
+import { CLOSE, PROTOCOL, parseClientMessage, parseServerMessage } from '../../../sdk/core/protocol.ts'
+
+/** The WebSocket frames' parsers, one frame at a time (the stream tests run them over sockets). */
+describe('parseClientMessage', () => {
+  it('refuses what is not a JSON object', () => {
+    expect(parseClientMessage('{')).toBe('invalid JSON')
+    for (const text of ['null', '[]', '"hello"', '1', 'true'])
+      expect(parseClientMessage(text), text).toBe('a message must be a JSON object')
+    expect(parseClientMessage('{}')).toBe('unknown message type undefined')
+    expect(parseClientMessage('{"type":"bye"}')).toBe('unknown message type "bye"')
+  })
+
+  it('reads hello with an sdk name, an optional version and an optional user', () => {
+    expect(parseClientMessage('{"type":"hello","sdk":"node/1"}')).toEqual({ type: 'hello', sdk: 'node/1' })
+    expect(parseClientMessage('{"type":"hello","sdk":"node/1","version":0}')).toEqual({ type: 'hello', sdk: 'node/1', version: 0 })
+    expect(parseClientMessage('{"type":"hello","sdk":"web","user":{"userId":"u"}}')).toEqual({
+      type: 'hello',
+      sdk: 'web',
+      user: { userId: 'u' },
+    })
+    expect(parseClientMessage('{"type":"hello"}')).toBe('hello.sdk must be a string')
+    expect(parseClientMessage('{"type":"hello","sdk":1}')).toBe('hello.sdk must be a string')
+    for (const version of ['-1', '1.5', '"3"', 'null'])
+      expect(parseClientMessage(`{"type":"hello","sdk":"s","version":${version}}`), version).toBe(
+        'hello.version must be a non-negative integer',
+      )
+    for (const user of ['"u"', '[]', 'null', '1'])
+      expect(parseClientMessage(`{"type":"hello","sdk":"s","user":${user}}`), user).toBe('hello.user must be an object')
+  })
+
+  it('reads identify with a user object', () => {
+    expect(parseClientMessage('{"type":"identify","user":{"userId":"u"}}')).toEqual({ type: 'identify', user: { userId: 'u' } })
+    for (const user of ['"u"', '[]', 'null'])
+      expect(parseClientMessage(`{"type":"identify","user":${user}}`), user).toBe('identify.user must be an object')
+    expect(parseClientMessage('{"type":"identify"}')).toBe('identify.user must be an object')
+  })
+
+  it('reads ping, keeping only a valid version', () => {
+    expect(parseClientMessage('{"type":"ping"}')).toEqual({ type: 'ping' })
+    expect(parseClientMessage('{"type":"ping","version":0}')).toEqual({ type: 'ping', version: 0 })
+    expect(parseClientMessage('{"type":"ping","version":12,"extra":1}')).toEqual({ type: 'ping', version: 12 })
+    for (const version of ['-1', '0.5', '"1"']) expect(parseClientMessage(`{"type":"ping","version":${version}}`)).toEqual({ type: 'ping' })
+  })
+
+  it('reads only the envelope of metrics', () => {
+    expect(parseClientMessage('{"type":"metrics","batch":{"id":"b"},"extra":1}')).toEqual({ type: 'metrics', batch: { id: 'b' } })
+    for (const batch of ['[]', 'null', '"b"'])
+      expect(parseClientMessage(`{"type":"metrics","batch":${batch}}`), batch).toBe('metrics.batch must be an object')
+  })
+})
+
+describe('parseServerMessage', () => {
+  it('answers undefined to anything it does not understand', () => {
+    for (const text of ['{', 'null', '[]', '"snapshot"', '{}', '{"type":"bye"}']) expect(parseServerMessage(text), text).toBeUndefined()
+  })
+
+  it('reads a snapshot with a version and arrays of flags and segments', () => {
+    const snapshot = { type: 'snapshot', version: 0, flags: [], segments: [] }
+    expect(parseServerMessage(JSON.stringify(snapshot))).toEqual(snapshot)
+    expect(parseServerMessage(JSON.stringify({ ...snapshot, version: -1 }))).toBeUndefined()
+    expect(parseServerMessage(JSON.stringify({ ...snapshot, version: 1.5 }))).toBeUndefined()
+    expect(parseServerMessage(JSON.stringify({ ...snapshot, flags: {} }))).toBeUndefined()
+    expect(parseServerMessage(JSON.stringify({ ...snapshot, segments: null }))).toBeUndefined()
+  })
+
+  it('reads changes only when every change is an object with a version', () => {
+    const changes = { type: 'changes', changes: [{ type: 'flag_deleted', key: 'a', version: 3 }, { version: 4 }] }
+    expect(parseServerMessage(JSON.stringify(changes))).toEqual(changes)
+    expect(parseServerMessage('{"type":"changes","changes":[]}')).toEqual({ type: 'changes', changes: [] })
+    expect(parseServerMessage('{"type":"changes","changes":[{"version":3},{"key":"a"}]}')).toBeUndefined()
+    expect(parseServerMessage('{"type":"changes","changes":[{"version":3},[]]}')).toBeUndefined()
+    expect(parseServerMessage('{"type":"changes","changes":{}}')).toBeUndefined()
+  })
+
+  it('reads results, metrics acknowledgements and pong', () => {
+    const results = { type: 'results', version: 2, full: true, results: { a: null } }
+    expect(parseServerMessage(JSON.stringify(results))).toEqual(results)
+    expect(parseServerMessage('{"type":"results","version":-2,"results":{}}')).toBeUndefined()
+    expect(parseServerMessage('{"type":"results","version":2,"results":[]}')).toBeUndefined()
+    expect(parseServerMessage('{"type":"metrics_ack","id":"b1"}')).toEqual({ type: 'metrics_ack', id: 'b1' })
+    expect(parseServerMessage('{"type":"metrics_ack","id":1}')).toBeUndefined()
+    expect(parseServerMessage('{"type":"pong","extra":1}')).toEqual({ type: 'pong' })
+  })
+
+  it('names the sub-protocol and the close codes SDKs act on', () => {
+    expect(PROTOCOL).toBe('canary-flags.v1')
+    expect(CLOSE).toEqual({
+      invalidPayload: 1007,
+      policy: 1008,
+      tooBig: 1009,
+      goingAway: 1001,
+      restart: 1012,
+      revoked: 4401,
+      slowConsumer: 4408,
+      rateLimited: 4429,
+    })
+  })
+})
