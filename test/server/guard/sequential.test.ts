@@ -1,3 +1,4 @@
+import { fromFlatCounts as evidenceOf } from '../../../sdk/core/metrics.ts'
 import { describe, expect, it } from 'vitest'
 import { FlagEvidence, settingsKey, type GuardSettings } from '../../../server/guard/decide.ts'
 import { ALPHA, CHANGE_THRESHOLD, MIXTURE_THRESHOLD, RateRatioTest } from '../../../server/guard/sequential.ts'
@@ -70,7 +71,7 @@ function trafficSource(traffic: Traffic, random: () => number) {
  */
 function runUntilTrip(evidence: FlagEvidence, next: () => ReturnType<ReturnType<typeof trafficSource>>, seconds: number): number {
   for (let second = 1; second <= seconds; second++) {
-    evidence.add(next())
+    evidence.add(evidenceOf(next()))
     evidence.tick()
     if (evidence.wouldTrip()) return second
   }
@@ -151,13 +152,13 @@ describe('ratio rule', () => {
         const control = Math.round((canary * (1 - share)) / share)
         // Both errors in one second, and in two seconds.
         const together = new FlagEvidence(ratioOnly, 0)
-        together.add({ canaryExposures: canary, canaryErrors: 2, controlExposures: control, controlErrors: 0 })
+        together.add(evidenceOf({ canaryExposures: canary, canaryErrors: 2, controlExposures: control, controlErrors: 0 }))
         together.tick()
         expect(together.wouldTrip(), `${canary} exposures, share ${share}`).toBe(false)
         expect(together.figures().maxRatioToControl!.statistic).toBeLessThan(MIXTURE_THRESHOLD)
         const apart = new FlagEvidence(ratioOnly, 0)
         for (const errors of [1, 0, 1]) {
-          apart.add({ canaryExposures: canary, canaryErrors: errors, controlExposures: control, controlErrors: 0 })
+          apart.add(evidenceOf({ canaryExposures: canary, canaryErrors: errors, controlExposures: control, controlErrors: 0 }))
           apart.tick()
           expect(apart.wouldTrip(), `${canary} exposures, share ${share}, apart`).toBe(false)
         }
@@ -167,7 +168,7 @@ describe('ratio rule', () => {
 
   it('does trip when many canary errors stand against none in control (the rule is alive)', () => {
     const evidence = new FlagEvidence(ratioOnly, 0)
-    evidence.add({ canaryExposures: 1000, canaryErrors: 10, controlExposures: 9000, controlErrors: 0 })
+    evidence.add(evidenceOf({ canaryExposures: 1000, canaryErrors: 10, controlExposures: 9000, controlErrors: 0 }))
     evidence.tick()
     expect(evidence.decision()).toMatchObject({ status: 'trip', rule: 'max_ratio_to_control', limit: 2, test: 'mixture' })
   })
@@ -209,7 +210,7 @@ describe("plan step test: is the rate shown below the limit?", () => {
       const next = trafficSource({ rate: 10, canaryErrorRate: 0.025 }, seededRandom(7000 + run))
       let provenAt = 0
       for (let second = 1; second <= HOUR && provenAt === 0; second++) {
-        evidence.add(next())
+        evidence.add(evidenceOf(next()))
         evidence.tick()
         if (evidence.planFigures()!.proven) provenAt = second
       }
@@ -228,7 +229,7 @@ describe("plan step test: is the rate shown below the limit?", () => {
       evidence.startPlanStep(`p/1`, 1, 0)
       const next = trafficSource({ rate: 10, canaryErrorRate: 0.05 }, seededRandom(8000 + run))
       for (let second = 1; second <= HOUR; second++) {
-        evidence.add(next())
+        evidence.add(evidenceOf(next()))
         evidence.tick()
         if (evidence.planFigures()!.proven) {
           proven++
@@ -243,7 +244,7 @@ describe("plan step test: is the rate shown below the limit?", () => {
   it('starts afresh for a new step and keeps running for the same one', () => {
     const evidence = new FlagEvidence(limit5, 0)
     evidence.startPlanStep(`p/1`, 1, 0)
-    evidence.add({ canaryExposures: 100, canaryErrors: 1, controlExposures: 900, controlErrors: 9 })
+    evidence.add(evidenceOf({ canaryExposures: 100, canaryErrors: 1, controlExposures: 900, controlErrors: 9 }))
     evidence.tick()
     evidence.startPlanStep(`p/1`, 1, 5000)
     expect(evidence.planFigures()).toMatchObject({ step: 1, since: 0, canaryExposures: 100 })
@@ -256,7 +257,7 @@ describe("plan step test: is the rate shown below the limit?", () => {
 
 describe('limits at the edges', () => {
   const second = (evidence: FlagEvidence, exposures: number, errors: number) => {
-    evidence.add({ canaryExposures: exposures, canaryErrors: errors, controlExposures: 0, controlErrors: 0 })
+    evidence.add(evidenceOf({ canaryExposures: exposures, canaryErrors: errors, controlExposures: 0, controlErrors: 0 }))
     evidence.tick()
   }
 
@@ -313,7 +314,7 @@ describe('snapshots and settings', () => {
     const original = new FlagEvidence(settings, 1_000)
     original.startPlanStep(`p/2`, 2, 1_500)
     for (let s = 0; s < 500; s++) {
-      original.add(next())
+      original.add(evidenceOf(next()))
       original.tick()
     }
     const stored = JSON.parse(JSON.stringify(original.snapshot()))
@@ -322,9 +323,9 @@ describe('snapshots and settings', () => {
     expect(resumed.planFigures()).toEqual(original.planFigures())
     for (let s = 0; s < 500; s++) {
       const counts = { ...next() }
-      original.add(counts)
+      original.add(evidenceOf(counts))
       original.tick()
-      resumed.add(counts)
+      resumed.add(evidenceOf(counts))
       resumed.tick()
     }
     expect(resumed.figures()).toEqual(original.figures())
@@ -337,16 +338,16 @@ describe('snapshots and settings', () => {
     const evidence = new FlagEvidence(settings, 0)
     evidence.startPlanStep(`p/1`, 1, 0)
     const second = { canaryExposures: 100, canaryErrors: 3, controlExposures: 900, controlErrors: 9 }
-    evidence.add(second)
+    evidence.add(evidenceOf(second))
     evidence.tick()
     const snapshot = evidence.snapshot()
     const frozen = JSON.parse(JSON.stringify(snapshot))
-    evidence.add(second)
+    evidence.add(evidenceOf(second))
     evidence.tick()
     expect(snapshot).toEqual(frozen)
     const a = new FlagEvidence(settings, 0, snapshot)
     const b = new FlagEvidence(settings, 0, snapshot)
-    a.add(second)
+    a.add(evidenceOf(second))
     a.tick()
     expect(b.figures()).toEqual(new FlagEvidence(settings, 0, frozen).figures())
     expect(b.planFigures()).toEqual(new FlagEvidence(settings, 0, frozen).planFigures())
@@ -357,7 +358,7 @@ describe('snapshots and settings', () => {
     const original = new FlagEvidence(settings, 1_000)
     original.startPlanStep(`p/1`, 1, 1_000)
     for (let s = 0; s < 100; s++) {
-      original.add({ canaryExposures: 10, canaryErrors: 1, controlExposures: 90, controlErrors: 1 })
+      original.add(evidenceOf({ canaryExposures: 10, canaryErrors: 1, controlExposures: 90, controlErrors: 1 }))
       original.tick()
     }
     const snapshot = original.snapshot()
