@@ -102,9 +102,8 @@ export function toFlatCounts(e: Evidence): FlatCounts {
   return flat as FlatCounts
 }
 
-/** The API's flat figures back as evidence (absent names count 0). */
-export function fromFlatCounts(flat: Partial<FlatCounts>): Evidence {
-  const out = emptyEvidence()
+/** The API's flat figures back as evidence (absent names count 0), into `out` when given (no allocation). */
+export function fromFlatCounts(flat: Partial<FlatCounts>, out: Evidence = emptyEvidence()): Evidence {
   for (let i = 0; i < FLAT.length; i++) {
     const [arm, metric, name] = FLAT[i]!
     out[arm][metric] = (flat as Partial<Record<string, number>>)[name] ?? 0

@@ -165,7 +165,8 @@ export class FlagEvidence {
   /** The cheap check run every second: whether `decision()` would say trip. */
   wouldTrip(): boolean {
     if (this.seconds === 0 || this.totals[CANARY_EXPOSURES]! < (this.settings.minExposures ?? 0)) return false
-    return this.rules.some(({ test }) => test.crossed())
+    for (let r = 0; r < this.rules.length; r++) if (this.rules[r]!.test.crossed()) return true
+    return false
   }
 
   /** Trip when a rule's test crossed its threshold (the table's order decides which one is named) and the optional exposure floor is met. */

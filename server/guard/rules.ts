@@ -18,15 +18,8 @@ export interface RuleTest {
  * metric: the guard looks them up here and never names a rule or a metric itself.
  */
 export const RULE_TESTS: Record<GuardRuleKind['test'], (limit: number, state?: RuleState) => RuleTest> = {
-  rate_above_limit(limit, state) {
-    const test = new AbsoluteRateTest(limit, state)
-    return {
-      state: test.state,
-      observe: (n, x) => test.observe(n, x),
-      crossed: () => test.crossed(),
-      reading: () => test.reading(),
-    }
-  },
+  // The canary's rate alone: the class's (exposures, events) reads the first two inputs.
+  rate_above_limit: (limit, state) => new AbsoluteRateTest(limit, state),
   ratio_to_control(limit, state) {
     const test = new RateRatioTest(limit, state)
     return {
