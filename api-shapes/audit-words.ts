@@ -3,6 +3,8 @@
  * action did, who did it, and a label for every field a change can touch.
  */
 
+import { GUARD_RULE_KINDS } from './guard-rules.ts'
+
 /** Audit actions in words; unknown actions show as they are. */
 const ACTIONS: Record<string, string> = {
   'environment.create': 'created the environment',
@@ -85,10 +87,13 @@ const FIELDS: Record<string, string> = {
   description: 'Description',
   tags: 'Tags',
   guard: 'Guard',
-  maxErrorRate: 'Error-rate limit',
-  max_error_rate: 'error-rate limit',
-  maxRatioToControl: 'Ratio-to-control limit',
-  max_ratio_to_control: 'ratio to control',
+  // Each rule kind's setting and name (the rule table).
+  ...Object.fromEntries(
+    Object.entries(GUARD_RULE_KINDS).flatMap(([rule, kind]) => [
+      [kind.setting, kind.words.setting],
+      [rule, kind.words.name],
+    ]),
+  ),
   minExposures: 'Minimum exposures',
   windowSeconds: 'Recent-figures window',
   evidence: 'Evidence counted',
@@ -112,10 +117,9 @@ const FIELDS: Record<string, string> = {
 }
 
 /** What a rule name means, where it appears as a value. */
-export const RULE_WORDS: Record<string, string> = {
-  max_error_rate: 'error rate over the limit',
-  max_ratio_to_control: 'ratio to control over the limit',
-}
+export const RULE_WORDS: Record<string, string> = Object.fromEntries(
+  Object.entries(GUARD_RULE_KINDS).map(([rule, kind]) => [rule, kind.words.audit]),
+)
 
 /**
  * A field path in words: `plan.nextAt` → `Rollout plan · Next step at`, `guard.lastTrip` →

@@ -1,3 +1,4 @@
+import { GUARD_RULE_KINDS } from './guard-rules.ts'
 import type { GuardRule } from './index.ts'
 
 /*
@@ -21,7 +22,7 @@ export function durationText(seconds: number): string {
   return `${Math.round(s / 86_400)} d`
 }
 
-export const RULE_TEXT: Record<GuardRule, string> = {
-  max_error_rate: 'error rate over the limit',
-  max_ratio_to_control: 'error rate over the ratio to control',
-}
+/** Why a trip happened, per rule kind (from the rule table). */
+export const RULE_TEXT = Object.fromEntries(
+  Object.entries(GUARD_RULE_KINDS).map(([rule, kind]) => [rule, kind.words.trip]),
+) as Record<GuardRule, string>

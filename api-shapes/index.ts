@@ -1,5 +1,6 @@
 import * as z from 'zod/mini'
 import { OPERATORS } from '../sdk/core/types.ts'
+import { GUARD_RULE_KINDS, GUARD_RULE_NAMES, type GuardRuleName } from './guard-rules.ts'
 
 /**
  * The admin API's response shapes, written once. The routes type what they send against them,
@@ -47,7 +48,7 @@ export const armCountsShape = z.object(armCounts)
 export type ArmCounts = z.infer<typeof armCountsShape>
 
 export const guardHealth = z.enum(['healthy', 'insufficient_data', 'trip', 'tripped', 'off', 'no_guard'])
-export const guardRule = z.enum(['max_error_rate', 'max_ratio_to_control'])
+export const guardRule = z.enum(GUARD_RULE_NAMES)
 export const guardTest = z.enum(['mixture', 'change'])
 
 /** One rule's sequential test (server/guard/sequential.ts `RuleReading`). */
@@ -60,6 +61,13 @@ export const ruleReading = z.object({
   crossed: nul(guardTest),
 })
 
+/** Each rule kind's reading, keyed by its setting: required rules always have one. */
+type RuleReadings = {
+  [R in GuardRuleName as (typeof GUARD_RULE_KINDS)[R]['setting']]: (typeof GUARD_RULE_KINDS)[R]['required'] extends true
+    ? typeof ruleReading
+    : ReturnType<typeof nul<typeof ruleReading>>
+}
+
 /** The guard's evidence since the start (server/guard/decide.ts `GuardFigures`). */
 export const guardFigures = z.object({
   ...armCounts,
@@ -67,8 +75,10 @@ export const guardFigures = z.object({
   seconds: z.number(),
   canaryRate: z.number(),
   controlRate: nul(z.number()),
-  maxErrorRate: ruleReading,
-  maxRatioToControl: nul(ruleReading),
+  // One reading per rule kind, under its setting's name; null when the rule does not run.
+  ...(Object.fromEntries(
+    Object.values(GUARD_RULE_KINDS).map((kind) => [kind.setting, kind.required ? ruleReading : nul(ruleReading)]),
+  ) as RuleReadings),
   progress: z.number(),
 })
 

@@ -7,6 +7,7 @@
  * control exposures ~ Poisson(9 × rate) with its own error rate (drawn as two independent
  * Poisson counts, see random.ts). The inner loop allocates nothing of its own.
  */
+import { fromFlatCounts } from '../../sdk/core/metrics.ts'
 import { FlagEvidence, type GuardSettings } from '../../server/guard/decide.ts'
 import { PoissonTable, Rng, seedFor } from './random.ts'
 
@@ -78,7 +79,7 @@ export function runCanaries(scenario: Scenario, from: number, to: number, tables
       counts.canaryExposures = canaryErrors + t.canaryOk.sample(rng)
       counts.controlErrors = controlErrors
       counts.controlExposures = controlErrors + t.controlOk.sample(rng)
-      evidence.add(counts)
+      evidence.add(fromFlatCounts(counts))
       evidence.tick()
       if (evidence.wouldTrip()) {
         tripAt[i - from] = second

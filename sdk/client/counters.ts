@@ -1,42 +1,59 @@
+import { ARMS, COUNTERS, METRICS, type CountedArm, type Metric } from '../core/metrics.ts'
 import type { FlagCounts, MetricsBatch } from '../core/protocol.ts'
 import type { EvalResult } from '../core/types.ts'
 
 /**
- * The guard's counts, per flag: `[canary exposures, canary errors, control exposures, control
- * errors]`, the order of `FlagCounts` on the wire. Each flag gets a slot of four counters in one
- * shared `Int32Array` the first time it is seen, so counting an evaluation is a map lookup and an
- * increment: no allocation on the `isEnabled` path.
+ * The guard's counts, per flag: one counter per (arm, metric) of `COUNTERS` (core/metrics.ts),
+ * arm by arm. Each flag gets a slot of `STRIDE` counters in one shared `Int32Array` the first
+ * time it is seen, so counting an evaluation is a map lookup and an increment: no allocation on
+ * the `isEnabled` path. Adding a metric adds its name to `METRICS` and a `count…` recorder here.
  */
-const CANARY = 0
-const CONTROL = 2
+const STRIDE = COUNTERS.length
 const NOT_COUNTED = -1
+/** Where an arm's counters start inside a slot. */
+const armBase = (arm: CountedArm) => ARMS.indexOf(arm) * METRICS.length
+const CANARY = armBase('canary')
+const CONTROL = armBase('control')
+const metricAt = (metric: Metric) => METRICS.indexOf(metric)
+const EXPOSURES = metricAt('exposures')
+const ERRORS = metricAt('errors')
 
 /**
- * Offset of the arm's exposure counter, or -1 when the evaluation is in neither arm. Mirrors
- * `armOf` in `sdk/core/evaluate.ts`, which the browser build must not import; a test keeps the
- * two in step.
+ * Offset of the arm's counters, or -1 when the evaluation is in neither arm. Mirrors `armOf`
+ * in `sdk/core/results.ts`, which the browser build must not import; a test keeps the two in step.
  */
 export function armOffset(result: EvalResult): number {
   if (result.enabled) return CANARY
   return result.reason === 'outside_rollout' ? CONTROL : NOT_COUNTED
 }
 
-/** Results mode: every answer is reported in the first pair; the server picks the arm. */
+/** Results mode: every answer is reported in the canary arm; the server picks the arm. */
 export const answerOffset = (_result: EvalResult): number => CANARY
 
-/** Counts one evaluation in its arm's exposure counter (nothing when in neither arm). */
-export function countExposure(counters: Counters, slot: number, offset: number): void {
-  if (offset !== NOT_COUNTED) counters.counts[(slot << 2) + offset]! += 1
+function count(counters: Counters, slot: number, offset: number, metric: number): void {
+  if (offset !== NOT_COUNTED) counters.counts[slot * STRIDE + offset + metric]! += 1
 }
 
+/** Counts one evaluation in its arm's exposure counter (nothing when in neither arm). */
+export const countExposure = (counters: Counters, slot: number, offset: number): void => count(counters, slot, offset, EXPOSURES)
+
 /** Counts an error in the arm the evaluation puts the user in. */
-export function countError(counters: Counters, slot: number, offset: number): void {
-  if (offset !== NOT_COUNTED) counters.counts[(slot << 2) + offset + 1]! += 1
+export const countError = (counters: Counters, slot: number, offset: number): void => count(counters, slot, offset, ERRORS)
+
+/** One slot's counters as the wire's named counters per arm (arms with no counts left out). */
+function named(counts: Int32Array, at: number): FlagCounts {
+  const out: Partial<Record<CountedArm, Record<string, number>>> = {}
+  for (const arm of ARMS) {
+    const base = at + armBase(arm)
+    if (METRICS.every((_, i) => counts[base + i] === 0)) continue
+    out[arm] = Object.fromEntries(METRICS.map((metric, i) => [metric, counts[base + i]!]))
+  }
+  return out
 }
 
 export interface Counters {
   /**
-   * Every flag's four counters, flag after flag: slot `s` is `counts[4s .. 4s + 3]`. One array
+   * Every flag's counters, flag after flag: slot `s` is `counts[STRIDE·s ..]`. One array
    * for all flags rather than one per flag (a typed array costs about 200 bytes of heap beside
    * its 16 bytes of counts); it is replaced when it grows, so read it per use.
    */
@@ -56,20 +73,20 @@ export interface Counters {
  * @example
  * const counters = createCounters(Date.now())
  * countExposure(counters, counters.slot('checkout-v2'), armOffset({ enabled: true, reason: 'cohort:beta' }))
- * counters.drain('b1', Date.now()) // { id: 'b1', start, end, flags: { 'checkout-v2': [1, 0, 0, 0] } }
+ * counters.drain('b1', Date.now()) // { id: 'b1', start, end, flags: { 'checkout-v2': { canary: { exposures: 1, errors: 0 } } } }
  */
 export function createCounters(startedAt: number): Counters {
   const slots = new Map<string, number>()
   let start = startedAt
 
   const counters: Counters & { counts: Int32Array } = {
-    counts: new Int32Array(4 * 4),
+    counts: new Int32Array(4 * STRIDE),
     slot(flag) {
       let slot = slots.get(flag)
       if (slot === undefined) {
         slot = slots.size
         slots.set(flag, slot)
-        if ((slot << 2) >= counters.counts.length) {
+        if (slot * STRIDE >= counters.counts.length) {
           const grown = new Int32Array(counters.counts.length * 2)
           grown.set(counters.counts)
           counters.counts = grown
@@ -85,10 +102,12 @@ export function createCounters(startedAt: number): Counters {
       const flags: Record<string, FlagCounts> = {}
       let any = false
       for (const [flag, slot] of slots) {
-        const at = slot << 2
-        if (counts[at] === 0 && counts[at + 1] === 0 && counts[at + 2] === 0 && counts[at + 3] === 0) continue
-        flags[flag] = [counts[at]!, counts[at + 1]!, counts[at + 2]!, counts[at + 3]!]
-        counts.fill(0, at, at + 4)
+        const at = slot * STRIDE
+        let empty = true
+        for (let i = at; i < at + STRIDE; i++) if (counts[i] !== 0) empty = false
+        if (empty) continue
+        flags[flag] = named(counts, at)
+        counts.fill(0, at, at + STRIDE)
         any = true
       }
       const batch = any ? { id, start, end: now, flags } : undefined

@@ -37,6 +37,8 @@ export { RESULTS, armOf, frozenResult } from './results.ts'
 
 export type { Change, Snapshot } from './changes.ts'
 export type { ClientMessage, FlagCounts, MetricsBatch, ServerMessage } from './protocol.ts'
+export type { ArmCounters, CountedArm, Evidence, Metric } from './metrics.ts'
+export { ARMS, METRICS } from './metrics.ts'
 export { CLOSE, PROTOCOL, parseClientMessage, parseServerMessage } from './protocol.ts'
 export type { ApplyOutcome, CompactRuleset, Ruleset } from './ruleset.ts'
 export { affectedFlags, applyChange, compactRulesetFromSnapshot, rulesetFromSnapshot, snapshotOf, statesOf } from './ruleset.ts'

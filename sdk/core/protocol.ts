@@ -1,4 +1,5 @@
 import type { Change, Snapshot } from './changes.ts'
+import type { CountedArm, LegacyCounts } from './metrics.ts'
 import type { EvalResult, User } from './types.ts'
 
 /**
@@ -12,8 +13,14 @@ import type { EvalResult, User } from './types.ts'
  */
 export const PROTOCOL = 'canary-flags.v1'
 
-/** Per-flag guard counts of one batch: [canary exposures, canary errors, control exposures, control errors]. */
-export type FlagCounts = [number, number, number, number]
+/**
+ * Per-flag guard counts of one batch: named counters per arm (`{ canary: { exposures, errors },
+ * control: { exposures, errors } }`, see metrics.ts). A server ignores counters and arms it does
+ * not know, so an SDK may report a metric before every server reads it. The four-number form of
+ * older SDKs (`[canary exposures, canary errors, control exposures, control errors]`) is still
+ * accepted.
+ */
+export type FlagCounts = Partial<Record<CountedArm, Record<string, number>>> | LegacyCounts
 
 export interface MetricsBatch {
   /** Unique per batch; the server ingests a batch id once, so a resend cannot double-count. */

@@ -1,5 +1,5 @@
-import type { MetricsBatch } from '../../sdk/core/protocol.ts'
 import type { Store } from '../store/contract.ts'
+import type { CountedBatch } from './metrics-batch.ts'
 
 /** How long batch ids stay in memory for de-duplication; older resends are checked in SQLite. */
 const RECENT_MS = 15 * 60_000
@@ -27,7 +27,7 @@ export function createBatchIntake(
   let recent = new Set<string>()
   let previous = new Set<string>()
   let rotatedAt = 0
-  let pending: Array<{ envKey: string; batch: MetricsBatch; receivedAt: number }> = []
+  let pending: Array<{ envKey: string; batch: CountedBatch; receivedAt: number }> = []
   let flushing: Promise<void> | undefined
 
   async function store(): Promise<void> {
@@ -56,7 +56,7 @@ export function createBatchIntake(
 
   return {
     /** True when the batch is new (and now accepted); false for a resend of a known id. */
-    async accept(envKey: string, batch: MetricsBatch, now: number): Promise<boolean> {
+    async accept(envKey: string, batch: CountedBatch, now: number): Promise<boolean> {
       if (now - rotatedAt > RECENT_MS) {
         previous = recent
         recent = new Set()

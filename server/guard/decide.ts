@@ -1,13 +1,7 @@
-import {
-  AbsoluteRateTest,
-  addCounts,
-  BelowLimitTest,
-  emptyCounts,
-  RateRatioTest,
-  type ArmCounts,
-  type RuleReading,
-  type RuleState,
-} from './sequential.ts'
+import { GUARD_RULE_KINDS, GUARD_RULE_NAMES, type GuardRuleName, type GuardRuleSetting } from '../../api-shapes/guard-rules.ts'
+import { addPacked, COUNTERS, counterIndex, flatToPacked, packedToFlat, type Evidence } from '../../sdk/core/metrics.ts'
+import { limitOf, runningRules, type RunningRule } from './rules.ts'
+import { BelowLimitTest, type ArmCounts, type RuleReading, type RuleState } from './sequential.ts'
 
 /** Guard settings of one flag in one environment (validated by the API). */
 export interface GuardSettings {
@@ -25,21 +19,27 @@ export interface GuardSettings {
   webhookUrl?: string | undefined
 }
 
-export type GuardRule = 'max_error_rate' | 'max_ratio_to_control'
+export type GuardRule = GuardRuleName
+
+/** Each rule kind's reading under its setting's name (null: the rule does not run). */
+export type RuleReadings = {
+  [R in GuardRuleName as (typeof GUARD_RULE_KINDS)[R]['setting']]: (typeof GUARD_RULE_KINDS)[R]['required'] extends true
+    ? RuleReading
+    : RuleReading | null
+}
 
 /** Everything the guard looked at: in the API, the console feed, a trip's audit entry and webhook. */
-export interface GuardFigures extends ArmCounts {
-  /** When the tests started (flag turned on or guard changed), epoch ms. */
-  since: number
-  /** Seconds with counts fed to the tests. */
-  seconds: number
-  canaryRate: number
-  controlRate: number | null
-  maxErrorRate: RuleReading
-  maxRatioToControl: RuleReading | null
-  /** How close to a trip, 0–1 (1 = tripped): the larger of the rules' progress. */
-  progress: number
-}
+export type GuardFigures = ArmCounts &
+  RuleReadings & {
+    /** When the tests started (flag turned on or guard changed), epoch ms. */
+    since: number
+    /** Seconds with counts fed to the tests. */
+    seconds: number
+    canaryRate: number
+    controlRate: number | null
+    /** How close to a trip, 0–1 (1 = tripped): the larger of the rules' progress. */
+    progress: number
+  }
 
 export type GuardDecision =
   | { status: 'insufficient_data'; figures: GuardFigures }
@@ -58,21 +58,26 @@ export interface PlanFigures extends ArmCounts {
   proven: boolean
 }
 
-/** The stored form of a flag's evidence, so a restart resumes the tests instead of restarting them. */
-export interface EvidenceSnapshot {
+/**
+ * The stored form of a flag's evidence, so a restart resumes the tests instead of restarting
+ * them: each running rule's state under its setting's name (the form replicas already share).
+ */
+export type EvidenceSnapshot = {
   settingsKey: string
   since: number
   seconds: number
   totals: ArmCounts
-  maxErrorRate: RuleState
-  maxRatioToControl: RuleState | null
   plan: { id: string; step: number; since: number; totals: ArmCounts; test: RuleState } | null
-}
+} & Partial<Record<GuardRuleSetting, RuleState | null>>
 
 /** The settings that define the test: a change to any of them starts it afresh. */
 export function settingsKey(s: GuardSettings): string {
-  return JSON.stringify([s.maxErrorRate, s.maxRatioToControl ?? null, s.minExposures ?? 0, s.evidence ?? 'all'])
+  const limits = GUARD_RULE_NAMES.map((rule) => limitOf(s, GUARD_RULE_KINDS[rule]) ?? null)
+  return JSON.stringify([...limits, s.minExposures ?? 0, s.evidence ?? 'all'])
 }
+
+const CANARY_EXPOSURES = counterIndex('canary', 'exposures')
+const CANARY_ERRORS = counterIndex('canary', 'errors')
 
 const rate = (errors: number, exposures: number) => (exposures > 0 ? errors / exposures : 0)
 
@@ -87,12 +92,12 @@ export class FlagEvidence {
   readonly settingsKey: string
   readonly since: number
   private seconds: number
-  private readonly totals: ArmCounts
-  private readonly absolute: AbsoluteRateTest
-  private readonly ratio: RateRatioTest | null
-  private plan: { id: string; step: number; since: number; totals: ArmCounts; test: BelowLimitTest } | null
+  /** Counters packed in `COUNTERS` order: the tick runs for every guarded flag every second. */
+  private readonly totals: Float64Array
+  private readonly rules: RunningRule[]
+  private plan: { id: string; step: number; since: number; totals: Float64Array; test: BelowLimitTest } | null
   /** Counts that arrived since the last `tick`. */
-  private pending: ArmCounts = emptyCounts()
+  private readonly pending = new Float64Array(COUNTERS.length)
   private hasPending = false
 
   constructor(
@@ -104,20 +109,17 @@ export class FlagEvidence {
     const r = resume?.settingsKey === this.settingsKey ? resume : undefined
     this.since = r?.since ?? since
     this.seconds = r?.seconds ?? 0
-    this.totals = r ? { ...r.totals } : emptyCounts()
-    this.absolute = new AbsoluteRateTest(settings.maxErrorRate, r && copyRule(r.maxErrorRate))
-    this.ratio =
-      settings.maxRatioToControl === undefined
-        ? null
-        : new RateRatioTest(settings.maxRatioToControl, r?.maxRatioToControl ? copyRule(r.maxRatioToControl) : undefined)
+    this.totals = r ? flatToPacked(r.totals) : new Float64Array(COUNTERS.length)
+    const states = r && Object.fromEntries(GUARD_RULE_NAMES.map((rule) => GUARD_RULE_KINDS[rule].setting).map((k) => [k, r[k] ? copyRule(r[k]) : null]))
+    this.rules = runningRules(settings, states)
     this.plan = r?.plan
-      ? { ...r.plan, totals: { ...r.plan.totals }, test: new BelowLimitTest(settings.maxErrorRate, copyRule(r.plan.test)) }
+      ? { ...r.plan, totals: flatToPacked(r.plan.totals), test: new BelowLimitTest(settings.maxErrorRate, copyRule(r.plan.test)) }
       : null
   }
 
   /** Counts that arrived now; they reach the tests at the next `tick`. */
-  add(counts: ArmCounts): void {
-    addCounts(this.pending, counts)
+  add(counts: Evidence): void {
+    addPacked(this.pending, counts)
     this.hasPending = true
   }
 
@@ -125,56 +127,57 @@ export class FlagEvidence {
   tick(): boolean {
     if (!this.hasPending) return false
     const c = this.pending
-    this.pending = emptyCounts()
     this.hasPending = false
     this.seconds++
-    addCounts(this.totals, c)
-    this.absolute.observe(c.canaryExposures, c.canaryErrors)
-    this.ratio?.observe(c)
-    if (this.plan) {
-      addCounts(this.plan.totals, c)
-      this.plan.test.observe(c.canaryExposures, c.canaryErrors)
+    for (let i = 0; i < c.length; i++) this.totals[i]! += c[i]!
+    for (let r = 0; r < this.rules.length; r++) {
+      const { test, inputs } = this.rules[r]!
+      test.observe(c[inputs[0]]!, c[inputs[1]]!, c[inputs[2]]!, c[inputs[3]]!)
     }
+    if (this.plan) {
+      for (let i = 0; i < c.length; i++) this.plan.totals[i]! += c[i]!
+      this.plan.test.observe(c[CANARY_EXPOSURES]!, c[CANARY_ERRORS]!)
+    }
+    c.fill(0)
     return true
   }
 
   figures(): GuardFigures {
-    const t = this.totals
-    const absolute = this.absolute.reading()
-    const ratio = this.ratio?.reading() ?? null
+    const t = packedToFlat(this.totals)
+    const readings: Record<string, RuleReading | null> = Object.fromEntries(GUARD_RULE_NAMES.map((rule) => [GUARD_RULE_KINDS[rule].setting, null]))
+    let progress = 0
+    for (const { kind, test } of this.rules) {
+      const reading = test.reading()
+      readings[kind.setting] = reading
+      progress = Math.max(progress, reading.progress)
+    }
     return {
       since: this.since,
       seconds: this.seconds,
       ...t,
       canaryRate: rate(t.canaryErrors, t.canaryExposures),
       controlRate: t.controlExposures > 0 ? t.controlErrors / t.controlExposures : null,
-      maxErrorRate: absolute,
-      maxRatioToControl: ratio,
-      progress: Math.max(absolute.progress, ratio?.progress ?? 0),
+      ...(readings as RuleReadings),
+      progress,
     }
   }
 
   /** The cheap check run every second: whether `decision()` would say trip. */
   wouldTrip(): boolean {
-    if (this.seconds === 0 || this.totals.canaryExposures < (this.settings.minExposures ?? 0)) return false
-    return this.absolute.crossed() || (this.ratio?.crossed() ?? false)
+    if (this.seconds === 0 || this.totals[CANARY_EXPOSURES]! < (this.settings.minExposures ?? 0)) return false
+    for (let r = 0; r < this.rules.length; r++) if (this.rules[r]!.test.crossed()) return true
+    return false
   }
 
-  /** Trip when a rule's test crossed its threshold and the optional exposure floor is met. */
+  /** Trip when a rule's test crossed its threshold (the table's order decides which one is named) and the optional exposure floor is met. */
   decision(): GuardDecision {
     const figures = this.figures()
     if (figures.canaryExposures < (this.settings.minExposures ?? 0) || figures.seconds === 0)
       return { status: 'insufficient_data', figures }
-    if (figures.maxErrorRate.crossed)
-      return { status: 'trip', rule: 'max_error_rate', test: figures.maxErrorRate.crossed, limit: this.settings.maxErrorRate, figures }
-    if (figures.maxRatioToControl?.crossed)
-      return {
-        status: 'trip',
-        rule: 'max_ratio_to_control',
-        test: figures.maxRatioToControl.crossed,
-        limit: this.settings.maxRatioToControl!,
-        figures,
-      }
+    for (const { rule, kind, limit } of this.rules) {
+      const crossed = (figures[kind.setting as GuardRuleSetting] as RuleReading | null)?.crossed
+      if (crossed) return { status: 'trip', rule, test: crossed, limit, figures }
+    }
     return { status: 'healthy', figures }
   }
 
@@ -184,7 +187,7 @@ export class FlagEvidence {
    */
   startPlanStep(stepId: string, step: number, at: number): void {
     if (this.plan?.id === stepId) return
-    this.plan = { id: stepId, step, since: at, totals: emptyCounts(), test: new BelowLimitTest(this.settings.maxErrorRate) }
+    this.plan = { id: stepId, step, since: at, totals: new Float64Array(COUNTERS.length), test: new BelowLimitTest(this.settings.maxErrorRate) }
   }
 
   stopPlan(): void {
@@ -194,7 +197,7 @@ export class FlagEvidence {
   planFigures(): PlanFigures | null {
     if (!this.plan) return null
     const reading = this.plan.test.reading()
-    const t = this.plan.totals
+    const t = packedToFlat(this.plan.totals)
     return {
       step: this.plan.step,
       since: this.plan.since,
@@ -207,14 +210,22 @@ export class FlagEvidence {
   }
 
   snapshot(): EvidenceSnapshot {
+    const states: Partial<Record<GuardRuleSetting, RuleState | null>> = {}
+    for (const rule of GUARD_RULE_NAMES) states[GUARD_RULE_KINDS[rule].setting] = null
+    for (const { kind, test } of this.rules) states[kind.setting as GuardRuleSetting] = copyRule(test.state)
     return {
       settingsKey: this.settingsKey,
       since: this.since,
       seconds: this.seconds,
-      totals: { ...this.totals },
-      maxErrorRate: copyRule(this.absolute.state),
-      maxRatioToControl: this.ratio ? copyRule(this.ratio.state) : null,
-      plan: this.plan && { id: this.plan.id, step: this.plan.step, since: this.plan.since, totals: { ...this.plan.totals }, test: copyRule(this.plan.test.state) },
+      totals: packedToFlat(this.totals),
+      ...states,
+      plan: this.plan && {
+        id: this.plan.id,
+        step: this.plan.step,
+        since: this.plan.since,
+        totals: packedToFlat(this.plan.totals),
+        test: copyRule(this.plan.test.state),
+      },
     }
   }
 }

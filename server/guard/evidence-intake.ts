@@ -1,10 +1,17 @@
 import { armOf } from '../../sdk/core/results.ts'
-import type { FlagCounts, MetricsBatch } from '../../sdk/core/protocol.ts'
+import { ARMS, emptyArm, inArm, METRICS, type Evidence } from '../../sdk/core/metrics.ts'
 import type { User } from '../../sdk/core/types.ts'
 import type { EnvRules } from '../live/env-rules.ts'
 import type { ClientCredit } from '../rate-limit/client-credit.ts'
 import type { GuardService } from './guard-service.ts'
 import { validateBatch } from './metrics-batch.ts'
+
+/** One user's counters of a flag, whatever arm the browser put them in. */
+function acrossArms(counts: Evidence) {
+  const sum = emptyArm()
+  for (const arm of ARMS) for (const metric of METRICS) sum[metric] += counts[arm][metric]
+  return sum
+}
 
 /** What became of a batch: the SDK's acknowledgement and the connections list read it. */
 export interface IntakeOutcome {
@@ -45,13 +52,13 @@ export function createEvidenceIntake(deps: { guard: Pick<GuardService, 'ingest'>
     async fromClient(env: string, raw: unknown, user: User, credit: ClientCredit): Promise<IntakeOutcome> {
       const { ruleset, batch, known: counts, unknownFlags } = await known(env, raw, true)
       const at = now()
-      const flags: MetricsBatch['flags'] = {}
-      for (const [flag, [ce, cx, ke, kx]] of counts) {
+      const flags: Record<string, Evidence> = {}
+      for (const [flag, reported] of counts) {
         const arm = armOf(ruleset.compiled.get(flag)!.evaluate(user))
         if (arm === 'none') continue
-        const [exposures, errors] = credit.take(flag, ce + ke, cx + kx, at)
-        if (exposures <= 0) continue
-        flags[flag] = (arm === 'canary' ? [exposures, errors, 0, 0] : [0, 0, exposures, errors]) satisfies FlagCounts
+        const credited = credit.take(flag, acrossArms(reported), at)
+        if (credited.exposures <= 0) continue
+        flags[flag] = inArm(arm, credited)
       }
       const accepted = await guard.ingest(env, { ...batch, flags }, 'client')
       return { id: batch.id, duplicate: !accepted, unknownFlags }

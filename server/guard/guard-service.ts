@@ -1,4 +1,4 @@
-import type { FlagCounts, MetricsBatch } from '../../sdk/core/protocol.ts'
+import { addEvidence, copyEvidence, fromFlatCounts, type Evidence } from '../../sdk/core/metrics.ts'
 import type { StateWriter } from './state-writer.ts'
 import type { Hub } from '../live/hub.ts'
 import { ConflictError } from '../errors.ts'
@@ -7,6 +7,7 @@ import { FlagEvidence, settingsKey, type EvidenceSnapshot, type GuardDecision, t
 import { guardOf, type StoredGuard, type TripRecord } from '../domain/guard-state.ts'
 import { planOf } from '../domain/plan.ts'
 import { createBatchIntake } from './batch-intake.ts'
+import type { CountedBatch } from './metrics-batch.ts'
 import type { ArmCounts } from './sequential.ts'
 import { SlidingWindow, type WindowBuckets } from './window.ts'
 import { deliverWebhook } from './webhook.ts'
@@ -47,12 +48,6 @@ interface SharedEvidenceJson {
 }
 
 const DEFAULT_WINDOW_SECONDS = 60
-const toArm = ([ce, cx, ke, kx]: FlagCounts): ArmCounts => ({
-  canaryExposures: ce,
-  canaryErrors: cx,
-  controlExposures: ke,
-  controlErrors: kx,
-})
 
 /**
  * The guard: takes validated, attributed counts (once per batch id), feeds each guarded flag's
@@ -171,11 +166,11 @@ export function createGuardService(deps: {
       log('guard: sharing counts with the leader failed; will retry', error)
     }
   }
-  function addShared(envKey: string, flagKey: string, source: EvidenceSource, counts: FlagCounts, at: number): void {
+  function addShared(envKey: string, flagKey: string, source: EvidenceSource, counts: Evidence, at: number): void {
     const id = `${envKey}\u0000${flagKey}\u0000${source}`
     const row = sharedPending.get(id)
-    if (!row) return void sharedPending.set(id, { envKey, flagKey, source, at, counts: [...counts] })
-    for (let i = 0; i < 4; i++) row.counts[i]! += counts[i]!
+    if (!row) return void sharedPending.set(id, { envKey, flagKey, source, at, counts: copyEvidence(counts) })
+    addEvidence(row.counts, counts)
     row.at = Math.max(row.at, at)
   }
   let sharing: Promise<void> | undefined
@@ -305,7 +300,7 @@ export function createGuardService(deps: {
       for (const state of await store.flags.listGuarded()) refresh(state)
     },
 
-    async ingest(env: string, batch: MetricsBatch, source: EvidenceSource): Promise<boolean> {
+    async ingest(env: string, batch: CountedBatch, source: EvidenceSource): Promise<boolean> {
       const at = now()
       if (!(await intake.accept(env, batch, at))) return false
       for (const [flag, counts] of Object.entries(batch.flags)) {
@@ -317,7 +312,7 @@ export function createGuardService(deps: {
           continue
         }
         if (entry?.evidence && (source === 'server' || entry.guard.evidence !== 'server')) {
-          entry.evidence.add(toArm(counts))
+          entry.evidence.add(counts)
           entry.recent.add(counts, at)
         }
         // A guarded flag's listeners hear it after the tick has fed the counts to its tests.
@@ -358,7 +353,7 @@ export function createGuardService(deps: {
           for (const row of rows) {
             const entry = watched.get(keyOf(row.envKey, row.flagKey))
             if (!entry?.evidence || (row.source === 'client' && entry.guard.evidence === 'server')) continue
-            entry.evidence.add(toArm(row.counts))
+            entry.evidence.add(row.counts)
             entry.recent.add(row.counts, row.at)
           }
           due = feedTests()

@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import type { FlagCounts, MetricsBatch } from '../../sdk/core/protocol.ts'
+import { ARMS, METRICS, fromLegacyCounts, type ArmCounters, type CountedArm, type Evidence } from '../../sdk/core/metrics.ts'
+import type { MetricsBatch } from '../../sdk/core/protocol.ts'
 import { parse } from '../validation.ts'
 
 /**
@@ -7,23 +8,62 @@ import { parse } from '../validation.ts'
  *
  * Limits (documented in the README):
  * - at most MAX_FLAGS_PER_BATCH flags per batch;
- * - per flag and arm, at most MAX_EXPOSURES_PER_BATCH exposures, and `0 ≤ errors ≤ exposures`;
+ * - per flag, arm and metric, at most MAX_EXPOSURES_PER_BATCH, and no more events (errors, …)
+ *   than exposures in an arm;
  * - counts are integers.
- * Flags the environment does not have are dropped by the caller (counted, never given state).
+ * Counts come per arm by name (`{ canary: { exposures, errors }, … }`, metrics and arms this
+ * server does not know are ignored) or as the four numbers of older SDKs. Either way the result
+ * is named evidence (core/metrics.ts). Flags the environment does not have are dropped by the
+ * caller (counted, never given state).
  */
 export const MAX_FLAGS_PER_BATCH = 10_000
 export const MAX_EXPOSURES_PER_BATCH = 10_000_000
 
 const count = z.number().int().min(0).max(MAX_EXPOSURES_PER_BATCH)
 
-const flagCounts = z
+/** Events are counted among exposures: never more of them than exposures in one arm. */
+const eventsWithin = (counters: ArmCounters, arm: CountedArm) =>
+  METRICS.filter((m) => m !== 'exposures' && counters[m] > counters.exposures).map((metric) => ({
+    metric,
+    message: `${arm} ${metric} must not exceed ${arm} exposures`,
+  }))
+
+/** The four numbers of older SDKs: `[canary exposures, canary errors, control exposures, control errors]`. */
+const legacyCounts = z
   .tuple([count, count, count, count])
-  .superRefine(([canaryExposures, canaryErrors, controlExposures, controlErrors], ctx) => {
-    if (canaryErrors > canaryExposures)
-      ctx.addIssue({ code: 'custom', path: [1], message: 'canary errors must not exceed canary exposures' })
-    if (controlErrors > controlExposures)
-      ctx.addIssue({ code: 'custom', path: [3], message: 'control errors must not exceed control exposures' })
+  .superRefine((tuple, ctx) => {
+    const evidence = fromLegacyCounts(tuple)
+    ARMS.forEach((arm, i) => {
+      for (const { message } of eventsWithin(evidence[arm], arm)) ctx.addIssue({ code: 'custom', path: [2 * i + 1], message })
+    })
   })
+  .transform(fromLegacyCounts)
+
+/** One arm's named counters; names this server does not know are dropped unread. */
+const armCounters = z
+  .object(Object.fromEntries(METRICS.map((m) => [m, count.default(0)])) as Record<(typeof METRICS)[number], z.ZodDefault<typeof count>>)
+  .transform((counters) => counters as ArmCounters)
+
+const namedCounts = z
+  .object(Object.fromEntries(ARMS.map((arm) => [arm, armCounters.optional()])) as Record<CountedArm, z.ZodOptional<typeof armCounters>>)
+  .superRefine((arms, ctx) => {
+    for (const arm of ARMS) {
+      const counters = arms[arm]
+      if (counters) for (const { metric, message } of eventsWithin(counters, arm)) ctx.addIssue({ code: 'custom', path: [arm, metric], message })
+    }
+  })
+  .transform((arms): Evidence => {
+    const empty = () => Object.fromEntries(METRICS.map((m) => [m, 0])) as ArmCounters
+    return Object.fromEntries(ARMS.map((arm) => [arm, arms[arm] ?? empty()])) as Evidence
+  })
+
+/** An array is the older SDKs' four numbers, anything else named counters: each form reports its own issues. */
+const flagCounts = z.unknown().transform((value, ctx): Evidence => {
+  const result = (Array.isArray(value) ? legacyCounts : namedCounts).safeParse(value)
+  if (result.success) return result.data
+  for (const issue of result.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path })
+  return z.NEVER
+})
 
 export const metricsBatchSchema = z.strictObject({
   id: z.string().min(1).max(128),
@@ -38,10 +78,15 @@ export const metricsBatchSchema = z.strictObject({
 
 const wrapped = z.object({ batch: metricsBatchSchema })
 
+/** A batch after validation: every flag's counts as named evidence. */
+export interface CountedBatch extends Omit<MetricsBatch, 'flags'> {
+  flags: Record<string, Evidence>
+}
+
 /** A batch's counts split into the flags the environment has and the number it does not. */
 export interface ValidBatch {
-  batch: MetricsBatch
-  known: Array<[flag: string, counts: FlagCounts]>
+  batch: CountedBatch
+  known: Array<[flag: string, counts: Evidence]>
   unknownFlags: number
 }
 
@@ -52,7 +97,7 @@ export interface ValidBatch {
  */
 export function validateBatch(value: unknown, flagExists: (flag: string) => boolean): ValidBatch {
   // Wrapped so every message names its field from `batch.` down, whatever the transport.
-  const { batch } = parse(wrapped, { batch: value }) as { batch: MetricsBatch }
+  const { batch } = parse(wrapped, { batch: value })
   const known: ValidBatch['known'] = []
   let unknownFlags = 0
   for (const [flag, counts] of Object.entries(batch.flags)) {

@@ -1,4 +1,4 @@
-import type { FlagCounts } from '../../sdk/core/protocol.ts'
+import { COUNTERS, emptyEvidence, toFlatCounts, type Evidence } from '../../sdk/core/metrics.ts'
 import type { ArmCounts } from './sequential.ts'
 
 /**
@@ -10,36 +10,45 @@ import type { ArmCounts } from './sequential.ts'
 /** Longest window a guard may use; the ring holds this many one-second buckets. */
 export const MAX_WINDOW_SECONDS = 600
 
+/** Counters per bucket: one per (arm, metric), in `COUNTERS` order. */
+const STRIDE = COUNTERS.length
+
 /**
- * A sliding window of one-second buckets (a ring of MAX_WINDOW_SECONDS slots, four counters
- * each). Adding and summing cost O(window), with no allocation per batch.
+ * A sliding window of one-second buckets (a ring of MAX_WINDOW_SECONDS slots, one counter per
+ * (arm, metric) each). Adding and summing cost O(window), with no allocation per batch.
  */
 export class SlidingWindow {
-  private readonly counts = new Float64Array(MAX_WINDOW_SECONDS * 4)
+  private readonly counts = new Float64Array(MAX_WINDOW_SECONDS * STRIDE)
   /** The second each slot currently holds; a slot from an older second is stale. */
   private readonly seconds = new Float64Array(MAX_WINDOW_SECONDS).fill(-1)
 
-  add(counts: FlagCounts, atMs: number): void {
+  add(counts: Evidence, atMs: number): void {
+    const at = this.bucket(atMs)
+    COUNTERS.forEach(([arm, metric], i) => (this.counts[at + i]! += counts[arm][metric]))
+  }
+
+  /** The counters' start of `atMs`'s second, emptied first when the slot held an older second. */
+  private bucket(atMs: number): number {
     const second = Math.floor(atMs / 1000)
     const slot = second % MAX_WINDOW_SECONDS
     if (this.seconds[slot] !== second) {
       this.seconds[slot] = second
-      this.counts.fill(0, slot * 4, slot * 4 + 4)
+      this.counts.fill(0, slot * STRIDE, slot * STRIDE + STRIDE)
     }
-    for (let i = 0; i < 4; i++) this.counts[slot * 4 + i]! += counts[i]!
+    return slot * STRIDE
   }
 
   /** Totals over the last `windowSeconds` seconds up to and including `nowMs`'s second. */
   totals(nowMs: number, windowSeconds: number): ArmCounts {
     const now = Math.floor(nowMs / 1000)
     const span = Math.min(windowSeconds, MAX_WINDOW_SECONDS)
-    const t = [0, 0, 0, 0]
+    const t = emptyEvidence()
     for (let s = now - span + 1; s <= now; s++) {
       const slot = ((s % MAX_WINDOW_SECONDS) + MAX_WINDOW_SECONDS) % MAX_WINDOW_SECONDS
       if (this.seconds[slot] !== s) continue
-      for (let i = 0; i < 4; i++) t[i]! += this.counts[slot * 4 + i]!
+      COUNTERS.forEach(([arm, metric], i) => (t[arm][metric] += this.counts[slot * STRIDE + i]!))
     }
-    return { canaryExposures: t[0]!, canaryErrors: t[1]!, controlExposures: t[2]!, controlErrors: t[3]! }
+    return toFlatCounts(t)
   }
 
   clear(): void {
@@ -53,8 +62,7 @@ export class SlidingWindow {
     for (let slot = 0; slot < MAX_WINDOW_SECONDS; slot++) {
       const second = this.seconds[slot]!
       if (second < 0 || second <= now - MAX_WINDOW_SECONDS) continue
-      const c = this.counts
-      out.push([second, c[slot * 4]!, c[slot * 4 + 1]!, c[slot * 4 + 2]!, c[slot * 4 + 3]!])
+      out.push([second, ...this.counts.subarray(slot * STRIDE, slot * STRIDE + STRIDE)])
     }
     return out
   }
@@ -62,11 +70,18 @@ export class SlidingWindow {
   /** A window holding `buckets` (from `buckets()` of another replica's window). */
   static from(buckets: WindowBuckets): SlidingWindow {
     const window = new SlidingWindow()
-    for (const [second, ...counts] of buckets) window.add(counts, second * 1000)
+    for (const [second, ...counts] of buckets) {
+      const at = window.bucket(second * 1000)
+      COUNTERS.forEach((_, i) => (window.counts[at + i]! += counts[i] ?? 0))
+    }
     return window
   }
 }
 
 
-/** A window's non-empty seconds as plain data (`[second, ce, cx, ke, kx]`), for replicas to share. */
-export type WindowBuckets = Array<[second: number, ce: number, cx: number, ke: number, kx: number]>
+/**
+ * A window's non-empty seconds as plain data, for replicas to share: `[second, ...counters]`,
+ * the counters in `COUNTERS` order (canary exposures, canary errors, control exposures, control
+ * errors today; a new metric's counters join its arm, and a missing counter reads as 0).
+ */
+export type WindowBuckets = Array<[second: number, ...counters: number[]]>

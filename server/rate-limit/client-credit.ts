@@ -1,3 +1,5 @@
+import { emptyArm, METRICS, type ArmCounters } from '../../sdk/core/metrics.ts'
+
 /**
  * How much evidence one browser (a client-key connection, or one address on the HTTP fallback)
  * may add per flag: at most one exposure and one error per second of server time, so one
@@ -19,15 +21,22 @@ export class ClientCredit {
   /** Allowance accrues from `openedAt` (a new connection cannot bring a burst with it). */
   constructor(private readonly openedAt: number) {}
 
-  /** The credited [exposures, errors] of a report of `exposures` and `errors` for `flag` at `now`. */
-  take(flag: string, exposures: number, errors: number, now: number): [number, number] {
-    if (exposures <= 0) return [0, 0]
+  /**
+   * The credited counters of a report of `counters` for `flag` at `now`: exposures capped at the
+   * allowance, every other metric (events among those exposures) scaled down in proportion.
+   */
+  take(flag: string, counters: ArmCounters, now: number): ArmCounters {
+    const { exposures } = counters
+    if (exposures <= 0) return emptyArm()
     const floor = now - BURST_SECONDS * 1000
     const spent = Math.max(this.spentUntil.get(flag) ?? this.openedAt, floor)
     const allowance = Math.min(exposures, (now - spent) / 1000)
-    if (allowance <= 0) return [0, 0]
+    if (allowance <= 0) return emptyArm()
     this.spentUntil.set(flag, spent + allowance * 1000)
-    return [allowance, (errors * allowance) / exposures]
+    const credited = emptyArm()
+    for (const metric of METRICS) credited[metric] = (counters[metric] * allowance) / exposures
+    credited.exposures = allowance
+    return credited
   }
 }
 

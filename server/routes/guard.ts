@@ -10,6 +10,7 @@ import type { EvidenceIntake } from '../guard/evidence-intake.ts'
 import { ValidationError } from '../errors.ts'
 import { parse, schemas } from '../validation.ts'
 import * as shapes from '../../api-shapes/index.ts'
+import { toFlatCounts } from '../../sdk/core/metrics.ts'
 import { createFineSeries } from './fine-series.ts'
 import { expectedVersion, jsonBody, param, remoteAddress, shaped, stateView } from './request.ts'
 
@@ -75,13 +76,7 @@ export function guardRoutes(deps: { store: Store; service: FlagService; guard: G
       // Rows are per minute (the stored aggregate); a span starts on a minute boundary.
       const from = Math.floor((now() - (span ? SPAN_MS[span] : hours * 60 * MINUTE)) / MINUTE) * MINUTE
       const rows = await store.metrics.series(env, key, from)
-      const minutes = rows.map(({ minute, canaryExposures, canaryErrors, controlExposures, controlErrors }) => ({
-        minute,
-        canaryExposures,
-        canaryErrors,
-        controlExposures,
-        controlErrors,
-      }))
+      const minutes = rows.map(({ minute, counts }) => ({ minute, ...toFlatCounts(counts) }))
       const first = minutes.find((m) => m.canaryExposures + m.controlExposures > 0)
       const fineRows = fine.rows(env, key, now() - SPAN_MS['15m'])
       return c.json(

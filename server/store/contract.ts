@@ -1,5 +1,5 @@
 import type { Change, Snapshot } from '../../sdk/core/changes.ts'
-import type { MetricsBatch } from '../../sdk/core/protocol.ts'
+import type { CountedArm, Evidence } from '../../sdk/core/metrics.ts'
 import type { FlagState, Segment } from '../../sdk/core/types.ts'
 
 /**
@@ -262,21 +262,35 @@ export interface LogStore {
   ): Promise<Pick<AuditRow, 'actor' | 'action' | 'flagKey'> | undefined>
 }
 
-/** Per-minute guard counts of one flag in one environment. Counts may be fractional. */
+/**
+ * One stored counter of one minute, the long form of the minute aggregates: one row per
+ * (environment, flag, minute, arm, metric). A new metric is new rows, not a new column. Counts
+ * may be fractional (browsers' counts are credited in proportion).
+ */
+export interface MinuteCount {
+  envKey: string
+  flagKey: string
+  /** Epoch ms of the minute's start. */
+  minute: number
+  arm: CountedArm
+  /** A metric of sdk/core/metrics.ts; rows of a metric this release does not know are kept and not read. */
+  metric: string
+  count: number
+}
+
+/** Per-minute guard counts of one flag in one environment, as named evidence. */
 export interface MinuteRow {
   envKey: string
   flagKey: string
   /** Epoch ms of the minute's start. */
   minute: number
-  canaryExposures: number
-  canaryErrors: number
-  controlExposures: number
-  controlErrors: number
+  counts: Evidence
 }
 
 export interface StoredBatch {
   envKey: string
-  batch: MetricsBatch
+  /** A validated batch: its id and its counts per flag. */
+  batch: { id: string; flags: Record<string, Evidence> }
   receivedAt: number
 }
 
@@ -309,7 +323,7 @@ export interface SharedCounts {
   source: 'server' | 'client'
   /** When they were accepted (epoch ms). */
   at: number
-  counts: [canaryExposures: number, canaryErrors: number, controlExposures: number, controlErrors: number]
+  counts: Evidence
 }
 
 /** One guarded flag's evidence as the guard leader left it (opaque JSON to the store). */

@@ -1,3 +1,4 @@
+import { COUNTERS, emptyEvidence, isCounter } from '../../sdk/core/metrics.ts'
 import type { Change } from '../../sdk/core/changes.ts'
 import type { Cohort, Segment } from '../../sdk/core/types.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts'
@@ -6,6 +7,7 @@ import type {
   DefinitionPatch,
   FlagDefinition,
   KeyKind,
+  MinuteCount,
   MinuteRow,
   SegmentInput,
   StatePatch,
@@ -347,32 +349,42 @@ export function batchIds(entries: readonly StoredBatch[]): Array<{ id: string; e
 }
 
 /**
- * The per-minute sums of a group of batches, one row per (environment, flag, minute), sorted.
- * Both dialects add these rows to the stored aggregates: one upsert may not touch a row twice,
- * and writers adding to the same rows in the same order queue behind each other instead of
- * deadlocking.
+ * The per-minute sums of a group of batches, one row per (environment, flag, minute, arm,
+ * metric), sorted. Both dialects add these rows to the stored aggregates: one upsert may not
+ * touch a row twice, and writers adding to the same rows in the same order queue behind each
+ * other instead of deadlocking. Zero counters are stored too, so a minute with reports shows.
  */
-export function minuteSums(entries: readonly StoredBatch[]): MinuteRow[] {
-  const sums = new Map<string, MinuteRow>()
+export function minuteSums(entries: readonly StoredBatch[]): MinuteCount[] {
+  const sums = new Map<string, MinuteCount>()
   for (const { envKey, batch, receivedAt } of entries) {
     const minute = Math.floor(receivedAt / MINUTE) * MINUTE
-    for (const [flagKey, [ce, cx, ke, kx]] of Object.entries(batch.flags)) {
-      const id = JSON.stringify([envKey, flagKey, minute])
-      const row = sums.get(id) ?? {
-        envKey,
-        flagKey,
-        minute,
-        canaryExposures: 0,
-        canaryErrors: 0,
-        controlExposures: 0,
-        controlErrors: 0,
+    for (const [flagKey, counts] of Object.entries(batch.flags))
+      for (const [arm, metric] of COUNTERS) {
+        const id = JSON.stringify([envKey, flagKey, minute, arm, metric])
+        const row = sums.get(id) ?? { envKey, flagKey, minute, arm, metric, count: 0 }
+        row.count += counts[arm][metric]
+        sums.set(id, row)
       }
-      row.canaryExposures += ce
-      row.canaryErrors += cx
-      row.controlExposures += ke
-      row.controlErrors += kx
-      sums.set(id, row)
-    }
   }
   return [...sums.entries()].sort(byText).map(([, row]) => row)
+}
+
+/**
+ * Long minute rows (sorted by minute) back as per-minute evidence; counters of a metric or arm
+ * this release does not know are skipped, missing ones read as 0.
+ */
+export function minuteRows(rows: readonly MinuteCount[]): MinuteRow[] {
+  const out: MinuteRow[] = []
+  const byMinute = new Map<string, MinuteRow>()
+  for (const r of rows) {
+    if (!isCounter(r.arm, r.metric)) continue
+    const id = JSON.stringify([r.envKey, r.flagKey, r.minute])
+    let row = byMinute.get(id)
+    if (!row) {
+      byMinute.set(id, (row = { envKey: r.envKey, flagKey: r.flagKey, minute: r.minute, counts: emptyEvidence() }))
+      out.push(row)
+    }
+    row.counts[r.arm][r.metric] += r.count
+  }
+  return out
 }

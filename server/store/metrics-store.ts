@@ -1,9 +1,9 @@
 import { and, asc, eq, gte, lt } from 'drizzle-orm'
 import type { MetricsStore } from './contract.ts'
 import type { Db } from './db.ts'
-import { batchIds, batchKey, minuteSums } from './decisions.ts'
-import { addExcludedCounts } from './shared-sql.ts'
-import { metricBatches, metricsMinute } from './schema.ts'
+import { batchIds, batchKey, minuteRows, minuteSums } from './decisions.ts'
+import { addExcludedCount } from './shared-sql.ts'
+import { metricBatches, minuteCounts } from './schema.ts'
 
 /** Guard counts on SQLite: batch de-duplication and per-minute aggregates. */
 export function createSqliteMetricsStore(db: Db): MetricsStore {
@@ -33,27 +33,29 @@ export function createSqliteMetricsStore(db: Db): MetricsStore {
       db.transaction((tx) => {
         for (const id of batchIds(entries)) tx.insert(metricBatches).values(id).onConflictDoNothing().run()
         for (const row of minuteSums(entries))
-          tx.insert(metricsMinute)
+          tx.insert(minuteCounts)
             .values(row)
             .onConflictDoUpdate({
-              target: [metricsMinute.envKey, metricsMinute.flagKey, metricsMinute.minute],
-              set: addExcludedCounts(metricsMinute),
+              target: [minuteCounts.envKey, minuteCounts.flagKey, minuteCounts.minute, minuteCounts.arm, minuteCounts.metric],
+              set: addExcludedCount(minuteCounts),
             })
             .run()
       })
     },
 
     async series(envKey, flagKey, sinceMs) {
-      return db
+      return minuteRows(
+        db
         .select()
-        .from(metricsMinute)
-        .where(and(eq(metricsMinute.envKey, envKey), eq(metricsMinute.flagKey, flagKey), gte(metricsMinute.minute, sinceMs)))
-        .orderBy(asc(metricsMinute.minute))
-        .all()
+        .from(minuteCounts)
+        .where(and(eq(minuteCounts.envKey, envKey), eq(minuteCounts.flagKey, flagKey), gte(minuteCounts.minute, sinceMs)))
+        .orderBy(asc(minuteCounts.minute))
+        .all(),
+      )
     },
 
     async prune(olderThanMs) {
-      db.delete(metricsMinute).where(lt(metricsMinute.minute, olderThanMs)).run()
+      db.delete(minuteCounts).where(lt(minuteCounts.minute, olderThanMs)).run()
       db.delete(metricBatches).where(lt(metricBatches.receivedAt, olderThanMs)).run()
     },
   }

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm/sqlite-core'
 import type { Cohort, Segment } from '../../sdk/core/types.ts'
 
 /**
@@ -132,18 +132,21 @@ export const metricBatches = sqliteTable('metric_batches', {
   receivedAt: integer('received_at').notNull(),
 })
 
-/** Per-minute guard counts per flag and environment, for charts and post-mortems. */
-export const metricsMinute = sqliteTable(
-  'metrics_minute',
+/**
+ * Per-minute guard counts per flag and environment, for charts and post-mortems, in long form:
+ * one row per counter (arm and metric, sdk/core/metrics.ts), so a new metric adds rows, not
+ * columns. Migration 0003 moved the wide `metrics_minute` rows here.
+ */
+export const minuteCounts = sqliteTable(
+  'minute_counts',
   {
     envKey: text('env_key').notNull(),
     flagKey: text('flag_key').notNull(),
     /** Epoch ms of the minute's start. */
     minute: integer('minute').notNull(),
-    canaryExposures: integer('canary_exposures').notNull().default(0),
-    canaryErrors: integer('canary_errors').notNull().default(0),
-    controlExposures: integer('control_exposures').notNull().default(0),
-    controlErrors: integer('control_errors').notNull().default(0),
+    arm: text('arm', { enum: ['canary', 'control'] }).notNull(),
+    metric: text('metric').notNull(),
+    count: real('count').notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.envKey, t.flagKey, t.minute] })],
+  (t) => [primaryKey({ columns: [t.envKey, t.flagKey, t.minute, t.arm, t.metric] })],
 )

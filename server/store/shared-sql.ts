@@ -22,19 +22,9 @@ export function auditWhere(
 }
 
 /**
- * The upsert's SET that adds an inserted minute row's counts (`excluded`) to the stored ones.
- * Both dialects add `minuteSums` rows this way.
+ * The upsert's SET that adds an inserted minute counter (`excluded`) to the stored one. Both
+ * dialects add `minuteSums` rows this way.
  */
-export function addExcludedCounts(columns: {
-  canaryExposures: Column
-  canaryErrors: Column
-  controlExposures: Column
-  controlErrors: Column
-}) {
-  return {
-    canaryExposures: sql`${columns.canaryExposures} + excluded.canary_exposures`,
-    canaryErrors: sql`${columns.canaryErrors} + excluded.canary_errors`,
-    controlExposures: sql`${columns.controlExposures} + excluded.control_exposures`,
-    controlErrors: sql`${columns.controlErrors} + excluded.control_errors`,
-  }
+export function addExcludedCount(columns: { count: Column }) {
+  return { count: sql`${columns.count} + excluded.count` }
 }

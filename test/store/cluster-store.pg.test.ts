@@ -1,3 +1,4 @@
+import { fromLegacyCounts } from '../../sdk/core/metrics.ts'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createPgStore, type PgStore } from '../../server/store/pg/pg-store.ts'
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts'
@@ -18,7 +19,7 @@ afterAll(async () => {
   await database.drop()
 })
 
-const row = (i: number) => ({ envKey: 'prod', flagKey: `f${i % 3}`, source: 'server' as const, at: 1000 + i, counts: [i, 0, i, 1] as [number, number, number, number] })
+const row = (i: number) => ({ envKey: 'prod', flagKey: `f${i % 3}`, source: 'server' as const, at: 1000 + i, counts: fromLegacyCounts([i, 0, i, 1]) })
 
 describe('cluster store (PostgreSQL)', () => {
   it('hands each appended count to exactly one of two concurrent consumers', async () => {

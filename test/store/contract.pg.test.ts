@@ -5,7 +5,8 @@ import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
 import type { Change, Snapshot } from '../../sdk/core/changes.ts'
 import { applyChange, rulesetFromSnapshot, snapshotOf } from '../../sdk/core/ruleset.ts'
-import type { MetricsBatch } from '../../sdk/core/protocol.ts'
+import { fromLegacyCounts, toFlatCounts, type LegacyCounts } from '../../sdk/core/metrics.ts'
+import type { StoredBatch } from '../../server/store/contract.ts'
 import type { Cohort } from '../../sdk/core/types.ts'
 import { ConflictError, NotFoundError } from '../../server/errors.ts'
 import type { EnvChange, Store } from '../../server/store/contract.ts'
@@ -75,7 +76,7 @@ function postgresImplementation(): Implementation {
       // One database per file; each test starts from empty tables.
       await main.pool.query(
         `truncate environments, flags, flag_states, segments, api_keys, audit_log, change_log,
-           metric_batches, metrics_minute restart identity cascade`,
+           metric_batches, minute_counts restart identity cascade`,
       )
       return main
     },
@@ -114,11 +115,9 @@ const newFlag = (
   ...extra,
 })
 
-const batch = (id: string, flags: MetricsBatch['flags']): MetricsBatch => ({
+const batch = (id: string, flags: Record<string, LegacyCounts>): StoredBatch['batch'] => ({
   id,
-  start: 0,
-  end: 1,
-  flags,
+  flags: Object.fromEntries(Object.entries(flags).map(([flag, counts]) => [flag, fromLegacyCounts(counts)])),
 })
 
 /** Everything a refused mutation must leave unchanged. */
@@ -1129,18 +1128,11 @@ describe.each(implementations)('store contract: $name', (impl) => {
       expect(await store.metrics.hasBatch('production', 'b2')).toBe(true)
       expect(await store.metrics.acceptBatch('development', 'b4', t0)).toBe(false)
 
-      const row = (
-        minute: number,
-        counts: [number, number, number, number],
-        flagKey = 'search',
-      ) => ({
+      const row = (minute: number, counts: LegacyCounts, flagKey = 'search') => ({
         envKey: 'production',
         flagKey,
         minute,
-        canaryExposures: counts[0],
-        canaryErrors: counts[1],
-        controlExposures: counts[2],
-        controlErrors: counts[3],
+        counts: fromLegacyCounts(counts),
       })
       expect(await store.metrics.series('production', 'search', 0)).toEqual([
         row(t0, [15, 1.5, 20, 2]),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { MetricsBatch } from '../../sdk/core/protocol.ts'
+import { fromLegacyCounts, type LegacyCounts } from '../../sdk/core/metrics.ts'
 import type { Segment } from '../../sdk/core/types.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../../server/errors.ts'
 import type { ApiKeyInfo, FlagDefinition, StateUpdate, StoredFlagState } from '../../server/store/contract.ts'
@@ -17,6 +17,7 @@ import {
   flagUpdated,
   keyCreated,
   keyRevoked,
+  minuteRows,
   minuteSums,
   segmentRemoved,
   segmentSaved,
@@ -308,18 +309,32 @@ describe('API keys', () => {
 })
 
 describe('guard counts', () => {
-  const batch = (id: string, flags: MetricsBatch['flags']) => ({ id, flags }) as MetricsBatch
+  const batch = (id: string, flags: Record<string, LegacyCounts>) => ({
+    id,
+    flags: Object.fromEntries(Object.entries(flags).map(([flag, counts]) => [flag, fromLegacyCounts(counts)])),
+  })
+  /** The long rows of one (environment, flag, minute): one per counter. */
+  const long = (flagKey: string, minute: number, [ce, cx, ke, kx]: LegacyCounts) =>
+    [
+      ['canary', 'errors', cx],
+      ['canary', 'exposures', ce],
+      ['control', 'errors', kx],
+      ['control', 'exposures', ke],
+    ].map(([arm, metric, count]) => ({ envKey: 'prod', flagKey, minute, arm, metric, count }))
 
-  it('sums batches per environment, flag and minute, sorted', () => {
+  it('sums batches per environment, flag, minute, arm and metric, sorted', () => {
     const sums = minuteSums([
       { envKey: 'prod', batch: batch('b1', { x: [1, 0, 2, 0], a: [1, 1, 1, 1] }), receivedAt: 60_500 },
       { envKey: 'prod', batch: batch('b2', { x: [3, 1, 0, 0.5] }), receivedAt: 119_999 },
       { envKey: 'prod', batch: batch('b3', { x: [1, 0, 0, 0] }), receivedAt: 120_000 },
     ])
-    expect(sums).toEqual([
-      { envKey: 'prod', flagKey: 'a', minute: 60_000, canaryExposures: 1, canaryErrors: 1, controlExposures: 1, controlErrors: 1 },
-      { envKey: 'prod', flagKey: 'x', minute: 120_000, canaryExposures: 1, canaryErrors: 0, controlExposures: 0, controlErrors: 0 },
-      { envKey: 'prod', flagKey: 'x', minute: 60_000, canaryExposures: 4, canaryErrors: 1, controlExposures: 2, controlErrors: 0.5 },
+    expect(sums).toEqual([...long('a', 60_000, [1, 1, 1, 1]), ...long('x', 120_000, [1, 0, 0, 0]), ...long('x', 60_000, [4, 1, 2, 0.5])])
+  })
+
+  it('reads long minute rows back as evidence per minute, skipping counters it does not know', () => {
+    const rows = [...long('x', 60_000, [4, 1, 2, 0.5]), { envKey: 'prod', flagKey: 'x', minute: 60_000, arm: 'canary' as const, metric: 'latency', count: 9 }]
+    expect(minuteRows(rows as Parameters<typeof minuteRows>[0])).toEqual([
+      { envKey: 'prod', flagKey: 'x', minute: 60_000, counts: fromLegacyCounts([4, 1, 2, 0.5]) },
     ])
   })
 

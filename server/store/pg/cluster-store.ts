@@ -1,5 +1,6 @@
 import { and, eq, gte, inArray, or, sql } from 'drizzle-orm'
 import type pg from 'pg'
+import { fromFlatCounts, toFlatCounts } from '../../../sdk/core/metrics.ts'
 import type { ClusterStore, SharedCounts } from '../contract.ts'
 import type { PgDb } from './db.ts'
 import { guardCounts, guardEvidence, replicaConnections } from './schema.ts'
@@ -11,7 +12,7 @@ const toShared = (r: CountRow): SharedCounts => ({
   flagKey: r.flagKey,
   source: r.source,
   at: r.at,
-  counts: [r.canaryExposures, r.canaryErrors, r.controlExposures, r.controlErrors],
+  counts: fromFlatCounts(r),
 })
 
 type Tx = Parameters<Parameters<PgDb['transaction']>[0]>[0]
@@ -66,10 +67,8 @@ export function createPgClusterStore(db: PgDb, pool: pg.Pool): ClusterStore {
           flagKey: r.flagKey,
           source: r.source,
           at: r.at,
-          canaryExposures: r.counts[0],
-          canaryErrors: r.counts[1],
-          controlExposures: r.counts[2],
-          controlErrors: r.counts[3],
+          // The queue's columns are the counters' flat names (canary_exposures, …).
+          ...toFlatCounts(r.counts),
         })),
       )
     },

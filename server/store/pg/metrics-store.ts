@@ -1,9 +1,9 @@
 import { and, asc, eq, gte, lt } from 'drizzle-orm'
 import type { MetricsStore } from '../contract.ts'
-import { batchIds, batchKey, minuteSums } from '../decisions.ts'
-import { addExcludedCounts } from '../shared-sql.ts'
+import { batchIds, batchKey, minuteRows, minuteSums } from '../decisions.ts'
+import { addExcludedCount } from '../shared-sql.ts'
 import type { PgDb } from './db.ts'
-import { metricBatches, metricsMinute } from './schema.ts'
+import { metricBatches, minuteCounts } from './schema.ts'
 
 /** Rows per statement: well under PostgreSQL's 65,535 parameters per query. */
 const CHUNK = 1000
@@ -45,30 +45,32 @@ export function createPgMetricsStore(db: PgDb): MetricsStore {
           await tx.insert(metricBatches).values(chunk).onConflictDoNothing()
         for (const chunk of chunks(sums))
           await tx
-            .insert(metricsMinute)
+            .insert(minuteCounts)
             .values(chunk)
             .onConflictDoUpdate({
-              target: [metricsMinute.envKey, metricsMinute.flagKey, metricsMinute.minute],
-              set: addExcludedCounts(metricsMinute),
+              target: [minuteCounts.envKey, minuteCounts.flagKey, minuteCounts.minute, minuteCounts.arm, minuteCounts.metric],
+              set: addExcludedCount(minuteCounts),
             })
       })
     },
 
-    series: (envKey, flagKey, sinceMs) =>
-      db
+    series: async (envKey, flagKey, sinceMs) =>
+      minuteRows(
+        await db
         .select()
-        .from(metricsMinute)
+        .from(minuteCounts)
         .where(
           and(
-            eq(metricsMinute.envKey, envKey),
-            eq(metricsMinute.flagKey, flagKey),
-            gte(metricsMinute.minute, sinceMs),
+            eq(minuteCounts.envKey, envKey),
+            eq(minuteCounts.flagKey, flagKey),
+            gte(minuteCounts.minute, sinceMs),
           ),
         )
-        .orderBy(asc(metricsMinute.minute)),
+        .orderBy(asc(minuteCounts.minute)),
+      ),
 
     async prune(olderThanMs) {
-      await db.delete(metricsMinute).where(lt(metricsMinute.minute, olderThanMs))
+      await db.delete(minuteCounts).where(lt(minuteCounts.minute, olderThanMs))
       await db.delete(metricBatches).where(lt(metricBatches.receivedAt, olderThanMs))
     },
   }

@@ -154,20 +154,23 @@ export const metricBatches = pgTable(
   (t) => [index('metric_batches_received').on(t.receivedAt)],
 )
 
-/** Per-minute guard counts per flag and environment, for charts and post-mortems. */
-export const metricsMinute = pgTable(
-  'metrics_minute',
+/**
+ * Per-minute guard counts per flag and environment, for charts and post-mortems, in long form:
+ * one row per counter (arm and metric, sdk/core/metrics.ts), so a new metric adds rows, not
+ * columns. Migration 0002 moved the wide `metrics_minute` rows here.
+ */
+export const minuteCounts = pgTable(
+  'minute_counts',
   {
     envKey: text('env_key').notNull(),
     flagKey: text('flag_key').notNull(),
     /** Epoch ms of the minute's start. */
     minute: epochMs('minute').notNull(),
-    canaryExposures: doublePrecision('canary_exposures').notNull().default(0),
-    canaryErrors: doublePrecision('canary_errors').notNull().default(0),
-    controlExposures: doublePrecision('control_exposures').notNull().default(0),
-    controlErrors: doublePrecision('control_errors').notNull().default(0),
+    arm: text('arm', { enum: ['canary', 'control'] }).notNull(),
+    metric: text('metric').notNull(),
+    count: doublePrecision('count').notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.envKey, t.flagKey, t.minute] })],
+  (t) => [primaryKey({ columns: [t.envKey, t.flagKey, t.minute, t.arm, t.metric] })],
 )
 
 /**

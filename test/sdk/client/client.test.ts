@@ -557,7 +557,7 @@ describe('guard counting through the client', () => {
     const batches = fake.of('metrics').map((m) => m.batch)
     expect(batches).toHaveLength(1)
     const batch = batches[0]!
-    expect(batch.flags).toEqual({ canary: [3, 1, 0, 0], control: [0, 0, 2, 1] })
+    expect(batch.flags).toEqual({ canary: { canary: { exposures: 3, errors: 1 } }, control: { control: { exposures: 2, errors: 1 } } })
     expect(batch.start).toBe(1_000_000)
     expect(batch.end).toBe(1_005_000)
     expect(typeof batch.id).toBe('string')
@@ -582,10 +582,10 @@ describe('guard counting through the client', () => {
     fake.open()
     const batches = fake.of('metrics').map((m) => m.batch)
     expect(batches.map((b) => b.flags)).toEqual([
-      { canary: [3, 1, 0, 0], control: [0, 0, 2, 1] },
-      { canary: [1, 0, 0, 0] },
+      { canary: { canary: { exposures: 3, errors: 1 } }, control: { control: { exposures: 2, errors: 1 } } },
+      { canary: { canary: { exposures: 1, errors: 0 } } },
       // The second was never acknowledged: it goes again, same id, on the new connection.
-      { canary: [1, 0, 0, 0] },
+      { canary: { canary: { exposures: 1, errors: 0 } } },
     ])
     expect(batches[2]!.id).toBe(batches[1]!.id)
     expect(new Set(batches.map((b) => b.id)).size).toBe(2)
@@ -602,7 +602,7 @@ describe('guard counting through the client', () => {
     vi.advanceTimersByTime(5000)
     await macrotask()
     expect(posted).toHaveLength(1)
-    expect(posted[0]!.flags).toEqual({ canary: [3, 1, 0, 0], control: [0, 0, 2, 1] })
+    expect(posted[0]!.flags).toEqual({ canary: { canary: { exposures: 3, errors: 1 } }, control: { control: { exposures: 2, errors: 1 } } })
     fake.open()
     expect(fake.of('metrics')).toHaveLength(0)
   })
@@ -616,7 +616,7 @@ describe('guard counting through the client', () => {
     await macrotask()
     expect(post).toHaveBeenCalledTimes(1)
     fake.open()
-    expect(fake.of('metrics').map((m) => m.batch.flags)).toEqual([{ canary: [1, 0, 0, 0] }])
+    expect(fake.of('metrics').map((m) => m.batch.flags)).toEqual([{ canary: { canary: { exposures: 1, errors: 0 } } }])
   })
 
   it('close() sends the last counts and waits for the acknowledgement', async () => {
@@ -624,7 +624,7 @@ describe('guard counting through the client', () => {
     client.isEnabled('canary', { userId: 'u1' })
     const closing = client.close({ timeoutMs: 10_000 })
     const [sent] = fake.of('metrics')
-    expect(sent!.batch.flags).toEqual({ canary: [1, 0, 0, 0] })
+    expect(sent!.batch.flags).toEqual({ canary: { canary: { exposures: 1, errors: 0 } } })
     expect(fake.stats.closed).toBe(false)
     fake.receive({ type: 'metrics_ack', id: sent!.batch.id })
     await closing
@@ -649,7 +649,7 @@ describe('guard counting through the client', () => {
     client.isEnabled('nomatch')
     client.recordError('out')
     vi.advanceTimersByTime(5000)
-    expect(fake.of('metrics').map((m) => m.batch.flags)).toEqual([{ on: [1, 0, 0, 0], out: [1, 1, 0, 0], nomatch: [1, 0, 0, 0] }])
+    expect(fake.of('metrics').map((m) => m.batch.flags)).toEqual([{ on: { canary: { exposures: 1, errors: 0 } }, out: { canary: { exposures: 1, errors: 1 } }, nomatch: { canary: { exposures: 1, errors: 0 } } }])
     // explain() is for debugging: it never feeds the guard.
     client.explain('on')
     vi.advanceTimersByTime(5000)

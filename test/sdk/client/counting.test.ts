@@ -29,11 +29,11 @@ describe('createCounters', () => {
       id: 'x',
       start: 100,
       end: 200,
-      flags: { a: [1, 0, 1, 1], b: [0, 1, 0, 0] },
+      flags: { a: { canary: { exposures: 1, errors: 0 }, control: { exposures: 1, errors: 1 } }, b: { canary: { exposures: 0, errors: 1 } } },
     })
     expect(counters.drain('y', 300)).toBeUndefined()
     countExposure(counters, a, armOffset(on))
-    expect(counters.drain('z', 400)).toMatchObject({ start: 300, end: 400, flags: { a: [1, 0, 0, 0] } })
+    expect(counters.drain('z', 400)).toMatchObject({ start: 300, end: 400, flags: { a: { canary: { exposures: 1, errors: 0 } } } })
   })
 
   it('counts nothing for evaluations in neither arm', () => {
@@ -56,7 +56,7 @@ describe('createCounters', () => {
     const grown = process.memoryUsage().heapUsed - before
     // A million allocations of even a small object would be tens of megabytes.
     expect(grown).toBeLessThan(4 * 1024 * 1024)
-    expect(counters.drain('x', 1)?.flags.a).toEqual([1_000_000, 0, 0, 0])
+    expect(counters.drain('x', 1)?.flags.a).toEqual({ canary: { exposures: 1_000_000, errors: 0 } })
   })
 })
 
@@ -110,7 +110,7 @@ describe('createMetricsReporter', () => {
     expect(sent).toHaveLength(2)
     errorsEvery(20, 1)
     expect(sent).toHaveLength(3)
-    expect(sent[2]!.flags.a![1]).toBe(50)
+    expect(sent[2]!.flags.a).toMatchObject({ canary: { errors: 50 } })
   })
 
   it('keeps at most `limit` unacknowledged batches, dropping the oldest', () => {

@@ -154,7 +154,7 @@ describe('counters', () => {
     })
     const batch = counters.drain('x', 1)!
     expect(Object.keys(batch.flags)).toHaveLength(100)
-    expect(batch.flags.f0).toEqual([1, 0, 0, 0])
-    expect(batch.flags.f99).toEqual([100, 0, 0, 0])
+    expect(batch.flags.f0).toEqual({ canary: { exposures: 1, errors: 0 } })
+    expect(batch.flags.f99).toEqual({ canary: { exposures: 100, errors: 0 } })
   })
 })

@@ -1,3 +1,4 @@
+import { fromLegacyCounts } from '../../../sdk/core/metrics.ts'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -25,7 +26,7 @@ afterEach(() => s.close())
 const rollout = async () => (await s.call('GET', PROD)).json.cohorts[0].rollout
 const plan = async () => (await s.call('GET', PROD)).json.plan
 async function traffic(counts: [number, number, number, number]) {
-  await s.guard.ingest('production', { id: `p-${++batchNo}`, start: clock - 1000, end: clock, flags: { 'checkout-v2': counts } }, 'server')
+  await s.guard.ingest('production', { id: `p-${++batchNo}`, start: clock - 1000, end: clock, flags: { 'checkout-v2': fromLegacyCounts(counts) } }, 'server')
 }
 /** Moves the clock by `ms` in 5 s steps (one batch and one guard second each), ticking plans. */
 async function pass(ms: number, counts?: [number, number, number, number]) {

@@ -1,3 +1,4 @@
+import { emptyEvidence, fromFlatCounts, type FlatCounts } from '../../../sdk/core/metrics.ts'
 import { describe, expect, it } from 'vitest'
 import { FlagEvidence, settingsKey, type GuardSettings } from '../../../server/guard/decide.ts'
 import { ALPHA, AbsoluteRateTest, BelowLimitTest, CHANGE_THRESHOLD, MIXTURE_THRESHOLD, RateRatioTest } from '../../../server/guard/sequential.ts'
@@ -5,6 +6,15 @@ import { seededRandom } from '../../helpers/random.ts'
 
 /** The long Monte Carlo runs; `npm run test:mutation` skips them (CANARY_MUTATION=1), `npm test` runs them. */
 const monteCarlo = it.skipIf(process.env.CANARY_MUTATION === '1')
+/**
+ * Tens of millions of simulated guard-seconds each, all CPU: 5–25 s alone, several times that on
+ * a shared 2-core machine. A guard against a hang, not a speed target (the bench measures speed).
+ */
+const MONTE_CARLO_TIMEOUT_MS = 300_000
+
+/** One second's flat counts as evidence, in one scratch object (`add` copies it at once): the Monte Carlo runs add millions. */
+const scratch = emptyEvidence()
+const evidenceOf = (flat: FlatCounts) => fromFlatCounts(flat, scratch)
 
 /**
  * Seeded statistical tests of the guard's sequential decision module, driven second by second
@@ -73,7 +83,7 @@ function trafficSource(traffic: Traffic, random: () => number) {
  */
 function runUntilTrip(evidence: FlagEvidence, next: () => ReturnType<ReturnType<typeof trafficSource>>, seconds: number): number {
   for (let second = 1; second <= seconds; second++) {
-    evidence.add(next())
+    evidence.add(evidenceOf(next()))
     evidence.tick()
     if (evidence.wouldTrip()) return second
   }
@@ -88,7 +98,7 @@ const DAY = 86_400
 const HOUR = 3600
 
 describe('absolute rule: always valid however often it is looked at', () => {
-  monteCarlo('trips at most α (+ Monte Carlo slack) of 400 canaries sitting exactly at the limit for a simulated day, checked every second', () => {
+  monteCarlo('trips at most α (+ Monte Carlo slack) of 400 canaries sitting exactly at the limit for a simulated day, checked every second', { timeout: MONTE_CARLO_TIMEOUT_MS }, () => {
     const runs = 400
     let trips = 0
     for (let run = 0; run < runs; run++) {
@@ -115,7 +125,7 @@ describe('absolute rule: always valid however often it is looked at', () => {
     }
   })
 
-  monteCarlo('catches a regression after a healthy hour with the change detector, when the test since the start is far below zero', () => {
+  monteCarlo('catches a regression after a healthy hour with the change detector, when the test since the start is far below zero', { timeout: MONTE_CARLO_TIMEOUT_MS }, () => {
     let early = 0
     for (let run = 0; run < 100; run++) {
       const random = seededRandom(3000 + run)
@@ -154,13 +164,13 @@ describe('ratio rule', () => {
         const control = Math.round((canary * (1 - share)) / share)
         // Both errors in one second, and in two seconds.
         const together = new FlagEvidence(ratioOnly, 0)
-        together.add({ canaryExposures: canary, canaryErrors: 2, controlExposures: control, controlErrors: 0 })
+        together.add(evidenceOf({ canaryExposures: canary, canaryErrors: 2, controlExposures: control, controlErrors: 0 }))
         together.tick()
         expect(together.wouldTrip(), `${canary} exposures, share ${share}`).toBe(false)
         expect(together.figures().maxRatioToControl!.statistic).toBeLessThan(MIXTURE_THRESHOLD)
         const apart = new FlagEvidence(ratioOnly, 0)
         for (const errors of [1, 0, 1]) {
-          apart.add({ canaryExposures: canary, canaryErrors: errors, controlExposures: control, controlErrors: 0 })
+          apart.add(evidenceOf({ canaryExposures: canary, canaryErrors: errors, controlExposures: control, controlErrors: 0 }))
           apart.tick()
           expect(apart.wouldTrip(), `${canary} exposures, share ${share}, apart`).toBe(false)
         }
@@ -170,12 +180,12 @@ describe('ratio rule', () => {
 
   it('does trip when many canary errors stand against none in control (the rule is alive)', () => {
     const evidence = new FlagEvidence(ratioOnly, 0)
-    evidence.add({ canaryExposures: 1000, canaryErrors: 10, controlExposures: 9000, controlErrors: 0 })
+    evidence.add(evidenceOf({ canaryExposures: 1000, canaryErrors: 10, controlExposures: 9000, controlErrors: 0 }))
     evidence.tick()
     expect(evidence.decision()).toMatchObject({ status: 'trip', rule: 'max_ratio_to_control', limit: 2, test: 'mixture' })
   })
 
-  monteCarlo('does not trip canaries as good as control over six simulated hours (the 1% target + slack, 200 runs)', () => {
+  monteCarlo('does not trip canaries as good as control over six simulated hours (the 1% target + slack, 200 runs)', { timeout: MONTE_CARLO_TIMEOUT_MS }, () => {
     const runs = 200
     let trips = 0
     for (let run = 0; run < runs; run++) {
@@ -212,7 +222,7 @@ describe("plan step test: is the rate shown below the limit?", () => {
       const next = trafficSource({ rate: 10, canaryErrorRate: 0.025 }, seededRandom(7000 + run))
       let provenAt = 0
       for (let second = 1; second <= HOUR && provenAt === 0; second++) {
-        evidence.add(next())
+        evidence.add(evidenceOf(next()))
         evidence.tick()
         if (evidence.planFigures()!.proven) provenAt = second
       }
@@ -223,7 +233,7 @@ describe("plan step test: is the rate shown below the limit?", () => {
     }
   })
 
-  monteCarlo('does not prove a canary exactly at the limit in most runs (at most α + slack of 400, an hour each)', () => {
+  monteCarlo('does not prove a canary exactly at the limit in most runs (at most α + slack of 400, an hour each)', { timeout: MONTE_CARLO_TIMEOUT_MS }, () => {
     const runs = 400
     let proven = 0
     for (let run = 0; run < runs; run++) {
@@ -231,7 +241,7 @@ describe("plan step test: is the rate shown below the limit?", () => {
       evidence.startPlanStep(`p/1`, 1, 0)
       const next = trafficSource({ rate: 10, canaryErrorRate: 0.05 }, seededRandom(8000 + run))
       for (let second = 1; second <= HOUR; second++) {
-        evidence.add(next())
+        evidence.add(evidenceOf(next()))
         evidence.tick()
         if (evidence.planFigures()!.proven) {
           proven++
@@ -246,7 +256,7 @@ describe("plan step test: is the rate shown below the limit?", () => {
   it('starts afresh for a new step and keeps running for the same one', () => {
     const evidence = new FlagEvidence(limit5, 0)
     evidence.startPlanStep(`p/1`, 1, 0)
-    evidence.add({ canaryExposures: 100, canaryErrors: 1, controlExposures: 900, controlErrors: 9 })
+    evidence.add(evidenceOf({ canaryExposures: 100, canaryErrors: 1, controlExposures: 900, controlErrors: 9 }))
     evidence.tick()
     evidence.startPlanStep(`p/1`, 1, 5000)
     expect(evidence.planFigures()).toMatchObject({ step: 1, since: 0, canaryExposures: 100 })
@@ -259,7 +269,7 @@ describe("plan step test: is the rate shown below the limit?", () => {
 
 describe('limits at the edges', () => {
   const second = (evidence: FlagEvidence, exposures: number, errors: number) => {
-    evidence.add({ canaryExposures: exposures, canaryErrors: errors, controlExposures: 0, controlErrors: 0 })
+    evidence.add(evidenceOf({ canaryExposures: exposures, canaryErrors: errors, controlExposures: 0, controlErrors: 0 }))
     evidence.tick()
   }
 
@@ -316,7 +326,7 @@ describe('snapshots and settings', () => {
     const original = new FlagEvidence(settings, 1_000)
     original.startPlanStep(`p/2`, 2, 1_500)
     for (let s = 0; s < 500; s++) {
-      original.add(next())
+      original.add(evidenceOf(next()))
       original.tick()
     }
     const stored = JSON.parse(JSON.stringify(original.snapshot()))
@@ -325,9 +335,9 @@ describe('snapshots and settings', () => {
     expect(resumed.planFigures()).toEqual(original.planFigures())
     for (let s = 0; s < 500; s++) {
       const counts = { ...next() }
-      original.add(counts)
+      original.add(evidenceOf(counts))
       original.tick()
-      resumed.add(counts)
+      resumed.add(evidenceOf(counts))
       resumed.tick()
     }
     expect(resumed.figures()).toEqual(original.figures())
@@ -340,16 +350,16 @@ describe('snapshots and settings', () => {
     const evidence = new FlagEvidence(settings, 0)
     evidence.startPlanStep(`p/1`, 1, 0)
     const second = { canaryExposures: 100, canaryErrors: 3, controlExposures: 900, controlErrors: 9 }
-    evidence.add(second)
+    evidence.add(evidenceOf(second))
     evidence.tick()
     const snapshot = evidence.snapshot()
     const frozen = JSON.parse(JSON.stringify(snapshot))
-    evidence.add(second)
+    evidence.add(evidenceOf(second))
     evidence.tick()
     expect(snapshot).toEqual(frozen)
     const a = new FlagEvidence(settings, 0, snapshot)
     const b = new FlagEvidence(settings, 0, snapshot)
-    a.add(second)
+    a.add(evidenceOf(second))
     a.tick()
     expect(b.figures()).toEqual(new FlagEvidence(settings, 0, frozen).figures())
     expect(b.planFigures()).toEqual(new FlagEvidence(settings, 0, frozen).planFigures())
@@ -360,7 +370,7 @@ describe('snapshots and settings', () => {
     const original = new FlagEvidence(settings, 1_000)
     original.startPlanStep(`p/1`, 1, 1_000)
     for (let s = 0; s < 100; s++) {
-      original.add({ canaryExposures: 10, canaryErrors: 1, controlExposures: 90, controlErrors: 1 })
+      original.add(evidenceOf({ canaryExposures: 10, canaryErrors: 1, controlExposures: 90, controlErrors: 1 }))
       original.tick()
     }
     const snapshot = original.snapshot()
@@ -403,7 +413,7 @@ describe('exact figures', () => {
   })
   const feed = (evidence: FlagEvidence, ...seconds: ReturnType<typeof counts>[]) => {
     for (const second of seconds) {
-      evidence.add(second)
+      evidence.add(fromFlatCounts(second))
       expect(evidence.tick()).toBe(true)
     }
   }
@@ -433,12 +443,12 @@ describe('exact figures', () => {
     expect(evidence.wouldTrip()).toBe(false)
     expect(evidence.decision()).toEqual({ status: 'healthy', figures })
     const snapshot = evidence.snapshot()
-    expect(snapshot.maxErrorRate.cumulative.map((c) => Number(c.toFixed(9)))).toEqual(
+    expect(snapshot.maxErrorRate!.cumulative.map((c) => Number(c.toFixed(9)))).toEqual(
       [1.0393651056402464, 1.6545088436871391, 2.0654218912746396, 0.9758157267609047, -5.1806109014397315, -34.74099882557507].map((c) =>
         Number(c.toFixed(9)),
       ),
     )
-    expect(snapshot.maxErrorRate.change.map((c) => Number(c.toFixed(9)))).toEqual(
+    expect(snapshot.maxErrorRate!.change.map((c) => Number(c.toFixed(9)))).toEqual(
       [1.0393651056402464, 1.6545088436871391, 2.0654218912746396, 0.9758157267609047, 0, 0].map((c) => Number(c.toFixed(9))),
     )
   })
@@ -552,8 +562,8 @@ describe('exact figures', () => {
     expect(evidence.decision().status).toBe('trip')
     // Counts added twice before a tick are one second.
     const twice = new FlagEvidence(limit5, 0)
-    twice.add(counts(50, 5))
-    twice.add(counts(50, 5))
+    twice.add(fromFlatCounts(counts(50, 5)))
+    twice.add(fromFlatCounts(counts(50, 5)))
     expect(twice.tick()).toBe(true)
     expect(twice.tick()).toBe(false)
     expect(twice.figures()).toMatchObject({ seconds: 1, canaryExposures: 100, canaryErrors: 10 })
@@ -599,7 +609,7 @@ describe('exact figures', () => {
       totals: counts(100, 10, 900, 5),
       plan: { id: 'p/1', step: 1, since: 600, totals: counts(100, 10, 900, 5) },
     })
-    expect(snapshot.maxErrorRate.cumulative).toHaveLength(6)
+    expect(snapshot.maxErrorRate!.cumulative).toHaveLength(6)
     expect(snapshot.maxRatioToControl!.cumulative).toHaveLength(6)
     expect(snapshot.plan!.test.cumulative).toHaveLength(6)
     expect(new FlagEvidence(limit5, 0).snapshot()).toMatchObject({ maxRatioToControl: null, plan: null })
@@ -620,7 +630,7 @@ describe('exact figures', () => {
     feed(evidence, counts(1000, 100))
     const r = evidence.figures().maxErrorRate
     expect(r.changeStatistic).toBeCloseTo(100 * Math.log(2) + 900 * Math.log(0.9 / 0.95), 9)
-    expect(evidence.snapshot().maxErrorRate.change[5]).toBe(0)
+    expect(evidence.snapshot().maxErrorRate!.change[5]).toBe(0)
     expect(r.crossed).toBe('change')
     expect(evidence.wouldTrip()).toBe(true)
     expect(evidence.decision()).toMatchObject({ status: 'trip', test: 'change' })
