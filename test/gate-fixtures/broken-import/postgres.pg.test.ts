@@ -1,15 +1,2 @@
-import pg from 'pg'
-import { expect, inject, it } from 'vitest'
-
-// Run only by test/gate/gate.test.ts: the run's throwaway PostgreSQL starts and stops around
-// this file, so whatever its start and stop do to the exit code is part of the gate's check.
-it('gate fixture: the throwaway PostgreSQL answers', async () => {
-  const client = new pg.Client({ connectionString: inject('postgresUrl') })
-  await client.connect()
-  try {
-    const { rows } = await client.query<{ answer: number }>('select 41 + 1 as answer')
-    expect(rows[0]?.answer).toBe(42)
-  } finally {
-    await client.end()
-  }
-})
+// The throwaway PostgreSQL in this fixture run: its start and stop are part of the gate's check.
+import '../postgres-answers.ts'
