@@ -1,10 +1,11 @@
 import { addEvidence, copyEvidence, type Evidence } from '../../sdk/core/metrics.ts'
-import type { ClusterStore, SharedCounts, SharedEvidence, StoredFlagState } from '../store/contract.ts'
+import type { Hub } from '../live/hub.ts'
+import type { ClusterStore, SharedCounts, SharedEvidence, Store, StoredFlagState } from '../store/contract.ts'
 import { FlagEvidence, type EvidenceSnapshot } from './decide.ts'
 import { guardOf } from '../domain/guard-state.ts'
 import type { EvidenceSinkFactory } from './evidence-sink.ts'
 import type { DueTrip } from './tripper.ts'
-import { takesFrom, watchKey, type EvidenceSource } from './watch-list.ts'
+import { takesFrom, watchKey, type EvidenceSource, type WatchList } from './watch-list.ts'
 import { SlidingWindow, type WindowBuckets } from './window.ts'
 
 /** What the guard leader stores per guarded flag, for a successor and for the other replicas' views. */
@@ -42,59 +43,9 @@ export function sharedEvidence(options: { store: ClusterStore; flushMs?: number 
       if (admit(state)) watch.refresh(state)
     }
 
-    /** One read at a time per flag, so a state is never refreshed from an older read. */
-    const reading = new Map<string, Promise<void>>()
-    function reread(env: string, flag: string): void {
-      const key = watchKey(env, flag)
-      const previous = reading.get(key) ?? Promise.resolve()
-      const next = previous
-        .then(() => store.flags.getState(env, flag))
-        .then(refresh, (error: unknown) => log(`guard: re-reading ${flag} in ${env} after a change failed`, error))
-        .finally(() => {
-          if (reading.get(key) === next) reading.delete(key)
-        })
-      reading.set(key, next)
-    }
+    const following = followOtherReplicas({ watch, store, hub, log, refresh, readVersion: (key) => refreshedAt.get(key) ?? -1 })
 
-    // A resync means changes of `env` were never heard one by one; read its guarded flags again
-    // (those watched here, and any that gained a guard meanwhile).
-    hub.onResync((env) => {
-      for (const entry of watch.entries()) if (entry.env === env) reread(entry.env, entry.flag)
-      store.flags.listGuarded().then(
-        (states) => states.filter((s) => s.environment === env).forEach(refresh),
-        (error: unknown) => log(`guard: re-reading the guarded flags of ${env} after a resync failed`, error),
-      )
-    })
-    hub.subscribeAll((env, change) => {
-      if (change.type === 'flag' && (refreshedAt.get(watchKey(env, change.flag.key)) ?? -1) < change.version) reread(env, change.flag.key)
-    })
-
-    /** Attributed counts accepted here, summed per flag and source until the next flush. */
-    let sharedPending = new Map<string, SharedCounts>()
-    async function flushShared(): Promise<void> {
-      if (sharedPending.size === 0) return
-      const rows = [...sharedPending.values()]
-      sharedPending = new Map()
-      try {
-        await cluster.appendCounts(rows)
-      } catch (error) {
-        // Kept for the next flush: the leader reads them a second later than it would have.
-        for (const row of rows) addShared(row.envKey, row.flagKey, row.source, row.counts, row.at)
-        log('guard: sharing counts with the leader failed; will retry', error)
-      }
-    }
-    function addShared(envKey: string, flagKey: string, source: EvidenceSource, counts: Evidence, at: number): void {
-      const id = `${envKey}\u0000${flagKey}\u0000${source}`
-      const row = sharedPending.get(id)
-      if (!row) return void sharedPending.set(id, { envKey, flagKey, source, at, counts: copyEvidence(counts) })
-      addEvidence(row.counts, counts)
-      row.at = Math.max(row.at, at)
-    }
-    let sharing: Promise<void> | undefined
-    const shareTimer = setInterval(() => {
-      sharing ??= flushShared().finally(() => (sharing = undefined))
-    }, options.flushMs ?? 200)
-    shareTimer.unref()
+    const outbox = createCountOutbox(cluster, options.flushMs ?? 200, log)
 
     /** The leader's tick failed, so this replica's tests must be read back from the table. */
     let reloadEvidence = false
@@ -138,7 +89,7 @@ export function sharedEvidence(options: { store: ClusterStore; flushMs?: number 
       },
       // The leader feeds the tests (from every replica's counts); its figures come back shared.
       add(entry, source, counts, at) {
-        addShared(entry.env, entry.flag, source, counts, at)
+        outbox.add(entry.env, entry.flag, source, counts, at)
       },
       fed(entry) {
         markDirty(entry.env, entry.flag)
@@ -188,17 +139,105 @@ export function sharedEvidence(options: { store: ClusterStore; flushMs?: number 
         await resumeShared({ replaceAll: false })
       },
 
-      async settle() {
-        await sharing
-        await flushShared()
-      },
+      settle: outbox.settle,
 
       async close() {
-        clearInterval(shareTimer)
-        await Promise.allSettled([...reading.values()])
-        await sharing
-        await flushShared()
+        await following.close()
+        await outbox.close()
       },
     }
+  }
+}
+
+/**
+ * Replicas hear the others' changes as changes, which carry no guard or plan: such a flag's state
+ * is read again (one read at a time per flag, so a state is never refreshed from an older read),
+ * and after a resync every guarded flag of the environment is.
+ */
+function followOtherReplicas(deps: {
+  watch: WatchList
+  store: Store
+  hub: Hub
+  log: (message: string, error?: unknown) => void
+  /** Takes a state read back into the watch list (unless a newer one was taken meanwhile). */
+  refresh: (state: StoredFlagState) => void
+  /** The newest state version a flag's entry was refreshed from (-1: none). */
+  readVersion: (key: string) => number
+}) {
+  const { watch, store, hub, log, refresh } = deps
+  const reading = new Map<string, Promise<void>>()
+  function reread(env: string, flag: string): void {
+    const key = watchKey(env, flag)
+    const previous = reading.get(key) ?? Promise.resolve()
+    const next = previous
+      .then(() => store.flags.getState(env, flag))
+      .then(refresh, (error: unknown) => log(`guard: re-reading ${flag} in ${env} after a change failed`, error))
+      .finally(() => {
+        if (reading.get(key) === next) reading.delete(key)
+      })
+    reading.set(key, next)
+  }
+
+  // A resync means changes of `env` were never heard one by one; read its guarded flags again
+  // (those watched here, and any that gained a guard meanwhile).
+  hub.onResync((env) => {
+    for (const entry of watch.entries()) if (entry.env === env) reread(entry.env, entry.flag)
+    store.flags.listGuarded().then(
+      (states) => states.filter((s) => s.environment === env).forEach(refresh),
+      (error: unknown) => log(`guard: re-reading the guarded flags of ${env} after a resync failed`, error),
+    )
+  })
+  hub.subscribeAll((env, change) => {
+    if (change.type === 'flag' && deps.readVersion(watchKey(env, change.flag.key)) < change.version) reread(env, change.flag.key)
+  })
+
+  return {
+    /** Waits for the reads in flight. */
+    async close(): Promise<void> {
+      await Promise.allSettled([...reading.values()])
+    },
+  }
+}
+
+/** Counts accepted on this replica, summed per flag and source, appended to the shared table every `flushMs`. */
+function createCountOutbox(cluster: ClusterStore, flushMs: number, log: (message: string, error?: unknown) => void) {
+  let pending = new Map<string, SharedCounts>()
+  function add(envKey: string, flagKey: string, source: EvidenceSource, counts: Evidence, at: number): void {
+    const id = `${envKey}\u0000${flagKey}\u0000${source}`
+    const row = pending.get(id)
+    if (!row) return void pending.set(id, { envKey, flagKey, source, at, counts: copyEvidence(counts) })
+    addEvidence(row.counts, counts)
+    row.at = Math.max(row.at, at)
+  }
+  async function flush(): Promise<void> {
+    if (pending.size === 0) return
+    const rows = [...pending.values()]
+    pending = new Map()
+    try {
+      await cluster.appendCounts(rows)
+    } catch (error) {
+      // Kept for the next flush: the leader reads them a second later than it would have.
+      for (const row of rows) add(row.envKey, row.flagKey, row.source, row.counts, row.at)
+      log('guard: sharing counts with the leader failed; will retry', error)
+    }
+  }
+  let sharing: Promise<void> | undefined
+  const timer = setInterval(() => {
+    sharing ??= flush().finally(() => (sharing = undefined))
+  }, flushMs)
+  timer.unref()
+
+  return {
+    add,
+    /** Appends what is pending now (after the flush in progress, if any). */
+    async settle(): Promise<void> {
+      await sharing
+      await flush()
+    },
+    async close(): Promise<void> {
+      clearInterval(timer)
+      await sharing
+      await flush()
+    },
   }
 }
