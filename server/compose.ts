@@ -1,6 +1,8 @@
 import { createEvidenceIntake } from './guard/evidence-intake.ts'
 import { createClientLimits, DEFAULT_CLIENT_LIMITS, type ClientLimitSettings } from './rate-limit/client-limits.ts'
 import { createGuardService } from './guard/guard-service.ts'
+import { localEvidence } from './guard/evidence-sink.ts'
+import { sharedEvidence } from './guard/shared-evidence.ts'
 import { createRolloutPlanner } from './guard/rollout-planner.ts'
 import type { Change } from '../sdk/core/changes.ts'
 import { createSequencer } from './replication/sequencer.ts'
@@ -56,7 +58,8 @@ export function composeServices(store: Store, options: ComposeOptions) {
     now,
     log: options.log,
     webhook: options.webhook,
-    cluster: options.cluster && { store: options.cluster },
+    // Chosen once: one process keeps the evidence in memory; replicas share it through the cluster store.
+    evidence: options.cluster ? sharedEvidence({ store: options.cluster }) : localEvidence,
   })
   const intake = createEvidenceIntake({ guard, rules, now })
   const planner = createRolloutPlanner({ store, service, guard, now })

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { Hono, type Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
-import { streamSSE } from 'hono/streaming'
+import { streamSSE, type SSEStreamingApi } from 'hono/streaming'
 import { authenticate, authorize, secretFrom } from '../auth/api-key.ts'
 import { errorResponse } from '../error-response.ts'
 import { ForbiddenError, TooManyRequestsError, UnauthorizedError } from '../errors.ts'
@@ -87,6 +87,46 @@ export function matchesIfNoneMatch(header: string | undefined, etag: string): bo
     const tag = raw.trim().replace(/^W\//, '')
     return tag === '*' || tag === etag
   })
+}
+
+/** What an event stream is for: from its token (stream-token.ts). */
+type StreamGrant = NonNullable<ReturnType<StreamTokens['read']>>
+
+/**
+ * Relays one environment's refetch events to an open event stream, with a heartbeat, until the
+ * peer goes or the events end it; then `release`s its slot in the client-key connection limit.
+ */
+async function relayEvents(
+  stream: SSEStreamingApi,
+  deps: { rules: EnvRules; events: RefetchEvents; grant: StreamGrant; lastEventId: string | undefined; release: () => void },
+): Promise<void> {
+  const { rules, events, grant, lastEventId, release } = deps
+  let finish = () => {}
+  const finished = new Promise<void>((resolve) => (finish = resolve))
+  stream.onAbort(() => finish())
+  // A peer gone before the listener was registered would never be reported.
+  if (stream.aborted) finish()
+  const write = (text: string) => void stream.write(text).catch(() => finish())
+  // The version as the stream's id, without an event: a reconnect then says where it was.
+  write(`retry: 2000\nid: ${rules.get(grant.environment).version}\n\n`)
+  const remove = events.open(
+    {
+      environment: grant.environment,
+      audience: grant.audience,
+      keyId: grant.keyId,
+      send: (event) => void stream.writeSSE(event).catch(() => finish()),
+      end: () => finish(),
+    },
+    lastEventId,
+  )
+  const heartbeat = setInterval(() => write(': ping\n\n'), HEARTBEAT_MS)
+  try {
+    await finished
+  } finally {
+    clearInterval(heartbeat)
+    remove()
+    release()
+  }
 }
 
 /**
@@ -218,34 +258,7 @@ export function ofrepRoutes(deps: OfrepDeps) {
       release = acquired
     }
     const lastEventId = c.req.header('last-event-id')
-    return streamSSE(c, async (stream) => {
-      let finish = () => {}
-      const finished = new Promise<void>((resolve) => (finish = resolve))
-      stream.onAbort(() => finish())
-      // A peer gone before the listener was registered would never be reported.
-      if (stream.aborted) finish()
-      const write = (text: string) => void stream.write(text).catch(() => finish())
-      // The version as the stream's id, without an event: a reconnect then says where it was.
-      write(`retry: 2000\nid: ${rules.get(grant.environment).version}\n\n`)
-      const remove = events.open(
-        {
-          environment: grant.environment,
-          audience: grant.audience,
-          keyId: grant.keyId,
-          send: (event) => void stream.writeSSE(event).catch(() => finish()),
-          end: () => finish(),
-        },
-        lastEventId,
-      )
-      const heartbeat = setInterval(() => write(': ping\n\n'), HEARTBEAT_MS)
-      try {
-        await finished
-      } finally {
-        clearInterval(heartbeat)
-        remove()
-        release()
-      }
-    })
+    return streamSSE(c, (stream) => relayEvents(stream, { rules, events, grant, lastEventId, release }))
   })
 
   app.onError((error, c) => {

@@ -25,45 +25,46 @@ export interface SessionDeps {
 }
 
 /**
+ * Snapshot, or exactly the missed changes when the SDK's version is recent enough. Reading the
+ * change log is async: changes committed meanwhile are held for this socket (`held`) and sent
+ * after the missed ones, so the SDK sees every version once, in order.
+ */
+async function catchUp(deps: Pick<SessionDeps, 'store' | 'rules' | 'send'>, conn: Connection, version: number | undefined) {
+  const { store, rules, send } = deps
+  const upTo = rules.get(conn.environment).version
+  if (version === undefined || version > upTo) return sendSnapshot(deps, conn)
+  conn.held = []
+  try {
+    const missed = await store.logs.changesSince(conn.environment, version, upTo)
+    if (!missed) return sendSnapshot(deps, conn)
+    // A replica's resync replaced the held changes by a snapshot meanwhile: that is sent.
+    if (!conn.held) return
+    conn.sentVersion = upTo
+    send(conn, { type: 'changes', changes: missed })
+    const later = conn.held.filter((change) => change.version > upTo)
+    if (later.length > 0) {
+      conn.sentVersion = later.at(-1)!.version
+      send(conn, { type: 'changes', changes: later })
+    }
+  } finally {
+    conn.held = undefined
+  }
+}
+
+function sendSnapshot({ rules, send }: Pick<SessionDeps, 'rules' | 'send'>, conn: Connection) {
+  const ruleset = rules.get(conn.environment)
+  conn.held = undefined
+  conn.sentVersion = ruleset.version
+  send(conn, snapshotFrame(ruleset))
+}
+
+/**
  * One connection's session, from its first message to its close: `hello` (snapshot, or exactly
  * the missed changes), `identify` (client keys), `ping`, `metrics`. Returns `open`, which
  * registers an authenticated socket in `connections`.
  */
 export function createSessions(connections: Map<string, Connection>, deps: SessionDeps) {
-  const { store, rules, send, sendResults, limits, log } = deps
-
-  /**
-   * Snapshot, or exactly the missed changes when the SDK's version is recent enough. Reading the
-   * change log is async: changes committed meanwhile are held for this socket (`held`) and sent
-   * after the missed ones, so the SDK sees every version once, in order.
-   */
-  async function catchUp(conn: Connection, version: number | undefined) {
-    const upTo = rules.get(conn.environment).version
-    if (version === undefined || version > upTo) return sendSnapshot(conn)
-    conn.held = []
-    try {
-      const missed = await store.logs.changesSince(conn.environment, version, upTo)
-      if (!missed) return sendSnapshot(conn)
-      // A replica's resync replaced the held changes by a snapshot meanwhile: that is sent.
-      if (!conn.held) return
-      conn.sentVersion = upTo
-      send(conn, { type: 'changes', changes: missed })
-      const later = conn.held.filter((change) => change.version > upTo)
-      if (later.length > 0) {
-        conn.sentVersion = later.at(-1)!.version
-        send(conn, { type: 'changes', changes: later })
-      }
-    } finally {
-      conn.held = undefined
-    }
-  }
-
-  function sendSnapshot(conn: Connection) {
-    const ruleset = rules.get(conn.environment)
-    conn.held = undefined
-    conn.sentVersion = ruleset.version
-    send(conn, snapshotFrame(ruleset))
-  }
+  const { rules, send, sendResults, limits, log } = deps
 
   function handle(conn: Connection, message: ReceivedClientMessage): Promise<void> | undefined {
     switch (message.type) {
@@ -75,7 +76,7 @@ export function createSessions(connections: Map<string, Connection>, deps: Sessi
           if (!takeIdentity(conn)) return
           conn.user = message.user ?? {}
           sendResults(conn, rules.get(conn.environment))
-        } else return catchUp(conn, message.version)
+        } else return catchUp(deps, conn, message.version)
         return
       case 'identify':
         if (conn.key.kind !== 'client') return

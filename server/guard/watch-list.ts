@@ -1,0 +1,78 @@
+import type { StoredFlagState } from '../store/contract.ts'
+import { FlagEvidence, settingsKey } from './decide.ts'
+import { guardOf, type StoredGuard } from '../domain/guard-state.ts'
+import { planOf } from '../domain/plan.ts'
+import { SlidingWindow } from './window.ts'
+
+/** Who sent a batch: server keys are trusted secrets; client keys are public (see evidence-intake.ts). */
+export type EvidenceSource = 'server' | 'client'
+
+/** One guarded flag in one environment, as the guard holds it in memory. */
+export interface Watched {
+  env: string
+  flag: string
+  guard: StoredGuard
+  /** Present while the flag is on: the tests run from when it was turned on or the guard changed. */
+  evidence: FlagEvidence | null
+  recent: SlidingWindow
+}
+
+/** A watched flag whose tests run (its flag is on). */
+export type Testing = Watched & { evidence: FlagEvidence }
+
+/** Whether `entry` is watched and its tests run. */
+export const isTesting = (entry: Watched | undefined): entry is Testing => entry?.evidence != null
+
+/** The watch list's key of one flag in one environment. */
+export const watchKey = (env: string, flag: string) => `${env}\u0000${flag}`
+
+/** Whether counts from `source` feed this guard's tests: a guard set to `evidence: "server"` ignores browsers. */
+export const takesFrom = (entry: Watched, source: EvidenceSource) => source === 'server' || entry.guard.evidence !== 'server'
+
+/**
+ * Which flags are guarded and with what settings: one entry per guarded flag, kept in line with
+ * its stored state (guard settings, on/off, the active plan step). Flags without a guard have no
+ * entry, so counts for them cost a map miss and allocate nothing.
+ */
+export function createWatchList(now: () => number) {
+  const watched = new Map<string, Watched>()
+
+  return {
+    /** Brings one flag's entry in line with its stored state. */
+    refresh(state: StoredFlagState): void {
+      const key = watchKey(state.environment, state.key)
+      const guard = guardOf(state)
+      if (!guard) {
+        watched.delete(key)
+        return
+      }
+      let entry = watched.get(key)
+      if (!entry) watched.set(key, (entry = { env: state.environment, flag: state.key, guard, evidence: null, recent: new SlidingWindow() }))
+      entry.guard = guard
+      if (!state.enabled) {
+        // Evidence gathered before is about code that was switched off: a flag turned back on starts afresh.
+        entry.evidence = null
+        entry.recent.clear()
+      } else if (!entry.evidence || entry.evidence.settingsKey !== settingsKey(guard)) {
+        entry.evidence = new FlagEvidence(guard, now())
+      }
+      const plan = planOf(state.plan)
+      if (entry.evidence && plan?.status === 'active') entry.evidence.startPlanStep(`${plan.startedAt}/${plan.step}`, plan.step, now())
+      else entry.evidence?.stopPlan()
+    },
+    forget(env: string, flag: string): void {
+      watched.delete(watchKey(env, flag))
+    },
+    get(env: string, flag: string): Watched | undefined {
+      return watched.get(watchKey(env, flag))
+    },
+    has(env: string, flag: string): boolean {
+      return watched.has(watchKey(env, flag))
+    },
+    entries(): Iterable<Watched> {
+      return watched.values()
+    },
+  }
+}
+
+export type WatchList = ReturnType<typeof createWatchList>
