@@ -1,5 +1,7 @@
 import type { Cohort } from '../sdk/core/types.ts'
-import type { CohortSummary, ConditionSummary, GuardHealth, PlanSummary } from './index.ts'
+import type { GuardHealth } from './guard.ts'
+import type { PlanSummary } from './plan.ts'
+import type { CohortSummary, ConditionShape, ConditionSummary } from './rules.ts'
 
 /** How many values of a long `in` list a summary carries (the count says how many there are). */
 const SHOWN = 3
@@ -33,35 +35,61 @@ export function summarizeCohorts(cohorts: readonly Cohort[]): CohortSummary[] {
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
 const pct = (p: number) => `${p}%`
 
-/** `region eu-west`, `3 users`, `segment internal-staff`, `appVersion semver_gt 2.0.0`. */
-function conditionText(c: ConditionSummary): string {
-  if ('segment' in c) return `${c.negate ? 'not in ' : ''}segment ${c.segment}`
+/** How many values of a long list a condition in words shows before `+N more`. */
+const SHOWN_VALUES = 5
+
+/**
+ * A condition in words: the one wording of the console, the CLI and the flags list.
+ * `region in [eu-west, us-east]`, `not in segment staff`, `email exists`,
+ * `userId in [a, b, c, d, e, +2 more]`, `name starts_with [ann] (ignoring case)`. A summary
+ * (which carries a long list's first values and its count) reads the same.
+ *
+ * @example
+ * conditionText({ attribute: 'region', operator: 'in', values: ['eu-west'] }) // 'region in [eu-west]'
+ * conditionText({ segment: 'staff', negate: true }) // 'not in segment staff'
+ */
+export function conditionText(c: ConditionShape | ConditionSummary): string {
   const not = c.negate ? 'not ' : ''
-  const more = c.valueCount - c.values.length
-  const values = c.values.join(', ') + (more > 0 ? ` +${more} more` : '')
-  if (c.attribute === 'userId' && c.operator === 'in' && !c.negate) return plural(c.valueCount, 'user')
-  if (c.operator === 'in') return `${c.attribute} ${not ? 'not ' : ''}${values}`
-  if (c.operator === 'not_in') return `${c.attribute} ${c.negate ? '' : 'not '}${values}`
-  if (c.operator === 'exists') return `${not}with ${c.attribute}`
-  return `${not}${c.attribute} ${c.operator.replace(/_/g, ' ')} ${values}`
+  if ('segment' in c) return `${not}in segment ${c.segment}`
+  if (c.operator === 'exists') return `${not}${c.attribute} exists`
+  const shown = c.values.slice(0, SHOWN_VALUES).map(String)
+  const more = ('valueCount' in c ? c.valueCount : c.values.length) - shown.length
+  const values = more > 0 ? [...shown, `+${more} more`] : shown
+  const ci = 'caseInsensitive' in c && c.caseInsensitive ? ' (ignoring case)' : ''
+  return `${not}${c.attribute} ${c.operator} [${values.join(', ')}]${ci}`
 }
 
 /**
- * Whom a cohort's conditions describe: `region eu-west`, `3 users`, `all users`.
+ * A cohort's conditions in words (they must all hold), or `everyone` when it has none.
+ *
+ * @example
+ * conditionsText([{ attribute: 'region', operator: 'in', values: ['eu'] }, { segment: 'beta' }]) // 'region in [eu] and in segment beta'
+ */
+export const conditionsText = (conditions: ReadonlyArray<ConditionShape | ConditionSummary>): string =>
+  conditions.length === 0 ? 'everyone' : conditions.map(conditionText).join(' and ')
+
+/** In an audience, a plain list of user ids is its count (`3 users`); any other condition its words. */
+const audiencePart = (c: ConditionSummary): string =>
+  !('segment' in c) && c.attribute === 'userId' && c.operator === 'in' && !c.negate
+    ? plural(c.valueCount, 'user')
+    : conditionText(c)
+
+/**
+ * Whom a cohort's conditions describe: `region in [eu-west]`, `3 users`, `all users`.
  *
  * @example
  * whoText({ conditions: [] }) // 'all users'
  */
 export const whoText = (c: Pick<CohortSummary, 'conditions'>) =>
-  c.conditions.length === 0 ? 'all users' : c.conditions.map(conditionText).join(' and ')
+  c.conditions.length === 0 ? 'all users' : c.conditions.map(audiencePart).join(' and ')
 
 /**
  * One cohort in words, truthful about how many of whom: `beta: 3 users`,
- * `eu-canary: 25% of region eu-west`, `everyone: 5% of all users`, `paused: nobody (0%)`.
+ * `eu-canary: 25% of region in [eu-west]`, `everyone: 5% of all users`, `paused: nobody (0%)`.
  *
  * @example
  * cohortText({ name: 'eu', rollout: 25, conditions: [{ attribute: 'region', operator: 'in', values: ['eu-west'], valueCount: 1 }] })
- * // 'eu: 25% of region eu-west'
+ * // 'eu: 25% of region in [eu-west]'
  */
 export function cohortText(c: CohortSummary): string {
   const who = whoText(c)
@@ -75,7 +103,7 @@ export function cohortText(c: CohortSummary): string {
  * when there are none.
  *
  * @example
- * audienceText(summaries) // 'beta: 3 users · eu-canary: 25% of region eu-west'
+ * audienceText(summaries) // 'beta: 3 users · eu-canary: 25% of region in [eu-west]'
  */
 export function audienceText(cohorts: readonly CohortSummary[]): string {
   return cohorts.length === 0 ? 'nobody (no cohorts)' : cohorts.map(cohortText).join(' · ')

@@ -1,6 +1,6 @@
 import { isLivePlan, type Plan, type PlanPreview } from '../../api-shapes/plan.ts'
 
-export { DEFAULT_MAX_WAIT_SECONDS, LIVE_PLAN_STATUSES } from '../../api-shapes/plan.ts'
+export { DEFAULT_MAX_WAIT_SECONDS, isLivePlan, LIVE_PLAN_STATUSES } from '../../api-shapes/plan.ts'
 export type { PlanPreview } from '../../api-shapes/plan.ts'
 
 /** A rollout plan on one cohort (api-shapes/plan.ts `plan`: the one type for it). */
