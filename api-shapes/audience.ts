@@ -39,7 +39,8 @@ const pct = (p: number) => `${p}%`
 const SHOWN_VALUES = 5
 
 /**
- * A condition in words: the one wording of the console, the CLI and the flags list.
+ * A condition in words, exactly: the one wording of the CLI's tables and the console's cohort
+ * descriptions and audit entries (the flags list's audience shortens it, see `audiencePart`).
  * `region in [eu-west, us-east]`, `not in segment staff`, `email exists`,
  * `userId in [a, b, c, d, e, +2 more]`, `name starts_with [ann] (ignoring case)`. A summary
  * (which carries a long list's first values and its count) reads the same.
@@ -68,14 +69,25 @@ export function conditionText(c: ConditionShape | ConditionSummary): string {
 export const conditionsText = (conditions: ReadonlyArray<ConditionShape | ConditionSummary>): string =>
   conditions.length === 0 ? 'everyone' : conditions.map(conditionText).join(' and ')
 
-/** In an audience, a plain list of user ids is its count (`3 users`); any other condition its words. */
-const audiencePart = (c: ConditionSummary): string =>
-  !('segment' in c) && c.attribute === 'userId' && c.operator === 'in' && !c.negate
-    ? plural(c.valueCount, 'user')
-    : conditionText(c)
+/**
+ * A condition as an audience says it, shortened for "25% of …": `region eu-west`, `3 users`,
+ * `segment internal-staff`, `appVersion semver gt 2.0.0`. A summary on purpose (a user list is
+ * its count); where the exact rule matters (cohort tables, audit entries) `conditionText` says it.
+ */
+function audiencePart(c: ConditionSummary): string {
+  if ('segment' in c) return `${c.negate ? 'not in ' : ''}segment ${c.segment}`
+  const not = c.negate ? 'not ' : ''
+  const more = c.valueCount - c.values.length
+  const values = c.values.join(', ') + (more > 0 ? ` +${more} more` : '')
+  if (c.attribute === 'userId' && c.operator === 'in' && !c.negate) return plural(c.valueCount, 'user')
+  if (c.operator === 'in') return `${c.attribute} ${not ? 'not ' : ''}${values}`
+  if (c.operator === 'not_in') return `${c.attribute} ${c.negate ? '' : 'not '}${values}`
+  if (c.operator === 'exists') return `${not}with ${c.attribute}`
+  return `${not}${c.attribute} ${c.operator.replace(/_/g, ' ')} ${values}`
+}
 
 /**
- * Whom a cohort's conditions describe: `region in [eu-west]`, `3 users`, `all users`.
+ * Whom a cohort's conditions describe: `region eu-west`, `3 users`, `all users`.
  *
  * @example
  * whoText({ conditions: [] }) // 'all users'
@@ -85,11 +97,11 @@ export const whoText = (c: Pick<CohortSummary, 'conditions'>) =>
 
 /**
  * One cohort in words, truthful about how many of whom: `beta: 3 users`,
- * `eu-canary: 25% of region in [eu-west]`, `everyone: 5% of all users`, `paused: nobody (0%)`.
+ * `eu-canary: 25% of region eu-west`, `everyone: 5% of all users`, `paused: nobody (0%)`.
  *
  * @example
  * cohortText({ name: 'eu', rollout: 25, conditions: [{ attribute: 'region', operator: 'in', values: ['eu-west'], valueCount: 1 }] })
- * // 'eu: 25% of region in [eu-west]'
+ * // 'eu: 25% of region eu-west'
  */
 export function cohortText(c: CohortSummary): string {
   const who = whoText(c)
@@ -103,7 +115,7 @@ export function cohortText(c: CohortSummary): string {
  * when there are none.
  *
  * @example
- * audienceText(summaries) // 'beta: 3 users · eu-canary: 25% of region in [eu-west]'
+ * audienceText(summaries) // 'beta: 3 users · eu-canary: 25% of region eu-west'
  */
 export function audienceText(cohorts: readonly CohortSummary[]): string {
   return cohorts.length === 0 ? 'nobody (no cohorts)' : cohorts.map(cohortText).join(' · ')

@@ -46,7 +46,7 @@ describe('admin API responses match the shared shapes', () => {
     await expectShape(shapes.flagState, 'POST', `${F}/plan/pause`)
     const list = await expectShape(shapes.flagList, 'GET', '/api/v1/flags')
     const production = shapes.flagList.parse(list).items[0]!.environments.production!
-    expect(audienceText(production.audience)).toBe('beta: 3 users · eu-canary: 50% of region in [eu-west]')
+    expect(audienceText(production.audience)).toBe('beta: 3 users · eu-canary: 50% of region eu-west')
     expect(production.plan).toMatchObject({ cohort: 'eu-canary', status: 'paused' })
     await expectShape(shapes.flagDetail, 'GET', '/api/v1/flags/checkout')
     await expectShape(shapes.flagDefinition, 'PATCH', '/api/v1/flags/checkout', { clientSide: true })
@@ -95,7 +95,7 @@ describe('the audience in words', () => {
       ]),
     )
     expect(text).toBe(
-      'beta: 4 users · eu: 25% of region in [eu-west] · all: 5% of all users · staff: in segment internal-staff · held: nobody yet (0% of region in [us, ca, mx, +1 more])',
+      'beta: 4 users · eu: 25% of region eu-west · all: 5% of all users · staff: segment internal-staff · held: nobody yet (0% of region us, ca, mx +1 more)',
     )
     expect(audienceText([])).toBe('nobody (no cohorts)')
   })
