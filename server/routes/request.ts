@@ -1,7 +1,6 @@
 import type { Context } from 'hono'
 import type * as z from 'zod/mini'
-import { guardOf } from '../domain/guard-state.ts'
-import { planOf } from '../domain/plan.ts'
+import type { FlagState } from '../../api-shapes/flags.ts'
 import type { StoredFlagState } from '../store/contract.ts'
 import { ValidationError } from '../errors.ts'
 import { parse } from '../validation.ts'
@@ -59,9 +58,10 @@ export function remoteAddress(c: Context): string {
 export const shaped = <S extends z.ZodMiniType>(_schema: S, value: z.input<S>): z.input<S> => value
 
 /**
- * A stored state as the API answers it: guard and plan read back as their typed shapes.
+ * A stored state as the API answers it, checked against the flag-state shape at compile time (the
+ * store already parsed its guard and plan JSON).
  *
  * @example
  * return c.json(shaped(shapes.flagState, stateView(await store.flags.getState(env, key))))
  */
-export const stateView = (state: StoredFlagState) => ({ ...state, guard: guardOf(state), plan: planOf(state.plan) })
+export const stateView = (state: StoredFlagState): FlagState => state

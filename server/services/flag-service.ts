@@ -2,7 +2,6 @@ import type { Change } from '../../sdk/core/changes.ts'
 import { cohortsCostProblem, patternSize } from '../../sdk/core/index.ts'
 import type { Cohort, Segment } from '../../sdk/core/types.ts'
 import { ValidationError } from '../errors.ts'
-import { guardOf } from '../domain/guard-state.ts'
 import { withRollout } from '../domain/rollout.ts'
 import { changedFields } from '../domain/changed-fields.ts'
 import { segmentRefs, usesSegment } from '../domain/segment-use.ts'
@@ -131,7 +130,7 @@ export function createFlagService({
           const patch: StatePatch = changedFields<StatePatch>(current, update)
           if (Object.keys(patch).length === 0)
             throw new ValidationError(`body: nothing to change (flag ${key} in ${envKey} already has these values)`)
-          const guard = guardOf(current)
+          const guard = current.guard
           return update.enabled === true && guard?.lastTrip ? { ...patch, guard: { ...guard, lastTrip: null } } : patch
         },
       })
