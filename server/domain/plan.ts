@@ -9,8 +9,8 @@ export type RolloutPlan = Plan
 /**
  * A flag state's plan, or null when it has none. The store parses the stored plan JSON with
  * `plan` (api-shapes/plan.ts) when it reads a state, so this is already typed: new code reads
- * `state.plan`. Kept for server/guard (guard-service.ts, rollout-planner.ts) while the guard
- * service is being split.
+ * `state.plan`. Kept for the callers in server/guard (another engineer's area), to be inlined
+ * there.
  */
 export const planOf = (value: RolloutPlan | null): RolloutPlan | null => value
 
