@@ -1,5 +1,7 @@
 import type { Cohort } from '../sdk/core/types.ts'
-import type { CohortSummary, ConditionSummary, GuardHealth, PlanSummary } from './index.ts'
+import type { GuardHealth } from './guard.ts'
+import type { PlanSummary } from './plan.ts'
+import type { CohortSummary, ConditionShape, ConditionSummary } from './rules.ts'
 
 /** How many values of a long `in` list a summary carries (the count says how many there are). */
 const SHOWN = 3
@@ -33,8 +35,46 @@ export function summarizeCohorts(cohorts: readonly Cohort[]): CohortSummary[] {
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
 const pct = (p: number) => `${p}%`
 
-/** `region eu-west`, `3 users`, `segment internal-staff`, `appVersion semver_gt 2.0.0`. */
-function conditionText(c: ConditionSummary): string {
+/** How many values of a long list a condition in words shows before `+N more`. */
+const SHOWN_VALUES = 5
+
+/**
+ * A condition in words, exactly: the one wording of the CLI's tables and the console's cohort
+ * descriptions and audit entries (the flags list's audience shortens it, see `audiencePart`).
+ * `region in [eu-west, us-east]`, `not in segment staff`, `email exists`,
+ * `userId in [a, b, c, d, e, +2 more]`, `name starts_with [ann] (ignoring case)`. A summary
+ * (which carries a long list's first values and its count) reads the same.
+ *
+ * @example
+ * conditionText({ attribute: 'region', operator: 'in', values: ['eu-west'] }) // 'region in [eu-west]'
+ * conditionText({ segment: 'staff', negate: true }) // 'not in segment staff'
+ */
+export function conditionText(c: ConditionShape | ConditionSummary): string {
+  const not = c.negate ? 'not ' : ''
+  if ('segment' in c) return `${not}in segment ${c.segment}`
+  if (c.operator === 'exists') return `${not}${c.attribute} exists`
+  const shown = c.values.slice(0, SHOWN_VALUES).map(String)
+  const more = ('valueCount' in c ? c.valueCount : c.values.length) - shown.length
+  const values = more > 0 ? [...shown, `+${more} more`] : shown
+  const ci = 'caseInsensitive' in c && c.caseInsensitive ? ' (ignoring case)' : ''
+  return `${not}${c.attribute} ${c.operator} [${values.join(', ')}]${ci}`
+}
+
+/**
+ * A cohort's conditions in words (they must all hold), or `everyone` when it has none.
+ *
+ * @example
+ * conditionsText([{ attribute: 'region', operator: 'in', values: ['eu'] }, { segment: 'beta' }]) // 'region in [eu] and in segment beta'
+ */
+export const conditionsText = (conditions: ReadonlyArray<ConditionShape | ConditionSummary>): string =>
+  conditions.length === 0 ? 'everyone' : conditions.map(conditionText).join(' and ')
+
+/**
+ * A condition as an audience says it, shortened for "25% of …": `region eu-west`, `3 users`,
+ * `segment internal-staff`, `appVersion semver gt 2.0.0`. A summary on purpose (a user list is
+ * its count); where the exact rule matters (cohort tables, audit entries) `conditionText` says it.
+ */
+function audiencePart(c: ConditionSummary): string {
   if ('segment' in c) return `${c.negate ? 'not in ' : ''}segment ${c.segment}`
   const not = c.negate ? 'not ' : ''
   const more = c.valueCount - c.values.length
@@ -53,7 +93,7 @@ function conditionText(c: ConditionSummary): string {
  * whoText({ conditions: [] }) // 'all users'
  */
 export const whoText = (c: Pick<CohortSummary, 'conditions'>) =>
-  c.conditions.length === 0 ? 'all users' : c.conditions.map(conditionText).join(' and ')
+  c.conditions.length === 0 ? 'all users' : c.conditions.map(audiencePart).join(' and ')
 
 /**
  * One cohort in words, truthful about how many of whom: `beta: 3 users`,

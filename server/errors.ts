@@ -73,3 +73,14 @@ export class TooManyRequestsError extends AppError {
     super(429, 'rate_limited', message, { retryAfterSeconds }, options)
   }
 }
+
+/**
+ * Stored data that does not parse as what it should be (guard or plan JSON on a flag state, the
+ * guard leader's shared evidence): written by something other than this server, or damaged. A
+ * 500 that names the row and the first field that did not fit; never read through a cast.
+ */
+export class StoredDataError extends AppError {
+  constructor(message: string, details?: unknown, options?: ErrorOptions) {
+    super(500, 'invalid_stored_data', message, details, options)
+  }
+}

@@ -1,4 +1,3 @@
-import { z } from 'zod'
 import * as zm from 'zod/mini'
 import * as shapes from '../api-shapes/index.ts'
 import { schemas } from './validation.ts'
@@ -6,7 +5,7 @@ import { schemas } from './validation.ts'
 /** One operation; its success body is in `responses` below. */
 type Op = {
   summary: string
-  body?: z.ZodType
+  body?: zm.ZodMiniType
   ok?: number
   params?: string[]
   query?: string[]
@@ -32,7 +31,7 @@ const ofrepBulk = zm.object({
 })
 
 /** The OFREP request body (`context.targetingKey` is the `userId`; other fields are attributes). */
-const ofrepRequest = z.object({ context: z.record(z.string(), z.unknown()).optional() })
+const ofrepRequest = zm.object({ context: zm.optional(zm.record(zm.string(), zm.unknown())) })
 
 /** Every admin route, described once; the document below is derived from the zod schemas. */
 const routes: Record<string, Record<string, Op>> = {
@@ -249,7 +248,7 @@ export function openApiDocument(): object {
               ...(op.body && {
                 requestBody: {
                   required: true,
-                  content: { 'application/json': { schema: z.toJSONSchema(op.body, { io: 'input', unrepresentable: 'any' }) } },
+                  content: { 'application/json': { schema: zm.toJSONSchema(op.body, { io: 'input', unrepresentable: 'any' }) } },
                 },
               }),
               responses: {

@@ -1,4 +1,5 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
+import * as shapes from '../api-shapes/index.ts'
 import { conditionProblem } from '../sdk/core/index.ts'
 import { OPERATORS } from '../sdk/core/types.ts'
 import { decodeCursor } from './cursor.ts'
@@ -7,6 +8,10 @@ import { ValidationError } from './errors.ts'
 /**
  * Input schemas for the admin API. Everything that reaches the store went through one of
  * these, so stored rules are always well-formed for `sdk/core`.
+ *
+ * Where a request carries a concept the API also answers with (conditions, cohorts, guard
+ * settings, a plan, a segment, a key's kind), its schema is the response shape's
+ * (`api-shapes/`) fields, strict and with bounds: the field names and types are written once.
  */
 
 export const FLAG_KEY = /^[a-z0-9][a-z0-9._-]{0,127}$/
@@ -14,63 +19,67 @@ const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/
 
 export const flagKey = z
   .string()
-  .regex(FLAG_KEY, 'use lowercase letters, digits, dots, dashes and underscores, starting with a letter or digit (at most 128 characters)')
+  .check(z.regex(FLAG_KEY, 'use lowercase letters, digits, dots, dashes and underscores, starting with a letter or digit (at most 128 characters)'))
 export const envKey = z
   .string()
-  .regex(NAME, 'use lowercase letters, digits, dots, dashes and underscores, starting with a letter or digit (at most 64 characters)')
-const attribute = z.string().min(1).max(128)
+  .check(z.regex(NAME, 'use lowercase letters, digits, dots, dashes and underscores, starting with a letter or digit (at most 64 characters)'))
+const attribute = z.string().check(z.minLength(1), z.maxLength(128))
 
 /** 0–100 with at most three decimals: 0.001% is the finest step the bucketing can express. */
 export const rollout = z
   .number()
-  .min(0)
-  .max(100)
-  .refine((p) => Math.abs(p * 1000 - Math.round(p * 1000)) < 1e-6, 'must have at most 3 decimals')
+  .check(
+    z.minimum(0),
+    z.maximum(100),
+    z.refine((p) => Math.abs(p * 1000 - Math.round(p * 1000)) < 1e-6, 'must have at most 3 decimals'),
+  )
 
+const conditionFields = shapes.attributeCondition.shape
 export const attributeCondition = z
   .strictObject({
+    ...conditionFields,
     attribute,
     operator: z.enum(OPERATORS, {
       error: (issue) => `unknown operator ${JSON.stringify(issue.input)}; expected one of ${OPERATORS.join(', ')}`,
     }),
-    values: z.array(z.union([z.string().max(1024), z.number()])).max(10_000),
-    negate: z.boolean().optional(),
-    caseInsensitive: z.boolean().optional(),
+    values: z.array(z.union([z.string().check(z.maxLength(1024)), z.number()])).check(z.maxLength(10_000)),
   })
   // The core says which values an operator can use, so input rules and evaluation never disagree.
-  .superRefine((cond, ctx) => {
-    const problem = conditionProblem(cond)
-    if (problem) ctx.addIssue({ code: 'custom', path: ['values'], message: `${cond.operator}: ${problem}` })
-  })
+  .check(
+    z.superRefine((cond, ctx) => {
+      const problem = conditionProblem(cond)
+      if (problem) ctx.addIssue({ code: 'custom', path: ['values'], message: `${cond.operator}: ${problem}` })
+    }),
+  )
 
-const segmentCondition = z.strictObject({ segment: envKey, negate: z.boolean().optional() })
+const segmentCondition = z.strictObject({ ...shapes.segmentCondition.shape, segment: envKey })
 
 export const condition = z.union([segmentCondition, attributeCondition])
 
 export const cohort = z.strictObject({
-  name: z.string().min(1).max(64),
-  conditions: z.array(condition).max(50).default([]),
+  ...shapes.cohort.shape,
+  name: z.string().check(z.minLength(1), z.maxLength(64)),
+  conditions: z._default(z.array(condition).check(z.maxLength(50)), []),
   rollout,
 })
 
-export const cohorts = z
-  .array(cohort)
-  .max(100)
-  .superRefine((list, ctx) => {
+export const cohorts = z.array(cohort).check(
+  z.maxLength(100),
+  z.superRefine((list, ctx) => {
     const seen = new Set<string>()
     list.forEach((c, i) => {
-      if (seen.has(c.name))
-        ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate cohort name ${c.name}` })
+      if (seen.has(c.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate cohort name ${c.name}` })
       seen.add(c.name)
     })
-  })
+  }),
+)
 
-const version = z.number().int().nonnegative()
+const version = z.int().check(z.minimum(0))
 
 /** Refuses an update that names no field to change (a version alone changes nothing). */
 const somethingToChange = <T extends Record<string, unknown>>(update: T) =>
   Object.entries(update).some(([field, value]) => field !== 'version' && value !== undefined)
-const NOTHING_TO_CHANGE = { message: 'nothing to change: name at least one field to update' }
+const NOTHING_TO_CHANGE = 'nothing to change: name at least one field to update'
 
 /**
  * Flags and states come in pages of at most this many (the default: lists up to this size come
@@ -80,100 +89,127 @@ const NOTHING_TO_CHANGE = { message: 'nothing to change: name at least one field
 export const PAGE_LIMIT = 1000
 
 /** `?limit=&cursor=` of a keyset-paged list; `after` is the key the cursor carries. */
-const pageQuery = z
-  .strictObject({
-    limit: z.coerce.number().int().min(1).max(PAGE_LIMIT).default(PAGE_LIMIT),
-    cursor: z
-      .string()
-      .transform((cursor, ctx) => {
-        const key = decodeCursor(cursor, (k) => FLAG_KEY.test(k))
-        if (key === undefined)
-          ctx.addIssue({ code: 'custom', message: 'not a cursor this server handed out: pass the previous page\'s nextCursor as it came' })
-        return key
-      })
-      .optional(),
-  })
-  .transform(({ limit, cursor }) => ({ limit, after: cursor }))
+const pageQuery = z.pipe(
+  z.strictObject({
+    limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(PAGE_LIMIT)), PAGE_LIMIT),
+    cursor: z.optional(
+      z.pipe(
+        z.string(),
+        z.transform((cursor, ctx) => {
+          const key = decodeCursor(cursor, (k) => FLAG_KEY.test(k))
+          if (key === undefined)
+            ctx.issues.push({
+              code: 'custom',
+              input: cursor,
+              message: 'not a cursor this server handed out: pass the previous page\'s nextCursor as it came',
+            })
+          return key
+        }),
+      ),
+    ),
+  }),
+  z.transform(({ limit, cursor }) => ({ limit, after: cursor })),
+)
 
 const webhookUrl = z
   .string()
-  .max(2000)
-  .refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'must be an http(s) URL')
+  .check(
+    z.maxLength(2000),
+    z.refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'must be an http(s) URL'),
+  )
 
-export const schemas = {
-  guard: z.strictObject({
-    maxErrorRate: z.number().min(0).max(1),
-    /** Optional floor of canary exposures before any trip; the tests need no minimum. */
-    minExposures: z.number().int().min(0).max(100_000_000).optional(),
-    /** The span of the recent figures shown beside the statistics (not the test). */
-    windowSeconds: z.number().int().min(10).max(600).optional(),
-    maxRatioToControl: z.number().gt(1).max(1000).optional(),
-    evidence: z.enum(['server', 'all']).optional(),
-    webhookUrl: webhookUrl.optional(),
-    version: version.optional(),
-  }),
-  plan: z
-    .strictObject({
-      cohort: z.string().min(1).max(64),
-      steps: z.array(rollout).min(2).max(20),
-      intervalSeconds: z.number().int().min(1).max(30 * 24 * 3600),
-      /** How long a due step may wait for evidence before the plan holds and calls the webhook. */
-      maxWaitSeconds: z.number().int().min(1).max(30 * 24 * 3600).optional(),
-      /** Needed to replace a plan that is active, paused or held (otherwise 409). */
-      replace: z.boolean().optional(),
-      version: version.optional(),
-    })
-    .refine((p) => p.steps.every((s, i) => i === 0 || s > p.steps[i - 1]!), {
+const seconds = (min: number, max: number) => z.int().check(z.minimum(min), z.maximum(max))
+const MONTH_SECONDS = 30 * 24 * 3600
+
+/** `PUT …/guard`: the guard settings (api-shapes/guard.ts) with their bounds. */
+const guardSettings = z.strictObject({
+  ...shapes.guardSettings.shape,
+  maxErrorRate: z.number().check(z.minimum(0), z.maximum(1)),
+  /** Optional floor of canary exposures before any trip; the tests need no minimum. */
+  minExposures: z.optional(z.int().check(z.minimum(0), z.maximum(100_000_000))),
+  /** The span of the recent figures shown beside the statistics (not the test). */
+  windowSeconds: z.optional(seconds(10, 600)),
+  maxRatioToControl: z.optional(z.number().check(z.gt(1), z.maximum(1000))),
+  webhookUrl: z.optional(webhookUrl),
+  version: z.optional(version),
+})
+
+/** `PUT …/plan`: what a person chooses of a plan (api-shapes/plan.ts); the planner fills the rest. */
+const chosen = z.pick(shapes.plan, { cohort: true, steps: true, intervalSeconds: true, maxWaitSeconds: true }).shape
+const planRequest = z
+  .strictObject({
+    ...chosen,
+    cohort: z.string().check(z.minLength(1), z.maxLength(64)),
+    steps: z.array(rollout).check(z.minLength(2), z.maxLength(20)),
+    intervalSeconds: seconds(1, MONTH_SECONDS),
+    /** How long a due step may wait for evidence before the plan holds and calls the webhook. */
+    maxWaitSeconds: z.optional(seconds(1, MONTH_SECONDS)),
+    /** Needed to replace a plan that is active, paused or held (otherwise 409). */
+    replace: z.optional(z.boolean()),
+    version: z.optional(version),
+  })
+  .check(
+    z.refine((p) => p.steps.every((s, i) => i === 0 || s > p.steps[i - 1]!), {
       path: ['steps'],
       message: 'must be strictly increasing',
     }),
+  )
+
+const description = z.string().check(z.maxLength(2000))
+const tags = z.array(z.string().check(z.minLength(1), z.maxLength(64))).check(z.maxLength(50))
+
+export const schemas = {
+  guard: guardSettings,
+  plan: planRequest,
   /** The batch is validated by server/guard/metrics-batch.ts, the one check for every transport. */
   metrics: z.strictObject({
     batch: z.unknown(),
     /** Client keys: the user the browser reports for (the server evaluates it to pick the arm). */
-    user: z.record(z.string(), z.unknown()).optional(),
+    user: z.optional(z.record(z.string(), z.unknown())),
   }),
   /** `span` (15m, 1h, 6h, 24h) or, as before, `hours`; `span` wins when both are given. */
   metricsQuery: z.strictObject({
-    hours: z.coerce.number().min(0.1).max(24 * 7).default(3),
-    span: z.enum(['15m', '1h', '6h', '24h']).optional(),
+    hours: z._default(z.coerce.number().check(z.minimum(0.1), z.maximum(24 * 7)), 3),
+    span: z.optional(shapes.metricSpan),
   }),
-  createEnvironment: z.strictObject({ key: envKey, name: z.string().min(1).max(128).optional() }),
+  createEnvironment: z.strictObject({ key: envKey, name: z.optional(z.string().check(z.minLength(1), z.maxLength(128))) }),
   createFlag: z.strictObject({
     key: flagKey,
-    description: z.string().max(2000).default(''),
-    tags: z.array(z.string().min(1).max(64)).max(50).default([]),
+    description: z._default(description, ''),
+    tags: z._default(tags, []),
     /** Visible to client (browser) keys; new flags are not. */
-    clientSide: z.boolean().default(false),
+    clientSide: z._default(z.boolean(), false),
   }),
   updateFlag: z
     .strictObject({
-      description: z.string().max(2000).optional(),
-      tags: z.array(z.string().min(1).max(64)).max(50).optional(),
-      clientSide: z.boolean().optional(),
+      description: z.optional(description),
+      tags: z.optional(tags),
+      clientSide: z.optional(z.boolean()),
     })
-    .refine(somethingToChange, NOTHING_TO_CHANGE),
+    .check(z.refine(somethingToChange, NOTHING_TO_CHANGE)),
   /** Partial update of a state; `version` (or If-Match) guards against lost updates. */
   patchState: z
     .strictObject({
-      enabled: z.boolean().optional(),
-      stickiness: attribute.optional(),
-      cohorts: cohorts.optional(),
-      version: version.optional(),
+      enabled: z.optional(z.boolean()),
+      stickiness: z.optional(attribute),
+      cohorts: z.optional(cohorts),
+      version: z.optional(version),
     })
-    .refine(somethingToChange, NOTHING_TO_CHANGE),
-  setRollout: z.strictObject({ rollout, version: version.optional() }),
+    .check(z.refine(somethingToChange, NOTHING_TO_CHANGE)),
+  setRollout: z.strictObject({ rollout, version: z.optional(version) }),
+  /** A segment (api-shapes/segments.ts) with bounds; the store stamps its version. */
   segment: z.strictObject({
+    ...shapes.segment.shape,
     key: envKey,
-    description: z.string().max(2000).optional(),
-    userIds: z.array(z.string().min(1).max(256)).max(100_000).default([]),
-    conditions: z.array(attributeCondition).max(50).default([]),
-    version: version.optional(),
+    description: z.optional(description),
+    userIds: z._default(z.array(z.string().check(z.minLength(1), z.maxLength(256))).check(z.maxLength(100_000)), []),
+    conditions: z._default(z.array(attributeCondition).check(z.maxLength(50)), []),
+    version: z.optional(version),
   }),
   createKey: z.strictObject({
-    name: z.string().min(1).max(128),
-    kind: z.enum(['admin', 'server', 'client']),
-    environment: envKey.nullable().optional(),
+    name: z.string().check(z.minLength(1), z.maxLength(128)),
+    kind: shapes.keyKind,
+    environment: z.optional(z.nullable(envKey)),
   }),
   evaluate: z.strictObject({
     flag: flagKey,
@@ -181,10 +217,10 @@ export const schemas = {
   }),
   pageQuery,
   auditQuery: z.strictObject({
-    flag: flagKey.optional(),
-    env: envKey.optional(),
-    before: z.coerce.number().int().positive().optional(),
-    limit: z.coerce.number().int().min(1).max(500).default(50),
+    flag: z.optional(flagKey),
+    env: z.optional(envKey),
+    before: z.optional(z.coerce.number().check(z.int(), z.positive())),
+    limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(500)), 50),
   }),
 }
 
@@ -203,9 +239,12 @@ function flatten(issues: Issue[], prefix: PropertyKey[] = []): Array<{ path: Pro
   })
 }
 
+/** The English messages the API answers with (zod/mini loads no locale of its own). */
+const english = z.locales.en().localeError
+
 /** Parses `input` or throws a ValidationError whose message names every bad field. */
-export function parse<T extends z.ZodType>(schema: T, input: unknown, what = 'body'): z.output<T> {
-  const result = schema.safeParse(input)
+export function parse<T extends z.core.$ZodType>(schema: T, input: unknown, what = 'body'): z.output<T> {
+  const result = z.safeParse(schema, input, { error: english })
   if (result.success) return result.data
   const issues = flatten(result.error.issues as Issue[]).map((issue) => ({
     field: issue.path.length ? issue.path.map(String).join('.') : what,

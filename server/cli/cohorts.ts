@@ -2,7 +2,8 @@ import { apiOptions, onePositional, parseCommand, required } from './args.ts'
 import type { Command, CommandGroup } from './command.ts'
 import { cohortConditions, conditionOptions } from './conditions.ts'
 import { CliError } from './errors.ts'
-import { describeConditions, percent } from './format.ts'
+import { percent } from './format.ts'
+import { conditionsText } from '../../api-shapes/audience.ts'
 import { apiPath, connectionFrom, createApiClient, type ApiClient } from './http.ts'
 import { printJson, type Io } from './io.ts'
 import { parsePercent } from './flag-state.ts'
@@ -46,7 +47,7 @@ async function save(api: ApiClient, path: string, cohorts: CohortShape[], versio
 
 function printCohorts(io: Io, state: FlagState) {
   if (state.cohorts.length === 0) return io.out(`${state.key} in ${state.environment}: no cohorts, so nobody gets it`)
-  const rows = state.cohorts.map((c) => [c.name, percent(c.rollout), describeConditions(c.conditions)])
+  const rows = state.cohorts.map((c) => [c.name, percent(c.rollout), conditionsText(c.conditions)])
   io.out(formatTable(['COHORT', 'ROLLOUT', 'WHO'], rows))
 }
 

@@ -1,12 +1,14 @@
 import { apiOptions, onePositional, parseCommand } from './args.ts'
 import type { Command } from './command.ts'
-import { describeConditions, percent } from './format.ts'
+import { percent } from './format.ts'
+import { conditionsText } from '../../api-shapes/audience.ts'
 import { apiPath, connectionFrom, createApiClient } from './http.ts'
 import { printJson, type Io } from './io.ts'
 import { guardLines } from './guard-text.ts'
 import { audienceText, planStepText, summarizeCohorts } from '../../api-shapes/audience.ts'
 import { expectShape } from './shape.ts'
 import * as shapes from '../../api-shapes/index.ts'
+import { isLivePlan } from '../../api-shapes/plan.ts'
 import type { FlagState as FlagStateView, GuardReport as GuardReportView } from '../../api-shapes/index.ts'
 import { formatFields, formatTable } from './table.ts'
 
@@ -27,17 +29,14 @@ function printState(io: Io, state: FlagStateView, report: GuardReportView) {
   io.out('')
   if (state.cohorts.length === 0) io.out('no cohorts: nobody gets this flag even when on')
   else {
-    const rows = state.cohorts.map((c) => [c.name, percent(c.rollout), describeConditions(c.conditions)])
+    const rows = state.cohorts.map((c) => [c.name, percent(c.rollout), conditionsText(c.conditions)])
     io.out(formatTable(['COHORT', 'ROLLOUT', 'WHO'], rows))
   }
   io.out('')
-  const plan = state.plan && LIVE.has(state.plan.status) ? state.plan : null
+  const plan = state.plan && isLivePlan(state.plan.status) ? state.plan : null
   for (const line of guardLines(state.key, state.environment, report, plan, Date.now())) io.out(line)
   if (state.plan && !plan) io.out(`last plan: ${state.plan.status} on cohort ${state.plan.cohort}${state.plan.note ? ` (${state.plan.note})` : ''}`)
 }
-
-/** Plans that still own their cohort's rollout. */
-const LIVE: ReadonlySet<string> = new Set(['active', 'paused', 'held'])
 
 /** `flags show <key> [--env E]`: one environment in detail, or the definition and all of them. */
 export const show: Command = {

@@ -6,6 +6,7 @@ import { apiPath, connectionFrom, createApiClient } from './http.ts'
 import { isYes, printJson, type Io } from './io.ts'
 import { expectShape } from './shape.ts'
 import * as shapes from '../../api-shapes/index.ts'
+import { isLivePlan } from '../../api-shapes/plan.ts'
 
 /*
  * The guard and rollout plans from scripts: `canary guard set|show` and
@@ -80,7 +81,7 @@ const show: Command = {
     // The guard view does not carry the plan itself; the flag state does.
     const state = await api('GET', apiPath`/api/v1/environments/${env}/flags/${key}`)
     const plan = expectShape(shapes.flagState, state, 'flag state').plan ?? null
-    const live = plan && ['active', 'paused', 'held'].includes(plan.status) ? plan : null
+    const live = plan && isLivePlan(plan.status) ? plan : null
     for (const line of guardLines(key, env, report, live, Date.now())) io.out(line)
   },
 }

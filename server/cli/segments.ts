@@ -2,7 +2,7 @@ import { apiOptions, noPositionals, onePositional, parseCommand, required } from
 import type { Command, CommandGroup } from './command.ts'
 import { attributeConditions, conditionOptions, readJsonFile } from './conditions.ts'
 import { CliError } from './errors.ts'
-import { describeConditions } from './format.ts'
+import { conditionsText } from '../../api-shapes/audience.ts'
 import { apiPath, connectionFrom, createApiClient } from './http.ts'
 import { printJson, type Io } from './io.ts'
 import { expectShape } from './shape.ts'
@@ -28,7 +28,7 @@ function setup(args: string[], io: Io, command: string) {
 }
 
 const who = (s: SegmentShape) =>
-  [s.userIds.length ? `${s.userIds.length} listed user${s.userIds.length === 1 ? '' : 's'}` : '', s.conditions.length ? describeConditions(s.conditions) : '']
+  [s.userIds.length ? `${s.userIds.length} listed user${s.userIds.length === 1 ? '' : 's'}` : '', s.conditions.length ? conditionsText(s.conditions) : '']
     .filter(Boolean)
     .join(' or ') || 'nobody'
 
@@ -73,7 +73,7 @@ const show: Command = {
         ['segment', s.key],
         ['description', s.description || '-'],
         ['users', s.userIds.join(', ') || '-'],
-        ['conditions', s.conditions.length ? describeConditions(s.conditions) : '-'],
+        ['conditions', s.conditions.length ? conditionsText(s.conditions) : '-'],
         ['version', String(s.version)],
       ]),
     )

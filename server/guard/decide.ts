@@ -1,23 +1,11 @@
+import type { GuardSettings } from '../../api-shapes/guard.ts'
 import { GUARD_RULE_KINDS, GUARD_RULE_NAMES, type GuardRuleName, type GuardRuleSetting } from '../../api-shapes/guard-rules.ts'
 import { addPacked, COUNTERS, counterIndex, flatToPacked, packedToFlat, type Evidence } from '../../sdk/core/metrics.ts'
 import { limitOf, runningRules, type RunningRule } from './rules.ts'
 import { BelowLimitTest, type ArmCounts, type RuleReading, type RuleState } from './sequential.ts'
 
-/** Guard settings of one flag in one environment (validated by the API). */
-export interface GuardSettings {
-  /** Highest acceptable canary error rate, 0–1. */
-  maxErrorRate: number
-  /** Optional floor: canary exposures since the start before any trip (0: none). */
-  minExposures?: number | undefined
-  /** The span of the recent figures shown in the console and API; not part of the test. */
-  windowSeconds?: number | undefined
-  /** Trip when the canary's rate is more than this many times control's. */
-  maxRatioToControl?: number | undefined
-  /** `server`: only server-key (back-end) evidence counts; `all` (default): browsers' too. */
-  evidence?: 'server' | 'all' | undefined
-  /** POSTed a JSON event on a trip and when a plan holds. */
-  webhookUrl?: string | undefined
-}
+/** Guard settings of one flag in one environment: the one type, from api-shapes/guard.ts. */
+export type { GuardSettings }
 
 export type GuardRule = GuardRuleName
 

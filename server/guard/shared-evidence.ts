@@ -3,6 +3,8 @@ import type { Hub } from '../live/hub.ts'
 import type { ClusterStore, SharedCounts, SharedEvidence, Store, StoredFlagState } from '../store/contract.ts'
 import { FlagEvidence, type EvidenceSnapshot } from './decide.ts'
 import { guardOf } from '../domain/guard-state.ts'
+import { sharedEvidenceJson } from '../domain/evidence-json.ts'
+import { storedJson } from '../domain/stored-json.ts'
 import type { EvidenceSinkFactory } from './evidence-sink.ts'
 import type { DueTrip } from './tripper.ts'
 import { takesFrom, watchKey, type EvidenceSource, type WatchList } from './watch-list.ts'
@@ -57,7 +59,7 @@ export function sharedEvidence(options: { store: ClusterStore; flushMs?: number 
      * tick, whose counts were rolled back into the table).
      */
     async function resumeShared(options: { replaceAll: boolean }): Promise<void> {
-      const stored = new Map((await cluster.loadEvidence()).map((row) => [watchKey(row.envKey, row.flagKey), row.evidence as SharedEvidenceJson]))
+      const stored = new Map((await cluster.loadEvidence()).map((row) => [watchKey(row.envKey, row.flagKey), storedJson(sharedEvidenceJson, row.evidence, `evidence of flag ${row.flagKey} in ${row.envKey}`) satisfies SharedEvidenceJson]))
       reloadEvidence = false
       for (const entry of watch.entries()) {
         if (!entry.evidence) continue

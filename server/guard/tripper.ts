@@ -2,7 +2,7 @@ import type { StateWriter } from './state-writer.ts'
 import { ConflictError } from '../errors.ts'
 import type { GuardDecision } from './decide.ts'
 import { guardOf, type TripRecord } from '../domain/guard-state.ts'
-import { planOf } from '../domain/plan.ts'
+import { isLivePlan, planOf } from '../domain/plan.ts'
 import type { Watched } from './watch-list.ts'
 import { deliverWebhook } from './webhook.ts'
 
@@ -51,7 +51,7 @@ export function createTripper(deps: {
         return {
           enabled: false,
           guard: { ...(guardOf(current) ?? entry.guard), lastTrip: record },
-          ...(plan?.status === 'active' || plan?.status === 'paused' || plan?.status === 'held'
+          ...(plan && isLivePlan(plan.status)
             ? { plan: { ...plan, status: 'stopped', nextAt: null, note: `guard tripped (${decision.rule})` } }
             : {}),
         }

@@ -3,6 +3,10 @@ export { userFromContext } from '../../sdk/core/open-feature.ts'
 import { genericReason } from '../../sdk/core/generic-reason.ts'
 import type { Ruleset } from '../../sdk/core/ruleset.ts'
 import type { User } from '../../sdk/core/types.ts'
+import { answerFor } from '../domain/answer.ts'
+
+/** A client key with no visible flags sees none. */
+const NONE: ReadonlySet<string> = new Set()
 
 /** One flag's entry in an OFREP answer: a success or an evaluation failure (spec 0.3.0). */
 export type OfrepEvaluation =
@@ -24,11 +28,11 @@ export function evaluateForOfrep(
   context: { user: User; hasTargetingKey: boolean },
   audience: Audience,
 ): OfrepEvaluation | undefined {
-  const compiled = ruleset.compiled.get(key)
-  if (compiled === undefined || (audience === 'client' && !visible?.has(key))) return undefined
-  const result = compiled.evaluate(context.user)
+  const answer = answerFor(ruleset, audience === 'client' ? (visible ?? NONE) : 'every flag', key, context.user)
+  if (answer === undefined) return undefined
+  const result = answer.detailed
   const resolution = openFeatureResolution(
-    { enabled: result.enabled, reason: result.reason, generic: genericReason(compiled.generic(result).reason, { split: false }) },
+    { enabled: result.enabled, reason: result.reason, generic: genericReason(answer.public.reason, { split: false }) },
     { hasTargetingKey: context.hasTargetingKey },
   )
   if (isFailure(resolution)) return { key, errorCode: resolution.errorCode, errorDetails: resolution.errorMessage }

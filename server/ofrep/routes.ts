@@ -5,7 +5,7 @@ import { cors } from 'hono/cors'
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming'
 import { authenticate, authorize, secretFrom } from '../auth/api-key.ts'
 import { errorResponse } from '../error-response.ts'
-import { ForbiddenError, TooManyRequestsError, UnauthorizedError } from '../errors.ts'
+import { ForbiddenError, UnauthorizedError } from '../errors.ts'
 import { clientAddress, remoteAddressOf } from '../rate-limit/client-address.ts'
 import type { ClientLimits } from '../rate-limit/client-limits.ts'
 import type { EnvRules } from '../live/env-rules.ts'
@@ -176,13 +176,7 @@ export function ofrepRoutes(deps: OfrepDeps) {
     const audience: Audience = key.kind === 'client' ? 'client' : 'server'
     if (audience === 'client') {
       // Each answer is a guess at who is in which cohort: client keys share the HTTP evaluation budget.
-      const address = addressOf(c)
-      const verdict = clientLimits.evaluations.take(address)
-      if (!verdict.allowed)
-        throw new TooManyRequestsError(
-          `too many client-key evaluations from ${address}: at most ${clientLimits.settings.evaluationsPerAddressPerMinute} a minute`,
-          Math.ceil(verdict.retryAfterMs / 1000),
-        )
+      clientLimits.admitEvaluation(addressOf(c))
     }
     // Loaded once per environment; evaluations then read it synchronously.
     await rules.load(key.environment)
@@ -248,14 +242,7 @@ export function ofrepRoutes(deps: OfrepDeps) {
     // A client key's streams count as its connections do: new ones per minute, open ones at once.
     let release = () => {}
     if (grant.audience === 'client') {
-      const address = addressOf(c)
-      const verdict = clientLimits.connections.take(address)
-      if (!verdict.allowed)
-        throw new TooManyRequestsError(`too many new client-key connections from ${address}`, Math.ceil(verdict.retryAfterMs / 1000))
-      const acquired = clientLimits.open.acquire(address)
-      if (acquired === undefined)
-        throw new TooManyRequestsError(`too many open client-key connections from ${address}`, 60)
-      release = acquired
+      release = clientLimits.admitConnection(addressOf(c))
     }
     const lastEventId = c.req.header('last-event-id')
     return streamSSE(c, (stream) => relayEvents(stream, { rules, events, grant, lastEventId, release }))

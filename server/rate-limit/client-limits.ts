@@ -1,3 +1,4 @@
+import { TooManyRequestsError } from '../errors.ts'
 import { createConcurrencyLimiter } from './concurrency-limiter.ts'
 import { createWindowLimiter } from './window-limiter.ts'
 
@@ -30,14 +31,52 @@ export const DEFAULT_CLIENT_LIMITS: Readonly<ClientLimitSettings> = Object.freez
 
 const MINUTE = 60_000
 
-/** The limiters of one server, built from settings and a clock. */
+/**
+ * The limiters of one server, built from settings and a clock, and the two checks every
+ * transport makes with them (HTTP evaluate, OFREP, WebSocket, OFREP event stream).
+ */
 export function createClientLimits(settings: ClientLimitSettings, now: () => number) {
+  const evaluations = createWindowLimiter({ limit: settings.evaluationsPerAddressPerMinute, windowMs: MINUTE, now })
+  const connections = createWindowLimiter({ limit: settings.connectionsPerAddressPerMinute, windowMs: MINUTE, now })
+  const open = createConcurrencyLimiter({ limit: settings.openConnectionsPerAddress })
   return {
     settings,
     identities: createWindowLimiter({ limit: settings.identitiesPerConnectionPerMinute, windowMs: MINUTE, now }),
-    evaluations: createWindowLimiter({ limit: settings.evaluationsPerAddressPerMinute, windowMs: MINUTE, now }),
-    connections: createWindowLimiter({ limit: settings.connectionsPerAddressPerMinute, windowMs: MINUTE, now }),
-    open: createConcurrencyLimiter({ limit: settings.openConnectionsPerAddress }),
+    evaluations,
+    connections,
+    open,
+    /**
+     * One client-key evaluation from `address` (each is a guess at who is in which cohort), or
+     * TooManyRequestsError (429 with Retry-After).
+     */
+    admitEvaluation(address: string): void {
+      const verdict = evaluations.take(address)
+      if (!verdict.allowed)
+        throw new TooManyRequestsError(
+          `too many client-key evaluations from ${address}: at most ${settings.evaluationsPerAddressPerMinute} a minute`,
+          Math.ceil(verdict.retryAfterMs / 1000),
+        )
+    },
+    /**
+     * One client-key connection from `address`, limited in rate (a new connection must not buy a
+     * fresh identity budget) and in number. Returns the release of the open-connection slot, or
+     * throws TooManyRequestsError.
+     */
+    admitConnection(address: string): () => void {
+      const rate = connections.take(address)
+      if (!rate.allowed)
+        throw new TooManyRequestsError(
+          `too many client-key connections from ${address}: at most ${settings.connectionsPerAddressPerMinute} a minute`,
+          Math.ceil(rate.retryAfterMs / 1000),
+        )
+      const release = open.acquire(address)
+      if (!release)
+        throw new TooManyRequestsError(
+          `too many open client-key connections from ${address}: at most ${settings.openConnectionsPerAddress}`,
+          60,
+        )
+      return release
+    },
   }
 }
 

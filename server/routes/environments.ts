@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
-import { RESULTS } from '../../sdk/core/index.ts'
+import { GENERIC_RESULTS, RESULTS } from '../../sdk/core/index.ts'
+import { answerFor } from '../domain/answer.ts'
 import type { AuthEnv } from '../auth/api-key.ts'
-import { TooManyRequestsError } from '../errors.ts'
 import { clientAddress, remoteAddressOf } from '../rate-limit/client-address.ts'
 import type { ClientLimits } from '../rate-limit/client-limits.ts'
 import type { EnvRules } from '../live/env-rules.ts'
@@ -38,21 +38,16 @@ export function evaluationRoutes({ store, rules, clientLimits }: { store: Store;
     .post('/evaluate', async (c) => {
       const { flag, user } = await jsonBody(c, schemas.evaluate)
       const env = param(c, 'env')
-      const compiled = (await rules.load(env)).compiled.get(flag)
-      if (c.var.apiKey.kind !== 'client') return c.json({ flag, ...(compiled?.evaluate(user) ?? RESULTS.unknownFlag) })
+      const ruleset = await rules.load(env)
+      if (c.var.apiKey.kind !== 'client') return c.json({ flag, ...(ruleset.compiled.get(flag)?.evaluate(user) ?? RESULTS.unknownFlag) })
       const address = clientAddress({
         remoteAddress: remoteAddressOf(c),
         forwardedFor: c.req.header('x-forwarded-for'),
         trustedProxies: clientLimits.settings.trustedProxies,
       })
-      const verdict = clientLimits.evaluations.take(address)
-      if (!verdict.allowed)
-        throw new TooManyRequestsError(
-          `too many client-key evaluations from ${address}: at most ${clientLimits.settings.evaluationsPerAddressPerMinute} a minute`,
-          Math.ceil(verdict.retryAfterMs / 1000),
-        )
-      const visible = compiled !== undefined && rules.clientVisible(env).has(flag)
-      return c.json({ flag, ...(visible ? compiled.generic(compiled.evaluate(user)) : { enabled: false, reason: 'ERROR' }) })
+      clientLimits.admitEvaluation(address)
+      const answer = answerFor(ruleset, rules.clientVisible(env), flag, user)
+      return c.json({ flag, ...(answer?.public ?? GENERIC_RESULTS.error) })
     })
     .get('/snapshot', async (c) => {
       const snapshot = await store.snapshot(param(c, 'env'))

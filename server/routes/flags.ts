@@ -1,7 +1,6 @@
 import { Hono, type Context } from 'hono'
 import type { AuthEnv } from '../auth/api-key.ts'
 import type { GuardService } from '../guard/guard-service.ts'
-import { planOf } from '../domain/plan.ts'
 import type { FlagService } from '../services/flag-service.ts'
 import type { FlagWithStates, Store, StoredFlagState } from '../store/contract.ts'
 import { parse, schemas } from '../validation.ts'
@@ -14,7 +13,7 @@ import { expectedVersion, jsonBody, param, shaped, stateView } from './request.t
 export function flagRoutes({ store, service, guard }: { store: Store; service: FlagService; guard: GuardService }) {
   /** What a flags list shows per environment at a glance. */
   const summary = (state: StoredFlagState) => {
-    const plan = planOf(state.plan)
+    const plan = state.plan
     return {
       enabled: state.enabled,
       version: state.version,

@@ -1,7 +1,6 @@
 import { Hono, type Context } from 'hono'
 import type { AuthEnv } from '../auth/api-key.ts'
 import type { GuardService } from '../guard/guard-service.ts'
-import { guardOf } from '../domain/guard-state.ts'
 import type { RolloutPlanner } from '../guard/rollout-planner.ts'
 import type { FlagService } from '../services/flag-service.ts'
 import type { Store, StoredFlagState } from '../store/contract.ts'
@@ -49,7 +48,7 @@ export function guardRoutes(deps: { store: Store; service: FlagService; guard: G
         expectedVersion: expectedVersion(c, version),
         details: settings,
         // Changing the settings keeps the record of the last trip.
-        update: (current) => ({ guard: { ...settings, lastTrip: guardOf(current)?.lastTrip ?? null } }),
+        update: (current) => ({ guard: { ...settings, lastTrip: current.guard?.lastTrip ?? null } }),
       })
       return c.json(shaped(shapes.guardSet, { state: stateView(state), ...view(state) }))
     })

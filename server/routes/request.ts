@@ -1,14 +1,12 @@
 import type { Context } from 'hono'
-import type { z } from 'zod'
-import type * as mini from 'zod/mini'
-import { guardOf } from '../domain/guard-state.ts'
-import { planOf } from '../domain/plan.ts'
+import type * as z from 'zod/mini'
+import type { FlagState } from '../../api-shapes/flags.ts'
 import type { StoredFlagState } from '../store/contract.ts'
 import { ValidationError } from '../errors.ts'
 import { parse } from '../validation.ts'
 
 /** The JSON body parsed against `schema`; malformed JSON is a 400 that says so. */
-export async function jsonBody<T extends z.ZodType>(c: Context, schema: T): Promise<z.output<T>> {
+export async function jsonBody<T extends z.ZodMiniType>(c: Context, schema: T): Promise<z.output<T>> {
   const text = await c.req.text()
   let input: unknown
   try {
@@ -57,12 +55,13 @@ export function remoteAddress(c: Context): string {
  * @example
  * return c.json(shaped(shapes.flagList, { items }))
  */
-export const shaped = <S extends mini.ZodMiniType>(_schema: S, value: mini.input<S>): mini.input<S> => value
+export const shaped = <S extends z.ZodMiniType>(_schema: S, value: z.input<S>): z.input<S> => value
 
 /**
- * A stored state as the API answers it: guard and plan read back as their typed shapes.
+ * A stored state as the API answers it, checked against the flag-state shape at compile time (the
+ * store already parsed its guard and plan JSON).
  *
  * @example
  * return c.json(shaped(shapes.flagState, stateView(await store.flags.getState(env, key))))
  */
-export const stateView = (state: StoredFlagState) => ({ ...state, guard: guardOf(state), plan: planOf(state.plan) })
+export const stateView = (state: StoredFlagState): FlagState => state

@@ -2,8 +2,9 @@ import type { Change } from '../../sdk/core/changes.ts'
 import { cohortsCostProblem, patternSize } from '../../sdk/core/index.ts'
 import type { Cohort, Segment } from '../../sdk/core/types.ts'
 import { ValidationError } from '../errors.ts'
-import { guardOf } from '../domain/guard-state.ts'
 import { withRollout } from '../domain/rollout.ts'
+import { changedFields } from '../domain/changed-fields.ts'
+import { segmentRefs, usesSegment } from '../domain/segment-use.ts'
 import type { DefinitionPatch, EnvChange, SegmentInput, StatePatch, Store, StoredFlagState } from '../store/contract.ts'
 import type { Hub } from '../live/hub.ts'
 
@@ -15,19 +16,7 @@ export interface StateUpdate {
 
 /** Names of the segments the cohorts reference that do not exist in the environment. */
 function unknownSegments(cohorts: Cohort[], known: Set<string>): string[] {
-  return cohorts.flatMap((c) =>
-    c.conditions.flatMap((cond) => ('segment' in cond && !known.has(cond.segment) ? [cond.segment] : [])),
-  )
-}
-
-/** Fields of a state update whose value differs from the current state. */
-function changedState(current: StoredFlagState, update: StateUpdate): StatePatch {
-  return Object.fromEntries(
-    Object.entries(update).filter(
-      ([field, value]) =>
-        value !== undefined && JSON.stringify(value) !== JSON.stringify(current[field as keyof StoredFlagState]),
-    ),
-  )
+  return segmentRefs(cohorts).filter((key) => !known.has(key))
 }
 
 /** 400 naming `field` when cohorts would cost too much to evaluate (sdk/core/limits.ts). */
@@ -138,10 +127,10 @@ export function createFlagService({
         update: (current) => {
           // Checked against the state inside the transaction: a no-op leaves no version,
           // audit row or stream message behind.
-          const patch = changedState(current, update)
+          const patch: StatePatch = changedFields<StatePatch>(current, update)
           if (Object.keys(patch).length === 0)
             throw new ValidationError(`body: nothing to change (flag ${key} in ${envKey} already has these values)`)
-          const guard = guardOf(current)
+          const guard = current.guard
           return update.enabled === true && guard?.lastTrip ? { ...patch, guard: { ...guard, lastTrip: null } } : patch
         },
       })
@@ -172,7 +161,7 @@ export function createFlagService({
       // A segment's patterns are evaluated by every flag that uses it: each must stay in bounds.
       const segments = [...(await store.segments.list(envKey)).filter((s) => s.key !== input.key), { ...input, version: 0 }]
       for (const state of await store.flags.listStates(envKey))
-        if (state.cohorts.some((c) => c.conditions.some((cond) => 'segment' in cond && cond.segment === input.key)))
+        if (usesSegment(state.cohorts, input.key))
           checkCost(`conditions (as used by flag ${state.key})`, state.cohorts, segments)
       const { segment, committed } = await store.segments.put(envKey, input, options)
       publishAll([committed])

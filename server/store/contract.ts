@@ -1,6 +1,8 @@
 import type { Change, Snapshot } from '../../sdk/core/changes.ts'
 import type { CountedArm, Evidence } from '../../sdk/core/metrics.ts'
 import type { FlagState, Segment } from '../../sdk/core/types.ts'
+import type { StoredGuard } from '../../api-shapes/guard.ts'
+import type { Plan } from '../../api-shapes/plan.ts'
 
 /**
  * The storage contract: what services, routes, the stream, the guard and the planner may ask of
@@ -77,8 +79,10 @@ export interface StoredFlagState extends FlagState {
   /** The flag's client visibility (a per-flag setting every state carries, and streams). */
   clientSide: boolean
   environment: string
-  guard: unknown
-  plan: unknown
+  /** The guard's settings and last trip, parsed when read (api-shapes/guard.ts), or null. */
+  guard: StoredGuard | null
+  /** The rollout plan, parsed when read (api-shapes/plan.ts), or null. */
+  plan: Plan | null
   updatedAt: number
 }
 

@@ -2,6 +2,8 @@ import { COUNTERS, emptyEvidence, isCounter } from '../../sdk/core/metrics.ts'
 import type { Change } from '../../sdk/core/changes.ts'
 import type { Cohort, Segment } from '../../sdk/core/types.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts'
+import { changedFields } from '../domain/changed-fields.ts'
+import { usesSegment } from '../domain/segment-use.ts'
 import type {
   ApiKeyInfo,
   DefinitionPatch,
@@ -130,16 +132,8 @@ export function stateCreated(state: StoredFlagState, actor: string): Decided {
   }
 }
 
-/** Fields of `patch` whose value differs from `current` (JSON comparison, tags in order). */
-export function changedFields(current: FlagDefinition, patch: DefinitionPatch): DefinitionPatch {
-  return Object.fromEntries(
-    Object.entries(patch).filter(
-      ([field, value]) =>
-        value !== undefined &&
-        JSON.stringify(value) !== JSON.stringify(current[field as keyof FlagDefinition]),
-    ),
-  )
-}
+/** Fields of `patch` whose value differs from `current` (server/domain/changed-fields.ts). */
+export { changedFields }
 
 export interface FlagUpdateDecision {
   /** The fields to write (those that differ). */
@@ -266,9 +260,7 @@ export function flagsUsingSegment(
   segmentKey: string,
 ): string[] {
   return states
-    .filter((row) =>
-      row.cohorts.some((c) => c.conditions.some((cond) => 'segment' in cond && cond.segment === segmentKey)),
-    )
+    .filter((row) => usesSegment(row.cohorts, segmentKey))
     .map((row) => row.flagKey)
 }
 

@@ -1,5 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { Cohort, FlagState, Segment } from '../../sdk/core/types.ts'
+import { storedGuard } from '../../api-shapes/guard.ts'
+import { plan } from '../../api-shapes/plan.ts'
+import { storedJson } from '../domain/stored-json.ts'
 import type { ApiKeyInfo, FlagDefinition, KeyKind, StoredFlagState } from './contract.ts'
 
 /**
@@ -13,6 +16,7 @@ export interface StateRowFields {
   salt: string
   stickiness: string
   cohorts: Cohort[]
+  /** Stored JSON, parsed by `toState` (a value that does not parse is a StoredDataError). */
   guard: unknown
   plan: unknown
   version: number
@@ -21,8 +25,13 @@ export interface StateRowFields {
 
 export type FlagRowFields = FlagDefinition
 
-/** A state row with its flag's client visibility (a per-flag setting every state carries). */
+/**
+ * A state row with its flag's client visibility (a per-flag setting every state carries). The
+ * guard and plan JSON are parsed here, at the store boundary: a stored value that is not a guard
+ * or a plan is a StoredDataError naming the state, never a cast.
+ */
 export function toState(row: StateRowFields, clientSide: boolean): StoredFlagState {
+  const where = `of flag ${row.flagKey} in ${row.envKey}`
   return {
     key: row.flagKey,
     clientSide,
@@ -32,8 +41,8 @@ export function toState(row: StateRowFields, clientSide: boolean): StoredFlagSta
     stickiness: row.stickiness,
     cohorts: row.cohorts,
     version: row.version,
-    guard: row.guard ?? null,
-    plan: row.plan ?? null,
+    guard: row.guard == null ? null : storedJson(storedGuard, row.guard, `guard ${where}`),
+    plan: row.plan == null ? null : storedJson(plan, row.plan, `plan ${where}`),
     updatedAt: row.updatedAt,
   }
 }

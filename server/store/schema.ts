@@ -1,5 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import type { StoredGuard } from '../../api-shapes/guard.ts'
+import type { Plan } from '../../api-shapes/plan.ts'
 import type { Cohort, Segment } from '../../sdk/core/types.ts'
 
 /**
@@ -44,10 +46,10 @@ export const flagStates = sqliteTable(
     salt: text('salt').notNull(),
     stickiness: text('stickiness').notNull().default('userId'),
     cohorts: text('cohorts', { mode: 'json' }).$type<Cohort[]>().notNull().default(sql`'[]'`),
-    /** Guard settings (JSON) or null; owned by the guard. */
-    guard: text('guard', { mode: 'json' }).$type<unknown>(),
-    /** Rollout plan (JSON) or null; owned by the planner. */
-    plan: text('plan', { mode: 'json' }).$type<unknown>(),
+    /** Guard settings and last trip (JSON) or null; owned by the guard. Read back through `toState` (rows.ts), which parses it. */
+    guard: text('guard', { mode: 'json' }).$type<StoredGuard>(),
+    /** Rollout plan (JSON) or null; owned by the planner. Read back through `toState` (rows.ts), which parses it. */
+    plan: text('plan', { mode: 'json' }).$type<Plan>(),
     /** The environment version of this state's last change (If-Match for updates). */
     version: integer('version').notNull(),
     updatedAt: integer('updated_at').notNull().default(now),

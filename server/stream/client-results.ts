@@ -1,5 +1,6 @@
 import type { Ruleset } from '../../sdk/core/ruleset.ts'
 import type { EvalResult, User } from '../../sdk/core/types.ts'
+import { answerFor, type Answer } from '../domain/answer.ts'
 
 /**
  * Client-key (browser) evaluation on the server. A client key is public, so what it receives is
@@ -8,10 +9,7 @@ import type { EvalResult, User } from '../../sdk/core/types.ts'
  */
 
 /** One flag's answer for a user: the detailed result (kept server-side) and its public form. */
-export interface ClientResult {
-  detailed: Readonly<EvalResult>
-  public: Readonly<EvalResult>
-}
+export type ClientResult = Answer
 
 /**
  * The answers for one user over `keys` (default: every client-visible flag); keys that are not
@@ -25,11 +23,8 @@ export function resultsFor(
 ): Map<string, ClientResult> {
   const results = new Map<string, ClientResult>()
   for (const key of keys) {
-    if (!visible.has(key)) continue
-    const compiled = ruleset.compiled.get(key)
-    if (compiled === undefined) continue
-    const detailed = compiled.evaluate(user)
-    results.set(key, { detailed, public: compiled.generic(detailed) })
+    const answer = answerFor(ruleset, visible, key, user)
+    if (answer !== undefined) results.set(key, answer)
   }
   return results
 }

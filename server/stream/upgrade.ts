@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { authenticateUpgrade, writeUpgradeRefusal } from '../auth/upgrade.ts'
 import { errorResponse } from '../error-response.ts'
-import { RouteNotFoundError, TooManyRequestsError } from '../errors.ts'
+import { RouteNotFoundError } from '../errors.ts'
 import { clientAddress } from '../rate-limit/client-address.ts'
 import type { ClientLimits } from '../rate-limit/client-limits.ts'
 import type { ApiKeyInfo, Store } from '../store/contract.ts'
@@ -44,20 +44,7 @@ export function createUpgradeHandler(deps: {
       forwardedFor: Array.isArray(forwarded) ? forwarded.join(',') : forwarded,
       trustedProxies: limits.settings.trustedProxies,
     })
-    const { settings } = limits
-    const rate = limits.connections.take(address)
-    if (!rate.allowed)
-      throw new TooManyRequestsError(
-        `too many client-key connections from ${address}: at most ${settings.connectionsPerAddressPerMinute} a minute`,
-        Math.ceil(rate.retryAfterMs / 1000),
-      )
-    const release = limits.open.acquire(address)
-    if (!release)
-      throw new TooManyRequestsError(
-        `too many open client-key connections from ${address}: at most ${settings.openConnectionsPerAddress}`,
-        60,
-      )
-    return release
+    return limits.admitConnection(address)
   }
 
   return async function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {

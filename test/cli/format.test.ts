@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { describeConditions } from '../../server/cli/format.ts'
+import { conditionsText as describeConditions } from '../../api-shapes/audience.ts'
 import { evidenceLines, planLines, previewLines, settingsLine, tripLine } from '../../server/cli/guard-text.ts'
 import { apiPath } from '../../server/cli/http.ts'
 import { formatFields, formatTable, truncate } from '../../server/cli/table.ts'
@@ -50,7 +50,7 @@ describe('describeConditions', () => {
       { segment: 'staff', negate: true },
       { attribute: 'email', operator: 'exists', values: [] },
     ])
-    expect(text).toBe('userId in [a, b, c, d, e, +2 more] and not segment staff and email exists')
+    expect(text).toBe('userId in [a, b, c, d, e, +2 more] and not in segment staff and email exists')
   })
 
   it('says "everyone" for a cohort without conditions', () => {

@@ -3,6 +3,7 @@ import { rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
+import type { Plan } from '../../api-shapes/plan.ts'
 import type { Change, Snapshot } from '../../sdk/core/changes.ts'
 import { applyChange, rulesetFromSnapshot, snapshotOf } from '../../sdk/core/ruleset.ts'
 import { fromLegacyCounts, toFlatCounts, type LegacyCounts } from '../../sdk/core/metrics.ts'
@@ -482,7 +483,7 @@ describe.each(implementations)('store contract: $name', (impl) => {
       await expect(store.flags.getState('production', 'nope')).rejects.toBeInstanceOf(NotFoundError)
 
       const guard = { maxErrorRate: 0.05, minExposures: 100 }
-      const plan = { steps: [1, 5, 25], intervalMs: 60_000, cohort: 'all' }
+      const plan: Plan = { cohort: 'all', steps: [1, 5, 25], intervalSeconds: 60, step: 0, status: 'active', nextAt: 60_000, note: null, startedAt: 0 }
       await store.flags.updateState('production', 'search', {
         actor: 'a',
         action: 'guard.set',

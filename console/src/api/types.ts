@@ -1,6 +1,6 @@
 import type { Change } from '../../../sdk/core/changes.ts'
 import type { AttributeCondition, Cohort, Condition, Segment } from '../../../sdk/core/types.ts'
-import type { ArmCounts as ArmCountsShape, MetricsRow, PlanStatus } from '../../../api-shapes/index.ts'
+import type { ArmCounts as ArmCountsShape, MetricsRow } from '../../../api-shapes/index.ts'
 
 /**
  * Wire shapes of the admin API, as the console reads them: the types of the shared response
@@ -17,6 +17,7 @@ export type {
   Environment,
   FlagListItem,
   FlagState,
+  EvidenceSource,
   GuardDecision,
   GuardFigures,
   GuardHealth,
@@ -39,10 +40,8 @@ export type {
   TripRecord,
 } from '../../../api-shapes/index.ts'
 
-/** Plans in these states still own their cohort's rollout: another one has to replace them. */
-export const LIVE_PLAN_STATUSES: ReadonlySet<PlanStatus> = new Set(['active', 'paused', 'held'])
+export { isLivePlan, LIVE_PLAN_STATUSES } from '../../../api-shapes/plan.ts'
 
-export type EvidenceSource = 'server' | 'all'
 
 /** Canary and control counts of one period. */
 export type ArmCounts = ArmCountsShape

@@ -1,4 +1,5 @@
 import { eq, sql } from 'drizzle-orm'
+import * as shapes from '../../../api-shapes/changes.ts'
 import type { Change } from '../../../sdk/core/changes.ts'
 import { ConflictError } from '../../errors.ts'
 import type { EnvChange } from '../contract.ts'
@@ -52,13 +53,16 @@ export function parseAnnouncement(
   if (!Number.isInteger(version) || version < 1) return undefined
   let change: Change | undefined
   if (versionEnd >= 0) {
+    let json: unknown
     try {
       // Written by recordEnvChange from a Change in the same transaction as the change log row.
-      change = JSON.parse(payload.slice(versionEnd + 1)) as Change
+      json = JSON.parse(payload.slice(versionEnd + 1))
     } catch {
-      change = undefined // not ours after all: the change log has it
+      json = undefined // not ours after all: the change log has it
     }
-    if (change?.version !== version) change = undefined
+    // A payload that is not a change is read as "no change carried": the replica reads the log.
+    const parsed = shapes.change.safeParse(json)
+    change = parsed.success && parsed.data.version === version ? parsed.data : undefined
   }
   return { environment: payload.slice(0, envEnd), version, change }
 }

@@ -10,6 +10,8 @@ import {
   primaryKey,
   text,
 } from 'drizzle-orm/pg-core'
+import type { StoredGuard } from '../../../api-shapes/guard.ts'
+import type { Plan } from '../../../api-shapes/plan.ts'
 import type { Cohort, Segment } from '../../../sdk/core/types.ts'
 
 /**
@@ -59,10 +61,10 @@ export const flagStates = pgTable(
       .$type<Cohort[]>()
       .notNull()
       .default(sql`'[]'::jsonb`),
-    /** Guard settings (JSON) or null; owned by the guard. */
-    guard: jsonb('guard').$type<unknown>(),
-    /** Rollout plan (JSON) or null; owned by the planner. */
-    plan: jsonb('plan').$type<unknown>(),
+    /** Guard settings and last trip (JSON) or null; owned by the guard. Read back through `toState` (rows.ts), which parses it. */
+    guard: jsonb('guard').$type<StoredGuard>(),
+    /** Rollout plan (JSON) or null; owned by the planner. Read back through `toState` (rows.ts), which parses it. */
+    plan: jsonb('plan').$type<Plan>(),
     /** The environment version of this state's last change (If-Match for updates). */
     version: integer('version').notNull(),
     updatedAt: epochMs('updated_at').notNull().default(now),

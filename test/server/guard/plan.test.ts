@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest'
+import { plan as planShape } from '../../../api-shapes/plan.ts'
 import { LIVE_PLAN_STATUSES, planOf, previewPlan, type RolloutPlan } from '../../../server/domain/plan.ts'
+import { storedJson } from '../../../server/domain/stored-json.ts'
+import { StoredDataError } from '../../../server/errors.ts'
 
 /** The pure parts of rollout plans (the API around them: rollout-plan.test.ts). */
 const plan = (status: RolloutPlan['status']): RolloutPlan => ({
@@ -13,13 +16,15 @@ const plan = (status: RolloutPlan['status']): RolloutPlan => ({
   startedAt: 1,
 })
 
-describe('planOf', () => {
-  it('reads back a stored plan, and nothing else', () => {
+describe('a stored plan', () => {
+  // The store parses stored plan JSON with the plan shape (server/store/rows.ts); planOf, which
+  // read anything with a `steps` key as a plan, is now the typed value the store handed over.
+  it('reads back a stored plan, and refuses anything else with a StoredDataError', () => {
     const stored = plan('active')
     expect(planOf(stored)).toBe(stored)
-    expect(planOf(JSON.parse(JSON.stringify(stored)))).toEqual(stored)
-    expect(planOf({ steps: [] })).toEqual({ steps: [] })
-    for (const value of [null, undefined, 0, 1, '', 'steps', true, {}, { cohort: 'everyone' }, []]) expect(planOf(value)).toBeNull()
+    expect(storedJson(planShape, JSON.parse(JSON.stringify(stored)), 'plan')).toEqual(stored)
+    for (const value of [{ steps: [] }, 0, 1, '', 'steps', true, {}, { cohort: 'everyone' }, []])
+      expect(() => storedJson(planShape, value, 'plan')).toThrow(StoredDataError)
   })
 })
 

@@ -1,0 +1,19 @@
+import * as z from 'zod/mini'
+import { keyKind } from './keys.ts'
+
+/** SDK connections as the server lists them: `GET /connections`. */
+export const connection = z.object({
+  id: z.string(),
+  keyName: z.string(),
+  kind: keyKind,
+  environment: z.string(),
+  sdk: z.nullable(z.string()),
+  sentVersion: z.nullable(z.number()),
+  appliedVersion: z.nullable(z.number()),
+  connectedAt: z.number(),
+  unknownFlags: z.optional(z.number()),
+  refusedBatches: z.optional(z.number()),
+})
+export const connectionList = z.object({ items: z.array(connection) })
+
+export type Connection = z.infer<typeof connection>

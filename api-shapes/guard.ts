@@ -1,0 +1,105 @@
+import * as z from 'zod/mini'
+import { GUARD_RULE_KINDS, GUARD_RULE_NAMES, type GuardRuleName } from './guard-rules.ts'
+
+/**
+ * The guard: its settings (one type for the request, the stored JSON and the answers), what it
+ * looked at (figures, readings) and what it decided (decisions, trips). The request schema in
+ * `server/validation.ts` is `guardSettings` with bounds added; the store parses the stored guard
+ * JSON with `storedGuard`.
+ */
+
+/** JSON has no infinity: a statistic that is infinite (a limit of 0 or 1) arrives as null. */
+export const statistic = z.nullable(z.number())
+
+export const armCountsFields = {
+  canaryExposures: z.number(),
+  canaryErrors: z.number(),
+  controlExposures: z.number(),
+  controlErrors: z.number(),
+}
+export const armCountsShape = z.object(armCountsFields)
+export type ArmCounts = z.infer<typeof armCountsShape>
+
+export const guardHealth = z.enum(['healthy', 'insufficient_data', 'trip', 'tripped', 'off', 'no_guard'])
+export const guardRule = z.enum(GUARD_RULE_NAMES)
+/** `mixture`: the test since the start crossed ln(1/α); `change`: the change detector fired. */
+export const guardTest = z.enum(['mixture', 'change'])
+/** `server`: only server-key (back-end) evidence counts; `all` (default): browsers' too. */
+export const evidenceSource = z.enum(['server', 'all'])
+
+/** One rule's sequential test (server/guard/sequential.ts `RuleReading`). */
+export const ruleReading = z.object({
+  statistic,
+  threshold: z.number(),
+  changeStatistic: statistic,
+  changeThreshold: z.number(),
+  progress: z.number(),
+  crossed: z.nullable(guardTest),
+})
+
+/** Each rule kind's reading, keyed by its setting: required rules always have one. */
+type RuleReadings = {
+  [R in GuardRuleName as (typeof GUARD_RULE_KINDS)[R]['setting']]: (typeof GUARD_RULE_KINDS)[R]['required'] extends true
+    ? typeof ruleReading
+    : ReturnType<typeof z.nullable<typeof ruleReading>>
+}
+
+/** The guard's evidence since the start (server/guard/decide.ts `GuardFigures`). */
+export const guardFigures = z.object({
+  ...armCountsFields,
+  since: z.number(),
+  seconds: z.number(),
+  canaryRate: z.number(),
+  controlRate: z.nullable(z.number()),
+  // One reading per rule kind, under its setting's name; null when the rule does not run.
+  ...(Object.fromEntries(
+    Object.values(GUARD_RULE_KINDS).map((kind) => [kind.setting, kind.required ? ruleReading : z.nullable(ruleReading)]),
+  ) as RuleReadings),
+  progress: z.number(),
+})
+
+/** What a trip froze: shown in the console banner, the audit entry and sent to the webhook. */
+export const tripRecord = z.object({
+  at: z.number(),
+  rule: guardRule,
+  test: guardTest,
+  limit: z.number(),
+  figures: guardFigures,
+})
+
+/** Guard settings of one flag in one environment. */
+export const guardSettings = z.object({
+  /** Highest acceptable canary error rate, 0–1. */
+  maxErrorRate: z.number(),
+  /** Optional floor: canary exposures since the start before any trip (0: none). */
+  minExposures: z.optional(z.number()),
+  /** The span of the recent figures shown in the console and API; not part of the test. */
+  windowSeconds: z.optional(z.number()),
+  /** Trip when the canary's rate is more than this many times control's. */
+  maxRatioToControl: z.optional(z.number()),
+  evidence: z.optional(evidenceSource),
+  /** POSTed a JSON event on a trip and when a plan holds. */
+  webhookUrl: z.optional(z.string()),
+})
+
+/** The guard JSON stored on a flag state: its settings and the last trip. */
+export const storedGuard = z.object({ ...guardSettings.shape, lastTrip: z.optional(z.nullable(tripRecord)) })
+
+export const guardDecision = z.object({
+  status: z.enum(['insufficient_data', 'healthy', 'trip']),
+  figures: guardFigures,
+  rule: z.optional(guardRule),
+  test: z.optional(guardTest),
+  limit: z.optional(z.number()),
+})
+
+export type GuardHealth = z.infer<typeof guardHealth>
+export type GuardRule = z.infer<typeof guardRule>
+export type GuardTest = z.infer<typeof guardTest>
+export type EvidenceSource = z.infer<typeof evidenceSource>
+export type RuleReading = z.infer<typeof ruleReading>
+export type GuardFigures = z.infer<typeof guardFigures>
+export type TripRecord = z.infer<typeof tripRecord>
+export type GuardSettings = z.infer<typeof guardSettings>
+export type StoredGuard = z.infer<typeof storedGuard>
+export type GuardDecision = z.infer<typeof guardDecision>
