@@ -30,15 +30,17 @@ export function armOffset(result: EvalResult): number {
 /** Results mode: every answer is reported in the canary arm; the server picks the arm. */
 export const answerOffset = (_result: EvalResult): number => CANARY
 
-function count(counters: Counters, slot: number, offset: number, metric: number): void {
-  if (offset !== NOT_COUNTED) counters.counts[slot * STRIDE + offset + metric]! += 1
+/** Counts one evaluation in its arm's exposure counter (nothing when in neither arm). */
+export function countExposure(counters: Counters, slot: number, offset: number): void {
+  // On every counted `isEnabled`: written out rather than through a shared helper taking the
+  // metric, which measured ~4 ns more per call in the eval bench.
+  if (offset !== NOT_COUNTED) counters.counts[slot * STRIDE + offset + EXPOSURES]! += 1
 }
 
-/** Counts one evaluation in its arm's exposure counter (nothing when in neither arm). */
-export const countExposure = (counters: Counters, slot: number, offset: number): void => count(counters, slot, offset, EXPOSURES)
-
 /** Counts an error in the arm the evaluation puts the user in. */
-export const countError = (counters: Counters, slot: number, offset: number): void => count(counters, slot, offset, ERRORS)
+export function countError(counters: Counters, slot: number, offset: number): void {
+  if (offset !== NOT_COUNTED) counters.counts[slot * STRIDE + offset + ERRORS]! += 1
+}
 
 /** One slot's counters as the wire's named counters per arm (arms with no counts left out). */
 function named(counts: Int32Array, at: number): FlagCounts {
