@@ -100,9 +100,10 @@ describe('our web provider in headless Chromium', () => {
       return (metrics.json.minutes as Array<{ canaryErrors: number }>).reduce((sum, row) => sum + row.canaryErrors, 0)
     }
     // A browser's evidence is credited at most one user's worth (a fraction of one error per second).
-    await expect.poll(errors, { timeout: 10_000 }).toBeGreaterThan(0)
+    // The count arrives with the SDK's next flush; on a loaded machine that can take a while.
+    await expect.poll(errors, { timeout: 45_000 }).toBeGreaterThan(0)
     expect(await errors()).toBeLessThanOrEqual(1)
-  })
+  }, 60_000)
 
   it('a revoked key is a provider ERROR', async () => {
     await server.api('DELETE', `/api/v1/keys/${key.id}`)
