@@ -580,7 +580,8 @@ describe('web console in headless Chromium', () => {
     await page.goto(`${url}/#/flags/plan-demo?env=development`)
     await page.getByRole('button', { name: 'Segment', exact: true }).click()
     const select = page.locator('#cohort-1-cond-0-segment')
-    expect(await select.inputValue()).toBe('internal-staff')
+    // The segment list loads on its own request: wait until the picker holds it.
+    await expect.poll(() => select.inputValue(), { timeout: 20_000 }).toBe('internal-staff')
     await page.getByRole('button', { name: 'Save cohorts' }).click()
     await page.locator('fieldset[data-cohort="internal-staff"]').waitFor()
     await page
