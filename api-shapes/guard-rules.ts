@@ -7,12 +7,16 @@ import type { Metric } from '../sdk/core/metrics.ts'
  * (server/guard/sequential.ts), the setting holding its limit (also the key of its reading in
  * the guard's figures and of its state in the stored evidence), and its words.
  *
- * Adding a rule (say latency): a row here, its metric and recorder in the SDK, and, if no test
- * fits, a test in the guard's test table.
+ * Adding a rule: a row here, its metric and recorder in the SDK, and, if no test fits, a test in
+ * the guard's test table. The latency rules are two rows over the `slow` and `timed` metrics.
  */
 export interface GuardRuleKind {
-  /** The event counted among exposures. */
+  /** The event counted among `over`. */
   event: Metric
+  /** What the event's rate is taken over: all exposures, or only those that reported a duration (`timed`). */
+  over: Metric
+  /** The settings object holding the limit: the guard's own (absent), or a group of it such as `latency`. */
+  group?: 'latency'
   /** `rate_above_limit`: the canary's event rate against the limit; `ratio_to_control`: the canary's rate against control's times the limit. */
   test: 'rate_above_limit' | 'ratio_to_control'
   /** The guard setting with the limit; a rule whose setting is absent does not run. */
@@ -33,6 +37,7 @@ export interface GuardRuleKind {
 export const GUARD_RULE_KINDS = {
   max_error_rate: {
     event: 'errors',
+    over: 'exposures',
     test: 'rate_above_limit',
     setting: 'maxErrorRate',
     required: true,
@@ -40,6 +45,7 @@ export const GUARD_RULE_KINDS = {
   },
   max_ratio_to_control: {
     event: 'errors',
+    over: 'exposures',
     test: 'ratio_to_control',
     setting: 'maxRatioToControl',
     required: false,
@@ -48,6 +54,29 @@ export const GUARD_RULE_KINDS = {
       audit: 'ratio to control over the limit',
       setting: 'Ratio-to-control limit',
       name: 'ratio to control',
+    },
+  },
+  max_slow_rate: {
+    event: 'slow',
+    over: 'timed',
+    group: 'latency',
+    test: 'rate_above_limit',
+    setting: 'maxSlowRate',
+    required: false,
+    words: { trip: 'slow-request share over the limit', audit: 'slow-request share over the limit', setting: 'Slow-request limit', name: 'slow-request limit' },
+  },
+  max_slow_ratio_to_control: {
+    event: 'slow',
+    over: 'timed',
+    group: 'latency',
+    test: 'ratio_to_control',
+    setting: 'maxSlowRatioToControl',
+    required: false,
+    words: {
+      trip: 'slow-request share over the ratio to control',
+      audit: 'slow-request ratio to control over the limit',
+      setting: 'Slow-request ratio-to-control limit',
+      name: 'slow-request ratio to control',
     },
   },
 } as const satisfies Record<string, GuardRuleKind>

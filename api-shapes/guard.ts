@@ -11,11 +11,19 @@ import { GUARD_RULE_KINDS, GUARD_RULE_NAMES, type GuardRuleName } from './guard-
 /** JSON has no infinity: a statistic that is infinite (a limit of 0 or 1) arrives as null. */
 export const statistic = z.nullable(z.number())
 
+/**
+ * Counts per arm (sdk/core/metrics.ts `FlatCounts`): `…Timed` are the exposures that reported a
+ * duration, `…Slow` those among them slower than the guard's `latency.slowerThanMs`.
+ */
 export const armCountsFields = {
   canaryExposures: z.number(),
   canaryErrors: z.number(),
+  canaryTimed: z.number(),
+  canarySlow: z.number(),
   controlExposures: z.number(),
   controlErrors: z.number(),
+  controlTimed: z.number(),
+  controlSlow: z.number(),
 }
 export const armCountsShape = z.object(armCountsFields)
 export type ArmCounts = z.infer<typeof armCountsShape>
@@ -51,6 +59,11 @@ export const guardFigures = z.object({
   seconds: z.number(),
   canaryRate: z.number(),
   controlRate: z.nullable(z.number()),
+  /** Slow share of each arm (slow ÷ timed); null while the arm has reported no durations. */
+  canarySlowRate: z.nullable(z.number()),
+  controlSlowRate: z.nullable(z.number()),
+  /** The latency bound the slow counts are taken against (null: no latency rule). */
+  slowerThanMs: z.nullable(z.number()),
   // One reading per rule kind, under its setting's name; null when the rule does not run.
   ...(Object.fromEntries(
     Object.values(GUARD_RULE_KINDS).map((kind) => [kind.setting, kind.required ? ruleReading : z.nullable(ruleReading)]),
@@ -67,6 +80,18 @@ export const tripRecord = z.object({
   figures: guardFigures,
 })
 
+/**
+ * The latency rules: a request is slow when it took longer than `slowerThanMs` (one of the
+ * duration histogram's bounds, sdk/core/metrics.ts `DURATION_BOUNDS`); the canary trips when its
+ * slow share (slow ÷ requests that reported a duration) is over `maxSlowRate`, or more than
+ * `maxSlowRatioToControl` times control's. Either limit may be left out, not both.
+ */
+export const latencySettings = z.object({
+  slowerThanMs: z.number(),
+  maxSlowRate: z.optional(z.number()),
+  maxSlowRatioToControl: z.optional(z.number()),
+})
+
 /** Guard settings of one flag in one environment. */
 export const guardSettings = z.object({
   /** Highest acceptable canary error rate, 0–1. */
@@ -77,6 +102,7 @@ export const guardSettings = z.object({
   windowSeconds: z.optional(z.number()),
   /** Trip when the canary's rate is more than this many times control's. */
   maxRatioToControl: z.optional(z.number()),
+  latency: z.optional(latencySettings),
   evidence: z.optional(evidenceSource),
   /** POSTed a JSON event on a trip and when a plan holds. */
   webhookUrl: z.optional(z.string()),
@@ -101,5 +127,6 @@ export type RuleReading = z.infer<typeof ruleReading>
 export type GuardFigures = z.infer<typeof guardFigures>
 export type TripRecord = z.infer<typeof tripRecord>
 export type GuardSettings = z.infer<typeof guardSettings>
+export type LatencySettings = z.infer<typeof latencySettings>
 export type StoredGuard = z.infer<typeof storedGuard>
 export type GuardDecision = z.infer<typeof guardDecision>

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini'
-import { armCountsFields, statistic } from './guard.ts'
+import { armCountsFields, guardRule, statistic } from './guard.ts'
 
 /**
  * A rollout plan on one cohort: widen through `steps`, one step per interval, while the guard
@@ -50,9 +50,15 @@ export const planFigures = z.object({
   step: z.number(),
   since: z.number(),
   canaryRate: z.number(),
+  /** The canary's slow share this step; null while it has reported no durations this step. */
+  canarySlowRate: z.nullable(z.number()),
+  /** The error-rate test's statistic and threshold. */
   statistic,
   threshold: z.number(),
+  /** Every absolute rule (error rate, slow share) shown below its limit. */
   proven: z.boolean(),
+  /** The absolute rules not yet shown below their limits. */
+  waitingOn: z.array(guardRule),
 })
 
 export const planProgress = z.object({

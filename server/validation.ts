@@ -1,6 +1,7 @@
 import * as z from 'zod/mini'
 import * as shapes from '../api-shapes/index.ts'
 import { conditionProblem } from '../sdk/core/index.ts'
+import { DURATION_BOUNDS } from '../sdk/core/metrics.ts'
 import { OPERATORS } from '../sdk/core/types.ts'
 import { decodeCursor } from './cursor.ts'
 import { ValidationError } from './errors.ts'
@@ -121,6 +122,24 @@ const webhookUrl = z
 const seconds = (min: number, max: number) => z.int().check(z.minimum(min), z.maximum(max))
 const MONTH_SECONDS = 30 * 24 * 3600
 
+/**
+ * `latency` in `PUT …/guard`: the bound must be one of the histogram's bounds (the slow count is
+ * exact only there), and at least one limit must be set (a bound alone would test nothing).
+ */
+const latencySettings = z
+  .strictObject({
+    slowerThanMs: z.number().check(
+      z.refine((ms) => (DURATION_BOUNDS as readonly number[]).includes(ms), `must be one of the duration bounds ${DURATION_BOUNDS.join(', ')} (ms)`),
+    ),
+    maxSlowRate: z.optional(z.number().check(z.minimum(0), z.maximum(1))),
+    maxSlowRatioToControl: z.optional(z.number().check(z.gt(1), z.maximum(1000))),
+  })
+  .check(
+    z.refine((l) => l.maxSlowRate !== undefined || l.maxSlowRatioToControl !== undefined, {
+      message: 'set maxSlowRate, maxSlowRatioToControl or both',
+    }),
+  )
+
 /** `PUT …/guard`: the guard settings (api-shapes/guard.ts) with their bounds. */
 const guardSettings = z.strictObject({
   ...shapes.guardSettings.shape,
@@ -130,6 +149,7 @@ const guardSettings = z.strictObject({
   /** The span of the recent figures shown beside the statistics (not the test). */
   windowSeconds: z.optional(seconds(10, 600)),
   maxRatioToControl: z.optional(z.number().check(z.gt(1), z.maximum(1000))),
+  latency: z.optional(latencySettings),
   webhookUrl: z.optional(webhookUrl),
   version: z.optional(version),
 })

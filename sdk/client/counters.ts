@@ -1,22 +1,25 @@
-import { ARMS, COUNTERS, METRICS, type CountedArm, type Metric } from '../core/metrics.ts'
+import { ARMS, DURATION_BUCKETS, durationBucket, REPORTED_METRICS, type CountedArm } from '../core/metrics.ts'
 import type { FlagCounts, MetricsBatch } from '../core/protocol.ts'
 import type { EvalResult } from '../core/types.ts'
 
 /**
- * The guard's counts, per flag: one counter per (arm, metric) of `COUNTERS` (core/metrics.ts),
- * arm by arm. Each flag gets a slot of `STRIDE` counters in one shared `Int32Array` the first
- * time it is seen, so counting an evaluation is a map lookup and an increment: no allocation on
- * the `isEnabled` path. Adding a metric adds its name to `METRICS` and a `count…` recorder here.
+ * The guard's counts, per flag: per arm, one counter per reported metric (`REPORTED_METRICS`,
+ * core/metrics.ts) then the duration histogram (`DURATION_BUCKETS`). Each flag gets a slot of
+ * `STRIDE` counters in one shared `Int32Array` the first time it is seen, so counting an
+ * evaluation is a map lookup and an increment: no allocation on the `isEnabled` path. Adding a
+ * metric adds its name to `REPORTED_METRICS` and a `count…` recorder here.
  */
-const STRIDE = COUNTERS.length
+const ARM_STRIDE = REPORTED_METRICS.length + DURATION_BUCKETS
+const STRIDE = ARMS.length * ARM_STRIDE
 const NOT_COUNTED = -1
 /** Where an arm's counters start inside a slot. */
-const armBase = (arm: CountedArm) => ARMS.indexOf(arm) * METRICS.length
+const armBase = (arm: CountedArm) => ARMS.indexOf(arm) * ARM_STRIDE
 const CANARY = armBase('canary')
 const CONTROL = armBase('control')
-const metricAt = (metric: Metric) => METRICS.indexOf(metric)
-const EXPOSURES = metricAt('exposures')
-const ERRORS = metricAt('errors')
+const EXPOSURES = REPORTED_METRICS.indexOf('exposures')
+const ERRORS = REPORTED_METRICS.indexOf('errors')
+/** Where an arm's histogram starts, after its named counters. */
+const DURATIONS = REPORTED_METRICS.length
 
 /**
  * Offset of the arm's counters, or -1 when the evaluation is in neither arm. Mirrors `armOf`
@@ -42,13 +45,25 @@ export function countError(counters: Counters, slot: number, offset: number): vo
   if (offset !== NOT_COUNTED) counters.counts[slot * STRIDE + offset + ERRORS]! += 1
 }
 
-/** One slot's counters as the wire's named counters per arm (arms with no counts left out). */
+/** Counts a duration (ms) in the arm's histogram. */
+export function countDuration(counters: Counters, slot: number, offset: number, ms: number): void {
+  if (offset !== NOT_COUNTED) counters.counts[slot * STRIDE + offset + DURATIONS + durationBucket(ms)]! += 1
+}
+
+/**
+ * One slot's counters as the wire's named counters per arm (arms with no counts left out), with
+ * `durations` only when the arm timed something (older servers ignore the field).
+ */
 function named(counts: Int32Array, at: number): FlagCounts {
-  const out: Partial<Record<CountedArm, Record<string, number>>> = {}
+  const out: Partial<Record<CountedArm, Record<string, number | number[]>>> = {}
   for (const arm of ARMS) {
     const base = at + armBase(arm)
-    if (METRICS.every((_, i) => counts[base + i] === 0)) continue
-    out[arm] = Object.fromEntries(METRICS.map((metric, i) => [metric, counts[base + i]!]))
+    const all = counts.subarray(base, base + ARM_STRIDE)
+    if (all.every((c) => c === 0)) continue
+    const arm_: Record<string, number | number[]> = Object.fromEntries(REPORTED_METRICS.map((metric, i) => [metric, all[i]!]))
+    const durations = all.subarray(DURATIONS)
+    if (durations.some((c) => c !== 0)) arm_.durations = Array.from(durations)
+    out[arm] = arm_
   }
   return out
 }

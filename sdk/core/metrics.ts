@@ -10,11 +10,40 @@ export const ARMS = ['canary', 'control'] as const
 export type CountedArm = (typeof ARMS)[number]
 
 /**
- * The counters of one arm. `exposures` is the denominator every rate is taken over; the others
- * are events among those exposures (never more of them than exposures).
+ * The counters of one arm. `exposures` is the denominator of the error rate; the others are
+ * events among those exposures (never more of them than exposures). `timed` counts the exposures
+ * that reported a duration and `slow` those among them slower than the guard's latency bound:
+ * the server derives both from a reported duration histogram (`DURATION_BOUNDS`), so the slow
+ * share is taken over `timed`, never over all exposures.
  */
-export const METRICS = ['exposures', 'errors'] as const
+export const METRICS = ['exposures', 'errors', 'timed', 'slow'] as const
 export type Metric = (typeof METRICS)[number]
+
+/** The counters an SDK reports by name; `timed` and `slow` come from its `durations` histogram. */
+export const REPORTED_METRICS = ['exposures', 'errors'] as const
+
+/**
+ * Upper bounds (ms, inclusive) of the duration histogram an SDK reports per flag and arm, shared
+ * by SDK and server; one more bucket holds everything slower than the last. A latency rule's
+ * `slowerThanMs` is one of these bounds, so the slow count is exact: the buckets above it.
+ */
+export const DURATION_BOUNDS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000] as const
+/** Buckets of a histogram: one per bound plus the overflow bucket. */
+export const DURATION_BUCKETS = DURATION_BOUNDS.length + 1
+
+/** The histogram bucket of a duration in ms (the first bound it does not exceed, else overflow). */
+export function durationBucket(ms: number): number {
+  let i = 0
+  while (i < DURATION_BOUNDS.length && ms > DURATION_BOUNDS[i]!) i++
+  return i
+}
+
+/** Requests in a histogram that took longer than `slowerThanMs` (a bound): the buckets above it. */
+export function slowCount(durations: readonly number[], slowerThanMs: number): number {
+  let slow = 0
+  for (let i = durationBucket(slowerThanMs) + 1; i < durations.length; i++) slow += durations[i]!
+  return slow
+}
 
 /** One arm's named counters. */
 export type ArmCounters = Record<Metric, number>
@@ -83,7 +112,7 @@ export function inArm(arm: CountedArm, counters: ArmCounters): Evidence {
 export type LegacyCounts = [number, number, number, number]
 
 export function fromLegacyCounts([ce, cx, ke, kx]: LegacyCounts): Evidence {
-  return { canary: { exposures: ce, errors: cx }, control: { exposures: ke, errors: kx } }
+  return { canary: { ...emptyArm(), exposures: ce, errors: cx }, control: { ...emptyArm(), exposures: ke, errors: kx } }
 }
 
 /** `canary` + `exposures` → `canaryExposures`: the flat field names of the API's figures. */

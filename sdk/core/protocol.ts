@@ -14,13 +14,15 @@ import type { EvalResult, User } from './types.ts'
 export const PROTOCOL = 'canary-flags.v1'
 
 /**
- * Per-flag guard counts of one batch: named counters per arm (`{ canary: { exposures, errors },
- * control: { exposures, errors } }`, see metrics.ts). A server ignores counters and arms it does
- * not know, so an SDK may report a metric before every server reads it. The four-number form of
- * older SDKs (`[canary exposures, canary errors, control exposures, control errors]`) is still
- * accepted.
+ * Per-flag guard counts of one batch: named counters per arm (`{ canary: { exposures, errors,
+ * durations? }, control: {…} }`, see metrics.ts). `durations` is an optional histogram of the
+ * arm's request durations: `DURATION_BUCKETS` counts, one per bound of `DURATION_BOUNDS` (ms)
+ * plus one for slower requests, summing to at most the arm's exposures. A server ignores
+ * counters and arms it does not know, so an SDK may report a metric before every server reads
+ * it. The four-number form of older SDKs (`[canary exposures, canary errors, control exposures,
+ * control errors]`) is still accepted.
  */
-export type FlagCounts = Partial<Record<CountedArm, Record<string, number>>> | LegacyCounts
+export type FlagCounts = Partial<Record<CountedArm, Record<string, number | number[]>>> | LegacyCounts
 
 export interface MetricsBatch {
   /** Unique per batch; the server ingests a batch id once, so a resend cannot double-count. */

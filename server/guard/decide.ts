@@ -1,8 +1,11 @@
 import type { GuardSettings } from '../../api-shapes/guard.ts'
 import { GUARD_RULE_KINDS, GUARD_RULE_NAMES, type GuardRuleName, type GuardRuleSetting } from '../../api-shapes/guard-rules.ts'
-import { addPacked, COUNTERS, counterIndex, flatToPacked, packedToFlat, type Evidence } from '../../sdk/core/metrics.ts'
+import { addPacked, COUNTERS, counterIndex, flatToPacked, packedToFlat, type Evidence, type FlatCounts } from '../../sdk/core/metrics.ts'
 import { limitOf, runningRules, type RunningRule } from './rules.ts'
-import { BelowLimitTest, type ArmCounts, type RuleReading, type RuleState } from './sequential.ts'
+import { BelowLimitTest, type RuleReading, type RuleState } from './sequential.ts'
+
+/** Counts per arm by flat name (`canaryExposures`, `canarySlow`, …). */
+type ArmCounts = FlatCounts
 
 /** Guard settings of one flag in one environment: the one type, from api-shapes/guard.ts. */
 export type { GuardSettings }
@@ -25,6 +28,11 @@ export type GuardFigures = ArmCounts &
     seconds: number
     canaryRate: number
     controlRate: number | null
+    /** Slow share of each arm (slow ÷ timed); null while the arm has reported no durations. */
+    canarySlowRate: number | null
+    controlSlowRate: number | null
+    /** The latency bound the slow counts are taken against (null: no latency rule). */
+    slowerThanMs: number | null
     /** How close to a trip, 0–1 (1 = tripped): the larger of the rules' progress. */
     progress: number
   }
@@ -40,10 +48,15 @@ export interface PlanFigures extends ArmCounts {
   step: number
   since: number
   canaryRate: number
+  /** The canary's slow share this step (null: no durations reported this step). */
+  canarySlowRate: number | null
+  /** The error-rate test's statistic and threshold. */
   statistic: number
   threshold: number
-  /** True once the test shows the rate is below the limit. */
+  /** True once every absolute rule's test shows its rate is below its limit (and the floor is met). */
   proven: boolean
+  /** The absolute rules not yet shown below their limits (`max_slow_rate` with no durations yet among them). */
+  waitingOn: GuardRule[]
 }
 
 /**
@@ -55,19 +68,49 @@ export type EvidenceSnapshot = {
   since: number
   seconds: number
   totals: ArmCounts
-  plan: { id: string; step: number; since: number; totals: ArmCounts; test: RuleState } | null
+  /** `test`: the error-rate rule's plan test; `others`: the other absolute rules' (latency), by setting. */
+  plan: { id: string; step: number; since: number; totals: ArmCounts; test: RuleState; others?: Partial<Record<GuardRuleSetting, RuleState>> } | null
 } & Partial<Record<GuardRuleSetting, RuleState | null>>
 
-/** The settings that define the test: a change to any of them starts it afresh. */
+/**
+ * The settings that define the test: a change to any of them starts it afresh. A guard without
+ * latency rules keeps the key it had before they existed, so an upgrade resumes its tests.
+ */
 export function settingsKey(s: GuardSettings): string {
-  const limits = GUARD_RULE_NAMES.map((rule) => limitOf(s, GUARD_RULE_KINDS[rule]) ?? null)
-  return JSON.stringify([...limits, s.minExposures ?? 0, s.evidence ?? 'all'])
+  const limits = GUARD_RULE_NAMES.filter((rule) => !('group' in GUARD_RULE_KINDS[rule])).map((rule) => limitOf(s, GUARD_RULE_KINDS[rule]) ?? null)
+  const latency = s.latency ? [[s.latency.slowerThanMs, s.latency.maxSlowRate ?? null, s.latency.maxSlowRatioToControl ?? null]] : []
+  return JSON.stringify([...limits, s.minExposures ?? 0, s.evidence ?? 'all', ...latency])
 }
 
 const CANARY_EXPOSURES = counterIndex('canary', 'exposures')
-const CANARY_ERRORS = counterIndex('canary', 'errors')
 
 const rate = (errors: number, exposures: number) => (exposures > 0 ? errors / exposures : 0)
+const rateOrNull = (events: number, trials: number) => (trials > 0 ? events / trials : null)
+
+/**
+ * A plan step's test that one absolute rule's rate is below its limit, over the rule's own
+ * counters (errors over exposures, slow over timed). A plan widens only when every one is shown.
+ */
+interface PlanRuleTest {
+  rule: GuardRule
+  setting: GuardRuleSetting
+  over: number
+  event: number
+  test: BelowLimitTest
+}
+
+/** The plan tests of a guard: one per absolute (`rate_above_limit`) rule it runs, the error rate first. */
+function planTests(rules: readonly RunningRule[], states?: Partial<Record<string, RuleState>>): PlanRuleTest[] {
+  return rules
+    .filter((r) => r.kind.test === 'rate_above_limit')
+    .map((r) => ({
+      rule: r.rule,
+      setting: r.kind.setting as GuardRuleSetting,
+      over: r.inputs[0],
+      event: r.inputs[1],
+      test: new BelowLimitTest(r.limit, states?.[r.kind.setting] && copyRule(states[r.kind.setting]!)),
+    }))
+}
 
 /** A rule's state by value: a snapshot must not change as the tests go on, nor be shared by two flags' evidence. */
 const copyRule = (state: RuleState): RuleState => ({ cumulative: [...state.cumulative], change: [...state.change] })
@@ -83,7 +126,7 @@ export class FlagEvidence {
   /** Counters packed in `COUNTERS` order: the tick runs for every guarded flag every second. */
   private readonly totals: Float64Array
   private readonly rules: RunningRule[]
-  private plan: { id: string; step: number; since: number; totals: Float64Array; test: BelowLimitTest } | null
+  private plan: { id: string; step: number; since: number; totals: Float64Array; tests: PlanRuleTest[] } | null
   /** Counts that arrived since the last `tick`. */
   private readonly pending = new Float64Array(COUNTERS.length)
   private hasPending = false
@@ -101,7 +144,13 @@ export class FlagEvidence {
     const states = r && Object.fromEntries(GUARD_RULE_NAMES.map((rule) => GUARD_RULE_KINDS[rule].setting).map((k) => [k, r[k] ? copyRule(r[k]) : null]))
     this.rules = runningRules(settings, states)
     this.plan = r?.plan
-      ? { ...r.plan, totals: flatToPacked(r.plan.totals), test: new BelowLimitTest(settings.maxErrorRate, copyRule(r.plan.test)) }
+      ? {
+          id: r.plan.id,
+          step: r.plan.step,
+          since: r.plan.since,
+          totals: flatToPacked(r.plan.totals),
+          tests: planTests(this.rules, { ...r.plan.others, maxErrorRate: r.plan.test }),
+        }
       : null
   }
 
@@ -124,7 +173,7 @@ export class FlagEvidence {
     }
     if (this.plan) {
       for (let i = 0; i < c.length; i++) this.plan.totals[i]! += c[i]!
-      this.plan.test.observe(c[CANARY_EXPOSURES]!, c[CANARY_ERRORS]!)
+      for (const { test, over, event } of this.plan.tests) test.observe(c[over]!, c[event]!)
     }
     c.fill(0)
     return true
@@ -144,7 +193,10 @@ export class FlagEvidence {
       seconds: this.seconds,
       ...t,
       canaryRate: rate(t.canaryErrors, t.canaryExposures),
-      controlRate: t.controlExposures > 0 ? t.controlErrors / t.controlExposures : null,
+      controlRate: rateOrNull(t.controlErrors, t.controlExposures),
+      canarySlowRate: rateOrNull(t.canarySlow, t.canaryTimed),
+      controlSlowRate: rateOrNull(t.controlSlow, t.controlTimed),
+      slowerThanMs: this.settings.latency?.slowerThanMs ?? null,
       ...(readings as RuleReadings),
       progress,
     }
@@ -175,7 +227,7 @@ export class FlagEvidence {
    */
   startPlanStep(stepId: string, step: number, at: number): void {
     if (this.plan?.id === stepId) return
-    this.plan = { id: stepId, step, since: at, totals: new Float64Array(COUNTERS.length), test: new BelowLimitTest(this.settings.maxErrorRate) }
+    this.plan = { id: stepId, step, since: at, totals: new Float64Array(COUNTERS.length), tests: planTests(this.rules) }
   }
 
   stopPlan(): void {
@@ -184,16 +236,20 @@ export class FlagEvidence {
 
   planFigures(): PlanFigures | null {
     if (!this.plan) return null
-    const reading = this.plan.test.reading()
+    // The error-rate rule is required and first in the table: its test is always the first.
+    const reading = this.plan.tests[0]!.test.reading()
     const t = packedToFlat(this.plan.totals)
+    const waitingOn = this.plan.tests.filter(({ test }) => test.reading().crossed === null).map(({ rule }) => rule)
     return {
       step: this.plan.step,
       since: this.plan.since,
       ...t,
       canaryRate: rate(t.canaryErrors, t.canaryExposures),
+      canarySlowRate: rateOrNull(t.canarySlow, t.canaryTimed),
       statistic: reading.statistic,
       threshold: reading.threshold,
-      proven: reading.crossed !== null && t.canaryExposures >= (this.settings.minExposures ?? 0),
+      proven: waitingOn.length === 0 && t.canaryExposures >= (this.settings.minExposures ?? 0),
+      waitingOn,
     }
   }
 
@@ -212,7 +268,8 @@ export class FlagEvidence {
         step: this.plan.step,
         since: this.plan.since,
         totals: packedToFlat(this.plan.totals),
-        test: copyRule(this.plan.test.state),
+        test: copyRule(this.plan.tests[0]!.test.state),
+        others: Object.fromEntries(this.plan.tests.slice(1).map(({ setting, test }) => [setting, copyRule(test.state)])),
       },
     }
   }

@@ -25,13 +25,16 @@ export interface IntakeOutcome {
  * Turns an SDK's metrics batch into evidence, the same way for every transport:
  * - one validation (metrics-batch.ts), refusing the whole batch with a field-named error;
  * - unknown flags dropped and counted (for a client key, so are flags not marked client-visible);
+ * - reported duration histograms turned into `timed` and `slow` counts, slow against the flag's
+ *   latency bound (its guard's `latency.slowerThanMs`; nothing is slow without one);
  * - server keys (secrets): counts taken as reported;
  * - client keys (public, inside web pages): the browser's own arms are ignored. The server
  *   evaluates the connection's user itself, puts that user's reported exposures and errors in
  *   the arm it computed (or nowhere), and caps them with the connection's ClientCredit: one
- *   exposure and one error per second per flag at most, one user's worth.
+ *   exposure and one error per second per flag at most, one user's worth (timed and slow
+ *   requests are events among those exposures, scaled down with them like errors).
  */
-export function createEvidenceIntake(deps: { guard: Pick<GuardService, 'ingest'>; rules: EnvRules; now: () => number }) {
+export function createEvidenceIntake(deps: { guard: Pick<GuardService, 'ingest' | 'slowerThanMs'>; rules: EnvRules; now: () => number }) {
   const { guard, rules, now } = deps
 
   /** Validated, with only the flags this key may report on: all of them, or the client-visible ones. */
@@ -39,7 +42,7 @@ export function createEvidenceIntake(deps: { guard: Pick<GuardService, 'ingest'>
     const ruleset = await rules.load(env)
     const visible = clientKey ? rules.clientVisible(env) : undefined
     const exists = (flag: string) => (visible ? visible.has(flag) : ruleset.compiled.has(flag))
-    return { ruleset, ...validateBatch(raw, exists) }
+    return { ruleset, ...validateBatch(raw, exists, (flag) => guard.slowerThanMs(env, flag)) }
   }
 
   return {

@@ -76,6 +76,14 @@ export function createGuardService(deps: {
       return true
     },
 
+    /**
+     * The latency bound of a flag's guard (`latency.slowerThanMs`), which decides which reported
+     * durations count as slow; undefined when the flag has no latency rule.
+     */
+    slowerThanMs(env: string, flag: string): number | undefined {
+      return watch.get(env, flag)?.guard.latency?.slowerThanMs
+    },
+
     onCounts: reads.onCounts,
     tick: scheduler.tick,
     leaderTick: scheduler.leaderTick,

@@ -1,5 +1,15 @@
 import { z } from 'zod'
-import { ARMS, METRICS, fromLegacyCounts, type ArmCounters, type CountedArm, type Evidence } from '../../sdk/core/metrics.ts'
+import {
+  ARMS,
+  DURATION_BUCKETS,
+  emptyArm,
+  fromLegacyCounts,
+  REPORTED_METRICS,
+  slowCount,
+  type ArmCounters,
+  type CountedArm,
+  type Evidence,
+} from '../../sdk/core/metrics.ts'
 import type { MetricsBatch } from '../../sdk/core/protocol.ts'
 import { parse } from '../validation.ts'
 
@@ -10,55 +20,81 @@ import { parse } from '../validation.ts'
  * - at most MAX_FLAGS_PER_BATCH flags per batch;
  * - per flag, arm and metric, at most MAX_EXPOSURES_PER_BATCH, and no more events (errors, …)
  *   than exposures in an arm;
+ * - an arm's optional `durations` histogram has DURATION_BUCKETS counts summing to at most the
+ *   arm's exposures (each timed request is one of them);
  * - counts are integers.
- * Counts come per arm by name (`{ canary: { exposures, errors }, … }`, metrics and arms this
- * server does not know are ignored) or as the four numbers of older SDKs. Either way the result
- * is named evidence (core/metrics.ts). Flags the environment does not have are dropped by the
- * caller (counted, never given state).
+ * Counts come per arm by name (`{ canary: { exposures, errors, durations? }, … }`, metrics and
+ * arms this server does not know are ignored) or as the four numbers of older SDKs. Either way
+ * the result is named evidence (core/metrics.ts): `timed` is the histogram's sum and `slow` the
+ * requests slower than the flag's latency bound, when its guard has one. Flags the environment
+ * does not have are dropped by the caller (counted, never given state).
  */
 export const MAX_FLAGS_PER_BATCH = 10_000
 export const MAX_EXPOSURES_PER_BATCH = 10_000_000
 
 const count = z.number().int().min(0).max(MAX_EXPOSURES_PER_BATCH)
 
+/** An arm as reported: its named counters, and the duration histogram if it sent one. */
+interface ReportedArm {
+  counters: ArmCounters
+  durations: number[] | undefined
+}
+/** A flag's counts as reported, before the latency bound turns histograms into slow counts. */
+type Reported = Record<CountedArm, ReportedArm>
+
 /** Events are counted among exposures: never more of them than exposures in one arm. */
-const eventsWithin = (counters: ArmCounters, arm: CountedArm) =>
-  METRICS.filter((m) => m !== 'exposures' && counters[m] > counters.exposures).map((metric) => ({
-    metric,
+const eventsWithin = ({ counters, durations }: ReportedArm, arm: CountedArm) => {
+  const over = REPORTED_METRICS.filter((m) => m !== 'exposures' && counters[m] > counters.exposures).map((metric) => ({
+    metric: metric as string,
     message: `${arm} ${metric} must not exceed ${arm} exposures`,
   }))
+  if (durations && durations.reduce((a, b) => a + b, 0) > counters.exposures)
+    over.push({ metric: 'durations', message: `${arm} durations must not add up to more than ${arm} exposures` })
+  return over
+}
+
+const reportedOf = (evidence: Evidence): Reported =>
+  Object.fromEntries(ARMS.map((arm) => [arm, { counters: evidence[arm], durations: undefined }])) as Reported
 
 /** The four numbers of older SDKs: `[canary exposures, canary errors, control exposures, control errors]`. */
 const legacyCounts = z
   .tuple([count, count, count, count])
   .superRefine((tuple, ctx) => {
-    const evidence = fromLegacyCounts(tuple)
+    const reported = reportedOf(fromLegacyCounts(tuple))
     ARMS.forEach((arm, i) => {
-      for (const { message } of eventsWithin(evidence[arm], arm)) ctx.addIssue({ code: 'custom', path: [2 * i + 1], message })
+      for (const { message } of eventsWithin(reported[arm], arm)) ctx.addIssue({ code: 'custom', path: [2 * i + 1], message })
     })
   })
-  .transform(fromLegacyCounts)
+  .transform((tuple) => reportedOf(fromLegacyCounts(tuple)))
 
-/** One arm's named counters; names this server does not know are dropped unread. */
+/**
+ * One arm's named counters and histogram; names this server does not know are dropped unread,
+ * and `timed`/`slow` are never taken from the wire (the server derives them).
+ */
 const armCounters = z
-  .object(Object.fromEntries(METRICS.map((m) => [m, count.default(0)])) as Record<(typeof METRICS)[number], z.ZodDefault<typeof count>>)
-  .transform((counters) => counters as ArmCounters)
+  .object({
+    ...(Object.fromEntries(REPORTED_METRICS.map((m) => [m, count.default(0)])) as Record<(typeof REPORTED_METRICS)[number], z.ZodDefault<typeof count>>),
+    durations: z.array(count).length(DURATION_BUCKETS, `must have ${DURATION_BUCKETS} counts (one per bound and one for slower)`).optional(),
+  })
+  .transform(({ durations, ...named }): ReportedArm => ({ counters: { ...emptyArm(), ...named }, durations }))
 
 const namedCounts = z
   .object(Object.fromEntries(ARMS.map((arm) => [arm, armCounters.optional()])) as Record<CountedArm, z.ZodOptional<typeof armCounters>>)
   .superRefine((arms, ctx) => {
     for (const arm of ARMS) {
-      const counters = arms[arm]
-      if (counters) for (const { metric, message } of eventsWithin(counters, arm)) ctx.addIssue({ code: 'custom', path: [arm, metric], message })
+      const reported = arms[arm]
+      // zod runs this refinement even when an arm failed its own checks (its value is then the
+      // raw input, not a ReportedArm): that arm's issues are reported already.
+      if (reported?.counters) for (const { metric, message } of eventsWithin(reported, arm)) ctx.addIssue({ code: 'custom', path: [arm, metric], message })
     }
   })
-  .transform((arms): Evidence => {
-    const empty = () => Object.fromEntries(METRICS.map((m) => [m, 0])) as ArmCounters
-    return Object.fromEntries(ARMS.map((arm) => [arm, arms[arm] ?? empty()])) as Evidence
-  })
+  .transform(
+    (arms): Reported =>
+      Object.fromEntries(ARMS.map((arm) => [arm, arms[arm] ?? { counters: emptyArm(), durations: undefined }])) as Reported,
+  )
 
 /** An array is the older SDKs' four numbers, anything else named counters: each form reports its own issues. */
-const flagCounts = z.unknown().transform((value, ctx): Evidence => {
+const flagCounts = z.unknown().transform((value, ctx): Reported => {
   const result = (Array.isArray(value) ? legacyCounts : namedCounts).safeParse(value)
   if (result.success) return result.data
   for (const issue of result.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path })
@@ -78,6 +114,21 @@ export const metricsBatchSchema = z.strictObject({
 
 const wrapped = z.object({ batch: metricsBatchSchema })
 
+/**
+ * A flag's evidence from what it reported: `timed` is the histogram's sum, `slow` the requests
+ * slower than `slowerThanMs` (none without a latency bound: nothing is slow then).
+ */
+function evidenceOf(reported: Reported, slowerThanMs: number | undefined): Evidence {
+  const out = {} as Evidence
+  for (const arm of ARMS) {
+    const { counters, durations } = reported[arm]
+    out[arm] = durations
+      ? { ...counters, timed: durations.reduce((a, b) => a + b, 0), slow: slowerThanMs === undefined ? 0 : slowCount(durations, slowerThanMs) }
+      : counters
+  }
+  return out
+}
+
 /** A batch after validation: every flag's counts as named evidence. */
 export interface CountedBatch extends Omit<MetricsBatch, 'flags'> {
   flags: Record<string, Evidence>
@@ -93,16 +144,24 @@ export interface ValidBatch {
 /**
  * Validates `value` as a batch (throws ValidationError naming the field, e.g.
  * `batch.flags.checkout.1: canary errors must not exceed canary exposures`) and keeps only
- * flags for which `flagExists` holds.
+ * flags for which `flagExists` holds. `slowerThanMs` gives a flag's latency bound (its guard's
+ * `latency.slowerThanMs`), which decides which of its reported durations count as slow.
  */
-export function validateBatch(value: unknown, flagExists: (flag: string) => boolean): ValidBatch {
+export function validateBatch(
+  value: unknown,
+  flagExists: (flag: string) => boolean,
+  slowerThanMs: (flag: string) => number | undefined = () => undefined,
+): ValidBatch {
   // Wrapped so every message names its field from `batch.` down, whatever the transport.
   const { batch } = parse(wrapped, { batch: value })
   const known: ValidBatch['known'] = []
+  const flags: Record<string, Evidence> = {}
   let unknownFlags = 0
-  for (const [flag, counts] of Object.entries(batch.flags)) {
+  for (const [flag, reported] of Object.entries(batch.flags)) {
+    const counts = evidenceOf(reported, slowerThanMs(flag))
+    flags[flag] = counts
     if (flagExists(flag)) known.push([flag, counts])
     else unknownFlags++
   }
-  return { batch, known, unknownFlags }
+  return { batch: { ...batch, flags }, known, unknownFlags }
 }

@@ -25,6 +25,22 @@ export const MIXTURE_THRESHOLD = Math.log(1 / ALPHA)
 /** Threshold of the change detectors: one false alarm per 100 days over all K of them. */
 export const CHANGE_THRESHOLD = Math.log((ALTERNATIVE_FACTORS.length * 86_400) / 0.01)
 
+/**
+ * One promise per flag: a flag whose guard runs `rules` rules splits α and the change
+ * detectors' false-alarm budget evenly between them (a union bound), so the flag as a whole is
+ * falsely tripped at most α over its life, and its change detectors raise at most one false
+ * alarm per 100 days together. Each rule's thresholds rise by ln(rules).
+ */
+export interface Thresholds {
+  mixture: number
+  change: number
+}
+export const thresholdsFor = (rules: number): Thresholds => {
+  const share = Math.log(Math.max(1, rules))
+  return { mixture: MIXTURE_THRESHOLD + share, change: CHANGE_THRESHOLD + share }
+}
+const ONE_RULE = thresholdsFor(1)
+
 /** One second's counts (or several seconds' summed, or down-weighted client evidence). */
 export interface ArmCounts {
   canaryExposures: number
@@ -79,29 +95,29 @@ function addLlr(rule: RuleState, k: number, llr: number): void {
 }
 
 /** Whether `read(rule, withChange).crossed` is non-null, without exp/log in the common case. */
-function crossed(rule: RuleState, withChange: boolean): boolean {
+function crossed(rule: RuleState, withChange: boolean, at: Thresholds): boolean {
   let maxC = -Infinity
   let maxS = 0
   for (let k = 0; k < rule.cumulative.length; k++) {
     if (rule.cumulative[k]! > maxC) maxC = rule.cumulative[k]!
     if (rule.change[k]! > maxS) maxS = rule.change[k]!
   }
-  if (withChange && maxS >= CHANGE_THRESHOLD) return true
+  if (withChange && maxS >= at.change) return true
   // ln(mean exp) ≤ max: below the threshold at the max, the mixture is below it too.
-  if (maxC < MIXTURE_THRESHOLD) return false
-  return logMeanExp(rule.cumulative) >= MIXTURE_THRESHOLD
+  if (maxC < at.mixture) return false
+  return logMeanExp(rule.cumulative) >= at.mixture
 }
 
-function read(rule: RuleState, withChange: boolean): RuleReading {
+function read(rule: RuleState, withChange: boolean, at: Thresholds = ONE_RULE): RuleReading {
   const statistic = logMeanExp(rule.cumulative)
   const changeStatistic = withChange ? Math.max(0, ...rule.change) : 0
-  const crossed = statistic >= MIXTURE_THRESHOLD ? 'mixture' : withChange && changeStatistic >= CHANGE_THRESHOLD ? 'change' : null
-  const progress = Math.min(1, Math.max(0, statistic / MIXTURE_THRESHOLD, withChange ? changeStatistic / CHANGE_THRESHOLD : 0))
+  const crossed = statistic >= at.mixture ? 'mixture' : withChange && changeStatistic >= at.change ? 'change' : null
+  const progress = Math.min(1, Math.max(0, statistic / at.mixture, withChange ? changeStatistic / at.change : 0))
   return {
     statistic: finite(statistic),
-    threshold: MIXTURE_THRESHOLD,
+    threshold: at.mixture,
     changeStatistic: finite(changeStatistic),
-    changeThreshold: CHANGE_THRESHOLD,
+    changeThreshold: at.change,
     progress,
     crossed,
   }
@@ -157,6 +173,8 @@ export class AbsoluteRateTest {
   constructor(
     readonly limit: number,
     state?: RuleState,
+    /** The rule's share of the flag's budget (see `thresholdsFor`). */
+    private readonly at: Thresholds = ONE_RULE,
   ) {
     this.test = limit > 0 ? new BinomialTest(limit, above(limit), state) : null
     this.state = this.test ? this.test.state : state?.cumulative.length === 1 ? state : newRule(1)
@@ -168,11 +186,11 @@ export class AbsoluteRateTest {
   }
 
   crossed(): boolean {
-    return this.test ? crossed(this.state, true) : this.state.cumulative[0]! > 0
+    return this.test ? crossed(this.state, true, this.at) : this.state.cumulative[0]! > 0
   }
 
   reading(): RuleReading {
-    if (this.test) return read(this.state, true)
+    if (this.test) return read(this.state, true, this.at)
     const base = read(newRule(1), false)
     return this.state.cumulative[0]! > 0 ? { ...base, statistic: Number.MAX_VALUE, progress: 1, crossed: 'mixture' } : base
   }
@@ -193,6 +211,8 @@ export class RateRatioTest {
   constructor(
     readonly maxRatio: number,
     state?: RuleState,
+    /** The rule's share of the flag's budget (see `thresholdsFor`). */
+    private readonly at: Thresholds = ONE_RULE,
   ) {
     this.ratios = ALTERNATIVE_FACTORS.map((c) => c * maxRatio)
     this.state = state && state.cumulative.length === this.ratios.length ? state : newRule(this.ratios.length)
@@ -210,11 +230,11 @@ export class RateRatioTest {
   }
 
   crossed(): boolean {
-    return crossed(this.state, true)
+    return crossed(this.state, true, this.at)
   }
 
   reading(): RuleReading {
-    return read(this.state, true)
+    return read(this.state, true, this.at)
   }
 }
 

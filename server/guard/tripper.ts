@@ -5,6 +5,7 @@ import { guardOf, type TripRecord } from '../domain/guard-state.ts'
 import { isLivePlan, planOf } from '../domain/plan.ts'
 import type { Watched } from './watch-list.ts'
 import { deliverWebhook } from './webhook.ts'
+import { latencyTripWords } from '../../api-shapes/latency-words.ts'
 
 export type TripDecision = Extract<GuardDecision, { status: 'trip' }>
 
@@ -61,7 +62,8 @@ export function createTripper(deps: {
       throw error
     })
     if (!after) return
-    log(`guard: turned ${entry.flag} off in ${entry.env} (${decision.rule}, ${decision.test} test)`)
+    const why = latencyTripWords(record)
+    log(`guard: turned ${entry.flag} off in ${entry.env} (${decision.rule}, ${decision.test} test)${why ? `: ${why}` : ''}`)
     notify(entry.guard.webhookUrl, { type: 'guard.trip', flag: entry.flag, environment: entry.env, version: after.version, ...record })
   }
 

@@ -1,5 +1,4 @@
-import { COUNTERS, emptyEvidence, toFlatCounts, type Evidence } from '../../sdk/core/metrics.ts'
-import type { ArmCounts } from './sequential.ts'
+import { COUNTERS, emptyEvidence, toFlatCounts, type Evidence, type FlatCounts } from '../../sdk/core/metrics.ts'
 
 /**
  * The recent figures shown beside the guard's statistics (the guard's `windowSeconds`): what
@@ -39,7 +38,7 @@ export class SlidingWindow {
   }
 
   /** Totals over the last `windowSeconds` seconds up to and including `nowMs`'s second. */
-  totals(nowMs: number, windowSeconds: number): ArmCounts {
+  totals(nowMs: number, windowSeconds: number): FlatCounts {
     const now = Math.floor(nowMs / 1000)
     const span = Math.min(windowSeconds, MAX_WINDOW_SECONDS)
     const t = emptyEvidence()

@@ -1,15 +1,11 @@
 import type { MetricsRow } from '../../api-shapes/index.ts'
+import { COUNTERS, flatName, fromFlatCounts, toFlatCounts, type FlatCounts } from '../../sdk/core/metrics.ts'
 
 /** Counts since the guard's tests started, as its figures carry them. */
-export interface CumulativeCounts {
-  since: number
-  canaryExposures: number
-  canaryErrors: number
-  controlExposures: number
-  controlErrors: number
-}
+export type CumulativeCounts = FlatCounts & { since: number }
 
-const FIELDS = ['canaryExposures', 'canaryErrors', 'controlExposures', 'controlErrors'] as const
+/** Every counter's flat name (`canaryExposures`, …, `controlSlow`). */
+const FIELDS = COUNTERS.map(([arm, metric]) => flatName(arm, metric) as keyof FlatCounts)
 
 /**
  * Ten-second rows of a guarded flag's counts over the last minutes, for the chart of a canary
@@ -44,7 +40,7 @@ export function createFineSeries(options: { now: () => number; bucketMs?: number
       const start = Math.floor(now / bucketMs) * bucketMs
       let rows = buckets.get(key)
       if (!rows) buckets.set(key, (rows = new Map()))
-      const row = rows.get(start) ?? { minute: start, canaryExposures: 0, canaryErrors: 0, controlExposures: 0, controlErrors: 0 }
+      const row = rows.get(start) ?? { minute: start, ...toFlatCounts(fromFlatCounts({})) }
       FIELDS.forEach((f, i) => (row[f] += delta[i]!))
       rows.set(start, row)
       for (const at of rows.keys()) if (at < now - keepMs) rows.delete(at)

@@ -1,4 +1,4 @@
-import { COUNTERS, emptyEvidence, isCounter } from '../../sdk/core/metrics.ts'
+import { COUNTERS, emptyEvidence, isCounter, REPORTED_METRICS } from '../../sdk/core/metrics.ts'
 import type { Change } from '../../sdk/core/changes.ts'
 import type { Cohort, Segment } from '../../sdk/core/types.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts'
@@ -358,7 +358,10 @@ export function minuteSums(entries: readonly StoredBatch[]): MinuteCount[] {
         sums.set(id, row)
       }
   }
-  return [...sums.entries()].sort(byText).map(([, row]) => row)
+  // Duration counters (timed, slow) only where there are some: most flags report no durations,
+  // and a missing row reads as 0.
+  const written = (row: MinuteCount) => row.count !== 0 || (REPORTED_METRICS as readonly string[]).includes(row.metric)
+  return [...sums.entries()].sort(byText).map(([, row]) => row).filter(written)
 }
 
 /**

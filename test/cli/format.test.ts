@@ -58,6 +58,9 @@ describe('describeConditions', () => {
   })
 })
 
+/** Arms that reported no durations (no latency rule). */
+const noDurations = { canaryTimed: 0, canarySlow: 0, controlTimed: 0, controlSlow: 0 }
+
 describe('guard and plan text', () => {
   const reading = (progress: number, crossed: 'mixture' | 'change' | null = null) => ({
     statistic: progress * 3,
@@ -74,10 +77,16 @@ describe('guard and plan text', () => {
     canaryErrors: 12,
     controlExposures: 36_000,
     controlErrors: 30,
+    ...noDurations,
     canaryRate: 0.003,
     controlRate: 30 / 36_000,
+    canarySlowRate: null,
+    controlSlowRate: null,
+    slowerThanMs: null,
     maxErrorRate: reading(0.12),
     maxRatioToControl: null,
+    maxSlowRate: null,
+    maxSlowRatioToControl: null,
     progress: 0.12,
   }
 
@@ -100,7 +109,7 @@ describe('guard and plan text', () => {
   it('prints a waiting plan with its figures, and a held one', () => {
     const now = Date.UTC(2025, 2, 4, 12, 0)
     const plan = { cohort: 'everyone', steps: [1, 5, 25], step: 0, status: 'active' as const, intervalSeconds: 60, nextAt: now - 1000, note: null, startedAt: now - 61_000 }
-    const evidence = { step: 0, since: now - 61_000, canaryExposures: 50, canaryErrors: 1, controlExposures: 450, controlErrors: 2, canaryRate: 0.02, statistic: -0.4, threshold: 3, proven: false }
+    const evidence = { step: 0, since: now - 61_000, canaryExposures: 50, canaryErrors: 1, controlExposures: 450, controlErrors: 2, canaryRate: 0.02, ...noDurations, canarySlowRate: null, statistic: -0.4, threshold: 3, proven: false, waitingOn: ['max_error_rate' as const] }
     expect(planLines(plan, { waitingForEvidence: true, holdsAt: now + 3_599_000, evidence }, now)).toEqual([
       'plan: active on cohort everyone, step 1 of 3 (1%); steps 1%, 5%, 25%',
       '  waiting for evidence: the next step (5%) is due, but the error rate is not yet shown below the limit',

@@ -28,6 +28,9 @@ import { href, parseRoute } from '../../console/src/lib/route.ts'
 
 /** The console's pure parts: what the browser test would only catch indirectly. */
 
+/** Arms that reported no durations (no latency rule). */
+const NO_DURATIONS = { canaryTimed: 0, canarySlow: 0, controlTimed: 0, controlSlow: 0 }
+
 const beta = {
   name: 'beta',
   conditions: [{ attribute: 'userId', operator: 'in' as const, values: ['alice'] }],
@@ -111,6 +114,7 @@ describe('audience estimate', () => {
     canaryErrors: 0,
     controlExposures: control,
     controlErrors: 0,
+    ...NO_DURATIONS,
   })
 
   it('sums canary and control exposures of the last hour only', () => {
@@ -252,13 +256,14 @@ describe('routes', () => {
 describe('chart', () => {
   it('leaves minutes without exposures out of an arm', () => {
     const series = rateSeries([
-      { minute: 0, canaryExposures: 10, canaryErrors: 1, controlExposures: 0, controlErrors: 0 },
+      { minute: 0, canaryExposures: 10, canaryErrors: 1, controlExposures: 0, controlErrors: 0, ...NO_DURATIONS },
       {
         minute: 60_000,
         canaryExposures: 0,
         canaryErrors: 0,
         controlExposures: 100,
         controlErrors: 2,
+        ...NO_DURATIONS,
       },
     ])
     expect(series.canary).toEqual([{ at: 0, rate: 0.1, exposures: 10 }])
@@ -401,10 +406,16 @@ describe('guard evidence in words', () => {
     canaryErrors: 12,
     controlExposures: 36_000,
     controlErrors: 30,
+    ...NO_DURATIONS,
     canaryRate: 0.003,
     controlRate: 30 / 36_000,
+    canarySlowRate: null,
+    controlSlowRate: null,
+    slowerThanMs: null,
     maxErrorRate: reading(progress, crossed),
     maxRatioToControl: null,
+    maxSlowRate: null,
+    maxSlowRatioToControl: null,
     progress,
   })
 
@@ -448,7 +459,7 @@ describe('guard evidence in words', () => {
   })
 
   it("describes a plan step's evidence", () => {
-    const e = { step: 0, since: 0, canaryExposures: 50, canaryErrors: 1, controlExposures: 0, controlErrors: 0, canaryRate: 0.02, statistic: 0.4, threshold: 3, proven: false }
+    const e = { step: 0, since: 0, canaryExposures: 50, canaryErrors: 1, controlExposures: 0, controlErrors: 0, canaryRate: 0.02, ...NO_DURATIONS, canarySlowRate: null, statistic: 0.4, threshold: 3, proven: false, waitingOn: ['max_error_rate' as const] }
     expect(planEvidenceWords(e)).toBe(
       '1 canary errors in 50 exposures this step (2.00%); not yet shown below the limit (statistic 0.40 of 3.00)',
     )

@@ -192,6 +192,11 @@ export const guardCounts = pgTable('guard_counts', {
   canaryErrors: doublePrecision('canary_errors').notNull(),
   controlExposures: doublePrecision('control_exposures').notNull(),
   controlErrors: doublePrecision('control_errors').notNull(),
+  /** Requests that reported a duration, and those slower than the guard's latency bound. */
+  canaryTimed: doublePrecision('canary_timed').notNull().default(0),
+  canarySlow: doublePrecision('canary_slow').notNull().default(0),
+  controlTimed: doublePrecision('control_timed').notNull().default(0),
+  controlSlow: doublePrecision('control_slow').notNull().default(0),
 })
 
 /**

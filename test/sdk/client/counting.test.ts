@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import { armOffset, countError, countExposure, createCounters } from '../../../sdk/client/counters.ts'
+import { armOffset, countDuration, countError, countExposure, createCounters } from '../../../sdk/client/counters.ts'
 import { createMetricsReporter, type PostOutcome } from '../../../sdk/client/metrics-reporter.ts'
 import { RESULTS, armOf } from '../../../sdk/core/evaluate.ts'
 import type { MetricsBatch } from '../../../sdk/core/protocol.ts'
@@ -10,7 +10,8 @@ const on: EvalResult = { enabled: true, reason: 'cohort:beta' }
 describe('armOffset', () => {
   it('agrees with armOf from sdk/core for every reason', () => {
     const results: EvalResult[] = [on, ...Object.values(RESULTS)]
-    const expected = { canary: 0, control: 2, none: -1 }
+    // An arm is its two named counters and its 12-bucket duration histogram.
+    const expected = { canary: 0, control: 14, none: -1 }
     for (const result of results) expect(armOffset(result)).toBe(expected[armOf(result)])
   })
 })
@@ -34,6 +35,23 @@ describe('createCounters', () => {
     expect(counters.drain('y', 300)).toBeUndefined()
     countExposure(counters, a, armOffset(on))
     expect(counters.drain('z', 400)).toMatchObject({ start: 300, end: 400, flags: { a: { canary: { exposures: 1, errors: 0 } } } })
+  })
+
+  it('reports durations as a histogram beside the counts, only for arms that timed something', () => {
+    const counters = createCounters(0)
+    const a = counters.slot('a')
+    countExposure(counters, a, armOffset(on))
+    countExposure(counters, a, armOffset(on))
+    countExposure(counters, a, armOffset(RESULTS.outsideRollout))
+    countDuration(counters, a, armOffset(on), 3) // ≤ 5 ms: bucket 0
+    countDuration(counters, a, armOffset(on), 500) // exactly on a bound: that bound's bucket (6)
+    countDuration(counters, a, armOffset(RESULTS.off), 700) // neither arm: not counted
+    expect(counters.drain('x', 1)?.flags.a).toEqual({
+      canary: { exposures: 2, errors: 0, durations: [1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0] },
+      control: { exposures: 1, errors: 0 },
+    })
+    countDuration(counters, a, armOffset(on), 60_000) // slower than every bound: the overflow bucket
+    expect(counters.drain('y', 2)?.flags.a).toEqual({ canary: { exposures: 0, errors: 0, durations: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1] } })
   })
 
   it('counts nothing for evaluations in neither arm', () => {

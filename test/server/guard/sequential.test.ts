@@ -14,7 +14,7 @@ const MONTE_CARLO_TIMEOUT_MS = 300_000
 
 /** One second's flat counts as evidence, in one scratch object (`add` copies it at once): the Monte Carlo runs add millions. */
 const scratch = emptyEvidence()
-const evidenceOf = (flat: FlatCounts) => fromFlatCounts(flat, scratch)
+const evidenceOf = (flat: Partial<FlatCounts>) => fromFlatCounts(flat, scratch)
 
 /**
  * Seeded statistical tests of the guard's sequential decision module, driven second by second

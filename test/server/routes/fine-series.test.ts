@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest'
 import { createFineSeries } from '../../../server/routes/fine-series.ts'
 
+/** Arms that reported no durations (no latency rule). */
+const NO_DURATIONS = { canaryTimed: 0, canarySlow: 0, controlTimed: 0, controlSlow: 0 }
+
 const counts = (since: number, ce: number, cx: number, ke: number, kx: number) => ({
   since,
   canaryExposures: ce,
   canaryErrors: cx,
   controlExposures: ke,
   controlErrors: kx,
+  ...NO_DURATIONS,
 })
 
 describe('ten-second rows from the guard figures', () => {
@@ -19,8 +23,8 @@ describe('ten-second rows from the guard figures', () => {
     now += 10_000
     fine.record('p', 'f', counts(1, 200, 5, 600, 3))
     expect(fine.rows('p', 'f', 0)).toEqual([
-      { minute: 1_000_000, canaryExposures: 150, canaryErrors: 2, controlExposures: 450, controlErrors: 2 },
-      { minute: 1_010_000, canaryExposures: 50, canaryErrors: 3, controlExposures: 150, controlErrors: 1 },
+      { minute: 1_000_000, canaryExposures: 150, canaryErrors: 2, controlExposures: 450, controlErrors: 2, ...NO_DURATIONS },
+      { minute: 1_010_000, canaryExposures: 50, canaryErrors: 3, controlExposures: 150, controlErrors: 1, ...NO_DURATIONS },
     ])
   })
 
@@ -30,7 +34,7 @@ describe('ten-second rows from the guard figures', () => {
     fine.record('p', 'f', counts(1, 100, 0, 100, 0))
     now = 70_000
     fine.record('p', 'f', counts(2, 10, 1, 30, 0))
-    expect(fine.rows('p', 'f', 0)).toEqual([{ minute: 70_000, canaryExposures: 10, canaryErrors: 1, controlExposures: 30, controlErrors: 0 }])
+    expect(fine.rows('p', 'f', 0)).toEqual([{ minute: 70_000, canaryExposures: 10, canaryErrors: 1, controlExposures: 30, controlErrors: 0, ...NO_DURATIONS }])
     expect(fine.rows('p', 'other', 0)).toEqual([])
   })
 })
