@@ -13,11 +13,13 @@ import {
 } from '@openfeature/server-sdk'
 import { resolveBoolean, typeMismatch } from './resolution.ts'
 import { bridgeStatus, providerEventEmitter } from './status-bridge.ts'
-import { DEFAULT_ERROR_EVENT, trackError } from './track.ts'
+import { DEFAULT_DURATION_EVENT, DEFAULT_ERROR_EVENT, trackForGuard } from './track.ts'
 
 export interface CanaryProviderOptions {
   /** The tracking event name that feeds the guard (`track(name, context, { flag })`). Default `error`. */
   errorEvent?: string
+  /** The tracking event name that reports a duration in ms (`track(name, context, { flag, value })`). Default `duration`. */
+  durationEvent?: string
   /** How long a lost connection lasts before STALE. Default 5000 ms. */
   staleAfterMs?: number
   /** How long `initialize` waits for the first state. Default 10000 ms. */
@@ -51,8 +53,8 @@ export class CanaryFlagsProvider implements Provider {
   private stopBridge: (() => void) | undefined
 
   constructor(options: ServerProviderOptions) {
-    const { errorEvent, staleAfterMs, readyTimeoutMs, ...rest } = options
-    this.options = { errorEvent, staleAfterMs, readyTimeoutMs }
+    const { errorEvent, durationEvent, staleAfterMs, readyTimeoutMs, ...rest } = options
+    this.options = { errorEvent, durationEvent, staleAfterMs, readyTimeoutMs }
     this.owned = !('client' in rest)
     this.client = 'client' in rest ? rest.client : createClient({ sdkName: 'canary-flags-openfeature-server', ...rest })
   }
@@ -88,9 +90,13 @@ export class CanaryFlagsProvider implements Provider {
   }
 
   track(trackingEventName: string, context: EvaluationContext, details: TrackingEventDetails): void {
-    trackError(
+    trackForGuard(
       this.client,
-      { errorEvent: this.options.errorEvent ?? DEFAULT_ERROR_EVENT, warn: (m) => console.warn(`canary-flags: ${m}`) },
+      {
+        errorEvent: this.options.errorEvent ?? DEFAULT_ERROR_EVENT,
+        durationEvent: this.options.durationEvent ?? DEFAULT_DURATION_EVENT,
+        warn: (m) => console.warn(`canary-flags: ${m}`),
+      },
       trackingEventName,
       userFromContext(context).user,
       details,

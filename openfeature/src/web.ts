@@ -14,11 +14,13 @@ import {
 } from '@openfeature/web-sdk'
 import { resolveBoolean, typeMismatch } from './resolution.ts'
 import { bridgeStatus, providerEventEmitter } from './status-bridge.ts'
-import { DEFAULT_ERROR_EVENT, trackError } from './track.ts'
+import { DEFAULT_DURATION_EVENT, DEFAULT_ERROR_EVENT, trackForGuard } from './track.ts'
 
 export interface CanaryWebProviderOptions {
   /** The tracking event name that feeds the guard (`track(name, { flag })`). Default `error`. */
   errorEvent?: string
+  /** The tracking event name that reports a duration in ms (`track(name, context, { flag, value })`). Default `duration`. */
+  durationEvent?: string
   /** How long a lost connection lasts before STALE. Default 5000 ms. */
   staleAfterMs?: number
   /** How long `initialize` waits for the first answers. Default 10000 ms. */
@@ -58,8 +60,8 @@ export class CanaryFlagsWebProvider implements Provider {
   private switching = 0
 
   constructor(options: WebProviderOptions) {
-    const { errorEvent, staleAfterMs, readyTimeoutMs, ...rest } = options
-    this.options = { errorEvent, staleAfterMs, readyTimeoutMs }
+    const { errorEvent, durationEvent, staleAfterMs, readyTimeoutMs, ...rest } = options
+    this.options = { errorEvent, durationEvent, staleAfterMs, readyTimeoutMs }
     this.owned = !('client' in rest)
     this.make =
       'client' in rest
@@ -125,9 +127,13 @@ export class CanaryFlagsWebProvider implements Provider {
 
   track(trackingEventName: string, _context: EvaluationContext, details: TrackingEventDetails): void {
     if (this.client === undefined) return
-    trackError(
+    trackForGuard(
       this.client,
-      { errorEvent: this.options.errorEvent ?? DEFAULT_ERROR_EVENT, warn: (m) => console.warn(`canary-flags: ${m}`) },
+      {
+        errorEvent: this.options.errorEvent ?? DEFAULT_ERROR_EVENT,
+        durationEvent: this.options.durationEvent ?? DEFAULT_DURATION_EVENT,
+        warn: (m) => console.warn(`canary-flags: ${m}`),
+      },
       trackingEventName,
       undefined,
       details,

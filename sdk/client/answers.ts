@@ -1,11 +1,11 @@
 import { genericReason } from '../core/generic-reason.ts'
 import type { EvalResult, User } from '../core/types.ts'
-import { answerOffset, armOffset, countError, countExposure, type Counters } from './counters.ts'
+import { answerOffset, armOffset, countDuration, countError, countExposure, type Counters } from './counters.ts'
 import type { Answerer, Mode } from './mode.ts'
 import type { EvaluationDetails, FlagClient, Logger, ResolvedDetails } from './types.ts'
 
 /** The answering half of a `FlagClient`: synchronous, in memory, never throwing. */
-export type Answers = Pick<FlagClient, 'isEnabled' | 'explain' | 'resolve' | 'recordError'> & {
+export type Answers = Pick<FlagClient, 'isEnabled' | 'explain' | 'resolve' | 'recordError' | 'recordDuration' | 'run'> & {
   /** Looks answers up again after the held state changed: all flags, or only `keys`. */
   refresh(keys?: Iterable<string>): void
 }
@@ -20,6 +20,8 @@ export interface AnswersDeps {
   hasState: () => boolean
   /** Called after each counted error, so the reporter can send early. */
   errorRecorded: () => void
+  /** The clock `run` times its branch with (ms). */
+  now: () => number
 }
 
 /** Answers that come from no evaluation: the caller's default stands. */
@@ -42,7 +44,7 @@ interface Entry {
  * answers.isEnabled('checkout-v2', { userId: 'u1' })
  */
 export function createAnswers(deps: AnswersDeps): Answers {
-  const { mode, counters, logger, user, hasState } = deps
+  const { mode, counters, logger, user, hasState, now } = deps
   const offsetOf = mode.counting === 'answers' ? answerOffset : armOffset
   const entries = new Map<string, Entry>()
 
@@ -109,6 +111,53 @@ export function createAnswers(deps: AnswersDeps): Answers {
       } catch (error) {
         logger.debug?.('resolve failed', error)
         return { enabled: defaultValue, reason: 'error', generic: 'ERROR' }
+      }
+    },
+
+    recordDuration(flag, callUser, ms) {
+      try {
+        // NaN and negative durations are a caller's bug: dropped rather than counted as fast.
+        if (!(ms >= 0)) return
+        const entry = answering(flag)
+        if (entry === undefined) return
+        countDuration(counters, entry.slot, offsetOf(entry.answer.evaluate(callUser ?? user())), ms)
+      } catch (error) {
+        logger.debug?.('recordDuration failed', error)
+      }
+    },
+
+    async run(flag, callUser, branches) {
+      // One evaluation decides the branch and the arm every count of this call goes to.
+      let slot = -1
+      let offset = -1
+      let enabled = false
+      try {
+        const entry = answering(flag)
+        if (entry !== undefined) {
+          const result = entry.answer.evaluate(callUser ?? user())
+          ;[slot, offset] = [entry.slot, offsetOf(result)]
+          countExposure(counters, slot, offset)
+          enabled = !usesDefault(result) && result.enabled
+        }
+      } catch (error) {
+        logger.debug?.('run failed to evaluate', error)
+      }
+      const started = now()
+      const settle = (failed: boolean) => {
+        if (slot < 0) return
+        countDuration(counters, slot, offset, Math.max(0, now() - started))
+        if (failed) {
+          countError(counters, slot, offset)
+          deps.errorRecorded()
+        }
+      }
+      try {
+        const value = await (enabled ? branches.on : branches.off)()
+        settle(false)
+        return value
+      } catch (error) {
+        settle(true)
+        throw error
       }
     },
 

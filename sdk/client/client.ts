@@ -97,6 +97,7 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
     user: () => user,
     hasState: () => connection.state.hasState,
     errorRecorded: () => metrics.errorRecorded(),
+    now,
   })
 
   const stopWaiting = () => {
@@ -154,6 +155,8 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
     explain: answers.explain,
     resolve: answers.resolve,
     recordError: answers.recordError,
+    recordDuration: answers.recordDuration,
+    run: answers.run,
     on(event, listener) {
       return events.on(event, listener)
     },

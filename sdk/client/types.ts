@@ -102,6 +102,20 @@ export interface FlagClient {
   resolve(flag: string, user?: User, defaultValue?: boolean): ResolvedDetails
   /** Counts a failure of the code path this user got (feeds the guard). */
   recordError(flag: string, user?: User): void
+  /**
+   * Counts how long the code path this user got took, in ms (feeds the guard's latency rule: a
+   * histogram per arm, bounds 5 ms … 10 s). Negative or NaN durations are ignored.
+   */
+  recordDuration(flag: string, user: User | undefined, ms: number): void
+  /**
+   * Evaluates the flag once, runs `on` or `off`, and records the exposure, the branch's duration
+   * and, if it throws, an error (then rethrows). Never fails on its own: an unknown flag or an
+   * SDK that is not ready runs `off` and counts nothing.
+   *
+   * @example
+   * const receipt = await flags.run('checkout-v2', user, { on: () => newCheckout(cart), off: () => oldCheckout(cart) })
+   */
+  run<T>(flag: string, user: User | undefined, branches: { on: () => T | Promise<T>; off: () => T | Promise<T> }): Promise<T>
   /** Subscribes; returns the unsubscribe function. */
   on<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): () => void
   /** Switches the current user; with a client key, resolves when the server's answers for them arrive. */

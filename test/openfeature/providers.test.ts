@@ -149,7 +149,7 @@ describe('providers against a real server', () => {
     expect(details).toMatchObject({ value: true, errorCode: 'PROVIDER_FATAL' })
   })
 
-  it("track('error') with the flag reaches the guard's counts (event name configurable)", async () => {
+  it("track('error') and track('duration') with the flag reach the guard's counts (event name configurable)", async () => {
     const key = await createKey('server')
     const provider = new CanaryFlagsProvider({ url: server.url, key: key.secret, errorEvent: 'checkout-failed', logger: {} })
     const domain = nextDomain()
@@ -159,16 +159,22 @@ describe('providers against a real server', () => {
       expect(await client.getBooleanValue(FLAG, false, { targetingKey: `buyer-${i}` })).toBe(true)
       client.track('checkout-failed', { targetingKey: `buyer-${i}` }, { flag: FLAG })
       client.track('error', { targetingKey: `buyer-${i}` }, { flag: FLAG }) // not the configured name
+      client.track('duration', { targetingKey: `buyer-${i}` }, { flag: FLAG, value: 120 + i })
     }
     // Closing the provider flushes the SDK's counts.
     await ServerOpenFeature.clearProviders()
     const counted = async () => {
       const metrics = await server.api('GET', `${ENV}/flags/${FLAG}/metrics`)
-      const rows = metrics.json.minutes as Array<{ canaryExposures: number; canaryErrors: number }>
-      return rows.reduce((t, r) => ({ exposures: t.exposures + r.canaryExposures, errors: t.errors + r.canaryErrors }), { exposures: 0, errors: 0 })
+      const rows = metrics.json.minutes as Array<{ canaryExposures: number; canaryErrors: number; canaryTimed: number }>
+      return rows.reduce(
+        (t, r) => ({ exposures: t.exposures + r.canaryExposures, errors: t.errors + r.canaryErrors, timed: t.timed + r.canaryTimed }),
+        { exposures: 0, errors: 0, timed: 0 },
+      )
     }
     await expect.poll(async () => (await counted()).errors, { timeout: 10_000 }).toBe(3)
     expect((await counted()).exposures).toBeGreaterThanOrEqual(3)
+    // track('duration', …, { value }) reached the latency counts: three timed requests.
+    expect((await counted()).timed).toBe(3)
   })
 
   it('web provider: follows the context, emits CONFIGURATION_CHANGED, ERROR on revocation; hidden flags are not found', async () => {

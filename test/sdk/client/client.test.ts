@@ -564,6 +564,42 @@ describe('guard counting through the client', () => {
     expect(batch.id.length).toBeGreaterThan(8)
   })
 
+  it('run evaluates once, runs the branch, and counts its exposure, duration and error in the arm it ran in', async () => {
+    let clock = 0
+    const made = track(rulesClient({ flushIntervalMs: 5000, now: () => clock }))
+    made.fake.open()
+    made.fake.receive(snapshot(1, guardFlags))
+    const { client, fake } = made
+    const user = { userId: 'u1', region: 'us' }
+    const slow = async () => {
+      clock += 700 // the branch took 700 ms on the injected clock
+      return 'new'
+    }
+    expect(await client.run('canary', user, { on: slow, off: () => 'old' })).toBe('new')
+    expect(await client.run('control', user, { on: () => 'new', off: () => 'old' })).toBe('old')
+    const failure = new Error('checkout failed')
+    await expect(
+      client.run('canary', user, {
+        on: () => {
+          clock += 3
+          throw failure
+        },
+        off: () => 'old',
+      }),
+    ).rejects.toBe(failure)
+    // Unknown flag: the default branch, nothing counted, never a failure of its own.
+    expect(await client.run('unknown', user, { on: () => 'new', off: () => 'old' })).toBe('old')
+    client.recordDuration('control', user, 40)
+    client.recordDuration('control', user, Number.NaN)
+    vi.advanceTimersByTime(5000)
+    const [batch] = fake.of('metrics').map((m) => m.batch)
+    // Buckets: ≤5 ms is 0, ≤50 ms is 3, 500–1000 ms is 7.
+    expect(batch!.flags).toEqual({
+      canary: { canary: { exposures: 2, errors: 1, durations: [1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0] } },
+      control: { control: { exposures: 1, errors: 0, durations: [1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0] } },
+    })
+  })
+
   it('sends nothing for an interval without counts', () => {
     const { fake } = countingClient()
     vi.advanceTimersByTime(15_000)
