@@ -1,6 +1,7 @@
 import { timestamp } from './format.ts'
 import { GUARD_HEALTH_TEXT } from '../../api-shapes/audience.ts'
 import { durationText, progressPercent, RULE_TEXT } from '../../api-shapes/guard-words.ts'
+import { latencyTripWords } from '../../api-shapes/latency-words.ts'
 import type { GuardFigures as GuardFiguresView, GuardReport as GuardReportView, PlanFigures as PlanFiguresView, PlanPreview as PlanPreviewView, PlanProgress as PlanProgressView, Plan as PlanView, RuleReading as RuleReadingView, StoredGuard as StoredGuardView, TripRecord as TripRecordView } from '../../api-shapes/index.ts'
 
 /*
@@ -30,6 +31,7 @@ export function settingsLine(g: StoredGuardView): string {
   return [
     `off above ${rate(g.maxErrorRate)} errors`,
     g.maxRatioToControl === undefined ? null : `or above ${g.maxRatioToControl}× control's rate`,
+    g.latency ? latencyLine(g.latency) : null,
     g.evidence === 'server' ? 'evidence: servers only (browsers ignored)' : 'evidence: servers and browsers',
     floor > 0 ? `no trip before ${count(floor)} canary exposures` : 'no exposure floor',
     `recent figures over ${g.windowSeconds ?? 60} s`,
@@ -38,9 +40,18 @@ export function settingsLine(g: StoredGuardView): string {
     .join('; ')
 }
 
+/** The latency rule from its settings: `or when over 10.0% of timed requests (or 2× control's share) are slower than 500 ms`. */
+function latencyLine(l: NonNullable<StoredGuardView['latency']>): string {
+  const limits = [l.maxSlowRate === undefined ? null : `over ${rate(l.maxSlowRate)}`, l.maxSlowRatioToControl === undefined ? null : `over ${l.maxSlowRatioToControl}× control's share`]
+  return `or when ${limits.filter(Boolean).join(' or ')} of timed requests are slower than ${count(l.slowerThanMs)} ms`
+}
+
+/** Every rule's reading that runs (null readings are rules without a setting). */
+const readings = (f: GuardFiguresView) => [f.maxErrorRate, f.maxRatioToControl, f.maxSlowRate, f.maxSlowRatioToControl]
+
 /** How strong the evidence against the canary is. */
 export function closeness(f: GuardFiguresView): string {
-  const crossed = f.maxErrorRate.crossed !== null || (f.maxRatioToControl?.crossed ?? null) !== null
+  const crossed = readings(f).some((r) => (r?.crossed ?? null) !== null)
   const p = progressPercent(f.progress, crossed)
   const words = crossed
     ? 'the evidence shows the canary is worse than its limit'
@@ -75,15 +86,29 @@ export function evidenceLines(f: GuardFiguresView, g: StoredGuardView | null): s
   ]
   if (f.maxRatioToControl)
     lines.push(`  ${RULE_TEXT.max_ratio_to_control} (${g?.maxRatioToControl ?? '?'}×): ${reading(f.maxRatioToControl)}`)
+  if (f.slowerThanMs !== null)
+    lines.push(
+      `  slower than ${count(f.slowerThanMs)} ms: canary ${slowShare(f.canarySlowRate, f.canarySlow, f.canaryTimed)}, ` +
+        `control ${slowShare(f.controlSlowRate, f.controlSlow, f.controlTimed)}`,
+    )
+  if (f.maxSlowRate) lines.push(`  ${RULE_TEXT.max_slow_rate} (${rate(g?.latency?.maxSlowRate)}): ${reading(f.maxSlowRate)}`)
+  if (f.maxSlowRatioToControl)
+    lines.push(`  ${RULE_TEXT.max_slow_ratio_to_control} (${g?.latency?.maxSlowRatioToControl ?? '?'}×): ${reading(f.maxSlowRatioToControl)}`)
   const floor = g?.minExposures ?? 0
   if (floor > f.canaryExposures)
     lines.push(`  no trip before ${count(floor)} canary exposures (${count(f.canaryExposures)} so far)`)
   return lines
 }
 
+/** An arm's slow share: `12.0% (24 of 200 timed)`, or that it has reported no durations. */
+const slowShare = (r: number | null, slow: number, timed: number) =>
+  r === null ? 'no durations reported yet' : `${rate(r)} (${count(slow)} of ${count(timed)} timed)`
+
 /** A trip's frozen record. */
 export function tripLine(t: TripRecordView): string {
-  const limit = t.rule === 'max_error_rate' ? rate(t.limit) : `${t.limit}×`
+  const limit = t.rule === 'max_error_rate' || t.rule === 'max_slow_rate' ? rate(t.limit) : `${t.limit}×`
+  const latency = latencyTripWords(t)
+  if (latency) return `last trip: ${timestamp(t.at)}, ${RULE_TEXT[t.rule] ?? t.rule} (${limit}), ${TEST[t.test] ?? t.test}; ${latency}`
   return (
     `last trip: ${timestamp(t.at)}, ${RULE_TEXT[t.rule] ?? t.rule} (${limit}), ${TEST[t.test] ?? t.test}; ` +
     `${arms(t.figures)} over ${durationText(t.figures.seconds)} of counts`
@@ -95,7 +120,12 @@ export function planEvidenceLine(e: PlanFiguresView): string {
   return (
     `${count(e.canaryErrors)} canary errors in ${count(e.canaryExposures)} exposures this step` +
     (e.canaryExposures > 0 ? ` (${rate(e.canaryRate)}); ` : '; ') +
-    (e.proven ? 'shown below the limit' : `not yet shown below the limit (statistic ${stat(e.statistic)} of ${stat(e.threshold)})`)
+    (e.proven || !e.waitingOn.includes('max_error_rate')
+      ? 'shown below the limit'
+      : `not yet shown below the limit (statistic ${stat(e.statistic)} of ${stat(e.threshold)})`) +
+    (e.waitingOn.includes('max_slow_rate')
+      ? `; slow requests ${e.canarySlowRate === null ? 'not yet reported (no durations this step)' : `at ${rate(e.canarySlowRate)}, not yet shown below their limit`}`
+      : '')
   )
 }
 

@@ -36,17 +36,22 @@ function flagCommand<T extends OptionSpec>(args: string[], io: Io, command: stri
 
 const set: Command = {
   synopsis:
-    '<key> --env E --max-error-rate R [--min-exposures N] [--window S] [--max-ratio X] [--evidence server|all] [--webhook URL]',
+    '<key> --env E --max-error-rate R [--min-exposures N] [--window S] [--max-ratio X] ' +
+    '[--slower-than-ms MS [--max-slow-rate R] [--max-slow-ratio X]] [--evidence server|all] [--webhook URL]',
   summary:
     'turn the flag off by itself once the evidence shows its canary error rate is over R (0–1); ' +
     '--min-exposures is an optional floor before any trip, --window the span of the recent figures shown, ' +
-    '--evidence server ignores browsers',
+    '--evidence server ignores browsers; --slower-than-ms (a histogram bound: 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000) ' +
+    'with --max-slow-rate and/or --max-slow-ratio turns it off on slow requests too',
   async run(args, io) {
     const options = {
       'max-error-rate': { type: 'string' },
       'min-exposures': { type: 'string' },
       window: { type: 'string' },
       'max-ratio': { type: 'string' },
+      'slower-than-ms': { type: 'string' },
+      'max-slow-rate': { type: 'string' },
+      'max-slow-ratio': { type: 'string' },
       evidence: { type: 'string' },
       webhook: { type: 'string' },
     } as const
@@ -60,6 +65,7 @@ const set: Command = {
       minExposures: number(str('min-exposures'), '--min-exposures'),
       windowSeconds: number(str('window'), '--window'),
       maxRatioToControl: number(str('max-ratio'), '--max-ratio'),
+      latency: latencyOption(str('slower-than-ms'), str('max-slow-rate'), str('max-slow-ratio')),
       evidence,
       webhookUrl: str('webhook'),
     }
@@ -68,6 +74,19 @@ const set: Command = {
     const report = expectShape(shapes.guardReport, data, 'guard')
     io.out(`guard set on ${key} in ${env}: ${report.guard ? settingsLine(report.guard) : `off above ${rate(body.maxErrorRate)} errors`}`)
   },
+}
+
+/**
+ * The latency rule from its three flags: none of them, no rule; a limit needs its bound (the
+ * server says which bounds and that a bound needs a limit).
+ */
+function latencyOption(slowerThan: string | undefined, maxSlowRate: string | undefined, maxSlowRatio: string | undefined) {
+  if (slowerThan === undefined && maxSlowRate === undefined && maxSlowRatio === undefined) return undefined
+  return {
+    slowerThanMs: number(required(slowerThan, '--slower-than-ms <ms>', 'guard set'), '--slower-than-ms')!,
+    maxSlowRate: number(maxSlowRate, '--max-slow-rate'),
+    maxSlowRatioToControl: number(maxSlowRatio, '--max-slow-ratio'),
+  }
 }
 
 const show: Command = {

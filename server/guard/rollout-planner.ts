@@ -82,8 +82,10 @@ export function createRolloutPlanner(deps: { store: Store; service: StateWriter;
     if (!evidence?.proven) {
       if (at < plan.nextAt! + maxWaitMs(plan)) return
       const note =
-        `held: no evidence that the error rate is below the limit after waiting ${plan.maxWaitSeconds ?? DEFAULT_MAX_WAIT_SECONDS} s ` +
-        `(${evidence?.canaryErrors ?? 0} errors in ${evidence?.canaryExposures ?? 0} canary exposures this step)`
+        `held: no evidence that ${evidence?.waitingOn.includes('max_slow_rate') ? 'every rule (errors, slow requests) is' : 'the error rate is'} ` +
+        `below the limit after waiting ${plan.maxWaitSeconds ?? DEFAULT_MAX_WAIT_SECONDS} s ` +
+        `(${evidence?.canaryErrors ?? 0} errors in ${evidence?.canaryExposures ?? 0} canary exposures this step` +
+        `${evidence?.waitingOn.includes('max_slow_rate') ? `, ${evidence.canarySlow} slow of ${evidence.canaryTimed} timed` : ''})`
       const held = await setPlan(state, 'plan.hold', { ...plan, status: 'held', nextAt: null, note }, { actor: ACTOR, expectedVersion: state.version })
       guard.notify(guardOf(state)?.webhookUrl, {
         type: 'plan.hold',

@@ -106,6 +106,38 @@ describe('guard and plan text', () => {
     )
   })
 
+  it('prints the latency rule: its setting, both arms\' slow shares beside the errors, and a latency trip in its own figures', () => {
+    const latency = { slowerThanMs: 500, maxSlowRate: 0.1, maxSlowRatioToControl: 2 }
+    expect(settingsLine({ maxErrorRate: 0.05, latency })).toContain(
+      "or when over 10.0% or over 2× control's share of timed requests are slower than 500 ms",
+    )
+    const slow = {
+      ...figures,
+      canaryTimed: 400,
+      canarySlow: 120,
+      controlTimed: 3600,
+      controlSlow: 360,
+      canarySlowRate: 0.3,
+      controlSlowRate: 0.1,
+      slowerThanMs: 500,
+      maxSlowRate: reading(1, 'mixture'),
+      maxSlowRatioToControl: reading(0.5),
+    }
+    expect(evidenceLines(slow, { maxErrorRate: 0.05, latency }).slice(3)).toEqual([
+      '  slower than 500 ms: canary 30.0% (120 of 400 timed), control 10.0% (360 of 3,600 timed)',
+      '  slow-request share over the limit (10.0%): since the start 3.00 of 3.00, change detector 0.00 of 17.76 (100%)',
+      '  slow-request share over the ratio to control (2×): since the start 1.50 of 3.00, change detector 0.00 of 17.76 (50%)',
+    ])
+    // No durations yet: said, not shown as 0%.
+    expect(evidenceLines({ ...slow, canaryTimed: 0, canarySlow: 0, canarySlowRate: null }, { maxErrorRate: 0.05, latency })[3]).toContain(
+      'canary no durations reported yet',
+    )
+    expect(tripLine({ at: Date.UTC(2025, 2, 4, 13, 0), rule: 'max_slow_rate', test: 'mixture', limit: 0.1, figures: slow })).toBe(
+      'last trip: 2025-03-04 13:00 UTC, slow-request share over the limit (10.0%), test since the start; ' +
+        "the evidence since the start showed: the canary's share of requests slower than 500 ms (30% (120 of 400 timed requests)) is over the limit of 10%",
+    )
+  })
+
   it('prints a waiting plan with its figures, and a held one', () => {
     const now = Date.UTC(2025, 2, 4, 12, 0)
     const plan = { cohort: 'everyone', steps: [1, 5, 25], step: 0, status: 'active' as const, intervalSeconds: 60, nextAt: now - 1000, note: null, startedAt: now - 61_000 }

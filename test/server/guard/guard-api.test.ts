@@ -141,9 +141,36 @@ describe('guard over the API', () => {
     expect((await setGuard({ maxErrorRate: 1.5 })).json.error.message).toMatch(/^maxErrorRate/)
     expect((await setGuard({ maxErrorRate: 0.1, webhookUrl: 'ftp://x' })).status).toBe(400)
     expect((await setGuard({ maxErrorRate: 0.1, evidence: 'browsers' })).json.error.message).toMatch(/^evidence/)
+    // The latency bound must be a histogram bound, and a bound alone tests nothing.
+    expect((await setGuard({ maxErrorRate: 0.1, latency: { slowerThanMs: 300, maxSlowRate: 0.1 } })).json.error.message).toMatch(
+      /^latency\.slowerThanMs: must be one of the duration bounds 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000/,
+    )
+    expect((await setGuard({ maxErrorRate: 0.1, latency: { slowerThanMs: 500 } })).json.error.message).toMatch(
+      /^latency: set maxSlowRate, maxSlowRatioToControl or both/,
+    )
+    expect((await setGuard({ maxErrorRate: 0.1, latency: { slowerThanMs: 500, maxSlowRate: 2 } })).json.error.message).toMatch(/^latency\.maxSlowRate/)
     expect((await s.fingerprint())).toEqual(before)
   })
 })
+describe('latency over the API', () => {
+  /** A batch with duration histograms: `slow` of `timed` requests in the 500–1000 ms bucket, the rest ≤ 5 ms. */
+  const timed = (exposures: number, slow: number) => ({ exposures, errors: 0, durations: [exposures - slow, 0, 0, 0, 0, 0, 0, slow, 0, 0, 0, 0] })
+
+  it('trips a canary whose slow share is 3× control, audited with the latency figures', async () => {
+    await setGuard({ maxErrorRate: 0.05, latency: { slowerThanMs: 500, maxSlowRatioToControl: 2 } })
+    for (let i = 0; i < 120 && (await enabled()); i++) {
+      await s.call('POST', '/api/v1/metrics', {
+        key: serverKey,
+        body: { batch: { id: `l-${i}`, start: clock - 1000, end: clock, flags: { 'checkout-v2': { canary: timed(100, 15), control: timed(900, 45) } } } },
+      })
+      await second()
+    }
+    expect(await enabled()).toBe(false)
+    const audit = (await s.call('GET', '/api/v1/audit?flag=checkout-v2&limit=1')).json.items[0]
+    expect(audit.details).toMatchObject({ rule: 'max_slow_ratio_to_control', limit: 2, figures: { slowerThanMs: 500, canarySlowRate: 0.15, controlSlowRate: 0.05 } })
+  })
+})
+
 describe('guard webhook', () => {
   let hook: Server
   let received: Array<{ body: any }>
