@@ -5,8 +5,12 @@
  *
  * Traffic per second: canary exposures ~ Poisson(rate), errors ~ Binomial(exposures, p);
  * control exposures ~ Poisson(9 × rate) with its own error rate (drawn as two independent
- * Poisson counts, see random.ts). The inner loop allocates nothing of its own.
+ * Poisson counts, see random.ts). With slow shares (latency rows) every exposure reports a
+ * duration, and each arm's errors and successes are split again into slow and fast: four
+ * independent Poisson counts per arm (thinning), so errors and slowness are independent and
+ * `slow ~ Binomial(exposures, slow share)`. The inner loop allocates nothing of its own.
  */
+import { GUARD_RULE_NAMES } from '../../api-shapes/guard-rules.ts'
 import { fromFlatCounts } from '../../sdk/core/metrics.ts'
 import { FlagEvidence, type GuardSettings } from '../../server/guard/decide.ts'
 import { PoissonTable, Rng, seedFor } from './random.ts'
@@ -19,6 +23,9 @@ export interface Phase {
   seconds: number
   canaryErrorRate: number
   controlErrorRate: number
+  /** Share of requests slower than the latency bound (latency rows only; default 0, no durations). */
+  canarySlowRate?: number
+  controlSlowRate?: number
 }
 
 export interface Scenario {
@@ -43,7 +50,36 @@ interface PhaseTables {
   canaryOk: PoissonTable
   controlErrors: PoissonTable
   controlOk: PoissonTable
+  /** Latency rows: each arm's (error|ok) × (slow|fast) counts. */
+  slow: { canary: ArmSplit; control: ArmSplit } | null
 }
+
+/** One arm's requests split four ways: errors slow and fast, successes slow and fast. */
+interface ArmSplit {
+  errorSlow: PoissonTable
+  errorFast: PoissonTable
+  okSlow: PoissonTable
+  okFast: PoissonTable
+}
+
+const split = (n: number, errorRate: number, slowRate: number): ArmSplit => ({
+  errorSlow: new PoissonTable(n * errorRate * slowRate),
+  errorFast: new PoissonTable(n * errorRate * (1 - slowRate)),
+  okSlow: new PoissonTable(n * (1 - errorRate) * slowRate),
+  okFast: new PoissonTable(n * (1 - errorRate) * (1 - slowRate)),
+})
+
+/** The means of every Poisson table a phase uses (the run checks each table against its mean). */
+export function phaseMeans(scenario: Scenario, phase: Phase): number[] {
+  const n = scenario.exposuresPerSecond
+  const m = CONTROL_MULTIPLE * n
+  const arm = (k: number, e: number, s: number | undefined) =>
+    s === undefined ? [k * e, k * (1 - e)] : [k * e * s, k * e * (1 - s), k * (1 - e) * s, k * (1 - e) * (1 - s)]
+  return [...arm(n, phase.canaryErrorRate, phase.canarySlowRate), ...arm(m, phase.controlErrorRate, phase.controlSlowRate)]
+}
+
+/** Whether a scenario has latency (its phases give slow shares). */
+const timed = (scenario: Scenario) => scenario.phases.some((p) => p.canarySlowRate !== undefined)
 
 export function tablesFor(scenario: Scenario): PhaseTables[] {
   let until = 0
@@ -57,15 +93,36 @@ export function tablesFor(scenario: Scenario): PhaseTables[] {
       canaryOk: new PoissonTable(n * (1 - phase.canaryErrorRate)),
       controlErrors: new PoissonTable(m * phase.controlErrorRate),
       controlOk: new PoissonTable(m * (1 - phase.controlErrorRate)),
+      slow: timed(scenario)
+        ? {
+            canary: split(n, phase.canaryErrorRate, phase.canarySlowRate ?? 0),
+            control: split(m, phase.controlErrorRate, phase.controlSlowRate ?? 0),
+          }
+        : null,
     }
   })
 }
+
+/** One arm's second of a latency row: exposures, errors, and (every request timed) slow ones. */
+function drawSplit(t: ArmSplit, rng: Rng, out: { exposures: number; errors: number; slow: number }): void {
+  const es = t.errorSlow.sample(rng)
+  const ef = t.errorFast.sample(rng)
+  const os = t.okSlow.sample(rng)
+  const of = t.okFast.sample(rng)
+  out.exposures = es + ef + os + of
+  out.errors = es + ef
+  out.slow = es + os
+}
+
+/** The rule that tripped, as its place in the rule table plus one (0: no trip). */
+export const ruleCode = (rule: string | undefined) => (rule === undefined ? 0 : GUARD_RULE_NAMES.indexOf(rule as never) + 1)
 
 /** Runs canaries [from, to) of a scenario; returns their trip seconds (0: never) and rules. */
 export function runCanaries(scenario: Scenario, from: number, to: number, tables = tablesFor(scenario)): { tripAt: Int32Array; rule: Int8Array } {
   const tripAt = new Int32Array(to - from)
   const rule = new Int8Array(to - from)
-  const counts = { canaryExposures: 0, canaryErrors: 0, controlExposures: 0, controlErrors: 0 }
+  const counts = { canaryExposures: 0, canaryErrors: 0, controlExposures: 0, controlErrors: 0, canaryTimed: 0, canarySlow: 0, controlTimed: 0, controlSlow: 0 }
+  const arm = { exposures: 0, errors: 0, slow: 0 }
   for (let i = from; i < to; i++) {
     const rng = new Rng(seedFor(scenario.stream, i))
     const evidence = new FlagEvidence(scenario.settings, 0)
@@ -73,18 +130,30 @@ export function runCanaries(scenario: Scenario, from: number, to: number, tables
     let t = tables[0]!
     for (let second = 1; second <= scenario.horizon; second++) {
       if (second > t.until) t = tables[++phase]!
-      const canaryErrors = t.canaryErrors.sample(rng)
-      const controlErrors = t.controlErrors.sample(rng)
-      counts.canaryErrors = canaryErrors
-      counts.canaryExposures = canaryErrors + t.canaryOk.sample(rng)
-      counts.controlErrors = controlErrors
-      counts.controlExposures = controlErrors + t.controlOk.sample(rng)
+      if (t.slow) {
+        drawSplit(t.slow.canary, rng, arm)
+        counts.canaryExposures = counts.canaryTimed = arm.exposures
+        counts.canaryErrors = arm.errors
+        counts.canarySlow = arm.slow
+        drawSplit(t.slow.control, rng, arm)
+        counts.controlExposures = counts.controlTimed = arm.exposures
+        counts.controlErrors = arm.errors
+        counts.controlSlow = arm.slow
+      } else {
+        // The error rows draw as they always did, so their figures stay comparable run to run.
+        const canaryErrors = t.canaryErrors.sample(rng)
+        const controlErrors = t.controlErrors.sample(rng)
+        counts.canaryErrors = canaryErrors
+        counts.canaryExposures = canaryErrors + t.canaryOk.sample(rng)
+        counts.controlErrors = controlErrors
+        counts.controlExposures = controlErrors + t.controlOk.sample(rng)
+      }
       evidence.add(fromFlatCounts(counts))
       evidence.tick()
       if (evidence.wouldTrip()) {
         tripAt[i - from] = second
         const decision = evidence.decision()
-        rule[i - from] = decision.status !== 'trip' ? 0 : decision.rule === 'max_error_rate' ? 1 : 2
+        rule[i - from] = ruleCode(decision.status === 'trip' ? decision.rule : undefined)
         break
       }
     }

@@ -4,13 +4,17 @@
  *  - false trips within 1 h and 24 h for canaries at or under a 5% limit (absolute rule), and
  *    for the ratio rule (R = 2) with canaries as good as control or 1.5× control;
  *  - seconds to trip for real regressions, from flag-on and after an hour of healthy traffic.
+ *  - latency rows (slow share over the requests that reported a duration): false trips with the
+ *    slow share at its limit and with canary = control, a flag with every rule set and every arm
+ *    at its limit (the promise is per flag: ≤ 5% over 24 h), and seconds to trip for a canary
+ *    whose slow share is 3× control's.
  * Checks the issue's targets and fails the run (exit code 1, `ok: false`) when one is missed.
  * Writes bench/results/latest-guard-sim.json.
  *
  * Run: `npm run bench -- guard` (with the real-server guard bench), or alone:
  * `GUARD_PARTS=simulate npm run bench -- guard`, or `npx tsx bench/guard/simulate.ts`.
  * Knobs: GUARD_SIM_CANARIES (default 1000 per row), GUARD_SIM_WORKERS (default 2, at most the
- * cores), GUARD_SIM_SEED (default 1). Everything is deterministic for a given seed and canary
+ * cores), GUARD_SIM_SEED (default 1), GUARD_SIM_ROWS (`errors`, `latency`, default both). Everything is deterministic for a given seed and canary
  * count, whatever the number of workers (each canary has its own seed).
  */
 import { availableParallelism, loadavg } from 'node:os'
@@ -21,7 +25,7 @@ import type { GuardSettings } from '../../server/guard/decide.ts'
 import { buildChild } from '../lib/build.ts'
 import { writeResult, type BenchRow } from '../lib/results.ts'
 import { mix32, PoissonTable } from './random.ts'
-import { CONTROL_MULTIPLE, type Phase, type Scenario } from './sim-core.ts'
+import { CONTROL_MULTIPLE, phaseMeans, type Phase, type Scenario } from './sim-core.ts'
 import type { SimTask, SimTaskResult } from './sim-worker.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -38,12 +42,19 @@ const DAY = 86_400
 const CANARIES = Number(process.env.GUARD_SIM_CANARIES ?? 1000)
 const WORKERS = Math.max(1, Math.min(Number(process.env.GUARD_SIM_WORKERS ?? 2), availableParallelism()))
 const SEED = Number(process.env.GUARD_SIM_SEED ?? 1)
+/** Which rows to run: the error rows, the latency rows, or both (default). */
+const ROWS = process.env.GUARD_SIM_ROWS ?? 'errors,latency'
+
+/** Latency rows: a request is slow over 500 ms; the canary's slow share may be 10%, or 2× control's. */
+const SLOW_LIMIT = 0.1
+const SLOW_RATIO = 2
+const LATENCY = { slowerThanMs: 500 }
 
 type Target = { max: number; what: string }
 
 interface FalseTripRow {
   kind: 'false'
-  table: 'absolute' | 'ratio'
+  table: 'absolute' | 'ratio' | 'latency'
   /** Row and column of the printed table. */
   line: string
   rate: number
@@ -54,6 +65,7 @@ interface FalseTripRow {
 
 interface TimeRow {
   kind: 'time'
+  table: 'errors' | 'latency'
   line: string
   rate: number
   scenario: Scenario
@@ -78,7 +90,70 @@ function scenario(id: string, settings: GuardSettings, rate: number, phases: Pha
   return { id, stream: streamOf(id), settings, exposuresPerSecond: rate, phases, horizon, canaries: CANARIES }
 }
 
+/**
+ * The latency rows, through the same decision module: every request reports a duration; errors
+ * at a healthy 1% where only latency is under study (the error-rate rule is required, so every
+ * latency flag runs at least two rules and splits its budget).
+ */
+function latencyRows(): Row[] {
+  const out: Row[] = []
+  const day = (canarySlowRate: number, controlSlowRate: number, canaryErrorRate = 0.01, controlErrorRate = 0.01): Phase[] => [
+    { seconds: DAY, canaryErrorRate, controlErrorRate, canarySlowRate, controlSlowRate },
+  ]
+  for (const rate of TRAFFIC) {
+    out.push({
+      kind: 'false',
+      table: 'latency',
+      line: `slow share at its limit (${pct(SLOW_LIMIT)}; maxSlowRate ${SLOW_LIMIT})`,
+      rate,
+      scenario: scenario(`lat-abs-${rate}`, { maxErrorRate: LIMIT, latency: { ...LATENCY, maxSlowRate: SLOW_LIMIT } }, rate, day(SLOW_LIMIT, SLOW_LIMIT), DAY),
+      target: { max: 0.05, what: 'slow share at the limit ≤ 5% false trips over 24 h' },
+    })
+    out.push({
+      kind: 'false',
+      table: 'latency',
+      line: `canary = control (both 5% slow; maxSlowRatioToControl ${SLOW_RATIO})`,
+      rate,
+      scenario: scenario(`lat-eq-${rate}`, { maxErrorRate: LIMIT, latency: { ...LATENCY, maxSlowRatioToControl: SLOW_RATIO } }, rate, day(0.05, 0.05), DAY),
+      target: { max: 0.01, what: 'slow shares equal ≤ 1% false trips over 24 h' },
+    })
+    out.push({
+      kind: 'false',
+      table: 'latency',
+      line: 'every rule set, every arm at its limit (errors 5% = 2× 2.5%; slow 10% = 2× 5%)',
+      rate,
+      scenario: scenario(
+        `lat-all-${rate}`,
+        { maxErrorRate: LIMIT, maxRatioToControl: RATIO, latency: { ...LATENCY, maxSlowRate: SLOW_LIMIT, maxSlowRatioToControl: SLOW_RATIO } },
+        rate,
+        day(SLOW_LIMIT, SLOW_LIMIT / SLOW_RATIO, LIMIT, LIMIT / RATIO),
+        DAY,
+      ),
+      target: { max: 0.05, what: 'a flag with every rule at its limit ≤ 5% false trips over 24 h' },
+    })
+  }
+  const settings: GuardSettings = { maxErrorRate: LIMIT, latency: { ...LATENCY, maxSlowRatioToControl: SLOW_RATIO } }
+  for (const warm of [false, true])
+    for (const rate of TRAFFIC) {
+      const bad: Phase = { seconds: DAY, canaryErrorRate: 0.01, controlErrorRate: 0.01, canarySlowRate: 0.15, controlSlowRate: 0.05 }
+      const healthy: Phase = { seconds: HOUR, canaryErrorRate: 0.01, controlErrorRate: 0.01, canarySlowRate: 0.05, controlSlowRate: 0.05 }
+      out.push({
+        kind: 'time',
+        table: 'latency',
+        line: `slow share 3× control (5% → 15%; R = ${SLOW_RATIO}), ${warm ? 'after 1 h with canary = control' : 'from flag-on'}`,
+        rate,
+        warmup: warm ? HOUR : 0,
+        scenario: scenario(`lat-time-${warm}-${rate}`, settings, rate, warm ? [healthy, bad] : [bad], (warm ? HOUR : 0) + DAY),
+      })
+    }
+  return out
+}
+
 function rows(): Row[] {
+  return [...(ROWS.includes('errors') ? errorRows() : []), ...(ROWS.includes('latency') ? latencyRows() : [])]
+}
+
+function errorRows(): Row[] {
   const out: Row[] = []
   for (const p of [0.04, 0.045, 0.05])
     for (const rate of TRAFFIC)
@@ -142,6 +217,7 @@ function rows(): Row[] {
             : undefined
         out.push({
           kind: 'time',
+          table: 'errors',
           line: `${r.name}, ${warm ? `after 1 h at ${pct(r.healthy.canaryErrorRate)}` : 'from flag-on'}`,
           rate,
           warmup: warm ? HOUR : 0,
@@ -156,8 +232,7 @@ function rows(): Row[] {
 function verifySamplers(all: Row[]): void {
   for (const row of all)
     for (const phase of row.scenario.phases) {
-      const n = row.scenario.exposuresPerSecond
-      for (const mean of [n * phase.canaryErrorRate, n * (1 - phase.canaryErrorRate), CONTROL_MULTIPLE * n * phase.controlErrorRate, CONTROL_MULTIPLE * n * (1 - phase.controlErrorRate)]) {
+      for (const mean of phaseMeans(row.scenario, phase)) {
         const m = new PoissonTable(mean).moments()
         if (Math.abs(m.mean - mean) > 1e-9 * Math.max(1, mean) || Math.abs(m.variance - mean) > 1e-6 * Math.max(1, mean))
           throw new Error(`Poisson table for mean ${mean} has mean ${m.mean}, variance ${m.variance}`)
@@ -177,7 +252,8 @@ async function runAll(all: Row[], workerFile: string): Promise<Outcome[]> {
   const tasks: (SimTask & { row: number; cost: number })[] = []
   all.forEach((row, r) => {
     const chunk = row.kind === 'false' ? 10 : 100
-    const cost = (row.kind === 'false' ? row.scenario.horizon : row.warmup + 600) * (row.scenario.settings.maxRatioToControl ? 2 : 1)
+    const rules = 1 + (row.scenario.settings.maxRatioToControl ? 1 : 0) + (row.scenario.settings.latency ? 2 : 0)
+    const cost = (row.kind === 'false' ? row.scenario.horizon : row.warmup + 600) * rules
     for (let from = 0; from < CANARIES; from += chunk)
       tasks.push({ task: tasks.length, row: r, scenario: row.scenario, from, to: Math.min(CANARIES, from + chunk), cost: cost * (Math.min(CANARIES, from + chunk) - from) })
   })
@@ -249,15 +325,22 @@ function measure(row: Row, outcome: Outcome): Measured {
     let hour = 0
     let day = 0
     let byRatio = 0
+    const byRule = [0, 0, 0, 0, 0]
     for (let i = 0; i < n; i++) {
       const t = outcome.tripAt[i]!
       if (t > 0 && t <= HOUR) hour++
       if (t > 0 && t <= DAY) day++
       if (t > 0 && outcome.rule[i] === 2) byRatio++
+      if (t > 0) byRule[outcome.rule[i]!]!++
     }
     const [lo, hi] = wilson(day, n)
     const met = row.target ? day / n <= row.target.max : null
-    const rules = row.table === 'ratio' && day > 0 ? `, ${byRatio} by the ratio rule` : ''
+    const rules =
+      row.table === 'ratio' && day > 0
+        ? `, ${byRatio} by the ratio rule`
+        : row.table === 'latency' && day > 0
+          ? `, by rule (errors, error ratio, slow share, slow ratio): ${byRule.slice(1).join('/')}`
+          : ''
     return {
       row,
       cell: `${pct(hour / n)} / ${pct(day / n)}`,
@@ -269,7 +352,7 @@ function measure(row: Row, outcome: Outcome): Measured {
   }
   let early = 0
   const times: number[] = []
-  const rules = [0, 0, 0]
+  const rules = [0, 0, 0, 0, 0]
   for (let i = 0; i < n; i++) {
     const t = outcome.tripAt[i]!
     if (t > 0 && t <= row.warmup) early++
@@ -287,7 +370,11 @@ function measure(row: Row, outcome: Outcome): Measured {
   const ci = [times[Math.max(0, Math.floor(0.95 * m - spread) - 1)]!, times[Math.min(m - 1, Math.ceil(0.95 * m + spread) - 1)]!]
   const show = (s: number) => (Number.isFinite(s) ? `${s}` : `> ${DAY}`)
   const met = row.target ? p95 <= row.target.max : null
-  const ruleNote = row.scenario.settings.maxRatioToControl ? `; ratio rule ${rules[2]}, absolute ${rules[1]}` : ''
+  const ruleNote = row.scenario.settings.latency
+    ? `; slow ratio rule ${rules[4]}, slow share ${rules[3]}, errors ${rules[1]}`
+    : row.scenario.settings.maxRatioToControl
+      ? `; ratio rule ${rules[2]}, absolute ${rules[1]}`
+      : ''
   return {
     row,
     cell: `${show(median)} / ${show(p95)}`,
@@ -325,18 +412,28 @@ export async function runSimulation(): Promise<boolean> {
   const measured = all.map((row, i) => measure(row, outcomes[i]!))
   const simulated = all.reduce((sum, row, i) => sum + outcomes[i]!.tripAt.reduce((s, t) => s + (t > 0 ? t : row.scenario.horizon), 0), 0)
 
+  const section = (title: string, rowsOf: Measured[]) => (rowsOf.length === 0 ? [] : [title, '', markdownTable('canary exposures/s →', rowsOf), ''])
   const tables = [
-    `False trips, absolute rule (limit ${pct(LIMIT)}), within 1 h / within 24 h, ${CANARIES} canaries per cell:`,
-    '',
-    markdownTable('canary exposures/s →', measured.filter((m) => m.row.kind === 'false' && m.row.table === 'absolute')),
-    '',
-    `False trips, ratio rule (maxRatioToControl ${RATIO}, maxErrorRate ${RATIO_ONLY_LIMIT} so only the ratio rule acts; control gets ${CONTROL_MULTIPLE}× the canary's exposures), within 1 h / within 24 h:`,
-    '',
-    markdownTable('canary exposures/s →', measured.filter((m) => m.row.kind === 'false' && m.row.table === 'ratio')),
-    '',
-    `Seconds to trip, median / p95 (limit ${pct(LIMIT)}; the 3× rows also have maxRatioToControl ${RATIO}), ${CANARIES} canaries per cell:`,
-    '',
-    markdownTable('canary exposures/s →', measured.filter((m) => m.row.kind === 'time')),
+    ...section(
+      `False trips, absolute rule (limit ${pct(LIMIT)}), within 1 h / within 24 h, ${CANARIES} canaries per cell:`,
+      measured.filter((m) => m.row.kind === 'false' && m.row.table === 'absolute'),
+    ),
+    ...section(
+      `False trips, ratio rule (maxRatioToControl ${RATIO}, maxErrorRate ${RATIO_ONLY_LIMIT} so only the ratio rule acts; control gets ${CONTROL_MULTIPLE}× the canary's exposures), within 1 h / within 24 h:`,
+      measured.filter((m) => m.row.kind === 'false' && m.row.table === 'ratio'),
+    ),
+    ...section(
+      `Seconds to trip, median / p95 (limit ${pct(LIMIT)}; the 3× rows also have maxRatioToControl ${RATIO}), ${CANARIES} canaries per cell:`,
+      measured.filter((m) => m.row.kind === 'time' && m.row.table === 'errors'),
+    ),
+    ...section(
+      `Latency, false trips within 1 h / within 24 h (slow = over 500 ms, every request timed; maxErrorRate ${pct(LIMIT)} with 1% errors unless said; control gets ${CONTROL_MULTIPLE}× the canary's exposures), ${CANARIES} canaries per cell:`,
+      measured.filter((m) => m.row.kind === 'false' && m.row.table === 'latency'),
+    ),
+    ...section(
+      `Latency, seconds to trip, median / p95 (maxSlowRatioToControl ${SLOW_RATIO}, maxErrorRate ${pct(LIMIT)}, 1% errors in both arms), ${CANARIES} canaries per cell:`,
+      measured.filter((m) => m.row.kind === 'time' && m.row.table === 'latency'),
+    ),
   ].join('\n')
   console.log(`\n${tables}\n`)
 
@@ -349,7 +446,7 @@ export async function runSimulation(): Promise<boolean> {
 
   const label = (m: Measured) =>
     m.row.kind === 'false'
-      ? `${m.row.table === 'ratio' ? `ratio R=${RATIO}: ` : ''}false trips 24 h, ${m.row.line}, ${perSecond(m.row.rate)}`
+      ? `${m.row.table === 'ratio' ? `ratio R=${RATIO}: ` : m.row.table === 'latency' ? 'latency: ' : ''}false trips 24 h, ${m.row.line}, ${perSecond(m.row.rate)}`
       : `p95 to trip, ${m.row.line}, ${perSecond(m.row.rate)}`
   const resultRows: BenchRow[] = [
     ...measured.map((m) => ({ label: label(m), value: m.value, unit: m.unit, note: m.note })),
