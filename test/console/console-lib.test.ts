@@ -19,6 +19,7 @@ import {
   progressPercent,
   readingWords,
   tripWhy,
+  slowWords,
 } from '../../console/src/lib/evidence.ts'
 import { previewWords } from '../../console/src/lib/plan-text.ts'
 import { fieldErrors } from '../../console/src/lib/field-errors.ts'
@@ -455,6 +456,16 @@ describe('guard evidence in words', () => {
     const ratio = { ...trip, rule: 'max_ratio_to_control' as const, test: 'mixture' as const, limit: 2 }
     expect(tripWhy({ ...ratio, figures: { ...figures(1), maxRatioToControl: reading(1, 'mixture') } })).toContain(
       'the evidence since the start (120 s of counts) showed: the canary\'s error rate (0.30%) is more than 2× the control\'s (0.08%)',
+    )
+  })
+
+  it('shows slow-request shares beside the error rates, and words a latency trip with its own figures', () => {
+    expect(slowWords(figures(0))).toBeNull()
+    const slow = { ...figures(1, 'mixture'), slowerThanMs: 500, canaryTimed: 400, canarySlow: 48, canarySlowRate: 0.12, controlTimed: 0, controlSlow: 0, controlSlowRate: null }
+    expect(slowWords(slow)).toBe('Slower than 500 ms: canary 12.0% of 400 timed requests; control no durations reported yet.')
+    const trip = { at: 0, rule: 'max_slow_rate' as const, test: 'mixture' as const, limit: 0.1, figures: { ...slow, maxSlowRate: reading(1, 'mixture') } }
+    expect(tripWhy(trip)).toBe(
+      "the evidence since the start showed: the canary's share of requests slower than 500 ms (12% (48 of 400 timed requests)) is over the limit of 10%",
     )
   })
 

@@ -16,6 +16,9 @@ interface GuardDraft {
   minExposures: string
   windowSeconds: string
   maxRatioToControl: string
+  slowerThanMs: string
+  maxSlowRate: string
+  maxSlowRatioToControl: string
   evidence: EvidenceSource
   webhookUrl: string
 }
@@ -25,6 +28,9 @@ const FIELDS = [
   'minExposures',
   'windowSeconds',
   'maxRatioToControl',
+  'slowerThanMs',
+  'maxSlowRate',
+  'maxSlowRatioToControl',
   'evidence',
   'webhookUrl',
 ] as const
@@ -38,6 +44,9 @@ const toDraft = (g: StoredGuard | null): GuardDraft => ({
   minExposures: optional(g?.minExposures),
   windowSeconds: optional(g?.windowSeconds),
   maxRatioToControl: optional(g?.maxRatioToControl),
+  slowerThanMs: optional(g?.latency?.slowerThanMs),
+  maxSlowRate: optional(g?.latency?.maxSlowRate),
+  maxSlowRatioToControl: optional(g?.latency?.maxSlowRatioToControl),
   evidence: g?.evidence ?? 'all',
   webhookUrl: g?.webhookUrl ?? '',
 })
@@ -54,6 +63,16 @@ function toBody(d: GuardDraft, version: number) {
     ...ifSet('minExposures', d.minExposures),
     ...ifSet('windowSeconds', d.windowSeconds),
     ...ifSet('maxRatioToControl', d.maxRatioToControl),
+    // The latency rule only with its bound: the server names what is missing or wrong.
+    ...(d.slowerThanMs.trim()
+      ? {
+          latency: {
+            slowerThanMs: numberOr(d.slowerThanMs),
+            ...ifSet('maxSlowRate', d.maxSlowRate),
+            ...ifSet('maxSlowRatioToControl', d.maxSlowRatioToControl),
+          },
+        }
+      : {}),
     evidence: d.evidence,
     ...(d.webhookUrl.trim() ? { webhookUrl: d.webhookUrl.trim() } : {}),
     version,
@@ -62,7 +81,7 @@ function toBody(d: GuardDraft, version: number) {
 
 /** Changing any of these starts the guard's evidence afresh (the server's `settingsKey`). */
 const restartsEvidence = (a: GuardDraft, b: GuardDraft) =>
-  (['maxErrorRate', 'minExposures', 'maxRatioToControl', 'evidence'] as const).some(
+  (['maxErrorRate', 'minExposures', 'maxRatioToControl', 'slowerThanMs', 'maxSlowRate', 'maxSlowRatioToControl', 'evidence'] as const).some(
     (k) => a[k].trim() !== b[k].trim(),
   )
 
@@ -84,6 +103,18 @@ const LABELS: Record<TextField, { label: string; hint: string; placeholder?: str
   maxRatioToControl: {
     label: 'Max ratio to control (optional)',
     hint: 'trip when the canary fails more than this many times as often as control',
+  },
+  slowerThanMs: {
+    label: 'Slow above (ms, optional)',
+    hint: 'a request slower than this is slow: 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000 or 10000 (SDKs report durations with run or recordDuration)',
+  },
+  maxSlowRate: {
+    label: 'Max slow share (optional)',
+    hint: 'trip when more than this share (0–1) of timed canary requests is slow',
+  },
+  maxSlowRatioToControl: {
+    label: 'Max slow ratio to control (optional)',
+    hint: "trip when the canary's slow share is more than this many times control's",
   },
   webhookUrl: {
     label: 'Webhook URL (optional)',
@@ -178,6 +209,9 @@ export function GuardForm(props: { state: FlagState; changes: FlagChanges }) {
         {input('minExposures')}
         {input('windowSeconds')}
         {input('maxRatioToControl')}
+        {input('slowerThanMs')}
+        {input('maxSlowRate')}
+        {input('maxSlowRatioToControl')}
         <Field
           id="guard-evidence"
           label="Evidence"

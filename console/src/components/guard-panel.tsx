@@ -3,8 +3,10 @@ import type { FlagState, GuardFigures, Metrics, StoredGuard } from '../api/types
 import {
   closenessWords,
   countsWords,
+  crossedOf,
   floorWords,
   readingWords,
+  slowWords,
 } from '../lib/evidence.ts'
 import { formatCount, formatDuration, formatRate, formatTime } from '../lib/format.ts'
 import { GuardBadge } from './badges.tsx'
@@ -23,9 +25,10 @@ function Settings(props: { guard: StoredGuard }) {
     <p class="muted" data-guard-settings>
       Switches the flag off when the evidence shows the canary's error rate is over{' '}
       {formatRate(g.maxErrorRate)}
-      {g.maxRatioToControl ? `, or over ${g.maxRatioToControl}× the control's rate` : ''}. The test
-      stays valid however often it is checked: at most a 5% chance of a false trip over the flag's
-      whole life.{' '}
+      {g.maxRatioToControl ? `, or over ${g.maxRatioToControl}× the control's rate` : ''}
+      {g.latency ? `, or when its share of requests slower than ${formatCount(g.latency.slowerThanMs)} ms is ${latencyLimits(g.latency)}` : ''}. The
+      tests stay valid however often they are checked: at most a 5% chance of a false trip over the
+      flag's whole life, shared by its rules.{' '}
       {g.evidence === 'server'
         ? 'Evidence: back-end services (server keys) only; browsers are ignored.'
         : 'Evidence: back-end services and browsers (each browser counts as one user).'}
@@ -34,11 +37,21 @@ function Settings(props: { guard: StoredGuard }) {
   )
 }
 
+/** The latency limits in words: `over 10.00%, or over 2× control's`. */
+function latencyLimits(l: NonNullable<StoredGuard['latency']>): string {
+  const limits = [
+    l.maxSlowRate === undefined ? null : `over ${formatRate(l.maxSlowRate)}`,
+    l.maxSlowRatioToControl === undefined ? null : `over ${l.maxSlowRatioToControl}× the control's`,
+  ]
+  return limits.filter(Boolean).join(', or ')
+}
+
 /** The evidence since the tests started: in words, as a bar, and each rule's test. */
 function Evidence(props: { figures: GuardFigures; guard: StoredGuard }) {
   const f = props.figures
-  const crossed = f.maxErrorRate.crossed !== null || (f.maxRatioToControl?.crossed ?? null) !== null
+  const crossed = crossedOf(f)
   const floor = floorWords(f, props.guard)
+  const slow = slowWords(f)
   return (
     <div class="evidence" data-evidence>
       <h3>
@@ -49,6 +62,11 @@ function Evidence(props: { figures: GuardFigures; guard: StoredGuard }) {
         {closenessWords(f)} {countsWords(f)}
         {floor ? ` ${floor}` : ''}
       </p>
+      {slow ? (
+        <p class="evidence-words" data-slow-rates>
+          {slow}
+        </p>
+      ) : null}
       <dl class="figures readings">
         <dt>Error rate over {formatRate(props.guard.maxErrorRate)}</dt>
         <dd data-rule="max_error_rate">{readingWords(f.maxErrorRate)}</dd>
@@ -56,6 +74,18 @@ function Evidence(props: { figures: GuardFigures; guard: StoredGuard }) {
           <>
             <dt>Over {props.guard.maxRatioToControl}× control</dt>
             <dd data-rule="max_ratio_to_control">{readingWords(f.maxRatioToControl)}</dd>
+          </>
+        ) : null}
+        {f.maxSlowRate ? (
+          <>
+            <dt>Slow share over {formatRate(props.guard.latency?.maxSlowRate ?? null)}</dt>
+            <dd data-rule="max_slow_rate">{readingWords(f.maxSlowRate)}</dd>
+          </>
+        ) : null}
+        {f.maxSlowRatioToControl ? (
+          <>
+            <dt>Slow share over {props.guard.latency?.maxSlowRatioToControl}× control</dt>
+            <dd data-rule="max_slow_ratio_to_control">{readingWords(f.maxSlowRatioToControl)}</dd>
           </>
         ) : null}
       </dl>

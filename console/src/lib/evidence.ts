@@ -8,6 +8,7 @@ import type {
   TripRecord,
 } from '../api/types.ts'
 import { progressPercent } from '../../../api-shapes/guard-words.ts'
+import { latencyTripWords } from '../../../api-shapes/latency-words.ts'
 import { formatCount, formatRate } from './format.ts'
 
 export { progressPercent, RULE_TEXT } from '../../../api-shapes/guard-words.ts'
@@ -23,15 +24,16 @@ export const formatStatistic = (value: number | null | undefined) =>
 
 /** The limit a rule compares against, in its own unit. */
 export const formatLimit = (rule: GuardRule, limit: number) =>
-  rule === 'max_error_rate' ? formatRate(limit) : `${limit}×`
+  rule === 'max_error_rate' || rule === 'max_slow_rate' ? formatRate(limit) : `${limit}×`
 
 export const TEST_TEXT: Record<GuardTest, string> = {
   mixture: 'since the start',
   change: 'change detector',
 }
 
-const crossedOf = (f: GuardFigures) =>
-  f.maxErrorRate.crossed !== null || (f.maxRatioToControl?.crossed ?? null) !== null
+/** Whether any rule's test crossed its threshold. */
+export const crossedOf = (f: GuardFigures) =>
+  [f.maxErrorRate, f.maxRatioToControl, f.maxSlowRate, f.maxSlowRatioToControl].some((r) => (r?.crossed ?? null) !== null)
 
 /**
  * How strong the evidence against the canary is, in one sentence.
@@ -61,6 +63,24 @@ export function countsWords(f: GuardFigures): string {
   )
 }
 
+/**
+ * The slow-request shares beside the error rates, for a guard with a latency rule (null
+ * without one). A share is over the requests that reported a duration, and an arm without any
+ * says so rather than showing 0%.
+ *
+ * @example
+ * slowWords(figures) // 'Slower than 500 ms: canary 12.00% of 400 timed requests; control 4.00% of 3,600.'
+ */
+export function slowWords(f: GuardFigures): string | null {
+  if (f.slowerThanMs === null) return null
+  const arm = (rate: number | null, timed: number, first: boolean) =>
+    rate === null ? 'no durations reported yet' : `${formatRate(rate)} of ${formatCount(timed)}${first ? ' timed requests' : ''}`
+  return (
+    `Slower than ${formatCount(f.slowerThanMs)} ms: canary ${arm(f.canarySlowRate, f.canaryTimed, true)}; ` +
+    `control ${arm(f.controlSlowRate, f.controlTimed, false)}.`
+  )
+}
+
 /** The optional floor, when it still holds a trip back. */
 export function floorWords(f: GuardFigures, settings: GuardSettings): string | null {
   const floor = settings.minExposures ?? 0
@@ -79,6 +99,8 @@ export function readingWords(r: RuleReading): string {
 
 /** Why a trip happened, from its frozen record. */
 export function tripWhy(trip: TripRecord): string {
+  const latency = latencyTripWords(trip)
+  if (latency !== null) return latency
   const f = trip.figures
   const reading = trip.rule === 'max_error_rate' ? f.maxErrorRate : f.maxRatioToControl
   const [statistic, threshold] =
