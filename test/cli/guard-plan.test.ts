@@ -119,6 +119,25 @@ describe('canary guard and canary plan', () => {
     expect(again.stderr).toContain('409')
   })
 
+  it('sets a latency rule with --slower-than-ms --max-slow-rate --max-slow-ratio, and says which bound is wrong', { timeout: SLOW }, async () => {
+    const set = await canary(
+      ...['guard', 'set', 'checkout-v2', '--env', 'production', '--max-error-rate', '0.05'],
+      ...['--slower-than-ms', '500', '--max-slow-rate', '0.1', '--max-slow-ratio', '2'],
+    )
+    expect(set).toMatchObject({ code: 0, stdout: expect.stringContaining("over 10.0% or over 2× control's share of timed requests are slower than 500 ms") })
+    expect((await stateOf('checkout-v2')).guard).toMatchObject({ latency: { slowerThanMs: 500, maxSlowRate: 0.1, maxSlowRatioToControl: 2 } })
+    const show = await canary('guard', 'show', 'checkout-v2', '--env', 'production')
+    expect(show.stdout).toContain('slower than 500 ms: canary no durations reported yet, control no durations reported yet')
+    const before = (await stateOf('checkout-v2')).version
+    const bad = await canary('guard', 'set', 'checkout-v2', '--env', 'production', '--max-error-rate', '0.05', '--slower-than-ms', '300', '--max-slow-rate', '0.1')
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toContain('latency.slowerThanMs: must be one of the duration bounds')
+    const noBound = await canary('guard', 'set', 'checkout-v2', '--env', 'production', '--max-error-rate', '0.05', '--max-slow-rate', '0.1')
+    expect(noBound.code).toBe(1)
+    expect(noBound.stderr).toContain('missing --slower-than-ms')
+    expect((await stateOf('checkout-v2')).version).toBe(before)
+  })
+
   it('refuses a guard without a limit, or with an unknown evidence source, before calling the server', { timeout: SLOW }, async () => {
     const before = (await stateOf('checkout-v2')).version
     const res = await canary('guard', 'set', 'checkout-v2', '--env', 'production', '--min-exposures', '10')
