@@ -1,7 +1,7 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import { ARMS, METRICS, fromLegacyCounts, type ArmCounters, type CountedArm, type Evidence } from '../../sdk/core/metrics.ts'
 import type { MetricsBatch } from '../../sdk/core/protocol.ts'
-import { parse } from '../validation.ts'
+import { english, parse } from '../validation.ts'
 
 /**
  * The one validation of an SDK's metrics batch, for every transport (HTTP and WebSocket).
@@ -19,7 +19,7 @@ import { parse } from '../validation.ts'
 export const MAX_FLAGS_PER_BATCH = 10_000
 export const MAX_EXPOSURES_PER_BATCH = 10_000_000
 
-const count = z.number().int().min(0).max(MAX_EXPOSURES_PER_BATCH)
+const count = z.number().check(z.int(), z.minimum(0), z.maximum(MAX_EXPOSURES_PER_BATCH))
 
 /** Events are counted among exposures: never more of them than exposures in one arm. */
 const eventsWithin = (counters: ArmCounters, arm: CountedArm) =>
@@ -29,51 +29,58 @@ const eventsWithin = (counters: ArmCounters, arm: CountedArm) =>
   }))
 
 /** The four numbers of older SDKs: `[canary exposures, canary errors, control exposures, control errors]`. */
-const legacyCounts = z
-  .tuple([count, count, count, count])
-  .superRefine((tuple, ctx) => {
-    const evidence = fromLegacyCounts(tuple)
-    ARMS.forEach((arm, i) => {
-      for (const { message } of eventsWithin(evidence[arm], arm)) ctx.addIssue({ code: 'custom', path: [2 * i + 1], message })
-    })
-  })
-  .transform(fromLegacyCounts)
+const legacyCounts = z.pipe(
+  z.tuple([count, count, count, count]).check(
+    z.superRefine((tuple, ctx) => {
+      const evidence = fromLegacyCounts(tuple)
+      ARMS.forEach((arm, i) => {
+        for (const { message } of eventsWithin(evidence[arm], arm)) ctx.addIssue({ code: 'custom', path: [2 * i + 1], message })
+      })
+    }),
+  ),
+  z.transform(fromLegacyCounts),
+)
 
 /** One arm's named counters; names this server does not know are dropped unread. */
-const armCounters = z
-  .object(Object.fromEntries(METRICS.map((m) => [m, count.default(0)])) as Record<(typeof METRICS)[number], z.ZodDefault<typeof count>>)
-  .transform((counters) => counters as ArmCounters)
+const armCounters = z.pipe(
+  z.object(Object.fromEntries(METRICS.map((m) => [m, z._default(count, 0)])) as Record<(typeof METRICS)[number], z.ZodMiniDefault<typeof count>>),
+  z.transform((counters) => counters as ArmCounters),
+)
 
-const namedCounts = z
-  .object(Object.fromEntries(ARMS.map((arm) => [arm, armCounters.optional()])) as Record<CountedArm, z.ZodOptional<typeof armCounters>>)
-  .superRefine((arms, ctx) => {
-    for (const arm of ARMS) {
-      const counters = arms[arm]
-      if (counters) for (const { metric, message } of eventsWithin(counters, arm)) ctx.addIssue({ code: 'custom', path: [arm, metric], message })
-    }
-  })
-  .transform((arms): Evidence => {
+const namedCounts = z.pipe(
+  z.object(Object.fromEntries(ARMS.map((arm) => [arm, z.optional(armCounters)])) as Record<CountedArm, z.ZodMiniOptional<typeof armCounters>>).check(
+    z.superRefine((arms, ctx) => {
+      for (const arm of ARMS) {
+        const counters = arms[arm]
+        if (counters) for (const { metric, message } of eventsWithin(counters, arm)) ctx.addIssue({ code: 'custom', path: [arm, metric], message })
+      }
+    }),
+  ),
+  z.transform((arms): Evidence => {
     const empty = () => Object.fromEntries(METRICS.map((m) => [m, 0])) as ArmCounters
     return Object.fromEntries(ARMS.map((arm) => [arm, arms[arm] ?? empty()])) as Evidence
-  })
+  }),
+)
 
-/** An array is the older SDKs' four numbers, anything else named counters: each form reports its own issues. */
-const flagCounts = z.unknown().transform((value, ctx): Evidence => {
-  const result = (Array.isArray(value) ? legacyCounts : namedCounts).safeParse(value)
+/**
+ * An array is the older SDKs' four numbers, anything else named counters: each form reports its
+ * own issues (in English, as `parse` words the rest: the inner parse does not inherit its map).
+ */
+const flagCounts = z.transform((value: unknown, ctx): Evidence => {
+  const result = z.safeParse(Array.isArray(value) ? legacyCounts : namedCounts, value, { error: english })
   if (result.success) return result.data
-  for (const issue of result.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path })
+  for (const issue of result.error.issues) ctx.issues.push({ code: 'custom', message: issue.message, path: issue.path, input: value })
   return z.NEVER
 })
 
 export const metricsBatchSchema = z.strictObject({
-  id: z.string().min(1).max(128),
-  start: z.number().finite(),
-  end: z.number().finite(),
+  id: z.string().check(z.minLength(1), z.maxLength(128)),
+  // zod 4 numbers are finite: Infinity and NaN are refused as they were by `.finite()`.
+  start: z.number(),
+  end: z.number(),
   flags: z
-    .record(z.string().min(1).max(128), flagCounts)
-    .refine((flags) => Object.keys(flags).length <= MAX_FLAGS_PER_BATCH, {
-      message: `at most ${MAX_FLAGS_PER_BATCH} flags per batch`,
-    }),
+    .record(z.string().check(z.minLength(1), z.maxLength(128)), flagCounts)
+    .check(z.refine((flags) => Object.keys(flags).length <= MAX_FLAGS_PER_BATCH, `at most ${MAX_FLAGS_PER_BATCH} flags per batch`)),
 })
 
 const wrapped = z.object({ batch: metricsBatchSchema })
