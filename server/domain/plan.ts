@@ -6,14 +6,6 @@ export type { PlanPreview } from '../../api-shapes/plan.ts'
 /** A rollout plan on one cohort (api-shapes/plan.ts `plan`: the one type for it). */
 export type RolloutPlan = Plan
 
-/**
- * A flag state's plan, or null when it has none. The store parses the stored plan JSON with
- * `plan` (api-shapes/plan.ts) when it reads a state, so this is already typed: new code reads
- * `state.plan`. Kept for the callers in server/guard (another engineer's area), to be inlined
- * there.
- */
-export const planOf = (value: RolloutPlan | null): RolloutPlan | null => value
-
 /** Splits the requested steps into those that widen the cohort and those that would narrow it. */
 export function previewPlan(current: number, cohort: string, steps: number[], existing: RolloutPlan | null): PlanPreview {
   return {

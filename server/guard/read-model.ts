@@ -1,6 +1,6 @@
 import type { StoredFlagState } from '../store/contract.ts'
 import type { GuardDecision, GuardFigures, PlanFigures } from './decide.ts'
-import { guardOf, type StoredGuard } from '../domain/guard-state.ts'
+import type { StoredGuard } from '../domain/guard-state.ts'
 import type { ArmCounts } from './sequential.ts'
 import type { WatchList } from './watch-list.ts'
 
@@ -31,7 +31,7 @@ export function createGuardReadModel(deps: { watch: WatchList; now: () => number
   return {
     /** The guard's view of one flag state, for the API, the console and rollout plans. */
     status(state: StoredFlagState): GuardView {
-      const guard = guardOf(state)
+      const guard = state.guard
       // Before the lookup: a flags list asks this of every state, and most have no guard.
       if (!guard) return { status: 'no_guard', decision: null, guard, recent: null, plan: null }
       const entry = watch.get(state.environment, state.key)

@@ -4,8 +4,7 @@ import type { StateWriter } from './state-writer.ts'
 import type { Store, StoredFlagState } from '../store/contract.ts'
 import type { PlanFigures } from './decide.ts'
 import type { GuardService } from './guard-service.ts'
-import { guardOf } from '../domain/guard-state.ts'
-import { DEFAULT_MAX_WAIT_SECONDS, LIVE_PLAN_STATUSES, planOf, previewPlan, type PlanPreview, type RolloutPlan } from '../domain/plan.ts'
+import { DEFAULT_MAX_WAIT_SECONDS, LIVE_PLAN_STATUSES, previewPlan, type PlanPreview, type RolloutPlan } from '../domain/plan.ts'
 
 const ACTOR = 'rollout-plan'
 
@@ -53,7 +52,7 @@ export function createRolloutPlanner(deps: { store: Store; service: StateWriter;
   }
 
   function requirePlan(state: StoredFlagState): RolloutPlan {
-    const plan = planOf(state.plan)
+    const plan = state.plan
     if (!plan) throw new ConflictError(`flag ${state.key} in ${state.environment} has no rollout plan`)
     return plan
   }
@@ -61,13 +60,13 @@ export function createRolloutPlanner(deps: { store: Store; service: StateWriter;
   function preview(state: StoredFlagState, input: PlanInput): PlanPreview {
     const cohort = state.cohorts.find((c) => c.name === input.cohort)
     if (!cohort) throw new NotFoundError(`cohort ${input.cohort} of flag ${state.key} in ${state.environment}`)
-    return previewPlan(cohort.rollout, input.cohort, input.steps, planOf(state.plan))
+    return previewPlan(cohort.rollout, input.cohort, input.steps, state.plan)
   }
 
   const maxWaitMs = (plan: RolloutPlan) => (plan.maxWaitSeconds ?? DEFAULT_MAX_WAIT_SECONDS) * 1000
 
   function progress(state: StoredFlagState): PlanProgress {
-    const plan = planOf(state.plan)
+    const plan = state.plan
     const evidence = guard.status(state).plan
     const active = plan?.status === 'active' && plan.nextAt !== null
     const due = active && now() >= plan.nextAt!
@@ -85,7 +84,7 @@ export function createRolloutPlanner(deps: { store: Store; service: StateWriter;
         `held: no evidence that the error rate is below the limit after waiting ${plan.maxWaitSeconds ?? DEFAULT_MAX_WAIT_SECONDS} s ` +
         `(${evidence?.canaryErrors ?? 0} errors in ${evidence?.canaryExposures ?? 0} canary exposures this step)`
       const held = await setPlan(state, 'plan.hold', { ...plan, status: 'held', nextAt: null, note }, { actor: ACTOR, expectedVersion: state.version })
-      guard.notify(guardOf(state)?.webhookUrl, {
+      guard.notify(state.guard?.webhookUrl, {
         type: 'plan.hold',
         flag: state.key,
         environment: state.environment,
@@ -117,7 +116,7 @@ export function createRolloutPlanner(deps: { store: Store; service: StateWriter;
      */
     async start(env: string, key: string, input: PlanInput & { replace?: boolean | undefined }, options: ActorOptions): Promise<StoredFlagState> {
       const state = await store.flags.getState(env, key)
-      if (!guardOf(state)) throw new ValidationError('guard: set a guard on this flag before starting a rollout plan')
+      if (!state.guard) throw new ValidationError('guard: set a guard on this flag before starting a rollout plan')
       const p = preview(state, input)
       if (p.replaces && !input.replace)
         throw new ConflictError(
@@ -171,7 +170,7 @@ export function createRolloutPlanner(deps: { store: Store; service: StateWriter;
     async tick(): Promise<void> {
       const at = now()
       for (const state of await store.flags.listPlanned()) {
-        const plan = planOf(state.plan)
+        const plan = state.plan
         if (plan?.status === 'active' && plan.nextAt !== null && at >= plan.nextAt && state.enabled)
           await advance(state, plan, at).catch((error: unknown) => {
             // The state moved on since it was read (a person, or another replica): next tick re-reads it.

@@ -2,7 +2,6 @@ import { addEvidence, copyEvidence, type Evidence } from '../../sdk/core/metrics
 import type { Hub } from '../live/hub.ts'
 import type { ClusterStore, SharedCounts, SharedEvidence, Store, StoredFlagState } from '../store/contract.ts'
 import { FlagEvidence, type EvidenceSnapshot } from './decide.ts'
-import { guardOf } from '../domain/guard-state.ts'
 import { sharedEvidenceJson } from '../domain/evidence-json.ts'
 import { storedJson } from '../domain/stored-json.ts'
 import type { EvidenceSinkFactory } from './evidence-sink.ts'
@@ -38,7 +37,7 @@ export function sharedEvidence(options: { store: ClusterStore; flushMs?: number 
       if ((refreshedAt.get(key) ?? -1) > state.version) return false // an older read overtaken by a newer one
       refreshedAt.set(key, state.version)
       // Only guarded flags (or ones that just lost their guard) have shared evidence to write.
-      if (guardOf(state) || watch.has(state.environment, state.key)) markDirty(state.environment, state.key)
+      if (state.guard || watch.has(state.environment, state.key)) markDirty(state.environment, state.key)
       return true
     }
     function refresh(state: StoredFlagState): void {

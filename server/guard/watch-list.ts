@@ -1,7 +1,6 @@
 import type { StoredFlagState } from '../store/contract.ts'
 import { FlagEvidence, settingsKey } from './decide.ts'
-import { guardOf, type StoredGuard } from '../domain/guard-state.ts'
-import { planOf } from '../domain/plan.ts'
+import type { StoredGuard } from '../domain/guard-state.ts'
 import { SlidingWindow } from './window.ts'
 
 /** Who sent a batch: server keys are trusted secrets; client keys are public (see evidence-intake.ts). */
@@ -41,7 +40,7 @@ export function createWatchList(now: () => number) {
     /** Brings one flag's entry in line with its stored state. */
     refresh(state: StoredFlagState): void {
       const key = watchKey(state.environment, state.key)
-      const guard = guardOf(state)
+      const guard = state.guard
       if (!guard) {
         watched.delete(key)
         return
@@ -56,7 +55,7 @@ export function createWatchList(now: () => number) {
       } else if (!entry.evidence || entry.evidence.settingsKey !== settingsKey(guard)) {
         entry.evidence = new FlagEvidence(guard, now())
       }
-      const plan = planOf(state.plan)
+      const plan = state.plan
       if (entry.evidence && plan?.status === 'active') entry.evidence.startPlanStep(`${plan.startedAt}/${plan.step}`, plan.step, now())
       else entry.evidence?.stopPlan()
     },
