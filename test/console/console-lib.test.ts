@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { actorKind, actorText, fieldLabel } from '../../api-shapes/audit-words.ts'
+import { auditedTrip } from '../../api-shapes/guard.ts'
 import { parseLiveMessage } from '../../console/src/api/live-message.ts'
 import { reconnectDelay } from '../../console/src/api/live.ts'
 import { auditDiff } from '../../console/src/lib/audit-diff.ts'
@@ -100,6 +101,19 @@ describe('history labels', () => {
     expect(actorText('guard')).toBe('the guard')
     expect(actorText('rollout-plan')).toBe('the rollout plan')
     expect(actorKind('admin-key:ann')).toBe('person')
+  })
+
+  it("reads a trip's details from entries old and new, and nothing else as a trip", () => {
+    // What the Why line shows of the figures, and what it does not.
+    const shown = { canaryExposures: 1000, canaryErrors: 600, canaryRate: 0.6, controlRate: 0.01 }
+    const counts = { ...shown, controlExposures: 1000, controlErrors: 10 }
+    const now = { at: 1, rule: 'max_error_rate', test: 'change', limit: 0.05, figures: { ...counts, since: 0, seconds: 60 } }
+    expect(auditedTrip.parse(now)).toEqual({ rule: 'max_error_rate', test: 'change', limit: 0.05, figures: { ...shown, seconds: 60 } })
+    // The first trip records: no test, figures with a window and Wilson bounds instead of seconds.
+    const first = { at: 1, rule: 'max_ratio_to_control', limit: 3, figures: { ...counts, windowSeconds: 300, canaryLower: 0.5, canaryUpper: 0.7, ratioLower: 40 } }
+    expect(auditedTrip.parse(first)).toEqual({ rule: 'max_ratio_to_control', limit: 3, figures: shown })
+    for (const details of [null, { segment: 'beta' }, { ...now, rule: 'sounds_bad' }, { ...now, figures: { canaryRate: 0.6 } }])
+      expect(auditedTrip.safeParse(details).success).toBe(false)
   })
 })
 
