@@ -81,6 +81,7 @@ export function createGuardService(deps: {
     leaderTick: scheduler.leaderTick,
     followerTick: scheduler.followerTick,
     status: reads.status,
+    view: reads.view,
     /** The figures of a guarded flag's running tests, from memory (null for any other flag). */
     figures: reads.figures,
     notify: tripper.notify,
