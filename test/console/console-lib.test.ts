@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { actorKind, actorText, fieldLabel } from '../../api-shapes/audit-words.ts'
 import { auditedTrip } from '../../api-shapes/guard.ts'
+import { ApiError } from '../../console/src/api/http.ts'
 import { parseLiveMessage } from '../../console/src/api/live-message.ts'
 import { reconnectDelay } from '../../console/src/api/live.ts'
 import { auditDiff } from '../../console/src/lib/audit-diff.ts'
@@ -11,6 +12,7 @@ import {
   templateDraft,
   createIds,
 } from '../../console/src/lib/cohort-draft.ts'
+import { newerState } from '../../console/src/lib/conflict.ts'
 import { estimateAudience, exposuresLastHour } from '../../console/src/lib/estimate.ts'
 import {
   closenessWords,
@@ -211,6 +213,37 @@ describe('cohort drafts', () => {
       attribute: 'userId',
       operator: 'in',
     })
+  })
+})
+
+describe('a save refused for a newer state', () => {
+  const current = {
+    key: 'checkout-v2',
+    environment: 'production',
+    clientSide: false,
+    enabled: true,
+    salt: 'checkout-v2',
+    stickiness: 'userId',
+    cohorts: [beta],
+    version: 7,
+    guard: null,
+    plan: null,
+    updatedAt: 1,
+  }
+  const refused = (status: number, details: unknown) => new ApiError(status, 'conflict', 'changed since version 6 (now 7)', details)
+
+  it('is a 409 carrying the newer state, which it reads as a flag state', () => {
+    expect(newerState(refused(409, { current }))).toEqual(current)
+  })
+
+  it('is nothing else: another status, a 409 without a state, or one whose state is not a flag state', () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {})
+    expect(newerState(refused(400, { current }))).toBeUndefined()
+    expect(newerState(refused(409, { flags: ['a'] }))).toBeUndefined()
+    expect(newerState(refused(409, undefined))).toBeUndefined()
+    expect(newerState(refused(409, { current: { key: 'checkout-v2' } }))).toBeUndefined()
+    expect(error).toHaveBeenCalledTimes(1)
+    error.mockRestore()
   })
 })
 

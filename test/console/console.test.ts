@@ -345,6 +345,32 @@ describe('web console in headless Chromium', () => {
     await page.close()
   }, 120_000)
 
+  it('says so when someone else set the guard meanwhile, and overwrites nothing', async () => {
+    expect((await api('POST', '/api/v1/flags', { key: 'guard-conflict' })).status).toBe(201)
+    const { page, errors } = await newPage()
+    await signIn(page, url, ADMIN_KEY)
+    await page.goto(`${url}/#/flags/guard-conflict?env=development`)
+    await page.locator('#guard-maxErrorRate').fill('0.02')
+
+    // Behind the page's back; the page hears of it and says saving would be refused.
+    const other = await api('PUT', '/api/v1/environments/development/flags/guard-conflict/guard', { maxErrorRate: 0.1 })
+    expect(other.status).toBe(200)
+    const notice = page.locator('.guard-form .conflict')
+    await notice.filter({ hasText: 'Saving now would be refused' }).waitFor()
+
+    await page.getByRole('button', { name: 'Save guard' }).click()
+    await notice.filter({ hasText: 'Your changes were not saved' }).waitFor()
+    expect(await notice.textContent()).toContain(`version ${other.json.state.version}`)
+    const stored = await api('GET', '/api/v1/environments/development/flags/guard-conflict')
+    expect(stored.json.guard).toMatchObject({ maxErrorRate: 0.1 })
+
+    await page.getByRole('button', { name: 'Discard my edits, show theirs' }).click()
+    expect(await notice.count()).toBe(0)
+    expect(await page.locator('#guard-maxErrorRate').inputValue()).toBe('0.1')
+    expect(errors).toEqual([])
+    await page.close()
+  }, 120_000)
+
   it('shows a validation error next to the field it concerns', async () => {
     const { page, errors } = await newPage()
     await signIn(page, url, ADMIN_KEY)

@@ -11,6 +11,7 @@ import {
 } from '../api/types.ts'
 import { useApp } from '../app-context.ts'
 import { useDraft } from '../hooks/use-draft.ts'
+import { newerState } from '../lib/conflict.ts'
 import { planEvidenceWords } from '../lib/evidence.ts'
 import { fieldErrors, NO_ERRORS, type FieldErrors } from '../lib/field-errors.ts'
 import {
@@ -160,7 +161,8 @@ export function PlanPanel(props: {
 
   function fail(e: unknown) {
     const failure = e as ApiError
-    if (failure.status === 409 && failure.current) props.changes.seen(failure.current as FlagState)
+    const current = newerState(failure)
+    if (current) props.changes.seen(current)
     setErrors(fieldErrors(failure.issues, FIELDS))
   }
 
