@@ -59,7 +59,7 @@ export function sharedEvidence(options: { store: ClusterStore; flushMs?: number 
      * tick, whose counts were rolled back into the table).
      */
     async function resumeShared(options: { replaceAll: boolean }): Promise<void> {
-      const stored = new Map((await cluster.loadEvidence()).map((row) => [watchKey(row.envKey, row.flagKey), storedJson(sharedEvidenceJson, row.evidence, `evidence of flag ${row.flagKey} in ${row.envKey}`) satisfies SharedEvidenceJson]))
+      const stored = new Map((await store.evidence.loadEvidence()).map((row) => [watchKey(row.envKey, row.flagKey), storedJson(sharedEvidenceJson, row.evidence, `evidence of flag ${row.flagKey} in ${row.envKey}`) satisfies SharedEvidenceJson]))
       reloadEvidence = false
       for (const entry of watch.entries()) {
         if (!entry.evidence) continue
