@@ -55,6 +55,8 @@ export type EvidenceSnapshot = {
   since: number
   seconds: number
   totals: ArmCounts
+  /** Counts that arrived after the last `tick` (they reach the tests at the first tick after a resume). */
+  pending?: ArmCounts | undefined
   plan: { id: string; step: number; since: number; totals: ArmCounts; test: RuleState } | null
 } & Partial<Record<GuardRuleSetting, RuleState | null>>
 
@@ -103,6 +105,10 @@ export class FlagEvidence {
     this.plan = r?.plan
       ? { ...r.plan, totals: flatToPacked(r.plan.totals), test: new BelowLimitTest(settings.maxErrorRate, copyRule(r.plan.test)) }
       : null
+    if (r?.pending) {
+      this.pending.set(flatToPacked(r.pending))
+      this.hasPending = this.pending.some((v) => v !== 0)
+    }
   }
 
   /** Counts that arrived now; they reach the tests at the next `tick`. */
@@ -128,6 +134,11 @@ export class FlagEvidence {
     }
     c.fill(0)
     return true
+  }
+
+  /** The counts since the start (cheap: no test readings), for the ten-second rows. */
+  counts(): { since: number } & ReturnType<typeof packedToFlat> {
+    return { since: this.since, ...packedToFlat(this.totals) }
   }
 
   figures(): GuardFigures {
@@ -206,6 +217,7 @@ export class FlagEvidence {
       since: this.since,
       seconds: this.seconds,
       totals: packedToFlat(this.totals),
+      ...(this.hasPending ? { pending: packedToFlat(this.pending) } : {}),
       ...states,
       plan: this.plan && {
         id: this.plan.id,

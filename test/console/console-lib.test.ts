@@ -506,20 +506,21 @@ describe('guard evidence in words', () => {
 
 describe('plan preview in words', () => {
   it('says which steps run, which are skipped, and which plan it replaces', () => {
-    const words = previewWords({ cohort: 'everyone', from: 50, steps: [100], skipped: [1, 5, 25, 50], replaces: null }, 600)
+    const summary = 'stays at 50%; will go to 100% after 10 min if the canary shows it is under its limit'
+    const words = previewWords({ cohort: 'everyone', from: 50, steps: [100], startsAt: 50, widensNow: false, summary, skipped: [1, 5, 25, 50], replaces: null })
     expect(words).toEqual({
-      runs: 'widen cohort everyone from 50% to 100% now; that is the last step',
+      runs: `cohort everyone ${summary}`,
+      confirm: 'Yes, start the plan',
       skipped: "skip 1%, 5%, 25%, 50%: at or below the cohort's current 50% (a plan never narrows a cohort)",
       replaces: null,
       nothing: null,
     })
     const live = { cohort: 'everyone', steps: [5, 10], step: 1, status: 'active' as const, nextAt: 1, note: null, startedAt: 0, intervalSeconds: 60 }
-    const replacing = previewWords({ cohort: 'everyone', from: 10, steps: [25, 50], skipped: [], replaces: live }, 3600)
-    expect(replacing.runs).toBe(
-      'widen cohort everyone from 10% to 25% now, then to 50%, one step every 60 min at the earliest, each only once the evidence shows the error rate is below the limit',
-    )
+    const replacing = previewWords({ cohort: 'everyone', from: 0, steps: [25, 50], startsAt: 25, widensNow: true, summary: 'goes to 25% at once', skipped: [], replaces: live })
+    expect(replacing.runs).toBe('cohort everyone goes to 25% at once')
+    expect(replacing.confirm).toBe('Yes, replace the plan and widen to 25% now')
     expect(replacing.replaces).toBe('replace the plan active on cohort everyone, step 2 of 2 (10%)')
-    expect(previewWords({ cohort: 'c', from: 100, steps: [], skipped: [50, 100], replaces: null }, 60).nothing).toBe(
+    expect(previewWords({ cohort: 'c', from: 100, steps: [], startsAt: 100, widensNow: false, summary: null, skipped: [50, 100], replaces: null }).nothing).toBe(
       "Every step is at or below cohort c's current 100%: there is nothing to widen.",
     )
   })

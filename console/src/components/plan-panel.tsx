@@ -217,7 +217,7 @@ export function PlanPanel(props: {
     )
   }
 
-  const words = shownPreview ? previewWords(shownPreview.result, Number(body.intervalSeconds)) : null
+  const words = shownPreview ? previewWords(shownPreview.result) : null
   const formShown = !live || showForm
 
   return (
@@ -354,11 +354,7 @@ export function PlanPanel(props: {
               message={words.nothing ?? 'Starting this plan will:'}
               noConfirm={words.runs === null}
               cancelLabel={words.runs === null ? 'Close' : 'Cancel'}
-              confirmLabel={
-                shownPreview.result.replaces
-                  ? `Yes, replace the plan and widen to ${formatPercent(shownPreview.result.steps[0] ?? 0)} now`
-                  : `Yes, start: widen to ${formatPercent(shownPreview.result.steps[0] ?? 0)} now`
-              }
+              confirmLabel={words.confirm}
               onCancel={() => setPreview(null)}
               onConfirm={confirmStart}
             >
