@@ -4,7 +4,8 @@ import { segment } from './segments.ts'
 
 /**
  * One committed change to an environment (`sdk/core/changes.ts` `Change`), for readers of JSON
- * that carries one outside the SDK's own protocol parse: the replicas' change announcements.
+ * that carries one outside the SDK's own protocol parse: the change log's rows and the replicas'
+ * change announcements.
  * A flag change carries the evaluation rules of its state (no guard, plan or environment).
  */
 const rules = z.pick(flagState, { key: true, enabled: true, salt: true, stickiness: true, cohorts: true, version: true, clientSide: true })

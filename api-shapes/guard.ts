@@ -92,6 +92,20 @@ export const latencySettings = z.object({
   maxSlowRatioToControl: z.optional(z.number()),
 })
 
+/**
+ * What an audit entry's `details` tells of a trip: the fields every trip record has carried.
+ * Entries outlive the record's shape (the first trips had no `test`, their figures no `seconds`
+ * and no rule readings), so old entries are read with this, not with `tripRecord`.
+ */
+export const auditedTrip = z.object({
+  ...z.pick(tripRecord, { rule: true, limit: true }).shape,
+  test: z.optional(guardTest),
+  figures: z.object({
+    ...z.pick(guardFigures, { canaryErrors: true, canaryExposures: true, canaryRate: true, controlRate: true }).shape,
+    seconds: z.optional(z.number()),
+  }),
+})
+
 /** Guard settings of one flag in one environment. */
 export const guardSettings = z.object({
   /** Highest acceptable canary error rate, 0–1. */
@@ -126,6 +140,7 @@ export type EvidenceSource = z.infer<typeof evidenceSource>
 export type RuleReading = z.infer<typeof ruleReading>
 export type GuardFigures = z.infer<typeof guardFigures>
 export type TripRecord = z.infer<typeof tripRecord>
+export type AuditedTrip = z.infer<typeof auditedTrip>
 export type GuardSettings = z.infer<typeof guardSettings>
 export type LatencySettings = z.infer<typeof latencySettings>
 export type StoredGuard = z.infer<typeof storedGuard>

@@ -26,7 +26,10 @@ export const DEFAULT_MAX_WAIT_SECONDS = 3600
 
 export const plan = z.object({
   cohort: z.string(),
-  /** The steps this plan runs (those above the cohort's rollout when it started). */
+  /**
+   * Where the cohort is at each step: the first is where the plan started (the cohort's rollout
+   * then, or its first step from 0%), the others the widenings, each taken only on evidence.
+   */
   steps: z.array(z.number()),
   /** Steps asked for but skipped because the cohort was already at or above them. */
   skipped: z.optional(z.array(z.number())),
@@ -80,8 +83,14 @@ export const planPreview = z.object({
   cohort: z.string(),
   /** The cohort's rollout now. */
   from: z.number(),
-  /** The steps that will run, in order; the first is applied at once. */
+  /** The widenings to come, in order. Only from 0% is the first applied at once (`widensNow`). */
   steps: z.array(z.number()),
+  /** The cohort's rollout right after the start: `from`, or the first step when `from` is 0 (nothing to measure there). */
+  startsAt: z.number(),
+  /** Whether starting widens the cohort at once: only from 0%. */
+  widensNow: z.boolean(),
+  /** What starting does, in words (api-shapes/plan-words.ts), or null when there is nothing to widen. */
+  summary: z.nullable(z.string()),
   /** Steps at or below `from`: a plan never narrows a cohort. */
   skipped: z.array(z.number()),
   /** The live plan this one would replace (only with `replace`), or null. */

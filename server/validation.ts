@@ -259,8 +259,11 @@ function flatten(issues: Issue[], prefix: PropertyKey[] = []): Array<{ path: Pro
   })
 }
 
-/** The English messages the API answers with (zod/mini loads no locale of its own). */
-const english = z.locales.en().localeError
+/**
+ * The English messages the API answers with (zod/mini loads no locale of its own, and sets none
+ * globally): pass it to every parse whose messages someone reads.
+ */
+export const english = z.locales.en().localeError
 
 /** Parses `input` or throws a ValidationError whose message names every bad field. */
 export function parse<T extends z.core.$ZodType>(schema: T, input: unknown, what = 'body'): z.output<T> {

@@ -175,21 +175,14 @@ export function guardLines(key: string, env: string, r: GuardReportView, plan: P
 }
 
 /** What `plan start` will do, before it does it. */
-export function previewLines(key: string, env: string, p: PlanPreviewView, intervalSeconds: number): string[] {
+export function previewLines(key: string, env: string, p: PlanPreviewView): string[] {
   const lines = [`plan for ${key} in ${env}, cohort ${p.cohort} (now ${pct(p.from)}):`]
-  const [first, ...rest] = p.steps
   if (p.replaces) {
     const old = p.replaces
     lines.push(`  replaces: the ${old.status} plan on cohort ${old.cohort}, step ${old.step + 1} of ${old.steps.length} (${pct(old.steps[old.step] ?? 0)})`)
   }
-  if (first === undefined) lines.push('  will run: nothing (every step is at or below the cohort\'s rollout)')
-  else
-    lines.push(
-      `  will run: ${pct(first)} now` +
-        (rest.length
-          ? `, then ${pcts(rest)}, one step every ${durationText(intervalSeconds)} at the earliest, each once the evidence shows the error rate is below the limit`
-          : ' (the only step)'),
-    )
+  // The API's words (api-shapes/plan-words.ts), the same the console shows.
+  lines.push(p.summary === null ? '  will run: nothing (every step is at or below the cohort\'s rollout)' : `  cohort ${p.cohort} ${p.summary}`)
   if (p.skipped.length)
     lines.push(`  skipped: ${pcts(p.skipped)} (at or below the cohort's current ${pct(p.from)}; a plan never narrows a cohort)`)
   return lines

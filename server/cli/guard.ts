@@ -157,12 +157,12 @@ const start: Command = {
     const preview = expectShape(shapes.planPreview, previewData, 'plan preview')
     if (values['dry-run']) {
       if (values.json) return printJson(io, previewData)
-      for (const line of previewLines(key, env, preview, body.intervalSeconds)) io.out(line)
+      for (const line of previewLines(key, env, preview)) io.out(line)
       return io.out('dry run: nothing started')
     }
     // With --json, stdout is the API's answer only; the preview goes to stderr.
     const say = values.json ? io.err : io.out
-    for (const line of previewLines(key, env, preview, body.intervalSeconds)) say(line)
+    for (const line of previewLines(key, env, preview)) say(line)
     if (preview.steps.length === 0)
       throw new CliError(`not started: every step is at or below cohort ${preview.cohort}'s current ${preview.from}%; a plan never narrows a cohort`)
     if (preview.replaces && !values.replace)
@@ -178,10 +178,9 @@ const start: Command = {
     const data = await api('PUT', path, { ...body, ...(preview.replaces ? { replace: true } : {}), version })
     if (values.json) return printJson(io, data)
     const started = expectShape(shapes.flagState, data, 'flag state').plan
-    const run = started?.steps ?? preview.steps
+    const run = started?.steps ?? [preview.startsAt, ...preview.steps]
     io.out(
-      `plan ${preview.replaces ? 'replaced' : 'started'} on ${key} in ${env}: cohort ${body.cohort} at ${run[0]}%` +
-        (run.length > 1 ? `, then ${run.slice(1).join('%, ')}%` : '') +
+      `plan ${preview.replaces ? 'replaced' : 'started'} on ${key} in ${env}: cohort ${body.cohort} ${preview.summary ?? `at ${run[0]}%`}` +
         (preview.skipped.length ? ` (skipped ${preview.skipped.join('%, ')}%)` : ''),
     )
   },

@@ -1,4 +1,5 @@
-import type * as z from 'zod/mini'
+import * as z from 'zod/mini'
+import { english } from '../validation.ts'
 import { CliError } from './errors.ts'
 
 /**
@@ -10,7 +11,7 @@ import { CliError } from './errors.ts'
  * const state = expectShape(shapes.flagState, data, 'flag state')
  */
 export function expectShape<T extends z.ZodMiniType>(schema: T, data: unknown, what: string): z.output<T> {
-  const result = schema.safeParse(data)
+  const result = z.safeParse(schema, data, { error: english })
   if (result.success) return result.data
   const issue = result.error.issues[0]
   const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''

@@ -1,5 +1,6 @@
-import type * as z from 'zod/mini'
+import * as z from 'zod/mini'
 import { StoredDataError } from '../errors.ts'
+import { english } from '../validation.ts'
 
 /**
  * Stored JSON read back as `schema` says, or a StoredDataError naming `what` (the row) and the
@@ -9,7 +10,7 @@ import { StoredDataError } from '../errors.ts'
  * const guard = storedJson(storedGuard, row.guard, `guard of flag ${row.flagKey} in ${row.envKey}`)
  */
 export function storedJson<S extends z.ZodMiniType>(schema: S, value: unknown, what: string): z.output<S> {
-  const result = schema.safeParse(value)
+  const result = z.safeParse(schema, value, { error: english })
   if (result.success) return result.data
   const issue = result.error.issues[0]
   const where = issue && issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ` : ''

@@ -68,6 +68,8 @@ export type EvidenceSnapshot = {
   since: number
   seconds: number
   totals: ArmCounts
+  /** Counts that arrived after the last `tick` (they reach the tests at the first tick after a resume). */
+  pending?: ArmCounts | undefined
   /** `test`: the error-rate rule's plan test; `others`: the other absolute rules' (latency), by setting. */
   plan: { id: string; step: number; since: number; totals: ArmCounts; test: RuleState; others?: Partial<Record<GuardRuleSetting, RuleState>> } | null
 } & Partial<Record<GuardRuleSetting, RuleState | null>>
@@ -152,6 +154,10 @@ export class FlagEvidence {
           tests: planTests(this.rules, { ...r.plan.others, maxErrorRate: r.plan.test }),
         }
       : null
+    if (r?.pending) {
+      this.pending.set(flatToPacked(r.pending))
+      this.hasPending = this.pending.some((v) => v !== 0)
+    }
   }
 
   /** Counts that arrived now; they reach the tests at the next `tick`. */
@@ -177,6 +183,11 @@ export class FlagEvidence {
     }
     c.fill(0)
     return true
+  }
+
+  /** The counts since the start (cheap: no test readings), for the ten-second rows. */
+  counts(): { since: number } & ReturnType<typeof packedToFlat> {
+    return { since: this.since, ...packedToFlat(this.totals) }
   }
 
   figures(): GuardFigures {
@@ -262,6 +273,7 @@ export class FlagEvidence {
       since: this.since,
       seconds: this.seconds,
       totals: packedToFlat(this.totals),
+      ...(this.hasPending ? { pending: packedToFlat(this.pending) } : {}),
       ...states,
       plan: this.plan && {
         id: this.plan.id,

@@ -35,10 +35,11 @@ export function createGuardService(deps: {
   const { store, service, hub, now, log } = deps
   const watch = createWatchList(now)
   const reads = createGuardReadModel({ watch, now })
-  const sink = deps.evidence({ watch, store, hub, now, log, countsMoved: reads.countsMoved })
+  // The sink saves evidence only after the batch ids it holds are stored (the intake is built after it).
+  const sink = deps.evidence({ watch, store, hub, now, log, countsMoved: reads.countsMoved, flushBatches: () => intake.flush() })
   const intake = createBatchIntake(store.metrics, { log, oncePer: sink.oncePer })
   const tripper = createTripper({ service, now, log, webhook: deps.webhook })
-  const scheduler = createGuardScheduler({ watch, sink, tripper, countsMoved: reads.countsMoved })
+  const scheduler = createGuardScheduler({ watch, sink, tripper, countsMoved: reads.countsMoved, now })
 
   function refresh(state: Parameters<typeof watch.refresh>[0]): void {
     if (sink.admit(state)) watch.refresh(state)
@@ -54,9 +55,16 @@ export function createGuardService(deps: {
   })
 
   return {
-    /** Loads the guarded flags (at start; afterwards they are kept current from the flag service). */
+    /**
+     * Loads the guarded flags and resumes their tests from the saved evidence (at start;
+     * afterwards they are kept current from the flag service).
+     */
     async load(): Promise<void> {
-      for (const state of await store.flags.listGuarded()) refresh(state)
+      const states = await store.flags.listGuarded()
+      for (const state of states) refresh(state)
+      await sink.resume()
+      // Again: a resumed test carries the plan step it was saved with; the state says which runs now.
+      for (const state of states) refresh(state)
     },
 
     /**
@@ -89,8 +97,11 @@ export function createGuardService(deps: {
     leaderTick: scheduler.leaderTick,
     followerTick: scheduler.followerTick,
     status: reads.status,
+    view: reads.view,
     /** The figures of a guarded flag's running tests, from memory (null for any other flag). */
     figures: reads.figures,
+    /** A guarded flag's ten-second rows from `fromMs` on, oldest first (empty for any other flag). */
+    fineRows: (env: string, flag: string, fromMs: number) => watch.get(env, flag)?.fine.rows(fromMs) ?? [],
     notify: tripper.notify,
 
     /** Writes counts still buffered for the per-minute aggregates (charts read them). */

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import {
   ARMS,
   DURATION_BUCKETS,
@@ -11,7 +11,7 @@ import {
   type Evidence,
 } from '../../sdk/core/metrics.ts'
 import type { MetricsBatch } from '../../sdk/core/protocol.ts'
-import { parse } from '../validation.ts'
+import { english, parse } from '../validation.ts'
 
 /**
  * The one validation of an SDK's metrics batch, for every transport (HTTP and WebSocket).
@@ -32,7 +32,7 @@ import { parse } from '../validation.ts'
 export const MAX_FLAGS_PER_BATCH = 10_000
 export const MAX_EXPOSURES_PER_BATCH = 10_000_000
 
-const count = z.number().int().min(0).max(MAX_EXPOSURES_PER_BATCH)
+const count = z.number().check(z.int(), z.minimum(0), z.maximum(MAX_EXPOSURES_PER_BATCH))
 
 /** An arm as reported: its named counters, and the duration histogram if it sent one. */
 interface ReportedArm {
@@ -57,59 +57,65 @@ const reportedOf = (evidence: Evidence): Reported =>
   Object.fromEntries(ARMS.map((arm) => [arm, { counters: evidence[arm], durations: undefined }])) as Reported
 
 /** The four numbers of older SDKs: `[canary exposures, canary errors, control exposures, control errors]`. */
-const legacyCounts = z
-  .tuple([count, count, count, count])
-  .superRefine((tuple, ctx) => {
-    const reported = reportedOf(fromLegacyCounts(tuple))
-    ARMS.forEach((arm, i) => {
-      for (const { message } of eventsWithin(reported[arm], arm)) ctx.addIssue({ code: 'custom', path: [2 * i + 1], message })
-    })
-  })
-  .transform((tuple) => reportedOf(fromLegacyCounts(tuple)))
+const legacyCounts = z.pipe(
+  z.tuple([count, count, count, count]).check(
+    z.superRefine((tuple, ctx) => {
+      const reported = reportedOf(fromLegacyCounts(tuple))
+      ARMS.forEach((arm, i) => {
+        for (const { message } of eventsWithin(reported[arm], arm)) ctx.addIssue({ code: 'custom', path: [2 * i + 1], message })
+      })
+    }),
+  ),
+  z.transform((tuple) => reportedOf(fromLegacyCounts(tuple))),
+)
 
 /**
  * One arm's named counters and histogram; names this server does not know are dropped unread,
  * and `timed`/`slow` are never taken from the wire (the server derives them).
  */
-const armCounters = z
-  .object({
-    ...(Object.fromEntries(REPORTED_METRICS.map((m) => [m, count.default(0)])) as Record<(typeof REPORTED_METRICS)[number], z.ZodDefault<typeof count>>),
-    durations: z.array(count).length(DURATION_BUCKETS, `must have ${DURATION_BUCKETS} counts (one per bound and one for slower)`).optional(),
-  })
-  .transform(({ durations, ...named }): ReportedArm => ({ counters: { ...emptyArm(), ...named }, durations }))
+const armCounters = z.pipe(
+  z.object({
+    ...(Object.fromEntries(REPORTED_METRICS.map((m) => [m, z._default(count, 0)])) as Record<(typeof REPORTED_METRICS)[number], z.ZodMiniDefault<typeof count>>),
+    durations: z.optional(z.array(count).check(z.length(DURATION_BUCKETS, `must have ${DURATION_BUCKETS} counts (one per bound and one for slower)`))),
+  }),
+  z.transform(({ durations, ...named }): ReportedArm => ({ counters: { ...emptyArm(), ...named }, durations })),
+)
 
-const namedCounts = z
-  .object(Object.fromEntries(ARMS.map((arm) => [arm, armCounters.optional()])) as Record<CountedArm, z.ZodOptional<typeof armCounters>>)
-  .superRefine((arms, ctx) => {
-    for (const arm of ARMS) {
-      const reported = arms[arm]
-      // zod runs this refinement even when an arm failed its own checks (its value is then the
-      // raw input, not a ReportedArm): that arm's issues are reported already.
-      if (reported?.counters) for (const { metric, message } of eventsWithin(reported, arm)) ctx.addIssue({ code: 'custom', path: [arm, metric], message })
-    }
-  })
-  .transform(
-    (arms): Reported =>
-      Object.fromEntries(ARMS.map((arm) => [arm, arms[arm] ?? { counters: emptyArm(), durations: undefined }])) as Reported,
-  )
+const namedCounts = z.pipe(
+  z.object(Object.fromEntries(ARMS.map((arm) => [arm, z.optional(armCounters)])) as Record<CountedArm, z.ZodMiniOptional<typeof armCounters>>).check(
+    z.superRefine((arms, ctx) => {
+      for (const arm of ARMS) {
+        const reported = arms[arm]
+        // zod runs this refinement even when an arm failed its own checks (its value is then the
+        // raw input, not a ReportedArm): that arm's issues are reported already.
+        if (reported?.counters) for (const { metric, message } of eventsWithin(reported, arm)) ctx.addIssue({ code: 'custom', path: [arm, metric], message })
+      }
+    }),
+  ),
+  z.transform(
+    (arms): Reported => Object.fromEntries(ARMS.map((arm) => [arm, arms[arm] ?? { counters: emptyArm(), durations: undefined }])) as Reported,
+  ),
+)
 
-/** An array is the older SDKs' four numbers, anything else named counters: each form reports its own issues. */
-const flagCounts = z.unknown().transform((value, ctx): Reported => {
-  const result = (Array.isArray(value) ? legacyCounts : namedCounts).safeParse(value)
+/**
+ * An array is the older SDKs' four numbers, anything else named counters: each form reports its
+ * own issues (in English, as `parse` words the rest: the inner parse does not inherit its map).
+ */
+const flagCounts = z.transform((value: unknown, ctx): Reported => {
+  const result = z.safeParse(Array.isArray(value) ? legacyCounts : namedCounts, value, { error: english })
   if (result.success) return result.data
-  for (const issue of result.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path })
+  for (const issue of result.error.issues) ctx.issues.push({ code: 'custom', message: issue.message, path: issue.path, input: value })
   return z.NEVER
 })
 
 export const metricsBatchSchema = z.strictObject({
-  id: z.string().min(1).max(128),
-  start: z.number().finite(),
-  end: z.number().finite(),
+  id: z.string().check(z.minLength(1), z.maxLength(128)),
+  // zod 4 numbers are finite: Infinity and NaN are refused as they were by `.finite()`.
+  start: z.number(),
+  end: z.number(),
   flags: z
-    .record(z.string().min(1).max(128), flagCounts)
-    .refine((flags) => Object.keys(flags).length <= MAX_FLAGS_PER_BATCH, {
-      message: `at most ${MAX_FLAGS_PER_BATCH} flags per batch`,
-    }),
+    .record(z.string().check(z.minLength(1), z.maxLength(128)), flagCounts)
+    .check(z.refine((flags) => Object.keys(flags).length <= MAX_FLAGS_PER_BATCH, `at most ${MAX_FLAGS_PER_BATCH} flags per batch`)),
 })
 
 const wrapped = z.object({ batch: metricsBatchSchema })

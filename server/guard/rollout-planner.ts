@@ -4,8 +4,7 @@ import type { StateWriter } from './state-writer.ts'
 import type { Store, StoredFlagState } from '../store/contract.ts'
 import type { PlanFigures } from './decide.ts'
 import type { GuardService } from './guard-service.ts'
-import { guardOf } from '../domain/guard-state.ts'
-import { DEFAULT_MAX_WAIT_SECONDS, LIVE_PLAN_STATUSES, planOf, previewPlan, type PlanPreview, type RolloutPlan } from '../domain/plan.ts'
+import { DEFAULT_MAX_WAIT_SECONDS, LIVE_PLAN_STATUSES, planPath, previewPlan, type PlanPreview, type RolloutPlan } from '../domain/plan.ts'
 
 const ACTOR = 'rollout-plan'
 
@@ -39,12 +38,18 @@ export interface PlanProgress {
 export function createRolloutPlanner(deps: { store: Store; service: StateWriter; guard: GuardService; now: () => number }) {
   const { store, service, guard, now } = deps
 
-  function setPlan(state: StoredFlagState, action: string, plan: RolloutPlan | null, options: ActorOptions & { rollout?: number }): Promise<StoredFlagState> {
+  /** `because`: what allowed a widening (the step's evidence, or a start from 0%), in its audit entry. */
+  function setPlan(
+    state: StoredFlagState,
+    action: string,
+    plan: RolloutPlan | null,
+    options: ActorOptions & { rollout?: number; because?: Record<string, unknown> },
+  ): Promise<StoredFlagState> {
     return service.applyState(state.environment, state.key, {
       actor: options.actor,
       action,
       expectedVersion: options.expectedVersion,
-      details: plan && { cohort: plan.cohort, step: plan.step, rollout: plan.steps[plan.step], status: plan.status, note: plan.note },
+      details: plan && { cohort: plan.cohort, step: plan.step, rollout: plan.steps[plan.step], status: plan.status, note: plan.note, ...options.because },
       update: (current) => ({
         plan,
         ...(options.rollout !== undefined && plan ? { cohorts: withRollout(current, plan.cohort, options.rollout) } : {}),
@@ -53,7 +58,7 @@ export function createRolloutPlanner(deps: { store: Store; service: StateWriter;
   }
 
   function requirePlan(state: StoredFlagState): RolloutPlan {
-    const plan = planOf(state.plan)
+    const plan = state.plan
     if (!plan) throw new ConflictError(`flag ${state.key} in ${state.environment} has no rollout plan`)
     return plan
   }
@@ -61,13 +66,13 @@ export function createRolloutPlanner(deps: { store: Store; service: StateWriter;
   function preview(state: StoredFlagState, input: PlanInput): PlanPreview {
     const cohort = state.cohorts.find((c) => c.name === input.cohort)
     if (!cohort) throw new NotFoundError(`cohort ${input.cohort} of flag ${state.key} in ${state.environment}`)
-    return previewPlan(cohort.rollout, input.cohort, input.steps, planOf(state.plan))
+    return previewPlan(cohort.rollout, input.cohort, input.steps, state.plan, input.intervalSeconds)
   }
 
   const maxWaitMs = (plan: RolloutPlan) => (plan.maxWaitSeconds ?? DEFAULT_MAX_WAIT_SECONDS) * 1000
 
   function progress(state: StoredFlagState): PlanProgress {
-    const plan = planOf(state.plan)
+    const plan = state.plan
     const evidence = guard.status(state).plan
     const active = plan?.status === 'active' && plan.nextAt !== null
     const due = active && now() >= plan.nextAt!
@@ -87,7 +92,7 @@ export function createRolloutPlanner(deps: { store: Store; service: StateWriter;
         `(${evidence?.canaryErrors ?? 0} errors in ${evidence?.canaryExposures ?? 0} canary exposures this step` +
         `${evidence?.waitingOn.includes('max_slow_rate') ? `, ${evidence.canarySlow} slow of ${evidence.canaryTimed} timed` : ''})`
       const held = await setPlan(state, 'plan.hold', { ...plan, status: 'held', nextAt: null, note }, { actor: ACTOR, expectedVersion: state.version })
-      guard.notify(guardOf(state)?.webhookUrl, {
+      guard.notify(state.guard?.webhookUrl, {
         type: 'plan.hold',
         flag: state.key,
         environment: state.environment,
@@ -101,8 +106,8 @@ export function createRolloutPlanner(deps: { store: Store; service: StateWriter;
     const last = step === plan.steps.length - 1
     const next: RolloutPlan = { ...plan, step, status: last ? 'completed' : 'active', nextAt: last ? null : at + plan.intervalSeconds * 1000, note: null }
     // Against the version read: a step is taken once, even if a replica that just lost the
-    // guard leadership is still finishing its tick.
-    await setPlan(state, 'plan.step', next, { actor: ACTOR, rollout: plan.steps[step]!, expectedVersion: state.version })
+    // guard leadership is still finishing its tick. The audit entry carries the evidence that allowed it.
+    await setPlan(state, 'plan.step', next, { actor: ACTOR, rollout: plan.steps[step]!, expectedVersion: state.version, because: { evidence } })
   }
 
   return {
@@ -112,14 +117,16 @@ export function createRolloutPlanner(deps: { store: Store; service: StateWriter;
     },
 
     /**
-     * Starts a plan. Never narrows the cohort: steps at or below its current rollout are skipped
-     * and the first step above it is applied now; the next is due one interval later. A live
-     * plan (active, paused or held) is replaced only when asked (`replace`), otherwise 409. The
-     * flag needs a guard: the guard's evidence is what lets a plan advance.
+     * Starts a plan from the cohort's current rollout. Never narrows it (steps at or below it are
+     * skipped) and never widens it on nothing: the first step above it is due one interval later
+     * and taken, like every later step, only when the plan's test since the start shows the
+     * canary under its limit. Only a cohort at 0% (no canary to measure) goes to the first step
+     * at once. A live plan (active, paused or held) is replaced only when asked (`replace`),
+     * otherwise 409. The flag needs a guard: the guard's evidence is what lets a plan advance.
      */
     async start(env: string, key: string, input: PlanInput & { replace?: boolean | undefined }, options: ActorOptions): Promise<StoredFlagState> {
       const state = await store.flags.getState(env, key)
-      if (!guardOf(state)) throw new ValidationError('guard: set a guard on this flag before starting a rollout plan')
+      if (!state.guard) throw new ValidationError('guard: set a guard on this flag before starting a rollout plan')
       const p = preview(state, input)
       if (p.replaces && !input.replace)
         throw new ConflictError(
@@ -128,19 +135,23 @@ export function createRolloutPlanner(deps: { store: Store; service: StateWriter;
         )
       if (p.steps.length === 0)
         throw new ValidationError(`steps: every step is at or below cohort ${p.cohort}'s current rollout (${p.from}%); a plan never narrows a cohort`)
+      const steps = planPath(p)
       const plan: RolloutPlan = {
         cohort: input.cohort,
-        steps: p.steps,
+        steps,
         skipped: p.skipped,
         intervalSeconds: input.intervalSeconds,
         ...(input.maxWaitSeconds === undefined ? {} : { maxWaitSeconds: input.maxWaitSeconds }),
         step: 0,
-        status: p.steps.length === 1 ? 'completed' : 'active',
-        nextAt: p.steps.length === 1 ? null : now() + input.intervalSeconds * 1000,
-        note: p.skipped.length > 0 ? `skipped ${p.skipped.join(', ')}: the cohort was already at ${p.from}%` : null,
+        status: steps.length === 1 ? 'completed' : 'active',
+        nextAt: steps.length === 1 ? null : now() + input.intervalSeconds * 1000,
+        note: p.summary,
         startedAt: now(),
       }
-      return setPlan(state, p.replaces ? 'plan.replace' : 'plan.start', plan, { ...options, rollout: p.steps[0]! })
+      const action = p.replaces ? 'plan.replace' : 'plan.start'
+      if (!p.widensNow) return setPlan(state, action, plan, options)
+      // From 0% there is no canary whose evidence could be waited for: the first step is the start.
+      return setPlan(state, action, plan, { ...options, rollout: p.startsAt, because: { widenedAtStart: `the cohort was at 0%: no canary to measure` } })
     },
 
     async pause(env: string, key: string, options: ActorOptions): Promise<StoredFlagState> {
@@ -173,7 +184,7 @@ export function createRolloutPlanner(deps: { store: Store; service: StateWriter;
     async tick(): Promise<void> {
       const at = now()
       for (const state of await store.flags.listPlanned()) {
-        const plan = planOf(state.plan)
+        const plan = state.plan
         if (plan?.status === 'active' && plan.nextAt !== null && at >= plan.nextAt && state.enabled)
           await advance(state, plan, at).catch((error: unknown) => {
             // The state moved on since it was read (a person, or another replica): next tick re-reads it.

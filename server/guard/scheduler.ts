@@ -12,15 +12,18 @@ export function createGuardScheduler(deps: {
   sink: EvidenceSink
   tripper: Tripper
   countsMoved: (env: string, flag: string) => void
+  now: () => number
 }) {
-  const { watch, sink, tripper, countsMoved } = deps
+  const { watch, sink, tripper, countsMoved, now } = deps
 
   /** One second of every guarded flag's tests; returns the flags to turn off. */
   function feedTests(): DueTrip[] {
     const due: DueTrip[] = []
+    const at = now()
     for (const entry of watch.entries()) {
       const evidence = entry.evidence
       if (!evidence?.tick()) continue
+      entry.fine.record(evidence.counts(), at)
       sink.fed(entry)
       countsMoved(entry.env, entry.flag)
       if (!evidence.wouldTrip()) continue

@@ -1,20 +1,11 @@
 import { addEvidence, copyEvidence, type Evidence } from '../../sdk/core/metrics.ts'
 import type { Hub } from '../live/hub.ts'
-import type { ClusterStore, SharedCounts, SharedEvidence, Store, StoredFlagState } from '../store/contract.ts'
-import { FlagEvidence, type EvidenceSnapshot } from './decide.ts'
-import { guardOf } from '../domain/guard-state.ts'
-import { sharedEvidenceJson } from '../domain/evidence-json.ts'
-import { storedJson } from '../domain/stored-json.ts'
+import type { ClusterStore, SharedCounts, Store, StoredFlagState } from '../store/contract.ts'
+import { FlagEvidence } from './decide.ts'
+import { createEvidenceChanges, loadRecords, resumeFrom } from './evidence-record.ts'
 import type { EvidenceSinkFactory } from './evidence-sink.ts'
 import type { DueTrip } from './tripper.ts'
 import { takesFrom, watchKey, type EvidenceSource, type WatchList } from './watch-list.ts'
-import { SlidingWindow, type WindowBuckets } from './window.ts'
-
-/** What the guard leader stores per guarded flag, for a successor and for the other replicas' views. */
-interface SharedEvidenceJson {
-  evidence: EvidenceSnapshot
-  recent: WindowBuckets
-}
 
 /**
  * Replicas on one PostgreSQL: counts accepted here go to the shared table (flushed every
@@ -28,8 +19,8 @@ export function sharedEvidence(options: { store: ClusterStore; flushMs?: number 
   return ({ watch, store, hub, now, log, countsMoved }) => {
     const cluster = options.store
     /** Flags whose shared evidence the leader must write (or delete) at its next tick. */
-    const dirty = new Map<string, { envKey: string; flagKey: string }>()
-    const markDirty = (env: string, flag: string) => dirty.set(watchKey(env, flag), { envKey: env, flagKey: flag })
+    const changes = createEvidenceChanges(watch)
+    const markDirty = changes.mark
     /** The newest state version each flag's entry was refreshed from. */
     const refreshedAt = new Map<string, number>()
 
@@ -38,7 +29,7 @@ export function sharedEvidence(options: { store: ClusterStore; flushMs?: number 
       if ((refreshedAt.get(key) ?? -1) > state.version) return false // an older read overtaken by a newer one
       refreshedAt.set(key, state.version)
       // Only guarded flags (or ones that just lost their guard) have shared evidence to write.
-      if (guardOf(state) || watch.has(state.environment, state.key)) markDirty(state.environment, state.key)
+      if (state.guard || watch.has(state.environment, state.key)) markDirty(state.environment, state.key)
       return true
     }
     function refresh(state: StoredFlagState): void {
@@ -59,7 +50,7 @@ export function sharedEvidence(options: { store: ClusterStore; flushMs?: number 
      * tick, whose counts were rolled back into the table).
      */
     async function resumeShared(options: { replaceAll: boolean }): Promise<void> {
-      const stored = new Map((await cluster.loadEvidence()).map((row) => [watchKey(row.envKey, row.flagKey), storedJson(sharedEvidenceJson, row.evidence, `evidence of flag ${row.flagKey} in ${row.envKey}`) satisfies SharedEvidenceJson]))
+      const stored = await loadRecords(store.evidence)
       reloadEvidence = false
       for (const entry of watch.entries()) {
         if (!entry.evidence) continue
@@ -77,8 +68,7 @@ export function sharedEvidence(options: { store: ClusterStore; flushMs?: number 
           before.since === shared.evidence.since &&
           JSON.stringify(before.plan) === JSON.stringify(shared.evidence.plan)
         if (same && !options.replaceAll) continue
-        entry.evidence = new FlagEvidence(entry.guard, now(), shared.evidence)
-        entry.recent = SlidingWindow.from(shared.recent)
+        resumeFrom(entry, shared, now())
         if (!same) countsMoved(entry.env, entry.flag)
       }
     }
@@ -114,23 +104,13 @@ export function sharedEvidence(options: { store: ClusterStore; flushMs?: number 
               entry.recent.add(row.counts, row.at)
             }
             due = feed()
-            const save: SharedEvidence[] = []
-            const remove: Array<{ envKey: string; flagKey: string }> = []
-            const at = now()
-            for (const target of dirty.values()) {
-              const entry = watch.get(target.envKey, target.flagKey)
-              if (entry?.evidence)
-                save.push({ ...target, evidence: { evidence: entry.evidence.snapshot(), recent: entry.recent.buckets(at) } satisfies SharedEvidenceJson })
-              else remove.push(target)
-            }
-            dirty.clear()
-            return { save, remove }
+            return changes.collect(now())
           })
         } catch (error) {
           // Rolled back: the counts are still in the table. The tests here took them already, so
           // they are read again from the stored evidence before the next tick.
           reloadEvidence = true
-          for (const entry of watch.entries()) markDirty(entry.env, entry.flag)
+          changes.markAll()
           throw error
         }
         return due
@@ -138,6 +118,11 @@ export function sharedEvidence(options: { store: ClusterStore; flushMs?: number 
 
       /** On every other replica (and on a new leader before its first `leaderTick`). */
       async followerTick() {
+        await resumeShared({ replaceAll: false })
+      },
+
+      /** At start: the figures the leader saved, before the first tick. */
+      async resume() {
         await resumeShared({ replaceAll: false })
       },
 

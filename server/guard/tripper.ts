@@ -1,8 +1,8 @@
 import type { StateWriter } from './state-writer.ts'
 import { ConflictError } from '../errors.ts'
 import type { GuardDecision } from './decide.ts'
-import { guardOf, type TripRecord } from '../domain/guard-state.ts'
-import { isLivePlan, planOf } from '../domain/plan.ts'
+import type { TripRecord } from '../domain/guard-state.ts'
+import { isLivePlan } from '../domain/plan.ts'
 import type { Watched } from './watch-list.ts'
 import { deliverWebhook } from './webhook.ts'
 import { latencyTripWords } from '../../api-shapes/latency-words.ts'
@@ -48,10 +48,10 @@ export function createTripper(deps: {
       update: (current) => {
         // Switched off meanwhile (by a person, or by a previous leader's trip): nothing to do.
         if (!current.enabled) throw new AlreadyOffError(`${entry.flag} in ${entry.env} is already off`)
-        const plan = planOf(current.plan)
+        const plan = current.plan
         return {
           enabled: false,
-          guard: { ...(guardOf(current) ?? entry.guard), lastTrip: record },
+          guard: { ...(current.guard ?? entry.guard), lastTrip: record },
           ...(plan && isLivePlan(plan.status)
             ? { plan: { ...plan, status: 'stopped', nextAt: null, note: `guard tripped (${decision.rule})` } }
             : {}),

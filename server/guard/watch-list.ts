@@ -1,7 +1,7 @@
 import type { StoredFlagState } from '../store/contract.ts'
 import { FlagEvidence, settingsKey } from './decide.ts'
-import { guardOf, type StoredGuard } from '../domain/guard-state.ts'
-import { planOf } from '../domain/plan.ts'
+import type { StoredGuard } from '../domain/guard-state.ts'
+import { FineSeries } from './fine-series.ts'
 import { SlidingWindow } from './window.ts'
 
 /** Who sent a batch: server keys are trusted secrets; client keys are public (see evidence-intake.ts). */
@@ -15,6 +15,8 @@ export interface Watched {
   /** Present while the flag is on: the tests run from when it was turned on or the guard changed. */
   evidence: FlagEvidence | null
   recent: SlidingWindow
+  /** Ten-second rows for the chart of a new canary; kept when the tests start afresh. */
+  fine: FineSeries
 }
 
 /** A watched flag whose tests run (its flag is on). */
@@ -41,13 +43,13 @@ export function createWatchList(now: () => number) {
     /** Brings one flag's entry in line with its stored state. */
     refresh(state: StoredFlagState): void {
       const key = watchKey(state.environment, state.key)
-      const guard = guardOf(state)
+      const guard = state.guard
       if (!guard) {
         watched.delete(key)
         return
       }
       let entry = watched.get(key)
-      if (!entry) watched.set(key, (entry = { env: state.environment, flag: state.key, guard, evidence: null, recent: new SlidingWindow() }))
+      if (!entry) watched.set(key, (entry = { env: state.environment, flag: state.key, guard, evidence: null, recent: new SlidingWindow(), fine: new FineSeries() }))
       entry.guard = guard
       if (!state.enabled) {
         // Evidence gathered before is about code that was switched off: a flag turned back on starts afresh.
@@ -56,7 +58,7 @@ export function createWatchList(now: () => number) {
       } else if (!entry.evidence || entry.evidence.settingsKey !== settingsKey(guard)) {
         entry.evidence = new FlagEvidence(guard, now())
       }
-      const plan = planOf(state.plan)
+      const plan = state.plan
       if (entry.evidence && plan?.status === 'active') entry.evidence.startPlanStep(`${plan.startedAt}/${plan.step}`, plan.step, now())
       else entry.evidence?.stopPlan()
     },

@@ -10,7 +10,7 @@ import { ValidationError } from '../errors.ts'
 import { parse, schemas } from '../validation.ts'
 import * as shapes from '../../api-shapes/index.ts'
 import { toFlatCounts } from '../../sdk/core/metrics.ts'
-import { createFineSeries } from './fine-series.ts'
+import { FineSeries } from '../guard/fine-series.ts'
 import { expectedVersion, jsonBody, param, remoteAddress, shaped, stateView } from './request.ts'
 
 const MINUTE = 60_000
@@ -26,14 +26,6 @@ export function guardRoutes(deps: { store: Store; service: FlagService; guard: G
   const target = (c: Context) => [param(c, 'env'), param(c, 'key')] as const
   /** The guard's view with where the plan stands (waiting for evidence, when it would hold). */
   const view = (state: StoredFlagState) => shaped(shapes.guardReport, { ...guard.status(state), planProgress: planner.progress(state) })
-
-  // Ten-second rows for a new canary's chart, from the guard's figures each time they move. The
-  // guard holds them in memory for guarded flags only: other flags' counts cost no read.
-  const fine = createFineSeries({ now })
-  guard.onCounts((env, key) => {
-    const figures = guard.figures(env, key)
-    if (figures) fine.record(env, key, figures)
-  })
 
   return new Hono<AuthEnv>()
     .get('/:key/guard', async (c) => {
@@ -71,7 +63,8 @@ export function guardRoutes(deps: { store: Store; service: FlagService; guard: G
       const rows = await store.metrics.series(env, key, from)
       const minutes = rows.map(({ minute, counts }) => ({ minute, ...toFlatCounts(counts) }))
       const first = minutes.find((m) => m.canaryExposures + m.controlExposures > 0)
-      const fineRows = fine.rows(env, key, now() - SPAN_MS['15m'])
+      // Ten-second rows for a new canary's chart: the guard keeps them for guarded flags (saved with its evidence).
+      const fineRows = guard.fineRows(env, key, now() - SPAN_MS['15m'])
       return c.json(
         shaped(shapes.metrics, {
           ...view(state),
@@ -79,7 +72,7 @@ export function guardRoutes(deps: { store: Store; service: FlagService; guard: G
           resolutionSeconds: 60,
           from,
           firstCountAt: first?.minute ?? null,
-          fine: fineRows.length ? { resolutionSeconds: fine.bucketMs / 1000, rows: fineRows } : null,
+          fine: fineRows.length ? { resolutionSeconds: FineSeries.bucketMs / 1000, rows: fineRows } : null,
         }),
       )
     })

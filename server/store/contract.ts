@@ -42,6 +42,8 @@ export interface Store {
   keys: KeyStore
   logs: LogStore
   metrics: MetricsStore
+  /** The guard's saved evidence per guarded flag (both dialects: a restart resumes the tests). */
+  evidence: EvidenceStore
   /** A consistent view of one environment's rules (one read transaction). */
   snapshot(envKey: string): Promise<Snapshot>
   /** Releases the connection(s). The store is unusable afterwards. */
@@ -330,7 +332,7 @@ export interface SharedCounts {
   counts: Evidence
 }
 
-/** One guarded flag's evidence as the guard leader left it (opaque JSON to the store). */
+/** One guarded flag's evidence as the guard last saved it (opaque JSON to the store). */
 export interface SharedEvidence {
   envKey: string
   flagKey: string
@@ -338,9 +340,20 @@ export interface SharedEvidence {
 }
 
 /**
+ * The guard's evidence per guarded flag, saved at least once a second and on shutdown, read
+ * back at start (and, on PostgreSQL, by every replica and by a new guard leader). The JSON is
+ * the guard's (server/guard/evidence-record.ts); the store keeps it whole and never reads it.
+ */
+export interface EvidenceStore {
+  /** Upserts evidence rows and deletes those of the flags in `remove`, in one transaction. */
+  saveEvidence(save: SharedEvidence[], remove: Array<{ envKey: string; flagKey: string }>): Promise<void>
+  loadEvidence(): Promise<SharedEvidence[]>
+}
+
+/**
  * What replicas share beyond the contract above (PostgreSQL only; a single SQLite process keeps
- * all of this in memory): guard counts for the leader, the leader's evidence, the connection
- * lists, the change announcements and the leader lock. `test/store/contract.test.ts` covers
+ * all of this in memory): guard counts for the leader, the connection lists, the change
+ * announcements and the leader lock. The leader's evidence is the contract's `evidence`. `test/store/contract.test.ts` covers
  * the tables; `test/replicas/` the rest with real processes.
  */
 export interface ClusterStore {
@@ -348,9 +361,6 @@ export interface ClusterStore {
   appendCounts(rows: SharedCounts[]): Promise<void>
   /** Takes every appended, committed count out of the table: each row is returned once, ever. */
   consumeCounts(): Promise<SharedCounts[]>
-  /** Upserts evidence rows and deletes those of the flags in `remove` (`env\u0000flag` keys). */
-  saveEvidence(save: SharedEvidence[], remove: Array<{ envKey: string; flagKey: string }>): Promise<void>
-  loadEvidence(): Promise<SharedEvidence[]>
   /**
    * The guard leader's tick as one transaction: takes the appended counts out of the table,
    * hands them to `decide` (synchronous: it feeds the tests) and stores the evidence `decide`

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, lte } from 'drizzle-orm'
-import type { Change } from '../../sdk/core/changes.ts'
 import { auditWhere } from './shared-sql.ts'
+import { toChange } from './rows.ts'
 import type { LogStore } from './contract.ts'
 import type { Db } from './db.ts'
 import { readEnvironment } from './flag-store.ts'
@@ -34,14 +34,14 @@ export function createSqliteLogStore(db: Db): LogStore {
       return db.transaction((tx) => {
         const current = upTo ?? readEnvironment(tx, envKey).version
         const rows = tx
-          .select({ change: changeLog.change })
+          .select({ version: changeLog.version, change: changeLog.change })
           .from(changeLog)
           .where(and(eq(changeLog.envKey, envKey), gt(changeLog.version, afterVersion), lte(changeLog.version, current)))
           .orderBy(asc(changeLog.version))
           .all()
         // Versions are gap-free, so the right count means every missed change is still kept.
         if (rows.length !== current - afterVersion) return undefined
-        return rows.map((row) => row.change as Change)
+        return rows.map((row) => toChange(envKey, row))
       })
     },
   }

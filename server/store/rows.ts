@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
+import type { Change } from '../../sdk/core/changes.ts'
 import type { Cohort, FlagState, Segment } from '../../sdk/core/types.ts'
+import { change } from '../../api-shapes/changes.ts'
 import { storedGuard } from '../../api-shapes/guard.ts'
 import { plan } from '../../api-shapes/plan.ts'
 import { storedJson } from '../domain/stored-json.ts'
@@ -45,6 +47,11 @@ export function toState(row: StateRowFields, clientSide: boolean): StoredFlagSta
     plan: row.plan == null ? null : storedJson(plan, row.plan, `plan ${where}`),
     updatedAt: row.updatedAt,
   }
+}
+
+/** A change log row's change, parsed: a stored value that is not a change is a StoredDataError naming the row. */
+export function toChange(envKey: string, row: { version: number; change: unknown }): Change {
+  return storedJson(change, row.change, `change ${row.version} of environment ${envKey}`)
 }
 
 export function toDefinition({ key, description, tags, clientSide, createdAt, updatedAt }: FlagRowFields): FlagDefinition {

@@ -152,3 +152,19 @@ export const minuteCounts = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.envKey, t.flagKey, t.minute, t.arm, t.metric] })],
 )
+
+/**
+ * Each guarded flag's evidence (the tests' state, the recent window, the ten-second rows) as
+ * the guard last saved it, so a restart resumes the tests instead of starting them afresh. The
+ * same JSON as PostgreSQL's `guard_evidence` (server/guard/evidence-record.ts writes both).
+ */
+export const guardEvidence = sqliteTable(
+  'guard_evidence',
+  {
+    envKey: text('env_key').notNull(),
+    flagKey: text('flag_key').notNull(),
+    evidence: text('evidence', { mode: 'json' }).$type<unknown>().notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.envKey, t.flagKey] })],
+)

@@ -1,5 +1,6 @@
 import type { Store } from './contract.ts'
 import { openDb, type Db } from './db.ts'
+import { createSqliteEvidenceStore } from './evidence-store.ts'
 import { createSqliteFlagStore, readEnvironment, readStates } from './flag-store.ts'
 import { createSqliteKeyStore } from './key-store.ts'
 import { createSqliteLogStore } from './log-store.ts'
@@ -34,6 +35,7 @@ export function createSqliteStore(source: string | Db): Store {
     keys: createSqliteKeyStore(db),
     logs: createSqliteLogStore(db),
     metrics: createSqliteMetricsStore(db),
+    evidence: createSqliteEvidenceStore(db),
 
     async snapshot(envKey) {
       // One read transaction: the version, the flags and the segments of one moment.

@@ -11,7 +11,7 @@ import type { Send } from './send.ts'
  */
 export function startConsoleFeed(deps: {
   connections: ReadonlyMap<string, Connection>
-  guard: Pick<GuardService, 'onCounts' | 'status'>
+  guard: Pick<GuardService, 'onCounts' | 'view'>
   store: Pick<Store, 'flags'>
   send: Send
   intervalMs?: number
@@ -27,7 +27,8 @@ export function startConsoleFeed(deps: {
       const [env, flag] = item.split('\u0000') as [string, string]
       let figures: unknown
       try {
-        figures = guard.status(await store.flags.getState(env, flag))
+        // Only a guarded flag's view needs its state (on or off, settings, last trip): read it then.
+        figures = await guard.view(env, flag, () => store.flags.getState(env, flag))
       } catch {
         continue // archived meanwhile: there is nothing left to show
       }

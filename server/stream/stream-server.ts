@@ -34,7 +34,7 @@ export interface StreamDeps {
   store: Store
   rules: EnvRules
   /** The guard's live status for the console feed. */
-  guard?: Pick<GuardService, 'onCounts' | 'status'>
+  guard?: Pick<GuardService, 'onCounts' | 'view'>
   /** Where SDK metrics batches go: one validation and the trust rules for every transport. */
   intake?: EvidenceIntake
   /** Rate limits on client keys (identities per connection, connections per address). */

@@ -46,7 +46,8 @@ describe('admin API responses match the shared shapes', () => {
     await expectShape(shapes.flagState, 'POST', `${F}/plan/pause`)
     const list = await expectShape(shapes.flagList, 'GET', '/api/v1/flags')
     const production = shapes.flagList.parse(list).items[0]!.environments.production!
-    expect(audienceText(production.audience)).toBe('beta: 3 users · eu-canary: 50% of region eu-west')
+    // Starting a plan never widens on nothing: the cohort stays at its 30% until evidence allows the first step.
+    expect(audienceText(production.audience)).toBe('beta: 3 users · eu-canary: 30% of region eu-west')
     expect(production.plan).toMatchObject({ cohort: 'eu-canary', status: 'paused' })
     await expectShape(shapes.flagDetail, 'GET', '/api/v1/flags/checkout')
     await expectShape(shapes.flagDefinition, 'PATCH', '/api/v1/flags/checkout', { clientSide: true })

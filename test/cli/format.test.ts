@@ -153,9 +153,11 @@ describe('guard and plan text', () => {
   })
 
   it('prints what plan start will do', () => {
-    expect(previewLines('f', 'production', { cohort: 'everyone', from: 50, steps: [100], skipped: [1, 5, 25, 50], replaces: null }, 600)).toEqual([
+    const summary = 'stays at 50%; will go to 100% after 10 min if the canary shows it is under its limit'
+    const preview = { cohort: 'everyone', from: 50, steps: [100], startsAt: 50, widensNow: false, summary, skipped: [1, 5, 25, 50], replaces: null }
+    expect(previewLines('f', 'production', preview)).toEqual([
       'plan for f in production, cohort everyone (now 50%):',
-      '  will run: 100% now (the only step)',
+      `  cohort everyone ${summary}`,
       "  skipped: 1%, 5%, 25%, 50% (at or below the cohort's current 50%; a plan never narrows a cohort)",
     ])
   })

@@ -109,8 +109,9 @@ describe('canary guard and canary plan', () => {
       ...['plan', 'start', 'checkout-v2', '--env', 'production'],
       ...['--cohort', 'everyone', '--steps', '1,5,25', '--interval', '600', '--yes'],
     )
-    expect(start.stdout).toContain('will run: 1% now, then 5%, 25%, one step every 10 min')
-    expect(start.stdout).toContain('cohort everyone at 1%, then 5%, 25%')
+    // From 0% there is no canary to measure: the first step is the start; the next waits for evidence.
+    expect(start.stdout).toContain('cohort everyone goes to 1% at once (at 0% there is no canary to measure); will go to 5% after 10 min if the canary shows it is under its limit, then to 25%')
+    expect(start.stdout).toContain('plan started on checkout-v2 in production: cohort everyone goes to 1% at once')
     expect((await canary('plan', 'pause', 'checkout-v2', '--env', 'production')).stdout).toContain('paused at 1%')
     expect((await canary('plan', 'resume', 'checkout-v2', '--env', 'production')).stdout).toContain('active at 1%')
     expect((await canary('plan', 'cancel', 'checkout-v2', '--env', 'production')).stdout).toContain('cancelled at 1%')
@@ -158,7 +159,7 @@ describe('canary guard and canary plan', () => {
     const asked = await canary(...args, '--steps', '1,5,25,50,75,100')
     expect(asked.code).toBe(1)
     expect(asked.stdout).toContain('plan for widen-me in production, cohort everyone (now 50%):')
-    expect(asked.stdout).toContain('will run: 75% now, then 100%')
+    expect(asked.stdout).toContain('cohort everyone stays at 50%; will go to 75% after 10 min if the canary shows it is under its limit, then to 100%')
     expect(asked.stdout).toContain('skipped: 1%, 5%, 25%, 50% (at or below the cohort\'s current 50%; a plan never narrows a cohort)')
     expect(asked.stderr).toContain('pass --yes')
     expect(await stateOf('widen-me')).toMatchObject({ version: before.version, plan: null, cohorts: [{ rollout: 50 }] })
@@ -166,29 +167,31 @@ describe('canary guard and canary plan', () => {
     // --dry-run --json: the preview as the API answered it.
     const dry = await canary(...args, '--steps', '1,5,25,50,75,100', '--dry-run', '--json')
     expect(dry.code).toBe(0)
-    expect(JSON.parse(dry.stdout)).toEqual({ cohort: 'everyone', from: 50, steps: [75, 100], skipped: [1, 5, 25, 50], replaces: null })
+    expect(JSON.parse(dry.stdout)).toMatchObject({ cohort: 'everyone', from: 50, steps: [75, 100], startsAt: 50, widensNow: false, skipped: [1, 5, 25, 50], replaces: null })
 
     const started = await canary(...args, '--steps', '1,5,25,50,75,100', '--yes')
     expect(started.code).toBe(0)
-    expect(started.stdout).toContain('plan started on widen-me in production: cohort everyone at 75%, then 100% (skipped 1%, 5%, 25%, 50%)')
+    expect(started.stdout).toContain('plan started on widen-me in production: cohort everyone stays at 50%; will go to 75% after 10 min')
+    expect(started.stdout).toContain('(skipped 1%, 5%, 25%, 50%)')
+    // Starting never widens on nothing: still 50%, the plan's first step is where it started.
     expect(await stateOf('widen-me')).toMatchObject({
-      cohorts: [{ rollout: 75 }],
-      plan: { status: 'active', steps: [75, 100], skipped: [1, 5, 25, 50] },
+      cohorts: [{ rollout: 50 }],
+      plan: { status: 'active', steps: [50, 75, 100], skipped: [1, 5, 25, 50] },
     })
 
     // A second plan while this one is live: refused without --replace, with the plan it would replace.
     const refused = await canary(...args, '--steps', '80,90,100', '--yes')
     expect(refused.code).toBe(1)
-    expect(refused.stdout).toContain('replaces: the active plan on cohort everyone, step 1 of 2 (75%)')
+    expect(refused.stdout).toContain('replaces: the active plan on cohort everyone, step 1 of 3 (50%)')
     expect(refused.stderr).toContain('already has a plan on cohort everyone (active); pass --replace')
-    expect(await stateOf('widen-me')).toMatchObject({ cohorts: [{ rollout: 75 }], plan: { steps: [75, 100] } })
+    expect(await stateOf('widen-me')).toMatchObject({ cohorts: [{ rollout: 50 }], plan: { steps: [50, 75, 100] } })
 
     const replaced = await canary(...args, '--steps', '80,90,100', '--yes', '--replace', '--max-wait', '900')
     expect(replaced.code).toBe(0)
-    expect(replaced.stdout).toContain('plan replaced on widen-me in production: cohort everyone at 80%, then 90%, 100%')
+    expect(replaced.stdout).toContain('plan replaced on widen-me in production: cohort everyone stays at 50%; will go to 80% after 10 min')
     expect(await stateOf('widen-me')).toMatchObject({
-      cohorts: [{ rollout: 80 }],
-      plan: { status: 'active', steps: [80, 90, 100], maxWaitSeconds: 900 },
+      cohorts: [{ rollout: 50 }],
+      plan: { status: 'active', steps: [50, 80, 90, 100], maxWaitSeconds: 900 },
     })
     const audit = await api('GET', '/api/v1/audit?flag=widen-me')
     expect(audit.json.items.map((e: { action: string }) => e.action)).toContain('plan.replace')
@@ -206,8 +209,10 @@ describe('canary guard and canary plan', () => {
 
     const yes = terminal('y')
     expect(await main(argv, yes.io)).toBe(0)
-    expect(yes.out.at(-1)).toBe('plan started on ask-me in production: cohort everyone at 20%, then 40% (skipped 5%, 10%)')
-    expect(await stateOf('ask-me')).toMatchObject({ cohorts: [{ rollout: 20 }], plan: { status: 'active' } })
+    expect(yes.out.at(-1)).toBe(
+      'plan started on ask-me in production: cohort everyone stays at 10%; will go to 20% after 60 s if the canary shows it is under its limit, then to 40% (each step waits as long and for the same evidence) (skipped 5%, 10%)',
+    )
+    expect(await stateOf('ask-me')).toMatchObject({ cohorts: [{ rollout: 10 }], plan: { status: 'active', steps: [10, 20, 40] } })
   })
 
   it('shows a plan waiting for evidence with its figures, then held, and resumes it', { timeout: SLOW }, async () => {

@@ -115,10 +115,11 @@ describe('canary flags show and canary audit', () => {
     expect(show.stdout).toMatch(/^guard: off above 5.00% errors/m)
     expect(show.stdout).toMatch(/^evidence since .*: canary 0 errors in 0 exposures/m)
     expect(show.stdout).toMatch(/^how close to a trip: 0%/m)
-    expect(show.stdout).toMatch(/^plan: active on cohort eu-canary, step 1 of 2 \(50%\)/m)
+    // The plan starts where the cohort is (25%): it widens only on evidence.
+    expect(show.stdout).toMatch(/^plan: active on cohort eu-canary, step 1 of 3 \(25%\)/m)
     expect(show.stdout).toMatch(/^ {2}skipped 5%, 25%/m)
     const list = await canary('flags', 'list', ...P)
-    expect(list.stdout).toMatch(/collecting evidence\s+step 1 of 2 \(50%\) on eu-canary, active, next \d{4}-\d\d-\d\d \d\d:\d\d UTC\s+yes/)
+    expect(list.stdout).toMatch(/collecting evidence\s+step 1 of 3 \(25%\) on eu-canary, active, next \d{4}-\d\d-\d\d \d\d:\d\d UTC\s+yes/)
   })
 
   it('prints the audit log in words, filtered by flag, environment and actor', async () => {

@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { actorKind, actorText, fieldLabel } from '../../api-shapes/audit-words.ts'
+import { auditedTrip } from '../../api-shapes/guard.ts'
+import { ApiError } from '../../console/src/api/http.ts'
 import { parseLiveMessage } from '../../console/src/api/live-message.ts'
 import { reconnectDelay } from '../../console/src/api/live.ts'
 import { auditDiff } from '../../console/src/lib/audit-diff.ts'
@@ -10,6 +12,7 @@ import {
   templateDraft,
   createIds,
 } from '../../console/src/lib/cohort-draft.ts'
+import { newerState } from '../../console/src/lib/conflict.ts'
 import { estimateAudience, exposuresLastHour } from '../../console/src/lib/estimate.ts'
 import {
   closenessWords,
@@ -104,6 +107,19 @@ describe('history labels', () => {
     expect(actorText('guard')).toBe('the guard')
     expect(actorText('rollout-plan')).toBe('the rollout plan')
     expect(actorKind('admin-key:ann')).toBe('person')
+  })
+
+  it("reads a trip's details from entries old and new, and nothing else as a trip", () => {
+    // What the Why line shows of the figures, and what it does not.
+    const shown = { canaryExposures: 1000, canaryErrors: 600, canaryRate: 0.6, controlRate: 0.01 }
+    const counts = { ...shown, controlExposures: 1000, controlErrors: 10 }
+    const now = { at: 1, rule: 'max_error_rate', test: 'change', limit: 0.05, figures: { ...counts, since: 0, seconds: 60 } }
+    expect(auditedTrip.parse(now)).toEqual({ rule: 'max_error_rate', test: 'change', limit: 0.05, figures: { ...shown, seconds: 60 } })
+    // The first trip records: no test, figures with a window and Wilson bounds instead of seconds.
+    const first = { at: 1, rule: 'max_ratio_to_control', limit: 3, figures: { ...counts, windowSeconds: 300, canaryLower: 0.5, canaryUpper: 0.7, ratioLower: 40 } }
+    expect(auditedTrip.parse(first)).toEqual({ rule: 'max_ratio_to_control', limit: 3, figures: shown })
+    for (const details of [null, { segment: 'beta' }, { ...now, rule: 'sounds_bad' }, { ...now, figures: { canaryRate: 0.6 } }])
+      expect(auditedTrip.safeParse(details).success).toBe(false)
   })
 })
 
@@ -202,6 +218,37 @@ describe('cohort drafts', () => {
       attribute: 'userId',
       operator: 'in',
     })
+  })
+})
+
+describe('a save refused for a newer state', () => {
+  const current = {
+    key: 'checkout-v2',
+    environment: 'production',
+    clientSide: false,
+    enabled: true,
+    salt: 'checkout-v2',
+    stickiness: 'userId',
+    cohorts: [beta],
+    version: 7,
+    guard: null,
+    plan: null,
+    updatedAt: 1,
+  }
+  const refused = (status: number, details: unknown) => new ApiError(status, 'conflict', 'changed since version 6 (now 7)', details)
+
+  it('is a 409 carrying the newer state, which it reads as a flag state', () => {
+    expect(newerState(refused(409, { current }))).toEqual(current)
+  })
+
+  it('is nothing else: another status, a 409 without a state, or one whose state is not a flag state', () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {})
+    expect(newerState(refused(400, { current }))).toBeUndefined()
+    expect(newerState(refused(409, { flags: ['a'] }))).toBeUndefined()
+    expect(newerState(refused(409, undefined))).toBeUndefined()
+    expect(newerState(refused(409, { current: { key: 'checkout-v2' } }))).toBeUndefined()
+    expect(error).toHaveBeenCalledTimes(1)
+    error.mockRestore()
   })
 })
 
@@ -481,20 +528,21 @@ describe('guard evidence in words', () => {
 
 describe('plan preview in words', () => {
   it('says which steps run, which are skipped, and which plan it replaces', () => {
-    const words = previewWords({ cohort: 'everyone', from: 50, steps: [100], skipped: [1, 5, 25, 50], replaces: null }, 600)
+    const summary = 'stays at 50%; will go to 100% after 10 min if the canary shows it is under its limit'
+    const words = previewWords({ cohort: 'everyone', from: 50, steps: [100], startsAt: 50, widensNow: false, summary, skipped: [1, 5, 25, 50], replaces: null })
     expect(words).toEqual({
-      runs: 'widen cohort everyone from 50% to 100% now; that is the last step',
+      runs: `cohort everyone ${summary}`,
+      confirm: 'Yes, start the plan',
       skipped: "skip 1%, 5%, 25%, 50%: at or below the cohort's current 50% (a plan never narrows a cohort)",
       replaces: null,
       nothing: null,
     })
     const live = { cohort: 'everyone', steps: [5, 10], step: 1, status: 'active' as const, nextAt: 1, note: null, startedAt: 0, intervalSeconds: 60 }
-    const replacing = previewWords({ cohort: 'everyone', from: 10, steps: [25, 50], skipped: [], replaces: live }, 3600)
-    expect(replacing.runs).toBe(
-      'widen cohort everyone from 10% to 25% now, then to 50%, one step every 60 min at the earliest, each only once the evidence shows the error rate is below the limit',
-    )
+    const replacing = previewWords({ cohort: 'everyone', from: 0, steps: [25, 50], startsAt: 25, widensNow: true, summary: 'goes to 25% at once', skipped: [], replaces: live })
+    expect(replacing.runs).toBe('cohort everyone goes to 25% at once')
+    expect(replacing.confirm).toBe('Yes, replace the plan and widen to 25% now')
     expect(replacing.replaces).toBe('replace the plan active on cohort everyone, step 2 of 2 (10%)')
-    expect(previewWords({ cohort: 'c', from: 100, steps: [], skipped: [50, 100], replaces: null }, 60).nothing).toBe(
+    expect(previewWords({ cohort: 'c', from: 100, steps: [], startsAt: 100, widensNow: false, summary: null, skipped: [50, 100], replaces: null }).nothing).toBe(
       "Every step is at or below cohort c's current 100%: there is nothing to widen.",
     )
   })

@@ -345,6 +345,32 @@ describe('web console in headless Chromium', () => {
     await page.close()
   }, 120_000)
 
+  it('says so when someone else set the guard meanwhile, and overwrites nothing', async () => {
+    expect((await api('POST', '/api/v1/flags', { key: 'guard-conflict' })).status).toBe(201)
+    const { page, errors } = await newPage()
+    await signIn(page, url, ADMIN_KEY)
+    await page.goto(`${url}/#/flags/guard-conflict?env=development`)
+    await page.locator('#guard-maxErrorRate').fill('0.02')
+
+    // Behind the page's back; the page hears of it and says saving would be refused.
+    const other = await api('PUT', '/api/v1/environments/development/flags/guard-conflict/guard', { maxErrorRate: 0.1 })
+    expect(other.status).toBe(200)
+    const notice = page.locator('.guard-form .conflict')
+    await notice.filter({ hasText: 'Saving now would be refused' }).waitFor()
+
+    await page.getByRole('button', { name: 'Save guard' }).click()
+    await notice.filter({ hasText: 'Your changes were not saved' }).waitFor()
+    expect(await notice.textContent()).toContain(`version ${other.json.state.version}`)
+    const stored = await api('GET', '/api/v1/environments/development/flags/guard-conflict')
+    expect(stored.json.guard).toMatchObject({ maxErrorRate: 0.1 })
+
+    await page.getByRole('button', { name: 'Discard my edits, show theirs' }).click()
+    expect(await notice.count()).toBe(0)
+    expect(await page.locator('#guard-maxErrorRate').inputValue()).toBe('0.1')
+    expect(errors).toEqual([])
+    await page.close()
+  }, 120_000)
+
   it('shows a validation error next to the field it concerns', async () => {
     const { page, errors } = await newPage()
     await signIn(page, url, ADMIN_KEY)
@@ -404,17 +430,17 @@ describe('web console in headless Chromium', () => {
     await page.getByLabel('Steps (%)').fill('5, 10, 25')
     await page.getByLabel('Interval between steps (seconds)').fill('600')
     await page.getByRole('button', { name: 'Start plan' }).click()
-    // The preview first: nothing skipped, 5% now.
+    // The preview first: nothing skipped, and the cohort stays at 1% until the evidence allows 5%.
     await plan
-      .locator('[data-runs]', { hasText: 'widen cohort everyone from 1% to 5% now, then to 10%, 25%' })
+      .locator('[data-runs]', { hasText: 'cohort everyone stays at 1%; will go to 5% after 10 min if the canary shows it is under its limit, then to 10%, 25%' })
       .waitFor()
     expect(await plan.locator('[data-skipped]').count()).toBe(0)
-    await page.getByRole('button', { name: 'Yes, start: widen to 5% now' }).click()
+    await page.getByRole('button', { name: 'Yes, start the plan' }).click()
     await plan.locator('.badge', { hasText: 'active' }).waitFor()
     const text = (await plan.textContent()) ?? ''
-    expect(text).toContain('step 1 of 3 (5%)')
-    expect(text).toMatch(/Next step: 10%, due .* \(in (10 min|9 min)\)/)
-    await page.locator('#cohort-0-rollout[value="5"]').waitFor()
+    expect(text).toContain('step 1 of 4 (1%)')
+    expect(text).toMatch(/Next step: 5%, due .* \(in (10 min|9 min)\)/)
+    await page.locator('#cohort-0-rollout[value="1"]').waitFor()
 
     await page.getByRole('button', { name: 'Pause plan' }).click()
     await plan.locator('.badge', { hasText: 'paused' }).waitFor()
@@ -487,7 +513,7 @@ describe('web console in headless Chromium', () => {
       "skip 1%, 5%, 25%, 50%: at or below the cohort's current 50% (a plan never narrows a cohort)",
     )
     expect(await preview.locator('[data-runs]').textContent()).toContain(
-      'widen cohort everyone from 50% to 100% now; that is the last step',
+      'cohort everyone stays at 50%; will go to 100% after 10 min if the canary shows it is under its limit',
     )
     expect(await preview.locator('[data-replaces]').count()).toBe(0)
     await page.screenshot({ path: join(RESULTS, 'console-plan-preview.png'), fullPage: true })
@@ -500,15 +526,15 @@ describe('web console in headless Chromium', () => {
     await preview.waitFor({ state: 'detached' })
     await page.getByLabel('Steps (%)').fill('1, 5, 25, 50, 100')
     await page.getByRole('button', { name: 'Start plan' }).click()
-    await page.getByRole('button', { name: 'Yes, start: widen to 100% now' }).click()
-    await plan.locator('.badge', { hasText: 'completed' }).waitFor()
+    await page.getByRole('button', { name: 'Yes, start the plan' }).click()
+    await plan.locator('.badge', { hasText: 'active' }).waitFor()
     await plan.locator('[data-skipped]', { hasText: 'Skipped 1%, 5%, 25%, 50%' }).waitFor()
-    await page.locator('#cohort-0-rollout[value="100"]').waitFor()
     stored = await api('GET', base)
     expect(stored.json).toMatchObject({
-      cohorts: [{ rollout: 100 }],
-      plan: { status: 'completed', steps: [100], skipped: [1, 5, 25, 50] },
+      cohorts: [{ rollout: 50 }],
+      plan: { status: 'active', steps: [50, 100], skipped: [1, 5, 25, 50] },
     })
+    expect((await api('POST', `${base}/plan/cancel`)).status).toBe(200)
 
     // Someone else starts a plan: replacing it needs the person's explicit yes.
     const lower = await api('PUT', `${base}/cohorts/everyone/rollout`, { rollout: 20 })
@@ -526,19 +552,19 @@ describe('web console in headless Chromium', () => {
     await page.getByRole('button', { name: 'Start plan' }).click()
     await preview.waitFor()
     expect(await preview.locator('[data-replaces]').textContent()).toBe(
-      'replace the plan active on cohort everyone, step 1 of 2 (30%)',
+      'replace the plan active on cohort everyone, step 1 of 3 (20%)',
     )
-    expect(await preview.locator('[data-skipped]').textContent()).toContain('skip 1%, 5%, 25%:')
-    await page.getByRole('button', { name: 'Yes, replace the plan and widen to 50% now' }).click()
-    await page.locator('#cohort-0-rollout[value="50"]').waitFor()
+    expect(await preview.locator('[data-skipped]').textContent()).toContain('skip 1%, 5%:')
+    await page.getByRole('button', { name: 'Yes, replace the plan' }).click()
+    await page.locator('.audit-entry[data-action="plan.replace"]').waitFor()
     stored = await api('GET', base)
-    expect(stored.json.plan).toMatchObject({ status: 'active', steps: [50, 100] })
+    expect(stored.json).toMatchObject({ cohorts: [{ rollout: 20 }], plan: { status: 'active', steps: [20, 25, 50, 100] } })
 
     // The next step falls due without evidence that the rate is below the limit: it waits, and says so.
     const waiting = plan.locator('[data-waiting]')
     await waiting.waitFor()
     expect(await waiting.textContent()).toContain(
-      'Waiting for evidence. The next step (100%) is due',
+      'Waiting for evidence. The next step (25%) is due',
     )
     expect(await waiting.locator('[data-plan-evidence]').textContent()).toContain(
       '0 canary errors in 0 exposures this step',

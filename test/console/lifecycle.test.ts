@@ -84,9 +84,10 @@ describe('the console across the canary lifecycle', () => {
     await page.goto(`${url}/#/flags?env=production`)
     const row = page.locator('tr[data-flag="checkout-v3"]')
     await row.waitFor()
-    expect(await row.locator('td[data-label="Who gets it"]').innerText()).toBe('beta: 3 users\neu-canary: 50% of region eu-west')
+    // The plan starts where the cohort is (25%) and widens only on evidence.
+    expect(await row.locator('td[data-label="Who gets it"]').innerText()).toBe('beta: 3 users\neu-canary: 25% of region eu-west')
     expect(await row.locator('td[data-label="Guard"]').innerText()).toBe('collecting evidence')
-    expect(await row.locator('td[data-label="Rollout plan"]').innerText()).toMatch(/^step 1 of 2 \(50%\) on eu-canary, active, next at \d\d:\d\d$/)
+    expect(await row.locator('td[data-label="Rollout plan"]').innerText()).toMatch(/^step 1 of 3 \(25%\) on eu-canary, active, next at \d\d:\d\d$/)
     expect(await row.locator('.badge.client-side').innerText()).toBe('browsers')
     await page.screenshot({ path: join(RESULTS, 'lifecycle-flags-list.png'), fullPage: true })
     expect(errors).toEqual([])
@@ -146,13 +147,14 @@ describe('the console across the canary lifecycle', () => {
     await page.locator('#cohort-1-rollout').fill('75')
     const note = page.locator('fieldset[data-cohort="eu-canary"] [data-audience-preview]')
     await note.waitFor()
-    expect(await note.locator('[data-share]').innerText()).toBe('25% more of region eu-west')
-    // 2,800 canary + control exposures in the last hour (two batches) × 25 percentage points.
-    expect(await note.locator('[data-users]').innerText()).toBe('≈ 700 more users')
-    expect(await note.innerText()).toContain('(50% → 75% of them; everyone already in stays in)')
+    // The plan left the cohort at 25% (no evidence for its next step yet).
+    expect(await note.locator('[data-share]').innerText()).toBe('50% more of region eu-west')
+    // 2,800 canary + control exposures in the last hour (two batches) × 50 percentage points.
+    expect(await note.locator('[data-users]').innerText()).toBe('≈ 1,400 more users')
+    expect(await note.innerText()).toContain('(25% → 75% of them; everyone already in stays in)')
     await page.locator('fieldset[data-cohort="eu-canary"]').screenshot({ path: join(RESULTS, 'lifecycle-audience-preview.png') })
     // Nothing is saved by looking.
-    expect((await api('GET', FLAG)).json.cohorts[1].rollout).toBe(50)
+    expect((await api('GET', FLAG)).json.cohorts[1].rollout).toBe(25)
     expect(errors).toEqual([])
     await page.close()
   }, 120_000)
@@ -177,6 +179,8 @@ describe('the console across the canary lifecycle', () => {
     expect(text).toContain('Guard · Last trip')
     expect(text).toContain('Guard · Ratio-to-control limit')
     expect(text).toContain('the guard tripped: switched the flag off')
+    // The trip's details, read through the audited-trip shape: why it tripped, in words.
+    expect(text).toMatch(/Why: .+, limit .+ test: canary .+ errors \/ .+, control /)
 
     // Every word on one line: a word whose characters sit on two lines was broken mid-word.
     const broken = await page.evaluate(() => {

@@ -90,8 +90,8 @@ describe('guard and plans with three replicas', () => {
     expect(state.cohorts[0].rollout).toBe(40)
     const audit = (await c.api(c.replicas[2]!, 'GET', '/api/v1/audit?flag=checkout-v2&limit=100')).json.items.reverse()
     const steps = audit.filter((row: { action: string }) => row.action === 'plan.step')
-    // Steps 1, 2, 3 once each (step 0 was applied by the start), in order…
-    expect(steps.map((row: { details: { step: number } }) => row.details.step)).toEqual([1, 2, 3])
+    // Steps 1–4 once each (step 0 is the cohort's 5% at the start: a plan never widens on nothing), in order…
+    expect(steps.map((row: { details: { step: number } }) => row.details.step)).toEqual([1, 2, 3, 4])
     // …and each only once it was due: one interval after the previous step (its `nextAt`).
     const starts = audit.filter((row: { action: string }) => row.action === 'plan.start')
     const rows = [starts[0], ...steps]

@@ -36,12 +36,6 @@ describe('cluster store (PostgreSQL)', () => {
     expect(await store.cluster.consumeCounts()).toEqual([])
   })
 
-  it('keeps the latest evidence per flag and deletes what the leader removes', async () => {
-    await store.cluster.saveEvidence([{ envKey: 'prod', flagKey: 'a', evidence: { n: 1 } }, { envKey: 'prod', flagKey: 'b', evidence: { n: 1 } }], [])
-    await other.cluster.saveEvidence([{ envKey: 'prod', flagKey: 'a', evidence: { n: 2 } }], [{ envKey: 'prod', flagKey: 'b' }])
-    expect(await store.cluster.loadEvidence()).toEqual([{ envKey: 'prod', flagKey: 'a', evidence: { n: 2 } }])
-  })
-
   it('consumes counts and stores evidence together, or neither', async () => {
     await store.cluster.appendCounts([row(1), row(2)])
     await expect(
@@ -56,7 +50,7 @@ describe('cluster store (PostgreSQL)', () => {
     })
     expect(seen).toEqual([1001, 1002])
     expect(await store.cluster.consumeCounts()).toEqual([])
-    expect((await store.cluster.loadEvidence()).find((e) => e.flagKey === 'c')?.evidence).toEqual({ seen: 2 })
+    expect((await store.evidence.loadEvidence()).find((e) => e.flagKey === 'c')?.evidence).toEqual({ seen: 2 })
   })
 
   it('lists the connection lists heard from since a time, and forgets a replica', async () => {

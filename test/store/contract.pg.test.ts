@@ -1155,6 +1155,15 @@ describe.each(implementations)('store contract: $name', (impl) => {
     })
   })
 
+  describe('guard evidence', () => {
+    it('keeps the latest evidence per flag, deletes what is removed, and a second store on the file reads it', async () => {
+      const [a, b] = await impl.pair()
+      await a.evidence.saveEvidence([{ envKey: 'prod', flagKey: 'a', evidence: { n: 1, rows: [[1, 0.5]] } }, { envKey: 'prod', flagKey: 'b', evidence: { n: 1 } }], [])
+      await b.evidence.saveEvidence([{ envKey: 'prod', flagKey: 'a', evidence: { n: 2, rows: [[1, 0.5]] } }], [{ envKey: 'prod', flagKey: 'b' }])
+      expect(await a.evidence.loadEvidence()).toEqual([{ envKey: 'prod', flagKey: 'a', evidence: { n: 2, rows: [[1, 0.5]] } }])
+    })
+  })
+
   describe('snapshot and close', () => {
     it('snapshots an environment: its version, the rules of its flags and its segments', async () => {
       await twoEnvironments()

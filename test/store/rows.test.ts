@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { StoredDataError } from '../../server/errors.ts'
-import { toState, type StateRowFields } from '../../server/store/rows.ts'
+import { toChange, toState, type StateRowFields } from '../../server/store/rows.ts'
 
 const row = (fields: Partial<StateRowFields>): StateRowFields => ({
   flagKey: 'checkout-v2',
@@ -34,5 +34,19 @@ describe('the rows mapper parses stored guard and plan JSON', () => {
     expect(() => toState(row({ plan: { steps: [1, 5], intervalMs: 60_000, cohort: 'all' } }), false)).toThrow(
       /stored plan of flag checkout-v2 in production is not valid/,
     )
+  })
+})
+
+describe('the rows mapper parses the change log', () => {
+  it('reads a stored change back as it was written', () => {
+    const flag = { key: 'checkout-v2', enabled: true, salt: 'checkout-v2', stickiness: 'userId', cohorts: [{ name: 'all', conditions: [], rollout: 5 }], version: 4 }
+    for (const change of [{ type: 'flag', version: 4, flag }, { type: 'flag_deleted', version: 5, key: 'checkout-v2' }])
+      expect(toChange('production', { version: change.version, change: JSON.parse(JSON.stringify(change)) })).toEqual(change)
+  })
+
+  it('refuses a stored change that is not one with a StoredDataError naming the row and the field', () => {
+    const read = () => toChange('production', { version: 7, change: { type: 'flag', version: 7, flag: { key: 'checkout-v2' } } })
+    expect(read).toThrow(StoredDataError)
+    expect(read).toThrow(/stored change 7 of environment production is not valid \(flag\.enabled: /)
   })
 })

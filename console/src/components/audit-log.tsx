@@ -1,7 +1,7 @@
 import * as shapes from '../../../api-shapes/index.ts'
 import { useCallback, useState } from 'hono/jsx/dom'
 import type { ApiError } from '../api/http.ts'
-import type { AuditEntry, TripRecord } from '../api/types.ts'
+import type { AuditEntry } from '../api/types.ts'
 import { useApp } from '../app-context.ts'
 import { useCommitEffect } from '../hooks/use-commit-effect.ts'
 import { auditDiff } from '../lib/audit-diff.ts'
@@ -23,18 +23,19 @@ const ACTOR_FILTER: Record<ActorKind, string> = {
   plan: 'Rollout plans',
 }
 
-/** The frozen trip record an audit entry carries in `details`, when it is a trip. */
+/** The frozen trip record an audit entry carries in `details`; nothing when it does not read as one. */
 function TripDetails(props: { details: unknown }) {
-  const d = props.details as Partial<TripRecord> | null
-  if (!d?.figures || !d.rule) return null
+  const trip = shapes.auditedTrip.safeParse(props.details)
+  if (!trip.success) return null
+  const d = trip.data
   const f = d.figures
   return (
     <p class="muted">
-      Why: {RULE_TEXT[d.rule] ?? d.rule}, limit {formatLimit(d.rule, d.limit ?? 0)}
-      {d.test ? `, ${TEST_TEXT[d.test] ?? d.test} test` : ''}: canary{' '}
+      Why: {RULE_TEXT[d.rule]}, limit {formatLimit(d.rule, d.limit)}
+      {d.test ? `, ${TEST_TEXT[d.test]} test` : ''}: canary{' '}
       {formatCount(f.canaryErrors)} errors / {formatCount(f.canaryExposures)} (
       {formatRate(f.canaryRate)}), control {formatRate(f.controlRate)}
-      {typeof f.seconds === 'number' ? `, over ${formatDuration(f.seconds)} of counts` : ''}.
+      {f.seconds !== undefined ? `, over ${formatDuration(f.seconds)} of counts` : ''}.
     </p>
   )
 }

@@ -19,7 +19,7 @@ import { estimateAudience, exposuresLastHour } from '../lib/estimate.ts'
 import { fieldErrors, NO_ERRORS, type FieldErrors } from '../lib/field-errors.ts'
 import { CohortCard } from './cohort-card.tsx'
 import { KNOWN_ATTRIBUTES } from './condition-row.tsx'
-import { ConflictNotice } from './conflict-notice.tsx'
+import { DraftConflict, useConflict } from './conflict-notice.tsx'
 import { FormError } from './field.tsx'
 import type { FlagChanges } from '../lib/own-changes.ts'
 import { PendingChanges } from './pending-changes.tsx'
@@ -70,7 +70,7 @@ export function CohortsEditor(props: {
   const draft = useDraft(saved, state.version, (base) => props.changes.follow(base, 'cohorts'))
   const { segments } = useSegments()
   const [errors, setErrors] = useState<FieldErrors>(NO_ERRORS)
-  const [conflict, setConflict] = useState<string | undefined>(undefined)
+  const conflict = useConflict(props.changes)
   const [busy, setBusy] = useState(false)
 
   const cohorts = draft.value
@@ -94,13 +94,10 @@ export function CohortsEditor(props: {
       props.changes.saved(result, draft.base, ['cohorts'])
       draft.discard()
       setErrors(NO_ERRORS)
-      setConflict(undefined)
+      conflict.clear()
     } catch (e) {
       const failure = e as ApiError
-      if (failure.status === 409 && failure.current) {
-        setConflict(failure.message)
-        props.changes.seen(failure.current as FlagState)
-      } else {
+      if (!conflict.caught(failure)) {
         // The rollout endpoint names its field `rollout`; the form shows it per cohort.
         const rename = (f: string) =>
           only && f === 'rollout' ? `cohorts.${only.index}.rollout` : f
@@ -114,7 +111,7 @@ export function CohortsEditor(props: {
   const discard = () => {
     draft.discard()
     setErrors(NO_ERRORS)
-    setConflict(undefined)
+    conflict.clear()
   }
 
   return (
@@ -124,18 +121,7 @@ export function CohortsEditor(props: {
         A user gets the flag when it is on, they meet every condition of a cohort, and they fall
         inside its percentage. Widening keeps everyone who was already in.
       </p>
-      {draft.stale || conflict ? (
-        <ConflictNotice
-          current={state}
-          base={draft.base}
-          serverMessage={conflict}
-          onDiscard={discard}
-          onKeep={() => {
-            draft.rebase()
-            setConflict(undefined)
-          }}
-        />
-      ) : null}
+      <DraftConflict state={state} draft={draft} conflict={conflict} onDiscard={discard} />
       <datalist id="known-attributes">
         {KNOWN_ATTRIBUTES.map((a) => (
           <option value={a} />

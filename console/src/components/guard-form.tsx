@@ -8,7 +8,7 @@ import { fieldErrors, NO_ERRORS, type FieldErrors } from '../lib/field-errors.ts
 import { formatRate } from '../lib/format.ts'
 import type { FlagChanges } from '../lib/own-changes.ts'
 import { Confirm } from './confirm.tsx'
-import { ConflictNotice } from './conflict-notice.tsx'
+import { DraftConflict, useConflict } from './conflict-notice.tsx'
 import { describedBy, Field, FormError, valueOf } from './field.tsx'
 
 interface GuardDraft {
@@ -129,7 +129,7 @@ export function GuardForm(props: { state: FlagState; changes: FlagChanges }) {
   const saved = useMemo(() => toDraft(state.guard), [state.key, state.version])
   const draft = useDraft(saved, state.version, (base) => props.changes.follow(base, 'guard'))
   const [errors, setErrors] = useState<FieldErrors>(NO_ERRORS)
-  const [conflict, setConflict] = useState<string | undefined>(undefined)
+  const conflict = useConflict(props.changes)
   const [confirmRemove, setConfirmRemove] = useState(false)
   const [busy, setBusy] = useState(false)
   const path = `/api/v1/environments/${seg(env)}/flags/${seg(state.key)}/guard`
@@ -143,13 +143,10 @@ export function GuardForm(props: { state: FlagState; changes: FlagChanges }) {
       props.changes.saved(result.state, from, ['guard'])
       draft.discard()
       setErrors(NO_ERRORS)
-      setConflict(undefined)
+      conflict.clear()
     } catch (e) {
       const failure = e as ApiError
-      if (failure.status === 409 && failure.current) {
-        setConflict(failure.message)
-        props.changes.seen(failure.current as FlagState)
-      } else setErrors(fieldErrors(failure.issues, FIELDS))
+      if (!conflict.caught(failure)) setErrors(fieldErrors(failure.issues, FIELDS))
     } finally {
       setBusy(false)
     }
@@ -189,21 +186,7 @@ export function GuardForm(props: { state: FlagState; changes: FlagChanges }) {
       }}
     >
       <h3>Settings</h3>
-      {draft.stale || conflict ? (
-        <ConflictNotice
-          current={state}
-          base={draft.base}
-          serverMessage={conflict}
-          onDiscard={() => {
-            draft.discard()
-            setConflict(undefined)
-          }}
-          onKeep={() => {
-            draft.rebase()
-            setConflict(undefined)
-          }}
-        />
-      ) : null}
+      <DraftConflict state={state} draft={draft} conflict={conflict} onDiscard={draft.discard} />
       <div class="form-grid">
         {input('maxErrorRate')}
         {input('minExposures')}

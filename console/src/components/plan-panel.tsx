@@ -11,6 +11,7 @@ import {
 } from '../api/types.ts'
 import { useApp } from '../app-context.ts'
 import { useDraft } from '../hooks/use-draft.ts'
+import { newerState } from '../lib/conflict.ts'
 import { planEvidenceWords } from '../lib/evidence.ts'
 import { fieldErrors, NO_ERRORS, type FieldErrors } from '../lib/field-errors.ts'
 import {
@@ -160,7 +161,8 @@ export function PlanPanel(props: {
 
   function fail(e: unknown) {
     const failure = e as ApiError
-    if (failure.status === 409 && failure.current) props.changes.seen(failure.current as FlagState)
+    const current = newerState(failure)
+    if (current) props.changes.seen(current)
     setErrors(fieldErrors(failure.issues, FIELDS))
   }
 
@@ -215,7 +217,7 @@ export function PlanPanel(props: {
     )
   }
 
-  const words = shownPreview ? previewWords(shownPreview.result, Number(body.intervalSeconds)) : null
+  const words = shownPreview ? previewWords(shownPreview.result) : null
   const formShown = !live || showForm
 
   return (
@@ -352,11 +354,7 @@ export function PlanPanel(props: {
               message={words.nothing ?? 'Starting this plan will:'}
               noConfirm={words.runs === null}
               cancelLabel={words.runs === null ? 'Close' : 'Cancel'}
-              confirmLabel={
-                shownPreview.result.replaces
-                  ? `Yes, replace the plan and widen to ${formatPercent(shownPreview.result.steps[0] ?? 0)} now`
-                  : `Yes, start: widen to ${formatPercent(shownPreview.result.steps[0] ?? 0)} now`
-              }
+              confirmLabel={words.confirm}
               onCancel={() => setPreview(null)}
               onConfirm={confirmStart}
             >

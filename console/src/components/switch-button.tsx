@@ -3,6 +3,7 @@ import { useState } from 'hono/jsx/dom'
 import { seg, type ApiError } from '../api/http.ts'
 import type { FlagState } from '../api/types.ts'
 import { isProduction, useApp } from '../app-context.ts'
+import { newerState } from '../lib/conflict.ts'
 import type { FlagChanges } from '../lib/own-changes.ts'
 import { Confirm } from './confirm.tsx'
 
@@ -36,8 +37,8 @@ export function SwitchButton(props: {
       props.changes.saved(next, state.version, ['enabled'])
     } catch (e) {
       const failure = e as ApiError
-      if (failure.status === 409 && failure.current) {
-        const current = failure.current as FlagState
+      const current = newerState(failure)
+      if (current) {
         props.changes.seen(current)
         setMessage(
           `Someone else changed this flag meanwhile (now ${current.enabled ? 'ON' : 'OFF'}, version ${current.version}). ` +

@@ -1,5 +1,5 @@
 import type { Plan, PlanPreview } from '../api/types.ts'
-import { formatDuration, formatPercent } from './format.ts'
+import { formatPercent } from './format.ts'
 
 const list = (steps: readonly number[]) => steps.map(formatPercent).join(', ')
 
@@ -8,23 +8,25 @@ export const planWords = (plan: Plan) =>
   `${plan.status} on cohort ${plan.cohort}, step ${plan.step + 1} of ${plan.steps.length} (${formatPercent(plan.steps[plan.step] ?? 0)})`
 
 /**
- * What starting a plan will do, from `POST …/plan/preview`, in sentences a person confirms.
+ * What starting a plan will do, from `POST …/plan/preview`, in sentences a person confirms. The
+ * first sentence is the API's (`summary`, api-shapes/plan-words.ts), as the CLI prints it.
  *
  * @example
- * previewWords({ cohort: 'everyone', from: 50, steps: [100], skipped: [1, 5, 25, 50], replaces: null }, 600)
- * // { runs: 'widen cohort everyone from 50% to 100% now', skipped: 'skip 1%, 5%, 25%, 50%: …', … }
+ * previewWords({ cohort: 'everyone', from: 1, steps: [25], summary: 'stays at 1%; will go to 25% after 10 min if …', … })
+ * // { runs: 'cohort everyone stays at 1%; will go to 25% after 10 min if …', confirm: 'Yes, start the plan', … }
  */
-export function previewWords(p: PlanPreview, intervalSeconds: number) {
-  const [first, ...rest] = p.steps
-  const runs =
-    first === undefined
-      ? null
-      : `widen cohort ${p.cohort} from ${formatPercent(p.from)} to ${formatPercent(first)} now` +
-        (rest.length
-          ? `, then to ${list(rest)}, one step every ${formatDuration(intervalSeconds)} at the earliest, each only once the evidence shows the error rate is below the limit`
-          : '; that is the last step')
+export function previewWords(p: PlanPreview) {
+  const first = p.steps[0]
+  const runs = p.summary === null ? null : `cohort ${p.cohort} ${p.summary}`
   return {
     runs,
+    confirm: p.replaces
+      ? p.widensNow
+        ? `Yes, replace the plan and widen to ${formatPercent(p.startsAt)} now`
+        : 'Yes, replace the plan'
+      : p.widensNow
+        ? `Yes, start: widen to ${formatPercent(p.startsAt)} now`
+        : 'Yes, start the plan',
     skipped: p.skipped.length
       ? `skip ${list(p.skipped)}: at or below the cohort's current ${formatPercent(p.from)} (a plan never narrows a cohort)`
       : null,

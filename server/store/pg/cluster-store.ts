@@ -1,9 +1,10 @@
-import { and, eq, gte, inArray, or, sql } from 'drizzle-orm'
+import { gte, inArray, sql } from 'drizzle-orm'
 import type pg from 'pg'
 import { fromFlatCounts, toFlatCounts } from '../../../sdk/core/metrics.ts'
 import type { ClusterStore, SharedCounts } from '../contract.ts'
 import type { PgDb } from './db.ts'
-import { guardCounts, guardEvidence, replicaConnections } from './schema.ts'
+import { writeEvidence } from './evidence-store.ts'
+import { guardCounts, replicaConnections } from './schema.ts'
 
 type CountRow = typeof guardCounts.$inferSelect
 
@@ -15,33 +16,10 @@ const toShared = (r: CountRow): SharedCounts => ({
   counts: fromFlatCounts(r),
 })
 
-type Tx = Parameters<Parameters<PgDb['transaction']>[0]>[0]
-
-/** Upserts and deletes evidence rows inside `tx`. */
-async function writeEvidence(
-  tx: Tx,
-  save: Parameters<ClusterStore['saveEvidence']>[0],
-  remove: Parameters<ClusterStore['saveEvidence']>[1],
-): Promise<void> {
-  const at = Date.now()
-  if (save.length > 0)
-    await tx
-      .insert(guardEvidence)
-      .values(save.map((s) => ({ envKey: s.envKey, flagKey: s.flagKey, evidence: s.evidence, updatedAt: at })))
-      .onConflictDoUpdate({
-        target: [guardEvidence.envKey, guardEvidence.flagKey],
-        set: { evidence: sql`excluded.evidence`, updatedAt: sql`excluded.updated_at` },
-      })
-  if (remove.length > 0)
-    await tx
-      .delete(guardEvidence)
-      .where(or(...remove.map((r) => and(eq(guardEvidence.envKey, r.envKey), eq(guardEvidence.flagKey, r.flagKey)))))
-}
-
 /** The session lock of `exclusively` (start-up bootstrap); any constant of our own. */
 const STARTUP_LOCK = 7_236_145_904
 
-/** What replicas share on PostgreSQL: guard counts and evidence, connection lists, a start-up lock. */
+/** What replicas share on PostgreSQL: guard counts (the leader's tick also writes the evidence), connection lists, a start-up lock. */
 export function createPgClusterStore(db: PgDb, pool: pg.Pool): ClusterStore {
   return {
     async exclusively(work) {
@@ -79,11 +57,6 @@ export function createPgClusterStore(db: PgDb, pool: pg.Pool): ClusterStore {
       return rows.sort((a, b) => a.id - b.id).map(toShared)
     },
 
-    async saveEvidence(save, remove) {
-      if (save.length === 0 && remove.length === 0) return
-      await db.transaction((tx) => writeEvidence(tx, save, remove))
-    },
-
     async consumeAndSave(decide) {
       await db.transaction(async (tx) => {
         const rows = await tx.delete(guardCounts).returning()
@@ -91,9 +64,6 @@ export function createPgClusterStore(db: PgDb, pool: pg.Pool): ClusterStore {
         await writeEvidence(tx, save, remove)
       })
     },
-
-    loadEvidence: () =>
-      db.select({ envKey: guardEvidence.envKey, flagKey: guardEvidence.flagKey, evidence: guardEvidence.evidence }).from(guardEvidence),
 
     async publishConnections(replicaId, connections, at) {
       await db

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, lte } from 'drizzle-orm'
-import type { Change } from '../../../sdk/core/changes.ts'
 import { auditWhere } from '../shared-sql.ts'
+import { toChange } from '../rows.ts'
 import type { LogStore } from '../contract.ts'
 import { found, missing } from '../decisions.ts'
 import type { PgDb } from './db.ts'
@@ -43,7 +43,7 @@ export function createPgLogStore(db: PgDb): LogStore {
             current = found(env, missing.environment(envKey)).version
           }
           const rows = await tx
-            .select({ change: changeLog.change })
+            .select({ version: changeLog.version, change: changeLog.change })
             .from(changeLog)
             .where(
               and(
@@ -55,7 +55,7 @@ export function createPgLogStore(db: PgDb): LogStore {
             .orderBy(asc(changeLog.version))
           // Versions are gap-free, so the right count means every missed change is still kept.
           if (rows.length !== current - afterVersion) return undefined
-          return rows.map((row) => row.change as Change)
+          return rows.map((row) => toChange(envKey, row))
         },
         { isolationLevel: 'repeatable read', accessMode: 'read only' },
       ),

@@ -1,6 +1,7 @@
 import type pg from 'pg'
 import type { ClusterStore, Store } from '../contract.ts'
 import { createPgClusterStore } from './cluster-store.ts'
+import { createPgEvidenceStore } from './evidence-store.ts'
 import { rulesOf } from '../rows.ts'
 import { openPgDb } from './db.ts'
 import { createPgFlagStore } from './flag-store.ts'
@@ -13,7 +14,7 @@ import { createPgSegmentStore } from './segment-store.ts'
 export interface PgStore extends Store {
   readonly dialect: 'postgres'
   readonly pool: pg.Pool
-  /** What replicas share beyond the contract (guard counts and evidence, connection lists). */
+  /** What replicas share beyond the contract (guard counts, connection lists). */
   readonly cluster: ClusterStore
   /** The connection settings, for the dedicated LISTEN and leader-lock connections. */
   readonly databaseUrl: string
@@ -50,6 +51,7 @@ export async function createPgStore(
     keys: createPgKeyStore(db),
     logs: createPgLogStore(db),
     metrics: createPgMetricsStore(db),
+    evidence: createPgEvidenceStore(db),
     async snapshot(envKey) {
       // One repeatable-read snapshot: the version, the flags and the segments of one moment.
       const { version, states, list } = await db.transaction(

@@ -41,3 +41,23 @@ it('the ten-second chart rows of a guarded flag still come from its figures', as
   const metrics = (await s.call('GET', `${FLAGS}/guarded/metrics`)).json
   expect(metrics.fine?.rows.length).toBeGreaterThan(0)
 })
+
+it("a flag's view for the console feed reads its state only when it has a guard, and is its state's view", async () => {
+  const read = (flag: string) => () => s.store.flags.getState('production', flag)
+  const viewOf = async (flag: string) => s.guard.status(await read(flag)())
+  const reads = vi.spyOn(s.store.flags, 'getState')
+  const plain = await s.guard.view('production', 'plain', read('plain'))
+  expect(reads).not.toHaveBeenCalled()
+  expect(plain).toEqual(await viewOf('plain'))
+  reads.mockClear()
+  expect(await s.guard.view('production', 'guarded', read('guarded'))).toEqual(await viewOf('guarded'))
+  expect(reads).toHaveBeenCalledTimes(2) // the view's read, then the comparison's
+
+  // Its guard removed, then off with a guard: each time the view its state gives.
+  await s.call('DELETE', `${FLAGS}/guarded/guard`)
+  expect(await s.guard.view('production', 'guarded', read('guarded'))).toEqual(await viewOf('guarded'))
+  await s.call('PUT', `${FLAGS}/plain/guard`, { body: { maxErrorRate: 0.05 } })
+  await s.call('PATCH', `${FLAGS}/plain`, { body: { enabled: false } })
+  expect(await s.guard.view('production', 'plain', read('plain'))).toMatchObject({ status: 'off', guard: { maxErrorRate: 0.05 } })
+  expect(await s.guard.view('production', 'plain', read('plain'))).toEqual(await viewOf('plain'))
+})

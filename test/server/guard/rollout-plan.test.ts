@@ -43,7 +43,9 @@ describe('rollout plans', () => {
   it('advances 1 → 5 → 25 while healthy, one audited step per interval by actor rollout-plan', async () => {
     const started = await s.call('PUT', `${PROD}/plan`, { body: { cohort: 'everyone', steps: [1, 5, 25], intervalSeconds: 60 } })
     expect(started.status).toBe(200)
+    // From 0% there is no canary to measure: the first step is the start, and the audit says why.
     expect(await rollout()).toBe(1)
+    expect((await s.call('GET', '/api/v1/audit?flag=checkout-v2&limit=1')).json.items[0].details).toMatchObject({ rollout: 1, widenedAtStart: expect.stringContaining('0%') })
     await pass(55_000, [100, 1, 900, 9])
     expect(await rollout()).toBe(1) // interval not over yet
     await pass(10_000, [100, 1, 900, 9])
@@ -96,14 +98,37 @@ describe('rollout plans', () => {
     await s.call('PATCH', PROD, { body: { cohorts: [{ name: 'everyone', conditions: [], rollout: 50 }] } })
     const body = { cohort: 'everyone', steps: [1, 5, 25, 50, 100], intervalSeconds: 60 }
     const preview = await s.call('POST', `${PROD}/plan/preview`, { body })
-    expect(preview.json).toEqual({ cohort: 'everyone', from: 50, steps: [100], skipped: [1, 5, 25, 50], replaces: null })
-    expect(await rollout()).toBe(50)
+    expect(preview.json).toEqual({
+      cohort: 'everyone',
+      from: 50,
+      steps: [100],
+      startsAt: 50,
+      widensNow: false,
+      summary: 'stays at 50%; will go to 100% after 60 s if the canary shows it is under its limit',
+      skipped: [1, 5, 25, 50],
+      replaces: null,
+    })
     const started = await s.call('PUT', `${PROD}/plan`, { body })
-    expect(started.json.plan).toMatchObject({ steps: [100], skipped: [1, 5, 25, 50], status: 'completed' })
-    expect(await rollout()).toBe(100)
+    expect(started.json.plan).toMatchObject({ steps: [50, 100], step: 0, skipped: [1, 5, 25, 50], status: 'active' })
+    expect(await rollout()).toBe(50)
+  })
+
+  it('never widens on nothing: from 1% the first step waits for the interval and the evidence, and is audited with it', async () => {
+    await s.call('PATCH', PROD, { body: { cohorts: [{ name: 'everyone', conditions: [], rollout: 1 }] } })
+    const started = await s.call('PUT', `${PROD}/plan`, { body: { cohort: 'everyone', steps: [1, 25, 100], intervalSeconds: 1 } })
+    expect(started.json.cohorts[0].rollout).toBe(1)
+    expect(started.json.plan).toMatchObject({ steps: [1, 25, 100], step: 0, status: 'active' })
+    expect((await s.call('GET', '/api/v1/audit?flag=checkout-v2&limit=1')).json.items[0]).toMatchObject({ action: 'plan.start', before: { cohorts: [{ rollout: 1 }] }, after: { cohorts: [{ rollout: 1 }] } })
+    // The interval passes with no canary traffic: due, but no evidence, so it stays and says why.
+    await pass(10_000)
+    expect(await rollout()).toBe(1)
+    expect((await s.call('GET', `${PROD}/guard`)).json.planProgress).toMatchObject({ waitingForEvidence: true, evidence: { step: 0, canaryExposures: 0, proven: false } })
+    // Healthy traffic (1% errors against 5%): the test since the start shows it, and the first step is taken.
+    for (let i = 0; i < 20 && (await rollout()) === 1; i++) await pass(5000, [100, 1, 900, 9])
+    expect(await rollout()).toBe(25)
     const audit = (await s.call('GET', '/api/v1/audit?flag=checkout-v2&limit=1')).json.items[0]
-    expect(audit.before.cohorts[0].rollout).toBe(50)
-    expect(audit.after.cohorts[0].rollout).toBe(100)
+    expect(audit).toMatchObject({ actor: 'rollout-plan', action: 'plan.step', details: { rollout: 25, evidence: { step: 0, proven: true } } })
+    expect(audit.details.evidence.canaryExposures).toBeGreaterThanOrEqual(200)
   })
 
   it('refuses a plan that could only narrow, changing nothing', async () => {
@@ -128,10 +153,10 @@ describe('rollout plans', () => {
     await pass(20_000, [100, 0, 900, 9])
     expect((await s.call('GET', `${PROD}/guard`)).json.planProgress.evidence.proven).toBe(true)
     const replaced = await s.call('PUT', `${PROD}/plan`, { body: { cohort: 'everyone', steps: [2, 10], intervalSeconds: 30, replace: true } })
-    expect(replaced.json.plan).toMatchObject({ steps: [2, 10], status: 'active' })
-    // …which the new plan, at a wider rollout, does not inherit.
+    expect(replaced.json.plan).toMatchObject({ steps: [1, 2, 10], status: 'active' })
+    // …which the new plan does not inherit: it starts from 1% and waits for evidence of its own.
     expect((await s.call('GET', `${PROD}/guard`)).json.planProgress.evidence).toMatchObject({ proven: false, canaryExposures: 0 })
-    expect(await rollout()).toBe(2)
+    expect(await rollout()).toBe(1)
     const audit = (await s.call('GET', '/api/v1/audit?flag=checkout-v2&limit=1')).json.items[0]
     expect(audit.action).toBe('plan.replace')
   })
