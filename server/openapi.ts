@@ -172,7 +172,7 @@ const responses: Record<string, zm.ZodMiniType | 'websocket' | 'sse'> = {
   'patch /api/v1/flags/{key}': shapes.flagDefinition,
   'get /api/v1/environments/{env}/flags': shapes.flagStateList,
   'get /api/v1/environments/{env}/flags/{key}': shapes.flagState,
-  'patch /api/v1/environments/{env}/flags/{key}': shapes.flagState,
+  'patch /api/v1/environments/{env}/flags/{key}': shapes.flagStateWrite,
   'put /api/v1/environments/{env}/flags/{key}/cohorts/{cohort}/rollout': shapes.flagState,
   'get /api/v1/environments/{env}/segments': shapes.segmentList,
   'post /api/v1/environments/{env}/segments': shapes.segment,

@@ -120,8 +120,21 @@ describe('canary flags', () => {
   it('turns the flag off again (the kill switch)', { timeout: SLOW }, async () => {
     const off = await canary('flags', 'off', 'checkout-v2', '--env', 'production')
     expect(off.code).toBe(0)
+    expect(off.stdout).toMatch(/^checkout-v2 is off in production \(version \d+\)$/m)
     const list = await canary('flags', 'list', '--env', 'production')
     expect(list.stdout).toMatch(/^checkout-v2\s+production\s+off\s+everyone: 25% of all users\s+no guard\s+-\s+no/m)
+  })
+
+  it('the kill switch twice: the second says already off, exits 0 and writes no audit entry', { timeout: SLOW }, async () => {
+    const audit = async () => JSON.parse((await canary('audit', '--flag', 'checkout-v2', '--json')).stdout)
+    const before = await audit()
+    const again = await canary('flags', 'off', 'checkout-v2', '--env', 'production')
+    expect(again).toMatchObject({ code: 0, stderr: '' })
+    expect(again.stdout.trim()).toMatch(/^checkout-v2 is already off in production \(version \d+\): nothing changed$/)
+    const json = await canary('flags', 'off', 'checkout-v2', '--env', 'production', '--json')
+    expect(json.code).toBe(0)
+    expect(JSON.parse(json.stdout)).toMatchObject({ enabled: false, changed: false })
+    expect(await audit()).toEqual(before)
   })
 
   it('reports an unknown flag with the 404 and the server message', { timeout: SLOW }, async () => {
