@@ -1,6 +1,6 @@
 import { CliError } from './errors.ts'
 
-export const DEFAULT_URL = 'http://localhost:4242'
+export const DEFAULT_URL = 'http://127.0.0.1:4242'
 const TIMEOUT_MS = 15_000
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
@@ -75,10 +75,18 @@ export function createApiClient({ url, key }: { url: string; key: string }): Api
   }
 }
 
-/** `404 Not Found: flag nope not found`, or the start of the body when it is not our JSON. */
+/** What a 401 adds: the recovery that exists for a lost admin key (README "Lost admin key"). */
+export const LOST_KEY_HINT =
+  'a lost admin key is replaced offline with canary keys create --kind admin --db <database file> (README "Lost admin key")'
+
+/**
+ * `404 Not Found: flag nope not found`, or the start of the body when it is not our JSON; a
+ * 401 also says how to make a new admin key.
+ */
 function httpErrorMessage(response: Response, text: string): string {
   const status = `${response.status}${response.statusText ? ` ${response.statusText}` : ''}`
-  return `${status}: ${serverMessage(text) ?? (text.trim().slice(0, 200) || 'no details')}`
+  const message = `${status}: ${serverMessage(text) ?? (text.trim().slice(0, 200) || 'no details')}`
+  return response.status === 401 ? `${message}; ${LOST_KEY_HINT}` : message
 }
 
 function serverMessage(text: string): string | undefined {

@@ -205,7 +205,10 @@ describe('canary errors', () => {
   it('reports a wrong key as a 401 with exit code 1', { timeout: SLOW }, async () => {
     const result = await runMain(['flags', 'list'], { CANARY_URL: url, CANARY_KEY: 'wrong-key' })
     expect(result.code).toBe(1)
-    expect(result.stderr.trim()).toBe('error: 401 Unauthorized: invalid or revoked API key')
+    expect(result.stderr.trim()).toBe(
+      'error: 401 Unauthorized: invalid or revoked API key; a lost admin key is replaced offline with ' +
+        'canary keys create --kind admin --db <database file> (README "Lost admin key")',
+    )
     expect(result.stderr).not.toMatch(/\n\s+at /)
   })
 

@@ -65,7 +65,8 @@ describe('the packed release, installed with --omit=dev', () => {
     const db = join(out, 'data', 'release.db')
     const server = spawn(
       'npx',
-      ['canary', 'serve', '--port', '0', '--host', '127.0.0.1', '--db', db],
+      // No --host: the release's own default (loopback) is what is checked.
+      ['canary', 'serve', '--port', '0', '--db', db],
       { cwd: app, env: cleanEnv(), detached: true },
     )
     let output = ''
@@ -73,7 +74,7 @@ describe('the packed release, installed with --omit=dev', () => {
     server.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
     const exited = new Promise((resolve) => server.once('exit', resolve))
     try {
-      const [, port] = await waitForOutput(server, /listening on http:\/\/localhost:(\d+)/)
+      const [, port] = await waitForOutput(server, /^canary-flags listening on http:\/\/127\.0\.0\.1:(\d+)$/m)
       const url = `http://127.0.0.1:${port}`
       const health = await fetch(`${url}/health`)
       expect(health.status).toBe(200)
