@@ -1,4 +1,5 @@
 import { CliError } from './errors.ts'
+import { environmentsHint, missingEnvironment } from './known-environments.ts'
 
 export const DEFAULT_URL = 'http://127.0.0.1:4242'
 const TIMEOUT_MS = 15_000
@@ -48,7 +49,7 @@ export function connectionFrom(
  * const flags = await api('GET', '/api/v1/flags')
  */
 export function createApiClient({ url, key }: { url: string; key: string }): ApiClient {
-  return async (method, path, body) => {
+  const client: ApiClient = async (method, path, body) => {
     let response: Response
     try {
       response = await fetch(url + path, {
@@ -65,7 +66,12 @@ export function createApiClient({ url, key }: { url: string; key: string }): Api
       throw new CliError(`cannot reach ${url}: ${networkReason(error)}`, 1, { cause: error })
     }
     const text = await response.text()
-    if (!response.ok) throw new CliError(httpErrorMessage(response, text))
+    if (!response.ok) {
+      const message = httpErrorMessage(response, text)
+      // A typo in --env: name the environments that exist.
+      const hint = response.status === 404 && missingEnvironment(message) !== undefined ? await environmentsHint((path) => client('GET', path)) : ''
+      throw new CliError(message + hint)
+    }
     if (text === '') return undefined
     try {
       return JSON.parse(text) as unknown
@@ -73,6 +79,7 @@ export function createApiClient({ url, key }: { url: string; key: string }): Api
       throw new CliError(`unexpected response from ${url}${path}: not JSON`, 1, { cause: error })
     }
   }
+  return client
 }
 
 /** What a 401 adds: the recovery that exists for a lost admin key (README "Lost admin key"). */

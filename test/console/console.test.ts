@@ -125,6 +125,10 @@ describe('web console in headless Chromium', () => {
     // sign-ins under a CPU hog, right a few ms later), so the read waits for it with a deadline.
     await expect.poll(() => page.evaluate(() => sessionStorage.length), { timeout: STEP }).toBe(1)
     expect(await page.evaluate(() => localStorage.length)).toBe(0)
+    // No flag yet: the list says how to create one rather than "No flags match."
+    await expect
+      .poll(async () => (await page.locator('.flags-page p.empty').textContent()) ?? '', { timeout: STEP })
+      .toMatch(/^No flags yet: create the first one with New flag above/)
 
     // Production, where the kill switch asks first.
     await page.getByLabel('Environment').selectOption('production')
