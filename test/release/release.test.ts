@@ -1,11 +1,11 @@
-import { execFile, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cleanEnv, waitForOutput } from '../cli/run-cli.ts'
+import { npm, run } from './npm.ts'
 
 /**
  * The release as an operator and an outside app get it: `scripts/release.sh` (the build, both
@@ -16,23 +16,12 @@ import { cleanEnv, waitForOutput } from '../cli/run-cli.ts'
  */
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const run = promisify(execFile)
 /** Installs compile the native SQLite driver and fetch packages: minutes on a busy 2-core machine. */
 const SLOW = 15 * 60_000
 
 let out: string
 let app: string
 let tarballs: string
-
-/** `npm …` in `cwd`, with the parent's npm settings (such as `nodedir`) but none of canary's. */
-async function npm(args: string[], cwd: string): Promise<string> {
-  const { stdout } = await run('npm', [...args, '--no-audit', '--no-fund'], {
-    cwd,
-    env: cleanEnv(),
-    maxBuffer: 64 * 1024 * 1024,
-  })
-  return stdout
-}
 
 beforeAll(async () => {
   out = await mkdtemp(join(tmpdir(), 'canary-release-'))
