@@ -30,6 +30,10 @@ async function serveUntil(args: string[], ready: RegExp) {
   return {
     output: () => output,
     stop: async () => {
+      // An answered request means the start has finished (the signal handlers are installed
+      // right after the banner): only then does SIGTERM mean a drain and exit 0.
+      const port = output.match(/listening on http:\/\/[^\s]*:(\d+)/)?.[1]
+      expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200)
       child.kill('SIGTERM')
       expect(await exited).toBe(0)
     },
