@@ -12,6 +12,8 @@ COPY . .
 RUN sh scripts/release.sh /release
 
 FROM node:20-slim
+# HOST: the server's own default is loopback; in a container it must listen on every interface
+# for `docker run -p` to reach it.
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=4242 \

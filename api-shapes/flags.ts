@@ -20,6 +20,12 @@ export const flagState = z.object({
   updatedAt: z.number(),
 })
 
+/**
+ * `PATCH …/flags/:key` of a state: the state after the write and whether it changed anything
+ * (`false`: the state already held what was asked, and nothing was written or streamed).
+ */
+export const flagStateWrite = z.object({ ...flagState.shape, changed: z.boolean() })
+
 const definition = {
   key: z.string(),
   description: z.string(),

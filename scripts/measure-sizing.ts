@@ -20,7 +20,7 @@ let out = ''
 const banner = await new Promise<RegExpMatchArray>((resolve) =>
   child.stdout.on('data', (c: Buffer) => {
     out += c.toString()
-    const m = out.match(/localhost:(\d+)[\s\S]*admin key: (\S+)/)
+    const m = out.match(/listening on http:\/\/127\.0\.0\.1:(\d+)[\s\S]*admin key: (\S+)/)
     if (m) resolve(m)
   }),
 )

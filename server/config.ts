@@ -34,7 +34,7 @@ export interface Config {
   databaseUrl?: string | undefined
   /** Set to create this admin key on first start instead of a random one (scripted setups). */
   adminKey: string | undefined
-  /** Base URL printed for people; empty means http://localhost:<listening port>. */
+  /** Base URL printed for people; empty means the bound address (loopback when bound to all). */
   publicUrl: string
   /** Client-key rate limits that differ from the documented defaults. */
   clientLimits?: Partial<ClientLimitSettings>
@@ -56,6 +56,12 @@ export interface Config {
 }
 
 export class ConfigError extends Error {}
+
+/**
+ * Loopback: the admin API and the console are not offered to the network unless asked for
+ * (`--host 0.0.0.0` / `HOST`; the container image and the systemd unit set `HOST` themselves).
+ */
+export const DEFAULT_HOST = '127.0.0.1'
 
 function port(name: string, raw: string): number {
   const value = Number(raw)
@@ -83,7 +89,7 @@ function databaseUrl(raw: string | undefined): string | undefined {
 }
 
 /**
- * `--port`/`PORT` (default 4242), `--host`/`HOST` (default 0.0.0.0), `--db`/`DATABASE_PATH`
+ * `--port`/`PORT` (default 4242), `--host`/`HOST` (default 127.0.0.1), `--db`/`DATABASE_PATH`
  * (default ./data/canary-flags.db), `CANARY_ADMIN_KEY`, `PUBLIC_URL`, `LOG_FORMAT`, `LOG_LEVEL`,
  * `--metrics-port`/`METRICS_PORT`, `CANARY_STREAM_COMPRESSION`, and the client-key rate limits
  * (`CANARY_CLIENT_*`, `CANARY_TRUSTED_PROXIES`).
@@ -96,7 +102,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   const metricsPort = flagValue(argv, 'metrics-port') ?? env.METRICS_PORT
   return {
     port: port('port', rawPort),
-    host: flagValue(argv, 'host') ?? env.HOST ?? '0.0.0.0',
+    host: flagValue(argv, 'host') || env.HOST || DEFAULT_HOST,
     databasePath: flagValue(argv, 'db') ?? env.DATABASE_PATH ?? './data/canary-flags.db',
     databaseUrl: databaseUrl(env.DATABASE_URL),
     adminKey,

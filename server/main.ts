@@ -24,10 +24,18 @@ import { openStore } from './store/open-store.ts'
 import { attachStream, type StreamOptions, type StreamServer } from './stream/stream-server.ts'
 
 export interface RunningServer {
+  /**
+   * The URL for people and SDKs: `PUBLIC_URL`, else the bound address (loopback when bound to
+   * every interface, which is no address to connect to).
+   */
   url: string
+  /** The address actually bound, as a URL: `http://127.0.0.1:4242`, `http://0.0.0.0:4242`. */
+  listening: string
   port: number
   /** The port serving `/metrics` without a key, when `config.metricsPort` asked for one. */
   metricsPort: number | undefined
+  /** Where `/metrics` is bound when `config.metricsPort` asked for a port of its own. */
+  metricsListening: string | undefined
   /** Printed once on first start (or when CANARY_ADMIN_KEY created it). */
   adminSecret: string | undefined
   /**
@@ -57,6 +65,12 @@ export interface ServerOptions {
   /** Replicas: how often the version check and the leader-lock attempt run (default 1 s). */
   replicationCheckMs?: number
 }
+
+/** A bound address as it goes in a URL (IPv6 in brackets). */
+const urlHost = (address: string) => (address.includes(':') ? `[${address}]` : address)
+
+/** Bound to every interface: no address to connect to, so people get loopback of that family. */
+const connectable = (address: string) => (address === '0.0.0.0' ? '127.0.0.1' : address === '::' ? '::1' : address)
 
 const listen = async (server: Server) =>
   new Promise<void>((resolve, reject) => {
@@ -159,13 +173,16 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   }
 
   ticker.start(options.tickMs ?? 1000)
-  const port = (server.address() as AddressInfo).port
-  const url = config.publicUrl || `http://localhost:${port}`
+  const bound = server.address() as AddressInfo
+  const port = bound.port
+  const url = config.publicUrl || `http://${urlHost(connectable(bound.address))}:${port}`
 
   return {
     url,
+    listening: `http://${urlHost(bound.address)}:${port}`,
     port,
     metricsPort: metricsServer ? (metricsServer.address() as AddressInfo).port : undefined,
+    metricsListening: metricsServer ? `http://${urlHost(bound.address)}:${(metricsServer.address() as AddressInfo).port}/metrics` : undefined,
     adminSecret,
     close: async () => {
       // No tick starts from here on; the one running (if any) is awaited after the guard settles.

@@ -73,7 +73,7 @@ const routes: Record<string, Record<string, Op>> = {
     get: { summary: 'Read one flag state (ETag = version)', params: ['env', 'key'] },
     patch: {
       summary:
-        'Turn on/off, replace cohorts, set stickiness. If-Match (a decimal version, quoted or not; anything else is 400) or body.version: a stale one is 409. A patch that changes nothing is 400; cohorts over the evaluation-cost limits are 400',
+        'Turn on/off, replace cohorts, set stickiness. If-Match (a decimal version, quoted or not; anything else is 400) or body.version: a stale one is 409. A patch naming no field is 400; one asking for values the state already has is 200 with changed: false and writes nothing; cohorts over the evaluation-cost limits are 400',
       body: schemas.patchState,
       params: ['env', 'key'],
     },
@@ -172,7 +172,7 @@ const responses: Record<string, zm.ZodMiniType | 'websocket' | 'sse'> = {
   'patch /api/v1/flags/{key}': shapes.flagDefinition,
   'get /api/v1/environments/{env}/flags': shapes.flagStateList,
   'get /api/v1/environments/{env}/flags/{key}': shapes.flagState,
-  'patch /api/v1/environments/{env}/flags/{key}': shapes.flagState,
+  'patch /api/v1/environments/{env}/flags/{key}': shapes.flagStateWrite,
   'put /api/v1/environments/{env}/flags/{key}/cohorts/{cohort}/rollout': shapes.flagState,
   'get /api/v1/environments/{env}/segments': shapes.segmentList,
   'post /api/v1/environments/{env}/segments': shapes.segment,

@@ -22,6 +22,8 @@ export interface AnswersDeps {
   errorRecorded: () => void
   /** The clock `run` times its branch with (ms). */
   now: () => number
+  /** Called when a key the held state does not have is asked for (it warns once per key). */
+  unknownFlag: (flag: string) => void
 }
 
 /** Answers that come from no evaluation: the caller's default stands. */
@@ -53,7 +55,16 @@ export function createAnswers(deps: AnswersDeps): Answers {
     const entry = entries.get(flag)
     return entry?.answer === undefined ? undefined : (entry as { answer: Answerer; slot: number })
   }
-  const unanswered = (): EvaluationDetails['reason'] => (hasState() ? 'unknown_flag' : 'not_ready')
+  const unanswered = (flag: string): EvaluationDetails['reason'] => {
+    if (!hasState()) return 'not_ready'
+    deps.unknownFlag(flag)
+    return 'unknown_flag'
+  }
+  /** An unknown key (once some state is held) is reported; the caller's default answers. */
+  const unknown = (flag: string, defaultValue: boolean) => {
+    if (hasState()) deps.unknownFlag(flag)
+    return defaultValue
+  }
 
   return {
     refresh(keys) {
@@ -71,9 +82,9 @@ export function createAnswers(deps: AnswersDeps): Answers {
     isEnabled(flag, callUser, defaultValue = false) {
       try {
         const entry = entries.get(flag)
-        if (entry === undefined) return defaultValue
+        if (entry === undefined) return unknown(flag, defaultValue)
         const answer = entry.answer
-        if (answer === undefined) return defaultValue
+        if (answer === undefined) return unknown(flag, defaultValue)
         const result = answer.evaluate(callUser ?? user())
         countExposure(counters, entry.slot, offsetOf(result))
         return usesDefault(result) ? defaultValue : result.enabled
@@ -87,7 +98,7 @@ export function createAnswers(deps: AnswersDeps): Answers {
     explain(flag, callUser, defaultValue = false): EvaluationDetails {
       try {
         const entry = answering(flag)
-        if (entry === undefined) return { enabled: defaultValue, reason: unanswered() }
+        if (entry === undefined) return { enabled: defaultValue, reason: unanswered(flag) }
         // Not counted: explain is for debugging, and debugging must not feed the guard.
         const result = entry.answer.evaluate(callUser ?? user())
         if (!usesDefault(result) || result.enabled === defaultValue) return result
@@ -101,7 +112,7 @@ export function createAnswers(deps: AnswersDeps): Answers {
     resolve(flag, callUser, defaultValue = false): ResolvedDetails {
       try {
         const entry = answering(flag)
-        if (entry === undefined) return { enabled: defaultValue, reason: unanswered(), generic: undefined }
+        if (entry === undefined) return { enabled: defaultValue, reason: unanswered(flag), generic: undefined }
         const answer = entry.answer
         const result = answer.evaluate(callUser ?? user())
         countExposure(counters, entry.slot, offsetOf(result))
@@ -166,7 +177,7 @@ export function createAnswers(deps: AnswersDeps): Answers {
         // Re-evaluated rather than remembered: the same user and state give the same arm, and
         // nothing has to be kept per user.
         const entry = answering(flag)
-        if (entry === undefined) return
+        if (entry === undefined) return void unanswered(flag)
         countError(counters, entry.slot, offsetOf(entry.answer.evaluate(callUser ?? user())))
         deps.errorRecorded()
       } catch (error) {

@@ -20,6 +20,7 @@ import type { StateCache } from './state-cache.ts'
 import { createSync } from './sync.ts'
 import type { Connect, Transport } from './transport.ts'
 import type { ClientEvents, FlagClient, Logger } from './types.ts'
+import { createUnknownFlags } from './unknown-flags.ts'
 
 export interface ClientDeps {
   mode: Mode
@@ -98,6 +99,11 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
     hasState: () => connection.state.hasState,
     errorRecorded: () => metrics.errorRecorded(),
     now,
+    unknownFlag: createUnknownFlags({
+      logger,
+      emit: (flag) => events.emit('unknownFlag', flag),
+      mention: (flag) => counters.mention(flag),
+    }),
   })
 
   const stopWaiting = () => {

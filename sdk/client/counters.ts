@@ -80,6 +80,12 @@ export interface Counters {
   /** The flag's slot if it has one (no allocation): the `isEnabled` lookup. */
   find(flag: string): number | undefined
   /**
+   * Names a flag in the next batch with no counts (`{}`): how an unknown key the application
+   * asked for reaches the server, which counts the keys it does not have per connection
+   * (`unknownFlags`) and gives them no state. No counts, so it is never evidence.
+   */
+  mention(flag: string): void
+  /**
    * Moves every non-zero count into a batch and zeroes the slots; undefined when there is
    * nothing to report. The batch covers `[start of counting, now]`.
    */
@@ -94,6 +100,7 @@ export interface Counters {
  */
 export function createCounters(startedAt: number): Counters {
   const slots = new Map<string, number>()
+  const mentioned = new Set<string>()
   let start = startedAt
 
   const counters: Counters & { counts: Int32Array } = {
@@ -114,6 +121,9 @@ export function createCounters(startedAt: number): Counters {
     find(flag) {
       return slots.get(flag)
     },
+    mention(flag) {
+      mentioned.add(flag)
+    },
     drain(id, now) {
       const counts = counters.counts
       const flags: Record<string, FlagCounts> = {}
@@ -127,6 +137,11 @@ export function createCounters(startedAt: number): Counters {
         counts.fill(0, at, at + STRIDE)
         any = true
       }
+      for (const flag of mentioned) {
+        flags[flag] ??= {}
+        any = true
+      }
+      mentioned.clear()
       const batch = any ? { id, start, end: now, flags } : undefined
       start = now
       return batch

@@ -41,6 +41,11 @@ export interface ClientEvents {
   disconnected: () => void
   /** The status changed (e.g. `stale` after a lost connection, `ready` once back in sync). */
   status: (status: ClientStatus) => void
+  /**
+   * A flag key the held state does not have was asked for (a typo, a flag not yet created, or
+   * one hidden from a client key): once per key, beside a warning through the logger.
+   */
+  unknownFlag: (flag: string) => void
 }
 
 /** Where diagnostics go. Unset methods are silent; the default is the console (warn and error). */

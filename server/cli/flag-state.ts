@@ -27,8 +27,11 @@ function switchCommand(enabled: boolean): Command {
       const path = apiPath`/api/v1/environments/${env}/flags/${key}`
       const data = await api('PATCH', path, { enabled })
       if (values.json) return printJson(io, data)
-      const state = expectShape(shapes.flagState, data, 'flag state')
-      io.out(`${key} is ${enabled ? 'on' : 'off'} in ${env} (version ${state.version})`)
+      const state = expectShape(shapes.flagStateWrite, data, 'flag state')
+      // Idempotent, so incident scripts may run it twice: the second run changes nothing, exit 0.
+      const word = enabled ? 'on' : 'off'
+      if (state.changed) io.out(`${key} is ${word} in ${env} (version ${state.version})`)
+      else io.out(`${key} is already ${word} in ${env} (version ${state.version}): nothing changed`)
       if (enabled && state.cohorts.length === 0)
         io.out(`note: ${key} has no cohorts in ${env} yet, so it is still off for every user`)
     },

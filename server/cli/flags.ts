@@ -10,7 +10,8 @@ import { printJson } from './io.ts'
 import { expectShape } from './shape.ts'
 import * as shapes from '../../api-shapes/index.ts'
 import { allPages } from '../../api-shapes/pages.ts'
-import type { StateSummary as StateSummaryView } from '../../api-shapes/index.ts'
+import type { FlagListItem, StateSummary as StateSummaryView } from '../../api-shapes/index.ts'
+import { environmentKeys, hintFrom } from './known-environments.ts'
 import { formatTable, truncate } from './table.ts'
 
 const describe = (description: string) => truncate(description, 60)
@@ -18,6 +19,23 @@ const describe = (description: string) => truncate(description, 60)
 /** The next step's time, when a plan is active and says when. */
 const planCell = (plan: StateSummaryView['plan']) =>
   plan === null ? '-' : `${planStepText(plan)}${plan.status === 'active' && plan.nextAt !== null ? `, next ${timestamp(plan.nextAt)}` : ''}`
+
+/** The flag with its state in `env` alone (`flags list --env E --json`). */
+const onlyIn = <F extends { environments: Record<string, unknown> }>(flag: F, env: string): F => ({
+  ...flag,
+  environments: Object.fromEntries(Object.entries(flag.environments).filter(([e]) => e === env)),
+})
+
+/**
+ * Every live flag has a state in every environment, so an environment no flag has does not
+ * exist (with no flags at all, the environments list says). The error names those that do.
+ */
+async function checkEnvironment(env: string, items: FlagListItem[], get: (path: string) => Promise<unknown>) {
+  if (items.some((f) => f.environments[env])) return
+  const known = await environmentKeys(get)
+  if (known?.includes(env)) return
+  throw new CliError(`environment ${env} not found${hintFrom(known)}`)
+}
 
 const list: Command = {
   synopsis: '[--env E]',
@@ -38,13 +56,11 @@ const list: Command = {
       const page = expectShape(shapes.flagList, data, 'flag list')
       return values.json ? { ...page, items: (data as typeof page).items } : page
     })
-    if (values.json) return printJson(io, { items, nextCursor: null })
+    const env = values.env
+    if (env !== undefined) await checkEnvironment(env, items, (path) => api('GET', path))
+    if (values.json) return printJson(io, { items: env === undefined ? items : items.map((f) => onlyIn(f, env)), nextCursor: null })
     if (items.length === 0)
       return io.out('no flags yet; create one with: canary flags create <key>')
-    const env = values.env
-    // Every live flag has a state in every environment, so no match means no such environment.
-    if (env !== undefined && !items.some((f) => f.environments[env]))
-      throw new CliError(`environment ${env} not found`)
     const rows = items.flatMap((f) =>
       Object.entries(f.environments)
         .filter(([e]) => env === undefined || e === env)

@@ -1,6 +1,7 @@
 import { CliError } from './errors.ts'
+import { environmentsHint, missingEnvironment } from './known-environments.ts'
 
-export const DEFAULT_URL = 'http://localhost:4242'
+export const DEFAULT_URL = 'http://127.0.0.1:4242'
 const TIMEOUT_MS = 15_000
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
@@ -48,7 +49,7 @@ export function connectionFrom(
  * const flags = await api('GET', '/api/v1/flags')
  */
 export function createApiClient({ url, key }: { url: string; key: string }): ApiClient {
-  return async (method, path, body) => {
+  const client: ApiClient = async (method, path, body) => {
     let response: Response
     try {
       response = await fetch(url + path, {
@@ -65,7 +66,12 @@ export function createApiClient({ url, key }: { url: string; key: string }): Api
       throw new CliError(`cannot reach ${url}: ${networkReason(error)}`, 1, { cause: error })
     }
     const text = await response.text()
-    if (!response.ok) throw new CliError(httpErrorMessage(response, text))
+    if (!response.ok) {
+      const message = httpErrorMessage(response, text)
+      // A typo in --env: name the environments that exist.
+      const hint = response.status === 404 && missingEnvironment(message) !== undefined ? await environmentsHint((path) => client('GET', path)) : ''
+      throw new CliError(message + hint)
+    }
     if (text === '') return undefined
     try {
       return JSON.parse(text) as unknown
@@ -73,12 +79,21 @@ export function createApiClient({ url, key }: { url: string; key: string }): Api
       throw new CliError(`unexpected response from ${url}${path}: not JSON`, 1, { cause: error })
     }
   }
+  return client
 }
 
-/** `404 Not Found: flag nope not found`, or the start of the body when it is not our JSON. */
+/** What a 401 adds: the recovery that exists for a lost admin key (README "Lost admin key"). */
+export const LOST_KEY_HINT =
+  'a lost admin key is replaced offline with canary keys create --kind admin --db <database file> (README "Lost admin key")'
+
+/**
+ * `404 Not Found: flag nope not found`, or the start of the body when it is not our JSON; a
+ * 401 also says how to make a new admin key.
+ */
 function httpErrorMessage(response: Response, text: string): string {
   const status = `${response.status}${response.statusText ? ` ${response.statusText}` : ''}`
-  return `${status}: ${serverMessage(text) ?? (text.trim().slice(0, 200) || 'no details')}`
+  const message = `${status}: ${serverMessage(text) ?? (text.trim().slice(0, 200) || 'no details')}`
+  return response.status === 401 ? `${message}; ${LOST_KEY_HINT}` : message
 }
 
 function serverMessage(text: string): string | undefined {

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import { ConfigError, readConfig } from '../config.ts'
 import { startServer } from '../main.ts'
 import { createLogger, logFunction } from '../observability/logger.ts'
@@ -7,6 +8,11 @@ import { CliError } from './errors.ts'
 import type { Io } from './io.ts'
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const
+
+/** The one line every later start prints: how to make an admin key offline (README "Lost admin key"). */
+export const lostKeyHint = (databasePath: string) =>
+  `lost the admin key (printed once, on the first start)? ` +
+  `canary keys create --kind admin --db ${resolve(databasePath)} makes another offline (README "Lost admin key")`
 
 /**
  * Resolves on the first SIGINT/SIGTERM (the caller then drains); a second signal while
@@ -65,15 +71,23 @@ export const serve: Command = {
     // mode it is log lines like everything else, so a log shipper never sees a non-JSON line.
     const banner = (message: string, fields: Record<string, unknown> = {}) =>
       json ? logger.info(fields, message) : io.out(message)
-    banner(`canary-flags listening on ${server.url}`, { url: server.url })
+    // The address actually bound (not a name that may resolve elsewhere), and whether that is
+    // every interface: the admin API is then reachable from the network.
+    const everywhere = /^http:\/\/(0\.0\.0\.0|\[::\]):/.test(server.listening)
+    const listening = `canary-flags listening on ${server.listening}${everywhere ? ' (every interface)' : ''}`
+    banner(listening, { listening: server.listening, url: server.url })
     banner(`console: ${server.url}/`, { console: `${server.url}/` })
-    if (server.metricsPort !== undefined)
-      banner(`metrics: http://${config.host}:${server.metricsPort}/metrics`, { metricsPort: server.metricsPort })
+    if (server.metricsListening !== undefined)
+      banner(`metrics: ${server.metricsListening}`, { metricsPort: server.metricsPort })
     if (server.adminSecret !== undefined && config.adminKey === undefined) {
       banner(`admin key: ${server.adminSecret}`, { adminKey: server.adminSecret })
       banner('(shown once: store it now; use it with --key or CANARY_KEY)')
     } else if (server.adminSecret !== undefined) {
       banner('admin key created from CANARY_ADMIN_KEY')
+    } else if (config.databaseUrl === undefined) {
+      // Every later start: the key was shown once, so say how to get another without it.
+      const hint = lostKeyHint(config.databasePath)
+      banner(hint, { lostAdminKey: hint })
     }
     const signal = await firstSignal((second) => {
       logger.warn({ signal: second }, 'second signal: exiting at once without draining')

@@ -1,7 +1,7 @@
 import type { Command, CommandGroup } from './command.ts'
 
 const CONNECTION = `API commands connect with:
-  --url URL   server address (or CANARY_URL; default http://localhost:4242)
+  --url URL   server address (or CANARY_URL; default http://127.0.0.1:4242)
   --key KEY   API key (or CANARY_KEY)
   --json      print the API's JSON instead of a table`
 

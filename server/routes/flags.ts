@@ -88,11 +88,11 @@ export function flagStateRoutes({ store, service }: { store: Store; service: Fla
     .get('/:key', async (c) => c.json(withEtag(c, await store.flags.getState(param(c, 'env'), param(c, 'key')))))
     .patch('/:key', async (c) => {
       const { version, ...update } = await jsonBody(c, schemas.patchState)
-      const state = await service.updateState(param(c, 'env'), param(c, 'key'), update, {
+      const { state, changed } = await service.updateState(param(c, 'env'), param(c, 'key'), update, {
         actor: c.var.actor,
         expectedVersion: expectedVersion(c, version),
       })
-      return c.json(withEtag(c, state))
+      return c.json(shaped(shapes.flagStateWrite, { ...withEtag(c, state), changed }))
     })
     .put('/:key/cohorts/:cohort/rollout', async (c) => {
       const { rollout, version } = await jsonBody(c, schemas.setRollout)

@@ -14,6 +14,17 @@ export interface StateUpdate {
   cohorts?: Cohort[] | undefined
 }
 
+/**
+ * Thrown inside the store's transaction when an update asks for the values the state already
+ * holds: the transaction rolls back (no version, audit row or stream message) and `updateState`
+ * answers the current state with `changed: false`.
+ */
+class AlreadyHeld extends Error {
+  constructor(readonly current: StoredFlagState) {
+    super('the state already holds these values')
+  }
+}
+
 /** Names of the segments the cohorts reference that do not exist in the environment. */
 function unknownSegments(cohorts: Cohort[], known: Set<string>): string[] {
   return segmentRefs(cohorts).filter((key) => !known.has(key))
@@ -99,13 +110,17 @@ export function createFlagService({
       return () => stateListeners.delete(listener)
     },
 
-    /** On/off, stickiness and/or cohorts; the audit action says what kind of change it was. */
+    /**
+     * On/off, stickiness and/or cohorts; the audit action says what kind of change it was. An
+     * update asking for values the state already holds is idempotent: it writes nothing and
+     * answers the current state with `changed: false` (so `flags off` twice succeeds).
+     */
     async updateState(
       envKey: string,
       key: string,
       update: StateUpdate,
       options: { actor: string; expectedVersion?: number | undefined },
-    ): Promise<StoredFlagState> {
+    ): Promise<{ state: StoredFlagState; changed: boolean }> {
       const action =
         update.cohorts !== undefined
           ? 'flag.cohorts'
@@ -121,19 +136,25 @@ export function createFlagService({
         checkCost('cohorts', update.cohorts, segments)
       }
       // Turning a tripped flag back on is the person's answer to the trip: clear the banner.
-      return applyState(envKey, key, {
+      const applied = applyState(envKey, key, {
         ...options,
         action,
         update: (current) => {
           // Checked against the state inside the transaction: a no-op leaves no version,
           // audit row or stream message behind.
           const patch: StatePatch = changedFields<StatePatch>(current, update)
-          if (Object.keys(patch).length === 0)
-            throw new ValidationError(`body: nothing to change (flag ${key} in ${envKey} already has these values)`)
+          if (Object.keys(patch).length === 0) throw new AlreadyHeld(current)
           const guard = current.guard
           return update.enabled === true && guard?.lastTrip ? { ...patch, guard: { ...guard, lastTrip: null } } : patch
         },
       })
+      return applied.then(
+        (state) => ({ state, changed: true }),
+        (error: unknown) => {
+          if (error instanceof AlreadyHeld) return { state: error.current, changed: false }
+          throw error
+        },
+      )
     },
 
     /** The "widen" action: one cohort's percentage, leaving the salt (and so every user in) as is. */

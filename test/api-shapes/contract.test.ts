@@ -32,7 +32,7 @@ describe('admin API responses match the shared shapes', () => {
       { name: 'beta', conditions: [{ attribute: 'userId', operator: 'in', values: ['ann', 'bo', 'cy'] }], rollout: 100 },
       { name: 'eu-canary', conditions: [{ attribute: 'region', operator: 'in', values: ['eu-west'] }], rollout: 25 },
     ]
-    await expectShape(shapes.flagState, 'PATCH', F, { enabled: true, cohorts })
+    await expectShape(shapes.flagStateWrite, 'PATCH', F, { enabled: true, cohorts })
     await expectShape(shapes.flagState, 'GET', F)
     await expectShape(shapes.flagStateList, 'GET', '/api/v1/environments/production/flags')
     await expectShape(shapes.flagState, 'PUT', `${F}/cohorts/eu-canary/rollout`, { rollout: 30 })

@@ -49,6 +49,14 @@ async function closedPort(): Promise<number> {
 }
 
 describe('canary flags', () => {
+  it('an empty list says how to create a flag, for one environment too', { timeout: SLOW }, async () => {
+    for (const args of [['flags', 'list'], ['flags', 'list', '--env', 'production']]) {
+      const empty = await canary(...args)
+      expect(empty).toMatchObject({ code: 0, stderr: '' })
+      expect(empty.stdout.trim()).toBe('no flags yet; create one with: canary flags create <key>')
+    }
+  })
+
   it('creates a flag and lists it as a table and as JSON', { timeout: SLOW }, async () => {
     const created = await canary(
       ...['flags', 'create', 'checkout-v2', '--description', 'New checkout'],
@@ -83,10 +91,10 @@ describe('canary flags', () => {
     expect(on.code).toBe(0)
     expect(on.stdout).toMatch(/^checkout-v2 is on in production \(version \d+\)$/m)
 
-    const list = await canary('flags', 'list', '--env', 'production', '--json')
-    const summary = JSON.parse(list.stdout).items[0].environments
-    expect(summary.production.enabled).toBe(true)
-    expect(summary.development.enabled).toBe(false)
+    const state = async (env: string) =>
+      JSON.parse((await canary('flags', 'list', '--env', env, '--json')).stdout).items[0].environments[env]
+    expect((await state('production')).enabled).toBe(true)
+    expect((await state('development')).enabled).toBe(false)
   })
 
   it("sets a cohort's rollout and shows it", { timeout: SLOW }, async () => {
@@ -120,8 +128,43 @@ describe('canary flags', () => {
   it('turns the flag off again (the kill switch)', { timeout: SLOW }, async () => {
     const off = await canary('flags', 'off', 'checkout-v2', '--env', 'production')
     expect(off.code).toBe(0)
+    expect(off.stdout).toMatch(/^checkout-v2 is off in production \(version \d+\)$/m)
     const list = await canary('flags', 'list', '--env', 'production')
     expect(list.stdout).toMatch(/^checkout-v2\s+production\s+off\s+everyone: 25% of all users\s+no guard\s+-\s+no/m)
+  })
+
+  it('the kill switch twice: the second says already off, exits 0 and writes no audit entry', { timeout: SLOW }, async () => {
+    const audit = async () => JSON.parse((await canary('audit', '--flag', 'checkout-v2', '--json')).stdout)
+    const before = await audit()
+    const again = await canary('flags', 'off', 'checkout-v2', '--env', 'production')
+    expect(again).toMatchObject({ code: 0, stderr: '' })
+    expect(again.stdout.trim()).toMatch(/^checkout-v2 is already off in production \(version \d+\): nothing changed$/)
+    const json = await canary('flags', 'off', 'checkout-v2', '--env', 'production', '--json')
+    expect(json.code).toBe(0)
+    expect(JSON.parse(json.stdout)).toMatchObject({ enabled: false, changed: false })
+    expect(await audit()).toEqual(before)
+  })
+
+  it('lists one environment only with --env, as a table and as JSON', { timeout: SLOW }, async () => {
+    const json = await canary('flags', 'list', '--env', 'production', '--json')
+    expect(json.code).toBe(0)
+    const items: Array<{ key: string; environments: Record<string, unknown> }> = JSON.parse(json.stdout).items
+    expect(items.map((f) => f.key)).toEqual(['checkout-v2'])
+    for (const flag of items) expect(Object.keys(flag.environments)).toEqual(['production'])
+    const table = await canary('flags', 'list', '--env', 'production')
+    expect(table.stdout).not.toMatch(/development/)
+  })
+
+  it('names the environments that exist when --env has a typo', { timeout: SLOW }, async () => {
+    const expected = 'error: environment prod not found; environments: development, production'
+    for (const args of [['flags', 'list', '--env', 'prod'], ['flags', 'list', '--env', 'prod', '--json']]) {
+      const result = await canary(...args)
+      expect(result).toMatchObject({ code: 1, stdout: '' })
+      expect(result.stderr.trim()).toBe(expected)
+    }
+    const off = await canary('flags', 'off', 'checkout-v2', '--env', 'prod')
+    expect(off.code).toBe(1)
+    expect(off.stderr.trim()).toBe('error: 404 Not Found: environment prod not found; environments: development, production')
   })
 
   it('reports an unknown flag with the 404 and the server message', { timeout: SLOW }, async () => {
@@ -192,7 +235,10 @@ describe('canary errors', () => {
   it('reports a wrong key as a 401 with exit code 1', { timeout: SLOW }, async () => {
     const result = await runMain(['flags', 'list'], { CANARY_URL: url, CANARY_KEY: 'wrong-key' })
     expect(result.code).toBe(1)
-    expect(result.stderr.trim()).toBe('error: 401 Unauthorized: invalid or revoked API key')
+    expect(result.stderr.trim()).toBe(
+      'error: 401 Unauthorized: invalid or revoked API key; a lost admin key is replaced offline with ' +
+        'canary keys create --kind admin --db <database file> (README "Lost admin key")',
+    )
     expect(result.stderr).not.toMatch(/\n\s+at /)
   })
 

@@ -28,7 +28,7 @@ export async function startServerProcess(
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
   await waitForOutput(child, options.newDatabase ? /^admin key: \S+$/m : /listening on/)
-  const port = output.match(/listening on http:\/\/localhost:(\d+)/)![1]
+  const port = output.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/)![1]
   const adminKey = output.match(/^admin key: (\S+)$/m)?.[1]
   return {
     child,

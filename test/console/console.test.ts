@@ -125,6 +125,10 @@ describe('web console in headless Chromium', () => {
     // sign-ins under a CPU hog, right a few ms later), so the read waits for it with a deadline.
     await expect.poll(() => page.evaluate(() => sessionStorage.length), { timeout: STEP }).toBe(1)
     expect(await page.evaluate(() => localStorage.length)).toBe(0)
+    // No flag yet: the list says how to create one rather than "No flags match."
+    await expect
+      .poll(async () => (await page.locator('.flags-page p.empty').textContent()) ?? '', { timeout: STEP })
+      .toMatch(/^No flags yet: create the first one with New flag above/)
 
     // Production, where the kill switch asks first.
     await page.getByLabel('Environment').selectOption('production')
@@ -676,7 +680,10 @@ describe('web console in headless Chromium', () => {
     await page.close()
   }, 120_000)
 
-  it('lists connected SDKs with the version each has applied, and signs out', async () => {
+  it('lists connected SDKs with the version each has applied and the unknown flag keys, and signs out', async () => {
+    // What the Node SDK sends after a typo: the unknown key named once, with no counts.
+    const now = Date.now()
+    sdk.send({ type: 'metrics', batch: { id: 'typo-batch', start: now - 1000, end: now, flags: { 'chekout-v2': {} } } })
     const { page, errors } = await newPage()
     await signIn(page, url, ADMIN_KEY)
     await page.getByRole('link', { name: 'Connected SDKs' }).click()
@@ -690,9 +697,17 @@ describe('web console in headless Chromium', () => {
     expect(text).toContain('test-sdk/1.0')
     expect(text).toContain('production')
     expect(text).toContain(`version ${production} (current)`)
+    // The page refreshes every few seconds: the batch may land after the first load.
+    await expect
+      .poll(async () => (await row.locator('td[data-label="Unknown flags"]').textContent()) ?? '', { timeout: STEP })
+      .toContain('1 unknown flag key')
 
     await page.getByRole('button', { name: 'Sign out' }).click()
     await page.getByLabel('Admin key').waitFor()
+    // Where the key comes from, and how to make another when it is lost.
+    expect(await page.locator('#admin-key-origin').textContent()).toMatch(
+      /first start.*canary keys create --kind admin --db <database file>.*Lost admin key/,
+    )
     await expect.poll(() => page.evaluate(() => sessionStorage.length), { timeout: STEP }).toBe(0)
     await page.reload()
     await page.getByLabel('Admin key').waitFor()

@@ -75,6 +75,8 @@ export async function connectSdk(baseUrl: string, serverKey: string) {
   return {
     flags,
     waitForFlag,
+    /** Sends one protocol message as the SDK would (e.g. a metrics batch). */
+    send: (message: unknown) => socket.send(JSON.stringify(message)),
     close: () => socket.close(),
   }
 }

@@ -1,5 +1,30 @@
 import { WebSocket } from 'ws'
 
+/** Characters of one message shown in a failure, and how many of the last messages are shown. */
+const SHOWN_CHARS = 300
+const SHOWN_LAST = 5
+
+/**
+ * What a failed wait prints about the messages it saw: how many of each type, and the last few
+ * cut to a few hundred characters each. A slow-consumer test receives hundreds of ~124 KB
+ * frames; printing them all once made a 3.5 MB log line.
+ *
+ * @example
+ * summarizeMessages([{ type: 'snapshot', version: 3, flags: [] }]) // '1 message (snapshot ×1); last: {"type":"snapshot",…}'
+ */
+export function summarizeMessages(messages: ReadonlyArray<{ type?: unknown }>): string {
+  const types = new Map<string, number>()
+  for (const m of messages) types.set(String(m?.type), (types.get(String(m?.type)) ?? 0) + 1)
+  const counts = [...types].map(([type, n]) => `${type} ×${n}`).join(', ')
+  const cut = (m: unknown) => {
+    const text = JSON.stringify(m) ?? String(m)
+    return text.length > SHOWN_CHARS ? `${text.slice(0, SHOWN_CHARS)}… (${text.length} chars)` : text
+  }
+  const last = messages.slice(-SHOWN_LAST).map(cut).join('\n  ')
+  const noun = messages.length === 1 ? 'message' : 'messages'
+  return messages.length === 0 ? 'no messages' : `${messages.length} ${noun} (${counts}); last ${Math.min(SHOWN_LAST, messages.length)}:\n  ${last}`
+}
+
 /** A raw ws client that records every text frame, for checks on exactly what was sent. */
 export function rawSocket(
   baseUrl: string,
@@ -33,7 +58,7 @@ export function rawSocket(
     for (;;) {
       const found = messages.slice(from).find(pred)
       if (found) return found
-      if (Date.now() > deadline) throw new Error(`no matching message; got ${JSON.stringify(messages)}`)
+      if (Date.now() > deadline) throw new Error(`no matching message; got ${summarizeMessages(messages.slice(from))}`)
       await new Promise<void>((resolve) => {
         waiters.push(resolve)
         setTimeout(resolve, 50)

@@ -1,11 +1,11 @@
-import { execFile, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cleanEnv, waitForOutput } from '../cli/run-cli.ts'
+import { npm, run } from './npm.ts'
 
 /**
  * The release as an operator and an outside app get it: `scripts/release.sh` (the build, both
@@ -16,23 +16,12 @@ import { cleanEnv, waitForOutput } from '../cli/run-cli.ts'
  */
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const run = promisify(execFile)
 /** Installs compile the native SQLite driver and fetch packages: minutes on a busy 2-core machine. */
 const SLOW = 15 * 60_000
 
 let out: string
 let app: string
 let tarballs: string
-
-/** `npm …` in `cwd`, with the parent's npm settings (such as `nodedir`) but none of canary's. */
-async function npm(args: string[], cwd: string): Promise<string> {
-  const { stdout } = await run('npm', [...args, '--no-audit', '--no-fund'], {
-    cwd,
-    env: cleanEnv(),
-    maxBuffer: 64 * 1024 * 1024,
-  })
-  return stdout
-}
 
 beforeAll(async () => {
   out = await mkdtemp(join(tmpdir(), 'canary-release-'))
@@ -65,7 +54,8 @@ describe('the packed release, installed with --omit=dev', () => {
     const db = join(out, 'data', 'release.db')
     const server = spawn(
       'npx',
-      ['canary', 'serve', '--port', '0', '--host', '127.0.0.1', '--db', db],
+      // No --host: the release's own default (loopback) is what is checked.
+      ['canary', 'serve', '--port', '0', '--db', db],
       { cwd: app, env: cleanEnv(), detached: true },
     )
     let output = ''
@@ -73,7 +63,7 @@ describe('the packed release, installed with --omit=dev', () => {
     server.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
     const exited = new Promise((resolve) => server.once('exit', resolve))
     try {
-      const [, port] = await waitForOutput(server, /listening on http:\/\/localhost:(\d+)/)
+      const [, port] = await waitForOutput(server, /^canary-flags listening on http:\/\/127\.0\.0\.1:(\d+)$/m)
       const url = `http://127.0.0.1:${port}`
       const health = await fetch(`${url}/health`)
       expect(health.status).toBe(200)

@@ -14,9 +14,16 @@ function planText(plan: PlanSummary | null): string {
  * The flags list; on a phone each row reads as a card (see styles). "Who gets it" names every
  * cohort and how much of whom, so a 3-user beta list at 100% never reads as "fully rolled out".
  */
-export function FlagsTable(props: { flags: FlagListItem[] }) {
+export function FlagsTable(props: { flags: FlagListItem[]; total: number }) {
   const { env, link } = useApp()
-  if (props.flags.length === 0) return <p class="empty">No flags match.</p>
+  if (props.total === 0)
+    return (
+      <p class="empty">
+        No flags yet: create the first one with <strong>New flag</strong> above (or{' '}
+        <code>canary flags create &lt;key&gt;</code>). It starts off, with no cohorts, in every environment.
+      </p>
+    )
+  if (props.flags.length === 0) return <p class="empty">No flags match the search or the filter.</p>
   return (
     <table class="flags">
       <thead>

@@ -18,15 +18,20 @@ function versionText(c: Connection, current: number | undefined): string {
   return 'nothing yet'
 }
 
-/** Metrics this SDK sent that the server dropped: flags it does not have, refused batches. */
-function droppedText(c: Connection): string {
-  const parts = [
-    c.unknownFlags ? `${c.unknownFlags} unknown ${c.unknownFlags === 1 ? 'flag' : 'flags'}` : '',
-    c.refusedBatches
-      ? `${c.refusedBatches} refused ${c.refusedBatches === 1 ? 'batch' : 'batches'}`
-      : '',
-  ].filter(Boolean)
-  return parts.length ? parts.join(', ') : 'none'
+/**
+ * Flag keys this SDK asked for that its environment does not have: usually a typo. The SDK
+ * warns once per key in its own log; the count lets whoever watches the console see it too.
+ */
+function unknownText(c: Connection): string {
+  if (!c.unknownFlags) return 'none'
+  const keys = `${c.unknownFlags} unknown flag ${c.unknownFlags === 1 ? 'key' : 'keys'}`
+  return `${keys}: a typo? the SDK's log names each`
+}
+
+/** Metrics batches the server refused (malformed counts): resending them cannot help. */
+function refusedText(c: Connection): string {
+  if (!c.refusedBatches) return 'none'
+  return `${c.refusedBatches} refused ${c.refusedBatches === 1 ? 'batch' : 'batches'}`
 }
 
 /**
@@ -91,7 +96,8 @@ export function ConnectionsPage() {
               <th scope="col">SDK</th>
               <th scope="col">Applied</th>
               <th scope="col">Connected</th>
-              <th scope="col">Dropped metrics</th>
+              <th scope="col">Unknown flags</th>
+              <th scope="col">Refused metrics</th>
             </tr>
           </thead>
           <tbody>
@@ -103,7 +109,8 @@ export function ConnectionsPage() {
                 <td data-label="SDK">{c.sdk ?? '(no hello yet)'}</td>
                 <td data-label="Applied">{versionText(c, versions.get(c.environment))}</td>
                 <td data-label="Connected">{formatRelative(c.connectedAt, now)}</td>
-                <td data-label="Dropped metrics">{droppedText(c)}</td>
+                <td data-label="Unknown flags">{unknownText(c)}</td>
+                <td data-label="Refused metrics">{refusedText(c)}</td>
               </tr>
             ))}
           </tbody>

@@ -100,7 +100,7 @@ export function FlagsPage() {
           <p class="count" aria-live="polite">
             {shown.length} of {flags.length} flags
           </p>
-          <FlagsTable flags={shown} />
+          <FlagsTable flags={shown} total={flags.length} />
         </>
       )}
     </div>

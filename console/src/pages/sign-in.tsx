@@ -25,7 +25,7 @@ export function SignIn(props: { notice: string | undefined; onSignIn: (key: stri
       const failure = e as ApiError
       setError(
         failure.status === 401
-          ? `This key was not accepted: ${failure.message}.`
+          ? `This key was not accepted: ${failure.message}. A lost admin key can be replaced offline (see above).`
           : failure.status === 403
             ? `This key cannot use the console: ${failure.message}. The console needs an admin key (a global one, or one of an environment).`
             : failure.message,
@@ -41,6 +41,11 @@ export function SignIn(props: { notice: string | undefined; onSignIn: (key: stri
       <p>
         Sign in with an admin key: a global key sees every environment, an environment's key only
         its own. It is kept in this browser tab only, until you sign out or close the tab.
+      </p>
+      <p class="muted" id="admin-key-origin">
+        The server prints its first admin key once, on its first start (<code>admin key: cf_admin_…</code>).
+        Lost it? On the server's machine, <code>canary keys create --kind admin --db &lt;database file&gt;</code>{' '}
+        writes a new one straight into the database, no key needed (README, "Lost admin key").
       </p>
       {props.notice ? (
         <p class="notice" role="status">

@@ -557,7 +557,8 @@ describe('guard counting through the client', () => {
     const batches = fake.of('metrics').map((m) => m.batch)
     expect(batches).toHaveLength(1)
     const batch = batches[0]!
-    expect(batch.flags).toEqual({ canary: { canary: { exposures: 3, errors: 1 } }, control: { control: { exposures: 2, errors: 1 } } })
+    // The unknown key is named once, with no counts, so the connections list can count it.
+    expect(batch.flags).toEqual({ canary: { canary: { exposures: 3, errors: 1 } }, control: { control: { exposures: 2, errors: 1 } }, unknown: {} })
     expect(batch.start).toBe(1_000_000)
     expect(batch.end).toBe(1_005_000)
     expect(typeof batch.id).toBe('string')
@@ -618,7 +619,7 @@ describe('guard counting through the client', () => {
     fake.open()
     const batches = fake.of('metrics').map((m) => m.batch)
     expect(batches.map((b) => b.flags)).toEqual([
-      { canary: { canary: { exposures: 3, errors: 1 } }, control: { control: { exposures: 2, errors: 1 } } },
+      { canary: { canary: { exposures: 3, errors: 1 } }, control: { control: { exposures: 2, errors: 1 } }, unknown: {} },
       { canary: { canary: { exposures: 1, errors: 0 } } },
       // The second was never acknowledged: it goes again, same id, on the new connection.
       { canary: { canary: { exposures: 1, errors: 0 } } },
@@ -638,7 +639,7 @@ describe('guard counting through the client', () => {
     vi.advanceTimersByTime(5000)
     await macrotask()
     expect(posted).toHaveLength(1)
-    expect(posted[0]!.flags).toEqual({ canary: { canary: { exposures: 3, errors: 1 } }, control: { control: { exposures: 2, errors: 1 } } })
+    expect(posted[0]!.flags).toEqual({ canary: { canary: { exposures: 3, errors: 1 } }, control: { control: { exposures: 2, errors: 1 } }, unknown: {} })
     fake.open()
     expect(fake.of('metrics')).toHaveLength(0)
   })
