@@ -16,9 +16,6 @@ export interface ConnectionOptions {
   handlers: TransportHandlers
 }
 
-/** Longest wait before reconnecting to a server that announced its restart (close code 1012). */
-export const RESTART_RETRY_MS = 1000
-
 /**
  * The SDK's only I/O: one WebSocket at a time, kept alive with pings and replaced with backoff
  * when it drops. Failures are classified before retrying (`sdk/core/retry.ts`): a configuration
@@ -48,8 +45,9 @@ export function createConnection(options: ConnectionOptions): Transport {
 
   /**
    * The current socket is gone (closed, refused, dead or dropped on purpose). A server that is
-   * shutting down (close code 1012) asks for a prompt reconnect: the wait is capped at
-   * `RESTART_RETRY_MS` (still jittered by the backoff, so a fleet does not reconnect at once).
+   * shutting down (close code 1012) asks for a prompt reconnect: the backoff's restart schedule
+   * (one attempt per spread, at this SDK's own phase, so a fleet arrives evenly, see
+   * `sdk/core/backoff.ts`) replaces its exponential one until a connection opens.
    */
   const lost = (refusal?: string, restart = false) => {
     const wasOpen = open
@@ -64,8 +62,7 @@ export function createConnection(options: ConnectionOptions): Transport {
       return
     }
     if (wasOpen) handlers.down()
-    const wait = backoff.fail(now())
-    retryTimer = setTimeout(connect, restart ? Math.min(wait, RESTART_RETRY_MS) : wait)
+    retryTimer = setTimeout(connect, restart ? backoff.restart(now()) : backoff.fail(now()))
   }
 
   const beat = () => {

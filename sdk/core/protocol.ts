@@ -59,7 +59,14 @@ export const CLOSE = {
   policy: 1008,
   tooBig: 1009,
   goingAway: 1001,
-  /** The server is shutting down or restarting (1012, Service Restart): reconnect soon. */
+  /**
+   * The server is shutting down or restarting (1012, Service Restart), sent to every stream on
+   * graceful shutdown (SIGTERM/SIGINT). An SDK reconnects promptly but spread out: it draws one
+   * phase in a spread window (1.5 s by default) and tries at that phase and then once per
+   * window until a connection opens (for 30 s, then ordinary backoff). Whenever the successor
+   * answers, every SDK is back within one window and the successor sees them arrive evenly (at
+   * most fleet ÷ window per second) rather than all at once. See `sdk/core/backoff.ts`.
+   */
   restart: 1012,
   /** The key was revoked while connected: do not reconnect with it. */
   revoked: 4401,
