@@ -16,12 +16,15 @@
  * `restartSpreadMs`, for `restartPatienceMs`. Whenever the new process starts answering, each
  * SDK's next attempt is uniform over the following `restartSpreadMs`: every SDK is back within
  * one spread, half of them within half of it, and the new process sees the fleet arrive at an
- * even rate of at most `fleet / restartSpreadMs` connections per second (10,000 SDKs over
- * 1.5 s: about 6,700/s), never as one burst. A renewal schedule (a fresh random delay after
+ * even rate of about `fleet / restartSpreadMs` connections per second, never as one burst. The
+ * server widens the window for a large fleet (its close reason names one, see `CLOSE.restart`):
+ * 10,000 SDKs of one server are asked to spread over 10 s by default (1,000/s). A renewal schedule (a fresh random delay after
  * each failure) would not do this: every SDK was closed at the same instant, so their attempts
  * stay bunched in waves for several rounds. After `restartPatienceMs` without success the
  * ordinary schedule resumes from a ceiling of at least one spread; a connection that opens ends
- * the restart schedule.
+ * the restart schedule. The server may ask for a wider window in its close reason (it does when
+ * it closes more SDKs than its successor should take in one default window); the SDK never
+ * makes the window narrower than its own default.
  */
 export interface BackoffOptions {
   /** Ceiling of the first retry. Default 500 ms. */
@@ -30,7 +33,7 @@ export interface BackoffOptions {
   capMs?: number
   /** Uptime after which the next failure starts again from `baseMs`. Default 10 s. */
   resetAfterMs?: number
-  /** After a restart close: the period of attempts, and the window they are spread over. Default 1.5 s. */
+  /** After a restart close: the period of attempts, and the window they are spread over. Default 1 s. */
   restartSpreadMs?: number
   /** After a restart close: how long to keep trying once per spread before backing off. Default 30 s. */
   restartPatienceMs?: number
@@ -46,12 +49,14 @@ export interface Backoff {
   /**
    * The server said at `now` that it is restarting (close code 1012): milliseconds to wait
    * before the first attempt. Later failures follow the restart schedule until
-   * `restartPatienceMs` has passed or a connection opens.
+   * `restartPatienceMs` has passed or a connection opens. `spreadMs`: the window the server
+   * asked for in its close reason, when it named one (it is never made shorter than
+   * `restartSpreadMs`).
    */
-  restart(now: number): number
+  restart(now: number, spreadMs?: number): number
 }
 
-export const RESTART_SPREAD_MS = 1500
+export const RESTART_SPREAD_MS = 1000
 
 /**
  * @example
@@ -67,8 +72,8 @@ export function createBackoff(options: BackoffOptions): Backoff {
   const unit = () => Math.min(1, Math.max(0, options.random()))
   let attempt = 0
   let upSince: number | undefined
-  /** The restart schedule: attempts at `anchor + k × spread` until `until`. */
-  let restarting: { anchor: number; until: number } | undefined
+  /** The restart schedule: attempts at `anchor + k × period` until `until`. */
+  let restarting: { anchor: number; period: number; until: number } | undefined
 
   /** A failure after a healthy uptime starts the ordinary schedule again from the base. */
   const settleUptime = (now: number) => {
@@ -84,10 +89,10 @@ export function createBackoff(options: BackoffOptions): Backoff {
     fail(now) {
       settleUptime(now)
       if (restarting !== undefined && now < restarting.until) {
-        const { anchor } = restarting
+        const { anchor, period } = restarting
         // The next slot strictly after now (an attempt that failed at once waits one period).
-        const slots = Math.floor((now - anchor) / spread) + 1
-        return Math.max(0, anchor + Math.max(0, slots) * spread - now)
+        const slots = Math.floor((now - anchor) / period) + 1
+        return Math.max(0, anchor + Math.max(0, slots) * period - now)
       }
       if (restarting !== undefined) {
         // Patience is over: back off as usual, from a ceiling no shorter than the spread.
@@ -99,10 +104,11 @@ export function createBackoff(options: BackoffOptions): Backoff {
       if (ceiling < cap) attempt++
       return Math.floor(ceiling * unit())
     },
-    restart(now) {
+    restart(now, spreadMs) {
       settleUptime(now)
-      const phase = Math.floor(spread * unit())
-      restarting = { anchor: now + phase, until: now + patience }
+      const period = Math.max(spread, spreadMs ?? 0)
+      const phase = Math.floor(period * unit())
+      restarting = { anchor: now + phase, period, until: now + Math.max(patience, 2 * period) }
       return phase
     },
   }

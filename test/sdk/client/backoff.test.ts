@@ -132,3 +132,17 @@ describe('createBackoff after a restart close (1012)', () => {
     expect(Math.max(...perWindow)).toBeLessThan((10_000 / 15) * 1.2)
   })
 })
+
+describe('createBackoff with the window a restart close asks for', () => {
+  it('spreads over the server\'s window when it is wider than the default', () => {
+    const backoff = createBackoff({ restartSpreadMs: 1000, random: () => 0.5 })
+    expect(backoff.restart(0, 5000)).toBe(2500)
+    expect(backoff.fail(2500)).toBe(5000)
+  })
+
+  it('never narrows its own default window for a server that asks for less', () => {
+    const backoff = createBackoff({ restartSpreadMs: 1000, random: () => 0.5 })
+    expect(backoff.restart(0, 10)).toBe(500)
+    expect(backoff.fail(500)).toBe(1000)
+  })
+})

@@ -76,7 +76,7 @@ describe('createConnection', () => {
 
   it('retries failed attempts with growing delays, and reports down only for open connections', () => {
     const c = connection()
-    c.last().handlers.close(1006)
+    c.last().handlers.close(1006, '')
     expect(c.events).toEqual([])
     vi.advanceTimersByTime(99)
     expect(c.sockets).toHaveLength(1)
@@ -86,7 +86,7 @@ describe('createConnection', () => {
     vi.advanceTimersByTime(200)
     expect(c.sockets).toHaveLength(3)
     c.last().handlers.open()
-    c.last().handlers.close(1001)
+    c.last().handlers.close(1001, '')
     expect(c.events).toEqual(['open', 'down'])
     // Up for less than resetAfterMs: the schedule keeps growing (400 ms next).
     vi.advanceTimersByTime(399)
@@ -100,11 +100,11 @@ describe('createConnection', () => {
     const c = connection(60_000, 60_000)
     // Five failed attempts: the next ordinary delay would be 3,200 ms.
     for (let delay = 100; delay <= 1600; delay *= 2) {
-      c.last().handlers.close(1006)
+      c.last().handlers.close(1006, '')
       vi.advanceTimersByTime(delay)
     }
     c.last().handlers.open()
-    c.last().handlers.close(CLOSE.restart)
+    c.last().handlers.close(CLOSE.restart, '')
     expect(c.events).toEqual(['open', 'down'])
     const before = c.sockets.length
     vi.advanceTimersByTime(RESTART_SPREAD - 1)
@@ -113,13 +113,13 @@ describe('createConnection', () => {
     expect(c.sockets.length).toBe(before + 1)
     // The successor is not up yet: attempts keep coming once per spread, not on a growing ladder.
     for (let i = 2; i <= 5; i++) {
-      c.last().handlers.close(1006)
+      c.last().handlers.close(1006, '')
       vi.advanceTimersByTime(RESTART_SPREAD)
       expect(c.sockets.length).toBe(before + i)
     }
     // Connected: an ordinary drop right after follows the grown exponential schedule again.
     c.last().handlers.open()
-    c.last().handlers.close(1006)
+    c.last().handlers.close(1006, '')
     vi.advanceTimersByTime(RESTART_SPREAD)
     expect(c.sockets.length).toBe(before + 5)
     expect(c.errors).toEqual([])
@@ -127,13 +127,13 @@ describe('createConnection', () => {
 
   it('starts again from the base delay after a connection stayed up long enough', () => {
     const c = connection(60_000)
-    c.last().handlers.close(1006)
+    c.last().handlers.close(1006, '')
     vi.advanceTimersByTime(100)
-    c.last().handlers.close(1006)
+    c.last().handlers.close(1006, '')
     vi.advanceTimersByTime(200)
     c.last().handlers.open()
     vi.advanceTimersByTime(5000)
-    c.last().handlers.close(1006)
+    c.last().handlers.close(1006, '')
     vi.advanceTimersByTime(100)
     expect(c.sockets).toHaveLength(4)
   })
@@ -149,7 +149,7 @@ describe('createConnection', () => {
   it('stops for good when the server closes with 4401 (key revoked)', () => {
     const c = connection()
     c.last().handlers.open()
-    c.last().handlers.close(CLOSE.revoked)
+    c.last().handlers.close(CLOSE.revoked, '')
     vi.advanceTimersByTime(60_000)
     expect(c.sockets).toHaveLength(1)
     expect(c.errors.map((e) => e.code)).toEqual(['unauthorized'])
@@ -159,7 +159,7 @@ describe('createConnection', () => {
   it.each([CLOSE.slowConsumer, CLOSE.policy, CLOSE.goingAway, 1011])('reconnects after close code %i', (code) => {
     const c = connection()
     c.last().handlers.open()
-    c.last().handlers.close(code)
+    c.last().handlers.close(code, '')
     vi.advanceTimersByTime(100)
     expect(c.sockets).toHaveLength(2)
     expect(c.errors).toEqual([])
@@ -189,7 +189,7 @@ describe('createConnection', () => {
     c.transport.reconnect()
     expect(first.closed).toBe('terminate')
     first.handlers.message('late')
-    first.handlers.close(CLOSE.revoked)
+    first.handlers.close(CLOSE.revoked, '')
     expect(c.errors).toEqual([])
     expect(c.events).toEqual(['open', 'down'])
   })
