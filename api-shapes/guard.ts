@@ -65,7 +65,16 @@ export const tripRecord = z.object({
   test: guardTest,
   limit: z.number(),
   figures: guardFigures,
+  /**
+   * When a person turned the flag back on after this trip (epoch ms); absent while the trip
+   * still holds the flag off. The record stays, with its figures, until the next trip.
+   */
+  resolvedAt: z.optional(z.nullable(z.number())),
 })
+
+/** Whether a trip still holds its flag off (nobody has turned it back on since). */
+export const tripHolds = (trip: { resolvedAt?: number | null | undefined } | null | undefined): boolean =>
+  !!trip && (trip.resolvedAt ?? null) === null
 
 /** Guard settings of one flag in one environment. */
 export const guardSettings = z.object({

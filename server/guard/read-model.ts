@@ -2,6 +2,7 @@ import type { StoredFlagState } from '../store/contract.ts'
 import type { GuardDecision, GuardFigures, PlanFigures } from './decide.ts'
 import { guardOf, type StoredGuard } from '../domain/guard-state.ts'
 import type { ArmCounts } from './sequential.ts'
+import { tripHolds } from '../../api-shapes/guard.ts'
 import type { WatchList } from './watch-list.ts'
 
 export type GuardStatus = GuardDecision['status'] | 'tripped' | 'off' | 'no_guard'
@@ -39,7 +40,7 @@ export function createGuardReadModel(deps: { watch: WatchList; now: () => number
       const recent = entry ? { seconds, ...entry.recent.totals(now(), seconds) } : null
       const decision = entry?.evidence?.decision() ?? null
       const plan = entry?.evidence?.planFigures() ?? null
-      if (!state.enabled) return { status: guard.lastTrip ? 'tripped' : 'off', decision, guard, recent, plan }
+      if (!state.enabled) return { status: tripHolds(guard.lastTrip) ? 'tripped' : 'off', decision, guard, recent, plan }
       return { status: decision?.status ?? 'insufficient_data', decision, guard, recent, plan }
     },
 
