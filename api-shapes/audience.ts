@@ -1,4 +1,6 @@
 import type { Cohort } from '../sdk/core/types.ts'
+import { cohortReach, type CohortReach } from './cohort-reach.ts'
+import { planDrift } from './plan-drift.ts'
 import type { GuardHealth } from './guard.ts'
 import type { PlanSummary } from './plan.ts'
 import type { CohortSummary, ConditionShape, ConditionSummary } from './rules.ts'
@@ -27,6 +29,7 @@ export function summarizeCohorts(cohorts: readonly Cohort[]): CohortSummary[] {
             values: cond.values.slice(0, SHOWN),
             valueCount: cond.values.length,
             ...(cond.negate ? { negate: true } : {}),
+            ...(cond.caseInsensitive ? { caseInsensitive: true } : {}),
           },
     ),
   }))
@@ -96,18 +99,52 @@ export const whoText = (c: Pick<CohortSummary, 'conditions'>) =>
   c.conditions.length === 0 ? 'all users' : c.conditions.map(audiencePart).join(' and ')
 
 /**
+ * What a cohort adds beside the flag's other cohorts, when another one already covers part of
+ * its audience (rollouts nest, see `cohort-reach.ts`): ` (adds nobody: within everyone's 10%)`,
+ * ` (adds 15%: 10% of them already through everyone)`; empty when nothing covers it, or when
+ * it is at 100% and adds something.
+ *
+ * @example
+ * reachText({ rollout: 5, covered: 10, coveredBy: 'everyone', adds: 0 }) // ' (adds nobody: within everyone's 10%)'
+ */
+export function reachText(reach: CohortReach | undefined): string {
+  if (!reach || reach.coveredBy === undefined || reach.rollout === 0) return ''
+  // A cohort at 100% that adds something reads right without it (`beta: 3 users`).
+  if (reach.rollout === 100 && reach.adds > 0) return ''
+  if (reach.adds === 0) return ` (adds nobody: within ${reach.coveredBy}'s ${pct(reach.covered)})`
+  return ` (adds ${pct(round3(reach.adds))}: ${pct(reach.covered)} of them already through ${reach.coveredBy})`
+}
+
+/** Percentage points without float noise (25.5 − 10.1 is 15.4, not 15.399999999999999). */
+const round3 = (p: number) => Math.round(p * 1000) / 1000
+
+/**
  * One cohort in words, truthful about how many of whom: `beta: 3 users`,
- * `eu-canary: 25% of region eu-west`, `everyone: 5% of all users`, `paused: nobody (0%)`.
+ * `eu-canary: 25% of region eu-west`, `everyone: 5% of all users`, `paused: nobody (0%)`, and,
+ * given its reach among the flag's cohorts, what it adds: `eu: 5% of region eu-west (adds
+ * nobody: within everyone's 10%)`.
  *
  * @example
  * cohortText({ name: 'eu', rollout: 25, conditions: [{ attribute: 'region', operator: 'in', values: ['eu-west'], valueCount: 1 }] })
  * // 'eu: 25% of region eu-west'
  */
-export function cohortText(c: CohortSummary): string {
+export function cohortText(c: CohortSummary, reach?: CohortReach): string {
   const who = whoText(c)
   if (c.rollout === 0) return `${c.name}: nobody yet (0% of ${who})`
-  if (c.rollout === 100) return `${c.name}: ${who}`
-  return `${c.name}: ${pct(c.rollout)} of ${who}`
+  if (c.rollout === 100) return `${c.name}: ${who}${reachText(reach)}`
+  return `${c.name}: ${pct(c.rollout)} of ${who}${reachText(reach)}`
+}
+
+/**
+ * Each cohort of a flag in words, with what it adds beside the others (`cohortText` with
+ * `cohortReach`): the lines of a "Who gets it" list.
+ *
+ * @example
+ * audienceLines(summaries) // ['everyone: 10% of all users', "eu: 5% of region eu-west (adds nobody: within everyone's 10%)"]
+ */
+export function audienceLines(cohorts: readonly CohortSummary[]): string[] {
+  const reach = cohortReach(cohorts)
+  return cohorts.map((c, i) => cohortText(c, reach[i]))
 }
 
 /**
@@ -118,7 +155,7 @@ export function cohortText(c: CohortSummary): string {
  * audienceText(summaries) // 'beta: 3 users · eu-canary: 25% of region eu-west'
  */
 export function audienceText(cohorts: readonly CohortSummary[]): string {
-  return cohorts.length === 0 ? 'nobody (no cohorts)' : cohorts.map(cohortText).join(' · ')
+  return cohorts.length === 0 ? 'nobody (no cohorts)' : audienceLines(cohorts).join(' · ')
 }
 
 /** The guard's state in words, the same in the console's list and the CLI's. */
@@ -132,12 +169,16 @@ export const GUARD_HEALTH_TEXT: Record<GuardHealth, string> = {
 }
 
 /**
- * Where a plan stands in words: `step 2 of 4 (5%) on eu-canary, active`.
+ * Where a plan stands in words: `step 2 of 4 (5%) on eu-canary, active`. Given the flag's
+ * cohorts, a plan whose cohort no longer holds its step says so (`planDrift`):
+ * `step 2 of 2 (100%) on eu, completed; but cohort eu is at 50% now, …`.
  *
  * @example
  * planStepText({ status: 'active', cohort: 'eu', step: 1, steps: [1, 5, 25], nextAt: null }) // 'step 2 of 3 (5%) on eu, active'
  */
-export function planStepText(plan: PlanSummary | null): string {
+export function planStepText(plan: PlanSummary | null, cohorts?: ReadonlyArray<{ name: string; rollout: number }>): string {
   if (!plan) return 'no plan'
-  return `step ${plan.step + 1} of ${plan.steps.length} (${pct(plan.steps[plan.step] ?? 0)}) on ${plan.cohort}, ${plan.status}`
+  const text = `step ${plan.step + 1} of ${plan.steps.length} (${pct(plan.steps[plan.step] ?? 0)}) on ${plan.cohort}, ${plan.status}`
+  const drift = cohorts ? planDrift(plan, cohorts) : undefined
+  return drift ? `${text}; but ${drift}` : text
 }

@@ -78,6 +78,11 @@ export const tripRecord = z.object({
   test: guardTest,
   limit: z.number(),
   figures: guardFigures,
+  /**
+   * When a person turned the flag back on after this trip (epoch ms); absent while the trip
+   * still holds the flag off. The record stays, with its figures, until the next trip.
+   */
+  resolvedAt: z.optional(z.nullable(z.number())),
 })
 
 /**
@@ -105,6 +110,10 @@ export const auditedTrip = z.object({
     seconds: z.optional(z.number()),
   }),
 })
+
+/** Whether a trip still holds its flag off (nobody has turned it back on since). */
+export const tripHolds = (trip: { resolvedAt?: number | null | undefined } | null | undefined): boolean =>
+  !!trip && (trip.resolvedAt ?? null) === null
 
 /** Guard settings of one flag in one environment. */
 export const guardSettings = z.object({

@@ -26,6 +26,7 @@ export const conditionSummary = z.union([
     values: z.array(z.union([z.string(), z.number()])),
     valueCount: z.number(),
     negate: z.optional(z.boolean()),
+    caseInsensitive: z.optional(z.boolean()),
   }),
 ])
 export const cohortSummary = z.object({

@@ -43,6 +43,7 @@ export function composeServices(store: Store, options: ComposeOptions) {
   const service = createFlagService({
     store,
     hub,
+    now,
     ...(sequencer && {
       publish: (envKey: string, change: Change) => {
         for (const listener of localListeners) listener(envKey, change)

@@ -53,6 +53,12 @@ export interface Config {
    * text only (see the README's measurements).
    */
   streamCompression?: boolean
+  /**
+   * `CANARY_RECONNECT_RATE` (default 1000): on graceful shutdown, the SDKs are asked to spread
+   * their reconnects so that the successor sees about this many new connections a second
+   * (a window of `connections ÷ rate`, at least 1 s). Raise it for a machine that accepts more.
+   */
+  reconnectRate?: number
 }
 
 export class ConfigError extends Error {}
@@ -67,6 +73,13 @@ function port(name: string, raw: string): number {
   const value = Number(raw)
   if (raw.trim() === '' || !Number.isInteger(value) || value < 0 || value > 65535)
     throw new ConfigError(`${name}: ${raw} is not a TCP port (0–65535)`)
+  return value
+}
+
+function positive(name: string, raw: string): number {
+  const value = Number(raw)
+  if (raw.trim() === '' || !Number.isInteger(value) || value < 1)
+    throw new ConfigError(`${name}: ${raw} is not a whole number of 1 or more`)
   return value
 }
 
@@ -91,7 +104,7 @@ function databaseUrl(raw: string | undefined): string | undefined {
 /**
  * `--port`/`PORT` (default 4242), `--host`/`HOST` (default 127.0.0.1), `--db`/`DATABASE_PATH`
  * (default ./data/canary-flags.db), `CANARY_ADMIN_KEY`, `PUBLIC_URL`, `LOG_FORMAT`, `LOG_LEVEL`,
- * `--metrics-port`/`METRICS_PORT`, `CANARY_STREAM_COMPRESSION`, and the client-key rate limits
+ * `--metrics-port`/`METRICS_PORT`, `CANARY_STREAM_COMPRESSION`, `CANARY_RECONNECT_RATE`, and the client-key rate limits
  * (`CANARY_CLIENT_*`, `CANARY_TRUSTED_PROXIES`).
  */
 export function readConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
@@ -111,6 +124,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     logFormat: oneOf('LOG_FORMAT', env.LOG_FORMAT || 'pretty', ['pretty', 'json'] as const),
     logLevel: oneOf('LOG_LEVEL', env.LOG_LEVEL || 'info', LOG_LEVELS),
     metricsPort: metricsPort === undefined || metricsPort === '' ? undefined : port('METRICS_PORT', metricsPort),
+    reconnectRate: env.CANARY_RECONNECT_RATE ? positive('CANARY_RECONNECT_RATE', env.CANARY_RECONNECT_RATE) : undefined,
     streamCompression: oneOf('CANARY_STREAM_COMPRESSION', env.CANARY_STREAM_COMPRESSION || 'on', ['on', 'off'] as const) === 'on',
   }
 }

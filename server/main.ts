@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import { hostname } from 'node:os'
 import type { AddressInfo } from 'node:net'
-import { serve } from '@hono/node-server'
+import { createAdaptorServer } from '@hono/node-server'
 import { pino } from 'pino'
 import { createApp } from './app.ts'
 import { bootstrap } from './bootstrap.ts'
@@ -71,6 +71,9 @@ const urlHost = (address: string) => (address.includes(':') ? `[${address}]` : a
 
 /** Bound to every interface: no address to connect to, so people get loopback of that family. */
 const connectable = (address: string) => (address === '0.0.0.0' ? '127.0.0.1' : address === '::' ? '::1' : address)
+
+/** Pending connections the kernel may queue for this server (Node's default is 511). */
+const LISTEN_BACKLOG = 4096
 
 const listen = async (server: Server) =>
   new Promise<void>((resolve, reject) => {
@@ -146,12 +149,16 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     },
   })
 
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }) as Server
+  const server = createAdaptorServer({ fetch: app.fetch }) as Server
+  // SDKs told to reconnect after a restart arrive thousands a second (spread, see
+  // stream-server.ts): a deep accept queue holds a burst instead of dropping its SYNs, which
+  // clients would resend only 1, 3, 7 s later. The kernel caps it at net.core.somaxconn.
+  server.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG })
   await listen(server)
   stream = attachStream(
     server,
     { store, rules, log, guard, intake, now, clientLimits: services.clientLimits, metrics },
-    { compression: config.streamCompression ?? true, ...options.stream },
+    { compression: config.streamCompression ?? true, reconnectRate: config.reconnectRate, ...options.stream },
   )
   metrics.setSources(metricsSources({ store, guard, connections: () => stream?.counts() ?? [] }))
   if (cluster) registry = startConnectionRegistry({ cluster, replicaId, local: () => stream?.list() ?? [], log })

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini'
 import * as shapes from '../api-shapes/index.ts'
+import { notAPercentage } from '../api-shapes/percent.ts'
 import { conditionProblem } from '../sdk/core/index.ts'
 import { DURATION_BOUNDS } from '../sdk/core/metrics.ts'
 import { OPERATORS } from '../sdk/core/types.ts'
@@ -30,8 +31,9 @@ const attribute = z.string().check(z.minLength(1), z.maxLength(128))
 export const rollout = z
   .number()
   .check(
-    z.minimum(0),
-    z.maximum(100),
+    // The CLI's and the console's wording, from its one home.
+    z.minimum(0, { error: (issue) => notAPercentage(String(issue.input)) }),
+    z.maximum(100, { error: (issue) => notAPercentage(String(issue.input)) }),
     z.refine((p) => Math.abs(p * 1000 - Math.round(p * 1000)) < 1e-6, 'must have at most 3 decimals'),
   )
 

@@ -11,6 +11,8 @@ export interface ServerProcessOptions {
   env?: Record<string, string>
   /** Extra `node` flags for the server process, e.g. `--cpu-prof` to see where its time goes. */
   nodeArgs?: string[]
+  /** A fixed port (a restarted server's successor takes its predecessor's); default a free one. */
+  port?: number
 }
 
 /**
@@ -23,7 +25,7 @@ export async function startServerProcess(
 ): Promise<{ url: string; process: ChildProcess }> {
   const db = options.db ?? join(mkdtempSync(join(tmpdir(), 'cf-bench-')), 'db.sqlite')
   const bin = fileURLToPath(new URL('../../bin/canary.js', import.meta.url))
-  const args = [...(options.nodeArgs ?? []), bin, 'serve', '--port', '0', '--host', '127.0.0.1', '--db', db]
+  const args = [...(options.nodeArgs ?? []), bin, 'serve', '--port', String(options.port ?? 0), '--host', '127.0.0.1', '--db', db]
   const child = spawn(process.execPath, args, {
     env: { ...process.env, ...options.env, CANARY_ADMIN_KEY: adminKey },
     stdio: ['ignore', 'pipe', 'inherit'],

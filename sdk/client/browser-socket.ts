@@ -23,11 +23,11 @@ export const openBrowserSocket: OpenSocket = (url, key, handlers) => {
     if (typeof event.data === 'string') handlers.message(event.data)
   }
   ws.onclose = (event) => {
-    if (opened) return handlers.close(event.code)
+    if (opened) return handlers.close(event.code, event.reason)
     fetch(url.replace(/^ws/, 'http'), { headers: { authorization: `Bearer ${key}` } }).then(
       (response) => handlers.refused(response.status),
       // Unreachable, or blocked by CORS: nothing says the key is wrong, so keep retrying.
-      () => handlers.close(event.code),
+      () => handlers.close(event.code, event.reason),
     )
   }
   const detach = () => {

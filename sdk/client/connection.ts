@@ -1,5 +1,5 @@
 import type { Backoff } from '../core/backoff.ts'
-import type { ClientMessage } from '../core/protocol.ts'
+import { restartSpreadOf, type ClientMessage } from '../core/protocol.ts'
 import { asksForPromptReconnect, closeFailureKind, httpFailureKind } from '../core/retry.ts'
 import { ClientError } from './errors.ts'
 import type { OpenSocket, Socket, Transport, TransportHandlers } from './transport.ts'
@@ -15,9 +15,6 @@ export interface ConnectionOptions {
   pingIntervalMs?: number
   handlers: TransportHandlers
 }
-
-/** Longest wait before reconnecting to a server that announced its restart (close code 1012). */
-export const RESTART_RETRY_MS = 1000
 
 /**
  * The SDK's only I/O: one WebSocket at a time, kept alive with pings and replaced with backoff
@@ -48,10 +45,12 @@ export function createConnection(options: ConnectionOptions): Transport {
 
   /**
    * The current socket is gone (closed, refused, dead or dropped on purpose). A server that is
-   * shutting down (close code 1012) asks for a prompt reconnect: the wait is capped at
-   * `RESTART_RETRY_MS` (still jittered by the backoff, so a fleet does not reconnect at once).
+   * shutting down (close code 1012) asks for a prompt reconnect: the backoff's restart schedule
+   * (one attempt per spread, at this SDK's own phase, so a fleet arrives evenly, see
+   * `sdk/core/backoff.ts`; the window the close reason asks for, if any) replaces its
+   * exponential one until a connection opens.
    */
-  const lost = (refusal?: string, restart = false) => {
+  const lost = (refusal?: string, restart?: { spreadMs: number | undefined }) => {
     const wasOpen = open
     socket?.terminate()
     socket = undefined
@@ -64,8 +63,7 @@ export function createConnection(options: ConnectionOptions): Transport {
       return
     }
     if (wasOpen) handlers.down()
-    const wait = backoff.fail(now())
-    retryTimer = setTimeout(connect, restart ? Math.min(wait, RESTART_RETRY_MS) : wait)
+    retryTimer = setTimeout(connect, restart ? backoff.restart(now(), restart.spreadMs) : backoff.fail(now()))
   }
 
   const beat = () => {
@@ -105,10 +103,11 @@ export function createConnection(options: ConnectionOptions): Transport {
         unanswered = false
         handlers.message(text)
       },
-      close(code) {
+      close(code, reason) {
         if (socket !== current) return
         const revoked = closeFailureKind(code) === 'configuration'
-        lost(revoked ? 'the SDK key was revoked' : undefined, asksForPromptReconnect(code))
+        const restart = asksForPromptReconnect(code) ? { spreadMs: restartSpreadOf(reason) } : undefined
+        lost(revoked ? 'the SDK key was revoked' : undefined, restart)
       },
       refused(status) {
         if (socket !== current) return

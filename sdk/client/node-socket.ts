@@ -23,7 +23,7 @@ export const openNodeSocket: OpenSocket = (url, key, handlers) => {
   ws.on('message', (data, isBinary) => {
     if (!isBinary) handlers.message(data.toString())
   })
-  ws.on('close', (code) => handlers.close(code))
+  ws.on('close', (code, reason) => handlers.close(code, reason.toString()))
   ws.on('unexpected-response', (_request, response) => {
     response.resume()
     detach()

@@ -32,7 +32,8 @@ export type Connect = (handlers: TransportHandlers) => Transport
 export interface SocketHandlers {
   open(): void
   message(text: string): void
-  close(code: number): void
+  /** `reason`: the close frame's reason text (empty when there was none). */
+  close(code: number, reason: string): void
   /** The server answered the upgrade with an HTTP status instead (e.g. 401). */
   refused(status: number): void
 }

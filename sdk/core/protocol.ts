@@ -61,7 +61,17 @@ export const CLOSE = {
   policy: 1008,
   tooBig: 1009,
   goingAway: 1001,
-  /** The server is shutting down or restarting (1012, Service Restart): reconnect soon. */
+  /**
+   * The server is shutting down or restarting (1012, Service Restart), sent to every stream on
+   * graceful shutdown (SIGTERM/SIGINT). An SDK reconnects promptly but spread out: it draws one
+   * phase in a spread window (1 s by default) and tries at that phase and then once per
+   * window until a connection opens (for 30 s, then ordinary backoff). Whenever the successor
+   * answers, every SDK is back within one window and the successor sees them arrive evenly (at
+   * most fleet ÷ window per second) rather than all at once. The close reason names the window
+   * the server wants (`restartCloseReason`): the server widens it in proportion to the number
+   * of SDKs it is closing, so that their successor sees a bounded connection rate whatever the
+   * fleet's size. See `sdk/core/backoff.ts`.
+   */
   restart: 1012,
   /** The key was revoked while connected: do not reconnect with it. */
   revoked: 4401,
@@ -70,6 +80,34 @@ export const CLOSE = {
   /** Too many identities on this connection (client keys); reconnect after a backoff. */
   rateLimited: 4429,
 } as const
+
+/** The widest restart window a close reason may ask for (a longer one is read as this). */
+export const MAX_RESTART_SPREAD_MS = 60_000
+
+/**
+ * The reason of a restart close (1012): `server restarting: reconnect within <ms> ms`, the
+ * window over which the server asks its SDKs to spread their reconnects. Under the 123 bytes a
+ * close reason may hold.
+ *
+ * @example
+ * restartCloseReason(5000) // 'server restarting: reconnect within 5000 ms'
+ */
+export const restartCloseReason = (spreadMs: number): string =>
+  `server restarting: reconnect within ${Math.round(spreadMs)} ms`
+
+/**
+ * The window a restart close's reason asks for, at most `MAX_RESTART_SPREAD_MS`; undefined when
+ * it names none (an older server, a proxy): the SDK then uses its own default.
+ *
+ * @example
+ * restartSpreadOf('server restarting: reconnect within 5000 ms') // 5000
+ * restartSpreadOf('going away') // undefined
+ */
+export function restartSpreadOf(reason: string): number | undefined {
+  const match = /reconnect within (\d{1,9}) ms/.exec(reason)
+  if (!match) return undefined
+  return Math.min(MAX_RESTART_SPREAD_MS, Number(match[1]))
+}
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 const isVersion = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0

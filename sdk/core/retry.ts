@@ -43,5 +43,8 @@ export function closeFailureKind(code: number): FailureKind {
   return code === CLOSE.revoked ? 'configuration' : 'recoverable'
 }
 
-/** The server announced a restart (1012): reconnect promptly rather than after a long backoff. */
+/**
+ * The server announced a restart (1012): reconnect on the backoff's restart schedule (once per
+ * spread window, at this SDK's own phase) rather than on its exponential one.
+ */
 export const asksForPromptReconnect = (code: number): boolean => code === CLOSE.restart

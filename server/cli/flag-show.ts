@@ -10,6 +10,7 @@ import { expectShape } from './shape.ts'
 import * as shapes from '../../api-shapes/index.ts'
 import { isLivePlan } from '../../api-shapes/plan.ts'
 import type { FlagState as FlagStateView, GuardReport as GuardReportView } from '../../api-shapes/index.ts'
+import { planDrift } from '../../api-shapes/plan-drift.ts'
 import { formatFields, formatTable } from './table.ts'
 
 const onOff = (enabled: boolean) => (enabled ? 'on' : 'off')
@@ -36,6 +37,9 @@ function printState(io: Io, state: FlagStateView, report: GuardReportView) {
   const plan = state.plan && isLivePlan(state.plan.status) ? state.plan : null
   for (const line of guardLines(state.key, state.environment, report, plan, Date.now())) io.out(line)
   if (state.plan && !plan) io.out(`last plan: ${state.plan.status} on cohort ${state.plan.cohort}${state.plan.note ? ` (${state.plan.note})` : ''}`)
+  // A plan whose cohort was changed by hand afterwards no longer describes it: say so.
+  const drift = state.plan ? planDrift(state.plan, state.cohorts) : undefined
+  if (drift) io.out(`  but ${drift}`)
 }
 
 /** `flags show <key> [--env E]`: one environment in detail, or the definition and all of them. */

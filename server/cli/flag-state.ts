@@ -5,6 +5,7 @@ import { percent } from './format.ts'
 import { apiPath, connectionFrom, createApiClient } from './http.ts'
 import { printJson, type Io } from './io.ts'
 import { expectShape } from './shape.ts'
+import { notAPercentage } from '../../api-shapes/percent.ts'
 import * as shapes from '../../api-shapes/index.ts'
 
 /*
@@ -42,7 +43,7 @@ function switchCommand(enabled: boolean): Command {
 export function parsePercent(raw: string): number {
   const value = Number(raw.replace(/%$/, ''))
   if (raw.trim() === '' || !Number.isFinite(value) || value < 0 || value > 100)
-    throw new CliError(`--percent: ${raw} is not a percentage between 0 and 100`)
+    throw new CliError(`--percent: ${notAPercentage(raw)}`)
   return value
 }
 

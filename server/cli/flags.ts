@@ -17,8 +17,8 @@ import { formatTable, truncate } from './table.ts'
 const describe = (description: string) => truncate(description, 60)
 
 /** The next step's time, when a plan is active and says when. */
-const planCell = (plan: StateSummaryView['plan']) =>
-  plan === null ? '-' : `${planStepText(plan)}${plan.status === 'active' && plan.nextAt !== null ? `, next ${timestamp(plan.nextAt)}` : ''}`
+const planCell = (plan: StateSummaryView['plan'], cohorts: StateSummaryView['audience']) =>
+  plan === null ? '-' : `${planStepText(plan, cohorts)}${plan.status === 'active' && plan.nextAt !== null ? `, next ${timestamp(plan.nextAt)}` : ''}`
 
 /** The flag with its state in `env` alone (`flags list --env E --json`). */
 const onlyIn = <F extends { environments: Record<string, unknown> }>(flag: F, env: string): F => ({
@@ -70,7 +70,7 @@ const list: Command = {
           s.enabled ? 'on' : 'off',
           audienceText(s.audience),
           GUARD_HEALTH_TEXT[s.guard] ?? s.guard,
-          planCell(s.plan),
+          planCell(s.plan, s.audience),
           f.clientSide ? 'yes' : 'no',
           describe(f.description),
         ]),

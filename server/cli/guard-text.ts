@@ -2,6 +2,7 @@ import { timestamp } from './format.ts'
 import { GUARD_HEALTH_TEXT } from '../../api-shapes/audience.ts'
 import { durationText, progressPercent, RULE_TEXT } from '../../api-shapes/guard-words.ts'
 import { latencyTripWords } from '../../api-shapes/latency-words.ts'
+import { countedSecondsText } from '../../api-shapes/counted-words.ts'
 import type { GuardFigures as GuardFiguresView, GuardReport as GuardReportView, PlanFigures as PlanFiguresView, PlanPreview as PlanPreviewView, PlanProgress as PlanProgressView, Plan as PlanView, RuleReading as RuleReadingView, StoredGuard as StoredGuardView, TripRecord as TripRecordView } from '../../api-shapes/index.ts'
 
 /*
@@ -80,7 +81,7 @@ const arms = (f: { canaryErrors: number; canaryExposures: number; controlErrors:
 /** The evidence since the start: counts, how close to a trip, and each rule's test. */
 export function evidenceLines(f: GuardFiguresView, g: StoredGuardView | null): string[] {
   const lines = [
-    `evidence since ${timestamp(f.since)} (${durationText(f.seconds)} of counts): ${arms(f)}`,
+    `evidence since ${timestamp(f.since)} (${countedSecondsText(f.seconds)}): ${arms(f)}`,
     closeness(f),
     `  ${RULE_TEXT.max_error_rate} (${rate(g?.maxErrorRate)}): ${reading(f.maxErrorRate)}`,
   ]
@@ -111,7 +112,9 @@ export function tripLine(t: TripRecordView): string {
   if (latency) return `last trip: ${timestamp(t.at)}, ${RULE_TEXT[t.rule] ?? t.rule} (${limit}), ${TEST[t.test] ?? t.test}; ${latency}`
   return (
     `last trip: ${timestamp(t.at)}, ${RULE_TEXT[t.rule] ?? t.rule} (${limit}), ${TEST[t.test] ?? t.test}; ` +
-    `${arms(t.figures)} over ${durationText(t.figures.seconds)} of counts`
+    `${arms(t.figures)}, ${countedSecondsText(t.figures.seconds)} since ${timestamp(t.figures.since)}` +
+    // The record stays after the flag is back on, until the next trip.
+    (t.resolvedAt != null ? `; turned back on ${timestamp(t.resolvedAt)}` : '')
   )
 }
 

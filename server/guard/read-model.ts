@@ -2,6 +2,7 @@ import type { StoredFlagState } from '../store/contract.ts'
 import type { GuardDecision, GuardFigures, PlanFigures } from './decide.ts'
 import type { StoredGuard } from '../domain/guard-state.ts'
 import type { FlatCounts as ArmCounts } from '../../sdk/core/metrics.ts'
+import { tripHolds } from '../../api-shapes/guard.ts'
 import type { WatchList } from './watch-list.ts'
 
 export type GuardStatus = GuardDecision['status'] | 'tripped' | 'off' | 'no_guard'

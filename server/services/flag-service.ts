@@ -6,6 +6,7 @@ import { withRollout } from '../domain/rollout.ts'
 import { changedFields } from '../domain/changed-fields.ts'
 import { segmentRefs, usesSegment } from '../domain/segment-use.ts'
 import type { DefinitionPatch, EnvChange, SegmentInput, StatePatch, Store, StoredFlagState } from '../store/contract.ts'
+import { tripHolds } from '../../api-shapes/guard.ts'
 import type { Hub } from '../live/hub.ts'
 
 export interface StateUpdate {
@@ -44,9 +45,12 @@ export function createFlagService({
   store,
   hub,
   publish = (envKey, change) => hub.publish(envKey, change),
+  now = Date.now,
 }: {
   store: Store
   hub: Hub
+  /** When a trip was resolved (the flag turned back on); tests pass their own clock. */
+  now?: () => number
   /**
    * Where committed changes go: the hub (one process), or the replicas' sequencer, which merges
    * them with the other replicas' changes into one ordered stream to the hub.
@@ -135,7 +139,8 @@ export function createFlagService({
         if (missing.length) throw new ValidationError(`cohorts: unknown segment ${missing.join(', ')} in ${envKey}`)
         checkCost('cohorts', update.cohorts, segments)
       }
-      // Turning a tripped flag back on is the person's answer to the trip: clear the banner.
+      // Turning a tripped flag back on is the person's answer to the trip: the trip is marked
+      // resolved (the banner goes) and its record stays visible until the next trip.
       const applied = applyState(envKey, key, {
         ...options,
         action,
@@ -145,7 +150,9 @@ export function createFlagService({
           const patch: StatePatch = changedFields<StatePatch>(current, update)
           if (Object.keys(patch).length === 0) throw new AlreadyHeld(current)
           const guard = current.guard
-          return update.enabled === true && guard?.lastTrip ? { ...patch, guard: { ...guard, lastTrip: null } } : patch
+          return update.enabled === true && guard?.lastTrip && tripHolds(guard.lastTrip)
+            ? { ...patch, guard: { ...guard, lastTrip: { ...guard.lastTrip, resolvedAt: now() } } }
+            : patch
         },
       })
       return applied.then(

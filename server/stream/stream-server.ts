@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server } from 'node:http'
 import { WebSocketServer } from 'ws'
-import { CLOSE, PROTOCOL } from '../../sdk/core/protocol.ts'
+import { RESTART_SPREAD_MS } from '../../sdk/core/backoff.ts'
+import { CLOSE, MAX_RESTART_SPREAD_MS, PROTOCOL, restartCloseReason } from '../../sdk/core/protocol.ts'
 import type { EvidenceIntake } from '../guard/evidence-intake.ts'
 import type { GuardService } from '../guard/guard-service.ts'
 import { createClientLimits, DEFAULT_CLIENT_LIMITS, type ClientLimits } from '../rate-limit/client-limits.ts'
@@ -28,7 +29,29 @@ export interface StreamOptions {
   compression?: boolean
   /** When a queued fan-out starts (default: the next turn); tests hold it to coalesce changes. */
   scheduleFanOut?: ScheduleFanOut
+  /**
+   * On graceful shutdown, the connection rate (per second) this server's SDKs are asked to stay
+   * under when they reconnect to its successor: the restart close names a window of
+   * `connections ÷ rate` seconds (at least the SDKs' default of 1 s). Default 1,000/s: what one
+   * process took on a 2-core machine without a growing backlog (bench/reconnect).
+   */
+  reconnectRate?: number
 }
+
+/** See `StreamOptions.reconnectRate`. */
+export const DEFAULT_RECONNECT_RATE = 1000
+
+/**
+ * The window a restart close asks `connections` SDKs to spread their reconnects over, so the
+ * successor sees at most `rate` new connections a second: never shorter than the SDK's own
+ * default window, never longer than the protocol's maximum.
+ *
+ * @example
+ * restartSpreadFor(1000, 2000) // 1000 (the SDK default)
+ * restartSpreadFor(10_000, 2000) // 5000
+ */
+export const restartSpreadFor = (connections: number, rate: number): number =>
+  Math.min(MAX_RESTART_SPREAD_MS, Math.max(RESTART_SPREAD_MS, Math.ceil((connections / rate) * 1000)))
 
 export interface StreamDeps {
   store: Store
@@ -128,18 +151,20 @@ export function attachStream(server: Server, deps: StreamDeps, options: StreamOp
     },
     /**
      * Graceful shutdown: new upgrades are refused, every SDK is told with close code 1012
-     * (restart) to reconnect soon, elsewhere or to this server's successor; sockets that have
-     * not finished closing after `timeoutMs` are cut off. Call `close()` after it.
+     * (restart) to reconnect soon, elsewhere or to this server's successor, spread over a
+     * window sized to how many they are (`restartSpreadFor`); sockets that have not finished
+     * closing after `timeoutMs` are cut off. Call `close()` after it.
      */
     async drain(timeoutMs = 2000) {
       server.off('upgrade', onUpgrade)
       // Changes already committed reach their SDKs before the sockets are told to go.
       await fanOut.settled()
+      const reason = restartCloseReason(restartSpreadFor(connections.size, options.reconnectRate ?? DEFAULT_RECONNECT_RATE))
       const open = [...connections.values()].map(
         (conn) => new Promise<void>((resolve) => {
           if (conn.socket.readyState === conn.socket.CLOSED) return resolve()
           conn.socket.once('close', () => resolve())
-          conn.socket.close(CLOSE.restart, 'server shutting down: reconnect')
+          conn.socket.close(CLOSE.restart, reason)
         }),
       )
       let timer: NodeJS.Timeout | undefined

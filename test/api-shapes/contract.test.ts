@@ -96,7 +96,7 @@ describe('the audience in words', () => {
       ]),
     )
     expect(text).toBe(
-      'beta: 4 users · eu: 25% of region eu-west · all: 5% of all users · staff: segment internal-staff · held: nobody yet (0% of region us, ca, mx +1 more)',
+      'beta: 4 users · eu: 25% of region eu-west (adds 20%: 5% of them already through all) · all: 5% of all users · staff: segment internal-staff · held: nobody yet (0% of region us, ca, mx +1 more)',
     )
     expect(audienceText([])).toBe('nobody (no cohorts)')
   })

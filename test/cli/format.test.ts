@@ -95,15 +95,20 @@ describe('guard and plan text', () => {
       'off above 5.00% errors; evidence: servers only (browsers ignored); no trip before 500 canary exposures; recent figures over 60 s',
     )
     expect(evidenceLines(figures, { maxErrorRate: 0.05 })).toEqual([
-      'evidence since 2025-03-04 12:30 UTC (5 min of counts): canary 12 errors in 4,000 exposures (0.30%), control 30 in 36,000 (0.08%)',
+      'evidence since 2025-03-04 12:30 UTC (counts from 300 separate seconds): canary 12 errors in 4,000 exposures (0.30%), control 30 in 36,000 (0.08%)',
       'how close to a trip: 12% (some evidence the canary is worse than its limit)',
       '  error rate over the limit (5.00%): since the start 0.36 of 3.00, change detector 0.00 of 17.76 (12%)',
     ])
     expect(
       tripLine({ at: Date.UTC(2025, 2, 4, 13, 0), rule: 'max_error_rate', test: 'change', limit: 0.05, figures }),
     ).toBe(
-      'last trip: 2025-03-04 13:00 UTC, error rate over the limit (5.00%), change detector; canary 12 errors in 4,000 exposures (0.30%), control 30 in 36,000 (0.08%) over 5 min of counts',
+      'last trip: 2025-03-04 13:00 UTC, error rate over the limit (5.00%), change detector; canary 12 errors in 4,000 exposures (0.30%), control 30 in 36,000 (0.08%), counts from 300 separate seconds since 2025-03-04 12:30 UTC',
     )
+    // Turned back on: the record stays, and says when.
+    const resolvedAt = Date.UTC(2025, 2, 4, 13, 20)
+    expect(
+      tripLine({ at: Date.UTC(2025, 2, 4, 13, 0), rule: 'max_error_rate', test: 'change', limit: 0.05, figures, resolvedAt }),
+    ).toMatch(/; turned back on 2025-03-04 13:20 UTC$/)
   })
 
   it('prints the latency rule: its setting, both arms\' slow shares beside the errors, and a latency trip in its own figures', () => {

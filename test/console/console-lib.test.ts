@@ -156,6 +156,17 @@ describe('audience estimate', () => {
     ).toMatchObject({ delta: -80 })
   })
 
+  it('counts only the part above what another cohort already gives the same users (rollouts nest)', () => {
+    // "everyone" is at 10%: widening eu-west from 5% to 25% reaches 15 points of it, not 20.
+    expect(
+      estimateAudience({ oldRollout: 5, newRollout: 25, covered: 10, exposures: 2000, sameConditions: true }),
+    ).toMatchObject({ kind: 'change', delta: 300 })
+    // 5% → 10% within everyone's 10%: nobody's answer changes.
+    expect(
+      estimateAudience({ oldRollout: 5, newRollout: 10, covered: 10, exposures: 2000, sameConditions: true }),
+    ).toMatchObject({ kind: 'change', delta: 0 })
+  })
+
   it('declines to guess for new cohorts, changed conditions or no data', () => {
     expect(
       estimateAudience({ oldRollout: null, newRollout: 5, exposures: 2000, sameConditions: false })
@@ -502,7 +513,7 @@ describe('guard evidence in words', () => {
     )
     const ratio = { ...trip, rule: 'max_ratio_to_control' as const, test: 'mixture' as const, limit: 2 }
     expect(tripWhy({ ...ratio, figures: { ...figures(1), maxRatioToControl: reading(1, 'mixture') } })).toContain(
-      'the evidence since the start (120 s of counts) showed: the canary\'s error rate (0.30%) is more than 2× the control\'s (0.08%)',
+      'the evidence since the start (counts from 120 separate seconds) showed: the canary\'s error rate (0.30%) is more than 2× the control\'s (0.08%)',
     )
   })
 

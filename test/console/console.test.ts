@@ -380,10 +380,12 @@ describe('web console in headless Chromium', () => {
     await signIn(page, url, ADMIN_KEY)
     await page.goto(`${url}/#/flags/conflict-demo?env=development`)
     await page.locator('#cohort-0-rollout').fill('150')
-    await page.getByRole('button', { name: 'Save cohorts' }).click()
+    // Said as the CLI says it while it is typed: no 100% chip lit, no estimate of "150% of them".
     const error = page.locator('#cohort-0-rollout-error')
     await error.waitFor()
-    expect(await error.textContent()).toMatch(/100/)
+    expect(await error.textContent()).toBe('150 is not a percentage between 0 and 100')
+    expect(await page.getByRole('button', { name: '100%' }).getAttribute('aria-pressed')).toBe('false')
+    expect(await page.locator('fieldset.cohort').first().locator('[data-audience-preview]').count()).toBe(0)
     expect(await page.locator('#cohort-0-rollout').getAttribute('aria-invalid')).toBe('true')
     expect(await page.locator('#cohort-0-rollout').getAttribute('aria-describedby')).toContain(
       'cohort-0-rollout-error',

@@ -14,7 +14,8 @@ import {
   type ActorKind,
 } from '../../../api-shapes/audit-words.ts'
 import { formatLimit, RULE_TEXT, TEST_TEXT } from '../lib/evidence.ts'
-import { formatCount, formatDuration, formatRate, formatTime } from '../lib/format.ts'
+import { formatCount, formatRate, formatTime } from '../lib/format.ts'
+import { countedSecondsText } from '../../../api-shapes/counted-words.ts'
 import { checkedOf, valueOf } from './field.tsx'
 
 const ACTOR_FILTER: Record<ActorKind, string> = {
@@ -35,7 +36,7 @@ function TripDetails(props: { details: unknown }) {
       {d.test ? `, ${TEST_TEXT[d.test]} test` : ''}: canary{' '}
       {formatCount(f.canaryErrors)} errors / {formatCount(f.canaryExposures)} (
       {formatRate(f.canaryRate)}), control {formatRate(f.controlRate)}
-      {f.seconds !== undefined ? `, over ${formatDuration(f.seconds)} of counts` : ''}.
+      {typeof f.seconds === 'number' ? `, ${countedSecondsText(f.seconds)}` : ''}.
     </p>
   )
 }

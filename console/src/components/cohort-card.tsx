@@ -1,3 +1,5 @@
+import { percentProblem } from '../../../api-shapes/percent.ts'
+import type { CohortReach } from '../../../api-shapes/cohort-reach.ts'
 import type { Segment } from '../api/types.ts'
 import type { CohortDraft, ConditionDraft } from '../lib/cohort-draft.ts'
 import type { AudienceEstimate } from '../lib/estimate.ts'
@@ -6,6 +8,9 @@ import { AudienceNote } from './audience-note.tsx'
 import { ConditionRow } from './condition-row.tsx'
 import { describedBy, Field, FormError, valueOf } from './field.tsx'
 import { RolloutInput } from './rollout-input.tsx'
+
+/** A typed percentage out of range, said as the CLI says it while it is typed (empty text waits for Save). */
+const rolloutProblem = (text: string) => (text.trim() === '' ? undefined : percentProblem(text))
 
 /** One cohort: its name, who it matches, its percentage and what a change there reaches. */
 export function CohortCard(props: {
@@ -16,6 +21,8 @@ export function CohortCard(props: {
   errors: FieldErrors
   estimate: AudienceEstimate
   rollout: number
+  /** What the flag's other cohorts (as edited) already give this cohort's audience. */
+  reach: CohortReach | undefined
   newId: () => string
   onChange: (next: CohortDraft) => void
   onRemove: () => void
@@ -90,13 +97,14 @@ export function CohortCard(props: {
         id={`${id}-rollout`}
         cohortName={c.name}
         text={c.rolloutText}
-        error={errors.get(`${field}.rollout`)}
+        error={rolloutProblem(c.rolloutText) ?? errors.get(`${field}.rollout`)}
         onChange={(rolloutText) => props.onChange({ ...c, rolloutText })}
       />
       <AudienceNote
         estimate={props.estimate}
         from={c.origin?.rollout ?? null}
         to={props.rollout}
+        reach={props.reach}
         cohort={c.origin ?? undefined}
       />
       <div class="actions cohort-actions">

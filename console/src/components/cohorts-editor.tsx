@@ -1,4 +1,6 @@
 import * as shapes from '../../../api-shapes/index.ts'
+import { cohortReach } from '../../../api-shapes/cohort-reach.ts'
+import { percentProblem } from '../../../api-shapes/percent.ts'
 import { useMemo, useState } from 'hono/jsx/dom'
 import { seg, type ApiError } from '../api/http.ts'
 import type { FlagState, Metrics } from '../api/types.ts'
@@ -75,6 +77,8 @@ export function CohortsEditor(props: {
 
   const cohorts = draft.value
   const next = cohorts.map(toCohort)
+  // Rollouts of one flag nest (one salt): what the other cohorts, as edited, already give each.
+  const reach = cohortReach(next.map((c) => ({ ...c, rollout: typeof c.rollout === 'number' ? c.rollout : 0 })))
   const exposures = props.metrics ? exposuresLastHour(props.metrics.minutes, Date.now()) : 0
   const change = (fn: (list: CohortDraft[]) => CohortDraft[]) => draft.edit(fn)
   const changed = draft.editing && !cohortsEqual(state.cohorts, next)
@@ -133,11 +137,15 @@ export function CohortsEditor(props: {
           <p class="empty">No cohorts: nobody gets this flag, even when it is on.</p>
         ) : null}
         {cohorts.map((cohort, i) => {
+          // Out of range: no estimate of "150% of them" (the field says what is wrong).
           const rollout =
-            typeof next[i]!.rollout === 'number' ? (next[i]!.rollout as number) : Number.NaN
+            typeof next[i]!.rollout === 'number' && percentProblem(cohort.rolloutText) === undefined
+              ? (next[i]!.rollout as number)
+              : Number.NaN
           const estimate = estimateAudience({
             oldRollout: cohort.origin?.rollout ?? null,
             newRollout: rollout,
+            covered: reach[i]?.covered ?? 0,
             exposures,
             sameConditions:
               JSON.stringify(cohort.origin?.conditions) === JSON.stringify(next[i]!.conditions),
@@ -152,6 +160,7 @@ export function CohortsEditor(props: {
               errors={errors}
               estimate={Number.isNaN(rollout) ? { kind: 'same' } : estimate}
               rollout={rollout}
+              reach={reach[i]}
               newId={newId}
               onChange={(c) => change((list) => list.map((x, j) => (j === i ? c : x)))}
               onRemove={() => change((list) => list.filter((_, j) => j !== i))}

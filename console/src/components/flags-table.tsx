@@ -1,12 +1,12 @@
-import { audienceText, planStepText } from '../../../api-shapes/audience.ts'
+import { audienceLines, planStepText } from '../../../api-shapes/audience.ts'
 import type { FlagListItem, PlanSummary } from '../api/types.ts'
 import { useApp } from '../app-context.ts'
 import { formatClock } from '../lib/format.ts'
 import { GuardBadge, OnOffBadge } from './badges.tsx'
 
-function planText(plan: PlanSummary | null): string {
+function planText(plan: PlanSummary | null, cohorts: ReadonlyArray<{ name: string; rollout: number }>): string {
   if (!plan) return '—'
-  const at = planStepText(plan)
+  const at = planStepText(plan, cohorts)
   return plan.status === 'active' && plan.nextAt ? `${at}, next at ${formatClock(plan.nextAt)}` : at
 }
 
@@ -63,8 +63,8 @@ export function FlagsTable(props: { flags: FlagListItem[]; total: number }) {
                     <span class="muted">nobody (no cohorts)</span>
                   ) : (
                     <ul class="audience-list">
-                      {state.audience.map((c) => (
-                        <li>{audienceText([c])}</li>
+                      {audienceLines(state.audience).map((line) => (
+                        <li>{line}</li>
                       ))}
                     </ul>
                   )
@@ -73,7 +73,7 @@ export function FlagsTable(props: { flags: FlagListItem[]; total: number }) {
                 )}
               </td>
               <td data-label="Guard">{state ? <GuardBadge status={state.guard} /> : '—'}</td>
-              <td data-label="Rollout plan">{planText(state?.plan ?? null)}</td>
+              <td data-label="Rollout plan">{planText(state?.plan ?? null, state?.audience ?? [])}</td>
             </tr>
           )
         })}

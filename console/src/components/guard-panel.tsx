@@ -2,13 +2,15 @@ import type { FlagChanges } from '../lib/own-changes.ts'
 import type { FlagState, GuardFigures, Metrics, StoredGuard } from '../api/types.ts'
 import {
   closenessWords,
+  countedWords,
   countsWords,
   crossedOf,
   floorWords,
   readingWords,
   slowWords,
+  tripWhy,
 } from '../lib/evidence.ts'
-import { formatCount, formatDuration, formatRate, formatTime } from '../lib/format.ts'
+import { formatCount, formatRate, formatTime } from '../lib/format.ts'
 import { GuardBadge } from './badges.tsx'
 import { CHART_SPANS, spanFor, type ChartSpan } from '../lib/chart.ts'
 import { GuardChart } from './guard-chart.tsx'
@@ -46,6 +48,28 @@ function latencyLimits(l: NonNullable<StoredGuard['latency']>): string {
   return limits.filter(Boolean).join(', or ')
 }
 
+/**
+ * The last trip after someone turned the flag back on: when, why, with its frozen figures, until
+ * the next trip replaces it (while it still holds the flag off, the trip banner says all this).
+ */
+function LastTrip(props: { trip: NonNullable<StoredGuard['lastTrip']> }) {
+  const { trip } = props
+  const f = trip.figures
+  return (
+    <div class="last-trip" data-last-trip>
+      <h3>
+        Last trip: <time dateTime={new Date(trip.at).toISOString()}>{formatTime(trip.at)}</time>
+      </h3>
+      <p>
+        The guard turned this flag off because {tripWhy(trip)}. Canary {formatCount(f.canaryErrors)}{' '}
+        errors / {formatCount(f.canaryExposures)} exposures ({formatRate(f.canaryRate)}); control{' '}
+        {formatCount(f.controlErrors)} / {formatCount(f.controlExposures)}. Turned back on at{' '}
+        {formatTime(trip.resolvedAt ?? trip.at)}.
+      </p>
+    </div>
+  )
+}
+
 /** The evidence since the tests started: in words, as a bar, and each rule's test. */
 function Evidence(props: { figures: GuardFigures; guard: StoredGuard }) {
   const f = props.figures
@@ -54,9 +78,10 @@ function Evidence(props: { figures: GuardFigures; guard: StoredGuard }) {
   const slow = slowWords(f)
   return (
     <div class="evidence" data-evidence>
-      <h3>
-        Evidence since {formatTime(f.since)} ({formatDuration(f.seconds)} of counts)
-      </h3>
+      <h3>Evidence since {formatTime(f.since)}</h3>
+      <p class="muted" data-counted>
+        {countedWords(f, Date.now())}
+      </p>
       <TripMeter progress={f.progress} crossed={crossed} />
       <p class="evidence-words">
         {closenessWords(f)} {countsWords(f)}
@@ -117,6 +142,7 @@ export function GuardPanel(props: {
           No guard: nothing switches this flag off by itself. Set one before widening.
         </p>
       )}
+      {guard?.lastTrip && guard.lastTrip.resolvedAt != null ? <LastTrip trip={guard.lastTrip} /> : null}
       {guard && figures ? (
         <Evidence figures={figures} guard={guard} />
       ) : guard && metrics ? (

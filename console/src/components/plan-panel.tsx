@@ -23,6 +23,7 @@ import {
 import type { FlagChanges, Part } from '../lib/own-changes.ts'
 import { previewWords } from '../lib/plan-text.ts'
 import { Confirm } from './confirm.tsx'
+import { planDrift } from '../../../api-shapes/plan-drift.ts'
 import { describedBy, Field, FormError, valueOf } from './field.tsx'
 
 const numberOr = (text: string) =>
@@ -31,8 +32,9 @@ const numberOr = (text: string) =>
 const FIELDS = ['cohort', 'steps', 'intervalSeconds', 'maxWaitSeconds'] as const
 
 /** Where the plan stands: steps, what it waits for, and when it moves or holds. */
-function PlanStatus(props: { plan: Plan; progress: PlanProgress | null }) {
+function PlanStatus(props: { plan: Plan; progress: PlanProgress | null; cohorts: ReadonlyArray<{ name: string; rollout: number }> }) {
   const { plan, progress } = props
+  const drift = planDrift(plan, props.cohorts)
   const now = Date.now()
   const next = plan.steps[plan.step + 1]
   // The evidence belongs to the step shown, not to one before it.
@@ -45,6 +47,11 @@ function PlanStatus(props: { plan: Plan; progress: PlanProgress | null }) {
         ({formatPercent(plan.steps[plan.step] ?? 0)}),{' '}
         <span class={`badge plan-${plan.status}`}>{plan.status}</span>
       </p>
+      {drift ? (
+        <p class="notice" data-plan-drift role="status">
+          No longer what the cohort holds: {drift}.
+        </p>
+      ) : null}
       <ol class="steps" aria-label="Steps">
         {plan.steps.map((s, i) => (
           <li
@@ -224,7 +231,7 @@ export function PlanPanel(props: {
     <section class="plan card" aria-labelledby="plan-heading">
       <h2 id="plan-heading">Rollout plan</h2>
       {plan ? (
-        <PlanStatus plan={plan} progress={props.progress} />
+        <PlanStatus plan={plan} progress={props.progress} cohorts={state.cohorts} />
       ) : (
         <p class="muted">
           No plan. A plan widens one cohort step by step, each step only once the guard's evidence

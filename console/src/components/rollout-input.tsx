@@ -16,6 +16,7 @@ export function RolloutInput(props: {
 }) {
   const { id } = props
   const parsed = parseRollout(props.text)
+  // The slider can only show 0–100; the chips say a step only when the text is exactly it (150 is not 100).
   const value = typeof parsed === 'number' ? Math.min(100, Math.max(0, parsed)) : 0
   return (
     <div class={`field rollout ${props.error ? 'has-error' : ''}`}>
@@ -56,7 +57,7 @@ export function RolloutInput(props: {
           <button
             type="button"
             class="chip"
-            aria-pressed={value === step ? 'true' : 'false'}
+            aria-pressed={parsed === step ? 'true' : 'false'}
             onClick={() => props.onChange(String(step))}
           >
             {step}%

@@ -1,7 +1,8 @@
 import type { FlagChanges } from '../lib/own-changes.ts'
 import type { FlagState } from '../api/types.ts'
 import { formatLimit, RULE_TEXT, TEST_TEXT, tripWhy } from '../lib/evidence.ts'
-import { formatCount, formatDuration, formatRate, formatTime } from '../lib/format.ts'
+import { formatCount, formatRate, formatTime } from '../lib/format.ts'
+import { countedSecondsText } from '../../../api-shapes/counted-words.ts'
 import { SwitchButton } from './switch-button.tsx'
 
 /** After a trip: when, which rule and test, the frozen figures, and the way back on. */
@@ -30,7 +31,7 @@ export function TripBanner(props: { state: FlagState; changes: FlagChanges }) {
         </dd>
         <dt>Counted</dt>
         <dd>
-          since {formatTime(f.since)} ({formatDuration(f.seconds)} of counts)
+          since {formatTime(f.since)}, {countedSecondsText(f.seconds)}
         </dd>
         <dt>Canary</dt>
         <dd>

@@ -20,6 +20,10 @@ export type AudienceEstimate =
  * the split they fell on. `exposures × (new% − old%) / 100`. An estimate: it counts
  * evaluations, not distinct people, and the counts are per flag, not per cohort.
  *
+ * Rollouts of one flag nest (`api-shapes/cohort-reach.ts`): when another cohort already gives
+ * the flag to `covered`% of this cohort's audience, only the part of the change above that
+ * reaches anyone: `max(new, covered) − max(old, covered)`.
+ *
  * @example
  * estimateAudience({ oldRollout: 1, newRollout: 5, exposures: 2400, sameConditions: true })
  * // { kind: 'change', delta: 96, exposures: 2400 }
@@ -29,8 +33,11 @@ export function estimateAudience(input: {
   newRollout: number
   exposures: number
   sameConditions: boolean
+  /** The share of this cohort's audience other cohorts already give the flag to (default 0). */
+  covered?: number
 }): AudienceEstimate {
   const { oldRollout, newRollout, exposures } = input
+  const covered = input.covered ?? 0
   if (oldRollout === newRollout && input.sameConditions) return { kind: 'same' }
   if (oldRollout === null)
     return {
@@ -49,7 +56,7 @@ export function estimateAudience(input: {
     }
   return {
     kind: 'change',
-    delta: Math.round((exposures * (newRollout - oldRollout)) / 100),
+    delta: Math.round((exposures * (Math.max(newRollout, covered) - Math.max(oldRollout, covered))) / 100),
     exposures,
   }
 }

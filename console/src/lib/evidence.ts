@@ -9,7 +9,8 @@ import type {
 } from '../api/types.ts'
 import { progressPercent } from '../../../api-shapes/guard-words.ts'
 import { latencyTripWords } from '../../../api-shapes/latency-words.ts'
-import { formatCount, formatRate } from './format.ts'
+import { countedSecondsText } from '../../../api-shapes/counted-words.ts'
+import { formatCount, formatDuration, formatRate } from './format.ts'
 
 export { progressPercent, RULE_TEXT } from '../../../api-shapes/guard-words.ts'
 
@@ -97,6 +98,19 @@ export function readingWords(r: RuleReading): string {
   )
 }
 
+/**
+ * What the evidence's time span holds, said so that a minute with a few batches does not read
+ * as a bug: `For 1 min, counts from 3 separate seconds (SDKs send counts in batches …)`.
+ * `seconds` counts the one-second updates that had counts, not the time since `since`.
+ */
+export function countedWords(f: { since: number; seconds: number }, now: number): string {
+  const span = Math.max(0, Math.round((now - f.since) / 1000))
+  return (
+    `For ${formatDuration(span)}, ${countedSecondsText(f.seconds)} ` +
+    '(SDKs send counts in batches every few seconds; each second with counts updates the tests).'
+  )
+}
+
 /** Why a trip happened, from its frozen record. */
 export function tripWhy(trip: TripRecord): string {
   const latency = latencyTripWords(trip)
@@ -110,7 +124,7 @@ export function tripWhy(trip: TripRecord): string {
   const test =
     trip.test === 'change'
       ? 'the change detector saw a rise'
-      : `the evidence since the start (${formatCount(f.seconds)} s of counts) showed`
+      : `the evidence since the start (${countedSecondsText(f.seconds)}) showed`
   const what =
     trip.rule === 'max_ratio_to_control'
       ? `the canary's error rate (${formatRate(f.canaryRate)}) is more than ${trip.limit}× the control's (${formatRate(f.controlRate)}), over the limit of ${trip.limit}×`

@@ -15,6 +15,7 @@ import { TripBanner } from '../components/trip-banner.tsx'
 import { useCommitEffect } from '../hooks/use-commit-effect.ts'
 import { useLive } from '../hooks/use-live.ts'
 import { formatTime } from '../lib/format.ts'
+import { tripHolds } from '../../../api-shapes/guard.ts'
 import { createOwnChanges, type FlagChanges } from '../lib/own-changes.ts'
 
 /** After a guard update, when to read the guard's figures again (see below). */
@@ -165,7 +166,7 @@ export function FlagPage(props: { flagKey: string }) {
     )
   if (!state) return <p class="loading">Loading {key}…</p>
 
-  const tripped = !state.enabled && !!state.guard?.lastTrip
+  const tripped = !state.enabled && tripHolds(state.guard?.lastTrip)
   return (
     <div class="flag-page">
       <nav class="crumbs" aria-label="Breadcrumb">

@@ -53,3 +53,96 @@ describe('createBackoff', () => {
     expect(backoff.fail(200_000)).toBe(1000)
   })
 })
+
+/** A seeded source in [0, 1) (mulberry32), so a simulated fleet is the same on every run. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+describe('createBackoff after a restart close (1012)', () => {
+  it('waits this SDK\'s phase, then tries once per spread however many attempts fail', () => {
+    const backoff = createBackoff({ restartSpreadMs: 1500, random: () => 0.2 })
+    expect(backoff.restart(10_000)).toBe(300)
+    // Attempts at 10,300, 11,800, 13,300…: an attempt refused at once waits one whole period.
+    expect(backoff.fail(10_300)).toBe(1500)
+    expect(backoff.fail(11_800)).toBe(1500)
+    // A slow attempt (a 700 ms connect timeout) still keeps the phase: the next slot is 13,300.
+    expect(backoff.fail(12_500)).toBe(800)
+    // An attempt that took longer than a period skips to the next slot after it.
+    expect(backoff.fail(15_000)).toBe(1300)
+  })
+
+  it('does not grow the ordinary exponential schedule while restarting', () => {
+    const backoff = createBackoff({ baseMs: 500, restartSpreadMs: 1500, restartPatienceMs: 60_000, random: noJitter })
+    backoff.restart(0)
+    for (let at = 1500; at < 50_000; at += 1500) expect(backoff.fail(at)).toBe(1500)
+  })
+
+  it('resumes exponential backoff after restartPatienceMs, from a ceiling no shorter than the spread', () => {
+    const backoff = createBackoff({ baseMs: 500, capMs: 30_000, restartSpreadMs: 1500, restartPatienceMs: 30_000, random: noJitter })
+    backoff.restart(0)
+    expect(backoff.fail(29_000)).toBe(1000) // slots at 1,500 + k × 1,500: the last one at 30,000
+    // 30 s without a connection: the server is not restarting, it is down.
+    expect(backoff.fail(31_500)).toBe(2000)
+    expect(backoff.fail(33_500)).toBe(4000)
+    expect(backoff.fail(37_500)).toBe(8000)
+  })
+
+  it('ends the restart schedule when a connection opens: the next drop backs off as usual', () => {
+    const backoff = createBackoff({ baseMs: 500, restartSpreadMs: 1500, random: noJitter })
+    backoff.restart(0)
+    backoff.success(1_500)
+    expect(backoff.fail(2_000)).toBe(500)
+    expect(backoff.fail(2_500)).toBe(1000)
+  })
+
+  it('starts the ordinary schedule from the base after patience when the connection had been healthy', () => {
+    const backoff = createBackoff({ baseMs: 500, resetAfterMs: 10_000, restartSpreadMs: 1000, restartPatienceMs: 5_000, random: noJitter })
+    for (let i = 0; i < 8; i++) backoff.fail(0)
+    backoff.success(0)
+    backoff.restart(60_000)
+    // Healthy for 60 s: the 8 earlier failures are forgotten; after patience, 1 s (the spread) is the ceiling.
+    expect(backoff.fail(65_000)).toBe(1000)
+  })
+
+  it('brings a fleet of 10,000 back within one spread of the server answering, evenly', () => {
+    const random = seeded(24)
+    const spread = 1500
+    const downUntil = 4321
+    const fleet = Array.from({ length: 10_000 }, () => createBackoff({ restartSpreadMs: spread, random }))
+    // Every SDK is closed at 0; an attempt before downUntil is refused at once.
+    const backAt = fleet.map((backoff) => {
+      let at = backoff.restart(0)
+      while (at < downUntil) at += backoff.fail(at)
+      return at - downUntil
+    })
+    const sorted = [...backAt].sort((a, b) => a - b)
+    expect(sorted.at(-1)!).toBeLessThan(spread)
+    expect(sorted[5000]!).toBeLessThan(spread * 0.55)
+    // Arrivals per 100 ms: an even rate of 10,000 / 15 windows (~667), never a burst.
+    const perWindow = new Array<number>(Math.ceil(spread / 100)).fill(0)
+    for (const wait of backAt) perWindow[Math.floor(wait / 100)]!++
+    expect(Math.max(...perWindow)).toBeLessThan((10_000 / 15) * 1.2)
+  })
+})
+
+describe('createBackoff with the window a restart close asks for', () => {
+  it('spreads over the server\'s window when it is wider than the default', () => {
+    const backoff = createBackoff({ restartSpreadMs: 1000, random: () => 0.5 })
+    expect(backoff.restart(0, 5000)).toBe(2500)
+    expect(backoff.fail(2500)).toBe(5000)
+  })
+
+  it('never narrows its own default window for a server that asks for less', () => {
+    const backoff = createBackoff({ restartSpreadMs: 1000, random: () => 0.5 })
+    expect(backoff.restart(0, 10)).toBe(500)
+    expect(backoff.fail(500)).toBe(1000)
+  })
+})

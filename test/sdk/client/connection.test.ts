@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createBackoff } from '../../../sdk/core/backoff.ts'
-import { createConnection, RESTART_RETRY_MS } from '../../../sdk/client/connection.ts'
+import { createConnection } from '../../../sdk/client/connection.ts'
 import type { ClientError } from '../../../sdk/client/errors.ts'
 import type { OpenSocket, SocketHandlers, Transport } from '../../../sdk/client/transport.ts'
 import { CLOSE } from '../../../sdk/core/protocol.ts'
@@ -31,8 +31,8 @@ function connection(pingIntervalMs = 1000, capMs = 1000) {
     url: 'ws://flags.test/api/v1/stream',
     key: 'cf_server_x',
     openSocket: scripted.openSocket,
-    // No jitter: delays are the ceilings 100, 200, 400, …
-    backoff: createBackoff({ baseMs: 100, capMs, resetAfterMs: 5000, random: () => 1 }),
+    // No jitter: delays are the ceilings 100, 200, 400, …; after a restart close, 300 ms each.
+    backoff: createBackoff({ baseMs: 100, capMs, resetAfterMs: 5000, restartSpreadMs: RESTART_SPREAD, random: () => 1 }),
     now: Date.now,
     pingIntervalMs,
     handlers: {
@@ -47,6 +47,7 @@ function connection(pingIntervalMs = 1000, capMs = 1000) {
   return { ...scripted, transport, events, errors }
 }
 
+const RESTART_SPREAD = 300
 const transports: Transport[] = []
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] })
@@ -75,7 +76,7 @@ describe('createConnection', () => {
 
   it('retries failed attempts with growing delays, and reports down only for open connections', () => {
     const c = connection()
-    c.last().handlers.close(1006)
+    c.last().handlers.close(1006, '')
     expect(c.events).toEqual([])
     vi.advanceTimersByTime(99)
     expect(c.sockets).toHaveLength(1)
@@ -85,7 +86,7 @@ describe('createConnection', () => {
     vi.advanceTimersByTime(200)
     expect(c.sockets).toHaveLength(3)
     c.last().handlers.open()
-    c.last().handlers.close(1001)
+    c.last().handlers.close(1001, '')
     expect(c.events).toEqual(['open', 'down'])
     // Up for less than resetAfterMs: the schedule keeps growing (400 ms next).
     vi.advanceTimersByTime(399)
@@ -95,38 +96,44 @@ describe('createConnection', () => {
     expect(c.errors).toEqual([])
   })
 
-  it('reconnects within RESTART_RETRY_MS when the server announces its restart (1012), however long the backoff', () => {
+  it('reconnects once per restart spread after a restart close (1012), however long the backoff had grown', () => {
     const c = connection(60_000, 60_000)
     // Five failed attempts: the next ordinary delay would be 3,200 ms.
     for (let delay = 100; delay <= 1600; delay *= 2) {
-      c.last().handlers.close(1006)
+      c.last().handlers.close(1006, '')
       vi.advanceTimersByTime(delay)
     }
     c.last().handlers.open()
-    c.last().handlers.close(CLOSE.restart)
+    c.last().handlers.close(CLOSE.restart, '')
     expect(c.events).toEqual(['open', 'down'])
     const before = c.sockets.length
-    vi.advanceTimersByTime(RESTART_RETRY_MS - 1)
-    expect(c.sockets.length).toBe(before) // the backoff's wait, capped: exactly the cap here
+    vi.advanceTimersByTime(RESTART_SPREAD - 1)
+    expect(c.sockets.length).toBe(before) // this SDK's phase: the whole spread, with random = 1
     vi.advanceTimersByTime(1)
     expect(c.sockets.length).toBe(before + 1)
-    // An ordinary drop right after keeps the grown schedule.
+    // The successor is not up yet: attempts keep coming once per spread, not on a growing ladder.
+    for (let i = 2; i <= 5; i++) {
+      c.last().handlers.close(1006, '')
+      vi.advanceTimersByTime(RESTART_SPREAD)
+      expect(c.sockets.length).toBe(before + i)
+    }
+    // Connected: an ordinary drop right after follows the grown exponential schedule again.
     c.last().handlers.open()
-    c.last().handlers.close(1006)
-    vi.advanceTimersByTime(RESTART_RETRY_MS)
-    expect(c.sockets.length).toBe(before + 1)
+    c.last().handlers.close(1006, '')
+    vi.advanceTimersByTime(RESTART_SPREAD)
+    expect(c.sockets.length).toBe(before + 5)
     expect(c.errors).toEqual([])
   })
 
   it('starts again from the base delay after a connection stayed up long enough', () => {
     const c = connection(60_000)
-    c.last().handlers.close(1006)
+    c.last().handlers.close(1006, '')
     vi.advanceTimersByTime(100)
-    c.last().handlers.close(1006)
+    c.last().handlers.close(1006, '')
     vi.advanceTimersByTime(200)
     c.last().handlers.open()
     vi.advanceTimersByTime(5000)
-    c.last().handlers.close(1006)
+    c.last().handlers.close(1006, '')
     vi.advanceTimersByTime(100)
     expect(c.sockets).toHaveLength(4)
   })
@@ -142,7 +149,7 @@ describe('createConnection', () => {
   it('stops for good when the server closes with 4401 (key revoked)', () => {
     const c = connection()
     c.last().handlers.open()
-    c.last().handlers.close(CLOSE.revoked)
+    c.last().handlers.close(CLOSE.revoked, '')
     vi.advanceTimersByTime(60_000)
     expect(c.sockets).toHaveLength(1)
     expect(c.errors.map((e) => e.code)).toEqual(['unauthorized'])
@@ -152,7 +159,7 @@ describe('createConnection', () => {
   it.each([CLOSE.slowConsumer, CLOSE.policy, CLOSE.goingAway, 1011])('reconnects after close code %i', (code) => {
     const c = connection()
     c.last().handlers.open()
-    c.last().handlers.close(code)
+    c.last().handlers.close(code, '')
     vi.advanceTimersByTime(100)
     expect(c.sockets).toHaveLength(2)
     expect(c.errors).toEqual([])
@@ -182,7 +189,7 @@ describe('createConnection', () => {
     c.transport.reconnect()
     expect(first.closed).toBe('terminate')
     first.handlers.message('late')
-    first.handlers.close(CLOSE.revoked)
+    first.handlers.close(CLOSE.revoked, '')
     expect(c.errors).toEqual([])
     expect(c.events).toEqual(['open', 'down'])
   })

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { CLOSE, PROTOCOL, parseClientMessage, parseServerMessage } from '../../../sdk/core/protocol.ts'
+import { CLOSE, MAX_RESTART_SPREAD_MS, PROTOCOL, parseClientMessage, parseServerMessage, restartCloseReason, restartSpreadOf } from '../../../sdk/core/protocol.ts'
+import { restartSpreadFor } from '../../../server/stream/stream-server.ts'
 
 /** The WebSocket frames' parsers, one frame at a time (the stream tests run them over sockets). */
 describe('parseClientMessage', () => {
@@ -95,5 +96,27 @@ describe('parseServerMessage', () => {
       slowConsumer: 4408,
       rateLimited: 4429,
     })
+  })
+})
+
+describe('the restart close (1012) and the window it asks for', () => {
+  it('names the window in its reason, under the 123 bytes a close reason may hold, and reads it back', () => {
+    const reason = restartCloseReason(5000)
+    expect(reason).toBe('server restarting: reconnect within 5000 ms')
+    expect(Buffer.byteLength(restartCloseReason(MAX_RESTART_SPREAD_MS))).toBeLessThanOrEqual(123)
+    expect(restartSpreadOf(reason)).toBe(5000)
+  })
+
+  it('reads no window from another reason, and caps an absurd one', () => {
+    expect(restartSpreadOf('server shutting down: reconnect')).toBeUndefined()
+    expect(restartSpreadOf('')).toBeUndefined()
+    expect(restartSpreadOf('reconnect within 999999999 ms')).toBe(MAX_RESTART_SPREAD_MS)
+  })
+
+  it('the server sizes the window to its fleet: connections ÷ rate, never under the SDK default', () => {
+    expect(restartSpreadFor(0, 2000)).toBe(1000)
+    expect(restartSpreadFor(1000, 2000)).toBe(1000)
+    expect(restartSpreadFor(10_000, 2000)).toBe(5000)
+    expect(restartSpreadFor(10_000_000, 2000)).toBe(MAX_RESTART_SPREAD_MS)
   })
 })

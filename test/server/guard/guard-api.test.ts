@@ -97,6 +97,31 @@ describe('guard over the API', () => {
     expect(status.decision.figures).toMatchObject({ canaryExposures: 0, seconds: 0, since: clock })
   })
 
+  it('keeps the last trip visible, marked with when the flag went back on, until the next trip', async () => {
+    await setGuard({ maxErrorRate: 0.05 })
+    await sendBatch([200, 60, 0, 0])
+    await second()
+    expect(await enabled()).toBe(false)
+    const tripped = (await guardView()).guard.lastTrip
+    clock += 60_000
+    const backOn = clock
+    await s.call('PATCH', PROD, { body: { enabled: true } })
+    const on = await guardView()
+    expect(on.guard.lastTrip).toEqual({ ...tripped, resolvedAt: backOn })
+    // Turned off by a person later: off, not "tripped" by a trip already answered.
+    await s.call('PATCH', PROD, { body: { enabled: false } })
+    expect((await guardView()).status).toBe('off')
+    expect((await guardView()).guard.lastTrip.at).toBe(tripped.at)
+    // The next trip replaces it, holding the flag off again.
+    await s.call('PATCH', PROD, { body: { enabled: true } })
+    await sendBatch([200, 60, 0, 0])
+    await second()
+    const next = await guardView()
+    expect(next.status).toBe('tripped')
+    expect(next.guard.lastTrip.at).toBeGreaterThan(tripped.at)
+    expect(next.guard.lastTrip.resolvedAt ?? null).toBeNull()
+  })
+
   it('starts the tests afresh when the guard settings change', async () => {
     await setGuard({ maxErrorRate: 0.05 })
     await sendBatch([200, 5, 0, 0])
