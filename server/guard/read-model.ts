@@ -42,7 +42,7 @@ export function createGuardReadModel(deps: { watch: WatchList; now: () => number
     const recent = entry ? { seconds, ...entry.recent.totals(now(), seconds) } : null
     const decision = entry?.evidence?.decision() ?? null
     const plan = entry?.evidence?.planFigures() ?? null
-    if (!state.enabled) return { status: guard.lastTrip ? 'tripped' : 'off', decision, guard, recent, plan }
+    if (!state.enabled) return { status: tripHolds(guard.lastTrip) ? 'tripped' : 'off', decision, guard, recent, plan }
     return { status: decision?.status ?? 'insufficient_data', decision, guard, recent, plan }
   }
 
