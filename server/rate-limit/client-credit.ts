@@ -22,24 +22,20 @@ export class ClientCredit {
   constructor(private readonly openedAt: number) {}
 
   /**
-   * The credited counters of a report of `counters` for `flag` at `now`: its weight (its largest
-   * counter) capped at the allowance, every counter scaled down in proportion.
-   *
-   * The weight is the exposures, except for a report of errors whose exposures went out in an
-   * earlier batch (a browser whose checkout failed after its last flush): weighing by exposures
-   * alone dropped those errors whole, so a browser's late errors never reached the guard.
+   * The credited counters of a report of `counters` for `flag` at `now`: exposures capped at the
+   * allowance, every other metric (events among those exposures) scaled down in proportion.
    */
   take(flag: string, counters: ArmCounters, now: number): ArmCounters {
-    let weight = 0
-    for (const metric of METRICS) weight = Math.max(weight, counters[metric])
-    if (weight <= 0) return emptyArm()
+    const { exposures } = counters
+    if (exposures <= 0) return emptyArm()
     const floor = now - BURST_SECONDS * 1000
     const spent = Math.max(this.spentUntil.get(flag) ?? this.openedAt, floor)
-    const allowance = Math.min(weight, (now - spent) / 1000)
+    const allowance = Math.min(exposures, (now - spent) / 1000)
     if (allowance <= 0) return emptyArm()
     this.spentUntil.set(flag, spent + allowance * 1000)
     const credited = emptyArm()
-    for (const metric of METRICS) credited[metric] = (counters[metric] * allowance) / weight
+    for (const metric of METRICS) credited[metric] = (counters[metric] * allowance) / exposures
+    credited.exposures = allowance
     return credited
   }
 }
