@@ -86,11 +86,7 @@ export function createRolloutPlanner(deps: { store: Store; service: StateWriter;
     const evidence = guard.status(state).plan
     if (!evidence?.proven) {
       if (at < plan.nextAt! + maxWaitMs(plan)) return
-      const note =
-        `held: no evidence that ${evidence?.waitingOn.includes('max_slow_rate') ? 'every rule (errors, slow requests) is' : 'the error rate is'} ` +
-        `below the limit after waiting ${plan.maxWaitSeconds ?? DEFAULT_MAX_WAIT_SECONDS} s ` +
-        `(${evidence?.canaryErrors ?? 0} errors in ${evidence?.canaryExposures ?? 0} canary exposures this step` +
-        `${evidence?.waitingOn.includes('max_slow_rate') ? `, ${evidence.canarySlow} slow of ${evidence.canaryTimed} timed` : ''})`
+      const note = heldNote(plan, evidence)
       const held = await setPlan(state, 'plan.hold', { ...plan, status: 'held', nextAt: null, note }, { actor: ACTOR, expectedVersion: state.version })
       guard.notify(state.guard?.webhookUrl, {
         type: 'plan.hold',
@@ -135,19 +131,7 @@ export function createRolloutPlanner(deps: { store: Store; service: StateWriter;
         )
       if (p.steps.length === 0)
         throw new ValidationError(`steps: every step is at or below cohort ${p.cohort}'s current rollout (${p.from}%); a plan never narrows a cohort`)
-      const steps = planPath(p)
-      const plan: RolloutPlan = {
-        cohort: input.cohort,
-        steps,
-        skipped: p.skipped,
-        intervalSeconds: input.intervalSeconds,
-        ...(input.maxWaitSeconds === undefined ? {} : { maxWaitSeconds: input.maxWaitSeconds }),
-        step: 0,
-        status: steps.length === 1 ? 'completed' : 'active',
-        nextAt: steps.length === 1 ? null : now() + input.intervalSeconds * 1000,
-        note: p.summary,
-        startedAt: now(),
-      }
+      const plan = planFrom(input, p, now())
       const action = p.replaces ? 'plan.replace' : 'plan.start'
       if (!p.widensNow) return setPlan(state, action, plan, options)
       // From 0% there is no canary whose evidence could be waited for: the first step is the start.
@@ -196,3 +180,31 @@ export function createRolloutPlanner(deps: { store: Store; service: StateWriter;
 }
 
 export type RolloutPlanner = ReturnType<typeof createRolloutPlanner>
+
+/** Why a plan holds after its maximum wait, with the figures of the step that never showed "below". */
+function heldNote(plan: RolloutPlan, evidence: PlanFigures | null | undefined): string {
+  const slowToo = evidence?.waitingOn.includes('max_slow_rate') ?? false
+  return (
+    `held: no evidence that ${slowToo ? 'every rule (errors, slow requests) is' : 'the error rate is'} ` +
+    `below the limit after waiting ${plan.maxWaitSeconds ?? DEFAULT_MAX_WAIT_SECONDS} s ` +
+    `(${evidence?.canaryErrors ?? 0} errors in ${evidence?.canaryExposures ?? 0} canary exposures this step` +
+    `${slowToo && evidence ? `, ${evidence.canarySlow} slow of ${evidence.canaryTimed} timed` : ''})`
+  )
+}
+
+/** A new plan as its preview describes it: at its first step, the next one due an interval from `at`. */
+function planFrom(input: PlanInput, p: PlanPreview, at: number): RolloutPlan {
+  const steps = planPath(p)
+  return {
+    cohort: input.cohort,
+    steps,
+    skipped: p.skipped,
+    intervalSeconds: input.intervalSeconds,
+    ...(input.maxWaitSeconds === undefined ? {} : { maxWaitSeconds: input.maxWaitSeconds }),
+    step: 0,
+    status: steps.length === 1 ? 'completed' : 'active',
+    nextAt: steps.length === 1 ? null : at + input.intervalSeconds * 1000,
+    note: p.summary,
+    startedAt: at,
+  }
+}

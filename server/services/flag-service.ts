@@ -26,6 +26,24 @@ class AlreadyHeld extends Error {
   }
 }
 
+/** The audit action of a state update: what a person did, named by its most telling field. */
+function stateAction(update: StateUpdate): string {
+  if (update.cohorts !== undefined) return 'flag.cohorts'
+  if (update.stickiness !== undefined) return 'flag.stickiness'
+  return update.enabled === true ? 'flag.on' : 'flag.off'
+}
+
+/** A write that found its values already held answers the current state, unchanged. */
+function unlessAlreadyHeld(applied: Promise<StoredFlagState>): Promise<{ state: StoredFlagState; changed: boolean }> {
+  return applied.then(
+    (state) => ({ state, changed: true }),
+    (error: unknown) => {
+      if (error instanceof AlreadyHeld) return { state: error.current, changed: false }
+      throw error
+    },
+  )
+}
+
 /** Names of the segments the cohorts reference that do not exist in the environment. */
 function unknownSegments(cohorts: Cohort[], known: Set<string>): string[] {
   return segmentRefs(cohorts).filter((key) => !known.has(key))
@@ -125,14 +143,7 @@ export function createFlagService({
       update: StateUpdate,
       options: { actor: string; expectedVersion?: number | undefined },
     ): Promise<{ state: StoredFlagState; changed: boolean }> {
-      const action =
-        update.cohorts !== undefined
-          ? 'flag.cohorts'
-          : update.stickiness !== undefined
-            ? 'flag.stickiness'
-            : update.enabled === true
-              ? 'flag.on'
-              : 'flag.off'
+      const action = stateAction(update)
       if (update.cohorts) {
         const segments = await store.segments.list(envKey)
         const missing = unknownSegments(update.cohorts, new Set(segments.map((s) => s.key)))
@@ -155,13 +166,7 @@ export function createFlagService({
             : patch
         },
       })
-      return applied.then(
-        (state) => ({ state, changed: true }),
-        (error: unknown) => {
-          if (error instanceof AlreadyHeld) return { state: error.current, changed: false }
-          throw error
-        },
-      )
+      return unlessAlreadyHeld(applied)
     },
 
     /** The "widen" action: one cohort's percentage, leaving the salt (and so every user in) as is. */
