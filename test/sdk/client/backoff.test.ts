@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createBackoff } from '../../../sdk/core/backoff.ts'
+import { seededRandom } from '../../helpers/random.ts'
 
 /** Always the ceiling: makes the exponential schedule visible. */
 const noJitter = () => 1
@@ -54,18 +55,6 @@ describe('createBackoff', () => {
   })
 })
 
-/** A seeded source in [0, 1) (mulberry32), so a simulated fleet is the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 describe('createBackoff after a restart close (1012)', () => {
   it('waits this SDK\'s phase, then tries once per spread however many attempts fail', () => {
     const backoff = createBackoff({ restartSpreadMs: 1500, random: () => 0.2 })
@@ -113,7 +102,7 @@ describe('createBackoff after a restart close (1012)', () => {
   })
 
   it('brings a fleet of 10,000 back within one spread of the server answering, evenly', () => {
-    const random = seeded(24)
+    const random = seededRandom(24)
     const spread = 1500
     const downUntil = 4321
     const fleet = Array.from({ length: 10_000 }, () => createBackoff({ restartSpreadMs: spread, random }))
