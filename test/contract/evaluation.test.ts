@@ -4,7 +4,7 @@ import { specCases, type SpecCase } from '../helpers/spec-cases.ts'
 import { makeStack, type Stack } from '../helpers/stack.ts'
 
 /**
- * The shared spec cases (test/spec/evaluation-cases.json) through the two other paths that must
+ * The shared spec cases (sdk/fixtures/evaluation-cases.json) through the two other paths that must
  * agree with the core: the server's `POST /evaluate` (rules stored through the admin API, so
  * they also survive validation and SQLite), and the SDK's `explain` (rules from a snapshot).
  */

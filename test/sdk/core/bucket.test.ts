@@ -9,11 +9,11 @@ interface Vector {
 }
 
 const vectorsFile = JSON.parse(
-  readFileSync(new URL('../../vectors/bucketing.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../../sdk/fixtures/bucketing.json', import.meta.url), 'utf8'),
 ) as { vectors: Vector[] }
 
 describe('bucket', () => {
-  it('reproduces every row of test/vectors/bucketing.json', () => {
+  it('reproduces every row of sdk/fixtures/bucketing.json', () => {
     const vectors = vectorsFile.vectors
     expect(vectors.length).toBeGreaterThanOrEqual(1000)
     const mismatches = vectors.filter((v) => bucket(v.salt, v.value) !== v.bucket)

@@ -3,7 +3,7 @@ import { compileFlag, evaluate, toSegmentMap } from '../../../sdk/core/evaluate.
 import { specCases } from '../../helpers/spec-cases.ts'
 
 /**
- * The shared evaluation spec (test/spec/evaluation-cases.json), also run against the HTTP
+ * The shared evaluation spec (sdk/fixtures/evaluation-cases.json), also run against the HTTP
  * evaluate route and the SDK client so all three agree.
  */
 const cases = specCases
