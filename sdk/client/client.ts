@@ -79,7 +79,7 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
   }
   const reportCacheError = onceReporter(logger, report)
 
-  const counters = createCounters(now())
+  const counters = createCounters(now(), mode.counting === 'arms')
   const metrics = createMetricsReporter({
     counters,
     now,

@@ -51,21 +51,38 @@ export function countDuration(counters: Counters, slot: number, offset: number, 
 }
 
 /**
- * One slot's counters as the wire's named counters per arm (arms with no counts left out), with
- * `durations` only when the arm timed something (older servers ignore the field).
+ * Takes what one arm can report now out of its counters and leaves the rest. An error or a
+ * duration can be recorded after the flush that carried its own exposure. With `carry` (server
+ * keys, SPEC.md "Metrics batches"), a batch holds errors and timed requests only up to its
+ * exposures in that arm, as the server requires of them (`server/guard/metrics-batch.ts`, the
+ * anti-inflation check): the rest waits for the next batch with an exposure of that arm, so it
+ * is neither sent alone (and the whole batch refused) nor lost. Without it (client keys, whose
+ * page may evaluate once and fail later) everything goes now; the server credits such late
+ * events against the exposures that connection reported before (`ClientCredit`).
+ * Undefined when there is nothing to send.
  */
-function named(counts: Int32Array, at: number): FlagCounts {
-  const out: Partial<Record<CountedArm, Record<string, number | number[]>>> = {}
-  for (const arm of ARMS) {
-    const base = at + armBase(arm)
-    const all = counts.subarray(base, base + ARM_STRIDE)
-    if (all.every((c) => c === 0)) continue
-    const arm_: Record<string, number | number[]> = Object.fromEntries(REPORTED_METRICS.map((metric, i) => [metric, all[i]!]))
-    const durations = all.subarray(DURATIONS)
-    if (durations.some((c) => c !== 0)) arm_.durations = Array.from(durations)
-    out[arm] = arm_
+function takeArm(counts: Int32Array, base: number, carry: boolean): Record<string, number | number[]> | undefined {
+  const exposures = counts[base + EXPOSURES]!
+  let room = carry ? exposures : Infinity
+  const arm: Record<string, number | number[]> = {}
+  let any = false
+  for (let i = 0; i < REPORTED_METRICS.length; i++) {
+    const taken = i === EXPOSURES ? exposures : Math.min(counts[base + i]!, room)
+    arm[REPORTED_METRICS[i]!] = taken
+    counts[base + i]! -= taken
+    any ||= taken > 0
   }
-  return out
+  const durations: number[] = []
+  let timed = 0
+  for (let i = base + DURATIONS; i < base + ARM_STRIDE; i++) {
+    const taken = Math.min(counts[i]!, room - timed)
+    durations.push(taken)
+    counts[i]! -= taken
+    timed += taken
+  }
+  // Older servers ignore the histogram; it goes out only when the arm timed something.
+  if (timed > 0) arm.durations = durations
+  return any || timed > 0 ? arm : undefined
 }
 
 export interface Counters {
@@ -86,19 +103,22 @@ export interface Counters {
    */
   mention(flag: string): void
   /**
-   * Moves every non-zero count into a batch and zeroes the slots; undefined when there is
-   * nothing to report. The batch covers `[start of counting, now]`.
+   * Moves every reportable count into a batch (errors and durations beyond an arm's exposures
+   * stay for a later batch: `takeArm`); undefined when there is nothing to report. The batch
+   * covers `[start of counting, now]`.
    */
   drain(id: string, now: number): MetricsBatch | undefined
 }
 
 /**
+ * `carry`: errors and durations beyond an arm's exposures wait for a later batch (server keys;
+ * see `takeArm`); false for client keys.
  * @example
  * const counters = createCounters(Date.now())
  * countExposure(counters, counters.slot('checkout-v2'), armOffset({ enabled: true, reason: 'cohort:beta' }))
  * counters.drain('b1', Date.now()) // { id: 'b1', start, end, flags: { 'checkout-v2': { canary: { exposures: 1, errors: 0 } } } }
  */
-export function createCounters(startedAt: number): Counters {
+export function createCounters(startedAt: number, carry = true): Counters {
   const slots = new Map<string, number>()
   const mentioned = new Set<string>()
   let start = startedAt
@@ -125,16 +145,18 @@ export function createCounters(startedAt: number): Counters {
       mentioned.add(flag)
     },
     drain(id, now) {
-      const counts = counters.counts
       const flags: Record<string, FlagCounts> = {}
       let any = false
       for (const [flag, slot] of slots) {
-        const at = slot * STRIDE
-        let empty = true
-        for (let i = at; i < at + STRIDE; i++) if (counts[i] !== 0) empty = false
-        if (empty) continue
-        flags[flag] = named(counts, at)
-        counts.fill(0, at, at + STRIDE)
+        const out: Partial<Record<CountedArm, Record<string, number | number[]>>> = {}
+        let counted = false
+        for (const arm of ARMS) {
+          const taken = takeArm(counters.counts, slot * STRIDE + armBase(arm), carry)
+          if (taken) out[arm] = taken
+          counted ||= taken !== undefined
+        }
+        if (!counted) continue
+        flags[flag] = out
         any = true
       }
       for (const flag of mentioned) {

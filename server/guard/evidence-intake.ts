@@ -32,7 +32,9 @@ export interface IntakeOutcome {
  *   evaluates the connection's user itself, puts that user's reported exposures and errors in
  *   the arm it computed (or nowhere), and caps them with the connection's ClientCredit: one
  *   exposure and one error per second per flag at most, one user's worth (timed and slow
- *   requests are events among those exposures, scaled down with them like errors).
+ *   requests are events among those exposures, scaled down with them like errors). Events
+ *   reported after their exposure's batch (a page that evaluated once and failed later) are
+ *   credited against the exposures that connection reported before, never beyond them.
  */
 export function createEvidenceIntake(deps: { guard: Pick<GuardService, 'ingest' | 'slowerThanMs'>; rules: EnvRules; now: () => number }) {
   const { guard, rules, now } = deps
@@ -42,7 +44,7 @@ export function createEvidenceIntake(deps: { guard: Pick<GuardService, 'ingest' 
     const ruleset = await rules.load(env)
     const visible = clientKey ? rules.clientVisible(env) : undefined
     const exists = (flag: string) => (visible ? visible.has(flag) : ruleset.compiled.has(flag))
-    return { ruleset, ...validateBatch(raw, exists, (flag) => guard.slowerThanMs(env, flag)) }
+    return { ruleset, ...validateBatch(raw, exists, (flag) => guard.slowerThanMs(env, flag), clientKey) }
   }
 
   return {
@@ -60,7 +62,7 @@ export function createEvidenceIntake(deps: { guard: Pick<GuardService, 'ingest' 
         const arm = armOf(ruleset.compiled.get(flag)!.evaluate(user))
         if (arm === 'none') continue
         const credited = credit.take(flag, acrossArms(reported), at)
-        if (credited.exposures <= 0) continue
+        if (METRICS.every((metric) => credited[metric] <= 0)) continue
         flags[flag] = inArm(arm, credited)
       }
       const accepted = await guard.ingest(env, { ...batch, flags }, 'client')

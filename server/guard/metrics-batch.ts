@@ -11,6 +11,7 @@ import {
   type Evidence,
 } from '../../sdk/core/metrics.ts'
 import type { MetricsBatch } from '../../sdk/core/protocol.ts'
+import { ValidationError } from '../errors.ts'
 import { english, parse } from '../validation.ts'
 
 /**
@@ -82,16 +83,7 @@ const armCounters = z.pipe(
 )
 
 const namedCounts = z.pipe(
-  z.object(Object.fromEntries(ARMS.map((arm) => [arm, z.optional(armCounters)])) as Record<CountedArm, z.ZodMiniOptional<typeof armCounters>>).check(
-    z.superRefine((arms, ctx) => {
-      for (const arm of ARMS) {
-        const reported = arms[arm]
-        // zod runs this refinement even when an arm failed its own checks (its value is then the
-        // raw input, not a ReportedArm): that arm's issues are reported already.
-        if (reported?.counters) for (const { metric, message } of eventsWithin(reported, arm)) ctx.addIssue({ code: 'custom', path: [arm, metric], message })
-      }
-    }),
-  ),
+  z.object(Object.fromEntries(ARMS.map((arm) => [arm, z.optional(armCounters)])) as Record<CountedArm, z.ZodMiniOptional<typeof armCounters>>),
   z.transform(
     (arms): Reported => Object.fromEntries(ARMS.map((arm) => [arm, arms[arm] ?? { counters: emptyArm(), durations: undefined }])) as Reported,
   ),
@@ -149,17 +141,23 @@ export interface ValidBatch {
 
 /**
  * Validates `value` as a batch (throws ValidationError naming the field, e.g.
- * `batch.flags.checkout.1: canary errors must not exceed canary exposures`) and keeps only
- * flags for which `flagExists` holds. `slowerThanMs` gives a flag's latency bound (its guard's
- * `latency.slowerThanMs`), which decides which of its reported durations count as slow.
+ * `batch.flags.checkout.canary.errors: canary errors must not exceed canary exposures`) and keeps
+ * only flags for which `flagExists` holds. `slowerThanMs` gives a flag's latency bound (its
+ * guard's `latency.slowerThanMs`), which decides which of its reported durations count as slow.
+ * `lateEvents` lets errors and durations exceed an arm's exposures in this batch (a client key's
+ * events recorded after the flush that carried their exposure; `ClientCredit` bounds them by the
+ * exposures that connection reported before). Server keys carry such events to a batch with
+ * exposures (SPEC.md), so for them more events than exposures is an impossible batch, refused.
  */
 export function validateBatch(
   value: unknown,
   flagExists: (flag: string) => boolean,
   slowerThanMs: (flag: string) => number | undefined = () => undefined,
+  lateEvents = false,
 ): ValidBatch {
   // Wrapped so every message names its field from `batch.` down, whatever the transport.
   const { batch } = parse(wrapped, { batch: value })
+  if (!lateEvents) refuseEventsOverExposures(batch.flags)
   const known: ValidBatch['known'] = []
   const flags: Record<string, Evidence> = {}
   let unknownFlags = 0
@@ -170,4 +168,12 @@ export function validateBatch(
     else unknownFlags++
   }
   return { batch: { ...batch, flags }, known, unknownFlags }
+}
+
+/** The named form's events-within-exposures rule (the older four numbers are checked as parsed). */
+function refuseEventsOverExposures(flags: Record<string, Reported>) {
+  const issues = Object.entries(flags).flatMap(([flag, reported]) =>
+    ARMS.flatMap((arm) => eventsWithin(reported[arm], arm).map(({ metric, message }) => ({ field: `batch.flags.${flag}.${arm}.${metric}`, message }))),
+  )
+  if (issues.length) throw new ValidationError(issues.map((i) => `${i.field}: ${i.message}`).join('; '), { issues })
 }

@@ -142,7 +142,10 @@ class BinomialTest {
   }
 
   observe(exposures: number, errors: number): void {
-    if (exposures <= 0) return
+    // A second with more errors than exposures holds late errors (a browser's, credited against
+    // exposures it reported earlier): each one turns an earlier success into a failure, and the
+    // same formula with n − x < 0 adds exactly that, ln(q_k/L) − ln((1 − q_k)/(1 − L)).
+    if (exposures <= 0 && errors <= 0) return
     for (let k = 0; k < this.errorWeight.length; k++)
       addLlr(this.state, k, errors * this.errorWeight[k]! + (exposures - errors) * this.successWeight[k]!)
   }
@@ -182,7 +185,7 @@ export class AbsoluteRateTest {
 
   observe(exposures: number, errors: number): void {
     if (this.test) this.test.observe(exposures, errors)
-    else if (exposures > 0 && errors > 0) this.state.cumulative[0]! += errors
+    else if (errors > 0) this.state.cumulative[0]! += errors
   }
 
   crossed(): boolean {

@@ -17,6 +17,11 @@ export const BURST_SECONDS = 10
 export class ClientCredit {
   /** Per flag: the server time (ms) up to which allowance has been spent. */
   private readonly spentUntil = new Map<string, number>()
+  /**
+   * Per flag: credited exposures not yet matched by each event metric (credited exposures minus
+   * credited errors, …): how many events may still arrive after their exposure's batch.
+   */
+  private readonly unmatched = new Map<string, ArmCounters>()
 
   /** Allowance accrues from `openedAt` (a new connection cannot bring a burst with it). */
   constructor(private readonly openedAt: number) {}
@@ -26,16 +31,37 @@ export class ClientCredit {
    * allowance, every other metric (events among those exposures) scaled down in proportion.
    */
   take(flag: string, counters: ArmCounters, now: number): ArmCounters {
+    const unmatched = this.unmatched.get(flag) ?? emptyArm()
+    this.unmatched.set(flag, unmatched)
     const { exposures } = counters
-    if (exposures <= 0) return emptyArm()
+    if (exposures <= 0) return this.late(counters, unmatched)
     const floor = now - BURST_SECONDS * 1000
     const spent = Math.max(this.spentUntil.get(flag) ?? this.openedAt, floor)
     const allowance = Math.min(exposures, (now - spent) / 1000)
     if (allowance <= 0) return emptyArm()
     this.spentUntil.set(flag, spent + allowance * 1000)
     const credited = emptyArm()
-    for (const metric of METRICS) credited[metric] = (counters[metric] * allowance) / exposures
+    for (const metric of METRICS) {
+      // Events beyond the exposures are late ones for earlier exposures: matched first, the rest
+      // scaled with the exposures like events on time.
+      const late = Math.min(Math.max(0, counters[metric] - exposures), unmatched[metric])
+      const onTime = Math.min(counters[metric] - late, exposures)
+      credited[metric] = late + (onTime * allowance) / exposures
+      unmatched[metric] += allowance - credited[metric]
+    }
     credited.exposures = allowance
+    unmatched.exposures = 0
+    return credited
+  }
+
+  /** Events with no exposure in their report: credited only against earlier unmatched exposures. */
+  private late(counters: ArmCounters, unmatched: ArmCounters): ArmCounters {
+    const credited = emptyArm()
+    for (const metric of METRICS) {
+      if (metric === 'exposures') continue
+      credited[metric] = Math.min(counters[metric], unmatched[metric])
+      unmatched[metric] -= credited[metric]
+    }
     return credited
   }
 }

@@ -590,6 +590,8 @@ describe('guard counting through the client', () => {
     ).rejects.toBe(failure)
     // Unknown flag: the default branch, nothing counted, never a failure of its own.
     expect(await client.run('unknown', user, { on: () => 'new', off: () => 'old' })).toBe('old')
+    // A request timed by hand is one more exposure (a duration never goes out without one).
+    client.isEnabled('control', user)
     client.recordDuration('control', user, 40)
     client.recordDuration('control', user, Number.NaN)
     vi.advanceTimersByTime(5000)
@@ -597,7 +599,7 @@ describe('guard counting through the client', () => {
     // Buckets: ≤5 ms is 0, ≤50 ms is 3, 500–1000 ms is 7.
     expect(batch!.flags).toEqual({
       canary: { canary: { exposures: 2, errors: 1, durations: [1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0] } },
-      control: { control: { exposures: 1, errors: 0, durations: [1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0] } },
+      control: { control: { exposures: 2, errors: 0, durations: [1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0] } },
     })
   })
 

@@ -30,11 +30,35 @@ describe('createCounters', () => {
       id: 'x',
       start: 100,
       end: 200,
-      flags: { a: { canary: { exposures: 1, errors: 0 }, control: { exposures: 1, errors: 1 } }, b: { canary: { exposures: 0, errors: 1 } } },
+      // b's error has no exposure in this batch: it waits (next test), the batch stays acceptable.
+      flags: { a: { canary: { exposures: 1, errors: 0 }, control: { exposures: 1, errors: 1 } } },
     })
     expect(counters.drain('y', 300)).toBeUndefined()
     countExposure(counters, a, armOffset(on))
     expect(counters.drain('z', 400)).toMatchObject({ start: 300, end: 400, flags: { a: { canary: { exposures: 1, errors: 0 } } } })
+  })
+
+  it('carries errors and durations recorded after their exposure was flushed to the next batch with exposures of that arm', () => {
+    const counters = createCounters(0)
+    const a = counters.slot('a')
+    countExposure(counters, a, armOffset(on))
+    expect(counters.drain('x', 1)?.flags.a).toEqual({ canary: { exposures: 1, errors: 0 } })
+    // The request fails and is timed after that flush: nothing to send on its own.
+    countError(counters, a, armOffset(on))
+    countError(counters, a, armOffset(on))
+    countDuration(counters, a, armOffset(on), 3)
+    countDuration(counters, a, armOffset(on), 700)
+    expect(counters.drain('y', 2)).toBeUndefined()
+    // One exposure next: one error and one duration go with it (never more than exposures).
+    countExposure(counters, a, armOffset(on))
+    expect(counters.drain('z', 3)?.flags.a).toEqual({ canary: { exposures: 1, errors: 1, durations: [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] } })
+    // A control exposure does not carry canary events.
+    countExposure(counters, a, armOffset(RESULTS.outsideRollout))
+    expect(counters.drain('w', 4)?.flags.a).toEqual({ control: { exposures: 1, errors: 0 } })
+    countExposure(counters, a, armOffset(on))
+    countExposure(counters, a, armOffset(on))
+    expect(counters.drain('v', 5)?.flags.a).toEqual({ canary: { exposures: 2, errors: 1, durations: [0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0] } })
+    expect(counters.drain('u', 6)).toBeUndefined()
   })
 
   it('reports durations as a histogram beside the counts, only for arms that timed something', () => {
@@ -50,8 +74,9 @@ describe('createCounters', () => {
       canary: { exposures: 2, errors: 0, durations: [1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0] },
       control: { exposures: 1, errors: 0 },
     })
+    countExposure(counters, a, armOffset(on))
     countDuration(counters, a, armOffset(on), 60_000) // slower than every bound: the overflow bucket
-    expect(counters.drain('y', 2)?.flags.a).toEqual({ canary: { exposures: 0, errors: 0, durations: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1] } })
+    expect(counters.drain('y', 2)?.flags.a).toEqual({ canary: { exposures: 1, errors: 0, durations: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1] } })
   })
 
   it('counts nothing for evaluations in neither arm', () => {
@@ -109,6 +134,7 @@ describe('createMetricsReporter', () => {
     const errorsEvery = (ms: number, count: number) => {
       for (let i = 0; i < count; i++) {
         clock += ms
+        countExposure(counters, slot, armOffset(on))
         countError(counters, slot, armOffset(on))
         metrics.errorRecorded()
       }

@@ -46,6 +46,13 @@ describe('server-key batches: one validation', () => {
     ['1e308 exposures', [1e308, 0, 0, 0], /batch\.flags\.checkout\.0/],
     ['more errors than exposures', [1, 1_000_000, 0, 0], /batch\.flags\.checkout\.1/],
     ['more control errors than exposures', [0, 0, 1, 2], /batch\.flags\.checkout\.3: control errors/],
+    // Server SDKs carry late errors to a batch with exposures (SPEC.md): alone, they are refused.
+    ['errors alone, named', { canary: { exposures: 0, errors: 1 } }, /batch\.flags\.checkout\.canary\.errors: canary errors must not exceed canary exposures/],
+    [
+      'more durations than exposures',
+      { control: { exposures: 1, errors: 0, durations: [2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] } },
+      /batch\.flags\.checkout\.control\.durations: control durations must not add up to more than control exposures/,
+    ],
     ['a fraction', [1.5, 0, 0, 0], /batch\.flags\.checkout\.0/],
     ['a negative count', [1, -2, 0, 0], /batch\.flags\.checkout\.1/],
     ['three counts', [1, 0, 0], /batch\.flags\.checkout/],
@@ -131,6 +138,31 @@ describe('client-key batches: one user, attributed by the server', () => {
     await post(clientKey, { checkout: [5, 5, 0, 0] }, { user: { userId: 'x', region: 'us' } })
     await second()
     expect(await figures()).toMatchObject({ controlExposures: 5 })
+  })
+
+  it('credits a late error against the exposure reported before it, never beyond', async () => {
+    const named = (exposures: number, errors: number) => ({ checkout: { canary: { exposures, errors } } })
+    // An address's first report only starts its allowance.
+    await post(clientKey, named(1, 0), { user: CANARY_USER })
+    clock += 5000
+    // A page evaluates once; its flush carries the exposure. The request fails afterwards.
+    expect((await post(clientKey, named(1, 0), { user: CANARY_USER })).status).toBe(200)
+    await second()
+    expect((await post(clientKey, named(0, 3), { user: CANARY_USER })).status).toBe(200)
+    await second()
+    expect(await figures()).toMatchObject({ canaryExposures: 1, canaryErrors: 1 })
+    // Nothing left to match: more late errors add nothing.
+    await post(clientKey, named(0, 1), { user: CANARY_USER })
+    await second()
+    expect(await figures()).toMatchObject({ canaryExposures: 1, canaryErrors: 1 })
+  })
+
+  it('errors alone from a browser that reported no exposure count nothing', async () => {
+    clock += 5000
+    const response = await post(clientKey, { checkout: { canary: { exposures: 0, errors: 5 } } }, { user: CANARY_USER })
+    expect(response.status).toBe(200)
+    await second()
+    expect(await figures()).toMatchObject({ canaryExposures: 0, canaryErrors: 0 })
   })
 
   it('keeps the reported error rate when capping a burst', async () => {

@@ -647,24 +647,37 @@ describe('exact figures', () => {
     expect(evidence.decision()).toMatchObject({ status: 'trip', rule: 'max_ratio_to_control', test: 'change' })
   })
 
-  it('seconds without exposures are ignored, whatever errors they claim', () => {
-    const absolute = new AbsoluteRateTest(0.05)
-    absolute.observe(0, 3)
-    expect(absolute.state).toEqual({ cumulative: [0, 0, 0, 0, 0, 0], change: [0, 0, 0, 0, 0, 0] })
+  it('late errors (a second with more errors than exposures) turn earlier successes into failures, exactly', () => {
+    // Errors-only seconds reach the tests only as credited late errors: server keys never report
+    // more errors than exposures in a batch, client keys only against earlier exposures (ClientCredit).
+    const late = new AbsoluteRateTest(0.05)
+    late.observe(10, 0)
+    late.observe(0, 3)
+    const onTime = new AbsoluteRateTest(0.05)
+    onTime.observe(10, 3)
+    for (let k = 0; k < onTime.state.cumulative.length; k++) expect(late.state.cumulative[k]).toBeCloseTo(onTime.state.cumulative[k]!, 12)
+    expect(late.state.cumulative[0]).not.toBe(0)
     const zero = new AbsoluteRateTest(0)
-    zero.observe(0, 3)
     zero.observe(5, 0)
-    expect(zero.state.cumulative).toEqual([0])
     expect(zero.crossed()).toBe(false)
-    zero.observe(5, 2)
-    zero.observe(5, 3)
-    expect(zero.state.cumulative).toEqual([5])
+    zero.observe(0, 2)
+    expect(zero.state.cumulative).toEqual([2])
+    const plan = new BelowLimitTest(0.05)
+    plan.observe(10, 0)
+    plan.observe(0, 2)
+    const planOnTime = new BelowLimitTest(0.05)
+    planOnTime.observe(10, 2)
+    for (let k = 0; k < planOnTime.state.cumulative.length; k++) expect(plan.state.cumulative[k]).toBeCloseTo(planOnTime.state.cumulative[k]!, 12)
+  })
+
+  it('seconds with nothing in them, and ratio seconds without exposures in both arms, change nothing', () => {
+    const absolute = new AbsoluteRateTest(0.05)
+    absolute.observe(0, 0)
+    expect(absolute.state).toEqual({ cumulative: [0, 0, 0, 0, 0, 0], change: [0, 0, 0, 0, 0, 0] })
+    // The ratio test needs both arms' exposure shares; late errors in such a second are not evidence for it.
     const ratio = new RateRatioTest(2)
     ratio.observe(counts(0, 2, 900, 5))
     expect(ratio.state.cumulative).toEqual([0, 0, 0, 0, 0, 0])
-    const plan = new BelowLimitTest(0.05)
-    plan.observe(0, 2)
-    expect(plan.state.cumulative).toEqual([0, 0, 0, 0, 0, 0])
   })
 
   it('readings at the edge limits, as they leave in JSON', () => {
