@@ -11,7 +11,8 @@
  * ≤ 3 s after an outage of a few seconds.
  *
  * Run: npm run bench -- reconnect   (or: npx tsx bench/reconnect/main.ts 1000 10000)
- * RECONNECT_OUTAGE_MS (default 3000), RECONNECT_ROUNDS (restarts per size, default 3).
+ * RECONNECT_OUTAGE_MS (default 3000), RECONNECT_ROUNDS (restarts per size, default 3),
+ * RECONNECT_KILL=1: the server is killed (SIGKILL, no close code) instead of stopped gracefully.
  * 10,000 SDKs need `ulimit -n` ≥ 10,100 (server and load generator each); a size that does not
  * fit is reported and skipped.
  */
@@ -35,6 +36,8 @@ const OUTAGE_MS = Number(process.env.RECONNECT_OUTAGE_MS ?? 3000)
 const ROUNDS = Number(process.env.RECONNECT_ROUNDS ?? 3)
 /** `RECONNECT_CPU_PROF=<dir>`: each successor runs with --cpu-prof (written when it exits). */
 const cpuProf = process.env.RECONNECT_CPU_PROF
+/** `RECONNECT_KILL=1`: a crash (SIGKILL: the SDKs see their sockets drop, no close code). */
+const KILL = process.env.RECONNECT_KILL === '1'
 /** `CANARY_RECONNECT_RATE` passes through to both servers (the first one's shutdown uses it). */
 const serverEnv: Record<string, string> = process.env.CANARY_RECONNECT_RATE ? { CANARY_RECONNECT_RATE: process.env.CANARY_RECONNECT_RATE } : {}
 const now = () => performance.timeOrigin + performance.now()
@@ -69,8 +72,8 @@ async function firstHealthy(url: string): Promise<number> {
   }
 }
 
-const stop = (child: ChildProcess) =>
-  child.exitCode === null && child.signalCode === null ? new Promise((r) => child.once('exit', r).kill('SIGTERM')) : Promise.resolve()
+const stop = (child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM') =>
+  child.exitCode === null && child.signalCode === null ? new Promise((r) => child.once('exit', r).kill(signal)) : Promise.resolve()
 
 async function measure(n: number) {
   const db = join(mkdtempSync(join(tmpdir(), 'cf-bench-reconnect-')), 'db.sqlite')
@@ -93,7 +96,7 @@ async function measure(n: number) {
     gen.send({ type: 'expect', version: expected })
     await armed
     const synced = nextMessage<Synced>(gen, 'synced', 120_000)
-    await stop(server)
+    await stop(server, KILL ? 'SIGKILL' : 'SIGTERM')
     await sleep(OUTAGE_MS)
     const healthy = firstHealthy(url)
     ;({ process: server } = await startServerProcess(ADMIN, { db, port, env: serverEnv, nodeArgs: cpuProf ? ['--cpu-prof', '--cpu-prof-dir', cpuProf] : [] }))
@@ -154,7 +157,7 @@ for (const n of sizes) {
   }
 }
 
-const file = writeResult({ name: 'reconnect', title: `Reconnect after a graceful restart (load ${load()})`, date: new Date().toISOString(), ok, rows })
+const file = writeResult({ name: 'reconnect', title: `Reconnect after a ${KILL ? 'kill -9 and restart' : 'graceful restart'} (load ${load()})`, date: new Date().toISOString(), ok, rows })
 for (const row of rows) console.log(`${row.label.padEnd(52)} ${String(row.value ?? '—').padStart(8)} ${row.unit}  ${row.samples ? `[${row.samples.join(', ')}]` : ''} ${row.note ?? ''}`)
 console.log(`wrote ${file}`)
 if (!ok) process.exitCode = 1

@@ -48,7 +48,9 @@ export function createConnection(options: ConnectionOptions): Transport {
    * shutting down (close code 1012) asks for a prompt reconnect: the backoff's restart schedule
    * (one attempt per spread, at this SDK's own phase, so a fleet arrives evenly, see
    * `sdk/core/backoff.ts`; the window the close reason asks for, if any) replaces its
-   * exponential one until a connection opens.
+   * exponential one until a connection opens. So does a healthy connection that dropped with no
+   * close code (a server killed with -9 or crashed is restarted within seconds by its
+   * supervisor), with this SDK's own spread.
    */
   const lost = (refusal?: string, restart?: { spreadMs: number | undefined }) => {
     const wasOpen = open
@@ -63,7 +65,8 @@ export function createConnection(options: ConnectionOptions): Transport {
       return
     }
     if (wasOpen) handlers.down()
-    retryTimer = setTimeout(connect, restart ? backoff.restart(now(), restart.spreadMs) : backoff.fail(now()))
+    const at = now()
+    retryTimer = setTimeout(connect, restart ? backoff.restart(at, restart.spreadMs) : wasOpen ? backoff.dropped(at) : backoff.fail(at))
   }
 
   const beat = () => {

@@ -25,6 +25,12 @@
  * the restart schedule. The server may ask for a wider window in its close reason (it does when
  * it closes more SDKs than its successor should take in one default window); the SDK never
  * makes the window narrower than its own default.
+ *
+ * A healthy connection that drops with no close code (`dropped(now)`: the server was killed or
+ * crashed, and its supervisor restarts it within seconds) takes the restart schedule too, with
+ * the SDK's own spread: every SDK is back within a spread of the new process answering. The new
+ * process sees the fleet at about `fleet / restartSpreadMs` attempts per second, because a dead
+ * server cannot name a wider window.
  */
 export interface BackoffOptions {
   /** Ceiling of the first retry. Default 500 ms. */
@@ -54,6 +60,13 @@ export interface Backoff {
    * `restartSpreadMs`).
    */
   restart(now: number, spreadMs?: number): number
+  /**
+   * An open connection dropped at `now` without a restart close (a server killed or crashed, a
+   * network blip): after a healthy uptime (`resetAfterMs`) the server is most likely coming
+   * straight back, so the restart schedule with this SDK's own spread; a connection that dropped
+   * sooner (a flapping server) backs off as usual, like `fail`.
+   */
+  dropped(now: number): number
 }
 
 export const RESTART_SPREAD_MS = 1000
@@ -103,6 +116,9 @@ export function createBackoff(options: BackoffOptions): Backoff {
       const ceiling = Math.min(cap, base * 2 ** attempt)
       if (ceiling < cap) attempt++
       return Math.floor(ceiling * unit())
+    },
+    dropped(now) {
+      return upSince !== undefined && now - upSince >= resetAfter ? this.restart(now) : this.fail(now)
     },
     restart(now, spreadMs) {
       settleUptime(now)

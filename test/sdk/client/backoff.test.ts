@@ -55,6 +55,25 @@ describe('createBackoff', () => {
   })
 })
 
+describe('createBackoff after a healthy connection drops with no close code', () => {
+  it('follows the restart schedule once the connection had been up for resetAfterMs (a crashed server)', () => {
+    const backoff = createBackoff({ baseMs: 600_000, capMs: 600_000, resetAfterMs: 10_000, restartSpreadMs: 1000, random: () => 0.25 })
+    backoff.success(0)
+    expect(backoff.dropped(20_000)).toBe(250)
+    // Refused while the server is down: once per spread at this SDK's phase, not the ordinary ten minutes.
+    expect(backoff.fail(20_250)).toBe(1000)
+    expect(backoff.fail(21_250)).toBe(1000)
+  })
+
+  it('backs off as usual when the connection dropped before resetAfterMs (a flapping server)', () => {
+    const backoff = createBackoff({ baseMs: 500, resetAfterMs: 10_000, random: noJitter })
+    backoff.success(0)
+    expect(backoff.dropped(5_000)).toBe(500)
+    backoff.success(6_000)
+    expect(backoff.dropped(7_000)).toBe(1000)
+  })
+})
+
 describe('createBackoff after a restart close (1012)', () => {
   it('waits this SDK\'s phase, then tries once per spread however many attempts fail', () => {
     const backoff = createBackoff({ restartSpreadMs: 1500, random: () => 0.2 })
