@@ -125,7 +125,7 @@ describe('createConnection', () => {
     expect(c.errors).toEqual([])
   })
 
-  it('starts again from the base delay after a connection stayed up long enough', () => {
+  it('after a connection stayed up long enough, a drop with no close code takes the restart schedule (a crashed server)', () => {
     const c = connection(60_000)
     c.last().handlers.close(1006, '')
     vi.advanceTimersByTime(100)
@@ -134,8 +134,30 @@ describe('createConnection', () => {
     c.last().handlers.open()
     vi.advanceTimersByTime(5000)
     c.last().handlers.close(1006, '')
-    vi.advanceTimersByTime(100)
+    // This SDK's phase in the spread (random = 1: its end), then once per spread while refused.
+    vi.advanceTimersByTime(RESTART_SPREAD - 1)
+    expect(c.sockets).toHaveLength(3)
+    vi.advanceTimersByTime(1)
     expect(c.sockets).toHaveLength(4)
+    c.last().handlers.close(1006, '')
+    vi.advanceTimersByTime(RESTART_SPREAD)
+    expect(c.sockets).toHaveLength(5)
+  })
+
+  it('a connection that drops soon after opening backs off as usual (a flapping server)', () => {
+    const c = connection(60_000)
+    c.last().handlers.open()
+    vi.advanceTimersByTime(1000)
+    c.last().handlers.close(1006, '')
+    vi.advanceTimersByTime(100)
+    expect(c.sockets).toHaveLength(2)
+    c.last().handlers.open()
+    vi.advanceTimersByTime(1000)
+    c.last().handlers.close(1006, '')
+    vi.advanceTimersByTime(199)
+    expect(c.sockets).toHaveLength(2)
+    vi.advanceTimersByTime(1)
+    expect(c.sockets).toHaveLength(3)
   })
 
   it.each([401, 403])('stops for good when the upgrade is refused with %i, and says so once', (status) => {
