@@ -11,12 +11,14 @@ Example::
 
 from ._version import __version__
 
+from .aio import AsyncClient  # noqa: E402
 from .client import Client  # noqa: E402
 from .errors import CanaryError, KeyRefusedError, NotReadyError  # noqa: E402
 from .evaluate import Result, compile_flag, evaluate  # noqa: E402
 from .bucket import bucket  # noqa: E402
 
 __all__ = [
+    "AsyncClient",
     "Client",
     "CanaryError",
     "KeyRefusedError",
