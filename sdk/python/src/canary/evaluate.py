@@ -31,6 +31,8 @@ class Result:
     enabled: bool
     reason: str
     cohort: str | None = None
+    split: bool = False
+    """Whether the including cohort is a partial rollout (OpenFeature's SPLIT, not TARGETING_MATCH)."""
 
     @property
     def arm(self) -> Arm:
@@ -178,7 +180,7 @@ class _Cohort:
         self.conditions = conditions
         self.threshold = rollout_threshold(rollout)
         self.full = self.threshold >= BUCKET_COUNT
-        self.included = Result(True, f"cohort:{name}", name)
+        self.included = Result(True, f"cohort:{name}", name, not self.full)
 
 
 _MISSING: Final = object()
