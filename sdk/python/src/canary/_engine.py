@@ -10,11 +10,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final, Literal, NamedTuple
 
 from ._version import __version__
-from ._metrics import ARM_OFFSET, Batch, Counters, ErrorPace, Reporter, duration_bucket
+from ._metrics import Batch, Counters, ErrorPace, Reporter, duration_bucket
 from ._protocol import Message, encode, parse_server_message
 from ._ruleset import Ruleset
 from .evaluate import ERROR, UNKNOWN_FLAG, CompiledFlag, Result, User
@@ -35,8 +34,7 @@ def _uses_default(result: Result) -> bool:
     return result.reason in ("unknown_flag", "error", "not_ready")
 
 
-@dataclass(frozen=True)
-class Evaluation:
+class Evaluation(NamedTuple):
     """A counted evaluation: its result, and where its later counts (errors, durations) go."""
 
     result: Result
@@ -128,8 +126,7 @@ class Engine:
             if isinstance(compiled, Result):
                 return Evaluation(compiled, flag, -1)
             result = compiled.evaluate(EMPTY_USER if user is None else user)
-            arm = result.arm
-            base = -1 if arm == "none" else ARM_OFFSET[arm]
+            base = result.offset
             if count and base >= 0:
                 with self.lock:
                     self.counters.slot(flag)[base] += 1
@@ -139,8 +136,22 @@ class Engine:
             return Evaluation(ERROR, flag, -1)
 
     def is_enabled(self, flag: str, user: User | None, default: bool) -> bool:
-        result = self.evaluate(flag, user, count=True).result
-        return default if _uses_default(result) else result.enabled
+        # The hot path, written out: one dict lookup, one evaluation, one locked increment.
+        ruleset = self.ruleset
+        compiled = ruleset.flags.get(flag) if ruleset is not None else None
+        if compiled is None:
+            return self.evaluate(flag, user, count=True).result.enabled or default
+        try:
+            result = compiled.evaluate(EMPTY_USER if user is None else user)
+            base = result.offset
+            if base >= 0:
+                with self.lock:
+                    counts = self.counters.slots.get(flag) or self.counters.slot(flag)
+                    counts[base] += 1
+            return result.enabled if result is not ERROR else default
+        except Exception:  # only a broken user object could get here; never raise to the caller
+            log.debug("evaluation of %r failed", flag, exc_info=True)
+            return default
 
     def answer(self, flag: str, user: User | None, default: bool) -> Result:
         result = self.evaluate(flag, user, count=True).result

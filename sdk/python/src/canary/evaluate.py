@@ -7,12 +7,16 @@ from __future__ import annotations
 
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from ._operators import NO, YES, AttributeTest, compile_attribute_test, parse_texts
 from ._values import read_attribute, to_text
+from ._metrics import ARM_OFFSET
 from .bucket import BUCKET_COUNT, Bucketer, rollout_threshold
+
+CANARY_OFFSET: Final = ARM_OFFSET["canary"]
+CONTROL_OFFSET: Final = ARM_OFFSET["control"]
 
 User = Mapping[str, object]
 """A user: a mapping of attribute names (``userId``, ``region``, ...) to values."""
@@ -33,6 +37,8 @@ class Result:
     cohort: str | None = None
     split: bool = False
     """Whether the including cohort is a partial rollout (OpenFeature's SPLIT, not TARGETING_MATCH)."""
+    offset: int = field(default=-1, compare=False, repr=False)
+    """Where the arm's counters start in a flag's slot (``_metrics.ARM_OFFSET``); -1: not counted."""
 
     @property
     def arm(self) -> Arm:
@@ -43,7 +49,7 @@ class Result:
 
 
 OFF: Final = Result(False, "off")
-OUTSIDE_ROLLOUT: Final = Result(False, "outside_rollout")
+OUTSIDE_ROLLOUT: Final = Result(False, "outside_rollout", offset=CONTROL_OFFSET)
 NO_MATCH: Final = Result(False, "no_match")
 UNKNOWN_FLAG: Final = Result(False, "unknown_flag")
 MISSING_STICKINESS: Final = Result(False, "missing_stickiness")
@@ -180,7 +186,7 @@ class _Cohort:
         self.conditions = conditions
         self.threshold = rollout_threshold(rollout)
         self.full = self.threshold >= BUCKET_COUNT
-        self.included = Result(True, f"cohort:{name}", name, not self.full)
+        self.included = Result(True, f"cohort:{name}", name, not self.full, CANARY_OFFSET)
 
 
 _MISSING: Final = object()
@@ -225,7 +231,7 @@ class CompiledFlag:
             return ERROR
 
     def _evaluate_cohorts(self, user: User) -> Result:
-        if not isinstance(user, Mapping):
+        if type(user) is not dict and not isinstance(user, Mapping):
             return ERROR
         bucket = -1  # -1: not computed; -2: no stickiness value; else the user's bucket
         for cohort in self._cohorts:
