@@ -16,6 +16,11 @@ def test_an_error_after_its_exposures_flush_waits_for_the_next_batch_with_exposu
     assert first[0]["flags"] == {"f": {"canary": {"exposures": 1, "errors": 0}}}
     counters.slot("f")[CANARY + 1] += 1  # the error arrives after the flush
     counters.slot("f")[CANARY + 2 + duration_bucket(30)] += 1
+    counters.slot("f")[CANARY + 2 + duration_bucket(3000)] += 1
+    counters.slot("f")[CANARY] += 1  # one exposure: room for one duration, the slowest
+    second = list(counters.drain(1.5))[0]["flags"]["f"]["canary"]
+    assert second["errors"] == 1 and second["durations"][duration_bucket(3000)] == 1 and sum(second["durations"]) == 1
+    counters.slot("f")[CANARY + 1] += 1  # another error after the flush
     assert list(counters.drain(2.0)) == []  # an errors-only batch would be refused: nothing sent
     counters.slot("f")[CANARY] += 2
     third = list(counters.drain(3.0))

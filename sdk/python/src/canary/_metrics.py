@@ -21,8 +21,9 @@ from typing import Final
 ARMS: Final = ("canary", "control")
 DURATION_BOUNDS_MS: Final = (5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
 DURATION_BUCKETS: Final = len(DURATION_BOUNDS_MS) + 1
-MAX_FLAGS_PER_BATCH: Final = 10_000
-"""The server's limit; a drain with more flags is split into several batches."""
+MAX_FLAGS_PER_BATCH: Final = 500
+"""Flags per batch: a drain with more is split, so a batch (a flag is at most ~350 bytes of JSON)
+stays well under the 256 KiB frame the server accepts (SPEC 5; the server takes 10,000 flags)."""
 MAX_KEY_LENGTH: Final = 128
 """The longest flag key the server takes in a batch."""
 
@@ -76,12 +77,13 @@ class Counters:
         errors = counts[base + 1] + (carried[base + 1] if carried else 0)
         durations = [counts[base + 2 + i] + (carried[base + 2 + i] if carried else 0) for i in range(DURATION_BUCKETS)]
         sent_errors = min(errors, exposures)
+        # Trimmed to the exposures from the slow end: the excess carried is the fastest (SPEC 9.2).
         room = exposures
-        sent_durations = []
-        for count in durations:
-            take = min(count, room)
+        sent_durations = [0] * DURATION_BUCKETS
+        for i in reversed(range(DURATION_BUCKETS)):
+            take = min(durations[i], room)
             room -= take
-            sent_durations.append(take)
+            sent_durations[i] = take
         left = [errors - sent_errors] + [d - s for d, s in zip(durations, sent_durations)]
         if any(left):
             keep = self._carried.setdefault(flag, [0] * _STRIDE)

@@ -287,15 +287,18 @@ class AsyncClient:
         return None
 
     async def _receive(self, ws: ClientConnection) -> None:
+        """Reads frames, pinging every ``ping_interval`` (see ``Client._receive``)."""
         unanswered = False
+        next_ping = time.monotonic() + self._ping_interval
         while True:
             try:
-                text = await asyncio.wait_for(ws.recv(), self._ping_interval)
+                text = await asyncio.wait_for(ws.recv(), max(0.0, next_ping - time.monotonic()))
             except TimeoutError:
                 if unanswered:
-                    raise _Dead("no frame for two ping intervals") from None
+                    raise _Dead("no frame since the last ping") from None
                 await ws.send(self._engine.ping())
                 unanswered = True
+                next_ping = time.monotonic() + self._ping_interval
                 continue
             unanswered = False
             reply = self._engine.message(text)

@@ -318,16 +318,19 @@ class Client:
         return None
 
     def _receive(self, ws: ClientConnection) -> None:
+        """Reads frames, pinging every ``ping_interval``; a ping followed by no frame at all
+        before the next one is due means a dead (half-open) connection (SPEC 5.2)."""
         unanswered = False
+        next_ping = time.monotonic() + self._ping_interval
         while True:
             try:
-                text = ws.recv(timeout=self._ping_interval)
+                text = ws.recv(timeout=max(0.0, next_ping - time.monotonic()))
             except TimeoutError:
-                # A half-open TCP connection never errors, it goes quiet: two intervals at most.
                 if unanswered:
-                    raise _Dead("no frame for two ping intervals") from None
+                    raise _Dead("no frame since the last ping") from None
                 ws.send(self._engine.ping())
                 unanswered = True
+                next_ping = time.monotonic() + self._ping_interval
                 continue
             unanswered = False
             reply = self._engine.message(text)
