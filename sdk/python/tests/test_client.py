@@ -57,7 +57,7 @@ def test_counts_are_exact_under_concurrent_threads(client: canary.Client) -> Non
         t.start()
     for t in threads:
         t.join()
-    assert client._engine.counters.slots[FLAG][ARM_OFFSET["canary"]] == 40_000
+    assert client._engine.counters.counted()[FLAG][ARM_OFFSET["canary"]] == 40_000
 
 
 def test_guarded_decorator_runs_the_branch_and_counts_its_error(client: canary.Client) -> None:
@@ -77,7 +77,7 @@ def test_guarded_decorator_runs_the_branch_and_counts_its_error(client: canary.C
     assert new("ok", user={"userId": "u1"}) == "new"
     with pytest.raises(ValueError):
         new("bad", user={"userId": "u1"})
-    counts = client._engine.counters.slots[FLAG]
+    counts = client._engine.counters.counted()[FLAG]
     base = ARM_OFFSET["canary"]
     assert calls == ["new", "new"]
     assert counts[base] == 2 and counts[base + 1] == 1 and sum(counts[base + 2: base + 14]) == 2

@@ -31,7 +31,7 @@ def test_a_forked_child_counts_only_its_own_and_connects_itself(server: Server) 
             try:
                 os.close(read)
                 report = {
-                    "counted": sum(sum(c) for c in client._engine.counters.slots.values()),
+                    "counted": sum(sum(c) for c in client._engine.counters.counted().values()),
                     "pending": client._engine.pending,
                     "answers": client.is_enabled(FLAG, {"userId": "child-0"}),
                 }

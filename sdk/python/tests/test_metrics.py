@@ -6,23 +6,29 @@ from __future__ import annotations
 from canary._metrics import ARM_OFFSET, Counters, Reporter, duration_bucket
 
 CANARY = ARM_OFFSET["canary"]
+
+
+def bump(counters: Counters, index: int, times: int) -> None:
+    for _ in range(times):
+        counters.add("f", index)
+
 CONTROL = ARM_OFFSET["control"]
 
 
 def test_an_error_after_its_exposures_flush_waits_for_the_next_batch_with_exposures() -> None:
     counters = Counters(0.0)
-    counters.slot("f")[CANARY] += 1
+    bump(counters, CANARY, 1)
     first = list(counters.drain(1.0))
     assert first[0]["flags"] == {"f": {"canary": {"exposures": 1, "errors": 0}}}
-    counters.slot("f")[CANARY + 1] += 1  # the error arrives after the flush
-    counters.slot("f")[CANARY + 2 + duration_bucket(30)] += 1
-    counters.slot("f")[CANARY + 2 + duration_bucket(3000)] += 1
-    counters.slot("f")[CANARY] += 1  # one exposure: room for one duration, the slowest
+    bump(counters, CANARY + 1, 1)  # the error arrives after the flush
+    bump(counters, CANARY + 2 + duration_bucket(30), 1)
+    bump(counters, CANARY + 2 + duration_bucket(3000), 1)
+    bump(counters, CANARY, 1)  # one exposure: room for one duration, the slowest
     second = list(counters.drain(1.5))[0]["flags"]["f"]["canary"]
     assert second["errors"] == 1 and second["durations"][duration_bucket(3000)] == 1 and sum(second["durations"]) == 1
-    counters.slot("f")[CANARY + 1] += 1  # another error after the flush
+    bump(counters, CANARY + 1, 1)  # another error after the flush
     assert list(counters.drain(2.0)) == []  # an errors-only batch would be refused: nothing sent
-    counters.slot("f")[CANARY] += 2
+    bump(counters, CANARY, 2)
     third = list(counters.drain(3.0))
     assert third[0]["flags"]["f"]["canary"]["errors"] == 1
     durations = third[0]["flags"]["f"]["canary"]["durations"]
@@ -32,14 +38,13 @@ def test_an_error_after_its_exposures_flush_waits_for_the_next_batch_with_exposu
 
 def test_errors_beyond_exposures_are_split_and_the_arms_are_independent() -> None:
     counters = Counters(0.0)
-    slot = counters.slot("f")
-    slot[CANARY] += 2
-    slot[CANARY + 1] += 5
-    slot[CONTROL] += 3
-    slot[CONTROL + 1] += 1
+    bump(counters, CANARY, 2)
+    bump(counters, CANARY + 1, 5)
+    bump(counters, CONTROL, 3)
+    bump(counters, CONTROL + 1, 1)
     batch = list(counters.drain(1.0))[0]["flags"]["f"]
     assert batch == {"canary": {"exposures": 2, "errors": 2}, "control": {"exposures": 3, "errors": 1}}
-    counters.slot("f")[CANARY] += 10
+    bump(counters, CANARY, 10)
     assert list(counters.drain(2.0))[0]["flags"]["f"]["canary"] == {"exposures": 10, "errors": 3}
 
 
@@ -49,7 +54,7 @@ def test_unknown_flags_are_mentioned_once_with_no_counts_and_batch_ids_differ() 
     counters.mention("x" * 200)  # longer than the server takes: never named
     a = list(counters.drain(1.0))
     assert a[0]["flags"] == {"typo": {}}
-    counters.slot("f")[CANARY] += 1
+    bump(counters, CANARY, 1)
     b = list(counters.drain(2.0))
     assert a[0]["id"] != b[0]["id"]
 

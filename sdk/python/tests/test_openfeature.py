@@ -56,6 +56,6 @@ def test_track_error_feeds_the_guard_in_the_users_arm(client: canary.Client) -> 
     assert of.get_boolean_value("beta", False, user) is True
     of.track("error", user, TrackingEventDetails(attributes={"flag": "beta"}))
     of.track("duration", user, TrackingEventDetails(value=30, attributes={"flag": "beta"}))
-    counts = client._engine.counters.slots["beta"]
+    counts = client._engine.counters.counted()["beta"]
     canary_arm = ARM_OFFSET["canary"]
     assert counts[canary_arm] == 1 and counts[canary_arm + 1] == 1 and sum(counts[canary_arm + 2: canary_arm + 14]) == 1

@@ -128,8 +128,7 @@ class Engine:
             result = compiled.evaluate(EMPTY_USER if user is None else user)
             base = result.offset
             if count and base >= 0:
-                with self.lock:
-                    self.counters.slot(flag)[base] += 1
+                self.counters.add(flag, base)
             return Evaluation(result, flag, base)
         except Exception:  # only a broken user object could get here; never raise to the caller
             log.debug("evaluation of %r failed", flag, exc_info=True)
@@ -145,9 +144,7 @@ class Engine:
             result = compiled.evaluate(EMPTY_USER if user is None else user)
             base = result.offset
             if base >= 0:
-                with self.lock:
-                    counts = self.counters.slots.get(flag) or self.counters.slot(flag)
-                    counts[base] += 1
+                self.counters.add(flag, base)
             return result.enabled if result is not ERROR else default
         except Exception:  # only a broken user object could get here; never raise to the caller
             log.debug("evaluation of %r failed", flag, exc_info=True)
@@ -163,15 +160,14 @@ class Engine:
         """Counts an error in the evaluation's arm; true when an early flush is due."""
         if evaluation.arm_base < 0:
             return False
+        self.counters.add(evaluation.flag, evaluation.arm_base + 1)
         with self.lock:
-            self.counters.slot(evaluation.flag)[evaluation.arm_base + 1] += 1
             return self.pace.error()
 
     def count_duration(self, evaluation: Evaluation, ms: float) -> None:
         if evaluation.arm_base < 0 or not ms >= 0:
             return
-        with self.lock:
-            self.counters.slot(evaluation.flag)[evaluation.arm_base + 2 + duration_bucket(ms)] += 1
+        self.counters.add(evaluation.flag, evaluation.arm_base + 2 + duration_bucket(ms))
 
     # ---- the connection --------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import secrets
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -49,22 +50,67 @@ Batch = dict[str, object]
 
 
 class Counters:
-    """Counts per flag: one list of ``_STRIDE`` integers per flag, plus what was carried.
+    """Counts per flag: ``_STRIDE`` integers per flag (per arm: exposures, errors, histogram).
 
-    Not thread-safe by itself: the client holds its lock around every call.
+    Counting takes no lock: each thread increments its own table, which only it writes, and the
+    counts only grow; a drain reads every table and sends what grew since the last drain (each
+    value is read once, so an increment racing the drain is simply sent next time). A table
+    whose thread has ended is dropped once drained. Drains and mentions are made under the
+    client's lock.
     """
 
     def __init__(self, now: float) -> None:
-        self.slots: dict[str, list[int]] = {}
+        self._local = threading.local()
+        self._tables: list[tuple[threading.Thread, dict[str, list[int]], dict[str, list[int]]]] = []
+        self._tables_lock = threading.Lock()
         self._carried: dict[str, list[int]] = {}
         self._mentioned: set[str] = set()
         self._start = now
 
-    def slot(self, flag: str) -> list[int]:
-        counts = self.slots.get(flag)
+    def _table(self) -> dict[str, list[int]]:
+        table: dict[str, list[int]] = {}
+        with self._tables_lock:
+            self._tables.append((threading.current_thread(), table, {}))
+        self._local.table = table
+        return table
+
+    def add(self, flag: str, index: int) -> None:
+        """Counts one event at ``index`` of the flag's slot (``ARM_OFFSET[arm] + metric``)."""
+        try:
+            table: dict[str, list[int]] = self._local.table
+        except AttributeError:
+            table = self._table()
+        counts = table.get(flag)
         if counts is None:
-            counts = self.slots[flag] = [0] * _STRIDE
-        return counts
+            counts = table[flag] = [0] * _STRIDE
+        counts[index] += 1
+
+    def _collect(self, mark: bool) -> dict[str, list[int]]:
+        """What every thread counted since the last drain, per flag (marked drained when ``mark``)."""
+        totals: dict[str, list[int]] = {}
+        with self._tables_lock:
+            tables = list(self._tables)
+        ended = []
+        for entry in tables:
+            thread, table, drained = entry
+            for flag, counts in list(table.items()):
+                now = list(counts)  # each value read once
+                before = drained.get(flag)
+                total = totals.setdefault(flag, [0] * _STRIDE)
+                for i, value in enumerate(now):
+                    total[i] += value - (before[i] if before else 0)
+                if mark:
+                    drained[flag] = now
+            if mark and not thread.is_alive():
+                ended.append(entry)
+        if ended:
+            with self._tables_lock:
+                self._tables = [t for t in self._tables if t not in ended]
+        return totals
+
+    def counted(self) -> dict[str, list[int]]:
+        """The counts not yet drained, per flag (for tests and diagnostics)."""
+        return {flag: counts for flag, counts in self._collect(mark=False).items() if any(counts)}
 
     def mention(self, flag: str) -> None:
         """Names an unknown key in the next batch with no counts (the connections view counts it)."""
@@ -102,15 +148,17 @@ class Counters:
     def drain(self, now: float) -> Iterator[Batch]:
         """Moves every count into batches (at most ``MAX_FLAGS_PER_BATCH`` flags each)."""
         flags: dict[str, object] = {}
-        for flag, counts in self.slots.items():
-            if not any(counts):
+        totals = self._collect(mark=True)
+        for flag in self._carried:
+            totals.setdefault(flag, [0] * _STRIDE)
+        for flag, counts in totals.items():
+            if not any(counts) and flag not in self._carried:
                 continue
             named: dict[str, object] = {}
             for arm_name, base in ARM_OFFSET.items():
                 arm = self._arm(flag, counts, base)
                 if arm is not None:
                     named[arm_name] = arm
-            counts[:] = [0] * _STRIDE
             if named:
                 flags[flag] = named
         for flag in self._mentioned:

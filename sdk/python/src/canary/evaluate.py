@@ -195,7 +195,7 @@ _MISSING: Final = object()
 class CompiledFlag:
     """A flag state compiled for repeated evaluation. ``evaluate`` never raises."""
 
-    __slots__ = ("key", "version", "problem", "state", "_constant", "_cohorts", "_stickiness", "_bucketer")
+    __slots__ = ("key", "version", "problem", "state", "_constant", "_everyone", "_cohorts", "_stickiness", "_bucketer")
 
     def __init__(
         self,
@@ -214,6 +214,9 @@ class CompiledFlag:
         self.problem = problem
         self.state = state
         self._constant = constant
+        # A first cohort of everyone at 100% answers every user (a mapping) alike: no loop.
+        first = cohorts[0] if cohorts else None
+        self._everyone = first.included if first is not None and not first.conditions and first.full else None
         self._cohorts = cohorts
         self._stickiness = stickiness
         self._bucketer = bucketer
@@ -223,6 +226,8 @@ class CompiledFlag:
         constant = self._constant
         if constant is not None:
             return constant
+        if self._everyone is not None and type(user) is dict:
+            return self._everyone
         try:
             return self._evaluate_cohorts(user)
         except Exception:
