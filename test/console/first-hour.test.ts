@@ -86,6 +86,7 @@ describe('the console in the first hour', () => {
     expect(await said.innerText()).toBe(`checkout-v2 was already off in Production (version ${off.json.version}): nothing changed.`)
     expect(await p.getByRole('alert').count()).toBe(0)
     expect(await p.locator('.field-error').count()).toBe(0)
+    await p.locator('.kill-switch').screenshot({ path: join(RESULTS, 'first-hour-kill-switch-390.png') })
     // Nothing was written: the same version, and one "turned off" in the history, not two.
     expect((await api('GET', state('checkout-v2'))).json.version).toBe(off.json.version)
     const audit = await api('GET', '/api/v1/audit?flag=checkout-v2&env=production')
@@ -96,7 +97,6 @@ describe('the console in the first hour', () => {
     await expect.poll(() => history.locator('.audit-entry').count(), { timeout: STEP }).toBe(audit.json.items.length)
     expect(await history.locator('.audit-entry[data-action="flag.off"]').count()).toBe(1)
     expect(await scrollsSideways(p)).toBe(false)
-    await p.screenshot({ path: join(RESULTS, 'first-hour-kill-switch-390.png'), fullPage: true })
     expect(errors).toEqual([])
     await p.close()
   }, 120_000)
@@ -148,4 +148,151 @@ describe('the console in the first hour', () => {
     expect(errors).toEqual([])
     await p.close()
   }, 120_000)
+
+  it('plan (1280 px, list at 390 px): the preview says "stays at 1%; will go to …" before anything changes; moved by hand, the plan says it no longer matches', async () => {
+    const version = await flag('search-v2', [everyone(1)])
+    expect((await api('PUT', `${state('search-v2')}/guard`, { maxErrorRate: 0.05 })).status).toBe(200)
+    const { page: p, errors } = await page()
+    await signIn(p, url, ADMIN_KEY)
+    await p.goto(`${url}/#/flags/search-v2?env=production`)
+    const form = p.getByRole('form', { name: 'New rollout plan' })
+    await form.getByLabel('Steps (%)').fill('5, 25')
+    await form.getByLabel('Interval between steps (seconds)').fill('600')
+    await form.getByRole('button', { name: 'Start plan' }).click()
+    const runs = p.getByRole('alertdialog').locator('[data-runs]')
+    await runs.waitFor()
+    expect(await runs.innerText()).toBe(
+      'cohort everyone stays at 1%; will go to 5% after 10 min if the canary shows it is under its limit, then to 25% ' +
+        '(each step waits as long and for the same evidence)',
+    )
+    // Reading the preview changed nothing.
+    const shown = (await api('GET', state('search-v2'))).json
+    expect(shown).toMatchObject({ version: version + 1, plan: null, cohorts: [{ rollout: 1 }] })
+
+    await p.getByRole('button', { name: 'Yes, start the plan' }).click()
+    const status = p.locator('section.plan .plan-status')
+    await status.getByText('Widening cohort everyone').waitFor()
+    expect(await status.locator('[data-plan-drift]').count()).toBe(0)
+    const plan = (await api('GET', state('search-v2'))).json.plan
+    const applied = `${plan.steps[plan.step]}%`
+
+    // Someone narrows the cohort by hand in the cohorts editor.
+    await p.locator('#cohort-0-rollout').fill('0.5')
+    await p.getByRole('button', { name: 'Save cohorts' }).click()
+    const drift = status.locator('[data-plan-drift]')
+    await drift.waitFor()
+    expect(await drift.innerText()).toBe(
+      `No longer what the cohort holds: cohort everyone is at 0.5% now, not the plan's ${applied} (changed since the plan set it).`,
+    )
+    await p.locator('section.plan').screenshot({ path: join(RESULTS, 'first-hour-plan-drift-1280.png') })
+    expect(errors).toEqual([])
+    await p.close()
+
+    // The flags list, read on a phone, says the same.
+    const phone = await page(PHONE)
+    await signIn(phone.page, url, ADMIN_KEY)
+    await phone.page.goto(`${url}/#/flags?env=production`)
+    const cell = phone.page.locator('tr[data-flag="search-v2"] td[data-label="Rollout plan"]')
+    await cell.waitFor()
+    expect(await cell.innerText()).toContain(
+      `on everyone, active; but cohort everyone is at 0.5% now, not the plan's ${applied} (changed since the plan set it)`,
+    )
+    expect(await scrollsSideways(phone.page)).toBe(false)
+    expect(phone.errors).toEqual([])
+    await phone.page.close()
+  }, 120_000)
+
+  it('evidence (1280 px): "counts from N separate seconds" in the guard view, the trip banner and the history; the last trip stays once back on', async () => {
+    await flag('pay-v2', [everyone(50)])
+    expect((await api('PUT', `${state('pay-v2')}/guard`, { maxErrorRate: 0.05 })).status).toBe(200)
+    const seconds = async () => (await api('GET', `${state('pay-v2')}/metrics`)).json.decision?.figures.seconds ?? 0
+    for (const [i, id] of ['first', 'second'].entries()) {
+      const now = Date.now()
+      const batch = { id: `pay-${id}`, start: now - 1000, end: now, flags: { 'pay-v2': [200, 1, 200, 1] } }
+      expect((await api('POST', '/api/v1/metrics', { batch }, serverKey)).status).toBe(200)
+      // The guard takes a second's counts at its next tick: wait for it before the next batch.
+      await expect.poll(seconds, { timeout: STEP }).toBe(i + 1)
+    }
+    const { page: p, errors } = await page()
+    await signIn(p, url, ADMIN_KEY)
+    await p.goto(`${url}/#/flags/pay-v2?env=production`)
+    const counted = p.locator('section.guard [data-counted]')
+    await counted.waitFor()
+    expect(await counted.innerText()).toMatch(
+      /^For \d+ s, counts from 2 separate seconds \(SDKs send counts in batches every few seconds; each second with counts updates the tests\)\.$/,
+    )
+
+    // A third second of bad counts trips the guard: the banner, live, says what the trip counted.
+    const now = Date.now()
+    const failing = { id: 'pay-failing', start: now - 1000, end: now, flags: { 'pay-v2': [1000, 600, 1000, 10] } }
+    expect((await api('POST', '/api/v1/metrics', { batch: failing }, serverKey)).status).toBe(200)
+    const banner = p.getByRole('alert').filter({ has: p.getByRole('heading', { name: 'The guard turned this flag off' }) })
+    await banner.waitFor()
+    expect(await banner.locator('dt:has-text("Counted") + dd').innerText()).toMatch(/^since .+, counts from 3 separate seconds$/)
+    const entry = p.locator('section.audit .audit-entry[data-action="guard.trip"]')
+    await entry.waitFor()
+    expect(await entry.innerText()).toContain(', counts from 3 separate seconds.')
+
+    // Turned back on, the trip stays in the guard's view, with when, until the next one.
+    await banner.getByRole('button', { name: 'Turn back on' }).click()
+    await p.getByRole('button', { name: 'Yes, turn it on in Production' }).click()
+    const last = p.locator('section.guard [data-last-trip]')
+    await last.waitFor()
+    expect(await last.getByRole('heading').innerText()).toMatch(/^Last trip: .+\d\d:\d\d/)
+    expect(await last.innerText()).toContain('The guard turned this flag off because ')
+    expect(await banner.count()).toBe(0)
+    // The evidence starts afresh, and says so in words rather than "counts from 0 separate seconds".
+    await expect.poll(() => counted.innerText(), { timeout: STEP }).toMatch(/^For \d+ s, no counts yet \(SDKs send/)
+    await p.locator('section.guard').screenshot({ path: join(RESULTS, 'first-hour-last-trip-1280.png') })
+    expect(errors).toEqual([])
+    await p.close()
+  }, 120_000)
+
+  for (const viewport of [DESKTOP, PHONE])
+    it(`percentages (${viewport.width} px): cohorts nest rather than add up, and 150 is not a percentage`, async () => {
+      const key = `banner-${viewport.width}`
+      const eu = { name: 'eu', conditions: [{ attribute: 'region', operator: 'in', values: ['eu-west'] }], rollout: 5 }
+      await flag(key, [everyone(10), eu])
+      const { page: p, errors } = await page(viewport)
+      await signIn(p, url, ADMIN_KEY)
+      await p.goto(`${url}/#/flags?env=production`)
+      const who = p.locator(`tr[data-flag="${key}"] td[data-label="Who gets it"]`)
+      await who.waitFor()
+      expect(await who.locator('li').allInnerTexts()).toEqual([
+        'everyone: 10% of all users',
+        "eu: 5% of region eu-west (adds nobody: within everyone's 10%)",
+      ])
+
+      await p.getByRole('link', { name: key }).click()
+      const card = p.locator('fieldset[data-cohort="eu"]')
+      await card.locator('#cohort-1-rollout').fill('25')
+      const note = card.locator('[data-audience-preview]')
+      await note.waitFor()
+      // 10% of eu-west already has it through everyone: 25% adds 15%, not 20%.
+      expect(await note.locator('[data-share]').innerText()).toBe('15% more of region eu-west')
+      expect((await note.locator('[data-nested]').innerText()).trim()).toBe(
+        'everyone already gives the flag to 10% of them (one salt per flag: rollouts nest, they do not add up).',
+      )
+
+      await card.locator('#cohort-1-rollout').fill('150')
+      const error = card.locator('#cohort-1-rollout-error')
+      await error.waitFor()
+      expect(await error.innerText()).toBe('150 is not a percentage between 0 and 100')
+      // No estimate of "150% of them", and the 100% chip does not light up for 150.
+      expect(await note.count()).toBe(0)
+      expect(await card.getByRole('button', { name: '100%' }).getAttribute('aria-pressed')).toBe('false')
+      // Saved anyway, the server refuses it in the same words, next to the same field, and keeps 5%.
+      const [refused] = await Promise.all([
+        p.waitForResponse((r) => r.request().method() !== 'GET' && r.url().includes(`/flags/${key}`)),
+        p.getByRole('button', { name: 'Save cohorts' }).click(),
+      ])
+      expect(refused.status()).toBe(400)
+      expect(JSON.stringify(await refused.json())).toContain('150 is not a percentage between 0 and 100')
+      expect(await error.innerText()).toBe('150 is not a percentage between 0 and 100')
+      expect((await api('GET', state(key))).json.cohorts[1].rollout).toBe(5)
+      expect(await scrollsSideways(p)).toBe(false)
+      await card.screenshot({ path: join(RESULTS, `first-hour-percent-${viewport.width}.png`) })
+      expect(errors).toEqual([])
+      await p.close()
+    }, 120_000)
 })
