@@ -173,6 +173,7 @@ describe('the console in the first hour', () => {
     const status = p.locator('section.plan .plan-status')
     await status.getByText('Widening cohort everyone').waitFor()
     expect(await status.locator('[data-plan-drift]').count()).toBe(0)
+    expect(await status.locator('[data-plan-note]').innerText()).toContain('stays at 1%; will go to 5% after 10 min')
     const plan = (await api('GET', state('search-v2'))).json.plan
     const applied = `${plan.steps[plan.step]}%`
 
@@ -184,6 +185,8 @@ describe('the console in the first hour', () => {
     expect(await drift.innerText()).toBe(
       `No longer what the cohort holds: cohort everyone is at 0.5% now, not the plan's ${applied} (changed since the plan set it).`,
     )
+    // The start's "stays at 1%" is no longer true, so the card stops saying it.
+    expect(await status.innerText()).not.toContain('stays at 1%')
     await p.locator('section.plan').screenshot({ path: join(RESULTS, 'first-hour-plan-drift-1280.png') })
     expect(errors).toEqual([])
     await p.close()
