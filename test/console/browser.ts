@@ -74,7 +74,7 @@ export async function openPage(
     const name = task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)
     await page.screenshot({ path: join(results, `failed-${name}.png`), fullPage: true }).catch(() => {})
     const text = await page.locator('body').innerText().catch(() => '(no text)')
-    console.error(`page at ${page.url()} (errors: ${JSON.stringify(errors)}):\n${text.slice(0, 4000)}`)
+    console.error(`page at ${page.url()} when "${task.name}" failed (errors: ${JSON.stringify(errors)}):\n${text.slice(0, 4000)}`)
   })
   return { page, errors }
 }
