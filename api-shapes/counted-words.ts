@@ -7,6 +7,12 @@
  * @example
  * countedSecondsText(3) // 'counts from 3 separate seconds'
  * countedSecondsText(1) // 'counts from 1 second'
+ * countedSecondsText(0) // 'no counts yet'
  */
 export const countedSecondsText = (seconds: number): string =>
-  seconds === 1 ? 'counts from 1 second' : `counts from ${seconds.toLocaleString('en-US')} separate seconds`
+  // Just turned (back) on, the evidence has nothing: "counts from 0 separate seconds" is not English.
+  seconds === 0
+    ? 'no counts yet'
+    : seconds === 1
+      ? 'counts from 1 second'
+      : `counts from ${seconds.toLocaleString('en-US')} separate seconds`

@@ -1,4 +1,6 @@
+import { join } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
+import { onTestFailed } from 'vitest'
 
 /** Debian's Chromium, installed by `.ci/run`; never a downloaded browser. */
 export function launchChromium(): Promise<Browser> {
@@ -49,4 +51,30 @@ export function unlabelledControls(page: Page): Promise<string[]> {
 /** Whether the page is wider than the window (a horizontal scroll bar on a phone). */
 export function scrollsSideways(page: Page): Promise<boolean> {
   return page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1)
+}
+
+/**
+ * A page with a deadline on every wait; when the test fails, its screenshot goes to `results`
+ * and its text and browser errors to the log, for a person to read.
+ *
+ * @example
+ * const { page, errors } = await openPage(browser, { width: 390, height: 844 }, 'test-results')
+ */
+export async function openPage(
+  browser: Browser,
+  viewport: { width: number; height: number },
+  results: string,
+  timeoutMs = 20_000,
+): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport })
+  page.setDefaultTimeout(timeoutMs)
+  const errors = collectErrors(page)
+  onTestFailed(async ({ task }) => {
+    if (page.isClosed()) return
+    const name = task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)
+    await page.screenshot({ path: join(results, `failed-${name}.png`), fullPage: true }).catch(() => {})
+    const text = await page.locator('body').innerText().catch(() => '(no text)')
+    console.error(`page at ${page.url()} when "${task.name}" failed (errors: ${JSON.stringify(errors)}):\n${text.slice(0, 4000)}`)
+  })
+  return { page, errors }
 }

@@ -16,6 +16,7 @@ import { newerState } from '../../console/src/lib/conflict.ts'
 import { estimateAudience, exposuresLastHour } from '../../console/src/lib/estimate.ts'
 import {
   closenessWords,
+  countedWords,
   countsWords,
   floorWords,
   planEvidenceWords,
@@ -450,6 +451,14 @@ describe('own changes', () => {
 })
 
 describe('guard evidence in words', () => {
+  it('says what the counted seconds are, and that there are none yet just after turning on', () => {
+    const since = Date.UTC(2026, 0, 1, 12, 0, 0)
+    const tail = ' (SDKs send counts in batches every few seconds; each second with counts updates the tests).'
+    expect(countedWords({ since, seconds: 3 }, since + 60_000)).toBe(`For 60 s, counts from 3 separate seconds${tail}`)
+    expect(countedWords({ since, seconds: 1 }, since + 2000)).toBe(`For 2 s, counts from 1 second${tail}`)
+    expect(countedWords({ since, seconds: 0 }, since)).toBe(`For 0 s, no counts yet${tail}`)
+  })
+
   const reading = (progress: number, crossed: 'mixture' | 'change' | null = null) => ({
     statistic: progress * 3,
     threshold: 3,

@@ -2,11 +2,11 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startServer, type RunningServer } from '../../server/main.ts'
 import {
-  collectErrors,
   launchChromium,
+  openPage,
   scrollsSideways,
   signIn,
   unlabelledControls,
@@ -35,29 +35,8 @@ describe('web console in headless Chromium', () => {
   const api = (method: string, path: string, body?: unknown, key = ADMIN_KEY) => call(url, key, method, path, body)
 
 
-  async function newPage(
-    viewport = { width: 1280, height: 800 },
-  ): Promise<{ page: Page; errors: string[] }> {
-    const page = await browser.newPage({ viewport })
-    page.setDefaultTimeout(STEP)
-    const errors = collectErrors(page)
-    // What the page showed when a step failed: a screenshot and its text, for a person to read.
-    onTestFailed(async ({ task }) => {
-      if (page.isClosed()) return
-      const name = task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)
-      await page
-        .screenshot({ path: join(RESULTS, `failed-${name}.png`), fullPage: true })
-        .catch(() => {})
-      const text = await page
-        .locator('body')
-        .innerText()
-        .catch(() => '(no text)')
-      console.error(
-        `page at ${page.url()} when "${task.name}" failed (errors: ${JSON.stringify(errors)}):\n${text.slice(0, 4000)}`,
-      )
-    })
-    return { page, errors }
-  }
+  /** A page whose failure leaves a screenshot and its text (browser.ts `openPage`). */
+  const newPage = (viewport = { width: 1280, height: 800 }) => openPage(browser, viewport, RESULTS, STEP)
 
   /** Clicks the kill switch (or another switch) and answers the production confirmation. */
   async function flip(page: Page, button: string, confirm: RegExp) {

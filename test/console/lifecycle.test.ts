@@ -1,10 +1,10 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it, onTestFailed, vi } from 'vitest'
+import type { Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startServer, type RunningServer } from '../../server/main.ts'
-import { collectErrors, launchChromium, scrollsSideways, signIn } from './browser.ts'
+import { launchChromium, openPage, scrollsSideways, signIn } from './browser.ts'
 import { call } from '../helpers/call-api.ts'
 
 /**
@@ -28,19 +28,8 @@ describe('the console across the canary lifecycle', () => {
   const api = (method: string, path: string, body?: unknown, key = ADMIN_KEY) => call(url, key, method, path, body)
 
 
-  async function newPage(viewport = { width: 1280, height: 900 }): Promise<{ page: Page; errors: string[] }> {
-    const page = await browser.newPage({ viewport })
-    page.setDefaultTimeout(STEP)
-    const errors = collectErrors(page)
-    onTestFailed(async ({ task }) => {
-      if (page.isClosed()) return
-      const name = task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)
-      await page.screenshot({ path: join(RESULTS, `failed-${name}.png`), fullPage: true }).catch(() => {})
-      const text = await page.locator('body').innerText().catch(() => '(no text)')
-      console.error(`page at ${page.url()} (errors: ${JSON.stringify(errors)}):\n${text.slice(0, 4000)}`)
-    })
-    return { page, errors }
-  }
+  /** A page whose failure leaves a screenshot and its text (browser.ts `openPage`). */
+  const newPage = (viewport = { width: 1280, height: 900 }) => openPage(browser, viewport, RESULTS, STEP)
 
   /** Posts one batch of counts for the flag: [canary exposures, errors, control exposures, errors]. */
   async function traffic(id: string, counts: [number, number, number, number]) {

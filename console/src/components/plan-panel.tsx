@@ -31,6 +31,9 @@ const numberOr = (text: string) =>
 
 const FIELDS = ['cohort', 'steps', 'intervalSeconds', 'maxWaitSeconds'] as const
 
+/** Statuses whose note, when there is one, is still the start's summary (a step or a resume clears it). */
+const STARTED = new Set<Plan['status']>(['active', 'paused'])
+
 /** Where the plan stands: steps, what it waits for, and when it moves or holds. */
 function PlanStatus(props: { plan: Plan; progress: PlanProgress | null; cohorts: ReadonlyArray<{ name: string; rollout: number }> }) {
   const { plan, progress } = props
@@ -96,9 +99,14 @@ function PlanStatus(props: { plan: Plan; progress: PlanProgress | null; cohorts:
           {plan.note?.replace(/^held: /, '') ?? 'the evidence did not come in time.'} Resume it to
           wait again, or cancel it.
         </p>
-      ) : plan.note && !(plan.skipped?.length && plan.note.startsWith('skipped ')) ? (
-        // (The start's note repeats the skipped steps, shown above.)
-        <p class="notice">{ruleWords(plan.note)}</p>
+      ) : plan.note &&
+        !(plan.skipped?.length && plan.note.startsWith('skipped ')) &&
+        !(drift && STARTED.has(plan.status)) ? (
+        // (The start's note repeats the skipped steps, shown above; once the cohort moved, its
+        // "stays at 1%" is no longer true and the drift notice above says what is.)
+        <p class="notice" data-plan-note>
+          {ruleWords(plan.note)}
+        </p>
       ) : null}
       <p class="muted">
         Started {formatTime(plan.startedAt)}, one step every {formatDuration(plan.intervalSeconds)}{' '}
