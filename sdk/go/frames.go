@@ -66,8 +66,12 @@ func (c *Client) applyFrame(s *session, data []byte) frameAction {
 			return c.resync(s, "malformed snapshot")
 		}
 		snap := &Snapshot{Environment: m.Environment, Version: int64(*m.Version), Flags: m.Flags, Segments: m.Segments}
+		previous := c.state.Load()
 		c.publish(stateFromSnapshot(snap, c.counters.of))
 		c.inSync(s, nil)
+		if previous != nil && c.cfg.OnChange != nil {
+			c.cfg.OnChange(nil) // a whole new state: any flag may have changed
+		}
 		return actionNone
 	case "changes":
 		if m.Changes == nil {
