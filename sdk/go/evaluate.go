@@ -107,10 +107,11 @@ func (f *compiledFlag) evaluate(u User) Result {
 	return resultOutsideRollout
 }
 
-// split reports whether a result came from a partial cohort (OpenFeature's SPLIT).
+// Split reports whether an enabled result came from a partial cohort: a pseudorandom
+// assignment (OpenFeature's SPLIT) rather than a rule (TARGETING_MATCH), SPEC.md §4.
 func (f *compiledFlag) split(r Result) bool {
 	for i := range f.cohorts {
-		if f.cohorts[i].included.Reason == r.Reason && r.Enabled {
+		if r.Enabled && f.cohorts[i].name == r.Cohort {
 			return !f.cohorts[i].full
 		}
 	}
@@ -174,6 +175,11 @@ func compileFlag(raw json.RawMessage, segments map[string]*segment) *compiledFla
 	f := &compiledFlag{key: key, version: version, cohorts: cohorts, stickiness: stickiness, raw: raw}
 	if !enabled {
 		f.mode, f.answer = modeConstant, resultOff
+		return f
+	}
+	// A first cohort of everyone at 100% answers every user the same way: skip the loop.
+	if len(cohorts) > 0 && len(cohorts[0].conditions) == 0 && cohorts[0].full {
+		f.mode, f.answer = modeConstant, cohorts[0].included
 		return f
 	}
 	f.mode = modeCohorts
