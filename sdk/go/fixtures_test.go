@@ -71,3 +71,30 @@ func TestBucketingVectors(t *testing.T) {
 		}
 	}
 }
+
+// TestBenchAnswers: the same answers as the Node SDK for 10,000 users (sdk/fixtures/bench-answers.json).
+func TestBenchAnswers(t *testing.T) {
+	var fixture struct {
+		Flag    json.RawMessage   `json:"flag"`
+		Regions []string          `json:"regions"`
+		Codes   map[string]string `json:"codes"`
+		Answers string            `json:"answers"`
+	}
+	readFixture(t, "bench-answers.json", &fixture)
+	if len(fixture.Answers) != 10_000 {
+		t.Fatalf("%d answers", len(fixture.Answers))
+	}
+	c := newOfflineClient(t, &Snapshot{Version: 1, Flags: []json.RawMessage{fixture.Flag}, Segments: []json.RawMessage{}})
+	var key struct {
+		Key string `json:"key"`
+	}
+	_ = json.Unmarshal(fixture.Flag, &key)
+	for i := 0; i < len(fixture.Answers); i++ {
+		user := User{Key: benchUserID(i), Attributes: map[string]any{"region": fixture.Regions[i%len(fixture.Regions)]}}
+		want := fixture.Codes[fixture.Answers[i:i+1]]
+		got := c.Evaluate(key.Key, user)
+		if got.Reason != want || got.Enabled != (got.Cohort != "") {
+			t.Fatalf("user %d: %+v, want %s", i, got, want)
+		}
+	}
+}
