@@ -146,12 +146,15 @@ func (c *Client) Version() int64 {
 
 func (c *Client) setStatus(next Status) {
 	c.mu.Lock()
-	if c.status == StatusFatal || c.status == StatusClosed {
+	if c.status == StatusFatal || c.status == StatusClosed || c.status == next {
 		c.mu.Unlock()
 		return
 	}
 	c.status = next
 	c.mu.Unlock()
+	if c.cfg.OnStatus != nil {
+		c.cfg.OnStatus(next)
+	}
 }
 
 func (c *Client) markReady() { c.readyOnce.Do(func() { close(c.readyCh) }) }
@@ -332,6 +335,9 @@ func (c *Client) fatal(why string) {
 	c.mu.Unlock()
 	c.cfg.Logger.Error("canary: "+why+"; not reconnecting", "url", c.cfg.URL)
 	c.markReady()
+	if c.cfg.OnStatus != nil {
+		c.cfg.OnStatus(StatusFatal)
+	}
 }
 
 // sleep waits d or until the client closes; false when closed.

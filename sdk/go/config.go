@@ -48,6 +48,9 @@ type Config struct {
 	// OnChange, when set, is called (on the connection's goroutine) with the keys of flags whose
 	// answers may have changed; nil keys means every flag.
 	OnChange func(keys []string)
+	// OnStatus, when set, is called when the status changes (e.g. stale after a lost
+	// connection, ready once back in sync, fatal when the key is refused).
+	OnStatus func(Status)
 }
 
 type endpoints struct {

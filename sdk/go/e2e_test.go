@@ -38,7 +38,7 @@ func TestE2EAdminChangeReachesTheSDK(t *testing.T) {
 	}
 	f.setFlag(t, "checkout-v2", everyone)
 	waitFor(t, "the change to reach the SDK", 20*time.Second, func() bool { return c.IsEnabled("checkout-v2", user) })
-	if r := c.Evaluate("checkout-v2", user); r != (Result{Enabled: true, Reason: "cohort:everyone", Cohort: "everyone"}) {
+	if r := c.Evaluate("checkout-v2", user); r != (Result{Enabled: true, Reason: "cohort:everyone", Cohort: "everyone", Split: false}) {
 		t.Fatalf("after the change: %+v", r)
 	}
 	waitFor(t, "the SDK to hold the server's version", 20*time.Second, func() bool { return c.Version() == f.envVersion(t) })

@@ -107,17 +107,6 @@ func (f *compiledFlag) evaluate(u User) Result {
 	return resultOutsideRollout
 }
 
-// Split reports whether an enabled result came from a partial cohort: a pseudorandom
-// assignment (OpenFeature's SPLIT) rather than a rule (TARGETING_MATCH), SPEC.md §4.
-func (f *compiledFlag) split(r Result) bool {
-	for i := range f.cohorts {
-		if r.Enabled && f.cohorts[i].name == r.Cohort {
-			return !f.cohorts[i].full
-		}
-	}
-	return false
-}
-
 func malformed(key string, version int64, problem string, raw json.RawMessage) *compiledFlag {
 	return &compiledFlag{key: key, problem: problem, version: version, mode: modeConstant, answer: resultError, raw: raw}
 }
@@ -221,7 +210,7 @@ func compileCohorts(v any, segments map[string]*segment) ([]cohort, error) {
 		threshold := rolloutThreshold(rollout)
 		cohorts = append(cohorts, cohort{
 			name: name, rollout: rollout, threshold: threshold, full: threshold >= BucketCount,
-			conditions: compiled, included: Result{Enabled: true, Reason: "cohort:" + name, Cohort: name},
+			conditions: compiled, included: Result{Enabled: true, Reason: "cohort:" + name, Cohort: name, Split: threshold < BucketCount},
 		})
 	}
 	return cohorts, nil

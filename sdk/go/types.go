@@ -28,6 +28,9 @@ type Result struct {
 	Enabled bool
 	Reason  string
 	Cohort  string
+	// Split: the cohort's rollout is under 100%, so the user is in by a pseudorandom
+	// assignment (OpenFeature's SPLIT) rather than by a rule (TARGETING_MATCH).
+	Split bool
 }
 
 // Arm is the guard arm of a result: canary when on, control when the user met a partial
