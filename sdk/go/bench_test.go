@@ -3,6 +3,7 @@ package canary
 import (
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"testing"
 )
 
@@ -99,4 +100,36 @@ func TestIsEnabledAllocatesNothing(t *testing.T) {
 			t.Errorf("%s: %v allocations per IsEnabled", flag, n)
 		}
 	}
+}
+
+// BenchmarkMemoryPerFlag reports the heap a client holds per flag at 10,000 rich flags (the
+// state as compiled plus each flag's raw JSON, kept for the cache file).
+func BenchmarkMemoryPerFlag(b *testing.B) {
+	const flags = 10_000
+	rich := benchSnapshot().Flags[1]
+	raws := make([]json.RawMessage, flags)
+	for i := range raws {
+		var m map[string]any
+		_ = json.Unmarshal(rich, &m)
+		m["key"], m["salt"] = fmt.Sprintf("rich-%04d", i), fmt.Sprintf("rich-%04d", i)
+		raws[i], _ = json.Marshal(m)
+	}
+	snap := &Snapshot{Environment: "bench", Version: 1, Flags: raws, Segments: []json.RawMessage{}}
+	for i := 0; i < b.N; i++ {
+		c := newCounters(0)
+		before := heapInUse()
+		s := stateFromSnapshot(snap, c.of)
+		after := heapInUse()
+		b.ReportMetric(float64(after-before)/flags, "bytes/flag")
+		runtime.KeepAlive(s)
+		runtime.KeepAlive(c)
+	}
+}
+
+func heapInUse() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
 }

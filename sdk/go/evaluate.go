@@ -121,6 +121,42 @@ func numberField(m map[string]any, name string) int64 {
 // compileFlag compiles one flag state's JSON. Never fails: a malformed state compiles to a
 // flag that answers "error" for everyone, even when it is off (SPEC.md §2.1).
 func compileFlag(raw json.RawMessage, segments map[string]*segment) *compiledFlag {
+	return newCompiler(segments).flag(raw)
+}
+
+// compiler compiles flags against one set of segments, sharing identical attribute conditions
+// between the flags it compiles (a snapshot of 10,000 flags with the same rules holds each
+// compiled list once).
+type compiler struct {
+	segments map[string]*segment
+	shared   map[string]condition
+}
+
+func newCompiler(segments map[string]*segment) *compiler {
+	return &compiler{segments: segments, shared: map[string]condition{}}
+}
+
+// condition compiles one condition, shared with an identical one compiled before.
+func (cc *compiler) condition(v any) (condition, error) {
+	obj, ok := asObject(v)
+	if !ok || hasKey(obj, "segment") {
+		return conditionOf(v, cc.segments)
+	}
+	key, err := json.Marshal(obj) // map keys marshal sorted: one text per condition
+	if err != nil {
+		return conditionOf(v, cc.segments)
+	}
+	if c, found := cc.shared[string(key)]; found {
+		return c, nil
+	}
+	c, err := conditionOf(v, cc.segments)
+	if err == nil {
+		cc.shared[string(key)] = c
+	}
+	return c, err
+}
+
+func (cc *compiler) flag(raw json.RawMessage) *compiledFlag {
 	var v any
 	if err := json.Unmarshal(raw, &v); err != nil {
 		return malformed("", 0, "state is not valid JSON", raw)
@@ -157,7 +193,7 @@ func compileFlag(raw json.RawMessage, segments map[string]*segment) *compiledFla
 			stickiness = text
 		}
 	}
-	cohorts, err := compileCohorts(state["cohorts"], segments)
+	cohorts, err := cc.cohorts(state["cohorts"])
 	if err != nil {
 		return malformed(key, version, err.Error(), raw)
 	}
@@ -176,7 +212,7 @@ func compileFlag(raw json.RawMessage, segments map[string]*segment) *compiledFla
 	return f
 }
 
-func compileCohorts(v any, segments map[string]*segment) ([]cohort, error) {
+func (cc *compiler) cohorts(v any) ([]cohort, error) {
 	list, ok := v.([]any)
 	if !ok {
 		return nil, fmt.Errorf("cohorts must be an array")
@@ -201,11 +237,11 @@ func compileCohorts(v any, segments map[string]*segment) ([]cohort, error) {
 		}
 		compiled := make([]condition, 0, len(conditions))
 		for _, cond := range conditions {
-			cc, err := conditionOf(cond, segments)
+			c, err := cc.condition(cond)
 			if err != nil {
 				return nil, err
 			}
-			compiled = append(compiled, cc)
+			compiled = append(compiled, c)
 		}
 		threshold := rolloutThreshold(rollout)
 		cohorts = append(cohorts, cohort{

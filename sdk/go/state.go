@@ -44,8 +44,9 @@ func isVersion(f *float64) bool {
 func stateFromSnapshot(s *Snapshot, countsOf func(string) *flagCounts) *state {
 	segments := compileSegments(s.Segments)
 	flags := make(map[string]*flagEntry, len(s.Flags))
+	compile := newCompiler(segments)
 	for _, raw := range s.Flags {
-		f := compileFlag(raw, segments)
+		f := compile.flag(raw)
 		if f.key == "" {
 			continue // a state without a usable key cannot be asked for
 		}
@@ -152,8 +153,9 @@ func (s *state) apply(c *wireChange, countsOf func(string) *flagCounts) bool {
 		}
 		s.segments = segments
 		// Segments change rarely: recompiling every flag keeps "which flags use it" out of here.
+		compile := newCompiler(segments)
 		for key, e := range s.flags {
-			s.flags[key] = &flagEntry{flag: compileFlag(e.flag.raw, segments), counts: e.counts}
+			s.flags[key] = &flagEntry{flag: compile.flag(e.flag.raw), counts: e.counts}
 		}
 	default:
 		return false
