@@ -33,7 +33,7 @@ type serverProc struct {
 
 var repoRoot = filepath.Join("..", "..")
 
-func requireBuild(t *testing.T) {
+func requireBuild(t testing.TB) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("end-to-end: skipped with -short")
@@ -70,7 +70,7 @@ var (
 
 // startServer starts `canary serve` on port ("0": any) with the database file db, and waits
 // until it listens (and, for a new database, printed its admin key).
-func startServer(t *testing.T, db, port string, newDatabase bool) *serverProc {
+func startServer(t testing.TB, db, port string, newDatabase bool) *serverProc {
 	t.Helper()
 	cmd := exec.Command("node", filepath.Join(repoRoot, "bin", "canary.js"), "serve", "--port", port, "--host", "127.0.0.1", "--db", db)
 	cmd.Env = cleanEnv()
@@ -138,7 +138,7 @@ type apiAnswer struct {
 }
 
 // api calls the admin API.
-func api(t *testing.T, base, key, method, path string, body any) apiAnswer {
+func api(t testing.TB, base, key, method, path string, body any) apiAnswer {
 	t.Helper()
 	var reader io.Reader
 	if body != nil {
@@ -164,7 +164,7 @@ func api(t *testing.T, base, key, method, path string, body any) apiAnswer {
 	return out
 }
 
-func mustAPI(t *testing.T, base, key, method, path string, body any, want int) map[string]any {
+func mustAPI(t testing.TB, base, key, method, path string, body any, want int) map[string]any {
 	t.Helper()
 	a := api(t, base, key, method, path, body)
 	if a.status != want {
@@ -175,7 +175,7 @@ func mustAPI(t *testing.T, base, key, method, path string, body any, want int) m
 
 // waitFor polls until ok holds, failing after the deadline: tests wait for what they expect,
 // never a fixed time.
-func waitFor(t *testing.T, what string, within time.Duration, ok func() bool) {
+func waitFor(t testing.TB, what string, within time.Duration, ok func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for !ok() {
@@ -195,7 +195,7 @@ type fixture struct {
 	db     string
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	requireBuild(t)
 	db := filepath.Join(t.TempDir(), "canary.db")
@@ -204,7 +204,7 @@ func newFixture(t *testing.T) *fixture {
 	return &fixture{server: s, admin: s.adminKey, key: created["secret"].(string), keyID: created["id"].(string), db: db}
 }
 
-func (f *fixture) setFlag(t *testing.T, key string, state map[string]any) {
+func (f *fixture) setFlag(t testing.TB, key string, state map[string]any) {
 	t.Helper()
 	if api(t, f.server.url, f.admin, "GET", "/api/v1/flags/"+key, nil).status == 404 {
 		mustAPI(t, f.server.url, f.admin, "POST", "/api/v1/flags", map[string]any{"key": key}, 201)
@@ -212,7 +212,7 @@ func (f *fixture) setFlag(t *testing.T, key string, state map[string]any) {
 	mustAPI(t, f.server.url, f.admin, "PATCH", "/api/v1/environments/production/flags/"+key, state, 200)
 }
 
-func (f *fixture) envVersion(t *testing.T) int64 {
+func (f *fixture) envVersion(t testing.TB) int64 {
 	t.Helper()
 	snap := mustAPI(t, f.server.url, f.admin, "GET", "/api/v1/environments/production/snapshot", nil, 200)
 	return int64(snap["version"].(float64))
