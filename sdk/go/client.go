@@ -62,6 +62,7 @@ type Client struct {
 	cacheCh   chan struct{}
 	cacheDone chan struct{}
 	closeOnce sync.Once
+	early     earlyFlush
 }
 
 func nowMillis() int64 { return time.Now().UnixMilli() }
@@ -98,6 +99,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		flushDone: make(chan struct{}),
 		cacheCh:   make(chan struct{}, 1),
 		cacheDone: make(chan struct{}),
+		early:     earlyFlush{now: make(chan struct{}, 1), intervalStart: nowMillis()},
 	}
 	c.reporter = newReporter(cfg.MaxPendingBatches, c.sendBatch, c.postBatch)
 	if err := c.loadInitialState(); err != nil {
@@ -235,6 +237,7 @@ func (c *Client) RecordError(flag string, user User) {
 	defer func() { _ = recover() }()
 	if e, _ := c.entry(flag); e != nil {
 		e.counts.count(ArmOf(e.flag.evaluate(user)), slotErrors)
+		c.errorRecorded()
 	}
 }
 
@@ -278,6 +281,7 @@ func (c *Client) Run(ctx context.Context, flag string, user User, on, off func(c
 		e.counts.count(arm, slotDurations+durationBucket(float64(time.Since(started))/float64(time.Millisecond)))
 		if failed {
 			e.counts.count(arm, slotErrors)
+			c.errorRecorded()
 		}
 	}()
 	err := branch(ctx)
@@ -300,9 +304,22 @@ func (c *Client) flushLoop() {
 	for {
 		select {
 		case <-ticker.C:
-			c.Flush()
+		case <-c.early.now:
 		case <-c.ctx.Done():
 			return
+		}
+		c.early.flushed(nowMillis())
+		c.Flush()
+	}
+}
+
+// errorRecorded asks for an early flush when errors arrive much faster than before (SPEC.md
+// §9.3), so a regression reaches the guard in about a second instead of a flush interval.
+func (c *Client) errorRecorded() {
+	if c.early.recorded(nowMillis()) {
+		select {
+		case c.early.now <- struct{}{}:
+		default:
 		}
 	}
 }

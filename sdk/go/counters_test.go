@@ -196,3 +196,33 @@ func TestEndpointsFromTheBaseURL(t *testing.T) {
 		t.Error("a missing key must be refused")
 	}
 }
+
+// SPEC.md §9.3: an error burst flushes early; a steady error rate keeps the interval.
+func TestEarlyFlushOnAnErrorBurst(t *testing.T) {
+	e := earlyFlush{intervalStart: 0}
+	for i := 0; i < 4; i++ {
+		if e.recorded(2000) {
+			t.Fatal("fewer than 5 errors flushed early")
+		}
+	}
+	if !e.recorded(2000) {
+		t.Fatal("5 errors after 2 s with no previous pace must flush early")
+	}
+	e.flushed(2000)
+	// The same pace again (5 errors in 2 s): not more than twice the previous one.
+	for i := 0; i < 5; i++ {
+		if e.recorded(4000) {
+			t.Fatal("a steady pace flushed early")
+		}
+	}
+	e.flushed(4000)
+	if e.recorded(4500) {
+		t.Fatal("within a second of the last flush")
+	}
+	for i := 0; i < 20; i++ {
+		e.recorded(5100)
+	}
+	if !e.recorded(5100) {
+		t.Fatal("a burst at 8× the pace must flush early")
+	}
+}

@@ -16,6 +16,7 @@ func newOfflineClient(t testing.TB, bootstrap *Snapshot) *Client {
 		status:   StatusNotReady,
 		readyCh:  make(chan struct{}),
 	}
+	c.early = earlyFlush{now: make(chan struct{}, 1)}
 	c.reporter = newReporter(100, func(*MetricsBatch) bool { return false }, nil)
 	if bootstrap != nil {
 		c.state.Store(stateFromSnapshot(bootstrap, c.counters.of))
