@@ -41,16 +41,51 @@ func (c *oneValueCondition) holds(u User) bool {
 	return c.general.holds(u)
 }
 
-// listCondition is `in`/`not_in` with several case-sensitive values.
+// listCondition is `in`/`not_in` with several case-sensitive values. A one-hash Bloom filter
+// over a sketch of each value (its length and three of its bytes) rejects most unlisted values
+// before the map lookup, which hashes the whole string: a beta list is checked for every user
+// and almost never holds them. Values that share a bit with a listed one fall through to the
+// map; nothing listed is ever rejected.
 type listCondition struct {
 	attribute  string
 	set        map[string]struct{}
+	bits       []uint64
+	shift      uint
 	holdsOnHit bool
 	general    testCondition
 }
 
+// sketch hashes a string's length and its first, middle and last bytes.
+func sketch(s string) uint32 {
+	n := uint32(len(s))
+	if n == 0 {
+		return 0
+	}
+	return n*0x9e3779b1 ^ uint32(s[0])*0x85ebca6b ^ uint32(s[n-1])*0xc2b2ae35 ^ uint32(s[n/2])*0x27d4eb2f
+}
+
+func newListCondition(attribute string, set map[string]struct{}, holdsOnHit bool, general testCondition) *listCondition {
+	size := uint(64) // bits: about 8 per listed value, a power of two
+	for size < uint(8*len(set)) {
+		size *= 2
+	}
+	c := &listCondition{attribute: attribute, set: set, bits: make([]uint64, size/64), holdsOnHit: holdsOnHit, general: general}
+	for c.shift = 32; size > 1; size /= 2 {
+		c.shift--
+	}
+	for v := range set {
+		bit := sketch(v) >> c.shift
+		c.bits[bit/64] |= 1 << (bit % 64)
+	}
+	return c
+}
+
 func (c *listCondition) holds(u User) bool {
 	if s, ok := u.attribute(c.attribute).(string); ok {
+		bit := sketch(s) >> c.shift
+		if c.bits[bit/64]&(1<<(bit%64)) == 0 {
+			return !c.holdsOnHit
+		}
 		_, hit := c.set[s]
 		return hit == c.holdsOnHit
 	}
@@ -98,7 +133,7 @@ func attributeCondition(c map[string]any) condition {
 		if len(set) == 1 {
 			return &oneValueCondition{attribute: attribute, only: texts[0], holdsOnHit: holdsOnHit, general: general}
 		}
-		return &listCondition{attribute: attribute, set: set, holdsOnHit: holdsOnHit, general: general}
+		return newListCondition(attribute, set, holdsOnHit, general)
 	}
 	return &general
 }

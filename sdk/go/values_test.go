@@ -122,3 +122,26 @@ func TestPatternCostMatchesTheCore(t *testing.T) {
 		t.Error("lookaround is not RE2")
 	}
 }
+
+// The list filter never rejects a listed value, whatever the list's size.
+func TestListConditionFilterKeepsEveryListedValue(t *testing.T) {
+	for _, n := range []int{2, 7, 8, 9, 100, 5000} {
+		values := make([]any, n)
+		for i := range values {
+			values[i] = "id-" + jsNumber(float64(i*7919))
+		}
+		c := attributeCondition(map[string]any{"attribute": "userId", "operator": "in", "values": values})
+		for _, v := range values {
+			if !c.holds(User{Key: v.(string)}) {
+				t.Fatalf("%d values: %v rejected", n, v)
+			}
+		}
+		if c.holds(User{Key: "not-listed"}) || c.holds(User{Key: ""}) {
+			t.Fatalf("%d values: an unlisted id held", n)
+		}
+		not := attributeCondition(map[string]any{"attribute": "userId", "operator": "not_in", "values": values})
+		if not.holds(User{Key: values[0].(string)}) || !not.holds(User{Key: "not-listed"}) {
+			t.Fatalf("%d values: not_in", n)
+		}
+	}
+}
