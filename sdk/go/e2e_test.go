@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -205,5 +206,31 @@ func TestE2EUnknownKeyIsRefusedOnce(t *testing.T) {
 	<-c.loopDone
 	if c.Status() != StatusFatal {
 		t.Fatalf("status %s", c.Status())
+	}
+}
+
+// A graceful shutdown (SIGTERM) closes every stream with 1012 and a window to spread the
+// reconnects over; the SDK comes back to the successor on its restart schedule, resuming by version.
+func TestE2EGracefulRestartResumes(t *testing.T) {
+	f := newFixture(t)
+	f.setFlag(t, "a", everyone)
+	c, err := New(context.Background(), quietConfig(f.server.url, f.key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ready(t, c)
+	waitFor(t, "the connection", 20*time.Second, func() bool { return c.Status() == StatusReady })
+	if err := f.server.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	<-f.server.exited
+	waitFor(t, "the SDK to notice the restart", 20*time.Second, func() bool { return c.Status() == StatusStale })
+	f.server = startServer(t, f.db, f.server.port, false)
+	f.setFlag(t, "a", map[string]any{"enabled": false})
+	want := f.envVersion(t)
+	waitFor(t, "the SDK to resume on the successor", 40*time.Second, func() bool { return c.Version() == want && c.Status() == StatusReady })
+	if c.IsEnabled("a", User{Key: "u1"}) {
+		t.Fatal("the change after the restart was not applied")
 	}
 }
