@@ -234,3 +234,24 @@ func TestE2EGracefulRestartResumes(t *testing.T) {
 		t.Fatal("the change after the restart was not applied")
 	}
 }
+
+// Frames of 1 KiB and more come permessage-deflate compressed (no context takeover) when the
+// SDK offers it: a snapshot of many flags must arrive whole.
+func TestE2ECompressedSnapshot(t *testing.T) {
+	f := newFixture(t)
+	const flags = 40
+	for i := 0; i < flags; i++ {
+		f.setFlag(t, "flag-"+itoa(i), everyone)
+	}
+	c, err := New(context.Background(), quietConfig(f.server.url, f.key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ready(t, c)
+	for i := 0; i < flags; i++ {
+		if !c.IsEnabled("flag-"+itoa(i), User{Key: "u1"}) {
+			t.Fatalf("flag-%d missing from the snapshot", i)
+		}
+	}
+}
