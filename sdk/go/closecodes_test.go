@@ -204,3 +204,34 @@ func TestAGapThenASecondGapReconnects(t *testing.T) {
 		t.Fatalf("hello %v, version %d", second.hello, c.Version())
 	}
 }
+
+// SPEC.md §8: with Environment set, a client that cannot open the stream (a proxy refusing
+// upgrades) and holds no state fetches the snapshot over HTTP and answers from it.
+func TestSnapshotFallbackWhileTheStreamIsRefused(t *testing.T) {
+	var gotKey string
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/v1/environments/prod/snapshot" {
+			http.Error(w, "no upgrades here", http.StatusBadGateway)
+			return
+		}
+		gotKey = r.Header.Get("Authorization")
+		data, _ := json.Marshal(snapshotMessage(9))
+		_, _ = w.Write(data)
+	}))
+	defer server.Close()
+	cfg := quietConfig(server.URL, "cf_server_test")
+	cfg.Environment = "prod"
+	c, err := New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := c.WaitForReady(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if c.Version() != 9 || !c.IsEnabled("a", User{Key: "u"}) || c.Status() != StatusStale || gotKey != "Bearer cf_server_test" {
+		t.Fatalf("version %d status %s key %q", c.Version(), c.Status(), gotKey)
+	}
+}

@@ -27,6 +27,10 @@ type Config struct {
 	Bootstrap *Snapshot
 	// BootstrapFile is a file holding a Snapshot or a cache entry, read at start.
 	BootstrapFile string
+	// Environment, when set, lets the client fetch the environment's snapshot over HTTP
+	// (GET /api/v1/environments/{Environment}/snapshot) while the stream cannot be opened and no
+	// state is held, e.g. behind a proxy that refuses WebSocket upgrades (SPEC.md §8).
+	Environment string
 	// CacheFile, when set, keeps the last known state on disk (written atomically, debounced)
 	// and is read at start like a bootstrap.
 	CacheFile string
@@ -56,6 +60,12 @@ type Config struct {
 type endpoints struct {
 	stream  string
 	metrics string
+	base    string // http(s)://host[/prefix]
+}
+
+// snapshot is the HTTP snapshot endpoint of an environment.
+func (e endpoints) snapshot(environment string) string {
+	return e.base + "/api/v1/environments/" + url.PathEscape(environment) + "/snapshot"
 }
 
 // endpointsOf derives the stream and metrics endpoints from the base URL.
@@ -83,6 +93,7 @@ func endpointsOf(raw string) (endpoints, error) {
 	return endpoints{
 		stream:  ws + "://" + u.Host + base + "/api/v1/stream",
 		metrics: web + "://" + u.Host + base + "/api/v1/metrics",
+		base:    web + "://" + u.Host + base,
 	}, nil
 }
 

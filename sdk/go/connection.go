@@ -106,6 +106,7 @@ func (c *Client) connectOnce() (waitMs float64, stop bool) {
 			return 0, true
 		}
 		c.cfg.Logger.Debug("canary: connection attempt failed", "error", err)
+		c.snapshotFallback()
 		return c.backoff.fail(float64(nowMillis())), false
 	}
 	if conn.Subprotocol() != Protocol {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"time"
 )
 
 // Server messages and what the SDK does with each (SPEC.md §5.1).
@@ -164,6 +165,43 @@ func (c *Client) postBatch(ctx context.Context, b *MetricsBatch) postOutcome {
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
 	return httpOutcome(resp.StatusCode)
+}
+
+// snapshotFallback fetches the environment's snapshot over HTTP when the stream could not be
+// opened and no state is held (SPEC.md §8); the stream, once up, resumes from its version.
+func (c *Client) snapshotFallback() {
+	if c.cfg.Environment == "" || c.state.Load() != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.endpoints.snapshot(c.cfg.Environment), nil)
+	if err != nil {
+		return
+	}
+	req.Header.Set("Authorization", "Bearer "+c.cfg.ServerKey)
+	resp, err := c.cfg.HTTPClient.Do(req)
+	if err != nil {
+		return
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		c.cfg.Logger.Debug("canary: snapshot fallback refused", "status", resp.StatusCode)
+		return
+	}
+	var snap Snapshot
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxFrameBytes)).Decode(&snap); err != nil || snap.Flags == nil || snap.Segments == nil {
+		c.cfg.Logger.Warn("canary: the snapshot fallback answered something else than a snapshot", "error", err)
+		return
+	}
+	if c.state.CompareAndSwap(nil, stateFromSnapshot(&snap, c.counters.of)) {
+		c.markReady()
+		c.setStatus(StatusStale)
+		select {
+		case c.cacheCh <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // httpOutcome classifies an HTTP answer: 401/403 and other 4xx are final; 404 (no metrics
