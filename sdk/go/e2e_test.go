@@ -255,3 +255,35 @@ func TestE2ECompressedSnapshot(t *testing.T) {
 		}
 	}
 }
+
+// Counts made while the server is down wait in pending batches and are delivered once it is
+// back: acknowledged, and counted exactly once (SPEC.md §9.3).
+func TestE2ECountsMadeDuringAnOutageArriveOnce(t *testing.T) {
+	f := newFixture(t)
+	f.setFlag(t, "a", everyone)
+	c, err := New(context.Background(), quietConfig(f.server.url, f.key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ready(t, c)
+	f.server.kill()
+	waitFor(t, "the SDK to notice the outage", 40*time.Second, func() bool { return c.Status() == StatusStale })
+	for i := 0; i < 15; i++ {
+		c.IsEnabled("a", User{Key: "user-" + itoa(i)})
+	}
+	c.Flush()
+	if c.PendingBatches() == 0 {
+		t.Fatal("a batch made during the outage was dropped")
+	}
+	f.server = startServer(t, f.db, f.server.port, false)
+	waitFor(t, "the pending batches to be acknowledged", 40*time.Second, func() bool { return c.PendingBatches() == 0 })
+	metrics := mustAPI(t, f.server.url, f.admin, "GET", "/api/v1/environments/production/flags/a/metrics?span=15m", nil, 200)
+	total := 0.0
+	for _, m := range metrics["minutes"].([]any) {
+		total += m.(map[string]any)["canaryExposures"].(float64)
+	}
+	if total != 15 {
+		t.Fatalf("%v canary exposures counted, want 15: %v", total, metrics["minutes"])
+	}
+}
