@@ -8,6 +8,11 @@ export const connection = z.object({
   kind: keyKind,
   environment: z.string(),
   sdk: z.nullable(z.string()),
+  /** From `sdk` when it reads `canary-flags-<language>/<version>` (sdk/SPEC.md §5.1). */
+  language: z.optional(z.nullable(z.string())),
+  sdkVersion: z.optional(z.nullable(z.string())),
+  /** The negotiated WebSocket sub-protocol, e.g. `canary-flags.v1`. */
+  protocol: z.optional(z.nullable(z.string())),
   sentVersion: z.nullable(z.number()),
   appliedVersion: z.nullable(z.number()),
   connectedAt: z.number(),

@@ -44,6 +44,18 @@ export interface Connection {
   refusedBatches: number
 }
 
+/**
+ * The language and version in a hello's `sdk` (`canary-flags-<language>/<version>`, sdk/SPEC.md
+ * §5.1); both null for a name in another form.
+ *
+ * @example
+ * sdkIdentity('canary-flags-go/0.1.0') // { language: 'go', sdkVersion: '0.1.0' }
+ */
+export function sdkIdentity(sdk: string | undefined): { language: string | null; sdkVersion: string | null } {
+  const match = /^canary-flags-([a-z0-9-]+)\/(\S+)$/.exec(sdk ?? '')
+  return match ? { language: match[1]!, sdkVersion: match[2]! } : { language: null, sdkVersion: null }
+}
+
 /** What `GET /api/v1/connections` shows: never the key secret or the user's attributes. */
 export function describeConnection(c: Connection) {
   return {
@@ -53,6 +65,9 @@ export function describeConnection(c: Connection) {
     kind: c.key.kind,
     environment: c.environment,
     sdk: c.sdk ?? null,
+    ...sdkIdentity(c.sdk),
+    // The negotiated sub-protocol: the protocol version this SDK speaks.
+    protocol: c.socket.protocol || null,
     sentVersion: c.sentVersion ?? null,
     appliedVersion: c.appliedVersion ?? null,
     connectedAt: c.connectedAt,

@@ -1,3 +1,4 @@
+// Contract: sdk/SPEC.md §2 (evaluation). Where this test and the spec disagree, one of them is a bug.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createClient } from '../../sdk/index.ts'
 import { specCases, type SpecCase } from '../helpers/spec-cases.ts'

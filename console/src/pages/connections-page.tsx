@@ -8,6 +8,13 @@ import { formatRelative } from '../lib/format.ts'
 
 const REFRESH_MS = 5000
 
+/** The SDK as its hello named it, with its language, version and protocol when known (sdk/SPEC.md §5.1). */
+function sdkText(c: Connection): string {
+  if (c.sdk === null) return '(no hello yet)'
+  if (!c.language) return c.protocol ? `${c.sdk} · ${c.protocol}` : c.sdk
+  return `${c.language} ${c.sdkVersion} · ${c.protocol ?? 'protocol unknown'}`
+}
+
 function versionText(c: Connection, current: number | undefined): string {
   if (c.kind === 'admin') return 'console'
   const behind = (v: number) =>
@@ -106,7 +113,7 @@ export function ConnectionsPage() {
                 <td data-label="Key">{c.keyName}</td>
                 <td data-label="Kind">{c.kind}</td>
                 <td data-label="Environment">{c.environment}</td>
-                <td data-label="SDK">{c.sdk ?? '(no hello yet)'}</td>
+                <td data-label="SDK">{sdkText(c)}</td>
                 <td data-label="Applied">{versionText(c, versions.get(c.environment))}</td>
                 <td data-label="Connected">{formatRelative(c.connectedAt, now)}</td>
                 <td data-label="Unknown flags">{unknownText(c)}</td>

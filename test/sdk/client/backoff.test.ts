@@ -1,3 +1,4 @@
+// Contract: sdk/SPEC.md §7 (backoff with jitter). Where this test and the spec disagree, one of them is a bug.
 import { describe, expect, it } from 'vitest'
 import { createBackoff } from '../../../sdk/core/backoff.ts'
 import { seededRandom } from '../../helpers/random.ts'

@@ -1,3 +1,4 @@
+// Contract: sdk/SPEC.md §5.1 (messages, gaps, resync) and §10 (bootstrap, status). Where this test and the spec disagree, one of them is a bug.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createFlagClient, type ClientDeps } from '../../../sdk/client/client.ts'
 import { ClientError } from '../../../sdk/client/errors.ts'

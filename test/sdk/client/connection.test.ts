@@ -1,3 +1,4 @@
+// Contract: sdk/SPEC.md §5.2 (heartbeats) and §6 (close codes). Where this test and the spec disagree, one of them is a bug.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createBackoff } from '../../../sdk/core/backoff.ts'
 import { createConnection } from '../../../sdk/client/connection.ts'

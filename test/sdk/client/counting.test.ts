@@ -1,3 +1,4 @@
+// Contract: sdk/SPEC.md §9 (metrics batches). Where this test and the spec disagree, one of them is a bug.
 import { describe, expect, it, vi } from 'vitest'
 import { armOffset, countDuration, countError, countExposure, createCounters } from '../../../sdk/client/counters.ts'
 import { createMetricsReporter, type PostOutcome } from '../../../sdk/client/metrics-reporter.ts'

@@ -1,3 +1,4 @@
+// Contract: sdk/SPEC.md §6 (close 1012) and §7.2 (restart schedule). Where this test and the spec disagree, one of them is a bug.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createBackoff } from '../../../sdk/core/backoff.ts'
 import { createFlagClient } from '../../../sdk/client/client.ts'

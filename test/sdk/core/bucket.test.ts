@@ -1,3 +1,4 @@
+// Contract: sdk/SPEC.md §3 (bucketing). Where this test and the spec disagree, one of them is a bug.
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { bucket, isInRollout, rolloutThreshold } from '../../../sdk/core/bucket.ts'

@@ -1,3 +1,4 @@
+// Contract: sdk/SPEC.md §2.2–2.4 (attributes, operators, segments). Where this test and the spec disagree, one of them is a bug.
 import { describe, expect, it } from 'vitest'
 import {
   compileAttributeCondition,

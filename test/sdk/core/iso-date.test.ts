@@ -1,3 +1,4 @@
+// Contract: sdk/SPEC.md §2.2 (the date grammar). Where this test and the spec disagree, one of them is a bug.
 import { describe, expect, it } from 'vitest'
 import { parseIsoDate } from '../../../sdk/core/iso-date.ts'
 

@@ -1,3 +1,4 @@
+// Contract: sdk/SPEC.md §2.6 (bounded cost). Where this test and the spec disagree, one of them is a bug.
 import { describe, expect, it } from 'vitest'
 import { cohortsCostProblem, conditionsCost, LIMITS } from '../../../sdk/core/limits.ts'
 import type { AttributeCondition, Cohort, Segment } from '../../../sdk/core/types.ts'

@@ -1,3 +1,4 @@
+// Contract: sdk/SPEC.md §5 (stream protocol) and §6 (close codes). Where this test and the spec disagree, one of them is a bug.
 import { describe, expect, it } from 'vitest'
 import { CLOSE, MAX_RESTART_SPREAD_MS, PROTOCOL, parseClientMessage, parseServerMessage, restartCloseReason, restartSpreadOf } from '../../../sdk/core/protocol.ts'
 import { restartSpreadFor } from '../../../server/stream/stream-server.ts'

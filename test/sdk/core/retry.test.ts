@@ -1,3 +1,4 @@
+// Contract: sdk/SPEC.md §6 (close codes) and §8 (HTTP outcomes). Where this test and the spec disagree, one of them is a bug.
 import { describe, expect, it } from 'vitest'
 import { CLOSE } from '../../../sdk/core/protocol.ts'
 import { asksForPromptReconnect, closeFailureKind, httpFailureKind } from '../../../sdk/core/retry.ts'

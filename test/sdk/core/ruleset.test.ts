@@ -1,3 +1,4 @@
+// Contract: sdk/SPEC.md §5.1 (applying changes: stale, gap). Where this test and the spec disagree, one of them is a bug.
 import { describe, expect, it } from 'vitest'
 import { affectedFlags, applyChange, compactRulesetFromSnapshot, rulesetFromSnapshot, snapshotOf, statesOf } from '../../../sdk/core/ruleset.ts'
 import type { Change } from '../../../sdk/core/changes.ts'

@@ -1,3 +1,4 @@
+// Contract: sdk/SPEC.md §2 (evaluation) and §4 (reasons). Where this test and the spec disagree, one of them is a bug.
 import { describe, expect, it } from 'vitest'
 import { compileFlag, evaluate, toSegmentMap } from '../../../sdk/core/evaluate.ts'
 import { specCases } from '../../helpers/spec-cases.ts'

@@ -143,7 +143,7 @@ describe('server-key stream', () => {
     expect(snap.flags[0].enabled).toBe(true) // the last of 1005 alternating changes (i = 1004) turned it on
   }, 60_000)
 
-  it('lists connected SDKs with their key, environment, sdk and versions', async () => {
+  it('lists connected SDKs with their key, environment, sdk, language, protocol and versions (sdk/SPEC.md §5.1)', async () => {
     const c = connect(serverKey)
     await c.opened
     c.send({ type: 'hello', sdk: 'canary-flags-node/0.1.0' })
@@ -154,6 +154,16 @@ describe('server-key stream', () => {
     expect(list.json.items).toEqual([
       expect.objectContaining({ keyName: 'checkout-svc', kind: 'server', environment: 'production', sdk: 'canary-flags-node/0.1.0', appliedVersion: snap.version, sentVersion: snap.version }),
     ])
+    expect(list.json.items[0]).toMatchObject({ language: 'node', sdkVersion: '0.1.0', protocol: 'canary-flags.v1' })
+  })
+
+  it('names no language for an sdk that does not follow canary-flags-<language>/<version>', async () => {
+    const c = connect(serverKey)
+    await c.opened
+    c.send({ type: 'hello', sdk: 'test/1' })
+    await c.next((m) => m.type === 'snapshot')
+    const [item] = (await api('GET', '/api/v1/connections')).json.items
+    expect(item).toMatchObject({ sdk: 'test/1', language: null, sdkVersion: null, protocol: 'canary-flags.v1' })
   })
 
   it('closes the live sockets of a revoked key at once with 4401', async () => {

@@ -1,0 +1,274 @@
+package canary
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// Flag evaluation (SPEC.md §2): enabled = state.enabled && some cohort (all conditions hold &&
+// user inside its rollout). A flag is compiled once per state change; evaluating it parses
+// nothing, allocates nothing on the common path and never panics on any user.
+
+const defaultStickiness = "userId"
+
+var (
+	resultOff               = Result{Reason: ReasonOff}
+	resultOutsideRollout    = Result{Reason: ReasonOutsideRollout}
+	resultNoMatch           = Result{Reason: ReasonNoMatch}
+	resultUnknownFlag       = Result{Reason: ReasonUnknownFlag}
+	resultMissingStickiness = Result{Reason: ReasonMissingStickiness}
+	resultError             = Result{Reason: ReasonError}
+)
+
+type cohort struct {
+	name       string
+	rollout    float64
+	threshold  int
+	full       bool // covers every bucket: no hash, no stickiness needed
+	conditions []condition
+	included   Result
+}
+
+func (c *cohort) holds(u User) bool {
+	for _, cond := range c.conditions {
+		if !cond.holds(u) {
+			return false
+		}
+	}
+	return true
+}
+
+type flagMode int8
+
+const (
+	modeConstant flagMode = iota // off or malformed: the same answer for everyone
+	modeCohorts
+)
+
+// compiledFlag is a flag state compiled for repeated evaluation.
+type compiledFlag struct {
+	key        string
+	problem    string // why the state is malformed (every evaluation answers "error")
+	version    int64
+	mode       flagMode
+	answer     Result
+	cohorts    []cohort
+	stickiness string
+	prefix     hashPrefix // murmur3 state after salt + ":"
+	raw        json.RawMessage
+}
+
+// stickinessValue: non-empty strings as-is, finite numbers as their text; else missing.
+func stickinessValue(u User, attribute string) (string, bool) {
+	switch v := u.attribute(attribute).(type) {
+	case string:
+		return v, v != ""
+	case bool, nil:
+		return "", false
+	default:
+		if _, isNumber := toFloat(v); isNumber {
+			return toText(v)
+		}
+		return "", false
+	}
+}
+
+func (f *compiledFlag) evaluate(u User) Result {
+	if f.mode == modeConstant {
+		return f.answer
+	}
+	const notComputed, noStickiness = -1, -2
+	bucket := notComputed
+	for i := range f.cohorts {
+		c := &f.cohorts[i]
+		if !c.holds(u) {
+			continue
+		}
+		if c.full {
+			return c.included
+		}
+		if bucket == notComputed {
+			if value, ok := stickinessValue(u, f.stickiness); ok {
+				bucket = int(f.prefix.sum(value) % BucketCount)
+			} else {
+				bucket = noStickiness
+			}
+		}
+		if bucket != noStickiness && bucket < c.threshold {
+			return c.included
+		}
+	}
+	switch bucket {
+	case notComputed:
+		return resultNoMatch
+	case noStickiness:
+		return resultMissingStickiness
+	}
+	return resultOutsideRollout
+}
+
+func malformed(key string, version int64, problem string, raw json.RawMessage) *compiledFlag {
+	return &compiledFlag{key: key, problem: problem, version: version, mode: modeConstant, answer: resultError, raw: raw}
+}
+
+func numberField(m map[string]any, name string) int64 {
+	if f, ok := m[name].(float64); ok {
+		return int64(f)
+	}
+	return 0
+}
+
+// compileFlag compiles one flag state's JSON. Never fails: a malformed state compiles to a
+// flag that answers "error" for everyone, even when it is off (SPEC.md §2.1).
+func compileFlag(raw json.RawMessage, segments map[string]*segment) *compiledFlag {
+	return newCompiler(segments).flag(raw)
+}
+
+// compiler compiles flags against one set of segments, sharing identical attribute conditions
+// between the flags it compiles (a snapshot of 10,000 flags with the same rules holds each
+// compiled list once).
+type compiler struct {
+	segments map[string]*segment
+	shared   map[string]condition
+}
+
+func newCompiler(segments map[string]*segment) *compiler {
+	return &compiler{segments: segments, shared: map[string]condition{}}
+}
+
+// condition compiles one condition, shared with an identical one compiled before.
+func (cc *compiler) condition(v any) (condition, error) {
+	obj, ok := asObject(v)
+	if !ok || hasKey(obj, "segment") {
+		return conditionOf(v, cc.segments)
+	}
+	key, err := json.Marshal(obj) // map keys marshal sorted: one text per condition
+	if err != nil {
+		return conditionOf(v, cc.segments)
+	}
+	if c, found := cc.shared[string(key)]; found {
+		return c, nil
+	}
+	c, err := conditionOf(v, cc.segments)
+	if err == nil {
+		cc.shared[string(key)] = c
+	}
+	return c, err
+}
+
+func (cc *compiler) flag(raw json.RawMessage) *compiledFlag {
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return malformed("", 0, "state is not valid JSON", raw)
+	}
+	state, ok := asObject(v)
+	if !ok {
+		return malformed("", 0, "state is not an object", raw)
+	}
+	key, ok := state["key"].(string)
+	version := numberField(state, "version")
+	if !ok {
+		return malformed("", version, "key must be a string", raw)
+	}
+	enabled, ok := state["enabled"].(bool)
+	if !ok {
+		return malformed(key, version, "enabled must be a boolean", raw)
+	}
+	salt, stickiness := key, defaultStickiness
+	if s, present := state["salt"]; present {
+		text, isString := s.(string)
+		if !isString {
+			return malformed(key, version, "salt must be a string", raw)
+		}
+		if text != "" {
+			salt = text
+		}
+	}
+	if s, present := state["stickiness"]; present {
+		text, isString := s.(string)
+		if !isString {
+			return malformed(key, version, "stickiness must be a string", raw)
+		}
+		if text != "" {
+			stickiness = text
+		}
+	}
+	cohorts, err := cc.cohorts(state["cohorts"])
+	if err != nil {
+		return malformed(key, version, err.Error(), raw)
+	}
+	f := &compiledFlag{key: key, version: version, cohorts: cohorts, stickiness: stickiness, raw: raw}
+	if !enabled {
+		f.mode, f.answer = modeConstant, resultOff
+		return f
+	}
+	// A first cohort of everyone at 100% answers every user the same way: skip the loop.
+	if len(cohorts) > 0 && len(cohorts[0].conditions) == 0 && cohorts[0].full {
+		f.mode, f.answer = modeConstant, cohorts[0].included
+		return f
+	}
+	f.mode = modeCohorts
+	f.prefix = newHashPrefix(salt, 0)
+	return f
+}
+
+func (cc *compiler) cohorts(v any) ([]cohort, error) {
+	list, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("cohorts must be an array")
+	}
+	cohorts := make([]cohort, 0, len(list))
+	for i, item := range list {
+		c, ok := asObject(item)
+		if !ok {
+			return nil, fmt.Errorf("cohort %d is not an object", i)
+		}
+		name, ok := c["name"].(string)
+		if !ok {
+			return nil, fmt.Errorf("cohort %d: name must be a string", i)
+		}
+		conditions, ok := c["conditions"].([]any)
+		if !ok {
+			return nil, fmt.Errorf("cohort %s: conditions not an array", name)
+		}
+		rollout, ok := c["rollout"].(float64)
+		if !ok || !(rollout >= 0 && rollout <= 100) {
+			return nil, fmt.Errorf("cohort %s: rollout must be a number in [0, 100]", name)
+		}
+		compiled := make([]condition, 0, len(conditions))
+		for _, cond := range conditions {
+			c, err := cc.condition(cond)
+			if err != nil {
+				return nil, err
+			}
+			compiled = append(compiled, c)
+		}
+		threshold := rolloutThreshold(rollout)
+		cohorts = append(cohorts, cohort{
+			name: name, rollout: rollout, threshold: threshold, full: threshold >= BucketCount,
+			conditions: compiled, included: Result{Enabled: true, Reason: "cohort:" + name, Cohort: name, Split: threshold < BucketCount},
+		})
+	}
+	return cohorts, nil
+}
+
+// EvaluateState evaluates one flag state (its JSON) for a user with the given segments (their
+// JSON): a one-off evaluation for tools and tests; the Client compiles once instead.
+func EvaluateState(flag json.RawMessage, segments []json.RawMessage, user User) Result {
+	return compileFlag(flag, compileSegments(segments)).evaluate(user)
+}
+
+func compileSegments(raws []json.RawMessage) map[string]*segment {
+	out := make(map[string]*segment, len(raws))
+	for _, raw := range raws {
+		var v any
+		if json.Unmarshal(raw, &v) != nil {
+			continue
+		}
+		s := compileSegment(v, raw)
+		if s.key != "" {
+			out[s.key] = s
+		}
+	}
+	return out
+}

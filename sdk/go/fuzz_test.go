@@ -1,0 +1,74 @@
+package canary
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+// Fuzzing the condition compiler and the evaluator (`npm run test:go` runs each for a bounded
+// time): no input may panic or hang, and negation never includes a user the plain condition
+// would also include (missing and incomparable attributes fail closed both ways, SPEC.md §2.3).
+
+func FuzzCondition(f *testing.F) {
+	seeds := []struct{ condition, value string }{
+		{`{"attribute":"a","operator":"in","values":["x","y"]}`, `"x"`},
+		{`{"attribute":"a","operator":"matches","values":["^(a+)+$"],"caseInsensitive":true}`, `"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab"`},
+		{`{"attribute":"a","operator":"semver_gt","values":["1.2.3-rc.1"]}`, `"v1.2.3"`},
+		{`{"attribute":"a","operator":"before","values":["2024-03-01T10:00:00+01:00"]}`, `1709283600000`},
+		{`{"attribute":"a","operator":"gte","values":[1e308, "-0.5"]}`, `"1e3"`},
+		{`{"attribute":"a","operator":"exists","values":[]}`, `null`},
+		{`{"attribute":"a","operator":"contains","values":[42]}`, `true`},
+		{`{"attribute":"a","operator":"regex","values":["x"]}`, `"x"`},
+		{`{"segment":"s","negate":true}`, `"u1"`},
+	}
+	for _, s := range seeds {
+		f.Add(s.condition, s.value)
+	}
+	f.Fuzz(func(t *testing.T, conditionJSON, valueJSON string) {
+		var condition map[string]any
+		if json.Unmarshal([]byte(conditionJSON), &condition) != nil {
+			return
+		}
+		var value any
+		if json.Unmarshal([]byte(valueJSON), &value) != nil {
+			value = valueJSON
+		}
+		segments := map[string]*segment{"s": compileSegment(map[string]any{"key": "s", "userIds": []any{"u1"}, "conditions": []any{condition}}, nil)}
+		user := User{Key: "u1", Attributes: map[string]any{"a": value, "userId": value}}
+		plain, err := conditionOf(condition, segments)
+		if err != nil {
+			return
+		}
+		negated := map[string]any{}
+		for k, v := range condition {
+			negated[k] = v
+		}
+		negated["negate"] = condition["negate"] != true
+		inverse, _ := conditionOf(negated, segments)
+		if plain.holds(user) && inverse.holds(user) {
+			t.Fatalf("both %s and its negation hold for %v", conditionJSON, value)
+		}
+	})
+}
+
+func FuzzEvaluate(f *testing.F) {
+	f.Add(`{"key":"f","enabled":true,"cohorts":[{"name":"c","conditions":[{"attribute":"region","operator":"in","values":["eu"]}],"rollout":12.345}],"version":1}`, "u1", "eu")
+	f.Add(`{"key":"f","enabled":true,"salt":"","stickiness":"region","cohorts":[{"name":"c","conditions":[],"rollout":0.001}],"version":1}`, "", "")
+	f.Add(`{"key":"f","enabled":"yes"}`, "u", "x")
+	f.Add(`{"key":"f","enabled":true,"cohorts":[{"name":"c","conditions":[{"segment":"s"}],"rollout":100}]}`, "u1", "eu")
+	segments := compileSegments([]json.RawMessage{json.RawMessage(`{"key":"s","userIds":["u1"],"conditions":[],"version":1}`)})
+	f.Fuzz(func(t *testing.T, flagJSON, key, region string) {
+		flag := compileFlag(json.RawMessage(flagJSON), segments)
+		user := User{Key: key, Attributes: map[string]any{"region": region}}
+		r := flag.evaluate(user)
+		if r != flag.evaluate(user) {
+			t.Fatal("evaluation is not deterministic")
+		}
+		if r.Enabled != (r.Cohort != "") || (r.Enabled && r.Reason != "cohort:"+r.Cohort) {
+			t.Fatalf("inconsistent result %+v", r)
+		}
+		if flag.problem != "" && r.Reason != ReasonError {
+			t.Fatalf("a malformed flag answered %+v", r)
+		}
+	})
+}
