@@ -29,14 +29,15 @@ func (c *testCondition) holds(u User) bool {
 // common path, the general test for other attribute types.
 type oneValueCondition struct {
 	attribute  string
+	keyed      bool // attribute is userId
 	only       string
 	holdsOnHit bool
 	general    testCondition
 }
 
 func (c *oneValueCondition) holds(u User) bool {
-	if s, ok := u.attribute(c.attribute).(string); ok {
-		return (s == c.only) == c.holdsOnHit
+	if s, ok := u.stringAttribute(c.attribute, c.keyed); ok {
+		return sameText(s, c.only) == c.holdsOnHit
 	}
 	return c.general.holds(u)
 }
@@ -48,6 +49,7 @@ func (c *oneValueCondition) holds(u User) bool {
 // map; nothing listed is ever rejected.
 type listCondition struct {
 	attribute  string
+	keyed      bool // attribute is userId
 	set        map[string]struct{}
 	bits       []uint64
 	shift      uint
@@ -69,7 +71,7 @@ func newListCondition(attribute string, set map[string]struct{}, holdsOnHit bool
 	for size < uint(8*len(set)) {
 		size *= 2
 	}
-	c := &listCondition{attribute: attribute, set: set, bits: make([]uint64, size/64), holdsOnHit: holdsOnHit, general: general}
+	c := &listCondition{attribute: attribute, keyed: attribute == "userId", set: set, bits: make([]uint64, size/64), holdsOnHit: holdsOnHit, general: general}
 	for c.shift = 32; size > 1; size /= 2 {
 		c.shift--
 	}
@@ -81,7 +83,7 @@ func newListCondition(attribute string, set map[string]struct{}, holdsOnHit bool
 }
 
 func (c *listCondition) holds(u User) bool {
-	if s, ok := u.attribute(c.attribute).(string); ok {
+	if s, ok := u.stringAttribute(c.attribute, c.keyed); ok {
 		bit := sketch(s) >> c.shift
 		if c.bits[bit/64]&(1<<(bit%64)) == 0 {
 			return !c.holdsOnHit
@@ -131,7 +133,7 @@ func attributeCondition(c map[string]any) condition {
 			set[t] = struct{}{}
 		}
 		if len(set) == 1 {
-			return &oneValueCondition{attribute: attribute, only: texts[0], holdsOnHit: holdsOnHit, general: general}
+			return &oneValueCondition{attribute: attribute, keyed: attribute == "userId", only: texts[0], holdsOnHit: holdsOnHit, general: general}
 		}
 		return newListCondition(attribute, set, holdsOnHit, general)
 	}

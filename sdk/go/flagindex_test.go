@@ -1,0 +1,83 @@
+package canary
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+func indexOf(keys []string) (flagIndex, map[string]*flagEntry) {
+	flags := map[string]*flagEntry{}
+	for _, k := range keys {
+		flags[k] = &flagEntry{key: k}
+	}
+	return newFlagIndex(flags), flags
+}
+
+// TestFlagIndexFindsEveryKeyAndNothingElse: every held key of every length is found as itself;
+// keys one byte off, longer, shorter or empty are not.
+func TestFlagIndexFindsEveryKeyAndNothingElse(t *testing.T) {
+	var keys []string
+	for n := 1; n <= 40; n++ {
+		keys = append(keys, strings.Repeat("k", n), fmt.Sprintf("%0*d", n, n))
+	}
+	ix, flags := indexOf(keys)
+	for _, k := range keys {
+		if e := ix.get(strings.Clone(k)); e != flags[k] {
+			t.Fatalf("%q: got %v", k, e)
+		}
+		for _, miss := range []string{k + "x", k[:len(k)-1] + "x", "x" + k[1:], k[1:]} {
+			if e := ix.get(miss); e != nil && e.key != miss {
+				t.Fatalf("%q found %q", miss, e.key)
+			}
+		}
+	}
+	if ix.get("") != nil || ix.get("absent") != nil {
+		t.Fatal("found a key it does not hold")
+	}
+	if ix.whole {
+		t.Fatal("these keys needed no whole-key hash")
+	}
+}
+
+// TestFlagIndexHashesWholeKeysWhenWordsCollide: 1,000 long keys that differ only outside the
+// words the quick hash reads would share one probe run; the index hashes whole keys instead and
+// still finds each.
+func TestFlagIndexHashesWholeKeysWhenWordsCollide(t *testing.T) {
+	keys := make([]string, 1000)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("team-payments-%03d-checkout-experiment-%03d-rollout-final", i, i)
+	}
+	if quickHash(keys[0]) != quickHash(keys[1]) {
+		t.Fatal("the fixture's keys should collide in the quick hash")
+	}
+	ix, flags := indexOf(keys)
+	if !ix.whole {
+		t.Fatal("expected the whole-key hash")
+	}
+	for _, k := range keys {
+		if ix.get(k) != flags[k] {
+			t.Fatalf("%q not found", k)
+		}
+	}
+}
+
+func TestFlagIndexEmpty(t *testing.T) {
+	var zero flagIndex
+	ix, _ := indexOf(nil)
+	if zero.get("a") != nil || ix.get("a") != nil {
+		t.Fatal("an empty index found a key")
+	}
+}
+
+func TestSameTextIsStringEquality(t *testing.T) {
+	words := []string{"", "a", "ab", "abc", "abcd", "abce", "eu-west", "eu-wesT", "us-east", "new-checkout",
+		"new-checkoUt", "0123456789abcdef", "0123456789abcdeF", "0123456789abcdefg", "0123456789abcdefh"}
+	for _, a := range words {
+		for _, b := range words {
+			if sameText(a, b) != (a == b) {
+				t.Fatalf("sameText(%q, %q) = %v", a, b, !(a == b))
+			}
+		}
+	}
+}
