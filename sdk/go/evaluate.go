@@ -75,7 +75,7 @@ type compiledFlag struct {
 	answer     *answer // modeConstant's answer for everyone
 	cohorts    []cohort
 	stickiness string
-	keyed      bool // stickiness is userId: a non-empty User.Key is the value, no attribute read
+	keyed      bool       // stickiness is userId: a non-empty User.Key is the value, no attribute read
 	prefix     hashPrefix // murmur3 state after salt + ":"
 	raw        json.RawMessage
 }
