@@ -112,15 +112,18 @@ func word(s string, i int) uint64 {
 		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
-// quickHash hashes the length and up to three 8-byte words: for a key of 8 bytes or more the
-// first, the last and the one in the middle (overlapping on short keys, so every byte up to 16
-// counts); for a shorter key each byte.
+// quickHash hashes the length and up to three 8-byte words: all of a key up to 16 bytes (its
+// first and last words, overlapping), the first, middle and last words of a longer one. One
+// multiply: callers take the top bits, which every input bit reaches.
 func quickHash(s string) uint64 {
 	n := len(s)
 	var a, b uint64
-	if n >= 8 {
-		a, b = word(s, 0)^word(s, n/2-4), word(s, n-8)
-	} else {
+	switch {
+	case n > 16:
+		a, b = word(s, 0)^bits.RotateLeft64(word(s, n/2-4), 17), word(s, n-8)
+	case n >= 8:
+		a, b = word(s, 0), word(s, n-8)
+	default:
 		for i := 0; i < n; i++ {
 			a = a<<8 | uint64(s[i])
 		}

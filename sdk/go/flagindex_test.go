@@ -81,3 +81,19 @@ func TestSameTextIsStringEquality(t *testing.T) {
 		}
 	}
 }
+
+// TestQuickHashReadsEveryByteUpTo16: changing any one byte of a key up to 16 bytes changes its
+// hash (the filter in front of `in` lists and the flag index rely on it for structured ids).
+func TestQuickHashReadsEveryByteUpTo16(t *testing.T) {
+	for n := 1; n <= 16; n++ {
+		base := []byte(strings.Repeat("u-0250", 3)[:n])
+		h := quickHash(string(base))
+		for i := 0; i < n; i++ {
+			changed := append([]byte(nil), base...)
+			changed[i]++
+			if quickHash(string(changed)) == h {
+				t.Fatalf("length %d: byte %d does not reach the hash", n, i)
+			}
+		}
+	}
+}
