@@ -97,3 +97,32 @@ func TestQuickHashReadsEveryByteUpTo16(t *testing.T) {
 		}
 	}
 }
+
+// TestListFilterNeverRejectsAListedValue: every listed value of a 1,000-value `in` list holds
+// (the filter in front of the map may pass unlisted values, never drop listed ones), unlisted
+// ids of the same shape do not, and the filter turns most of them away before the map.
+func TestListFilterNeverRejectsAListedValue(t *testing.T) {
+	values := make([]any, 1000)
+	for i := range values {
+		values[i] = fmt.Sprintf("u-%05d", i*7)
+	}
+	c, ok := attributeCondition(map[string]any{"attribute": "userId", "operator": "in", "values": values}).(*listCondition)
+	if !ok {
+		t.Fatal("a case-sensitive list of several values compiles to a listCondition")
+	}
+	passed := 0
+	for i := 0; i < 7000; i++ {
+		id := fmt.Sprintf("u-%05d", i)
+		if got, want := c.holds(User{Key: id}), i%7 == 0; got != want {
+			t.Fatalf("%s: holds = %v", id, got)
+		}
+		bit := quickHash(id) >> c.shift
+		if i%7 != 0 && c.bits[bit/64]&(1<<(bit%64)) != 0 {
+			passed++
+		}
+	}
+	t.Logf("%d of 6,000 unlisted ids passed the filter", passed)
+	if passed > 6000/8 { // 16 bits per value: about 1 in 16 expected, 1 in 8 would be a broken hash
+		t.Fatalf("the filter let %d of 6,000 unlisted ids through", passed)
+	}
+}
