@@ -178,7 +178,7 @@ func (c *Client) entry(flag string) (e *flagEntry, reason string) {
 	if s == nil {
 		return nil, ReasonNotReady
 	}
-	e = s.flags[flag]
+	e = s.index.get(flag)
 	if e == nil {
 		c.unknownFlag(flag)
 		return nil, ReasonUnknownFlag
@@ -205,30 +205,30 @@ func (c *Client) IsEnabled(flag string, user User) (enabled bool) {
 	if s == nil {
 		return false
 	}
-	e := s.flags[flag]
+	e := s.index.get(flag)
 	if e == nil {
 		c.unknownFlag(flag)
 		return false
 	}
-	r := e.flag.evaluate(user)
-	e.counts.count(ArmOf(r), slotExposures)
-	return r.Enabled
+	a := e.flag.evaluate(user)
+	e.counts.count(a.arm, slotExposures)
+	return a.result.Enabled
 }
 
 // Evaluate is IsEnabled with the reason and the cohort; it counts an exposure like IsEnabled.
 func (c *Client) Evaluate(flag string, user User) (result Result) {
 	defer func() {
 		if recover() != nil {
-			result = resultError
+			result = answerError.result
 		}
 	}()
 	e, reason := c.entry(flag)
 	if e == nil {
 		return Result{Reason: reason}
 	}
-	r := e.flag.evaluate(user)
-	e.counts.count(ArmOf(r), slotExposures)
-	return r
+	a := e.flag.evaluate(user)
+	e.counts.count(a.arm, slotExposures)
+	return a.result
 }
 
 // RecordError counts a failure of the code path this user got (it feeds the guard). The flag is
@@ -236,7 +236,7 @@ func (c *Client) Evaluate(flag string, user User) (result Result) {
 func (c *Client) RecordError(flag string, user User) {
 	defer func() { _ = recover() }()
 	if e, _ := c.entry(flag); e != nil {
-		e.counts.count(ArmOf(e.flag.evaluate(user)), slotErrors)
+		e.counts.count(e.flag.evaluate(user).arm, slotErrors)
 		c.errorRecorded()
 	}
 }
@@ -249,7 +249,7 @@ func (c *Client) RecordDuration(flag string, user User, d time.Duration) {
 		return
 	}
 	if e, _ := c.entry(flag); e != nil {
-		e.counts.count(ArmOf(e.flag.evaluate(user)), slotDurations+durationBucket(float64(d)/float64(time.Millisecond)))
+		e.counts.count(e.flag.evaluate(user).arm, slotDurations+durationBucket(float64(d)/float64(time.Millisecond)))
 	}
 }
 
@@ -263,8 +263,8 @@ func (c *Client) Run(ctx context.Context, flag string, user User, on, off func(c
 	func() {
 		defer func() { _ = recover() }()
 		if e, _ = c.entry(flag); e != nil {
-			r := e.flag.evaluate(user)
-			arm, enabled = ArmOf(r), r.Enabled
+			a := e.flag.evaluate(user)
+			arm, enabled = a.arm, a.result.Enabled
 			e.counts.count(arm, slotExposures)
 		}
 	}()

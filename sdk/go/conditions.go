@@ -1,6 +1,9 @@
 package canary
 
-import "fmt"
+import (
+	"fmt"
+	"math/bits"
+)
 
 // Compiled conditions (SPEC.md §2.3, §2.4). A condition that cannot be compiled never holds,
 // negated or not; a missing or incomparable attribute never holds either.
@@ -29,60 +32,53 @@ func (c *testCondition) holds(u User) bool {
 // common path, the general test for other attribute types.
 type oneValueCondition struct {
 	attribute  string
+	keyed      bool // attribute is userId
 	only       string
 	holdsOnHit bool
 	general    testCondition
 }
 
 func (c *oneValueCondition) holds(u User) bool {
-	if s, ok := u.attribute(c.attribute).(string); ok {
-		return (s == c.only) == c.holdsOnHit
+	if s, ok := u.stringAttribute(c.attribute, c.keyed); ok {
+		return sameText(s, c.only) == c.holdsOnHit
 	}
 	return c.general.holds(u)
 }
 
 // listCondition is `in`/`not_in` with several case-sensitive values. A one-hash Bloom filter
-// over a sketch of each value (its length and three of its bytes) rejects most unlisted values
-// before the map lookup, which hashes the whole string: a beta list is checked for every user
-// and almost never holds them. Values that share a bit with a listed one fall through to the
-// map; nothing listed is ever rejected.
+// (about 16 bits per listed value) over quickHash of each value rejects most unlisted values
+// before the map lookup, which runs the runtime's hash over the whole string: a beta list is
+// checked for every user and almost never holds them. quickHash reads every byte of a value up
+// to 16 bytes (ids such as "u-02500" differ in any digit), so about one unlisted value in 16
+// passes. Values that share a bit with a listed one fall through to the map; nothing listed is
+// ever rejected.
 type listCondition struct {
 	attribute  string
+	keyed      bool // attribute is userId
 	set        map[string]struct{}
 	bits       []uint64
-	shift      uint
+	shift      uint // quickHash's top bits pick the filter bit
 	holdsOnHit bool
 	general    testCondition
 }
 
-// sketch hashes a string's length and its first, middle and last bytes.
-func sketch(s string) uint32 {
-	n := uint32(len(s))
-	if n == 0 {
-		return 0
-	}
-	return n*0x9e3779b1 ^ uint32(s[0])*0x85ebca6b ^ uint32(s[n-1])*0xc2b2ae35 ^ uint32(s[n/2])*0x27d4eb2f
-}
-
 func newListCondition(attribute string, set map[string]struct{}, holdsOnHit bool, general testCondition) *listCondition {
-	size := uint(64) // bits: about 8 per listed value, a power of two
-	for size < uint(8*len(set)) {
+	size := uint(64) // bits: a power of two
+	for size < uint(16*len(set)) {
 		size *= 2
 	}
-	c := &listCondition{attribute: attribute, set: set, bits: make([]uint64, size/64), holdsOnHit: holdsOnHit, general: general}
-	for c.shift = 32; size > 1; size /= 2 {
-		c.shift--
-	}
+	c := &listCondition{attribute: attribute, keyed: attribute == "userId", set: set, bits: make([]uint64, size/64),
+		shift: uint(64 - bits.TrailingZeros(size)), holdsOnHit: holdsOnHit, general: general}
 	for v := range set {
-		bit := sketch(v) >> c.shift
+		bit := quickHash(v) >> c.shift
 		c.bits[bit/64] |= 1 << (bit % 64)
 	}
 	return c
 }
 
 func (c *listCondition) holds(u User) bool {
-	if s, ok := u.attribute(c.attribute).(string); ok {
-		bit := sketch(s) >> c.shift
+	if s, ok := u.stringAttribute(c.attribute, c.keyed); ok {
+		bit := quickHash(s) >> c.shift
 		if c.bits[bit/64]&(1<<(bit%64)) == 0 {
 			return !c.holdsOnHit
 		}
@@ -131,7 +127,7 @@ func attributeCondition(c map[string]any) condition {
 			set[t] = struct{}{}
 		}
 		if len(set) == 1 {
-			return &oneValueCondition{attribute: attribute, only: texts[0], holdsOnHit: holdsOnHit, general: general}
+			return &oneValueCondition{attribute: attribute, keyed: attribute == "userId", only: texts[0], holdsOnHit: holdsOnHit, general: general}
 		}
 		return newListCondition(attribute, set, holdsOnHit, general)
 	}

@@ -11,13 +11,22 @@ import (
 
 const defaultStickiness = "userId"
 
+// answer is a Result with its guard arm, made once when a flag is compiled (or here, for the
+// answers every flag shares): evaluating returns a pointer to one, so it copies no strings and
+// IsEnabled compares no reason text to find the arm.
+type answer struct {
+	result Result
+	arm    Arm
+}
+
+func answerOf(r Result) *answer { return &answer{result: r, arm: ArmOf(r)} }
+
 var (
-	resultOff               = Result{Reason: ReasonOff}
-	resultOutsideRollout    = Result{Reason: ReasonOutsideRollout}
-	resultNoMatch           = Result{Reason: ReasonNoMatch}
-	resultUnknownFlag       = Result{Reason: ReasonUnknownFlag}
-	resultMissingStickiness = Result{Reason: ReasonMissingStickiness}
-	resultError             = Result{Reason: ReasonError}
+	answerOff               = answerOf(Result{Reason: ReasonOff})
+	answerOutsideRollout    = answerOf(Result{Reason: ReasonOutsideRollout})
+	answerNoMatch           = answerOf(Result{Reason: ReasonNoMatch})
+	answerMissingStickiness = answerOf(Result{Reason: ReasonMissingStickiness})
+	answerError             = answerOf(Result{Reason: ReasonError})
 )
 
 type cohort struct {
@@ -26,16 +35,28 @@ type cohort struct {
 	threshold  int
 	full       bool // covers every bucket: no hash, no stickiness needed
 	conditions []condition
-	included   Result
+	included   *answer
 }
 
 func (c *cohort) holds(u User) bool {
 	for _, cond := range c.conditions {
-		if !cond.holds(u) {
+		if !holds(cond, u) {
 			return false
 		}
 	}
 	return true
+}
+
+// holds calls the `in` conditions (most of what rules hold) directly, so their code is inlined
+// here rather than reached through the interface's indirect call.
+func holds(cond condition, u User) bool {
+	switch c := cond.(type) {
+	case *oneValueCondition:
+		return c.holds(u)
+	case *listCondition:
+		return c.holds(u)
+	}
+	return cond.holds(u)
 }
 
 type flagMode int8
@@ -51,9 +72,10 @@ type compiledFlag struct {
 	problem    string // why the state is malformed (every evaluation answers "error")
 	version    int64
 	mode       flagMode
-	answer     Result
+	answer     *answer // modeConstant's answer for everyone
 	cohorts    []cohort
 	stickiness string
+	keyed      bool       // stickiness is userId: a non-empty User.Key is the value, no attribute read
 	prefix     hashPrefix // murmur3 state after salt + ":"
 	raw        json.RawMessage
 }
@@ -73,7 +95,16 @@ func stickinessValue(u User, attribute string) (string, bool) {
 	}
 }
 
-func (f *compiledFlag) evaluate(u User) Result {
+// stickinessOf is stickinessValue for this flag, reading User.Key without an attribute lookup
+// when the stickiness is userId (what User.attribute would return for it).
+func (f *compiledFlag) stickinessOf(u User) (string, bool) {
+	if f.keyed && u.Key != "" {
+		return u.Key, true
+	}
+	return stickinessValue(u, f.stickiness)
+}
+
+func (f *compiledFlag) evaluate(u User) *answer {
 	if f.mode == modeConstant {
 		return f.answer
 	}
@@ -88,7 +119,7 @@ func (f *compiledFlag) evaluate(u User) Result {
 			return c.included
 		}
 		if bucket == notComputed {
-			if value, ok := stickinessValue(u, f.stickiness); ok {
+			if value, ok := f.stickinessOf(u); ok {
 				bucket = int(f.prefix.sum(value) % BucketCount)
 			} else {
 				bucket = noStickiness
@@ -100,15 +131,15 @@ func (f *compiledFlag) evaluate(u User) Result {
 	}
 	switch bucket {
 	case notComputed:
-		return resultNoMatch
+		return answerNoMatch
 	case noStickiness:
-		return resultMissingStickiness
+		return answerMissingStickiness
 	}
-	return resultOutsideRollout
+	return answerOutsideRollout
 }
 
 func malformed(key string, version int64, problem string, raw json.RawMessage) *compiledFlag {
-	return &compiledFlag{key: key, problem: problem, version: version, mode: modeConstant, answer: resultError, raw: raw}
+	return &compiledFlag{key: key, problem: problem, version: version, mode: modeConstant, answer: answerError, raw: raw}
 }
 
 func numberField(m map[string]any, name string) int64 {
@@ -197,9 +228,9 @@ func (cc *compiler) flag(raw json.RawMessage) *compiledFlag {
 	if err != nil {
 		return malformed(key, version, err.Error(), raw)
 	}
-	f := &compiledFlag{key: key, version: version, cohorts: cohorts, stickiness: stickiness, raw: raw}
+	f := &compiledFlag{key: key, version: version, cohorts: cohorts, stickiness: stickiness, keyed: stickiness == defaultStickiness, raw: raw}
 	if !enabled {
-		f.mode, f.answer = modeConstant, resultOff
+		f.mode, f.answer = modeConstant, answerOff
 		return f
 	}
 	// A first cohort of everyone at 100% answers every user the same way: skip the loop.
@@ -246,7 +277,7 @@ func (cc *compiler) cohorts(v any) ([]cohort, error) {
 		threshold := rolloutThreshold(rollout)
 		cohorts = append(cohorts, cohort{
 			name: name, rollout: rollout, threshold: threshold, full: threshold >= BucketCount,
-			conditions: compiled, included: Result{Enabled: true, Reason: "cohort:" + name, Cohort: name, Split: threshold < BucketCount},
+			conditions: compiled, included: answerOf(Result{Enabled: true, Reason: "cohort:" + name, Cohort: name, Split: threshold < BucketCount}),
 		})
 	}
 	return cohorts, nil
@@ -255,7 +286,7 @@ func (cc *compiler) cohorts(v any) ([]cohort, error) {
 // EvaluateState evaluates one flag state (its JSON) for a user with the given segments (their
 // JSON): a one-off evaluation for tools and tests; the Client compiles once instead.
 func EvaluateState(flag json.RawMessage, segments []json.RawMessage, user User) Result {
-	return compileFlag(flag, compileSegments(segments)).evaluate(user)
+	return compileFlag(flag, compileSegments(segments)).evaluate(user).result
 }
 
 func compileSegments(raws []json.RawMessage) map[string]*segment {

@@ -60,8 +60,8 @@ func FuzzEvaluate(f *testing.F) {
 	f.Fuzz(func(t *testing.T, flagJSON, key, region string) {
 		flag := compileFlag(json.RawMessage(flagJSON), segments)
 		user := User{Key: key, Attributes: map[string]any{"region": region}}
-		r := flag.evaluate(user)
-		if r != flag.evaluate(user) {
+		r := flag.evaluate(user).result
+		if r != flag.evaluate(user).result {
 			t.Fatal("evaluation is not deterministic")
 		}
 		if r.Enabled != (r.Cohort != "") || (r.Enabled && r.Reason != "cohort:"+r.Cohort) {

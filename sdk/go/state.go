@@ -10,15 +10,29 @@ import (
 // the old or the new state, never half a change (SPEC.md §5.1).
 
 type flagEntry struct {
+	key    string
 	flag   *compiledFlag
 	counts *flagCounts
 }
 
+func newFlagEntry(f *compiledFlag, counts *flagCounts) *flagEntry {
+	return &flagEntry{key: f.key, flag: f, counts: counts}
+}
+
+// state is the rules as of a version. flags is where changes are applied (on a clone); index is
+// built from it once the state is complete (sealed) and is what evaluations read.
 type state struct {
 	environment string
 	version     int64
 	flags       map[string]*flagEntry
+	index       flagIndex
 	segments    map[string]*segment
+}
+
+// sealed builds the index evaluations read; a state is published only sealed.
+func (s *state) sealed() *state {
+	s.index = newFlagIndex(s.flags)
+	return s
 }
 
 // applyOutcome is what applying a frame did: whether any change applied and whether the SDK
@@ -50,9 +64,9 @@ func stateFromSnapshot(s *Snapshot, countsOf func(string) *flagCounts) *state {
 		if f.key == "" {
 			continue // a state without a usable key cannot be asked for
 		}
-		flags[f.key] = &flagEntry{flag: f, counts: countsOf(f.key)}
+		flags[f.key] = newFlagEntry(f, countsOf(f.key))
 	}
-	return &state{environment: s.Environment, version: s.Version, flags: flags, segments: segments}
+	return (&state{environment: s.Environment, version: s.Version, flags: flags, segments: segments}).sealed()
 }
 
 // snapshot is the state as a Snapshot (for the cache file).
@@ -102,7 +116,7 @@ func applyChanges(s *state, raws []json.RawMessage, countsOf func(string) *flagC
 	if !out.applied {
 		return s, out
 	}
-	return next, out
+	return next.sealed(), out
 }
 
 func (s *state) clone() *state {
@@ -124,7 +138,7 @@ func (s *state) apply(c *wireChange, countsOf func(string) *flagCounts) bool {
 		if f.key == "" {
 			return false
 		}
-		s.flags[f.key] = &flagEntry{flag: f, counts: countsOf(f.key)}
+		s.flags[f.key] = newFlagEntry(f, countsOf(f.key))
 	case "flag_deleted":
 		if c.Key == nil {
 			return false
@@ -155,7 +169,7 @@ func (s *state) apply(c *wireChange, countsOf func(string) *flagCounts) bool {
 		// Segments change rarely: recompiling every flag keeps "which flags use it" out of here.
 		compile := newCompiler(segments)
 		for key, e := range s.flags {
-			s.flags[key] = &flagEntry{flag: compile.flag(e.flag.raw), counts: e.counts}
+			s.flags[key] = newFlagEntry(compile.flag(e.flag.raw), e.counts)
 		}
 	default:
 		return false

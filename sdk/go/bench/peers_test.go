@@ -66,9 +66,12 @@ func mustJSON(v any) json.RawMessage {
 }
 
 // run times isEnabled over the users and fails when the flag was never on (a misconfigured peer).
+// Besides wall time (ns/op) it reports the process's CPU time per call (cpu-ns/op, where the OS
+// has a CPU clock): the machine's other load inflates the first, much less the second.
 func run(b *testing.B, isEnabled func(i int) bool) {
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpuBefore, cpuOK := processCPU()
 	on := 0
 	for i := 0; i < b.N; i++ {
 		if isEnabled(i % users) {
@@ -76,6 +79,9 @@ func run(b *testing.B, isEnabled func(i int) bool) {
 		}
 	}
 	b.StopTimer()
+	if cpuAfter, ok := processCPU(); ok && cpuOK {
+		b.ReportMetric(float64(cpuAfter-cpuBefore)/float64(b.N), "cpu-ns/op")
+	}
 	if b.N >= users && on == 0 {
 		b.Fatal("the flag was never on")
 	}

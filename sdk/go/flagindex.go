@@ -1,0 +1,156 @@
+package canary
+
+import "math/bits"
+
+// flagIndex finds a flag's entry by key for IsEnabled. It is built once per published state
+// (the state's map stays the copy that changes are applied to) and read without locks. A Go map
+// runs the runtime's seeded hash over the whole key; this table hashes at most three 8-byte
+// words of it (the first, middle and last: all of a key up to 16 bytes) with two multiplies and
+// probes linearly, at most half full. Keys that share those words (long keys differing only
+// elsewhere) would share a hash: when building finds a probe run longer than maxProbe, the
+// index hashes whole keys instead. Flag keys are chosen by the project's admins, not by users,
+// so a fixed-seed hash is not open to flooding.
+type flagIndex struct {
+	slots []flagSlot
+	mask  uint64
+	shift uint // the hash's top bits pick the first slot (a multiply's best-mixed bits)
+	whole bool // hash whole keys (quickHash collided too often for these keys)
+}
+
+// flagSlot holds one entry and its key's hash (compared before the key itself); entry nil: empty.
+type flagSlot struct {
+	hash  uint64
+	entry *flagEntry
+}
+
+// maxProbe is the longest run of slots a lookup may walk before the index hashes whole keys.
+const maxProbe = 8
+
+func newFlagIndex(flags map[string]*flagEntry) flagIndex {
+	if ix, ok := buildFlagIndex(flags, false); ok {
+		return ix
+	}
+	ix, _ := buildFlagIndex(flags, true)
+	return ix
+}
+
+// buildFlagIndex fills a table; ok is false when a probe run exceeded maxProbe.
+func buildFlagIndex(flags map[string]*flagEntry, whole bool) (flagIndex, bool) {
+	size := 8
+	for size < 2*len(flags) {
+		size *= 2
+	}
+	ix := flagIndex{slots: make([]flagSlot, size), mask: uint64(size - 1), shift: uint(64 - bits.TrailingZeros(uint(size))), whole: whole}
+	ok := true
+	for _, e := range flags {
+		h := ix.hash(e.key)
+		i, probes := h>>ix.shift, 0
+		for ix.slots[i].entry != nil {
+			i, probes = (i+1)&ix.mask, probes+1
+		}
+		ok = ok && probes <= maxProbe
+		ix.slots[i] = flagSlot{hash: h, entry: e}
+	}
+	return ix, ok
+}
+
+func (ix *flagIndex) hash(key string) uint64 {
+	if ix.whole {
+		return wholeHash(key)
+	}
+	return quickHash(key)
+}
+
+// get returns the flag's entry, or nil when the state has no such flag.
+func (ix *flagIndex) get(key string) *flagEntry {
+	if len(ix.slots) == 0 {
+		return nil
+	}
+	h := ix.hash(key)
+	for i := h >> ix.shift; ; i = (i + 1) & ix.mask {
+		slot := &ix.slots[i]
+		if slot.entry == nil {
+			return nil
+		}
+		if slot.hash == h && sameText(slot.entry.key, key) {
+			return slot.entry
+		}
+	}
+}
+
+const (
+	hashC1 = 0x87c37b91114253d5 // murmur3 x64_128's constants
+	hashC2 = 0x4cf5ad432745937f
+)
+
+// word4 reads 4 bytes of s from i, little-endian.
+func word4(s string, i int) uint32 {
+	s = s[i : i+4]
+	return uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
+}
+
+// sameText is a == b, comparing texts of 4 to 16 bytes (flag keys, attribute values such as a
+// region) as two overlapping words in place: no call to the runtime's memequal, which costs as
+// much as the rest of a flag lookup.
+func sameText(a, b string) bool {
+	n := len(a)
+	switch {
+	case n != len(b):
+		return false
+	case n >= 8 && n <= 16:
+		return word(a, 0) == word(b, 0) && word(a, n-8) == word(b, n-8)
+	case n >= 4 && n < 8:
+		return word4(a, 0) == word4(b, 0) && word4(a, n-4) == word4(b, n-4)
+	}
+	return a == b
+}
+
+// word reads 8 bytes of s from i, little-endian (one load once compiled).
+func word(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// quickHash hashes the length and up to three 8-byte words: all of a key up to 16 bytes (its
+// first and last words, overlapping), the first, middle and last words of a longer one. One
+// multiply: callers take the top bits, which every input bit reaches.
+func quickHash(s string) uint64 {
+	n := len(s)
+	var a, b uint64
+	switch {
+	case n > 16:
+		a, b = word(s, 0)^bits.RotateLeft64(word(s, n/2-4), 17), word(s, n-8)
+	case n >= 8:
+		a, b = word(s, 0), word(s, n-8)
+	default:
+		for i := 0; i < n; i++ {
+			a = a<<8 | uint64(s[i])
+		}
+	}
+	return (a ^ bits.RotateLeft64(b, 29) ^ uint64(n)<<56) * hashC2
+}
+
+// wholeHash hashes every byte, 8 at a time (murmur3 x64's block mix).
+func wholeHash(s string) uint64 {
+	h := uint64(len(s)) * hashC1
+	for len(s) >= 8 {
+		h ^= bits.RotateLeft64(word(s, 0)*hashC1, 31) * hashC2
+		h = bits.RotateLeft64(h, 27)*5 + 0x52dce729
+		s = s[8:]
+	}
+	var k uint64
+	for i := len(s) - 1; i >= 0; i-- {
+		k = k<<8 | uint64(s[i])
+	}
+	return mix64(h ^ bits.RotateLeft64(k*hashC1, 31)*hashC2)
+}
+
+// mix64 is murmur3's 64-bit finaliser: every input bit reaches the low bits the table uses.
+func mix64(h uint64) uint64 {
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	return h ^ h>>33
+}
