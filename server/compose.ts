@@ -4,6 +4,7 @@ import { createGuardService } from './guard/guard-service.ts'
 import { localEvidence } from './guard/evidence-sink.ts'
 import { sharedEvidence } from './guard/shared-evidence.ts'
 import { createRolloutPlanner } from './guard/rollout-planner.ts'
+import type { WebhookOptions } from './guard/webhook.ts'
 import type { Change } from '../sdk/core/changes.ts'
 import { createSequencer } from './replication/sequencer.ts'
 import type { ClusterStore, Store } from './store/contract.ts'
@@ -15,7 +16,8 @@ export interface ComposeOptions {
   /** The clock of the guard windows and rollout plans (tests move it by hand). */
   now?: () => number
   log: (message: string, error?: unknown) => void
-  webhook?: { timeoutMs?: number; attempts?: number; baseDelayMs?: number }
+  /** Webhook delivery settings (timeout, retries, answer cap, private targets allowed). */
+  webhook?: WebhookOptions | undefined
   /** Rate limits on client (public) keys; unset fields keep the documented defaults. */
   clientLimits?: Partial<ClientLimitSettings> | undefined
   /**

@@ -21,6 +21,27 @@ function readClientLimits(env: NodeJS.ProcessEnv): Partial<ClientLimitSettings> 
   return limits
 }
 import { LOG_LEVELS, type LogFormat, type LogLevel } from './observability/logger.ts'
+import type { WebhookOptions } from './guard/webhook.ts'
+import { parseAllowList } from './outbound/address-policy.ts'
+
+/**
+ * `CANARY_WEBHOOK_ALLOW` (private addresses or ranges a webhook may reach; default none),
+ * `CANARY_WEBHOOK_TIMEOUT_MS` (default 5000) and `CANARY_WEBHOOK_MAX_RESPONSE_BYTES` (default 65536).
+ */
+function readWebhook(env: NodeJS.ProcessEnv): WebhookOptions {
+  const webhook: WebhookOptions = {}
+  if (env.CANARY_WEBHOOK_ALLOW) {
+    try {
+      webhook.allow = parseAllowList(env.CANARY_WEBHOOK_ALLOW)
+    } catch (error) {
+      throw new ConfigError(`CANARY_WEBHOOK_ALLOW: ${(error as Error).message}`)
+    }
+  }
+  if (env.CANARY_WEBHOOK_TIMEOUT_MS) webhook.timeoutMs = positive('CANARY_WEBHOOK_TIMEOUT_MS', env.CANARY_WEBHOOK_TIMEOUT_MS)
+  if (env.CANARY_WEBHOOK_MAX_RESPONSE_BYTES)
+    webhook.maxResponseBytes = positive('CANARY_WEBHOOK_MAX_RESPONSE_BYTES', env.CANARY_WEBHOOK_MAX_RESPONSE_BYTES)
+  return webhook
+}
 
 /** Everything the server reads from its environment and command line, read once, checked once. */
 export interface Config {
@@ -59,6 +80,8 @@ export interface Config {
    * (a window of `connections ÷ rate`, at least 1 s). Raise it for a machine that accepts more.
    */
   reconnectRate?: number
+  /** Webhook delivery: private targets allowed, timeout, answer cap (`readWebhook`). */
+  webhook?: WebhookOptions
 }
 
 export class ConfigError extends Error {}
@@ -125,6 +148,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     logLevel: oneOf('LOG_LEVEL', env.LOG_LEVEL || 'info', LOG_LEVELS),
     metricsPort: metricsPort === undefined || metricsPort === '' ? undefined : port('METRICS_PORT', metricsPort),
     reconnectRate: env.CANARY_RECONNECT_RATE ? positive('CANARY_RECONNECT_RATE', env.CANARY_RECONNECT_RATE) : undefined,
+    webhook: readWebhook(env),
     streamCompression: oneOf('CANARY_STREAM_COMPRESSION', env.CANARY_STREAM_COMPRESSION || 'on', ['on', 'off'] as const) === 'on',
   }
 }

@@ -96,7 +96,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const services = composeServices(store, {
     log,
     now: options.now,
-    webhook: options.webhook,
+    webhook: { ...config.webhook, ...options.webhook },
     clientLimits: { ...config.clientLimits, ...options.clientLimits },
     cluster,
   })

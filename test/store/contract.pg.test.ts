@@ -1164,6 +1164,19 @@ describe.each(implementations)('store contract: $name', (impl) => {
     })
   })
 
+  describe('webhook secrets', () => {
+    it('makes a secret once, rotates with an overlap, and a second store reads the same secrets', async () => {
+      const [a, b] = await impl.pair()
+      expect(await a.webhookSecrets.signing('prod', 'f', 1000)).toEqual([])
+      expect(await a.webhookSecrets.ensure('prod', 'f', 's1', 1000)).toBe(true)
+      expect(await b.webhookSecrets.ensure('prod', 'f', 'other', 1000)).toBe(false)
+      await b.webhookSecrets.rotate('prod', 'f', 's2', 5000, 2000)
+      expect(await a.webhookSecrets.signing('prod', 'f', 4999)).toEqual(['s2', 's1'])
+      expect(await a.webhookSecrets.signing('prod', 'f', 5000)).toEqual(['s2'])
+      expect(await a.webhookSecrets.signing('prod', 'g', 5000)).toEqual([])
+    })
+  })
+
   describe('snapshot and close', () => {
     it('snapshots an environment: its version, the rules of its flags and its segments', async () => {
       await twoEnvironments()
