@@ -3,6 +3,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
 import { requireKey, type AuthEnv } from './auth/api-key.ts'
+import { throttleFailedAuth } from './auth/failure-throttle.ts'
 import { errorBody, errorResponse } from './error-response.ts'
 import { AppError, RouteNotFoundError } from './errors.ts'
 import { createOfrep } from './ofrep/index.ts'
@@ -46,6 +47,9 @@ export function createApp(deps: AppDeps) {
     return c.json(body, status as ContentfulStatusCode, headers)
   }
   if (deps.observe) app.use(deps.observe)
+  // Wrong keys cost an address time, never a key or an account its access (auth/failure-throttle.ts).
+  const failedAuth = throttleFailedAuth({ throttle: clientLimits.authFailures, trustedProxies: clientLimits.settings.trustedProxies, onRefused: respond })
+  for (const path of ['/api/*', '/ofrep/*', '/metrics']) app.use(path, failedAuth)
 
   app.get('/health', (c) => c.json({ status: 'ok' }))
   app.get('/api/v1/openapi.json', (c) => c.json(openApiDocument()))

@@ -6,6 +6,7 @@ const CLIENT_LIMIT_VARIABLES: ReadonlyArray<[keyof ClientLimitSettings, string, 
   ['evaluationsPerAddressPerMinute', 'CANARY_CLIENT_EVALUATIONS_PER_MINUTE', 1],
   ['connectionsPerAddressPerMinute', 'CANARY_CLIENT_CONNECTIONS_PER_MINUTE', 1],
   ['openConnectionsPerAddress', 'CANARY_CLIENT_OPEN_CONNECTIONS', 1],
+  ['authFailuresPerAddressPerMinute', 'CANARY_AUTH_FAILURES_PER_MINUTE', 1],
   ['trustedProxies', 'CANARY_TRUSTED_PROXIES', 0],
 ]
 

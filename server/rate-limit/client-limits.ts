@@ -1,4 +1,5 @@
 import { TooManyRequestsError } from '../errors.ts'
+import { createAuthFailureThrottle } from './auth-failures.ts'
 import { createConcurrencyLimiter } from './concurrency-limiter.ts'
 import { createWindowLimiter } from './window-limiter.ts'
 
@@ -17,6 +18,8 @@ export interface ClientLimitSettings {
   connectionsPerAddressPerMinute: number
   /** Open client-key connections per remote address at once. */
   openConnectionsPerAddress: number
+  /** Failed authentications (wrong or revoked keys, any kind) per remote address per minute, before 429. */
+  authFailuresPerAddressPerMinute: number
   /** Proxies in front of the server whose `X-Forwarded-For` entries are believed (0: none). */
   trustedProxies: number
 }
@@ -26,6 +29,7 @@ export const DEFAULT_CLIENT_LIMITS: Readonly<ClientLimitSettings> = Object.freez
   evaluationsPerAddressPerMinute: 600,
   connectionsPerAddressPerMinute: 60,
   openConnectionsPerAddress: 200,
+  authFailuresPerAddressPerMinute: 30,
   trustedProxies: 0,
 })
 
@@ -45,6 +49,8 @@ export function createClientLimits(settings: ClientLimitSettings, now: () => num
     evaluations,
     connections,
     open,
+    /** Failed authentication per address, for every key kind and transport (auth-failures.ts). */
+    authFailures: createAuthFailureThrottle({ perMinute: settings.authFailuresPerAddressPerMinute, now }),
     /**
      * One client-key evaluation from `address` (each is a guess at who is in which cohort), or
      * TooManyRequestsError (429 with Retry-After).

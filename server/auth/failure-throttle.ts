@@ -1,0 +1,27 @@
+import type { Context } from 'hono'
+import { createMiddleware } from 'hono/factory'
+import type { AuthFailureThrottle } from '../rate-limit/auth-failures.ts'
+import { clientAddress, remoteAddressOf } from '../rate-limit/client-address.ts'
+
+/**
+ * Throttles failed authentication on every HTTP route that takes a key (admin API, SDK routes,
+ * OFREP, `/metrics`), in one place: an address that has spent its failures gets 429 before any
+ * key is checked, and every 401 answered to it counts as one failure. The WebSocket upgrade
+ * does the same in stream/upgrade.ts.
+ */
+export function throttleFailedAuth(deps: { throttle: AuthFailureThrottle; trustedProxies: number; onRefused: (c: Context, error: unknown) => Response }) {
+  return createMiddleware(async (c, next) => {
+    const address = clientAddress({
+      remoteAddress: remoteAddressOf(c),
+      forwardedFor: c.req.header('x-forwarded-for'),
+      trustedProxies: deps.trustedProxies,
+    })
+    try {
+      deps.throttle.admit(address)
+    } catch (error) {
+      return deps.onRefused(c, error)
+    }
+    await next()
+    if (c.res.status === 401) deps.throttle.failed(address)
+  })
+}
