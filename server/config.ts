@@ -88,6 +88,21 @@ export interface Config {
 export class ConfigError extends Error {}
 
 /**
+ * The shortest operator-chosen admin key (`CANARY_ADMIN_KEY`) started without a warning. Keys
+ * the server makes are 43 random characters; a human-chosen one needs length to be unguessable.
+ */
+export const MIN_OPERATOR_KEY_LENGTH = 32
+
+/** The loud start-up warning for a short `CANARY_ADMIN_KEY` (still accepted: refusing it would lock an operator out). */
+export function operatorKeyWarning(adminKey: string | undefined): string | undefined {
+  if (adminKey === undefined || adminKey.length >= MIN_OPERATOR_KEY_LENGTH) return undefined
+  return (
+    `WARNING: CANARY_ADMIN_KEY is ${adminKey.length} characters, under the minimum of ${MIN_OPERATOR_KEY_LENGTH}: ` +
+    'a short key can be guessed. Replace it: canary keys create --kind admin, then revoke this one (README "Security")'
+  )
+}
+
+/**
  * Loopback: the admin API and the console are not offered to the network unless asked for
  * (`--host 0.0.0.0` / `HOST`; the container image and the systemd unit set `HOST` themselves).
  */

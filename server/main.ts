@@ -6,7 +6,7 @@ import { createAdaptorServer } from '@hono/node-server'
 import { pino } from 'pino'
 import { createApp } from './app.ts'
 import { bootstrap } from './bootstrap.ts'
-import type { Config } from './config.ts'
+import { operatorKeyWarning, type Config } from './config.ts'
 import { observeChanges } from './observability/change-observer.ts'
 import { httpObserver } from './observability/http-observer.ts'
 import { logFunction, type Logger } from './observability/logger.ts'
@@ -130,6 +130,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const firstStart = () => bootstrap({ store, service }, { adminKey: config.adminKey })
   const { adminSecret, warning } = await (cluster ? cluster.exclusively(firstStart) : firstStart())
   if (warning) logger.warn(warning)
+  const weakKey = operatorKeyWarning(config.adminKey)
+  if (weakKey) logger.warn(weakKey)
   await guard.load()
   const stopObserving = observeChanges({ hub, logs: store.logs, logger, metrics, localCommits: services.onLocalCommit })
 

@@ -17,7 +17,7 @@ import type {
   StoredBatch,
   StoredFlagState,
 } from './contract.ts'
-import { hashSecret, rulesOf, type KeyRowFields } from './rows.ts'
+import { hashSecret, keyMarker, rulesOf, type KeyRowFields } from './rows.ts'
 
 /**
  * The store's decisions, written once for both dialects. Every mutation is read → decide →
@@ -291,8 +291,8 @@ export function segmentRemoved(before: Segment, version: number, actor: string):
 // API keys
 
 /**
- * The row of a new key: the secret's hash and its first characters (to recognise it in lists),
- * never the secret itself. `id` and `secret` come from the caller (they are random).
+ * The row of a new key: the secret's hash and a fixed marker that is not secret (`keyMarker`),
+ * never the secret itself nor any part of it. `id` and `secret` come from the caller (they are random).
  */
 export function newKeyRow(
   input: { name: string; kind: KeyKind; environment: string | null },
@@ -305,7 +305,7 @@ export function newKeyRow(
     kind: input.kind,
     envKey: input.environment,
     hash: hashSecret(secret),
-    prefix: secret.slice(0, 12),
+    prefix: keyMarker(secret, input.kind),
   }
 }
 
