@@ -14,6 +14,7 @@ import { environmentRoutes, evaluationRoutes } from './routes/environments.ts'
 import { flagRoutes, flagStateRoutes } from './routes/flags.ts'
 import { keyRoutes } from './routes/keys.ts'
 import { segmentRoutes } from './routes/segments.ts'
+import { limitWrites } from './routes/write-limit.ts'
 import { guardRoutes, metricsRoutes } from './routes/guard.ts'
 import type { Services } from './compose.ts'
 
@@ -104,6 +105,9 @@ export function createApp(deps: AppDeps) {
   app.get('/api/v1/stream', anySdk, (c) =>
     c.json(errorBody('upgrade_required', 'this endpoint speaks WebSocket (sub-protocol canary-flags.v1)'), 426),
   )
+
+  // After authentication (it counts per key), before any route writes.
+  app.use('/api/v1/*', limitWrites({ perSecond: deps.writesPerKeyPerSecond, now }))
 
   app.route('/api/v1/flags', flagRoutes({ store, service, guard }))
   // OpenFeature Remote Evaluation Protocol (server/ofrep): its own auth, CORS and error shapes.

@@ -11,6 +11,7 @@ import type { ClusterStore, Store } from './store/contract.ts'
 import { createEnvRules } from './live/env-rules.ts'
 import { createHub } from './live/hub.ts'
 import { createFlagService } from './services/flag-service.ts'
+import { DEFAULT_WRITES_PER_KEY_PER_SECOND } from './routes/write-limit.ts'
 
 export interface ComposeOptions {
   /** The clock of the guard windows and rollout plans (tests move it by hand). */
@@ -25,6 +26,10 @@ export interface ComposeOptions {
    * order with the other replicas' changes), and the guard shares counts and evidence.
    */
   cluster?: ClusterStore | undefined
+  /** The bound of one environment's rules in bytes of JSON (default 8 MiB). */
+  maxRulesBytes?: number | undefined
+  /** Admin API writes per key per second (default 10; turning a flag off is never limited). */
+  writesPerKeyPerSecond?: number | undefined
 }
 
 /** Builds every service over one store (SQLite or PostgreSQL), in dependency order. Used by main and by tests. */
@@ -46,6 +51,7 @@ export function composeServices(store: Store, options: ComposeOptions) {
     store,
     hub,
     now,
+    ...(options.maxRulesBytes !== undefined && { maxRulesBytes: options.maxRulesBytes }),
     ...(sequencer && {
       publish: (envKey: string, change: Change) => {
         for (const listener of localListeners) listener(envKey, change)
@@ -74,7 +80,8 @@ export function composeServices(store: Store, options: ComposeOptions) {
         return () => localListeners.delete(listener)
       }
     : undefined
-  return { store, hub, sequencer, onLocalCommit, service, rules, guard, intake, planner, now, clientLimits }
+  const writesPerKeyPerSecond = options.writesPerKeyPerSecond ?? DEFAULT_WRITES_PER_KEY_PER_SECOND
+  return { store, hub, sequencer, onLocalCommit, service, rules, guard, intake, planner, now, clientLimits, writesPerKeyPerSecond }
 }
 
 export type Services = ReturnType<typeof composeServices>

@@ -81,6 +81,12 @@ export interface Config {
    * (a window of `connections ÷ rate`, at least 1 s). Raise it for a machine that accepts more.
    */
   reconnectRate?: number
+  /** `CANARY_MAX_RULES_BYTES` (default 8 MiB): the bound of one environment's cohorts and segments, as JSON. */
+  maxRulesBytes?: number | undefined
+  /** `CANARY_WRITES_PER_KEY_PER_SECOND` (default 20): admin API writes per key; turning a flag off is exempt. */
+  writesPerKeyPerSecond?: number | undefined
+  /** `CANARY_AUDIT_RETENTION_DAYS` (default unset: the audit log is kept for ever, append-only). */
+  auditRetentionDays?: number | undefined
   /** Webhook delivery: private targets allowed, timeout, answer cap (`readWebhook`). */
   webhook?: WebhookOptions
 }
@@ -165,6 +171,11 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     metricsPort: metricsPort === undefined || metricsPort === '' ? undefined : port('METRICS_PORT', metricsPort),
     reconnectRate: env.CANARY_RECONNECT_RATE ? positive('CANARY_RECONNECT_RATE', env.CANARY_RECONNECT_RATE) : undefined,
     webhook: readWebhook(env),
+    maxRulesBytes: env.CANARY_MAX_RULES_BYTES ? positive('CANARY_MAX_RULES_BYTES', env.CANARY_MAX_RULES_BYTES) : undefined,
+    writesPerKeyPerSecond: env.CANARY_WRITES_PER_KEY_PER_SECOND
+      ? positive('CANARY_WRITES_PER_KEY_PER_SECOND', env.CANARY_WRITES_PER_KEY_PER_SECOND)
+      : undefined,
+    auditRetentionDays: env.CANARY_AUDIT_RETENTION_DAYS ? positive('CANARY_AUDIT_RETENTION_DAYS', env.CANARY_AUDIT_RETENTION_DAYS) : undefined,
     streamCompression: oneOf('CANARY_STREAM_COMPRESSION', env.CANARY_STREAM_COMPRESSION || 'on', ['on', 'off'] as const) === 'on',
   }
 }

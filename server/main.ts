@@ -62,6 +62,10 @@ export interface ServerOptions {
   metricsRetentionMs?: number
   /** Client-key rate limits (tests lower them); override the config's. */
   clientLimits?: ComposeOptions['clientLimits']
+  /** The bound of one environment's rules in bytes (overrides the config's). */
+  maxRulesBytes?: number
+  /** Admin API writes per key per second (overrides the config's; tests that write in bulk raise it). */
+  writesPerKeyPerSecond?: number
   /** Replicas: how often the version check and the leader-lock attempt run (default 1 s). */
   replicationCheckMs?: number
 }
@@ -99,6 +103,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     webhook: { ...config.webhook, ...options.webhook },
     clientLimits: { ...config.clientLimits, ...options.clientLimits },
     cluster,
+    maxRulesBytes: options.maxRulesBytes ?? config.maxRulesBytes,
+    writesPerKeyPerSecond: options.writesPerKeyPerSecond ?? config.writesPerKeyPerSecond,
   })
   const { service, rules, guard, planner, now, hub } = services
   const replicaId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
@@ -111,7 +117,14 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     guard,
     planner,
     isLeader: () => leader?.isLeader() ?? true,
-    pruneMetrics: () => store.metrics.prune(now() - retentionMs),
+    pruneMetrics: async () => {
+      await store.metrics.prune(now() - retentionMs)
+      // Off by default: the audit log stays append-only until an operator sets a retention.
+      if (config.auditRetentionDays !== undefined) {
+        const deleted = await store.logs.pruneAudit(Date.now() - config.auditRetentionDays * 86_400_000)
+        if (deleted > 0) log(`audit retention: deleted ${deleted} entries older than ${config.auditRetentionDays} days`)
+      }
+    },
     log,
   })
   if (cluster && config.databaseUrl && services.sequencer) {

@@ -268,6 +268,12 @@ export interface LogStore {
     envKey: string,
     version: number,
   ): Promise<Pick<AuditRow, 'actor' | 'action' | 'flagKey'> | undefined>
+  /**
+   * Deletes audit rows written before `olderThanMs` (epoch ms) and answers how many: only when
+   * an operator set an audit retention (`CANARY_AUDIT_RETENTION_DAYS`); otherwise the audit log
+   * stays append-only.
+   */
+  pruneAudit(olderThanMs: number): Promise<number>
 }
 
 /**

@@ -52,16 +52,41 @@ export interface AuditEntry {
   details?: unknown
 }
 
+/** Fields an audit side keeps even when unchanged: what the entry is about. */
+const AUDIT_IDENTITY: ReadonlySet<string> = new Set(['key', 'id', 'name', 'kind', 'environment'])
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+
+/**
+ * Audit entries are stored compactly: when both sides are objects, each keeps only the fields
+ * that changed (compared as JSON) plus what names the thing changed, so widening one cohort or
+ * turning a flag off does not store the untouched cohort lists twice. The console and
+ * `canary audit` show the changed fields, which these are.
+ *
+ * @example
+ * compactSides({ key: 'a', enabled: true, cohorts: big }, { key: 'a', enabled: false, cohorts: big })
+ * // [{ key: 'a', enabled: true }, { key: 'a', enabled: false }]
+ */
+export function compactSides(before: unknown, after: unknown): [unknown, unknown] {
+  if (!isRecord(before) || !isRecord(after)) return [before, after]
+  const fields = new Set([...Object.keys(before), ...Object.keys(after)])
+  const kept = [...fields].filter((f) => AUDIT_IDENTITY.has(f) || JSON.stringify(before[f]) !== JSON.stringify(after[f]))
+  const pick = (side: Record<string, unknown>) => Object.fromEntries(kept.filter((f) => f in side).map((f) => [f, side[f]]))
+  return [pick(before), pick(after)]
+}
+
 /** The audit log row of an entry: absent fields are null; `version` is the one the change produced. */
 export function auditRow(entry: AuditEntry, version: number | null) {
+  const [before, after] = compactSides(entry.before ?? null, entry.after ?? null)
   return {
     actor: entry.actor,
     action: entry.action,
     flagKey: entry.flagKey ?? null,
     envKey: entry.envKey ?? null,
     version,
-    before: entry.before ?? null,
-    after: entry.after ?? null,
+    before,
+    after,
     details: entry.details ?? null,
   }
 }

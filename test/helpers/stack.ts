@@ -13,7 +13,7 @@ export const ADMIN_KEY = 'test-admin-key-0123456789abcdef'
  * service and Hono app, driven through `app.request()` without a port.
  */
 export async function makeStack(
-  options: { now?: () => number; databasePath?: string; store?: Store; webhook?: WebhookOptions } = {},
+  options: { now?: () => number; databasePath?: string; store?: Store; webhook?: WebhookOptions; writesPerKeyPerSecond?: number; maxRulesBytes?: number } = {},
 ) {
   // `store`: another implementation of the contract (PostgreSQL, for a measurement).
   const store = options.store ?? createSqliteStore(options.databasePath ?? ':memory:')
@@ -23,6 +23,8 @@ export async function makeStack(
     log: (message) => logged.push(message),
     // Receivers in these tests listen on loopback, which only an operator's allow-list opens.
     webhook: { timeoutMs: 300, attempts: 3, baseDelayMs: 20, allow: ['127.0.0.1'], ...options.webhook },
+    writesPerKeyPerSecond: options.writesPerKeyPerSecond,
+    maxRulesBytes: options.maxRulesBytes,
   })
   const { service, hub } = services
   await bootstrap({ store, service }, { adminKey: ADMIN_KEY })

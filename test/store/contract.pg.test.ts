@@ -1062,6 +1062,19 @@ describe.each(implementations)('store contract: $name', (impl) => {
   })
 
   describe('audit log', () => {
+    it('prunes only entries written before the retention cut-off, and says how many', async () => {
+      await twoEnvironments()
+      const written = await store.logs.audit({ limit: 100 })
+      const cutoff = Math.max(...written.map((r) => r.at)) + 1
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      await store.flags.createFlag(newFlag('later'), 'alice')
+      expect(await store.logs.pruneAudit(cutoff)).toBe(written.length)
+      const kept = await store.logs.audit({ limit: 100 })
+      expect(kept.length).toBeGreaterThan(0)
+      expect(kept.every((r) => r.at >= cutoff)).toBe(true)
+      expect(await store.logs.pruneAudit(cutoff)).toBe(0)
+    })
+
     it('pages newest first, filtered by flag and environment', async () => {
       await twoEnvironments()
       await store.flags.createFlag(newFlag('a'), 'alice')
