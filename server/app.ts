@@ -52,6 +52,13 @@ export function createApp(deps: AppDeps) {
   const failedAuth = throttleFailedAuth({ throttle: clientLimits.authFailures, trustedProxies: clientLimits.settings.trustedProxies, onRefused: respond })
   for (const path of ['/api/*', '/ofrep/*', '/metrics']) app.use(path, failedAuth)
 
+  // API answers are data for programs, never pages to sniff or copies to keep (keys, rules, audit).
+  app.use('/api/*', async (c, next) => {
+    await next()
+    c.header('X-Content-Type-Options', 'nosniff')
+    c.header('Cache-Control', 'no-store')
+  })
+
   app.get('/health', (c) => c.json({ status: 'ok' }))
   app.get('/api/v1/openapi.json', (c) => c.json(openApiDocument()))
 

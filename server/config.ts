@@ -69,6 +69,10 @@ export interface Config {
    * reaches). Unset: `/metrics` is on the main port and needs an admin key.
    */
   metricsPort?: number | undefined
+  /** `METRICS_HOST` (default 127.0.0.1, not `HOST`): where the keyless metrics port binds. */
+  metricsHost?: string | undefined
+  /** `METRICS_ALLOWED_HOSTS`: host names the metrics port answers besides IP addresses and localhost. */
+  metricsAllowedHosts?: string[] | undefined
   /**
    * `CANARY_STREAM_COMPRESSION` (default `on`): permessage-deflate for stream frames of 1 KiB
    * and more (coalesced changes, snapshots), each frame deflated once for every SDK; `off` sends
@@ -168,6 +172,8 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     clientLimits: readClientLimits(env),
     logFormat: oneOf('LOG_FORMAT', env.LOG_FORMAT || 'pretty', ['pretty', 'json'] as const),
     logLevel: oneOf('LOG_LEVEL', env.LOG_LEVEL || 'info', LOG_LEVELS),
+    metricsHost: env.METRICS_HOST || undefined,
+    metricsAllowedHosts: (env.METRICS_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
     metricsPort: metricsPort === undefined || metricsPort === '' ? undefined : port('METRICS_PORT', metricsPort),
     reconnectRate: env.CANARY_RECONNECT_RATE ? positive('CANARY_RECONNECT_RATE', env.CANARY_RECONNECT_RATE) : undefined,
     webhook: readWebhook(env),

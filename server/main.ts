@@ -6,9 +6,10 @@ import { createAdaptorServer } from '@hono/node-server'
 import { pino } from 'pino'
 import { createApp } from './app.ts'
 import { bootstrap } from './bootstrap.ts'
-import { operatorKeyWarning, type Config } from './config.ts'
+import { DEFAULT_HOST, operatorKeyWarning, type Config } from './config.ts'
 import { observeChanges } from './observability/change-observer.ts'
 import { httpObserver } from './observability/http-observer.ts'
+import { metricsPortHandler } from './observability/metrics-port.ts'
 import { logFunction, type Logger } from './observability/logger.ts'
 import { createMetrics, type Metrics } from './observability/metrics.ts'
 import { countBatches } from './observability/count-batches.ts'
@@ -181,16 +182,9 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   // A separate port for Prometheus, without a key: bind it where only the scraper reaches.
   let metricsServer: Server | undefined
   if (config.metricsPort !== undefined) {
-    metricsServer = createServer((req, res) => {
-      if (req.url !== '/metrics') return res.writeHead(404).end('only /metrics here\n')
-      metrics.render().then(
-        (text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text),
-        (error: unknown) => {
-          log('rendering /metrics failed', error)
-          res.writeHead(500).end()
-        },
-      )
-    }).listen(config.metricsPort, config.host)
+    metricsServer = createServer(
+      metricsPortHandler({ render: () => metrics.render(), contentType: metrics.contentType, allowedHosts: config.metricsAllowedHosts ?? [], log }),
+    ).listen(config.metricsPort, config.metricsHost ?? DEFAULT_HOST)
     await listen(metricsServer)
   }
 
@@ -204,7 +198,9 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     listening: `http://${urlHost(bound.address)}:${port}`,
     port,
     metricsPort: metricsServer ? (metricsServer.address() as AddressInfo).port : undefined,
-    metricsListening: metricsServer ? `http://${urlHost(bound.address)}:${(metricsServer.address() as AddressInfo).port}/metrics` : undefined,
+    metricsListening: metricsServer
+      ? `http://${urlHost((metricsServer.address() as AddressInfo).address)}:${(metricsServer.address() as AddressInfo).port}/metrics`
+      : undefined,
     adminSecret,
     close: async () => {
       // No tick starts from here on; the one running (if any) is awaited after the guard settles.
