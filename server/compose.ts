@@ -26,7 +26,7 @@ export interface ComposeOptions {
    * order with the other replicas' changes), and the guard shares counts and evidence.
    */
   cluster?: ClusterStore | undefined
-  /** The bound of one environment's rules in bytes of JSON (default 8 MiB). */
+  /** The bound of one environment's rules in bytes of JSON (default 16 MiB). */
   maxRulesBytes?: number | undefined
   /** Admin API writes per key per second (default 10; turning a flag off is never limited). */
   writesPerKeyPerSecond?: number | undefined

@@ -85,7 +85,7 @@ export interface Config {
    * (a window of `connections ÷ rate`, at least 1 s). Raise it for a machine that accepts more.
    */
   reconnectRate?: number
-  /** `CANARY_MAX_RULES_BYTES` (default 8 MiB): the bound of one environment's cohorts and segments, as JSON. */
+  /** `CANARY_MAX_RULES_BYTES` (default 16 MiB): the bound of one environment's cohorts and segments, as JSON. */
   maxRulesBytes?: number | undefined
   /** `CANARY_WRITES_PER_KEY_PER_SECOND` (default 20): admin API writes per key; turning a flag off is exempt. */
   writesPerKeyPerSecond?: number | undefined

@@ -1,7 +1,7 @@
 import type { Cohort, Segment } from '../../sdk/core/types.ts'
 
 /** Default bound of one environment's rules (every flag's cohorts plus its segments), in bytes of JSON. */
-export const DEFAULT_MAX_RULES_BYTES = 8 * 1024 * 1024
+export const DEFAULT_MAX_RULES_BYTES = 16 * 1024 * 1024
 
 const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value))
 
