@@ -49,7 +49,12 @@ export function createApp(deps: AppDeps) {
   }
   if (deps.observe) app.use(deps.observe)
   // Wrong keys cost an address time, never a key or an account its access (auth/failure-throttle.ts).
-  const failedAuth = throttleFailedAuth({ throttle: clientLimits.authFailures, trustedProxies: clientLimits.settings.trustedProxies, onRefused: respond })
+  const failedAuth = throttleFailedAuth({
+    throttle: clientLimits.authFailures,
+    trustedProxies: clientLimits.settings.trustedProxies,
+    onRefused: respond,
+    onForwarded: (peer, forwardedFor) => clientLimits.proxyTrust.seen(peer, forwardedFor),
+  })
   for (const path of ['/api/*', '/ofrep/*', '/metrics']) app.use(path, failedAuth)
 
   // API answers are data for programs, never pages to sniff or copies to keep (keys, rules, audit).

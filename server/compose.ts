@@ -72,7 +72,7 @@ export function composeServices(store: Store, options: ComposeOptions) {
   })
   const intake = createEvidenceIntake({ guard, rules, now })
   const planner = createRolloutPlanner({ store, service, guard, now })
-  const clientLimits = createClientLimits({ ...DEFAULT_CLIENT_LIMITS, ...options.clientLimits }, now)
+  const clientLimits = createClientLimits({ ...DEFAULT_CLIENT_LIMITS, ...options.clientLimits }, now, options.log)
   /** Replicas: calls `listener` with each change this replica committed (not the others'). */
   const onLocalCommit = sequencer
     ? (listener: (envKey: string, change: Change) => void) => {

@@ -9,13 +9,18 @@ import { clientAddress, remoteAddressOf } from '../rate-limit/client-address.ts'
  * key is checked, and every 401 answered to it counts as one failure. The WebSocket upgrade
  * does the same in stream/upgrade.ts.
  */
-export function throttleFailedAuth(deps: { throttle: AuthFailureThrottle; trustedProxies: number; onRefused: (c: Context, error: unknown) => Response }) {
+export function throttleFailedAuth(deps: {
+  throttle: AuthFailureThrottle
+  trustedProxies: number
+  onRefused: (c: Context, error: unknown) => Response
+  /** Sees every request's peer and forwarded-for (the untrusted-proxy warning). */
+  onForwarded?: (peer: string | undefined, forwardedFor: string | undefined) => void
+}) {
   return createMiddleware(async (c, next) => {
-    const address = clientAddress({
-      remoteAddress: remoteAddressOf(c),
-      forwardedFor: c.req.header('x-forwarded-for'),
-      trustedProxies: deps.trustedProxies,
-    })
+    const peer = remoteAddressOf(c)
+    const forwardedFor = c.req.header('x-forwarded-for')
+    deps.onForwarded?.(peer, forwardedFor)
+    const address = clientAddress({ remoteAddress: peer, forwardedFor, trustedProxies: deps.trustedProxies })
     try {
       deps.throttle.admit(address)
     } catch (error) {

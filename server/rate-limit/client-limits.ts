@@ -1,5 +1,6 @@
 import { TooManyRequestsError } from '../errors.ts'
 import { createAuthFailureThrottle } from './auth-failures.ts'
+import { createProxyTrustWatch } from './proxy-trust.ts'
 import { createConcurrencyLimiter } from './concurrency-limiter.ts'
 import { createWindowLimiter } from './window-limiter.ts'
 
@@ -39,7 +40,7 @@ const MINUTE = 60_000
  * The limiters of one server, built from settings and a clock, and the two checks every
  * transport makes with them (HTTP evaluate, OFREP, WebSocket, OFREP event stream).
  */
-export function createClientLimits(settings: ClientLimitSettings, now: () => number) {
+export function createClientLimits(settings: ClientLimitSettings, now: () => number, log: (message: string) => void = () => {}) {
   const evaluations = createWindowLimiter({ limit: settings.evaluationsPerAddressPerMinute, windowMs: MINUTE, now })
   const connections = createWindowLimiter({ limit: settings.connectionsPerAddressPerMinute, windowMs: MINUTE, now })
   const open = createConcurrencyLimiter({ limit: settings.openConnectionsPerAddress })
@@ -49,6 +50,8 @@ export function createClientLimits(settings: ClientLimitSettings, now: () => num
     evaluations,
     connections,
     open,
+    /** Warns when forwarded requests come from a proxy that is not trusted (proxy-trust.ts). */
+    proxyTrust: createProxyTrustWatch({ trustedProxies: settings.trustedProxies, now, log }),
     /** Failed authentication per address, for every key kind and transport (auth-failures.ts). */
     authFailures: createAuthFailureThrottle({ perMinute: settings.authFailuresPerAddressPerMinute, now }),
     /**

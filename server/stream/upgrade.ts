@@ -39,6 +39,7 @@ export function createUpgradeHandler(deps: {
    */
   function addressOf(request: IncomingMessage): string {
     const forwarded = request.headers['x-forwarded-for']
+    limits.proxyTrust.seen(request.socket.remoteAddress, Array.isArray(forwarded) ? forwarded.join(',') : forwarded)
     return clientAddress({
       remoteAddress: request.socket.remoteAddress,
       forwardedFor: Array.isArray(forwarded) ? forwarded.join(',') : forwarded,
