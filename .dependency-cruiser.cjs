@@ -12,8 +12,8 @@ const LAYERS = [
   // and the domain (guard and plan state, rollout arithmetic): pure, no I/O.
   { name: 'base', units: ['errors.ts', 'error-response.ts', 'cursor.ts', 'validation.ts', 'domain/'], siblings: true },
   // What the server keeps and reads: the store (one contract, two dialects), the rate limits,
-  // the console's built bundle.
-  { name: 'data', units: ['store/', 'rate-limit/', 'console-serving/'] },
+  // the console's built bundle; and what it sends out (the outbound-call policy of webhooks).
+  { name: 'data', units: ['store/', 'rate-limit/', 'console-serving/', 'outbound/'] },
   // In-memory live state over the store (change hub, compiled rules) and key checks.
   { name: 'state', units: ['live/', 'auth/'] },
   // What the server decides and does: the guard, the write side of flags, replication.

@@ -21,7 +21,7 @@ ENV NODE_ENV=production \
     LOG_FORMAT=json
 # Only the installed release (runtime dependencies, compiled JavaScript): no sources, no tsx.
 COPY --from=build /release/app /opt/canary-flags
-RUN mkdir -p /data && chown node:node /data \
+RUN mkdir -p /data && chown node:node /data && chmod 700 /data \
   && ln -s /opt/canary-flags/node_modules/canary-flags/bin/canary.js /usr/local/bin/canary
 USER node
 VOLUME /data

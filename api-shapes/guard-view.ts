@@ -17,8 +17,13 @@ export const guardView = z.object({
 /** `GET …/flags/:key/guard`. */
 export const guardReport = z.object({ ...guardView.shape, planProgress })
 
-/** `PUT …/guard`: the new state and the guard's view of it. */
-export const guardSet = z.object({ state: flagState, ...guardReport.shape })
+/**
+ * `PUT …/guard`: the new state and the guard's view of it, plus `webhookSecret` the first time
+ * the flag gets a webhook (shown in this answer only; it signs every delivery).
+ */
+export const guardSet = z.object({ state: flagState, ...guardReport.shape, webhookSecret: z.optional(z.string()) })
+/** `POST …/guard/webhook-secret`: the new signing secret (shown once) and until when the previous one still signs. */
+export const webhookSecretRotated = z.object({ secret: z.string(), previousValidUntil: z.nullable(z.number()) })
 /** `DELETE …/guard`. */
 export const guardRemoved = z.object({ state: flagState })
 

@@ -3,6 +3,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
 import { requireKey, type AuthEnv } from './auth/api-key.ts'
+import { throttleFailedAuth } from './auth/failure-throttle.ts'
 import { errorBody, errorResponse } from './error-response.ts'
 import { AppError, RouteNotFoundError } from './errors.ts'
 import { createOfrep } from './ofrep/index.ts'
@@ -13,6 +14,7 @@ import { environmentRoutes, evaluationRoutes } from './routes/environments.ts'
 import { flagRoutes, flagStateRoutes } from './routes/flags.ts'
 import { keyRoutes } from './routes/keys.ts'
 import { segmentRoutes } from './routes/segments.ts'
+import { limitWrites } from './routes/write-limit.ts'
 import { guardRoutes, metricsRoutes } from './routes/guard.ts'
 import type { Services } from './compose.ts'
 
@@ -46,6 +48,21 @@ export function createApp(deps: AppDeps) {
     return c.json(body, status as ContentfulStatusCode, headers)
   }
   if (deps.observe) app.use(deps.observe)
+  // Wrong keys cost an address time, never a key or an account its access (auth/failure-throttle.ts).
+  const failedAuth = throttleFailedAuth({
+    throttle: clientLimits.authFailures,
+    trustedProxies: clientLimits.settings.trustedProxies,
+    onRefused: respond,
+    onForwarded: (peer, forwardedFor) => clientLimits.proxyTrust.seen(peer, forwardedFor),
+  })
+  for (const path of ['/api/*', '/ofrep/*', '/metrics']) app.use(path, failedAuth)
+
+  // API answers are data for programs, never pages to sniff or copies to keep (keys, rules, audit).
+  app.use('/api/*', async (c, next) => {
+    await next()
+    c.header('X-Content-Type-Options', 'nosniff')
+    c.header('Cache-Control', 'no-store')
+  })
 
   app.get('/health', (c) => c.json({ status: 'ok' }))
   app.get('/api/v1/openapi.json', (c) => c.json(openApiDocument()))
@@ -101,6 +118,9 @@ export function createApp(deps: AppDeps) {
     c.json(errorBody('upgrade_required', 'this endpoint speaks WebSocket (sub-protocol canary-flags.v1)'), 426),
   )
 
+  // After authentication (it counts per key), before any route writes.
+  app.use('/api/v1/*', limitWrites({ perSecond: deps.writesPerKeyPerSecond, now }))
+
   app.route('/api/v1/flags', flagRoutes({ store, service, guard }))
   // OpenFeature Remote Evaluation Protocol (server/ofrep): its own auth, CORS and error shapes.
   const ofrep = createOfrep({ keys: store.keys, rules, clientLimits, now, log })
@@ -115,7 +135,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1/environments/:env', evaluationRoutes({ store, rules, clientLimits }))
   app.route('/api/v1/environments/:env/flags', flagStateRoutes({ store, service }))
   app.route('/api/v1/environments/:env/segments', segmentRoutes({ store, service }))
-  app.route('/api/v1/environments/:env/flags', guardRoutes({ store, service, guard, planner, now }))
+  app.route('/api/v1/environments/:env/flags', guardRoutes({ store, service, guard, planner, now, log }))
   app.route('/api/v1/metrics', metricsRoutes({ intake, now }))
   app.route('/', consoleRoutes({ log }))
   deps.extend?.(app)

@@ -4,18 +4,21 @@ import { createGuardService } from './guard/guard-service.ts'
 import { localEvidence } from './guard/evidence-sink.ts'
 import { sharedEvidence } from './guard/shared-evidence.ts'
 import { createRolloutPlanner } from './guard/rollout-planner.ts'
+import type { WebhookOptions } from './guard/webhook.ts'
 import type { Change } from '../sdk/core/changes.ts'
 import { createSequencer } from './replication/sequencer.ts'
 import type { ClusterStore, Store } from './store/contract.ts'
 import { createEnvRules } from './live/env-rules.ts'
 import { createHub } from './live/hub.ts'
 import { createFlagService } from './services/flag-service.ts'
+import { DEFAULT_WRITES_PER_KEY_PER_SECOND } from './routes/write-limit.ts'
 
 export interface ComposeOptions {
   /** The clock of the guard windows and rollout plans (tests move it by hand). */
   now?: () => number
   log: (message: string, error?: unknown) => void
-  webhook?: { timeoutMs?: number; attempts?: number; baseDelayMs?: number }
+  /** Webhook delivery settings (timeout, retries, answer cap, private targets allowed). */
+  webhook?: WebhookOptions | undefined
   /** Rate limits on client (public) keys; unset fields keep the documented defaults. */
   clientLimits?: Partial<ClientLimitSettings> | undefined
   /**
@@ -23,6 +26,10 @@ export interface ComposeOptions {
    * order with the other replicas' changes), and the guard shares counts and evidence.
    */
   cluster?: ClusterStore | undefined
+  /** The bound of one environment's rules in bytes of JSON (default 16 MiB). */
+  maxRulesBytes?: number | undefined
+  /** Admin API writes per key per second (default 10; turning a flag off is never limited). */
+  writesPerKeyPerSecond?: number | undefined
 }
 
 /** Builds every service over one store (SQLite or PostgreSQL), in dependency order. Used by main and by tests. */
@@ -44,6 +51,7 @@ export function composeServices(store: Store, options: ComposeOptions) {
     store,
     hub,
     now,
+    ...(options.maxRulesBytes !== undefined && { maxRulesBytes: options.maxRulesBytes }),
     ...(sequencer && {
       publish: (envKey: string, change: Change) => {
         for (const listener of localListeners) listener(envKey, change)
@@ -64,7 +72,7 @@ export function composeServices(store: Store, options: ComposeOptions) {
   })
   const intake = createEvidenceIntake({ guard, rules, now })
   const planner = createRolloutPlanner({ store, service, guard, now })
-  const clientLimits = createClientLimits({ ...DEFAULT_CLIENT_LIMITS, ...options.clientLimits }, now)
+  const clientLimits = createClientLimits({ ...DEFAULT_CLIENT_LIMITS, ...options.clientLimits }, now, options.log)
   /** Replicas: calls `listener` with each change this replica committed (not the others'). */
   const onLocalCommit = sequencer
     ? (listener: (envKey: string, change: Change) => void) => {
@@ -72,7 +80,8 @@ export function composeServices(store: Store, options: ComposeOptions) {
         return () => localListeners.delete(listener)
       }
     : undefined
-  return { store, hub, sequencer, onLocalCommit, service, rules, guard, intake, planner, now, clientLimits }
+  const writesPerKeyPerSecond = options.writesPerKeyPerSecond ?? DEFAULT_WRITES_PER_KEY_PER_SECOND
+  return { store, hub, sequencer, onLocalCommit, service, rules, guard, intake, planner, now, clientLimits, writesPerKeyPerSecond }
 }
 
 export type Services = ReturnType<typeof composeServices>

@@ -6,6 +6,7 @@ const CLIENT_LIMIT_VARIABLES: ReadonlyArray<[keyof ClientLimitSettings, string, 
   ['evaluationsPerAddressPerMinute', 'CANARY_CLIENT_EVALUATIONS_PER_MINUTE', 1],
   ['connectionsPerAddressPerMinute', 'CANARY_CLIENT_CONNECTIONS_PER_MINUTE', 1],
   ['openConnectionsPerAddress', 'CANARY_CLIENT_OPEN_CONNECTIONS', 1],
+  ['authFailuresPerAddressPerMinute', 'CANARY_AUTH_FAILURES_PER_MINUTE', 1],
   ['trustedProxies', 'CANARY_TRUSTED_PROXIES', 0],
 ]
 
@@ -21,6 +22,27 @@ function readClientLimits(env: NodeJS.ProcessEnv): Partial<ClientLimitSettings> 
   return limits
 }
 import { LOG_LEVELS, type LogFormat, type LogLevel } from './observability/logger.ts'
+import type { WebhookOptions } from './guard/webhook.ts'
+import { parseAllowList } from './outbound/address-policy.ts'
+
+/**
+ * `CANARY_WEBHOOK_ALLOW` (private addresses or ranges a webhook may reach; default none),
+ * `CANARY_WEBHOOK_TIMEOUT_MS` (default 5000) and `CANARY_WEBHOOK_MAX_RESPONSE_BYTES` (default 65536).
+ */
+function readWebhook(env: NodeJS.ProcessEnv): WebhookOptions {
+  const webhook: WebhookOptions = {}
+  if (env.CANARY_WEBHOOK_ALLOW) {
+    try {
+      webhook.allow = parseAllowList(env.CANARY_WEBHOOK_ALLOW)
+    } catch (error) {
+      throw new ConfigError(`CANARY_WEBHOOK_ALLOW: ${(error as Error).message}`)
+    }
+  }
+  if (env.CANARY_WEBHOOK_TIMEOUT_MS) webhook.timeoutMs = positive('CANARY_WEBHOOK_TIMEOUT_MS', env.CANARY_WEBHOOK_TIMEOUT_MS)
+  if (env.CANARY_WEBHOOK_MAX_RESPONSE_BYTES)
+    webhook.maxResponseBytes = positive('CANARY_WEBHOOK_MAX_RESPONSE_BYTES', env.CANARY_WEBHOOK_MAX_RESPONSE_BYTES)
+  return webhook
+}
 
 /** Everything the server reads from its environment and command line, read once, checked once. */
 export interface Config {
@@ -47,6 +69,10 @@ export interface Config {
    * reaches). Unset: `/metrics` is on the main port and needs an admin key.
    */
   metricsPort?: number | undefined
+  /** `METRICS_HOST` (default 127.0.0.1, not `HOST`): where the keyless metrics port binds. */
+  metricsHost?: string | undefined
+  /** `METRICS_ALLOWED_HOSTS`: host names the metrics port answers besides IP addresses and localhost. */
+  metricsAllowedHosts?: string[] | undefined
   /**
    * `CANARY_STREAM_COMPRESSION` (default `on`): permessage-deflate for stream frames of 1 KiB
    * and more (coalesced changes, snapshots), each frame deflated once for every SDK; `off` sends
@@ -59,9 +85,32 @@ export interface Config {
    * (a window of `connections ÷ rate`, at least 1 s). Raise it for a machine that accepts more.
    */
   reconnectRate?: number
+  /** `CANARY_MAX_RULES_BYTES` (default 16 MiB): the bound of one environment's cohorts and segments, as JSON. */
+  maxRulesBytes?: number | undefined
+  /** `CANARY_WRITES_PER_KEY_PER_SECOND` (default 20): admin API writes per key; turning a flag off is exempt. */
+  writesPerKeyPerSecond?: number | undefined
+  /** `CANARY_AUDIT_RETENTION_DAYS` (default unset: the audit log is kept for ever, append-only). */
+  auditRetentionDays?: number | undefined
+  /** Webhook delivery: private targets allowed, timeout, answer cap (`readWebhook`). */
+  webhook?: WebhookOptions
 }
 
 export class ConfigError extends Error {}
+
+/**
+ * The shortest operator-chosen admin key (`CANARY_ADMIN_KEY`) started without a warning. Keys
+ * the server makes are 43 random characters; a human-chosen one needs length to be unguessable.
+ */
+export const MIN_OPERATOR_KEY_LENGTH = 32
+
+/** The loud start-up warning for a short `CANARY_ADMIN_KEY` (still accepted: refusing it would lock an operator out). */
+export function operatorKeyWarning(adminKey: string | undefined): string | undefined {
+  if (adminKey === undefined || adminKey.length >= MIN_OPERATOR_KEY_LENGTH) return undefined
+  return (
+    `WARNING: CANARY_ADMIN_KEY is ${adminKey.length} characters, under the minimum of ${MIN_OPERATOR_KEY_LENGTH}: ` +
+    'a short key can be guessed. Replace it: canary keys create --kind admin, then revoke this one (README "Security")'
+  )
+}
 
 /**
  * Loopback: the admin API and the console are not offered to the network unless asked for
@@ -123,8 +172,16 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     clientLimits: readClientLimits(env),
     logFormat: oneOf('LOG_FORMAT', env.LOG_FORMAT || 'pretty', ['pretty', 'json'] as const),
     logLevel: oneOf('LOG_LEVEL', env.LOG_LEVEL || 'info', LOG_LEVELS),
+    metricsHost: env.METRICS_HOST || undefined,
+    metricsAllowedHosts: (env.METRICS_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
     metricsPort: metricsPort === undefined || metricsPort === '' ? undefined : port('METRICS_PORT', metricsPort),
     reconnectRate: env.CANARY_RECONNECT_RATE ? positive('CANARY_RECONNECT_RATE', env.CANARY_RECONNECT_RATE) : undefined,
+    webhook: readWebhook(env),
+    maxRulesBytes: env.CANARY_MAX_RULES_BYTES ? positive('CANARY_MAX_RULES_BYTES', env.CANARY_MAX_RULES_BYTES) : undefined,
+    writesPerKeyPerSecond: env.CANARY_WRITES_PER_KEY_PER_SECOND
+      ? positive('CANARY_WRITES_PER_KEY_PER_SECOND', env.CANARY_WRITES_PER_KEY_PER_SECOND)
+      : undefined,
+    auditRetentionDays: env.CANARY_AUDIT_RETENTION_DAYS ? positive('CANARY_AUDIT_RETENTION_DAYS', env.CANARY_AUDIT_RETENTION_DAYS) : undefined,
     streamCompression: oneOf('CANARY_STREAM_COMPRESSION', env.CANARY_STREAM_COMPRESSION || 'on', ['on', 'off'] as const) === 'on',
   }
 }

@@ -6,9 +6,10 @@ import { createAdaptorServer } from '@hono/node-server'
 import { pino } from 'pino'
 import { createApp } from './app.ts'
 import { bootstrap } from './bootstrap.ts'
-import type { Config } from './config.ts'
+import { DEFAULT_HOST, operatorKeyWarning, type Config } from './config.ts'
 import { observeChanges } from './observability/change-observer.ts'
 import { httpObserver } from './observability/http-observer.ts'
+import { metricsPortHandler } from './observability/metrics-port.ts'
 import { logFunction, type Logger } from './observability/logger.ts'
 import { createMetrics, type Metrics } from './observability/metrics.ts'
 import { countBatches } from './observability/count-batches.ts'
@@ -62,6 +63,10 @@ export interface ServerOptions {
   metricsRetentionMs?: number
   /** Client-key rate limits (tests lower them); override the config's. */
   clientLimits?: ComposeOptions['clientLimits']
+  /** The bound of one environment's rules in bytes (overrides the config's). */
+  maxRulesBytes?: number
+  /** Admin API writes per key per second (overrides the config's; tests that write in bulk raise it). */
+  writesPerKeyPerSecond?: number
   /** Replicas: how often the version check and the leader-lock attempt run (default 1 s). */
   replicationCheckMs?: number
 }
@@ -96,9 +101,11 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const services = composeServices(store, {
     log,
     now: options.now,
-    webhook: options.webhook,
+    webhook: { ...config.webhook, ...options.webhook },
     clientLimits: { ...config.clientLimits, ...options.clientLimits },
     cluster,
+    maxRulesBytes: options.maxRulesBytes ?? config.maxRulesBytes,
+    writesPerKeyPerSecond: options.writesPerKeyPerSecond ?? config.writesPerKeyPerSecond,
   })
   const { service, rules, guard, planner, now, hub } = services
   const replicaId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
@@ -111,7 +118,14 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     guard,
     planner,
     isLeader: () => leader?.isLeader() ?? true,
-    pruneMetrics: () => store.metrics.prune(now() - retentionMs),
+    pruneMetrics: async () => {
+      await store.metrics.prune(now() - retentionMs)
+      // Off by default: the audit log stays append-only until an operator sets a retention.
+      if (config.auditRetentionDays !== undefined) {
+        const deleted = await store.logs.pruneAudit(Date.now() - config.auditRetentionDays * 86_400_000)
+        if (deleted > 0) log(`audit retention: deleted ${deleted} entries older than ${config.auditRetentionDays} days`)
+      }
+    },
     log,
   })
   if (cluster && config.databaseUrl && services.sequencer) {
@@ -130,6 +144,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const firstStart = () => bootstrap({ store, service }, { adminKey: config.adminKey })
   const { adminSecret, warning } = await (cluster ? cluster.exclusively(firstStart) : firstStart())
   if (warning) logger.warn(warning)
+  const weakKey = operatorKeyWarning(config.adminKey)
+  if (weakKey) logger.warn(weakKey)
   await guard.load()
   const stopObserving = observeChanges({ hub, logs: store.logs, logger, metrics, localCommits: services.onLocalCommit })
 
@@ -166,16 +182,9 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   // A separate port for Prometheus, without a key: bind it where only the scraper reaches.
   let metricsServer: Server | undefined
   if (config.metricsPort !== undefined) {
-    metricsServer = createServer((req, res) => {
-      if (req.url !== '/metrics') return res.writeHead(404).end('only /metrics here\n')
-      metrics.render().then(
-        (text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text),
-        (error: unknown) => {
-          log('rendering /metrics failed', error)
-          res.writeHead(500).end()
-        },
-      )
-    }).listen(config.metricsPort, config.host)
+    metricsServer = createServer(
+      metricsPortHandler({ render: () => metrics.render(), contentType: metrics.contentType, allowedHosts: config.metricsAllowedHosts ?? [], log }),
+    ).listen(config.metricsPort, config.metricsHost ?? DEFAULT_HOST)
     await listen(metricsServer)
   }
 
@@ -189,7 +198,9 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     listening: `http://${urlHost(bound.address)}:${port}`,
     port,
     metricsPort: metricsServer ? (metricsServer.address() as AddressInfo).port : undefined,
-    metricsListening: metricsServer ? `http://${urlHost(bound.address)}:${(metricsServer.address() as AddressInfo).port}/metrics` : undefined,
+    metricsListening: metricsServer
+      ? `http://${urlHost((metricsServer.address() as AddressInfo).address)}:${(metricsServer.address() as AddressInfo).port}/metrics`
+      : undefined,
     adminSecret,
     close: async () => {
       // No tick starts from here on; the one running (if any) is awaited after the guard settles.

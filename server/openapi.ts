@@ -114,6 +114,13 @@ const routes: Record<string, Record<string, Op>> = {
     put: { summary: 'Set the error-rate guard (If-Match or body.version)', body: schemas.guard, params: ['env', 'key'] },
     delete: { summary: 'Remove the guard (If-Match honoured)', params: ['env', 'key'] },
   },
+  '/api/v1/environments/{env}/flags/{key}/guard/webhook-secret': {
+    post: {
+      summary: "Make a new webhook signing secret (shown in this answer only); the previous one keeps signing for overlapSeconds (default 86400)",
+      body: schemas.webhookSecret,
+      params: ['env', 'key'],
+    },
+  },
   '/api/v1/environments/{env}/flags/{key}/metrics': {
     get: { summary: 'Guard status plus per-minute canary/control counts', params: ['env', 'key'], query: ['hours'] },
   },
@@ -187,6 +194,7 @@ const responses: Record<string, zm.ZodMiniType | 'websocket' | 'sse'> = {
   'get /api/v1/environments/{env}/flags/{key}/guard': shapes.guardReport,
   'put /api/v1/environments/{env}/flags/{key}/guard': shapes.guardSet,
   'delete /api/v1/environments/{env}/flags/{key}/guard': shapes.guardRemoved,
+  'post /api/v1/environments/{env}/flags/{key}/guard/webhook-secret': shapes.webhookSecretRotated,
   'get /api/v1/environments/{env}/flags/{key}/metrics': shapes.metrics,
   'put /api/v1/environments/{env}/flags/{key}/plan': shapes.flagState,
   'post /api/v1/environments/{env}/flags/{key}/plan/preview': shapes.planPreview,

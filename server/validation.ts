@@ -114,11 +114,20 @@ const pageQuery = z.pipe(
   z.transform(({ limit, cursor }) => ({ limit, after: cursor })),
 )
 
+/**
+ * A webhook URL: http(s) only, and no `user:password@` (deliveries are signed instead, and a
+ * password in a URL travels into proxies' logs). Where it may connect is decided at delivery,
+ * after DNS (server/outbound/), since a name can point anywhere later.
+ */
 const webhookUrl = z
   .string()
   .check(
     z.maxLength(2000),
     z.refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'must be an http(s) URL'),
+    z.refine(
+      (u) => !URL.canParse(u) || (new URL(u).username === '' && new URL(u).password === ''),
+      'must not contain a user name or password: every delivery is signed (README "Verifying webhook signatures")',
+    ),
   )
 
 const seconds = (min: number, max: number) => z.int().check(z.minimum(min), z.maximum(max))
@@ -182,6 +191,8 @@ const tags = z.array(z.string().check(z.minLength(1), z.maxLength(64))).check(z.
 
 export const schemas = {
   guard: guardSettings,
+  /** `POST …/guard/webhook-secret`: how long the replaced secret keeps signing (default a day, at most a week). */
+  webhookSecret: z.strictObject({ overlapSeconds: z.optional(seconds(0, 7 * 24 * 3600)) }),
   plan: planRequest,
   /** The batch is validated by server/guard/metrics-batch.ts, the one check for every transport. */
   metrics: z.strictObject({

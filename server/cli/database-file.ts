@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { chmodSync, closeSync, existsSync, openSync, rmSync } from 'node:fs'
 import { resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import { openDb } from '../store/db.ts'
@@ -28,6 +28,9 @@ export async function backupDatabase(from: string, to: string): Promise<{ pages:
   if (existsSync(to)) throw new CliError(`${resolve(to)} already exists: choose a new file (backups are never overwritten)`)
   const source = new Database(from, { readonly: true, fileMustExist: true })
   try {
+    // A backup holds what the database holds: owner-only, whatever the umask.
+    closeSync(openSync(to, 'wx', 0o600))
+    chmodSync(to, 0o600)
     const { totalPages } = await source.backup(to)
     const copy = new Database(to, { readonly: true })
     try {
@@ -39,6 +42,7 @@ export async function backupDatabase(from: string, to: string): Promise<{ pages:
     return { pages: totalPages }
   } catch (error) {
     if (error instanceof CliError) throw error
+    rmSync(to, { force: true })
     throw new CliError(`backup failed: ${(error as Error).message}`, 1, { cause: error })
   } finally {
     source.close()

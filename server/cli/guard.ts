@@ -71,8 +71,10 @@ const set: Command = {
     }
     const data = await api('PUT', apiPath`/api/v1/environments/${env}/flags/${key}/guard`, body)
     if (values.json) return printJson(io, data)
-    const report = expectShape(shapes.guardReport, data, 'guard')
+    const report = expectShape(shapes.guardSet, data, 'guard')
     io.out(`guard set on ${key} in ${env}: ${report.guard ? settingsLine(report.guard) : `off above ${rate(body.maxErrorRate)} errors`}`)
+    if (report.webhookSecret !== undefined)
+      io.out(`webhook signing secret: ${report.webhookSecret} (shown once: give it to the receiver; README "Verifying webhook signatures")`)
   },
 }
 

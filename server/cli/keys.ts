@@ -60,7 +60,7 @@ export const keyCommands: CommandGroup = {
         k.name,
         k.kind,
         k.environment ?? '(all)',
-        `${k.prefix}…`,
+        k.prefix === 'operator' ? 'operator' : `${k.prefix}…`,
         timestamp(k.createdAt),
         k.revokedAt === null ? 'active' : `revoked ${timestamp(k.revokedAt)}`,
       ])

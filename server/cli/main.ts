@@ -7,6 +7,7 @@ import { flagCommands } from './flags.ts'
 import { guardCommands, planCommands } from './guard.ts'
 import { health } from './health.ts'
 import { processIo, type Io } from './io.ts'
+import { terminalSafe } from '../domain/terminal-text.ts'
 import { keyCommands } from './keys.ts'
 import { segmentCommands } from './segments.ts'
 import { serve } from './serve.ts'
@@ -60,7 +61,10 @@ async function dispatch(argv: string[], io: Io): Promise<void> {
  * @example
  * process.exitCode = await main(['flags', 'on', 'checkout-v2', '--env', 'production'])
  */
-export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+export async function main(argv: string[], raw: Io = processIo()): Promise<number> {
+  // Every line a command prints may hold names others wrote (cohorts, flags, audit actors):
+  // control and bidi characters are shown as escapes, never sent to the terminal.
+  const io: Io = { ...raw, out: (text) => raw.out(terminalSafe(text)), err: (text) => raw.err(terminalSafe(text)) }
   try {
     await dispatch(argv, io)
     return 0

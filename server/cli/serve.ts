@@ -79,8 +79,14 @@ export const serve: Command = {
     banner(`console: ${server.url}/`, { console: `${server.url}/` })
     if (server.metricsListening !== undefined)
       banner(`metrics: ${server.metricsListening}`, { metricsPort: server.metricsPort })
-    if (server.adminSecret !== undefined && config.adminKey === undefined) {
-      banner(`admin key: ${server.adminSecret}`, { adminKey: server.adminSecret })
+    if (server.adminSecret !== undefined && config.adminKey === undefined && json) {
+      // Never a log line: log shippers keep and forward those. The key goes to stderr as plain
+      // text, once (the JSON lines stay on stdout), and the log says where it went.
+      io.err(`admin key: ${server.adminSecret}`)
+      io.err('(shown once: store it now; use it with --key or CANARY_KEY)')
+      logger.info('admin key created: printed once on stderr, never in the logs')
+    } else if (server.adminSecret !== undefined && config.adminKey === undefined) {
+      banner(`admin key: ${server.adminSecret}`)
       banner('(shown once: store it now; use it with --key or CANARY_KEY)')
     } else if (server.adminSecret !== undefined) {
       banner('admin key created from CANARY_ADMIN_KEY')

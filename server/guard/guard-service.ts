@@ -7,6 +7,7 @@ import type { CountedBatch } from './metrics-batch.ts'
 import { createGuardReadModel } from './read-model.ts'
 import { createGuardScheduler } from './scheduler.ts'
 import { createTripper } from './tripper.ts'
+import type { WebhookOptions } from './webhook.ts'
 import { createWatchList, isTesting, type EvidenceSource } from './watch-list.ts'
 
 export type { GuardStatus, GuardView } from './read-model.ts'
@@ -28,7 +29,7 @@ export function createGuardService(deps: {
   hub: Hub
   now: () => number
   log: (message: string, error?: unknown) => void
-  webhook?: { timeoutMs?: number; attempts?: number; baseDelayMs?: number } | undefined
+  webhook?: WebhookOptions | undefined
   /** Where counts go and the tests are fed from: `localEvidence` or `sharedEvidence(…)` (evidence-sink.ts). */
   evidence: EvidenceSinkFactory
 }) {
@@ -38,7 +39,13 @@ export function createGuardService(deps: {
   // The sink saves evidence only after the batch ids it holds are stored (the intake is built after it).
   const sink = deps.evidence({ watch, store, hub, now, log, countsMoved: reads.countsMoved, flushBatches: () => intake.flush() })
   const intake = createBatchIntake(store.metrics, { log, oncePer: sink.oncePer })
-  const tripper = createTripper({ service, now, log, webhook: deps.webhook })
+  const tripper = createTripper({
+    service,
+    now,
+    log,
+    webhook: deps.webhook,
+    signingSecrets: (env, flag) => store.webhookSecrets.signing(env, flag, now()),
+  })
   const scheduler = createGuardScheduler({ watch, sink, tripper, countsMoved: reads.countsMoved, now })
 
   function refresh(state: Parameters<typeof watch.refresh>[0]): void {

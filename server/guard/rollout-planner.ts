@@ -88,7 +88,7 @@ export function createRolloutPlanner(deps: { store: Store; service: StateWriter;
       if (at < plan.nextAt! + maxWaitMs(plan)) return
       const note = heldNote(plan, evidence)
       const held = await setPlan(state, 'plan.hold', { ...plan, status: 'held', nextAt: null, note }, { actor: ACTOR, expectedVersion: state.version })
-      guard.notify(state.guard?.webhookUrl, {
+      guard.notify({ url: state.guard?.webhookUrl, environment: state.environment, flag: state.key }, {
         type: 'plan.hold',
         flag: state.key,
         environment: state.environment,

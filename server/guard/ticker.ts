@@ -25,7 +25,7 @@ export function createGuardTicker(deps: {
   planner: { tick(): Promise<unknown> }
   /** Whether this replica holds the leader lock now; a single process always leads. */
   isLeader: () => boolean
-  /** Deletes aged minute aggregates; run on the first tick and every `pruneEveryTicks` after. */
+  /** Deletes aged minute aggregates (and aged audit rows, when a retention is set); run on the first tick and every `pruneEveryTicks` after. */
   pruneMetrics: () => Promise<void>
   pruneEveryTicks?: number
   log: (message: string, error?: unknown) => void

@@ -4,7 +4,7 @@ import type { GuardDecision } from './decide.ts'
 import type { TripRecord } from '../domain/guard-state.ts'
 import { isLivePlan } from '../domain/plan.ts'
 import type { Watched } from './watch-list.ts'
-import { deliverWebhook } from './webhook.ts'
+import { deliverWebhook, type WebhookOptions } from './webhook.ts'
 import { latencyTripWords } from '../../api-shapes/latency-words.ts'
 
 export type TripDecision = Extract<GuardDecision, { status: 'trip' }>
@@ -13,6 +13,13 @@ export type TripDecision = Extract<GuardDecision, { status: 'trip' }>
 export interface DueTrip {
   entry: Watched
   decision: TripDecision
+}
+
+/** Where a guard's events go: its webhook URL (none: nowhere) and the flag whose secret signs them. */
+export interface WebhookTarget {
+  url: string | undefined
+  environment: string
+  flag: string
 }
 
 /** A trip found the flag already off: it was switched off meanwhile, so there is nothing to trip. */
@@ -26,14 +33,25 @@ export function createTripper(deps: {
   service: StateWriter
   now: () => number
   log: (message: string, error?: unknown) => void
-  webhook?: { timeoutMs?: number; attempts?: number; baseDelayMs?: number } | undefined
+  webhook?: WebhookOptions | undefined
+  /** The secrets that sign a flag's webhook deliveries now, newest first (store.webhookSecrets). */
+  signingSecrets?: (envKey: string, flagKey: string) => Promise<string[]>
 }) {
   const { service, now, log } = deps
   const pendingWebhooks = new Set<Promise<unknown>>()
 
-  function notify(url: string | undefined, event: Record<string, unknown>): void {
-    if (!url) return
-    const delivery = deliverWebhook(url, event, { ...deps.webhook, log }).finally(() => pendingWebhooks.delete(delivery))
+  async function deliver(target: WebhookTarget, url: string, event: Record<string, unknown>): Promise<void> {
+    const secrets = await (deps.signingSecrets?.(target.environment, target.flag) ?? Promise.resolve([])).catch((error: unknown) => {
+      // Never send a delivery unsigned because the store hiccuped: a receiver would reject it anyway.
+      log(`webhook of ${target.flag} in ${target.environment}: reading its signing secret failed`, error)
+      return undefined
+    })
+    if (secrets) await deliverWebhook(url, event, { ...deps.webhook, secrets, log })
+  }
+
+  function notify(target: WebhookTarget, event: Record<string, unknown>): void {
+    if (!target.url) return
+    const delivery = deliver(target, target.url, event).finally(() => pendingWebhooks.delete(delivery))
     pendingWebhooks.add(delivery)
   }
 
@@ -64,7 +82,7 @@ export function createTripper(deps: {
     if (!after) return
     const why = latencyTripWords(record)
     log(`guard: turned ${entry.flag} off in ${entry.env} (${decision.rule}, ${decision.test} test)${why ? `: ${why}` : ''}`)
-    notify(entry.guard.webhookUrl, { type: 'guard.trip', flag: entry.flag, environment: entry.env, version: after.version, ...record })
+    notify({ url: entry.guard.webhookUrl, environment: entry.env, flag: entry.flag }, { type: 'guard.trip', flag: entry.flag, environment: entry.env, version: after.version, ...record })
   }
 
   return {

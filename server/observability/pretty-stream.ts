@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream'
+import { terminalSafe } from '../domain/terminal-text.ts'
 
 const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' }
 /** Fields every pino line has; the rest are printed as key=value after the message. */
@@ -21,7 +22,7 @@ export function formatLine(line: string): string {
   try {
     entry = JSON.parse(line) as Record<string, unknown>
   } catch {
-    return line // not pino's: pass it through untouched rather than lose it
+    return terminalSafe(line) // not pino's: pass it through (escaped) rather than lose it
   }
   const at = typeof entry.time === 'number' || typeof entry.time === 'string' ? new Date(entry.time) : new Date()
   const time = Number.isNaN(at.getTime()) ? String(entry.time) : at.toISOString().slice(11, 23)
@@ -31,7 +32,8 @@ export function formatLine(line: string): string {
     .map(([k, v]) => `${k}=${show(v)}`)
   const err = entry.err as { stack?: string; message?: string } | undefined
   const stack = err ? `\n${err.stack ?? err.message ?? JSON.stringify(err)}` : ''
-  return `${time} ${level} ${String(entry.msg ?? '')}${fields.length ? ` ${fields.join(' ')}` : ''}${stack}`
+  // A request path or a header is written by whoever sent it: no raw ESC or BEL reaches the terminal.
+  return terminalSafe(`${time} ${level} ${String(entry.msg ?? '')}${fields.length ? ` ${fields.join(' ')}` : ''}${stack}`)
 }
 
 /**

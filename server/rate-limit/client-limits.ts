@@ -1,4 +1,6 @@
 import { TooManyRequestsError } from '../errors.ts'
+import { createAuthFailureThrottle } from './auth-failures.ts'
+import { createProxyTrustWatch } from './proxy-trust.ts'
 import { createConcurrencyLimiter } from './concurrency-limiter.ts'
 import { createWindowLimiter } from './window-limiter.ts'
 
@@ -17,6 +19,8 @@ export interface ClientLimitSettings {
   connectionsPerAddressPerMinute: number
   /** Open client-key connections per remote address at once. */
   openConnectionsPerAddress: number
+  /** Failed authentications (wrong or revoked keys, any kind) per remote address per minute, before 429. */
+  authFailuresPerAddressPerMinute: number
   /** Proxies in front of the server whose `X-Forwarded-For` entries are believed (0: none). */
   trustedProxies: number
 }
@@ -26,6 +30,7 @@ export const DEFAULT_CLIENT_LIMITS: Readonly<ClientLimitSettings> = Object.freez
   evaluationsPerAddressPerMinute: 600,
   connectionsPerAddressPerMinute: 60,
   openConnectionsPerAddress: 200,
+  authFailuresPerAddressPerMinute: 30,
   trustedProxies: 0,
 })
 
@@ -35,7 +40,7 @@ const MINUTE = 60_000
  * The limiters of one server, built from settings and a clock, and the two checks every
  * transport makes with them (HTTP evaluate, OFREP, WebSocket, OFREP event stream).
  */
-export function createClientLimits(settings: ClientLimitSettings, now: () => number) {
+export function createClientLimits(settings: ClientLimitSettings, now: () => number, log: (message: string) => void = () => {}) {
   const evaluations = createWindowLimiter({ limit: settings.evaluationsPerAddressPerMinute, windowMs: MINUTE, now })
   const connections = createWindowLimiter({ limit: settings.connectionsPerAddressPerMinute, windowMs: MINUTE, now })
   const open = createConcurrencyLimiter({ limit: settings.openConnectionsPerAddress })
@@ -45,6 +50,10 @@ export function createClientLimits(settings: ClientLimitSettings, now: () => num
     evaluations,
     connections,
     open,
+    /** Warns when forwarded requests come from a proxy that is not trusted (proxy-trust.ts). */
+    proxyTrust: createProxyTrustWatch({ trustedProxies: settings.trustedProxies, now, log }),
+    /** Failed authentication per address, for every key kind and transport (auth-failures.ts). */
+    authFailures: createAuthFailureThrottle({ perMinute: settings.authFailuresPerAddressPerMinute, now }),
     /**
      * One client-key evaluation from `address` (each is a guess at who is in which cohort), or
      * TooManyRequestsError (429 with Retry-After).

@@ -11,16 +11,26 @@ import { parse, schemas } from '../validation.ts'
 import * as shapes from '../../api-shapes/index.ts'
 import { toFlatCounts } from '../../sdk/core/metrics.ts'
 import { FineSeries } from '../guard/fine-series.ts'
+import { newWebhookSecret } from '../outbound/signature.ts'
 import { expectedVersion, jsonBody, param, remoteAddress, shaped, stateView } from './request.ts'
 
 const MINUTE = 60_000
+/** How long a replaced webhook secret keeps signing unless the request says otherwise (a day). */
+const DEFAULT_OVERLAP_SECONDS = 86_400
 const SPAN_MS = { '15m': 15 * MINUTE, '1h': 60 * MINUTE, '6h': 360 * MINUTE, '24h': 1440 * MINUTE } as const
 
 /**
  * Guard settings, live guard status and per-minute series, and rollout plans of one flag in one
  * environment: `/api/v1/environments/:env/flags/:key/{guard,metrics,plan}`.
  */
-export function guardRoutes(deps: { store: Store; service: FlagService; guard: GuardService; planner: RolloutPlanner; now: () => number }) {
+export function guardRoutes(deps: {
+  store: Store
+  service: FlagService
+  guard: GuardService
+  planner: RolloutPlanner
+  now: () => number
+  log?: (message: string, error?: unknown) => void
+}) {
   const { store, service, guard, planner, now } = deps
   /** The environment and flag a request is about, from the mount's `:env` and the route's `:key`. */
   const target = (c: Context) => [param(c, 'env'), param(c, 'key')] as const
@@ -42,7 +52,23 @@ export function guardRoutes(deps: { store: Store; service: FlagService; guard: G
         // Changing the settings keeps the record of the last trip.
         update: (current) => ({ guard: { ...settings, lastTrip: current.guard?.lastTrip ?? null } }),
       })
-      return c.json(shaped(shapes.guardSet, { state: stateView(state), ...view(state) }))
+      // The first webhook of this flag gets its signing secret, shown in this answer only.
+      const secret = newWebhookSecret()
+      const made = settings.webhookUrl !== undefined && (await store.webhookSecrets.ensure(...target(c), secret, now()))
+      return c.json(shaped(shapes.guardSet, { state: stateView(state), ...view(state), ...(made && { webhookSecret: secret }) }))
+    })
+    // A new signing secret; the replaced one keeps signing for the overlap, so receivers switch without a gap.
+    .post('/:key/guard/webhook-secret', async (c) => {
+      const { overlapSeconds = DEFAULT_OVERLAP_SECONDS } = await jsonBody(c, schemas.webhookSecret)
+      const [env, key] = target(c)
+      const state = await store.flags.getState(env, key)
+      if (!state.guard?.webhookUrl) throw new ValidationError(`${key} in ${env} has no guard webhook: set guard.webhookUrl first`)
+      const secret = newWebhookSecret()
+      const before = await store.webhookSecrets.signing(env, key, now())
+      const previousValidUntil = before.length > 0 ? now() + overlapSeconds * 1000 : null
+      await store.webhookSecrets.rotate(env, key, secret, previousValidUntil ?? now(), now())
+      deps.log?.(`webhook signing secret of ${key} in ${env} rotated by ${c.var.actor}`)
+      return c.json(shaped(shapes.webhookSecretRotated, { secret, previousValidUntil }))
     })
     .delete('/:key/guard', async (c) => {
       const state = await service.applyState(...target(c), {

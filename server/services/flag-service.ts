@@ -5,6 +5,7 @@ import { ValidationError } from '../errors.ts'
 import { withRollout } from '../domain/rollout.ts'
 import { changedFields } from '../domain/changed-fields.ts'
 import { segmentRefs, usesSegment } from '../domain/segment-use.ts'
+import { DEFAULT_MAX_RULES_BYTES, rulesSizeProblem } from '../domain/rules-size.ts'
 import type { DefinitionPatch, EnvChange, SegmentInput, StatePatch, Store, StoredFlagState } from '../store/contract.ts'
 import { tripHolds } from '../../api-shapes/guard.ts'
 import type { Hub } from '../live/hub.ts'
@@ -55,6 +56,33 @@ function checkCost(field: string, cohorts: Cohort[], segments: Segment[]): void 
   if (problem) throw new ValidationError(`${field}: ${problem}`)
 }
 
+export interface FlagServiceDeps {
+  store: Store
+  hub: Hub
+  /** The bound of one environment's cohorts and segments as JSON (`CANARY_MAX_RULES_BYTES`). */
+  maxRulesBytes?: number
+  /** When a trip was resolved (the flag turned back on); tests pass their own clock. */
+  now?: () => number
+  /**
+   * Where committed changes go: the hub (one process), or the replicas' sequencer, which merges
+   * them with the other replicas' changes into one ordered stream to the hub.
+   */
+  publish?: (envKey: string, change: Change) => void
+}
+
+type RulesWrite = Parameters<typeof rulesSizeProblem>[0]['write']
+
+/** 400 naming `field` when the write would take the environment's rules over their bound (read before the write). */
+async function checkRulesBound(
+  store: Store,
+  limit: number,
+  { field, envKey, segments, write }: { field: string; envKey: string; segments: Segment[]; write: RulesWrite },
+): Promise<void> {
+  const flags = await store.flags.listStates(envKey)
+  const problem = rulesSizeProblem({ environment: envKey, flags, segments, write, limit })
+  if (problem) throw new ValidationError(`${field}: ${problem}`)
+}
+
 /**
  * The write side of flags and segments: store (one transaction each) → publish to the hub after
  * commit. Routes, the CLI (through the API), the guard and rollout plans all change rules here.
@@ -64,17 +92,8 @@ export function createFlagService({
   hub,
   publish = (envKey, change) => hub.publish(envKey, change),
   now = Date.now,
-}: {
-  store: Store
-  hub: Hub
-  /** When a trip was resolved (the flag turned back on); tests pass their own clock. */
-  now?: () => number
-  /**
-   * Where committed changes go: the hub (one process), or the replicas' sequencer, which merges
-   * them with the other replicas' changes into one ordered stream to the hub.
-   */
-  publish?: (envKey: string, change: Change) => void
-}) {
+  maxRulesBytes = DEFAULT_MAX_RULES_BYTES,
+}: FlagServiceDeps) {
   /** Hear every committed state whole (guard and plan included, which changes do not carry). */
   const stateListeners = new Set<(state: StoredFlagState) => void>()
   const publishAll = (changes: EnvChange[]) => changes.forEach((c) => publish(c.environment, c.change))
@@ -149,6 +168,7 @@ export function createFlagService({
         const missing = unknownSegments(update.cohorts, new Set(segments.map((s) => s.key)))
         if (missing.length) throw new ValidationError(`cohorts: unknown segment ${missing.join(', ')} in ${envKey}`)
         checkCost('cohorts', update.cohorts, segments)
+        await checkRulesBound(store, maxRulesBytes, { field: 'cohorts', envKey, segments, write: { flag: key, cohorts: update.cohorts } })
       }
       // Turning a tripped flag back on is the person's answer to the trip: the trip is marked
       // resolved (the banner goes) and its record stays visible until the next trip.
@@ -192,10 +212,12 @@ export function createFlagService({
     ) {
       await store.flags.getEnvironment(envKey)
       // A segment's patterns are evaluated by every flag that uses it: each must stay in bounds.
-      const segments = [...(await store.segments.list(envKey)).filter((s) => s.key !== input.key), { ...input, version: 0 }]
+      const stored = await store.segments.list(envKey)
+      const segments = [...stored.filter((s) => s.key !== input.key), { ...input, version: 0 }]
       for (const state of await store.flags.listStates(envKey))
         if (usesSegment(state.cohorts, input.key))
           checkCost(`conditions (as used by flag ${state.key})`, state.cohorts, segments)
+      await checkRulesBound(store, maxRulesBytes, { field: 'segment', envKey, segments: stored, write: { segment: { ...input, version: 0 } } })
       const { segment, committed } = await store.segments.put(envKey, input, options)
       publishAll([committed])
       return segment

@@ -44,6 +44,8 @@ export interface Store {
   metrics: MetricsStore
   /** The guard's saved evidence per guarded flag (both dialects: a restart resumes the tests). */
   evidence: EvidenceStore
+  /** Guard webhooks' signing secrets (kept apart from the guard settings, which are shown everywhere). */
+  webhookSecrets: WebhookSecretStore
   /** A consistent view of one environment's rules (one read transaction). */
   snapshot(envKey: string): Promise<Snapshot>
   /** Releases the connection(s). The store is unusable afterwards. */
@@ -266,6 +268,12 @@ export interface LogStore {
     envKey: string,
     version: number,
   ): Promise<Pick<AuditRow, 'actor' | 'action' | 'flagKey'> | undefined>
+  /**
+   * Deletes audit rows written before `olderThanMs` (epoch ms) and answers how many: only when
+   * an operator set an audit retention (`CANARY_AUDIT_RETENTION_DAYS`); otherwise the audit log
+   * stays append-only.
+   */
+  pruneAudit(olderThanMs: number): Promise<number>
 }
 
 /**
@@ -381,4 +389,18 @@ export interface ClusterStore {
    * database bootstrap it one after another (the second finds it done).
    */
   exclusively<T>(work: () => Promise<T>): Promise<T>
+}
+
+/**
+ * Guard webhooks' signing secrets, one per flag and environment. The secrets come from the
+ * caller (random); the store keeps the current one and, after a rotation, the previous one until
+ * its overlap ends.
+ */
+export interface WebhookSecretStore {
+  /** The secrets that sign a delivery at `now`, newest first; empty when none was made. */
+  signing(envKey: string, flagKey: string, now: number): Promise<string[]>
+  /** Stores `secret` when the flag has none yet; true when it did (the caller shows it once). */
+  ensure(envKey: string, flagKey: string, secret: string, now: number): Promise<boolean>
+  /** Makes `secret` the current one; the one it replaces still signs until `previousUntil` (epoch ms). */
+  rotate(envKey: string, flagKey: string, secret: string, previousUntil: number, now: number): Promise<void>
 }

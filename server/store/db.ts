@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, openSync, chmodSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
@@ -11,6 +11,22 @@ export type Db = BetterSQLite3Database<typeof schema>
 const MIGRATIONS = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations')
 
 /**
+ * The database holds key hashes, webhook signing secrets and every rule: readable by its owner
+ * only, whatever the umask. A directory this creates is 0700; the file is created 0600 (and an
+ * existing one tightened to 0600), and SQLite gives its -wal and -shm files the database file's
+ * permissions.
+ */
+export function createPrivately(path: string): void {
+  const dir = dirname(resolve(path))
+  if (!existsSync(dir)) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 })
+    chmodSync(dir, 0o700)
+  }
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600))
+  chmodSync(path, 0o600)
+}
+
+/**
  * Opens (creating if needed) the SQLite file and applies pending migrations.
  * WAL lets readers (snapshots, audit pages) run beside the single writer; synchronous=FULL
  * makes every committed transaction durable before the API answers, so a change survives
@@ -20,7 +36,7 @@ const MIGRATIONS = resolve(dirname(fileURLToPath(import.meta.url)), '../../migra
  * const { db, close } = openDb(':memory:')
  */
 export function openDb(path: string): { db: Db; sqlite: Database.Database; close: () => void } {
-  if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true })
+  if (path !== ':memory:') createPrivately(path)
   const sqlite = new Database(path)
   sqlite.pragma('journal_mode = WAL')
   sqlite.pragma('synchronous = FULL')

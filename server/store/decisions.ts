@@ -17,7 +17,7 @@ import type {
   StoredBatch,
   StoredFlagState,
 } from './contract.ts'
-import { hashSecret, rulesOf, type KeyRowFields } from './rows.ts'
+import { hashSecret, keyMarker, rulesOf, type KeyRowFields } from './rows.ts'
 
 /**
  * The store's decisions, written once for both dialects. Every mutation is read → decide →
@@ -52,16 +52,41 @@ export interface AuditEntry {
   details?: unknown
 }
 
+/** Fields an audit side keeps even when unchanged: what the entry is about. */
+const AUDIT_IDENTITY: ReadonlySet<string> = new Set(['key', 'id', 'name', 'kind', 'environment'])
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+
+/**
+ * Audit entries are stored compactly: when both sides are objects, each keeps only the fields
+ * that changed (compared as JSON) plus what names the thing changed, so widening one cohort or
+ * turning a flag off does not store the untouched cohort lists twice. The console and
+ * `canary audit` show the changed fields, which these are.
+ *
+ * @example
+ * compactSides({ key: 'a', enabled: true, cohorts: big }, { key: 'a', enabled: false, cohorts: big })
+ * // [{ key: 'a', enabled: true }, { key: 'a', enabled: false }]
+ */
+export function compactSides(before: unknown, after: unknown): [unknown, unknown] {
+  if (!isRecord(before) || !isRecord(after)) return [before, after]
+  const fields = new Set([...Object.keys(before), ...Object.keys(after)])
+  const kept = [...fields].filter((f) => AUDIT_IDENTITY.has(f) || JSON.stringify(before[f]) !== JSON.stringify(after[f]))
+  const pick = (side: Record<string, unknown>) => Object.fromEntries(kept.filter((f) => f in side).map((f) => [f, side[f]]))
+  return [pick(before), pick(after)]
+}
+
 /** The audit log row of an entry: absent fields are null; `version` is the one the change produced. */
 export function auditRow(entry: AuditEntry, version: number | null) {
+  const [before, after] = compactSides(entry.before ?? null, entry.after ?? null)
   return {
     actor: entry.actor,
     action: entry.action,
     flagKey: entry.flagKey ?? null,
     envKey: entry.envKey ?? null,
     version,
-    before: entry.before ?? null,
-    after: entry.after ?? null,
+    before,
+    after,
     details: entry.details ?? null,
   }
 }
@@ -291,8 +316,8 @@ export function segmentRemoved(before: Segment, version: number, actor: string):
 // API keys
 
 /**
- * The row of a new key: the secret's hash and its first characters (to recognise it in lists),
- * never the secret itself. `id` and `secret` come from the caller (they are random).
+ * The row of a new key: the secret's hash and a fixed marker that is not secret (`keyMarker`),
+ * never the secret itself nor any part of it. `id` and `secret` come from the caller (they are random).
  */
 export function newKeyRow(
   input: { name: string; kind: KeyKind; environment: string | null },
@@ -305,7 +330,7 @@ export function newKeyRow(
     kind: input.kind,
     envKey: input.environment,
     hash: hashSecret(secret),
-    prefix: secret.slice(0, 12),
+    prefix: keyMarker(secret, input.kind),
   }
 }
 

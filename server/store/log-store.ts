@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, lte } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, lt, lte } from 'drizzle-orm'
 import { auditWhere } from './shared-sql.ts'
 import { toChange } from './rows.ts'
 import type { LogStore } from './contract.ts'
@@ -28,6 +28,10 @@ export function createSqliteLogStore(db: Db): LogStore {
         .orderBy(desc(auditLog.id))
         .limit(1)
         .get()
+    },
+
+    async pruneAudit(olderThanMs) {
+      return db.delete(auditLog).where(lt(auditLog.at, olderThanMs)).run().changes
     },
 
     async changesSince(envKey, afterVersion, upTo) {

@@ -80,6 +80,16 @@ export function toKeyInfo({ id, name, kind, envKey, prefix, createdAt, revokedAt
 /** Keys are stored as sha256 hashes of their secrets (the same in both dialects). */
 export const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('hex')
 
+/**
+ * What a key list shows to tell keys apart besides their names: a fixed marker that is not
+ * secret. Generated keys show their kind prefix `cf_<kind>_` (the same for every key of that
+ * kind); an operator-chosen key (`CANARY_ADMIN_KEY`) shows `operator`. Never a part of the
+ * random secret: the first characters of a short operator key are half of it.
+ */
+export function keyMarker(secret: string, kind: KeyKind): string {
+  return secret.startsWith(`cf_${kind}_`) ? `cf_${kind}_` : 'operator'
+}
+
 /** `cf_<kind>_` + 32 random bytes (base64url): the kind is visible, the rest unguessable. */
 export function newSecret(kind: KeyKind): string {
   return `cf_${kind}_${randomBytes(32).toString('base64url')}`

@@ -168,3 +168,22 @@ export const guardEvidence = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.envKey, t.flagKey] })],
 )
+
+/**
+ * Each guard webhook's signing secret (one per flag and environment), shown once when made.
+ * After a rotation the previous secret also signs until `previous_until`, so receivers can
+ * switch without losing a delivery. Kept apart from the guard JSON, which the API, the audit
+ * log and the stream show.
+ */
+export const webhookSecrets = sqliteTable(
+  'webhook_secrets',
+  {
+    envKey: text('env_key').notNull(),
+    flagKey: text('flag_key').notNull(),
+    secret: text('secret').notNull(),
+    previousSecret: text('previous_secret'),
+    previousUntil: integer('previous_until'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.envKey, t.flagKey] })],
+)

@@ -7,6 +7,7 @@ import { createSqliteLogStore } from './log-store.ts'
 import { createSqliteMetricsStore } from './metrics-store.ts'
 import { rulesOf } from './rows.ts'
 import { createSqliteSegmentStore, readSegments } from './segment-store.ts'
+import { createSqliteWebhookSecretStore } from './webhook-secret-store.ts'
 
 /**
  * The SQLite implementation of the store contract: one better-sqlite3 transaction per
@@ -36,6 +37,7 @@ export function createSqliteStore(source: string | Db): Store {
     logs: createSqliteLogStore(db),
     metrics: createSqliteMetricsStore(db),
     evidence: createSqliteEvidenceStore(db),
+    webhookSecrets: createSqliteWebhookSecretStore(db),
 
     async snapshot(envKey) {
       // One read transaction: the version, the flags and the segments of one moment.

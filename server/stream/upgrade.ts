@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { authenticateUpgrade, writeUpgradeRefusal } from '../auth/upgrade.ts'
 import { errorResponse } from '../error-response.ts'
-import { RouteNotFoundError } from '../errors.ts'
+import { RouteNotFoundError, UnauthorizedError } from '../errors.ts'
 import { clientAddress } from '../rate-limit/client-address.ts'
 import type { ClientLimits } from '../rate-limit/client-limits.ts'
 import type { ApiKeyInfo, Store } from '../store/contract.ts'
@@ -37,14 +37,14 @@ export function createUpgradeHandler(deps: {
    * connection must not buy a fresh identity budget) and in number. Returns the release of the
    * open-connection slot, or throws 429.
    */
-  function admitClient(request: IncomingMessage): () => void {
+  function addressOf(request: IncomingMessage): string {
     const forwarded = request.headers['x-forwarded-for']
-    const address = clientAddress({
+    limits.proxyTrust.seen(request.socket.remoteAddress, Array.isArray(forwarded) ? forwarded.join(',') : forwarded)
+    return clientAddress({
       remoteAddress: request.socket.remoteAddress,
       forwardedFor: Array.isArray(forwarded) ? forwarded.join(',') : forwarded,
       trustedProxies: limits.settings.trustedProxies,
     })
-    return limits.admitConnection(address)
   }
 
   return async function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -52,11 +52,17 @@ export function createUpgradeHandler(deps: {
     let admitted: Admitted
     try {
       if (url.pathname !== STREAM_PATH) throw new RouteNotFoundError(request.method ?? 'GET', url.pathname)
+      const address = addressOf(request)
+      // Failed authentication is throttled per address, as on HTTP (rate-limit/auth-failures.ts).
+      limits.authFailures.admit(address)
       const { key, environment } = await authenticateUpgrade(request, {
         keys: deps.store.keys,
         environmentExists: (env) => deps.rules.load(env).then(() => true, () => false),
+      }).catch((error: unknown) => {
+        if (error instanceof UnauthorizedError) limits.authFailures.failed(address)
+        throw error
       })
-      admitted = { key, environment, release: key.kind === 'client' ? admitClient(request) : () => {} }
+      admitted = { key, environment, release: key.kind === 'client' ? limits.admitConnection(address) : () => {} }
     } catch (error) {
       return writeUpgradeRefusal(socket, errorResponse(error, deps.log, `upgrade ${url.pathname}`))
     }

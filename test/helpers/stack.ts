@@ -1,6 +1,7 @@
 import { createApp } from '../../server/app.ts'
 import { bootstrap } from '../../server/bootstrap.ts'
 import { composeServices } from '../../server/compose.ts'
+import type { WebhookOptions } from '../../server/guard/webhook.ts'
 import type { Store } from '../../server/store/contract.ts'
 import { createSqliteStore } from '../../server/store/sqlite-store.ts'
 import type { Change } from '../../sdk/core/changes.ts'
@@ -11,14 +12,19 @@ export const ADMIN_KEY = 'test-admin-key-0123456789abcdef'
  * The whole server stack in memory: real SQLite (`:memory:`, real migrations), real store,
  * service and Hono app, driven through `app.request()` without a port.
  */
-export async function makeStack(options: { now?: () => number; databasePath?: string; store?: Store } = {}) {
+export async function makeStack(
+  options: { now?: () => number; databasePath?: string; store?: Store; webhook?: WebhookOptions; writesPerKeyPerSecond?: number; maxRulesBytes?: number } = {},
+) {
   // `store`: another implementation of the contract (PostgreSQL, for a measurement).
   const store = options.store ?? createSqliteStore(options.databasePath ?? ':memory:')
   const logged: string[] = []
   const services = composeServices(store, {
     now: options.now,
     log: (message) => logged.push(message),
-    webhook: { timeoutMs: 300, attempts: 3, baseDelayMs: 20 },
+    // Receivers in these tests listen on loopback, which only an operator's allow-list opens.
+    webhook: { timeoutMs: 300, attempts: 3, baseDelayMs: 20, allow: ['127.0.0.1'], ...options.webhook },
+    writesPerKeyPerSecond: options.writesPerKeyPerSecond,
+    maxRulesBytes: options.maxRulesBytes,
   })
   const { service, hub } = services
   await bootstrap({ store, service }, { adminKey: ADMIN_KEY })

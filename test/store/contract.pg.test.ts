@@ -1024,7 +1024,8 @@ describe.each(implementations)('store contract: $name', (impl) => {
         name: 'api',
         kind: 'server',
         environment: 'production',
-        prefix: server.secret.slice(0, 12),
+        // A fixed marker, never a part of the secret (issue 25 finding 7).
+        prefix: 'cf_server_',
         revokedAt: null,
       })
       expect(admin.key.environment).toBeNull()
@@ -1062,6 +1063,19 @@ describe.each(implementations)('store contract: $name', (impl) => {
   })
 
   describe('audit log', () => {
+    it('prunes only entries written before the retention cut-off, and says how many', async () => {
+      await twoEnvironments()
+      const written = await store.logs.audit({ limit: 100 })
+      const cutoff = Math.max(...written.map((r) => r.at)) + 1
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      await store.flags.createFlag(newFlag('later'), 'alice')
+      expect(await store.logs.pruneAudit(cutoff)).toBe(written.length)
+      const kept = await store.logs.audit({ limit: 100 })
+      expect(kept.length).toBeGreaterThan(0)
+      expect(kept.every((r) => r.at >= cutoff)).toBe(true)
+      expect(await store.logs.pruneAudit(cutoff)).toBe(0)
+    })
+
     it('pages newest first, filtered by flag and environment', async () => {
       await twoEnvironments()
       await store.flags.createFlag(newFlag('a'), 'alice')
@@ -1161,6 +1175,19 @@ describe.each(implementations)('store contract: $name', (impl) => {
       await a.evidence.saveEvidence([{ envKey: 'prod', flagKey: 'a', evidence: { n: 1, rows: [[1, 0.5]] } }, { envKey: 'prod', flagKey: 'b', evidence: { n: 1 } }], [])
       await b.evidence.saveEvidence([{ envKey: 'prod', flagKey: 'a', evidence: { n: 2, rows: [[1, 0.5]] } }], [{ envKey: 'prod', flagKey: 'b' }])
       expect(await a.evidence.loadEvidence()).toEqual([{ envKey: 'prod', flagKey: 'a', evidence: { n: 2, rows: [[1, 0.5]] } }])
+    })
+  })
+
+  describe('webhook secrets', () => {
+    it('makes a secret once, rotates with an overlap, and a second store reads the same secrets', async () => {
+      const [a, b] = await impl.pair()
+      expect(await a.webhookSecrets.signing('prod', 'f', 1000)).toEqual([])
+      expect(await a.webhookSecrets.ensure('prod', 'f', 's1', 1000)).toBe(true)
+      expect(await b.webhookSecrets.ensure('prod', 'f', 'other', 1000)).toBe(false)
+      await b.webhookSecrets.rotate('prod', 'f', 's2', 5000, 2000)
+      expect(await a.webhookSecrets.signing('prod', 'f', 4999)).toEqual(['s2', 's1'])
+      expect(await a.webhookSecrets.signing('prod', 'f', 5000)).toEqual(['s2'])
+      expect(await a.webhookSecrets.signing('prod', 'g', 5000)).toEqual([])
     })
   })
 

@@ -44,6 +44,9 @@ const OLD_ROWS = [
   `INSERT INTO "segments" ("env_key", "key", "description", "user_ids", "version") VALUES ('production', 'staff', 'Staff', '["u1","u2"]', 3)`,
   `INSERT INTO "api_keys" ("id", "name", "kind", "env_key", "hash", "prefix") VALUES ('k1', 'svc', 'server', 'production', 'hash-1', 'sk_abc')`,
   `INSERT INTO "audit_log" ("actor", "action", "flag_key", "env_key", "version") VALUES ('admin-key:root', 'flag.create', 'checkout', 'production', 1)`,
+  // Keys used to show their first 12 characters (half of a short operator key), here and in the audit.
+  `INSERT INTO "audit_log" ("actor", "action", "env_key", "after") VALUES ('system', 'key.create', 'production', '{"id":"k1","prefix":"sk_abc"}')`,
+  `INSERT INTO "api_keys" ("id", "name", "kind", "env_key", "hash", "prefix") VALUES ('k2', 'gen', 'server', 'production', 'hash-2', 'cf_server_Ab')`,
   `INSERT INTO "metric_batches" ("id", "env_key", "received_at") VALUES ('production:b1', 'production', ${t0})`,
   `INSERT INTO "metrics_minute" ("env_key", "flag_key", "minute", "canary_exposures", "canary_errors", "control_exposures", "control_errors")
      VALUES ('production', 'checkout', ${t0}, 10, 1, 20, 2), ('production', 'checkout', ${t0 + MINUTE}, 5, 0, 7, 3)`,
@@ -58,7 +61,12 @@ async function expectNothingLost(store: Store) {
   expect(state).toMatchObject({ enabled: true, salt: 'salt-1', version: 2, cohorts: [{ name: 'beta', rollout: 25 }] })
   expect(state.guard).toMatchObject({ maxErrorRate: 0.05 })
   expect(await store.segments.get('production', 'staff')).toMatchObject({ key: 'staff', userIds: ['u1', 'u2'] })
-  expect((await store.keys.list()).map((k) => [k.id, k.name, k.kind])).toEqual([['k1', 'svc', 'server']])
+  expect((await store.keys.list()).map((k) => [k.id, k.name, k.kind, k.prefix])).toEqual([
+    ['k1', 'svc', 'server', 'operator'],
+    ['k2', 'gen', 'server', 'cf_server_'],
+  ])
+  const keyAudit = (await store.logs.audit({ limit: 10 })).find((entry) => entry.action === 'key.create')
+  expect(keyAudit?.after).toEqual({ id: 'k1', prefix: 'operator' })
   const audit = await store.logs.audit({ flag: 'checkout', limit: 10 })
   expect(audit).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'flag.create', actor: 'admin-key:root' })]))
   expect(await store.metrics.hasBatch('production', 'b1')).toBe(true)

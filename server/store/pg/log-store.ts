@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, lte } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, lt, lte } from 'drizzle-orm'
 import { auditWhere } from '../shared-sql.ts'
 import { toChange } from '../rows.ts'
 import type { LogStore } from '../contract.ts'
@@ -16,6 +16,11 @@ export function createPgLogStore(db: PgDb): LogStore {
         .where(auditWhere(auditLog, filter))
         .orderBy(desc(auditLog.id))
         .limit(filter.limit)
+    },
+
+    async pruneAudit(olderThanMs) {
+      const deleted = await db.delete(auditLog).where(lt(auditLog.at, olderThanMs)).returning({ id: auditLog.id })
+      return deleted.length
     },
 
     async auditOf(envKey, version) {

@@ -9,6 +9,7 @@ import { createPgKeyStore } from './key-store.ts'
 import { createPgLogStore } from './log-store.ts'
 import { createPgMetricsStore } from './metrics-store.ts'
 import { createPgSegmentStore } from './segment-store.ts'
+import { createPgWebhookSecretStore } from './webhook-secret-store.ts'
 
 /** The PostgreSQL store, with its pool for what only PostgreSQL offers (LISTEN/NOTIFY, advisory locks). */
 export interface PgStore extends Store {
@@ -52,6 +53,7 @@ export async function createPgStore(
     logs: createPgLogStore(db),
     metrics: createPgMetricsStore(db),
     evidence: createPgEvidenceStore(db),
+    webhookSecrets: createPgWebhookSecretStore(db),
     async snapshot(envKey) {
       // One repeatable-read snapshot: the version, the flags and the segments of one moment.
       const { version, states, list } = await db.transaction(

@@ -222,3 +222,17 @@ export const replicaConnections = pgTable('replica_connections', {
   connections: jsonb('connections').$type<unknown[]>().notNull(),
   heartbeatAt: epochMs('heartbeat_at').notNull(),
 })
+
+/** Each guard webhook's signing secret (as SQLite's `webhook_secrets`, server/store/schema.ts). */
+export const webhookSecrets = pgTable(
+  'webhook_secrets',
+  {
+    envKey: text('env_key').notNull(),
+    flagKey: text('flag_key').notNull(),
+    secret: text('secret').notNull(),
+    previousSecret: text('previous_secret'),
+    previousUntil: epochMs('previous_until'),
+    createdAt: epochMs('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.envKey, t.flagKey] })],
+)

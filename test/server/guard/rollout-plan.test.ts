@@ -118,7 +118,10 @@ describe('rollout plans', () => {
     const started = await s.call('PUT', `${PROD}/plan`, { body: { cohort: 'everyone', steps: [1, 25, 100], intervalSeconds: 1 } })
     expect(started.json.cohorts[0].rollout).toBe(1)
     expect(started.json.plan).toMatchObject({ steps: [1, 25, 100], step: 0, status: 'active' })
-    expect((await s.call('GET', '/api/v1/audit?flag=checkout-v2&limit=1')).json.items[0]).toMatchObject({ action: 'plan.start', before: { cohorts: [{ rollout: 1 }] }, after: { cohorts: [{ rollout: 1 }] } })
+    // Audit entries keep the fields that changed: the plan, not the cohorts (still at 1%).
+    const startEntry = (await s.call('GET', '/api/v1/audit?flag=checkout-v2&limit=1')).json.items[0]
+    expect(startEntry).toMatchObject({ action: 'plan.start', after: { plan: { status: 'active' } } })
+    expect(startEntry.after).not.toHaveProperty('cohorts')
     // The interval passes with no canary traffic: due, but no evidence, so it stays and says why.
     await pass(10_000)
     expect(await rollout()).toBe(1)

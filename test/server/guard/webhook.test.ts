@@ -25,7 +25,8 @@ afterEach(() => {
   open = undefined
 })
 
-const noJitter = { random: () => 0, log: () => {} }
+// The receivers listen on loopback, which only the operator's allow-list opens.
+const noJitter = { random: () => 0, log: () => {}, allow: ['127.0.0.1'], secrets: ['whsec_test'] }
 
 describe('deliverWebhook', () => {
   it('retries recoverable answers (5xx, 425, 429) until one is accepted', async () => {
@@ -54,7 +55,7 @@ describe('deliverWebhook', () => {
       draws.push(0.5)
       return 0.5
     }
-    expect(await deliverWebhook(hook.url, {}, { log: () => {}, random, attempts: 3, baseDelayMs: 40 })).toBe(false)
+    expect(await deliverWebhook(hook.url, {}, { ...noJitter, random, attempts: 3, baseDelayMs: 40 })).toBe(false)
     // One draw per wait: half of 40 ms, then half of 80 ms.
     expect(draws).toHaveLength(2)
     expect(Date.now() - started).toBeGreaterThanOrEqual(55)
