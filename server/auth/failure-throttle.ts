@@ -5,9 +5,12 @@ import { clientAddress, remoteAddressOf } from '../rate-limit/client-address.ts'
 
 /**
  * Throttles failed authentication on every HTTP route that takes a key (admin API, SDK routes,
- * OFREP, `/metrics`), in one place: an address that has spent its failures gets 429 before any
- * key is checked, and every 401 answered to it counts as one failure. The WebSocket upgrade
- * does the same in stream/upgrade.ts.
+ * OFREP, `/metrics`), in one place: every 401 counts as one failure of its address, and a wrong
+ * key from an address that has spent its failures is answered 429 (`Retry-After`) instead. A
+ * valid key is never throttled, whatever others from the same address (a shared NAT, an office
+ * proxy) did: the on-call engineer's kill switch must not wait on an attacker's guesses. Keys
+ * are far too long to guess, so the throttle is a signal and a brake on noise, not the defence.
+ * The WebSocket upgrade does the same in stream/upgrade.ts.
  */
 export function throttleFailedAuth(deps: {
   throttle: AuthFailureThrottle
@@ -20,13 +23,16 @@ export function throttleFailedAuth(deps: {
     const peer = remoteAddressOf(c)
     const forwardedFor = c.req.header('x-forwarded-for')
     deps.onForwarded?.(peer, forwardedFor)
+    await next()
+    if (c.res.status !== 401) return
     const address = clientAddress({ remoteAddress: peer, forwardedFor, trustedProxies: deps.trustedProxies })
     try {
       deps.throttle.admit(address)
     } catch (error) {
-      return deps.onRefused(c, error)
+      c.res = undefined
+      c.res = deps.onRefused(c, error)
+    } finally {
+      deps.throttle.failed(address)
     }
-    await next()
-    if (c.res.status === 401) deps.throttle.failed(address)
   })
 }

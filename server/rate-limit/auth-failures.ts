@@ -2,10 +2,10 @@ import { TooManyRequestsError } from '../errors.ts'
 
 /**
  * Failed authentication per remote address: at most `perMinute` wrong or revoked keys in any
- * minute; past that, the address's requests to routes that take a key wait (429 with
- * `Retry-After`, the seconds until the oldest failure leaves the window) before any key is checked. It delays;
- * it never locks: no key and no account is ever disabled, a key from another address is
- * untouched, and the address is served again as soon as the window moves. The clock is
+ * minute; past that, the address's wrong keys are answered 429 with `Retry-After` (the seconds
+ * until the oldest failure leaves the window) instead of 401. It never locks: no key and no
+ * account is ever disabled, a valid key is served from any address (auth/failure-throttle.ts),
+ * and the address's budget comes back as the window moves. The clock is
  * injected; nothing here starts a timer.
  */
 export interface AuthFailureThrottle {

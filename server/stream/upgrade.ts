@@ -53,13 +53,16 @@ export function createUpgradeHandler(deps: {
     try {
       if (url.pathname !== STREAM_PATH) throw new RouteNotFoundError(request.method ?? 'GET', url.pathname)
       const address = addressOf(request)
-      // Failed authentication is throttled per address, as on HTTP (rate-limit/auth-failures.ts).
-      limits.authFailures.admit(address)
+      // Failed authentication is throttled per address, as on HTTP (auth/failure-throttle.ts): a
+      // wrong key past the address's budget is answered 429; a valid key never waits.
       const { key, environment } = await authenticateUpgrade(request, {
         keys: deps.store.keys,
         environmentExists: (env) => deps.rules.load(env).then(() => true, () => false),
       }).catch((error: unknown) => {
-        if (error instanceof UnauthorizedError) limits.authFailures.failed(address)
+        if (error instanceof UnauthorizedError) {
+          limits.authFailures.admit(address)
+          limits.authFailures.failed(address)
+        }
         throw error
       })
       admitted = { key, environment, release: key.kind === 'client' ? limits.admitConnection(address) : () => {} }
