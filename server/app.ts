@@ -17,8 +17,6 @@ import { guardRoutes, metricsRoutes } from './routes/guard.ts'
 import type { Services } from './compose.ts'
 
 export interface AppDeps extends Services {
-  /** Called after a key is revoked, so live sockets of that key close at once. */
-  onRevoke?: (keyId: string) => void
   /** Extra routes mounted by later layers (stream status, guard, console). */
   extend?: (app: Hono<AuthEnv>) => void
   log?: (message: string, error?: unknown) => void
@@ -37,7 +35,7 @@ export const MAX_BODY_BYTES = 1024 * 1024
  * await app.request('/health') // 200 {"status":"ok"}
  */
 export function createApp(deps: AppDeps) {
-  const { store, service, guard, intake, planner, now, clientLimits, rules } = deps
+  const { store, keys, service, guard, intake, planner, now, clientLimits, rules } = deps
   const log = deps.log ?? ((m, e) => console.error(m, e))
   const app = new Hono<AuthEnv>()
   /** Every HTTP refusal goes through `errorResponse`, the function the WebSocket upgrade uses too. */
@@ -60,26 +58,26 @@ export function createApp(deps: AppDeps) {
 
   const sdkCorsFor = (...methods: string[]) =>
     cors({ origin: '*', allowHeaders: ['authorization', 'content-type'], allowMethods: methods, maxAge: 600 })
-  const admin = requireKey(store.keys, { kinds: ['admin'] })
+  const admin = requireKey(keys, { kinds: ['admin'] })
   // Shared definitions: any admin key may read them (an environment's key sees its own states
   // in the summary); changing them needs a global admin key.
-  const adminReadsAny = requireKey(store.keys, {
+  const adminReadsAny = requireKey(keys, {
     kinds: ['admin'],
     environment: (c, key) => (c.req.method === 'GET' ? (key.environment ?? undefined) : undefined),
   })
-  const adminOfEnv = requireKey(store.keys, { kinds: ['admin'], environment: (c) => c.req.param('env') })
+  const adminOfEnv = requireKey(keys, { kinds: ['admin'], environment: (c) => c.req.param('env') })
   // The audit page of an environment's key defaults to that environment (see routes/audit.ts).
-  const adminOfQueryEnv = requireKey(store.keys, {
+  const adminOfQueryEnv = requireKey(keys, {
     kinds: ['admin'],
     environment: (c, key) => c.req.query('env') ?? key.environment ?? undefined,
   })
-  const sdkOfEnv = requireKey(store.keys, { kinds: ['admin', 'server'], environment: (c) => c.req.param('env') })
+  const sdkOfEnv = requireKey(keys, { kinds: ['admin', 'server'], environment: (c) => c.req.param('env') })
   // Client keys may evaluate too, with public answers only (see routes/environments.ts).
-  const anyKeyOfEnv = requireKey(store.keys, {
+  const anyKeyOfEnv = requireKey(keys, {
     kinds: ['admin', 'server', 'client'],
     environment: (c) => c.req.param('env'),
   })
-  const anySdk = requireKey(store.keys, { kinds: ['server', 'client'], environment: (_c, key) => key.environment ?? undefined })
+  const anySdk = requireKey(keys, { kinds: ['server', 'client'], environment: (_c, key) => key.environment ?? undefined })
 
   // `/x/*` also matches `/x` itself in hono, so each guard is registered once.
   app.use('/api/v1/flags/*', adminReadsAny)
@@ -103,13 +101,11 @@ export function createApp(deps: AppDeps) {
 
   app.route('/api/v1/flags', flagRoutes({ store, service, guard }))
   // OpenFeature Remote Evaluation Protocol (server/ofrep): its own auth, CORS and error shapes.
-  const ofrep = createOfrep({ keys: store.keys, rules, clientLimits, now, log })
+  const ofrep = createOfrep({ keys, rules, clientLimits, now, log })
   app.route('/ofrep/v1', ofrep.routes)
-  const onRevoke = (keyId: string) => {
-    deps.onRevoke?.(keyId)
-    ofrep.closeKey(keyId)
-  }
-  app.route('/api/v1/keys', keyRoutes({ store, onRevoke }))
+  // A revoked key's event streams end at once, here and (through the key index) on every replica.
+  keys.onRevoked((isRevoked) => ofrep.closeRevoked(isRevoked))
+  app.route('/api/v1/keys', keyRoutes({ store, onRevoke: (keyId) => keys.markRevoked(keyId) }))
   app.route('/api/v1/audit', auditRoutes({ store }))
   app.route('/api/v1/environments', environmentRoutes({ store, service }))
   app.route('/api/v1/environments/:env', evaluationRoutes({ store, rules, clientLimits }))

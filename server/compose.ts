@@ -1,3 +1,4 @@
+import { createKeyIndex } from './auth/key-index.ts'
 import { createEvidenceIntake } from './guard/evidence-intake.ts'
 import { createClientLimits, DEFAULT_CLIENT_LIMITS, type ClientLimitSettings } from './rate-limit/client-limits.ts'
 import { createGuardService } from './guard/guard-service.ts'
@@ -64,6 +65,8 @@ export function composeServices(store: Store, options: ComposeOptions) {
   })
   const intake = createEvidenceIntake({ guard, rules, now })
   const planner = createRolloutPlanner({ store, service, guard, now })
+  // Every key check of HTTP, WebSocket and OFREP reads this index, not the database.
+  const keys = createKeyIndex({ store: store.keys, log: options.log })
   const clientLimits = createClientLimits({ ...DEFAULT_CLIENT_LIMITS, ...options.clientLimits }, now)
   /** Replicas: calls `listener` with each change this replica committed (not the others'). */
   const onLocalCommit = sequencer
@@ -72,7 +75,7 @@ export function composeServices(store: Store, options: ComposeOptions) {
         return () => localListeners.delete(listener)
       }
     : undefined
-  return { store, hub, sequencer, onLocalCommit, service, rules, guard, intake, planner, now, clientLimits }
+  return { store, keys, hub, sequencer, onLocalCommit, service, rules, guard, intake, planner, now, clientLimits }
 }
 
 export type Services = ReturnType<typeof composeServices>

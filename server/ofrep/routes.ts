@@ -9,7 +9,8 @@ import { ForbiddenError, UnauthorizedError } from '../errors.ts'
 import { clientAddress, remoteAddressOf } from '../rate-limit/client-address.ts'
 import type { ClientLimits } from '../rate-limit/client-limits.ts'
 import type { EnvRules } from '../live/env-rules.ts'
-import type { ApiKeyInfo, Store } from '../store/contract.ts'
+import type { KeyIndex } from '../auth/key-index.ts'
+import type { ApiKeyInfo } from '../store/contract.ts'
 import { evaluateAllForOfrep, evaluateForOfrep, userFromContext, type Audience } from './evaluation.ts'
 import type { RefetchEvents } from './refetch-events.ts'
 import type { StreamTokens } from './stream-token.ts'
@@ -24,7 +25,7 @@ const INACTIVITY_DELAY_SEC = 120
 const HEARTBEAT_MS = 25_000
 
 export interface OfrepDeps {
-  keys: Pick<Store['keys'], 'verify' | 'list'>
+  keys: Pick<KeyIndex, 'verify' | 'isLive'>
   rules: EnvRules
   clientLimits: ClientLimits
   events: RefetchEvents
@@ -138,7 +139,7 @@ async function relayEvents(
  * hidden flag answering exactly like a missing one, within the client evaluation rate limit.
  *
  * @example
- * app.route('/ofrep/v1', ofrepRoutes({ keys: store.keys, rules, clientLimits, events, tokens, log }))
+ * app.route('/ofrep/v1', ofrepRoutes({ keys, rules, clientLimits, events, tokens, log }))
  */
 export function ofrepRoutes(deps: OfrepDeps) {
   const { keys, rules, clientLimits, events, tokens, log } = deps
@@ -236,9 +237,10 @@ export function ofrepRoutes(deps: OfrepDeps) {
   app.get('/events', async (c) => {
     const grant = tokens.read(c.req.query('token'))
     if (grant === undefined) throw new UnauthorizedError('invalid or expired event-stream token: fetch the bulk evaluation again')
-    if (!(await keys.list()).some((key) => key.id === grant.keyId && key.revokedAt === null))
-      throw new UnauthorizedError('the key of this event stream was revoked')
     await rules.load(grant.environment)
+    // After the last wait: a revocation heard meanwhile must not let this stream open. The grant
+    // was signed by this process for a key its index checked, so a key missing from it is revoked.
+    if (!keys.isLive(grant.keyId)) throw new UnauthorizedError('the key of this event stream was revoked')
     // A client key's streams count as its connections do: new ones per minute, open ones at once.
     let release = () => {}
     if (grant.audience === 'client') {

@@ -47,6 +47,8 @@ export function createSqliteKeyStore(db: Db): KeyStore {
       return same ? toKeyInfo(row) : undefined
     },
 
+    entries: async () => db.select().from(apiKeys).all().map((row) => ({ key: toKeyInfo(row), hash: row.hash })),
+
     async revoke(id, actor) {
       return db.transaction((tx) => {
         const row = tx.select().from(apiKeys).where(eq(apiKeys.id, id)).get()

@@ -2,10 +2,11 @@ import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { authenticateUpgrade, writeUpgradeRefusal } from '../auth/upgrade.ts'
 import { errorResponse } from '../error-response.ts'
-import { RouteNotFoundError } from '../errors.ts'
+import type { KeyIndex } from '../auth/key-index.ts'
+import { RouteNotFoundError, UnauthorizedError } from '../errors.ts'
 import { clientAddress } from '../rate-limit/client-address.ts'
 import type { ClientLimits } from '../rate-limit/client-limits.ts'
-import type { ApiKeyInfo, Store } from '../store/contract.ts'
+import type { ApiKeyInfo } from '../store/contract.ts'
 import type { EnvRules } from '../live/env-rules.ts'
 
 export const STREAM_PATH = '/api/v1/stream'
@@ -24,7 +25,7 @@ export interface Admitted {
  * Calls `accept` for an admitted upgrade; writes the refusal (and closes) otherwise.
  */
 export function createUpgradeHandler(deps: {
-  store: Pick<Store, 'keys'>
+  keys: Pick<KeyIndex, 'verify' | 'isLive'>
   rules: Pick<EnvRules, 'load'>
   limits: ClientLimits
   log: (message: string, error?: unknown) => void
@@ -53,9 +54,11 @@ export function createUpgradeHandler(deps: {
     try {
       if (url.pathname !== STREAM_PATH) throw new RouteNotFoundError(request.method ?? 'GET', url.pathname)
       const { key, environment } = await authenticateUpgrade(request, {
-        keys: deps.store.keys,
+        keys: deps.keys,
         environmentExists: (env) => deps.rules.load(env).then(() => true, () => false),
       })
+      // After the last wait: a revocation heard meanwhile must not let this socket open.
+      if (!deps.keys.isLive(key.id)) throw new UnauthorizedError('invalid or revoked API key')
       admitted = { key, environment, release: key.kind === 'client' ? admitClient(request) : () => {} }
     } catch (error) {
       return writeUpgradeRefusal(socket, errorResponse(error, deps.log, `upgrade ${url.pathname}`))
