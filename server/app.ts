@@ -1,6 +1,6 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
+import { boundedBody } from './rate-limit/body-limit.ts'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
 import { requireKey, type AuthEnv } from './auth/api-key.ts'
 import { errorBody, errorResponse } from './error-response.ts'
@@ -50,7 +50,7 @@ export function createApp(deps: AppDeps) {
 
   app.use(
     '/api/v1/*',
-    bodyLimit({
+    boundedBody({
       maxSize: MAX_BODY_BYTES,
       onError: (c) => respond(c, new AppError(413, 'payload_too_large', `body: larger than ${MAX_BODY_BYTES} bytes`)),
     }),

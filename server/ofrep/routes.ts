@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
+import { boundedBody } from '../rate-limit/body-limit.ts'
 import { Hono, type Context } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming'
 import { authenticate, authorize, secretFrom } from '../auth/api-key.ts'
@@ -163,7 +163,7 @@ export function ofrepRoutes(deps: OfrepDeps) {
   )
   app.use(
     '/evaluate/*',
-    bodyLimit({
+    boundedBody({
       maxSize: OFREP_MAX_BODY_BYTES,
       onError: (c) => c.json({ errorCode: 'PARSE_ERROR', errorDetails: `body: larger than ${OFREP_MAX_BODY_BYTES} bytes` }, 400),
     }),

@@ -1,0 +1,217 @@
+/**
+ * Server hot paths (issue 25): requests per second of one server process pinned to core 0
+ * (`taskset -c 0`), the load generator (wrk, one thread, 32 connections) pinned to core 1 — for
+ * `/health`, a bare `node:http` server answering `/health`'s bytes, OFREP bulk and single, `POST
+ * …/evaluate` (server key), an admin GET of one flag state, and metrics intake of 50-flag
+ * batches over HTTP and over one WebSocket — with 5 and with 350 rich flags, each row also as a
+ * share of `/health` in the same run. Writes bench/results/latest-server.json.
+ *
+ * Run: npm run bench -- server            (needs `wrk` and `taskset`; 2 cores or more)
+ * Before and after in one run: BENCH_SERVER_BASE=<a built checkout of another commit> adds its
+ * rows (`git archive <commit> | tar -x -C /tmp/base`, link node_modules, `npm run build` there).
+ * Quick run: SERVER_FLAGS=5 SERVER_SECONDS=2. Where the time goes: SERVER_CPU_PROF=<dir> runs
+ * the server with --cpu-prof (written at exit into <dir>).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, openSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { load, machine } from '../lib/machine.ts'
+import { writeResult, type BenchRow } from '../lib/results.ts'
+import { richCohorts } from '../scale/seed.ts'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const ROOT = join(here, '..', '..')
+const FLAG_COUNTS = (process.env.SERVER_FLAGS ?? '5,350').split(',').map(Number)
+const SECONDS = Number(process.env.SERVER_SECONDS ?? 5)
+const BASE = process.env.BENCH_SERVER_BASE
+const CPU_PROF = process.env.SERVER_CPU_PROF
+const CONNECTIONS = 32
+const ADMIN = 'bench-server-admin-key-0123456789abcdef'
+const BATCH_FLAGS = 50
+const ENV = 'production'
+
+/** The issue's goals, as shares of `/health` in the same run (WS metrics: batches/s per core). */
+const GOALS: Record<string, number> = {
+  'OFREP bulk': 0.5,
+  'OFREP single': 0.5,
+  'POST …/evaluate': 0.5,
+  'admin GET flag state': 0.3,
+  'metrics 50-flag batch, HTTP': 0.3,
+}
+const WS_GOAL = 20_000
+const BARE_GOAL = 0.5
+
+/**
+ * An admin-API caller that retries once on a stale keep-alive socket (the server closes idle
+ * ones after 5 s, which a wrk run between two calls outlasts).
+ */
+function adminApi(url: string, key: string) {
+  const once = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(url + path, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`)
+    return res.json() as Promise<unknown>
+  }
+  return (method: string, path: string, body?: unknown) =>
+    once(method, path, body).catch((error: unknown) => {
+      if ((error as { cause?: { code?: string } }).cause?.code !== 'UND_ERR_SOCKET') throw error
+      return once(method, path, body)
+    })
+}
+
+interface Process {
+  url: string
+  child: ChildProcess
+  stop(): Promise<void>
+}
+
+/** `node <args>` pinned to core 0, stdout to a file (cheap to write, read for its URL). */
+async function pinned(args: string[], env: Record<string, string> = {}): Promise<Process> {
+  const dir = mkdtempSync(join(tmpdir(), 'cf-bench-server-'))
+  const out = join(dir, 'stdout.log')
+  const child = spawn('taskset', ['-c', '0', process.execPath, ...args], {
+    env: { ...process.env, LOG_FORMAT: 'json', ...env },
+    stdio: ['ignore', openSync(out, 'w'), 'inherit'],
+  })
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const deadline = Date.now() + 30_000
+  for (;;) {
+    const match = readFileSync(out, 'utf8').match(/listening on (http:\/\/[^\s"}\\]+)/)
+    if (match) return { url: match[1]!, child, stop: async () => void (child.kill('SIGTERM'), await exited) }
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start: ${readFileSync(out, 'utf8')}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+async function startCanary(root: string, label: string): Promise<Process> {
+  const prof = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`, `--cpu-prof-name=${label.replace(/\W+/g, '-')}-${Date.now()}.cpuprofile`] : []
+  const db = join(mkdtempSync(join(tmpdir(), 'cf-bench-server-db-')), 'db.sqlite')
+  return pinned([...prof, join(root, 'bin', 'canary.js'), 'serve', '--port', '0', '--host', '127.0.0.1', '--db', db], { CANARY_ADMIN_KEY: ADMIN })
+}
+
+interface Shape {
+  path: string
+  method?: string
+  auth?: string
+  body?: string
+  /** A placeholder in `body` replaced per request (unique batch ids). */
+  unique?: string
+}
+
+/** wrk against one request shape: requests per second, or an error when any answer was not 2xx. */
+function wrk(url: string, shape: Shape, seconds: number, run: string): number {
+  const env: Record<string, string> = { ...(process.env as Record<string, string>), WRK_METHOD: shape.method ?? 'GET', WRK_RUN: run }
+  if (shape.auth) env.WRK_AUTH = shape.auth
+  if (shape.body) env.WRK_BODY = shape.body
+  if (shape.unique) env.WRK_UNIQUE = shape.unique
+  const result = spawnSync('taskset', ['-c', '1', 'wrk', '-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '-s', join(here, 'request.lua'), url + shape.path], { env, encoding: 'utf8' })
+  const text = `${result.stdout}${result.stderr}`
+  const rate = text.match(/Requests\/sec:\s+([\d.]+)/)
+  const bad = text.match(/Non-2xx or 3xx responses: (\d+)/)
+  const errors = text.match(/Socket errors: (.*)/)
+  if (!rate || bad || (errors && /read [1-9]|write [1-9]|connect [1-9]/.test(errors[1]!)))
+    throw new Error(`wrk ${shape.method ?? 'GET'} ${shape.path}: ${text}`)
+  // A request over wrk's 2 s timeout is not counted in the rate: the rate stays honest, but say so.
+  if (errors) console.log(`  (${shape.method ?? 'GET'} ${shape.path}: ${errors[1]})`)
+  return Number(rate[1])
+}
+
+/** Warm-up (JIT, caches), then the measured run. */
+function measure(url: string, shape: Shape, run: string): number {
+  wrk(url, shape, 1, `${run}-warm`)
+  return wrk(url, shape, SECONDS, run)
+}
+
+/** Metrics frames over one WebSocket: acknowledged batches per second (ws-metrics.mjs on core 1). */
+function wsMetrics(url: string, key: string, flags: string[], run: string): number {
+  const result = spawnSync('taskset', ['-c', '1', process.execPath, join(here, 'ws-metrics.mjs'), url, key, JSON.stringify(flags), String(SECONDS * 1000), '1000', '64', run], {
+    encoding: 'utf8',
+    cwd: ROOT,
+  })
+  if (result.status !== 0) throw new Error(`ws-metrics: ${result.stdout}${result.stderr}`)
+  return (JSON.parse(result.stdout.trim()) as { perSecond: number }).perSecond
+}
+
+/** A fresh server with `count` rich flags (and at least 50 for the metrics batches), and a server key. */
+async function seed(url: string, count: number): Promise<{ serverKey: string; batchFlags: string[] }> {
+  const api = adminApi(url, ADMIN)
+  const serverKey = ((await api('POST', '/api/v1/keys', { name: 'bench', kind: 'server', environment: ENV })) as { secret: string }).secret
+  for (let i = 0; i < count; i++) {
+    const key = `rich-${String(i).padStart(4, '0')}`
+    await api('POST', '/api/v1/flags', { key })
+    await api('PATCH', `/api/v1/environments/${ENV}/flags/${key}`, { enabled: true, cohorts: richCohorts(i) })
+  }
+  const batchFlags = Array.from({ length: Math.min(count, BATCH_FLAGS) }, (_, i) => `rich-${String(i).padStart(4, '0')}`)
+  return { serverKey, batchFlags }
+}
+
+/** More flags for the metrics batches when the table has fewer than 50 (after its other rows ran). */
+async function topUp(url: string, batchFlags: string[]): Promise<string[]> {
+  const api = adminApi(url, ADMIN)
+  const more: string[] = []
+  for (let i = batchFlags.length; i < BATCH_FLAGS; i++) {
+    const key = `plain-${String(i).padStart(2, '0')}`
+    await api('POST', '/api/v1/flags', { key })
+    more.push(key)
+  }
+  return [...batchFlags, ...more]
+}
+
+interface Table {
+  flags: number
+  target: string
+  rates: Map<string, number>
+}
+
+async function table(target: { label: string; root: string }, flags: number, bareRate: number): Promise<Table> {
+  const server = await startCanary(target.root, `${target.label}-${flags}`)
+  const run = `${target.label}-${flags}-${Date.now()}`.replace(/\W+/g, '-')
+  try {
+    const { serverKey, batchFlags } = await seed(server.url, flags)
+    const context = JSON.stringify({ context: { targetingKey: 'user-0042', region: 'eu-west' } })
+    const rates = new Map<string, number>()
+    rates.set('bare node:http', bareRate)
+    rates.set('/health', measure(server.url, { path: '/health' }, run))
+    rates.set('OFREP bulk', measure(server.url, { path: '/ofrep/v1/evaluate/flags', method: 'POST', auth: serverKey, body: context }, run))
+    rates.set('OFREP single', measure(server.url, { path: '/ofrep/v1/evaluate/flags/rich-0000', method: 'POST', auth: serverKey, body: context }, run))
+    const evaluate = JSON.stringify({ flag: 'rich-0000', user: { userId: 'user-0042', region: 'eu-west' } })
+    rates.set('POST …/evaluate', measure(server.url, { path: `/api/v1/environments/${ENV}/evaluate`, method: 'POST', auth: serverKey, body: evaluate }, run))
+    rates.set('admin GET flag state', measure(server.url, { path: `/api/v1/environments/${ENV}/flags/rich-0000`, auth: ADMIN }, run))
+    const metricsFlags = await topUp(server.url, batchFlags)
+    const counts = Object.fromEntries(metricsFlags.map((f) => [f, [50, 0, 450, 4]]))
+    const batch = JSON.stringify({ batch: { id: 'BATCH_ID', start: Date.now() - 5000, end: Date.now(), flags: counts } })
+    rates.set('metrics 50-flag batch, HTTP', measure(server.url, { path: '/api/v1/metrics', method: 'POST', auth: serverKey, body: batch, unique: 'BATCH_ID' }, run))
+    rates.set('metrics 50-flag batch, one WebSocket', wsMetrics(server.url, serverKey, metricsFlags, run))
+    return { flags, target: target.label, rates }
+  } finally {
+    await server.stop()
+  }
+}
+
+const targets = [{ label: 'this build', root: ROOT }, ...(BASE ? [{ label: 'base', root: BASE }] : [])]
+const rows: BenchRow[] = []
+let ok = true
+console.log(`server hot paths · ${machine()} · load ${load()}`)
+for (const flags of FLAG_COUNTS) {
+  const bare = await pinned([join(here, 'bare-health.mjs')])
+  const bareRate = measure(bare.url, { path: '/health' }, 'bare')
+  await bare.stop()
+  for (const target of targets) {
+    const result = await table(target, flags, bareRate)
+    const health = result.rates.get('/health')!
+    console.log(`\n${target.label}, ${flags} rich flags (server key; req/s on one core; share of /health)`)
+    console.log('| request | req/s | share of /health | goal |\n| --- | --- | --- | --- |')
+    for (const [label, rate] of result.rates) {
+      const share = rate / health
+      const goal = label === 'metrics 50-flag batch, one WebSocket' ? `≥ ${WS_GOAL.toLocaleString('en')}/s` : label === 'bare node:http' ? `/health ≥ ${BARE_GOAL}× bare` : GOALS[label] ? `≥ ${GOALS[label]}` : ''
+      console.log(`| ${label} | ${Math.round(rate).toLocaleString('en')} | ${share.toFixed(2)} | ${goal} |`)
+      rows.push({ label: `${target.label}, ${flags} flags: ${label}`, value: Math.round(rate), unit: 'req/s', note: `${share.toFixed(2)}× /health` })
+    }
+  }
+}
+writeResult({ name: 'server', title: 'Server hot paths (req/s, server on one core)', date: new Date().toISOString(), ok, rows })
