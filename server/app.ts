@@ -1,8 +1,8 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import { boundedBody } from './rate-limit/body-limit.ts'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import { cors } from 'hono/cors'
 import { requireKey, type AuthEnv } from './auth/api-key.ts'
+import { sdkCors } from './auth/sdk-cors.ts'
 import { errorBody, errorResponse } from './error-response.ts'
 import { AppError, RouteNotFoundError } from './errors.ts'
 import { createOfrep } from './ofrep/index.ts'
@@ -57,7 +57,7 @@ export function createApp(deps: AppDeps) {
   )
 
   const sdkCorsFor = (...methods: string[]) =>
-    cors({ origin: '*', allowHeaders: ['authorization', 'content-type'], allowMethods: methods, maxAge: 600 })
+    sdkCors({ allowHeaders: ['authorization', 'content-type'], allowMethods: methods, maxAge: 600 })
   const admin = requireKey(keys, { kinds: ['admin'] })
   // Shared definitions: any admin key may read them (an environment's key sees its own states
   // in the summary); changing them needs a global admin key.
@@ -90,9 +90,9 @@ export function createApp(deps: AppDeps) {
   app.use('/api/v1/environments/:env/flags/*', adminOfEnv)
   app.use('/api/v1/environments/:env/segments/*', adminOfEnv)
   // Browser SDKs run on other origins: let them report counts and probe the stream's key.
-  const sdkCors = sdkCorsFor('GET', 'POST')
-  app.use('/api/v1/metrics', sdkCors)
-  app.use('/api/v1/stream', sdkCors)
+  const sdkGetPostCors = sdkCorsFor('GET', 'POST')
+  app.use('/api/v1/metrics', sdkGetPostCors)
+  app.use('/api/v1/stream', sdkGetPostCors)
   app.use('/api/v1/metrics', anySdk)
   // Browsers cannot see why a WebSocket upgrade failed; a plain GET with the same key tells them.
   app.get('/api/v1/stream', anySdk, (c) =>

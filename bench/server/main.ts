@@ -27,6 +27,9 @@ const FLAG_COUNTS = (process.env.SERVER_FLAGS ?? '5,350').split(',').map(Number)
 const SECONDS = Number(process.env.SERVER_SECONDS ?? 5)
 const BASE = process.env.BENCH_SERVER_BASE
 const CPU_PROF = process.env.SERVER_CPU_PROF
+/** `SERVER_ONLY=OFREP bulk,/health`: only these rows (to profile one route). */
+const ONLY = process.env.SERVER_ONLY?.split(',').map((s) => s.trim())
+const wanted = (label: string) => ONLY === undefined || ONLY.includes(label)
 const CONNECTIONS = 32
 const ADMIN = 'bench-server-admin-key-0123456789abcdef'
 const BATCH_FLAGS = 50
@@ -176,17 +179,17 @@ async function table(target: { label: string; root: string }, flags: number, bar
     const context = JSON.stringify({ context: { targetingKey: 'user-0042', region: 'eu-west' } })
     const rates = new Map<string, number>()
     rates.set('bare node:http', bareRate)
-    rates.set('/health', measure(server.url, { path: '/health' }, run))
-    rates.set('OFREP bulk', measure(server.url, { path: '/ofrep/v1/evaluate/flags', method: 'POST', auth: serverKey, body: context }, run))
-    rates.set('OFREP single', measure(server.url, { path: '/ofrep/v1/evaluate/flags/rich-0000', method: 'POST', auth: serverKey, body: context }, run))
+    if (wanted('/health')) rates.set('/health', measure(server.url, { path: '/health' }, run))
+    if (wanted('OFREP bulk')) rates.set('OFREP bulk', measure(server.url, { path: '/ofrep/v1/evaluate/flags', method: 'POST', auth: serverKey, body: context }, run))
+    if (wanted('OFREP single')) rates.set('OFREP single', measure(server.url, { path: '/ofrep/v1/evaluate/flags/rich-0000', method: 'POST', auth: serverKey, body: context }, run))
     const evaluate = JSON.stringify({ flag: 'rich-0000', user: { userId: 'user-0042', region: 'eu-west' } })
-    rates.set('POST …/evaluate', measure(server.url, { path: `/api/v1/environments/${ENV}/evaluate`, method: 'POST', auth: serverKey, body: evaluate }, run))
-    rates.set('admin GET flag state', measure(server.url, { path: `/api/v1/environments/${ENV}/flags/rich-0000`, auth: ADMIN }, run))
+    if (wanted('POST …/evaluate')) rates.set('POST …/evaluate', measure(server.url, { path: `/api/v1/environments/${ENV}/evaluate`, method: 'POST', auth: serverKey, body: evaluate }, run))
+    if (wanted('admin GET flag state')) rates.set('admin GET flag state', measure(server.url, { path: `/api/v1/environments/${ENV}/flags/rich-0000`, auth: ADMIN }, run))
     const metricsFlags = await topUp(server.url, batchFlags)
     const counts = Object.fromEntries(metricsFlags.map((f) => [f, [50, 0, 450, 4]]))
     const batch = JSON.stringify({ batch: { id: 'BATCH_ID', start: Date.now() - 5000, end: Date.now(), flags: counts } })
-    rates.set('metrics 50-flag batch, HTTP', measure(server.url, { path: '/api/v1/metrics', method: 'POST', auth: serverKey, body: batch, unique: 'BATCH_ID' }, run))
-    rates.set('metrics 50-flag batch, one WebSocket', wsMetrics(server.url, serverKey, metricsFlags, run))
+    if (wanted('metrics 50-flag batch, HTTP')) rates.set('metrics 50-flag batch, HTTP', measure(server.url, { path: '/api/v1/metrics', method: 'POST', auth: serverKey, body: batch, unique: 'BATCH_ID' }, run))
+    if (wanted('metrics 50-flag batch, one WebSocket')) rates.set('metrics 50-flag batch, one WebSocket', wsMetrics(server.url, serverKey, metricsFlags, run))
     return { flags, target: target.label, rates }
   } finally {
     await server.stop()
@@ -203,7 +206,7 @@ for (const flags of FLAG_COUNTS) {
   await bare.stop()
   for (const target of targets) {
     const result = await table(target, flags, bareRate)
-    const health = result.rates.get('/health')!
+    const health = result.rates.get('/health') ?? Number.NaN
     console.log(`\n${target.label}, ${flags} rich flags (server key; req/s on one core; share of /health)`)
     console.log('| request | req/s | share of /health | goal |\n| --- | --- | --- | --- |')
     for (const [label, rate] of result.rates) {

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
 import { boundedBody } from '../rate-limit/body-limit.ts'
 import { Hono, type Context } from 'hono'
-import { cors } from 'hono/cors'
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming'
 import { authenticate, authorize, secretFrom } from '../auth/api-key.ts'
+import { sdkCors } from '../auth/sdk-cors.ts'
 import { errorResponse } from '../error-response.ts'
 import { ForbiddenError, UnauthorizedError } from '../errors.ts'
 import { clientAddress, remoteAddressOf } from '../rate-limit/client-address.ts'
@@ -153,8 +153,7 @@ export function ofrepRoutes(deps: OfrepDeps) {
 
   app.use(
     '*',
-    cors({
-      origin: '*',
+    sdkCors({
       allowHeaders: ['authorization', 'content-type', 'x-api-key', 'if-none-match', 'last-event-id'],
       allowMethods: ['GET', 'POST'],
       exposeHeaders: ['ETag'],
