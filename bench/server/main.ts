@@ -27,8 +27,8 @@ const FLAG_COUNTS = (process.env.SERVER_FLAGS ?? '5,350').split(',').map(Number)
 const SECONDS = Number(process.env.SERVER_SECONDS ?? 5)
 const BASE = process.env.BENCH_SERVER_BASE
 const CPU_PROF = process.env.SERVER_CPU_PROF
-/** `SERVER_ONLY=OFREP bulk,/health`: only these rows (to profile one route). */
-const ONLY = process.env.SERVER_ONLY?.split(',').map((s) => s.trim())
+/** `SERVER_ONLY='OFREP bulk;/health'`: only these rows (to profile one route). */
+const ONLY = process.env.SERVER_ONLY?.split(';').map((s) => s.trim())
 const wanted = (label: string) => ONLY === undefined || ONLY.includes(label)
 const CONNECTIONS = 32
 const ADMIN = 'bench-server-admin-key-0123456789abcdef'
