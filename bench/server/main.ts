@@ -109,8 +109,12 @@ interface Shape {
 }
 
 /** wrk against one request shape: requests per second, or an error when any answer was not 2xx. */
+let invocations = 0
+
 function wrk(url: string, shape: Shape, seconds: number, run: string): number {
-  const env: Record<string, string> = { ...(process.env as Record<string, string>), WRK_METHOD: shape.method ?? 'GET', WRK_RUN: run }
+  // Each invocation its own id prefix: wrk's counter starts again at 1, and a resent batch id
+  // would be measured as a (cheaper) duplicate.
+  const env: Record<string, string> = { ...(process.env as Record<string, string>), WRK_METHOD: shape.method ?? 'GET', WRK_RUN: `${run}-${++invocations}` }
   if (shape.auth) env.WRK_AUTH = shape.auth
   if (shape.body) env.WRK_BODY = shape.body
   if (shape.unique) env.WRK_UNIQUE = shape.unique
