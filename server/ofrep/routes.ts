@@ -212,23 +212,23 @@ export function ofrepRoutes(deps: OfrepDeps) {
     }
     const env = c.var.environment
     const flags = evaluateAllForOfrep(rules.get(env), rules.clientVisible(env), userFromContext(context), c.var.audience)
-    const requestUri = `/ofrep/v1/events?token=${tokens.issue(c.var.key, env)}`
-    const body = JSON.stringify({
-      flags,
-      eventStreams: [
-        {
-          type: 'sse',
-          url: new URL(requestUri, publicOrigin(c, clientLimits.settings.trustedProxies)).href,
-          endpoint: { requestUri },
-          inactivityDelaySec: INACTIVITY_DELAY_SEC,
-        },
-      ],
-    })
-    // The tag covers what was evaluated, not the stream URL (whose token is fresh every time).
-    const etag = etagOf(JSON.stringify(flags))
+    // Encoded once: the tag covers what was evaluated, not the stream URL (whose token is fresh
+    // every time), and the body embeds the same text.
+    const flagsJson = JSON.stringify(flags)
+    const etag = etagOf(flagsJson)
     c.header('ETag', etag)
     c.header('Cache-Control', 'private, no-cache')
     if (matchesIfNoneMatch(c.req.header('if-none-match'), etag)) return c.body(null, 304)
+    const requestUri = `/ofrep/v1/events?token=${tokens.issue(c.var.key, env)}`
+    const eventStreams = [
+      {
+        type: 'sse',
+        url: new URL(requestUri, publicOrigin(c, clientLimits.settings.trustedProxies)).href,
+        endpoint: { requestUri },
+        inactivityDelaySec: INACTIVITY_DELAY_SEC,
+      },
+    ]
+    const body = `{"flags":${flagsJson},"eventStreams":${JSON.stringify(eventStreams)}}`
     return c.body(body, 200, { 'Content-Type': 'application/json; charset=utf-8' })
   })
 
