@@ -1,9 +1,9 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
+import { boundedBody } from './rate-limit/body-limit.ts'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import { bodyLimit } from 'hono/body-limit'
-import { cors } from 'hono/cors'
 import { requireKey, type AuthEnv } from './auth/api-key.ts'
 import { throttleFailedAuth } from './auth/failure-throttle.ts'
+import { sdkCors } from './auth/sdk-cors.ts'
 import { errorBody, errorResponse } from './error-response.ts'
 import { AppError, RouteNotFoundError } from './errors.ts'
 import { createOfrep } from './ofrep/index.ts'
@@ -19,8 +19,6 @@ import { guardRoutes, metricsRoutes } from './routes/guard.ts'
 import type { Services } from './compose.ts'
 
 export interface AppDeps extends Services {
-  /** Called after a key is revoked, so live sockets of that key close at once. */
-  onRevoke?: (keyId: string) => void
   /** Extra routes mounted by later layers (stream status, guard, console). */
   extend?: (app: Hono<AuthEnv>) => void
   log?: (message: string, error?: unknown) => void
@@ -39,7 +37,7 @@ export const MAX_BODY_BYTES = 1024 * 1024
  * await app.request('/health') // 200 {"status":"ok"}
  */
 export function createApp(deps: AppDeps) {
-  const { store, service, guard, intake, planner, now, clientLimits, rules } = deps
+  const { store, keys, service, guard, intake, planner, now, clientLimits, rules } = deps
   const log = deps.log ?? ((m, e) => console.error(m, e))
   const app = new Hono<AuthEnv>()
   /** Every HTTP refusal goes through `errorResponse`, the function the WebSocket upgrade uses too. */
@@ -69,34 +67,34 @@ export function createApp(deps: AppDeps) {
 
   app.use(
     '/api/v1/*',
-    bodyLimit({
+    boundedBody({
       maxSize: MAX_BODY_BYTES,
       onError: (c) => respond(c, new AppError(413, 'payload_too_large', `body: larger than ${MAX_BODY_BYTES} bytes`)),
     }),
   )
 
   const sdkCorsFor = (...methods: string[]) =>
-    cors({ origin: '*', allowHeaders: ['authorization', 'content-type'], allowMethods: methods, maxAge: 600 })
-  const admin = requireKey(store.keys, { kinds: ['admin'] })
+    sdkCors({ allowHeaders: ['authorization', 'content-type'], allowMethods: methods, maxAge: 600 })
+  const admin = requireKey(keys, { kinds: ['admin'] })
   // Shared definitions: any admin key may read them (an environment's key sees its own states
   // in the summary); changing them needs a global admin key.
-  const adminReadsAny = requireKey(store.keys, {
+  const adminReadsAny = requireKey(keys, {
     kinds: ['admin'],
     environment: (c, key) => (c.req.method === 'GET' ? (key.environment ?? undefined) : undefined),
   })
-  const adminOfEnv = requireKey(store.keys, { kinds: ['admin'], environment: (c) => c.req.param('env') })
+  const adminOfEnv = requireKey(keys, { kinds: ['admin'], environment: (c) => c.req.param('env') })
   // The audit page of an environment's key defaults to that environment (see routes/audit.ts).
-  const adminOfQueryEnv = requireKey(store.keys, {
+  const adminOfQueryEnv = requireKey(keys, {
     kinds: ['admin'],
     environment: (c, key) => c.req.query('env') ?? key.environment ?? undefined,
   })
-  const sdkOfEnv = requireKey(store.keys, { kinds: ['admin', 'server'], environment: (c) => c.req.param('env') })
+  const sdkOfEnv = requireKey(keys, { kinds: ['admin', 'server'], environment: (c) => c.req.param('env') })
   // Client keys may evaluate too, with public answers only (see routes/environments.ts).
-  const anyKeyOfEnv = requireKey(store.keys, {
+  const anyKeyOfEnv = requireKey(keys, {
     kinds: ['admin', 'server', 'client'],
     environment: (c) => c.req.param('env'),
   })
-  const anySdk = requireKey(store.keys, { kinds: ['server', 'client'], environment: (_c, key) => key.environment ?? undefined })
+  const anySdk = requireKey(keys, { kinds: ['server', 'client'], environment: (_c, key) => key.environment ?? undefined })
 
   // `/x/*` also matches `/x` itself in hono, so each guard is registered once.
   app.use('/api/v1/flags/*', adminReadsAny)
@@ -109,9 +107,9 @@ export function createApp(deps: AppDeps) {
   app.use('/api/v1/environments/:env/flags/*', adminOfEnv)
   app.use('/api/v1/environments/:env/segments/*', adminOfEnv)
   // Browser SDKs run on other origins: let them report counts and probe the stream's key.
-  const sdkCors = sdkCorsFor('GET', 'POST')
-  app.use('/api/v1/metrics', sdkCors)
-  app.use('/api/v1/stream', sdkCors)
+  const sdkGetPostCors = sdkCorsFor('GET', 'POST')
+  app.use('/api/v1/metrics', sdkGetPostCors)
+  app.use('/api/v1/stream', sdkGetPostCors)
   app.use('/api/v1/metrics', anySdk)
   // Browsers cannot see why a WebSocket upgrade failed; a plain GET with the same key tells them.
   app.get('/api/v1/stream', anySdk, (c) =>
@@ -123,13 +121,11 @@ export function createApp(deps: AppDeps) {
 
   app.route('/api/v1/flags', flagRoutes({ store, service, guard }))
   // OpenFeature Remote Evaluation Protocol (server/ofrep): its own auth, CORS and error shapes.
-  const ofrep = createOfrep({ keys: store.keys, rules, clientLimits, now, log })
+  const ofrep = createOfrep({ keys, rules, clientLimits, now, log })
   app.route('/ofrep/v1', ofrep.routes)
-  const onRevoke = (keyId: string) => {
-    deps.onRevoke?.(keyId)
-    ofrep.closeKey(keyId)
-  }
-  app.route('/api/v1/keys', keyRoutes({ store, onRevoke }))
+  // A revoked key's event streams end at once, here and (through the key index) on every replica.
+  keys.onRevoked((isRevoked) => ofrep.closeRevoked(isRevoked))
+  app.route('/api/v1/keys', keyRoutes({ store, onRevoke: (keyId) => keys.markRevoked(keyId) }))
   app.route('/api/v1/audit', auditRoutes({ store }))
   app.route('/api/v1/environments', environmentRoutes({ store, service }))
   app.route('/api/v1/environments/:env', evaluationRoutes({ store, rules, clientLimits }))

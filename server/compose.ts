@@ -1,3 +1,4 @@
+import { createKeyIndex } from './auth/key-index.ts'
 import { createEvidenceIntake } from './guard/evidence-intake.ts'
 import { createClientLimits, DEFAULT_CLIENT_LIMITS, type ClientLimitSettings } from './rate-limit/client-limits.ts'
 import { createGuardService } from './guard/guard-service.ts'
@@ -72,6 +73,8 @@ export function composeServices(store: Store, options: ComposeOptions) {
   })
   const intake = createEvidenceIntake({ guard, rules, now })
   const planner = createRolloutPlanner({ store, service, guard, now })
+  // Every key check of HTTP, WebSocket and OFREP reads this index, not the database.
+  const keys = createKeyIndex({ store: store.keys, log: options.log })
   const clientLimits = createClientLimits({ ...DEFAULT_CLIENT_LIMITS, ...options.clientLimits }, now, options.log)
   /** Replicas: calls `listener` with each change this replica committed (not the others'). */
   const onLocalCommit = sequencer
@@ -81,7 +84,7 @@ export function composeServices(store: Store, options: ComposeOptions) {
       }
     : undefined
   const writesPerKeyPerSecond = options.writesPerKeyPerSecond ?? DEFAULT_WRITES_PER_KEY_PER_SECOND
-  return { store, hub, sequencer, onLocalCommit, service, rules, guard, intake, planner, now, clientLimits, writesPerKeyPerSecond }
+  return { store, keys, hub, sequencer, onLocalCommit, service, rules, guard, intake, planner, now, clientLimits, writesPerKeyPerSecond }
 }
 
 export type Services = ReturnType<typeof composeServices>

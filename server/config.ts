@@ -21,6 +21,7 @@ function readClientLimits(env: NodeJS.ProcessEnv): Partial<ClientLimitSettings> 
   }
   return limits
 }
+import { MAX_KEY_RECHECK_MS } from './auth/key-index.ts'
 import { LOG_LEVELS, type LogFormat, type LogLevel } from './observability/logger.ts'
 import type { WebhookOptions } from './guard/webhook.ts'
 import { parseAllowList } from './outbound/address-policy.ts'
@@ -93,6 +94,12 @@ export interface Config {
   auditRetentionDays?: number | undefined
   /** Webhook delivery: private targets allowed, timeout, answer cap (`readWebhook`). */
   webhook?: WebhookOptions
+  /**
+   * `CANARY_KEY_RECHECK_SECONDS` (default 30, at most 60): how often the keys of open WebSockets
+   * and OFREP event streams are re-checked against the database. A revocation closes them at
+   * once on every replica; this bounds how long one lost notification could leave one open.
+   */
+  keyRecheckMs?: number
 }
 
 export class ConfigError extends Error {}
@@ -143,6 +150,15 @@ function flagValue(argv: string[], name: string): string | undefined {
   return argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3)
 }
 
+/** `CANARY_KEY_RECHECK_SECONDS`: a whole number of seconds from 1 to 60 (unset: the default). */
+function keyRecheckMs(raw: string | undefined): number | undefined {
+  if (raw === undefined || raw === '') return undefined
+  const seconds = Number(raw)
+  if (!/^\d+$/.test(raw) || seconds < 1 || seconds * 1000 > MAX_KEY_RECHECK_MS)
+    throw new ConfigError(`CANARY_KEY_RECHECK_SECONDS: ${raw} is not a whole number of seconds from 1 to ${MAX_KEY_RECHECK_MS / 1000}`)
+  return seconds * 1000
+}
+
 /** `DATABASE_URL`, when set, must be a PostgreSQL URL (anything else is a typo to report now). */
 function databaseUrl(raw: string | undefined): string | undefined {
   if (raw === undefined || raw === '') return undefined
@@ -153,7 +169,7 @@ function databaseUrl(raw: string | undefined): string | undefined {
 /**
  * `--port`/`PORT` (default 4242), `--host`/`HOST` (default 127.0.0.1), `--db`/`DATABASE_PATH`
  * (default ./data/canary-flags.db), `CANARY_ADMIN_KEY`, `PUBLIC_URL`, `LOG_FORMAT`, `LOG_LEVEL`,
- * `--metrics-port`/`METRICS_PORT`, `CANARY_STREAM_COMPRESSION`, `CANARY_RECONNECT_RATE`, and the client-key rate limits
+ * `--metrics-port`/`METRICS_PORT`, `CANARY_STREAM_COMPRESSION`, `CANARY_RECONNECT_RATE`, `CANARY_KEY_RECHECK_SECONDS`, and the client-key rate limits
  * (`CANARY_CLIENT_*`, `CANARY_TRUSTED_PROXIES`).
  */
 export function readConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
@@ -182,6 +198,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
       ? positive('CANARY_WRITES_PER_KEY_PER_SECOND', env.CANARY_WRITES_PER_KEY_PER_SECOND)
       : undefined,
     auditRetentionDays: env.CANARY_AUDIT_RETENTION_DAYS ? positive('CANARY_AUDIT_RETENTION_DAYS', env.CANARY_AUDIT_RETENTION_DAYS) : undefined,
+    keyRecheckMs: keyRecheckMs(env.CANARY_KEY_RECHECK_SECONDS),
     streamCompression: oneOf('CANARY_STREAM_COMPRESSION', env.CANARY_STREAM_COMPRESSION || 'on', ['on', 'off'] as const) === 'on',
   }
 }

@@ -67,6 +67,8 @@ export interface ServerOptions {
   maxRulesBytes?: number
   /** Admin API writes per key per second (overrides the config's; tests that write in bulk raise it). */
   writesPerKeyPerSecond?: number
+  /** How often open connections' keys are re-checked against the store; overrides the config's. */
+  keyRecheckMs?: number
   /** Replicas: how often the version check and the leader-lock attempt run (default 1 s). */
   replicationCheckMs?: number
 }
@@ -107,7 +109,9 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     maxRulesBytes: options.maxRulesBytes ?? config.maxRulesBytes,
     writesPerKeyPerSecond: options.writesPerKeyPerSecond ?? config.writesPerKeyPerSecond,
   })
-  const { service, rules, guard, planner, now, hub } = services
+  const { service, rules, guard, planner, now, hub, keys } = services
+  // Every key once into memory; from here on requests check keys without SQL.
+  await keys.recheck()
   const replicaId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
   // Replicas: the other replicas' changes reach this hub in order (LISTEN + version check), and
   // the replica holding the leader lock runs the guard's decisions and the plans' steps.
@@ -130,7 +134,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   })
   if (cluster && config.databaseUrl && services.sequencer) {
     const checkMs = options.replicationCheckMs ?? 1000
-    feed = await startChangeFeed({ databaseUrl: config.databaseUrl, store, sequencer: services.sequencer, log, checkMs })
+    feed = await startChangeFeed({ databaseUrl: config.databaseUrl, store, sequencer: services.sequencer, keys, log, checkMs })
     leader = startLeaderLock({
       databaseUrl: config.databaseUrl,
       log,
@@ -157,11 +161,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     intake,
     log,
     observe: httpObserver({ logger, metrics }),
-    onRevoke: (keyId) => stream?.closeKey(keyId),
     extend: (api) => {
       const list = async () => (registry ? await registry.list() : (stream?.list() ?? []))
-      api.route('/api/v1/connections', connectionRoutes({ keys: store.keys, list }))
-      if (config.metricsPort === undefined) api.route('/metrics', prometheusRoutes({ keys: store.keys, metrics }))
+      api.route('/api/v1/connections', connectionRoutes({ keys: services.keys, list }))
+      if (config.metricsPort === undefined) api.route('/metrics', prometheusRoutes({ keys: services.keys, metrics }))
     },
   })
 
@@ -173,9 +176,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   await listen(server)
   stream = attachStream(
     server,
-    { store, rules, log, guard, intake, now, clientLimits: services.clientLimits, metrics },
+    { store, keys, rules, log, guard, intake, now, clientLimits: services.clientLimits, metrics },
     { compression: config.streamCompression ?? true, reconnectRate: config.reconnectRate, ...options.stream },
   )
+  // Revoked here or on another replica: the key's sockets close at once (its OFREP streams: app.ts).
+  keys.onRevoked((isRevoked) => stream?.closeRevoked(isRevoked))
+  keys.start(options.keyRecheckMs ?? config.keyRecheckMs)
   metrics.setSources(metricsSources({ store, guard, connections: () => stream?.counts() ?? [] }))
   if (cluster) registry = startConnectionRegistry({ cluster, replicaId, local: () => stream?.list() ?? [], log })
 
@@ -205,6 +211,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     close: async () => {
       // No tick starts from here on; the one running (if any) is awaited after the guard settles.
       const lastTick = ticker.stop()
+      await keys.close()
       // Stop accepting first: no new request or upgrade may start while the rest winds down.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()))
       await feed?.close()

@@ -3,6 +3,9 @@ import { createMiddleware } from 'hono/factory'
 import { ForbiddenError, UnauthorizedError } from '../errors.ts'
 import type { ApiKeyInfo, KeyKind, Store } from '../store/contract.ts'
 
+/** Anything that resolves a secret to its live key: the key index, or the store itself. */
+export type KeyVerifier = Pick<Store['keys'], 'verify'>
+
 export type AuthEnv = { Variables: { apiKey: ApiKeyInfo; actor: string } }
 
 /**
@@ -25,7 +28,7 @@ export const actorOf = (key: ApiKeyInfo) => `${key.kind}-key:${key.name}`
  * The live key for a secret: 401 when there is none or it is unknown or revoked. The one key
  * resolution of HTTP routes and the WebSocket upgrade.
  */
-export async function authenticate(keys: Pick<Store['keys'], 'verify'>, secret: string | undefined): Promise<ApiKeyInfo> {
+export async function authenticate(keys: KeyVerifier, secret: string | undefined): Promise<ApiKeyInfo> {
   if (!secret) throw new UnauthorizedError('missing API key: send Authorization: Bearer <key>')
   const key = await keys.verify(secret)
   if (!key) throw new UnauthorizedError('invalid or revoked API key')
@@ -57,7 +60,7 @@ export function authorize(key: ApiKeyInfo, options: { kinds: readonly KeyKind[];
  * `environment` picks the environment a request is about.
  */
 export function requireKey(
-  keys: Pick<Store['keys'], 'verify'>,
+  keys: KeyVerifier,
   options: {
     kinds: KeyKind[]
     environment?: (c: Context, key: ApiKeyInfo) => string | undefined

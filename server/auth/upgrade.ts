@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream'
 import { ForbiddenError, NotFoundError } from '../errors.ts'
 import type { ErrorResponse } from '../error-response.ts'
 import type { ApiKeyInfo, Store } from '../store/contract.ts'
-import { authenticate, authorize, secretFrom } from './api-key.ts'
+import { authenticate, authorize, secretFrom, type KeyVerifier } from './api-key.ts'
 
 /** The request's headers as a fetch `Headers` (repeated headers joined, as fetch does). */
 function headersOf(request: IncomingMessage): Headers {
@@ -23,7 +23,7 @@ function headersOf(request: IncomingMessage): Headers {
  */
 export async function authenticateUpgrade(
   request: IncomingMessage,
-  deps: { keys: Pick<Store['keys'], 'verify'>; environmentExists: (envKey: string) => Promise<boolean> },
+  deps: { keys: KeyVerifier; environmentExists: (envKey: string) => Promise<boolean> },
 ): Promise<{ key: ApiKeyInfo; environment: string }> {
   const url = new URL(request.url ?? '/', 'http://localhost')
   const key = await authenticate(deps.keys, secretFrom(headersOf(request), url.href, true))

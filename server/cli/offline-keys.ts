@@ -9,7 +9,8 @@ const KEY_KINDS: readonly KeyKind[] = ['admin', 'server', 'client']
 /**
  * `canary keys create --db PATH …`: writes a key straight into the database file, no server
  * or key needed, so a lost admin key can be recovered by whoever can read the file. A running
- * server sees the key at once (keys are checked against the database on each request). The
+ * server sees the key at once (a secret its in-memory key index does not know is looked up in the
+ * database, auth/key-index.ts). The
  * audit log records the actor `cli:offline`.
  */
 export async function createKeyOffline(

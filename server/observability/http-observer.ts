@@ -8,12 +8,27 @@ const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 /** SDK count batches over HTTP: refused ones are batches, not admin changes. */
 const BATCHES = '/api/v1/metrics'
 
+/**
+ * The routes SDKs and probes call many times a second. An answer there that is not a refusal is
+ * logged at `debug` (LOG_LEVEL=debug shows it; at the default level it costs one comparison);
+ * every admin request and every refusal or error stays at `info`.
+ */
+const SDK_ROUTES = new Set([
+  '/health',
+  '/ofrep/v1/evaluate/flags',
+  '/ofrep/v1/evaluate/flags/:key',
+  '/api/v1/environments/:env/evaluate',
+  '/api/v1/environments/:env/snapshot',
+  '/api/v1/metrics',
+])
+
 const keyEnvironment = (c: Context<AuthEnv>) =>
   (c.get('apiKey') as { environment?: string | null } | undefined)?.environment ?? undefined
 
 /**
- * Every HTTP request: one log line (method, path, status, duration, key name) and one
- * observation of the duration histogram under its route pattern (`/api/v1/flags/:key`, so
+ * Every HTTP request: one log line (method, path, status, duration, key name; successful SDK
+ * calls at `debug`, see `SDK_ROUTES`) and one observation of the duration histogram under its
+ * route pattern (`/api/v1/flags/:key`, so
  * flag keys never become label values). A refused admin write (4xx) counts as a refused change.
  */
 export function httpObserver(deps: { logger: Logger; metrics: Metrics }): MiddlewareHandler<AuthEnv> {
@@ -32,11 +47,10 @@ export function httpObserver(deps: { logger: Logger; metrics: Metrics }): Middle
     // before reaching it (bad key, bad body) is counted here.
     if (refused && c.req.path === BATCHES) deps.metrics.batchRefused(keyEnvironment(c) ?? 'unknown', `http_${status}`)
     else if (refused) deps.metrics.changeRefused(status)
+    const level = status < 400 && SDK_ROUTES.has(route) ? 'debug' : 'info'
+    if (!deps.logger.isLevelEnabled(level)) return
     // Unset when the request carried no valid key (public routes, refused keys).
     const actor = c.get('actor') as string | undefined
-    deps.logger.info(
-      { method: c.req.method, path: c.req.path, route, status, ms: Math.round(seconds * 10_000) / 10, actor },
-      'request',
-    )
+    deps.logger[level]({ method: c.req.method, path: c.req.path, route, status, ms: Math.round(seconds * 10_000) / 10, actor }, 'request')
   }
 }

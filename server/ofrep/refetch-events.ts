@@ -115,9 +115,17 @@ export function createRefetchEvents(options: RefetchOptions) {
       if (last !== undefined && Number.isInteger(last) && last < version) listener.send(eventFor(version))
       return () => remove(listener)
     },
-    /** Ends every stream of a revoked key. */
-    closeKey(keyId: string) {
-      for (const env of envs.values()) for (const listener of [...env.listeners]) if (listener.keyId === keyId) listener.end()
+    /**
+     * Ends every stream of a revoked key. Each is removed here, before its end runs, so no event
+     * reaches it after the revocation, however late the stream itself finishes.
+     */
+    closeRevoked(isRevoked: (keyId: string) => boolean) {
+      for (const env of [...envs.values()])
+        for (const listener of [...env.listeners])
+          if (isRevoked(listener.keyId)) {
+            remove(listener)
+            listener.end()
+          }
     },
     /** Streams currently open (for tests and metrics). */
     count(): number {

@@ -1,15 +1,16 @@
 import { createHash } from 'node:crypto'
+import { boundedBody } from '../rate-limit/body-limit.ts'
 import { Hono, type Context } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
-import { cors } from 'hono/cors'
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming'
 import { authenticate, authorize, secretFrom } from '../auth/api-key.ts'
+import { sdkCors } from '../auth/sdk-cors.ts'
 import { errorResponse } from '../error-response.ts'
 import { ForbiddenError, UnauthorizedError } from '../errors.ts'
 import { clientAddress, remoteAddressOf } from '../rate-limit/client-address.ts'
 import type { ClientLimits } from '../rate-limit/client-limits.ts'
 import type { EnvRules } from '../live/env-rules.ts'
-import type { ApiKeyInfo, Store } from '../store/contract.ts'
+import type { KeyIndex } from '../auth/key-index.ts'
+import type { ApiKeyInfo } from '../store/contract.ts'
 import { evaluateAllForOfrep, evaluateForOfrep, userFromContext, type Audience } from './evaluation.ts'
 import type { RefetchEvents } from './refetch-events.ts'
 import type { StreamTokens } from './stream-token.ts'
@@ -24,7 +25,7 @@ const INACTIVITY_DELAY_SEC = 120
 const HEARTBEAT_MS = 25_000
 
 export interface OfrepDeps {
-  keys: Pick<Store['keys'], 'verify' | 'list'>
+  keys: Pick<KeyIndex, 'verify' | 'isLive'>
   rules: EnvRules
   clientLimits: ClientLimits
   events: RefetchEvents
@@ -138,7 +139,7 @@ async function relayEvents(
  * hidden flag answering exactly like a missing one, within the client evaluation rate limit.
  *
  * @example
- * app.route('/ofrep/v1', ofrepRoutes({ keys: store.keys, rules, clientLimits, events, tokens, log }))
+ * app.route('/ofrep/v1', ofrepRoutes({ keys, rules, clientLimits, events, tokens, log }))
  */
 export function ofrepRoutes(deps: OfrepDeps) {
   const { keys, rules, clientLimits, events, tokens, log } = deps
@@ -152,8 +153,7 @@ export function ofrepRoutes(deps: OfrepDeps) {
 
   app.use(
     '*',
-    cors({
-      origin: '*',
+    sdkCors({
       allowHeaders: ['authorization', 'content-type', 'x-api-key', 'if-none-match', 'last-event-id'],
       allowMethods: ['GET', 'POST'],
       exposeHeaders: ['ETag'],
@@ -162,7 +162,7 @@ export function ofrepRoutes(deps: OfrepDeps) {
   )
   app.use(
     '/evaluate/*',
-    bodyLimit({
+    boundedBody({
       maxSize: OFREP_MAX_BODY_BYTES,
       onError: (c) => c.json({ errorCode: 'PARSE_ERROR', errorDetails: `body: larger than ${OFREP_MAX_BODY_BYTES} bytes` }, 400),
     }),
@@ -212,23 +212,23 @@ export function ofrepRoutes(deps: OfrepDeps) {
     }
     const env = c.var.environment
     const flags = evaluateAllForOfrep(rules.get(env), rules.clientVisible(env), userFromContext(context), c.var.audience)
-    const requestUri = `/ofrep/v1/events?token=${tokens.issue(c.var.key, env)}`
-    const body = JSON.stringify({
-      flags,
-      eventStreams: [
-        {
-          type: 'sse',
-          url: new URL(requestUri, publicOrigin(c, clientLimits.settings.trustedProxies)).href,
-          endpoint: { requestUri },
-          inactivityDelaySec: INACTIVITY_DELAY_SEC,
-        },
-      ],
-    })
-    // The tag covers what was evaluated, not the stream URL (whose token is fresh every time).
-    const etag = etagOf(JSON.stringify(flags))
+    // Encoded once: the tag covers what was evaluated, not the stream URL (whose token is fresh
+    // every time), and the body embeds the same text.
+    const flagsJson = JSON.stringify(flags)
+    const etag = etagOf(flagsJson)
     c.header('ETag', etag)
     c.header('Cache-Control', 'private, no-cache')
     if (matchesIfNoneMatch(c.req.header('if-none-match'), etag)) return c.body(null, 304)
+    const requestUri = `/ofrep/v1/events?token=${tokens.issue(c.var.key, env)}`
+    const eventStreams = [
+      {
+        type: 'sse',
+        url: new URL(requestUri, publicOrigin(c, clientLimits.settings.trustedProxies)).href,
+        endpoint: { requestUri },
+        inactivityDelaySec: INACTIVITY_DELAY_SEC,
+      },
+    ]
+    const body = `{"flags":${flagsJson},"eventStreams":${JSON.stringify(eventStreams)}}`
     return c.body(body, 200, { 'Content-Type': 'application/json; charset=utf-8' })
   })
 
@@ -236,9 +236,10 @@ export function ofrepRoutes(deps: OfrepDeps) {
   app.get('/events', async (c) => {
     const grant = tokens.read(c.req.query('token'))
     if (grant === undefined) throw new UnauthorizedError('invalid or expired event-stream token: fetch the bulk evaluation again')
-    if (!(await keys.list()).some((key) => key.id === grant.keyId && key.revokedAt === null))
-      throw new UnauthorizedError('the key of this event stream was revoked')
     await rules.load(grant.environment)
+    // After the last wait: a revocation heard meanwhile must not let this stream open. The grant
+    // was signed by this process for a key its index checked, so a key missing from it is revoked.
+    if (!keys.isLive(grant.keyId)) throw new UnauthorizedError('the key of this event stream was revoked')
     // A client key's streams count as its connections do: new ones per minute, open ones at once.
     let release = () => {}
     if (grant.audience === 'client') {

@@ -1,4 +1,6 @@
 import pg from 'pg'
+import type { KeyIndex } from '../auth/key-index.ts'
+import { KEYS_CHANNEL, parseKeyAnnouncement } from '../store/pg/key-announcement.ts'
 import { CHANGES_CHANNEL, parseAnnouncement } from '../store/pg/record-change.ts'
 import type { Store } from '../store/contract.ts'
 import type { Sequencer } from './sequencer.ts'
@@ -7,6 +9,12 @@ export interface ChangeFeedOptions {
   databaseUrl: string
   store: Pick<Store, 'flags'>
   sequencer: Sequencer
+  /**
+   * Revocations announced by any replica (`canary_keys`), heard on the same connection as the
+   * changes and so in commit order with them; re-checked against the store whenever what was
+   * heard may be incomplete (a reconnect, a change found by the version check).
+   */
+  keys?: Pick<KeyIndex, 'markRevoked' | 'recheck'>
   log: (message: string, error?: unknown) => void
   /** How often every environment's version is compared with what was published (default 1 s). */
   checkMs?: number
@@ -36,12 +44,22 @@ export async function startChangeFeed(options: ChangeFeedOptions) {
   let reconnectTimer: NodeJS.Timeout | undefined
 
   async function check(): Promise<void> {
-    for (const env of await options.store.flags.listEnvironments()) sequencer.notice(env.key, env.version)
+    const envs = await options.store.flags.listEnvironments()
+    // A change found here may have overtaken its revocation's notice (another connection):
+    // read the keys first, so a key revoked before the change is closed before it is published.
+    if (options.keys && envs.some((env) => env.version > sequencer.published(env.key))) await options.keys.recheck()
+    for (const env of envs) sequencer.notice(env.key, env.version)
   }
 
   async function connect(): Promise<void> {
     const next = new pg.Client({ connectionString: options.databaseUrl, keepAlive: true })
     next.on('notification', (message) => {
+      if (message.channel === KEYS_CHANNEL) {
+        // Synchronously, before the next notification (a later change) is handled.
+        const revoked = message.payload ? parseKeyAnnouncement(message.payload)?.revoked : undefined
+        if (revoked !== undefined) options.keys?.markRevoked(revoked)
+        return
+      }
       const announced = message.channel === CHANGES_CHANNEL && message.payload ? parseAnnouncement(message.payload) : undefined
       if (!announced) return
       // The change itself when it fitted in the payload (no read), else the change log has it.
@@ -51,7 +69,7 @@ export async function startChangeFeed(options: ChangeFeedOptions) {
     next.on('error', (error) => lost(next, error))
     next.on('end', () => lost(next, new Error('connection ended')))
     await next.connect()
-    await next.query(`listen ${CHANGES_CHANNEL}`)
+    await next.query(`listen ${CHANGES_CHANNEL}; listen ${KEYS_CHANNEL}`)
     client = next
     failures = 0
   }
@@ -70,7 +88,8 @@ export async function startChangeFeed(options: ChangeFeedOptions) {
     const delay = Math.min(maxBackoffMs, 100 * 2 ** failures++)
     reconnectTimer = setTimeout(() => {
       reconnectTimer = undefined
-      connect().then(check).catch((error: unknown) => {
+      // Revocations announced while the connection was down were not heard: read the keys.
+      connect().then(() => options.keys?.recheck()).then(check).catch((error: unknown) => {
         log('replication: reconnecting the LISTEN connection failed; retrying', error)
         scheduleReconnect()
       })

@@ -1,6 +1,5 @@
 import { Hono } from 'hono'
-import { requireKey, type AuthEnv } from '../auth/api-key.ts'
-import type { Store } from '../store/contract.ts'
+import { requireKey, type AuthEnv, type KeyVerifier } from '../auth/api-key.ts'
 
 /** What the Prometheus route renders (server/observability/metrics.ts `Metrics`). */
 export interface MetricsText {
@@ -12,7 +11,7 @@ export interface MetricsText {
  * `GET /metrics` on the main port, in the Prometheus text format. Metrics reveal flag keys and
  * traffic there, so only admin keys read them (a separate `metricsPort` serves them without a key).
  */
-export function prometheusRoutes({ keys, metrics }: { keys: Store['keys']; metrics: MetricsText }) {
+export function prometheusRoutes({ keys, metrics }: { keys: KeyVerifier; metrics: MetricsText }) {
   return new Hono<AuthEnv>().get('/', requireKey(keys, { kinds: ['admin'] }), async () =>
     new Response(await metrics.render(), { headers: { 'content-type': metrics.contentType } }),
   )

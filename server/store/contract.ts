@@ -217,6 +217,12 @@ export interface ApiKeyInfo {
   revokedAt: number | null
 }
 
+/** A key and the hash its secret is checked against (server-internal, never shown). */
+export interface KeyEntry {
+  key: ApiKeyInfo
+  hash: string
+}
+
 /** API keys, stored as sha256 hashes. */
 export interface KeyStore {
   /** Stores a key; the secret is returned once. NotFoundError for an unknown environment. */
@@ -229,6 +235,11 @@ export interface KeyStore {
   count(): Promise<number>
   /** The live (not revoked) key for a secret, or undefined. */
   verify(secret: string): Promise<ApiKeyInfo | undefined>
+  /**
+   * Every key with the sha256 hash of its secret (hex), revoked ones included: what the server's
+   * in-memory key index (auth/key-index.ts) is loaded and re-checked from. Never leaves the server.
+   */
+  entries(): Promise<KeyEntry[]>
   /** Revokes a key (idempotent: the first revocation time stays). */
   revoke(id: string, actor: string): Promise<ApiKeyInfo>
 }

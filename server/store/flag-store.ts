@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, isNotNull, isNull } from 'drizzle-orm'
+import { and, asc, eq, gt, isNotNull, isNull, sql, type Placeholder } from 'drizzle-orm'
 import type { EnvChange, Environment, FlagStore, StoredFlagState } from './contract.ts'
 import type { Db } from './db.ts'
 import {
@@ -23,7 +23,7 @@ import { environments, flagStates, flags } from './schema.ts'
 type StateRow = typeof flagStates.$inferSelect
 type FlagRow = typeof flags.$inferSelect
 
-const stateWhere = (envKey: string, key: string) =>
+const stateWhere = (envKey: string | Placeholder, key: string | Placeholder) =>
   and(eq(flagStates.envKey, envKey), eq(flagStates.flagKey, key))
 
 const liveFlag = (tx: Tx | Db, key: string) =>
@@ -68,6 +68,9 @@ function insertState(tx: Tx, flag: FlagRow, envKey: string, actor: string): EnvC
  */
 export function createSqliteFlagStore(db: Db): FlagStore {
   const pages = createSqliteFlagPages(db)
+  // The admin read of one state runs per request: its statements are built and prepared once.
+  const environmentByKey = db.select().from(environments).where(eq(environments.key, sql.placeholder('envKey'))).prepare()
+  const stateByKeys = selectStates(db).where(stateWhere(sql.placeholder('envKey'), sql.placeholder('key'))).prepare()
   return {
     async listEnvironments() {
       return db.select().from(environments).orderBy(asc(environments.createdAt), asc(environments.key)).all()
@@ -150,8 +153,8 @@ export function createSqliteFlagStore(db: Db): FlagStore {
     },
 
     async getState(envKey, key) {
-      readEnvironment(db, envKey)
-      return joined(found(selectStates(db).where(stateWhere(envKey, key)).get(), missing.state(envKey, key)))
+      found(environmentByKey.get({ envKey }), missing.environment(envKey))
+      return joined(found(stateByKeys.get({ envKey, key }), missing.state(envKey, key)))
     },
 
     listGuarded: async () => selectStates(db).where(isNotNull(flagStates.guard)).all().map(joined),

@@ -1,5 +1,5 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto'
-import { and, asc, count, eq, isNull } from 'drizzle-orm'
+import { and, asc, count, eq, isNull, sql } from 'drizzle-orm'
 import type { KeyStore } from './contract.ts'
 import type { Db } from './db.ts'
 import { decideRevoke, keyCreated, keyRevoked, newKeyRow } from './decisions.ts'
@@ -10,6 +10,12 @@ import { apiKeys } from './schema.ts'
 
 /** API keys on SQLite, stored as sha256 hashes. */
 export function createSqliteKeyStore(db: Db): KeyStore {
+  // Prepared once: the key index (auth/key-index.ts) asks for secrets it does not know.
+  const liveByHash = db
+    .select()
+    .from(apiKeys)
+    .where(and(eq(apiKeys.hash, sql.placeholder('hash')), isNull(apiKeys.revokedAt)))
+    .prepare()
   return {
     async create(input, actor) {
       // A clear 404 rather than the foreign key's constraint error (same in both dialects).
@@ -37,15 +43,13 @@ export function createSqliteKeyStore(db: Db): KeyStore {
      */
     async verify(secret) {
       const hash = hashSecret(secret)
-      const row = db
-        .select()
-        .from(apiKeys)
-        .where(and(eq(apiKeys.hash, hash), isNull(apiKeys.revokedAt)))
-        .get()
+      const row = liveByHash.get({ hash })
       if (!row) return undefined
       const same = timingSafeEqual(Buffer.from(row.hash, 'hex'), Buffer.from(hash, 'hex'))
       return same ? toKeyInfo(row) : undefined
     },
+
+    entries: async () => db.select().from(apiKeys).all().map((row) => ({ key: toKeyInfo(row), hash: row.hash })),
 
     async revoke(id, actor) {
       return db.transaction((tx) => {

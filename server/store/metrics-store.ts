@@ -1,4 +1,4 @@
-import { and, asc, eq, gte, lt } from 'drizzle-orm'
+import { and, asc, eq, gte, lt, sql } from 'drizzle-orm'
 import type { MetricsStore } from './contract.ts'
 import type { Db } from './db.ts'
 import { batchIds, batchKey, minuteRows, minuteSums } from './decisions.ts'
@@ -7,10 +7,12 @@ import { metricBatches, minuteCounts } from './schema.ts'
 
 /** Guard counts on SQLite: batch de-duplication and per-minute aggregates. */
 export function createSqliteMetricsStore(db: Db): MetricsStore {
+  // Every SDK batch is checked against the stored ids: built and prepared once.
+  const batchById = db.select({ id: metricBatches.id }).from(metricBatches).where(eq(metricBatches.id, sql.placeholder('id'))).prepare()
   return {
     /** A primary-key read, no write. */
     async hasBatch(envKey, batchId) {
-      const row = db.select({ id: metricBatches.id }).from(metricBatches).where(eq(metricBatches.id, batchKey(envKey, batchId))).get()
+      const row = batchById.get({ id: batchKey(envKey, batchId) })
       return row !== undefined
     },
 

@@ -9,6 +9,7 @@ import type { Store } from '../store/contract.ts'
 import { describeConnection, type Connection } from './connection.ts'
 import { startConsoleFeed } from './console-feed.ts'
 import type { EnvRules } from '../live/env-rules.ts'
+import type { KeyIndex } from '../auth/key-index.ts'
 import { createFanOut, type ScheduleFanOut } from './fan-out.ts'
 import { deflateWindowOf } from './frame.ts'
 import { createResultsSender } from './results-sender.ts'
@@ -55,6 +56,8 @@ export const restartSpreadFor = (connections: number, rate: number): number =>
 
 export interface StreamDeps {
   store: Store
+  /** Key checks of the upgrade (the in-memory index, no SQL). */
+  keys: Pick<KeyIndex, 'verify' | 'isLive'>
   rules: EnvRules
   /** The guard's live status for the console feed. */
   guard?: Pick<GuardService, 'onCounts' | 'view'>
@@ -106,7 +109,7 @@ export function attachStream(server: Server, deps: StreamDeps, options: StreamOp
     log,
   })
   const onUpgrade = createUpgradeHandler({
-    store,
+    keys: deps.keys,
     rules,
     limits,
     log,
@@ -171,10 +174,13 @@ export function attachStream(server: Server, deps: StreamDeps, options: StreamOp
       await Promise.race([Promise.all(open), new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))])
       clearTimeout(timer)
     },
-    /** Closes every socket of a revoked key at once. */
-    closeKey(keyId: string) {
+    /**
+     * Closes every socket of a revoked key at once. A closing socket is sent nothing more
+     * (send.ts), so no change committed after the revocation reaches it.
+     */
+    closeRevoked(isRevoked: (keyId: string) => boolean) {
       for (const conn of connections.values())
-        if (conn.key.id === keyId) conn.socket.close(CLOSE.revoked, 'API key revoked')
+        if (isRevoked(conn.key.id)) conn.socket.close(CLOSE.revoked, 'API key revoked')
     },
     close() {
       clearInterval(heartbeat)

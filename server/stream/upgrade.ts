@@ -2,10 +2,11 @@ import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { authenticateUpgrade, writeUpgradeRefusal } from '../auth/upgrade.ts'
 import { errorResponse } from '../error-response.ts'
+import type { KeyIndex } from '../auth/key-index.ts'
 import { RouteNotFoundError, UnauthorizedError } from '../errors.ts'
 import { clientAddress } from '../rate-limit/client-address.ts'
 import type { ClientLimits } from '../rate-limit/client-limits.ts'
-import type { ApiKeyInfo, Store } from '../store/contract.ts'
+import type { ApiKeyInfo } from '../store/contract.ts'
 import type { EnvRules } from '../live/env-rules.ts'
 
 export const STREAM_PATH = '/api/v1/stream'
@@ -24,7 +25,7 @@ export interface Admitted {
  * Calls `accept` for an admitted upgrade; writes the refusal (and closes) otherwise.
  */
 export function createUpgradeHandler(deps: {
-  store: Pick<Store, 'keys'>
+  keys: Pick<KeyIndex, 'verify' | 'isLive'>
   rules: Pick<EnvRules, 'load'>
   limits: ClientLimits
   log: (message: string, error?: unknown) => void
@@ -33,9 +34,8 @@ export function createUpgradeHandler(deps: {
   const { limits } = deps
 
   /**
-   * Client keys are public: their connections are limited per remote address, in rate (a new
-   * connection must not buy a fresh identity budget) and in number. Returns the release of the
-   * open-connection slot, or throws 429.
+   * The client's address as the proxy-trust setting reads it: failed authentication is throttled
+   * per address, and client keys (public) are limited per address in connection rate and number.
    */
   function addressOf(request: IncomingMessage): string {
     const forwarded = request.headers['x-forwarded-for']
@@ -56,7 +56,7 @@ export function createUpgradeHandler(deps: {
       // Failed authentication is throttled per address, as on HTTP (auth/failure-throttle.ts): a
       // wrong key past the address's budget is answered 429; a valid key never waits.
       const { key, environment } = await authenticateUpgrade(request, {
-        keys: deps.store.keys,
+        keys: deps.keys,
         environmentExists: (env) => deps.rules.load(env).then(() => true, () => false),
       }).catch((error: unknown) => {
         if (error instanceof UnauthorizedError) {
@@ -65,6 +65,8 @@ export function createUpgradeHandler(deps: {
         }
         throw error
       })
+      // After the last wait: a revocation heard meanwhile must not let this socket open.
+      if (!deps.keys.isLive(key.id)) throw new UnauthorizedError('invalid or revoked API key')
       admitted = { key, environment, release: key.kind === 'client' ? limits.admitConnection(address) : () => {} }
     } catch (error) {
       return writeUpgradeRefusal(socket, errorResponse(error, deps.log, `upgrade ${url.pathname}`))

@@ -68,7 +68,7 @@ describe('refetch events (the fan-out behind the SSE stream)', () => {
     expect(current.got).toEqual([])
     expect(garbage.got).toEqual([])
     expect(events.count()).toBe(3)
-    events.closeKey('k-client')
+    events.closeRevoked((keyId) => keyId === 'k-client')
     expect(events.count()).toBe(0)
   })
 })

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -1050,6 +1050,18 @@ describe.each(implementations)('store contract: $name', (impl) => {
         (a) => a.action,
       )
       expect(actions).toEqual(['key.revoke', 'key.revoke', 'key.create', 'environment.create'])
+    })
+
+    it('lists every key with its secret\'s sha256 for the key index, revoked ones marked', async () => {
+      const live = await store.keys.create({ name: 'api', kind: 'server', environment: 'production' }, 'alice')
+      const gone = await store.keys.create({ name: 'old', kind: 'client', environment: 'production' }, 'alice')
+      const revoked = await store.keys.revoke(gone.key.id, 'alice')
+      const sha256 = (secret: string) => createHash('sha256').update(secret).digest('hex')
+      const entries = (await store.keys.entries()).sort((a, b) => a.key.name.localeCompare(b.key.name))
+      expect(entries).toEqual([
+        { key: live.key, hash: sha256(live.secret) },
+        { key: revoked, hash: sha256(gone.secret) },
+      ])
     })
 
     it('refuses a key for an unknown environment with NotFoundError and stores nothing', async () => {

@@ -1,9 +1,10 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto'
-import { and, asc, count, eq, isNull } from 'drizzle-orm'
+import { and, asc, count, eq, isNull, sql } from 'drizzle-orm'
 import type { KeyStore } from '../contract.ts'
 import { decideRevoke, found, keyCreated, keyRevoked, missing, newKeyRow } from '../decisions.ts'
 import { hashSecret, newSecret, toKeyInfo } from '../rows.ts'
 import type { PgDb } from './db.ts'
+import { KEYS_CHANNEL, revocationAnnouncement } from './key-announcement.ts'
 import { recordAudit } from './record-change.ts'
 import { apiKeys, environments } from './schema.ts'
 
@@ -54,12 +55,17 @@ export function createPgKeyStore(db: PgDb): KeyStore {
       return same ? toKeyInfo(row) : undefined
     },
 
+    entries: async () => (await db.select().from(apiKeys)).map((row) => ({ key: toKeyInfo(row), hash: row.hash })),
+
     revoke: (id, actor) =>
       db.transaction(async (tx) => {
         const [row] = await tx.select().from(apiKeys).where(eq(apiKeys.id, id)).for('update')
         const set = decideRevoke(id, row && toKeyInfo(row), Date.now())
         const [revoked] = await tx.update(apiKeys).set(set).where(eq(apiKeys.id, id)).returning()
         await recordAudit(tx, keyRevoked(toKeyInfo(row!), toKeyInfo(revoked!), actor))
+        // Delivered at commit, in commit order with the changes: a replica closes the key's
+        // streams before it hears any change committed after the revocation.
+        await tx.execute(sql`select pg_notify(${KEYS_CHANNEL}, ${revocationAnnouncement(id)})`)
         return toKeyInfo(revoked!)
       }),
   }

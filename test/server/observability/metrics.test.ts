@@ -119,6 +119,27 @@ describe('logs', () => {
     expect(change).toMatchObject({ type: 'flag', actor: expect.stringContaining('bootstrap-admin') })
   })
 
+  it('logs successful SDK calls at debug only (none at info), refusals of them at info', async () => {
+    const sdkKey = await server.createKey('server', 'production')
+    const ofrep = await fetch(`${server.url}/ofrep/v1/evaluate/flags/metered`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${sdkKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ context: { targetingKey: 'u1' } }),
+    })
+    expect(ofrep.status).toBe(200)
+    const evaluate = await fetch(`${server.url}/api/v1/environments/production/evaluate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${sdkKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ flag: 'metered', user: { userId: 'u1' } }),
+    })
+    expect(evaluate.status).toBe(200)
+    // Written after the two above: once its line is there, theirs would have been too.
+    expect((await fetch(`${server.url}/ofrep/v1/evaluate/flags/metered`, { method: 'POST', headers: { authorization: 'Bearer wrong' } })).status).toBe(401)
+    await until('the refusal\'s log line', () => lines.some((l) => l.msg === 'request' && l.route === '/ofrep/v1/evaluate/flags/:key' && l.status === 401))
+    const sdkLines = lines.filter((l) => l.msg === 'request' && (l.route === '/ofrep/v1/evaluate/flags/:key' || l.route === '/api/v1/environments/:env/evaluate'))
+    expect(sdkLines.map((l) => [l.route, l.status, l.level])).toEqual([['/ofrep/v1/evaluate/flags/:key', 401, 'info']])
+  })
+
   it('reads as one line per entry in a terminal, with the error stack after it', () => {
     expect(formatLine('{"level":"info","time":"2026-01-02T03:04:05.678Z","msg":"change","flag":"a b","version":3}')).toBe(
       '03:04:05.678 INFO  change flag="a b" version=3',

@@ -194,12 +194,21 @@ describe('stream probe for browsers', () => {
     const good = await s.call('GET', '/api/v1/stream', { key: clientKey, headers: { origin: 'https://shop.example' } })
     expect(good.status).toBe(426)
     expect(good.headers.get('access-control-allow-origin')).toBe('*')
-    expect((await s.call('GET', '/api/v1/stream', { key: 'cf_client_wrong' })).status).toBe(401)
+    // A browser can read why it was refused: the 401 carries CORS too; admin routes never do.
+    const refused = await s.call('GET', '/api/v1/stream', { key: 'cf_client_wrong', headers: { origin: 'https://shop.example' } })
+    expect(refused.status).toBe(401)
+    expect(refused.headers.get('access-control-allow-origin')).toBe('*')
+    const admin = await s.call('GET', '/api/v1/flags', { headers: { origin: 'https://shop.example' } })
+    expect(admin.status).toBe(200)
+    expect(admin.headers.get('access-control-allow-origin')).toBeNull()
     const preflight = await s.app.request('/api/v1/metrics', {
       method: 'OPTIONS',
       headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
     })
     expect(preflight.status).toBe(204)
     expect(preflight.headers.get('access-control-allow-headers')).toContain('authorization')
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*')
+    expect(preflight.headers.get('access-control-allow-methods')).toBe('GET,POST')
+    expect(preflight.headers.get('access-control-max-age')).toBe('600')
   })
 })

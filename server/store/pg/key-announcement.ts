@@ -1,0 +1,22 @@
+/**
+ * The NOTIFY channel on which a key's revocation is announced to the replicas. Sent inside the
+ * revoking transaction, so it is delivered at commit and, on the one LISTEN connection of each
+ * replica (replication/change-feed.ts), in commit order with `canary_changes`.
+ */
+export const KEYS_CHANNEL = 'canary_keys'
+
+const REVOKED = 'revoked:'
+
+/** The payload announcing that key `id` was revoked. */
+export const revocationAnnouncement = (id: string): string => `${REVOKED}${id}`
+
+/**
+ * The key id of a revocation announcement; undefined for a payload that is not one.
+ *
+ * @example
+ * parseKeyAnnouncement(revocationAnnouncement('k1')) // { revoked: 'k1' }
+ */
+export function parseKeyAnnouncement(payload: string): { revoked: string } | undefined {
+  if (!payload.startsWith(REVOKED) || payload.length === REVOKED.length) return undefined
+  return { revoked: payload.slice(REVOKED.length) }
+}
