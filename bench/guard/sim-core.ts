@@ -149,7 +149,7 @@ export function runCanaries(scenario: Scenario, from: number, to: number, tables
         counts.controlExposures = controlErrors + t.controlOk.sample(rng)
       }
       evidence.add(fromFlatCounts(counts))
-      evidence.tick()
+      evidence.tick(second * 1000)
       if (evidence.wouldTrip()) {
         tripAt[i - from] = second
         const decision = evidence.decision()
