@@ -8,7 +8,7 @@ import { runMain } from '../cli/run-cli.ts'
  * A real trip told everywhere with the same figures: a flag healthy for a stretch (1% errors
  * against a 5% limit, 100,000 canary exposures) then failing (20% of 2,000), so the change
  * detector fires while the rate since the start is still far under the limit. The server's log,
- * the API's trip record, the audit entry, the webhook body and the CLI's `guard show` must all
+ * the API's trip record, the audit entry, the webhook body and the CLI's `guard show` and `audit` must all
  * tell the same sentence, with the counts and rate since the rise began and when, beside the
  * rate since the start. (The console's banner and audit log: test/console/console.test.ts.)
  */
@@ -85,5 +85,10 @@ describe('a change-detector trip in words', () => {
     const show = await runMain(['guard', 'show', 'checkout-v2', '--env', 'production'], { CANARY_URL: server.url, CANARY_KEY: server.adminKey })
     expect(show.code).toBe(0)
     expect(show.stdout).toContain(`change detector; ${summary}`)
+    // And `canary audit`, under its table.
+    const log = await runMain(['audit', '--flag', 'checkout-v2'], { CANARY_URL: server.url, CANARY_KEY: server.adminKey })
+    expect(log.code).toBe(0)
+    const why = log.stdout.split('\n').find((line) => line.startsWith('why the guard turned checkout-v2 off in production at '))
+    expect(why?.endsWith(`UTC: ${summary}`)).toBe(true)
   })
 })
