@@ -18,24 +18,34 @@ export type { Rise }
 /**
  * After a second's counts reached the rule's test: starts, extends or ends each alternative's
  * rise. A rise begins with the first second that lifts its detector off 0 (that second counts)
- * and ends when the detector falls back to 0. A state without rises (saved before they were
- * recorded) marks the rises already under way as of unknown start.
+ * and ends when the detector falls back to 0 (`seconds` 0; the object is reused by the next
+ * rise, so the once-a-second step allocates nothing). A state without rises (saved before they
+ * were recorded) marks the rises already under way as of unknown start.
  */
 export function followRises(state: RuleState, at: number, n: number, x: number, m: number, y: number): void {
   const change = state.change
-  if (!state.rises) state.rises = change.map((c) => (c > 0 ? { since: null, seconds: 0, canaryTrials: 0, canaryEvents: 0, controlTrials: 0, controlEvents: 0 } : null))
+  if (!state.rises) state.rises = change.map((c) => (c > 0 ? { since: null, seconds: 1, canaryTrials: 0, canaryEvents: 0, controlTrials: 0, controlEvents: 0 } : null))
   const rises = state.rises
   for (let k = 0; k < change.length; k++) {
+    const rise = rises[k]
     if (change[k]! <= 0) {
-      rises[k] = null
-      continue
+      if (rise) rise.seconds = 0
+    } else if (!rise) {
+      rises[k] = { since: at, seconds: 1, canaryTrials: n, canaryEvents: x, controlTrials: m, controlEvents: y }
+    } else if (rise.seconds === 0) {
+      rise.since = at
+      rise.seconds = 1
+      rise.canaryTrials = n
+      rise.canaryEvents = x
+      rise.controlTrials = m
+      rise.controlEvents = y
+    } else {
+      rise.seconds++
+      rise.canaryTrials += n
+      rise.canaryEvents += x
+      rise.controlTrials += m
+      rise.controlEvents += y
     }
-    const rise = (rises[k] ??= { since: at, seconds: 0, canaryTrials: 0, canaryEvents: 0, controlTrials: 0, controlEvents: 0 })
-    rise.seconds++
-    rise.canaryTrials += n
-    rise.canaryEvents += x
-    rise.controlTrials += m
-    rise.controlEvents += y
   }
 }
 
@@ -48,7 +58,7 @@ export function riseSpan(state: RuleState): TripSpan | null {
   let best = -1
   for (let k = 0; k < state.change.length; k++) if (state.change[k]! > 0 && (best < 0 || state.change[k]! > state.change[best]!)) best = k
   const rise = best < 0 ? null : state.rises?.[best]
-  if (!rise || rise.since === null) return null
+  if (!rise || rise.seconds === 0 || rise.since === null) return null
   return { from: 'rise', ...rise, since: rise.since }
 }
 

@@ -63,8 +63,8 @@ export interface RuleState {
   cumulative: number[]
   change: number[]
   /**
-   * Per alternative, the change detector's current rise (null: at 0), kept by rise.ts for the
-   * words of a trip; the tests never read it. Absent in states saved before it existed.
+   * Per alternative, the change detector's current rise (null or `seconds` 0: at 0), kept by
+   * rise.ts for the words of a trip; the tests never read it. Absent in states saved before it existed.
    */
   rises?: Array<Rise | null>
 }

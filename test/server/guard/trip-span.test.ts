@@ -87,6 +87,10 @@ describe('the span a trip counted', () => {
     // Healthy seconds again bring every detector back to 0: no rise left to tell.
     const healed = new FlagEvidence({ maxErrorRate: 0.05, latency: { slowerThanMs: 500, maxSlowRate: 0.1 } }, START, saved)
     feed(healed, { canaryExposures: 1000, canaryTimed: 1000 }, 30, at)
-    expect(healed.snapshot().maxSlowRate?.rises?.every((r) => r === null)).toBe(true)
+    expect(healed.snapshot().maxSlowRate?.rises?.every((r) => r === null || r.seconds === 0)).toBe(true)
+    // A rise after that starts afresh, at its own first second.
+    const again = at + 30_000
+    feed(healed, steep, 1, again)
+    expect(healed.snapshot().maxSlowRate?.rises?.some((r) => r?.since === again && r.seconds === 1 && r.canaryEvents === 6)).toBe(true)
   })
 })
