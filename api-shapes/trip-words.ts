@@ -102,7 +102,7 @@ function sinceStartWords(trip: TripForWords, m: { events: string; trials: string
  * tripWords(trip)
  * // "the change detector saw a rise that began at 2026-12-06 03:10:05 UTC (counts from 1 second):
  * //  since then the canary's error rate is 20.0% (400 errors in 2,000 exposures), over the limit of 5.00%
- * //  (test statistic 265.12, threshold 17.76); since the start (…) the canary's rate is 1.37% (…)"
+ * //  (test statistic 265.55, threshold 17.76); since the start (…) the canary's rate is 1.37% (…)"
  */
 export function tripWords(trip: TripForWords): string {
   const m = metricWords(trip.rule, trip.figures.slowerThanMs)
@@ -133,7 +133,7 @@ export function tripWords(trip: TripForWords): string {
  */
 export const tripSummary = (trip: TripForWords): string => trip.summary ?? tripWords(trip)
 
-/** `, 3.2× the control's`: the two rates' ratio over the span (none without control events). */
+/** `, 3.2×`: the two rates' ratio over the span (none without control events). */
 function timesWords(span: TripSpan): string {
   if (span.canaryTrials <= 0 || span.controlTrials <= 0 || span.controlEvents <= 0) return ''
   const times = span.canaryEvents / span.canaryTrials / (span.controlEvents / span.controlTrials)
