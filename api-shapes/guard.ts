@@ -71,6 +71,22 @@ export const guardFigures = z.object({
   progress: z.number(),
 })
 
+/**
+ * The counts the test that fired had counted, in its rule's own metric (`…Trials`: exposures,
+ * or for latency the requests that reported a duration; `…Events`: errors, or slow requests):
+ * since the start for the test since the start (`from: 'start'`), since the rise began for the
+ * change detector (`from: 'rise'`, `since` is when the rise began). A trip is told with these.
+ */
+export const tripSpan = z.object({
+  from: z.enum(['start', 'rise']),
+  since: z.number(),
+  seconds: z.number(),
+  canaryTrials: z.number(),
+  canaryEvents: z.number(),
+  controlTrials: z.number(),
+  controlEvents: z.number(),
+})
+
 /** What a trip froze: shown in the console banner, the audit entry and sent to the webhook. */
 export const tripRecord = z.object({
   at: z.number(),
@@ -78,6 +94,10 @@ export const tripRecord = z.object({
   test: guardTest,
   limit: z.number(),
   figures: guardFigures,
+  /** The span the test that fired counted (absent in trips recorded before it was kept). */
+  span: z.optional(tripSpan),
+  /** The trip in words (api-shapes/trip-words.ts), as the console, CLI, audit and webhook tell it. */
+  summary: z.optional(z.string()),
   /**
    * When a person turned the flag back on after this trip (epoch ms); absent while the trip
    * still holds the flag off. The record stays, with its figures, until the next trip.
@@ -103,11 +123,21 @@ export const latencySettings = z.object({
  * and no rule readings), so old entries are read with this, not with `tripRecord`.
  */
 export const auditedTrip = z.object({
-  ...z.pick(tripRecord, { rule: true, limit: true }).shape,
+  ...z.pick(tripRecord, { rule: true, limit: true, span: true, summary: true }).shape,
   test: z.optional(guardTest),
   figures: z.object({
     ...z.pick(guardFigures, { canaryErrors: true, canaryExposures: true, canaryRate: true, controlRate: true }).shape,
     seconds: z.optional(z.number()),
+    since: z.optional(z.number()),
+    controlErrors: z.optional(z.number()),
+    controlExposures: z.optional(z.number()),
+    slowerThanMs: z.optional(z.nullable(z.number())),
+    canarySlowRate: z.optional(z.nullable(z.number())),
+    controlSlowRate: z.optional(z.nullable(z.number())),
+    canarySlow: z.optional(z.number()),
+    canaryTimed: z.optional(z.number()),
+    controlSlow: z.optional(z.number()),
+    controlTimed: z.optional(z.number()),
   }),
 })
 
@@ -140,6 +170,7 @@ export const guardDecision = z.object({
   rule: z.optional(guardRule),
   test: z.optional(guardTest),
   limit: z.optional(z.number()),
+  span: z.optional(tripSpan),
 })
 
 export type GuardHealth = z.infer<typeof guardHealth>
@@ -149,6 +180,7 @@ export type EvidenceSource = z.infer<typeof evidenceSource>
 export type RuleReading = z.infer<typeof ruleReading>
 export type GuardFigures = z.infer<typeof guardFigures>
 export type TripRecord = z.infer<typeof tripRecord>
+export type TripSpan = z.infer<typeof tripSpan>
 export type AuditedTrip = z.infer<typeof auditedTrip>
 export type GuardSettings = z.infer<typeof guardSettings>
 export type LatencySettings = z.infer<typeof latencySettings>

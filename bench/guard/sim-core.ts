@@ -41,6 +41,20 @@ export interface Scenario {
   /** Total simulated seconds per canary (a canary stops at its first trip). */
   horizon: number
   canaries: number
+  /** The server restarts (`kill -9`) every `everySeconds` (restart rows only). */
+  restarts?: Restarts
+}
+
+/**
+ * A `kill -9` and restart every `everySeconds`: with `kept`, the evidence resumes from what was
+ * saved `lostSeconds` before the kill (the process saves once a second, so the counts of those
+ * last seconds are lost, and nothing else), through the stored JSON as the server does; without,
+ * the tests start afresh, as the embedded default did before evidence was stored.
+ */
+export interface Restarts {
+  everySeconds: number
+  kept: boolean
+  lostSeconds: number
 }
 
 /** The four Poisson tables of a phase: canary errors and successes, control errors and successes. */
@@ -125,11 +139,22 @@ export function runCanaries(scenario: Scenario, from: number, to: number, tables
   const arm = { exposures: 0, errors: 0, slow: 0 }
   for (let i = from; i < to; i++) {
     const rng = new Rng(seedFor(scenario.stream, i))
-    const evidence = new FlagEvidence(scenario.settings, 0)
+    let evidence = new FlagEvidence(scenario.settings, 0)
     let phase = 0
     let t = tables[0]!
+    const restarts = scenario.restarts
+    let saved: string | null = null
     for (let second = 1; second <= scenario.horizon; second++) {
       if (second > t.until) t = tables[++phase]!
+      if (restarts) {
+        const intoCycle = second % restarts.everySeconds
+        // The last save before the kill; the seconds after it are lost with the process.
+        if (restarts.kept && intoCycle === restarts.everySeconds - restarts.lostSeconds) saved = JSON.stringify(evidence.snapshot())
+        if (intoCycle === 0) {
+          evidence = new FlagEvidence(scenario.settings, second * 1000, restarts.kept && saved !== null ? JSON.parse(saved) : undefined)
+          saved = null
+        }
+      }
       if (t.slow) {
         drawSplit(t.slow.canary, rng, arm)
         counts.canaryExposures = counts.canaryTimed = arm.exposures
@@ -148,8 +173,10 @@ export function runCanaries(scenario: Scenario, from: number, to: number, tables
         counts.controlErrors = controlErrors
         counts.controlExposures = controlErrors + t.controlOk.sample(rng)
       }
+      // Counts of the seconds between the last save and the kill die with the process.
+      if (saved !== null) continue
       evidence.add(fromFlatCounts(counts))
-      evidence.tick()
+      evidence.tick(second * 1000)
       if (evidence.wouldTrip()) {
         tripAt[i - from] = second
         const decision = evidence.decision()

@@ -25,7 +25,7 @@ import type { GuardSettings } from '../../server/guard/decide.ts'
 import { buildChild } from '../lib/build.ts'
 import { writeResult, type BenchRow } from '../lib/results.ts'
 import { mix32, PoissonTable } from './random.ts'
-import { CONTROL_MULTIPLE, phaseMeans, type Phase, type Scenario } from './sim-core.ts'
+import { CONTROL_MULTIPLE, phaseMeans, type Phase, type Restarts, type Scenario } from './sim-core.ts'
 import type { SimTask, SimTaskResult } from './sim-worker.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -42,8 +42,8 @@ const DAY = 86_400
 const CANARIES = Number(process.env.GUARD_SIM_CANARIES ?? 1000)
 const WORKERS = Math.max(1, Math.min(Number(process.env.GUARD_SIM_WORKERS ?? 2), availableParallelism()))
 const SEED = Number(process.env.GUARD_SIM_SEED ?? 1)
-/** Which rows to run: the error rows, the latency rows, or both (default). */
-const ROWS = process.env.GUARD_SIM_ROWS ?? 'errors,latency'
+/** Which rows to run: the error rows, the latency rows, the restart rows (default: all three). */
+const ROWS = process.env.GUARD_SIM_ROWS ?? 'errors,latency,restart'
 
 /** Latency rows: a request is slow over 500 ms; the canary's slow share may be 10%, or 2× control's. */
 const SLOW_LIMIT = 0.1
@@ -54,7 +54,7 @@ type Target = { max: number; what: string }
 
 interface FalseTripRow {
   kind: 'false'
-  table: 'absolute' | 'ratio' | 'latency'
+  table: 'absolute' | 'ratio' | 'latency' | 'restart'
   /** Row and column of the printed table. */
   line: string
   rate: number
@@ -65,7 +65,7 @@ interface FalseTripRow {
 
 interface TimeRow {
   kind: 'time'
-  table: 'errors' | 'latency'
+  table: 'errors' | 'latency' | 'restart'
   line: string
   rate: number
   scenario: Scenario
@@ -86,8 +86,60 @@ function streamOf(id: string): number {
   return mix32(h ^ mix32(SEED))
 }
 
-function scenario(id: string, settings: GuardSettings, rate: number, phases: Phase[], horizon: number): Scenario {
-  return { id, stream: streamOf(id), settings, exposuresPerSecond: rate, phases, horizon, canaries: CANARIES }
+function scenario(id: string, settings: GuardSettings, rate: number, phases: Phase[], horizon: number, restarts?: Restarts): Scenario {
+  return { id, stream: streamOf(id), settings, exposuresPerSecond: rate, phases, horizon, canaries: CANARIES, ...(restarts ? { restarts } : {}) }
+}
+
+/** Restart rows: a `kill -9` at these intervals; a kill loses the last 2 s of counts when the evidence is kept. */
+const RESTART_EVERY = { false: HOUR, time: 600 }
+/** The slow regression of the restart rows: 1.2× the limit, which takes minutes to prove at low traffic. */
+const SLOW_REGRESSION = 1.2 * LIMIT
+const LOST_SECONDS = 2
+
+/**
+ * The evidence across restarts, kept (stored and resumed, as the server does) against forgotten
+ * (the tests start afresh at every restart, as the embedded default did before): false trips of a
+ * canary at its limit restarted every hour for a day, and seconds to trip for a canary at 1.2×
+ * its limit restarted every 10 minutes. Both variants of a cell draw the same traffic (the id
+ * that seeds it is the same but for the variant), so the difference is the restarts' handling.
+ */
+function restartRows(): Row[] {
+  const out: Row[] = []
+  for (const kept of [true, false])
+    for (const rate of TRAFFIC) {
+      const how = kept ? 'kept (resumed, last 2 s of counts lost)' : 'forgotten (tests start afresh)'
+      out.push({
+        kind: 'false',
+        table: 'restart',
+        line: `at the limit (${pct(LIMIT)}), kill -9 every hour, evidence ${how}`,
+        rate,
+        scenario: {
+          ...scenario(`restart-false-${kept}-${rate}`, { maxErrorRate: LIMIT }, rate, [{ seconds: DAY, canaryErrorRate: LIMIT, controlErrorRate: LIMIT }], DAY, {
+            everySeconds: RESTART_EVERY.false,
+            kept,
+            lostSeconds: LOST_SECONDS,
+          }),
+          stream: streamOf(`restart-false-${rate}`),
+        },
+        ...(kept ? { target: { max: 0.05, what: 'at the limit, restarted every hour, evidence kept: ≤ 5% false trips over 24 h' } } : {}),
+      })
+      out.push({
+        kind: 'time',
+        table: 'restart',
+        line: `${pct(SLOW_REGRESSION)} errors (1.2× the limit), kill -9 every 10 min, evidence ${how}`,
+        rate,
+        warmup: 0,
+        scenario: {
+          ...scenario(`restart-time-${kept}-${rate}`, { maxErrorRate: LIMIT }, rate, [{ seconds: DAY, canaryErrorRate: SLOW_REGRESSION, controlErrorRate: HEALTHY }], DAY, {
+            everySeconds: RESTART_EVERY.time,
+            kept,
+            lostSeconds: LOST_SECONDS,
+          }),
+          stream: streamOf(`restart-time-${rate}`),
+        },
+      })
+    }
+  return out
 }
 
 /**
@@ -150,7 +202,11 @@ function latencyRows(): Row[] {
 }
 
 function rows(): Row[] {
-  return [...(ROWS.includes('errors') ? errorRows() : []), ...(ROWS.includes('latency') ? latencyRows() : [])]
+  return [
+    ...(ROWS.includes('errors') ? errorRows() : []),
+    ...(ROWS.includes('latency') ? latencyRows() : []),
+    ...(ROWS.includes('restart') ? restartRows() : []),
+  ]
 }
 
 function errorRows(): Row[] {
@@ -434,6 +490,10 @@ export async function runSimulation(): Promise<boolean> {
       `Latency, seconds to trip, median / p95 (maxSlowRatioToControl ${SLOW_RATIO}, maxErrorRate ${pct(LIMIT)}, 1% errors in both arms), ${CANARIES} canaries per cell:`,
       measured.filter((m) => m.row.kind === 'time' && m.row.table === 'latency'),
     ),
+    ...section(
+      `Restarts: false trips within 1 h / within 24 h (kill -9 every hour) and seconds to trip, median / p95 (kill -9 every 10 min), evidence kept vs forgotten (limit ${pct(LIMIT)}), ${CANARIES} canaries per cell:`,
+      measured.filter((m) => m.row.table === 'restart'),
+    ),
   ].join('\n')
   console.log(`\n${tables}\n`)
 
@@ -446,7 +506,7 @@ export async function runSimulation(): Promise<boolean> {
 
   const label = (m: Measured) =>
     m.row.kind === 'false'
-      ? `${m.row.table === 'ratio' ? `ratio R=${RATIO}: ` : m.row.table === 'latency' ? 'latency: ' : ''}false trips 24 h, ${m.row.line}, ${perSecond(m.row.rate)}`
+      ? `${m.row.table === 'ratio' ? `ratio R=${RATIO}: ` : m.row.table === 'latency' ? 'latency: ' : m.row.table === 'restart' ? 'restarts: ' : ''}false trips 24 h, ${m.row.line}, ${perSecond(m.row.rate)}`
       : `p95 to trip, ${m.row.line}, ${perSecond(m.row.rate)}`
   const resultRows: BenchRow[] = [
     ...measured.map((m) => ({ label: label(m), value: m.value, unit: m.unit, note: m.note })),

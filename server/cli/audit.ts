@@ -8,6 +8,15 @@ import { expectShape } from './shape.ts'
 import * as shapes from '../../api-shapes/index.ts'
 import { ACTOR_KINDS, actionText, actorKind, actorText, type ActorKind } from '../../api-shapes/audit-words.ts'
 import { formatTable } from './table.ts'
+import { tripSummary } from '../../api-shapes/trip-words.ts'
+
+/** A trip's words under the table, one line per `guard.trip` entry: the table has no room for them. */
+function tripLines(items: shapes.AuditPage['items']): string[] {
+  return items.flatMap((e) => {
+    const trip = e.action === 'guard.trip' ? shapes.auditedTrip.safeParse(e.details) : null
+    return trip?.success ? [`why the guard turned ${e.flagKey ?? '?'} off in ${e.envKey ?? '?'} at ${timestamp(e.at)}: ${tripSummary(trip.data)}`] : []
+  })
+}
 
 /** `canary audit [--flag F] [--env E] [--actor person|guard|plan] [--limit N]`: who changed what. */
 export const audit: Command = {
@@ -37,6 +46,7 @@ export const audit: Command = {
     if (items.length === 0) return io.out('no changes recorded for this filter')
     const rows = items.map((e) => [timestamp(e.at), e.envKey ?? '-', e.flagKey ?? '-', actorText(e.actor), actionText(e.action)])
     io.out(formatTable(['WHEN', 'ENVIRONMENT', 'FLAG', 'WHO', 'WHAT'], rows))
+    for (const line of tripLines(items)) io.out(line)
     if (page.nextBefore !== null) io.out(`(older entries exist; raise --limit to see more)`)
   },
 }

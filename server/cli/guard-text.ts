@@ -1,7 +1,7 @@
 import { timestamp } from './format.ts'
 import { GUARD_HEALTH_TEXT } from '../../api-shapes/audience.ts'
 import { durationText, progressPercent, RULE_TEXT } from '../../api-shapes/guard-words.ts'
-import { latencyTripWords } from '../../api-shapes/latency-words.ts'
+import { tripSummary } from '../../api-shapes/trip-words.ts'
 import { countedSecondsText } from '../../api-shapes/counted-words.ts'
 import type { GuardFigures as GuardFiguresView, GuardReport as GuardReportView, PlanFigures as PlanFiguresView, PlanPreview as PlanPreviewView, PlanProgress as PlanProgressView, Plan as PlanView, RuleReading as RuleReadingView, StoredGuard as StoredGuardView, TripRecord as TripRecordView } from '../../api-shapes/index.ts'
 
@@ -105,14 +105,11 @@ export function evidenceLines(f: GuardFiguresView, g: StoredGuardView | null): s
 const slowShare = (r: number | null, slow: number, timed: number) =>
   r === null ? 'no durations reported yet' : `${rate(r)} (${count(slow)} of ${count(timed)} timed)`
 
-/** A trip's frozen record. */
+/** A trip's frozen record, told by the one trip-wording module (the words the audit entry and webhook carry). */
 export function tripLine(t: TripRecordView): string {
   const limit = t.rule === 'max_error_rate' || t.rule === 'max_slow_rate' ? rate(t.limit) : `${t.limit}×`
-  const latency = latencyTripWords(t)
-  if (latency) return `last trip: ${timestamp(t.at)}, ${RULE_TEXT[t.rule] ?? t.rule} (${limit}), ${TEST[t.test] ?? t.test}; ${latency}`
   return (
-    `last trip: ${timestamp(t.at)}, ${RULE_TEXT[t.rule] ?? t.rule} (${limit}), ${TEST[t.test] ?? t.test}; ` +
-    `${arms(t.figures)}, ${countedSecondsText(t.figures.seconds)} since ${timestamp(t.figures.since)}` +
+    `last trip: ${timestamp(t.at)}, ${RULE_TEXT[t.rule] ?? t.rule} (${limit}), ${TEST[t.test] ?? t.test}; ${tripSummary(t)}` +
     // The record stays after the flag is back on, until the next trip.
     (t.resolvedAt != null ? `; turned back on ${timestamp(t.resolvedAt)}` : '')
   )

@@ -20,7 +20,17 @@ const statistic = z.pipe(
   z.nullable(z.number()),
   z.transform((v) => v ?? 0),
 )
-const ruleState = z.object({ cumulative: z.array(statistic), change: z.array(statistic) })
+/** A change detector's rise (server/guard/rise.ts): kept so a restarted trip still tells when it began. */
+const rise = z.object({
+  since: z.nullable(z.number()),
+  seconds: z.number(),
+  canaryTrials: z.number(),
+  canaryEvents: z.number(),
+  controlTrials: z.number(),
+  controlEvents: z.number(),
+})
+/** States saved before rises were kept have none: rise.ts marks their rises under way as of unknown start. */
+const ruleState = z.object({ cumulative: z.array(statistic), change: z.array(statistic), rises: z.optional(z.array(z.nullable(rise))) })
 
 /** One optional state per rule kind, under its setting's name. */
 type RuleStates = { [S in GuardRuleSetting]: z.ZodMiniOptional<z.ZodMiniNullable<typeof ruleState>> }

@@ -3,6 +3,8 @@ import { GUARD_RULE_KINDS, GUARD_RULE_NAMES, type GuardRuleName, type GuardRuleS
 import { addPacked, COUNTERS, counterIndex, flatToPacked, packedToFlat, type Evidence, type FlatCounts } from '../../sdk/core/metrics.ts'
 import { limitOf, runningRules, type RunningRule } from './rules.ts'
 import { BelowLimitTest, type RuleReading, type RuleState } from './sequential.ts'
+import { copyRises, followRises, riseSpan } from './rise.ts'
+import type { TripSpan } from '../../api-shapes/guard.ts'
 
 /** Counts per arm by flat name (`canaryExposures`, `canarySlow`, …). */
 type ArmCounts = FlatCounts
@@ -40,7 +42,7 @@ export type GuardFigures = ArmCounts &
 export type GuardDecision =
   | { status: 'insufficient_data'; figures: GuardFigures }
   | { status: 'healthy'; figures: GuardFigures }
-  | { status: 'trip'; rule: GuardRule; test: 'mixture' | 'change'; limit: number; figures: GuardFigures }
+  | { status: 'trip'; rule: GuardRule; test: 'mixture' | 'change'; limit: number; figures: GuardFigures; span?: TripSpan }
 
 /** A plan step's evidence that the canary's rate is below the limit. */
 export interface PlanFigures extends ArmCounts {
@@ -115,7 +117,10 @@ function planTests(rules: readonly RunningRule[], states?: Partial<Record<string
 }
 
 /** A rule's state by value: a snapshot must not change as the tests go on, nor be shared by two flags' evidence. */
-const copyRule = (state: RuleState): RuleState => ({ cumulative: [...state.cumulative], change: [...state.change] })
+const copyRule = (state: RuleState): RuleState => {
+  const rises = copyRises(state.rises)
+  return { cumulative: [...state.cumulative], change: [...state.change], ...(rises ? { rises } : {}) }
+}
 
 /**
  * One flag's evidence in one environment: counts since the start, fed to the sequential tests
@@ -166,8 +171,11 @@ export class FlagEvidence {
     this.hasPending = true
   }
 
-  /** Feeds the counts of the second that just ended to every test. Returns whether there were any. */
-  tick(): boolean {
+  /**
+   * Feeds the counts of the second that just ended (at `at`, epoch ms: when a change detector's
+   * rise began is told in its trip) to every test. Returns whether there were any.
+   */
+  tick(at: number): boolean {
     if (!this.hasPending) return false
     const c = this.pending
     this.hasPending = false
@@ -176,6 +184,7 @@ export class FlagEvidence {
     for (let r = 0; r < this.rules.length; r++) {
       const { test, inputs } = this.rules[r]!
       test.observe(c[inputs[0]]!, c[inputs[1]]!, c[inputs[2]]!, c[inputs[3]]!)
+      followRises(test.state, at, c[inputs[0]]!, c[inputs[1]]!, c[inputs[2]]!, c[inputs[3]]!)
     }
     if (this.plan) {
       for (let i = 0; i < c.length; i++) this.plan.totals[i]! += c[i]!
@@ -225,11 +234,32 @@ export class FlagEvidence {
     const figures = this.figures()
     if (figures.canaryExposures < (this.settings.minExposures ?? 0) || figures.seconds === 0)
       return { status: 'insufficient_data', figures }
-    for (const { rule, kind, limit } of this.rules) {
-      const crossed = (figures[kind.setting as GuardRuleSetting] as RuleReading | null)?.crossed
-      if (crossed) return { status: 'trip', rule, test: crossed, limit, figures }
+    for (const running of this.rules) {
+      const crossed = (figures[running.kind.setting as GuardRuleSetting] as RuleReading | null)?.crossed
+      if (!crossed) continue
+      const span = this.spanOf(running, crossed)
+      return { status: 'trip', rule: running.rule, test: crossed, limit: running.limit, figures, ...(span ? { span } : {}) }
     }
     return { status: 'healthy', figures }
+  }
+
+  /**
+   * The counts the test that fired counted, in its rule's metric: since the start for the test
+   * since the start, since the rise began for the change detector (none when that rise began
+   * before rises were recorded: its counts are partial, and the words say its start is unknown).
+   */
+  private spanOf({ test, inputs }: RunningRule, crossed: 'mixture' | 'change'): TripSpan | null {
+    if (crossed === 'change') return riseSpan(test.state)
+    const t = this.totals
+    return {
+      from: 'start',
+      since: this.since,
+      seconds: this.seconds,
+      canaryTrials: t[inputs[0]]!,
+      canaryEvents: t[inputs[1]]!,
+      controlTrials: t[inputs[2]]!,
+      controlEvents: t[inputs[3]]!,
+    }
   }
 
   /**

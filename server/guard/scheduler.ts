@@ -22,7 +22,7 @@ export function createGuardScheduler(deps: {
     const at = now()
     for (const entry of watch.entries()) {
       const evidence = entry.evidence
-      if (!evidence?.tick()) continue
+      if (!evidence?.tick(at)) continue
       entry.fine.record(evidence.counts(), at)
       sink.fed(entry)
       countsMoved(entry.env, entry.flag)

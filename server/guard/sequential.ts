@@ -62,6 +62,23 @@ export function addCounts(into: ArmCounts, add: ArmCounts): void {
 export interface RuleState {
   cumulative: number[]
   change: number[]
+  /**
+   * Per alternative, the change detector's current rise (null or `seconds` 0: at 0), kept by
+   * rise.ts for the words of a trip; the tests never read it. Absent in states saved before it existed.
+   */
+  rises?: Array<Rise | null>
+}
+
+/** Counts since a change detector's rise began, in the rule's own metric: trials (`over`) and events per arm. */
+export interface Rise {
+  /** When the first second of the rise was fed to the tests, epoch ms; null: before rises were recorded (state saved by an older version). */
+  since: number | null
+  /** Seconds with counts since then. */
+  seconds: number
+  canaryTrials: number
+  canaryEvents: number
+  controlTrials: number
+  controlEvents: number
 }
 
 /** What a rule's state says now, for people and for the audit log. */

@@ -5,7 +5,7 @@ import type { TripRecord } from '../domain/guard-state.ts'
 import { isLivePlan } from '../domain/plan.ts'
 import type { Watched } from './watch-list.ts'
 import { deliverWebhook, type WebhookOptions } from './webhook.ts'
-import { latencyTripWords } from '../../api-shapes/latency-words.ts'
+import { tripWords } from '../../api-shapes/trip-words.ts'
 
 export type TripDecision = Extract<GuardDecision, { status: 'trip' }>
 
@@ -56,7 +56,9 @@ export function createTripper(deps: {
   }
 
   async function trip({ entry, decision }: DueTrip): Promise<void> {
-    const record: TripRecord = { at: now(), rule: decision.rule, test: decision.test, limit: decision.limit, figures: decision.figures }
+    const counted = { rule: decision.rule, test: decision.test, limit: decision.limit, figures: decision.figures, span: decision.span }
+    // The words are frozen with the figures: the audit entry, the webhook and the API carry the same sentence.
+    const record: TripRecord = { at: now(), ...counted, summary: tripWords(counted) }
     // The evidence that trips it must not trip it again while the change commits.
     entry.evidence = null
     const after = await service.applyState(entry.env, entry.flag, {
@@ -80,8 +82,7 @@ export function createTripper(deps: {
       throw error
     })
     if (!after) return
-    const why = latencyTripWords(record)
-    log(`guard: turned ${entry.flag} off in ${entry.env} (${decision.rule}, ${decision.test} test)${why ? `: ${why}` : ''}`)
+    log(`guard: turned ${entry.flag} off in ${entry.env} (${decision.rule}, ${decision.test} test): ${record.summary}`)
     notify({ url: entry.guard.webhookUrl, environment: entry.env, flag: entry.flag }, { type: 'guard.trip', flag: entry.flag, environment: entry.env, version: after.version, ...record })
   }
 

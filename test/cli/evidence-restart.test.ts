@@ -77,7 +77,7 @@ function figuresAfter(saved: EvidenceSnapshot, batches: number) {
   const evidence = new FlagEvidence(GUARD, 0, saved)
   for (let i = 0; i < batches; i++) {
     evidence.add(fromLegacyCounts(BATCH))
-    evidence.tick()
+    evidence.tick(0)
   }
   return { figures: evidence.figures(), plan: evidence.planFigures() }
 }

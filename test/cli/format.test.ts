@@ -89,6 +89,8 @@ describe('guard and plan text', () => {
     maxSlowRatioToControl: null,
     progress: 0.12,
   }
+  /** A change detector's rise: 3 seconds, from 12:58:10. */
+  const rise = { from: 'rise' as const, since: Date.UTC(2025, 2, 4, 12, 58, 10), seconds: 3, canaryTrials: 300, canaryEvents: 60, controlTrials: 2700, controlEvents: 3 }
 
   it('prints the settings and the evidence in words', () => {
     expect(settingsLine({ maxErrorRate: 0.05, evidence: 'server', minExposures: 500 })).toBe(
@@ -100,12 +102,16 @@ describe('guard and plan text', () => {
       '  error rate over the limit (5.00%): since the start 0.36 of 3.00, change detector 0.00 of 17.76 (12%)',
     ])
     expect(
-      tripLine({ at: Date.UTC(2025, 2, 4, 13, 0), rule: 'max_error_rate', test: 'change', limit: 0.05, figures }),
+      tripLine({ at: Date.UTC(2025, 2, 4, 13, 0), rule: 'max_error_rate', test: 'change', limit: 0.05, figures, span: rise }),
     ).toBe(
-      'last trip: 2025-03-04 13:00 UTC, error rate over the limit (5.00%), change detector; canary 12 errors in 4,000 exposures (0.30%), control 30 in 36,000 (0.08%), counts from 300 separate seconds since 2025-03-04 12:30 UTC',
+      'last trip: 2025-03-04 13:00 UTC, error rate over the limit (5.00%), change detector; the change detector saw a rise that began at 2025-03-04 12:58:10 UTC ' +
+        "(counts from 3 separate seconds): since then the canary's error rate is 20.0% (60 errors in 300 exposures), over the limit of 5.00% " +
+        "(test statistic 0.00, threshold 17.76); since the start (2025-03-04 12:30:00 UTC) the canary's rate is 0.30% (12 errors in 4,000 exposures)",
     )
     // Turned back on: the record stays, and says when.
     const resolvedAt = Date.UTC(2025, 2, 4, 13, 20)
+    // The sentence frozen in the record at the trip is the one printed.
+    expect(tripLine({ at: 0, rule: 'max_error_rate', test: 'change', limit: 0.05, figures, summary: 'as frozen' })).toMatch(/change detector; as frozen$/)
     expect(
       tripLine({ at: Date.UTC(2025, 2, 4, 13, 0), rule: 'max_error_rate', test: 'change', limit: 0.05, figures, resolvedAt }),
     ).toMatch(/; turned back on 2025-03-04 13:20 UTC$/)
@@ -139,7 +145,8 @@ describe('guard and plan text', () => {
     )
     expect(tripLine({ at: Date.UTC(2025, 2, 4, 13, 0), rule: 'max_slow_rate', test: 'mixture', limit: 0.1, figures: slow })).toBe(
       'last trip: 2025-03-04 13:00 UTC, slow-request share over the limit (10.0%), test since the start; ' +
-        "the evidence since the start showed: the canary's share of requests slower than 500 ms (30% (120 of 400 timed requests)) is over the limit of 10%",
+        "the evidence since the start (2025-03-04 12:30:00 UTC, counts from 300 separate seconds) showed the canary's share of requests slower than 500 ms " +
+          'is 30.0% (120 slow in 400 timed requests), over the limit of 10.0% (test statistic 3.00, threshold 3.00)',
     )
   })
 

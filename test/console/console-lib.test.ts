@@ -115,10 +115,10 @@ describe('history labels', () => {
     const shown = { canaryExposures: 1000, canaryErrors: 600, canaryRate: 0.6, controlRate: 0.01 }
     const counts = { ...shown, controlExposures: 1000, controlErrors: 10 }
     const now = { at: 1, rule: 'max_error_rate', test: 'change', limit: 0.05, figures: { ...counts, since: 0, seconds: 60 } }
-    expect(auditedTrip.parse(now)).toEqual({ rule: 'max_error_rate', test: 'change', limit: 0.05, figures: { ...shown, seconds: 60 } })
+    expect(auditedTrip.parse(now)).toEqual({ rule: 'max_error_rate', test: 'change', limit: 0.05, figures: { ...counts, since: 0, seconds: 60 } })
     // The first trip records: no test, figures with a window and Wilson bounds instead of seconds.
     const first = { at: 1, rule: 'max_ratio_to_control', limit: 3, figures: { ...counts, windowSeconds: 300, canaryLower: 0.5, canaryUpper: 0.7, ratioLower: 40 } }
-    expect(auditedTrip.parse(first)).toEqual({ rule: 'max_ratio_to_control', limit: 3, figures: shown })
+    expect(auditedTrip.parse(first)).toEqual({ rule: 'max_ratio_to_control', limit: 3, figures: counts })
     for (const details of [null, { segment: 'beta' }, { ...now, rule: 'sounds_bad' }, { ...now, figures: { canaryRate: 0.6 } }])
       expect(auditedTrip.safeParse(details).success).toBe(false)
   })
@@ -515,15 +515,22 @@ describe('guard evidence in words', () => {
     )
   })
 
-  it('explains a trip by rule and test', () => {
+  it('explains a trip by rule and test, with the figures of the span the test counted', () => {
     const trip = { at: 0, rule: 'max_error_rate' as const, test: 'change' as const, limit: 0.05 }
-    expect(tripWhy({ ...trip, figures: figures(1, 'change') })).toMatch(
-      /^the change detector saw a rise: the canary's error rate \(0\.30%\) is over the limit of 5\.00%/,
+    const rise = { from: 'rise' as const, since: Date.UTC(2025, 2, 4, 12, 50), seconds: 4, canaryTrials: 200, canaryEvents: 40, controlTrials: 1800, controlEvents: 2 }
+    expect(tripWhy({ ...trip, figures: figures(1, 'change'), span: rise })).toBe(
+      'the change detector saw a rise that began at 2025-03-04 12:50:00 UTC (counts from 4 separate seconds): since then ' +
+        "the canary's error rate is 20.0% (40 errors in 200 exposures), over the limit of 5.00% (test statistic 0.50, threshold 17.76); " +
+        "since the start (1970-01-01 00:00:00 UTC) the canary's rate is 0.30% (12 errors in 4,000 exposures)",
     )
+    // A change trip recorded before rises were kept says it does not know when the rise began, not a since-start rate as its cause.
+    expect(tripWhy({ ...trip, figures: figures(1, 'change') })).toMatch(/^the change detector saw a rise in the canary's error rate \(when it began was not recorded\)/)
     const ratio = { ...trip, rule: 'max_ratio_to_control' as const, test: 'mixture' as const, limit: 2 }
     expect(tripWhy({ ...ratio, figures: { ...figures(1), maxRatioToControl: reading(1, 'mixture') } })).toContain(
-      'the evidence since the start (counts from 120 separate seconds) showed: the canary\'s error rate (0.30%) is more than 2× the control\'s (0.08%)',
+      "showed the canary's error rate is 0.30% (12 errors in 4,000 exposures) against the control's 0.08% (30 errors in 36,000 exposures), 3.6×, over the limit of 2× the control's",
     )
+    // The sentence frozen in the record is the one every surface shows.
+    expect(tripWhy({ ...trip, figures: figures(1, 'change'), summary: 'as frozen' })).toBe('as frozen')
   })
 
   it('shows slow-request shares beside the error rates, and words a latency trip with its own figures', () => {
@@ -532,7 +539,7 @@ describe('guard evidence in words', () => {
     expect(slowWords(slow)).toBe('Slower than 500 ms: canary 12.0% of 400 timed requests; control no durations reported yet.')
     const trip = { at: 0, rule: 'max_slow_rate' as const, test: 'mixture' as const, limit: 0.1, figures: { ...slow, maxSlowRate: reading(1, 'mixture') } }
     expect(tripWhy(trip)).toBe(
-      "the evidence since the start showed: the canary's share of requests slower than 500 ms (12% (48 of 400 timed requests)) is over the limit of 10%",
+      "the evidence since the start (1970-01-01 00:00:00 UTC, counts from 120 separate seconds) showed the canary's share of requests slower than 500 ms is 12.0% (48 slow in 400 timed requests), over the limit of 10.0% (test statistic 3.00, threshold 3.00)",
     )
   })
 

@@ -238,7 +238,7 @@ describe('web console in headless Chromium', () => {
     expect(bannerText).toContain('over the limit of 5.00%')
     // Frozen figures of the window. It started afresh when the flag was turned back on, so
     // the earlier healthy traffic (from before the kill switch) is not in it.
-    expect(bannerText).toContain('600 errors / 1,000 exposures')
+    expect(bannerText).toContain('60.0% (600 errors in 1,000 exposures)')
     // Which rule and which test: the evidence since the start (not the change detector).
     expect(await banner.locator('[data-rule=max_error_rate]').textContent()).toContain(
       'error rate over the limit (5.00%)',
@@ -575,6 +575,47 @@ describe('web console in headless Chromium', () => {
     // (Resumed, it may hold again a moment later: its maximum wait is one second.)
     await page.locator('.audit-entry[data-action="plan.resume"]').waitFor()
     await page.locator('.audit-entry[data-action="plan.hold"]').first().waitFor()
+    expect(errors).toEqual([])
+    await page.close()
+  }, 120_000)
+
+  it('tells a change-detector trip with the figures since the rise began, the same words in the banner and the audit log', async () => {
+    const base = '/api/v1/environments/production/flags/rise-words'
+    expect((await api('POST', '/api/v1/flags', { key: 'rise-words' })).status).toBe(201)
+    await api('PATCH', base, { enabled: true, cohorts: [{ name: 'canary', conditions: [], rollout: 10 }] })
+    expect((await api('PUT', `${base}/guard`, { maxErrorRate: 0.05 })).status).toBe(200)
+    const report = async (id: string, counts: number[]) => {
+      const batch = { id, start: Date.now() - 5000, end: Date.now(), flags: { 'rise-words': counts } }
+      expect((await api('POST', '/api/v1/metrics', { batch }, serverKey)).status).toBe(200)
+    }
+    // A healthy stretch (1% against 5%), fed to the tests, then a failing second (20%).
+    await report('rise-healthy', [100_000, 1_000, 900_000, 9_000])
+    await expect
+      .poll(async () => (await api('GET', `${base}/guard`)).json.decision?.figures.canaryExposures, { timeout: STEP })
+      .toBe(100_000)
+    await report('rise-failing', [2_000, 400, 18_000, 180])
+    await expect.poll(async () => (await api('GET', base)).json.enabled, { timeout: STEP }).toBe(false)
+    const trip = (await api('GET', base)).json.guard.lastTrip
+    expect(trip).toMatchObject({ test: 'change', span: { from: 'rise', canaryTrials: 2_000, canaryEvents: 400 } })
+    const began = `${new Date(trip.span.since).toISOString().slice(0, 19).replace('T', ' ')} UTC`
+
+    const { page, errors } = await newPage()
+    await signIn(page, url, ADMIN_KEY)
+    await page.goto(`${url}/#/flags/rise-words?env=production`)
+    const banner = page.locator('.trip-banner')
+    await banner.waitFor()
+    // The sentence is the record's, word for word, and the table beside it shows the same span.
+    expect(await banner.locator('p').first().textContent()).toContain(trip.summary)
+    expect(trip.summary).toContain(`the change detector saw a rise that began at ${began}`)
+    expect(await banner.locator('[data-test=change]').textContent()).toContain('change detector')
+    expect(await banner.locator('[data-trip-row="Counted"]').textContent()).toBe(`since the rise began at ${began}, counts from 1 second`)
+    expect(await banner.locator('[data-trip-row="Canary"]').textContent()).toBe('20.0% (400 errors in 2,000 exposures)')
+    expect(await banner.locator('[data-trip-row="Control"]').textContent()).toBe('1.00% (180 errors in 18,000 exposures)')
+    expect(await banner.locator('[data-trip-row="Since the start"]').textContent()).toContain('canary 1.37% (1,400 errors in 102,000 exposures)')
+    // The audit log's entry tells the same sentence.
+    const entry = page.locator('.audit-entry[data-action="guard.trip"] [data-trip-words]')
+    await entry.waitFor()
+    expect(await entry.textContent()).toContain(trip.summary)
     expect(errors).toEqual([])
     await page.close()
   }, 120_000)

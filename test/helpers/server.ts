@@ -45,7 +45,11 @@ export interface TestServer {
  * const key = await server.createKey('server')
  * await server.close()
  */
-export async function startTestServer(options: ServerOptions = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: ServerOptions = {},
+  /** `databaseUrl`: run on that PostgreSQL database instead of the SQLite file (the `*.pg.test.ts` variants). */
+  store: { databaseUrl?: string } = {},
+): Promise<TestServer> {
   const directory = mkdtempSync(join(tmpdir(), 'canary-flags-test-'))
   const databasePath = join(directory, 'flags.db')
   const serverOptions: ServerOptions = { log: () => {}, ...options }
@@ -57,6 +61,7 @@ export async function startTestServer(options: ServerOptions = {}): Promise<Test
         databasePath,
         adminKey: TEST_ADMIN_KEY,
         publicUrl: `http://127.0.0.1:${port}`,
+        ...(store.databaseUrl ? { databaseUrl: store.databaseUrl } : {}),
       },
       serverOptions,
     )

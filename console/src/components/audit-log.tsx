@@ -13,9 +13,8 @@ import {
   fieldLabel,
   type ActorKind,
 } from '../../../api-shapes/audit-words.ts'
-import { formatLimit, RULE_TEXT, TEST_TEXT } from '../lib/evidence.ts'
-import { formatCount, formatRate, formatTime } from '../lib/format.ts'
-import { countedSecondsText } from '../../../api-shapes/counted-words.ts'
+import { formatLimit, RULE_TEXT, TEST_TEXT, tripWhy } from '../lib/evidence.ts'
+import { formatTime } from '../lib/format.ts'
 import { checkedOf, valueOf } from './field.tsx'
 
 const ACTOR_FILTER: Record<ActorKind, string> = {
@@ -29,14 +28,10 @@ function TripDetails(props: { details: unknown }) {
   const trip = shapes.auditedTrip.safeParse(props.details)
   if (!trip.success) return null
   const d = trip.data
-  const f = d.figures
   return (
-    <p class="muted">
+    <p class="muted" data-trip-words>
       Why: {RULE_TEXT[d.rule]}, limit {formatLimit(d.rule, d.limit)}
-      {d.test ? `, ${TEST_TEXT[d.test]} test` : ''}: canary{' '}
-      {formatCount(f.canaryErrors)} errors / {formatCount(f.canaryExposures)} (
-      {formatRate(f.canaryRate)}), control {formatRate(f.controlRate)}
-      {typeof f.seconds === 'number' ? `, ${countedSecondsText(f.seconds)}` : ''}.
+      {d.test ? `, ${TEST_TEXT[d.test]} test` : ''}: {tripWhy(d)}.
     </p>
   )
 }

@@ -54,16 +54,13 @@ function latencyLimits(l: NonNullable<StoredGuard['latency']>): string {
  */
 function LastTrip(props: { trip: NonNullable<StoredGuard['lastTrip']> }) {
   const { trip } = props
-  const f = trip.figures
   return (
     <div class="last-trip" data-last-trip>
       <h3>
         Last trip: <time dateTime={new Date(trip.at).toISOString()}>{formatTime(trip.at)}</time>
       </h3>
       <p>
-        The guard turned this flag off because {tripWhy(trip)}. Canary {formatCount(f.canaryErrors)}{' '}
-        errors / {formatCount(f.canaryExposures)} exposures ({formatRate(f.canaryRate)}); control{' '}
-        {formatCount(f.controlErrors)} / {formatCount(f.controlExposures)}. Turned back on at{' '}
+        The guard turned this flag off because {tripWhy(trip)}. Turned back on at{' '}
         {formatTime(trip.resolvedAt ?? trip.at)}.
       </p>
     </div>

@@ -8,7 +8,6 @@ import type {
   TripRecord,
 } from '../api/types.ts'
 import { progressPercent } from '../../../api-shapes/guard-words.ts'
-import { latencyTripWords } from '../../../api-shapes/latency-words.ts'
 import { countedSecondsText } from '../../../api-shapes/counted-words.ts'
 import { formatCount, formatDuration, formatRate } from './format.ts'
 
@@ -111,26 +110,8 @@ export function countedWords(f: { since: number; seconds: number }, now: number)
   )
 }
 
-/** Why a trip happened, from its frozen record. */
-export function tripWhy(trip: TripRecord): string {
-  const latency = latencyTripWords(trip)
-  if (latency !== null) return latency
-  const f = trip.figures
-  const reading = trip.rule === 'max_error_rate' ? f.maxErrorRate : f.maxRatioToControl
-  const [statistic, threshold] =
-    trip.test === 'change'
-      ? [reading?.changeStatistic, reading?.changeThreshold]
-      : [reading?.statistic, reading?.threshold]
-  const test =
-    trip.test === 'change'
-      ? 'the change detector saw a rise'
-      : `the evidence since the start (${countedSecondsText(f.seconds)}) showed`
-  const what =
-    trip.rule === 'max_ratio_to_control'
-      ? `the canary's error rate (${formatRate(f.canaryRate)}) is more than ${trip.limit}× the control's (${formatRate(f.controlRate)}), over the limit of ${trip.limit}×`
-      : `the canary's error rate (${formatRate(f.canaryRate)}) is over the limit of ${formatRate(trip.limit)}`
-  return `${test}: ${what} (test statistic ${formatStatistic(statistic)}, threshold ${formatStatistic(threshold)})`
-}
+/** Why a trip happened, from its frozen record: the one trip-wording module's sentence. */
+export { tripRows, tripSummary as tripWhy } from '../../../api-shapes/trip-words.ts'
 
 /** What a plan step's test has shown so far. */
 export function planEvidenceWords(e: PlanFigures): string {

@@ -15,7 +15,7 @@ const LATENCY: GuardSettings = { maxErrorRate: 0.05, latency: { slowerThanMs: 50
 function feed(evidence: FlagEvidence, second: Partial<FlatCounts>, seconds: number): number {
   for (let s = 1; s <= seconds; s++) {
     evidence.add(fromFlatCounts(second))
-    evidence.tick()
+    evidence.tick(0)
     if (evidence.wouldTrip()) return s
   }
   return 0

@@ -84,7 +84,7 @@ function trafficSource(traffic: Traffic, random: () => number) {
 function runUntilTrip(evidence: FlagEvidence, next: () => ReturnType<ReturnType<typeof trafficSource>>, seconds: number): number {
   for (let second = 1; second <= seconds; second++) {
     evidence.add(evidenceOf(next()))
-    evidence.tick()
+    evidence.tick(0)
     if (evidence.wouldTrip()) return second
   }
   return 0
@@ -165,13 +165,13 @@ describe('ratio rule', () => {
         // Both errors in one second, and in two seconds.
         const together = new FlagEvidence(ratioOnly, 0)
         together.add(evidenceOf({ canaryExposures: canary, canaryErrors: 2, controlExposures: control, controlErrors: 0 }))
-        together.tick()
+        together.tick(0)
         expect(together.wouldTrip(), `${canary} exposures, share ${share}`).toBe(false)
         expect(together.figures().maxRatioToControl!.statistic).toBeLessThan(MIXTURE_THRESHOLD)
         const apart = new FlagEvidence(ratioOnly, 0)
         for (const errors of [1, 0, 1]) {
           apart.add(evidenceOf({ canaryExposures: canary, canaryErrors: errors, controlExposures: control, controlErrors: 0 }))
-          apart.tick()
+          apart.tick(0)
           expect(apart.wouldTrip(), `${canary} exposures, share ${share}, apart`).toBe(false)
         }
       }
@@ -181,7 +181,7 @@ describe('ratio rule', () => {
   it('does trip when many canary errors stand against none in control (the rule is alive)', () => {
     const evidence = new FlagEvidence(ratioOnly, 0)
     evidence.add(evidenceOf({ canaryExposures: 1000, canaryErrors: 10, controlExposures: 9000, controlErrors: 0 }))
-    evidence.tick()
+    evidence.tick(0)
     expect(evidence.decision()).toMatchObject({ status: 'trip', rule: 'max_ratio_to_control', limit: 2, test: 'mixture' })
   })
 
@@ -223,7 +223,7 @@ describe("plan step test: is the rate shown below the limit?", () => {
       let provenAt = 0
       for (let second = 1; second <= HOUR && provenAt === 0; second++) {
         evidence.add(evidenceOf(next()))
-        evidence.tick()
+        evidence.tick(0)
         if (evidence.planFigures()!.proven) provenAt = second
       }
       expect(provenAt, `run ${run}`).toBeGreaterThan(0)
@@ -242,7 +242,7 @@ describe("plan step test: is the rate shown below the limit?", () => {
       const next = trafficSource({ rate: 10, canaryErrorRate: 0.05 }, seededRandom(8000 + run))
       for (let second = 1; second <= HOUR; second++) {
         evidence.add(evidenceOf(next()))
-        evidence.tick()
+        evidence.tick(0)
         if (evidence.planFigures()!.proven) {
           proven++
           break
@@ -257,7 +257,7 @@ describe("plan step test: is the rate shown below the limit?", () => {
     const evidence = new FlagEvidence(limit5, 0)
     evidence.startPlanStep(`p/1`, 1, 0)
     evidence.add(evidenceOf({ canaryExposures: 100, canaryErrors: 1, controlExposures: 900, controlErrors: 9 }))
-    evidence.tick()
+    evidence.tick(0)
     evidence.startPlanStep(`p/1`, 1, 5000)
     expect(evidence.planFigures()).toMatchObject({ step: 1, since: 0, canaryExposures: 100 })
     evidence.startPlanStep(`p/2`, 2, 5000)
@@ -270,7 +270,7 @@ describe("plan step test: is the rate shown below the limit?", () => {
 describe('limits at the edges', () => {
   const second = (evidence: FlagEvidence, exposures: number, errors: number) => {
     evidence.add(evidenceOf({ canaryExposures: exposures, canaryErrors: errors, controlExposures: 0, controlErrors: 0 }))
-    evidence.tick()
+    evidence.tick(0)
   }
 
   it('limit 0: never trips on clean traffic, trips on the first canary error, and survives a JSON snapshot', () => {
@@ -327,7 +327,7 @@ describe('snapshots and settings', () => {
     original.startPlanStep(`p/2`, 2, 1_500)
     for (let s = 0; s < 500; s++) {
       original.add(evidenceOf(next()))
-      original.tick()
+      original.tick(0)
     }
     const stored = JSON.parse(JSON.stringify(original.snapshot()))
     const resumed = new FlagEvidence(settings, 999_999, stored)
@@ -336,9 +336,9 @@ describe('snapshots and settings', () => {
     for (let s = 0; s < 500; s++) {
       const counts = { ...next() }
       original.add(evidenceOf(counts))
-      original.tick()
+      original.tick(0)
       resumed.add(evidenceOf(counts))
-      resumed.tick()
+      resumed.tick(0)
     }
     expect(resumed.figures()).toEqual(original.figures())
     expect(resumed.figures()).toMatchObject({ since: 1_000, seconds: 1000 })
@@ -351,16 +351,16 @@ describe('snapshots and settings', () => {
     evidence.startPlanStep(`p/1`, 1, 0)
     const second = { canaryExposures: 100, canaryErrors: 3, controlExposures: 900, controlErrors: 9 }
     evidence.add(evidenceOf(second))
-    evidence.tick()
+    evidence.tick(0)
     const snapshot = evidence.snapshot()
     const frozen = JSON.parse(JSON.stringify(snapshot))
     evidence.add(evidenceOf(second))
-    evidence.tick()
+    evidence.tick(0)
     expect(snapshot).toEqual(frozen)
     const a = new FlagEvidence(settings, 0, snapshot)
     const b = new FlagEvidence(settings, 0, snapshot)
     a.add(evidenceOf(second))
-    a.tick()
+    a.tick(0)
     expect(b.figures()).toEqual(new FlagEvidence(settings, 0, frozen).figures())
     expect(b.planFigures()).toEqual(new FlagEvidence(settings, 0, frozen).planFigures())
     expect(snapshot).toEqual(frozen)
@@ -371,7 +371,7 @@ describe('snapshots and settings', () => {
     original.startPlanStep(`p/1`, 1, 1_000)
     for (let s = 0; s < 100; s++) {
       original.add(evidenceOf({ canaryExposures: 10, canaryErrors: 1, controlExposures: 90, controlErrors: 1 }))
-      original.tick()
+      original.tick(0)
     }
     const snapshot = original.snapshot()
     for (const changed of [
@@ -414,7 +414,7 @@ describe('exact figures', () => {
   const feed = (evidence: FlagEvidence, ...seconds: ReturnType<typeof counts>[]) => {
     for (const second of seconds) {
       evidence.add(fromFlatCounts(second))
-      expect(evidence.tick()).toBe(true)
+      expect(evidence.tick(0)).toBe(true)
     }
   }
 
@@ -465,7 +465,9 @@ describe('exact figures', () => {
     expect(thirteen.figures().maxErrorRate.crossed).toBe('mixture')
     expect(thirteen.figures().progress).toBe(1)
     expect(thirteen.wouldTrip()).toBe(true)
-    expect(thirteen.decision()).toEqual({ status: 'trip', rule: 'max_error_rate', test: 'mixture', limit: 0.05, figures: thirteen.figures() })
+    // The span the test since the start counted: every count since the start.
+    const span = { from: 'start', since: 0, seconds: 1, canaryTrials: 100, canaryEvents: 13, controlTrials: 0, controlEvents: 0 }
+    expect(thirteen.decision()).toEqual({ status: 'trip', rule: 'max_error_rate', test: 'mixture', limit: 0.05, figures: thirteen.figures(), span })
   })
 
   it('change detector: after a clean hour the mixture is far below zero, and one bad second trips by change', () => {
@@ -519,7 +521,8 @@ describe('exact figures', () => {
     expect(figures.maxErrorRate.crossed).toBeNull()
     expect(figures.progress).toBe(1)
     expect(evidence.wouldTrip()).toBe(true)
-    expect(evidence.decision()).toEqual({ status: 'trip', rule: 'max_ratio_to_control', test: 'mixture', limit: 2, figures })
+    const span = { from: 'start', since: 0, seconds: 1, canaryTrials: 100, canaryEvents: 10, controlTrials: 900, controlEvents: 5 }
+    expect(evidence.decision()).toEqual({ status: 'trip', rule: 'max_ratio_to_control', test: 'mixture', limit: 2, figures, span })
   })
 
   it('both rules crossed: the absolute rule is named', () => {
@@ -544,7 +547,7 @@ describe('exact figures', () => {
 
   it('no counts, no second: tick says whether there were counts, and the decision waits for a second and the floor', () => {
     const evidence = new FlagEvidence({ maxErrorRate: 0.05, minExposures: 200 }, 0)
-    expect(evidence.tick()).toBe(false)
+    expect(evidence.tick(0)).toBe(false)
     expect(evidence.figures()).toMatchObject({ seconds: 0, canaryRate: 0, controlRate: null, progress: 0 })
     expect(evidence.decision().status).toBe('insufficient_data')
     feed(evidence, counts(0, 0))
@@ -564,8 +567,8 @@ describe('exact figures', () => {
     const twice = new FlagEvidence(limit5, 0)
     twice.add(fromFlatCounts(counts(50, 5)))
     twice.add(fromFlatCounts(counts(50, 5)))
-    expect(twice.tick()).toBe(true)
-    expect(twice.tick()).toBe(false)
+    expect(twice.tick(0)).toBe(true)
+    expect(twice.tick(0)).toBe(false)
     expect(twice.figures()).toMatchObject({ seconds: 1, canaryExposures: 100, canaryErrors: 10 })
     expect(twice.figures().maxErrorRate.statistic).toBeCloseTo(1.131698425224576, 9)
   })
