@@ -31,7 +31,8 @@ beforeAll(async () => {
   })
   await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve))
   hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`
-  server = await startTestServer({ log: (message) => logs.push(message) })
+  // The receiver listens on loopback, which only the operator's allow-list opens.
+  server = await startTestServer({ log: (message) => logs.push(message), webhook: { allow: ['127.0.0.1'] } })
 })
 
 afterAll(async () => {
