@@ -169,7 +169,7 @@ describe('the console across the canary lifecycle', () => {
     expect(text).toContain('Guard · Ratio-to-control limit')
     expect(text).toContain('the guard tripped: switched the flag off')
     // The trip's details, read through the audited-trip shape: why it tripped, in words.
-    expect(text).toMatch(/Why: .+, limit .+ test: canary .+ errors \/ .+, control /)
+    expect(text).toMatch(/Why: .+, limit .+ test: .+ \([\d,]+ errors in [\d,]+ exposures\)/)
 
     // Every word on one line: a word whose characters sit on two lines was broken mid-word.
     const broken = await page.evaluate(() => {
