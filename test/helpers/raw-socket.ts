@@ -52,8 +52,12 @@ export function rawSocket(
     socket.once('open', () => resolve())
     socket.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)))
   })
-  /** Resolves with the first message (from `from` on) matching `pred`. */
-  async function next(pred: (m: any) => boolean, from = 0, timeoutMs = 5000): Promise<any> {
+  /**
+   * Resolves with the first message (from `from` on) matching `pred`. The deadline is generous:
+   * on a shared 2-core machine at load 10–20 a 2 MB frame, a commit and a fan-out took over 5 s
+   * (a failure seen under load); a test that waits for a message that never comes still fails.
+   */
+  async function next(pred: (m: any) => boolean, from = 0, timeoutMs = 20_000): Promise<any> {
     const deadline = Date.now() + timeoutMs
     for (;;) {
       const found = messages.slice(from).find(pred)
