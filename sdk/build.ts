@@ -12,6 +12,8 @@ import ts from 'typescript'
  *   folder `"type": "commonjs"` so Node and TypeScript read `cjs/**` as CommonJS.
  * - `browser.js`: the browser entry, bundled and minified, with nothing from `ws`, the rules
  *   engine or its dependencies (checked here, so a stray import fails the build, not the page).
+ * - `openfeature.js`: the OpenFeature helpers (`@canary-flags/sdk/openfeature`), for Node and
+ *   browsers alike, held to the same check; kept out of `browser.js` to keep it in its budget.
  * - `types/`: declarations for both entries; `cjs/types/` the same files for CommonJS importers
  *   (TypeScript picks a declaration's module kind from the nearest package.json, like Node).
  *
@@ -69,8 +71,8 @@ function nodeBuildOptions(format: 'esm' | 'cjs'): BuildOptions {
 }
 
 /** Builds the browser bundle to `outfile` and fails when a forbidden module got in. */
-export async function buildBrowser(outfile: string): Promise<void> {
-  const result = await build({ ...browserBuildOptions(), outfile })
+export async function buildBrowser(outfile: string, entry = join(SDK, 'browser.ts')): Promise<void> {
+  const result = await build({ ...browserBuildOptions(), entryPoints: [entry], outfile })
   const forbidden = forbiddenInputs(result.metafile)
   if (forbidden.length > 0) {
     throw new Error(`the browser bundle must not contain: ${forbidden.join(', ')}`)
@@ -78,7 +80,7 @@ export async function buildBrowser(outfile: string): Promise<void> {
 }
 
 function emitDeclarations(outDir: string): void {
-  const program = ts.createProgram([join(SDK, 'index.ts'), join(SDK, 'browser.ts')], {
+  const program = ts.createProgram([join(SDK, 'index.ts'), join(SDK, 'browser.ts'), join(SDK, 'openfeature.ts')], {
     declaration: true,
     emitDeclarationOnly: true,
     outDir,
@@ -133,6 +135,8 @@ export async function buildSdk(outDir = join(SDK, 'dist')): Promise<void> {
     build({ ...nodeBuildOptions('esm'), outfile: join(outDir, 'node.js') }),
     build({ ...nodeBuildOptions('cjs'), outfile: join(outDir, 'cjs/node.js') }),
     buildBrowser(join(outDir, 'browser.js')),
+    // Browser-safe (nothing from Node), so the same options serve Node's `import` too.
+    buildBrowser(join(outDir, 'openfeature.js'), join(SDK, 'openfeature.ts')),
   ])
   writeFileSync(join(outDir, 'cjs/package.json'), '{ "type": "commonjs" }\n')
   emitDeclarations(join(outDir, 'types'))
@@ -143,5 +147,5 @@ export async function buildSdk(outDir = join(SDK, 'dist')): Promise<void> {
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const outDir = join(SDK, 'dist')
   await buildSdk(outDir)
-  console.log(`built ${relative(process.cwd(), outDir)}/{node.js,cjs/node.js,browser.js,types/,cjs/types/}`)
+  console.log(`built ${relative(process.cwd(), outDir)}/{node.js,cjs/node.js,browser.js,openfeature.js,types/,cjs/types/}`)
 }
