@@ -1,6 +1,7 @@
 import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { gzipSync } from 'node:zlib'
 import { build, type BuildOptions, type Metafile } from 'esbuild'
 import ts from 'typescript'
 
@@ -54,6 +55,43 @@ export function browserBuildOptions(): BuildOptions & { metafile: true } {
     legalComments: 'none',
     metafile: true,
     logLevel: 'silent',
+  }
+}
+
+/** The browser bundle's size goal, minified and gzipped (README: 6 KB). */
+export const BROWSER_TARGET_BYTES = 6 * 1024
+
+/**
+ * The size the browser bundle must never exceed, minified and gzipped: what it measured when the
+ * size test was added (6.81 KB on 2026-12-06), rounded up to 0.1 KB. It is above the 6 KB goal;
+ * lower it (towards `BROWSER_TARGET_BYTES`) whenever the bundle shrinks, never raise it without
+ * a reason in the README. `test/sdk/browser-bundle-size.test.ts` and the benchmark enforce it.
+ */
+export const BROWSER_LIMIT_BYTES = Math.ceil(6.9 * 1024)
+
+export interface BundleSize {
+  minifiedBytes: number
+  /** gzip level 9, as a CDN would serve it. */
+  gzippedBytes: number
+  /** Bytes each input contributes to the minified output, largest first. */
+  inputs: Array<{ path: string; bytes: number }>
+  /** Inputs that match `FORBIDDEN_IN_BROWSER`. */
+  forbidden: string[]
+}
+
+/** Builds the browser bundle in memory with the shipped options and measures it. */
+export async function measureBrowserBundle(): Promise<BundleSize> {
+  const result = await build({ ...browserBuildOptions(), write: false, outfile: 'browser.js' })
+  const code = result.outputFiles[0]?.contents
+  if (code === undefined) throw new Error('esbuild produced no output')
+  const inputs = Object.entries(result.metafile.outputs['browser.js']?.inputs ?? {})
+    .map(([path, { bytesInOutput }]) => ({ path, bytes: bytesInOutput }))
+    .sort((a, b) => b.bytes - a.bytes)
+  return {
+    minifiedBytes: code.length,
+    gzippedBytes: gzipSync(code, { level: 9 }).length,
+    inputs,
+    forbidden: forbiddenInputs(result.metafile),
   }
 }
 
