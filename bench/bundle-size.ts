@@ -1,34 +1,30 @@
-import { gzipSync } from 'node:zlib'
-import { build } from 'esbuild'
-import { browserBuildOptions, forbiddenInputs } from '../sdk/build.ts'
+import { BROWSER_LIMIT_BYTES, BROWSER_TARGET_BYTES, measureBrowserBundle } from '../sdk/build.ts'
 
 /**
  * The browser SDK's size as shipped: the same esbuild options as `sdk/dist/browser.js`
- * (bundled, minified), gzipped at level 9. Exits non-zero over the budget or when a module that
- * belongs to Node or the rules engine got into the bundle.
+ * (bundled, minified), gzipped at level 9, with each input's share of the minified output.
+ * Exits non-zero over the limit (`BROWSER_LIMIT_BYTES`, which the size test also enforces) or
+ * when a module that belongs to Node or the rules engine got into the bundle; says so when the
+ * bundle is within the limit but over the 6 KB goal.
  *
  * Run: `npm run bench:bundle-size`
  */
-const BUDGET_BYTES = 6 * 1024
-
-const result = await build({ ...browserBuildOptions(), write: false, outfile: 'browser.js' })
-const code = result.outputFiles[0]?.contents
-if (code === undefined) throw new Error('esbuild produced no output')
-const gzipped = gzipSync(code, { level: 9 }).length
-const forbidden = forbiddenInputs(result.metafile)
+const size = await measureBrowserBundle()
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(2)} KB`
-console.log(`browser SDK: ${kb(code.length)} minified, ${kb(gzipped)} minified+gzipped (budget ${kb(BUDGET_BYTES)})`)
-const inputs = Object.entries(result.metafile.outputs['browser.js']?.inputs ?? {})
-  .sort(([, a], [, b]) => b.bytesInOutput - a.bytesInOutput)
-  .map(([path, { bytesInOutput }]) => `  ${String(bytesInOutput).padStart(6)}  ${path}`)
-console.log(inputs.join('\n'))
+console.log(
+  `browser SDK: ${kb(size.minifiedBytes)} minified, ${kb(size.gzippedBytes)} minified+gzipped ` +
+    `(goal ${kb(BROWSER_TARGET_BYTES)}, limit ${kb(BROWSER_LIMIT_BYTES)})`,
+)
+console.log(size.inputs.map(({ path, bytes }) => `  ${String(bytes).padStart(6)}  ${path}`).join('\n'))
 
-if (forbidden.length > 0) {
-  console.error(`FAIL: the bundle contains ${forbidden.join(', ')}`)
+if (size.forbidden.length > 0) {
+  console.error(`FAIL: the bundle contains ${size.forbidden.join(', ')}`)
   process.exitCode = 1
 }
-if (gzipped > BUDGET_BYTES) {
-  console.error(`FAIL: ${kb(gzipped)} is over the ${kb(BUDGET_BYTES)} budget`)
+if (size.gzippedBytes > BROWSER_LIMIT_BYTES) {
+  console.error(`FAIL: ${kb(size.gzippedBytes)} is over the ${kb(BROWSER_LIMIT_BYTES)} limit`)
   process.exitCode = 1
+} else if (size.gzippedBytes > BROWSER_TARGET_BYTES) {
+  console.log(`over the ${kb(BROWSER_TARGET_BYTES)} goal by ${kb(size.gzippedBytes - BROWSER_TARGET_BYTES)}`)
 }

@@ -1,4 +1,5 @@
-import { isFailure, openFeatureResolution, type FlagClient, type User } from '@canary-flags/sdk'
+import type { FlagClient, User } from '@canary-flags/sdk'
+import { isFailure, openFeatureResolution } from '@canary-flags/sdk/openfeature'
 import { ErrorCode, StandardResolutionReasons, type ResolutionDetails } from '@openfeature/core'
 
 /**

@@ -1,4 +1,5 @@
-import { createClient, userFromContext, type ClientOptions, type FlagClient } from '@canary-flags/sdk'
+import { createClient, type ClientOptions, type FlagClient } from '@canary-flags/sdk'
+import { userFromContext } from '@canary-flags/sdk/openfeature'
 import {
   ErrorCode,
   GeneralError,

@@ -18,7 +18,8 @@ export type ClientErrorCode = 'unauthorized' | 'timeout' | 'closed' | 'cache'
  * })
  */
 export class ClientError extends Error {
-  readonly code: ClientErrorCode
+  // `declare`: assigned in the constructor, so the browser bundle (es2020) needs no class-field helper.
+  declare readonly code: ClientErrorCode
 
   constructor(code: ClientErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options)

@@ -41,13 +41,16 @@ export function genericReason(reason: Reason, options: { split: boolean }): Gene
   }
 }
 
-/** Shared frozen generic results, so mapping an answer allocates nothing. */
-export const GENERIC_RESULTS = Object.freeze({
-  targetingMatch: Object.freeze({ enabled: true, reason: 'TARGETING_MATCH' }),
-  split: Object.freeze({ enabled: true, reason: 'SPLIT' }),
-  default: Object.freeze({ enabled: false, reason: 'DEFAULT' }),
-  disabled: Object.freeze({ enabled: false, reason: 'DISABLED' }),
-  error: Object.freeze({ enabled: false, reason: 'ERROR' }),
+/**
+ * Shared frozen generic results, so mapping an answer allocates nothing. `@__PURE__` lets a
+ * bundle that never reads them (the browser SDK) drop them.
+ */
+export const GENERIC_RESULTS = /* @__PURE__ */ Object.freeze({
+  targetingMatch: /* @__PURE__ */ Object.freeze({ enabled: true, reason: 'TARGETING_MATCH' }),
+  split: /* @__PURE__ */ Object.freeze({ enabled: true, reason: 'SPLIT' }),
+  default: /* @__PURE__ */ Object.freeze({ enabled: false, reason: 'DEFAULT' }),
+  disabled: /* @__PURE__ */ Object.freeze({ enabled: false, reason: 'DISABLED' }),
+  error: /* @__PURE__ */ Object.freeze({ enabled: false, reason: 'ERROR' }),
 } satisfies Record<string, Readonly<EvalResult>>)
 
 /**

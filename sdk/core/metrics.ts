@@ -51,8 +51,11 @@ export type ArmCounters = Record<Metric, number>
 /** Per-flag evidence: named counters per arm, e.g. `{ canary: { exposures: 3, errors: 1 }, control: {…} }`. */
 export type Evidence = Record<CountedArm, ArmCounters>
 
-/** Every (arm, metric) pair, arm by arm: the order of a packed counter array (SDK, windows). */
-export const COUNTERS: ReadonlyArray<readonly [CountedArm, Metric]> = ARMS.flatMap((arm) =>
+/**
+ * Every (arm, metric) pair, arm by arm: the order of a packed counter array (SDK, windows).
+ * `@__PURE__` (here and on `FLAT`) lets the browser bundle, which reads neither, drop them.
+ */
+export const COUNTERS: ReadonlyArray<readonly [CountedArm, Metric]> = /* @__PURE__ */ ARMS.flatMap((arm) =>
   METRICS.map((metric) => [arm, metric] as const),
 )
 
@@ -119,7 +122,7 @@ export function fromLegacyCounts([ce, cx, ke, kx]: LegacyCounts): Evidence {
 export type FlatName<A extends string, M extends string> = `${A}${Capitalize<M>}`
 export type FlatCounts = { [K in (typeof COUNTERS)[number] as FlatName<K[0], K[1]>]: number }
 export const flatName = (arm: CountedArm, metric: Metric): string => arm + metric[0]!.toUpperCase() + metric.slice(1)
-const FLAT = COUNTERS.map(([arm, metric]) => [arm, metric, flatName(arm, metric)] as const)
+const FLAT = /* @__PURE__ */ COUNTERS.map(([arm, metric]) => [arm, metric, flatName(arm, metric)] as const)
 
 /** Evidence as the API's flat figures (`canaryExposures`, `canaryErrors`, …). */
 export function toFlatCounts(e: Evidence): FlatCounts {

@@ -115,14 +115,16 @@ export { on, explained }
     await writeFile(
       join(consumer, 'browser.mts'),
       `import { createClient } from '@canary-flags/sdk/browser'
-const flags = createClient({ url: 'http://127.0.0.1:1', key: 'cf_client_x', user: { userId: 'u1' } })
+import { userFromContext } from '@canary-flags/sdk/openfeature'
+const { user } = userFromContext({ targetingKey: 'u1' })
+const flags = createClient({ url: 'http://127.0.0.1:1', key: 'cf_client_x', user })
 export const on: boolean = flags.isEnabled('checkout-v2')
 `,
     )
   }, SLOW)
 
   it.each(['node16', 'nodenext'])(
-    'its declarations compile under TypeScript 4.7 with %s resolution (ESM, CommonJS and the browser entry)',
+    'its declarations compile under TypeScript 4.7 with %s resolution (ESM, CommonJS, the browser and OpenFeature entries)',
     async (resolution) => {
       const tsc = join(consumer, 'node_modules/typescript/bin/tsc')
       const { stdout: version } = await run(process.execPath, [tsc, '--version'], { cwd: consumer })
