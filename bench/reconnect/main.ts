@@ -91,6 +91,9 @@ async function measure(n: number) {
 
   const rounds: Array<{ sync: number[]; open: number[]; attempts: number[]; fatal: number }> = []
   for (let r = 0; r < ROUNDS; r++) {
+    // A crash takes the restart schedule only for a connection that had been healthy (up for the
+    // backoff's resetAfterMs, 10 s); sooner, the SDK backs off as from a flapping server.
+    if (KILL) await sleep(11_000)
     const expected = (state.version as number) + 1
     const armed = nextMessage(gen, 'armed', 10_000)
     gen.send({ type: 'expect', version: expected })
