@@ -121,9 +121,10 @@ export function createApp(deps: AppDeps) {
 
   app.route('/api/v1/flags', flagRoutes({ store, service, guard }))
   // OpenFeature Remote Evaluation Protocol (server/ofrep): its own auth, CORS and error shapes.
-  const ofrep = createOfrep({ keys, rules, clientLimits, now, log })
+  const ofrep = createOfrep({ keys, rules, clientLimits, now, log, limits: deps.ofrepStreams })
   app.route('/ofrep/v1', ofrep.routes)
-  // A revoked key's event streams end at once, here and (through the key index) on every replica.
+  // A revoked key's event streams end at once, here and (through the key index) on every replica;
+  // expired tokens' streams end on every re-check at the latest.
   keys.onRevoked((isRevoked) => ofrep.closeRevoked(isRevoked))
   app.route('/api/v1/keys', keyRoutes({ store, onRevoke: (keyId) => keys.markRevoked(keyId) }))
   app.route('/api/v1/audit', auditRoutes({ store }))

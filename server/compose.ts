@@ -13,6 +13,7 @@ import { createEnvRules } from './live/env-rules.ts'
 import { createHub } from './live/hub.ts'
 import { createFlagService } from './services/flag-service.ts'
 import { DEFAULT_WRITES_PER_KEY_PER_SECOND } from './routes/write-limit.ts'
+import type { OfrepStreamLimits } from './ofrep/index.ts'
 
 export interface ComposeOptions {
   /** The clock of the guard windows and rollout plans (tests move it by hand). */
@@ -31,6 +32,8 @@ export interface ComposeOptions {
   maxRulesBytes?: number | undefined
   /** Admin API writes per key per second (default 10; turning a flag off is never limited). */
   writesPerKeyPerSecond?: number | undefined
+  /** OFREP event streams: token lifetime and open streams per token (defaults in server/ofrep). */
+  ofrepStreams?: OfrepStreamLimits | undefined
 }
 
 /** Builds every service over one store (SQLite or PostgreSQL), in dependency order. Used by main and by tests. */
@@ -84,7 +87,8 @@ export function composeServices(store: Store, options: ComposeOptions) {
       }
     : undefined
   const writesPerKeyPerSecond = options.writesPerKeyPerSecond ?? DEFAULT_WRITES_PER_KEY_PER_SECOND
-  return { store, keys, hub, sequencer, onLocalCommit, service, rules, guard, intake, planner, now, clientLimits, writesPerKeyPerSecond }
+  const ofrepStreams: OfrepStreamLimits = options.ofrepStreams ?? {}
+  return { store, keys, hub, sequencer, onLocalCommit, service, rules, guard, intake, planner, now, clientLimits, writesPerKeyPerSecond, ofrepStreams }
 }
 
 export type Services = ReturnType<typeof composeServices>
