@@ -1,4 +1,5 @@
 import { createKeyIndex } from './auth/key-index.ts'
+import { createStreamTickets } from './auth/stream-tickets.ts'
 import { createEvidenceIntake } from './guard/evidence-intake.ts'
 import { createClientLimits, DEFAULT_CLIENT_LIMITS, type ClientLimitSettings } from './rate-limit/client-limits.ts'
 import { createGuardService } from './guard/guard-service.ts'
@@ -87,8 +88,11 @@ export function composeServices(store: Store, options: ComposeOptions) {
       }
     : undefined
   const writesPerKeyPerSecond = options.writesPerKeyPerSecond ?? DEFAULT_WRITES_PER_KEY_PER_SECOND
+  // The console's single-use stream tickets die with their key, here and on every replica.
+  const tickets = createStreamTickets({ now, isLive: keys.isLive })
+  keys.onRevoked((isRevoked) => tickets.forgetRevoked(isRevoked))
   const ofrepStreams: OfrepStreamLimits = options.ofrepStreams ?? {}
-  return { store, keys, hub, sequencer, onLocalCommit, service, rules, guard, intake, planner, now, clientLimits, writesPerKeyPerSecond, ofrepStreams }
+  return { store, keys, hub, sequencer, onLocalCommit, service, rules, guard, intake, planner, now, clientLimits, writesPerKeyPerSecond, ofrepStreams, tickets }
 }
 
 export type Services = ReturnType<typeof composeServices>

@@ -179,7 +179,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   await listen(server)
   stream = attachStream(
     server,
-    { store, keys, rules, log, guard, intake, now, clientLimits: services.clientLimits, metrics },
+    { store, keys, tickets: services.tickets, rules, log, guard, intake, now, clientLimits: services.clientLimits, metrics },
     { compression: config.streamCompression ?? true, reconnectRate: config.reconnectRate, ...options.stream },
   )
   // Revoked here or on another replica: the key's sockets close at once (its OFREP streams: app.ts).
