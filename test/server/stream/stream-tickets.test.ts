@@ -20,7 +20,7 @@ afterAll(async () => {
   await server.close()
 })
 
-const ticketFor = async (environment: string, key: string = TEST_ADMIN_KEY) => server.api('POST', '/api/v1/stream-tickets', { environment }, key)
+const ticketFor = async (environment: string, key: string | null = TEST_ADMIN_KEY) => server.api('POST', '/api/v1/stream-tickets', { environment }, key)
 
 /** Opens a socket; resolves 'open' or the refusal's HTTP status and JSON message. */
 function dial(options: { protocols: string[]; query: string }): Promise<{ opened: true } | { status: number; message: string }> {
