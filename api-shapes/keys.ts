@@ -14,6 +14,8 @@ export const apiKey = z.object({
 })
 export const keyList = z.object({ items: z.array(apiKey) })
 export const createdKey = z.object({ ...apiKey.shape, secret: z.string() })
+/** `POST /api/v1/stream-tickets`: a single-use ticket for the stream upgrade (`ticket.<ticket>` sub-protocol). */
+export const streamTicket = z.object({ ticket: z.string(), environment: z.string(), expiresAt: z.number() })
 
 export type KeyKind = z.infer<typeof keyKind>
 export type ApiKeyShape = z.infer<typeof apiKey>

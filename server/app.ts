@@ -13,6 +13,7 @@ import { consoleRoutes } from './routes/console.ts'
 import { environmentRoutes, evaluationRoutes } from './routes/environments.ts'
 import { flagRoutes, flagStateRoutes } from './routes/flags.ts'
 import { keyRoutes } from './routes/keys.ts'
+import { streamTicketRoutes } from './routes/stream-tickets.ts'
 import { segmentRoutes } from './routes/segments.ts'
 import { limitWrites } from './routes/write-limit.ts'
 import { guardRoutes, metricsRoutes } from './routes/guard.ts'
@@ -99,6 +100,8 @@ export function createApp(deps: AppDeps) {
   // `/x/*` also matches `/x` itself in hono, so each guard is registered once.
   app.use('/api/v1/flags/*', adminReadsAny)
   app.use('/api/v1/keys/*', admin)
+  // Any admin key; the route checks the environment it names (as the upgrade does).
+  app.use('/api/v1/stream-tickets', requireKey(keys, { kinds: ['admin'], environment: (_c, key) => key.environment ?? undefined }))
   app.use('/api/v1/audit', adminOfQueryEnv)
   app.on(['GET', 'POST'], '/api/v1/environments', adminReadsAny)
   app.use('/api/v1/environments/:env/evaluate', sdkCorsFor('POST'))
@@ -121,11 +124,13 @@ export function createApp(deps: AppDeps) {
 
   app.route('/api/v1/flags', flagRoutes({ store, service, guard }))
   // OpenFeature Remote Evaluation Protocol (server/ofrep): its own auth, CORS and error shapes.
-  const ofrep = createOfrep({ keys, rules, clientLimits, now, log })
+  const ofrep = createOfrep({ keys, rules, clientLimits, now, log, limits: deps.ofrepStreams })
   app.route('/ofrep/v1', ofrep.routes)
-  // A revoked key's event streams end at once, here and (through the key index) on every replica.
+  // A revoked key's event streams end at once, here and (through the key index) on every replica;
+  // expired tokens' streams end on every re-check at the latest.
   keys.onRevoked((isRevoked) => ofrep.closeRevoked(isRevoked))
   app.route('/api/v1/keys', keyRoutes({ store, onRevoke: (keyId) => keys.markRevoked(keyId) }))
+  app.route('/api/v1/stream-tickets', streamTicketRoutes({ store, tickets: deps.tickets }))
   app.route('/api/v1/audit', auditRoutes({ store }))
   app.route('/api/v1/environments', environmentRoutes({ store, service }))
   app.route('/api/v1/environments/:env', evaluationRoutes({ store, rules, clientLimits }))

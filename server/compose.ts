@@ -1,4 +1,5 @@
 import { createKeyIndex } from './auth/key-index.ts'
+import { createStreamTickets } from './auth/stream-tickets.ts'
 import { createEvidenceIntake } from './guard/evidence-intake.ts'
 import { createClientLimits, DEFAULT_CLIENT_LIMITS, type ClientLimitSettings } from './rate-limit/client-limits.ts'
 import { createGuardService } from './guard/guard-service.ts'
@@ -13,6 +14,7 @@ import { createEnvRules } from './live/env-rules.ts'
 import { createHub } from './live/hub.ts'
 import { createFlagService } from './services/flag-service.ts'
 import { DEFAULT_WRITES_PER_KEY_PER_SECOND } from './routes/write-limit.ts'
+import type { OfrepStreamLimits } from './ofrep/index.ts'
 
 export interface ComposeOptions {
   /** The clock of the guard windows and rollout plans (tests move it by hand). */
@@ -31,6 +33,8 @@ export interface ComposeOptions {
   maxRulesBytes?: number | undefined
   /** Admin API writes per key per second (default 10; turning a flag off is never limited). */
   writesPerKeyPerSecond?: number | undefined
+  /** OFREP event streams: token lifetime and open streams per token (defaults in server/ofrep). */
+  ofrepStreams?: OfrepStreamLimits | undefined
 }
 
 /** Builds every service over one store (SQLite or PostgreSQL), in dependency order. Used by main and by tests. */
@@ -84,7 +88,11 @@ export function composeServices(store: Store, options: ComposeOptions) {
       }
     : undefined
   const writesPerKeyPerSecond = options.writesPerKeyPerSecond ?? DEFAULT_WRITES_PER_KEY_PER_SECOND
-  return { store, keys, hub, sequencer, onLocalCommit, service, rules, guard, intake, planner, now, clientLimits, writesPerKeyPerSecond }
+  // The console's single-use stream tickets die with their key, here and on every replica.
+  const tickets = createStreamTickets({ now, isLive: keys.isLive })
+  keys.onRevoked((isRevoked) => tickets.forgetRevoked(isRevoked))
+  const ofrepStreams: OfrepStreamLimits = options.ofrepStreams ?? {}
+  return { store, keys, hub, sequencer, onLocalCommit, service, rules, guard, intake, planner, now, clientLimits, writesPerKeyPerSecond, ofrepStreams, tickets }
 }
 
 export type Services = ReturnType<typeof composeServices>

@@ -22,6 +22,7 @@ function readClientLimits(env: NodeJS.ProcessEnv): Partial<ClientLimitSettings> 
   return limits
 }
 import { MAX_KEY_RECHECK_MS } from './auth/key-index.ts'
+import { MAX_STREAM_TOKEN_TTL_MS } from './ofrep/stream-token.ts'
 import { LOG_LEVELS, type LogFormat, type LogLevel } from './observability/logger.ts'
 import type { WebhookOptions } from './guard/webhook.ts'
 import { parseAllowList } from './outbound/address-policy.ts'
@@ -100,6 +101,12 @@ export interface Config {
    * once on every replica; this bounds how long one lost notification could leave one open.
    */
   keyRecheckMs?: number
+  /**
+   * OFREP event streams: `CANARY_OFREP_STREAM_TOKEN_SECONDS` (default 600, at most 86400), how
+   * long an event-stream URL is valid (a stream open at the expiry ends then), and
+   * `CANARY_OFREP_STREAMS_PER_TOKEN` (default 2), open streams per URL at once.
+   */
+  ofrepStreams?: { tokenTtlMs?: number | undefined; streamsPerToken?: number | undefined }
 }
 
 export class ConfigError extends Error {}
@@ -150,6 +157,15 @@ function flagValue(argv: string[], name: string): string | undefined {
   return argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3)
 }
 
+/** `CANARY_OFREP_STREAM_TOKEN_SECONDS`: a whole number of seconds from 10 to a day (unset: the default). */
+function streamTokenTtlMs(raw: string | undefined): number | undefined {
+  if (raw === undefined || raw === '') return undefined
+  const seconds = Number(raw)
+  if (!/^\d+$/.test(raw) || seconds < 10 || seconds * 1000 > MAX_STREAM_TOKEN_TTL_MS)
+    throw new ConfigError(`CANARY_OFREP_STREAM_TOKEN_SECONDS: ${raw} is not a whole number of seconds from 10 to ${MAX_STREAM_TOKEN_TTL_MS / 1000}`)
+  return seconds * 1000
+}
+
 /** `CANARY_KEY_RECHECK_SECONDS`: a whole number of seconds from 1 to 60 (unset: the default). */
 function keyRecheckMs(raw: string | undefined): number | undefined {
   if (raw === undefined || raw === '') return undefined
@@ -169,7 +185,7 @@ function databaseUrl(raw: string | undefined): string | undefined {
 /**
  * `--port`/`PORT` (default 4242), `--host`/`HOST` (default 127.0.0.1), `--db`/`DATABASE_PATH`
  * (default ./data/canary-flags.db), `CANARY_ADMIN_KEY`, `PUBLIC_URL`, `LOG_FORMAT`, `LOG_LEVEL`,
- * `--metrics-port`/`METRICS_PORT`, `CANARY_STREAM_COMPRESSION`, `CANARY_RECONNECT_RATE`, `CANARY_KEY_RECHECK_SECONDS`, and the client-key rate limits
+ * `--metrics-port`/`METRICS_PORT`, `CANARY_STREAM_COMPRESSION`, `CANARY_RECONNECT_RATE`, `CANARY_KEY_RECHECK_SECONDS`, `CANARY_OFREP_STREAM_TOKEN_SECONDS`, `CANARY_OFREP_STREAMS_PER_TOKEN`, and the client-key rate limits
  * (`CANARY_CLIENT_*`, `CANARY_TRUSTED_PROXIES`).
  */
 export function readConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
@@ -199,6 +215,10 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
       : undefined,
     auditRetentionDays: env.CANARY_AUDIT_RETENTION_DAYS ? positive('CANARY_AUDIT_RETENTION_DAYS', env.CANARY_AUDIT_RETENTION_DAYS) : undefined,
     keyRecheckMs: keyRecheckMs(env.CANARY_KEY_RECHECK_SECONDS),
+    ofrepStreams: {
+      tokenTtlMs: streamTokenTtlMs(env.CANARY_OFREP_STREAM_TOKEN_SECONDS),
+      streamsPerToken: env.CANARY_OFREP_STREAMS_PER_TOKEN ? positive('CANARY_OFREP_STREAMS_PER_TOKEN', env.CANARY_OFREP_STREAMS_PER_TOKEN) : undefined,
+    },
     streamCompression: oneOf('CANARY_STREAM_COMPRESSION', env.CANARY_STREAM_COMPRESSION || 'on', ['on', 'off'] as const) === 'on',
   }
 }

@@ -69,6 +69,8 @@ export interface ServerOptions {
   writesPerKeyPerSecond?: number
   /** How often open connections' keys are re-checked against the store; overrides the config's. */
   keyRecheckMs?: number
+  /** OFREP event-stream token lifetime and streams per token; override the config's. */
+  ofrepStreams?: ComposeOptions['ofrepStreams']
   /** Replicas: how often the version check and the leader-lock attempt run (default 1 s). */
   replicationCheckMs?: number
 }
@@ -108,6 +110,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     cluster,
     maxRulesBytes: options.maxRulesBytes ?? config.maxRulesBytes,
     writesPerKeyPerSecond: options.writesPerKeyPerSecond ?? config.writesPerKeyPerSecond,
+    ofrepStreams: { ...config.ofrepStreams, ...options.ofrepStreams },
   })
   const { service, rules, guard, planner, now, hub, keys } = services
   // Every key once into memory; from here on requests check keys without SQL.
@@ -176,7 +179,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   await listen(server)
   stream = attachStream(
     server,
-    { store, keys, rules, log, guard, intake, now, clientLimits: services.clientLimits, metrics },
+    { store, keys, tickets: services.tickets, rules, log, guard, intake, now, clientLimits: services.clientLimits, metrics },
     { compression: config.streamCompression ?? true, reconnectRate: config.reconnectRate, ...options.stream },
   )
   // Revoked here or on another replica: the key's sockets close at once (its OFREP streams: app.ts).

@@ -105,6 +105,14 @@ const routes: Record<string, Record<string, Op>> = {
     get: { summary: 'List API keys (never the secrets)' },
     post: { summary: 'Create a key; the secret is shown in this response only', body: schemas.createKey, ok: 201 },
   },
+  '/api/v1/stream-tickets': {
+    post: {
+      summary:
+        'A single-use ticket for the stream upgrade (admin keys; the console): valid 30 s, for this key and environment, dead with the key. Open the socket with sub-protocols [canary-flags.v1, ticket.<ticket>] and ?env=<environment>',
+      body: schemas.streamTicket,
+      ok: 201,
+    },
+  },
   '/api/v1/keys/{id}': { delete: { summary: 'Revoke a key and close its live connections', params: ['id'] } },
   '/api/v1/audit': {
     get: { summary: "Audit log, newest first (an environment key: its own environment's rows)", query: ['flag', 'env', 'limit', 'before'] },
@@ -156,14 +164,14 @@ const routes: Record<string, Record<string, Op>> = {
   '/ofrep/v1/events': {
     get: {
       summary:
-        'OFREP SSE event stream (text/event-stream, URL from eventStreams; the signed token authorizes, 24 h): data {type: refetchEvaluation, etag, lastModified}, id = environment version; bursts coalesced; Last-Event-ID behind the current version gives one event at once; ends when the key is revoked. 401 for a bad, expired or revoked token; client keys: 429 over the connection limits',
+        'OFREP SSE event stream (text/event-stream, URL from eventStreams; the signed token authorizes, 10 min by default; at most 2 open streams per token, 429 past it): data {type: refetchEvaluation, etag, lastModified}, id = environment version; bursts coalesced; Last-Event-ID behind the current version gives one event at once; ends when the key is revoked or the token expires. 401 for a bad, expired or revoked token; client keys: 429 over the connection limits',
       query: ['token'],
     },
   },
   '/api/v1/stream': {
     get: {
       summary:
-        'WebSocket (sub-protocol canary-flags.v1; key in Authorization, `key.<key>` sub-protocol or ?key=). Refusals (401, 403, 404, 429) have the same JSON body as HTTP. Client keys: connections per address are rate-limited (429), identities per connection too (close 4429). A plain GET answers 426, or 401/403 for a bad key',
+        'WebSocket (sub-protocol canary-flags.v1; key in Authorization, `key.<key>` sub-protocol, a `ticket.<ticket>` sub-protocol from POST /api/v1/stream-tickets, or ?key= for SDK keys only: an admin key in the URL is refused, 401). Refusals (401, 403, 404, 429) have the same JSON body as HTTP. Client keys: connections per address are rate-limited (429), identities per connection too (close 4429). A plain GET answers 426, or 401/403 for a bad key',
     },
   },
 }
@@ -189,6 +197,7 @@ const responses: Record<string, zm.ZodMiniType | 'websocket' | 'sse'> = {
   'get /api/v1/environments/{env}/snapshot': snapshot,
   'get /api/v1/keys': shapes.keyList,
   'post /api/v1/keys': shapes.createdKey,
+  'post /api/v1/stream-tickets': shapes.streamTicket,
   'delete /api/v1/keys/{id}': shapes.apiKey,
   'get /api/v1/audit': shapes.auditPage,
   'get /api/v1/environments/{env}/flags/{key}/guard': shapes.guardReport,

@@ -190,6 +190,8 @@ const description = z.string().check(z.maxLength(2000))
 const tags = z.array(z.string().check(z.minLength(1), z.maxLength(64))).check(z.maxLength(50))
 
 export const schemas = {
+  /** `POST /api/v1/stream-tickets`: the environment the socket will watch. */
+  streamTicket: z.strictObject({ environment: envKey }),
   guard: guardSettings,
   /** `POST …/guard/webhook-secret`: how long the replaced secret keeps signing (default a day, at most a week). */
   webhookSecret: z.strictObject({ overlapSeconds: z.optional(seconds(0, 7 * 24 * 3600)) }),

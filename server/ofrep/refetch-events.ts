@@ -14,8 +14,10 @@ export interface Listener {
   environment: string
   audience: Audience
   keyId: string
+  /** When its token expires (ms, the `now` clock): the stream is ended then (`endExpired`). */
+  expiresAt: number
   send(event: RefetchEvent): void
-  /** Ends the stream (its key was revoked, or the server is closing). */
+  /** Ends the stream (its key was revoked, its token expired, or the server is closing). */
   end(): void
 }
 
@@ -123,6 +125,20 @@ export function createRefetchEvents(options: RefetchOptions) {
       for (const env of [...envs.values()])
         for (const listener of [...env.listeners])
           if (isRevoked(listener.keyId)) {
+            remove(listener)
+            listener.end()
+          }
+    },
+    /**
+     * Ends every stream whose token has expired by `now()`: a token is checked while its stream
+     * is open, not only at connect (each stream's own timer does it on time; this runs with every
+     * key re-check, so a clock that jumped or a timer that was late cannot keep one open).
+     */
+    endExpired() {
+      const at = now()
+      for (const env of [...envs.values()])
+        for (const listener of [...env.listeners])
+          if (listener.expiresAt <= at) {
             remove(listener)
             listener.end()
           }

@@ -14,6 +14,7 @@ import type { ApiKeyInfo } from '../store/contract.ts'
 import { evaluateAllForOfrep, evaluateForOfrep, userFromContext, type Audience } from './evaluation.ts'
 import type { RefetchEvents } from './refetch-events.ts'
 import type { StreamTokens } from './stream-token.ts'
+import type { StreamsPerToken } from './streams-per-token.ts'
 
 /** OFREP request bodies are a context of a few attributes; anything near this is abuse. */
 export const OFREP_MAX_BODY_BYTES = 64 * 1024
@@ -30,6 +31,9 @@ export interface OfrepDeps {
   clientLimits: ClientLimits
   events: RefetchEvents
   tokens: StreamTokens
+  /** Open streams per token (streams-per-token.ts). */
+  perToken: StreamsPerToken
+  now: () => number
   log: (message: string, error?: unknown) => void
 }
 
@@ -95,11 +99,12 @@ type StreamGrant = NonNullable<ReturnType<StreamTokens['read']>>
 
 /**
  * Relays one environment's refetch events to an open event stream, with a heartbeat, until the
- * peer goes or the events end it; then `release`s its slot in the client-key connection limit.
+ * peer goes, the events end it (revoked key) or its token expires; then `release`s its slots
+ * (the token's, and the client-key connection limit's).
  */
 async function relayEvents(
   stream: SSEStreamingApi,
-  deps: { rules: EnvRules; events: RefetchEvents; grant: StreamGrant; lastEventId: string | undefined; release: () => void },
+  deps: { rules: EnvRules; events: RefetchEvents; grant: StreamGrant; lastEventId: string | undefined; release: () => void; now: () => number },
 ): Promise<void> {
   const { rules, events, grant, lastEventId, release } = deps
   let finish = () => {}
@@ -115,16 +120,21 @@ async function relayEvents(
       environment: grant.environment,
       audience: grant.audience,
       keyId: grant.keyId,
+      expiresAt: grant.expiresAt,
       send: (event) => void stream.writeSSE(event).catch(() => finish()),
       end: () => finish(),
     },
     lastEventId,
   )
   const heartbeat = setInterval(() => write(': ping\n\n'), HEARTBEAT_MS)
+  // The token is checked while the stream is open: it ends at the expiry (and `endExpired` on
+  // every key re-check catches a late timer). The provider's reconnect is then refused with 401.
+  const expiry = setTimeout(finish, Math.max(0, grant.expiresAt - deps.now()))
   try {
     await finished
   } finally {
     clearInterval(heartbeat)
+    clearTimeout(expiry)
     remove()
     release()
   }
@@ -142,7 +152,7 @@ async function relayEvents(
  * app.route('/ofrep/v1', ofrepRoutes({ keys, rules, clientLimits, events, tokens, log }))
  */
 export function ofrepRoutes(deps: OfrepDeps) {
-  const { keys, rules, clientLimits, events, tokens, log } = deps
+  const { keys, rules, clientLimits, events, tokens, perToken, now, log } = deps
   const app = new Hono<{ Variables: { key: ApiKeyInfo; environment: string; audience: Audience } }>()
   const addressOf = (c: Context) =>
     clientAddress({
@@ -240,13 +250,24 @@ export function ofrepRoutes(deps: OfrepDeps) {
     // After the last wait: a revocation heard meanwhile must not let this stream open. The grant
     // was signed by this process for a key its index checked, so a key missing from it is revoked.
     if (!keys.isLive(grant.keyId)) throw new UnauthorizedError('the key of this event stream was revoked')
+    // One token opens a bounded number of streams, so a leaked URL cannot open hundreds.
+    const releaseToken = perToken.admit(grant.id)
     // A client key's streams count as its connections do: new ones per minute, open ones at once.
-    let release = () => {}
+    let releaseClient = () => {}
     if (grant.audience === 'client') {
-      release = clientLimits.admitConnection(addressOf(c))
+      try {
+        releaseClient = clientLimits.admitConnection(addressOf(c))
+      } catch (error) {
+        releaseToken()
+        throw error
+      }
+    }
+    const release = () => {
+      releaseToken()
+      releaseClient()
     }
     const lastEventId = c.req.header('last-event-id')
-    return streamSSE(c, (stream) => relayEvents(stream, { rules, events, grant, lastEventId, release }))
+    return streamSSE(c, (stream) => relayEvents(stream, { rules, events, grant, lastEventId, release, now }))
   })
 
   app.onError((error, c) => {

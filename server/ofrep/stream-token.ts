@@ -4,14 +4,22 @@ import type { Audience } from './evaluation.ts'
 
 /** What an event-stream URL grants: one key's view of one environment, until it expires. */
 export interface StreamGrant {
+  /** This token's own random id: open streams are counted per token (streams-per-token.ts). */
+  id: string
   keyId: string
   environment: string
   audience: Audience
   expiresAt: number
 }
 
-/** How long an event-stream URL stays valid; a provider gets a fresh one with every bulk answer. */
-export const STREAM_TOKEN_TTL_MS = 24 * 3_600_000
+/**
+ * How long an event-stream URL stays valid by default (`CANARY_OFREP_STREAM_TOKEN_SECONDS`); a
+ * provider gets a fresh one with every bulk answer. A stream open at the expiry is ended then
+ * (routes.ts), so a copied URL is worth minutes, not a day.
+ */
+export const DEFAULT_STREAM_TOKEN_TTL_MS = 10 * 60_000
+/** The longest a setting may make it. */
+export const MAX_STREAM_TOKEN_TTL_MS = 24 * 3_600_000
 
 const b64 = (data: Buffer | string) => Buffer.from(data).toString('base64url')
 
@@ -25,18 +33,20 @@ const b64 = (data: Buffer | string) => Buffer.from(data).toString('base64url')
  * @example
  * const tokens = createStreamTokens({ now: Date.now })
  * const token = tokens.issue(key, 'production')
- * tokens.read(token) // { keyId, environment: 'production', audience: 'client', expiresAt }
+ * tokens.read(token) // { id, keyId, environment: 'production', audience: 'client', expiresAt }
  */
-export function createStreamTokens(options: { now: () => number; secret?: Buffer }) {
+export function createStreamTokens(options: { now: () => number; secret?: Buffer; ttlMs?: number | undefined }) {
   const secret = options.secret ?? randomBytes(32)
+  const ttlMs = options.ttlMs ?? DEFAULT_STREAM_TOKEN_TTL_MS
   const sign = (payload: string) => createHmac('sha256', secret).update(payload).digest()
   return {
     issue(key: ApiKeyInfo, environment: string): string {
       const grant: StreamGrant = {
+        id: randomBytes(12).toString('base64url'),
         keyId: key.id,
         environment,
         audience: key.kind === 'client' ? 'client' : 'server',
-        expiresAt: options.now() + STREAM_TOKEN_TTL_MS,
+        expiresAt: options.now() + ttlMs,
       }
       const payload = b64(JSON.stringify(grant))
       return `${payload}.${b64(sign(payload))}`

@@ -10,6 +10,7 @@ import { describeConnection, type Connection } from './connection.ts'
 import { startConsoleFeed } from './console-feed.ts'
 import type { EnvRules } from '../live/env-rules.ts'
 import type { KeyIndex } from '../auth/key-index.ts'
+import type { StreamTickets } from '../auth/stream-tickets.ts'
 import { createFanOut, type ScheduleFanOut } from './fan-out.ts'
 import { deflateWindowOf } from './frame.ts'
 import { createResultsSender } from './results-sender.ts'
@@ -58,6 +59,8 @@ export interface StreamDeps {
   store: Store
   /** Key checks of the upgrade (the in-memory index, no SQL). */
   keys: Pick<KeyIndex, 'verify' | 'isLive'>
+  /** The console's single-use stream tickets (POST /api/v1/stream-tickets). */
+  tickets: Pick<StreamTickets, 'redeem'>
   rules: EnvRules
   /** The guard's live status for the console feed. */
   guard?: Pick<GuardService, 'onCounts' | 'view'>
@@ -110,6 +113,7 @@ export function attachStream(server: Server, deps: StreamDeps, options: StreamOp
   })
   const onUpgrade = createUpgradeHandler({
     keys: deps.keys,
+    tickets: deps.tickets,
     rules,
     limits,
     log,

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream'
 import { authenticateUpgrade, writeUpgradeRefusal } from '../auth/upgrade.ts'
 import { errorResponse } from '../error-response.ts'
 import type { KeyIndex } from '../auth/key-index.ts'
+import type { StreamTickets } from '../auth/stream-tickets.ts'
 import { RouteNotFoundError, UnauthorizedError } from '../errors.ts'
 import { clientAddress } from '../rate-limit/client-address.ts'
 import type { ClientLimits } from '../rate-limit/client-limits.ts'
@@ -26,6 +27,8 @@ export interface Admitted {
  */
 export function createUpgradeHandler(deps: {
   keys: Pick<KeyIndex, 'verify' | 'isLive'>
+  /** The console's single-use tickets (auth/stream-tickets.ts). */
+  tickets: Pick<StreamTickets, 'redeem'>
   rules: Pick<EnvRules, 'load'>
   limits: ClientLimits
   log: (message: string, error?: unknown) => void
@@ -57,6 +60,7 @@ export function createUpgradeHandler(deps: {
       // wrong key past the address's budget is answered 429; a valid key never waits.
       const { key, environment } = await authenticateUpgrade(request, {
         keys: deps.keys,
+        tickets: deps.tickets,
         environmentExists: (env) => deps.rules.load(env).then(() => true, () => false),
       }).catch((error: unknown) => {
         if (error instanceof UnauthorizedError) {

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createRefetchEvents, type RefetchEvent } from '../../server/ofrep/refetch-events.ts'
 import { makeStack, type Stack } from '../helpers/stack.ts'
+import { ConfigError, readConfig } from '../../server/config.ts'
 import { startTestServer, type TestServer } from '../helpers/server.ts'
 
 const ENV = '/api/v1/environments/production'
@@ -18,7 +19,7 @@ describe('refetch events (the fan-out behind the SSE stream)', () => {
 
   const listen = (events: ReturnType<typeof createRefetchEvents>, audience: 'server' | 'client', lastEventId?: string) => {
     const got: RefetchEvent[] = []
-    const remove = events.open({ environment: 'production', audience, keyId: `k-${audience}`, send: (e) => got.push(e), end: () => remove() }, lastEventId)
+    const remove = events.open({ environment: 'production', audience, keyId: `k-${audience}`, expiresAt: Infinity, send: (e) => got.push(e), end: () => remove() }, lastEventId)
     return { got, remove }
   }
 
@@ -70,6 +71,38 @@ describe('refetch events (the fan-out behind the SSE stream)', () => {
     expect(events.count()).toBe(3)
     events.closeRevoked((keyId) => keyId === 'k-client')
     expect(events.count()).toBe(0)
+  })
+
+  it('ends the streams whose token has expired by its clock, and only those', () => {
+    let now = 1_000_000
+    const events = createRefetchEvents({ rules: s.rules, now: () => now })
+    const ended: string[] = []
+    const open = (name: string, expiresAt: number) =>
+      events.open({ environment: 'production', audience: 'server', keyId: name, expiresAt, send: () => {}, end: () => ended.push(name) })
+    open('early', 1_000_500)
+    const removeLate = open('late', 1_002_000)
+    events.endExpired()
+    expect(ended).toEqual([])
+    now = 1_000_500
+    events.endExpired()
+    expect(ended).toEqual(['early'])
+    expect(events.count()).toBe(1)
+    removeLate()
+  })
+})
+
+describe('CANARY_OFREP_STREAM_TOKEN_SECONDS and CANARY_OFREP_STREAMS_PER_TOKEN', () => {
+  it('read whole seconds from 10 to a day and a whole number of streams, refusing anything else by name', () => {
+    expect(readConfig([], { CANARY_OFREP_STREAM_TOKEN_SECONDS: '120', CANARY_OFREP_STREAMS_PER_TOKEN: '3' }).ofrepStreams).toEqual({
+      tokenTtlMs: 120_000,
+      streamsPerToken: 3,
+    })
+    expect(readConfig([], {}).ofrepStreams).toEqual({ tokenTtlMs: undefined, streamsPerToken: undefined })
+    for (const bad of ['9', '86401', '1.5', 'soon'])
+      expect(() => readConfig([], { CANARY_OFREP_STREAM_TOKEN_SECONDS: bad })).toThrow(
+        new ConfigError(`CANARY_OFREP_STREAM_TOKEN_SECONDS: ${bad} is not a whole number of seconds from 10 to 86400`),
+      )
+    expect(() => readConfig([], { CANARY_OFREP_STREAMS_PER_TOKEN: '0' })).toThrow(/CANARY_OFREP_STREAMS_PER_TOKEN: 0 is not a whole number/)
   })
 })
 
@@ -181,5 +214,112 @@ describe('client-key event streams are limited like client connections', () => {
       await again.body?.cancel()
       return again.status
     }, { timeout: 10_000 }).toBe(200)
+  })
+})
+
+describe('event-stream tokens are short-lived, checked while open, and bounded per token (finding 14)', () => {
+  let server: TestServer
+  let serverKey: string
+  // The server's clock, moved by hand: expiry is decided by it, never by waiting.
+  let offset = 0
+  const clock = () => Date.now() + offset
+  beforeAll(async () => {
+    // Re-checks often, so the expiry sweep runs soon after the clock moves (the stream's own
+    // timer runs on real time and would wait the full lifetime).
+    server = await startTestServer({ now: clock, keyRecheckMs: 100 })
+    serverKey = await server.createKey('server')
+  })
+  afterAll(() => server.close())
+
+  const streamUrl = async () => {
+    const bulk = await fetch(`${server.url}/ofrep/v1/evaluate/flags`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${serverKey}`, 'content-type': 'application/json' },
+      body: '{}',
+    })
+    return ((await bulk.json()) as { eventStreams: Array<{ url: string }> }).eventStreams[0]!.url
+  }
+  const grantOf = (url: string) =>
+    JSON.parse(Buffer.from(new URL(url).searchParams.get('token')!.split('.')[0]!, 'base64url').toString('utf8')) as { id: string; expiresAt: number }
+
+  it('issues tokens valid for 10 minutes by default, each with its own id', async () => {
+    const before = clock()
+    const first = grantOf(await streamUrl())
+    const after = clock()
+    expect(first.expiresAt).toBeGreaterThanOrEqual(before + 600_000)
+    expect(first.expiresAt).toBeLessThanOrEqual(after + 600_000)
+    expect(grantOf(await streamUrl()).id).not.toBe(first.id)
+  })
+
+  it('ends an open stream once its token expires, and refuses the URL afterwards', async () => {
+    const url = await streamUrl()
+    const response = await fetch(url)
+    expect(response.status).toBe(200)
+    const reader = response.body!.getReader()
+    await reader.read()
+    offset += 600_001
+    try {
+      // Ends at the next key re-check (every 100 ms here); the deadline is only a safety net.
+      const ended = await Promise.race([
+        (async () => {
+          for (;;) if ((await reader.read()).done) return true
+        })(),
+        new Promise<false>((resolve) => setTimeout(() => resolve(false), 10_000)),
+      ])
+      expect(ended).toBe(true)
+      const again = await fetch(url)
+      expect(again.status).toBe(401)
+      expect(((await again.json()) as { error: { message: string } }).error.message).toMatch(/expired event-stream token/)
+    } finally {
+      offset = 0
+      await reader.cancel().catch(() => {})
+    }
+  })
+
+  it('opens at most 2 streams per token (429 past it), a slot freed when one closes, and a new token has its own', async () => {
+    const url = await streamUrl()
+    const first = await fetch(url)
+    const second = await fetch(url)
+    expect([first.status, second.status]).toEqual([200, 200])
+    const third = await fetch(url)
+    expect(third.status).toBe(429)
+    expect(((await third.json()) as { error: { message: string } }).error.message).toMatch(/already has 2 open streams/)
+    const other = await fetch(await streamUrl())
+    expect(other.status).toBe(200)
+    await first.body!.cancel()
+    await expect
+      .poll(async () => {
+        const again = await fetch(url)
+        await again.body?.cancel()
+        return again.status
+      }, { timeout: 10_000 })
+      .toBe(200)
+    await second.body!.cancel()
+    await other.body!.cancel()
+  })
+})
+
+describe('the event-stream limits are settings', () => {
+  let server: TestServer
+  beforeAll(async () => {
+    server = await startTestServer({ ofrepStreams: { tokenTtlMs: 60_000, streamsPerToken: 1 } })
+  })
+  afterAll(() => server.close())
+
+  it('uses the configured lifetime and streams per token', async () => {
+    const key = await server.createKey('server')
+    const bulk = await fetch(`${server.url}/ofrep/v1/evaluate/flags`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: '{}',
+    })
+    const url = ((await bulk.json()) as { eventStreams: Array<{ url: string }> }).eventStreams[0]!.url
+    const grant = JSON.parse(Buffer.from(new URL(url).searchParams.get('token')!.split('.')[0]!, 'base64url').toString('utf8')) as { expiresAt: number }
+    expect(grant.expiresAt - Date.now()).toBeGreaterThan(50_000)
+    expect(grant.expiresAt - Date.now()).toBeLessThanOrEqual(60_000)
+    const first = await fetch(url)
+    expect(first.status).toBe(200)
+    expect((await fetch(url)).status).toBe(429)
+    await first.body!.cancel()
   })
 })

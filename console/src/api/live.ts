@@ -1,3 +1,5 @@
+import * as z from 'zod/mini'
+import * as shapes from '../../../api-shapes/index.ts'
 import { parseLiveMessage, type LiveMessage } from './live-message.ts'
 
 export type LiveStatus = 'connecting' | 'live' | 'offline'
@@ -18,14 +20,29 @@ const PONG_TIMEOUT_MS = 10_000
 export const reconnectDelay = (attempt: number, random: () => number) =>
   Math.round(Math.min(15_000, 500 * 2 ** attempt) * (0.5 + random() / 2))
 
-function open(url: string, key: string): WebSocket {
-  try {
-    // Browsers cannot set headers on a WebSocket: the key rides in a sub-protocol entry.
-    return new WebSocket(url, [PROTOCOL, `key.${key}`])
-  } catch {
-    // A key with characters a sub-protocol cannot hold goes in the query instead.
-    return new WebSocket(`${url}&key=${encodeURIComponent(key)}`, PROTOCOL)
-  }
+/** A sub-protocol entry is an RFC 6455 token: keys made of these characters can ride in one. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+
+/** The stream refused the key (revoked): the next API call signs out, so do not retry. */
+class KeyRefused extends Error {}
+
+/**
+ * Opens the socket. Browsers cannot set headers on a WebSocket: a key that is a valid token rides
+ * in a sub-protocol entry; any other (an operator key with spaces) never goes in the URL, which
+ * proxies log: the console asks for a single-use ticket with the key in `Authorization` and
+ * opens the socket with that (server/auth/stream-tickets.ts).
+ */
+async function open(url: string, env: string, key: string): Promise<WebSocket> {
+  if (TOKEN.test(key)) return new WebSocket(url, [PROTOCOL, `key.${key}`])
+  const response = await fetch('/api/v1/stream-tickets', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ environment: env }),
+  })
+  if (response.status === 401) throw new KeyRefused('the stream ticket was refused: the key is invalid or revoked')
+  if (!response.ok) throw new Error(`stream ticket: HTTP ${response.status}`)
+  const { ticket } = z.parse(shapes.streamTicket, await response.json())
+  return new WebSocket(url, [PROTOCOL, `ticket.${ticket}`])
 }
 
 /**
@@ -70,9 +87,24 @@ export function createLive(options: { key: string; onStatus: (status: LiveStatus
       pongDue = undefined
     }
 
+    function retryLater() {
+      retry = setTimeout(dial, reconnectDelay(attempt++, Math.random))
+    }
+
     function dial() {
       options.onStatus('connecting')
-      const ws = open(url, options.key)
+      open(url, env, options.key).then(attach, (error: unknown) => {
+        if (closed) return
+        options.onStatus('offline')
+        if (error instanceof KeyRefused) return // revoked: the next API call signs out
+        // Logged, then retried like a dropped socket: the ticket request failed (network, 5xx).
+        console.warn('opening the live connection failed; retrying', error)
+        retryLater()
+      })
+    }
+
+    function attach(ws: WebSocket) {
+      if (closed) return ws.close(1000, 'console closed') // closed while the ticket was on its way
       socket = ws
       ws.onopen = () => {
         attempt = 0
@@ -96,7 +128,7 @@ export function createLive(options: { key: string; onStatus: (status: LiveStatus
         if (closed) return
         options.onStatus('offline')
         if (event.code === 4401) return // the key was revoked: the next API call signs out
-        retry = setTimeout(dial, reconnectDelay(attempt++, Math.random))
+        retryLater()
       }
     }
 

@@ -27,7 +27,7 @@ beforeAll(async () => {
   server = createServer()
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  stream = attachStream(server, { store, keys: services.keys, rules: services.rules, log: () => {} })
+  stream = attachStream(server, { store, keys: services.keys, tickets: services.tickets, rules: services.rules, log: () => {} })
 })
 afterAll(async () => {
   stream.close()
