@@ -162,9 +162,10 @@ func (c *Client) setStatus(next Status) {
 func (c *Client) markReady() { c.readyOnce.Do(func() { close(c.readyCh) }) }
 
 // publish installs a new state: answers switch to it atomically.
+// Readiness is the caller's to signal, after the status it implies (a WaitForReady that returns
+// reads that status).
 func (c *Client) publish(s *state) {
 	c.state.Store(s)
-	c.markReady()
 	select {
 	case c.cacheCh <- struct{}{}:
 	default:

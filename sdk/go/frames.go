@@ -70,6 +70,7 @@ func (c *Client) applyFrame(s *session, data []byte) frameAction {
 		previous := c.state.Load()
 		c.publish(stateFromSnapshot(snap, c.counters.of))
 		c.inSync(s, nil)
+		c.markReady()
 		if previous != nil && c.cfg.OnChange != nil {
 			c.cfg.OnChange(nil) // a whole new state: any flag may have changed
 		}
@@ -195,8 +196,9 @@ func (c *Client) snapshotFallback() {
 		return
 	}
 	if c.state.CompareAndSwap(nil, stateFromSnapshot(&snap, c.counters.of)) {
-		c.markReady()
+		// The status first: a WaitForReady that returns must already read it.
 		c.setStatus(StatusStale)
+		c.markReady()
 		select {
 		case c.cacheCh <- struct{}{}:
 		default:
