@@ -23,6 +23,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from ._backoff import Backoff
 from ._engine import RECONNECT, SDK_NAME, Engine, Evaluation, Status
 from ._http import endpoints, post_batch
+from ._options import check_options
 from ._persist import load_bootstrap, read_state, write_state
 from ._protocol import CLOSE_RESTART, CLOSE_REVOKED, PROTOCOL, restart_spread_of
 from .errors import CanaryError, KeyRefusedError, NotReadyError
@@ -59,12 +60,7 @@ class AsyncClient:
         on_change: Callable[[list[str]], None] | None = None,
         random: Callable[[], float] = _random.random,
     ) -> None:
-        if not isinstance(server_key, str) or not server_key:
-            raise ValueError("server_key: a server key (cf_server_...) is required")
-        if server_key.startswith("cf_client_"):
-            raise ValueError("server_key: a client key (cf_client_...) is for browsers; use a server key")
-        if flush_interval <= 0 or ping_interval <= 0:
-            raise ValueError("flush_interval and ping_interval must be positive (seconds)")
+        check_options(server_key, flush_interval, ping_interval)
         self._stream_url, self._metrics_url = endpoints(url)
         self._key = server_key
         self._flush_interval = flush_interval
