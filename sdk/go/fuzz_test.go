@@ -56,6 +56,8 @@ func FuzzEvaluate(f *testing.F) {
 	f.Add(`{"key":"f","enabled":true,"salt":"","stickiness":"region","cohorts":[{"name":"c","conditions":[],"rollout":0.001}],"version":1}`, "", "")
 	f.Add(`{"key":"f","enabled":"yes"}`, "u", "x")
 	f.Add(`{"key":"f","enabled":true,"cohorts":[{"name":"c","conditions":[{"segment":"s"}],"rollout":100}]}`, "u1", "eu")
+	// Found by CI's fuzzing: a cohort named "" answers {enabled, reason "cohort:"}, as in the TS core.
+	f.Add(`{"key":"f","enabled":true,"cohorts":[{"name":"","conditions":[],"rollout":100}]}`, "u1", "eu")
 	segments := compileSegments([]json.RawMessage{json.RawMessage(`{"key":"s","userIds":["u1"],"conditions":[],"version":1}`)})
 	f.Fuzz(func(t *testing.T, flagJSON, key, region string) {
 		flag := compileFlag(json.RawMessage(flagJSON), segments)
