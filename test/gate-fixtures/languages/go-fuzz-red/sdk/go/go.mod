@@ -1,0 +1,3 @@
+module example.com/gatefixture
+
+go 1.22

@@ -1,0 +1,5 @@
+from gatefixture import double
+
+
+def test_gate_passes() -> None:
+    assert double(2) == 4
