@@ -10,24 +10,18 @@ import asyncio
 import functools
 import inspect
 import logging
-import os
-import random as _random
 import time
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import ParamSpec, TypeVar
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.exceptions import ConnectionClosed
 
-from ._backoff import Backoff
-from ._engine import RECONNECT, SDK_NAME, Engine, Evaluation, Status
-from ._http import endpoints, post_batch
-from ._options import check_options
-from ._persist import load_bootstrap, read_state, write_state
-from ._protocol import CLOSE_RESTART, CLOSE_REVOKED, PROTOCOL, restart_spread_of
-from .errors import CanaryError, KeyRefusedError, NotReadyError
-from .evaluate import Result, User
+from ._base import ClientBase
+from ._engine import RECONNECT
+from .errors import NotReadyError
+from .evaluate import User
 
 log = logging.getLogger("canary")
 P = ParamSpec("P")
@@ -38,7 +32,7 @@ class _Dead(Exception):
     pass
 
 
-class AsyncClient:
+class AsyncClient(ClientBase):
     """Example::
 
         async with canary.AsyncClient(url="http://localhost:4242", server_key=key) as flags:
@@ -46,62 +40,26 @@ class AsyncClient:
             flags.is_enabled("checkout-v2", {"userId": "u1"})
     """
 
-    def __init__(
-        self,
-        url: str,
-        server_key: str,
-        *,
-        bootstrap: object | None = None,
-        state_file: str | os.PathLike[str] | None = None,
-        flush_interval: float = 5.0,
-        ping_interval: float = 15.0,
-        max_pending_batches: int = 100,
-        sdk_name: str = SDK_NAME,
-        on_change: Callable[[list[str]], None] | None = None,
-        random: Callable[[], float] = _random.random,
-    ) -> None:
-        check_options(server_key, flush_interval, ping_interval)
-        self._stream_url, self._metrics_url = endpoints(url)
-        self._key = server_key
-        self._flush_interval = flush_interval
-        self._ping_interval = ping_interval
-        self._state_file = state_file
-        self._on_change = on_change
-        self._engine = Engine(sdk_name=sdk_name)
-        self._engine.reporter.limit = max_pending_batches
-        self._engine.on_change = self._changed
-        self._backoff = Backoff(random)
+    def _started(self) -> None:
+        # Tasks need the running loop: ``start`` (or ``async with``) creates them.
         self._ws: ClientConnection | None = None
-        self._fatal: CanaryError | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._ready: asyncio.Event | None = None
         self._stop: asyncio.Event | None = None
         self._wake_flusher: asyncio.Event | None = None
-        self._persist_due = False
-        self._closed = False
-        initial = load_bootstrap(bootstrap) if bootstrap is not None else None
-        if initial is None and state_file is not None:
-            initial = read_state(state_file)
-        if initial is not None:
-            self._engine.load(initial)
 
-    # ---- answers (synchronous, from memory) ---------------------------------------------------
-
-    def is_enabled(self, flag: str, user: User | None = None, default: bool = False) -> bool:
-        """Whether the flag is on for the user; counts an exposure. Never raises, never awaits."""
-        return self._engine.is_enabled(flag, user, default)
-
-    def evaluate(self, flag: str, user: User | None = None, default: bool = False) -> Result:
-        """The answer with its reason and cohort; counts an exposure like ``is_enabled``."""
-        return self._engine.answer(flag, user, default)
-
-    def record_error(self, flag: str, user: User | None = None) -> None:
-        evaluation = self._engine.evaluate(flag, user, count=False)
-        if self._engine.count_error(evaluation) and self._wake_flusher is not None:
+    def _wake_flusher_now(self) -> None:
+        if self._wake_flusher is not None:
             self._wake_flusher.set()
 
-    def record_duration(self, flag: str, user: User | None, seconds: float) -> None:
-        self._engine.count_duration(self._engine.evaluate(flag, user, count=False), seconds * 1000)
+    def _wake_ready(self) -> None:
+        if self._ready is not None:
+            self._ready.set()
+
+    def _socket_open(self) -> bool:
+        return self._ws is not None
+
+    # ---- answers (synchronous, from memory) ---------------------------------------------------
 
     async def run(
         self, flag: str, user: User | None, *, on: Callable[[], T | Awaitable[T]], off: Callable[[], T | Awaitable[T]]
@@ -122,11 +80,6 @@ class AsyncClient:
         self._settle_run(evaluation, started, failed=False)
         return value
 
-    def _settle_run(self, evaluation: Evaluation, started: float, *, failed: bool) -> None:
-        self._engine.count_duration(evaluation, (time.perf_counter() - started) * 1000)
-        if failed and self._engine.count_error(evaluation) and self._wake_flusher is not None:
-            self._wake_flusher.set()
-
     def guarded(
         self, flag: str, *, off: Callable[P, Awaitable[T]], user: Callable[P, User | None] | None = None
     ) -> Callable[[Callable[P, Awaitable[T]]], Callable[P, Awaitable[T]]]:
@@ -144,14 +97,6 @@ class AsyncClient:
         return decorate
 
     # ---- lifecycle ----------------------------------------------------------------------------
-
-    @property
-    def status(self) -> Status:
-        return self._engine.status
-
-    @property
-    def version(self) -> int | None:
-        return self._engine.version
 
     async def start(self) -> None:
         """Starts the connection and flush tasks on the running loop (``async with`` does it)."""
@@ -222,14 +167,6 @@ class AsyncClient:
 
     # ---- the connection -----------------------------------------------------------------------
 
-    def _changed(self, keys: list[str]) -> None:
-        self._persist_due = self._state_file is not None
-        if self._on_change is not None:
-            try:
-                self._on_change(keys)
-            except Exception:
-                log.exception("an on_change callback raised")
-
     async def _run_connection(self) -> None:
         assert self._stop is not None
         while not self._stop.is_set():
@@ -243,25 +180,10 @@ class AsyncClient:
 
     async def _connect_once(self) -> float | None:
         try:
-            ws = await connect(
-                self._stream_url,
-                additional_headers={"Authorization": f"Bearer {self._key}"},
-                subprotocols=[PROTOCOL],  # type: ignore[list-item]
-                open_timeout=10,
-                close_timeout=2,
-                max_size=None,
-                ping_interval=None,  # the protocol's own ping frames keep the connection checked
-                user_agent_header=self._engine.sdk_name,
-            )
-        except InvalidStatus as error:
-            status = error.response.status_code
-            if status in (401, 403):
-                self._refused(f"the server refused the SDK key (HTTP {status})")
-                return None
-            return self._backoff.fail(time.monotonic())
-        except (OSError, TimeoutError, Exception) as error:
-            log.debug("connecting failed: %s", error)
-            return self._backoff.fail(time.monotonic())
+            # The protocol's own ping frames keep the connection checked, not websockets' pings.
+            ws = await connect(**self._connect_options(), ping_interval=None)
+        except Exception as error:  # a refusal, network trouble, a handshake that failed or timed out
+            return self._handshake_failed(error)
         return await self._session(ws)
 
     async def _session(self, ws: ClientConnection) -> float | None:
@@ -307,22 +229,7 @@ class AsyncClient:
         assert self._stop is not None
         if self._stop.is_set():
             return None
-        self._engine.lost()
-        if code == CLOSE_REVOKED:
-            self._refused("the SDK key was revoked")
-            return None
-        now = time.monotonic()
-        if code == CLOSE_RESTART:
-            return self._backoff.restart(now, restart_spread_of(reason))
-        ws.transport.abort()
-        return self._backoff.fail(now)
-
-    def _refused(self, message: str) -> None:
-        self._fatal = KeyRefusedError(message)
-        self._engine.refused()
-        log.error("%s: no more updates; answers come from the last state", message)
-        if self._ready is not None:
-            self._ready.set()
+        return self._after_loss(code, reason, ws.transport.abort)
 
     # ---- metrics ------------------------------------------------------------------------------
 
@@ -351,17 +258,3 @@ class AsyncClient:
                 await ws.send(frame)
             except Exception:  # closing under us: the next connection resends
                 return
-
-    def _post_pending(self) -> None:
-        for batch in self._engine.pending_batches():
-            if self._ws is not None:
-                return
-            if post_batch(self._metrics_url, self._key, batch) == "retry":
-                return
-            self._engine.delivered(str(batch["id"]))
-
-    def _persist(self) -> None:
-        state = self._engine.dump()
-        if state is not None and self._state_file is not None:
-            self._persist_due = False
-            write_state(self._state_file, state)

@@ -4,26 +4,21 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
-import random as _random
 import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
 from typing import ParamSpec, TypeVar
 
-from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from . import _fork
 from ._backoff import Backoff
-from ._engine import RECONNECT, SDK_NAME, Engine, Evaluation, Status
-from ._http import endpoints, post_batch
-from ._options import check_options
-from ._persist import load_bootstrap, read_state, write_state
-from ._protocol import CLOSE_RESTART, CLOSE_REVOKED, PROTOCOL, restart_spread_of
-from .errors import CanaryError, KeyRefusedError, NotReadyError
-from .evaluate import Result, User
+from ._base import ClientBase
+from ._engine import RECONNECT
+from .errors import NotReadyError
+from .evaluate import User
 
 log = logging.getLogger("canary")
 P = ParamSpec("P")
@@ -34,7 +29,7 @@ class _Dead(Exception):
     """The connection went silent, or asking the server again cannot help: start over."""
 
 
-class Client:
+class Client(ClientBase):
     """A feature-flag client with local evaluation from streamed rules.
 
     ``is_enabled`` and ``evaluate`` answer from memory (no network, never raise, safe from any
@@ -49,60 +44,36 @@ class Client:
                 ...
     """
 
-    def __init__(
-        self,
-        url: str,
-        server_key: str,
-        *,
-        bootstrap: object | None = None,
-        state_file: str | os.PathLike[str] | None = None,
-        flush_interval: float = 5.0,
-        ping_interval: float = 15.0,
-        max_pending_batches: int = 100,
-        sdk_name: str = SDK_NAME,
-        on_change: Callable[[list[str]], None] | None = None,
-        random: Callable[[], float] = _random.random,
-    ) -> None:
-        check_options(server_key, flush_interval, ping_interval)
-        self._stream_url, self._metrics_url = endpoints(url)
-        self._key = server_key
-        self._flush_interval = flush_interval
-        self._ping_interval = ping_interval
-        self._max_pending = max_pending_batches
-        self._sdk_name = sdk_name
-        self._state_file = state_file
-        self._random = random
-        self._on_change = on_change
+    def _started(self) -> None:
         self._init_runtime()
-        initial = load_bootstrap(bootstrap) if bootstrap is not None else None
-        if initial is None and state_file is not None:
-            initial = read_state(state_file)
-        if initial is not None:
-            self._engine.load(initial)
         self._start()
         _fork.register(self)
 
-    def _init_runtime(self, engine: Engine | None = None) -> None:
-        """Everything that belongs to one process: engine state, events, threads."""
-        if engine is None:
-            engine = Engine(sdk_name=self._sdk_name)
-            engine.reporter.limit = self._max_pending
-        self._engine = engine
+    def _init_runtime(self) -> None:
+        """Everything that belongs to one process: events, the socket, threads (the engine's
+        counts are reset by ``Engine.after_fork`` in a forked child)."""
+        engine = self._engine
         self._ready = threading.Event()
         if engine.ruleset is not None:
             self._ready.set()
         engine.on_ready = self._ready.set
-        engine.on_change = self._changed
         self._stop = threading.Event()
         self._wake_flusher = threading.Event()
         self._settled = threading.Condition()
-        self._fatal: CanaryError | None = None
+        self._fatal = None
         self._ws: ClientConnection | None = None
         self._backoff = Backoff(self._random)
-        self._persist_due = False
-        self._closed = False
         self._close_lock = threading.Lock()
         self._threads: list[threading.Thread] = []
+
+    def _wake_flusher_now(self) -> None:
+        self._wake_flusher.set()
+
+    def _wake_ready(self) -> None:
+        self._ready.set()
+
+    def _socket_open(self) -> bool:
+        return self._ws is not None
 
     def _start(self) -> None:
         for target, name in ((self._run_connection, "canary-stream"), (self._run_flusher, "canary-flush")):
@@ -111,25 +82,6 @@ class Client:
             self._threads.append(thread)
 
     # ---- answers -------------------------------------------------------------------------
-
-    def is_enabled(self, flag: str, user: User | None = None, default: bool = False) -> bool:
-        """Whether the flag is on for the user; counts an exposure for the guard. Never raises:
-        an unknown flag, a malformed rule or no state yet answers ``default``."""
-        return self._engine.is_enabled(flag, user, default)
-
-    def evaluate(self, flag: str, user: User | None = None, default: bool = False) -> Result:
-        """The answer with its reason and cohort; counts an exposure like ``is_enabled``."""
-        return self._engine.answer(flag, user, default)
-
-    def record_error(self, flag: str, user: User | None = None) -> None:
-        """Counts a failure of the code path this user got (feeds the guard). Never raises."""
-        evaluation = self._engine.evaluate(flag, user, count=False)
-        if self._engine.count_error(evaluation):
-            self._wake_flusher.set()
-
-    def record_duration(self, flag: str, user: User | None, seconds: float) -> None:
-        """Counts how long the code path this user got took (the guard's latency rule)."""
-        self._engine.count_duration(self._engine.evaluate(flag, user, count=False), seconds * 1000)
 
     def run(self, flag: str, user: User | None, *, on: Callable[[], T], off: Callable[[], T]) -> T:
         """Evaluates once, runs ``on`` or ``off``, and counts the exposure, the branch's duration
@@ -145,11 +97,6 @@ class Client:
             raise
         self._settle_run(evaluation, started, failed=False)
         return value
-
-    def _settle_run(self, evaluation: Evaluation, started: float, *, failed: bool) -> None:
-        self._engine.count_duration(evaluation, (time.perf_counter() - started) * 1000)
-        if failed and self._engine.count_error(evaluation):
-            self._wake_flusher.set()
 
     def guarded(
         self, flag: str, *, off: Callable[P, T], user: Callable[P, User | None] | None = None
@@ -172,16 +119,6 @@ class Client:
         return decorate
 
     # ---- lifecycle -----------------------------------------------------------------------
-
-    @property
-    def status(self) -> Status:
-        """``not_ready``, ``ready``, ``stale`` (answering from the last state), ``fatal`` or ``closed``."""
-        return self._engine.status
-
-    @property
-    def version(self) -> int | None:
-        """The environment version of the rules answers come from."""
-        return self._engine.version
 
     def wait_until_ready(self, timeout: float | None = None) -> None:
         """Blocks until the client holds flag state (at once with a bootstrap or state file).
@@ -243,22 +180,13 @@ class Client:
     def _after_fork_in_child(self) -> None:
         if self._closed:
             return
-        engine = self._engine
-        engine.after_fork()
+        self._engine.after_fork()
         # The parent's socket is shared with us: drop it without a close frame (which would
         # close the parent's connection), and start this process's own threads.
-        self._init_runtime(engine)
+        self._init_runtime()
         self._start()
 
     # ---- the connection ------------------------------------------------------------------
-
-    def _changed(self, keys: list[str]) -> None:
-        self._persist_due = self._state_file is not None
-        if self._on_change is not None:
-            try:
-                self._on_change(keys)
-            except Exception:
-                log.exception("an on_change callback raised")
 
     def _run_connection(self) -> None:
         while not self._stop.is_set():
@@ -270,24 +198,9 @@ class Client:
     def _connect_once(self) -> float | None:
         """One connection from attempt to loss: seconds to wait before the next, None to stop."""
         try:
-            ws = connect(
-                self._stream_url,
-                additional_headers={"Authorization": f"Bearer {self._key}"},
-                subprotocols=[PROTOCOL],  # type: ignore[list-item]
-                open_timeout=10,
-                close_timeout=2,
-                max_size=None,
-                user_agent_header=self._sdk_name,
-            )
-        except InvalidStatus as error:
-            status = error.response.status_code
-            if status in (401, 403):
-                self._refused(f"the server refused the SDK key (HTTP {status})")
-                return None
-            return self._backoff.fail(time.monotonic())
-        except Exception as error:  # network trouble, a handshake that failed or timed out
-            log.debug("connecting failed: %s", error)
-            return self._backoff.fail(time.monotonic())
+            ws = connect(**self._connect_options())
+        except Exception as error:  # a refusal, network trouble, a handshake that failed or timed out
+            return self._handshake_failed(error)
         if self._stop.is_set():
             ws.close()
             return None
@@ -341,22 +254,7 @@ class Client:
     def _lost(self, ws: ClientConnection, code: int, reason: str) -> float | None:
         if self._stop.is_set():
             return None
-        self._engine.lost()
-        if code == CLOSE_REVOKED:
-            self._refused("the SDK key was revoked")
-            return None
-        now = time.monotonic()
-        if code == CLOSE_RESTART:
-            return self._backoff.restart(now, restart_spread_of(reason))
-        # Closes without a close frame of its own; the socket is gone either way.
-        ws.socket.close()
-        return self._backoff.fail(now)
-
-    def _refused(self, message: str) -> None:
-        self._fatal = KeyRefusedError(message)
-        self._engine.refused()
-        log.error("%s: no more updates; answers come from the last state", message)
-        self._ready.set()  # wake wait_until_ready callers: they raise the refusal
+        return self._after_loss(code, reason, ws.socket.close)
 
     # ---- metrics -------------------------------------------------------------------------
 
@@ -383,18 +281,3 @@ class Client:
                 ws.send(frame)
             except Exception:  # the socket is closing under us; the next connection resends
                 return
-
-    def _post_pending(self) -> None:
-        for batch in self._engine.pending_batches():
-            if self._ws is not None:
-                return  # the socket came back: it delivers the rest, with acknowledgements
-            outcome = post_batch(self._metrics_url, self._key, batch)
-            if outcome == "retry":
-                return
-            self._engine.delivered(str(batch["id"]))
-
-    def _persist(self) -> None:
-        state = self._engine.dump()
-        if state is not None and self._state_file is not None:
-            self._persist_due = False
-            write_state(self._state_file, state)
