@@ -1,11 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildBrowser } from '../../sdk/build.ts'
+import { launchChromium, serveSite, type Site } from '../helpers/chromium.ts'
 import { startTestServer, type TestServer } from '../helpers/server.ts'
 
 /**
@@ -15,7 +14,6 @@ import { startTestServer, type TestServer } from '../helpers/server.ts'
  * No skipping: CI installs chromium.
  */
 
-const CHROMIUM = '/usr/bin/chromium'
 const FLAG = 'new-header'
 
 const PAGE = `<!doctype html>
@@ -46,7 +44,7 @@ describe('browser SDK in headless Chromium', () => {
   let server: TestServer
   let clientKey: string
   let directory: string
-  let site: Server
+  let site: Site
   let siteUrl: string
   let browser: Browser
 
@@ -55,34 +53,21 @@ describe('browser SDK in headless Chromium', () => {
     await buildBrowser(join(directory, 'browser.js'))
     const bundle = readFileSync(join(directory, 'browser.js'))
 
-    site = createServer((request, response) => {
-      const path = new URL(request.url ?? '/', 'http://localhost').pathname
-      if (path === '/browser.js') {
-        response.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle)
-      } else if (path === '/') {
-        response.writeHead(200, { 'content-type': 'text/html' }).end(PAGE)
-      } else {
-        response.writeHead(404).end()
-      }
-    })
-    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve))
-    siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}/`
+    site = await serveSite({ '/': PAGE, '/browser.js': bundle })
+    siteUrl = site.url
 
     server = await startTestServer()
     clientKey = await server.createKey('client')
     expect((await server.api('POST', '/api/v1/flags', { key: FLAG, clientSide: true })).status).toBe(201)
     await setFlag({ enabled: true, cohorts: [{ name: 'everyone', conditions: [], rollout: 100 }] })
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    })
+    browser = await launchChromium()
   }, 60_000)
 
   afterAll(async () => {
     await browser?.close()
     await server?.close()
-    await new Promise<void>((resolve) => (site ? site.close(() => resolve()) : resolve()))
+    await site?.close()
     rmSync(directory, { recursive: true, force: true })
   })
 

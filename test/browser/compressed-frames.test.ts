@@ -1,6 +1,7 @@
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ScheduleFanOut } from '../../server/stream/fan-out.ts'
+import { launchChromium } from '../helpers/chromium.ts'
 import { startTestServer, type TestServer } from '../helpers/server.ts'
 
 /**
@@ -10,7 +11,6 @@ import { startTestServer, type TestServer } from '../helpers/server.ts'
  * full result set, all over 1 KiB, read in headless Chromium.
  */
 
-const CHROMIUM = '/usr/bin/chromium'
 const FLAGS = 150
 
 /** Fan-outs wait while held, so the changes committed meanwhile go out as one frame. */
@@ -24,10 +24,7 @@ let page: Page
 beforeAll(async () => {
   server = await startTestServer({ stream: { scheduleFanOut } })
   for (let i = 0; i < FLAGS; i++) await server.api('POST', '/api/v1/flags', { key: `flag-${i}`, clientSide: true })
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  })
+  browser = await launchChromium()
   page = await browser.newPage()
 }, 60_000)
 

@@ -1,14 +1,8 @@
 import { join } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { onTestFailed } from 'vitest'
 
-/** Debian's Chromium, installed by `.ci/run`; never a downloaded browser. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  })
-}
+export { launchChromium } from '../helpers/chromium.ts'
 
 /** Browser-side errors collected per page, so a test can fail on an uncaught exception. */
 export function collectErrors(page: Page): string[] {

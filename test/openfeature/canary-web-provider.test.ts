@@ -1,8 +1,6 @@
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { build } from 'esbuild'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { bundleForBrowser, launchChromium, serveSite, type Site } from '../helpers/chromium.ts'
 import { startTestServer, type TestServer } from '../helpers/server.ts'
 import type { CanaryPage } from './pages/canary-web-page.ts'
 
@@ -12,7 +10,6 @@ import type { CanaryPage } from './pages/canary-web-page.ts'
  * origin: answers for the context, the context followed, a change as CONFIGURATION_CHANGED,
  * `track('error')` in the guard's counts, and revocation as ERROR.
  */
-const CHROMIUM = '/usr/bin/chromium'
 const ENV = '/api/v1/environments/development'
 const FLAG = 'canary-web-beta'
 const PAGE = `<!doctype html><meta charset="utf-8"><title>canary web provider</title><script type="module" src="/page.js"></script>`
@@ -20,28 +17,14 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>canary web provider</t
 describe('our web provider in headless Chromium', () => {
   let server: TestServer
   let key: { id: string; secret: string }
-  let site: Server
+  let site: Site
   let browser: Browser
   let page: Page
   type PageWindow = { canary: CanaryPage }
 
   beforeAll(async () => {
-    const bundle = await build({
-      entryPoints: [new URL('./pages/canary-web-page.ts', import.meta.url).pathname],
-      bundle: true,
-      format: 'esm',
-      platform: 'browser',
-      write: false,
-      logLevel: 'silent',
-    })
-    const script = bundle.outputFiles[0]!.contents
-    site = createServer((request, response) => {
-      const path = new URL(request.url ?? '/', 'http://localhost').pathname
-      if (path === '/page.js') response.writeHead(200, { 'content-type': 'text/javascript' }).end(script)
-      else if (path === '/') response.writeHead(200, { 'content-type': 'text/html' }).end(PAGE)
-      else response.writeHead(404).end()
-    })
-    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve))
+    const script = await bundleForBrowser(new URL('./pages/canary-web-page.ts', import.meta.url).pathname)
+    site = await serveSite({ '/': PAGE, '/page.js': script })
 
     server = await startTestServer()
     const created = await server.api('POST', '/api/v1/keys', { name: 'web', kind: 'client', environment: 'development' })
@@ -52,18 +35,15 @@ describe('our web provider in headless Chromium', () => {
       cohorts: [{ name: 'beta', conditions: [{ attribute: 'userId', operator: 'in', values: ['alice'] }], rollout: 100 }],
     })
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    })
+    browser = await launchChromium()
     page = await browser.newPage()
-    await page.goto(`http://127.0.0.1:${(site.address() as AddressInfo).port}/`)
+    await page.goto(site.url)
     await page.waitForFunction(() => 'canary' in window)
   }, 60_000)
 
   afterAll(async () => {
     await browser?.close()
-    await new Promise((resolve) => site?.close(resolve))
+    await site?.close()
     await server?.close()
   })
 

@@ -1,8 +1,6 @@
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { build } from 'esbuild'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { bundleForBrowser, launchChromium, serveSite, type Site } from '../helpers/chromium.ts'
 import { startTestServer, type TestServer } from '../helpers/server.ts'
 import type { OfrepPage } from './pages/ofrep-web-page.ts'
 
@@ -12,14 +10,13 @@ import type { OfrepPage } from './pages/ofrep-web-page.ts'
  * unchanged ETag, a change through the admin API reaching the page through the SSE event
  * stream, a client key that cannot see a hidden flag, and a wrong key that is fatal.
  */
-const CHROMIUM = '/usr/bin/chromium'
 const ENV = '/api/v1/environments/development'
 const PAGE = `<!doctype html><meta charset="utf-8"><title>ofrep</title><script type="module" src="/page.js"></script>`
 
 describe('published OFREP web provider in headless Chromium', () => {
   let server: TestServer
   let clientKey: string
-  let site: Server
+  let site: Site
   let siteUrl: string
   let browser: Browser
   let page: Page
@@ -38,23 +35,9 @@ describe('published OFREP web provider in headless Chromium', () => {
   const status = (domain: string) => page.evaluate((d) => (window as unknown as PageWindow).ofrep.status(d), domain)
 
   beforeAll(async () => {
-    const bundle = await build({
-      entryPoints: [new URL('./pages/ofrep-web-page.ts', import.meta.url).pathname],
-      bundle: true,
-      format: 'esm',
-      platform: 'browser',
-      write: false,
-      logLevel: 'silent',
-    })
-    const script = bundle.outputFiles[0]!.contents
-    site = createServer((request, response) => {
-      const path = new URL(request.url ?? '/', 'http://localhost').pathname
-      if (path === '/page.js') response.writeHead(200, { 'content-type': 'text/javascript' }).end(script)
-      else if (path === '/') response.writeHead(200, { 'content-type': 'text/html' }).end(PAGE)
-      else response.writeHead(404).end()
-    })
-    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve))
-    siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}/`
+    const script = await bundleForBrowser(new URL('./pages/ofrep-web-page.ts', import.meta.url).pathname)
+    site = await serveSite({ '/': PAGE, '/page.js': script })
+    siteUrl = site.url
 
     server = await startTestServer()
     clientKey = await server.createKey('client')
@@ -66,10 +49,7 @@ describe('published OFREP web provider in headless Chromium', () => {
     await server.api('PATCH', `${ENV}/flags/web-other`, { enabled: true, cohorts: [carol] })
     await server.api('PATCH', `${ENV}/flags/web-hidden`, { enabled: true, cohorts: [{ name: 'all', conditions: [], rollout: 100 }] })
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    })
+    browser = await launchChromium()
     page = await browser.newPage()
     page.on('response', (response) => {
       const url = new URL(response.url())
@@ -82,7 +62,7 @@ describe('published OFREP web provider in headless Chromium', () => {
 
   afterAll(async () => {
     await browser?.close()
-    await new Promise((resolve) => site?.close(resolve))
+    await site?.close()
     await server?.close()
   })
 
