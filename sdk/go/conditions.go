@@ -19,27 +19,26 @@ func (never) holds(User) bool { return false }
 
 // testCondition is any operator through its compiled test; negate swaps yes and no.
 type testCondition struct {
-	attribute string
+	attribute attributeName
 	test      attributeTest
 	wanted    outcome
 }
 
 func (c *testCondition) holds(u User) bool {
-	return c.test(u.attribute(c.attribute)) == c.wanted
+	return c.test(u.attributeNamed(&c.attribute)) == c.wanted
 }
 
 // oneValueCondition is `in`/`not_in` with one case-sensitive value: a string comparison on the
 // common path, the general test for other attribute types.
 type oneValueCondition struct {
-	attribute  string
-	keyed      bool // attribute is userId
+	attribute  attributeName
 	only       string
 	holdsOnHit bool
 	general    testCondition
 }
 
 func (c *oneValueCondition) holds(u User) bool {
-	if s, ok := u.stringAttribute(c.attribute, c.keyed); ok {
+	if s, ok := u.stringAttribute(&c.attribute); ok {
 		return sameText(s, c.only) == c.holdsOnHit
 	}
 	return c.general.holds(u)
@@ -53,8 +52,7 @@ func (c *oneValueCondition) holds(u User) bool {
 // passes. Values that share a bit with a listed one fall through to the map; nothing listed is
 // ever rejected.
 type listCondition struct {
-	attribute  string
-	keyed      bool // attribute is userId
+	attribute  attributeName
 	set        map[string]struct{}
 	bits       []uint64
 	shift      uint // quickHash's top bits pick the filter bit
@@ -62,12 +60,12 @@ type listCondition struct {
 	general    testCondition
 }
 
-func newListCondition(attribute string, set map[string]struct{}, holdsOnHit bool, general testCondition) *listCondition {
+func newListCondition(attribute attributeName, set map[string]struct{}, holdsOnHit bool, general testCondition) *listCondition {
 	size := uint(64) // bits: a power of two
 	for size < uint(16*len(set)) {
 		size *= 2
 	}
-	c := &listCondition{attribute: attribute, keyed: attribute == "userId", set: set, bits: make([]uint64, size/64),
+	c := &listCondition{attribute: attribute, set: set, bits: make([]uint64, size/64),
 		shift: uint(64 - bits.TrailingZeros(size)), holdsOnHit: holdsOnHit, general: general}
 	for v := range set {
 		bit := quickHash(v) >> c.shift
@@ -77,7 +75,7 @@ func newListCondition(attribute string, set map[string]struct{}, holdsOnHit bool
 }
 
 func (c *listCondition) holds(u User) bool {
-	if s, ok := u.stringAttribute(c.attribute, c.keyed); ok {
+	if s, ok := u.stringAttribute(&c.attribute); ok {
 		bit := quickHash(s) >> c.shift
 		if c.bits[bit/64]&(1<<(bit%64)) == 0 {
 			return !c.holdsOnHit
@@ -118,7 +116,8 @@ func attributeCondition(c map[string]any) condition {
 	if negate {
 		wanted = no
 	}
-	general := testCondition{attribute: attribute, test: test, wanted: wanted}
+	name := nameOf(attribute)
+	general := testCondition{attribute: name, test: test, wanted: wanted}
 	if (op == "in" || op == "not_in") && !caseInsensitive {
 		texts, _ := parseTexts(values, false)
 		holdsOnHit := (op == "in") != negate
@@ -127,9 +126,9 @@ func attributeCondition(c map[string]any) condition {
 			set[t] = struct{}{}
 		}
 		if len(set) == 1 {
-			return &oneValueCondition{attribute: attribute, keyed: attribute == "userId", only: texts[0], holdsOnHit: holdsOnHit, general: general}
+			return &oneValueCondition{attribute: name, only: texts[0], holdsOnHit: holdsOnHit, general: general}
 		}
-		return newListCondition(attribute, set, holdsOnHit, general)
+		return newListCondition(name, set, holdsOnHit, general)
 	}
 	return &general
 }

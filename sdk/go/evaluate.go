@@ -38,9 +38,13 @@ type cohort struct {
 	included   *answer
 }
 
-func (c *cohort) holds(u User) bool {
+// holds takes the user by pointer and passes it on field by field. Copying a User parameter
+// whole (what inlining a by-value parameter, or *u, compiles to) reads the words just stored
+// with 16-byte moves the CPU cannot forward from those stores: a stall that cost the bench's
+// rich flag a third of its time.
+func (c *cohort) holds(u *User) bool {
 	for _, cond := range c.conditions {
-		if !holds(cond, u) {
+		if !holds(cond, User{Key: u.Key, attrs: u.attrs}) {
 			return false
 		}
 	}
@@ -81,7 +85,7 @@ type compiledFlag struct {
 }
 
 // stickinessValue: non-empty strings as-is, finite numbers as their text; else missing.
-func stickinessValue(u User, attribute string) (string, bool) {
+func stickinessValue(u *User, attribute string) (string, bool) {
 	switch v := u.attribute(attribute).(type) {
 	case string:
 		return v, v != ""
@@ -97,7 +101,7 @@ func stickinessValue(u User, attribute string) (string, bool) {
 
 // stickinessOf is stickinessValue for this flag, reading User.Key without an attribute lookup
 // when the stickiness is userId (what User.attribute would return for it).
-func (f *compiledFlag) stickinessOf(u User) (string, bool) {
+func (f *compiledFlag) stickinessOf(u *User) (string, bool) {
 	if f.keyed && u.Key != "" {
 		return u.Key, true
 	}
@@ -112,14 +116,14 @@ func (f *compiledFlag) evaluate(u User) *answer {
 	bucket := notComputed
 	for i := range f.cohorts {
 		c := &f.cohorts[i]
-		if !c.holds(u) {
+		if !c.holds(&u) {
 			continue
 		}
 		if c.full {
 			return c.included
 		}
 		if bucket == notComputed {
-			if value, ok := f.stickinessOf(u); ok {
+			if value, ok := f.stickinessOf(&u); ok {
 				bucket = int(f.prefix.sum(value) % BucketCount)
 			} else {
 				bucket = noStickiness

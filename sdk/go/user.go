@@ -25,10 +25,12 @@ type User struct {
 	attrs []userAttribute
 }
 
-// userAttribute is one pair. A string value is also kept unboxed in text (isText), so the `in`
-// conditions that most rules hold compare it without a type switch or a pointer to follow; value
-// keeps the boxed form for the other operators (boxing again per evaluation would allocate).
+// userAttribute is one pair. hash is quickHash(name), compared before the name (see
+// attributeName). A string value is also kept unboxed in text (isText), so the `in` conditions
+// that most rules hold compare it without a type switch or a pointer to follow; value keeps the
+// boxed form for the other operators (boxing again per evaluation would allocate).
 type userAttribute struct {
+	hash   uint64
 	name   string
 	text   string
 	value  any
@@ -37,7 +39,27 @@ type userAttribute struct {
 
 func attributeOf(name string, value any) userAttribute {
 	text, isText := value.(string)
-	return userAttribute{name: name, text: text, value: value, isText: isText}
+	return userAttribute{hash: quickHash(name), name: name, text: text, value: value, isText: isText}
+}
+
+// attributeName is an attribute's name as a rule holds it, compiled once: quickHash of the
+// name, compared with each pair's hash before any text, and whether the name is userId (read
+// from User.Key). quickHash is one-to-one on names of the same length under 8 bytes (its
+// multiply is invertible), so for those (region, plan, email, …) equal hashes and lengths are
+// equal names and no text is compared at all.
+type attributeName struct {
+	text  string
+	hash  uint64
+	keyed bool
+}
+
+func nameOf(text string) attributeName {
+	return attributeName{text: text, hash: quickHash(text), keyed: text == defaultStickiness}
+}
+
+// names reports whether the pair a is this attribute.
+func (n *attributeName) names(a *userAttribute) bool {
+	return a.hash == n.hash && len(a.name) == len(n.text) && (len(n.text) < 8 || a.name == n.text)
 }
 
 // NewUser returns a user with the given key (its `userId`) and no other attributes.
@@ -97,19 +119,22 @@ func (u User) Attributes() map[string]any {
 	return out
 }
 
-// find returns the index of the named pair, or -1. Names are compared with sameText: a name of
-// 4 to 16 bytes (most are) as two words in place, no call to the runtime's memequal.
-func (u User) find(name string) int {
+// find returns the index of the named pair, or -1 (for reads by a name not compiled into a rule).
+func (u *User) find(name string) int {
+	n := nameOf(name)
 	for i := range u.attrs {
-		if sameText(u.attrs[i].name, name) {
+		if n.names(&u.attrs[i]) {
 			return i
 		}
 	}
 	return -1
 }
 
+// The readers below take the user by pointer: inlined with a by-value receiver, each would
+// first copy the whole User (see cohort.holds).
+
 // attribute reads an attribute for a rule; nil means missing. `userId` is the Key when set.
-func (u User) attribute(name string) any {
+func (u *User) attribute(name string) any {
 	if name == defaultStickiness && u.Key != "" {
 		return u.Key
 	}
@@ -119,15 +144,29 @@ func (u User) attribute(name string) any {
 	return nil
 }
 
-// stringAttribute is u.attribute(name).(string) without boxing the Key in an interface, a type
-// switch or comparing the name with "userId": keyed, set when compiling, says whether name is
-// "userId".
-func (u User) stringAttribute(name string, keyed bool) (string, bool) {
-	if keyed && u.Key != "" {
+// stringAttribute is u.attribute(n.text).(string) without boxing the Key in an interface, a
+// type switch, or comparing names as text.
+func (u *User) stringAttribute(n *attributeName) (string, bool) {
+	if n.keyed && u.Key != "" {
 		return u.Key, true
 	}
-	if i := u.find(name); i >= 0 {
-		return u.attrs[i].text, u.attrs[i].isText
+	for i := range u.attrs {
+		if a := &u.attrs[i]; n.names(a) {
+			return a.text, a.isText
+		}
 	}
 	return "", false
+}
+
+// attributeNamed is u.attribute(n.text), comparing hashes first.
+func (u *User) attributeNamed(n *attributeName) any {
+	if n.keyed && u.Key != "" {
+		return u.Key
+	}
+	for i := range u.attrs {
+		if a := &u.attrs[i]; n.names(a) {
+			return a.value
+		}
+	}
+	return nil
 }

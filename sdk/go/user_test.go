@@ -49,10 +49,10 @@ func TestAttributeReadsAsRulesDo(t *testing.T) {
 	if got, _ := UserFromMap("", map[string]any{"userId": "other"}).Attribute("userId"); got != "other" {
 		t.Errorf("userId without a key: %v", got)
 	}
-	if s, ok := u.stringAttribute("n", false); ok || s != "" {
+	if s, ok := u.stringAttribute(&attributeName{text: "n", hash: quickHash("n")}); ok || s != "" {
 		t.Errorf("a number read as text: %q", s)
 	}
-	if s, ok := u.stringAttribute("region", false); !ok || s != "eu-west" {
+	if s, ok := u.stringAttribute(&attributeName{text: "region", hash: quickHash("region")}); !ok || s != "eu-west" {
 		t.Errorf("region: %q %v", s, ok)
 	}
 }
