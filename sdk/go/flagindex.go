@@ -114,7 +114,9 @@ func word(s string, i int) uint64 {
 
 // quickHash hashes the length and up to three 8-byte words: all of a key up to 16 bytes (its
 // first and last words, overlapping), the first, middle and last words of a longer one. One
-// multiply: callers take the top bits, which every input bit reaches.
+// multiply: callers take the top bits, which every input bit reaches. Under 8 bytes it is
+// one-to-one among strings of the same length (the bytes fit in 56 bits and the multiply is
+// invertible): user.go's attribute names rely on that.
 func quickHash(s string) uint64 {
 	n := len(s)
 	var a, b uint64
@@ -123,6 +125,9 @@ func quickHash(s string) uint64 {
 		a, b = word(s, 0)^bits.RotateLeft64(word(s, n/2-4), 17), word(s, n-8)
 	case n >= 8:
 		a, b = word(s, 0), word(s, n-8)
+	case n >= 4:
+		// Two overlapping 4-byte words hold every byte: still one-to-one for a given length.
+		a = uint64(word4(s, 0))<<32 | uint64(word4(s, n-4))
 	default:
 		for i := 0; i < n; i++ {
 			a = a<<8 | uint64(s[i])
