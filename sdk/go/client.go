@@ -211,7 +211,7 @@ func (c *Client) IsEnabled(flag string, user User) (enabled bool) {
 		c.unknownFlag(flag)
 		return false
 	}
-	a := e.flag.evaluate(user)
+	a := e.flag.evaluate(&user)
 	e.counts.count(a.arm, slotExposures)
 	return a.result.Enabled
 }
@@ -227,7 +227,7 @@ func (c *Client) Evaluate(flag string, user User) (result Result) {
 	if e == nil {
 		return Result{Reason: reason}
 	}
-	a := e.flag.evaluate(user)
+	a := e.flag.evaluate(&user)
 	e.counts.count(a.arm, slotExposures)
 	return a.result
 }
@@ -237,7 +237,7 @@ func (c *Client) Evaluate(flag string, user User) (result Result) {
 func (c *Client) RecordError(flag string, user User) {
 	defer func() { _ = recover() }()
 	if e, _ := c.entry(flag); e != nil {
-		e.counts.count(e.flag.evaluate(user).arm, slotErrors)
+		e.counts.count(e.flag.evaluate(&user).arm, slotErrors)
 		c.errorRecorded()
 	}
 }
@@ -250,7 +250,7 @@ func (c *Client) RecordDuration(flag string, user User, d time.Duration) {
 		return
 	}
 	if e, _ := c.entry(flag); e != nil {
-		e.counts.count(e.flag.evaluate(user).arm, slotDurations+durationBucket(float64(d)/float64(time.Millisecond)))
+		e.counts.count(e.flag.evaluate(&user).arm, slotDurations+durationBucket(float64(d)/float64(time.Millisecond)))
 	}
 }
 
@@ -264,7 +264,7 @@ func (c *Client) Run(ctx context.Context, flag string, user User, on, off func(c
 	func() {
 		defer func() { _ = recover() }()
 		if e, _ = c.entry(flag); e != nil {
-			a := e.flag.evaluate(user)
+			a := e.flag.evaluate(&user)
 			arm, enabled = a.arm, a.result.Enabled
 			e.counts.count(arm, slotExposures)
 		}

@@ -37,11 +37,14 @@ type oneValueCondition struct {
 	general    testCondition
 }
 
-func (c *oneValueCondition) holds(u User) bool {
+func (c *oneValueCondition) holds(u User) bool { return c.holdsFor(&u) }
+
+// holdsFor is holds for evaluate's direct call, the user by pointer (see cohort.holds).
+func (c *oneValueCondition) holdsFor(u *User) bool {
 	if s, ok := u.stringAttribute(&c.attribute); ok {
 		return sameText(s, c.only) == c.holdsOnHit
 	}
-	return c.general.holds(u)
+	return c.general.holds(User{Key: u.Key, attrs: u.attrs})
 }
 
 // listCondition is `in`/`not_in` with several case-sensitive values. A one-hash Bloom filter
@@ -74,7 +77,10 @@ func newListCondition(attribute attributeName, set map[string]struct{}, holdsOnH
 	return c
 }
 
-func (c *listCondition) holds(u User) bool {
+func (c *listCondition) holds(u User) bool { return c.holdsFor(&u) }
+
+// holdsFor is holds for evaluate's direct call, the user by pointer (see cohort.holds).
+func (c *listCondition) holdsFor(u *User) bool {
 	if s, ok := u.stringAttribute(&c.attribute); ok {
 		bit := quickHash(s) >> c.shift
 		if c.bits[bit/64]&(1<<(bit%64)) == 0 {
@@ -83,7 +89,7 @@ func (c *listCondition) holds(u User) bool {
 		_, hit := c.set[s]
 		return hit == c.holdsOnHit
 	}
-	return c.general.holds(u)
+	return c.general.holds(User{Key: u.Key, attrs: u.attrs})
 }
 
 func asObject(v any) (map[string]any, bool) {

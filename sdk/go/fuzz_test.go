@@ -62,8 +62,8 @@ func FuzzEvaluate(f *testing.F) {
 	f.Fuzz(func(t *testing.T, flagJSON, key, region string) {
 		flag := compileFlag(json.RawMessage(flagJSON), segments)
 		user := NewUser(key).With("region", region)
-		r := flag.evaluate(user).result
-		if r != flag.evaluate(user).result {
+		r := flag.evaluate(&user).result
+		if r != flag.evaluate(&user).result {
 			t.Fatal("evaluation is not deterministic")
 		}
 		// An enabled answer names its cohort in its reason (a cohort may be named "": the server

@@ -150,8 +150,9 @@ func (u *User) stringAttribute(n *attributeName) (string, bool) {
 	if n.keyed && u.Key != "" {
 		return u.Key, true
 	}
-	for i := range u.attrs {
-		if a := &u.attrs[i]; n.names(a) {
+	attrs := u.attrs // a local: the loop's index needs no bounds check
+	for i := range attrs {
+		if a := &attrs[i]; n.names(a) {
 			return a.text, a.isText
 		}
 	}
@@ -163,8 +164,9 @@ func (u *User) attributeNamed(n *attributeName) any {
 	if n.keyed && u.Key != "" {
 		return u.Key
 	}
-	for i := range u.attrs {
-		if a := &u.attrs[i]; n.names(a) {
+	attrs := u.attrs
+	for i := range attrs {
+		if a := &attrs[i]; n.names(a) {
 			return a.value
 		}
 	}

@@ -65,11 +65,12 @@ func TestUsersBuiltEitherWayEvaluateAlike(t *testing.T) {
 	built := NewUser("u1").With("region", "eu-west").With("age", 30)
 	mapped := UserFromMap("u1", map[string]any{"region": "eu-west", "age": 30})
 	for _, u := range []User{built, mapped} {
-		if r := flag.evaluate(u).result; r.Reason != "cohort:eu" {
+		if r := flag.evaluate(&u).result; r.Reason != "cohort:eu" {
 			t.Fatalf("%v: %+v", u.Attributes(), r)
 		}
 	}
-	if r := flag.evaluate(built.With("age", 17)).result; r.Reason != ReasonNoMatch {
+	minor := built.With("age", 17)
+	if r := flag.evaluate(&minor).result; r.Reason != ReasonNoMatch {
 		t.Fatalf("age 17: %+v", r)
 	}
 }
