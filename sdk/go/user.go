@@ -16,9 +16,9 @@ import (
 // called on (or any other copy), so a base user can be extended per request and shared between
 // goroutines.
 //
-// The attributes are a short slice of name/value pairs, not a map: a rule reads an attribute by
-// comparing its name with each pair's in place, where a map lookup would run the runtime's hash
-// over the name on every evaluation (a quarter of IsEnabled's time on the bench's rich flag).
+// The attributes are a short slice of name/value pairs, not a map: a rule compares the hash of
+// its attribute's name, computed when the rule was compiled, with each pair's, computed by With,
+// in place and without a call, where a map lookup is a call into the runtime per evaluation.
 // Users carry a handful of attributes; for one with hundreds, each lookup walks them all.
 type User struct {
 	Key   string
