@@ -42,13 +42,13 @@ func benchSnapshot() *Snapshot {
 }
 
 // benchUsers is every 100th of the bench's 100,000 users (all 20 beta users among them, a third
-// in eu-west): few enough that their attribute maps stay in cache, as a user built for the
+// in eu-west): few enough that their attributes stay in cache, as a user built for the
 // request being served is. Cycling through 100,000 prebuilt maps measures cache misses instead.
 func benchUsers(n int) []User {
 	users := make([]User, n)
 	for k := range users {
 		i := k * 100 % 100_000
-		users[k] = User{Key: benchUserID(i), Attributes: map[string]any{"region": benchRegions[i%3]}}
+		users[k] = NewUser(benchUserID(i)).With("region", benchRegions[i%3])
 	}
 	return users
 }

@@ -19,30 +19,32 @@ func (never) holds(User) bool { return false }
 
 // testCondition is any operator through its compiled test; negate swaps yes and no.
 type testCondition struct {
-	attribute string
+	attribute attributeName
 	test      attributeTest
 	wanted    outcome
 }
 
 func (c *testCondition) holds(u User) bool {
-	return c.test(u.attribute(c.attribute)) == c.wanted
+	return c.test(u.attributeNamed(&c.attribute)) == c.wanted
 }
 
 // oneValueCondition is `in`/`not_in` with one case-sensitive value: a string comparison on the
 // common path, the general test for other attribute types.
 type oneValueCondition struct {
-	attribute  string
-	keyed      bool // attribute is userId
+	attribute  attributeName
 	only       string
 	holdsOnHit bool
 	general    testCondition
 }
 
-func (c *oneValueCondition) holds(u User) bool {
-	if s, ok := u.stringAttribute(c.attribute, c.keyed); ok {
+func (c *oneValueCondition) holds(u User) bool { return c.holdsFor(&u) }
+
+// holdsFor is holds for evaluate's direct call, the user by pointer (see cohort.holds).
+func (c *oneValueCondition) holdsFor(u *User) bool {
+	if s, ok := u.stringAttribute(&c.attribute); ok {
 		return sameText(s, c.only) == c.holdsOnHit
 	}
-	return c.general.holds(u)
+	return c.general.holds(User{Key: u.Key, attrs: u.attrs})
 }
 
 // listCondition is `in`/`not_in` with several case-sensitive values. A one-hash Bloom filter
@@ -53,8 +55,7 @@ func (c *oneValueCondition) holds(u User) bool {
 // passes. Values that share a bit with a listed one fall through to the map; nothing listed is
 // ever rejected.
 type listCondition struct {
-	attribute  string
-	keyed      bool // attribute is userId
+	attribute  attributeName
 	set        map[string]struct{}
 	bits       []uint64
 	shift      uint // quickHash's top bits pick the filter bit
@@ -62,12 +63,12 @@ type listCondition struct {
 	general    testCondition
 }
 
-func newListCondition(attribute string, set map[string]struct{}, holdsOnHit bool, general testCondition) *listCondition {
+func newListCondition(attribute attributeName, set map[string]struct{}, holdsOnHit bool, general testCondition) *listCondition {
 	size := uint(64) // bits: a power of two
 	for size < uint(16*len(set)) {
 		size *= 2
 	}
-	c := &listCondition{attribute: attribute, keyed: attribute == "userId", set: set, bits: make([]uint64, size/64),
+	c := &listCondition{attribute: attribute, set: set, bits: make([]uint64, size/64),
 		shift: uint(64 - bits.TrailingZeros(size)), holdsOnHit: holdsOnHit, general: general}
 	for v := range set {
 		bit := quickHash(v) >> c.shift
@@ -76,8 +77,11 @@ func newListCondition(attribute string, set map[string]struct{}, holdsOnHit bool
 	return c
 }
 
-func (c *listCondition) holds(u User) bool {
-	if s, ok := u.stringAttribute(c.attribute, c.keyed); ok {
+func (c *listCondition) holds(u User) bool { return c.holdsFor(&u) }
+
+// holdsFor is holds for evaluate's direct call, the user by pointer (see cohort.holds).
+func (c *listCondition) holdsFor(u *User) bool {
+	if s, ok := u.stringAttribute(&c.attribute); ok {
 		bit := quickHash(s) >> c.shift
 		if c.bits[bit/64]&(1<<(bit%64)) == 0 {
 			return !c.holdsOnHit
@@ -85,7 +89,7 @@ func (c *listCondition) holds(u User) bool {
 		_, hit := c.set[s]
 		return hit == c.holdsOnHit
 	}
-	return c.general.holds(u)
+	return c.general.holds(User{Key: u.Key, attrs: u.attrs})
 }
 
 func asObject(v any) (map[string]any, bool) {
@@ -118,7 +122,8 @@ func attributeCondition(c map[string]any) condition {
 	if negate {
 		wanted = no
 	}
-	general := testCondition{attribute: attribute, test: test, wanted: wanted}
+	name := nameOf(attribute)
+	general := testCondition{attribute: name, test: test, wanted: wanted}
 	if (op == "in" || op == "not_in") && !caseInsensitive {
 		texts, _ := parseTexts(values, false)
 		holdsOnHit := (op == "in") != negate
@@ -127,9 +132,9 @@ func attributeCondition(c map[string]any) condition {
 			set[t] = struct{}{}
 		}
 		if len(set) == 1 {
-			return &oneValueCondition{attribute: attribute, keyed: attribute == "userId", only: texts[0], holdsOnHit: holdsOnHit, general: general}
+			return &oneValueCondition{attribute: name, only: texts[0], holdsOnHit: holdsOnHit, general: general}
 		}
-		return newListCondition(attribute, set, holdsOnHit, general)
+		return newListCondition(name, set, holdsOnHit, general)
 	}
 	return &general
 }

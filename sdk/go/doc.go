@@ -9,7 +9,7 @@
 //	flags, err := canary.New(ctx, canary.Config{URL: "https://flags.example.com", ServerKey: key})
 //	if err != nil { … }
 //	defer flags.Close()
-//	if flags.IsEnabled("checkout-v2", canary.User{Key: userID, Attributes: map[string]any{"region": "eu"}}) { … }
+//	if flags.IsEnabled("checkout-v2", canary.NewUser(userID).With("region", "eu")) { … }
 //
 // The protocol and the evaluation semantics are specified in sdk/SPEC.md of the repository;
 // the shared fixtures in sdk/fixtures pin them.

@@ -21,11 +21,8 @@ func readFixture(t testing.TB, name string, into any) {
 
 // userFrom turns a fixture user (a JSON object) into a User, userId as the key when a string.
 func userFrom(attributes map[string]any) User {
-	u := User{Attributes: attributes}
-	if id, ok := attributes["userId"].(string); ok {
-		u.Key = id
-	}
-	return u
+	id, _ := attributes["userId"].(string)
+	return UserFromMap(id, attributes)
 }
 
 func TestEvaluationCases(t *testing.T) {
@@ -90,7 +87,7 @@ func TestBenchAnswers(t *testing.T) {
 	}
 	_ = json.Unmarshal(fixture.Flag, &key)
 	for i := 0; i < len(fixture.Answers); i++ {
-		user := User{Key: benchUserID(i), Attributes: map[string]any{"region": fixture.Regions[i%len(fixture.Regions)]}}
+		user := NewUser(benchUserID(i)).With("region", fixture.Regions[i%len(fixture.Regions)])
 		want := fixture.Codes[fixture.Answers[i:i+1]]
 		got := c.Evaluate(key.Key, user)
 		if got.Reason != want || got.Enabled != (got.Cohort != "") {

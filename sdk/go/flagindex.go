@@ -17,9 +17,13 @@ type flagIndex struct {
 	whole bool // hash whole keys (quickHash collided too often for these keys)
 }
 
-// flagSlot holds one entry and its key's hash (compared before the key itself); entry nil: empty.
+// flagSlot holds one entry and the words quickHash reads of its key (keyWords) with its length,
+// compared before anything else: for a key up to 16 bytes they are the key, so a lookup compares
+// no text at all (no call, no load of the entry's key); a longer key is compared in full after
+// them. entry nil: empty.
 type flagSlot struct {
-	hash  uint64
+	a, b  uint64
+	n     int
 	entry *flagEntry
 }
 
@@ -43,22 +47,24 @@ func buildFlagIndex(flags map[string]*flagEntry, whole bool) (flagIndex, bool) {
 	ix := flagIndex{slots: make([]flagSlot, size), mask: uint64(size - 1), shift: uint(64 - bits.TrailingZeros(uint(size))), whole: whole}
 	ok := true
 	for _, e := range flags {
-		h := ix.hash(e.key)
+		a, b := keyWords(e.key)
+		h := ix.hash(e.key, a, b)
 		i, probes := h>>ix.shift, 0
 		for ix.slots[i].entry != nil {
 			i, probes = (i+1)&ix.mask, probes+1
 		}
 		ok = ok && probes <= maxProbe
-		ix.slots[i] = flagSlot{hash: h, entry: e}
+		ix.slots[i] = flagSlot{a: a, b: b, n: len(e.key), entry: e}
 	}
 	return ix, ok
 }
 
-func (ix *flagIndex) hash(key string) uint64 {
+// hash is the key's hash; a and b are its keyWords.
+func (ix *flagIndex) hash(key string, a, b uint64) uint64 {
 	if ix.whole {
 		return wholeHash(key)
 	}
-	return quickHash(key)
+	return mixWords(a, b, len(key))
 }
 
 // get returns the flag's entry, or nil when the state has no such flag.
@@ -66,13 +72,19 @@ func (ix *flagIndex) get(key string) *flagEntry {
 	if len(ix.slots) == 0 {
 		return nil
 	}
-	h := ix.hash(key)
-	for i := h >> ix.shift; ; i = (i + 1) & ix.mask {
+	n := len(key)
+	var a, b uint64
+	if n >= 8 && n <= 16 { // most keys: keyWords' case, read here without the call
+		a, b = word(key, 0), word(key, n-8)
+	} else {
+		a, b = keyWords(key)
+	}
+	for i := ix.hash(key, a, b) >> ix.shift; ; i = (i + 1) & ix.mask {
 		slot := &ix.slots[i]
 		if slot.entry == nil {
 			return nil
 		}
-		if slot.hash == h && sameText(slot.entry.key, key) {
+		if slot.a == a && slot.b == b && slot.n == n && (n <= 16 || slot.entry.key == key) {
 			return slot.entry
 		}
 	}
@@ -114,20 +126,35 @@ func word(s string, i int) uint64 {
 
 // quickHash hashes the length and up to three 8-byte words: all of a key up to 16 bytes (its
 // first and last words, overlapping), the first, middle and last words of a longer one. One
-// multiply: callers take the top bits, which every input bit reaches.
+// multiply: callers take the top bits, which every input bit reaches. Under 8 bytes it is
+// one-to-one among strings of the same length (the bytes fit in 56 bits and the multiply is
+// invertible): user.go's attribute names rely on that.
 func quickHash(s string) uint64 {
+	a, b := keyWords(s)
+	return mixWords(a, b, len(s))
+}
+
+// keyWords are the words quickHash mixes: for a string up to 16 bytes, with its length, the
+// string itself (any two different strings of one length give different words).
+func keyWords(s string) (a, b uint64) {
 	n := len(s)
-	var a, b uint64
 	switch {
 	case n > 16:
 		a, b = word(s, 0)^bits.RotateLeft64(word(s, n/2-4), 17), word(s, n-8)
 	case n >= 8:
 		a, b = word(s, 0), word(s, n-8)
+	case n >= 4:
+		// Two overlapping 4-byte words hold every byte: still one-to-one for a given length.
+		a = uint64(word4(s, 0))<<32 | uint64(word4(s, n-4))
 	default:
 		for i := 0; i < n; i++ {
 			a = a<<8 | uint64(s[i])
 		}
 	}
+	return a, b
+}
+
+func mixWords(a, b uint64, n int) uint64 {
 	return (a ^ bits.RotateLeft64(b, 29) ^ uint64(n)<<56) * hashC2
 }
 

@@ -34,7 +34,7 @@ func FuzzCondition(f *testing.F) {
 			value = valueJSON
 		}
 		segments := map[string]*segment{"s": compileSegment(map[string]any{"key": "s", "userIds": []any{"u1"}, "conditions": []any{condition}}, nil)}
-		user := User{Key: "u1", Attributes: map[string]any{"a": value, "userId": value}}
+		user := UserFromMap("u1", map[string]any{"a": value, "userId": value})
 		plain, err := conditionOf(condition, segments)
 		if err != nil {
 			return
@@ -61,9 +61,9 @@ func FuzzEvaluate(f *testing.F) {
 	segments := compileSegments([]json.RawMessage{json.RawMessage(`{"key":"s","userIds":["u1"],"conditions":[],"version":1}`)})
 	f.Fuzz(func(t *testing.T, flagJSON, key, region string) {
 		flag := compileFlag(json.RawMessage(flagJSON), segments)
-		user := User{Key: key, Attributes: map[string]any{"region": region}}
-		r := flag.evaluate(user).result
-		if r != flag.evaluate(user).result {
+		user := NewUser(key).With("region", region)
+		r := flag.evaluate(&user).result
+		if r != flag.evaluate(&user).result {
 			t.Fatal("evaluation is not deterministic")
 		}
 		// An enabled answer names its cohort in its reason (a cohort may be named "": the server

@@ -42,7 +42,7 @@ func main() {
 	if err := flags.WaitForReady(ctx); err != nil {
 		panic(err)
 	}
-	user := canary.User{Key: "u-1", Attributes: map[string]any{"region": "eu-west"}}
+	user := canary.NewUser("u-1").With("region", "eu-west")
 	fmt.Println(flags.IsEnabled("checkout-v2", user), flags.Evaluate("checkout-v2", user).Reason)
 }
 `

@@ -2,14 +2,6 @@ package canary
 
 import "encoding/json"
 
-// User is who a flag is evaluated for: Key is the `userId` attribute (bucketing's default
-// stickiness), Attributes the rest (`region`, `email`, `appVersion`, …). Attribute values may be
-// strings, booleans, any Go number type, json.Number or time.Time; nil means missing.
-type User struct {
-	Key        string
-	Attributes map[string]any
-}
-
 // Reasons an evaluation came out as it did (SPEC.md §4). A cohort's reason is "cohort:<name>".
 const (
 	ReasonOff               = "off"

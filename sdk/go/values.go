@@ -17,24 +17,6 @@ import (
 // maxTextLength is the most UTF-16 code units the string operators and `matches` look at.
 const maxTextLength = 256
 
-// attribute reads a user attribute; nil means missing. `userId` is the user's Key when set.
-func (u User) attribute(name string) any {
-	if name == "userId" && u.Key != "" {
-		return u.Key
-	}
-	return u.Attributes[name]
-}
-
-// stringAttribute is u.attribute(name).(string) without boxing the Key in an interface or
-// comparing the name: keyed, set when compiling, says whether name is "userId".
-func (u User) stringAttribute(name string, keyed bool) (string, bool) {
-	if keyed && u.Key != "" {
-		return u.Key, true
-	}
-	s, ok := u.Attributes[name].(string)
-	return s, ok
-}
-
 // jsNumber formats a finite float64 as JavaScript's Number.prototype.toString does, so that
 // `in` lists and bucketing see the same text for a number in every SDK (42 → "42", 1e21 → "1e+21").
 func jsNumber(f float64) string {

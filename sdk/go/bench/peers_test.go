@@ -118,7 +118,7 @@ func benchCanary(b *testing.B, key string) {
 	us := benchUsers()
 	prebuilt := make([]canary.User, len(us))
 	for i, u := range us {
-		prebuilt[i] = canary.User{Key: u.id, Attributes: map[string]any{"region": u.region}}
+		prebuilt[i] = canary.NewUser(u.id).With("region", u.region)
 	}
 	run(b, func(i int) bool { return c.IsEnabled(key, prebuilt[i]) })
 }

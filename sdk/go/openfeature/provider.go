@@ -116,22 +116,18 @@ func (p *Provider) Shutdown() {
 
 // userOf: the targeting key is the userId; other context fields are attributes.
 func userOf(flat of.FlattenedContext) canary.User {
-	u := canary.User{Attributes: make(map[string]any, len(flat))}
+	key, _ := flat[of.TargetingKey].(string)
+	attributes := make(map[string]any, len(flat))
 	for k, v := range flat {
-		if k == of.TargetingKey {
-			if s, ok := v.(string); ok {
-				u.Key = s
-			}
-			continue
+		if k != of.TargetingKey {
+			attributes[k] = v
 		}
-		u.Attributes[k] = v
 	}
-	return u
+	return canary.UserFromMap(key, attributes)
 }
 
 func userOfContext(ec of.EvaluationContext) canary.User {
-	u := canary.User{Key: ec.TargetingKey(), Attributes: ec.Attributes()}
-	return u
+	return canary.UserFromMap(ec.TargetingKey(), ec.Attributes())
 }
 
 // BooleanEvaluation evaluates locally (SPEC.md §4 for the reasons) and counts an exposure.

@@ -77,9 +77,13 @@ func TestProviderResolvesAndTracksErrors(t *testing.T) {
 	server := httptest.NewServer(sink)
 	defer server.Close()
 	inBeta := map[string]any{"attribute": "userId", "operator": "in", "values": []any{"u1"}}
+	inEU := map[string]any{"attribute": "region", "operator": "in", "values": []any{"eu"}}
+	hasTargetingKey := map[string]any{"attribute": "targetingKey", "operator": "exists", "values": []any{}}
 	snapshot := &canary.Snapshot{Environment: "test", Version: 1, Segments: []json.RawMessage{}, Flags: []json.RawMessage{
 		flag("beta", true, cohort("beta", 100, inBeta)),
 		flag("half", true, cohort("half", 50)),
+		flag("eu", true, cohort("eu", 100, inEU)),
+		flag("targeting-key", true, cohort("any", 100, hasTargetingKey)),
 		flag("dark", false),
 		raw(map[string]any{"key": "broken", "enabled": "yes"}),
 	}}
@@ -104,6 +108,10 @@ func TestProviderResolvesAndTracksErrors(t *testing.T) {
 	}
 	check("beta", u1, true, of.TargetingMatchReason, "")
 	check("beta", of.NewEvaluationContext("u2", nil), false, of.DefaultReason, "")
+	// The context's attributes are the user's; the targeting key is its userId, not an attribute.
+	check("eu", u1, true, of.TargetingMatchReason, "")
+	check("eu", of.NewEvaluationContext("u1", map[string]any{"region": "us"}), false, of.DefaultReason, "")
+	check("targeting-key", u1, false, of.DefaultReason, "")
 	check("dark", u1, false, of.DisabledReason, "")
 	check("missing", u1, false, of.ErrorReason, of.FlagNotFoundCode)
 	check("broken", u1, false, of.ErrorReason, of.ParseErrorCode)
