@@ -40,6 +40,12 @@ export interface Mode {
   answerer(flag: string): Answerer | undefined
   /** The first message of every connection (resuming from the held version). */
   hello(sdk: string): ClientMessage
+  /**
+   * Parses one server frame into a message this mode can take (its own kind, `metrics_ack`,
+   * `pong`); undefined for anything else, which makes the client resync. Per mode so that the
+   * browser build carries no checks for rules messages it is never sent.
+   */
+  parse(text: string): ServerMessage | undefined
   /** Applies a `snapshot`, `changes` or `results` message. */
   apply(message: ServerMessage): Applied
   /** Flag keys currently held (so their counters exist before the first evaluation). */

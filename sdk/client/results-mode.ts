@@ -1,4 +1,4 @@
-import type { ServerMessage } from '../core/protocol.ts'
+import { parseResultsMessage, type ServerMessage } from '../core/protocol.ts'
 import type { EvalResult, Reason, User } from '../core/types.ts'
 import { isRecord, type Applied, type Mode } from './mode.ts'
 
@@ -60,6 +60,7 @@ export function createResultsMode(initialUser: User): Mode {
     hello(sdk) {
       return { type: 'hello', sdk, user }
     },
+    parse: parseResultsMessage,
     apply(message: ServerMessage): Applied {
       if (message.type !== 'results') return { keys: [], resync: true }
       const incoming = message.results

@@ -1,5 +1,5 @@
 import type { Snapshot } from '../core/changes.ts'
-import type { ServerMessage } from '../core/protocol.ts'
+import { parseServerMessage, type ServerMessage } from '../core/protocol.ts'
 import {
   affectedFlags,
   applyChange,
@@ -62,6 +62,7 @@ export function createRulesMode(): Mode {
         ? { type: 'hello', sdk }
         : { type: 'hello', sdk, version: ruleset.version }
     },
+    parse: parseServerMessage,
     apply(message: ServerMessage): Applied {
       if (message.type === 'snapshot') return applySnapshot(message)
       if (message.type !== 'changes') return { keys: [], resync: true }

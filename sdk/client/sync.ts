@@ -1,4 +1,4 @@
-import { parseServerMessage, type ClientMessage, type ServerMessage } from '../core/protocol.ts'
+import type { ClientMessage, ServerMessage } from '../core/protocol.ts'
 import type { Answers } from './answers.ts'
 import type { ConnectionEvent, ConnectionState } from './connection-state.ts'
 import type { MetricsReporter } from './metrics-reporter.ts'
@@ -95,7 +95,7 @@ export function createSync(deps: SyncDeps): Sync {
       metrics.connected()
     },
     message(text) {
-      const message = parseServerMessage(text)
+      const message = mode.parse(text)
       if (message === undefined) return resync('unparseable frame')
       if (message.type === 'pong') return
       if (message.type === 'metrics_ack') return metrics.ack(message.id)
