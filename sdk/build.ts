@@ -41,8 +41,8 @@ export function forbiddenInputs(metafile: Metafile): string[] {
 }
 
 /**
- * esbuild options of the browser bundle (shared by the build, the size benchmark and the
- * browser test, so all three measure and run the same thing).
+ * esbuild options of every browser bundle built here: the SDK's own (with `sdkBrowserBuildOptions`
+ * on top), the OpenFeature helpers, and the other SDKs `bench/bundle` compares with.
  */
 export function browserBuildOptions(): BuildOptions & { metafile: true } {
   return {
@@ -56,6 +56,53 @@ export function browserBuildOptions(): BuildOptions & { metafile: true } {
     metafile: true,
     logLevel: 'silent',
   }
+}
+
+/**
+ * Property names of the browser SDK's internal objects (the seams between its modules: the
+ * mode, counters, reporter, sync, connection, backoff and their options) that the browser build
+ * shortens (esbuild `mangleProps`): they repeat across the bundle and nothing outside it sees
+ * them. Never a name of the public API (`FlagClient`, `ClientOptions`, `StateCache`, results),
+ * the wire or the cache entry, nor one a platform object also has (`Date.now`, `Math.random`,
+ * `close`, `send`, `status`): `test/sdk/browser-mangled-properties.test.ts` reads every use of
+ * each name with the type checker and fails otherwise.
+ */
+export const BROWSER_MANGLED_PROPERTIES: readonly string[] = [
+  // backoff
+  'baseMs', 'capMs', 'resetAfterMs', 'restartSpreadMs', 'restartPatienceMs', 'success', 'fail', 'dropped',
+  'anchor', 'period', 'until',
+  // counters and answers
+  'counts', 'slot', 'find', 'mention', 'drain', 'counters', 'hasState', 'unknownFlag', 'errorRecorded',
+  'answer', 'refresh', 'problem', 'evaluate',
+  // connection state, emitter, ready gate, persister
+  'link', 'fullSetsOwed', 'fullSet', 'emit', 'count', 'listener', 'wait', 'schedule', 'open',
+  // metrics reporter
+  'limit', 'post', 'newId', 'sentOn', 'flush', 'connected', 'disconnected', 'ack', 'settle', 'pending',
+  // sync, connection, platform, mode
+  'answers', 'metrics', 'persister', 'transport', 'dispatch', 'state', 'changed', 'identified', 'opened',
+  'sendUserMessage', 'openSocket', 'backoff', 'handlers', 'ping', 'down', 'fatal', 'reconnect', 'terminate',
+  'refused', 'stream', 'namedCache', 'counting', 'answerer', 'hello', 'apply', 'resync',
+  'reportCacheError',
+]
+
+/**
+ * Files of the browser bundle whose declarations are public or on the wire (or in a cache
+ * entry): none of their property names may be mangled.
+ */
+export const BROWSER_PUBLIC_FILES: readonly string[] = [
+  'sdk/client/types.ts',
+  'sdk/client/state-cache.ts',
+  'sdk/client/errors.ts',
+  'sdk/core/types.ts',
+  'sdk/core/protocol.ts',
+  'sdk/core/changes.ts',
+  'sdk/core/metrics.ts',
+]
+
+/** The browser SDK's bundle (`sdk/dist/browser.js`): the shared options plus the mangled names. */
+export function sdkBrowserBuildOptions(): BuildOptions & { metafile: true } {
+  const names = BROWSER_MANGLED_PROPERTIES.join('|')
+  return { ...browserBuildOptions(), entryPoints: [join(SDK, 'browser.ts')], mangleProps: new RegExp(`^(?:${names})$`) }
 }
 
 /** The browser bundle's size goal, minified and gzipped (README: 6 KB). */
@@ -81,7 +128,7 @@ export interface BundleSize {
 
 /** Builds the browser bundle in memory with the shipped options and measures it. */
 export async function measureBrowserBundle(): Promise<BundleSize> {
-  const result = await build({ ...browserBuildOptions(), write: false, outfile: 'browser.js' })
+  const result = await build({ ...sdkBrowserBuildOptions(), write: false, outfile: 'browser.js' })
   const code = result.outputFiles[0]?.contents
   if (code === undefined) throw new Error('esbuild produced no output')
   const inputs = Object.entries(result.metafile.outputs['browser.js']?.inputs ?? {})
@@ -108,9 +155,12 @@ function nodeBuildOptions(format: 'esm' | 'cjs'): BuildOptions {
   }
 }
 
-/** Builds the browser bundle to `outfile` and fails when a forbidden module got in. */
-export async function buildBrowser(outfile: string, entry = join(SDK, 'browser.ts')): Promise<void> {
-  const result = await build({ ...browserBuildOptions(), entryPoints: [entry], outfile })
+/**
+ * Builds a browser bundle to `outfile` (the SDK's by default) and fails when a forbidden module
+ * got in.
+ */
+export async function buildBrowser(outfile: string, options: BuildOptions = sdkBrowserBuildOptions()): Promise<void> {
+  const result = await build({ ...browserBuildOptions(), ...options, outfile })
   const forbidden = forbiddenInputs(result.metafile)
   if (forbidden.length > 0) {
     throw new Error(`the browser bundle must not contain: ${forbidden.join(', ')}`)
@@ -174,7 +224,7 @@ export async function buildSdk(outDir = join(SDK, 'dist')): Promise<void> {
     build({ ...nodeBuildOptions('cjs'), outfile: join(outDir, 'cjs/node.js') }),
     buildBrowser(join(outDir, 'browser.js')),
     // Browser-safe (nothing from Node), so the same options serve Node's `import` too.
-    buildBrowser(join(outDir, 'openfeature.js'), join(SDK, 'openfeature.ts')),
+    buildBrowser(join(outDir, 'openfeature.js'), { entryPoints: [join(SDK, 'openfeature.ts')] }),
   ])
   writeFileSync(join(outDir, 'cjs/package.json'), '{ "type": "commonjs" }\n')
   emitDeclarations(join(outDir, 'types'))
