@@ -1,8 +1,9 @@
-import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { build, type BuildOptions, type Metafile } from 'esbuild'
+import { minify } from 'terser'
 import ts from 'typescript'
 
 /**
@@ -11,7 +12,7 @@ import ts from 'typescript'
  * - `node.js`: the Node entry (ESM), bundled, its dependencies (`ws`, `semver`, …) left as imports.
  * - `cjs/node.js`: the same entry as CommonJS for `require()`; `cjs/package.json` marks the
  *   folder `"type": "commonjs"` so Node and TypeScript read `cjs/**` as CommonJS.
- * - `browser.js`: the browser entry, bundled and minified, with nothing from `ws`, the rules
+ * - `browser.js`: the browser entry, bundled and minified (esbuild, then terser), with nothing from `ws`, the rules
  *   engine or its dependencies (checked here, so a stray import fails the build, not the page).
  * - `openfeature.js`: the OpenFeature helpers (`@canary-flags/sdk/openfeature`), for Node and
  *   browsers alike, held to the same check; kept out of `browser.js` to keep it in its budget.
@@ -82,7 +83,7 @@ export const BROWSER_MANGLED_PROPERTIES: readonly string[] = [
   'answers', 'metrics', 'persister', 'transport', 'dispatch', 'state', 'changed', 'identified', 'opened',
   'sendUserMessage', 'openSocket', 'backoff', 'handlers', 'ping', 'down', 'fatal', 'reconnect', 'terminate',
   'refused', 'stream', 'namedCache', 'counting', 'answerer', 'hello', 'apply', 'resync',
-  'reportCacheError',
+  'reportCacheError', 'spreadMs', 'cacheDelayMs', 'postMetrics', 'connect',
 ]
 
 /**
@@ -120,25 +121,54 @@ export interface BundleSize {
   minifiedBytes: number
   /** gzip level 9, as a CDN would serve it. */
   gzippedBytes: number
-  /** Bytes each input contributes to the minified output, largest first. */
+  /** Bytes each input contributes to esbuild's minified output (before terser), largest first. */
   inputs: Array<{ path: string; bytes: number }>
   /** Inputs that match `FORBIDDEN_IN_BROWSER`. */
   forbidden: string[]
 }
 
+/**
+ * terser over esbuild's minified output: esbuild bundles, tree-shakes and mangles the internal
+ * property names; terser's compressor (two passes) and its name mangling then take about 4% more
+ * off the gzipped size (6.43 -> 6.15 KB when it came). Safe defaults only (no `unsafe` options),
+ * and `ecma: 2020` like esbuild's target, so it never emits newer syntax.
+ */
+export async function finishBrowserBundle(code: string): Promise<string> {
+  const result = await minify(code, {
+    module: true,
+    ecma: 2020,
+    compress: { passes: 2 },
+    mangle: true,
+    // Like esbuild: non-ASCII characters stay escaped, whatever charset the page is served with.
+    format: { comments: false, ascii_only: true },
+  })
+  if (result.code === undefined) throw new Error('terser produced no output')
+  return result.code
+}
+
+/**
+ * Bundles with `options` in memory and finishes the output (`finishBrowserBundle`): the code,
+ * and esbuild's metafile for what went in.
+ */
+async function bundleBrowser(options: BuildOptions): Promise<{ code: string; metafile: Metafile }> {
+  const result = await build({ ...browserBuildOptions(), ...options, write: false, outfile: 'browser.js' })
+  const output = result.outputFiles[0]
+  if (output === undefined) throw new Error('esbuild produced no output')
+  return { code: await finishBrowserBundle(output.text), metafile: result.metafile }
+}
+
 /** Builds the browser bundle in memory with the shipped options and measures it. */
 export async function measureBrowserBundle(): Promise<BundleSize> {
-  const result = await build({ ...sdkBrowserBuildOptions(), write: false, outfile: 'browser.js' })
-  const code = result.outputFiles[0]?.contents
-  if (code === undefined) throw new Error('esbuild produced no output')
-  const inputs = Object.entries(result.metafile.outputs['browser.js']?.inputs ?? {})
+  const { code, metafile } = await bundleBrowser(sdkBrowserBuildOptions())
+  const inputs = Object.entries(metafile.outputs['browser.js']?.inputs ?? {})
     .map(([path, { bytesInOutput }]) => ({ path, bytes: bytesInOutput }))
     .sort((a, b) => b.bytes - a.bytes)
+  const bytes = Buffer.from(code)
   return {
-    minifiedBytes: code.length,
-    gzippedBytes: gzipSync(code, { level: 9 }).length,
+    minifiedBytes: bytes.length,
+    gzippedBytes: gzipSync(bytes, { level: 9 }).length,
     inputs,
-    forbidden: forbiddenInputs(result.metafile),
+    forbidden: forbiddenInputs(metafile),
   }
 }
 
@@ -160,11 +190,13 @@ function nodeBuildOptions(format: 'esm' | 'cjs'): BuildOptions {
  * got in.
  */
 export async function buildBrowser(outfile: string, options: BuildOptions = sdkBrowserBuildOptions()): Promise<void> {
-  const result = await build({ ...browserBuildOptions(), ...options, outfile })
-  const forbidden = forbiddenInputs(result.metafile)
+  const { code, metafile } = await bundleBrowser(options)
+  const forbidden = forbiddenInputs(metafile)
   if (forbidden.length > 0) {
     throw new Error(`the browser bundle must not contain: ${forbidden.join(', ')}`)
   }
+  mkdirSync(dirname(outfile), { recursive: true })
+  writeFileSync(outfile, code)
 }
 
 function emitDeclarations(outDir: string): void {
