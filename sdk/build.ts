@@ -151,7 +151,7 @@ export async function finishBrowserBundle(code: string): Promise<string> {
  * and esbuild's metafile for what went in.
  */
 async function bundleBrowser(options: BuildOptions): Promise<{ code: string; metafile: Metafile }> {
-  const result = await build({ ...browserBuildOptions(), ...options, write: false, outfile: 'browser.js' })
+  const result = await build({ ...browserBuildOptions(), ...options, metafile: true, write: false, outfile: 'browser.js' })
   const output = result.outputFiles[0]
   if (output === undefined) throw new Error('esbuild produced no output')
   return { code: await finishBrowserBundle(output.text), metafile: result.metafile }
