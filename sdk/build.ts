@@ -83,7 +83,7 @@ export const BROWSER_MANGLED_PROPERTIES: readonly string[] = [
   'answers', 'metrics', 'persister', 'transport', 'dispatch', 'state', 'changed', 'identified', 'opened',
   'sendUserMessage', 'openSocket', 'backoff', 'handlers', 'ping', 'down', 'fatal', 'reconnect', 'terminate',
   'refused', 'stream', 'namedCache', 'counting', 'answerer', 'hello', 'apply', 'resync',
-  'reportCacheError', 'spreadMs', 'cacheDelayMs', 'postMetrics', 'connect',
+  'reportCacheError', 'spreadMs', 'cacheDelayMs', 'postMetrics', 'connect', 'kind', 'arms', 'offsetOf',
 ]
 
 /**

@@ -79,13 +79,13 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
   }
   const reportCacheError = onceReporter(logger, report)
 
-  const counters = createCounters(now(), mode.counting === 'arms')
+  const counters = createCounters(now(), mode.counting)
   const metrics = createMetricsReporter({
     counters,
     now,
     newId: () => batchId(now(), random),
     send: (batch) => transport?.send({ type: 'metrics', batch }) ?? false,
-    ...(postMetrics === undefined ? {} : { post: (batch) => postMetrics(batch, mode.counting === 'answers' ? user : undefined) }),
+    ...(postMetrics === undefined ? {} : { post: (batch) => postMetrics(batch, mode.counting.kind === 'answers' ? user : undefined) }),
   })
   const persister: Persister | undefined =
     cache === undefined
@@ -153,16 +153,14 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
     },
   })
 
+  // The answering methods as they are (isEnabled, explain, resolve, record…, run); `refresh` is
+  // the client's own.
+  const { refresh: _refresh, ...answering } = answers
   return {
+    ...answering,
     ready(options = {}) {
       return readiness.wait(options.timeoutMs)
     },
-    isEnabled: answers.isEnabled,
-    explain: answers.explain,
-    resolve: answers.resolve,
-    recordError: answers.recordError,
-    recordDuration: answers.recordDuration,
-    run: answers.run,
     on(event, listener) {
       return events.on(event, listener)
     },

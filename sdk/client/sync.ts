@@ -53,8 +53,8 @@ export function createSync(deps: SyncDeps): Sync {
   }
 
   /** The server and this client disagree on what was sent: ask again, or start over. */
-  const resync = (why: string) => {
-    logger.debug?.(`resync: ${why}`)
+  const resync = (why: string, error?: unknown) => {
+    logger.debug?.(`resync: ${why}`, error)
     const transport = deps.transport()
     if (transport === undefined) return
     const before = dispatch({ type: 'gap' })
@@ -68,17 +68,15 @@ export function createSync(deps: SyncDeps): Sync {
       applied = mode.apply(message)
     } catch (error) {
       // A frame that parsed but does not fit the held state (e.g. a malformed change).
-      logger.debug?.('could not apply a server message', error)
       answers.refresh()
-      return resync('a message could not be applied')
+      return resync('a message could not be applied', error)
     }
     // Changes applied before a gap stand; answers follow the state actually held.
-    const wholeState = message.type === 'snapshot' || (message.type === 'results' && message.full)
-    answers.refresh(wholeState ? undefined : applied.keys)
+    const fullSet = message.type === 'results' && message.full
+    answers.refresh(fullSet || message.type === 'snapshot' ? undefined : applied.keys)
     if (applied.resync) {
       resync(`${message.type} did not follow version ${mode.version}`)
     } else {
-      const fullSet = message.type === 'results' && message.full
       dispatch({ type: 'in_sync', fullSet })
       // identify() waits for the answers for the new user: the full set that answers the last
       // identify, not one still in flight for an earlier hello.

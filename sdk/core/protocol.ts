@@ -113,7 +113,8 @@ export function restartSpreadOf(reason: string): number | undefined {
   return Math.min(MAX_RESTART_SPREAD_MS, Number(match[1]))
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+/** A JSON object (not null, not an array): what every frame, and the SDK's bootstrap and cache entries, must be. */
+export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 const isVersion = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0
 
 
