@@ -62,7 +62,7 @@ export function createAnswers(deps: AnswersDeps): Answers {
   }
   /** An unknown key (once some state is held) is reported; the caller's default answers. */
   const unknown = (flag: string, defaultValue: boolean) => {
-    if (hasState()) deps.unknownFlag(flag)
+    unanswered(flag)
     return defaultValue
   }
 
@@ -149,7 +149,7 @@ export function createAnswers(deps: AnswersDeps): Answers {
           enabled = !usesDefault(result) && result.enabled
         }
       } catch (error) {
-        logger.debug?.('run failed to evaluate', error)
+        logger.debug?.('run failed', error)
       }
       const started = now()
       const settle = (failed: boolean) => {

@@ -134,10 +134,8 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
   }
   transport = deps.connect({
     open: sync.opened,
-    ping() {
-      const version = mode.version
-      return version === undefined ? { type: 'ping' } : { type: 'ping', version }
-    },
+    // Before any state `version` is undefined, which JSON leaves out: `{"type":"ping"}`.
+    ping: () => ({ type: 'ping', version: mode.version }),
     message: sync.message,
     down() {
       metrics.disconnected()

@@ -117,8 +117,6 @@ export interface Counters {
   readonly counts: Int32Array
   /** The flag's slot (the index of its first counter), created on first use; the client keeps it beside the flag. */
   slot(flag: string): number
-  /** The flag's slot if it has one (no allocation): the `isEnabled` lookup. */
-  find(flag: string): number | undefined
   /**
    * Names a flag in the next batch with no counts (`{}`): how an unknown key the application
    * asked for reaches the server, which counts the keys it does not have per connection
@@ -161,9 +159,6 @@ export function createCounters(startedAt: number, counting: Counting): Counters 
         }
       }
       return slot
-    },
-    find(flag) {
-      return slots.get(flag)
     },
     mention(flag) {
       mentioned.add(flag)
