@@ -58,7 +58,7 @@ for (const { entry, pkg } of SUBJECTS) {
 
 writeResult({
   name: 'bundle',
-  title: 'Browser bundle: tiny entry using the client, esbuild with our browser options, gzip -9',
+  title: 'Browser bundle: tiny entry using the client, esbuild with our browser options then terser, gzip -9',
   date: new Date().toISOString(),
   ok,
   rows,
