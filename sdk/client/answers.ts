@@ -1,6 +1,6 @@
 import { genericReason } from '../core/generic-reason.ts'
 import type { EvalResult, User } from '../core/types.ts'
-import { answerOffset, armOffset, countDuration, countError, countExposure, type Counters } from './counters.ts'
+import { countDuration, countError, countExposure, type Counters } from './counters.ts'
 import type { Answerer, Mode } from './mode.ts'
 import type { EvaluationDetails, FlagClient, Logger, ResolvedDetails } from './types.ts'
 
@@ -47,7 +47,7 @@ interface Entry {
  */
 export function createAnswers(deps: AnswersDeps): Answers {
   const { mode, counters, logger, user, hasState, now } = deps
-  const offsetOf = mode.counting === 'answers' ? answerOffset : armOffset
+  const { offsetOf } = mode.counting
   const entries = new Map<string, Entry>()
 
   /** The flag's entry with an answer, or undefined (not ready, or unknown flag: the default). */
@@ -62,7 +62,7 @@ export function createAnswers(deps: AnswersDeps): Answers {
   }
   /** An unknown key (once some state is held) is reported; the caller's default answers. */
   const unknown = (flag: string, defaultValue: boolean) => {
-    if (hasState()) deps.unknownFlag(flag)
+    unanswered(flag)
     return defaultValue
   }
 
@@ -73,9 +73,6 @@ export function createAnswers(deps: AnswersDeps): Answers {
         let entry = entries.get(key)
         if (entry === undefined) entries.set(key, (entry = { answer: undefined, slot: counters.slot(key) }))
         entry.answer = mode.answerer(key)
-        // A state the SDK could not compile answers the default for everyone: say why, once per state.
-        const problem = entry.answer?.problem
-        if (problem !== undefined) logger.debug?.(`flag ${JSON.stringify(key)} is malformed: ${problem}`)
       }
     },
 
@@ -146,12 +143,13 @@ export function createAnswers(deps: AnswersDeps): Answers {
         const entry = answering(flag)
         if (entry !== undefined) {
           const result = entry.answer.evaluate(callUser ?? user())
-          ;[slot, offset] = [entry.slot, offsetOf(result)]
+          slot = entry.slot
+          offset = offsetOf(result)
           countExposure(counters, slot, offset)
           enabled = !usesDefault(result) && result.enabled
         }
       } catch (error) {
-        logger.debug?.('run failed to evaluate', error)
+        logger.debug?.('run failed', error)
       }
       const started = now()
       const settle = (failed: boolean) => {

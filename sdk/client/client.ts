@@ -79,13 +79,13 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
   }
   const reportCacheError = onceReporter(logger, report)
 
-  const counters = createCounters(now(), mode.counting === 'arms')
+  const counters = createCounters(now(), mode.counting)
   const metrics = createMetricsReporter({
     counters,
     now,
     newId: () => batchId(now(), random),
     send: (batch) => transport?.send({ type: 'metrics', batch }) ?? false,
-    ...(postMetrics === undefined ? {} : { post: (batch) => postMetrics(batch, mode.counting === 'answers' ? user : undefined) }),
+    ...(postMetrics === undefined ? {} : { post: (batch) => postMetrics(batch, mode.counting.kind === 'answers' ? user : undefined) }),
   })
   const persister: Persister | undefined =
     cache === undefined
@@ -134,10 +134,8 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
   }
   transport = deps.connect({
     open: sync.opened,
-    ping() {
-      const version = mode.version
-      return version === undefined ? { type: 'ping' } : { type: 'ping', version }
-    },
+    // Before any state `version` is undefined, which JSON leaves out: `{"type":"ping"}`.
+    ping: () => ({ type: 'ping', version: mode.version }),
     message: sync.message,
     down() {
       metrics.disconnected()
@@ -153,16 +151,14 @@ export function createFlagClient(deps: ClientDeps): FlagClient {
     },
   })
 
+  // The answering methods as they are (isEnabled, explain, resolve, record…, run); `refresh` is
+  // the client's own.
+  const { refresh: _refresh, ...answering } = answers
   return {
+    ...answering,
     ready(options = {}) {
       return readiness.wait(options.timeoutMs)
     },
-    isEnabled: answers.isEnabled,
-    explain: answers.explain,
-    resolve: answers.resolve,
-    recordError: answers.recordError,
-    recordDuration: answers.recordDuration,
-    run: answers.run,
     on(event, listener) {
       return events.on(event, listener)
     },

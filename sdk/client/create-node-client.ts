@@ -22,7 +22,7 @@ const SDK_NAME = 'canary-flags-node/0.1.0'
 export function createClient(options: ClientOptions): FlagClient {
   return assembleClient(options, {
     sdkName: SDK_NAME,
-    mode: isClientKey(options.key) ? createResultsMode(options.user ?? {}) : createRulesMode(),
+    mode: isClientKey(options.key) ? createResultsMode(options.user ?? {}) : createRulesMode(options.logger),
     openSocket: openNodeSocket,
     namedCache: fileCache,
   })

@@ -14,10 +14,7 @@ export interface Endpoints {
  */
 export function endpoints(url: string): Endpoints {
   const parsed = new URL(url)
-  const secure = parsed.protocol === 'https:' || parsed.protocol === 'wss:'
-  const base = parsed.pathname.replace(/\/+$/, '').replace(/\/api\/v1\/stream$/, '')
-  return {
-    stream: `${secure ? 'wss' : 'ws'}://${parsed.host}${base}/api/v1/stream`,
-    metrics: `${secure ? 'https' : 'http'}://${parsed.host}${base}/api/v1/metrics`,
-  }
+  const s = parsed.protocol === 'https:' || parsed.protocol === 'wss:' ? 's' : ''
+  const api = `${parsed.host}${parsed.pathname.replace(/\/+$/, '').replace(/\/api\/v1\/stream$/, '')}/api/v1/`
+  return { stream: `ws${s}://${api}stream`, metrics: `http${s}://${api}metrics` }
 }

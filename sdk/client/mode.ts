@@ -1,13 +1,12 @@
 import type { ClientMessage, ServerMessage } from '../core/protocol.ts'
 import type { EvalResult, User } from '../core/types.ts'
+import type { Counting } from './counters.ts'
 
 /** Answers one flag for a user; a compiled flag (rules mode) or a held result (results mode). */
 export interface Answerer {
   evaluate(user: User): Readonly<EvalResult>
   /** The public form of a result it returned (rules mode: SPLIT needs the cohort's rollout). */
   generic?(result: Readonly<EvalResult>): Readonly<EvalResult>
-  /** Why the flag's state could not be compiled (it then answers `error`); logged at debug level. */
-  readonly problem?: string | undefined
 }
 
 /** What applying one server message did. */
@@ -24,22 +23,23 @@ export interface Applied {
  * client around it is the same for both.
  */
 export interface Mode {
-  /**
-   * How the guard's counts are kept. `arms` (rules mode): each evaluation counts in the arm the
-   * SDK computed. `answers` (results mode): the server does not trust a browser's arms, so every
-   * answered evaluation is reported as one exposure and the server puts it in the arm it computes
-   * for the user (the batch carries the user on the HTTP fallback).
-   */
-  readonly counting: 'arms' | 'answers'
+  /** How the guard's counts are kept (counters.ts): `ARM_COUNTING` or `ANSWER_COUNTING`. */
+  readonly counting: Counting
   /** The environment version of the held state; undefined before any state. */
   readonly version: number | undefined
   /**
    * What answers for a flag under the held state, or undefined while no state is held or the
-   * flag is unknown. Looked up once per state change, not once per `isEnabled`.
+   * flag is unknown. Looked up once per state change of the flag, not once per `isEnabled`.
    */
   answerer(flag: string): Answerer | undefined
   /** The first message of every connection (resuming from the held version). */
   hello(sdk: string): ClientMessage
+  /**
+   * Parses one server frame into a message this mode can take (its own kind, `metrics_ack`,
+   * `pong`); undefined for anything else, which makes the client resync. Per mode so that the
+   * browser build carries no checks for rules messages it is never sent.
+   */
+  parse(text: string): ServerMessage | undefined
   /** Applies a `snapshot`, `changes` or `results` message. */
   apply(message: ServerMessage): Applied
   /** Flag keys currently held (so their counters exist before the first evaluation). */
@@ -51,6 +51,3 @@ export interface Mode {
   /** Results mode only: switches to another user; the message to send for it. */
   identify?(user: User): ClientMessage
 }
-
-export const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)

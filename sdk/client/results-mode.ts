@@ -1,6 +1,7 @@
-import type { ServerMessage } from '../core/protocol.ts'
+import { isRecord, parseResultsMessage, type ServerMessage } from '../core/protocol.ts'
 import type { EvalResult, Reason, User } from '../core/types.ts'
-import { isRecord, type Applied, type Mode } from './mode.ts'
+import { ANSWER_COUNTING } from './counters.ts'
+import type { Applied, Mode } from './mode.ts'
 
 /** Not imported from `sdk/core/evaluate.ts`: the browser build must not pull the rules engine in. */
 
@@ -49,7 +50,7 @@ export function createResultsMode(initialUser: User): Mode {
   }
 
   return {
-    counting: 'answers',
+    counting: ANSWER_COUNTING,
     get version() {
       return version
     },
@@ -60,6 +61,7 @@ export function createResultsMode(initialUser: User): Mode {
     hello(sdk) {
       return { type: 'hello', sdk, user }
     },
+    parse: parseResultsMessage,
     apply(message: ServerMessage): Applied {
       if (message.type !== 'results') return { keys: [], resync: true }
       const incoming = message.results

@@ -1,5 +1,5 @@
 import type { Snapshot } from '../core/changes.ts'
-import type { ServerMessage } from '../core/protocol.ts'
+import { isRecord, parseServerMessage, type ServerMessage } from '../core/protocol.ts'
 import {
   affectedFlags,
   applyChange,
@@ -7,7 +7,9 @@ import {
   snapshotOf,
   type CompactRuleset,
 } from '../core/ruleset.ts'
-import { isRecord, type Applied, type Mode } from './mode.ts'
+import { ARM_COUNTING } from './counters.ts'
+import type { Applied, Mode } from './mode.ts'
+import type { Logger } from './types.ts'
 
 function isSnapshot(value: unknown): value is Snapshot {
   return (
@@ -32,14 +34,15 @@ function differences(before: CompactRuleset | undefined, after: CompactRuleset):
 /**
  * Rules mode (server and admin keys): holds the environment's rules as a `CompactRuleset` (the
  * compiled flags only; a cache entry rebuilds the states from them) and evaluates locally with
- * `sdk/core`, so `isEnabled` never waits on the network.
+ * `sdk/core`, so `isEnabled` never waits on the network. `logger` hears (at debug level) why a
+ * flag's state could not be compiled.
  *
  * @example
  * const mode = createRulesMode()
  * mode.apply({ type: 'snapshot', environment: 'production', version: 3, flags, segments })
  * mode.evaluate('checkout-v2', { userId: 'u1' })
  */
-export function createRulesMode(): Mode {
+export function createRulesMode(logger?: Logger): Mode {
   let ruleset: CompactRuleset | undefined
 
   const applySnapshot = (snapshot: Snapshot): Applied => {
@@ -50,18 +53,23 @@ export function createRulesMode(): Mode {
   }
 
   return {
-    counting: 'arms',
+    counting: ARM_COUNTING,
     get version() {
       return ruleset?.version
     },
     answerer(flag) {
-      return ruleset?.compiled.get(flag)
+      const compiled = ruleset?.compiled.get(flag)
+      // A state the SDK could not compile answers the default for everyone: say why, once per
+      // state (the client asks for a flag's answerer once per change of it).
+      if (compiled?.problem !== undefined) logger?.debug?.(`flag ${JSON.stringify(flag)} is malformed: ${compiled.problem}`)
+      return compiled
     },
     hello(sdk) {
       return ruleset === undefined
         ? { type: 'hello', sdk }
         : { type: 'hello', sdk, version: ruleset.version }
     },
+    parse: parseServerMessage,
     apply(message: ServerMessage): Applied {
       if (message.type === 'snapshot') return applySnapshot(message)
       if (message.type !== 'changes') return { keys: [], resync: true }

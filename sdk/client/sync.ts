@@ -1,4 +1,4 @@
-import { parseServerMessage, type ClientMessage, type ServerMessage } from '../core/protocol.ts'
+import type { ClientMessage, ServerMessage } from '../core/protocol.ts'
 import type { Answers } from './answers.ts'
 import type { ConnectionEvent, ConnectionState } from './connection-state.ts'
 import type { MetricsReporter } from './metrics-reporter.ts'
@@ -53,8 +53,8 @@ export function createSync(deps: SyncDeps): Sync {
   }
 
   /** The server and this client disagree on what was sent: ask again, or start over. */
-  const resync = (why: string) => {
-    logger.debug?.(`resync: ${why}`)
+  const resync = (why: string, error?: unknown) => {
+    logger.debug?.(`resync: ${why}`, error)
     const transport = deps.transport()
     if (transport === undefined) return
     const before = dispatch({ type: 'gap' })
@@ -68,17 +68,15 @@ export function createSync(deps: SyncDeps): Sync {
       applied = mode.apply(message)
     } catch (error) {
       // A frame that parsed but does not fit the held state (e.g. a malformed change).
-      logger.debug?.('could not apply a server message', error)
       answers.refresh()
-      return resync('a message could not be applied')
+      return resync('a message could not be applied', error)
     }
     // Changes applied before a gap stand; answers follow the state actually held.
-    const wholeState = message.type === 'snapshot' || (message.type === 'results' && message.full)
-    answers.refresh(wholeState ? undefined : applied.keys)
+    const fullSet = message.type === 'results' && message.full
+    answers.refresh(fullSet || message.type === 'snapshot' ? undefined : applied.keys)
     if (applied.resync) {
       resync(`${message.type} did not follow version ${mode.version}`)
     } else {
-      const fullSet = message.type === 'results' && message.full
       dispatch({ type: 'in_sync', fullSet })
       // identify() waits for the answers for the new user: the full set that answers the last
       // identify, not one still in flight for an earlier hello.
@@ -95,7 +93,7 @@ export function createSync(deps: SyncDeps): Sync {
       metrics.connected()
     },
     message(text) {
-      const message = parseServerMessage(text)
+      const message = mode.parse(text)
       if (message === undefined) return resync('unparseable frame')
       if (message.type === 'pong') return
       if (message.type === 'metrics_ack') return metrics.ack(message.id)

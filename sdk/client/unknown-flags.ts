@@ -29,9 +29,9 @@ export function createUnknownFlags(deps: UnknownFlagsDeps): (flag: string) => vo
     if (seen.has(flag) || seen.size >= MAX_UNKNOWN_FLAGS) return
     seen.add(flag)
     if (flag.length > 0 && flag.length <= MAX_REPORTED_KEY) deps.mention(flag)
+    // Short: the browser bundle carries it.
     deps.logger.warn?.(
-      `unknown flag ${JSON.stringify(flag)}: not among this environment's flags (a client key sees ` +
-        "client-side flags only), so the caller's default answers; check the key (warned once per key)",
+      `unknown flag ${JSON.stringify(flag)}: not among this key's flags (a client key sees client-side flags only); the default answers; check the key`,
     )
     deps.emit(flag)
   }

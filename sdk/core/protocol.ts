@@ -55,6 +55,10 @@ export type ServerMessage =
   /** …and, at most once a second per flag, the guard's view after new counts arrived. */
   | { type: 'guard_update'; environment: string; flag: string; at: number; guard: unknown }
 
+/** `CLOSE.restart` and `CLOSE.revoked` on their own, so the SDK can read them without the table. */
+export const CLOSE_RESTART = 1012
+export const CLOSE_REVOKED = 4401
+
 /** Close codes, so an SDK can tell "stop, fix your config" from "reconnect". */
 export const CLOSE = {
   invalidPayload: 1007,
@@ -72,9 +76,9 @@ export const CLOSE = {
    * of SDKs it is closing, so that their successor sees a bounded connection rate whatever the
    * fleet's size. See `sdk/core/backoff.ts`.
    */
-  restart: 1012,
+  restart: CLOSE_RESTART,
   /** The key was revoked while connected: do not reconnect with it. */
-  revoked: 4401,
+  revoked: CLOSE_REVOKED,
   /** The SDK did not read fast enough; it may reconnect and resync. */
   slowConsumer: 4408,
   /** Too many identities on this connection (client keys); reconnect after a backoff. */
@@ -109,7 +113,8 @@ export function restartSpreadOf(reason: string): number | undefined {
   return Math.min(MAX_RESTART_SPREAD_MS, Number(match[1]))
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+/** A JSON object (not null, not an array): what every frame, and the SDK's bootstrap and cache entries, must be. */
+export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 const isVersion = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0
 
 
@@ -144,27 +149,20 @@ export function parseClientMessage(text: string): ReceivedClientMessage | string
   }
 }
 
-/**
- * Parses one frame from the server; undefined when it is not a message this SDK understands
- * (the SDK then resyncs rather than guessing).
- */
-export function parseServerMessage(text: string): ServerMessage | undefined {
+/** A frame's JSON object, or undefined when it is not JSON or not an object. */
+function readFrame(text: string): Record<string, unknown> | undefined {
   let value: unknown
   try {
     value = JSON.parse(text)
   } catch {
     return undefined
   }
-  if (!isRecord(value)) return undefined
+  return isRecord(value) ? value : undefined
+}
+
+/** The messages of both kinds of connection: results, metrics acknowledgements and pongs. */
+function commonServerMessage(value: Record<string, unknown>): ServerMessage | undefined {
   switch (value.type) {
-    case 'snapshot':
-      return isVersion(value.version) && Array.isArray(value.flags) && Array.isArray(value.segments)
-        ? (value as ServerMessage)
-        : undefined
-    case 'changes':
-      return Array.isArray(value.changes) && value.changes.every((c) => isRecord(c) && isVersion(c.version))
-        ? (value as ServerMessage)
-        : undefined
     case 'results':
       return isVersion(value.version) && isRecord(value.results) ? (value as ServerMessage) : undefined
     case 'metrics_ack':
@@ -174,4 +172,35 @@ export function parseServerMessage(text: string): ServerMessage | undefined {
     default:
       return undefined
   }
+}
+
+/**
+ * Parses one frame from the server; undefined when it is not a message this SDK understands
+ * (the SDK then resyncs rather than guessing).
+ */
+export function parseServerMessage(text: string): ServerMessage | undefined {
+  const value = readFrame(text)
+  if (value === undefined) return undefined
+  switch (value.type) {
+    case 'snapshot':
+      return isVersion(value.version) && Array.isArray(value.flags) && Array.isArray(value.segments)
+        ? (value as ServerMessage)
+        : undefined
+    case 'changes':
+      return Array.isArray(value.changes) && value.changes.every((c) => isRecord(c) && isVersion(c.version))
+        ? (value as ServerMessage)
+        : undefined
+    default:
+      return commonServerMessage(value)
+  }
+}
+
+/**
+ * `parseServerMessage` for a client-key connection (results mode), which is never sent rules: a
+ * `snapshot` or `changes` frame is not understood (undefined, so the SDK resyncs). Its own
+ * function so that the browser build does not carry the rules messages' checks.
+ */
+export function parseResultsMessage(text: string): ServerMessage | undefined {
+  const value = readFrame(text)
+  return value === undefined ? undefined : commonServerMessage(value)
 }

@@ -1,4 +1,4 @@
-import { CLOSE } from './protocol.ts'
+import { CLOSE_RESTART, CLOSE_REVOKED } from './protocol.ts'
 
 /**
  * Which failures are worth retrying, written once for everything that talks over the network:
@@ -40,11 +40,11 @@ export function httpFailureKind(status: number): FailureKind {
  * closeFailureKind(1006) // 'recoverable'
  */
 export function closeFailureKind(code: number): FailureKind {
-  return code === CLOSE.revoked ? 'configuration' : 'recoverable'
+  return code === CLOSE_REVOKED ? 'configuration' : 'recoverable'
 }
 
 /**
  * The server announced a restart (1012): reconnect on the backoff's restart schedule (once per
  * spread window, at this SDK's own phase) rather than on its exponential one.
  */
-export const asksForPromptReconnect = (code: number): boolean => code === CLOSE.restart
+export const asksForPromptReconnect = (code: number): boolean => code === CLOSE_RESTART

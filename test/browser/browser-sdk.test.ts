@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildBrowser } from '../../sdk/build.ts'
 import { launchChromium, serveSite, type Site } from '../helpers/chromium.ts'
@@ -83,9 +83,10 @@ describe('browser SDK in headless Chromium', () => {
    */
   let firstPageOpenedAt: number | undefined
 
-  async function openPage(user: string): Promise<Page> {
+  /** A page for `user`, in its own browser context unless given one (pages of a context share localStorage). */
+  async function openPage(user: string, context?: BrowserContext): Promise<Page> {
     firstPageOpenedAt ??= Date.now()
-    const page = await browser.newPage()
+    const page = await (context ?? browser).newPage()
     const query = new URLSearchParams({ server: server.url, key: clientKey, user })
     await page.goto(`${siteUrl}?${query}`)
     return page
@@ -135,6 +136,66 @@ describe('browser SDK in headless Chromium', () => {
     expect(errors).toBeLessThanOrEqual(elapsedSeconds)
     expect(control).toBe(0)
     await page.close()
+  }, 60_000)
+
+  it('the shipped bundle (internal names shortened) answers through every public method, identifies, caches and closes', async () => {
+    const VIP = 'vip-only'
+    expect((await server.api('POST', '/api/v1/flags', { key: VIP, clientSide: true })).status).toBe(201)
+    const vipState = { enabled: true, cohorts: [{ name: 'vip', conditions: [{ attribute: 'userId', operator: 'in', values: ['vip'] }], rollout: 100 }] }
+    expect((await server.api('PATCH', `/api/v1/environments/development/flags/${VIP}`, vipState)).status).toBe(200)
+
+    const context = await browser.newContext()
+    const page = await openPage('api-user', context)
+    await expect.poll(() => text(page, '#value'), { timeout: 10_000 }).toBe('true')
+    const seen = await page.evaluate(
+      async ({ flag, vip }) => {
+        type Flags = import('../../sdk/client/types.ts').FlagClient
+        const flags = (window as unknown as { flags: Flags }).flags
+        const unknown: string[] = []
+        flags.on('unknownFlag', (key) => unknown.push(key))
+        const before = { vip: flags.isEnabled(vip), explain: flags.explain(flag), resolve: flags.resolve(flag) }
+        const missing = [flags.explain('no-such-flag'), flags.explain('no-such-flag', undefined, true)]
+        const ran = await flags.run(flag, undefined, { on: async () => 'new', off: () => 'old' })
+        flags.recordDuration(flag, undefined, 700)
+        let changed: string[] = []
+        flags.on('change', (keys) => (changed = keys))
+        await flags.identify({ userId: 'vip' })
+        const after = { vip: flags.isEnabled(vip), explainVip: flags.explain(vip), changed }
+        return { before, missing, unknown, ran, after, version: flags.version, status: flags.status }
+      },
+      { flag: FLAG, vip: VIP },
+    )
+    expect(seen.before).toEqual({
+      vip: false,
+      explain: { enabled: true, reason: 'TARGETING_MATCH' },
+      resolve: { enabled: true, reason: 'TARGETING_MATCH', generic: 'TARGETING_MATCH' },
+    })
+    expect(seen.missing).toEqual([
+      { enabled: false, reason: 'unknown_flag' },
+      { enabled: true, reason: 'unknown_flag' },
+    ])
+    expect(seen.unknown).toEqual(['no-such-flag'])
+    expect(seen.ran).toBe('new')
+    expect(seen.after).toEqual({ vip: true, explainVip: { enabled: true, reason: 'TARGETING_MATCH' }, changed: [VIP] })
+    expect(seen.version).toBeGreaterThan(0)
+    expect(seen.status).toBe('ready')
+
+    // run's and recordDuration's durations reach the server (one user's weight at most).
+    const timed = async () => {
+      const metrics = await server.api('GET', `/api/v1/environments/development/flags/${FLAG}/metrics`)
+      return (metrics.json.minutes as Array<{ canaryTimed: number }>).reduce((sum, row) => sum + row.canaryTimed, 0)
+    }
+    await expect.poll(timed, { timeout: 10_000 }).toBeGreaterThan(0)
+
+    // close() writes the cache; a page that cannot reach the server answers from it.
+    await page.evaluate(() => (window as unknown as { flags: { close(): Promise<void> } }).flags.close())
+    expect(await page.evaluate(() => (window as unknown as { flags: { status: string } }).flags.status)).toBe('closed')
+    // Same browser context, so the same localStorage.
+    const offline = await context.newPage()
+    await offline.goto(`${siteUrl}?${new URLSearchParams({ server: 'http://127.0.0.1:9', key: clientKey, user: 'vip' })}`)
+    await expect.poll(() => text(offline, '#status'), { timeout: 10_000 }).toBe('stale')
+    expect(await offline.evaluate((vip) => (window as unknown as { flags: { isEnabled(f: string): boolean } }).flags.isEnabled(vip), VIP)).toBe(true)
+    await context.close()
   }, 60_000)
 
   it('a wrong client key leaves the page working on defaults', async () => {

@@ -129,10 +129,13 @@ describe('rules mode: applying server messages', () => {
     expect(client.isEnabled('a', { userId: 'u1' })).toBe(false)
     fake.open()
     expect(fake.sent[0]).toEqual({ type: 'hello', sdk: 'test-sdk' })
+    // The heartbeat as it goes on the wire: no version before any state, then the held one.
+    expect(JSON.stringify(fake.ping())).toBe('{"type":"ping"}')
     fake.receive(snapshot(3, [flag('a', 3)]))
     await client.ready({ timeoutMs: 100 })
     expect(client.status).toBe('ready')
     expect(client.version).toBe(3)
+    expect(JSON.stringify(fake.ping())).toBe('{"type":"ping","version":3}')
     expect(client.isEnabled('a', { userId: 'u1' })).toBe(true)
   })
 

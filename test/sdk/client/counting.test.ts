@@ -1,6 +1,6 @@
 // Contract: sdk/SPEC.md §9 (metrics batches). Where this test and the spec disagree, one of them is a bug.
 import { describe, expect, it, vi } from 'vitest'
-import { armOffset, countDuration, countError, countExposure, createCounters } from '../../../sdk/client/counters.ts'
+import { ANSWER_COUNTING, ARM_COUNTING, armOffset, countDuration, countError, countExposure, createCounters } from '../../../sdk/client/counters.ts'
 import { createMetricsReporter, type PostOutcome } from '../../../sdk/client/metrics-reporter.ts'
 import { RESULTS, armOf } from '../../../sdk/core/evaluate.ts'
 import type { MetricsBatch } from '../../../sdk/core/protocol.ts'
@@ -19,7 +19,7 @@ describe('armOffset', () => {
 
 describe('createCounters', () => {
   it('drains non-zero flags only, zeroes the slots and chains the batch windows', () => {
-    const counters = createCounters(100)
+    const counters = createCounters(100, ARM_COUNTING)
     counters.slot('quiet')
     const a = counters.slot('a')
     countExposure(counters, a, armOffset(on))
@@ -40,7 +40,7 @@ describe('createCounters', () => {
   })
 
   it('carries errors and durations recorded after their exposure was flushed to the next batch with exposures of that arm', () => {
-    const counters = createCounters(0)
+    const counters = createCounters(0, ARM_COUNTING)
     const a = counters.slot('a')
     countExposure(counters, a, armOffset(on))
     expect(counters.drain('x', 1)?.flags.a).toEqual({ canary: { exposures: 1, errors: 0 } })
@@ -62,8 +62,30 @@ describe('createCounters', () => {
     expect(counters.drain('u', 6)).toBeUndefined()
   })
 
+  it('answer counting (results mode): one canary arm per slot, every answer counted, late events sent at once', () => {
+    const counters = createCounters(0, ANSWER_COUNTING)
+    expect(ANSWER_COUNTING.arms).toEqual(['canary'])
+    const offset = ANSWER_COUNTING.offsetOf(RESULTS.off)
+    expect(offset).toBe(ANSWER_COUNTING.offsetOf(on))
+    const slots = Array.from({ length: 10 }, (_, i) => counters.slot(`f${i}`))
+    slots.forEach((slot, i) => {
+      for (let n = 0; n <= i; n++) countExposure(counters, slot, offset)
+    })
+    expect(counters.drain('x', 1)?.flags).toMatchObject({ f0: { canary: { exposures: 1, errors: 0 } }, f9: { canary: { exposures: 10, errors: 0 } } })
+    // A client key's page may fail after the flush that carried its exposure: no carrying, the
+    // server credits late events against that connection's earlier exposures.
+    countError(counters, slots[3]!, offset)
+    countDuration(counters, slots[3]!, offset, 700)
+    expect(counters.drain('y', 2)).toEqual({
+      id: 'y',
+      start: 1,
+      end: 2,
+      flags: { f3: { canary: { exposures: 0, errors: 1, durations: [0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0] } } },
+    })
+  })
+
   it('reports durations as a histogram beside the counts, only for arms that timed something', () => {
-    const counters = createCounters(0)
+    const counters = createCounters(0, ARM_COUNTING)
     const a = counters.slot('a')
     countExposure(counters, a, armOffset(on))
     countExposure(counters, a, armOffset(on))
@@ -81,7 +103,7 @@ describe('createCounters', () => {
   })
 
   it('counts nothing for evaluations in neither arm', () => {
-    const counters = createCounters(0)
+    const counters = createCounters(0, ARM_COUNTING)
     const slot = counters.slot('a')
     for (const result of [RESULTS.unknownFlag, RESULTS.off, RESULTS.noMatch, RESULTS.error, RESULTS.missingStickiness]) {
       countExposure(counters, slot, armOffset(result))
@@ -91,7 +113,7 @@ describe('createCounters', () => {
   })
 
   it('counts without allocating once the slot exists', () => {
-    const counters = createCounters(0)
+    const counters = createCounters(0, ARM_COUNTING)
     const slot = counters.slot('a')
     const gc = (globalThis as { gc?: () => void }).gc
     gc?.()
@@ -107,7 +129,7 @@ describe('createCounters', () => {
 function reporter(
   options: { send?: (b: MetricsBatch) => boolean; post?: (b: MetricsBatch) => Promise<PostOutcome>; limit?: number; now?: () => number } = {},
 ) {
-  const counters = createCounters(0)
+  const counters = createCounters(0, ARM_COUNTING)
   let ids = 0
   const sent: MetricsBatch[] = []
   const metrics = createMetricsReporter({

@@ -10,7 +10,7 @@ import {
 import type { Change } from '../../../sdk/core/changes.ts'
 import type { FlagState, Segment, User } from '../../../sdk/core/types.ts'
 import { createRulesMode } from '../../../sdk/client/rules-mode.ts'
-import { countExposure, createCounters } from '../../../sdk/client/counters.ts'
+import { ARM_COUNTING, countExposure, createCounters } from '../../../sdk/client/counters.ts'
 
 /** Compact compiled flags: shared rules, states rebuilt from the compiled form, one counter array. */
 
@@ -146,7 +146,7 @@ describe('rules mode cache entries', () => {
 
 describe('counters', () => {
   it('keep every flag apart in one growing array', () => {
-    const counters = createCounters(0)
+    const counters = createCounters(0, ARM_COUNTING)
     const slots = Array.from({ length: 100 }, (_, i) => counters.slot(`f${i}`))
     expect(counters.slot('f7')).toBe(slots[7])
     slots.forEach((slot, i) => {

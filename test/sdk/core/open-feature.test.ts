@@ -16,6 +16,7 @@ describe('genericReason and genericResult', () => {
       ['unknown_flag', false, 'ERROR'],
       ['error', false, 'ERROR'],
       ['cohort' as Reason, false, 'ERROR'],
+      ['toString' as Reason, false, 'ERROR'],
       ...GENERIC_REASONS.map((r): [Reason, boolean, string] => [r, true, r]),
     ]
     for (const [reason, split, generic] of cases) expect(genericReason(reason, { split }), `${reason} ${split}`).toBe(generic)
