@@ -1,4 +1,3 @@
-import * as z from 'zod/mini'
 import { changeRequest, type ChangeRequest } from '../../api-shapes/change-requests.ts'
 import { storedJson } from '../domain/stored-json.ts'
 import type { RequestPatch } from '../domain/change-requests.ts'
@@ -63,9 +62,6 @@ export function requestPatchRow(patch: RequestPatch, at: number) {
 }
 
 export const missingRequest = (id: number) => new NotFoundError(`change request #${id}`)
-
-/** The id of a request in a path: a positive whole number, else it cannot exist. */
-export const requestId = z.coerce.number().check(z.int(), z.positive())
 
 export function requestCreated(request: ChangeRequest): AuditEntry {
   return {

@@ -1,8 +1,7 @@
 import { and, asc, desc, eq, isNotNull, lt, lte, type SQL } from 'drizzle-orm'
 import type { AppliedApproval, ChangeRequestStore } from './contract.ts'
 import type { Db } from './db.ts'
-import { found } from './decisions.ts'
-import { readEnvironment } from './flag-store.ts'
+import { found, missing } from './decisions.ts'
 import { recordAudit, type Tx } from './record-change.ts'
 import {
   missingRequest,
@@ -13,7 +12,7 @@ import {
   requestUpdated,
   toChangeRequest,
 } from './request-decisions.ts'
-import { changeRequests } from './schema.ts'
+import { changeRequests, environments } from './schema.ts'
 
 /**
  * Inside a flag-state update's transaction: the request it applies turns `approved` → `applied`,
@@ -35,7 +34,7 @@ export function createSqliteRequestStore(db: Db): ChangeRequestStore {
   return {
     async create(input) {
       return db.transaction((tx) => {
-        readEnvironment(tx, input.environment)
+        found(tx.select({ key: environments.key }).from(environments).where(eq(environments.key, input.environment)).get(), missing.environment(input.environment))
         const request = toChangeRequest(tx.insert(changeRequests).values(newRequestRow(input)).returning().get())
         recordAudit(tx, requestCreated(request))
         return request
