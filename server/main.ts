@@ -124,12 +124,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const ticker = createGuardTicker({
     guard,
     // Plans' steps and change requests whose scheduled time came: the leader's work, once per tick.
-    planner: {
-      tick: async () => {
-        await planner.tick()
-        await services.requests.applyDue()
-      },
-    },
+    planner: { tick: () => planner.tick().then(services.requests.applyDue) },
     isLeader: () => leader?.isLeader() ?? true,
     pruneMetrics: async () => {
       await store.metrics.prune(now() - retentionMs)

@@ -29,6 +29,41 @@ export interface PlanProgress {
   evidence: PlanFigures | null
 }
 
+function requirePlan(state: StoredFlagState): RolloutPlan {
+  const plan = state.plan
+  if (!plan) throw new ConflictError(`flag ${state.key} in ${state.environment} has no rollout plan`)
+  return plan
+}
+
+function preview(state: StoredFlagState, input: PlanInput): PlanPreview {
+  const cohort = state.cohorts.find((c) => c.name === input.cohort)
+  if (!cohort) throw new NotFoundError(`cohort ${input.cohort} of flag ${state.key} in ${state.environment}`)
+  return previewPlan(cohort.rollout, input.cohort, input.steps, state.plan, input.intervalSeconds)
+}
+
+function resumable(state: StoredFlagState): RolloutPlan {
+  const plan = requirePlan(state)
+  if (plan.status !== 'paused' && plan.status !== 'held') throw new ConflictError(`the plan is ${plan.status}, not paused or held`)
+  return plan
+}
+
+/**
+ * The plan `start` would set, or its refusal: the flag needs a guard, a live plan is replaced
+ * only when asked, and a plan never narrows its cohort.
+ */
+function planned(state: StoredFlagState, input: PlanInput & { replace?: boolean | undefined }, at: number) {
+  if (!state.guard) throw new ValidationError('guard: set a guard on this flag before starting a rollout plan')
+  const p = preview(state, input)
+  if (p.replaces && !input.replace)
+    throw new ConflictError(
+      `flag ${state.key} in ${state.environment} already has a plan on cohort ${p.replaces.cohort} (${p.replaces.status}); send replace: true to replace it`,
+      { plan: p.replaces },
+    )
+  if (p.steps.length === 0)
+    throw new ValidationError(`steps: every step is at or below cohort ${p.cohort}'s current rollout (${p.from}%); a plan never narrows a cohort`)
+  return { plan: planFrom(input, p, at), action: p.replaces ? 'plan.replace' : 'plan.start', p }
+}
+
 /**
  * Rollout plans: widen one cohort through its steps, one per interval, and only when the guard's
  * plan test since the step began shows the canary's error rate is below the limit. A due step
@@ -57,41 +92,6 @@ export function createRolloutPlanner(deps: { store: Store; service: StateWriter;
         ...(options.rollout !== undefined && plan ? { cohorts: withRollout(current, plan.cohort, options.rollout) } : {}),
       }),
     })
-  }
-
-  function requirePlan(state: StoredFlagState): RolloutPlan {
-    const plan = state.plan
-    if (!plan) throw new ConflictError(`flag ${state.key} in ${state.environment} has no rollout plan`)
-    return plan
-  }
-
-  function preview(state: StoredFlagState, input: PlanInput): PlanPreview {
-    const cohort = state.cohorts.find((c) => c.name === input.cohort)
-    if (!cohort) throw new NotFoundError(`cohort ${input.cohort} of flag ${state.key} in ${state.environment}`)
-    return previewPlan(cohort.rollout, input.cohort, input.steps, state.plan, input.intervalSeconds)
-  }
-
-  function resumable(state: StoredFlagState): RolloutPlan {
-    const plan = requirePlan(state)
-    if (plan.status !== 'paused' && plan.status !== 'held') throw new ConflictError(`the plan is ${plan.status}, not paused or held`)
-    return plan
-  }
-
-  /**
-   * The plan `start` would set, or its refusal: the flag needs a guard, a live plan is replaced
-   * only when asked, and a plan never narrows its cohort.
-   */
-  function planned(state: StoredFlagState, input: PlanInput & { replace?: boolean | undefined }) {
-    if (!state.guard) throw new ValidationError('guard: set a guard on this flag before starting a rollout plan')
-    const p = preview(state, input)
-    if (p.replaces && !input.replace)
-      throw new ConflictError(
-        `flag ${state.key} in ${state.environment} already has a plan on cohort ${p.replaces.cohort} (${p.replaces.status}); send replace: true to replace it`,
-        { plan: p.replaces },
-      )
-    if (p.steps.length === 0)
-      throw new ValidationError(`steps: every step is at or below cohort ${p.cohort}'s current rollout (${p.from}%); a plan never narrows a cohort`)
-    return { plan: planFrom(input, p, now()), action: p.replaces ? 'plan.replace' : 'plan.start', p }
   }
 
   const maxWaitMs = (plan: RolloutPlan) => (plan.maxWaitSeconds ?? DEFAULT_MAX_WAIT_SECONDS) * 1000
@@ -147,7 +147,7 @@ export function createRolloutPlanner(deps: { store: Store; service: StateWriter;
      */
     async start(env: string, key: string, input: PlanInput & { replace?: boolean | undefined }, options: ActorOptions): Promise<StoredFlagState> {
       const state = await store.flags.getState(env, key)
-      const { plan, action, p } = planned(state, input)
+      const { plan, action, p } = planned(state, input, now())
       if (!p.widensNow) return setPlan(state, action, plan, options)
       // From 0% there is no canary whose evidence could be waited for: the first step is the start.
       return setPlan(state, action, plan, { ...options, rollout: p.startsAt, because: { widenedAtStart: `the cohort was at 0%: no canary to measure` } })
@@ -155,7 +155,7 @@ export function createRolloutPlanner(deps: { store: Store; service: StateWriter;
 
     /** The refusals of `start` (400/404/409), without starting: a change request checks its plan when proposed. */
     async check(env: string, key: string, input: PlanInput & { replace?: boolean | undefined }): Promise<void> {
-      planned(await store.flags.getState(env, key), input)
+      planned(await store.flags.getState(env, key), input, now())
     },
 
     /** The refusals of `resume` (409 unless paused or held), without resuming. */

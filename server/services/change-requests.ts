@@ -51,6 +51,29 @@ export interface ChangeRequestDeps {
 export type Gate = { held: ChangeRequest } | { held: null; emergency: boolean }
 
 /**
+ * A scheduled request that could not be applied loses its schedule, with a comment saying why;
+ * undefined when it was applied or closed meanwhile (by another replica or a person).
+ */
+async function dropSchedule(deps: ChangeRequestDeps, request: ChangeRequest, error: ConflictError): Promise<ChangeRequest | undefined> {
+  const at = deps.now()
+  const text = `scheduled application refused: ${error.message}`
+  return deps.store.requests
+    .update(request.id, {
+      actor: SCHEDULER,
+      action: 'request.schedule_failed',
+      at,
+      decide: (current) => {
+        if (current.status !== 'approved' || current.applyAt === null) throw new ConflictError(`change request #${current.id} is ${current.status}`)
+        return { applyAt: null, ...decideComment(current, SCHEDULER, text, at) }
+      },
+    })
+    .catch((failure: unknown) => {
+      if (!(failure instanceof ConflictError)) deps.log(`change request #${request.id}: could not record its failed schedule`, failure)
+      return undefined
+    })
+}
+
+/**
  * Change requests of protected environments: writes held as requests (`gate`), the review
  * (approve, reject, withdraw, comment) and their application — at once on the last approval,
  * on demand, or at `applyAt` by `applyDue` (the leader's tick). The rules are in
@@ -195,16 +218,7 @@ export function createChangeRequests(deps: ChangeRequestDeps) {
           await applyNow(request, SCHEDULER)
         } catch (error) {
           if (!(error instanceof ConflictError)) throw error
-          const at = now()
-          const text = `scheduled application refused: ${error.message}`
-          const dropped = await transition(request, null, 'request.schedule_failed', (current) => {
-            // Applied by another replica meanwhile (or closed by a person): nothing to record.
-            if (current.status !== 'approved' || current.applyAt === null) throw new ConflictError(`change request #${current.id} is ${current.status}`)
-            return { applyAt: null, ...decideComment(current, SCHEDULER, text, at) }
-          }).catch((failure: unknown) => {
-            if (!(failure instanceof ConflictError)) deps.log(`change request #${request.id}: could not record its failed schedule`, failure)
-            return undefined
-          })
+          const dropped = await dropSchedule(deps, request, error)
           if (dropped) notify(dropped, 'change_request.schedule_failed')
         }
       }

@@ -95,6 +95,39 @@ async function checkRulesBound(
   if (problem) throw new ValidationError(`${field}: ${problem}`)
 }
 
+/** The checks of a state update that need the environment (segments exist, cost, rules bound); 400 naming the field. */
+async function checkStateRules(store: Store, maxRulesBytes: number, envKey: string, key: string, update: StateUpdate): Promise<void> {
+  if (!update.cohorts) return
+  const segments = await store.segments.list(envKey)
+  const missing = unknownSegments(update.cohorts, new Set(segments.map((s) => s.key)))
+  if (missing.length) throw new ValidationError(`cohorts: unknown segment ${missing.join(', ')} in ${envKey}`)
+  checkCost('cohorts', update.cohorts, segments)
+  await checkRulesBound(store, maxRulesBytes, { field: 'cohorts', envKey, segments, write: { flag: key, cohorts: update.cohorts } })
+}
+
+type ApplyState = (
+  envKey: string,
+  key: string,
+  options: WriteOptions & { action: string; details?: unknown; update: (current: StoredFlagState) => StatePatch },
+) => Promise<StoredFlagState>
+
+/** The guard's settings, set (the record of its last trip stays) or removed, through `applyState`. */
+function guardWrites(applyState: ApplyState) {
+  return {
+    setGuard(envKey: string, key: string, settings: GuardSettings, options: WriteOptions): Promise<StoredFlagState> {
+      return applyState(envKey, key, {
+        ...options,
+        action: 'guard.set',
+        details: { ...options.details, ...settings },
+        update: (current) => ({ guard: { ...settings, lastTrip: current.guard?.lastTrip ?? null } }),
+      })
+    },
+    removeGuard(envKey: string, key: string, options: WriteOptions): Promise<StoredFlagState> {
+      return applyState(envKey, key, { ...options, action: 'guard.remove', update: () => ({ guard: null }) })
+    },
+  }
+}
+
 /**
  * The write side of flags and segments: store (one transaction each) → publish to the hub after
  * commit. Routes, the CLI (through the API), the guard and rollout plans all change rules here.
@@ -128,14 +161,7 @@ export function createFlagService({
     return state
   }
 
-  async function checkState(envKey: string, key: string, update: StateUpdate): Promise<void> {
-    if (!update.cohorts) return
-    const segments = await store.segments.list(envKey)
-    const missing = unknownSegments(update.cohorts, new Set(segments.map((s) => s.key)))
-    if (missing.length) throw new ValidationError(`cohorts: unknown segment ${missing.join(', ')} in ${envKey}`)
-    checkCost('cohorts', update.cohorts, segments)
-    await checkRulesBound(store, maxRulesBytes, { field: 'cohorts', envKey, segments, write: { flag: key, cohorts: update.cohorts } })
-  }
+  const checkState = (envKey: string, key: string, update: StateUpdate) => checkStateRules(store, maxRulesBytes, envKey, key, update)
 
   return {
     async createEnvironment(input: { key: string; name: string }, actor: string) {
@@ -227,19 +253,7 @@ export function createFlagService({
       })
     },
 
-    /** Sets the guard's settings; the record of its last trip stays. */
-    setGuard(envKey: string, key: string, settings: GuardSettings, options: WriteOptions): Promise<StoredFlagState> {
-      return applyState(envKey, key, {
-        ...options,
-        action: 'guard.set',
-        details: { ...options.details, ...settings },
-        update: (current) => ({ guard: { ...settings, lastTrip: current.guard?.lastTrip ?? null } }),
-      })
-    },
-
-    removeGuard(envKey: string, key: string, options: WriteOptions): Promise<StoredFlagState> {
-      return applyState(envKey, key, { ...options, action: 'guard.remove', update: () => ({ guard: null }) })
-    },
+    ...guardWrites(applyState),
 
     /** The checks of a state update that need the environment (segments exist, cost, rules bound); 400 naming the field. */
     checkState,
