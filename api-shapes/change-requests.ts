@@ -1,6 +1,7 @@
 import * as z from 'zod/mini'
 import { guardSettings } from './guard.ts'
 import { cohort } from './rules.ts'
+import { flagState, flagStateWrite } from './flags.ts'
 
 /**
  * Change requests of protected environments: a flag-state write held until enough approvers
@@ -89,9 +90,17 @@ export const changeRequestList = z.object({ items: z.array(changeRequest), nextB
 /** The answer of a write a protected environment held (`202`). */
 export const heldWrite = z.object({ held: z.literal(true), request: changeRequest })
 
+/** What a state write answers: the new state, or the change request a protected environment made of it. */
+export const stateWriteAnswer = z.union([heldWrite, flagStateWrite])
+export const stateAnswer = z.union([heldWrite, flagState])
+
 /** How many more approvals a request needs. */
 export const approvalsMissing = (request: Pick<ChangeRequest, 'approvals' | 'approvalsRequired'>): number =>
   Math.max(0, request.approvalsRequired - request.approvals.length)
 
 /** `1 approval`, `2 approvals`. */
 export const approvalsInWords = (n: number): string => `${n} approval${n === 1 ? '' : 's'}`
+
+/** `change request #4 created, needs 1 approval`: what a held write says, in the CLI and the console. */
+export const heldText = (request: Pick<ChangeRequest, 'id' | 'approvals' | 'approvalsRequired'>): string =>
+  `change request #${request.id} created, needs ${approvalsInWords(approvalsMissing(request))}`

@@ -1,4 +1,4 @@
-import { approvalsInWords, approvalsMissing, heldWrite } from '../../api-shapes/change-requests.ts'
+import { heldText, heldWrite } from '../../api-shapes/change-requests.ts'
 import { printJson, type Io } from './io.ts'
 
 /**
@@ -18,7 +18,7 @@ export function reportHeld(io: Io, data: unknown, json: boolean | undefined): bo
     return true
   }
   const request = held.data.request
-  io.out(`change request #${request.id} created, needs ${approvalsInWords(approvalsMissing(request))}`)
+  io.out(heldText(request))
   io.out(`${request.environment} is protected: nothing changed yet. Follow it with: canary requests show ${request.id}`)
   return true
 }
