@@ -8,7 +8,7 @@ import { actorText } from '../../../api-shapes/audit-words.ts'
 import { DiffTable } from './diff-table.tsx'
 
 /** The request's state in words: what it waits for, or what became of it. */
-function statusWords(r: shapes.ChangeRequest): string {
+export function statusWords(r: shapes.ChangeRequest): string {
   if (r.status === 'open') return `needs ${shapes.approvalsInWords(shapes.approvalsMissing(r))} more`
   if (r.status === 'approved') return r.applyAt === null ? 'approved' : `approved, applies ${formatTime(r.applyAt)}`
   if (r.status === 'applied') return `applied as version ${r.appliedVersion ?? '?'}`
@@ -27,7 +27,12 @@ const linesOf = (r: shapes.ChangeRequest) =>
  * approvals and comments, and the reviewer's buttons. Whether this key may approve is the
  * server's answer (the author may not): a refusal is shown, never hidden by the page.
  */
-export function ChangeRequestCard(props: { request: shapes.ChangeRequest; showFlag: boolean; onChanged: () => void }) {
+export function ChangeRequestCard(props: {
+  request: shapes.ChangeRequest
+  showFlag: boolean
+  /** After a decision: the request as it now stands (its card may leave a list of pending ones). */
+  onChanged: (next: shapes.ChangeRequest) => void
+}) {
   const { api, link } = useApp()
   const r = props.request
   const [busy, setBusy] = useState(false)
@@ -40,7 +45,7 @@ export function ChangeRequestCard(props: { request: shapes.ChangeRequest; showFl
     try {
       const next = await api('POST', `/api/v1/change-requests/${r.id}/${verb}`, shapes.changeRequest, {})
       setMessage({ text: `Change request #${next.id}: ${statusWords(next)}.`, error: false })
-      props.onChanged()
+      props.onChanged(next)
     } catch (e) {
       setMessage({ text: (e as ApiError).message, error: true })
     } finally {

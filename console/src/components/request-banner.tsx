@@ -31,7 +31,7 @@ export function RequestBanner(props: { flagKey: string; version: number }) {
       </h2>
       <p class="muted">Nothing below changes until an approver other than its author approves it.</p>
       {pending.map((r) => (
-        <ChangeRequestCard key={r.id} request={r} showFlag={false} onChanged={requestsChanged} />
+        <ChangeRequestCard key={r.id} request={r} showFlag={false} onChanged={() => requestsChanged()} />
       ))}
     </section>
   )

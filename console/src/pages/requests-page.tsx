@@ -1,7 +1,7 @@
 import type * as shapes from '../../../api-shapes/index.ts'
 import { useState } from 'hono/jsx/dom'
 import { useApp } from '../app-context.ts'
-import { ChangeRequestCard, loadPending } from '../components/change-request-card.tsx'
+import { ChangeRequestCard, loadPending, statusWords } from '../components/change-request-card.tsx'
 import { useCommitEffect } from '../hooks/use-commit-effect.ts'
 import { useLive } from '../hooks/use-live.ts'
 
@@ -15,6 +15,12 @@ export function RequestsPage() {
   const [items, setItems] = useState<shapes.ChangeRequest[] | null>(null)
   const [error, setError] = useState<string | undefined>(undefined)
   const [changes, setChanges] = useState(0)
+  // The last decision made here stays said after its card leaves the list of pending requests.
+  const [decided, setDecided] = useState<string | undefined>(undefined)
+  const onChanged = (next: shapes.ChangeRequest) => {
+    setDecided(`Change request #${next.id} (${next.flag}): ${statusWords(next)}.`)
+    requestsChanged()
+  }
   // A flag change may apply or outdate a request: read the inbox again.
   useLive(() => setChanges((n) => n + 1))
   useCommitEffect(() => {
@@ -40,9 +46,14 @@ export function RequestsPage() {
           Could not load change requests: {error}
         </p>
       ) : null}
+      {decided ? (
+        <p class="notice" role="status" data-decided>
+          {decided}
+        </p>
+      ) : null}
       {items === null && !error ? <p class="loading">Loading…</p> : null}
       {items?.length === 0 ? <p>No change request is waiting in {environment?.name ?? env}.</p> : null}
-      {items?.map((r) => <ChangeRequestCard key={r.id} request={r} showFlag={true} onChanged={requestsChanged} />)}
+      {items?.map((r) => <ChangeRequestCard key={r.id} request={r} showFlag={true} onChanged={onChanged} />)}
     </div>
   )
 }
