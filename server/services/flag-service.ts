@@ -4,6 +4,7 @@ import type { Cohort, Segment } from '../../sdk/core/types.ts'
 import { ValidationError } from '../errors.ts'
 import { withRollout } from '../domain/rollout.ts'
 import { changedFields } from '../domain/changed-fields.ts'
+import { checkApprovalsCount } from '../domain/change-requests.ts'
 import { segmentRefs, usesSegment } from '../domain/segment-use.ts'
 import { DEFAULT_MAX_RULES_BYTES, rulesSizeProblem } from '../domain/rules-size.ts'
 import type { AppliedApproval, DefinitionPatch, EnvChange, SegmentInput, StatePatch, Store, StoredFlagState } from '../store/contract.ts'
@@ -182,8 +183,9 @@ export function createFlagService({
       return flag
     },
 
-    /** Protects an environment (`approvals` 1–10, checked by the caller) or lifts its protection (0). */
-    setProtection(envKey: string, approvals: number, actor: string) {
+    /** Protects an environment (`approvals` 1–10, else 400 naming it) or lifts its protection (0). */
+    async setProtection(envKey: string, approvals: number, actor: string) {
+      if (approvals !== 0) checkApprovalsCount(approvals)
       return store.flags.setProtection(envKey, approvals, actor)
     },
 
