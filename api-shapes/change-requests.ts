@@ -2,6 +2,7 @@ import * as z from 'zod/mini'
 import { guardSettings } from './guard.ts'
 import { cohort } from './rules.ts'
 import { flagState, flagStateWrite } from './flags.ts'
+import { guardRemoved, guardSet } from './guard-view.ts'
 
 /**
  * Change requests of protected environments: a flag-state write held until enough approvers
@@ -89,10 +90,13 @@ export const changeRequestList = z.object({ items: z.array(changeRequest), nextB
 
 /** The answer of a write a protected environment held (`202`). */
 export const heldWrite = z.object({ held: z.literal(true), request: changeRequest })
+export type HeldWrite = z.infer<typeof heldWrite>
 
 /** What a state write answers: the new state, or the change request a protected environment made of it. */
 export const stateWriteAnswer = z.union([heldWrite, flagStateWrite])
 export const stateAnswer = z.union([heldWrite, flagState])
+export const guardSetAnswer = z.union([heldWrite, guardSet])
+export const guardRemovedAnswer = z.union([heldWrite, guardRemoved])
 
 /** How many more approvals a request needs. */
 export const approvalsMissing = (request: Pick<ChangeRequest, 'approvals' | 'approvalsRequired'>): number =>
