@@ -51,6 +51,46 @@ export interface ChangeRequestDeps {
 export type Gate = { held: ChangeRequest } | { held: null; emergency: boolean }
 
 /**
+ * A flag-state write in `environment`: held as a new request when the environment is
+ * protected, unless it is the kill switch (then `emergency`: applied at once, audited as
+ * such) or would change nothing (the write answers `changed: false` as anywhere else).
+ * A stale `expectedVersion` is 409 here too, and the change is checked as a direct write is.
+ */
+async function gate(
+  deps: ChangeRequestDeps,
+  environment: string,
+  flag: string,
+  change: ProposedChange,
+  options: { actor: string; expectedVersion?: number | undefined },
+): Promise<Gate> {
+  const { store, now, notify } = deps
+  const env = await store.flags.getEnvironment(environment)
+  if (env.approvals === 0) return { held: null, emergency: false }
+  if (isKillSwitch(change)) return { held: null, emergency: true }
+  const current = await store.flags.getState(environment, flag)
+  if (options.expectedVersion !== undefined && options.expectedVersion !== current.version)
+    throw new ConflictError(
+      `flag ${flag} in ${environment} changed since version ${options.expectedVersion} (now ${current.version}); reload and retry`,
+      { current },
+    )
+  const diff = diffOf(current, await deps.preview(current, change))
+  if (diff.length === 0) return { held: null, emergency: false }
+  const request = await store.requests.create({
+    environment,
+    flag,
+    author: options.actor,
+    change,
+    diff,
+    baseVersion: current.version,
+    approvalsRequired: env.approvals,
+    applyAt: null,
+    at: now(),
+  })
+  notify(request, 'change_request.created')
+  return { held: request }
+}
+
+/**
  * A scheduled request that could not be applied loses its schedule, with a comment saying why;
  * undefined when it was applied or closed meanwhile (by another replica or a person).
  */
@@ -114,38 +154,9 @@ export function createChangeRequests(deps: ChangeRequestDeps) {
   }
 
   return {
-    /**
-     * A flag-state write in `environment`: held as a new request when the environment is
-     * protected, unless it is the kill switch (then `emergency`: applied at once, audited as
-     * such) or would change nothing (the write answers `changed: false` as anywhere else).
-     * A stale `expectedVersion` is 409 here too, and the change is checked as a direct write is.
-     */
-    async gate(environment: string, flag: string, change: ProposedChange, options: { actor: string; expectedVersion?: number | undefined }): Promise<Gate> {
-      const env = await store.flags.getEnvironment(environment)
-      if (env.approvals === 0) return { held: null, emergency: false }
-      if (isKillSwitch(change)) return { held: null, emergency: true }
-      const current = await store.flags.getState(environment, flag)
-      if (options.expectedVersion !== undefined && options.expectedVersion !== current.version)
-        throw new ConflictError(
-          `flag ${flag} in ${environment} changed since version ${options.expectedVersion} (now ${current.version}); reload and retry`,
-          { current },
-        )
-      const diff = diffOf(current, await deps.preview(current, change))
-      if (diff.length === 0) return { held: null, emergency: false }
-      const request = await store.requests.create({
-        environment,
-        flag,
-        author: options.actor,
-        change,
-        diff,
-        baseVersion: current.version,
-        approvalsRequired: env.approvals,
-        applyAt: null,
-        at: now(),
-      })
-      notify(request, 'change_request.created')
-      return { held: request }
-    },
+    /** See {@link gate}: a write held as a request in a protected environment, or let through. */
+    gate: (environment: string, flag: string, change: ProposedChange, options: { actor: string; expectedVersion?: number | undefined }) =>
+      gate(deps, environment, flag, change, options),
 
     list(filter: { status?: ChangeRequestStatus | undefined; env?: string | undefined; flag?: string | undefined; before?: number | undefined; limit: number }) {
       return store.requests.list(filter)
@@ -166,7 +177,13 @@ export function createChangeRequests(deps: ChangeRequestDeps) {
         ...(comment !== undefined && decideComment(current, identity.actor, comment, at)),
       }))
       notify(approved, 'change_request.approved')
-      return approved.status === 'approved' && approved.applyAt === null ? applyNow(approved, identity.actor) : approved
+      if (approved.status !== 'approved' || approved.applyAt !== null) return approved
+      return applyNow(approved, identity.actor).catch(async (error: unknown) => {
+        // Two last approvals at once (two replicas): the other one applied it; this one is done too.
+        const now = await store.requests.get(id)
+        if (error instanceof ConflictError && now.status === 'applied') return now
+        throw error
+      })
     },
 
     async reject(id: number, identity: Identity, comment?: string): Promise<ChangeRequest> {
