@@ -16,7 +16,7 @@ import {
 } from '../../api-shapes/change-requests.ts'
 
 /*
- * `canary requests list|show|approve|reject|withdraw`: the review of writes that protected
+ * `canary requests list|show|approve|reject|withdraw|apply`: the review of writes that protected
  * environments hold as change requests. Who may approve is the server's answer, never the CLI's.
  */
 
@@ -109,6 +109,22 @@ const show: Command = {
   },
 }
 
+const apply: Command = {
+  synopsis: '<id> [--at 2026-05-04T09:00:00Z]',
+  summary: 'apply an approved request now, or with --at schedule it (applied once when the time comes and it is approved)',
+  async run(args, io) {
+    const { values, positionals } = parseCommand(args, { ...apiOptions, at: { type: 'string' } }, 'requests apply')
+    const id = requestId(onePositional(positionals, 'id', 'requests apply'))
+    const at = values.at === undefined ? undefined : Date.parse(values.at)
+    if (at !== undefined && !Number.isFinite(at)) throw new CliError(`--at: ${values.at} is not a date and time like 2026-05-04T09:00:00Z`)
+    const api = createApiClient(connectionFrom(values, io.env))
+    const data = await api('POST', apiPath`/api/v1/change-requests/${id}/apply`, at === undefined ? {} : { applyAt: at })
+    if (values.json) return printJson(io, data)
+    const r = expectShape(changeRequest, data, 'change request')
+    io.out(`change request #${r.id} (${r.flag} in ${r.environment}): ${statusText(r)}${r.status === 'open' && r.applyAt !== null ? `, scheduled for ${timestamp(r.applyAt)}` : ''}`)
+  },
+}
+
 /** `canary requests …`. */
 export const requestCommands: CommandGroup = {
   list,
@@ -116,4 +132,5 @@ export const requestCommands: CommandGroup = {
   approve: action('approve', "approve someone else's request; the last approval needed applies it (unless it is scheduled)"),
   reject: action('reject', "reject someone else's request (final)"),
   withdraw: action('withdraw', 'withdraw your own request (final)'),
+  apply,
 }

@@ -65,6 +65,17 @@ describe('canary in a protected environment', () => {
     expect(notMine.stderr).toContain('only the author')
     const withdrawn = await runMain(['requests', 'withdraw', second], author)
     expect(withdrawn.stdout).toContain('withdrawn by admin-key:bootstrap-admin')
+    // Scheduling through the CLI: a pending request gets its time; a bad time is refused.
+    const third = /change request #(\d+) created/.exec((await runMain(['flags', 'rollout', 'cli-flag', '--env', 'production', '--cohort', 'nope', '--percent', '5'], author)).stdout)
+    expect(third).toBeNull()
+    const scheduled = await runMain(['cohorts', 'add', 'cli-flag', '--env', 'production', '--cohort', 'later', '--percent', '2'], author)
+    const laterId = /change request #(\d+) created/.exec(scheduled.stdout)![1]!
+    const at = await runMain(['requests', 'apply', laterId, '--at', '2099-01-01T09:00:00Z'], author)
+    expect(at.code, at.stderr).toBe(0)
+    expect(at.stdout).toContain('scheduled for 2099-01-01 09:00 UTC')
+    const notApproved = await runMain(['requests', 'apply', laterId], author)
+    expect(notApproved.stderr).toContain('needs 1 approval more')
+    expect((await runMain(['requests', 'apply', laterId, '--at', 'soon'], author)).stderr).toContain('--at: soon is not a date')
     const bad = await runMain(['requests', 'show', 'abc'], author)
     expect(bad.code).not.toBe(0)
     expect(bad.stderr).toContain('<id>: abc is not a change request number')
