@@ -21,8 +21,9 @@ const LAYERS = [
   // The edges people and SDKs talk to: HTTP routes, the WebSocket stream, OFREP, the OpenAPI
   // document, logs and metrics.
   { name: 'edges', units: ['routes/', 'stream/', 'ofrep/', 'openapi.ts', 'observability/'] },
-  // Wiring, no I/O of its own: the composition root, the app, first-start bootstrap, the config.
-  { name: 'wiring', units: ['compose.ts', 'app.ts', 'bootstrap.ts', 'config.ts'], siblings: true },
+  // Wiring, no I/O of its own: the composition root, the app, first-start bootstrap, the config,
+  // and how a held change request is previewed and applied (it needs two logic folders).
+  { name: 'wiring', units: ['compose.ts', 'app.ts', 'bootstrap.ts', 'config.ts', 'proposals.ts'], siblings: true },
   // Entry points: the server process and the CLI.
   { name: 'entry', units: ['main.ts', 'cli/'], siblings: true },
 ]

@@ -8,6 +8,15 @@ import { GUARD_RULE_KINDS } from './guard-rules.ts'
 /** Audit actions in words; unknown actions show as they are. */
 const ACTIONS: Record<string, string> = {
   'environment.create': 'created the environment',
+  'environment.protect': 'protected the environment (changes need approval)',
+  'environment.unprotect': 'lifted the environment\'s protection',
+  'request.create': 'proposed a change (change request)',
+  'request.approve': 'approved a change request',
+  'request.reject': 'rejected a change request',
+  'request.withdraw': 'withdrew a change request',
+  'request.comment': 'commented on a change request',
+  'request.schedule': 'scheduled a change request',
+  'request.schedule_failed': 'could not apply a scheduled change request',
   'flag.create': 'created the flag',
   'flag.state.create': 'added the flag to this environment',
   'flag.update': 'edited the description or tags',

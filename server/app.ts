@@ -17,6 +17,7 @@ import { streamTicketRoutes } from './routes/stream-tickets.ts'
 import { segmentRoutes } from './routes/segments.ts'
 import { limitWrites } from './routes/write-limit.ts'
 import { guardRoutes, metricsRoutes } from './routes/guard.ts'
+import { changeRequestRoutes } from './routes/change-requests.ts'
 import type { Services } from './compose.ts'
 
 export interface AppDeps extends Services {
@@ -38,7 +39,7 @@ export const MAX_BODY_BYTES = 1024 * 1024
  * await app.request('/health') // 200 {"status":"ok"}
  */
 export function createApp(deps: AppDeps) {
-  const { store, keys, service, guard, intake, planner, now, clientLimits, rules } = deps
+  const { store, keys, service, guard, intake, planner, requests, now, clientLimits, rules } = deps
   const log = deps.log ?? ((m, e) => console.error(m, e))
   const app = new Hono<AuthEnv>()
   /** Every HTTP refusal goes through `errorResponse`, the function the WebSocket upgrade uses too. */
@@ -103,6 +104,10 @@ export function createApp(deps: AppDeps) {
   // Any admin key; the route checks the environment it names (as the upgrade does).
   app.use('/api/v1/stream-tickets', requireKey(keys, { kinds: ['admin'], environment: (_c, key) => key.environment ?? undefined }))
   app.use('/api/v1/audit', adminOfQueryEnv)
+  // Any admin key; a key bound to an environment sees its own requests (services/change-requests.ts checks each).
+  app.use('/api/v1/change-requests/*', adminOfQueryEnv)
+  // Protecting an environment, or lifting it, needs a global admin key.
+  app.use('/api/v1/environments/:env/protection', requireKey(keys, { kinds: ['admin'], environment: () => undefined }))
   app.on(['GET', 'POST'], '/api/v1/environments', adminReadsAny)
   app.use('/api/v1/environments/:env/evaluate', sdkCorsFor('POST'))
   app.use('/api/v1/environments/:env/evaluate', anyKeyOfEnv)
@@ -134,9 +139,10 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1/audit', auditRoutes({ store }))
   app.route('/api/v1/environments', environmentRoutes({ store, service }))
   app.route('/api/v1/environments/:env', evaluationRoutes({ store, rules, clientLimits }))
-  app.route('/api/v1/environments/:env/flags', flagStateRoutes({ store, service }))
+  app.route('/api/v1/change-requests', changeRequestRoutes({ requests }))
+  app.route('/api/v1/environments/:env/flags', flagStateRoutes({ store, service, requests }))
   app.route('/api/v1/environments/:env/segments', segmentRoutes({ store, service }))
-  app.route('/api/v1/environments/:env/flags', guardRoutes({ store, service, guard, planner, now, log }))
+  app.route('/api/v1/environments/:env/flags', guardRoutes({ store, service, guard, planner, requests, now, log }))
   app.route('/api/v1/metrics', metricsRoutes({ intake, now }))
   app.route('/', consoleRoutes({ log }))
   deps.extend?.(app)

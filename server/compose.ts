@@ -15,6 +15,8 @@ import { createHub } from './live/hub.ts'
 import { createFlagService } from './services/flag-service.ts'
 import { DEFAULT_WRITES_PER_KEY_PER_SECOND } from './routes/write-limit.ts'
 import type { OfrepStreamLimits } from './ofrep/index.ts'
+import { createChangeRequests } from './services/change-requests.ts'
+import { proposals } from './proposals.ts'
 
 export interface ComposeOptions {
   /** The clock of the guard windows and rollout plans (tests move it by hand). */
@@ -77,6 +79,19 @@ export function composeServices(store: Store, options: ComposeOptions) {
   })
   const intake = createEvidenceIntake({ guard, rules, now })
   const planner = createRolloutPlanner({ store, service, guard, now })
+  // Protected environments' change requests; their news goes out through the flag's guard webhook.
+  const requests = createChangeRequests({
+    store,
+    now,
+    log: options.log,
+    ...proposals({ service, planner }),
+    notify: (request, type) => {
+      store.flags.getState(request.environment, request.flag).then(
+        (state) => guard.notify({ url: state.guard?.webhookUrl, environment: request.environment, flag: request.flag }, { type, environment: request.environment, flag: request.flag, request }),
+        (error: unknown) => options.log(`change request #${request.id}: no webhook for ${type}`, error),
+      )
+    },
+  })
   // Every key check of HTTP, WebSocket and OFREP reads this index, not the database.
   const keys = createKeyIndex({ store: store.keys, log: options.log })
   const clientLimits = createClientLimits({ ...DEFAULT_CLIENT_LIMITS, ...options.clientLimits }, now, options.log)
@@ -92,7 +107,7 @@ export function composeServices(store: Store, options: ComposeOptions) {
   const tickets = createStreamTickets({ now, isLive: keys.isLive })
   keys.onRevoked((isRevoked) => tickets.forgetRevoked(isRevoked))
   const ofrepStreams: OfrepStreamLimits = options.ofrepStreams ?? {}
-  return { store, keys, hub, sequencer, onLocalCommit, service, rules, guard, intake, planner, now, clientLimits, writesPerKeyPerSecond, ofrepStreams, tickets }
+  return { store, keys, hub, sequencer, onLocalCommit, service, rules, guard, intake, planner, requests, now, clientLimits, writesPerKeyPerSecond, ofrepStreams, tickets }
 }
 
 export type Services = ReturnType<typeof composeServices>

@@ -123,7 +123,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const retentionMs = options.metricsRetentionMs ?? 30 * 24 * 3_600_000
   const ticker = createGuardTicker({
     guard,
-    planner,
+    // Plans' steps and change requests whose scheduled time came: the leader's work, once per tick.
+    planner: { tick: () => planner.tick().then(services.requests.applyDue) },
     isLeader: () => leader?.isLeader() ?? true,
     pruneMetrics: async () => {
       await store.metrics.prune(now() - retentionMs)

@@ -40,6 +40,41 @@ const routes: Record<string, Record<string, Op>> = {
     get: { summary: 'List environments with their current version (an environment key sees its own only)' },
     post: { summary: 'Create an environment', body: schemas.createEnvironment, ok: 201 },
   },
+  '/api/v1/environments/{env}/protection': {
+    put: {
+      summary:
+        'Protect an environment (global admin key): every change to a flag state there (on, cohorts, rollout, guard, plan start or resume) becomes a change request needing `approvals` (1-10) approvers other than its author. Turning a flag off, pausing or cancelling a plan, guard trips and plan steps are never held. Audited (environment.protect)',
+      body: schemas.protection,
+      params: ['env'],
+    },
+    delete: { summary: 'Lift the protection (global admin key); pending requests stay reviewable. Audited (environment.unprotect)', params: ['env'] },
+  },
+  '/api/v1/change-requests': {
+    get: {
+      summary: "Change requests, newest first, filtered by status (open, approved, applied, rejected, withdrawn), env and flag; an environment key: its own environment's. Paged by id cursor (before = the previous nextBefore)",
+      query: ['status', 'env', 'flag', 'limit', 'before'],
+    },
+  },
+  '/api/v1/change-requests/{id}': { get: { summary: 'One change request: the proposed change, its diff against the base version, author, approvals, comments', params: ['id'] } },
+  '/api/v1/change-requests/{id}/comments': { post: { summary: 'Add a comment', body: schemas.requestComment, params: ['id'] } },
+  '/api/v1/change-requests/{id}/approve': {
+    post: {
+      summary:
+        'Approve (an approver other than the author: 403 for the author, 409 when already approved by the same identity, when closed, or when the flag changed since the request was made). The last approval needed applies it at once unless it is scheduled',
+      body: schemas.requestDecision,
+      params: ['id'],
+    },
+  },
+  '/api/v1/change-requests/{id}/reject': { post: { summary: 'Reject (an approver other than the author); final', body: schemas.requestDecision, params: ['id'] } },
+  '/api/v1/change-requests/{id}/withdraw': { post: { summary: 'Withdraw (its author only); final', params: ['id'] } },
+  '/api/v1/change-requests/{id}/apply': {
+    post: {
+      summary:
+        'Apply an approved request now (409 when approvals are missing, or when the flag changed since the base version: nothing is applied), or with applyAt (epoch ms, future) schedule it: applied once when the time comes and it is approved; null clears the schedule',
+      body: schemas.requestApply,
+      params: ['id'],
+    },
+  },
   '/api/v1/flags': {
     get: {
       summary:
@@ -73,13 +108,13 @@ const routes: Record<string, Record<string, Op>> = {
     get: { summary: 'Read one flag state (ETag = version)', params: ['env', 'key'] },
     patch: {
       summary:
-        'Turn on/off, replace cohorts, set stickiness. If-Match (a decimal version, quoted or not; anything else is 400) or body.version: a stale one is 409. A patch naming no field is 400; one asking for values the state already has is 200 with changed: false and writes nothing; cohorts over the evaluation-cost limits are 400',
+        'Turn on/off, replace cohorts, set stickiness. If-Match (a decimal version, quoted or not; anything else is 400) or body.version: a stale one is 409. A patch naming no field is 400; one asking for values the state already has is 200 with changed: false and writes nothing; cohorts over the evaluation-cost limits are 400. In a protected environment the write is held instead: 202 with {held: true, request} (a change request; nothing changes until approved) — except {enabled: false} alone (the kill switch), applied at once and audited as an emergency change',
       body: schemas.patchState,
       params: ['env', 'key'],
     },
   },
   '/api/v1/environments/{env}/flags/{key}/cohorts/{cohort}/rollout': {
-    put: { summary: "Set one cohort's rollout percentage (widen)", body: schemas.setRollout, params: ['env', 'key', 'cohort'] },
+    put: { summary: "Set one cohort's rollout percentage (widen). In a protected environment the write is held instead: 202 with {held: true, request} (a change request; nothing changes until approved)", body: schemas.setRollout, params: ['env', 'key', 'cohort'] },
   },
   '/api/v1/environments/{env}/segments': {
     get: { summary: 'List segments', params: ['env'] },
@@ -119,8 +154,8 @@ const routes: Record<string, Record<string, Op>> = {
   },
   '/api/v1/environments/{env}/flags/{key}/guard': {
     get: { summary: "The guard's settings, current window, decision and last trip", params: ['env', 'key'] },
-    put: { summary: 'Set the error-rate guard (If-Match or body.version)', body: schemas.guard, params: ['env', 'key'] },
-    delete: { summary: 'Remove the guard (If-Match honoured)', params: ['env', 'key'] },
+    put: { summary: 'Set the error-rate guard (If-Match or body.version). In a protected environment the write is held instead: 202 with {held: true, request} (a change request; nothing changes until approved)', body: schemas.guard, params: ['env', 'key'] },
+    delete: { summary: 'Remove the guard (If-Match honoured). In a protected environment the write is held instead: 202 with {held: true, request} (a change request; nothing changes until approved)', params: ['env', 'key'] },
   },
   '/api/v1/environments/{env}/flags/{key}/guard/webhook-secret': {
     post: {
@@ -133,13 +168,13 @@ const routes: Record<string, Record<string, Op>> = {
     get: { summary: 'Guard status plus per-minute canary/control counts', params: ['env', 'key'], query: ['hours'] },
   },
   '/api/v1/environments/{env}/flags/{key}/plan': {
-    put: { summary: 'Start a rollout plan on one cohort', body: schemas.plan, params: ['env', 'key'] },
+    put: { summary: 'Start a rollout plan on one cohort. In a protected environment the write is held instead: 202 with {held: true, request} (a change request; nothing changes until approved)', body: schemas.plan, params: ['env', 'key'] },
   },
   '/api/v1/environments/{env}/flags/{key}/plan/preview': {
     post: { summary: 'What starting this plan would do: the steps that run, those skipped (never narrows), the plan it would replace', body: schemas.plan, params: ['env', 'key'] },
   },
   '/api/v1/environments/{env}/flags/{key}/plan/{action}': {
-    post: { summary: 'pause, resume or cancel the rollout plan (If-Match honoured)', params: ['env', 'key', 'action'] },
+    post: { summary: 'pause, resume or cancel the rollout plan (If-Match honoured). In a protected environment resume is held as a change request (202); pause and cancel act at once', params: ['env', 'key', 'action'] },
   },
   '/api/v1/metrics': {
     post: { summary: "SDK guard counts (server or client key): the socket's HTTP fallback", body: schemas.metrics },
@@ -181,6 +216,15 @@ const responses: Record<string, zm.ZodMiniType | 'websocket' | 'sse'> = {
   'get /health': zm.object({ status: zm.string() }),
   'get /api/v1/environments': shapes.environmentList,
   'post /api/v1/environments': shapes.environment,
+  'put /api/v1/environments/{env}/protection': shapes.environment,
+  'delete /api/v1/environments/{env}/protection': shapes.environment,
+  'get /api/v1/change-requests': shapes.changeRequestList,
+  'get /api/v1/change-requests/{id}': shapes.changeRequest,
+  'post /api/v1/change-requests/{id}/comments': shapes.changeRequest,
+  'post /api/v1/change-requests/{id}/approve': shapes.changeRequest,
+  'post /api/v1/change-requests/{id}/reject': shapes.changeRequest,
+  'post /api/v1/change-requests/{id}/withdraw': shapes.changeRequest,
+  'post /api/v1/change-requests/{id}/apply': shapes.changeRequest,
   'get /api/v1/flags': shapes.flagList,
   'post /api/v1/flags': shapes.flagDetail,
   'get /api/v1/flags/{key}': shapes.flagDetail,

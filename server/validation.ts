@@ -251,6 +251,23 @@ export const schemas = {
     user: z.record(z.string(), z.unknown()),
   }),
   pageQuery,
+  /** `PUT /environments/:env/protection`: approvals a change to a flag's state needs there. */
+  protection: z.strictObject({ approvals: z.int().check(z.minimum(1), z.maximum(shapes.MAX_APPROVALS)) }),
+  /** `GET /change-requests`: newest first, paged by id cursor like the audit log. */
+  requestQuery: z.strictObject({
+    status: z.optional(shapes.changeRequestStatus),
+    env: z.optional(envKey),
+    flag: z.optional(flagKey),
+    before: z.optional(z.coerce.number().check(z.int(), z.positive())),
+    limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(500)), 50),
+  }),
+  /** A change request's id in its path. */
+  requestId: z.coerce.number().check(z.int(), z.positive()),
+  requestComment: z.strictObject({ text: z.string().check(z.minLength(1), z.maxLength(4000)) }),
+  /** Approve or reject, with an optional comment. */
+  requestDecision: z.strictObject({ comment: z.optional(z.string().check(z.minLength(1), z.maxLength(4000))) }),
+  /** Apply now (no `applyAt`), or schedule it (epoch ms in the future), or clear the schedule (null). */
+  requestApply: z.strictObject({ applyAt: z.optional(z.nullable(z.int().check(z.positive()))) }),
   auditQuery: z.strictObject({
     flag: z.optional(flagKey),
     env: z.optional(envKey),

@@ -13,6 +13,9 @@ export interface AppContextValue {
   environments: Environment[]
   navigate: (route: Route, env?: string) => void
   link: (route: Route, env?: string) => string
+  /** Bumped when this console made or decided a change request: request lists read again. */
+  requestsTick: number
+  requestsChanged: () => void
 }
 
 export const AppContext = createContext<AppContextValue | null>(null)

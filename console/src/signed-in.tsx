@@ -13,6 +13,7 @@ import { FlagsPage } from './pages/flags-page.tsx'
 import { Layout } from './pages/layout.tsx'
 import { SegmentPage } from './pages/segment-page.tsx'
 import { SegmentsPage } from './pages/segments-page.tsx'
+import { RequestsPage } from './pages/requests-page.tsx'
 
 /** The console once a key is accepted: environments, the live socket, routing. */
 export function SignedIn(props: { adminKey: string; onSignOut: (reason?: string) => void }) {
@@ -29,6 +30,7 @@ export function SignedIn(props: { adminKey: string; onSignOut: (reason?: string)
   const [environments, setEnvironments] = useState<Environment[] | null>(null)
   const [loadError, setLoadError] = useState<string | undefined>(undefined)
   const { route, env: envInUrl } = useRoute()
+  const [requestsTick, setRequestsTick] = useState(0)
 
   useCommitEffect(() => {
     api('GET', '/api/v1/environments', shapes.environmentList).then(
@@ -56,6 +58,8 @@ export function SignedIn(props: { adminKey: string; onSignOut: (reason?: string)
     navigate: (r, e = env) => {
       location.hash = link(r, e)
     },
+    requestsTick,
+    requestsChanged: () => setRequestsTick((n) => n + 1),
   }
   return (
     <AppContext.Provider value={context}>
@@ -104,5 +108,7 @@ function Page(props: { route: Route }) {
       return <SegmentPage key={route.key ?? 'new'} segmentKey={route.key} />
     case 'connections':
       return <ConnectionsPage />
+    case 'requests':
+      return <RequestsPage />
   }
 }

@@ -8,6 +8,7 @@ import { apiPath, connectionFrom, createApiClient, type ApiClient } from './http
 import { printJson, type Io } from './io.ts'
 import { parsePercent } from './flag-state.ts'
 import { expectShape } from './shape.ts'
+import { reportHeld } from './held.ts'
 import * as shapes from '../../api-shapes/index.ts'
 import type { CohortShape, FlagState } from '../../api-shapes/index.ts'
 import { cohortText, summarizeCohorts } from '../../api-shapes/audience.ts'
@@ -41,8 +42,11 @@ async function readState(api: ApiClient, path: string): Promise<FlagState> {
   return expectShape(shapes.flagState, await api('GET', path), 'flag state')
 }
 
-async function save(api: ApiClient, path: string, cohorts: CohortShape[], version: number) {
-  return expectShape(shapes.flagState, await api('PATCH', path, { cohorts, version }), 'flag state')
+/** The saved state, or undefined when a protected environment held the change as a request (reported). */
+async function save(io: Io, json: boolean | undefined, api: ApiClient, path: string, cohorts: CohortShape[], version: number) {
+  const data = await api('PATCH', path, { cohorts, version })
+  if (reportHeld(io, data, json)) return undefined
+  return expectShape(shapes.flagState, data, 'flag state')
 }
 
 function printCohorts(io: Io, state: FlagState) {
@@ -83,7 +87,8 @@ const add: Command = {
     const state = await readState(api, path)
     if (state.cohorts.some((c) => c.name === name))
       throw new CliError(`cohort ${name} already exists on ${state.key} in ${state.environment}; change it with: canary cohorts set`)
-    const saved = await save(api, path, [...state.cohorts, { name, conditions, rollout }], state.version)
+    const saved = await save(io, values.json, api, path, [...state.cohorts, { name, conditions, rollout }], state.version)
+    if (!saved) return
     if (values.json) return printJson(io, saved)
     after(io, saved, name, 'added')
   },
@@ -105,7 +110,8 @@ const set: Command = {
     const next = state.cohorts.map((c) =>
       c.name === name ? { ...c, ...(rollout === undefined ? {} : { rollout }), ...(conditions === undefined ? {} : { conditions }) } : c,
     )
-    const saved = await save(api, path, next, state.version)
+    const saved = await save(io, values.json, api, path, next, state.version)
+    if (!saved) return
     if (values.json) return printJson(io, saved)
     after(io, saved, name, 'changed')
   },
@@ -119,7 +125,8 @@ const remove: Command = {
     const name = required(values.cohort, '--cohort <name>', 'cohorts remove')
     const state = await readState(api, path)
     if (!state.cohorts.some((c) => c.name === name)) throw new CliError(`no cohort ${name} on ${state.key} in ${state.environment}`)
-    const saved = await save(api, path, state.cohorts.filter((c) => c.name !== name), state.version)
+    const saved = await save(io, values.json, api, path, state.cohorts.filter((c) => c.name !== name), state.version)
+    if (!saved) return
     if (values.json) return printJson(io, saved)
     io.out(`removed cohort ${name} of ${saved.key} in ${saved.environment}, version ${saved.version}`)
   },

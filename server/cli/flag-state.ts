@@ -5,6 +5,7 @@ import { percent } from './format.ts'
 import { apiPath, connectionFrom, createApiClient } from './http.ts'
 import { printJson, type Io } from './io.ts'
 import { expectShape } from './shape.ts'
+import { reportHeld } from './held.ts'
 import { notAPercentage } from '../../api-shapes/percent.ts'
 import * as shapes from '../../api-shapes/index.ts'
 
@@ -27,6 +28,7 @@ function switchCommand(enabled: boolean): Command {
       const api = createApiClient(connectionFrom(values, io.env))
       const path = apiPath`/api/v1/environments/${env}/flags/${key}`
       const data = await api('PATCH', path, { enabled })
+      if (reportHeld(io, data, values.json)) return
       if (values.json) return printJson(io, data)
       const state = expectShape(shapes.flagStateWrite, data, 'flag state')
       // Idempotent, so incident scripts may run it twice: the second run changes nothing, exit 0.
@@ -63,6 +65,7 @@ const rollout: Command = {
     const api = createApiClient(connectionFrom(values, io.env))
     const path = apiPath`/api/v1/environments/${env}/flags/${key}/cohorts/${cohort}/rollout`
     const data = await api('PUT', path, { rollout: percentage })
+    if (reportHeld(io, data, values.json)) return
     if (values.json) return printJson(io, data)
     const state = expectShape(shapes.flagState, data, 'flag state')
     const version = `version ${state.version}`

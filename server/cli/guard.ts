@@ -1,4 +1,5 @@
 import { apiOptions, onePositional, parseCommand, required } from './args.ts'
+import { reportHeld } from './held.ts'
 import type { Command, CommandGroup } from './command.ts'
 import { CliError } from './errors.ts'
 import { guardLines, planLines, previewLines, rate, settingsLine } from './guard-text.ts'
@@ -70,6 +71,7 @@ const set: Command = {
       webhookUrl: str('webhook'),
     }
     const data = await api('PUT', apiPath`/api/v1/environments/${env}/flags/${key}/guard`, body)
+    if (reportHeld(io, data, values.json === true)) return
     if (values.json) return printJson(io, data)
     const report = expectShape(shapes.guardSet, data, 'guard')
     io.out(`guard set on ${key} in ${env}: ${report.guard ? settingsLine(report.guard) : `off above ${rate(body.maxErrorRate)} errors`}`)
@@ -178,6 +180,7 @@ const start: Command = {
       if (!isYes(await io.ask(question))) throw new CliError('not started (not confirmed)')
     }
     const data = await api('PUT', path, { ...body, ...(preview.replaces ? { replace: true } : {}), version })
+    if (reportHeld(io, data, values.json === true)) return
     if (values.json) return printJson(io, data)
     const started = expectShape(shapes.flagState, data, 'flag state').plan
     const run = started?.steps ?? [preview.startsAt, ...preview.steps]
@@ -195,6 +198,7 @@ function planAction(action: 'pause' | 'resume' | 'cancel'): Command {
     async run(args, io) {
       const { key, env, api, values } = flagCommand(args, io, `plan ${action}`, {})
       const data = await api('POST', apiPath`/api/v1/environments/${env}/flags/${key}/plan/${action}`)
+      if (reportHeld(io, data, values.json === true)) return
       if (values.json) return printJson(io, data)
       const plan = expectShape(shapes.flagState, data, 'flag state').plan
       if (!plan) throw new CliError(`unexpected flag state from the server (plan: missing)`)

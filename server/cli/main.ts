@@ -10,6 +10,7 @@ import { processIo, type Io } from './io.ts'
 import { terminalSafe } from '../domain/terminal-text.ts'
 import { keyCommands } from './keys.ts'
 import { segmentCommands } from './segments.ts'
+import { requestCommands } from './requests.ts'
 import { serve } from './serve.ts'
 import { commandUsage, groupUsage, mainUsage } from './usage.ts'
 
@@ -21,6 +22,7 @@ const groups: Record<string, CommandGroup> = {
   segments: segmentCommands,
   guard: guardCommands,
   plan: planCommands,
+  requests: requestCommands,
 }
 
 const wantsHelp = (args: string[]) => args.includes('--help') || args.includes('-h')

@@ -1,7 +1,7 @@
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts'
 import { withRollout } from '../domain/rollout.ts'
 import type { StateWriter } from './state-writer.ts'
-import type { Store, StoredFlagState } from '../store/contract.ts'
+import type { AppliedApproval, Store, StoredFlagState } from '../store/contract.ts'
 import type { PlanFigures } from './decide.ts'
 import type { GuardService } from './guard-service.ts'
 import { DEFAULT_MAX_WAIT_SECONDS, LIVE_PLAN_STATUSES, planPath, previewPlan, type PlanPreview, type RolloutPlan } from '../domain/plan.ts'
@@ -9,7 +9,8 @@ import { DEFAULT_MAX_WAIT_SECONDS, LIVE_PLAN_STATUSES, planPath, previewPlan, ty
 const ACTOR = 'rollout-plan'
 
 type PlanInput = { cohort: string; steps: number[]; intervalSeconds: number; maxWaitSeconds?: number | undefined }
-type ActorOptions = { actor: string; expectedVersion?: number | undefined }
+/** `approval`: the change request this write applies (see StateUpdate.approval in the store contract). */
+type ActorOptions = { actor: string; expectedVersion?: number | undefined; approval?: AppliedApproval | undefined }
 
 /** Where a plan stands, for the API, the CLI and the console. */
 export interface PlanProgress {
@@ -26,6 +27,41 @@ export interface PlanProgress {
   holdsAt: number | null
   /** The current step's evidence (counts since it began, the test, proven or not). */
   evidence: PlanFigures | null
+}
+
+function requirePlan(state: StoredFlagState): RolloutPlan {
+  const plan = state.plan
+  if (!plan) throw new ConflictError(`flag ${state.key} in ${state.environment} has no rollout plan`)
+  return plan
+}
+
+function preview(state: StoredFlagState, input: PlanInput): PlanPreview {
+  const cohort = state.cohorts.find((c) => c.name === input.cohort)
+  if (!cohort) throw new NotFoundError(`cohort ${input.cohort} of flag ${state.key} in ${state.environment}`)
+  return previewPlan(cohort.rollout, input.cohort, input.steps, state.plan, input.intervalSeconds)
+}
+
+function resumable(state: StoredFlagState): RolloutPlan {
+  const plan = requirePlan(state)
+  if (plan.status !== 'paused' && plan.status !== 'held') throw new ConflictError(`the plan is ${plan.status}, not paused or held`)
+  return plan
+}
+
+/**
+ * The plan `start` would set, or its refusal: the flag needs a guard, a live plan is replaced
+ * only when asked, and a plan never narrows its cohort.
+ */
+function planned(state: StoredFlagState, input: PlanInput & { replace?: boolean | undefined }, at: number) {
+  if (!state.guard) throw new ValidationError('guard: set a guard on this flag before starting a rollout plan')
+  const p = preview(state, input)
+  if (p.replaces && !input.replace)
+    throw new ConflictError(
+      `flag ${state.key} in ${state.environment} already has a plan on cohort ${p.replaces.cohort} (${p.replaces.status}); send replace: true to replace it`,
+      { plan: p.replaces },
+    )
+  if (p.steps.length === 0)
+    throw new ValidationError(`steps: every step is at or below cohort ${p.cohort}'s current rollout (${p.from}%); a plan never narrows a cohort`)
+  return { plan: planFrom(input, p, at), action: p.replaces ? 'plan.replace' : 'plan.start', p }
 }
 
 /**
@@ -49,24 +85,13 @@ export function createRolloutPlanner(deps: { store: Store; service: StateWriter;
       actor: options.actor,
       action,
       expectedVersion: options.expectedVersion,
+      approval: options.approval,
       details: plan && { cohort: plan.cohort, step: plan.step, rollout: plan.steps[plan.step], status: plan.status, note: plan.note, ...options.because },
       update: (current) => ({
         plan,
         ...(options.rollout !== undefined && plan ? { cohorts: withRollout(current, plan.cohort, options.rollout) } : {}),
       }),
     })
-  }
-
-  function requirePlan(state: StoredFlagState): RolloutPlan {
-    const plan = state.plan
-    if (!plan) throw new ConflictError(`flag ${state.key} in ${state.environment} has no rollout plan`)
-    return plan
-  }
-
-  function preview(state: StoredFlagState, input: PlanInput): PlanPreview {
-    const cohort = state.cohorts.find((c) => c.name === input.cohort)
-    if (!cohort) throw new NotFoundError(`cohort ${input.cohort} of flag ${state.key} in ${state.environment}`)
-    return previewPlan(cohort.rollout, input.cohort, input.steps, state.plan, input.intervalSeconds)
   }
 
   const maxWaitMs = (plan: RolloutPlan) => (plan.maxWaitSeconds ?? DEFAULT_MAX_WAIT_SECONDS) * 1000
@@ -122,20 +147,20 @@ export function createRolloutPlanner(deps: { store: Store; service: StateWriter;
      */
     async start(env: string, key: string, input: PlanInput & { replace?: boolean | undefined }, options: ActorOptions): Promise<StoredFlagState> {
       const state = await store.flags.getState(env, key)
-      if (!state.guard) throw new ValidationError('guard: set a guard on this flag before starting a rollout plan')
-      const p = preview(state, input)
-      if (p.replaces && !input.replace)
-        throw new ConflictError(
-          `flag ${key} in ${env} already has a plan on cohort ${p.replaces.cohort} (${p.replaces.status}); send replace: true to replace it`,
-          { plan: p.replaces },
-        )
-      if (p.steps.length === 0)
-        throw new ValidationError(`steps: every step is at or below cohort ${p.cohort}'s current rollout (${p.from}%); a plan never narrows a cohort`)
-      const plan = planFrom(input, p, now())
-      const action = p.replaces ? 'plan.replace' : 'plan.start'
+      const { plan, action, p } = planned(state, input, now())
       if (!p.widensNow) return setPlan(state, action, plan, options)
       // From 0% there is no canary whose evidence could be waited for: the first step is the start.
       return setPlan(state, action, plan, { ...options, rollout: p.startsAt, because: { widenedAtStart: `the cohort was at 0%: no canary to measure` } })
+    },
+
+    /** The refusals of `start` (400/404/409), without starting: a change request checks its plan when proposed. */
+    async check(env: string, key: string, input: PlanInput & { replace?: boolean | undefined }): Promise<void> {
+      planned(await store.flags.getState(env, key), input, now())
+    },
+
+    /** The refusals of `resume` (409 unless paused or held), without resuming. */
+    checkResume(state: StoredFlagState): void {
+      resumable(state)
     },
 
     async pause(env: string, key: string, options: ActorOptions): Promise<StoredFlagState> {
@@ -148,8 +173,7 @@ export function createRolloutPlanner(deps: { store: Store; service: StateWriter;
     /** Resumes a paused or held plan; the next step is due one full interval from now. */
     async resume(env: string, key: string, options: ActorOptions): Promise<StoredFlagState> {
       const state = await store.flags.getState(env, key)
-      const plan = requirePlan(state)
-      if (plan.status !== 'paused' && plan.status !== 'held') throw new ConflictError(`the plan is ${plan.status}, not paused or held`)
+      const plan = resumable(state)
       const nextAt = now() + plan.intervalSeconds * 1000
       return setPlan(state, 'plan.resume', { ...plan, status: 'active', nextAt, note: null }, options)
     },

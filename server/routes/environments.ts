@@ -24,6 +24,13 @@ export function environmentRoutes({ store, service }: { store: Store; service: F
       const input = await jsonBody(c, schemas.createEnvironment)
       return c.json(shaped(shapes.environment, await service.createEnvironment({ key: input.key, name: input.name ?? input.key }, c.var.actor)), 201)
     })
+    // Protection needs a global admin key (app.ts): an environment's own key must not lift the
+    // approvals that guard it.
+    .put('/:env/protection', async (c) => {
+      const { approvals } = await jsonBody(c, schemas.protection)
+      return c.json(shaped(shapes.environment, await service.setProtection(param(c, 'env'), approvals, c.var.actor)))
+    })
+    .delete('/:env/protection', async (c) => c.json(shaped(shapes.environment, await service.setProtection(param(c, 'env'), 0, c.var.actor))))
 }
 
 /**

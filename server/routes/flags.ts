@@ -7,7 +7,8 @@ import { parse, schemas } from '../validation.ts'
 import { encodeCursor } from '../cursor.ts'
 import * as shapes from '../../api-shapes/index.ts'
 import { summarizeCohorts } from '../../api-shapes/audience.ts'
-import { expectedVersion, jsonBody, param, shaped, stateView } from './request.ts'
+import type { ChangeRequests } from '../services/change-requests.ts'
+import { expectedVersion, heldAnswer, jsonBody, param, shaped, stateView } from './request.ts'
 
 /** Flag definitions (shared by all environments): `/api/v1/flags`. */
 export function flagRoutes({ store, service, guard }: { store: Store; service: FlagService; guard: GuardService }) {
@@ -70,7 +71,11 @@ export function flagRoutes({ store, service, guard }: { store: Store; service: F
 }
 
 /** A flag's state in one environment: `/api/v1/environments/:env/flags`. */
-export function flagStateRoutes({ store, service }: { store: Store; service: FlagService }) {
+/**
+ * In a protected environment a state write becomes a change request (`202`), except the kill
+ * switch, which applies at once and is audited as an emergency change (`requests.gate`).
+ */
+export function flagStateRoutes({ store, service, requests }: { store: Store; service: FlagService; requests: ChangeRequests }) {
   const withEtag = (c: { header: (k: string, v: string) => void }, state: StoredFlagState) => {
     c.header('ETag', `"${state.version}"`)
     return shaped(shapes.flagState, stateView(state))
@@ -88,18 +93,21 @@ export function flagStateRoutes({ store, service }: { store: Store; service: Fla
     .get('/:key', async (c) => c.json(withEtag(c, await store.flags.getState(param(c, 'env'), param(c, 'key')))))
     .patch('/:key', async (c) => {
       const { version, ...update } = await jsonBody(c, schemas.patchState)
+      const options = { actor: c.var.actor, expectedVersion: expectedVersion(c, version) }
+      const gate = await requests.gate(param(c, 'env'), param(c, 'key'), { kind: 'state', ...update }, options)
+      if (gate.held) return heldAnswer(c, gate.held)
       const { state, changed } = await service.updateState(param(c, 'env'), param(c, 'key'), update, {
-        actor: c.var.actor,
-        expectedVersion: expectedVersion(c, version),
+        ...options,
+        ...(gate.emergency && { details: { emergency: 'kill switch in a protected environment: applied without approval' } }),
       })
       return c.json(shaped(shapes.flagStateWrite, { ...withEtag(c, state), changed }))
     })
     .put('/:key/cohorts/:cohort/rollout', async (c) => {
       const { rollout, version } = await jsonBody(c, schemas.setRollout)
-      const state = await service.setRollout(param(c, 'env'), param(c, 'key'), param(c, 'cohort'), rollout, {
-        actor: c.var.actor,
-        expectedVersion: expectedVersion(c, version),
-      })
+      const options = { actor: c.var.actor, expectedVersion: expectedVersion(c, version) }
+      const gate = await requests.gate(param(c, 'env'), param(c, 'key'), { kind: 'rollout', cohort: param(c, 'cohort'), rollout }, options)
+      if (gate.held) return heldAnswer(c, gate.held)
+      const state = await service.setRollout(param(c, 'env'), param(c, 'key'), param(c, 'cohort'), rollout, options)
       return c.json(withEtag(c, state))
     })
 }

@@ -12,7 +12,8 @@ import * as shapes from '../../api-shapes/index.ts'
 import { toFlatCounts } from '../../sdk/core/metrics.ts'
 import { FineSeries } from '../guard/fine-series.ts'
 import { newWebhookSecret } from '../outbound/signature.ts'
-import { expectedVersion, jsonBody, param, remoteAddress, shaped, stateView } from './request.ts'
+import type { ChangeRequests } from '../services/change-requests.ts'
+import { expectedVersion, heldAnswer, jsonBody, param, remoteAddress, shaped, stateView } from './request.ts'
 
 const MINUTE = 60_000
 /** How long a replaced webhook secret keeps signing unless the request says otherwise (a day). */
@@ -28,10 +29,13 @@ export function guardRoutes(deps: {
   service: FlagService
   guard: GuardService
   planner: RolloutPlanner
+  /** Protected environments hold guard and plan changes as change requests (pause and cancel act at once). */
+  requests: ChangeRequests
   now: () => number
   log?: (message: string, error?: unknown) => void
 }) {
-  const { store, service, guard, planner, now } = deps
+  const { store, service, guard, planner, requests, now } = deps
+  const writer = (c: Context<AuthEnv>, version: number | undefined) => ({ actor: c.var.actor, expectedVersion: expectedVersion(c, version) })
   /** The environment and flag a request is about, from the mount's `:env` and the route's `:key`. */
   const target = (c: Context) => [param(c, 'env'), param(c, 'key')] as const
   /** The guard's view with where the plan stands (waiting for evidence, when it would hold). */
@@ -44,14 +48,11 @@ export function guardRoutes(deps: {
     })
     .put('/:key/guard', async (c) => {
       const { version, ...settings } = await jsonBody(c, schemas.guard)
-      const state = await service.applyState(...target(c), {
-        actor: c.var.actor,
-        action: 'guard.set',
-        expectedVersion: expectedVersion(c, version),
-        details: settings,
-        // Changing the settings keeps the record of the last trip.
-        update: (current) => ({ guard: { ...settings, lastTrip: current.guard?.lastTrip ?? null } }),
-      })
+      const options = writer(c, version)
+      const gate = await requests.gate(...target(c), { kind: 'guard', settings }, options)
+      if (gate.held) return heldAnswer(c, gate.held)
+      // Changing the settings keeps the record of the last trip.
+      const state = await service.setGuard(...target(c), settings, options)
       // The first webhook of this flag gets its signing secret, shown in this answer only.
       const secret = newWebhookSecret()
       const made = settings.webhookUrl !== undefined && (await store.webhookSecrets.ensure(...target(c), secret, now()))
@@ -71,12 +72,10 @@ export function guardRoutes(deps: {
       return c.json(shaped(shapes.webhookSecretRotated, { secret, previousValidUntil }))
     })
     .delete('/:key/guard', async (c) => {
-      const state = await service.applyState(...target(c), {
-        actor: c.var.actor,
-        action: 'guard.remove',
-        expectedVersion: expectedVersion(c, undefined),
-        update: () => ({ guard: null }),
-      })
+      const options = writer(c, undefined)
+      const gate = await requests.gate(...target(c), { kind: 'guard_remove' }, options)
+      if (gate.held) return heldAnswer(c, gate.held)
+      const state = await service.removeGuard(...target(c), options)
       return c.json(shaped(shapes.guardRemoved, { state: stateView(state) }))
     })
     .get('/:key/metrics', async (c) => {
@@ -105,7 +104,10 @@ export function guardRoutes(deps: {
     .put('/:key/plan', async (c) => {
       const { version, ...plan } = await jsonBody(c, schemas.plan)
       const [env, key] = target(c)
-      const state = await planner.start(env, key, plan, { actor: c.var.actor, expectedVersion: expectedVersion(c, version) })
+      const options = writer(c, version)
+      const gate = await requests.gate(env, key, { kind: 'plan', plan }, options)
+      if (gate.held) return heldAnswer(c, gate.held)
+      const state = await planner.start(env, key, plan, options)
       return c.json(shaped(shapes.flagState, stateView(state)))
     })
     // What starting this plan would do (steps that run, steps skipped, a plan it would replace).
@@ -116,7 +118,13 @@ export function guardRoutes(deps: {
     .post('/:key/plan/:action{pause|resume|cancel}', async (c) => {
       const [env, key] = target(c)
       const action = param(c, 'action') as 'pause' | 'resume' | 'cancel'
-      const state = await planner[action](env, key, { actor: c.var.actor, expectedVersion: expectedVersion(c, undefined) })
+      const options = writer(c, undefined)
+      // Pausing or cancelling only stops widening, like the kill switch: never held. Resuming widens again.
+      if (action === 'resume') {
+        const gate = await requests.gate(env, key, { kind: 'plan_resume' }, options)
+        if (gate.held) return heldAnswer(c, gate.held)
+      }
+      const state = await planner[action](env, key, options)
       return c.json(shaped(shapes.flagState, stateView(state)))
     })
 }

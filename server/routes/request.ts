@@ -2,6 +2,10 @@ import type { Context } from 'hono'
 import type * as z from 'zod/mini'
 import type { FlagState } from '../../api-shapes/flags.ts'
 import type { StoredFlagState } from '../store/contract.ts'
+import type { AuthEnv } from '../auth/api-key.ts'
+import type { Identity } from '../auth/approvers.ts'
+import type { ChangeRequest } from '../../api-shapes/change-requests.ts'
+import { heldWrite } from '../../api-shapes/change-requests.ts'
 import { ValidationError } from '../errors.ts'
 import { parse } from '../validation.ts'
 
@@ -65,3 +69,12 @@ export const shaped = <S extends z.ZodMiniType>(_schema: S, value: z.input<S>): 
  * return c.json(shaped(shapes.flagState, stateView(await store.flags.getState(env, key))))
  */
 export const stateView = (state: StoredFlagState): FlagState => state
+
+/** Who is acting on this request (its key and the actor the audit log names). */
+export const identityOf = (c: Context<AuthEnv>): Identity => ({ actor: c.var.actor, key: c.var.apiKey })
+
+/**
+ * The answer to a write a protected environment held: `202 Accepted` with the change request
+ * (nothing changed yet; it applies once approved).
+ */
+export const heldAnswer = (c: Context, request: ChangeRequest) => c.json(shaped(heldWrite, { held: true, request }), 202)

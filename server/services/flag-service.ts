@@ -4,10 +4,11 @@ import type { Cohort, Segment } from '../../sdk/core/types.ts'
 import { ValidationError } from '../errors.ts'
 import { withRollout } from '../domain/rollout.ts'
 import { changedFields } from '../domain/changed-fields.ts'
+import { checkApprovalsCount } from '../domain/change-requests.ts'
 import { segmentRefs, usesSegment } from '../domain/segment-use.ts'
 import { DEFAULT_MAX_RULES_BYTES, rulesSizeProblem } from '../domain/rules-size.ts'
-import type { DefinitionPatch, EnvChange, SegmentInput, StatePatch, Store, StoredFlagState } from '../store/contract.ts'
-import { tripHolds } from '../../api-shapes/guard.ts'
+import type { AppliedApproval, DefinitionPatch, EnvChange, SegmentInput, StatePatch, Store, StoredFlagState } from '../store/contract.ts'
+import { tripHolds, type GuardSettings } from '../../api-shapes/guard.ts'
 import type { Hub } from '../live/hub.ts'
 
 export interface StateUpdate {
@@ -70,6 +71,18 @@ export interface FlagServiceDeps {
   publish?: (envKey: string, change: Change) => void
 }
 
+/**
+ * Who writes, against which version, and — when the write applies an approved change request —
+ * which one (its author and approvers go into the audit entry; the request settles in the same
+ * transaction). `details` adds to the audit entry (an emergency change says so).
+ */
+export interface WriteOptions {
+  actor: string
+  expectedVersion?: number | undefined
+  approval?: AppliedApproval | undefined
+  details?: Record<string, unknown> | undefined
+}
+
 type RulesWrite = Parameters<typeof rulesSizeProblem>[0]['write']
 
 /** 400 naming `field` when the write would take the environment's rules over their bound (read before the write). */
@@ -81,6 +94,39 @@ async function checkRulesBound(
   const flags = await store.flags.listStates(envKey)
   const problem = rulesSizeProblem({ environment: envKey, flags, segments, write, limit })
   if (problem) throw new ValidationError(`${field}: ${problem}`)
+}
+
+/** The checks of a state update that need the environment (segments exist, cost, rules bound); 400 naming the field. */
+async function checkStateRules(store: Store, maxRulesBytes: number, envKey: string, key: string, update: StateUpdate): Promise<void> {
+  if (!update.cohorts) return
+  const segments = await store.segments.list(envKey)
+  const missing = unknownSegments(update.cohorts, new Set(segments.map((s) => s.key)))
+  if (missing.length) throw new ValidationError(`cohorts: unknown segment ${missing.join(', ')} in ${envKey}`)
+  checkCost('cohorts', update.cohorts, segments)
+  await checkRulesBound(store, maxRulesBytes, { field: 'cohorts', envKey, segments, write: { flag: key, cohorts: update.cohorts } })
+}
+
+type ApplyState = (
+  envKey: string,
+  key: string,
+  options: WriteOptions & { action: string; details?: unknown; update: (current: StoredFlagState) => StatePatch },
+) => Promise<StoredFlagState>
+
+/** The guard's settings, set (the record of its last trip stays) or removed, through `applyState`. */
+function guardWrites(applyState: ApplyState) {
+  return {
+    setGuard(envKey: string, key: string, settings: GuardSettings, options: WriteOptions): Promise<StoredFlagState> {
+      return applyState(envKey, key, {
+        ...options,
+        action: 'guard.set',
+        details: { ...options.details, ...settings },
+        update: (current) => ({ guard: { ...settings, lastTrip: current.guard?.lastTrip ?? null } }),
+      })
+    },
+    removeGuard(envKey: string, key: string, options: WriteOptions): Promise<StoredFlagState> {
+      return applyState(envKey, key, { ...options, action: 'guard.remove', update: () => ({ guard: null }) })
+    },
+  }
 }
 
 /**
@@ -106,6 +152,7 @@ export function createFlagService({
       action: string
       expectedVersion?: number | undefined
       details?: unknown
+      approval?: AppliedApproval | undefined
       update: (current: StoredFlagState) => StatePatch
     },
   ): Promise<StoredFlagState> {
@@ -114,6 +161,8 @@ export function createFlagService({
     publishAll([committed])
     return state
   }
+
+  const checkState = (envKey: string, key: string, update: StateUpdate) => checkStateRules(store, maxRulesBytes, envKey, key, update)
 
   return {
     async createEnvironment(input: { key: string; name: string }, actor: string) {
@@ -132,6 +181,12 @@ export function createFlagService({
       const { flag, changes } = await store.flags.updateFlag(key, patch, actor)
       publishAll(changes)
       return flag
+    },
+
+    /** Protects an environment (`approvals` 1–10, else 400 naming it) or lifts its protection (0). */
+    async setProtection(envKey: string, approvals: number, actor: string) {
+      if (approvals !== 0) checkApprovalsCount(approvals)
+      return store.flags.setProtection(envKey, approvals, actor)
     },
 
     async archiveFlag(key: string, actor: string) {
@@ -160,21 +215,16 @@ export function createFlagService({
       envKey: string,
       key: string,
       update: StateUpdate,
-      options: { actor: string; expectedVersion?: number | undefined },
+      options: WriteOptions,
     ): Promise<{ state: StoredFlagState; changed: boolean }> {
       const action = stateAction(update)
-      if (update.cohorts) {
-        const segments = await store.segments.list(envKey)
-        const missing = unknownSegments(update.cohorts, new Set(segments.map((s) => s.key)))
-        if (missing.length) throw new ValidationError(`cohorts: unknown segment ${missing.join(', ')} in ${envKey}`)
-        checkCost('cohorts', update.cohorts, segments)
-        await checkRulesBound(store, maxRulesBytes, { field: 'cohorts', envKey, segments, write: { flag: key, cohorts: update.cohorts } })
-      }
+      await checkState(envKey, key, update)
       // Turning a tripped flag back on is the person's answer to the trip: the trip is marked
       // resolved (the banner goes) and its record stays visible until the next trip.
       const applied = applyState(envKey, key, {
         ...options,
         action,
+        details: options.details,
         update: (current) => {
           // Checked against the state inside the transaction: a no-op leaves no version,
           // audit row or stream message behind.
@@ -195,15 +245,20 @@ export function createFlagService({
       key: string,
       cohortName: string,
       rollout: number,
-      options: { actor: string; expectedVersion?: number | undefined },
+      options: WriteOptions,
     ): Promise<StoredFlagState> {
       return applyState(envKey, key, {
         ...options,
         action: 'flag.rollout',
-        details: { cohort: cohortName, rollout },
+        details: { ...options.details, cohort: cohortName, rollout },
         update: (current) => ({ cohorts: withRollout(current, cohortName, rollout) }),
       })
     },
+
+    ...guardWrites(applyState),
+
+    /** The checks of a state update that need the environment (segments exist, cost, rules bound); 400 naming the field. */
+    checkState,
 
     async putSegment(
       envKey: string,

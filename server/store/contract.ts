@@ -3,6 +3,8 @@ import type { CountedArm, Evidence } from '../../sdk/core/metrics.ts'
 import type { FlagState, Segment } from '../../sdk/core/types.ts'
 import type { StoredGuard } from '../../api-shapes/guard.ts'
 import type { Plan } from '../../api-shapes/plan.ts'
+import type { ChangeRequest, ChangeRequestStatus, FieldDiff, ProposedChange } from '../../api-shapes/change-requests.ts'
+import type { RequestPatch } from '../domain/change-requests.ts'
 
 /**
  * The storage contract: what services, routes, the stream, the guard and the planner may ask of
@@ -46,6 +48,8 @@ export interface Store {
   evidence: EvidenceStore
   /** Guard webhooks' signing secrets (kept apart from the guard settings, which are shown everywhere). */
   webhookSecrets: WebhookSecretStore
+  /** Change requests of protected environments (their application goes through `flags.updateState`). */
+  requests: ChangeRequestStore
   /** A consistent view of one environment's rules (one read transaction). */
   snapshot(envKey: string): Promise<Snapshot>
   /** Releases the connection(s). The store is unusable afterwards. */
@@ -65,6 +69,8 @@ export interface Environment {
   name: string
   /** Bumped by every change in this environment; SDKs resume from it. */
   version: number
+  /** Approvals a change to a flag's state needs here (a protected environment); 0: not protected. */
+  approvals: number
   createdAt: number
 }
 
@@ -130,6 +136,20 @@ export interface StateUpdate {
    * (the error rejects `updateState` unchanged and nothing is written).
    */
   update: (current: StoredFlagState) => StatePatch
+  /**
+   * The change request this update applies: in the same transaction the request turns from
+   * `approved` to `applied` (with the version produced), and the audit entry's details name its
+   * author and approvers. When the request is no longer `approved` (applied by another replica,
+   * withdrawn, rejected) the update rejects with ConflictError and nothing is written.
+   */
+  approval?: AppliedApproval | undefined
+}
+
+/** The request an update applies, as its audit entry names it. */
+export interface AppliedApproval {
+  request: number
+  author: string
+  approvers: string[]
 }
 
 /** Flags, their per-environment states and environments. */
@@ -137,6 +157,12 @@ export interface FlagStore {
   /** Oldest first (then by key). */
   listEnvironments(): Promise<Environment[]>
   getEnvironment(envKey: string): Promise<Environment>
+  /**
+   * Sets how many approvals a change to a flag's state needs in an environment (0: not
+   * protected), with an audit row (`environment.protect` or `environment.unprotect`).
+   * NotFoundError for an unknown environment; the caller checks the count.
+   */
+  setProtection(envKey: string, approvals: number, actor: string): Promise<Environment>
   /** Creates an environment; every live flag gets an (off) state in it. ConflictError if it exists. */
   createEnvironment(input: { key: string; name: string }, actor: string): Promise<EnvChange[]>
   /**
@@ -182,6 +208,53 @@ export interface FlagStore {
     key: string,
     options: StateUpdate,
   ): Promise<{ state: StoredFlagState; committed: EnvChange }>
+}
+
+/** A request as proposed; the store gives it its id, status `open` and empty lists. */
+export interface NewChangeRequest {
+  environment: string
+  flag: string
+  author: string
+  change: ProposedChange
+  diff: FieldDiff[]
+  baseVersion: number
+  approvalsRequired: number
+  applyAt: number | null
+  at: number
+}
+
+/** A transition of one request: `decide` runs on the locked row inside the transaction. */
+export interface RequestUpdate {
+  actor: string
+  /** The audit action (`request.approve`, `request.reject`, …). */
+  action: string
+  at: number
+  details?: unknown
+  /** Pure and synchronous; it may throw to refuse (nothing is written). */
+  decide: (current: ChangeRequest) => RequestPatch
+}
+
+/**
+ * Change requests. Each mutation writes its audit row in the same transaction. Applying one is
+ * not here: it is a flag-state update with `approval` set (see {@link StateUpdate}).
+ */
+export interface ChangeRequestStore {
+  /** Stores a new `open` request (audit `request.create`); NotFoundError for an unknown environment. */
+  create(input: NewChangeRequest): Promise<ChangeRequest>
+  /** NotFoundError when there is no request with this id. */
+  get(id: number): Promise<ChangeRequest>
+  /** Newest first; `before` is the id cursor of the previous page's last request. */
+  list(filter: {
+    status?: ChangeRequestStatus | undefined
+    env?: string | undefined
+    flag?: string | undefined
+    before?: number | undefined
+    limit: number
+  }): Promise<ChangeRequest[]>
+  /** Applies `decide` to the request under a row lock, with its audit row (see {@link RequestUpdate}). */
+  update(id: number, options: RequestUpdate): Promise<ChangeRequest>
+  /** Approved requests whose `applyAt` is at or before `now`, oldest first: what the scheduler applies. */
+  due(now: number): Promise<ChangeRequest[]>
 }
 
 export type SegmentInput = Omit<Segment, 'version'>

@@ -17,6 +17,8 @@ import {
 import { cut } from './flag-page.ts'
 import { createSqliteFlagPages } from './flag-page-sqlite.ts'
 import { bumpVersion, recordAudit, recordEnvChange, type Tx } from './record-change.ts'
+import { protectionSet, withApproval } from './request-decisions.ts'
+import { settleRequest } from './request-store.ts'
 import { toDefinition, toState } from './rows.ts'
 import { environments, flagStates, flags } from './schema.ts'
 
@@ -77,6 +79,15 @@ export function createSqliteFlagStore(db: Db): FlagStore {
     },
 
     getEnvironment: async (envKey) => readEnvironment(db, envKey),
+
+    async setProtection(envKey, approvals, actor) {
+      return db.transaction((tx) => {
+        const before = readEnvironment(tx, envKey)
+        const after = tx.update(environments).set({ approvals }).where(eq(environments.key, envKey)).returning().get()!
+        recordAudit(tx, protectionSet(before, approvals, actor))
+        return after
+      })
+    },
 
     async createEnvironment(input, actor) {
       return db.transaction((tx) => {
@@ -190,7 +201,8 @@ export function createSqliteFlagStore(db: Db): FlagStore {
           .returning()
           .get()!
         const state = toState(updated, before.clientSide)
-        const committed = recordEnvChange(tx, envKey, stateUpdated(before, state, options))
+        if (options.approval) settleRequest(tx, options.approval, version, state.updatedAt)
+        const committed = recordEnvChange(tx, envKey, stateUpdated(before, state, { ...options, details: withApproval(options.details, options.approval) }))
         return { state, committed }
       })
     },

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm'
 import { index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm/sqlite-core'
 import type { StoredGuard } from '../../api-shapes/guard.ts'
 import type { Plan } from '../../api-shapes/plan.ts'
+import type { FieldDiff, ProposedChange } from '../../api-shapes/change-requests.ts'
 import type { Cohort, Segment } from '../../sdk/core/types.ts'
 
 /**
@@ -16,6 +17,8 @@ export const environments = sqliteTable('environments', {
   name: text('name').notNull(),
   /** Bumped by every change in this environment; SDKs resume from it. */
   version: integer('version').notNull().default(0),
+  /** Approvals a change to a flag's state needs here (a protected environment); 0: not protected. */
+  approvals: integer('approvals').notNull().default(0),
   createdAt: integer('created_at').notNull().default(now),
 })
 
@@ -186,4 +189,34 @@ export const webhookSecrets = sqliteTable(
     createdAt: integer('created_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.envKey, t.flagKey] })],
+)
+
+/**
+ * Change requests of protected environments: a held flag-state write, its approvals and
+ * comments (JSON lists, written under the row's transaction), and what became of it. Read back
+ * through `toChangeRequest` (change-request-rows.ts), which parses the JSON.
+ */
+export const changeRequests = sqliteTable(
+  'change_requests',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    envKey: text('env_key')
+      .notNull()
+      .references(() => environments.key, { onDelete: 'cascade' }),
+    flagKey: text('flag_key').notNull(),
+    author: text('author').notNull(),
+    change: text('change', { mode: 'json' }).$type<ProposedChange>().notNull(),
+    diff: text('diff', { mode: 'json' }).$type<FieldDiff[]>().notNull(),
+    baseVersion: integer('base_version').notNull(),
+    approvalsRequired: integer('approvals_required').notNull(),
+    status: text('status').notNull(),
+    approvals: text('approvals', { mode: 'json' }).$type<unknown>().notNull().default(sql`'[]'`),
+    comments: text('comments', { mode: 'json' }).$type<unknown>().notNull().default(sql`'[]'`),
+    applyAt: integer('apply_at'),
+    decidedBy: text('decided_by'),
+    appliedVersion: integer('applied_version'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [index('change_requests_status').on(t.status, t.applyAt), index('change_requests_flag').on(t.envKey, t.flagKey, t.id)],
 )

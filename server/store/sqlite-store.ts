@@ -6,6 +6,7 @@ import { createSqliteKeyStore } from './key-store.ts'
 import { createSqliteLogStore } from './log-store.ts'
 import { createSqliteMetricsStore } from './metrics-store.ts'
 import { rulesOf } from './rows.ts'
+import { createSqliteRequestStore } from './request-store.ts'
 import { createSqliteSegmentStore, readSegments } from './segment-store.ts'
 import { createSqliteWebhookSecretStore } from './webhook-secret-store.ts'
 
@@ -38,6 +39,7 @@ export function createSqliteStore(source: string | Db): Store {
     metrics: createSqliteMetricsStore(db),
     evidence: createSqliteEvidenceStore(db),
     webhookSecrets: createSqliteWebhookSecretStore(db),
+    requests: createSqliteRequestStore(db),
 
     async snapshot(envKey) {
       // One read transaction: the version, the flags and the segments of one moment.

@@ -64,6 +64,20 @@ describe('admin API responses match the shared shapes', () => {
     await expectShape(shapes.evaluation, 'POST', '/api/v1/environments/production/evaluate', { flag: 'checkout', user: { userId: 'ann' } })
   })
 
+  it('protection and change requests', async () => {
+    await s.call('POST', '/api/v1/flags', { body: { key: 'checkout' } })
+    await expectShape(shapes.environment, 'PUT', '/api/v1/environments/production/protection', { approvals: 1 })
+    const held = await expectShape(shapes.heldWrite, 'PATCH', F, { enabled: true })
+    expect(shapes.stateWriteAnswer.parse(held)).toMatchObject({ held: true })
+    const id = held.request.id
+    await expectShape(shapes.changeRequestList, 'GET', '/api/v1/change-requests?status=open')
+    await expectShape(shapes.changeRequest, 'GET', `/api/v1/change-requests/${id}`)
+    await expectShape(shapes.changeRequest, 'POST', `/api/v1/change-requests/${id}/comments`, { text: 'why now?' })
+    await expectShape(shapes.changeRequest, 'POST', `/api/v1/change-requests/${id}/withdraw`)
+    await expectShape(shapes.flagStateWrite, 'PATCH', F, { enabled: false })
+    await expectShape(shapes.environment, 'DELETE', '/api/v1/environments/production/protection')
+  })
+
   it('fails the parse when a field is renamed (what a renamed server field does to the console)', () => {
     const state = {
       key: 'f', environment: 'production', enabled: true, salt: 'f', stickiness: 'userId',

@@ -304,6 +304,7 @@ describe('routes', () => {
       { page: 'segment' as const, key: null },
       { page: 'segment' as const, key: 'staff' },
       { page: 'connections' as const },
+      { page: 'requests' as const },
     ])
       expect(parseRoute(href(route, 'production'))).toEqual({ route, env: 'production' })
   })

@@ -10,6 +10,8 @@ import { fromLegacyCounts, toFlatCounts, type LegacyCounts } from '../../sdk/cor
 import type { StoredBatch } from '../../server/store/contract.ts'
 import type { Cohort } from '../../sdk/core/types.ts'
 import { ConflictError, NotFoundError } from '../../server/errors.ts'
+import type { ChangeRequest } from '../../api-shapes/change-requests.ts'
+import { decideApproval } from '../../server/domain/change-requests.ts'
 import type { EnvChange, Store } from '../../server/store/contract.ts'
 import { createPgStore, type PgStore } from '../../server/store/pg/pg-store.ts'
 import { CHANGE_LOG_KEEP } from '../../server/store/record-change.ts'
@@ -1200,6 +1202,103 @@ describe.each(implementations)('store contract: $name', (impl) => {
       expect(await a.webhookSecrets.signing('prod', 'f', 4999)).toEqual(['s2', 's1'])
       expect(await a.webhookSecrets.signing('prod', 'f', 5000)).toEqual(['s2'])
       expect(await a.webhookSecrets.signing('prod', 'g', 5000)).toEqual([])
+    })
+  })
+
+  describe('change requests and protection', () => {
+    const cohorts: Cohort[] = [{ name: 'all', conditions: [], rollout: 5 }]
+    async function requestOn(s: Store, approvalsRequired = 1) {
+      await twoEnvironments(s)
+      await s.flags.createFlag({ key: 'f', description: '', tags: [], clientSide: false }, 'alice')
+      const base = await s.flags.getState('production', 'f')
+      return s.requests.create({
+        environment: 'production',
+        flag: 'f',
+        author: 'alice',
+        change: { kind: 'state', cohorts },
+        diff: [{ field: 'cohorts', before: [], after: cohorts }],
+        baseVersion: base.version,
+        approvalsRequired,
+        applyAt: null,
+        at: 1000,
+      })
+    }
+    const approve = (s: Store, id: number, actor: string) =>
+      s.requests.update(id, { actor, action: 'request.approve', at: 2000, decide: (r) => decideApproval(r, actor, 2000) })
+    const applyWith = (s: Store, request: ChangeRequest) =>
+      s.flags.updateState('production', 'f', {
+        actor: request.author,
+        action: 'flag.cohorts',
+        approval: { request: request.id, author: request.author, approvers: request.approvals.map((a) => a.actor) },
+        update: () => ({ cohorts }),
+      })
+
+    it('protects and unprotects an environment with an audit row; an unknown environment is NotFoundError', async () => {
+      await twoEnvironments()
+      expect((await store.flags.getEnvironment('production')).approvals).toBe(0)
+      expect(await store.flags.setProtection('production', 2, 'alice')).toMatchObject({ key: 'production', approvals: 2 })
+      await store.flags.setProtection('production', 0, 'bob')
+      const rows = await store.logs.audit({ env: 'production', limit: 2 })
+      expect(rows.map((r) => [r.action, r.actor, r.after])).toEqual([
+        ['environment.unprotect', 'bob', { key: 'production', approvals: 0 }],
+        ['environment.protect', 'alice', { key: 'production', approvals: 2 }],
+      ])
+      await expect(store.flags.setProtection('nowhere', 1, 'alice')).rejects.toBeInstanceOf(NotFoundError)
+    })
+
+    it('creates, reads, lists with filters and updates requests, each with its audit row', async () => {
+      const request = await requestOn(store)
+      expect(request).toMatchObject({ id: expect.any(Number), status: 'open', approvals: [], comments: [], author: 'alice', decidedBy: null, appliedVersion: null, createdAt: 1000 })
+      expect(await store.requests.get(request.id)).toEqual(request)
+      await expect(store.requests.get(request.id + 1000)).rejects.toBeInstanceOf(NotFoundError)
+      expect((await store.requests.list({ status: 'open', env: 'production', flag: 'f', limit: 10 })).map((r) => r.id)).toEqual([request.id])
+      expect(await store.requests.list({ status: 'applied', limit: 10 })).toEqual([])
+      expect(await store.requests.list({ env: 'development', limit: 10 })).toEqual([])
+      const approved = await approve(store, request.id, 'bob')
+      expect(approved).toMatchObject({ status: 'approved', approvals: [{ actor: 'bob', at: 2000 }], updatedAt: 2000 })
+      const [row] = await store.logs.audit({ flag: 'f', limit: 1 })
+      expect(row).toMatchObject({ action: 'request.approve', actor: 'bob', before: { status: 'open' }, after: { status: 'approved', approvals: ['bob'] } })
+      // A refused transition writes nothing.
+      const before = await fingerprint(store)
+      await expect(approve(store, request.id, 'bob')).rejects.toBeInstanceOf(ConflictError)
+      expect(await fingerprint(store)).toEqual(before)
+      const scheduled = await store.requests.update(request.id, { actor: 'bob', action: 'request.schedule', at: 3000, decide: () => ({ applyAt: 5000 }) })
+      expect(scheduled.applyAt).toBe(5000)
+      expect(await store.requests.due(4999)).toEqual([])
+      expect((await store.requests.due(5000)).map((r) => r.id)).toEqual([request.id])
+    })
+
+    it('applies a request once: of two stores applying it together, one commits and the other changes nothing', async () => {
+      const [a, b] = await impl.pair()
+      const request = await approve(a, (await requestOn(a)).id, 'bob')
+      const results = await Promise.allSettled([applyWith(a, request), applyWith(b, request)])
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
+      const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult
+      expect(refused.reason).toBeInstanceOf(ConflictError)
+      expect(refused.reason.message).toContain('no longer approved')
+      const state = await b.flags.getState('production', 'f')
+      expect(state.cohorts).toEqual(cohorts)
+      expect(await b.requests.get(request.id)).toMatchObject({ status: 'applied', appliedVersion: state.version })
+      const applied = (await b.logs.audit({ flag: 'f', limit: 50 })).filter((r) => r.action === 'flag.cohorts')
+      expect(applied).toHaveLength(1)
+      expect(applied[0]!.details).toEqual({ approval: { request: request.id, author: 'alice', approvers: ['bob'] } })
+    })
+
+    it('refuses to apply a request that is not approved, and writes nothing', async () => {
+      const request = await requestOn(store)
+      const before = await fingerprint(store)
+      await expect(applyWith(store, request)).rejects.toBeInstanceOf(ConflictError)
+      expect(await fingerprint(store)).toEqual(before)
+      expect((await store.requests.get(request.id)).status).toBe('open')
+    })
+
+    it('keeps both of two approvals made together through two stores', async () => {
+      const [a, b] = await impl.pair()
+      const request = await requestOn(a, 2)
+      await Promise.all([approve(a, request.id, 'bob'), approve(b, request.id, 'carol')])
+      const after = await a.requests.get(request.id)
+      expect(after.approvals.map((x) => x.actor).sort()).toEqual(['bob', 'carol'])
+      expect(after.status).toBe('approved')
     })
   })
 

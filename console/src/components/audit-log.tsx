@@ -10,12 +10,12 @@ import {
   actionText,
   actorKind,
   actorText,
-  fieldLabel,
   type ActorKind,
 } from '../../../api-shapes/audit-words.ts'
 import { formatLimit, RULE_TEXT, TEST_TEXT, tripWhy } from '../lib/evidence.ts'
 import { formatTime } from '../lib/format.ts'
 import { checkedOf, valueOf } from './field.tsx'
+import { DiffTable } from './diff-table.tsx'
 
 const ACTOR_FILTER: Record<ActorKind, string> = {
   person: 'People',
@@ -47,35 +47,7 @@ function Entry(props: { entry: AuditEntry; showEnv: boolean }) {
         {props.showEnv && entry.envKey ? <span class="tag">{entry.envKey}</span> : null}
         {entry.version !== null ? <span class="muted"> · version {entry.version}</span> : null}
       </p>
-      {lines.length ? (
-        <table class="diff">
-          <colgroup>
-            <col class="diff-field" />
-            <col class="diff-value" />
-            <col class="diff-value" />
-          </colgroup>
-          <thead>
-            <tr>
-              <th scope="col">Field</th>
-              <th scope="col">Before</th>
-              <th scope="col">After</th>
-            </tr>
-          </thead>
-          <tbody>
-            {lines.map((l) => (
-              <tr data-field={l.field}>
-                <th scope="row">{fieldLabel(l.field)}</th>
-                <td data-label="Before">
-                  <del>{l.before}</del>
-                </td>
-                <td data-label="After">
-                  <ins>{l.after}</ins>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
+      <DiffTable lines={lines} />
       {entry.action === 'guard.trip' ? <TripDetails details={entry.details} /> : null}
     </li>
   )

@@ -62,7 +62,8 @@ export function CohortsEditor(props: {
   metrics: Metrics | null
   changes: FlagChanges
 }) {
-  const { api, env } = useApp()
+  const { api, env, requestsChanged } = useApp()
+  const [held, setHeld] = useState<string | undefined>(undefined)
   const { state } = props
   const newId = useMemo(() => createIds('c'), [])
   const saved = useMemo(
@@ -90,12 +91,19 @@ export function CohortsEditor(props: {
     setBusy(true)
     try {
       const result = only
-        ? await api('PUT', `${path}/cohorts/${seg(only.cohort)}/rollout`, shapes.flagState, {
+        ? await api('PUT', `${path}/cohorts/${seg(only.cohort)}/rollout`, shapes.stateAnswer, {
             rollout: only.rollout,
             version: draft.base,
           })
-        : await api('PATCH', path, shapes.flagState, { cohorts: next, version: draft.base })
-      props.changes.saved(result, draft.base, ['cohorts'])
+        : await api('PATCH', path, shapes.stateAnswer, { cohorts: next, version: draft.base })
+      if ('held' in result) {
+        // A protected environment made a change request of it: the banner above shows it.
+        setHeld(`${shapes.heldText(result.request)}. Nothing changes until it is approved.`)
+        requestsChanged()
+      } else {
+        setHeld(undefined)
+        props.changes.saved(result, draft.base, ['cohorts'])
+      }
       draft.discard()
       setErrors(NO_ERRORS)
       conflict.clear()
@@ -126,6 +134,11 @@ export function CohortsEditor(props: {
         inside its percentage. Widening keeps everyone who was already in.
       </p>
       <DraftConflict state={state} draft={draft} conflict={conflict} onDiscard={discard} />
+      {held ? (
+        <p class="notice" role="status" data-held>
+          {held}
+        </p>
+      ) : null}
       <datalist id="known-attributes">
         {KNOWN_ATTRIBUTES.map((a) => (
           <option value={a} />

@@ -124,8 +124,9 @@ const LABELS: Record<TextField, { label: string; hint: string; placeholder?: str
 
 /** The guard's settings: saved with the version they were edited from. */
 export function GuardForm(props: { state: FlagState; changes: FlagChanges }) {
-  const { api, env } = useApp()
+  const { api, env, requestsChanged } = useApp()
   const { state } = props
+  const [held, setHeld] = useState<string | undefined>(undefined)
   const saved = useMemo(() => toDraft(state.guard), [state.key, state.version])
   const draft = useDraft(saved, state.version, (base) => props.changes.follow(base, 'guard'))
   const [errors, setErrors] = useState<FieldErrors>(NO_ERRORS)
@@ -135,12 +136,19 @@ export function GuardForm(props: { state: FlagState; changes: FlagChanges }) {
   const path = `/api/v1/environments/${seg(env)}/flags/${seg(state.key)}/guard`
   const d = draft.value
 
-  async function run(request: () => Promise<{ state: FlagState }>) {
+  /** A protected environment answers with the change request it made instead of the new state. */
+  async function run(request: () => Promise<{ state: FlagState } | shapes.HeldWrite>) {
     setBusy(true)
     try {
       const from = draft.base
       const result = await request()
-      props.changes.saved(result.state, from, ['guard'])
+      if ('held' in result) {
+        setHeld(`${shapes.heldText(result.request)}. Nothing changes until it is approved.`)
+        requestsChanged()
+      } else {
+        setHeld(undefined)
+        props.changes.saved(result.state, from, ['guard'])
+      }
       draft.discard()
       setErrors(NO_ERRORS)
       conflict.clear()
@@ -182,11 +190,16 @@ export function GuardForm(props: { state: FlagState; changes: FlagChanges }) {
       aria-label="Guard settings"
       onSubmit={(e: Event) => {
         e.preventDefault()
-        run(() => api('PUT', path, shapes.guardSet, toBody(d, draft.base)))
+        run(() => api('PUT', path, shapes.guardSetAnswer, toBody(d, draft.base)))
       }}
     >
       <h3>Settings</h3>
       <DraftConflict state={state} draft={draft} conflict={conflict} onDiscard={draft.discard} />
+      {held ? (
+        <p class="notice" role="status" data-held-request>
+          {held}
+        </p>
+      ) : null}
       <div class="form-grid">
         {input('maxErrorRate')}
         {input('minExposures')}
@@ -253,7 +266,7 @@ export function GuardForm(props: { state: FlagState; changes: FlagChanges }) {
           onCancel={() => setConfirmRemove(false)}
           onConfirm={() => {
             setConfirmRemove(false)
-            run(() => api('DELETE', path, shapes.guardRemoved))
+            run(() => api('DELETE', path, shapes.guardRemovedAnswer))
           }}
         />
       ) : null}

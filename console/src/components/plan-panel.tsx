@@ -139,8 +139,9 @@ export function PlanPanel(props: {
   progress: PlanProgress | null
   changes: FlagChanges
 }) {
-  const { api, env } = useApp()
+  const { api, env, requestsChanged } = useApp()
   const { state } = props
+  const [heldRequest, setHeldRequest] = useState<string | undefined>(undefined)
   const path = `/api/v1/environments/${seg(env)}/flags/${seg(state.key)}/plan`
   const plan = state.plan
   const live = plan !== null && LIVE_PLAN_STATUSES.has(plan.status)
@@ -182,11 +183,18 @@ export function PlanPanel(props: {
   }
 
   /** `from`: the version the request was based on; starting a plan also sets a rollout. */
-  async function run(request: () => Promise<FlagState>, from: number, touched: Part[]) {
+  async function run(request: () => Promise<FlagState | shapes.HeldWrite>, from: number, touched: Part[]) {
     setBusy(true)
     try {
       const next = await request()
-      props.changes.saved(next, from, touched)
+      // A protected environment made a change request of it: the banner above shows it.
+      if ('held' in next) {
+        setHeldRequest(`${shapes.heldText(next.request)}. Nothing changes until it is approved.`)
+        requestsChanged()
+      } else {
+        setHeldRequest(undefined)
+        props.changes.saved(next, from, touched)
+      }
       draft.discard()
       setErrors(NO_ERRORS)
       setPreview(null)
@@ -222,7 +230,7 @@ export function PlanPanel(props: {
     setPreview(null)
     run(
       () =>
-        api('PUT', path, shapes.flagState, {
+        api('PUT', path, shapes.stateAnswer, {
           ...sent,
           ...(result.replaces ? { replace: true } : {}),
           version,
@@ -238,6 +246,11 @@ export function PlanPanel(props: {
   return (
     <section class="plan card" aria-labelledby="plan-heading">
       <h2 id="plan-heading">Rollout plan</h2>
+      {heldRequest ? (
+        <p class="notice" role="status" data-held-request>
+          {heldRequest}
+        </p>
+      ) : null}
       {plan ? (
         <PlanStatus plan={plan} progress={props.progress} cohorts={state.cohorts} />
       ) : (
@@ -260,7 +273,7 @@ export function PlanPanel(props: {
             <button
               type="button"
               disabled={busy}
-              onClick={() => run(() => api('POST', `${path}/resume`, shapes.flagState), state.version, ['plan'])}
+              onClick={() => run(() => api('POST', `${path}/resume`, shapes.stateAnswer), state.version, ['plan'])}
             >
               Resume plan
             </button>

@@ -33,7 +33,7 @@ export function SwitchButton(props: {
   danger?: boolean
   changes: FlagChanges
 }) {
-  const { api, env, environments } = useApp()
+  const { api, env, environments, requestsChanged } = useApp()
   const [confirming, setConfirming] = useState<Asked | null>(null)
   const [busy, setBusy] = useState(false)
   const [message, setMessage] = useState<{ text: string; error: boolean } | undefined>(undefined)
@@ -47,7 +47,14 @@ export function SwitchButton(props: {
     setMessage(undefined)
     try {
       const path = `/api/v1/environments/${seg(env)}/flags/${seg(state.key)}`
-      const next = await api('PATCH', path, shapes.flagStateWrite, { enabled: asked.to, version: asked.version })
+      const answer = await api('PATCH', path, shapes.stateWriteAnswer, { enabled: asked.to, version: asked.version })
+      if ('held' in answer) {
+        // A protected environment made a change request of it: nothing changed yet.
+        setMessage({ text: `${where} is protected: ${shapes.heldText(answer.request)}. Nothing changes until it is approved.`, error: false })
+        requestsChanged()
+        return
+      }
+      const next = answer
       if (next.changed) {
         // Turning on also clears the trip record, which no form edits.
         props.changes.saved(next, asked.version, ['enabled'])

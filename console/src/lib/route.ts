@@ -5,6 +5,7 @@ export type Route =
   | { page: 'segments' }
   | { page: 'segment'; key: string | null }
   | { page: 'connections' }
+  | { page: 'requests' }
 
 /**
  * `#/flags/checkout-v2?env=production` → the route and the environment it names.
@@ -22,6 +23,7 @@ export function parseRoute(hash: string): { route: Route; env: string | undefine
     return { route: { page: 'segment', key: second === 'new' ? null : second }, env }
   if (first === 'segments') return { route: { page: 'segments' }, env }
   if (first === 'connections') return { route: { page: 'connections' }, env }
+  if (first === 'requests') return { route: { page: 'requests' }, env }
   return { route: { page: 'flags' }, env }
 }
 
@@ -39,5 +41,7 @@ export function href(route: Route, env: string): string {
       return `#/segments/${route.key === null ? 'new' : encodeURIComponent(route.key)}${query}`
     case 'connections':
       return `#/connections${query}`
+    case 'requests':
+      return `#/requests${query}`
   }
 }

@@ -12,6 +12,7 @@ import { ClientSideToggle } from '../components/client-side-toggle.tsx'
 import { KillSwitch } from '../components/kill-switch.tsx'
 import { PlanPanel } from '../components/plan-panel.tsx'
 import { TripBanner } from '../components/trip-banner.tsx'
+import { RequestBanner } from '../components/request-banner.tsx'
 import { useCommitEffect } from '../hooks/use-commit-effect.ts'
 import { useLive } from '../hooks/use-live.ts'
 import { formatTime } from '../lib/format.ts'
@@ -186,6 +187,7 @@ export function FlagPage(props: { flagKey: string }) {
         </p>
       ) : null}
       {tripped ? <TripBanner state={state} changes={changes} /> : null}
+      <RequestBanner flagKey={key} version={state.version} />
       <KillSwitch state={state} changes={changes} />
       <ClientSideToggle state={state} onSaved={loadState} />
       <div class="flag-grid">

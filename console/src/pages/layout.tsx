@@ -24,7 +24,7 @@ export function Layout(props: {
       : props.route.page === 'segment'
         ? 'segments'
         : props.route.page
-  const nav = (page: 'flags' | 'segments' | 'connections', label: string) => (
+  const nav = (page: 'flags' | 'segments' | 'connections' | 'requests', label: string) => (
     <a href={link({ page })} aria-current={section === page ? 'page' : undefined}>
       {label}
     </a>
@@ -39,6 +39,7 @@ export function Layout(props: {
           {nav('flags', 'Flags')}
           {nav('segments', 'Segments')}
           {nav('connections', 'Connected SDKs')}
+          {nav('requests', 'Change requests')}
         </nav>
         <div class="env-picker">
           <label for="environment">Environment</label>

@@ -19,6 +19,8 @@ import { toDefinition, toState } from '../rows.ts'
 import type { PgDb, PgTx } from './db.ts'
 import { bumpVersion, lockCatalog, recordAudit, recordEnvChange, uniquely } from './record-change.ts'
 import { environments, flagStates, flags } from './schema.ts'
+import { protectionSet, withApproval } from '../request-decisions.ts'
+import { settleRequest } from './request-store.ts'
 
 type FlagRow = typeof flags.$inferSelect
 
@@ -211,8 +213,17 @@ function pgCatalogChanges(db: PgDb): Pick<FlagStore, 'createEnvironment' | 'crea
 }
 
 /** Updates of a flag's definition and of one of its states. */
-function pgFlagUpdates(db: PgDb): Pick<FlagStore, 'updateFlag' | 'updateState'> {
+function pgFlagUpdates(db: PgDb): Pick<FlagStore, 'updateFlag' | 'updateState' | 'setProtection'> {
   return {
+    setProtection: (envKey, approvals, actor) =>
+      db.transaction(async (tx) => {
+        const [before] = await tx.select().from(environments).where(eq(environments.key, envKey)).for('update')
+        found(before, missing.environment(envKey))
+        const [after] = await tx.update(environments).set({ approvals }).where(eq(environments.key, envKey)).returning()
+        await recordAudit(tx, protectionSet(before!, approvals, actor))
+        return after!
+      }),
+
     updateFlag: (key, patch, actor) =>
       db.transaction(async (tx) => {
         // Visibility changes every environment: it takes turns with creating environments,
@@ -274,7 +285,8 @@ function pgFlagUpdates(db: PgDb): Pick<FlagStore, 'updateFlag' | 'updateState'> 
           .where(stateWhere(envKey, key))
           .returning()
         const state = toState(updated!, before.clientSide)
-        const committed = await recordEnvChange(tx, envKey, stateUpdated(before, state, options))
+        if (options.approval) await settleRequest(tx, options.approval, version, state.updatedAt)
+        const committed = await recordEnvChange(tx, envKey, stateUpdated(before, state, { ...options, details: withApproval(options.details, options.approval) }))
         return { state, committed }
       }),
   }

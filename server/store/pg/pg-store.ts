@@ -8,6 +8,7 @@ import { createPgFlagStore } from './flag-store.ts'
 import { createPgKeyStore } from './key-store.ts'
 import { createPgLogStore } from './log-store.ts'
 import { createPgMetricsStore } from './metrics-store.ts'
+import { createPgRequestStore } from './request-store.ts'
 import { createPgSegmentStore } from './segment-store.ts'
 import { createPgWebhookSecretStore } from './webhook-secret-store.ts'
 
@@ -54,6 +55,7 @@ export async function createPgStore(
     metrics: createPgMetricsStore(db),
     evidence: createPgEvidenceStore(db),
     webhookSecrets: createPgWebhookSecretStore(db),
+    requests: createPgRequestStore(db),
     async snapshot(envKey) {
       // One repeatable-read snapshot: the version, the flags and the segments of one moment.
       const { version, states, list } = await db.transaction(

@@ -12,6 +12,7 @@ import {
 } from 'drizzle-orm/pg-core'
 import type { StoredGuard } from '../../../api-shapes/guard.ts'
 import type { Plan } from '../../../api-shapes/plan.ts'
+import type { FieldDiff, ProposedChange } from '../../../api-shapes/change-requests.ts'
 import type { Cohort, Segment } from '../../../sdk/core/types.ts'
 
 /**
@@ -28,6 +29,8 @@ export const environments = pgTable('environments', {
   name: text('name').notNull(),
   /** Bumped by every change in this environment; SDKs resume from it. */
   version: integer('version').notNull().default(0),
+  /** Approvals a change to a flag's state needs here (a protected environment); 0: not protected. */
+  approvals: integer('approvals').notNull().default(0),
   createdAt: epochMs('created_at').notNull().default(now),
 })
 
@@ -235,4 +238,30 @@ export const webhookSecrets = pgTable(
     createdAt: epochMs('created_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.envKey, t.flagKey] })],
+)
+
+/** Change requests of protected environments (one for one with `../schema.ts`). */
+export const changeRequests = pgTable(
+  'change_requests',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    envKey: text('env_key')
+      .notNull()
+      .references(() => environments.key, { onDelete: 'cascade' }),
+    flagKey: text('flag_key').notNull(),
+    author: text('author').notNull(),
+    change: jsonb('change').$type<ProposedChange>().notNull(),
+    diff: jsonb('diff').$type<FieldDiff[]>().notNull(),
+    baseVersion: integer('base_version').notNull(),
+    approvalsRequired: integer('approvals_required').notNull(),
+    status: text('status').notNull(),
+    approvals: jsonb('approvals').$type<unknown>().notNull().default(sql`'[]'::jsonb`),
+    comments: jsonb('comments').$type<unknown>().notNull().default(sql`'[]'::jsonb`),
+    applyAt: epochMs('apply_at'),
+    decidedBy: text('decided_by'),
+    appliedVersion: integer('applied_version'),
+    createdAt: epochMs('created_at').notNull(),
+    updatedAt: epochMs('updated_at').notNull(),
+  },
+  (t) => [index('change_requests_status').on(t.status, t.applyAt), index('change_requests_flag').on(t.envKey, t.flagKey, t.id)],
 )

@@ -54,6 +54,10 @@ const ROUTES: Array<[string, string, unknown, KeyName[]]> = [
   ['POST', `${P}/evaluate`, { flag: 'f1', user: { userId: 'u' } }, ['global-admin', 'prod-admin', 'prod-server', 'prod-client']],
   ['GET', `${P}/snapshot`, undefined, ['global-admin', 'prod-admin', 'prod-server']],
   ['GET', '/api/v1/audit?env=production', undefined, ['global-admin', 'prod-admin']],
+  // Protection needs a global admin key: an environment's own key cannot lift its approvals.
+  ['PUT', `${P}/protection`, { approvals: 1 }, ['global-admin']],
+  ['DELETE', `${P}/protection`, undefined, ['global-admin']],
+  ['GET', '/api/v1/change-requests?env=production', undefined, ['global-admin', 'prod-admin']],
 ]
 
 const cells = ROUTES.flatMap(([method, path, body, allowed]) =>

@@ -1,0 +1,105 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startServer, type RunningServer } from '../../server/main.ts'
+import { call } from '../helpers/call-api.ts'
+import { launchChromium, openPage, signIn } from './browser.ts'
+
+/**
+ * Approvals in the console, in headless Chromium against a real server (SQLite file): in a
+ * protected production, turning a flag on becomes a change request; a second identity approves
+ * it from the inbox and the flag changes; the kill switch acts at once.
+ */
+
+const ADMIN_KEY = 'console-approvals-admin-key-0123456'
+const RESULTS = join(process.cwd(), 'test-results')
+const STEP = 20_000 // the browser shares two cores with the server and vitest
+const FLAG = 'approved-widening'
+
+describe('approvals in the web console', () => {
+  let directory: string
+  let server: RunningServer
+  let url: string
+  let browser: Browser
+  let approverKey: string
+  const api = (method: string, path: string, body?: unknown, key = ADMIN_KEY) => call(url, key, method, path, body)
+  const state = async () => (await api('GET', `/api/v1/environments/production/flags/${FLAG}`)).json
+
+  beforeAll(async () => {
+    directory = mkdtempSync(join(tmpdir(), 'canary-flags-approvals-'))
+    mkdirSync(RESULTS, { recursive: true })
+    server = await startServer(
+      { port: 0, host: '127.0.0.1', databasePath: join(directory, 'db.sqlite'), adminKey: ADMIN_KEY, publicUrl: '' },
+      { log: () => {} },
+    )
+    url = `http://127.0.0.1:${server.port}`
+    expect((await api('POST', '/api/v1/flags', { key: FLAG })).status).toBe(201)
+    expect((await api('PATCH', `/api/v1/environments/production/flags/${FLAG}`, { cohorts: [{ name: 'all', conditions: [], rollout: 5 }] })).status).toBe(200)
+    expect((await api('PUT', '/api/v1/environments/production/protection', { approvals: 1 })).status).toBe(200)
+    approverKey = (await api('POST', '/api/v1/keys', { name: 'approver', kind: 'admin' })).json.secret
+    browser = await launchChromium()
+  }, 120_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await server?.close()
+    rmSync(directory, { recursive: true, force: true })
+  })
+
+  async function flagPage(key: string): Promise<{ page: Page; errors: string[] }> {
+    const opened = await openPage(browser, { width: 1280, height: 900 }, RESULTS, STEP)
+    await signIn(opened.page, url, key)
+    await opened.page.goto(`${url}/#/flags/${FLAG}?env=production`)
+    await opened.page.getByRole('heading', { name: FLAG, level: 1 }).waitFor()
+    return opened
+  }
+
+  it('a write in production becomes a request; a second identity approves it and the flag changes; the kill switch acts at once', async () => {
+    const author = await flagPage(ADMIN_KEY)
+    const { page } = author
+    await page.locator('#kill-switch-button', { hasText: 'Turn on' }).click()
+    await page.getByRole('button', { name: /Yes, turn it on in Production/ }).click()
+    await page.locator('[data-switch-message]', { hasText: 'change request #1 created, needs 1 approval' }).waitFor()
+    // Held: nothing changed, and the flag page says a request is pending, with its diff.
+    expect((await state()).enabled).toBe(false)
+    const banner = page.locator('.request-banner')
+    await banner.getByRole('heading', { name: /A change request is pending/ }).waitFor()
+    await banner.locator('[data-request="1"] tr[data-field="enabled"]').waitFor()
+    // The author's own approval is refused by the server, and said.
+    await banner.getByRole('button', { name: 'Approve #1' }).click()
+    await banner.getByRole('alert').filter({ hasText: 'cannot approve it' }).waitFor()
+    expect((await state()).enabled).toBe(false)
+
+    // The approver, in another tab signed in with another key, approves from the inbox.
+    const approver = await openPage(browser, { width: 1280, height: 900 }, RESULTS, STEP)
+    await signIn(approver.page, url, approverKey)
+    await approver.page.goto(`${url}/#/requests?env=production`)
+    await approver.page.getByRole('heading', { name: 'Change requests', level: 1 }).waitFor()
+    const card = approver.page.locator('[data-request="1"]')
+    await card.locator('tr[data-field="enabled"]').waitFor()
+    await card.getByRole('button', { name: 'Approve #1' }).click()
+    await approver.page.locator('[data-decided]', { hasText: 'Change request #1 (approved-widening): applied as version' }).waitFor()
+    await approver.page.getByText('No change request is waiting in Production.').waitFor()
+    await expect.poll(async () => (await state()).enabled, { timeout: STEP }).toBe(true)
+    // The author's page hears the change live: ON, and the banner is gone.
+    await page.locator('#kill-switch-button', { hasText: 'Turn off' }).waitFor()
+    await banner.waitFor({ state: 'detached' })
+    const applied = (await api('GET', `/api/v1/audit?flag=${FLAG}&env=production&limit=5`)).json.items
+    expect(applied.find((e: { action: string }) => e.action === 'flag.on').details.approval).toEqual({
+      request: 1,
+      author: 'admin-key:bootstrap-admin',
+      approvers: ['admin-key:approver'],
+    })
+
+    // The kill switch in the protected environment: applied at once, no request.
+    await page.locator('#kill-switch-button', { hasText: 'Turn off' }).click()
+    await page.getByRole('button', { name: /Yes, turn it off in Production/ }).click()
+    await expect.poll(async () => (await state()).enabled, { timeout: STEP }).toBe(false)
+    await page.locator('#kill-switch-button', { hasText: 'Turn on' }).waitFor()
+    expect((await api('GET', '/api/v1/change-requests?status=open')).json.items).toEqual([])
+    expect(author.errors).toEqual([])
+    expect(approver.errors).toEqual([])
+  })
+})
