@@ -1,7 +1,7 @@
 import * as z from 'zod/mini'
 import * as shapes from '../api-shapes/index.ts'
 import { notAPercentage } from '../api-shapes/percent.ts'
-import { conditionProblem } from '../sdk/core/index.ts'
+import { bucketingProblem, conditionProblem } from '../sdk/core/index.ts'
 import { DURATION_BOUNDS } from '../sdk/core/metrics.ts'
 import { OPERATORS } from '../sdk/core/types.ts'
 import { decodeCursor } from './cursor.ts'
@@ -59,11 +59,40 @@ const segmentCondition = z.strictObject({ ...shapes.segmentCondition.shape, segm
 
 export const condition = z.union([segmentCondition, attributeCondition])
 
+const bucketingText = z.string().check(z.maxLength(256))
+const bucketingName = z.string().check(z.minLength(1), z.maxLength(256))
+
+/**
+ * A cohort's bucketing mode (sdk/core/bucketing-modes.ts). The core's `bucketingProblem` words the
+ * refusal (unknown mode, missing groupId, offset out of range…), the one rule the SDKs compile
+ * with; the strict shapes after it add the bounds and refuse unknown fields.
+ */
+export const bucketing = z.pipe(
+  z.unknown().check(
+    z.superRefine((value, ctx) => {
+      const problem = bucketingProblem(value)
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, input: value })
+    }),
+  ),
+  z.union([
+    z.strictObject({ ...shapes.unleashBucketing.shape, groupId: bucketingText, stickiness: bucketingName }),
+    z.strictObject({
+      ...shapes.launchDarklyBucketing.shape,
+      flagKey: bucketingName,
+      salt: bucketingText,
+      attribute: bucketingName,
+      seed: z.optional(z.int()),
+      offset: z.int().check(z.minimum(0), z.maximum(99_999)),
+    }),
+  ]),
+)
+
 export const cohort = z.strictObject({
   ...shapes.cohort.shape,
   name: z.string().check(z.minLength(1), z.maxLength(64)),
   conditions: z._default(z.array(condition).check(z.maxLength(50)), []),
   rollout,
+  bucketing: z.optional(bucketing),
 })
 
 export const cohorts = z.array(cohort).check(
@@ -228,6 +257,8 @@ export const schemas = {
       enabled: z.optional(z.boolean()),
       stickiness: z.optional(attribute),
       cohorts: z.optional(cohorts),
+      /** Confirms a change of a cohort's bucketing, which reshuffles its users (409 without it). */
+      reshuffle: z.optional(z.boolean()),
       version: z.optional(version),
     })
     .check(z.refine(somethingToChange, NOTHING_TO_CHANGE)),
