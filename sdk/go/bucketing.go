@@ -73,8 +73,8 @@ func compileBucketing(v any) (*cohortBucketing, error) {
 
 func compileLaunchDarkly(obj map[string]any) (*cohortBucketing, error) {
 	flagKey, ok := obj["flagKey"].(string)
-	if !ok {
-		return nil, fmt.Errorf("bucketing.flagKey must be a string")
+	if !ok || flagKey == "" {
+		return nil, fmt.Errorf("bucketing.flagKey must be a non-empty string")
 	}
 	salt, ok := obj["salt"].(string)
 	if !ok {
@@ -89,10 +89,10 @@ func compileLaunchDarkly(obj map[string]any) (*cohortBucketing, error) {
 		return nil, fmt.Errorf("bucketing.offset must be an integer in [0, 99999]")
 	}
 	head := flagKey + "." + salt + "."
-	if s, present := obj["seed"]; present && s != nil {
+	if s, present := obj["seed"]; present {
 		seed, ok := s.(float64)
-		if !ok || seed != math.Trunc(seed) || seed < math.MinInt32 || seed > math.MaxInt32 {
-			return nil, fmt.Errorf("bucketing.seed must be a 32-bit integer")
+		if !ok || seed != math.Trunc(seed) || math.Abs(seed) > maxSafeInteger {
+			return nil, fmt.Errorf("bucketing.seed must be an integer")
 		}
 		// A seed of 0 counts as no seed, as LaunchDarkly's Node SDK reads it (`seed ? … : …`).
 		if seed != 0 {
@@ -119,21 +119,33 @@ func (b *cohortBucketing) includes(u User, rollout float64, threshold int) bucke
 		}
 		return bucketOutside
 	}
-	bucket := launchDarklyBucket(b.hashHead, u.attribute(b.attribute))
+	value, bucketable := launchDarklyValue(u.attribute(b.attribute))
+	bucket := 0 // LaunchDarkly buckets a value it cannot hash at 0
+	if bucketable {
+		bucket = launchDarklyBucket(b.hashHead, value)
+	}
 	if (bucket-b.offset+BucketCount)%BucketCount < threshold {
 		return bucketInside
+	}
+	if !bucketable {
+		// Out without a value of its own: not the guard's control (SPEC.md §3.1), as the TS core.
+		return bucketNoValue
 	}
 	return bucketOutside
 }
 
 // unleashValue: Unleash's `default` stickiness is userId, else sessionId (else Unleash draws a
-// random number: here, no value); any other name is that attribute.
+// random number); `random` is a random number per call. Neither has a value to hash here. Any
+// other name is that attribute.
 func (b *cohortBucketing) unleashValue(u User) (string, bool) {
-	if b.stickiness == "default" {
+	switch b.stickiness {
+	case "default":
 		if v, ok := stickinessValue(u, "userId"); ok {
 			return v, true
 		}
 		return stickinessValue(u, "sessionId")
+	case "random":
+		return "", false
 	}
 	return stickinessValue(u, b.stickiness)
 }
@@ -187,13 +199,8 @@ func launchDarklyValue(v any) (string, bool) {
 const longScale = 1<<60 - 1
 
 // launchDarklyBucket is LaunchDarkly's bucket as an exact integer in [0, 99999]:
-// floor(h * 100000 / 0xFFFFFFFFFFFFFFF), h the first 15 hex digits of sha1(head + value). A value
-// that is not bucketable goes to bucket 0, as LaunchDarkly's SDK puts it.
-func launchDarklyBucket(head string, v any) int {
-	value, ok := launchDarklyValue(v)
-	if !ok {
-		return 0
-	}
+// floor(h * 100000 / 0xFFFFFFFFFFFFFFF), h the first 15 hex digits of sha1(head + value).
+func launchDarklyBucket(head, value string) int {
 	var buf [128]byte
 	input := append(append(buf[:0], head...), value...)
 	sum := sha1.Sum(input)

@@ -83,7 +83,7 @@ func TestUnleashVectors(t *testing.T) {
 func TestLaunchDarklyVectors(t *testing.T) {
 	for i, v := range readCompat(t).LaunchDarkly {
 		bucketing := map[string]any{"mode": "launchdarkly", "flagKey": v.FlagKey, "salt": v.Salt, "attribute": v.Attribute, "offset": v.Offset}
-		if v.Seed != nil {
+		if v.Seed != nil { // null in the file: no seed (absent in a flag)
 			bucketing["seed"] = *v.Seed
 		}
 		var decoded any // as the flag's JSON reaches the compiler
@@ -93,10 +93,18 @@ func TestLaunchDarklyVectors(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := launchDarklyBucket(compiled.hashHead, v.Value); got != v.Bucket {
-			t.Errorf("row %d: bucket %d, want %d", i, got, v.Bucket)
+		value, bucketable := launchDarklyValue(v.Value)
+		if bucketable {
+			if bucket := launchDarklyBucket(compiled.hashHead, value); bucket != v.Bucket {
+				t.Errorf("row %d: bucket %d, want %d", i, bucket, v.Bucket)
+			}
+		} else if v.Bucket != 0 {
+			t.Errorf("row %d: LaunchDarkly bucketed %v at %d", i, v.Value, v.Bucket)
 		}
 		want := Result{Reason: ReasonOutsideRollout}
+		if !bucketable {
+			want.Reason = ReasonMissingStickiness
+		}
 		if v.Enabled {
 			want = Result{Enabled: true, Reason: "cohort:c", Cohort: "c", Split: v.Rollout < 100}
 		}
@@ -126,6 +134,9 @@ func TestMalformedBucketingFailsClosed(t *testing.T) {
 		"ld offset negative": ld(func(b map[string]any) { b["offset"] = -1 }),
 		"ld offset missing":  ld(func(b map[string]any) { delete(b, "offset") }),
 		"ld seed fraction":   ld(func(b map[string]any) { b["seed"] = 0.5 }),
+		"ld seed null":       ld(func(b map[string]any) { b["seed"] = nil }),
+		"ld seed unsafe":     ld(func(b map[string]any) { b["seed"] = 1 << 53 }),
+		"ld flagKey empty":   ld(func(b map[string]any) { b["flagKey"] = "" }),
 		"ld seed text":       ld(func(b map[string]any) { b["seed"] = "61" }),
 		"ld salt missing":    ld(func(b map[string]any) { delete(b, "salt") }),
 		"ld flagKey number":  ld(func(b map[string]any) { b["flagKey"] = 1 }),
@@ -144,8 +155,9 @@ func TestMalformedBucketingFailsClosed(t *testing.T) {
 	}
 }
 
-// Outside one partial cohort is the guard's control even when a cohort of another mode found
-// no value; an Unleash cohort at 100 % still needs a value, a LaunchDarkly one does not.
+// Outside one partial cohort is the guard's control even when another cohort found no value; an
+// Unleash cohort at 100 % still needs a value, a LaunchDarkly one does not (bucket 0 is in every
+// full slice), and a LaunchDarkly user without a value left out is not the control.
 func TestBucketingModeReasons(t *testing.T) {
 	flag := func(cohorts ...any) json.RawMessage {
 		data, _ := json.Marshal(map[string]any{"key": "f", "enabled": true, "cohorts": cohorts})
@@ -168,8 +180,9 @@ func TestBucketingModeReasons(t *testing.T) {
 		{"unleash at 100% without a value", flag(unleash(100, "tenant")), ReasonMissingStickiness},
 		{"unleash default falls back to sessionId", flag(unleash(100, "default")), "cohort:u"},
 		{"launchdarkly at 100% without a value", flag(ld(100)), "cohort:l"},
-		{"launchdarkly at 0%", flag(ld(0)), ReasonOutsideRollout},
-		{"outside wins over no value", flag(unleash(100, "tenant"), ld(0)), ReasonOutsideRollout},
+		{"launchdarkly at 0% without a value", flag(ld(0)), ReasonMissingStickiness},
+		{"unleash random has no value", flag(unleash(100, "random")), ReasonMissingStickiness},
+		{"outside wins over no value", flag(unleash(100, "tenant"), unleash(0, "userId")), ReasonOutsideRollout},
 		{"mode cohorts then the flag's own", flag(unleash(100, "tenant"), map[string]any{"name": "own", "conditions": []any{}, "rollout": 100}), "cohort:own"},
 	}
 	for _, c := range checks {

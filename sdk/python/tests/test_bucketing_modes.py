@@ -8,7 +8,13 @@ from typing import Any
 import pytest
 
 from canary import compile_flag
-from canary._bucketing_modes import compile_bucketing, launchdarkly_bucket, unleash_normalized, LaunchDarklyBucketing
+from canary._bucketing_modes import (
+    LaunchDarklyBucketing,
+    compile_bucketing,
+    launchdarkly_bucket,
+    launchdarkly_value,
+    unleash_normalized,
+)
 from canary._values import to_text
 
 from .conftest import load_fixture
@@ -45,14 +51,18 @@ def test_unleash_vector(row: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("row", LAUNCHDARKLY, ids=[f"{i}" for i in range(len(LAUNCHDARKLY))])
 def test_launchdarkly_vector(row: dict[str, Any]) -> None:
-    bucketing = {key: row[key] for key in ("flagKey", "salt", "seed", "attribute", "offset")}
+    # A null seed in the file is no seed: absent from the flag.
+    bucketing = {key: row[key] for key in ("flagKey", "salt", "seed", "attribute", "offset") if row[key] is not None}
     bucketing["mode"] = "launchdarkly"
     compiled = compile_bucketing(bucketing)
     assert isinstance(compiled, LaunchDarklyBucketing)
-    assert launchdarkly_bucket(compiled.head, row["value"]) == row["bucket"]
+    text = launchdarkly_value(row["value"])
+    assert (0 if text is None else launchdarkly_bucket(compiled.head, text)) == row["bucket"]
     user = {} if row["value"] is None else {row["attribute"]: row["value"]}
     result = compile_flag(mode_flag(row["rollout"], bucketing)).evaluate(user)
-    assert (result.enabled, result.reason) == (row["enabled"], "cohort:c" if row["enabled"] else "outside_rollout")
+    # Left out without a bucketable value is not the guard's control: missing_stickiness.
+    left_out = "outside_rollout" if text is not None else "missing_stickiness"
+    assert (result.enabled, result.reason) == (row["enabled"], "cohort:c" if row["enabled"] else left_out)
 
 
 def _ld(**change: object) -> dict[str, object]:
@@ -77,7 +87,9 @@ MALFORMED: dict[str, object] = {
     "offset missing": _ld(offset=_DROP),
     "seed fraction": _ld(seed=0.5),
     "seed text": _ld(seed="61"),
-    "seed too big": _ld(seed=2**31),
+    "seed unsafe": _ld(seed=2**53),
+    "seed null": _ld(seed=None),
+    "flagKey empty": _ld(flagKey=""),
     "salt missing": _ld(salt=_DROP),
     "flagKey number": _ld(flagKey=1),
     "attribute empty": _ld(attribute=""),
@@ -109,12 +121,15 @@ def _launchdarkly(rollout: float) -> dict[str, object]:
         ([_unleash(100, "tenant")], {"userId": "u1"}, "missing_stickiness"),
         ([_unleash(100, "default")], {"sessionId": "s1"}, "cohort:u"),
         ([_launchdarkly(100)], {"userId": "u1"}, "cohort:l"),
-        ([_launchdarkly(0)], {"userId": "u1"}, "outside_rollout"),
-        ([_unleash(100, "tenant"), _launchdarkly(0)], {"userId": "u1"}, "outside_rollout"),
+        ([_launchdarkly(0)], {"userId": "u1"}, "missing_stickiness"),
+        ([_launchdarkly(0)], {"tenant": "t1"}, "outside_rollout"),
+        ([_unleash(100, "random")], {"userId": "u1", "random": "r"}, "missing_stickiness"),
+        ([_unleash(100, "tenant"), _unleash(0, "userId")], {"userId": "u1"}, "outside_rollout"),
         ([_unleash(100, "tenant"), {"name": "own", "conditions": [], "rollout": 100}], {"userId": "u1"}, "cohort:own"),
     ],
     ids=["unleash needs a value at 100%", "unleash default falls back to sessionId", "launchdarkly 100% needs none",
-         "launchdarkly 0%", "outside wins over no value", "then the flag's own cohort"],
+         "launchdarkly 0% without a value", "launchdarkly 0%", "unleash random has no value",
+         "outside wins over no value", "then the flag's own cohort"],
 )
 def test_reasons_with_bucketing_modes(cohorts: list[object], user: dict[str, object], reason: str) -> None:
     flag = {"key": "f", "enabled": True, "cohorts": cohorts}

@@ -24,7 +24,7 @@ OUTSIDE: Final = 1
 NO_VALUE: Final = 2
 
 _LONG_SCALE: Final = 0xFFFFFFFFFFFFFFF
-_INT32: Final = 2**31
+_MAX_SAFE_INTEGER: Final = 2**53 - 1  # a seed prints the same in every SDK
 
 
 def unleash_bytes(text: str) -> bytes:
@@ -60,10 +60,13 @@ class UnleashBucketing:
         self.stickiness = stickiness
 
     def value(self, user: Mapping[str, object]) -> str | None:
-        """``default`` is userId, else sessionId (else Unleash draws at random: here, no value)."""
+        """``default`` is userId, else sessionId (else Unleash draws at random); ``random`` is a
+        random number per call. Neither has a value to hash here. Any other name is that attribute."""
         if self.stickiness == "default":
             found = _stickiness_value(user, "userId")
             return found if found is not None else _stickiness_value(user, "sessionId")
+        if self.stickiness == "random":
+            return None
         return _stickiness_value(user, self.stickiness)
 
     def includes(self, user: Mapping[str, object], rollout: float, threshold: int) -> int:
@@ -84,12 +87,9 @@ def launchdarkly_value(value: object) -> str | None:
     return to_text(value)
 
 
-def launchdarkly_bucket(head: str, value: object) -> int:
+def launchdarkly_bucket(head: str, text: str) -> int:
     """LaunchDarkly's bucket as an exact integer in [0, 99999]: floor(h * 100000 / 0xFFFFFFFFFFFFFFF),
-    h the first 15 hex digits of sha1(head + value). Not bucketable: bucket 0, as LaunchDarkly's SDK."""
-    text = launchdarkly_value(value)
-    if text is None:
-        return 0
+    h the first 15 hex digits of sha1(head + text)."""
     digest = hashlib.sha1(utf8(head + text)).digest()
     h = int.from_bytes(digest[:8], "big") >> 4
     # h == 0xFFFFFFFFFFFFFFF (odds 2^-60) is 1.0 to LaunchDarkly: past every slice, its last one.
@@ -107,8 +107,13 @@ class LaunchDarklyBucketing:
         self.offset = offset
 
     def includes(self, user: Mapping[str, object], rollout: float, threshold: int) -> int:
-        bucket = launchdarkly_bucket(self.head, user.get(self.attribute))
-        return INSIDE if (bucket - self.offset) % BUCKET_COUNT < threshold else OUTSIDE
+        text = launchdarkly_value(user.get(self.attribute))
+        # LaunchDarkly buckets a value it cannot hash at 0.
+        bucket = 0 if text is None else launchdarkly_bucket(self.head, text)
+        if (bucket - self.offset) % BUCKET_COUNT < threshold:
+            return INSIDE
+        # Out without a value of its own: not the guard's control (sdk/SPEC.md §3.1), as the TS core.
+        return NO_VALUE if text is None else OUTSIDE
 
 
 CompiledBucketing = UnleashBucketing | LaunchDarklyBucketing
@@ -144,8 +149,8 @@ def compile_bucketing(raw: object) -> CompiledBucketing:
     if mode != "launchdarkly":
         raise TypeError("bucketing.mode must be one of unleash, launchdarkly")
     flag_key, salt, attribute = raw.get("flagKey"), raw.get("salt"), raw.get("attribute")
-    if not isinstance(flag_key, str):
-        raise TypeError("bucketing.flagKey must be a string")
+    if not isinstance(flag_key, str) or not flag_key:
+        raise TypeError("bucketing.flagKey must be a non-empty string")
     if not isinstance(salt, str):
         raise TypeError("bucketing.salt must be a string")
     if not isinstance(attribute, str) or not attribute:
@@ -154,11 +159,10 @@ def compile_bucketing(raw: object) -> CompiledBucketing:
     if offset is None or not 0 <= offset < BUCKET_COUNT:
         raise TypeError("bucketing.offset must be an integer in [0, 99999]")
     head = f"{flag_key}.{salt}."
-    seed_raw = raw.get("seed")
-    if seed_raw is not None:
-        seed = _integer(seed_raw)
-        if seed is None or not -_INT32 <= seed < _INT32:
-            raise TypeError("bucketing.seed must be a 32-bit integer")
+    if "seed" in raw:
+        seed = _integer(raw["seed"])
+        if seed is None or abs(seed) > _MAX_SAFE_INTEGER:
+            raise TypeError("bucketing.seed must be an integer")
         # A seed of 0 counts as no seed, as LaunchDarkly's Node SDK reads it (`seed ? … : …`).
         if seed != 0:
             head = f"{seed}."
