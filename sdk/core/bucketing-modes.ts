@@ -1,4 +1,4 @@
-import { keyPrefix, murmur3FromPrefix, type KeyPrefix } from './murmur3.ts'
+import { murmur3Bytes } from './murmur3.ts'
 import { sha1Words } from './sha1.ts'
 import { stickinessValue } from './stickiness.ts'
 import { BUCKETING_MODES, type BucketingMode, type CohortBucketing, type FlagState, type User } from './types.ts'
@@ -31,16 +31,26 @@ const UNLEASH_DEFAULT = 'default'
 /** Unleash draws a random number per evaluation: nothing deterministic to hash. */
 const UNLEASH_RANDOM = 'random'
 
+/**
+ * murmur3_x86_32(seed 0) of the bytes unleash-client hashes for `prefix + ':' + value`: the low
+ * byte of each UTF-16 code unit (its `murmurhash3js` reads `charCodeAt(i) & 0xff`). For ASCII
+ * these are the UTF-8 bytes; for anything else they are not, and the Node client is the reference
+ * (SPEC.md §3.1: Unleash's Go, Java and Python SDKs hash UTF-8 and differ there).
+ */
+function unleashHash(prefix: string, value: string): number {
+  const key = `${prefix}:${value}`
+  const bytes = new Uint8Array(key.length)
+  for (let i = 0; i < key.length; i++) bytes[i] = key.charCodeAt(i) & 0xff
+  return murmur3Bytes(bytes, 0, bytes.length, 0)
+}
+
 class UnleashRollout implements ModeRollout {
-  private readonly prefix: KeyPrefix
   readonly everyone = false
 
   constructor(
     readonly source: CohortBucketing & { mode: 'unleash' },
     private readonly rollout: number,
-  ) {
-    this.prefix = keyPrefix(source.groupId, 0)
-  }
+  ) {}
 
   place(user: User): Placement {
     const { stickiness } = this.source
@@ -53,7 +63,7 @@ class UnleashRollout implements ModeRollout {
     if (value === undefined) return NO_VALUE
     if (!(this.rollout > 0)) return OUTSIDE
     // unleash-client: normalizedStrategyValue = murmur3(`${groupId}:${id}`, 0) % 100 + 1.
-    const normalized = ((murmur3FromPrefix(this.prefix, value) >>> 0) % 100) + 1
+    const normalized = (unleashHash(this.source.groupId, value) % 100) + 1
     return normalized <= this.rollout ? INSIDE : OUTSIDE
   }
 }

@@ -2,6 +2,7 @@
 // themselves (unleash-client's strategy class, LaunchDarkly's Node server SDK fed raw flag
 // JSON), never this project's code.
 import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { basicLogger, init, integrations } from '@launchdarkly/node-server-sdk'
 import { defaultStrategies } from 'unleash-client/lib/strategy/index.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -84,16 +85,15 @@ describe('unleash mode against unleash-client 6 (FlexibleRolloutStrategy)', () =
     expect(at(20).evaluate(out)).toEqual({ enabled: false, reason: 'outside_rollout' })
   })
 
-  it('hashes UTF-8 like Unleash\'s Go, Java and Python SDKs; unleash-client for Node hashes UTF-16 low bytes (SPEC.md §1)', () => {
-    // murmurhash3js reads `charCodeAt(i) & 0xff`: for non-ASCII values the Node client buckets
-    // differently from Unleash's other SDKs. ASCII ids (the norm) agree everywhere.
-    const bucketing = { mode: 'unleash' as const, groupId: 'g', stickiness: 'userId' }
-    const values = Array.from({ length: 200 }, (_, i) => `usér-${i}`)
-    const differing = values.filter((userId) => {
-      const ours = compileFlag(flagWith([{ name: 'r', conditions: [], rollout: 50, bucketing }]), NO_SEGMENTS).evaluate({ userId }).enabled
-      return ours !== strategy.isEnabled({ groupId: 'g', rollout: '50', stickiness: 'userId' }, { userId })
-    })
-    expect(differing.length).toBeGreaterThan(0)
+  it('hashes non-ASCII values as unleash-client does (low byte of each UTF-16 unit, SPEC.md §3.1)', () => {
+    const values = Array.from({ length: 300 }, (_, i) => `usér-${i}-日本😊`)
+    const bucketing = { mode: 'unleash' as const, groupId: 'gröup', stickiness: 'userId' }
+    const flag = compileFlag(flagWith([{ name: 'r', conditions: [], rollout: 50, bucketing }]), NO_SEGMENTS)
+    const differing = values.filter(
+      (userId) => flag.evaluate({ userId }).enabled !== strategy.isEnabled({ groupId: 'gröup', rollout: '50', stickiness: 'userId' }, { userId }),
+    )
+    expect(differing).toEqual([])
+    expect(values.filter((userId) => flag.evaluate({ userId }).enabled).length).toBeGreaterThan(100)
   })
 
   it('stickiness random leaves everyone out (Unleash draws at random; nothing to hash)', () => {
@@ -254,5 +254,65 @@ describe('flags mixing modes', () => {
     const ld = compileFlag(flagWith([{ name: 'r', conditions: [], rollout: 100, bucketing: { mode: 'launchdarkly', flagKey: 'f', salt: '', attribute: 'userId', offset: 123 } }]), NO_SEGMENTS)
     expect(ld.evaluate({})).toEqual({ enabled: true, reason: 'cohort:r' })
     expect(ld.generic(ld.evaluate({})).reason).toBe('TARGETING_MATCH')
+  })
+})
+
+describe('sdk/fixtures/bucketing-compat.json through a full evaluation (SPEC.md §3.1, §11)', () => {
+  interface UnleashRow {
+    groupId: string
+    stickiness: string
+    value: string | number | null
+    rollout: number
+    enabled: boolean
+    hash: number | null
+  }
+  interface LaunchDarklyRow {
+    flagKey: string
+    salt: string
+    seed: number | null
+    attribute: string
+    value: unknown
+    offset: number
+    rollout: number
+    bucket: number
+    enabled: boolean
+  }
+  const file = JSON.parse(readFileSync(new URL('../../../sdk/fixtures/bucketing-compat.json', import.meta.url), 'utf8')) as {
+    unleash: UnleashRow[]
+    launchdarkly: LaunchDarklyRow[]
+  }
+  /** The answer a row names: `cohort:c` when enabled, else missing_stickiness or outside_rollout. */
+  const expected = (enabled: boolean, noValue: boolean) =>
+    enabled ? { enabled: true, reason: 'cohort:c' } : { enabled: false, reason: noValue ? 'missing_stickiness' : 'outside_rollout' }
+
+  it('reproduces every unleash row', () => {
+    expect(file.unleash.length).toBeGreaterThanOrEqual(400)
+    const wrong = file.unleash.filter((row) => {
+      const attribute = row.stickiness === 'default' ? 'userId' : row.stickiness
+      const user = row.value === null ? {} : { [attribute]: row.value }
+      const bucketing = { mode: 'unleash' as const, groupId: row.groupId, stickiness: row.stickiness }
+      const answer = compileFlag(flagWith([{ name: 'c', conditions: [], rollout: row.rollout, bucketing }]), NO_SEGMENTS).evaluate(user)
+      return JSON.stringify(answer) !== JSON.stringify(expected(row.enabled, row.hash === null))
+    })
+    expect(wrong).toEqual([])
+  })
+
+  it('reproduces every launchdarkly row', () => {
+    expect(file.launchdarkly.length).toBeGreaterThanOrEqual(400)
+    const bucketable = (v: unknown) => typeof v === 'string' || Number.isInteger(v)
+    const wrong = file.launchdarkly.filter((row) => {
+      const user = row.value === null ? {} : { [row.attribute]: row.value }
+      const bucketing: LaunchDarklyBucketing = {
+        mode: 'launchdarkly',
+        flagKey: row.flagKey,
+        salt: row.salt,
+        attribute: row.attribute,
+        offset: row.offset,
+        ...(row.seed === null ? {} : { seed: row.seed }),
+      }
+      const answer = compileFlag(flagWith([{ name: 'c', conditions: [], rollout: row.rollout, bucketing }]), NO_SEGMENTS).evaluate(user)
+      return JSON.stringify(answer) !== JSON.stringify(expected(row.enabled, !bucketable(row.value)))
+    })
+    expect(wrong).toEqual([])
   })
 })
