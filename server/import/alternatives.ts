@@ -46,3 +46,15 @@ export function negated(condition: AttributeCondition): AttributeCondition {
   const { negate, ...rest } = condition
   return negate === true ? rest : { ...rest, negate: true }
 }
+
+/** NOT of one condition, as the source means it: the comparison is false, or the attribute is missing. */
+export function complementOf(condition: Condition): Alternatives {
+  if ('segment' in condition) return [[condition.negate === true ? { segment: condition.segment } : { ...condition, negate: true }]]
+  if (condition.operator === 'exists') return [[negated(condition)]]
+  return [[negated(condition)], [missing(condition.attribute)]]
+}
+
+/** NOT of alternatives: AND over each alternative of (OR of its conditions' complements). */
+export function complement(alternatives: Alternatives): Alternatives {
+  return all(alternatives.map((alt) => (alt.length === 0 ? NEVER : alt.flatMap((c) => complementOf(c)))))
+}

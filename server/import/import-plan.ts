@@ -1,4 +1,4 @@
-import type { AttributeCondition, Condition } from '../../sdk/core/types.ts'
+import type { AttributeCondition, Cohort } from '../../sdk/core/types.ts'
 
 /**
  * What an importer (Unleash, LaunchDarkly) turns a source file into: flags and segments in this
@@ -6,17 +6,8 @@ import type { AttributeCondition, Condition } from '../../sdk/core/types.ts'
  * in one transaction (or, for a dry run, only shows the report).
  */
 
-/** How a cohort buckets its rollout when it is not the project's own hash (mig-design.md). */
-export type ImportedBucketing =
-  | { mode: 'unleash'; groupId: string; stickiness: string }
-  | { mode: 'launchdarkly'; flagKey: string; salt: string; attribute: string; seed?: number; offset: number }
-
-export interface ImportedCohort {
-  name: string
-  conditions: Condition[]
-  rollout: number
-  bucketing?: ImportedBucketing
-}
+/** A cohort as imported: the core's shape, with `bucketing` set to the source's hash where it has one. */
+export type ImportedCohort = Cohort
 
 export interface ImportedFlag {
   /** Exactly as the source names it (apps call `isEnabled` with it). */

@@ -1,6 +1,5 @@
-import type { AttributeCondition } from '../../sdk/core/types.ts'
+import type { AttributeCondition, CohortBucketing } from '../../sdk/core/types.ts'
 import { ALWAYS, NEVER, only, type Alternatives } from './alternatives.ts'
-import type { ImportedBucketing } from './import-plan.ts'
 import { ipv4RangePattern } from './ipv4-pattern.ts'
 import type { UnleashStrategy } from './unleash-source.ts'
 
@@ -13,7 +12,7 @@ import type { UnleashStrategy } from './unleash-source.ts'
 export interface MappedStrategy {
   alternatives: Alternatives
   rollout: number
-  bucketing: ImportedBucketing | undefined
+  bucketing: CohortBucketing | undefined
   approximations: string[]
   notes: string[]
 }
