@@ -16,12 +16,25 @@ import { ValidationError } from './errors.ts'
  * (`api-shapes/`) fields, strict and with bounds: the field names and types are written once.
  */
 
-export const FLAG_KEY = /^[a-z0-9][a-z0-9._-]{0,127}$/
+/**
+ * What a flag key may be: the one rule (routes, cursors, the import). Apps call `isEnabled` with
+ * the key, so keys imported from Unleash or LaunchDarkly stay exactly as the source names them
+ * (`Feature.Variants.C`, `Feature.UTF-8.Hellø_Wørld`, `beta_checkout`): 1–128 characters of any
+ * script, case kept. Refused: whitespace and control or invisible format characters (a key must
+ * read the same in a log as in code), `/` and `\` (path separators in URLs and proxies), and
+ * `.` or `..` alone (URL dot segments). Every client puts the key in a URL path percent-encoded.
+ */
+export const FLAG_KEY = /^(?!\.\.?$)[^\s\p{Cc}\p{Cf}\p{Zl}\p{Zp}/\\]{1,128}$/u
 const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/
 
 export const flagKey = z
   .string()
-  .check(z.regex(FLAG_KEY, 'use lowercase letters, digits, dots, dashes and underscores, starting with a letter or digit (at most 128 characters)'))
+  .check(
+    z.regex(
+      FLAG_KEY,
+      'use 1 to 128 characters without spaces, control characters, / or \\ (and not . or .. alone); case is kept',
+    ),
+  )
 export const envKey = z
   .string()
   .check(z.regex(NAME, 'use lowercase letters, digits, dots, dashes and underscores, starting with a letter or digit (at most 64 characters)'))
