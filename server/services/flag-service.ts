@@ -4,7 +4,7 @@ import type { Cohort, Segment } from '../../sdk/core/types.ts'
 import { ConflictError, ValidationError } from '../errors.ts'
 import { withRollout } from '../domain/rollout.ts'
 import { changedFields } from '../domain/changed-fields.ts'
-import { reshuffleMessage, reshuffles } from '../domain/bucketing-change.ts'
+import { reshuffleWarning, reshuffles } from '../../api-shapes/bucketing-words.ts'
 import { segmentRefs, usesSegment } from '../domain/segment-use.ts'
 import { DEFAULT_MAX_RULES_BYTES, rulesSizeProblem } from '../domain/rules-size.ts'
 import type { DefinitionPatch, EnvChange, SegmentInput, StatePatch, Store, StoredFlagState } from '../store/contract.ts'
@@ -185,7 +185,7 @@ export function createFlagService({
           const patch: StatePatch = changedFields<StatePatch>(current, fields)
           if (Object.keys(patch).length === 0) throw new AlreadyHeld(current)
           const moved = patch.cohorts === undefined ? [] : reshuffles(current.cohorts, patch.cohorts)
-          if (moved.length > 0 && reshuffle !== true) throw new ConflictError(reshuffleMessage(moved), { reshuffles: moved })
+          if (moved.length > 0 && reshuffle !== true) throw new ConflictError(`${reshuffleWarning(moved)}. Send reshuffle: true to confirm`, { reshuffles: moved })
           const guard = current.guard
           return update.enabled === true && guard?.lastTrip && tripHolds(guard.lastTrip)
             ? { ...patch, guard: { ...guard, lastTrip: { ...guard.lastTrip, resolvedAt: now() } } }
