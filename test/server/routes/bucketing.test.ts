@@ -1,3 +1,4 @@
+import { defaultStrategies } from 'unleash-client/lib/strategy/index.js'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { makeStack, type Stack } from '../../helpers/stack.ts'
 
@@ -66,5 +67,29 @@ describe('cohort bucketing in the admin API', () => {
     const widened = await s.call('PUT', '/api/v1/environments/production/flags/f1/cohorts/c/rollout', { body: { rollout: 60 } })
     expect(widened.status).toBe(200)
     expect(widened.json.cohorts[0]).toMatchObject({ rollout: 60, bucketing: launchdarkly })
+  })
+
+  it('server-side evaluation (evaluate route, OFREP, client keys) buckets as unleash-client does', async () => {
+    await s.call('PATCH', '/api/v1/flags/f1', { body: { clientSide: true } })
+    const groupId = 'Feature.Server'
+    expect((await patchProd({ enabled: true, cohorts: [{ name: 'half', conditions: [], rollout: 50, bucketing: { mode: 'unleash', groupId, stickiness: 'userId' } }] })).status).toBe(200)
+    const key = async (kind: string) =>
+      (await s.call('POST', '/api/v1/keys', { body: { name: `k-${kind}`, kind, environment: 'production' } })).json.secret as string
+    const serverKey = await key('server')
+    const clientKey = await key('client')
+    const flexible = defaultStrategies.find((strategy) => strategy.name === 'flexibleRollout')!
+    const disagreements: string[] = []
+    let on = 0
+    for (let i = 0; i < 60; i++) {
+      const userId = `user-${i}`
+      const reference = flexible.isEnabled({ groupId, rollout: '50', stickiness: 'userId' }, { userId })
+      const ofrep = (await s.call('POST', '/ofrep/v1/evaluate/flags/f1', { key: serverKey, body: { context: { targetingKey: userId, userId } } })).json.value
+      const viaClient = (await s.call('POST', '/api/v1/environments/production/evaluate', { key: clientKey, body: { flag: 'f1', user: { userId } } })).json.enabled
+      if (ofrep !== reference || viaClient !== reference) disagreements.push(`${userId}: unleash ${reference}, ofrep ${ofrep}, client key ${viaClient}`)
+      if (reference) on++
+    }
+    expect(disagreements).toEqual([])
+    expect(on).toBeGreaterThan(10)
+    expect(on).toBeLessThan(50)
   })
 })
