@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { basicLogger, init, integrations } from '@launchdarkly/node-server-sdk'
 import { defaultStrategies } from 'unleash-client/lib/strategy/index.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bucketingModesOf, bucketingProblem, launchDarklyBucket } from '../../../sdk/core/bucketing-modes.ts'
+import { bucketingModesOf, bucketingProblem, launchDarklyBucket, launchDarklyBucketOfWords } from '../../../sdk/core/bucketing-modes.ts'
 import { compileFlag } from '../../../sdk/core/evaluate.ts'
 import { sha1Hex } from '../../../sdk/core/sha1.ts'
 import type { Cohort, FlagState, LaunchDarklyBucketing } from '../../../sdk/core/types.ts'
@@ -200,6 +200,22 @@ describe('launchdarkly mode against @launchdarkly/node-server-sdk (TestData, no 
       const h = BigInt(`0x${createHash('sha1').update(input, 'utf8').digest('hex').slice(0, 15)}`)
       expect(launchDarklyBucket(input)).toBe(Number((h * 100000n) / 0xfffffffffffffffn))
     }
+  })
+
+  it('computes the bucket exactly (no BigInt) at and around every slice boundary, and for random hashes', () => {
+    const M = 0xfffffffffffffffn
+    const exact = (h: bigint) => Number((h * 100000n) / M)
+    const wordsOf = (h: bigint): [number, number] => [Number(h >> 28n), Number((h & 0xfffffffn) << 4n)]
+    const hashes: bigint[] = [0n, 1n, M - 1n, M]
+    // The smallest h of each bucket q (ceil(q·M / 100000)) and its neighbours.
+    for (let q = 0n; q < 100000n; q += 7n) {
+      const first = (q * M + 99999n) / 100000n
+      hashes.push(first - 1n, first, first + 1n)
+    }
+    const next = random(61)
+    for (let i = 0; i < 20000; i++) hashes.push((BigInt(Math.floor(next() * 2 ** 30)) << 30n) | BigInt(Math.floor(next() * 2 ** 30)))
+    const wrong = hashes.filter((h) => h >= 0n && h <= M && launchDarklyBucketOfWords(...wordsOf(h)) !== Math.min(exact(h), 99999))
+    expect(wrong.map(String)).toEqual([])
   })
 
   it('puts a user without a bucketable value in bucket 0, as LaunchDarkly does', () => {
