@@ -211,3 +211,32 @@ func TestBucketingModesAnyValue(t *testing.T) {
 		}
 	}
 }
+
+// The cost of a cohort with a bucketing mode (a 10 % rollout of every user, evaluated directly):
+// murmur3 for unleash, SHA-1 for launchdarkly. Flags without a mode are BenchmarkIsEnabled*.
+func benchMode(b *testing.B, bucketing map[string]any) {
+	data, _ := json.Marshal(bucketing)
+	var decoded any
+	_ = json.Unmarshal(data, &decoded)
+	flag := compileFlag(modeFlag(10, decoded.(map[string]any)), nil)
+	users := benchUsers(1000)
+	b.ReportAllocs()
+	b.ResetTimer()
+	on := 0
+	for i := 0; i < b.N; i++ {
+		if flag.evaluate(users[i%len(users)]).result.Enabled {
+			on++
+		}
+	}
+	if b.N >= len(users) && on == 0 {
+		b.Fatal("the flag was never on")
+	}
+}
+
+func BenchmarkEvaluateUnleashMode(b *testing.B) {
+	benchMode(b, map[string]any{"mode": "unleash", "groupId": "new-checkout", "stickiness": "userId"})
+}
+
+func BenchmarkEvaluateLaunchDarklyMode(b *testing.B) {
+	benchMode(b, map[string]any{"mode": "launchdarkly", "flagKey": "new-checkout", "salt": "c0ffee", "attribute": "userId", "offset": 95000})
+}
