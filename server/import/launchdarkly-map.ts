@@ -1,5 +1,5 @@
 import type { AttributeCondition, Cohort, Condition } from '../../sdk/core/types.ts'
-import { ALWAYS, NEVER, all, both, complement, either, only, type Alternatives } from './alternatives.ts'
+import { ALWAYS, NEVER, TooManyAlternatives, all, both, complement, either, only, type Alternatives } from './alternatives.ts'
 import type { FlagReport, ImportedFlag, ImportedSegment, ImportPlan, SegmentReport } from './import-plan.ts'
 import { attributeHere, mapLaunchDarklyClause, type LaunchDarklyClause } from './launchdarkly-clauses.ts'
 import { readLaunchDarklyFile, type LdFlag, type LdSegment, type LdServe } from './launchdarkly-source.ts'
@@ -144,7 +144,7 @@ function mapFlag(
     try {
       return done({ ...base, enabled: true, cohorts: onCohorts({ flag, segmentAlternatives, approximations }) })
     } catch (error) {
-      if (!(error instanceof TooManyCohorts)) throw error
+      if (!(error instanceof TooManyCohorts || error instanceof TooManyAlternatives)) throw error
       const helpers: ImportedSegment[] = []
       const helperSegment = (name: string, conditions: AttributeCondition[]) => {
         const key = helperKey(flag.key, name)
@@ -156,7 +156,7 @@ function mapFlag(
       return { ...done({ ...base, enabled: true, cohorts }), helpers }
     }
   } catch (error) {
-    if (!(error instanceof CannotMap)) throw error
+    if (!(error instanceof CannotMap || error instanceof TooManyAlternatives)) throw error
     return { report: { key: flag.key, status: 'cannot_map', notes: [error.message] } }
   }
   function done(imported: ImportedFlag) {
