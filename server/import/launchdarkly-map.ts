@@ -177,7 +177,10 @@ function segmentMapper(source: ReadonlyMap<string, LdSegment>) {
     const ctx: FlagContext = { flag: { key: seg.key } as LdFlag, segmentAlternatives: () => NEVER, approximations: [] }
     const rules = either(...seg.rules.map((r) => all(r.clauses.map((c) => clauseAlternatives(c, ctx)))))
     const onlyAttributes = rules.every((alt) => alt.every((c) => !('segment' in c)))
-    if (seg.excluded.length === 0 && rules.length <= 1 && onlyAttributes && (seg.included.length > 0 || (rules[0]?.length ?? 0) > 0)) {
+    // A rule without clauses admits everyone, which a segment here (a list, or all of its
+    // conditions) cannot say: such segments are inlined.
+    const everyRuleNarrows = rules.every((alt) => alt.length > 0)
+    if (seg.excluded.length === 0 && rules.length <= 1 && everyRuleNarrows && onlyAttributes && (seg.included.length > 0 || rules.length > 0)) {
       const key = uniqueKey(seg.key, seg.key, taken)
       created.set(seg.key, { key, description: `LaunchDarkly segment ${seg.key}`, userIds: seg.included, conditions: (rules[0] ?? []) as AttributeCondition[] })
       report.set(seg.key, { source: seg.key, key, notes: [] })
