@@ -24,8 +24,21 @@ export function only(condition: AttributeCondition): Alternatives {
   return conditionProblem(condition) === undefined ? [[condition]] : NEVER
 }
 
-/** `a AND b`, as alternatives: the product. */
+/**
+ * More alternatives than a flag could ever hold (its cohorts are bounded): products stop here
+ * instead of growing exponentially (the complement of k alternatives is a product of k lists).
+ */
+export const MAX_ALTERNATIVES = 1000
+
+export class TooManyAlternatives extends Error {
+  constructor() {
+    super(`the rules need more than ${MAX_ALTERNATIVES} combinations of conditions here`)
+  }
+}
+
+/** `a AND b`, as alternatives: the product. Throws `TooManyAlternatives` past the bound. */
 export function both(a: Alternatives, b: Alternatives): Alternatives {
+  if (a.length * b.length > MAX_ALTERNATIVES) throw new TooManyAlternatives()
   const out: Alternatives = []
   for (const x of a) for (const y of b) out.push([...x, ...y])
   return out

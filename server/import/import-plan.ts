@@ -42,8 +42,8 @@ export interface FlagReport {
 export interface SegmentReport {
   /** The source's id or key. */
   source: string
-  /** The segment created here, or undefined when the source segment is inlined or unused. */
-  key: string | undefined
+  /** The segment created here; absent when the source segment is inlined or unused. */
+  key?: string | undefined
   notes: string[]
 }
 

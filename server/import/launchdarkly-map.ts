@@ -1,5 +1,5 @@
 import type { AttributeCondition, Cohort, Condition } from '../../sdk/core/types.ts'
-import { ALWAYS, NEVER, all, both, complement, either, only, type Alternatives } from './alternatives.ts'
+import { ALWAYS, NEVER, TooManyAlternatives, all, both, complement, either, only, type Alternatives } from './alternatives.ts'
 import type { FlagReport, ImportedFlag, ImportedSegment, ImportPlan, SegmentReport } from './import-plan.ts'
 import { attributeHere, mapLaunchDarklyClause, type LaunchDarklyClause } from './launchdarkly-clauses.ts'
 import { readLaunchDarklyFile, type LdFlag, type LdSegment, type LdServe } from './launchdarkly-source.ts'
@@ -20,11 +20,25 @@ const MAX_COHORTS = 100
 const BUCKETS = 100_000
 
 class CannotMap extends Error {}
+class TooManyCohorts extends CannotMap {}
+
+/** A helper segment's key: lowercase, at most 64 characters, unique per flag and rule. */
+function helperKey(flagKey: string, name: string): string {
+  const hash = [...flagKey].reduce((h, ch) => (Math.imul(h, 31) + ch.codePointAt(0)!) >>> 0, 7).toString(36)
+  const slug = flagKey.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 36)
+  return `ld-${slug || 'flag'}-${hash}-${name}`.slice(0, 64)
+}
 
 interface FlagContext {
   flag: LdFlag
   segmentAlternatives: (key: string) => Alternatives
   approximations: string[]
+  /**
+   * Set on the second attempt, when keeping the order by complements needs too many cohorts:
+   * an earlier rule that is one AND of conditions becomes a helper segment, and "it did not
+   * match" is that segment negated — one condition instead of a product.
+   */
+  helperSegment?: (name: string, conditions: AttributeCondition[]) => string
 }
 
 const isTrue = (flag: LdFlag, variation: number | undefined) => variation !== undefined && flag.variations[variation] === true
@@ -64,6 +78,13 @@ function serveCohorts(ctx: FlagContext, serve: LdServe, who: Alternatives, name:
   return out
 }
 
+/** "None of `matched` held": complements, or a negated helper segment on the second attempt. */
+function notMatched(ctx: FlagContext, name: string, matched: Alternatives): Alternatives {
+  const single = matched.length === 1 && matched[0]!.length > 0 && matched[0]!.every((c) => !('segment' in c)) ? matched[0]! : undefined
+  if (ctx.helperSegment === undefined || single === undefined) return complement(matched)
+  return [[{ segment: ctx.helperSegment(name, single as AttributeCondition[]), negate: true }]]
+}
+
 /** Targets, rules and fallthrough as cohorts (first match wins, kept by the blockers). */
 function onCohorts(ctx: FlagContext): Cohort[] {
   const { flag } = ctx
@@ -76,16 +97,16 @@ function onCohorts(ctx: FlagContext): Cohort[] {
     if (target.contextKind !== 'user') throw new CannotMap(`targets contexts of kind ${target.contextKind} (users only here)`)
     const listed: Alternatives = [[{ attribute: 'userId', operator: 'in', values: [...new Set(target.values)] }]]
     if (isTrue(flag, target.variation)) add(`target-${i + 1}`, both(blockers, listed).map((conditions) => ({ conditions, rollout: 100, tag: '' })))
-    blockers = both(blockers, complement(listed))
+    blockers = both(blockers, notMatched(ctx, `target-${i + 1}`, listed))
   })
   flag.rules.forEach((rule, i) => {
     const matched = all(rule.clauses.map((c) => clauseAlternatives(c, ctx)))
     add(`rule-${i + 1}`, serveCohorts(ctx, rule.serve, both(blockers, matched), `rule ${i + 1}`))
-    blockers = both(blockers, complement(matched))
-    if (blockers.length > MAX_COHORTS) throw new CannotMap(`its rules need more than ${MAX_COHORTS} cohorts to keep their order here`)
+    blockers = both(blockers, notMatched(ctx, `rule-${i + 1}`, matched))
+    if (blockers.length > MAX_COHORTS) throw new TooManyCohorts(`its rules need more than ${MAX_COHORTS} cohorts to keep their order here`)
   })
   add('fallthrough', serveCohorts(ctx, flag.fallthrough, blockers, 'the fallthrough'))
-  if (cohorts.length > MAX_COHORTS) throw new CannotMap(`its rules need ${cohorts.length} cohorts here, more than ${MAX_COHORTS}`)
+  if (cohorts.length > MAX_COHORTS) throw new TooManyCohorts(`its rules need ${cohorts.length} cohorts here, more than ${MAX_COHORTS}`)
   return cohorts
 }
 
@@ -99,7 +120,11 @@ function prerequisiteHolds(flag: LdFlag, prereq: { key: string; variation: numbe
   return parent.fallthrough.variation === prereq.variation
 }
 
-function mapFlag(flag: LdFlag, flags: ReadonlyMap<string, LdFlag>, segmentAlternatives: (key: string) => Alternatives): { flag?: ImportedFlag; report: FlagReport } {
+function mapFlag(
+  flag: LdFlag,
+  flags: ReadonlyMap<string, LdFlag>,
+  segmentAlternatives: (key: string) => Alternatives,
+): { flag?: ImportedFlag; report: FlagReport; helpers?: ImportedSegment[] } {
   const approximations: string[] = []
   const notes: string[] = []
   const base = { key: flag.key, description: flag.description }
@@ -116,9 +141,22 @@ function mapFlag(flag: LdFlag, flags: ReadonlyMap<string, LdFlag>, segmentAltern
         return done(everyone(offAnswer))
       }
     if (flag.prerequisites.length > 0) notes.push(`prerequisites ${flag.prerequisites.map((p) => p.key).join(', ')} are always met: dropped`)
-    return done({ ...base, enabled: true, cohorts: onCohorts({ flag, segmentAlternatives, approximations }) })
+    try {
+      return done({ ...base, enabled: true, cohorts: onCohorts({ flag, segmentAlternatives, approximations }) })
+    } catch (error) {
+      if (!(error instanceof TooManyCohorts || error instanceof TooManyAlternatives)) throw error
+      const helpers: ImportedSegment[] = []
+      const helperSegment = (name: string, conditions: AttributeCondition[]) => {
+        const key = helperKey(flag.key, name)
+        helpers.push({ key, description: `LaunchDarkly flag ${flag.key}, ${name} (keeps the rule order)`, userIds: [], conditions })
+        return key
+      }
+      const cohorts = onCohorts({ flag, segmentAlternatives, approximations, helperSegment })
+      notes.push(`keeps its rule order with helper segments ${helpers.map((h) => h.key).join(', ')}`)
+      return { ...done({ ...base, enabled: true, cohorts }), helpers }
+    }
   } catch (error) {
-    if (!(error instanceof CannotMap)) throw error
+    if (!(error instanceof CannotMap || error instanceof TooManyAlternatives)) throw error
     return { report: { key: flag.key, status: 'cannot_map', notes: [error.message] } }
   }
   function done(imported: ImportedFlag) {
@@ -139,7 +177,10 @@ function segmentMapper(source: ReadonlyMap<string, LdSegment>) {
     const ctx: FlagContext = { flag: { key: seg.key } as LdFlag, segmentAlternatives: () => NEVER, approximations: [] }
     const rules = either(...seg.rules.map((r) => all(r.clauses.map((c) => clauseAlternatives(c, ctx)))))
     const onlyAttributes = rules.every((alt) => alt.every((c) => !('segment' in c)))
-    if (seg.excluded.length === 0 && rules.length <= 1 && onlyAttributes && (seg.included.length > 0 || (rules[0]?.length ?? 0) > 0)) {
+    // A rule without clauses admits everyone, which a segment here (a list, or all of its
+    // conditions) cannot say: such segments are inlined.
+    const everyRuleNarrows = rules.every((alt) => alt.length > 0)
+    if (seg.excluded.length === 0 && rules.length <= 1 && everyRuleNarrows && onlyAttributes && (seg.included.length > 0 || rules.length > 0)) {
       const key = uniqueKey(seg.key, seg.key, taken)
       created.set(seg.key, { key, description: `LaunchDarkly segment ${seg.key}`, userIds: seg.included, conditions: (rules[0] ?? []) as AttributeCondition[] })
       report.set(seg.key, { source: seg.key, key, notes: [] })
@@ -181,6 +222,7 @@ export function mapLaunchDarkly(input: unknown): ImportPlan {
     const mapped = mapFlag(source, byKey, (key) => segments.alternatives(key))
     report.push(mapped.report)
     if (mapped.flag !== undefined) flags.push(mapped.flag)
+    for (const helper of mapped.helpers ?? []) segments.created.set(helper.key, helper)
   }
   const used = new Set(flags.flatMap((f) => f.cohorts.flatMap((c) => c.conditions.flatMap((x: Condition) => ('segment' in x ? [x.segment] : [])))))
   const segmentReport = [...file.segments.keys()].map(

@@ -1,5 +1,5 @@
 import type { AttributeCondition, User } from '../../sdk/core/types.ts'
-import { ALWAYS, NEVER, all, type Alternatives } from './alternatives.ts'
+import { ALWAYS, NEVER, TooManyAlternatives, all, type Alternatives } from './alternatives.ts'
 import {
   worstStatus,
   type FlagReport,
@@ -130,10 +130,13 @@ function mapFeature(
     approximations.push(
       `${feature.variants.count} variants${feature.variants.payloads ? ' with payloads' : ''} not imported: isEnabled maps, getVariant has no equivalent here`,
     )
-  const cohorts =
-    feature.strategies.length === 0
-      ? [{ name: 'everyone', conditions: [], rollout: 100 }]
-      : mapStrategies(feature, segments, notes, approximations)
+  let cohorts: ImportedCohort[] | string
+  try {
+    cohorts = feature.strategies.length === 0 ? [{ name: 'everyone', conditions: [], rollout: 100 }] : mapStrategies(feature, segments, notes, approximations)
+  } catch (error) {
+    if (!(error instanceof TooManyAlternatives)) throw error
+    cohorts = error.message
+  }
   if (typeof cohorts === 'string') return cannot(cohorts)
   const status: MapStatus = worstStatus(approximations.length > 0 ? ['approximate'] : ['exact'])
   const flag: ImportedFlag = { key: feature.name, description: feature.description, enabled: feature.enabled, cohorts }

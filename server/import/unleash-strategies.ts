@@ -48,6 +48,11 @@ function percentageRollout(
   // sessionId, and `random` always uses one: at 100% that still includes everyone.
   const anyValue = stickiness === 'default' || stickiness === 'random'
   if (p >= 100 && anyValue) return everyone(ALWAYS)
+  if (/[^\x00-\x7f]/.test(groupId))
+    approximations = [
+      ...approximations,
+      `group id ${JSON.stringify(groupId)} is not ASCII: unleash-client for Node hashes the low byte of each UTF-16 unit, the other Unleash SDKs and this project UTF-8, so users may differ from Node SDKs`,
+    ]
   return {
     alternatives: ALWAYS,
     rollout: Math.min(p, 100),

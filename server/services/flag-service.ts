@@ -7,7 +7,7 @@ import { changedFields } from '../domain/changed-fields.ts'
 import { reshuffleWarning, reshuffles } from '../../api-shapes/bucketing-words.ts'
 import { segmentRefs, usesSegment } from '../domain/segment-use.ts'
 import { DEFAULT_MAX_RULES_BYTES, rulesSizeProblem } from '../domain/rules-size.ts'
-import type { DefinitionPatch, EnvChange, SegmentInput, StatePatch, Store, StoredFlagState } from '../store/contract.ts'
+import type { DefinitionPatch, EnvChange, ImportInput, SegmentInput, StatePatch, Store, StoredFlagState } from '../store/contract.ts'
 import { tripHolds } from '../../api-shapes/guard.ts'
 import type { Hub } from '../live/hub.ts'
 
@@ -227,6 +227,27 @@ export function createFlagService({
       const { segment, committed } = await store.segments.put(envKey, input, options)
       publishAll([committed])
       return segment
+    },
+
+    /**
+     * An import (Unleash, LaunchDarkly): every flag and segment in one store transaction, then
+     * its changes published after commit. `input` is validated by the caller (import-service.ts);
+     * here the checks that need the environment: segment references and evaluation cost.
+     */
+    async importRules(envKey: string, input: ImportInput, options: { actor: string; overwrite: boolean; dryRun: boolean; source: string }) {
+      await store.flags.getEnvironment(envKey)
+      const stored = await store.segments.list(envKey)
+      const imported = new Set(input.segments.map((s) => s.key))
+      const segments = [...stored.filter((s) => !imported.has(s.key)), ...input.segments.map((s) => ({ ...s, version: 0 }))]
+      const known = new Set(segments.map((s) => s.key))
+      for (const flag of input.flags) {
+        const missing = unknownSegments(flag.cohorts, known)
+        if (missing.length) throw new ValidationError(`flag ${flag.key}: unknown segment ${missing.join(', ')} in ${envKey}`)
+        checkCost(`flag ${flag.key}: cohorts`, flag.cohorts, segments)
+      }
+      const { outcome, changes } = await store.imports.importRules(envKey, input, options)
+      publishAll(changes)
+      return outcome
     },
 
     async removeSegment(envKey: string, key: string, actor: string) {
