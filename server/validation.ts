@@ -74,31 +74,36 @@ export const condition = z.union([segmentCondition, attributeCondition])
 
 const bucketingText = z.string().check(z.maxLength(256))
 const bucketingName = z.string().check(z.minLength(1), z.maxLength(256))
+const BUCKET_RANGE = 'must be an integer from 0 to 99999'
 
 /**
- * A cohort's bucketing mode (sdk/core/bucketing-modes.ts). The core's `bucketingProblem` words the
- * refusal (unknown mode, missing groupId, offset out of range…), the one rule the SDKs compile
- * with; the strict shapes after it add the bounds and refuse unknown fields.
+ * A cohort's bucketing mode (sdk/core/bucketing-modes.ts): one strict shape per mode (bounds,
+ * unknown fields refused, each field named in the 400; the OpenAPI document shows them), then
+ * the core's `bucketingProblem`, the rule the SDKs compile with, so nothing is stored that an SDK
+ * would refuse. An unknown mode is refused in the core's words.
  */
-export const bucketing = z.pipe(
-  z.unknown().check(
+export const bucketing = z
+  .discriminatedUnion(
+    'mode',
+    [
+      z.strictObject({ ...shapes.unleashBucketing.shape, groupId: bucketingText, stickiness: bucketingName }),
+      z.strictObject({
+        ...shapes.launchDarklyBucketing.shape,
+        flagKey: bucketingName,
+        salt: bucketingText,
+        attribute: bucketingName,
+        seed: z.optional(z.int()),
+        offset: z.int({ error: BUCKET_RANGE }).check(z.minimum(0, BUCKET_RANGE), z.maximum(99_999, BUCKET_RANGE)),
+      }),
+    ],
+    { error: (issue) => bucketingProblem(issue.input) ?? 'not a bucketing mode' },
+  )
+  .check(
     z.superRefine((value, ctx) => {
       const problem = bucketingProblem(value)
       if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, input: value })
     }),
-  ),
-  z.union([
-    z.strictObject({ ...shapes.unleashBucketing.shape, groupId: bucketingText, stickiness: bucketingName }),
-    z.strictObject({
-      ...shapes.launchDarklyBucketing.shape,
-      flagKey: bucketingName,
-      salt: bucketingText,
-      attribute: bucketingName,
-      seed: z.optional(z.int()),
-      offset: z.int().check(z.minimum(0), z.maximum(99_999)),
-    }),
-  ]),
-)
+  )
 
 export const cohort = z.strictObject({
   ...shapes.cohort.shape,

@@ -21,11 +21,13 @@ const withBucketing = (bucketing: unknown, rollout = 30) => ({ cohorts: [{ name:
 
 describe('cohort bucketing in the admin API', () => {
   it.each([
-    [{ mode: 'optimizely' }, /^cohorts\.0\.bucketing: bucketing\.mode must be one of unleash, launchdarkly \(got "optimizely"\)/],
-    [{ mode: 'unleash', stickiness: 'userId' }, /^cohorts\.0\.bucketing: bucketing\.groupId must be a string/],
-    [{ ...launchdarkly, offset: 100_000 }, /^cohorts\.0\.bucketing: bucketing\.offset must be an integer from 0 to 99999/],
-    [{ ...launchdarkly, offset: -1 }, /bucketing\.offset must be an integer from 0 to 99999/],
-    [{ ...launchdarkly, seed: 1.5 }, /bucketing\.seed must be an integer/],
+    [{ mode: 'optimizely' }, /^cohorts\.0\.bucketing\.mode: bucketing\.mode must be one of unleash, launchdarkly \(got "optimizely"\)/],
+    ['unleash', /^cohorts\.0\.bucketing: bucketing must be an object/],
+    [{ mode: 'unleash', stickiness: 'userId' }, /^cohorts\.0\.bucketing\.groupId: /],
+    [{ ...unleash, stickiness: '' }, /^cohorts\.0\.bucketing\.stickiness: /],
+    [{ ...launchdarkly, offset: 100_000 }, /^cohorts\.0\.bucketing\.offset: must be an integer from 0 to 99999/],
+    [{ ...launchdarkly, offset: -1 }, /^cohorts\.0\.bucketing\.offset: must be an integer from 0 to 99999/],
+    [{ ...launchdarkly, seed: 1.5 }, /^cohorts\.0\.bucketing\.seed: /],
     [{ ...unleash, extra: 1 }, /^cohorts\.0\.bucketing.*extra/],
   ])('refuses %j with a 400 naming the field, and changes nothing', async (bucketing, message) => {
     const before = await s.fingerprint()
