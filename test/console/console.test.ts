@@ -757,6 +757,17 @@ describe('web console in headless Chromium', () => {
     await expect
       .poll(async () => (await row.locator('td[data-label="Unknown flags"]').textContent()) ?? '', { timeout: STEP })
       .toContain('1 unknown flag key')
+    // This SDK announced no bucketing mode: a flag with an Unleash cohort reaches it off, counted.
+    expect((await api('POST', '/api/v1/flags', { key: 'from-unleash' })).status).toBe(201)
+    const unleash = { mode: 'unleash', groupId: 'from-unleash', stickiness: 'default' }
+    const patched = await api('PATCH', '/api/v1/environments/production/flags/from-unleash', {
+      enabled: true,
+      cohorts: [{ name: 'rollout', conditions: [], rollout: 50, bucketing: unleash }],
+    })
+    expect(patched.status).toBe(200)
+    await expect
+      .poll(async () => (await row.locator('td[data-label="Unavailable flags"]').textContent()) ?? '', { timeout: STEP })
+      .toBe('1 flag off here: upgrade this SDK to evaluate their imported cohorts')
 
     await page.getByRole('button', { name: 'Sign out' }).click()
     await page.getByLabel('Admin key').waitFor()
