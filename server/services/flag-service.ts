@@ -86,6 +86,34 @@ async function checkRulesBound(
   if (problem) throw new ValidationError(`${field}: ${problem}`)
 }
 
+/** 400 when new cohorts name unknown segments, cost too much, or take the rules over their bound. */
+async function checkCohortsWrite(store: Store, maxRulesBytes: number, { envKey, key, cohorts }: { envKey: string; key: string; cohorts: Cohort[] }) {
+  const segments = await store.segments.list(envKey)
+  const missing = unknownSegments(cohorts, new Set(segments.map((s) => s.key)))
+  if (missing.length) throw new ValidationError(`cohorts: unknown segment ${missing.join(', ')} in ${envKey}`)
+  checkCost('cohorts', cohorts, segments)
+  await checkRulesBound(store, maxRulesBytes, { field: 'cohorts', envKey, segments, write: { flag: key, cohorts } })
+}
+
+/**
+ * What a state update changes, decided against the state inside the transaction: a no-op
+ * (AlreadyHeld) leaves no version, audit row or stream message behind; a change of a cohort's
+ * bucketing needs `reshuffle: true` (409 otherwise, api-shapes/bucketing-words.ts); turning a
+ * tripped flag back on is the person's answer to the trip, so the trip is marked resolved (the
+ * banner goes) and its record stays visible until the next trip.
+ */
+function statePatch(current: StoredFlagState, update: StateUpdate, now: () => number): StatePatch {
+  const { reshuffle, ...fields } = update
+  const patch: StatePatch = changedFields<StatePatch>(current, fields)
+  if (Object.keys(patch).length === 0) throw new AlreadyHeld(current)
+  const moved = patch.cohorts === undefined ? [] : reshuffles(current.cohorts, patch.cohorts)
+  if (moved.length > 0 && reshuffle !== true) throw new ConflictError(`${reshuffleWarning(moved)}. Send reshuffle: true to confirm`, { reshuffles: moved })
+  const guard = current.guard
+  return update.enabled === true && guard?.lastTrip && tripHolds(guard.lastTrip)
+    ? { ...patch, guard: { ...guard, lastTrip: { ...guard.lastTrip, resolvedAt: now() } } }
+    : patch
+}
+
 /**
  * The write side of flags and segments: store (one transaction each) → publish to the hub after
  * commit. Routes, the CLI (through the API), the guard and rollout plans all change rules here.
@@ -166,32 +194,8 @@ export function createFlagService({
       options: { actor: string; expectedVersion?: number | undefined },
     ): Promise<{ state: StoredFlagState; changed: boolean }> {
       const action = stateAction(update)
-      if (update.cohorts) {
-        const segments = await store.segments.list(envKey)
-        const missing = unknownSegments(update.cohorts, new Set(segments.map((s) => s.key)))
-        if (missing.length) throw new ValidationError(`cohorts: unknown segment ${missing.join(', ')} in ${envKey}`)
-        checkCost('cohorts', update.cohorts, segments)
-        await checkRulesBound(store, maxRulesBytes, { field: 'cohorts', envKey, segments, write: { flag: key, cohorts: update.cohorts } })
-      }
-      // Turning a tripped flag back on is the person's answer to the trip: the trip is marked
-      // resolved (the banner goes) and its record stays visible until the next trip.
-      const applied = applyState(envKey, key, {
-        ...options,
-        action,
-        update: (current) => {
-          // Checked against the state inside the transaction: a no-op leaves no version,
-          // audit row or stream message behind.
-          const { reshuffle, ...fields } = update
-          const patch: StatePatch = changedFields<StatePatch>(current, fields)
-          if (Object.keys(patch).length === 0) throw new AlreadyHeld(current)
-          const moved = patch.cohorts === undefined ? [] : reshuffles(current.cohorts, patch.cohorts)
-          if (moved.length > 0 && reshuffle !== true) throw new ConflictError(`${reshuffleWarning(moved)}. Send reshuffle: true to confirm`, { reshuffles: moved })
-          const guard = current.guard
-          return update.enabled === true && guard?.lastTrip && tripHolds(guard.lastTrip)
-            ? { ...patch, guard: { ...guard, lastTrip: { ...guard.lastTrip, resolvedAt: now() } } }
-            : patch
-        },
-      })
+      if (update.cohorts) await checkCohortsWrite(store, maxRulesBytes, { envKey, key, cohorts: update.cohorts })
+      const applied = applyState(envKey, key, { ...options, action, update: (current) => statePatch(current, update, now) })
       return unlessAlreadyHeld(applied)
     },
 
