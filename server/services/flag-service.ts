@@ -225,6 +225,8 @@ export function createFlagService({
 
     /** Publishes changes committed by a write outside this service (an import), after commit. */
     publishCommitted: publishAll,
+    /** The bound of one environment's rules as JSON, for writes outside this service. */
+    maxRulesBytes,
 
     async removeSegment(envKey: string, key: string, actor: string) {
       publishAll([await store.segments.remove(envKey, key, actor)])

@@ -1,4 +1,5 @@
 import { bucketingProblem } from '../../sdk/core/index.ts'
+import { rulesSizeProblem } from '../domain/rules-size.ts'
 import { ValidationError } from '../errors.ts'
 import { ImportFileError, type ImportPlan } from '../import/import-plan.ts'
 import { mapLaunchDarkly } from '../import/launchdarkly-map.ts'
@@ -94,6 +95,15 @@ async function writeImport(
     const missing = unknownSegments(flag.cohorts, known)
     if (missing.length) throw new ValidationError(`flag ${flag.key}: unknown segment ${missing.join(', ')} in ${envKey}`)
     checkCost(`flag ${flag.key}: cohorts`, flag.cohorts, segments)
+  }
+  const last = input.flags.at(-1)
+  if (last !== undefined) {
+    // The environment's rules after the import (imported flags replacing theirs) stay in bounds.
+    const importedKeys = new Set(input.flags.map((f) => f.key))
+    const states = await store.flags.listStates(envKey)
+    const flags = [...states.filter((s) => !importedKeys.has(s.key)), ...input.flags]
+    const problem = rulesSizeProblem({ environment: envKey, flags, segments, write: { flag: last.key, cohorts: last.cohorts }, limit: service.maxRulesBytes })
+    if (problem) throw new ValidationError(`file: ${problem}`)
   }
   const { outcome, changes } = await store.imports.importRules(envKey, input, options)
   service.publishCommitted(changes)

@@ -83,6 +83,28 @@ describe('Unleash constraints', () => {
     ])
   })
 
+  it('reads an admin export: the named environment\'s strategies and on/off, in sort order', () => {
+    const exported = {
+      features: [{ name: 'Feature.A', description: 'a' }, { name: 'Feature.B' }],
+      featureStrategies: [
+        { featureName: 'Feature.A', environment: 'production', strategyName: 'userWithId', parameters: { userIds: 'u1' }, sortOrder: 1 },
+        { featureName: 'Feature.A', environment: 'production', strategyName: 'flexibleRollout', parameters: { rollout: '10', groupId: 'g' }, sortOrder: 0 },
+        { featureName: 'Feature.A', environment: 'development', strategyName: 'default', parameters: {} },
+      ],
+      featureEnvironments: [
+        { featureName: 'Feature.A', environment: 'production', enabled: true },
+        { featureName: 'Feature.B', environment: 'development', enabled: true },
+      ],
+      segments: [],
+    }
+    expect(() => mapUnleash(exported)).toThrow('featureEnvironments: the export has environments production, development: name the one to import')
+    const plan = mapUnleash(exported, { sourceEnvironment: 'production' })
+    expect(plan.flags.map((f) => [f.key, f.enabled, f.cohorts.map((c) => c.name)])).toEqual([
+      ['Feature.A', true, ['1-flexibleRollout', '2-userWithId']],
+      ['Feature.B', false, ['everyone']],
+    ])
+  })
+
   it('a context becomes a user: fields win over properties of the same name', () => {
     expect(unleashContextToUser({ userId: 'u1', properties: { userId: 'x', plan: 'pro' }, currentTime: new Date(0) })).toEqual({
       userId: 'u1',
@@ -118,6 +140,21 @@ describe('LaunchDarkly', () => {
     expect([on('new-checkout', { plan: 'pro', country: 'de' }), on('new-checkout', { plan: 'pro', country: 'fr' }), on('new-checkout', { plan: 'pro' })]).toEqual([
       false, true, true,
     ])
+  })
+
+  it('prerequisites that give everyone one answer map; one that depends on the user does not', () => {
+    const parent = (fallthrough: unknown, rules: unknown[] = []) => ({ key: 'parent', on: true, salt: 'p', variations: [false, true], offVariation: 0, fallthrough, rules })
+    const child = { key: 'child', on: true, salt: 'c', variations: [false, true], offVariation: 0, fallthrough: { variation: 1 }, prerequisites: [{ key: 'parent', variation: 1 }] }
+    const met = mapLaunchDarkly({ flags: { parent: parent({ variation: 1 }), child }, segments: {} })
+    expect(met.flags.find((f) => f.key === 'child')!.cohorts).toEqual([{ name: 'fallthrough', conditions: [], rollout: 100 }])
+    const unmet = mapLaunchDarkly({ flags: { parent: parent({ variation: 0 }), child }, segments: {} })
+    expect(unmet.flags.find((f) => f.key === 'child')).toEqual({ key: 'child', description: '', enabled: false, cohorts: [] })
+    const varies = mapLaunchDarkly({ flags: { parent: parent({ variation: 1 }, [{ clauses: [{ attribute: 'plan', op: 'in', values: ['pro'] }], variation: 0 }]), child }, segments: {} })
+    expect(varies.report.find((r) => r.key === 'child')).toEqual({
+      key: 'child',
+      status: 'cannot_map',
+      notes: ['prerequisite parent depends on the user (prerequisites have no equivalent here)'],
+    })
   })
 
   it('multivariate flags cannot map, with the reason', () => {
