@@ -49,6 +49,23 @@ describe('canary import and canary verify', () => {
     expect(json.outcome.flags.every((f: { action: string }) => f.action === 'unchanged')).toBe(true)
   })
 
+  it('verify --env compares the flags as the server holds them, and names one changed since', { timeout: 120_000 }, async () => {
+    const args = ['verify', 'unleash', files.unleash, '--users', files.users, '--at', '2026-06-01T00:00:00Z', '--env', 'production']
+    const clean = await runCli(args, env)
+    expect(clean.code, clean.stdout + clean.stderr).toBe(0)
+    expect(clean.stdout).toContain('no disagreements on exactly mapped flags')
+    // Someone turns an exactly imported flag that is on for everyone off on the server.
+    const states = (await server.api('GET', '/api/v1/environments/production/flags')).json.items as Array<{ key: string; enabled: boolean; cohorts: Array<{ conditions: unknown[]; rollout: number; bucketing?: unknown }> }>
+    const dry = JSON.parse((await runCli(['import', 'unleash', files.unleash, '--env', 'production', '--dry-run', '--json'], env)).stdout)
+    const exact = new Set(dry.report.filter((r: { status: string }) => r.status === 'exact').map((r: { key: string }) => r.key))
+    const victim = states.find((st) => exact.has(st.key) && st.enabled && st.cohorts.some((c) => c.conditions.length === 0 && c.rollout === 100 && !c.bucketing))!
+    expect((await server.api('PATCH', `/api/v1/environments/production/flags/${encodeURIComponent(victim.key)}`, { enabled: false })).status).toBe(200)
+    const changed = await runCli(args, env)
+    expect(changed.code).toBe(1)
+    expect(changed.stdout).toContain(`DISAGREES  ${victim.key}: 500 of 500 users`)
+    expect(changed.stderr).toContain('exactly mapped flags disagree')
+  })
+
   it('a bad file is refused with the place, and nothing is written', async () => {
     const before = (await server.api('GET', '/api/v1/flags')).json.items.length
     const bad = await runCli(['import', 'unleash', files.bad, '--env', 'production'], env)
