@@ -99,7 +99,12 @@ const routes: Record<string, Record<string, Op>> = {
     },
   },
   '/api/v1/environments/{env}/snapshot': {
-    get: { summary: 'All rules of an environment for SDK bootstrap (server or admin key)', params: ['env'] },
+    get: {
+      summary:
+        'All rules of an environment for SDK bootstrap (server or admin key). bucketing=unleash,launchdarkly names the cohort bucketing modes the SDK evaluates (absent = none): flags with a cohort in another mode come unavailable (off, no cohorts)',
+      params: ['env'],
+      query: ['bucketing'],
+    },
   },
   '/api/v1/keys': {
     get: { summary: 'List API keys (never the secrets)' },

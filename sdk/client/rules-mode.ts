@@ -1,5 +1,6 @@
 import type { Snapshot } from '../core/changes.ts'
 import type { ServerMessage } from '../core/protocol.ts'
+import { BUCKETING_MODES } from '../core/types.ts'
 import {
   affectedFlags,
   applyChange,
@@ -58,9 +59,11 @@ export function createRulesMode(): Mode {
       return ruleset?.compiled.get(flag)
     },
     hello(sdk) {
+      // This SDK evaluates every bucketing mode of its core: the server sends every flag as it is.
+      const bucketing = [...BUCKETING_MODES]
       return ruleset === undefined
-        ? { type: 'hello', sdk }
-        : { type: 'hello', sdk, version: ruleset.version }
+        ? { type: 'hello', sdk, bucketing }
+        : { type: 'hello', sdk, version: ruleset.version, bucketing }
     },
     apply(message: ServerMessage): Applied {
       if (message.type === 'snapshot') return applySnapshot(message)

@@ -30,6 +30,9 @@ export function announcedModes(list: readonly string[] | undefined): ReadonlySet
  * isEvaluableWith(importedFromUnleash, new Set()) // false
  */
 export function isEvaluableWith(state: FlagState, modes: ReadonlySet<BucketingMode>): boolean {
+  // The common case first, allocating nothing: no cohort names a bucketing.
+  const cohorts: unknown = typeof state === 'object' && state !== null ? state.cohorts : undefined
+  if (Array.isArray(cohorts) && cohorts.every((c: unknown) => typeof c === 'object' && c !== null && (c as { bucketing?: unknown }).bucketing === undefined)) return true
   for (const mode of bucketingModesOf(state)) if (mode === 'unknown' || !modes.has(mode)) return false
   return true
 }

@@ -1,4 +1,4 @@
-import { keyPrefix, murmur3FromPrefix, type KeyPrefix } from './murmur3.ts'
+import { murmur3Bytes } from './murmur3.ts'
 import { sha1Words } from './sha1.ts'
 import { stickinessValue } from './stickiness.ts'
 import { BUCKETING_MODES, type BucketingMode, type CohortBucketing, type FlagState, type User } from './types.ts'
@@ -31,16 +31,26 @@ const UNLEASH_DEFAULT = 'default'
 /** Unleash draws a random number per evaluation: nothing deterministic to hash. */
 const UNLEASH_RANDOM = 'random'
 
+/**
+ * murmur3_x86_32(seed 0) of the bytes unleash-client hashes for `prefix + ':' + value`: the low
+ * byte of each UTF-16 code unit (its `murmurhash3js` reads `charCodeAt(i) & 0xff`). For ASCII
+ * these are the UTF-8 bytes; for anything else they are not, and the Node client is the reference
+ * (SPEC.md §3.1: Unleash's Go, Java and Python SDKs hash UTF-8 and differ there).
+ */
+function unleashHash(prefix: string, value: string): number {
+  const key = `${prefix}:${value}`
+  const bytes = new Uint8Array(key.length)
+  for (let i = 0; i < key.length; i++) bytes[i] = key.charCodeAt(i) & 0xff
+  return murmur3Bytes(bytes, 0, bytes.length, 0)
+}
+
 class UnleashRollout implements ModeRollout {
-  private readonly prefix: KeyPrefix
   readonly everyone = false
 
   constructor(
     readonly source: CohortBucketing & { mode: 'unleash' },
     private readonly rollout: number,
-  ) {
-    this.prefix = keyPrefix(source.groupId, 0)
-  }
+  ) {}
 
   place(user: User): Placement {
     const { stickiness } = this.source
@@ -53,14 +63,14 @@ class UnleashRollout implements ModeRollout {
     if (value === undefined) return NO_VALUE
     if (!(this.rollout > 0)) return OUTSIDE
     // unleash-client: normalizedStrategyValue = murmur3(`${groupId}:${id}`, 0) % 100 + 1.
-    const normalized = ((murmur3FromPrefix(this.prefix, value) >>> 0) % 100) + 1
+    const normalized = (unleashHash(this.source.groupId, value) % 100) + 1
     return normalized <= this.rollout ? INSIDE : OUTSIDE
   }
 }
 
-/** 0xFFFFFFFFFFFFFFF: the largest 15-hex-digit hash, LaunchDarkly's scale. */
-const LD_SCALE = 0xfffffffffffffffn
 const LD_BUCKETS = 100_000
+const TWO_32 = 2 ** 32
+const TWO_28 = 2 ** 28
 
 /**
  * LaunchDarkly's bucketable value: strings as they are, integers as decimal text, anything else
@@ -74,16 +84,46 @@ function launchDarklyValue(user: User, attribute: string): string | undefined {
 }
 
 /**
+ * floor(h × 100000 / 0xFFFFFFFFFFFFFFF) for the 60-bit h made of the first 15 hex digits of a
+ * SHA-1 (word 0 and the top 28 bits of word 1), exactly, in doubles (no BigInt: this runs per
+ * evaluation). With M = 2^60 − 1 and X = h × 100000:
+ * - h = hi × 2^32 + lo (hi: 28 bits, lo: 32), so X = (hi × 100000) × 2^32 + lo × 100000, both
+ *   products exact (below 2^45 and 2^49);
+ * - q = floor(X / 2^60) = floor(hi × 100000 / 2^28) + carry, where carry says whether the rest,
+ *   (hi × 100000 mod 2^28) × 2^32 + lo × 100000, reaches 2^60 (compared exactly, as multiples);
+ * - X / M exceeds X / 2^60 by less than 1, so the answer is q, or q + 1 when X ≥ (q + 1) × M,
+ *   i.e. when lo × 100000 + q + 1 ≥ (k + 1) × 2^60 − rest-high × 2^32 — again exact.
+ * `test/sdk/core/bucketing-modes.test.ts` checks it against BigInt at the boundaries.
+ *
+ * @example
+ * launchDarklyBucketOfWords(0xffffffff, 0xfffffff0) // 99999
+ */
+export function launchDarklyBucketOfWords(w0: number, w1: number): number {
+  const hi = w0 >>> 4
+  const lo = (((w0 & 0xf) << 28) | (w1 >>> 4)) >>> 0
+  const A = hi * LD_BUCKETS
+  const q1 = Math.floor(A / TWO_28)
+  const rA = A - q1 * TWO_28 // A mod 2^28, exact
+  const low = lo * LD_BUCKETS // < 2^49, exact
+  // rest = rA × 2^32 + low; carry when rest ≥ 2^60, i.e. low ≥ (2^28 − rA) × 2^32.
+  const carry = low >= (TWO_28 - rA) * TWO_32 ? 1 : 0
+  const q = q1 + carry
+  // r = rest − carry × 2^60; q + 1 when r ≥ 2^60 − (q + 1), i.e. low + q + 1 ≥ ((carry + 1) × 2^28 − rA) × 2^32.
+  const bucket = low + q + 1 >= ((carry + 1) * TWO_28 - rA) * TWO_32 ? q + 1 : q
+  // Only h = 0xFFFFFFFFFFFFFFF gives 100000; LaunchDarkly puts it in the last slice, as 99999 does.
+  return Math.min(bucket, LD_BUCKETS - 1)
+}
+
+/**
  * LaunchDarkly's bucket of a hash input, 0–99999: the first 15 hex digits of its SHA-1 as an
- * integer h (60 bits), floor(h * 100000 / 0xFFFFFFFFFFFFFFF), exactly (BigInt, no float).
+ * integer h (60 bits), floor(h × 100000 / 0xFFFFFFFFFFFFFFF), exactly.
  *
  * @example
  * launchDarklyBucket('flag.salt.user-1') // an integer in [0, 100000)
  */
 export function launchDarklyBucket(input: string): number {
   const [w0, w1] = sha1Words(input)
-  const h = (BigInt(w0) << 28n) | BigInt(w1 >>> 4)
-  return Number((h * BigInt(LD_BUCKETS)) / LD_SCALE)
+  return launchDarklyBucketOfWords(w0, w1)
 }
 
 class LaunchDarklyRollout implements ModeRollout {

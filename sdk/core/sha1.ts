@@ -10,20 +10,62 @@
 
 const rotl = (x: number, n: number) => (x << n) | (x >>> (32 - n))
 
-/** The UTF-8 bytes of `s` followed by SHA-1's padding and the 64-bit big-endian bit length. */
-function paddedMessage(s: string): Uint8Array {
-  const bytes = new TextEncoder().encode(s)
-  const length = bytes.length
-  // Room for the 0x80 byte and the 8-byte length, rounded up to whole 64-byte blocks.
-  const total = (((length + 9 + 63) >>> 6) << 6) >>> 0
-  const message = new Uint8Array(total)
-  message.set(bytes)
-  message[length] = 0x80
-  const view = new DataView(message.buffer)
-  // Bit length as two 32-bit halves: strings here are far below 2^29 bytes, the high half is 0.
-  view.setUint32(total - 8, Math.floor(length / 0x20000000) >>> 0)
-  view.setUint32(total - 4, (length * 8) >>> 0)
-  return message
+/**
+ * Scratch space reused by every call (the function is synchronous and never re-entered): the
+ * padded message and the 80-word schedule. Allocating them per call cost most of the time.
+ */
+let message = new Uint8Array(128)
+const schedule = new Int32Array(80)
+
+/**
+ * Writes the UTF-8 bytes of `s` (lone surrogates as U+FFFD, as TextEncoder does) into `message`,
+ * then SHA-1's padding: 0x80, zeros, and the 64-bit big-endian bit length. Returns the padded
+ * length, a multiple of 64.
+ */
+function padInto(s: string): number {
+  // At most 3 bytes per UTF-16 unit, plus 0x80 and the 8-byte length, in whole blocks.
+  const room = (((s.length * 3 + 9 + 63) >>> 6) << 6) >>> 0
+  if (message.length < room) message = new Uint8Array(room)
+  const out = message
+  let n = 0
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i)
+    if (c < 0x80) {
+      out[n++] = c
+      continue
+    }
+    if (c < 0x800) {
+      out[n++] = 0xc0 | (c >>> 6)
+      out[n++] = 0x80 | (c & 0x3f)
+      continue
+    }
+    if (c >= 0xd800 && c <= 0xdfff) {
+      const d = c <= 0xdbff && i + 1 < s.length ? s.charCodeAt(i + 1) : 0
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00)
+        out[n++] = 0xf0 | (cp >>> 18)
+        out[n++] = 0x80 | ((cp >>> 12) & 0x3f)
+        out[n++] = 0x80 | ((cp >>> 6) & 0x3f)
+        out[n++] = 0x80 | (cp & 0x3f)
+        i++
+        continue
+      }
+      c = 0xfffd
+    }
+    out[n++] = 0xe0 | (c >>> 12)
+    out[n++] = 0x80 | ((c >>> 6) & 0x3f)
+    out[n++] = 0x80 | (c & 0x3f)
+  }
+  const total = (((n + 9 + 63) >>> 6) << 6) >>> 0
+  out[n] = 0x80
+  out.fill(0, n + 1, total)
+  // The bit length's high word: strings here are far below 2^29 bytes, so only the low word is set.
+  const bits = n * 8
+  out[total - 4] = bits >>> 24
+  out[total - 3] = (bits >>> 16) & 0xff
+  out[total - 2] = (bits >>> 8) & 0xff
+  out[total - 1] = bits & 0xff
+  return total
 }
 
 /**
@@ -33,39 +75,53 @@ function paddedMessage(s: string): Uint8Array {
  * sha1Words('abc')[0].toString(16) // 'a9993e36'
  */
 export function sha1Words(s: string): [number, number, number, number, number] {
-  const message = paddedMessage(s)
-  const view = new DataView(message.buffer)
-  const w = new Int32Array(80)
+  const length = padInto(s)
+  const bytes = message
+  const w = schedule
   let h0 = 0x67452301
   let h1 = 0xefcdab89 | 0
   let h2 = 0x98badcfe | 0
   let h3 = 0x10325476
   let h4 = 0xc3d2e1f0 | 0
-  for (let block = 0; block < message.length; block += 64) {
-    for (let i = 0; i < 16; i++) w[i] = view.getInt32(block + i * 4)
+  for (let block = 0; block < length; block += 64) {
+    for (let i = 0; i < 16; i++) {
+      const j = block + i * 4
+      w[i] = (bytes[j]! << 24) | (bytes[j + 1]! << 16) | (bytes[j + 2]! << 8) | bytes[j + 3]!
+    }
     for (let i = 16; i < 80; i++) w[i] = rotl(w[i - 3]! ^ w[i - 8]! ^ w[i - 14]! ^ w[i - 16]!, 1)
     let a = h0
     let b = h1
     let c = h2
     let d = h3
     let e = h4
-    for (let i = 0; i < 80; i++) {
-      let f: number
-      let k: number
-      if (i < 20) {
-        f = (b & c) | (~b & d)
-        k = 0x5a827999
-      } else if (i < 40) {
-        f = b ^ c ^ d
-        k = 0x6ed9eba1
-      } else if (i < 60) {
-        f = (b & c) | (b & d) | (c & d)
-        k = 0x8f1bbcdc | 0
-      } else {
-        f = b ^ c ^ d
-        k = 0xca62c1d6 | 0
-      }
-      const t = (rotl(a, 5) + f + e + k + w[i]!) | 0
+    // Four rounds of 20 steps, each with its own function and constant (unrolled by round so
+    // each loop body is branch-free).
+    for (let i = 0; i < 20; i++) {
+      const t = (rotl(a, 5) + ((b & c) | (~b & d)) + e + w[i]! + 0x5a827999) | 0
+      e = d
+      d = c
+      c = rotl(b, 30)
+      b = a
+      a = t
+    }
+    for (let i = 20; i < 40; i++) {
+      const t = (rotl(a, 5) + (b ^ c ^ d) + e + w[i]! + 0x6ed9eba1) | 0
+      e = d
+      d = c
+      c = rotl(b, 30)
+      b = a
+      a = t
+    }
+    for (let i = 40; i < 60; i++) {
+      const t = (rotl(a, 5) + ((b & c) | (b & d) | (c & d)) + e + w[i]! - 0x70e44324) | 0 // + 0x8f1bbcdc
+      e = d
+      d = c
+      c = rotl(b, 30)
+      b = a
+      a = t
+    }
+    for (let i = 60; i < 80; i++) {
+      const t = (rotl(a, 5) + (b ^ c ^ d) + e + w[i]! - 0x359d3e2a) | 0 // + 0xca62c1d6
       e = d
       d = c
       c = rotl(b, 30)

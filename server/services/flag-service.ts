@@ -1,9 +1,10 @@
 import type { Change } from '../../sdk/core/changes.ts'
 import { cohortsCostProblem, patternSize } from '../../sdk/core/index.ts'
 import type { Cohort, Segment } from '../../sdk/core/types.ts'
-import { ValidationError } from '../errors.ts'
+import { ConflictError, ValidationError } from '../errors.ts'
 import { withRollout } from '../domain/rollout.ts'
 import { changedFields } from '../domain/changed-fields.ts'
+import { reshuffleWarning, reshuffles } from '../../api-shapes/bucketing-words.ts'
 import { segmentRefs, usesSegment } from '../domain/segment-use.ts'
 import { DEFAULT_MAX_RULES_BYTES, rulesSizeProblem } from '../domain/rules-size.ts'
 import type { DefinitionPatch, EnvChange, SegmentInput, StatePatch, Store, StoredFlagState } from '../store/contract.ts'
@@ -14,6 +15,8 @@ export interface StateUpdate {
   enabled?: boolean | undefined
   stickiness?: string | undefined
   cohorts?: Cohort[] | undefined
+  /** Confirms that cohorts whose bucketing changes reshuffle their users (see bucketing-change.ts). */
+  reshuffle?: boolean | undefined
 }
 
 /**
@@ -178,8 +181,11 @@ export function createFlagService({
         update: (current) => {
           // Checked against the state inside the transaction: a no-op leaves no version,
           // audit row or stream message behind.
-          const patch: StatePatch = changedFields<StatePatch>(current, update)
+          const { reshuffle, ...fields } = update
+          const patch: StatePatch = changedFields<StatePatch>(current, fields)
           if (Object.keys(patch).length === 0) throw new AlreadyHeld(current)
+          const moved = patch.cohorts === undefined ? [] : reshuffles(current.cohorts, patch.cohorts)
+          if (moved.length > 0 && reshuffle !== true) throw new ConflictError(`${reshuffleWarning(moved)}. Send reshuffle: true to confirm`, { reshuffles: moved })
           const guard = current.guard
           return update.enabled === true && guard?.lastTrip && tripHolds(guard.lastTrip)
             ? { ...patch, guard: { ...guard, lastTrip: { ...guard.lastTrip, resolvedAt: now() } } }

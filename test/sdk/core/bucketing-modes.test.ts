@@ -2,10 +2,11 @@
 // themselves (unleash-client's strategy class, LaunchDarkly's Node server SDK fed raw flag
 // JSON), never this project's code.
 import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { basicLogger, init, integrations } from '@launchdarkly/node-server-sdk'
-import FlexibleRolloutStrategy from 'unleash-client/lib/strategy/flexible-rollout-strategy.js'
+import { defaultStrategies } from 'unleash-client/lib/strategy/index.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bucketingModesOf, bucketingProblem, launchDarklyBucket } from '../../../sdk/core/bucketing-modes.ts'
+import { bucketingModesOf, bucketingProblem, launchDarklyBucket, launchDarklyBucketOfWords } from '../../../sdk/core/bucketing-modes.ts'
 import { compileFlag } from '../../../sdk/core/evaluate.ts'
 import { sha1Hex } from '../../../sdk/core/sha1.ts'
 import type { Cohort, FlagState, LaunchDarklyBucketing } from '../../../sdk/core/types.ts'
@@ -43,7 +44,8 @@ describe('sha1 (pure, for LaunchDarkly bucketing)', () => {
 })
 
 describe('unleash mode against unleash-client 6 (FlexibleRolloutStrategy)', () => {
-  const strategy = new FlexibleRolloutStrategy()
+  // unleash-client's own flexibleRollout strategy object, as its client evaluates with it.
+  const strategy = defaultStrategies.find((s) => s.name === 'flexibleRollout')!
   const next = random(29)
 
   it('includes exactly the users the official strategy enables, over 3,000 random cases', () => {
@@ -83,16 +85,15 @@ describe('unleash mode against unleash-client 6 (FlexibleRolloutStrategy)', () =
     expect(at(20).evaluate(out)).toEqual({ enabled: false, reason: 'outside_rollout' })
   })
 
-  it('hashes UTF-8 like Unleash\'s Go, Java and Python SDKs; unleash-client for Node hashes UTF-16 low bytes (SPEC.md §1)', () => {
-    // murmurhash3js reads `charCodeAt(i) & 0xff`: for non-ASCII values the Node client buckets
-    // differently from Unleash's other SDKs. ASCII ids (the norm) agree everywhere.
-    const bucketing = { mode: 'unleash' as const, groupId: 'g', stickiness: 'userId' }
-    const values = Array.from({ length: 200 }, (_, i) => `usér-${i}`)
-    const differing = values.filter((userId) => {
-      const ours = compileFlag(flagWith([{ name: 'r', conditions: [], rollout: 50, bucketing }]), NO_SEGMENTS).evaluate({ userId }).enabled
-      return ours !== strategy.isEnabled({ groupId: 'g', rollout: '50', stickiness: 'userId' }, { userId })
-    })
-    expect(differing.length).toBeGreaterThan(0)
+  it('hashes non-ASCII values as unleash-client does (low byte of each UTF-16 unit, SPEC.md §3.1)', () => {
+    const values = Array.from({ length: 300 }, (_, i) => `usér-${i}-日本😊`)
+    const bucketing = { mode: 'unleash' as const, groupId: 'gröup', stickiness: 'userId' }
+    const flag = compileFlag(flagWith([{ name: 'r', conditions: [], rollout: 50, bucketing }]), NO_SEGMENTS)
+    const differing = values.filter(
+      (userId) => flag.evaluate({ userId }).enabled !== strategy.isEnabled({ groupId: 'gröup', rollout: '50', stickiness: 'userId' }, { userId }),
+    )
+    expect(differing).toEqual([])
+    expect(values.filter((userId) => flag.evaluate({ userId }).enabled).length).toBeGreaterThan(100)
   })
 
   it('stickiness random leaves everyone out (Unleash draws at random; nothing to hash)', () => {
@@ -201,6 +202,22 @@ describe('launchdarkly mode against @launchdarkly/node-server-sdk (TestData, no 
     }
   })
 
+  it('computes the bucket exactly (no BigInt) at and around every slice boundary, and for random hashes', () => {
+    const M = 0xfffffffffffffffn
+    const exact = (h: bigint) => Number((h * 100000n) / M)
+    const wordsOf = (h: bigint): [number, number] => [Number(h >> 28n), Number((h & 0xfffffffn) << 4n)]
+    const hashes: bigint[] = [0n, 1n, M - 1n, M]
+    // The smallest h of each bucket q (ceil(q·M / 100000)) and its neighbours.
+    for (let q = 0n; q < 100000n; q += 7n) {
+      const first = (q * M + 99999n) / 100000n
+      hashes.push(first - 1n, first, first + 1n)
+    }
+    const next = random(61)
+    for (let i = 0; i < 20000; i++) hashes.push((BigInt(Math.floor(next() * 2 ** 30)) << 30n) | BigInt(Math.floor(next() * 2 ** 30)))
+    const wrong = hashes.filter((h) => h >= 0n && h <= M && launchDarklyBucketOfWords(...wordsOf(h)) !== Math.min(exact(h), 99999))
+    expect(wrong.map(String)).toEqual([])
+  })
+
   it('puts a user without a bucketable value in bucket 0, as LaunchDarkly does', () => {
     const at = (offset: number) =>
       compileFlag(flagWith([{ name: 'r', conditions: [], rollout: 10, bucketing: { mode: 'launchdarkly', flagKey: 'f', salt: 's', attribute: 'plan', offset } }]), NO_SEGMENTS)
@@ -253,5 +270,65 @@ describe('flags mixing modes', () => {
     const ld = compileFlag(flagWith([{ name: 'r', conditions: [], rollout: 100, bucketing: { mode: 'launchdarkly', flagKey: 'f', salt: '', attribute: 'userId', offset: 123 } }]), NO_SEGMENTS)
     expect(ld.evaluate({})).toEqual({ enabled: true, reason: 'cohort:r' })
     expect(ld.generic(ld.evaluate({})).reason).toBe('TARGETING_MATCH')
+  })
+})
+
+describe('sdk/fixtures/bucketing-compat.json through a full evaluation (SPEC.md §3.1, §11)', () => {
+  interface UnleashRow {
+    groupId: string
+    stickiness: string
+    value: string | number | null
+    rollout: number
+    enabled: boolean
+    hash: number | null
+  }
+  interface LaunchDarklyRow {
+    flagKey: string
+    salt: string
+    seed: number | null
+    attribute: string
+    value: unknown
+    offset: number
+    rollout: number
+    bucket: number
+    enabled: boolean
+  }
+  const file = JSON.parse(readFileSync(new URL('../../../sdk/fixtures/bucketing-compat.json', import.meta.url), 'utf8')) as {
+    unleash: UnleashRow[]
+    launchdarkly: LaunchDarklyRow[]
+  }
+  /** The answer a row names: `cohort:c` when enabled, else missing_stickiness or outside_rollout. */
+  const expected = (enabled: boolean, noValue: boolean) =>
+    enabled ? { enabled: true, reason: 'cohort:c' } : { enabled: false, reason: noValue ? 'missing_stickiness' : 'outside_rollout' }
+
+  it('reproduces every unleash row', () => {
+    expect(file.unleash.length).toBeGreaterThanOrEqual(400)
+    const wrong = file.unleash.filter((row) => {
+      const attribute = row.stickiness === 'default' ? 'userId' : row.stickiness
+      const user = row.value === null ? {} : { [attribute]: row.value }
+      const bucketing = { mode: 'unleash' as const, groupId: row.groupId, stickiness: row.stickiness }
+      const answer = compileFlag(flagWith([{ name: 'c', conditions: [], rollout: row.rollout, bucketing }]), NO_SEGMENTS).evaluate(user)
+      return JSON.stringify(answer) !== JSON.stringify(expected(row.enabled, row.hash === null))
+    })
+    expect(wrong).toEqual([])
+  })
+
+  it('reproduces every launchdarkly row', () => {
+    expect(file.launchdarkly.length).toBeGreaterThanOrEqual(400)
+    const bucketable = (v: unknown) => typeof v === 'string' || Number.isInteger(v)
+    const wrong = file.launchdarkly.filter((row) => {
+      const user = row.value === null ? {} : { [row.attribute]: row.value }
+      const bucketing: LaunchDarklyBucketing = {
+        mode: 'launchdarkly',
+        flagKey: row.flagKey,
+        salt: row.salt,
+        attribute: row.attribute,
+        offset: row.offset,
+        ...(row.seed === null ? {} : { seed: row.seed }),
+      }
+      const answer = compileFlag(flagWith([{ name: 'c', conditions: [], rollout: row.rollout, bucketing }]), NO_SEGMENTS).evaluate(user)
+      return JSON.stringify(answer) !== JSON.stringify(expected(row.enabled, !bucketable(row.value)))
+    })
+    expect(wrong).toEqual([])
   })
 })
