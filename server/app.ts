@@ -138,7 +138,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1/environments/:env', evaluationRoutes({ store, rules, clientLimits }))
   app.route('/api/v1/environments/:env/flags', flagStateRoutes({ store, service }))
   app.route('/api/v1/environments/:env/segments', segmentRoutes({ store, service }))
-  app.route('/api/v1/import', importRoutes({ service }))
+  app.route('/api/v1/import', importRoutes({ store, service }))
   app.route('/api/v1/environments/:env/flags', guardRoutes({ store, service, guard, planner, now, log }))
   app.route('/api/v1/metrics', metricsRoutes({ intake, now }))
   app.route('/', consoleRoutes({ log }))

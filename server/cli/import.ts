@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs'
-import * as z from 'zod/mini'
 import { apiOptions, onePositional, parseCommand, required } from './args.ts'
 import type { Command, CommandGroup } from './command.ts'
 import { CliError } from './errors.ts'
 import { connectionFrom } from './http.ts'
 import { printJson, type Io } from './io.ts'
 import { expectShape } from './shape.ts'
+import * as shapes from '../../api-shapes/index.ts'
 import { flagReportLines, outcomeSummary, segmentReportLines, statusSummary } from '../import/report-text.ts'
 
 /**
@@ -21,14 +21,6 @@ const options = {
   overwrite: { type: 'boolean' },
   'source-env': { type: 'string' },
 } as const
-
-const action = z.object({ key: z.string(), action: z.string() })
-const importAnswer = z.object({
-  dryRun: z.boolean(),
-  report: z.array(z.object({ key: z.string(), status: z.enum(['exact', 'approximate', 'cannot_map']), notes: z.array(z.string()) })),
-  segments: z.array(z.object({ source: z.string(), key: z.optional(z.string()), notes: z.array(z.string()) })),
-  outcome: z.object({ flags: z.array(action), segments: z.array(action) }),
-})
 
 /** The file's text, or a one-line error naming it. */
 export function readSourceFile(path: string): string {
@@ -77,7 +69,7 @@ function importCommand(source: 'unleash' | 'launchdarkly'): Command {
       if (values['source-env'] !== undefined) query.set('sourceEnvironment', values['source-env'])
       const data = await post(url, key, `/api/v1/import/${source}?${query}`, readSourceFile(file))
       if (values.json) return printJson(io, data)
-      const answer = expectShape(importAnswer, data, 'import result')
+      const answer = expectShape(shapes.importResult, data, 'import result')
       for (const line of flagReportLines(answer.report, answer.outcome)) io.out(line)
       for (const line of segmentReportLines(answer.segments, answer.outcome)) io.out(line)
       io.out(statusSummary(answer.report))

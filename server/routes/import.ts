@@ -4,6 +4,7 @@ import type { AuthEnv } from '../auth/api-key.ts'
 import { ValidationError } from '../errors.ts'
 import { importFile, IMPORT_SOURCES, type ImportSource } from '../services/import-service.ts'
 import type { FlagService } from '../services/flag-service.ts'
+import type { Store } from '../store/contract.ts'
 import { envKey, parse } from '../validation.ts'
 
 /** The largest import file (an Unleash or LaunchDarkly export of thousands of flags). */
@@ -22,7 +23,7 @@ const importQuery = z.strictObject({
  * as it came (Unleash client features or admin export; LaunchDarkly `sdk/latest-all`). All or
  * nothing, idempotent, never replaces existing rules unless `overwrite=true`; each write audited.
  */
-export function importRoutes({ service }: { service: FlagService }) {
+export function importRoutes({ store, service }: { store: Store; service: FlagService }) {
   return new Hono<AuthEnv>().post('/:source', async (c) => {
     const source = c.req.param('source')
     if (!(IMPORT_SOURCES as readonly string[]).includes(source))
@@ -35,7 +36,7 @@ export function importRoutes({ service }: { service: FlagService }) {
     } catch (error) {
       throw new ValidationError(`body: invalid JSON (${(error as Error).message})`)
     }
-    const result = await importFile(service, source as ImportSource, file, {
+    const result = await importFile({ store, service }, source as ImportSource, file, {
       environment: query.environment,
       dryRun: query.dryRun === 'true',
       overwrite: query.overwrite === 'true',

@@ -7,7 +7,7 @@ import { changedFields } from '../domain/changed-fields.ts'
 import { reshuffleWarning, reshuffles } from '../../api-shapes/bucketing-words.ts'
 import { segmentRefs, usesSegment } from '../domain/segment-use.ts'
 import { DEFAULT_MAX_RULES_BYTES, rulesSizeProblem } from '../domain/rules-size.ts'
-import type { DefinitionPatch, EnvChange, ImportInput, SegmentInput, StatePatch, Store, StoredFlagState } from '../store/contract.ts'
+import type { DefinitionPatch, EnvChange, SegmentInput, StatePatch, Store, StoredFlagState } from '../store/contract.ts'
 import { tripHolds } from '../../api-shapes/guard.ts'
 import type { Hub } from '../live/hub.ts'
 
@@ -49,12 +49,12 @@ function unlessAlreadyHeld(applied: Promise<StoredFlagState>): Promise<{ state: 
 }
 
 /** Names of the segments the cohorts reference that do not exist in the environment. */
-function unknownSegments(cohorts: Cohort[], known: Set<string>): string[] {
+export function unknownSegments(cohorts: Cohort[], known: Set<string>): string[] {
   return segmentRefs(cohorts).filter((key) => !known.has(key))
 }
 
 /** 400 naming `field` when cohorts would cost too much to evaluate (sdk/core/limits.ts). */
-function checkCost(field: string, cohorts: Cohort[], segments: Segment[]): void {
+export function checkCost(field: string, cohorts: Cohort[], segments: Segment[]): void {
   const problem = cohortsCostProblem(cohorts, new Map(segments.map((s) => [s.key, s])), patternSize)
   if (problem) throw new ValidationError(`${field}: ${problem}`)
 }
@@ -233,26 +233,10 @@ export function createFlagService({
       return segment
     },
 
-    /**
-     * An import (Unleash, LaunchDarkly): every flag and segment in one store transaction, then
-     * its changes published after commit. `input` is validated by the caller (import-service.ts);
-     * here the checks that need the environment: segment references and evaluation cost.
-     */
-    async importRules(envKey: string, input: ImportInput, options: { actor: string; overwrite: boolean; dryRun: boolean; source: string }) {
-      await store.flags.getEnvironment(envKey)
-      const stored = await store.segments.list(envKey)
-      const imported = new Set(input.segments.map((s) => s.key))
-      const segments = [...stored.filter((s) => !imported.has(s.key)), ...input.segments.map((s) => ({ ...s, version: 0 }))]
-      const known = new Set(segments.map((s) => s.key))
-      for (const flag of input.flags) {
-        const missing = unknownSegments(flag.cohorts, known)
-        if (missing.length) throw new ValidationError(`flag ${flag.key}: unknown segment ${missing.join(', ')} in ${envKey}`)
-        checkCost(`flag ${flag.key}: cohorts`, flag.cohorts, segments)
-      }
-      const { outcome, changes } = await store.imports.importRules(envKey, input, options)
-      publishAll(changes)
-      return outcome
-    },
+    /** Publishes changes committed by a write outside this service (an import), after commit. */
+    publishCommitted: publishAll,
+    /** The bound of one environment's rules as JSON, for writes outside this service. */
+    maxRulesBytes,
 
     async removeSegment(envKey: string, key: string, actor: string) {
       publishAll([await store.segments.remove(envKey, key, actor)])

@@ -1,11 +1,12 @@
 import { bucketingProblem } from '../../sdk/core/index.ts'
+import { rulesSizeProblem } from '../domain/rules-size.ts'
 import { ValidationError } from '../errors.ts'
 import { ImportFileError, type ImportPlan } from '../import/import-plan.ts'
 import { mapLaunchDarkly } from '../import/launchdarkly-map.ts'
 import { mapUnleash } from '../import/unleash-map.ts'
-import type { ImportInput, ImportOutcome } from '../store/contract.ts'
+import type { ImportInput, ImportOutcome, Store } from '../store/contract.ts'
 import { flagKey, parse, schemas, cohorts as cohortsSchema } from '../validation.ts'
-import type { FlagService } from './flag-service.ts'
+import { checkCost, unknownSegments, type FlagService } from './flag-service.ts'
 
 /**
  * Imports from Unleash and LaunchDarkly: map the file (server/import/, pure), check every flag
@@ -75,13 +76,53 @@ export function checkedInput(plan: ImportPlan): ImportInput {
 }
 
 /**
+ * Every flag and segment in one store transaction, then the changes published after commit
+ * (through the flag service, the one publishing path). Checked first against the environment:
+ * segment references and evaluation cost.
+ */
+async function writeImport(
+  { store, service }: { store: Store; service: FlagService },
+  envKey: string,
+  input: ImportInput,
+  options: { actor: string; overwrite: boolean; dryRun: boolean; source: string },
+): Promise<ImportOutcome> {
+  await store.flags.getEnvironment(envKey)
+  const stored = await store.segments.list(envKey)
+  const imported = new Set(input.segments.map((s) => s.key))
+  const segments = [...stored.filter((s) => !imported.has(s.key)), ...input.segments.map((s) => ({ ...s, version: 0 }))]
+  const known = new Set(segments.map((s) => s.key))
+  for (const flag of input.flags) {
+    const missing = unknownSegments(flag.cohorts, known)
+    if (missing.length) throw new ValidationError(`flag ${flag.key}: unknown segment ${missing.join(', ')} in ${envKey}`)
+    checkCost(`flag ${flag.key}: cohorts`, flag.cohorts, segments)
+  }
+  const last = input.flags.at(-1)
+  if (last !== undefined) {
+    // The environment's rules after the import (imported flags replacing theirs) stay in bounds.
+    const importedKeys = new Set(input.flags.map((f) => f.key))
+    const states = await store.flags.listStates(envKey)
+    const flags = [...states.filter((s) => !importedKeys.has(s.key)), ...input.flags]
+    const problem = rulesSizeProblem({ environment: envKey, flags, segments, write: { flag: last.key, cohorts: last.cohorts }, limit: service.maxRulesBytes })
+    if (problem) throw new ValidationError(`file: ${problem}`)
+  }
+  const { outcome, changes } = await store.imports.importRules(envKey, input, options)
+  service.publishCommitted(changes)
+  return outcome
+}
+
+/**
  * @example
- * const result = await importFile(service, 'unleash', file, { environment: 'production', dryRun: true, overwrite: false, actor: 'alice' })
+ * const result = await importFile({ store, service }, 'unleash', file, { environment: 'production', dryRun: true, overwrite: false, actor: 'alice' })
  * result.report // [{ key: 'Feature.A', status: 'exact', notes: [] }, …]
  */
-export async function importFile(service: FlagService, source: ImportSource, file: unknown, options: ImportOptions): Promise<ImportResult> {
+export async function importFile(
+  deps: { store: Store; service: FlagService },
+  source: ImportSource,
+  file: unknown,
+  options: ImportOptions,
+): Promise<ImportResult> {
   const plan = planImport(source, file, options.sourceEnvironment)
-  const outcome = await service.importRules(options.environment, checkedInput(plan), {
+  const outcome = await writeImport(deps, options.environment, checkedInput(plan), {
     actor: options.actor,
     overwrite: options.overwrite,
     dryRun: options.dryRun,

@@ -90,6 +90,15 @@ describe('Unleash import', () => {
     expect(await s.store.segments.list('production')).toEqual([])
   })
 
+  it('refuses a file whose rules would take the environment over its size bound', async () => {
+    s = await makeStack({ maxRulesBytes: 20_000 })
+    const before = await s.fingerprint()
+    const res = await s.call('POST', importUrl('unleash', {}), { body: file })
+    expect(res.status).toBe(400)
+    expect(res.json.error.message).toMatch(/^file: the rules of environment production would be \d+ bytes, over its limit of 20000 \(CANARY_MAX_RULES_BYTES\)$/)
+    expect(await s.fingerprint()).toEqual(before)
+  })
+
   it('refuses a bad file naming the place, and changes nothing', async () => {
     s = await makeStack()
     const bad = structuredClone(file) as { features: Array<{ strategies: Array<Record<string, unknown>> }> }
