@@ -1,4 +1,4 @@
-import { murmur3Bytes } from './murmur3.ts'
+import { keyPrefix, murmur3Bytes, murmur3FromPrefix, type KeyPrefix } from './murmur3.ts'
 import { sha1Words } from './sha1.ts'
 import { stickinessValue } from './stickiness.ts'
 import { BUCKETING_MODES, type BucketingMode, type CohortBucketing, type FlagState, type User } from './types.ts'
@@ -44,13 +44,29 @@ function unleashHash(prefix: string, value: string): number {
   return murmur3Bytes(bytes, 0, bytes.length, 0)
 }
 
+const isAscii = (s: string) => {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false
+  return true
+}
+
 class UnleashRollout implements ModeRollout {
   readonly everyone = false
+  /** The hash state after `groupId:` when the group id is ASCII (then low bytes are UTF-8). */
+  private readonly prefix: KeyPrefix | undefined
 
   constructor(
     readonly source: CohortBucketing & { mode: 'unleash' },
     private readonly rollout: number,
-  ) {}
+  ) {
+    this.prefix = isAscii(source.groupId) ? keyPrefix(source.groupId, 0) : undefined
+  }
+
+  /** murmur3 % 100 + 1 of `groupId:value` as unleash-client hashes it; no allocation for ASCII. */
+  private normalized(value: string): number {
+    const hash =
+      this.prefix !== undefined && isAscii(value) ? murmur3FromPrefix(this.prefix, value) >>> 0 : unleashHash(this.source.groupId, value)
+    return (hash % 100) + 1
+  }
 
   place(user: User): Placement {
     const { stickiness } = this.source
@@ -63,8 +79,7 @@ class UnleashRollout implements ModeRollout {
     if (value === undefined) return NO_VALUE
     if (!(this.rollout > 0)) return OUTSIDE
     // unleash-client: normalizedStrategyValue = murmur3(`${groupId}:${id}`, 0) % 100 + 1.
-    const normalized = (unleashHash(this.source.groupId, value) % 100) + 1
-    return normalized <= this.rollout ? INSIDE : OUTSIDE
+    return this.normalized(value) <= this.rollout ? INSIDE : OUTSIDE
   }
 }
 
