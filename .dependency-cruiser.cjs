@@ -9,8 +9,9 @@
 /** @type {Array<{ name: string, units: string[], siblings?: boolean }>} */
 const LAYERS = [
   // Words and values shared by every layer: errors, the one error response, request parsing,
-  // and the domain (guard and plan state, rollout arithmetic): pure, no I/O.
-  { name: 'base', units: ['errors.ts', 'error-response.ts', 'cursor.ts', 'validation.ts', 'domain/'], siblings: true },
+  // the domain (guard and plan state, rollout arithmetic) and the importers' mappings from
+  // Unleash and LaunchDarkly (import/): pure, no I/O.
+  { name: 'base', units: ['errors.ts', 'error-response.ts', 'cursor.ts', 'validation.ts', 'domain/', 'import/'], siblings: true },
   // What the server keeps and reads: the store (one contract, two dialects), the rate limits,
   // the console's built bundle; and what it sends out (the outbound-call policy of webhooks).
   { name: 'data', units: ['store/', 'rate-limit/', 'console-serving/', 'outbound/'] },

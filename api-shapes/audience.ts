@@ -1,4 +1,5 @@
 import type { Cohort } from '../sdk/core/types.ts'
+import { bucketingText } from './bucketing-words.ts'
 import { cohortReach, type CohortReach } from './cohort-reach.ts'
 import { planDrift } from './plan-drift.ts'
 import type { GuardHealth } from './guard.ts'
@@ -20,6 +21,7 @@ export function summarizeCohorts(cohorts: readonly Cohort[]): CohortSummary[] {
   return cohorts.map((c) => ({
     name: c.name,
     rollout: c.rollout,
+    ...(c.bucketing === undefined ? {} : { bucketing: c.bucketing }),
     conditions: c.conditions.map((cond): ConditionSummary =>
       'segment' in cond
         ? cond
@@ -130,9 +132,11 @@ const round3 = (p: number) => Math.round(p * 1000) / 1000
  */
 export function cohortText(c: CohortSummary, reach?: CohortReach): string {
   const who = whoText(c)
-  if (c.rollout === 0) return `${c.name}: nobody yet (0% of ${who})`
-  if (c.rollout === 100) return `${c.name}: ${who}${reachText(reach)}`
-  return `${c.name}: ${pct(c.rollout)} of ${who}${reachText(reach)}`
+  // An imported cohort's hash is part of who is in it: said wherever the cohort is.
+  const hash = c.bucketing === undefined ? '' : ` · bucketed as ${bucketingText(c.bucketing)}`
+  if (c.rollout === 0) return `${c.name}: nobody yet (0% of ${who})${hash}`
+  if (c.rollout === 100) return `${c.name}: ${who}${reachText(reach)}${hash}`
+  return `${c.name}: ${pct(c.rollout)} of ${who}${reachText(reach)}${hash}`
 }
 
 /**

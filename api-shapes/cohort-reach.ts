@@ -1,4 +1,5 @@
-import type { ConditionShape, ConditionSummary } from './rules.ts'
+import { bucketingText } from './bucketing-words.ts'
+import type { CohortBucketingShape, ConditionShape, ConditionSummary } from './rules.ts'
 
 /**
  * What each cohort of a flag really adds to who gets it. Every cohort of a flag buckets a user
@@ -60,7 +61,7 @@ function covers(wider: readonly AnyCondition[], narrower: readonly AnyCondition[
  * //  { rollout: 5, covered: 10, coveredBy: 'everyone', adds: 0 }]
  */
 export function cohortReach(
-  cohorts: ReadonlyArray<{ name: string; rollout: number; conditions: readonly AnyCondition[] }>,
+  cohorts: ReadonlyArray<{ name: string; rollout: number; conditions: readonly AnyCondition[]; bucketing?: CohortBucketingShape | undefined }>,
 ): CohortReach[] {
   return cohorts.map((cohort, i) => {
     let covered = 0
@@ -68,6 +69,9 @@ export function cohortReach(
     cohorts.forEach((other, j) => {
       if (j === i || other.rollout <= covered) return
       if (!covers(other.conditions, cohort.conditions)) return
+      // Rollouts nest only under one hash: a cohort bucketed another way (an imported cohort's
+      // Unleash or LaunchDarkly mode) draws its own users, so only its 100% is certain to cover.
+      if (other.rollout < 100 && bucketingText(other.bucketing) !== bucketingText(cohort.bucketing)) return
       // Same audience both ways: only the earlier cohort covers the later one.
       if (j > i && covers(cohort.conditions, other.conditions)) return
       covered = other.rollout

@@ -18,6 +18,10 @@ export const connection = z.object({
   connectedAt: z.number(),
   unknownFlags: z.optional(z.number()),
   refusedBatches: z.optional(z.number()),
+  /** Server keys: the bucketing modes the SDK announced in its hello (sdk/SPEC.md §3). */
+  bucketing: z.optional(z.array(z.string())),
+  /** Server keys: flags it receives unavailable (off) because it did not announce their mode. */
+  unavailableFlags: z.optional(z.number()),
 })
 export const connectionList = z.object({ items: z.array(connection) })
 

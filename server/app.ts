@@ -14,6 +14,7 @@ import { environmentRoutes, evaluationRoutes } from './routes/environments.ts'
 import { flagRoutes, flagStateRoutes } from './routes/flags.ts'
 import { keyRoutes } from './routes/keys.ts'
 import { streamTicketRoutes } from './routes/stream-tickets.ts'
+import { importRoutes, MAX_IMPORT_BYTES } from './routes/import.ts'
 import { segmentRoutes } from './routes/segments.ts'
 import { limitWrites } from './routes/write-limit.ts'
 import { guardRoutes, metricsRoutes } from './routes/guard.ts'
@@ -67,13 +68,12 @@ export function createApp(deps: AppDeps) {
   app.get('/health', (c) => c.json({ status: 'ok' }))
   app.get('/api/v1/openapi.json', (c) => c.json(openApiDocument()))
 
-  app.use(
-    '/api/v1/*',
-    boundedBody({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) => respond(c, new AppError(413, 'payload_too_large', `body: larger than ${MAX_BODY_BYTES} bytes`)),
-    }),
-  )
+  // Import files (whole exports of another product) may be larger than any other request.
+  const limitBody = (maxSize: number) =>
+    boundedBody({ maxSize, onError: (c) => respond(c, new AppError(413, 'payload_too_large', `body: larger than ${maxSize} bytes`)) })
+  const ordinaryBody = limitBody(MAX_BODY_BYTES)
+  const importBody = limitBody(MAX_IMPORT_BYTES)
+  app.use('/api/v1/*', (c, next) => (c.req.path.startsWith('/api/v1/import/') ? importBody(c, next) : ordinaryBody(c, next)))
 
   const sdkCorsFor = (...methods: string[]) =>
     sdkCors({ allowHeaders: ['authorization', 'content-type'], allowMethods: methods, maxAge: 600 })
@@ -114,6 +114,8 @@ export function createApp(deps: AppDeps) {
   app.use('/api/v1/environments/:env/snapshot', sdkOfEnv)
   app.use('/api/v1/environments/:env/flags/*', adminOfEnv)
   app.use('/api/v1/environments/:env/segments/*', adminOfEnv)
+  // An import creates flags in every environment: a global admin key.
+  app.use('/api/v1/import/*', requireKey(keys, { kinds: ['admin'] }))
   // Browser SDKs run on other origins: let them report counts and probe the stream's key.
   const sdkGetPostCors = sdkCorsFor('GET', 'POST')
   app.use('/api/v1/metrics', sdkGetPostCors)
@@ -142,6 +144,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1/change-requests', changeRequestRoutes({ requests }))
   app.route('/api/v1/environments/:env/flags', flagStateRoutes({ store, service, requests }))
   app.route('/api/v1/environments/:env/segments', segmentRoutes({ store, service }))
+  app.route('/api/v1/import', importRoutes({ store, service }))
   app.route('/api/v1/environments/:env/flags', guardRoutes({ store, service, guard, planner, requests, now, log }))
   app.route('/api/v1/metrics', metricsRoutes({ intake, now }))
   app.route('/', consoleRoutes({ log }))

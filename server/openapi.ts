@@ -134,7 +134,12 @@ const routes: Record<string, Record<string, Op>> = {
     },
   },
   '/api/v1/environments/{env}/snapshot': {
-    get: { summary: 'All rules of an environment for SDK bootstrap (server or admin key)', params: ['env'] },
+    get: {
+      summary:
+        'All rules of an environment for SDK bootstrap (server or admin key). bucketing=unleash,launchdarkly names the cohort bucketing modes the SDK evaluates (absent = none): flags with a cohort in another mode come unavailable (off, no cohorts)',
+      params: ['env'],
+      query: ['bucketing'],
+    },
   },
   '/api/v1/keys': {
     get: { summary: 'List API keys (never the secrets)' },
@@ -203,6 +208,15 @@ const routes: Record<string, Record<string, Op>> = {
       query: ['token'],
     },
   },
+  '/api/v1/import/{source}': {
+    post: {
+      summary:
+        "Import flags and segments from another product (source: unleash = client features or admin export; launchdarkly = sdk/latest-all); the body is the file as it came (at most 32 MiB). One transaction: all or nothing. Idempotent: rules already as imported are left alone. Existing flags or segments with other rules are a 409 naming them unless overwrite=true. dryRun=true answers the report and writes nothing (200). A global admin key. sourceEnvironment picks the environment of an Unleash admin export",
+      params: ['source'],
+      query: ['environment', 'dryRun', 'overwrite', 'sourceEnvironment'],
+      ok: 201,
+    },
+  },
   '/api/v1/stream': {
     get: {
       summary:
@@ -258,6 +272,7 @@ const responses: Record<string, zm.ZodMiniType | 'websocket' | 'sse'> = {
   'post /ofrep/v1/evaluate/flags': ofrepBulk,
   'get /ofrep/v1/events': 'sse',
   'get /api/v1/stream': 'websocket',
+  'post /api/v1/import/{source}': shapes.importResult,
 }
 
 /** The success response of one operation: its JSON schema, a stream, or no body (204). */

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini'
 import * as shapes from '../api-shapes/index.ts'
 import { notAPercentage } from '../api-shapes/percent.ts'
-import { conditionProblem } from '../sdk/core/index.ts'
+import { bucketingProblem, conditionProblem } from '../sdk/core/index.ts'
 import { DURATION_BOUNDS } from '../sdk/core/metrics.ts'
 import { OPERATORS } from '../sdk/core/types.ts'
 import { decodeCursor } from './cursor.ts'
@@ -16,12 +16,25 @@ import { ValidationError } from './errors.ts'
  * (`api-shapes/`) fields, strict and with bounds: the field names and types are written once.
  */
 
-export const FLAG_KEY = /^[a-z0-9][a-z0-9._-]{0,127}$/
+/**
+ * What a flag key may be: the one rule (routes, cursors, the import). Apps call `isEnabled` with
+ * the key, so keys imported from Unleash or LaunchDarkly stay exactly as the source names them
+ * (`Feature.Variants.C`, `Feature.UTF-8.Hellø_Wørld`, `beta_checkout`): 1–128 characters of any
+ * script, case kept. Refused: whitespace and control or invisible format characters (a key must
+ * read the same in a log as in code), `/` and `\` (path separators in URLs and proxies), and
+ * `.` or `..` alone (URL dot segments). Every client puts the key in a URL path percent-encoded.
+ */
+export const FLAG_KEY = /^(?!\.\.?$)[^\s\p{Cc}\p{Cf}\p{Zl}\p{Zp}/\\]{1,128}$/u
 const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/
 
 export const flagKey = z
   .string()
-  .check(z.regex(FLAG_KEY, 'use lowercase letters, digits, dots, dashes and underscores, starting with a letter or digit (at most 128 characters)'))
+  .check(
+    z.regex(
+      FLAG_KEY,
+      'use 1 to 128 characters without spaces, control characters, / or \\ (and not . or .. alone); case is kept',
+    ),
+  )
 export const envKey = z
   .string()
   .check(z.regex(NAME, 'use lowercase letters, digits, dots, dashes and underscores, starting with a letter or digit (at most 64 characters)'))
@@ -59,11 +72,45 @@ const segmentCondition = z.strictObject({ ...shapes.segmentCondition.shape, segm
 
 export const condition = z.union([segmentCondition, attributeCondition])
 
+const bucketingText = z.string().check(z.maxLength(256))
+const bucketingName = z.string().check(z.minLength(1), z.maxLength(256))
+const BUCKET_RANGE = 'must be an integer from 0 to 99999'
+
+/**
+ * A cohort's bucketing mode (sdk/core/bucketing-modes.ts): one strict shape per mode (bounds,
+ * unknown fields refused, each field named in the 400; the OpenAPI document shows them), then
+ * the core's `bucketingProblem`, the rule the SDKs compile with, so nothing is stored that an SDK
+ * would refuse. An unknown mode is refused in the core's words.
+ */
+export const bucketing = z
+  .discriminatedUnion(
+    'mode',
+    [
+      z.strictObject({ ...shapes.unleashBucketing.shape, groupId: bucketingText, stickiness: bucketingName }),
+      z.strictObject({
+        ...shapes.launchDarklyBucketing.shape,
+        flagKey: bucketingName,
+        salt: bucketingText,
+        attribute: bucketingName,
+        seed: z.optional(z.int()),
+        offset: z.int({ error: BUCKET_RANGE }).check(z.minimum(0, BUCKET_RANGE), z.maximum(99_999, BUCKET_RANGE)),
+      }),
+    ],
+    { error: (issue) => bucketingProblem(issue.input) ?? 'not a bucketing mode' },
+  )
+  .check(
+    z.superRefine((value, ctx) => {
+      const problem = bucketingProblem(value)
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, input: value })
+    }),
+  )
+
 export const cohort = z.strictObject({
   ...shapes.cohort.shape,
   name: z.string().check(z.minLength(1), z.maxLength(64)),
   conditions: z._default(z.array(condition).check(z.maxLength(50)), []),
   rollout,
+  bucketing: z.optional(bucketing),
 })
 
 export const cohorts = z.array(cohort).check(
@@ -228,6 +275,8 @@ export const schemas = {
       enabled: z.optional(z.boolean()),
       stickiness: z.optional(attribute),
       cohorts: z.optional(cohorts),
+      /** Confirms a change of a cohort's bucketing, which reshuffles its users (409 without it). */
+      reshuffle: z.optional(z.boolean()),
       version: z.optional(version),
     })
     .check(z.refine(somethingToChange, NOTHING_TO_CHANGE)),

@@ -1,5 +1,6 @@
 import type { Snapshot } from '../core/changes.ts'
 import { isRecord, parseServerMessage, type ServerMessage } from '../core/protocol.ts'
+import { BUCKETING_MODES } from '../core/types.ts'
 import {
   affectedFlags,
   applyChange,
@@ -65,9 +66,11 @@ export function createRulesMode(logger?: Logger): Mode {
       return compiled
     },
     hello(sdk) {
+      // This SDK evaluates every bucketing mode of its core: the server sends every flag as it is.
+      const bucketing = [...BUCKETING_MODES]
       return ruleset === undefined
-        ? { type: 'hello', sdk }
-        : { type: 'hello', sdk, version: ruleset.version }
+        ? { type: 'hello', sdk, bucketing }
+        : { type: 'hello', sdk, version: ruleset.version, bucketing }
     },
     parse: parseServerMessage,
     apply(message: ServerMessage): Applied {

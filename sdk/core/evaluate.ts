@@ -1,13 +1,15 @@
 import { BUCKET_COUNT, BUCKET_SEED, rolloutThreshold } from './bucket.ts'
-import { conditionOf, type CompiledCondition } from './conditions.ts'
+import { INSIDE, NO_VALUE, OUTSIDE, type Placement } from './bucketing-modes.ts'
+import { compileCohorts, type CompiledCohort } from './compiled-cohorts.ts'
 import { genericResult } from './generic-reason.ts'
-import { ExactWeakTable } from './intern.ts'
 import { keyPrefix, murmur3FromPrefix, type KeyPrefix } from './murmur3.ts'
 import { RESULTS, frozenResult } from './results.ts'
+import { stickinessValue } from './stickiness.ts'
 import type { Condition, EvalResult, FlagState, Segment, SegmentMap, User } from './types.ts'
 
 // Re-exported so callers of the evaluator find everything in one module.
 export { RESULTS, armOf } from './results.ts'
+export { sharedCohortCount } from './compiled-cohorts.ts'
 
 /**
  * Flag evaluation: `enabled = state.enabled && some cohort (all conditions hold && user inside
@@ -45,117 +47,8 @@ export interface CompiledFlag {
 const NOT_COMPUTED = -1
 const NO_STICKINESS = -2
 
-/**
- * The stickiness value as hashed: non-empty strings as-is, finite numbers stringified
- * (`42` → `'42'`, so numeric and string ids bucket alike). `undefined`, `null`, `''`, booleans,
- * objects and non-finite numbers count as missing: an empty string is a common placeholder for
- * "anonymous", and hashing it would put every anonymous user in the same single bucket, turning
- * a percentage into all-or-nothing for them.
- */
-function stickinessValue(user: User, attribute: string): string | undefined {
-  const value = user[attribute]
-  if (typeof value === 'string') return value === '' ? undefined : value
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value)
-  return undefined
-}
-
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null
-}
-
-/**
- * A compiled cohort. Immutable and shared by every flag whose cohort at the same position has
- * the same name, rollout and (shared) conditions, so a thousand flags with the same rules hold
- * one of each.
- */
-class CompiledCohort {
-  /** The condition when there is exactly one (most cohorts): no inner loop. */
-  readonly single: CompiledCondition | undefined
-  /** Buckets `[0, threshold)` are inside. */
-  readonly threshold: number
-  /** Rollout covers every bucket: no hash and no stickiness attribute needed. */
-  readonly full: boolean
-  /** No conditions: every user meets them. */
-  readonly unconditional: boolean
-  readonly included: Readonly<EvalResult>
-  /** The public form of `included`: SPLIT when partial, else TARGETING_MATCH. */
-  readonly generic: Readonly<EvalResult>
-
-  constructor(
-    readonly name: string,
-    readonly rollout: number,
-    readonly conditions: readonly CompiledCondition[],
-  ) {
-    this.single = conditions.length === 1 ? conditions[0] : undefined
-    this.threshold = rolloutThreshold(rollout)
-    this.full = this.threshold >= BUCKET_COUNT
-    this.unconditional = conditions.length === 0
-    this.included = frozenResult(true, `cohort:${name}`)
-    this.generic = genericResult(this.included, { split: !this.full })
-  }
-
-  /** All of the cohort's conditions hold. */
-  holds(user: User): boolean {
-    const single = this.single
-    if (single !== undefined) return single.holds(user)
-    const conditions = this.conditions
-    for (let i = 0; i < conditions.length; i++) if (!conditions[i]!.holds(user)) return false
-    return true
-  }
-}
-
-/** Shared cohorts and cohort lists (see `CompiledCohort`). Keys are exact. */
-const SHARED_COHORTS = new ExactWeakTable<CompiledCohort>()
-const SHARED_COHORT_LISTS = new ExactWeakTable<readonly CompiledCohort[]>()
-const cohortIds = new WeakMap<CompiledCohort, number>()
-let nextCohortId = 1
-
-/** Number of distinct cohorts held for sharing (tests). */
-export const sharedCohortCount = (): number => SHARED_COHORTS.size
-
-/**
- * A cohort's compiled form, shared when all its conditions are. The position is part of the key
- * so two cohorts of one flag never share a result object (`generic` tells them apart by it).
- */
-function cohortOf(index: number, name: string, rollout: number, conditions: CompiledCondition[]): CompiledCohort {
-  let ids = ''
-  for (const condition of conditions) {
-    if (condition.id === undefined) return new CompiledCohort(name, rollout, conditions)
-    ids += `${condition.id},`
-  }
-  const key = `${index}|${rollout}|${ids}|${name}`
-  return SHARED_COHORTS.get(key, () => {
-    const cohort = new CompiledCohort(name, rollout, conditions)
-    cohortIds.set(cohort, nextCohortId++)
-    return cohort
-  })
-}
-
-/** The list of a flag's cohorts, shared between flags with the same (shared) cohorts. */
-function cohortListOf(cohorts: CompiledCohort[]): readonly CompiledCohort[] {
-  let key = ''
-  for (const cohort of cohorts) {
-    const id = cohortIds.get(cohort)
-    if (id === undefined) return cohorts
-    key += `${id},`
-  }
-  return SHARED_COHORT_LISTS.get(key, () => cohorts)
-}
-
-/** Throws on a malformed state; `compileFlag` turns that into a flag that answers `error`. */
-function compileCohorts(state: FlagState, segments: SegmentMap): readonly CompiledCohort[] {
-  if (!Array.isArray(state.cohorts)) throw new TypeError('cohorts must be an array')
-  const compiled = state.cohorts.map((cohort: unknown, index) => {
-    if (!isObject(cohort)) throw new TypeError(`cohort ${index} is not an object`)
-    const { name, conditions, rollout } = cohort
-    if (typeof name !== 'string') throw new TypeError(`cohort ${index}: name must be a string`)
-    if (!Array.isArray(conditions)) throw new TypeError(`cohort ${name}: conditions not an array`)
-    if (typeof rollout !== 'number' || !(rollout >= 0 && rollout <= 100)) {
-      throw new TypeError(`cohort ${name}: rollout must be a number in [0, 100]`)
-    }
-    return cohortOf(index, name, rollout, conditions.map((c: Condition) => conditionOf(c, segments)))
-  })
-  return cohortListOf(compiled)
 }
 
 /** How a compiled flag answers. */
@@ -186,16 +79,16 @@ class Flag implements CompiledFlag {
     private readonly mode: number,
     /** CONSTANT and FIRST_FULL: the answer. */
     protected readonly answer: Readonly<EvalResult>,
-    private readonly cohorts: readonly CompiledCohort[],
+    protected readonly cohorts: readonly CompiledCohort[],
     /** The state's fields that only `toState` needs. */
     private readonly enabled: boolean,
     private readonly salt: string,
-    private readonly stickiness: string,
+    protected readonly stickiness: string,
     private readonly clientSide: boolean | undefined,
     /** A malformed state, kept as given so `toState` returns it. */
     private readonly raw: unknown,
     /** The murmur3 state after the salt's bytes (COHORTS only). */
-    private readonly prefix: KeyPrefix,
+    protected readonly prefix: KeyPrefix,
   ) {}
 
   /** COHORTS; the subclasses below answer the other modes without looking at cohorts. */
@@ -258,6 +151,7 @@ class Flag implements CompiledFlag {
         name: cohort.name,
         conditions: cohort.conditions.map((condition) => condition.source),
         rollout: cohort.rollout,
+        ...(cohort.mode === undefined ? {} : { bucketing: cohort.mode.source }),
       })),
       version: this.version,
       ...(this.clientSide === undefined ? {} : { clientSide: this.clientSide }),
@@ -276,6 +170,52 @@ class ConstantFlag extends Flag {
 class EveryoneFlag extends Flag {
   override evaluate(user: User): Readonly<EvalResult> {
     return isObject(user) ? this.answer : RESULTS.error
+  }
+}
+
+/**
+ * A flag with at least one cohort bucketed as its source product did (Unleash, LaunchDarkly; see
+ * bucketing-modes.ts). Its own loop, so that flags without one keep `Flag`'s loop as it was.
+ * Cohorts may hash different values here, so a user can be outside one cohort's rollout and
+ * without a value for another: `outside_rollout` (the guard's control arm) wins, since the
+ * hash did split that user out of a cohort whose conditions they met.
+ */
+class ModedFlag extends Flag {
+  override evaluate(user: User): Readonly<EvalResult> {
+    try {
+      return this.evaluateModes(user)
+    } catch {
+      // As in `Flag.evaluate`: only user-supplied code (a throwing getter) can throw here.
+      return RESULTS.error
+    }
+  }
+
+  private evaluateModes(user: User): Readonly<EvalResult> {
+    if (!isObject(user)) return RESULTS.error
+    let ownBucket = NOT_COMPUTED
+    let outside = false
+    let missing = false
+    const cohorts = this.cohorts
+    for (let c = 0; c < cohorts.length; c++) {
+      const cohort = cohorts[c]!
+      if (!cohort.holds(user)) continue
+      if (cohort.full) return cohort.included
+      let placement: Placement
+      if (cohort.mode !== undefined) {
+        placement = cohort.mode.place(user)
+      } else {
+        if (ownBucket === NOT_COMPUTED) {
+          const value = stickinessValue(user, this.stickiness)
+          ownBucket = value === undefined ? NO_STICKINESS : (murmur3FromPrefix(this.prefix, value) >>> 0) % 100_000
+        }
+        placement = ownBucket === NO_STICKINESS ? NO_VALUE : ownBucket < cohort.threshold ? INSIDE : OUTSIDE
+      }
+      if (placement === INSIDE) return cohort.included
+      if (placement === OUTSIDE) outside = true
+      else missing = true
+    }
+    if (outside) return RESULTS.outsideRollout
+    return missing ? RESULTS.missingStickiness : RESULTS.noMatch
   }
 }
 
@@ -316,7 +256,8 @@ function compileFlagUnsafe(state: FlagState, segments: SegmentMap): CompiledFlag
       ? DEFAULT_STICKINESS
       : rawStickiness
   const flag = (mode: number, answer: Readonly<EvalResult>, prefix = NO_PREFIX) => {
-    const Class = mode === CONSTANT ? ConstantFlag : mode === FIRST_FULL ? EveryoneFlag : Flag
+    const Class =
+      mode === CONSTANT ? ConstantFlag : mode === FIRST_FULL ? EveryoneFlag : cohorts.some((c) => c.mode !== undefined) ? ModedFlag : Flag
     return new Class(key, undefined, version, mode, answer, cohorts, state.enabled, salt, stickiness, clientSide, undefined, prefix)
   }
 

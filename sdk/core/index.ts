@@ -1,20 +1,26 @@
 export type {
   Arm,
   AttributeCondition,
+  BucketingMode,
   Cohort,
+  CohortBucketing,
   Condition,
   DetailedReason,
   EvalResult,
   GenericReason,
   FlagState,
+  LaunchDarklyBucketing,
   Operator,
   Reason,
   Segment,
   SegmentCondition,
   SegmentMap,
+  UnleashBucketing,
   User,
 } from './types.ts'
-export { OPERATORS } from './types.ts'
+export { BUCKETING_MODES, OPERATORS } from './types.ts'
+export { bucketingModesOf, bucketingProblem, launchDarklyBucket } from './bucketing-modes.ts'
+export { announcedModes, isEvaluableWith, stateForModes, unavailableState } from './bucketing-capability.ts'
 export { murmur3, murmur3Keyed } from './murmur3.ts'
 export { BUCKET_COUNT, BUCKET_SEED, bucket, isInRollout, rolloutThreshold } from './bucket.ts'
 export { parseIsoDate } from './iso-date.ts'

@@ -34,7 +34,12 @@ export interface MetricsBatch {
 }
 
 export type ClientMessage =
-  | { type: 'hello'; sdk: string; version?: number; user?: User }
+  /**
+   * `bucketing`: the cohort bucketing modes this SDK evaluates (server keys; absent = none). The
+   * server sends a flag with a cohort in another mode as unavailable (off, no cohorts), never
+   * for the SDK to bucket with the project's own hash (SPEC.md §3, "Bucketing capability").
+   */
+  | { type: 'hello'; sdk: string; version?: number; user?: User; bucketing?: string[] }
   | { type: 'identify'; user: User }
   /** `version`: the environment version the SDK has applied (shown in the connections list). */
   | { type: 'ping'; version?: number }
@@ -116,6 +121,9 @@ export function restartSpreadOf(reason: string): number | undefined {
 /** A JSON object (not null, not an array): what every frame, and the SDK's bootstrap and cache entries, must be. */
 export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 const isVersion = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0
+/** Mode names the server does not know are allowed (a newer SDK) and ignored; the list is bounded. */
+const isModeList = (v: unknown): v is string[] =>
+  Array.isArray(v) && v.length <= 16 && v.every((m) => typeof m === 'string' && m.length <= 64)
 
 
 /**
@@ -135,6 +143,7 @@ export function parseClientMessage(text: string): ReceivedClientMessage | string
       if (typeof value.sdk !== 'string') return 'hello.sdk must be a string'
       if (value.version !== undefined && !isVersion(value.version)) return 'hello.version must be a non-negative integer'
       if (value.user !== undefined && !isRecord(value.user)) return 'hello.user must be an object'
+      if (value.bucketing !== undefined && !isModeList(value.bucketing)) return 'hello.bucketing must be an array of at most 16 mode names'
       return value as ReceivedClientMessage
     case 'identify':
       return isRecord(value.user) ? (value as ReceivedClientMessage) : 'identify.user must be an object'

@@ -44,12 +44,51 @@ export interface SegmentCondition {
 
 export type Condition = AttributeCondition | SegmentCondition
 
-/** All conditions must hold, then the user must fall inside `rollout` percent (0–100, 3 decimals). */
+/**
+ * All conditions must hold, then the user must fall inside `rollout` percent (0–100, 3 decimals).
+ * `bucketing` absent: the project's own hash (the flag's salt and stickiness, see bucket.ts);
+ * present: the source product's hash, so users imported from it keep their buckets.
+ */
 export interface Cohort {
   name: string
   conditions: Condition[]
   rollout: number
+  bucketing?: CohortBucketing
 }
+
+/** The bucketing modes a cohort may name besides the project's own (SPEC.md §1). */
+export const BUCKETING_MODES = ['unleash', 'launchdarkly'] as const
+
+export type BucketingMode = (typeof BUCKETING_MODES)[number]
+
+/**
+ * Unleash's `flexibleRollout` / `gradualRollout*`: the user is inside when
+ * `murmur3(groupId + ':' + value) % 100 + 1 <= rollout` (and `rollout > 0`). `stickiness` is the
+ * user attribute hashed, or `default` (userId, else sessionId) as in Unleash.
+ */
+export interface UnleashBucketing {
+  mode: 'unleash'
+  groupId: string
+  stickiness: string
+}
+
+/**
+ * LaunchDarkly's percentage rollouts: the bucket is the first 15 hex digits of
+ * sha1(`flagKey.salt.value`) (or `seed.value`) scaled to 0–99999, and the user is inside when
+ * `(bucket - offset) mod 100000 < round(rollout * 1000)`. `offset` is where the `true` slice
+ * starts among the source rollout's weights; `attribute` is LaunchDarkly's `bucketBy`.
+ */
+export interface LaunchDarklyBucketing {
+  mode: 'launchdarkly'
+  flagKey: string
+  salt: string
+  attribute: string
+  /** LaunchDarkly's rollout seed; absent (or 0, as LaunchDarkly reads it) = flag key and salt. */
+  seed?: number
+  offset: number
+}
+
+export type CohortBucketing = UnleashBucketing | LaunchDarklyBucketing
 
 /** A flag's state in one environment: everything evaluation needs. */
 export interface FlagState {

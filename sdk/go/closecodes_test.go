@@ -3,6 +3,7 @@ package canary
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -122,6 +123,10 @@ func TestCloseCodesThatReconnectResumeWithTheHeldVersion(t *testing.T) {
 			if first.hello["type"] != "hello" || !strings.HasPrefix(first.hello["sdk"].(string), "canary-flags-go/") || first.hello["version"] != nil {
 				t.Fatalf("first hello %v", first.hello)
 			}
+			// SPEC.md §5.1: the hello announces the cohort bucketing modes this SDK evaluates.
+			if modes := fmt.Sprint(first.hello["bucketing"]); modes != "[unleash launchdarkly]" {
+				t.Fatalf("hello.bucketing %s", modes)
+			}
 			first.send(t, snapshotMessage(7))
 			waitFor(t, "the snapshot", 10*time.Second, func() bool { return c.Status() == StatusReady })
 			_ = first.conn.Close(close.code, close.reason)
@@ -208,13 +213,13 @@ func TestAGapThenASecondGapReconnects(t *testing.T) {
 // SPEC.md §8: with Environment set, a client that cannot open the stream (a proxy refusing
 // upgrades) and holds no state fetches the snapshot over HTTP and answers from it.
 func TestSnapshotFallbackWhileTheStreamIsRefused(t *testing.T) {
-	var gotKey string
+	var gotKey, gotModes string
 	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/api/v1/environments/prod/snapshot" {
 			http.Error(w, "no upgrades here", http.StatusBadGateway)
 			return
 		}
-		gotKey = r.Header.Get("Authorization")
+		gotKey, gotModes = r.Header.Get("Authorization"), r.URL.Query().Get("bucketing")
 		data, _ := json.Marshal(snapshotMessage(9))
 		_, _ = w.Write(data)
 	}))
@@ -231,7 +236,7 @@ func TestSnapshotFallbackWhileTheStreamIsRefused(t *testing.T) {
 	if err := c.WaitForReady(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if c.Version() != 9 || !c.IsEnabled("a", User{Key: "u"}) || c.Status() != StatusStale || gotKey != "Bearer cf_server_test" {
-		t.Fatalf("version %d status %s key %q", c.Version(), c.Status(), gotKey)
+	if c.Version() != 9 || !c.IsEnabled("a", User{Key: "u"}) || c.Status() != StatusStale || gotKey != "Bearer cf_server_test" || gotModes != "unleash,launchdarkly" {
+		t.Fatalf("version %d status %s key %q bucketing %q", c.Version(), c.Status(), gotKey, gotModes)
 	}
 }

@@ -63,9 +63,10 @@ type endpoints struct {
 	base    string // http(s)://host[/prefix]
 }
 
-// snapshot is the HTTP snapshot endpoint of an environment.
+// snapshot is the HTTP snapshot endpoint of an environment, naming the bucketing modes this SDK
+// evaluates as the hello does (SPEC.md §8).
 func (e endpoints) snapshot(environment string) string {
-	return e.base + "/api/v1/environments/" + url.PathEscape(environment) + "/snapshot"
+	return e.base + "/api/v1/environments/" + url.PathEscape(environment) + "/snapshot?bucketing=" + strings.Join(BucketingModes, ",")
 }
 
 // endpointsOf derives the stream and metrics endpoints from the base URL.

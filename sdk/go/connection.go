@@ -50,6 +50,8 @@ type helloMessage struct {
 	Type    string `json:"type"`
 	SDK     string `json:"sdk"`
 	Version *int64 `json:"version,omitempty"`
+	// Bucketing: the cohort bucketing modes this SDK evaluates (SPEC.md §3.1, §5.1).
+	Bucketing []string `json:"bucketing"`
 }
 
 type pingMessage struct {
@@ -71,7 +73,7 @@ func (c *Client) heldVersion() *int64 {
 }
 
 func (c *Client) hello(s *session) bool {
-	return s.write(helloMessage{Type: "hello", SDK: c.cfg.SDKName, Version: c.heldVersion()})
+	return s.write(helloMessage{Type: "hello", SDK: c.cfg.SDKName, Version: c.heldVersion(), Bucketing: BucketingModes})
 }
 
 func (c *Client) connectLoop() {

@@ -36,6 +36,7 @@ type cohort struct {
 	full       bool // covers every bucket: no hash, no stickiness needed
 	conditions []condition
 	included   *answer
+	bucketing  *cohortBucketing // nil: the flag's own salt and stickiness (SPEC.md §3)
 }
 
 // The user goes down the evaluation by pointer, to an interface method field by field:
@@ -122,6 +123,7 @@ func (f *compiledFlag) evaluate(u *User) *answer {
 func (f *compiledFlag) evaluateCohorts(u *User) *answer {
 	const notComputed, noStickiness = -1, -2
 	bucket := notComputed
+	outside, noValue := false, false // seen in cohorts with a bucketing mode
 	for i := range f.cohorts {
 		c := &f.cohorts[i]
 		if !c.holds(u) {
@@ -129,6 +131,17 @@ func (f *compiledFlag) evaluateCohorts(u *User) *answer {
 		}
 		if c.full {
 			return c.included
+		}
+		if c.bucketing != nil {
+			switch c.bucketing.includes(u, c.rollout, c.threshold) {
+			case bucketInside:
+				return c.included
+			case bucketOutside:
+				outside = true
+			case bucketNoValue:
+				noValue = true
+			}
+			continue
 		}
 		if bucket == notComputed {
 			if value, ok := f.stickinessOf(u); ok {
@@ -141,13 +154,15 @@ func (f *compiledFlag) evaluateCohorts(u *User) *answer {
 			return c.included
 		}
 	}
-	switch bucket {
-	case notComputed:
-		return answerNoMatch
-	case noStickiness:
+	// A user outside some partial cohort is the guard's control, even when another cohort (of
+	// another bucketing mode) found no stickiness value.
+	if outside || bucket >= 0 {
+		return answerOutsideRollout
+	}
+	if noValue || bucket == noStickiness {
 		return answerMissingStickiness
 	}
-	return answerOutsideRollout
+	return answerNoMatch
 }
 
 func malformed(key string, version int64, problem string, raw json.RawMessage) *compiledFlag {
@@ -279,6 +294,7 @@ func (cc *compiler) cohorts(v any) ([]cohort, error) {
 			return nil, fmt.Errorf("cohort %s: rollout must be a number in [0, 100]", name)
 		}
 		compiled := make([]condition, 0, len(conditions))
+		var err error
 		for _, cond := range conditions {
 			c, err := cc.condition(cond)
 			if err != nil {
@@ -287,9 +303,17 @@ func (cc *compiler) cohorts(v any) ([]cohort, error) {
 			compiled = append(compiled, c)
 		}
 		threshold := rolloutThreshold(rollout)
+		full := threshold >= BucketCount
+		var bucketing *cohortBucketing
+		if b, present := c["bucketing"]; present {
+			if bucketing, err = compileBucketing(b); err != nil {
+				return nil, fmt.Errorf("cohort %s: %w", name, err)
+			}
+			full = bucketing.full(threshold)
+		}
 		cohorts = append(cohorts, cohort{
-			name: name, rollout: rollout, threshold: threshold, full: threshold >= BucketCount,
-			conditions: compiled, included: answerOf(Result{Enabled: true, Reason: "cohort:" + name, Cohort: name, Split: threshold < BucketCount}),
+			name: name, rollout: rollout, threshold: threshold, full: full, conditions: compiled, bucketing: bucketing,
+			included: answerOf(Result{Enabled: true, Reason: "cohort:" + name, Cohort: name, Split: threshold < BucketCount}),
 		})
 	}
 	return cohorts, nil

@@ -58,6 +58,9 @@ func FuzzEvaluate(f *testing.F) {
 	f.Add(`{"key":"f","enabled":true,"cohorts":[{"name":"c","conditions":[{"segment":"s"}],"rollout":100}]}`, "u1", "eu")
 	// Found by CI's fuzzing: a cohort named "" answers {enabled, reason "cohort:"}, as in the TS core.
 	f.Add(`{"key":"f","enabled":true,"cohorts":[{"name":"","conditions":[],"rollout":100}]}`, "u1", "eu")
+	// Cohorts with a bucketing mode (SPEC.md §3.1), read from the region attribute.
+	f.Add(`{"key":"f","enabled":true,"cohorts":[{"name":"c","conditions":[],"rollout":37,"bucketing":{"mode":"unleash","groupId":"g","stickiness":"region"}}]}`, "u1", "日本")
+	f.Add(`{"key":"f","enabled":true,"cohorts":[{"name":"c","conditions":[],"rollout":20,"bucketing":{"mode":"launchdarkly","flagKey":"f","salt":"s","seed":61,"attribute":"region","offset":90000}}]}`, "u1", "eu")
 	segments := compileSegments([]json.RawMessage{json.RawMessage(`{"key":"s","userIds":["u1"],"conditions":[],"version":1}`)})
 	f.Fuzz(func(t *testing.T, flagJSON, key, region string) {
 		flag := compileFlag(json.RawMessage(flagJSON), segments)

@@ -5,13 +5,14 @@ import { CliError } from './errors.ts'
 import { percent } from './format.ts'
 import { conditionsText } from '../../api-shapes/audience.ts'
 import { apiPath, connectionFrom, createApiClient, type ApiClient } from './http.ts'
-import { printJson, type Io } from './io.ts'
+import { isYes, printJson, type Io } from './io.ts'
 import { parsePercent } from './flag-state.ts'
 import { expectShape } from './shape.ts'
 import { reportHeld } from './held.ts'
 import * as shapes from '../../api-shapes/index.ts'
 import type { CohortShape, FlagState } from '../../api-shapes/index.ts'
 import { cohortText, summarizeCohorts } from '../../api-shapes/audience.ts'
+import { bucketingText, reshuffles, reshuffleWarning } from '../../api-shapes/bucketing-words.ts'
 import { formatTable } from './table.ts'
 
 /*
@@ -26,6 +27,7 @@ const options = {
   cohort: { type: 'string' },
   percent: { type: 'string' },
   segment: { type: 'string', multiple: true },
+  yes: { type: 'boolean' },
   ...conditionOptions,
 } as const
 
@@ -51,8 +53,10 @@ async function save(io: Io, json: boolean | undefined, api: ApiClient, path: str
 
 function printCohorts(io: Io, state: FlagState) {
   if (state.cohorts.length === 0) return io.out(`${state.key} in ${state.environment}: no cohorts, so nobody gets it`)
-  const rows = state.cohorts.map((c) => [c.name, percent(c.rollout), conditionsText(c.conditions)])
-  io.out(formatTable(['COHORT', 'ROLLOUT', 'WHO'], rows))
+  // Imported cohorts bucket as their source did: a column only when some cohort does.
+  const imported = state.cohorts.some((c) => c.bucketing !== undefined)
+  const rows = state.cohorts.map((c) => [c.name, percent(c.rollout), conditionsText(c.conditions), ...(imported ? [bucketingText(c.bucketing)] : [])])
+  io.out(formatTable(['COHORT', 'ROLLOUT', 'WHO', ...(imported ? ['BUCKETING'] : [])], rows))
 }
 
 function after(io: Io, state: FlagState, name: string, verb: string) {
@@ -132,5 +136,31 @@ const remove: Command = {
   },
 }
 
+const ownBucketing: Command = {
+  synopsis: '<flag> --env E --cohort NAME [--yes]',
+  summary:
+    "move an imported cohort (Unleash or LaunchDarkly bucketing) to this project's own bucketing; " +
+    'says that it reshuffles the cohort\'s users and asks first (--yes to skip the question)',
+  async run(args, io) {
+    const { values, api, path } = setup(args, io, 'cohorts own-bucketing')
+    const name = required(values.cohort, '--cohort <name>', 'cohorts own-bucketing')
+    const state = await readState(api, path)
+    const cohort = state.cohorts.find((c) => c.name === name)
+    if (!cohort) throw new CliError(`no cohort ${name} on ${state.key} in ${state.environment}`)
+    if (cohort.bucketing === undefined) throw new CliError(`cohort ${name} of ${state.key} already uses this project's own bucketing: nothing to change`)
+    const next = state.cohorts.map(({ bucketing, ...c }) => (c.name === name ? c : { ...c, ...(bucketing ? { bucketing } : {}) }))
+    // The preview: with --json, stdout is the API's answer only, so it goes to stderr.
+    const say = values.json ? io.err : io.out
+    say(`${reshuffleWarning(reshuffles(state.cohorts, next))}.`)
+    if (!values.yes) {
+      if (!io.interactive) throw new CliError('not changed: no terminal to confirm on; pass --yes to reshuffle (see above)')
+      if (!isYes(await io.ask('Reshuffle? [y/N] '))) throw new CliError('not changed (not confirmed)')
+    }
+    const saved = expectShape(shapes.flagState, await api('PATCH', path, { cohorts: next, version: state.version, reshuffle: true }), 'flag state')
+    if (values.json) return printJson(io, saved)
+    io.out(`cohort ${name} of ${saved.key} in ${saved.environment} now uses this project's own bucketing (its users reshuffled), version ${saved.version}`)
+  },
+}
+
 /** `canary cohorts …`. */
-export const cohortCommands: CommandGroup = { list, add, set, remove }
+export const cohortCommands: CommandGroup = { list, add, set, remove, 'own-bucketing': ownBucketing }

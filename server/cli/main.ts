@@ -8,11 +8,13 @@ import { guardCommands, planCommands } from './guard.ts'
 import { health } from './health.ts'
 import { processIo, type Io } from './io.ts'
 import { terminalSafe } from '../domain/terminal-text.ts'
+import { importCommands } from './import.ts'
 import { keyCommands } from './keys.ts'
 import { segmentCommands } from './segments.ts'
 import { requestCommands } from './requests.ts'
 import { serve } from './serve.ts'
 import { commandUsage, groupUsage, mainUsage } from './usage.ts'
+import { verifyCommands } from './verify.ts'
 
 const topLevel: Record<string, Command> = { serve, backup, health, audit }
 const groups: Record<string, CommandGroup> = {
@@ -23,6 +25,8 @@ const groups: Record<string, CommandGroup> = {
   guard: guardCommands,
   plan: planCommands,
   requests: requestCommands,
+  import: importCommands,
+  verify: verifyCommands,
 }
 
 const wantsHelp = (args: string[]) => args.includes('--help') || args.includes('-h')

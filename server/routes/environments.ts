@@ -1,6 +1,8 @@
 import { Hono } from 'hono'
 import { GENERIC_RESULTS, RESULTS } from '../../sdk/core/index.ts'
+import { announcedModes } from '../../sdk/core/bucketing-capability.ts'
 import { answerFor } from '../domain/answer.ts'
+import { snapshotFor, viewKey } from '../domain/bucketing-view.ts'
 import type { AuthEnv } from '../auth/api-key.ts'
 import { clientAddress, remoteAddressOf } from '../rate-limit/client-address.ts'
 import type { ClientLimits } from '../rate-limit/client-limits.ts'
@@ -56,9 +58,14 @@ export function evaluationRoutes({ store, rules, clientLimits }: { store: Store;
       const answer = answerFor(ruleset, rules.clientVisible(env), flag, user)
       return c.json({ flag, ...(answer?.public ?? GENERIC_RESULTS.error) })
     })
+    // `?bucketing=unleash,launchdarkly`: the modes the SDK evaluates, as in its WebSocket hello
+    // (absent = none); flags in other modes come unavailable (domain/bucketing-view.ts).
     .get('/snapshot', async (c) => {
-      const snapshot = await store.snapshot(param(c, 'env'))
-      c.header('ETag', `"${snapshot.version}"`)
+      const modes = announcedModes(c.req.query('bucketing')?.split(','))
+      const full = await store.snapshot(param(c, 'env'))
+      const snapshot = snapshotFor(full, modes)
+      // The same version reads differently per view: a cache must not mix them up.
+      c.header('ETag', snapshot === full ? `"${snapshot.version}"` : `"${snapshot.version}-${viewKey(modes) || 'none'}"`)
       return c.json(snapshot)
     })
 }

@@ -1,10 +1,11 @@
 import type { Change } from '../../sdk/core/changes.ts'
 import { cohortsCostProblem, patternSize } from '../../sdk/core/index.ts'
 import type { Cohort, Segment } from '../../sdk/core/types.ts'
-import { ValidationError } from '../errors.ts'
+import { ConflictError, ValidationError } from '../errors.ts'
 import { withRollout } from '../domain/rollout.ts'
 import { changedFields } from '../domain/changed-fields.ts'
 import { checkApprovalsCount } from '../domain/change-requests.ts'
+import { reshuffleWarning, reshuffles } from '../../api-shapes/bucketing-words.ts'
 import { segmentRefs, usesSegment } from '../domain/segment-use.ts'
 import { DEFAULT_MAX_RULES_BYTES, rulesSizeProblem } from '../domain/rules-size.ts'
 import type { AppliedApproval, DefinitionPatch, EnvChange, SegmentInput, StatePatch, Store, StoredFlagState } from '../store/contract.ts'
@@ -15,6 +16,8 @@ export interface StateUpdate {
   enabled?: boolean | undefined
   stickiness?: string | undefined
   cohorts?: Cohort[] | undefined
+  /** Confirms that cohorts whose bucketing changes reshuffle their users (see bucketing-change.ts). */
+  reshuffle?: boolean | undefined
 }
 
 /**
@@ -47,12 +50,12 @@ function unlessAlreadyHeld(applied: Promise<StoredFlagState>): Promise<{ state: 
 }
 
 /** Names of the segments the cohorts reference that do not exist in the environment. */
-function unknownSegments(cohorts: Cohort[], known: Set<string>): string[] {
+export function unknownSegments(cohorts: Cohort[], known: Set<string>): string[] {
   return segmentRefs(cohorts).filter((key) => !known.has(key))
 }
 
 /** 400 naming `field` when cohorts would cost too much to evaluate (sdk/core/limits.ts). */
-function checkCost(field: string, cohorts: Cohort[], segments: Segment[]): void {
+export function checkCost(field: string, cohorts: Cohort[], segments: Segment[]): void {
   const problem = cohortsCostProblem(cohorts, new Map(segments.map((s) => [s.key, s])), patternSize)
   if (problem) throw new ValidationError(`${field}: ${problem}`)
 }
@@ -96,14 +99,37 @@ async function checkRulesBound(
   if (problem) throw new ValidationError(`${field}: ${problem}`)
 }
 
+/** 400 when new cohorts name unknown segments, cost too much, or take the rules over their bound. */
+async function checkCohortsWrite(store: Store, maxRulesBytes: number, { envKey, key, cohorts }: { envKey: string; key: string; cohorts: Cohort[] }) {
+  const segments = await store.segments.list(envKey)
+  const missing = unknownSegments(cohorts, new Set(segments.map((s) => s.key)))
+  if (missing.length) throw new ValidationError(`cohorts: unknown segment ${missing.join(', ')} in ${envKey}`)
+  checkCost('cohorts', cohorts, segments)
+  await checkRulesBound(store, maxRulesBytes, { field: 'cohorts', envKey, segments, write: { flag: key, cohorts } })
+}
+
+/**
+ * What a state update changes, decided against the state inside the transaction: a no-op
+ * (AlreadyHeld) leaves no version, audit row or stream message behind; a change of a cohort's
+ * bucketing needs `reshuffle: true` (409 otherwise, api-shapes/bucketing-words.ts); turning a
+ * tripped flag back on is the person's answer to the trip, so the trip is marked resolved (the
+ * banner goes) and its record stays visible until the next trip.
+ */
+function statePatch(current: StoredFlagState, update: StateUpdate, now: () => number): StatePatch {
+  const { reshuffle, ...fields } = update
+  const patch: StatePatch = changedFields<StatePatch>(current, fields)
+  if (Object.keys(patch).length === 0) throw new AlreadyHeld(current)
+  const moved = patch.cohorts === undefined ? [] : reshuffles(current.cohorts, patch.cohorts)
+  if (moved.length > 0 && reshuffle !== true) throw new ConflictError(`${reshuffleWarning(moved)}. Send reshuffle: true to confirm`, { reshuffles: moved })
+  const guard = current.guard
+  return update.enabled === true && guard?.lastTrip && tripHolds(guard.lastTrip)
+    ? { ...patch, guard: { ...guard, lastTrip: { ...guard.lastTrip, resolvedAt: now() } } }
+    : patch
+}
+
 /** The checks of a state update that need the environment (segments exist, cost, rules bound); 400 naming the field. */
 async function checkStateRules(store: Store, maxRulesBytes: number, envKey: string, key: string, update: StateUpdate): Promise<void> {
-  if (!update.cohorts) return
-  const segments = await store.segments.list(envKey)
-  const missing = unknownSegments(update.cohorts, new Set(segments.map((s) => s.key)))
-  if (missing.length) throw new ValidationError(`cohorts: unknown segment ${missing.join(', ')} in ${envKey}`)
-  checkCost('cohorts', update.cohorts, segments)
-  await checkRulesBound(store, maxRulesBytes, { field: 'cohorts', envKey, segments, write: { flag: key, cohorts: update.cohorts } })
+  if (update.cohorts) await checkCohortsWrite(store, maxRulesBytes, { envKey, key, cohorts: update.cohorts })
 }
 
 type ApplyState = (
@@ -219,23 +245,7 @@ export function createFlagService({
     ): Promise<{ state: StoredFlagState; changed: boolean }> {
       const action = stateAction(update)
       await checkState(envKey, key, update)
-      // Turning a tripped flag back on is the person's answer to the trip: the trip is marked
-      // resolved (the banner goes) and its record stays visible until the next trip.
-      const applied = applyState(envKey, key, {
-        ...options,
-        action,
-        details: options.details,
-        update: (current) => {
-          // Checked against the state inside the transaction: a no-op leaves no version,
-          // audit row or stream message behind.
-          const patch: StatePatch = changedFields<StatePatch>(current, update)
-          if (Object.keys(patch).length === 0) throw new AlreadyHeld(current)
-          const guard = current.guard
-          return update.enabled === true && guard?.lastTrip && tripHolds(guard.lastTrip)
-            ? { ...patch, guard: { ...guard, lastTrip: { ...guard.lastTrip, resolvedAt: now() } } }
-            : patch
-        },
-      })
+      const applied = applyState(envKey, key, { ...options, action, update: (current) => statePatch(current, update, now) })
       return unlessAlreadyHeld(applied)
     },
 
@@ -277,6 +287,11 @@ export function createFlagService({
       publishAll([committed])
       return segment
     },
+
+    /** Publishes changes committed by a write outside this service (an import), after commit. */
+    publishCommitted: publishAll,
+    /** The bound of one environment's rules as JSON, for writes outside this service. */
+    maxRulesBytes,
 
     async removeSegment(envKey: string, key: string, actor: string) {
       publishAll([await store.segments.remove(envKey, key, actor)])

@@ -1,6 +1,6 @@
 import type { Change, Snapshot } from '../../sdk/core/changes.ts'
 import type { CountedArm, Evidence } from '../../sdk/core/metrics.ts'
-import type { FlagState, Segment } from '../../sdk/core/types.ts'
+import type { Cohort, FlagState, Segment } from '../../sdk/core/types.ts'
 import type { StoredGuard } from '../../api-shapes/guard.ts'
 import type { Plan } from '../../api-shapes/plan.ts'
 import type { ChangeRequest, ChangeRequestStatus, FieldDiff, ProposedChange } from '../../api-shapes/change-requests.ts'
@@ -41,6 +41,8 @@ export interface Store {
   readonly dialect: 'sqlite' | 'postgres'
   flags: FlagStore
   segments: SegmentStore
+  /** Imports from other products (Unleash, LaunchDarkly): all or nothing. */
+  imports: ImportStore
   keys: KeyStore
   logs: LogStore
   metrics: MetricsStore
@@ -275,6 +277,35 @@ export interface SegmentStore {
   ): Promise<{ segment: Segment; committed: EnvChange }>
   /** Deletes a segment no flag uses (ConflictError with `details.flags` otherwise). */
   remove(envKey: string, key: string, actor: string): Promise<EnvChange>
+}
+
+/** Flags and segments to write into one environment (what an importer produced, validated). */
+export interface ImportInput {
+  flags: Array<{ key: string; description: string; enabled: boolean; cohorts: Cohort[] }>
+  segments: SegmentInput[]
+}
+
+/** What an import did (or, for a dry run, would do) to each flag and segment. */
+export type ImportAction = 'create' | 'update' | 'unchanged' | 'overwrite' | 'conflict'
+export interface ImportOutcome {
+  flags: Array<{ key: string; action: ImportAction }>
+  segments: Array<{ key: string; action: ImportAction }>
+}
+
+export interface ImportStore {
+  /**
+   * Writes `input` into one environment in ONE transaction: segments first, then flags created
+   * (in every environment, off) and their state here set; all of it or, on any error, nothing.
+   * Existing rules are never replaced unless `overwrite` (`decideImport` in import-decisions.ts
+   * says when: ConflictError naming them, nothing written). `dryRun` decides and writes nothing.
+   * Each flag and segment written gets its audit row (action `flag.import`, `segment.import`)
+   * and its change; the changes are returned for the caller to publish after commit.
+   */
+  importRules(
+    envKey: string,
+    input: ImportInput,
+    options: { actor: string; overwrite: boolean; dryRun: boolean; source: string },
+  ): Promise<{ outcome: ImportOutcome; changes: EnvChange[] }>
 }
 
 export type KeyKind = 'admin' | 'server' | 'client'

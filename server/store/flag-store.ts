@@ -55,7 +55,7 @@ export function readStates(db: Tx | Db, envKey: string): StoredFlagState[] {
 }
 
 /** A new, off, rule-less state for a flag in one environment. */
-function insertState(tx: Tx, flag: FlagRow, envKey: string, actor: string): EnvChange {
+export function insertState(tx: Tx, flag: FlagRow, envKey: string, actor: string): EnvChange {
   const version = bumpVersion(tx, envKey)
   const row = tx.insert(flagStates).values({ flagKey: flag.key, envKey, salt: flag.key, version }).returning().get()
   return recordEnvChange(tx, envKey, stateCreated(toState(row, flag.clientSide), actor))

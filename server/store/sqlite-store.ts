@@ -2,6 +2,7 @@ import type { Store } from './contract.ts'
 import { openDb, type Db } from './db.ts'
 import { createSqliteEvidenceStore } from './evidence-store.ts'
 import { createSqliteFlagStore, readEnvironment, readStates } from './flag-store.ts'
+import { createSqliteImportStore } from './import-store.ts'
 import { createSqliteKeyStore } from './key-store.ts'
 import { createSqliteLogStore } from './log-store.ts'
 import { createSqliteMetricsStore } from './metrics-store.ts'
@@ -34,6 +35,7 @@ export function createSqliteStore(source: string | Db): Store {
     dialect: 'sqlite',
     flags: createSqliteFlagStore(db),
     segments: createSqliteSegmentStore(db),
+    imports: createSqliteImportStore(db),
     keys: createSqliteKeyStore(db),
     logs: createSqliteLogStore(db),
     metrics: createSqliteMetricsStore(db),

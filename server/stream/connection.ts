@@ -1,6 +1,6 @@
 import type { WebSocket } from 'ws'
 import type { Change } from '../../sdk/core/changes.ts'
-import type { EvalResult, User } from '../../sdk/core/types.ts'
+import type { BucketingMode, EvalResult, User } from '../../sdk/core/types.ts'
 import type { ClientCredit } from '../rate-limit/client-credit.ts'
 import type { ApiKeyInfo } from '../store/contract.ts'
 
@@ -42,6 +42,10 @@ export interface Connection {
   unknownFlags: number
   /** Metrics batches refused by validation. */
   refusedBatches: number
+  /** Server keys: the bucketing modes the SDK announced in `hello` (none until then). */
+  bucketing: ReadonlySet<BucketingMode>
+  /** Server keys: flags this SDK holds in their unavailable form, for a mode it did not announce. */
+  unavailable: Set<string>
 }
 
 /**
@@ -74,5 +78,7 @@ export function describeConnection(c: Connection) {
     remoteAddress: c.remoteAddress ?? null,
     unknownFlags: c.unknownFlags,
     refusedBatches: c.refusedBatches,
+    bucketing: [...c.bucketing],
+    unavailableFlags: c.unavailable.size,
   }
 }

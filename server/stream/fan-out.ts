@@ -3,7 +3,8 @@ import { affectedFlags, type Ruleset } from '../../sdk/core/ruleset.ts'
 import type { Connection } from './connection.ts'
 import type { EnvRules } from '../live/env-rules.ts'
 import type { SendResults } from './results-sender.ts'
-import { snapshotFrame } from './snapshot-frame.ts'
+import { changesFor, trackSent, viewKey } from '../domain/bucketing-view.ts'
+import { sendChanges, sendSnapshot } from './snapshot-frame.ts'
 import { encodeFrame, type Frame } from './frame.ts'
 import type { Send } from './send.ts'
 
@@ -89,8 +90,19 @@ export function createFanOut(deps: {
     const started = performance.now()
     const { changes } = queued
     const last = changes.at(-1)!.version
-    // Encoded once for every server-key SDK: the cost per socket is one send.
+    // Encoded once for every server-key SDK (per set of announced bucketing modes, when some
+    // change carries a mode an SDK lacks): the cost per socket is one send.
     const frame = encodeFrame({ type: 'changes', changes })
+    const viewFrames = new Map<string, Frame>()
+    const frameFor = (conn: Connection): Frame => {
+      trackSent(conn.unavailable, { changes }, conn.bucketing)
+      const mapped = changesFor(changes, conn.bucketing)
+      if (mapped === changes) return frame
+      const name = viewKey(conn.bucketing)
+      let viewFrame = viewFrames.get(name)
+      if (viewFrame === undefined) viewFrames.set(name, (viewFrame = encodeFrame({ type: 'changes', changes: mapped })))
+      return viewFrame
+    }
     const clientKeys = queued.clientKeys === 'all' ? rules.clientVisible(envKey) : queued.clientKeys
     let consoleFrames: Frame[] | undefined
     let served = 0
@@ -111,7 +123,8 @@ export function createFanOut(deps: {
         const sentVersion = conn.sentVersion ?? -Infinity
         const unsent = changes[0]!.version > sentVersion ? undefined : changes.filter((c) => c.version > sentVersion)
         conn.sentVersion = last
-        send(conn, unsent ? { type: 'changes', changes: unsent } : frame)
+        if (unsent) sendChanges(send, conn, unsent)
+        else send(conn, frameFor(conn))
       }
       if (++served % SOCKETS_PER_SLICE === 0) {
         busyMs += performance.now() - sliceStarted
@@ -134,7 +147,7 @@ export function createFanOut(deps: {
         // queued changes up to its version are skipped for this socket.
         conn.held = undefined
         conn.sentVersion = ruleset.version
-        send(conn, snapshotFrame(ruleset))
+        sendSnapshot(send, conn, ruleset)
       }
     }
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { RawData, WebSocket } from 'ws'
+import { announcedModes } from '../../sdk/core/bucketing-capability.ts'
 import { CLOSE, parseClientMessage, type ReceivedClientMessage } from '../../sdk/core/protocol.ts'
 import { AppError, ValidationError } from '../errors.ts'
 import { ClientCredit } from '../rate-limit/client-credit.ts'
@@ -10,7 +11,7 @@ import type { ApiKeyInfo, Store } from '../store/contract.ts'
 import type { Connection } from './connection.ts'
 import type { EnvRules } from '../live/env-rules.ts'
 import type { SendResults } from './results-sender.ts'
-import { snapshotFrame } from './snapshot-frame.ts'
+import { sendChanges, sendSnapshot as sendSnapshotView } from './snapshot-frame.ts'
 import type { Send } from './send.ts'
 
 export interface SessionDeps {
@@ -40,11 +41,11 @@ async function catchUp(deps: Pick<SessionDeps, 'store' | 'rules' | 'send'>, conn
     // A replica's resync replaced the held changes by a snapshot meanwhile: that is sent.
     if (!conn.held) return
     conn.sentVersion = upTo
-    send(conn, { type: 'changes', changes: missed })
+    sendChanges(send, conn, missed)
     const later = conn.held.filter((change) => change.version > upTo)
     if (later.length > 0) {
       conn.sentVersion = later.at(-1)!.version
-      send(conn, { type: 'changes', changes: later })
+      sendChanges(send, conn, later)
     }
   } finally {
     conn.held = undefined
@@ -55,7 +56,7 @@ function sendSnapshot({ rules, send }: Pick<SessionDeps, 'rules' | 'send'>, conn
   const ruleset = rules.get(conn.environment)
   conn.held = undefined
   conn.sentVersion = ruleset.version
-  send(conn, snapshotFrame(ruleset))
+  sendSnapshotView(send, conn, ruleset)
 }
 
 /**
@@ -71,6 +72,7 @@ export function createSessions(connections: Map<string, Connection>, deps: Sessi
       case 'hello':
         conn.sdk = message.sdk.slice(0, 100)
         conn.appliedVersion = message.version
+        conn.bucketing = announcedModes(message.bucketing)
         if (conn.key.kind === 'admin') return // the console loads state over REST, then listens
         if (conn.key.kind === 'client') {
           if (!takeIdentity(conn)) return
@@ -165,6 +167,8 @@ export function createSessions(connections: Map<string, Connection>, deps: Sessi
       credit: new ClientCredit(deps.now()),
       unknownFlags: 0,
       refusedBatches: 0,
+      bucketing: new Set(),
+      unavailable: new Set(),
     }
     connections.set(conn.id, conn)
     socket.on('pong', () => (conn.alive = true))

@@ -385,7 +385,7 @@ describe('web console in headless Chromium', () => {
     await page.getByRole('button', { name: 'New flag' }).click()
     await page.getByLabel('Key').fill('Checkout V2')
     await page.getByRole('button', { name: 'Create flag' }).click()
-    expect(await page.locator('#new-flag-key-error').textContent()).toContain('use lowercase letters, digits')
+    expect(await page.locator('#new-flag-key-error').textContent()).toContain('without spaces')
     expect(errors).toEqual([])
     await page.close()
   }, 120_000)
@@ -655,6 +655,40 @@ describe('web console in headless Chromium', () => {
     await page.close()
   }, 120_000)
 
+  it('shows an imported cohort\'s bucketing, keeps it when widened, and asks before moving it to the project\'s own (reshuffles)', async () => {
+    const bucketing = { mode: 'unleash', groupId: 'Feature.Imported', stickiness: 'default' }
+    expect((await api('POST', '/api/v1/flags', { key: 'imported-demo' })).status).toBe(201)
+    const path = '/api/v1/environments/development/flags/imported-demo'
+    expect((await api('PATCH', path, { cohorts: [{ name: 'rollout', conditions: [], rollout: 10, bucketing }] })).status).toBe(200)
+    const { page, errors } = await newPage()
+    await signIn(page, url, ADMIN_KEY)
+    await page.goto(`${url}/#/flags/imported-demo?env=development`)
+    const note = page.locator('.bucketing-note[data-bucketing="unleash"]')
+    await note.filter({ hasText: 'Bucketing: unleash (groupId Feature.Imported, stickiness default)' }).waitFor()
+
+    // Widening keeps the mode (the rollout endpoint: no confirmation needed).
+    await page.locator('#cohort-0-rollout').fill('20')
+    await page.getByRole('button', { name: 'Save cohorts' }).click()
+    await page.locator('.audit-entry[data-action="flag.rollout"]', { hasText: '20%' }).waitFor()
+    expect((await api('GET', path)).json.cohorts[0]).toEqual({ name: 'rollout', conditions: [], rollout: 20, bucketing })
+
+    // Leaving it is explicit, says that it reshuffles, and asks again before saving.
+    await page.getByRole('button', { name: "Use this project's bucketing (reshuffles users)" }).click()
+    await page.locator('.bucketing-note[data-bucketing="own"]', { hasText: 'Saving reshuffles' }).waitFor()
+    await page.getByRole('button', { name: 'Save cohorts' }).click()
+    const dialog = page.locator('#reshuffle-text')
+    await dialog.waitFor()
+    expect(await dialog.textContent()).toContain('changing the bucketing of cohort rollout from unleash (groupId Feature.Imported, stickiness default) to own reshuffles its users')
+    await page.getByRole('button', { name: 'Cancel' }).click()
+    expect((await api('GET', path)).json.cohorts[0].bucketing).toEqual(bucketing)
+    await page.getByRole('button', { name: 'Save cohorts' }).click()
+    await page.getByRole('button', { name: 'Save and reshuffle' }).click()
+    await page.locator('.audit-entry[data-action="flag.cohorts"]').first().waitFor()
+    await expect.poll(async () => (await api('GET', path)).json.cohorts[0], { timeout: 20_000 }).toEqual({ name: 'rollout', conditions: [], rollout: 20 })
+    expect(errors).toEqual([])
+    await page.close()
+  }, 120_000)
+
   it('shows a flag to browsers and hides it again (client-visible setting)', async () => {
     await api('POST', '/api/v1/flags', { key: 'browser-visible' })
     const { page, errors } = await newPage()
@@ -723,6 +757,17 @@ describe('web console in headless Chromium', () => {
     await expect
       .poll(async () => (await row.locator('td[data-label="Unknown flags"]').textContent()) ?? '', { timeout: STEP })
       .toContain('1 unknown flag key')
+    // This SDK announced no bucketing mode: a flag with an Unleash cohort reaches it off, counted.
+    expect((await api('POST', '/api/v1/flags', { key: 'from-unleash' })).status).toBe(201)
+    const unleash = { mode: 'unleash', groupId: 'from-unleash', stickiness: 'default' }
+    const patched = await api('PATCH', '/api/v1/environments/production/flags/from-unleash', {
+      enabled: true,
+      cohorts: [{ name: 'rollout', conditions: [], rollout: 50, bucketing: unleash }],
+    })
+    expect(patched.status).toBe(200)
+    await expect
+      .poll(async () => (await row.locator('td[data-label="Unavailable flags"]').textContent()) ?? '', { timeout: STEP })
+      .toBe('1 flag off here: upgrade this SDK to evaluate their imported cohorts')
 
     await page.getByRole('button', { name: 'Sign out' }).click()
     await page.getByLabel('Admin key').waitFor()

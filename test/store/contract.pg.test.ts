@@ -504,6 +504,28 @@ describe.each(implementations)('store contract: $name', (impl) => {
       ])
     })
 
+    it('stores cohorts\' bucketing modes as given and reads them back unchanged (state, change log, snapshot)', async () => {
+      const cohorts = [
+        cohort('unleash', 37, { bucketing: { mode: 'unleash', groupId: 'Feature.A', stickiness: 'default' } }),
+        cohort('ld', 12.5, {
+          bucketing: { mode: 'launchdarkly', flagKey: 'checkout-v2', salt: 'abc', attribute: 'userId', seed: 61, offset: 99_000 },
+        }),
+        cohort('own', 5),
+      ]
+      const { state, committed } = await store.flags.updateState('production', 'checkout-v2', {
+        expectedVersion: 1,
+        actor: 'alice',
+        action: 'flag.state.update',
+        details: {},
+        update: () => ({ enabled: true, cohorts }),
+      })
+      expect(state.cohorts).toEqual(cohorts)
+      expect((await store.flags.getState('production', 'checkout-v2')).cohorts).toEqual(cohorts)
+      expect(await store.logs.changesSince('production', committed.change.version - 1)).toEqual([committed.change])
+      const snapshot = await store.snapshot('production')
+      expect(snapshot.flags.find((f) => f.key === 'checkout-v2')?.cohorts).toEqual(cohorts)
+    })
+
     it('commits a state update, its change-log entry, its audit row and the version bump together', async () => {
       const cohorts = [
         cohort('beta', 100, {

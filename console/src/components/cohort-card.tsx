@@ -5,6 +5,7 @@ import type { CohortDraft, ConditionDraft } from '../lib/cohort-draft.ts'
 import type { AudienceEstimate } from '../lib/estimate.ts'
 import type { FieldErrors } from '../lib/field-errors.ts'
 import { AudienceNote } from './audience-note.tsx'
+import { BucketingNote } from './bucketing-note.tsx'
 import { ConditionRow } from './condition-row.tsx'
 import { describedBy, Field, FormError, valueOf } from './field.tsx'
 import { RolloutInput } from './rollout-input.tsx'
@@ -93,6 +94,7 @@ export function CohortCard(props: {
           </button>
         </div>
       </div>
+      <BucketingNote cohort={c} onChange={props.onChange} />
       <RolloutInput
         id={`${id}-rollout`}
         cohortName={c.name}

@@ -1,4 +1,5 @@
 import * as shapes from '../../../api-shapes/index.ts'
+import { reshuffles, reshuffleWarning, type Reshuffle } from '../../../api-shapes/bucketing-words.ts'
 import { cohortReach } from '../../../api-shapes/cohort-reach.ts'
 import { percentProblem } from '../../../api-shapes/percent.ts'
 import { useMemo, useState } from 'hono/jsx/dom'
@@ -20,6 +21,7 @@ import {
 import { estimateAudience, exposuresLastHour } from '../lib/estimate.ts'
 import { fieldErrors, NO_ERRORS, type FieldErrors } from '../lib/field-errors.ts'
 import { CohortCard } from './cohort-card.tsx'
+import { Confirm } from './confirm.tsx'
 import { KNOWN_ATTRIBUTES } from './condition-row.tsx'
 import { DraftConflict, useConflict } from './conflict-notice.tsx'
 import { FormError } from './field.tsx'
@@ -84,8 +86,18 @@ export function CohortsEditor(props: {
   const change = (fn: (list: CohortDraft[]) => CohortDraft[]) => draft.edit(fn)
   const changed = draft.editing && !cohortsEqual(state.cohorts, next)
 
+  /** Cohorts whose bucketing this save changes: asked about first (it reshuffles their users). */
+  const [reshuffleAsk, setReshuffleAsk] = useState<Reshuffle[]>([])
+
   async function save(event: Event) {
     event.preventDefault()
+    const moved = reshuffles(state.cohorts, next)
+    if (moved.length > 0) return setReshuffleAsk(moved)
+    await send(false)
+  }
+
+  async function send(reshuffle: boolean) {
+    setReshuffleAsk([])
     const only = rolloutOnlyChange(state.cohorts, next)
     const path = `/api/v1/environments/${seg(env)}/flags/${seg(state.key)}`
     setBusy(true)
@@ -95,7 +107,7 @@ export function CohortsEditor(props: {
             rollout: only.rollout,
             version: draft.base,
           })
-        : await api('PATCH', path, shapes.stateAnswer, { cohorts: next, version: draft.base })
+        : await api('PATCH', path, shapes.stateAnswer, { cohorts: next, version: draft.base, ...(reshuffle ? { reshuffle } : {}) })
       if ('held' in result) {
         // A protected environment made a change request of it: the banner above shows it.
         setHeld(`${shapes.heldText(result.request)}. Nothing changes until it is approved.`)
@@ -211,6 +223,16 @@ export function CohortsEditor(props: {
         </div>
         {changed ? <PendingChanges saved={state.cohorts} next={next} /> : null}
         <FormError message={errors.get('')} />
+        {reshuffleAsk.length > 0 ? (
+          <Confirm
+            id="reshuffle"
+            message={`Save? Moving cohorts to another bucketing is not a widening: ${reshuffleWarning(reshuffleAsk)}.`}
+            confirmLabel="Save and reshuffle"
+            danger
+            onConfirm={() => void send(true)}
+            onCancel={() => setReshuffleAsk([])}
+          />
+        ) : null}
         <div class="actions sticky-actions">
           <button type="submit" class="primary" disabled={busy || !changed}>
             {busy ? 'Saving…' : 'Save cohorts'}

@@ -1,4 +1,5 @@
-import { OPERATORS, type Operator } from '../../../sdk/core/types.ts'
+import { bucketingText } from '../../../api-shapes/bucketing-words.ts'
+import { OPERATORS, type CohortBucketing, type Operator } from '../../../sdk/core/types.ts'
 import type { Cohort, Condition } from '../api/types.ts'
 
 /**
@@ -25,6 +26,11 @@ export interface CohortDraft {
   rolloutText: string
   /** The saved cohort this draft started from (null for a new one): for estimates and diffs. */
   origin: Cohort | null
+  /**
+   * An imported cohort's bucketing (Unleash, LaunchDarkly), kept as saved; undefined = the
+   * project's own. Only the card's explicit "use this project's bucketing" clears it.
+   */
+  bucketing?: CohortBucketing | undefined
 }
 
 /** A cohort as sent: the rollout stays a string when it is not a number, so the API names it. */
@@ -75,6 +81,7 @@ export function toDraft(cohort: Cohort, nextId: () => string): CohortDraft {
     conditions: cohort.conditions.map((c) => toConditionDraft(c, nextId())),
     rolloutText: String(cohort.rollout),
     origin: cohort,
+    ...(cohort.bucketing === undefined ? {} : { bucketing: cohort.bucketing }),
   }
 }
 
@@ -100,6 +107,7 @@ export function toCohort(draft: CohortDraft): CohortInput {
     name: draft.name.trim(),
     conditions: draft.conditions.map(toCondition),
     rollout: parseRollout(draft.rolloutText),
+    ...(draft.bucketing === undefined ? {} : { bucketing: draft.bucketing }),
   }
 }
 
@@ -165,6 +173,8 @@ export function rolloutOnlyChange(
     const b = next[i]!
     if (a.name !== b.name || !sameJson(a.conditions, b.conditions) || typeof b.rollout !== 'number')
       return undefined
+    // A change of bucketing is not a widening: it goes with the cohorts (and its confirmation).
+    if (bucketingText(a.bucketing) !== bucketingText(b.bucketing)) return undefined
     if (a.rollout !== b.rollout) changed.push(i)
   }
   if (changed.length !== 1) return undefined

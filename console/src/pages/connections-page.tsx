@@ -35,6 +35,17 @@ function unknownText(c: Connection): string {
   return `${keys}: a typo? the SDK's log names each`
 }
 
+/**
+ * Flags this SDK holds off because a cohort buckets in a mode it did not announce (an imported
+ * cohort, an older SDK): it answers `off` for them until it is upgraded (sdk/SPEC.md §3.2).
+ */
+function unavailableText(c: Connection): string {
+  if (c.kind !== 'server') return 'n/a'
+  if (!c.unavailableFlags) return 'none'
+  const flags = `${c.unavailableFlags} ${c.unavailableFlags === 1 ? 'flag' : 'flags'} off here`
+  return `${flags}: upgrade this SDK to evaluate their imported cohorts`
+}
+
 /** Metrics batches the server refused (malformed counts): resending them cannot help. */
 function refusedText(c: Connection): string {
   if (!c.refusedBatches) return 'none'
@@ -104,6 +115,7 @@ export function ConnectionsPage() {
               <th scope="col">Applied</th>
               <th scope="col">Connected</th>
               <th scope="col">Unknown flags</th>
+              <th scope="col">Unavailable flags</th>
               <th scope="col">Refused metrics</th>
             </tr>
           </thead>
@@ -117,6 +129,7 @@ export function ConnectionsPage() {
                 <td data-label="Applied">{versionText(c, versions.get(c.environment))}</td>
                 <td data-label="Connected">{formatRelative(c.connectedAt, now)}</td>
                 <td data-label="Unknown flags">{unknownText(c)}</td>
+                <td data-label="Unavailable flags">{unavailableText(c)}</td>
                 <td data-label="Refused metrics">{refusedText(c)}</td>
               </tr>
             ))}

@@ -35,6 +35,8 @@ def test_protocol_scenario(scenario: dict[str, Any]) -> None:
         assert engine.load(scenario["bootstrap"])
     hello = json.loads(engine.opened()[0])
     assert hello["type"] == "hello" and hello.get("version") == (scenario.get("hello") or {}).get("version")
+    # sdk/SPEC.md §5.1: every hello announces the cohort bucketing modes this SDK evaluates.
+    assert hello["bucketing"] == ["unleash", "launchdarkly"]
     for step in scenario["steps"]:
         frame = step["server"] if isinstance(step["server"], str) else json.dumps(step["server"])
         reply = engine.message(frame)
@@ -78,6 +80,11 @@ def test_a_silent_connection_is_declared_dead_and_replaced(silent_server: tuple[
     try:
         # The first connection says hello, pings, hears nothing, and is replaced: a second hello.
         wait_for(lambda: len(hellos) >= 2, what="a reconnect after a silent ping interval")
-        assert json.loads(hellos[1]) == {"type": "hello", "sdk": f"canary-flags-python/{canary.__version__}", "version": 4}
+        assert json.loads(hellos[1]) == {
+            "type": "hello",
+            "sdk": f"canary-flags-python/{canary.__version__}",
+            "version": 4,
+            "bucketing": ["unleash", "launchdarkly"],
+        }
     finally:
         client.close(timeout=0)

@@ -5,6 +5,7 @@ import { createPgEvidenceStore } from './evidence-store.ts'
 import { rulesOf } from '../rows.ts'
 import { openPgDb } from './db.ts'
 import { createPgFlagStore } from './flag-store.ts'
+import { createPgImportStore } from './import-store.ts'
 import { createPgKeyStore } from './key-store.ts'
 import { createPgLogStore } from './log-store.ts'
 import { createPgMetricsStore } from './metrics-store.ts'
@@ -50,6 +51,7 @@ export async function createPgStore(
     cluster: createPgClusterStore(db, pool),
     flags,
     segments,
+    imports: createPgImportStore(db),
     keys: createPgKeyStore(db),
     logs: createPgLogStore(db),
     metrics: createPgMetricsStore(db),

@@ -11,6 +11,10 @@ import type { FlagClient } from '../../../sdk/client/types.ts'
 import type { Change, Snapshot } from '../../../sdk/core/changes.ts'
 import type { ClientMessage, MetricsBatch, ServerMessage } from '../../../sdk/core/protocol.ts'
 import type { FlagState } from '../../../sdk/core/types.ts'
+import { BUCKETING_MODES } from '../../../sdk/core/types.ts'
+
+/** A server-key SDK announces every bucketing mode in its hello. */
+const ALL_MODES = [...BUCKETING_MODES]
 
 /**
  * A transport the test drives by hand: it records what the client sends and delivers what the
@@ -128,7 +132,7 @@ describe('rules mode: applying server messages', () => {
     expect(client.status).toBe('not_ready')
     expect(client.isEnabled('a', { userId: 'u1' })).toBe(false)
     fake.open()
-    expect(fake.sent[0]).toEqual({ type: 'hello', sdk: 'test-sdk' })
+    expect(fake.sent[0]).toEqual({ type: 'hello', sdk: 'test-sdk', bucketing: ALL_MODES })
     // The heartbeat as it goes on the wire: no version before any state, then the held one.
     expect(JSON.stringify(fake.ping())).toBe('{"type":"ping"}')
     fake.receive(snapshot(3, [flag('a', 3)]))
@@ -177,8 +181,8 @@ describe('rules mode: applying server messages', () => {
     fake.receive(snapshot(1, [flag('a', 1)]))
     fake.receive(changes({ type: 'flag', version: 3, flag: flag('a', 3, { enabled: false }) }))
     expect(fake.of('hello')).toEqual([
-      { type: 'hello', sdk: 'test-sdk' },
-      { type: 'hello', sdk: 'test-sdk', version: 1 },
+      { type: 'hello', sdk: 'test-sdk', bucketing: ALL_MODES },
+      { type: 'hello', sdk: 'test-sdk', version: 1, bucketing: ALL_MODES },
     ])
     expect(client.version).toBe(1)
     expect(client.isEnabled('a', { userId: 'u1' })).toBe(true)
@@ -209,7 +213,7 @@ describe('rules mode: applying server messages', () => {
     fake.open()
     fake.receive(snapshot(1, [flag('a', 1)]))
     fake.receive('{"type":"changes","changes":[{"version":2,"type":"flag"}]}')
-    expect(fake.of('hello').at(-1)).toEqual({ type: 'hello', sdk: 'test-sdk', version: 1 })
+    expect(fake.of('hello').at(-1)).toEqual({ type: 'hello', sdk: 'test-sdk', version: 1, bucketing: ALL_MODES })
     expect(client.version).toBe(1)
     fake.receive(snapshot(2, [flag('a', 2)]))
     fake.receive('not json at all')
@@ -247,7 +251,7 @@ describe('rules mode: applying server messages', () => {
     expect(client.status).toBe('stale')
     expect(client.isEnabled('a', { userId: 'u1' })).toBe(true)
     fake.open()
-    expect(fake.sent[0]).toEqual({ type: 'hello', sdk: 'test-sdk', version: 7 })
+    expect(fake.sent[0]).toEqual({ type: 'hello', sdk: 'test-sdk', version: 7, bucketing: ALL_MODES })
     expect(fake.ping()).toEqual({ type: 'ping', version: 7 })
     fake.receive(changes())
     expect(client.status).toBe('ready')
@@ -462,7 +466,7 @@ describe('cache', () => {
     expect(second.client.version).toBe(3)
     expect(second.client.isEnabled('a', { userId: 'u1' })).toBe(true)
     second.fake.open()
-    expect(second.fake.sent[0]).toEqual({ type: 'hello', sdk: 'test-sdk', version: 3 })
+    expect(second.fake.sent[0]).toEqual({ type: 'hello', sdk: 'test-sdk', version: 3, bucketing: ALL_MODES })
   })
 
   it('close() writes a pending cache entry before it resolves', async () => {

@@ -7,6 +7,7 @@ import type { FlagClient } from '../../../sdk/client/types.ts'
 import type { Snapshot } from '../../../sdk/core/changes.ts'
 import type { ClientMessage } from '../../../sdk/core/protocol.ts'
 import type { User } from '../../../sdk/core/types.ts'
+import { BUCKETING_MODES } from '../../../sdk/core/types.ts'
 
 /**
  * The shared protocol scenarios (sdk/fixtures/protocol-scenarios.json, sdk/SPEC.md §5.1): the
@@ -67,7 +68,8 @@ describe('shared protocol scenarios (SPEC.md §5.1)', () => {
       clients.push(client)
       transport.handlers().open()
       const hello = transport.sent.filter((m) => m.type === 'hello')
-      expect(hello).toEqual([{ type: 'hello', sdk: 'scenario-sdk', ...(scenario.hello ?? {}) }])
+      // The TS SDK evaluates every bucketing mode and says so (Go and Python check the version only).
+      expect(hello).toEqual([{ type: 'hello', sdk: 'scenario-sdk', ...(scenario.hello ?? {}), bucketing: [...BUCKETING_MODES] }])
       for (const [index, step] of scenario.steps.entries()) {
         const hellosBefore = transport.sent.filter((m) => m.type === 'hello').length
         const reconnectsBefore = transport.stats.reconnects

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Final, Literal, NamedTuple
 
 from ._version import __version__
+from ._bucketing_modes import BUCKETING_MODES
 from ._metrics import Batch, Counters, ErrorPace, Reporter, duration_bucket
 from ._protocol import Message, encode, parse_server_message
 from ._ruleset import Ruleset
@@ -173,7 +174,8 @@ class Engine:
 
     def hello(self) -> str:
         version = self.version
-        message: Message = {"type": "hello", "sdk": self.sdk_name}
+        # The cohort bucketing modes this SDK evaluates (sdk/SPEC.md §3.1, §5.1).
+        message: Message = {"type": "hello", "sdk": self.sdk_name, "bucketing": list(BUCKETING_MODES)}
         if version is not None:
             message["version"] = version
         return encode(message)

@@ -14,6 +14,7 @@ from ._operators import NO, YES, AttributeTest, compile_attribute_test, parse_te
 from ._values import read_attribute, to_text
 from ._metrics import ARM_OFFSET
 from .bucket import BUCKET_COUNT, Bucketer, rollout_threshold
+from ._bucketing_modes import INSIDE, OUTSIDE, CompiledBucketing, compile_bucketing, is_full
 
 CANARY_OFFSET: Final = ARM_OFFSET["canary"]
 CONTROL_OFFSET: Final = ARM_OFFSET["control"]
@@ -178,15 +179,23 @@ def condition_of(condition: object, segments: Mapping[str, Mapping[str, object]]
 
 
 class _Cohort:
-    __slots__ = ("name", "rollout", "conditions", "threshold", "full", "included")
+    __slots__ = ("name", "rollout", "conditions", "threshold", "full", "included", "bucketing")
 
-    def __init__(self, name: str, rollout: float, conditions: tuple[_Condition, ...]) -> None:
+    def __init__(
+        self,
+        name: str,
+        rollout: float,
+        conditions: tuple[_Condition, ...],
+        bucketing: CompiledBucketing | None = None,
+    ) -> None:
         self.name = name
         self.rollout = rollout
         self.conditions = conditions
         self.threshold = rollout_threshold(rollout)
-        self.full = self.threshold >= BUCKET_COUNT
-        self.included = Result(True, f"cohort:{name}", name, not self.full, CANARY_OFFSET)
+        self.bucketing = bucketing  # None: the flag's own salt and stickiness
+        self.full = self.threshold >= BUCKET_COUNT if bucketing is None else is_full(bucketing, self.threshold)
+        split = self.threshold < BUCKET_COUNT
+        self.included = Result(True, f"cohort:{name}", name, split, CANARY_OFFSET)
 
 
 _MISSING: Final = object()
@@ -239,6 +248,7 @@ class CompiledFlag:
         if type(user) is not dict and not isinstance(user, Mapping):
             return ERROR
         bucket = -1  # -1: not computed; -2: no stickiness value; else the user's bucket
+        outside = no_value = False  # seen in cohorts with a bucketing mode
         for cohort in self._cohorts:
             for condition in cohort.conditions:
                 if not condition.holds(user):
@@ -246,15 +256,27 @@ class CompiledFlag:
             else:
                 if cohort.full:
                     return cohort.included
+                if cohort.bucketing is not None:
+                    outcome = cohort.bucketing.includes(user, cohort.rollout, cohort.threshold)
+                    if outcome == INSIDE:
+                        return cohort.included
+                    if outcome == OUTSIDE:
+                        outside = True
+                    else:
+                        no_value = True
+                    continue
                 if bucket == -1:
                     value = stickiness_value(user, self._stickiness)
                     bucket = -2 if value is None or self._bucketer is None else self._bucketer(value)
                 if bucket >= 0 and bucket < cohort.threshold:
                     return cohort.included
-        if bucket == -1:
-            return NO_MATCH
-        # Outside the rollout is the guard's control arm: same population, split by the hash.
-        return MISSING_STICKINESS if bucket == -2 else OUTSIDE_ROLLOUT
+        # Outside the rollout is the guard's control arm: same population, split by the hash. It
+        # wins over a cohort of another bucketing mode that found no value.
+        if outside or bucket >= 0:
+            return OUTSIDE_ROLLOUT
+        if no_value or bucket == -2:
+            return MISSING_STICKINESS
+        return NO_MATCH
 
 
 def _malformed(key: str, problem: str, state: object) -> CompiledFlag:
@@ -277,7 +299,8 @@ def _compile_cohorts(state: dict[str, object], segments: Mapping[str, Mapping[st
             raise TypeError(f"cohort {name}: conditions not an array")
         if isinstance(rollout, bool) or not isinstance(rollout, (int, float)) or not 0 <= rollout <= 100:
             raise TypeError(f"cohort {name}: rollout must be a number in [0, 100]")
-        compiled.append(_Cohort(name, rollout, tuple(condition_of(c, segments) for c in conditions)))
+        bucketing = compile_bucketing(cohort["bucketing"]) if "bucketing" in cohort else None
+        compiled.append(_Cohort(name, rollout, tuple(condition_of(c, segments) for c in conditions), bucketing))
     return tuple(compiled)
 
 
