@@ -108,7 +108,7 @@ func (b *cohortBucketing) full(threshold int) bool {
 	return b.mode == bucketingLaunchDarkly && threshold >= BucketCount
 }
 
-func (b *cohortBucketing) includes(u User, rollout float64, threshold int) bucketingOutcome {
+func (b *cohortBucketing) includes(u *User, rollout float64, threshold int) bucketingOutcome {
 	if b.mode == bucketingUnleash {
 		value, ok := b.unleashValue(u)
 		if !ok {
@@ -137,7 +137,7 @@ func (b *cohortBucketing) includes(u User, rollout float64, threshold int) bucke
 // unleashValue: Unleash's `default` stickiness is userId, else sessionId (else Unleash draws a
 // random number); `random` is a random number per call. Neither has a value to hash here. Any
 // other name is that attribute.
-func (b *cohortBucketing) unleashValue(u User) (string, bool) {
+func (b *cohortBucketing) unleashValue(u *User) (string, bool) {
 	switch b.stickiness {
 	case "default":
 		if v, ok := stickinessValue(u, "userId"); ok {

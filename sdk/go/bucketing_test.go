@@ -49,7 +49,7 @@ func modeFlag(rollout float64, bucketing map[string]any) json.RawMessage {
 // userWith is a user with one attribute (userId is the key); nil leaves it missing.
 func userWith(attribute string, value any) User {
 	if value == nil {
-		return User{Attributes: map[string]any{}}
+		return User{}
 	}
 	return userFrom(map[string]any{attribute: value})
 }
@@ -188,7 +188,7 @@ func TestBucketingModeReasons(t *testing.T) {
 	for _, c := range checks {
 		u := noTenant
 		if c.name == "unleash default falls back to sessionId" {
-			u = User{Attributes: map[string]any{"sessionId": "s1"}}
+			u = User{}.With("sessionId", "s1")
 		}
 		if got := EvaluateState(c.flag, nil, u).Reason; got != c.want {
 			t.Errorf("%s: %s, want %s", c.name, got, c.want)
@@ -204,7 +204,7 @@ func TestBucketingModesAnyValue(t *testing.T) {
 		{"mode": "launchdarkly", "flagKey": "f", "salt": "s", "attribute": "v", "offset": 99999, "seed": 7},
 	} {
 		for _, v := range values {
-			got := EvaluateState(modeFlag(50, mode), nil, User{Key: "k", Attributes: map[string]any{"v": v}})
+			got := EvaluateState(modeFlag(50, mode), nil, NewUser("k").With("v", v))
 			if got.Reason == ReasonError {
 				t.Errorf("%v %s: %+v", mode["mode"], fmt.Sprint(v), got)
 			}
@@ -224,7 +224,7 @@ func benchMode(b *testing.B, bucketing map[string]any) {
 	b.ResetTimer()
 	on := 0
 	for i := 0; i < b.N; i++ {
-		if flag.evaluate(users[i%len(users)]).result.Enabled {
+		if flag.evaluate(&users[i%len(users)]).result.Enabled {
 			on++
 		}
 	}
