@@ -166,7 +166,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     observe: httpObserver({ logger, metrics }),
     extend: (api) => {
       const list = async () => (registry ? await registry.list() : (stream?.list() ?? []))
-      api.route('/api/v1/connections', connectionRoutes({ keys: services.keys, list }))
+      api.route('/api/v1/connections', connectionRoutes({ credentials: services.credentials, list }))
       if (config.metricsPort === undefined) api.route('/metrics', prometheusRoutes({ keys: services.keys, metrics }))
     },
   })

@@ -105,6 +105,11 @@ export function createKeyIndex(deps: {
     },
     /** Whether a key id is live in the index (an OFREP event-stream grant names its key by id). */
     isLive: (keyId: string): boolean => hashById.has(keyId),
+    /**
+     * Whether an id was revoked or ended (a key, or a person's `session:<id>` / `token:<id>`
+     * announced the same way): a console stream ticket of an ended session is refused by it.
+     */
+    isRevoked: (id: string): boolean => revoked.has(id),
     /** A key was revoked (here or on another replica): refuse it and close its streams at once. */
     markRevoked(keyId: string): void {
       forget(keyId)

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { ForbiddenError, UnauthorizedError } from '../errors.ts'
 import type { ApiKeyInfo } from '../store/contract.ts'
+import type { Identity } from './identity-type.ts'
 
 /** How long a stream ticket may wait for its upgrade: enough for one connect, useless in a log. */
 export const STREAM_TICKET_TTL_MS = 30_000
@@ -13,6 +14,33 @@ interface Ticket {
   environment: string
   expiresAt: number
 }
+
+/**
+ * Whom a console stream belongs to, in the form the stream and the key index know: a key as
+ * itself; a person as an admin-kind principal of one environment whose id names the session or
+ * token it was opened with (`session:<id>`, `token:<id>`), so that ending that credential
+ * (`keys.markRevoked`, here or announced by another replica) closes the stream as a revoked
+ * key's is. The console feed only ever needs the `admin` kind; rights were checked when the
+ * ticket was issued.
+ */
+export function streamPrincipal(identity: Identity, environment: string): ApiKeyInfo {
+  if (identity.type === 'key') return identity.key
+  return {
+    id: credentialId(identity.credential.kind, identity.credential.id),
+    name: `person:${identity.person.email}`,
+    kind: 'admin',
+    environment,
+    prefix: identity.credential.kind,
+    createdAt: identity.person.createdAt,
+    revokedAt: null,
+  }
+}
+
+/** How a person's session or token is named where keys are (stream principals, revocation notices). */
+export const credentialId = (kind: 'session' | 'token', id: string) => `${kind}:${id}`
+
+/** Whether a principal id names a person's credential rather than an API key. */
+export const isCredentialId = (id: string) => id.startsWith('session:') || id.startsWith('token:')
 
 /** The `Sec-WebSocket-Protocol` entry that carries a ticket: `ticket.<ticket>`. */
 export const TICKET_PROTOCOL_PREFIX = 'ticket.'

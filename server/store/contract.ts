@@ -3,6 +3,9 @@ import type { CountedArm, Evidence } from '../../sdk/core/metrics.ts'
 import type { FlagState, Segment } from '../../sdk/core/types.ts'
 import type { StoredGuard } from '../../api-shapes/guard.ts'
 import type { Plan } from '../../api-shapes/plan.ts'
+import type { PeopleStore } from './people-contract.ts'
+
+export * from './people-contract.ts'
 
 /**
  * The storage contract: what services, routes, the stream, the guard and the planner may ask of
@@ -40,6 +43,8 @@ export interface Store {
   flags: FlagStore
   segments: SegmentStore
   keys: KeyStore
+  /** People, roles per environment, sessions and personal tokens (people-contract.ts). */
+  people: PeopleStore
   logs: LogStore
   metrics: MetricsStore
   /** The guard's saved evidence per guarded flag (both dialects: a restart resumes the tests). */
@@ -262,9 +267,13 @@ export interface AuditRow {
 export interface LogStore {
   /** Newest first; `before` is the id cursor of the previous page's last row. */
   audit(filter: {
-    flag?: string
-    env?: string
-    before?: number
+    flag?: string | undefined
+    env?: string | undefined
+    /** Only rows of these environments (a reader who may not read every one). */
+    envs?: readonly string[] | undefined
+    /** Only rows by this actor (`person:<email>`, `admin-key:<name>`, `guard`). */
+    actor?: string | undefined
+    before?: number | undefined
     limit: number
   }): Promise<AuditRow[]>
   /**

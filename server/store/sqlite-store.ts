@@ -5,6 +5,7 @@ import { createSqliteFlagStore, readEnvironment, readStates } from './flag-store
 import { createSqliteKeyStore } from './key-store.ts'
 import { createSqliteLogStore } from './log-store.ts'
 import { createSqliteMetricsStore } from './metrics-store.ts'
+import { createSqlitePeopleStore } from './people-store.ts'
 import { rulesOf } from './rows.ts'
 import { createSqliteSegmentStore, readSegments } from './segment-store.ts'
 import { createSqliteWebhookSecretStore } from './webhook-secret-store.ts'
@@ -34,6 +35,7 @@ export function createSqliteStore(source: string | Db): Store {
     flags: createSqliteFlagStore(db),
     segments: createSqliteSegmentStore(db),
     keys: createSqliteKeyStore(db),
+    people: createSqlitePeopleStore(db),
     logs: createSqliteLogStore(db),
     metrics: createSqliteMetricsStore(db),
     evidence: createSqliteEvidenceStore(db),

@@ -11,6 +11,13 @@ const REVOKED = 'revoked:'
 export const revocationAnnouncement = (id: string): string => `${REVOKED}${id}`
 
 /**
+ * The payload announcing that a person's session or personal token ended (signed out, password
+ * changed, token revoked, person removed). It names the credential as its live connections
+ * know it (`session:<id>`, `token:<id>`), so the key index closes them as it does a key's.
+ */
+export const credentialAnnouncement = (kind: 'session' | 'token', id: string): string => revocationAnnouncement(`${kind}:${id}`)
+
+/**
  * The key id of a revocation announcement; undefined for a payload that is not one.
  *
  * @example

@@ -8,6 +8,7 @@ import { createPgFlagStore } from './flag-store.ts'
 import { createPgKeyStore } from './key-store.ts'
 import { createPgLogStore } from './log-store.ts'
 import { createPgMetricsStore } from './metrics-store.ts'
+import { createPgPeopleStore } from './people-store.ts'
 import { createPgSegmentStore } from './segment-store.ts'
 import { createPgWebhookSecretStore } from './webhook-secret-store.ts'
 
@@ -50,6 +51,7 @@ export async function createPgStore(
     flags,
     segments,
     keys: createPgKeyStore(db),
+    people: createPgPeopleStore(db),
     logs: createPgLogStore(db),
     metrics: createPgMetricsStore(db),
     evidence: createPgEvidenceStore(db),
