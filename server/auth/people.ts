@@ -179,4 +179,4 @@ export type PeopleAuth = ReturnType<typeof createPeopleAuth>
 export const isPersonalToken = (secret: string) => secret.startsWith(TOKEN_PREFIX)
 
 /** 401 for a bearer secret or cookie that names no live credential. */
-export const notSignedIn = () => new UnauthorizedError('not signed in: send a session cookie, or Authorization: Bearer <API key or personal token>')
+export const notSignedIn = () => new UnauthorizedError('missing API key: send Authorization: Bearer <key> (an API key or a personal token), or sign in for a session cookie')
