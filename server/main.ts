@@ -73,6 +73,10 @@ export interface ServerOptions {
   ofrepStreams?: ComposeOptions['ofrepStreams']
   /** Replicas: how often the version check and the leader-lock attempt run (default 1 s). */
   replicationCheckMs?: number
+  /** The scrypt cost of new password hashes (tests lower it; the default is auth/password.ts's). */
+  passwordCost?: ComposeOptions['passwordCost']
+  /** Failed sign-in delays (tests inject `sleep`). */
+  signInThrottle?: ComposeOptions['signInThrottle']
 }
 
 /** A bound address as it goes in a URL (IPv6 in brackets). */
@@ -110,6 +114,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     cluster,
     maxRulesBytes: options.maxRulesBytes ?? config.maxRulesBytes,
     writesPerKeyPerSecond: options.writesPerKeyPerSecond ?? config.writesPerKeyPerSecond,
+    passwordCost: options.passwordCost,
+    signInThrottle: options.signInThrottle,
     ofrepStreams: { ...config.ofrepStreams, ...options.ofrepStreams },
   })
   const { service, rules, guard, planner, now, hub, keys } = services
