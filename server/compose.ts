@@ -1,9 +1,9 @@
 import type { Credentials } from './auth/access.ts'
-import { createKeyIndex } from './auth/key-index.ts'
+import { createKeyIndex, credentialId } from './auth/key-index.ts'
 import type { ScryptCost } from './auth/password.ts'
 import { createPeopleAuth } from './auth/people.ts'
 import { createSignInThrottle, type SignInThrottleOptions } from './auth/sign-in-throttle.ts'
-import { credentialId, createStreamTickets, isCredentialId } from './auth/stream-tickets.ts'
+import { createStreamTickets } from './auth/stream-tickets.ts'
 import { createEvidenceIntake } from './guard/evidence-intake.ts'
 import { createClientLimits, DEFAULT_CLIENT_LIMITS, type ClientLimitSettings } from './rate-limit/client-limits.ts'
 import { createGuardService } from './guard/guard-service.ts'
@@ -97,9 +97,7 @@ export function composeServices(store: Store, options: ComposeOptions) {
     : undefined
   const writesPerKeyPerSecond = options.writesPerKeyPerSecond ?? DEFAULT_WRITES_PER_KEY_PER_SECOND
   // The console's single-use stream tickets die with their key, here and on every replica.
-  // A person's ticket lives while its session or token has not ended (they are checked in the
-  // store when the ticket is issued; an ending is heard through the key index, here or announced).
-  const tickets = createStreamTickets({ now, isLive: (id) => keys.isLive(id) || (isCredentialId(id) && !keys.isRevoked(id)) })
+  const tickets = createStreamTickets({ now, isLive: keys.isLive })
   keys.onRevoked((isRevoked) => tickets.forgetRevoked(isRevoked))
   const ofrepStreams: OfrepStreamLimits = options.ofrepStreams ?? {}
   const people = createPeopleAuth({

@@ -12,6 +12,12 @@ export const MAX_KEY_RECHECK_MS = 60_000
  */
 export type RevocationListener = (isRevoked: (keyId: string) => boolean) => void
 
+/** How a person's session or token is named where keys are (stream principals, revocation notices). */
+export const credentialId = (kind: 'session' | 'token', id: string) => `${kind}:${id}`
+
+/** Whether a principal id names a person's session or token rather than an API key. */
+export const isCredentialId = (id: string) => id.startsWith('session:') || id.startsWith('token:')
+
 interface Entry {
   key: ApiKeyInfo
   /** The sha256 of the secret, as bytes, for the constant-time comparison. */
@@ -103,13 +109,13 @@ export function createKeyIndex(deps: {
       admit(key, hex)
       return key
     },
-    /** Whether a key id is live in the index (an OFREP event-stream grant names its key by id). */
-    isLive: (keyId: string): boolean => hashById.has(keyId),
     /**
-     * Whether an id was revoked or ended (a key, or a person's `session:<id>` / `token:<id>`
-     * announced the same way): a console stream ticket of an ended session is refused by it.
+     * Whether a key id is live in the index (an OFREP event-stream grant names its key by id),
+     * or a person's `session:<id>` / `token:<id>` has not been ended (they are checked in the
+     * store when a ticket is issued; their endings arrive through `markRevoked`, here or
+     * announced by another replica).
      */
-    isRevoked: (id: string): boolean => revoked.has(id),
+    isLive: (id: string): boolean => hashById.has(id) || (isCredentialId(id) && !revoked.has(id)),
     /** A key was revoked (here or on another replica): refuse it and close its streams at once. */
     markRevoked(keyId: string): void {
       forget(keyId)

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { ForbiddenError, UnauthorizedError } from '../errors.ts'
 import type { ApiKeyInfo } from '../store/contract.ts'
 import type { Identity } from './identity-type.ts'
+import { credentialId } from './key-index.ts'
 
 /** How long a stream ticket may wait for its upgrade: enough for one connect, useless in a log. */
 export const STREAM_TICKET_TTL_MS = 30_000
@@ -35,12 +36,6 @@ export function streamPrincipal(identity: Identity, environment: string): ApiKey
     revokedAt: null,
   }
 }
-
-/** How a person's session or token is named where keys are (stream principals, revocation notices). */
-export const credentialId = (kind: 'session' | 'token', id: string) => `${kind}:${id}`
-
-/** Whether a principal id names a person's credential rather than an API key. */
-export const isCredentialId = (id: string) => id.startsWith('session:') || id.startsWith('token:')
 
 /** The `Sec-WebSocket-Protocol` entry that carries a ticket: `ticket.<ticket>`. */
 export const TICKET_PROTOCOL_PREFIX = 'ticket.'
