@@ -9,13 +9,16 @@ import { health } from './health.ts'
 import { processIo, type Io } from './io.ts'
 import { terminalSafe } from '../domain/terminal-text.ts'
 import { keyCommands } from './keys.ts'
+import { login } from './login.ts'
+import { userCommands } from './users.ts'
 import { segmentCommands } from './segments.ts'
 import { serve } from './serve.ts'
 import { commandUsage, groupUsage, mainUsage } from './usage.ts'
 
-const topLevel: Record<string, Command> = { serve, backup, health, audit }
+const topLevel: Record<string, Command> = { serve, backup, health, audit, login }
 const groups: Record<string, CommandGroup> = {
   keys: keyCommands,
+  users: userCommands,
   flags: flagCommands,
   cohorts: cohortCommands,
   segments: segmentCommands,
