@@ -57,6 +57,66 @@ const toToken = (row: typeof personalTokens.$inferSelect): TokenInfo => ({
   revokedAt: row.revokedAt,
 })
 
+/** Personal tokens: their part of the people store. */
+function tokenMethods(db: Db): Pick<PeopleStore, 'createToken' | 'token' | 'touchToken' | 'tokens' | 'revokeToken'> {
+  return {
+    async createToken(input, actor) {
+      return db.transaction((tx) => {
+        const person = readPerson(tx, input.personId)
+        if (!person) throw missingPerson(input.personId)
+        const row = tx.insert(personalTokens).values({ id: randomUUID(), ...input }).returning().get()
+        const token = toToken(row)
+        recordAudit(tx, tokenCreated(token, person.email, actor))
+        return token
+      })
+    },
+
+    async token(hash) {
+      const row = db
+        .select()
+        .from(personalTokens)
+        .where(and(eq(personalTokens.hash, hash), isNull(personalTokens.revokedAt)))
+        .get()
+      if (!row) return undefined
+      const person = readPerson(db, row.personId)
+      return person && { token: toToken(row), person }
+    },
+
+    async touchToken(id, now) {
+      db.update(personalTokens).set({ lastUsedAt: now }).where(eq(personalTokens.id, id)).run()
+    },
+
+    tokens: async (personId) =>
+      db
+        .select()
+        .from(personalTokens)
+        .where(eq(personalTokens.personId, personId))
+        .orderBy(asc(personalTokens.createdAt), asc(personalTokens.id))
+        .all()
+        .map(toToken),
+
+    async revokeToken(personId, id, actor) {
+      return db.transaction((tx) => {
+        const row = tx
+          .select()
+          .from(personalTokens)
+          .where(and(eq(personalTokens.id, id), eq(personalTokens.personId, personId)))
+          .get()
+        if (!row) throw missingToken(id)
+        const token = toToken(row)
+        const revoked = tx
+          .update(personalTokens)
+          .set({ revokedAt: revokedAt(token, Date.now()) })
+          .where(eq(personalTokens.id, id))
+          .returning()
+          .get()!
+        recordAudit(tx, tokenRevoked(token, readPerson(tx, personId)!.email, actor))
+        return toToken(revoked)
+      })
+    },
+  }
+}
+
 /** People, roles, sessions and personal tokens on SQLite (one process: nothing to announce). */
 export function createSqlitePeopleStore(db: Db): PeopleStore {
   return {
@@ -149,60 +209,7 @@ export function createSqlitePeopleStore(db: Db): PeopleStore {
       return db.delete(sessions).where(eq(sessions.hash, hash)).returning({ id: sessions.id }).get()?.id
     },
 
-    async createToken(input, actor) {
-      return db.transaction((tx) => {
-        const person = readPerson(tx, input.personId)
-        if (!person) throw missingPerson(input.personId)
-        const row = tx.insert(personalTokens).values({ id: randomUUID(), ...input }).returning().get()
-        const token = toToken(row)
-        recordAudit(tx, tokenCreated(token, person.email, actor))
-        return token
-      })
-    },
-
-    async token(hash) {
-      const row = db
-        .select()
-        .from(personalTokens)
-        .where(and(eq(personalTokens.hash, hash), isNull(personalTokens.revokedAt)))
-        .get()
-      if (!row) return undefined
-      const person = readPerson(db, row.personId)
-      return person && { token: toToken(row), person }
-    },
-
-    async touchToken(id, now) {
-      db.update(personalTokens).set({ lastUsedAt: now }).where(eq(personalTokens.id, id)).run()
-    },
-
-    tokens: async (personId) =>
-      db
-        .select()
-        .from(personalTokens)
-        .where(eq(personalTokens.personId, personId))
-        .orderBy(asc(personalTokens.createdAt), asc(personalTokens.id))
-        .all()
-        .map(toToken),
-
-    async revokeToken(personId, id, actor) {
-      return db.transaction((tx) => {
-        const row = tx
-          .select()
-          .from(personalTokens)
-          .where(and(eq(personalTokens.id, id), eq(personalTokens.personId, personId)))
-          .get()
-        if (!row) throw missingToken(id)
-        const token = toToken(row)
-        const revoked = tx
-          .update(personalTokens)
-          .set({ revokedAt: revokedAt(token, Date.now()) })
-          .where(eq(personalTokens.id, id))
-          .returning()
-          .get()!
-        recordAudit(tx, tokenRevoked(token, readPerson(tx, personId)!.email, actor))
-        return toToken(revoked)
-      })
-    },
+    ...tokenMethods(db),
 
     async audit(entry) {
       db.transaction((tx) => recordAudit(tx, entry))

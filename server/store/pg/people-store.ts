@@ -71,6 +71,62 @@ const toToken = (row: typeof personalTokens.$inferSelect): TokenInfo => ({
   revokedAt: row.revokedAt,
 })
 
+/** Personal tokens: their part of the people store. */
+function tokenMethods(db: PgDb): Pick<PeopleStore, 'createToken' | 'token' | 'touchToken' | 'tokens' | 'revokeToken'> {
+  return {
+    createToken: (input, actor) =>
+      db.transaction(async (tx) => {
+        const person = await lockPerson(tx, input.personId)
+        const [row] = await tx.insert(personalTokens).values({ id: randomUUID(), ...input }).returning()
+        const token = toToken(row!)
+        await recordAudit(tx, tokenCreated(token, person.email, actor))
+        return token
+      }),
+
+    async token(hash) {
+      const [row] = await db
+        .select()
+        .from(personalTokens)
+        .where(and(eq(personalTokens.hash, hash), isNull(personalTokens.revokedAt)))
+      if (!row) return undefined
+      const person = await readPerson(db, row.personId)
+      return person && { token: toToken(row), person }
+    },
+
+    async touchToken(id, now) {
+      await db.update(personalTokens).set({ lastUsedAt: now }).where(eq(personalTokens.id, id))
+    },
+
+    tokens: async (personId) =>
+      (
+        await db
+          .select()
+          .from(personalTokens)
+          .where(eq(personalTokens.personId, personId))
+          .orderBy(asc(personalTokens.createdAt), asc(personalTokens.id))
+      ).map(toToken),
+
+    revokeToken: (personId, id, actor) =>
+      db.transaction(async (tx) => {
+        const [row] = await tx
+          .select()
+          .from(personalTokens)
+          .where(and(eq(personalTokens.id, id), eq(personalTokens.personId, personId)))
+          .for('update')
+        if (!row) throw missingToken(id)
+        const token = toToken(row)
+        const [revoked] = await tx
+          .update(personalTokens)
+          .set({ revokedAt: revokedAt(token, Date.now()) })
+          .where(eq(personalTokens.id, id))
+          .returning()
+        await recordAudit(tx, tokenRevoked(token, (await readPerson(tx, personId))!.email, actor))
+        await announce(tx, { sessions: [], tokens: [id] })
+        return toToken(revoked!)
+      }),
+  }
+}
+
 /** People, roles, sessions and personal tokens on PostgreSQL (the same decisions as SQLite's). */
 export function createPgPeopleStore(db: PgDb): PeopleStore {
   return {
@@ -170,56 +226,7 @@ export function createPgPeopleStore(db: PgDb): PeopleStore {
         return row?.id
       }),
 
-    createToken: (input, actor) =>
-      db.transaction(async (tx) => {
-        const person = await lockPerson(tx, input.personId)
-        const [row] = await tx.insert(personalTokens).values({ id: randomUUID(), ...input }).returning()
-        const token = toToken(row!)
-        await recordAudit(tx, tokenCreated(token, person.email, actor))
-        return token
-      }),
-
-    async token(hash) {
-      const [row] = await db
-        .select()
-        .from(personalTokens)
-        .where(and(eq(personalTokens.hash, hash), isNull(personalTokens.revokedAt)))
-      if (!row) return undefined
-      const person = await readPerson(db, row.personId)
-      return person && { token: toToken(row), person }
-    },
-
-    async touchToken(id, now) {
-      await db.update(personalTokens).set({ lastUsedAt: now }).where(eq(personalTokens.id, id))
-    },
-
-    tokens: async (personId) =>
-      (
-        await db
-          .select()
-          .from(personalTokens)
-          .where(eq(personalTokens.personId, personId))
-          .orderBy(asc(personalTokens.createdAt), asc(personalTokens.id))
-      ).map(toToken),
-
-    revokeToken: (personId, id, actor) =>
-      db.transaction(async (tx) => {
-        const [row] = await tx
-          .select()
-          .from(personalTokens)
-          .where(and(eq(personalTokens.id, id), eq(personalTokens.personId, personId)))
-          .for('update')
-        if (!row) throw missingToken(id)
-        const token = toToken(row)
-        const [revoked] = await tx
-          .update(personalTokens)
-          .set({ revokedAt: revokedAt(token, Date.now()) })
-          .where(eq(personalTokens.id, id))
-          .returning()
-        await recordAudit(tx, tokenRevoked(token, (await readPerson(tx, personId))!.email, actor))
-        await announce(tx, { sessions: [], tokens: [id] })
-        return toToken(revoked!)
-      }),
+    ...tokenMethods(db),
 
     audit: (entry) => db.transaction((tx) => recordAudit(tx, entry)),
   }
