@@ -99,6 +99,8 @@ export function composeServices(store: Store, options: ComposeOptions) {
   // The console's single-use stream tickets die with their key, here and on every replica.
   const tickets = createStreamTickets({ now, isLive: keys.isLive })
   keys.onRevoked((isRevoked) => tickets.forgetRevoked(isRevoked))
+  // A ticket issued before a role change must not open a stream under the old roles.
+  keys.onRightsChanged((isAffected) => tickets.forgetRevoked(isAffected))
   const ofrepStreams: OfrepStreamLimits = options.ofrepStreams ?? {}
   const people = createPeopleAuth({
     store,
@@ -115,6 +117,8 @@ export function composeServices(store: Store, options: ComposeOptions) {
       for (const id of ended.sessions) keys.markRevoked(credentialId('session', id))
       for (const id of ended.tokens) keys.markRevoked(credentialId('token', id))
     },
+    onRightsChanged: (affected) =>
+      keys.rightsChanged([...affected.sessions.map((id) => credentialId('session', id)), ...affected.tokens.map((id) => credentialId('token', id))]),
   })
   /** How every admin route, the session route and the stream tickets resolve who is asking. */
   const credentials: Credentials = { keys, people }

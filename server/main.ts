@@ -190,6 +190,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   )
   // Revoked here or on another replica: the key's sockets close at once (its OFREP streams: app.ts).
   keys.onRevoked((isRevoked) => stream?.closeRevoked(isRevoked))
+  keys.onRightsChanged((isAffected) => stream?.closeRightsChanged(isAffected))
   keys.start(options.keyRecheckMs ?? config.keyRecheckMs)
   metrics.setSources(metricsSources({ store, guard, connections: () => stream?.counts() ?? [] }))
   if (cluster) registry = startConnectionRegistry({ cluster, replicaId, local: () => stream?.list() ?? [], log })

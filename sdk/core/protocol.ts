@@ -75,6 +75,11 @@ export const CLOSE = {
   restart: 1012,
   /** The key was revoked while connected: do not reconnect with it. */
   revoked: 4401,
+  /**
+   * Console streams of people only: the person's roles changed while connected. Reconnecting
+   * asks for a new ticket, which is authorized with the new roles.
+   */
+  rightsChanged: 4403,
   /** The SDK did not read fast enough; it may reconnect and resync. */
   slowConsumer: 4408,
   /** Too many identities on this connection (client keys); reconnect after a backoff. */

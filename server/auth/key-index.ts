@@ -53,6 +53,7 @@ export function createKeyIndex(deps: {
   const hashById = new Map<string, string>()
   const revoked = new Set<string>()
   const listeners = new Set<RevocationListener>()
+  const rightsListeners = new Set<RevocationListener>()
   let timer: NodeJS.Timeout | undefined
   let rechecking: Promise<void> | undefined
 
@@ -120,6 +121,26 @@ export function createKeyIndex(deps: {
     markRevoked(keyId: string): void {
       forget(keyId)
       closeRevoked()
+    },
+    /**
+     * A person's roles changed (here or on another replica): their open console streams
+     * (`session:<id>`, `token:<id>`) close so that they reconnect and are authorized again.
+     * Nothing is revoked: the session and token stay valid.
+     */
+    rightsChanged(ids: readonly string[]): void {
+      const affected = new Set(ids)
+      for (const listener of rightsListeners) {
+        try {
+          listener((id) => affected.has(id))
+        } catch (error) {
+          deps.log('closing the streams of a person whose roles changed failed', error)
+        }
+      }
+    },
+    /** Calls `listener` when people's roles changed (see `rightsChanged`); returns the unsubscribe. */
+    onRightsChanged(listener: RevocationListener): () => void {
+      rightsListeners.add(listener)
+      return () => rightsListeners.delete(listener)
     },
     /** Calls `listener` whenever keys were revoked or re-checked; returns the unsubscribe. */
     onRevoked(listener: RevocationListener): () => void {

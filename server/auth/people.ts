@@ -42,6 +42,8 @@ export function createPeopleAuth(deps: {
   now: () => number
   throttle: SignInThrottle
   onEnded: (ended: Ended) => void
+  /** Told the sessions and tokens of a person whose roles changed, after commit (their streams reconnect). */
+  onRightsChanged?: (affected: Ended) => void
   scryptCost?: ScryptCost
 }) {
   const { store, now } = deps
@@ -150,9 +152,15 @@ export function createPeopleAuth(deps: {
       return ended(await store.people.setPassword(personId, await newHash(password), actor))
     },
 
-    /** Changes name, admin flag or roles. Open sessions keep going: rights are read per request. */
-    updatePerson: (id: string, patch: { name?: string; admin?: boolean; roles?: Membership[] }, actor: string) =>
-      store.people.update(id, patch, actor),
+    /**
+     * Changes name, admin flag or roles. Sessions and tokens keep going (rights are read per
+     * request); open console streams of the person close and reconnect under the new roles.
+     */
+    async updatePerson(id: string, patch: { name?: string; admin?: boolean; roles?: Membership[] }, actor: string): Promise<Person> {
+      const { person, rightsChanged } = await store.people.update(id, patch, actor)
+      deps.onRightsChanged?.(rightsChanged)
+      return person
+    },
 
     /** Removes a person: their sessions and tokens end at once, here and on every replica. */
     async removePerson(id: string, actor: string): Promise<Ended> {
@@ -168,7 +176,9 @@ export function createPeopleAuth(deps: {
       const roles = Object.entries(input.rolesByEnvironment).map(([environment, role]) => ({ environment, role }))
       const existing = await store.people.credentials(input.email)
       if (!existing) return store.people.create({ email: input.email, name: input.name, admin: false, roles, passwordHash: null }, 'sso')
-      return store.people.update(existing.person.id, { name: input.name, roles }, 'sso')
+      const { person, rightsChanged } = await store.people.update(existing.person.id, { name: input.name, roles }, 'sso')
+      deps.onRightsChanged?.(rightsChanged)
+      return person
     },
   }
 }

@@ -88,8 +88,14 @@ export interface PeopleStore {
   /**
    * Changes name, global admin flag and/or roles (roles replace the whole list). Audited
    * `person.roles` (before and after) when roles or the admin flag change, else `person.update`.
+   * When the rights changed, `rightsChanged` holds the person's sessions and live tokens (their
+   * open console streams must be authorized again; on PostgreSQL they are announced as well).
    */
-  update(id: string, patch: { name?: string; admin?: boolean; roles?: Membership[] }, actor: string): Promise<Person>
+  update(
+    id: string,
+    patch: { name?: string; admin?: boolean; roles?: Membership[] },
+    actor: string,
+  ): Promise<{ person: Person; rightsChanged: Ended }>
   /** Sets the password hash and ends every session of the person (audited `person.password`). */
   setPassword(id: string, passwordHash: string, actor: string): Promise<Ended>
   /** Deletes the person, their roles, sessions and tokens (audited `person.remove`). */

@@ -51,10 +51,13 @@ const audited = (p: Person) => ({ id: p.id, email: p.email, name: p.name, admin:
 
 export const personCreated = (p: Person, actor: string): AuditEntry => ({ actor, action: 'person.create', after: audited(p) })
 
+/** Whether an update changed what the person may do (roles or the global admin flag). */
+export const rightsDiffer = (before: Person, after: Person) =>
+  before.admin !== after.admin || JSON.stringify(before.roles) !== JSON.stringify(after.roles)
+
 /** `person.roles` when roles or the admin flag changed (what a security review looks for), else `person.update`. */
 export function personUpdated(before: Person, after: Person, actor: string): AuditEntry {
-  const rolesChanged = before.admin !== after.admin || JSON.stringify(before.roles) !== JSON.stringify(after.roles)
-  return { actor, action: rolesChanged ? 'person.roles' : 'person.update', before: audited(before), after: audited(after) }
+  return { actor, action: rightsDiffer(before, after) ? 'person.roles' : 'person.update', before: audited(before), after: audited(after) }
 }
 
 export const personRemoved = (p: Person, actor: string): AuditEntry => ({ actor, action: 'person.remove', before: audited(p) })

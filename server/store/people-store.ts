@@ -12,6 +12,7 @@ import {
   personCreated,
   personRemoved,
   personUpdated,
+  rightsDiffer,
   revokedAt,
   tokenCreated,
   tokenRevoked,
@@ -161,7 +162,7 @@ export function createSqlitePeopleStore(db: Db): PeopleStore {
         }
         const after = readPerson(tx, id)!
         recordAudit(tx, personUpdated(before, after, actor))
-        return after
+        return { person: after, rightsChanged: rightsDiffer(before, after) ? credentialIds(tx, id) : { sessions: [], tokens: [] } }
       })
     },
 

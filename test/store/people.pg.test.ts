@@ -79,13 +79,18 @@ describe.each(implementations)('people store: $name', (impl) => {
 
   it('replaces roles and audits the change as person.roles with before and after, filterable by actor', async () => {
     const p = await store.people.create(alice, 'test')
-    const after = await store.people.update(p.id, { roles: [{ environment: '*', role: 'viewer' }, { environment: 'staging', role: 'approver' }] }, 'person:root@example.com')
+    const sessionId = await store.people.startSession({ personId: p.id, hash: sha('r'), expiresAt: 9e12, now: 1 })
+    const { person: after, rightsChanged } = await store.people.update(p.id, { roles: [{ environment: '*', role: 'viewer' }, { environment: 'staging', role: 'approver' }] }, 'person:root@example.com')
     expect(after.roles).toEqual([{ environment: '*', role: 'viewer' }, { environment: 'staging', role: 'approver' }])
+    expect(rightsChanged).toEqual({ sessions: [sessionId], tokens: [] })
+    // The session stays valid: rights are read per request.
+    expect(await store.people.session(sha('r'), 2)).toBeDefined()
     const rows = await store.logs.audit({ actor: 'person:root@example.com', limit: 10 })
     expect(rows).toHaveLength(1)
     expect(rows[0]).toMatchObject({ action: 'person.roles', before: { roles: [{ environment: 'production', role: 'editor' }] } })
     const renamed = await store.people.update(p.id, { name: 'Alice B.' }, 'test')
-    expect(renamed.name).toBe('Alice B.')
+    expect(renamed.person.name).toBe('Alice B.')
+    expect(renamed.rightsChanged).toEqual({ sessions: [], tokens: [] })
     expect((await store.logs.audit({ limit: 1 }))[0]!.action).toBe('person.update')
     await expect(store.people.update('nobody', { name: 'x' }, 'test')).rejects.toBeInstanceOf(NotFoundError)
   })
@@ -153,11 +158,16 @@ describe('on PostgreSQL, ended sessions and tokens are announced to every replic
   let replica: PgStore
   let feed: ChangeFeed
   const revoked = new Set<string>()
+  const rightsChanged = new Set<string>()
   beforeAll(async () => {
     replica = await createPgStore(database.url)
     const keys = createKeyIndex({ store: replica.keys, log: () => {} })
+    const candidates = () => ['session', 'token'].flatMap((k) => [...pending].map((p) => `${k}:${p}`))
     keys.onRevoked((isRevoked) => {
-      for (const id of ['session', 'token'].flatMap((k) => [...pending].map((p) => `${k}:${p}`))) if (isRevoked(id)) revoked.add(id)
+      for (const id of candidates()) if (isRevoked(id)) revoked.add(id)
+    })
+    keys.onRightsChanged((isAffected) => {
+      for (const id of candidates()) if (isAffected(id)) rightsChanged.add(id)
     })
     const sequencer = createSequencer({
       publish: () => {},
@@ -174,12 +184,15 @@ describe('on PostgreSQL, ended sessions and tokens are announced to every replic
   })
   const pending = new Set<string>()
 
-  it('a removal on one replica is heard by the other as the ids of the sessions and tokens it ended', async () => {
+  it('a role change, then a removal, on one replica is heard by the other as the ids of the sessions and tokens concerned', async () => {
     await pgMain.pool.query('truncate people, memberships, sessions, personal_tokens restart identity cascade')
     const p = await pgMain.people.create(alice, 'test')
     const sessionId = await pgMain.people.startSession({ personId: p.id, hash: sha('s'), expiresAt: 9e12, now: 1 })
     const token = await pgMain.people.createToken({ personId: p.id, name: 'ci', hash: sha('t'), prefix: 'cfp_' }, 'test')
     pending.add(sessionId).add(token.id)
+    await pgMain.people.update(p.id, { roles: [{ environment: 'production', role: 'viewer' }] }, 'test')
+    await vi.waitFor(() => expect([...rightsChanged].sort()).toEqual([`session:${sessionId}`, `token:${token.id}`].sort()), { timeout: 10_000 })
+    expect(revoked.size).toBe(0) // a role change revokes nothing
     await pgMain.people.remove(p.id, 'test')
     await vi.waitFor(() => expect([...revoked].sort()).toEqual([`session:${sessionId}`, `token:${token.id}`].sort()), { timeout: 10_000 })
   })

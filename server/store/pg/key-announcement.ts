@@ -6,6 +6,7 @@
 export const KEYS_CHANNEL = 'canary_keys'
 
 const REVOKED = 'revoked:'
+const RIGHTS = 'rights:'
 
 /** The payload announcing that key `id` was revoked. */
 export const revocationAnnouncement = (id: string): string => `${REVOKED}${id}`
@@ -17,13 +18,19 @@ export const revocationAnnouncement = (id: string): string => `${REVOKED}${id}`
  */
 export const credentialAnnouncement = (kind: 'session' | 'token', id: string): string => revocationAnnouncement(`${kind}:${id}`)
 
+/** The payload announcing that the roles of a person changed, naming one session or token of theirs. */
+export const rightsAnnouncement = (kind: 'session' | 'token', id: string): string => `${RIGHTS}${kind}:${id}`
+
 /**
- * The key id of a revocation announcement; undefined for a payload that is not one.
+ * What an announcement on `canary_keys` says: a revoked key or ended credential, or a
+ * credential whose person's roles changed; undefined for a payload that is neither.
  *
  * @example
  * parseKeyAnnouncement(revocationAnnouncement('k1')) // { revoked: 'k1' }
+ * parseKeyAnnouncement(rightsAnnouncement('session', 's1')) // { rightsChanged: 'session:s1' }
  */
-export function parseKeyAnnouncement(payload: string): { revoked: string } | undefined {
-  if (!payload.startsWith(REVOKED) || payload.length === REVOKED.length) return undefined
-  return { revoked: payload.slice(REVOKED.length) }
+export function parseKeyAnnouncement(payload: string): { revoked: string } | { rightsChanged: string } | undefined {
+  if (payload.startsWith(REVOKED) && payload.length > REVOKED.length) return { revoked: payload.slice(REVOKED.length) }
+  if (payload.startsWith(RIGHTS) && payload.length > RIGHTS.length) return { rightsChanged: payload.slice(RIGHTS.length) }
+  return undefined
 }

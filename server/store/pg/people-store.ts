@@ -11,13 +11,14 @@ import {
   personCreated,
   personRemoved,
   personUpdated,
+  rightsDiffer,
   revokedAt,
   tokenCreated,
   tokenRevoked,
   toPerson,
 } from '../people-decisions.ts'
 import type { PgDb, PgTx } from './db.ts'
-import { credentialAnnouncement, KEYS_CHANNEL } from './key-announcement.ts'
+import { credentialAnnouncement, KEYS_CHANNEL, rightsAnnouncement } from './key-announcement.ts'
 import { recordAudit, uniquely } from './record-change.ts'
 import { memberships, people, personalTokens, sessions } from './schema.ts'
 
@@ -178,7 +179,12 @@ export function createPgPeopleStore(db: PgDb): PeopleStore {
         }
         const after = (await readPerson(tx, id))!
         await recordAudit(tx, personUpdated(before, after, actor))
-        return after
+        if (!rightsDiffer(before, after)) return { person: after, rightsChanged: { sessions: [], tokens: [] } }
+        const affected = await credentialIds(tx, id)
+        // At commit, every replica closes the person's console streams so they are authorized again.
+        for (const s of affected.sessions) await tx.execute(sql`select pg_notify(${KEYS_CHANNEL}, ${rightsAnnouncement('session', s)})`)
+        for (const t of affected.tokens) await tx.execute(sql`select pg_notify(${KEYS_CHANNEL}, ${rightsAnnouncement('token', t)})`)
+        return { person: after, rightsChanged: affected }
       }),
 
     setPassword: (id, passwordHash, actor) =>

@@ -94,6 +94,17 @@ describe('ending access closes what is open', () => {
     expect(await closed).toBeGreaterThanOrEqual(1000)
   })
 
+  it('a role change closes the person’s console stream (4403) without ending the session; a new ticket is authorized anew', async () => {
+    const { id, client } = await newPerson('role@example.com', 'viewer')
+    const { closed } = await consoleStream(client)
+    const changed = await server.api('PATCH', `/api/v1/members/${id}`, { roles: [{ environment: 'development', role: 'viewer' }] })
+    expect(changed.status).toBe(200)
+    expect(await closed).toBe(4403)
+    expect((await client.call('GET', '/api/v1/session')).status).toBe(200)
+    const refused = await client.call('POST', '/api/v1/stream-tickets', { environment: 'production' })
+    expect(refused.status).toBe(403)
+  })
+
   it('removal ends the person’s sessions, tokens and streams at once, and is audited', async () => {
     const { id, client } = await newPerson('rem@example.com')
     const token = (await client.call('POST', '/api/v1/tokens', { name: 'ci' })).json.secret as string
