@@ -133,6 +133,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     isLeader: () => leader?.isLeader() ?? true,
     pruneMetrics: async () => {
       await store.metrics.prune(now() - retentionMs)
+      // Expired sessions are refused already; deleting them keeps the table to the live ones.
+      await store.people.pruneSessions(Date.now())
       // Off by default: the audit log stays append-only until an operator sets a retention.
       if (config.auditRetentionDays !== undefined) {
         const deleted = await store.logs.pruneAudit(Date.now() - config.auditRetentionDays * 86_400_000)

@@ -109,6 +109,8 @@ export interface PeopleStore {
   touchSession(id: string, now: number): Promise<void>
   /** Ends the session of a hash; answers its id, or undefined when there was none. */
   endSession(hash: string): Promise<string | undefined>
+  /** Deletes sessions expired at `now` (they are refused already); answers how many. */
+  pruneSessions(now: number): Promise<number>
 
   /** Stores a token by the hash of its secret (audited `token.create`, never the secret). */
   createToken(input: { personId: string; name: string; hash: string; prefix: string }, actor: string): Promise<TokenInfo>

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { and, asc, count, eq, gt, inArray, isNull } from 'drizzle-orm'
+import { and, asc, count, eq, gt, inArray, isNull, lte } from 'drizzle-orm'
 import type { Db } from './db.ts'
 import type { Ended, PeopleStore, Person, TokenInfo } from './people-contract.ts'
 import {
@@ -205,6 +205,8 @@ export function createSqlitePeopleStore(db: Db): PeopleStore {
     async touchSession(id, now) {
       db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.id, id)).run()
     },
+
+    pruneSessions: async (now) => db.delete(sessions).where(lte(sessions.expiresAt, now)).run().changes,
 
     async endSession(hash) {
       return db.delete(sessions).where(eq(sessions.hash, hash)).returning({ id: sessions.id }).get()?.id

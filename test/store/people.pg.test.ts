@@ -104,9 +104,14 @@ describe.each(implementations)('people store: $name', (impl) => {
     expect(await store.people.session(sha('other'), 1_500)).toBeUndefined()
     await store.people.touchSession(id, 1_700)
     expect((await store.people.session(sha(s1), 1_800))?.lastSeenAt).toBe(1_700)
+    expect(await store.people.pruneSessions(1_999)).toBe(0)
     expect(await store.people.endSession(sha(s1))).toBe(id)
     expect(await store.people.session(sha(s1), 1_500)).toBeUndefined()
     expect(await store.people.endSession(sha(s1))).toBeUndefined()
+    await store.people.startSession({ personId: p.id, hash: sha('old'), expiresAt: 3_000, now: 1_000 })
+    await store.people.startSession({ personId: p.id, hash: sha('new'), expiresAt: 5_000, now: 1_000 })
+    expect(await store.people.pruneSessions(3_000)).toBe(1)
+    expect(await store.people.session(sha('new'), 4_000)).toBeDefined()
   })
 
   it('a password change ends every session of the person and answers their ids', async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { and, asc, count, eq, gt, inArray, isNull, sql } from 'drizzle-orm'
+import { and, asc, count, eq, gt, inArray, isNull, lte, sql } from 'drizzle-orm'
 import type { Ended, PeopleStore, Person, TokenInfo } from '../people-contract.ts'
 import {
   emailTaken,
@@ -224,6 +224,8 @@ export function createPgPeopleStore(db: PgDb): PeopleStore {
     async touchSession(id, now) {
       await db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.id, id))
     },
+
+    pruneSessions: async (now) => (await db.delete(sessions).where(lte(sessions.expiresAt, now)).returning({ id: sessions.id })).length,
 
     endSession: (hash) =>
       db.transaction(async (tx) => {
