@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { UnauthorizedError, ValidationError } from '../errors.ts'
 import type { Ended, Membership, Person, Store, TokenInfo } from '../store/contract.ts'
 import type { Identity } from './identity.ts'
-import { DEFAULT_SCRYPT_COST, hashPassword, passwordProblem, verifyPassword, type ScryptCost } from './password.ts'
+import { DEFAULT_SCRYPT_COST, hashPassword, MAX_PASSWORD_LENGTH, passwordProblem, verifyPassword, type ScryptCost } from './password.ts'
 import type { SignInThrottle } from './sign-in-throttle.ts'
 
 /** How long a session lives from sign-in (a working day and a half; sign in again after). */
@@ -81,7 +81,7 @@ export function createPeopleAuth(deps: {
       const email = input.email.trim().toLowerCase()
       const credentials = await store.people.credentials(email)
       const ok = await deps.throttle.attempt({ account: email, address: input.address }, async () => {
-        if (input.password.length > 1024) return false
+        if (input.password.length > MAX_PASSWORD_LENGTH) return false // bounded work per attempt
         if (credentials?.passwordHash) return verifyPassword(input.password, credentials.passwordHash)
         decoy ??= hashPassword('decoy password, never matches', cost)
         await verifyPassword(input.password, await decoy)
