@@ -80,6 +80,7 @@ export function actorKind(actor: string): ActorKind {
 export function actorText(actor: string): string {
   const match = /^(\w+)-key:(.*)$/.exec(actor)
   if (match) return `${match[2]} (${match[1]} key)`
+  if (actor.startsWith('person:')) return actor.slice('person:'.length)
   if (actor === 'guard') return 'the guard'
   if (actorKind(actor) === 'plan') return 'the rollout plan'
   return actor

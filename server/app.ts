@@ -2,6 +2,8 @@ import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import { boundedBody } from './rate-limit/body-limit.ts'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { requireKey, type AuthEnv } from './auth/api-key.ts'
+import { requireAccess } from './auth/access.ts'
+import type { Action } from './auth/identity.ts'
 import { throttleFailedAuth } from './auth/failure-throttle.ts'
 import { sdkCors } from './auth/sdk-cors.ts'
 import { errorBody, errorResponse } from './error-response.ts'
@@ -13,6 +15,9 @@ import { consoleRoutes } from './routes/console.ts'
 import { environmentRoutes, evaluationRoutes } from './routes/environments.ts'
 import { flagRoutes, flagStateRoutes } from './routes/flags.ts'
 import { keyRoutes } from './routes/keys.ts'
+import { memberRoutes } from './routes/members.ts'
+import { sessionRoutes } from './routes/sessions.ts'
+import { tokenRoutes } from './routes/tokens.ts'
 import { streamTicketRoutes } from './routes/stream-tickets.ts'
 import { importRoutes, MAX_IMPORT_BYTES } from './routes/import.ts'
 import { segmentRoutes } from './routes/segments.ts'
@@ -77,19 +82,13 @@ export function createApp(deps: AppDeps) {
 
   const sdkCorsFor = (...methods: string[]) =>
     sdkCors({ allowHeaders: ['authorization', 'content-type'], allowMethods: methods, maxAge: 600 })
-  const admin = requireKey(keys, { kinds: ['admin'] })
-  // Shared definitions: any admin key may read them (an environment's key sees its own states
-  // in the summary); changing them needs a global admin key.
-  const adminReadsAny = requireKey(keys, {
-    kinds: ['admin'],
-    environment: (c, key) => (c.req.method === 'GET' ? (key.environment ?? undefined) : undefined),
-  })
-  const adminOfEnv = requireKey(keys, { kinds: ['admin'], environment: (c) => c.req.param('env') })
-  // The audit page of an environment's key defaults to that environment (see routes/audit.ts).
-  const adminOfQueryEnv = requireKey(keys, {
-    kinds: ['admin'],
-    environment: (c, key) => c.req.query('env') ?? key.environment ?? undefined,
-  })
+  // Admin routes: keys and people alike, through one `authorize` (auth/identity.ts). Reads are
+  // `read`, other methods `write`, unless a group says otherwise; `environment` is the one the
+  // request is about (undefined: shared things, or the server itself).
+  const access = (options: { action?: (c: Context) => Action; environment?: (c: Context) => string | undefined } = {}) =>
+    requireAccess(deps.credentials, options)
+  const always = (action: Action) => () => action
+  const envParam = (c: Context) => c.req.param('env')
   const sdkOfEnv = requireKey(keys, { kinds: ['admin', 'server'], environment: (c) => c.req.param('env') })
   // Client keys may evaluate too, with public answers only (see routes/environments.ts).
   const anyKeyOfEnv = requireKey(keys, {
@@ -99,23 +98,28 @@ export function createApp(deps: AppDeps) {
   const anySdk = requireKey(keys, { kinds: ['server', 'client'], environment: (_c, key) => key.environment ?? undefined })
 
   // `/x/*` also matches `/x` itself in hono, so each guard is registered once.
-  app.use('/api/v1/flags/*', adminReadsAny)
-  app.use('/api/v1/keys/*', admin)
-  // Any admin key; the route checks the environment it names (as the upgrade does).
-  app.use('/api/v1/stream-tickets', requireKey(keys, { kinds: ['admin'], environment: (_c, key) => key.environment ?? undefined }))
-  app.use('/api/v1/audit', adminOfQueryEnv)
-  // Any admin key; a key bound to an environment sees its own requests (services/change-requests.ts checks each).
-  app.use('/api/v1/change-requests/*', adminOfQueryEnv)
-  // Protecting an environment, or lifting it, needs a global admin key.
-  app.use('/api/v1/environments/:env/protection', requireKey(keys, { kinds: ['admin'], environment: () => undefined }))
-  app.on(['GET', 'POST'], '/api/v1/environments', adminReadsAny)
+  // Shared definitions: anyone who may read reads them (each sees the states of their own
+  // environments); changing them needs the right in every environment (a global admin key).
+  app.use('/api/v1/flags/*', access())
+  app.use('/api/v1/keys/*', access({ action: always('admin') }))
+  app.use('/api/v1/members/*', access({ action: always('members') }))
+  app.use('/api/v1/tokens/*', access({ action: always('read') }))
+  // The routes check the environment they name (as the upgrade does).
+  app.use('/api/v1/stream-tickets', access({ action: always('read') }))
+  app.use('/api/v1/audit', access({ action: always('read') }))
+  // Anyone who may read sees requests (of the environments they may read: the route filters);
+  // approving, rejecting and applying are checked per request (auth/approvers.ts).
+  app.use('/api/v1/change-requests/*', access({ action: always('read') }))
+  // Protecting an environment, or lifting it, changes a setting: an admin of every environment.
+  app.use('/api/v1/environments/:env/protection', access({ action: always('admin') }))
+  app.on(['GET', 'POST'], '/api/v1/environments', access({ action: (c) => (c.req.method === 'GET' ? 'read' : 'admin') }))
   app.use('/api/v1/environments/:env/evaluate', sdkCorsFor('POST'))
   app.use('/api/v1/environments/:env/evaluate', anyKeyOfEnv)
   app.use('/api/v1/environments/:env/snapshot', sdkOfEnv)
-  app.use('/api/v1/environments/:env/flags/*', adminOfEnv)
-  app.use('/api/v1/environments/:env/segments/*', adminOfEnv)
-  // An import creates flags in every environment: a global admin key.
-  app.use('/api/v1/import/*', requireKey(keys, { kinds: ['admin'] }))
+  app.use('/api/v1/environments/:env/flags/*', access({ environment: envParam }))
+  app.use('/api/v1/environments/:env/segments/*', access({ environment: envParam }))
+  // An import creates flags in every environment: an admin of every environment.
+  app.use('/api/v1/import/*', access({ action: always('admin') }))
   // Browser SDKs run on other origins: let them report counts and probe the stream's key.
   const sdkGetPostCors = sdkCorsFor('GET', 'POST')
   app.use('/api/v1/metrics', sdkGetPostCors)
@@ -129,6 +133,9 @@ export function createApp(deps: AppDeps) {
   // After authentication (it counts per key), before any route writes.
   app.use('/api/v1/*', limitWrites({ perSecond: deps.writesPerKeyPerSecond, now }))
 
+  app.route('/api/v1/session', sessionRoutes({ store, people: deps.people, credentials: deps.credentials, trustedProxies: clientLimits.settings.trustedProxies }))
+  app.route('/api/v1/members', memberRoutes({ store, people: deps.people }))
+  app.route('/api/v1/tokens', tokenRoutes({ store, people: deps.people }))
   app.route('/api/v1/flags', flagRoutes({ store, service, guard }))
   // OpenFeature Remote Evaluation Protocol (server/ofrep): its own auth, CORS and error shapes.
   const ofrep = createOfrep({ keys, rules, clientLimits, now, log, limits: deps.ofrepStreams })

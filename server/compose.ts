@@ -1,4 +1,8 @@
-import { createKeyIndex } from './auth/key-index.ts'
+import type { Credentials } from './auth/access.ts'
+import { createKeyIndex, credentialId } from './auth/key-index.ts'
+import type { ScryptCost } from './auth/password.ts'
+import { createPeopleAuth } from './auth/people.ts'
+import { createSignInThrottle, type SignInThrottleOptions } from './auth/sign-in-throttle.ts'
 import { createStreamTickets } from './auth/stream-tickets.ts'
 import { createEvidenceIntake } from './guard/evidence-intake.ts'
 import { createClientLimits, DEFAULT_CLIENT_LIMITS, type ClientLimitSettings } from './rate-limit/client-limits.ts'
@@ -37,6 +41,10 @@ export interface ComposeOptions {
   writesPerKeyPerSecond?: number | undefined
   /** OFREP event streams: token lifetime and open streams per token (defaults in server/ofrep). */
   ofrepStreams?: OfrepStreamLimits | undefined
+  /** The scrypt cost of new password hashes (default auth/password.ts; tests may lower it). */
+  passwordCost?: ScryptCost | undefined
+  /** Failed sign-in delays (defaults in auth/sign-in-throttle.ts); `sleep` for tests. */
+  signInThrottle?: Partial<SignInThrottleOptions> | undefined
 }
 
 /** Builds every service over one store (SQLite or PostgreSQL), in dependency order. Used by main and by tests. */
@@ -106,8 +114,30 @@ export function composeServices(store: Store, options: ComposeOptions) {
   // The console's single-use stream tickets die with their key, here and on every replica.
   const tickets = createStreamTickets({ now, isLive: keys.isLive })
   keys.onRevoked((isRevoked) => tickets.forgetRevoked(isRevoked))
+  // A ticket issued before a role change must not open a stream under the old roles.
+  keys.onRightsChanged((isAffected) => tickets.forgetRevoked(isAffected))
   const ofrepStreams: OfrepStreamLimits = options.ofrepStreams ?? {}
-  return { store, keys, hub, sequencer, onLocalCommit, service, rules, guard, intake, planner, requests, now, clientLimits, writesPerKeyPerSecond, ofrepStreams, tickets }
+  const people = createPeopleAuth({
+    store,
+    now,
+    ...(options.passwordCost && { scryptCost: options.passwordCost }),
+    throttle: createSignInThrottle({
+      now,
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      ...options.signInThrottle,
+    }),
+    // Ended sessions and tokens close their console streams and tickets here at once, as a
+    // revoked key's do; PostgreSQL's store announces them to the other replicas (canary_keys).
+    onEnded: (ended) => {
+      for (const id of ended.sessions) keys.markRevoked(credentialId('session', id))
+      for (const id of ended.tokens) keys.markRevoked(credentialId('token', id))
+    },
+    onRightsChanged: (affected) =>
+      keys.rightsChanged([...affected.sessions.map((id) => credentialId('session', id)), ...affected.tokens.map((id) => credentialId('token', id))]),
+  })
+  /** How every admin route, the session route and the stream tickets resolve who is asking. */
+  const credentials: Credentials = { keys, people }
+  return { store, keys, people, credentials, hub, sequencer, onLocalCommit, service, rules, guard, intake, planner, requests, now, clientLimits, writesPerKeyPerSecond, ofrepStreams, tickets }
 }
 
 export type Services = ReturnType<typeof composeServices>

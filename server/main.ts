@@ -73,6 +73,10 @@ export interface ServerOptions {
   ofrepStreams?: ComposeOptions['ofrepStreams']
   /** Replicas: how often the version check and the leader-lock attempt run (default 1 s). */
   replicationCheckMs?: number
+  /** The scrypt cost of new password hashes (tests lower it; the default is auth/password.ts's). */
+  passwordCost?: ComposeOptions['passwordCost']
+  /** Failed sign-in delays (tests inject `sleep`). */
+  signInThrottle?: ComposeOptions['signInThrottle']
 }
 
 /** A bound address as it goes in a URL (IPv6 in brackets). */
@@ -110,6 +114,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     cluster,
     maxRulesBytes: options.maxRulesBytes ?? config.maxRulesBytes,
     writesPerKeyPerSecond: options.writesPerKeyPerSecond ?? config.writesPerKeyPerSecond,
+    passwordCost: options.passwordCost,
+    signInThrottle: options.signInThrottle,
     ofrepStreams: { ...config.ofrepStreams, ...options.ofrepStreams },
   })
   const { service, rules, guard, planner, now, hub, keys } = services
@@ -128,6 +134,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     isLeader: () => leader?.isLeader() ?? true,
     pruneMetrics: async () => {
       await store.metrics.prune(now() - retentionMs)
+      // Expired sessions are refused already; deleting them keeps the table to the live ones.
+      await store.people.pruneSessions(Date.now())
       // Off by default: the audit log stays append-only until an operator sets a retention.
       if (config.auditRetentionDays !== undefined) {
         const deleted = await store.logs.pruneAudit(Date.now() - config.auditRetentionDays * 86_400_000)
@@ -167,7 +175,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     observe: httpObserver({ logger, metrics }),
     extend: (api) => {
       const list = async () => (registry ? await registry.list() : (stream?.list() ?? []))
-      api.route('/api/v1/connections', connectionRoutes({ keys: services.keys, list }))
+      api.route('/api/v1/connections', connectionRoutes({ credentials: services.credentials, list }))
       if (config.metricsPort === undefined) api.route('/metrics', prometheusRoutes({ keys: services.keys, metrics }))
     },
   })
@@ -185,6 +193,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   )
   // Revoked here or on another replica: the key's sockets close at once (its OFREP streams: app.ts).
   keys.onRevoked((isRevoked) => stream?.closeRevoked(isRevoked))
+  keys.onRightsChanged((isAffected) => stream?.closeRightsChanged(isAffected))
   keys.start(options.keyRecheckMs ?? config.keyRecheckMs)
   metrics.setSources(metricsSources({ store, guard, connections: () => stream?.counts() ?? [] }))
   if (cluster) registry = startConnectionRegistry({ cluster, replicaId, local: () => stream?.list() ?? [], log })

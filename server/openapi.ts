@@ -148,14 +148,41 @@ const routes: Record<string, Record<string, Op>> = {
   '/api/v1/stream-tickets': {
     post: {
       summary:
-        'A single-use ticket for the stream upgrade (admin keys; the console): valid 30 s, for this key and environment, dead with the key. Open the socket with sub-protocols [canary-flags.v1, ticket.<ticket>] and ?env=<environment>',
+        'A single-use ticket for the stream upgrade (admin keys and people who may read the environment; the console): valid 30 s, for this key or session and environment, dead with it. Open the socket with sub-protocols [canary-flags.v1, ticket.<ticket>] and ?env=<environment>',
       body: schemas.streamTicket,
       ok: 201,
     },
   },
   '/api/v1/keys/{id}': { delete: { summary: 'Revoke a key and close its live connections', params: ['id'] } },
+  '/api/v1/session': {
+    post: {
+      summary:
+        'Sign in with email and password: 201 with the person; the session secret is only in the httpOnly, SameSite=Strict cookie canary_session (Secure over HTTPS). Failed attempts are delayed per account and address, never locked out; 401 for an unknown email and a wrong password alike',
+      body: schemas.signIn,
+      ok: 201,
+    },
+    get: { summary: 'Who am I: the person (session cookie or personal token) or the API key; for a key, whether any person exists yet' },
+    delete: { summary: 'Sign out: ends the session of the cookie at once (writes with a cookie need the X-Canary-Csrf header)', ok: 204 },
+  },
+  '/api/v1/members': {
+    get: { summary: 'People and their roles per environment (global admins: people or global admin keys)' },
+    post: { summary: 'Create a person with roles and optionally a password (never returned)', body: schemas.createMember, ok: 201 },
+  },
+  '/api/v1/members/{id}': {
+    get: { summary: 'One person', params: ['id'] },
+    patch: { summary: 'Change name, global admin flag, roles (replacing the list) or password (ends every session of the person)', body: schemas.updateMember, params: ['id'] },
+    delete: { summary: 'Remove a person: their sessions, tokens and console streams end at once, on every replica', params: ['id'], ok: 204 },
+  },
+  '/api/v1/tokens': {
+    get: { summary: "The signed-in person's personal API tokens (never the secrets)" },
+    post: { summary: 'Create a personal token (Authorization: Bearer cfp_…); the secret is shown in this response only; it acts with the person’s roles at each use', body: schemas.createToken, ok: 201 },
+  },
+  '/api/v1/tokens/{id}': { delete: { summary: 'Revoke one of your personal tokens at once', params: ['id'] } },
   '/api/v1/audit': {
-    get: { summary: "Audit log, newest first (an environment key: its own environment's rows)", query: ['flag', 'env', 'limit', 'before'] },
+    get: {
+      summary: "Audit log, newest first (an environment key or a person: their environments' rows only); actor = person:<email>, admin-key:<name>, guard",
+      query: ['flag', 'env', 'actor', 'limit', 'before'],
+    },
   },
   '/api/v1/environments/{env}/flags/{key}/guard': {
     get: { summary: "The guard's settings, current window, decision and last trip", params: ['env', 'key'] },
@@ -257,6 +284,15 @@ const responses: Record<string, zm.ZodMiniType | 'websocket' | 'sse'> = {
   'post /api/v1/keys': shapes.createdKey,
   'post /api/v1/stream-tickets': shapes.streamTicket,
   'delete /api/v1/keys/{id}': shapes.apiKey,
+  'post /api/v1/session': shapes.signedIn,
+  'get /api/v1/session': shapes.whoAmI,
+  'get /api/v1/members': shapes.personList,
+  'post /api/v1/members': shapes.person,
+  'get /api/v1/members/{id}': shapes.person,
+  'patch /api/v1/members/{id}': shapes.person,
+  'get /api/v1/tokens': shapes.personalTokenList,
+  'post /api/v1/tokens': shapes.createdToken,
+  'delete /api/v1/tokens/{id}': shapes.personalToken,
   'get /api/v1/audit': shapes.auditPage,
   'get /api/v1/environments/{env}/flags/{key}/guard': shapes.guardReport,
   'put /api/v1/environments/{env}/flags/{key}/guard': shapes.guardSet,
@@ -305,10 +341,13 @@ export function openApiDocument(): object {
     openapi: '3.1.0',
     info: { title: 'canary-flags admin API', version: '1' },
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'An API key, or a personal token (cfp_…)' },
+        session: { type: 'apiKey', in: 'cookie', name: 'canary_session', description: 'The console’s session; writes also need the X-Canary-Csrf header' },
+      },
       schemas: { Error: errorSchema },
     },
-    security: [{ bearer: [] }],
+    security: [{ bearer: [] }, { session: [] }],
     paths: Object.fromEntries(
       Object.entries(routes).map(([path, ops]) => [
         path,

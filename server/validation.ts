@@ -236,7 +236,35 @@ const planRequest = z
 const description = z.string().check(z.maxLength(2000))
 const tags = z.array(z.string().check(z.minLength(1), z.maxLength(64))).check(z.maxLength(50))
 
+/** An email as people type it: one @, no spaces, at most 254 characters (RFC 5321's path limit). */
+const email = z.string().check(z.trim(), z.maxLength(254), z.regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address like alice@example.com'))
+const personName = z.string().check(z.trim(), z.minLength(1), z.maxLength(128))
+/** Length is checked where the password is hashed (auth/password.ts), with the rule's wording. */
+const password = z.string()
+const roles = z
+  .array(z.strictObject({ environment: z.union([z.literal('*'), envKey]), role: shapes.role }))
+  .check(z.maxLength(1000))
+
 export const schemas = {
+  /** `POST /api/v1/session`: password sign-in. */
+  signIn: z.strictObject({ email, password }),
+  /** `POST /api/v1/members`: a person, their roles, and optionally a first password. */
+  createMember: z.strictObject({
+    email,
+    name: personName,
+    admin: z.optional(z.boolean()),
+    roles: z.optional(roles),
+    password: z.optional(password),
+  }),
+  /** `PATCH /api/v1/members/:id`: what to change (roles replace the whole list). */
+  updateMember: z.strictObject({
+    name: z.optional(personName),
+    admin: z.optional(z.boolean()),
+    roles: z.optional(roles),
+    password: z.optional(password),
+  }),
+  /** `POST /api/v1/tokens`: a personal token's name. */
+  createToken: z.strictObject({ name: z.string().check(z.trim(), z.minLength(1), z.maxLength(128)) }),
   /** `POST /api/v1/stream-tickets`: the environment the socket will watch. */
   streamTicket: z.strictObject({ environment: envKey }),
   guard: guardSettings,
@@ -320,6 +348,7 @@ export const schemas = {
   auditQuery: z.strictObject({
     flag: z.optional(flagKey),
     env: z.optional(envKey),
+    actor: z.optional(z.string().check(z.minLength(1), z.maxLength(320))),
     before: z.optional(z.coerce.number().check(z.int(), z.positive())),
     limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(500)), 50),
   }),

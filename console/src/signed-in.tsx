@@ -1,5 +1,6 @@
 import * as shapes from '../../api-shapes/index.ts'
 import { ErrorBoundary, useMemo, useState } from 'hono/jsx/dom'
+import type { Credential } from './api/credential.ts'
 import { createApi } from './api/http.ts'
 import { createLive, type LiveStatus } from './api/live.ts'
 import type { Environment } from './api/types.ts'
@@ -14,19 +15,31 @@ import { Layout } from './pages/layout.tsx'
 import { SegmentPage } from './pages/segment-page.tsx'
 import { SegmentsPage } from './pages/segments-page.tsx'
 import { RequestsPage } from './pages/requests-page.tsx'
+import { FirstPersonOffer } from './components/first-person-offer.tsx'
 
-/** The console once a key is accepted: environments, the live socket, routing. */
-export function SignedIn(props: { adminKey: string; onSignOut: (reason?: string) => void }) {
-  const { adminKey, onSignOut } = props
+/**
+ * The console once a key or a person is accepted: environments, the live socket, routing.
+ * `onSignedIn` switches from the admin key to the first admin person it created.
+ */
+export function SignedIn(props: {
+  credential: Credential
+  onSignedIn: (credential: Credential) => void
+  onSignOut: (reason?: string) => void
+}) {
+  const { credential, onSignOut } = props
   const api = useMemo(
     () =>
-      createApi(adminKey, (error) =>
-        onSignOut(`Signed out: the server no longer accepts this key (${error.message}).`),
+      createApi(credential, (error) =>
+        onSignOut(
+          credential.kind === 'key'
+            ? `Signed out: the server no longer accepts this key (${error.message}).`
+            : `Signed out: your session ended (${error.message}). Sign in again.`,
+        ),
       ),
-    [adminKey],
+    [credential],
   )
   const [status, setStatus] = useState<LiveStatus>('connecting')
-  const live = useMemo(() => createLive({ key: adminKey, onStatus: setStatus }), [adminKey])
+  const live = useMemo(() => createLive({ credential, onStatus: setStatus }), [credential])
   const [environments, setEnvironments] = useState<Environment[] | null>(null)
   const [loadError, setLoadError] = useState<string | undefined>(undefined)
   const { route, env: envInUrl } = useRoute()
@@ -66,8 +79,17 @@ export function SignedIn(props: { adminKey: string; onSignOut: (reason?: string)
       <Layout
         route={route}
         status={status}
-        onSignOut={() => onSignOut('Signed out. The key was removed from this tab.')}
+        who={credential.kind === 'key' ? 'admin key' : credential.email}
+        onSignOut={() => {
+          if (credential.kind === 'key') return onSignOut('Signed out. The key was removed from this tab.')
+          // The server ends the session at once; the cookie is cleared by its answer.
+          api('DELETE', '/api/v1/session', null).then(
+            () => onSignOut('Signed out.'),
+            (e: Error) => onSignOut(`Signed out here; the server said: ${e.message}`),
+          )
+        }}
       >
+        {credential.kind === 'key' ? <FirstPersonOffer onSignedIn={props.onSignedIn} /> : null}
         <ErrorBoundary
           key={location.hash}
           fallbackRender={(error) => <ViewFailed error={error} />}

@@ -84,6 +84,11 @@ export const CLOSE = {
   restart: CLOSE_RESTART,
   /** The key was revoked while connected: do not reconnect with it. */
   revoked: CLOSE_REVOKED,
+  /**
+   * Console streams of people only: the person's roles changed while connected. Reconnecting
+   * asks for a new ticket, which is authorized with the new roles.
+   */
+  rightsChanged: 4403,
   /** The SDK did not read fast enough; it may reconnect and resync. */
   slowConsumer: 4408,
   /** Too many identities on this connection (client keys); reconnect after a backoff. */

@@ -2,11 +2,17 @@ import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import { ForbiddenError, UnauthorizedError } from '../errors.ts'
 import type { ApiKeyInfo, KeyKind, Store } from '../store/contract.ts'
+import type { Identity } from './identity-type.ts'
 
 /** Anything that resolves a secret to its live key: the key index, or the store itself. */
 export type KeyVerifier = Pick<Store['keys'], 'verify'>
 
-export type AuthEnv = { Variables: { apiKey: ApiKeyInfo; actor: string } }
+/**
+ * What authentication leaves on a request: who acts (`identity`, a key or a person), how the
+ * audit log names them (`actor`), and for a key the key itself (SDK routes read its kind).
+ * `apiKey` is absent when a person acts.
+ */
+export type AuthEnv = { Variables: { apiKey: ApiKeyInfo; actor: string; identity: Identity } }
 
 /**
  * The secret from `Authorization: Bearer <key>`, or for browsers (which cannot set headers on a
@@ -43,7 +49,7 @@ const article = (word: string) => (/^[aeiou]/.test(word) ? 'An' : 'A').toLowerCa
  * bound to one environment may only act on that environment (`environment` is the one the
  * request is about; undefined means "no environment", which needs a global admin key).
  */
-export function authorize(key: ApiKeyInfo, options: { kinds: readonly KeyKind[]; environment: string | undefined }): void {
+export function authorizeKey(key: ApiKeyInfo, options: { kinds: readonly KeyKind[]; environment: string | undefined }): void {
   if (!options.kinds.includes(key.kind))
     throw new ForbiddenError(`${article(key.kind)} ${key.kind} key cannot use this endpoint; it needs ${article(options.kinds[0] ?? '')} ${options.kinds.join(' or ')} key`)
   const env = options.environment
@@ -69,9 +75,10 @@ export function requireKey(
 ) {
   return createMiddleware<AuthEnv>(async (c, next) => {
     const key = await authenticate(keys, secretFrom(c.req.raw.headers, c.req.url, options.allowQuery ?? false))
-    authorize(key, { kinds: options.kinds, environment: options.environment?.(c, key) })
+    authorizeKey(key, { kinds: options.kinds, environment: options.environment?.(c, key) })
     c.set('apiKey', key)
     c.set('actor', actorOf(key))
+    c.set('identity', { type: 'key', key })
     await next()
   })
 }

@@ -12,6 +12,12 @@ export const MAX_KEY_RECHECK_MS = 60_000
  */
 export type RevocationListener = (isRevoked: (keyId: string) => boolean) => void
 
+/** How a person's session or token is named where keys are (stream principals, revocation notices). */
+export const credentialId = (kind: 'session' | 'token', id: string) => `${kind}:${id}`
+
+/** Whether a principal id names a person's session or token rather than an API key. */
+export const isCredentialId = (id: string) => id.startsWith('session:') || id.startsWith('token:')
+
 interface Entry {
   key: ApiKeyInfo
   /** The sha256 of the secret, as bytes, for the constant-time comparison. */
@@ -47,6 +53,7 @@ export function createKeyIndex(deps: {
   const hashById = new Map<string, string>()
   const revoked = new Set<string>()
   const listeners = new Set<RevocationListener>()
+  const rightsListeners = new Set<RevocationListener>()
   let timer: NodeJS.Timeout | undefined
   let rechecking: Promise<void> | undefined
 
@@ -103,12 +110,37 @@ export function createKeyIndex(deps: {
       admit(key, hex)
       return key
     },
-    /** Whether a key id is live in the index (an OFREP event-stream grant names its key by id). */
-    isLive: (keyId: string): boolean => hashById.has(keyId),
+    /**
+     * Whether a key id is live in the index (an OFREP event-stream grant names its key by id),
+     * or a person's `session:<id>` / `token:<id>` has not been ended (they are checked in the
+     * store when a ticket is issued; their endings arrive through `markRevoked`, here or
+     * announced by another replica).
+     */
+    isLive: (id: string): boolean => hashById.has(id) || (isCredentialId(id) && !revoked.has(id)),
     /** A key was revoked (here or on another replica): refuse it and close its streams at once. */
     markRevoked(keyId: string): void {
       forget(keyId)
       closeRevoked()
+    },
+    /**
+     * A person's roles changed (here or on another replica): their open console streams
+     * (`session:<id>`, `token:<id>`) close so that they reconnect and are authorized again.
+     * Nothing is revoked: the session and token stay valid.
+     */
+    rightsChanged(ids: readonly string[]): void {
+      const affected = new Set(ids)
+      for (const listener of rightsListeners) {
+        try {
+          listener((id) => affected.has(id))
+        } catch (error) {
+          deps.log('closing the streams of a person whose roles changed failed', error)
+        }
+      }
+    },
+    /** Calls `listener` when people's roles changed (see `rightsChanged`); returns the unsubscribe. */
+    onRightsChanged(listener: RevocationListener): () => void {
+      rightsListeners.add(listener)
+      return () => rightsListeners.delete(listener)
     },
     /** Calls `listener` whenever keys were revoked or re-checked; returns the unsubscribe. */
     onRevoked(listener: RevocationListener): () => void {

@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { ForbiddenError, UnauthorizedError } from '../errors.ts'
 import type { ApiKeyInfo } from '../store/contract.ts'
+import type { Identity } from './identity-type.ts'
+import { credentialId } from './key-index.ts'
 
 /** How long a stream ticket may wait for its upgrade: enough for one connect, useless in a log. */
 export const STREAM_TICKET_TTL_MS = 30_000
@@ -12,6 +14,27 @@ interface Ticket {
   key: ApiKeyInfo
   environment: string
   expiresAt: number
+}
+
+/**
+ * Whom a console stream belongs to, in the form the stream and the key index know: a key as
+ * itself; a person as an admin-kind principal of one environment whose id names the session or
+ * token it was opened with (`session:<id>`, `token:<id>`), so that ending that credential
+ * (`keys.markRevoked`, here or announced by another replica) closes the stream as a revoked
+ * key's is. The console feed only ever needs the `admin` kind; rights were checked when the
+ * ticket was issued.
+ */
+export function streamPrincipal(identity: Identity, environment: string): ApiKeyInfo {
+  if (identity.type === 'key') return identity.key
+  return {
+    id: credentialId(identity.credential.kind, identity.credential.id),
+    name: `person:${identity.person.email}`,
+    kind: 'admin',
+    environment,
+    prefix: identity.credential.kind,
+    createdAt: identity.person.createdAt,
+    revokedAt: null,
+  }
 }
 
 /** The `Sec-WebSocket-Protocol` entry that carries a ticket: `ticket.<ticket>`. */

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream'
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../errors.ts'
 import type { ErrorResponse } from '../error-response.ts'
 import type { ApiKeyInfo, Store } from '../store/contract.ts'
-import { authenticate, authorize, secretFrom, type KeyVerifier } from './api-key.ts'
+import { authenticate, authorizeKey, secretFrom, type KeyVerifier } from './api-key.ts'
 import { TICKET_PROTOCOL_PREFIX, type StreamTickets } from './stream-tickets.ts'
 
 /** The request's headers as a fetch `Headers` (repeated headers joined, as fetch does). */
@@ -62,7 +62,7 @@ export async function authenticateUpgrade(
   const { key, ticketEnvironment } = await keyOfUpgrade(headersOf(request), url, deps)
   const requested = ticketEnvironment ?? url.searchParams.get('env') ?? undefined
   const environment = key.environment ?? requested
-  authorize(key, { kinds: ['admin', 'server', 'client'], environment: requested ?? environment })
+  authorizeKey(key, { kinds: ['admin', 'server', 'client'], environment: requested ?? environment })
   if (!environment) throw new ForbiddenError('a global admin key must name the environment to watch with ?env=')
   if (!(await deps.environmentExists(environment))) throw new NotFoundError(`environment ${environment}`)
   return { key, environment }

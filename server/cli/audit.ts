@@ -18,15 +18,15 @@ function tripLines(items: shapes.AuditPage['items']): string[] {
   })
 }
 
-/** `canary audit [--flag F] [--env E] [--actor person|guard|plan] [--limit N]`: who changed what. */
+/** `canary audit [--flag F] [--env E] [--actor person|guard|plan] [--by ACTOR] [--limit N]`: who changed what. */
 export const audit: Command = {
-  synopsis: '[--flag F] [--env E] [--actor person|guard|plan] [--limit N]',
-  summary: 'the audit log, newest first: when, who (a person, the guard or a plan), what, where',
+  synopsis: '[--flag F] [--env E] [--actor person|guard|plan] [--by person:EMAIL|admin-key:NAME] [--limit N]',
+  summary: 'the audit log, newest first: when, who (a person, the guard or a plan), what, where; --by: one actor only',
   usesApi: true,
   async run(args, io) {
     const { values, positionals } = parseCommand(
       args,
-      { ...apiOptions, flag: { type: 'string' }, env: { type: 'string' }, actor: { type: 'string' }, limit: { type: 'string' } },
+      { ...apiOptions, flag: { type: 'string' }, env: { type: 'string' }, actor: { type: 'string' }, by: { type: 'string' }, limit: { type: 'string' } },
       'audit',
     )
     noPositionals(positionals, 'audit')
@@ -38,6 +38,7 @@ export const audit: Command = {
     const query = new URLSearchParams({ limit: String(limit) })
     if (values.flag !== undefined) query.set('flag', values.flag)
     if (values.env !== undefined) query.set('env', values.env)
+    if (values.by !== undefined) query.set('actor', values.by)
     const api = createApiClient(connectionFrom(values, io.env))
     const data = await api('GET', `/api/v1/audit?${query}`)
     const page = expectShape(shapes.auditPage, data, 'audit page')

@@ -1,3 +1,4 @@
+import { storedToken } from './credentials-file.ts'
 import { CliError } from './errors.ts'
 import { environmentsHint, missingEnvironment } from './known-environments.ts'
 
@@ -20,7 +21,10 @@ export function apiPath(parts: TemplateStringsArray, ...values: string[]): strin
   return parts.reduce((path, part, i) => path + encodeURIComponent(values[i - 1] ?? '') + part)
 }
 
-/** `--url`/`CANARY_URL` and `--key`/`CANARY_KEY`, checked before any request is sent. */
+/**
+ * `--url`/`CANARY_URL` and `--key`/`CANARY_KEY` (an API key or a personal token), else the token
+ * `canary login` stored for that URL; checked before any request is sent.
+ */
 export function connectionFrom(
   values: { url?: string | undefined; key?: string | undefined },
   env: NodeJS.ProcessEnv,
@@ -35,9 +39,10 @@ export function connectionFrom(
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
     throw new CliError(`invalid server URL ${url}: only http and https are supported`)
-  const key = values.key ?? env.CANARY_KEY
-  if (!key) throw new CliError('no API key: pass --key or set CANARY_KEY')
-  return { url: url.replace(/\/+$/, ''), key }
+  const base = url.replace(/\/+$/, '')
+  const key = values.key ?? (env.CANARY_KEY || storedToken(base, env))
+  if (!key) throw new CliError('no API key: pass --key, set CANARY_KEY, or sign in with canary login')
+  return { url: base, key }
 }
 
 /**

@@ -10,15 +10,18 @@ import { processIo, type Io } from './io.ts'
 import { terminalSafe } from '../domain/terminal-text.ts'
 import { importCommands } from './import.ts'
 import { keyCommands } from './keys.ts'
+import { login } from './login.ts'
+import { userCommands } from './users.ts'
 import { segmentCommands } from './segments.ts'
 import { requestCommands } from './requests.ts'
 import { serve } from './serve.ts'
 import { commandUsage, groupUsage, mainUsage } from './usage.ts'
 import { verifyCommands } from './verify.ts'
 
-const topLevel: Record<string, Command> = { serve, backup, health, audit }
+const topLevel: Record<string, Command> = { serve, backup, health, audit, login }
 const groups: Record<string, CommandGroup> = {
   keys: keyCommands,
+  users: userCommands,
   flags: flagCommands,
   cohorts: cohortCommands,
   segments: segmentCommands,

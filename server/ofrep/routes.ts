@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { boundedBody } from '../rate-limit/body-limit.ts'
 import { Hono, type Context } from 'hono'
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming'
-import { authenticate, authorize, secretFrom } from '../auth/api-key.ts'
+import { authenticate, authorizeKey, secretFrom } from '../auth/api-key.ts'
 import { sdkCors } from '../auth/sdk-cors.ts'
 import { errorResponse } from '../error-response.ts'
 import { ForbiddenError, UnauthorizedError } from '../errors.ts'
@@ -181,7 +181,7 @@ export function ofrepRoutes(deps: OfrepDeps) {
   app.use('/evaluate/*', async (c, next) => {
     const secret = c.req.header('x-api-key') || secretFrom(c.req.raw.headers, c.req.url, false)
     const key = await authenticate(keys, secret)
-    authorize(key, { kinds: ['server', 'client'], environment: key.environment ?? undefined })
+    authorizeKey(key, { kinds: ['server', 'client'], environment: key.environment ?? undefined })
     if (key.environment === null) throw new ForbiddenError('an SDK key bound to an environment is needed')
     const audience: Audience = key.kind === 'client' ? 'client' : 'server'
     if (audience === 'client') {

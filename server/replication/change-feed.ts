@@ -14,7 +14,7 @@ export interface ChangeFeedOptions {
    * changes and so in commit order with them; re-checked against the store whenever what was
    * heard may be incomplete (a reconnect, a change found by the version check).
    */
-  keys?: Pick<KeyIndex, 'markRevoked' | 'recheck'>
+  keys?: Pick<KeyIndex, 'markRevoked' | 'recheck' | 'rightsChanged'>
   log: (message: string, error?: unknown) => void
   /** How often every environment's version is compared with what was published (default 1 s). */
   checkMs?: number
@@ -56,8 +56,9 @@ export async function startChangeFeed(options: ChangeFeedOptions) {
     next.on('notification', (message) => {
       if (message.channel === KEYS_CHANNEL) {
         // Synchronously, before the next notification (a later change) is handled.
-        const revoked = message.payload ? parseKeyAnnouncement(message.payload)?.revoked : undefined
-        if (revoked !== undefined) options.keys?.markRevoked(revoked)
+        const announced = message.payload ? parseKeyAnnouncement(message.payload) : undefined
+        if (announced && 'revoked' in announced) options.keys?.markRevoked(announced.revoked)
+        else if (announced) options.keys?.rightsChanged([announced.rightsChanged])
         return
       }
       const announced = message.channel === CHANGES_CHANNEL && message.payload ? parseAnnouncement(message.payload) : undefined

@@ -1,14 +1,15 @@
 import { Hono, type Context } from 'hono'
 import type { AuthEnv } from '../auth/api-key.ts'
+import { authorize, readableEnvironments } from '../auth/identity.ts'
 import type { ChangeRequests } from '../services/change-requests.ts'
 import { parse, schemas } from '../validation.ts'
 import * as shapes from '../../api-shapes/index.ts'
 import { identityOf, jsonBody, param, shaped } from './request.ts'
 
 /**
- * `/api/v1/change-requests`: the review of writes held by protected environments. Any admin key
- * may list and act; a key bound to one environment sees and acts on that environment's requests
- * only. Who may approve is `mayApprove` (auth/approvers.ts); its rules are domain/change-requests.ts.
+ * `/api/v1/change-requests`: the review of writes held by protected environments. Anyone sees the
+ * requests of the environments they may read; who may approve is `mayApprove` (auth/approvers.ts);
+ * the rules of a request are domain/change-requests.ts.
  */
 export function changeRequestRoutes({ requests }: { requests: ChangeRequests }) {
   const id = (c: Context) => parse(schemas.requestId, param(c, 'id'), 'id')
@@ -16,10 +17,14 @@ export function changeRequestRoutes({ requests }: { requests: ChangeRequests }) 
   return new Hono<AuthEnv>()
     .get('/', async (c) => {
       const parsed = parse(schemas.requestQuery, c.req.query(), 'query')
-      // An environment's key lists its own environment's requests even when it does not say so.
-      const query = { ...parsed, env: parsed.env ?? c.var.apiKey.environment ?? undefined }
-      // One more than the page: whether another page follows.
-      const rows = await requests.list({ ...query, limit: query.limit + 1 })
+      const readable = readableEnvironments(c.var.identity)
+      // Someone who reads one environment lists its requests even without saying so.
+      const only = readable !== 'all' && readable.size === 1 ? [...readable][0] : undefined
+      const query = { ...parsed, env: parsed.env ?? only }
+      if (query.env !== undefined) authorize(c.var.identity, { action: 'read', environment: query.env })
+      // One more than the page: whether another page follows. Requests of environments the
+      // identity may not read are left out (a page may then be shorter than asked).
+      const rows = (await requests.list({ ...query, limit: query.limit + 1 })).filter((r) => readable === 'all' || readable.has(r.environment))
       const items = rows.slice(0, query.limit)
       return c.json(shaped(shapes.changeRequestList, { items, nextBefore: rows.length > query.limit ? items.at(-1)!.id : null }))
     })

@@ -4,6 +4,7 @@ import { announcedModes } from '../../sdk/core/bucketing-capability.ts'
 import { answerFor } from '../domain/answer.ts'
 import { snapshotFor, viewKey } from '../domain/bucketing-view.ts'
 import type { AuthEnv } from '../auth/api-key.ts'
+import { readableEnvironments } from '../auth/identity.ts'
 import { clientAddress, remoteAddressOf } from '../rate-limit/client-address.ts'
 import type { ClientLimits } from '../rate-limit/client-limits.ts'
 import type { EnvRules } from '../live/env-rules.ts'
@@ -16,11 +17,12 @@ import { jsonBody, param, shaped } from './request.ts'
 /** `/api/v1/environments`: list and create. */
 export function environmentRoutes({ store, service }: { store: Store; service: FlagService }) {
   return new Hono<AuthEnv>()
-    // An environment's key sees its own environment only (not even others' names or versions).
+    // An environment's key, or a person with roles in some environments, sees those only (not
+    // even others' names or versions).
     .get('/', async (c) => {
-      const own = c.var.apiKey.environment
+      const readable = readableEnvironments(c.var.identity)
       const all = await store.flags.listEnvironments()
-      return c.json(shaped(shapes.environmentList, { items: own === null ? all : all.filter((e) => e.key === own) }))
+      return c.json(shaped(shapes.environmentList, { items: readable === 'all' ? all : all.filter((e) => readable.has(e.key)) }))
     })
     .post('/', async (c) => {
       const input = await jsonBody(c, schemas.createEnvironment)

@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono'
 import type { AuthEnv } from '../auth/api-key.ts'
+import { readableEnvironments } from '../auth/identity.ts'
 import type { GuardService } from '../guard/guard-service.ts'
 import type { FlagService } from '../services/flag-service.ts'
 import type { FlagWithStates, Store, StoredFlagState } from '../store/contract.ts'
@@ -35,22 +36,22 @@ export function flagRoutes({ store, service, guard }: { store: Store; service: F
     environments: Object.fromEntries(flag.states.map((s) => [s.environment, summary(s)])),
   })
   /**
-   * The flag as this key may see it: shared definitions for every admin key, states only of
-   * the key's own environment when it is bound to one (global keys see all).
+   * The flag as this identity may see it: shared definitions for everyone who may read, states
+   * only of the environments they may read (a key bound to one, a person's roles).
    */
-  const scoped = (c: Context<AuthEnv>, flag: FlagWithStates): FlagWithStates => inScope(c.var.apiKey.environment, flag)
-  const inScope = (own: string | null, flag: FlagWithStates): FlagWithStates =>
-    own === null ? flag : { ...flag, states: flag.states.filter((s) => s.environment === own) }
+  const scoped = (c: Context<AuthEnv>, flag: FlagWithStates): FlagWithStates => inScope(readableEnvironments(c.var.identity), flag)
+  const inScope = (readable: 'all' | ReadonlySet<string>, flag: FlagWithStates): FlagWithStates =>
+    readable === 'all' ? flag : { ...flag, states: flag.states.filter((s) => readable.has(s.environment)) }
   const detail = (flag: FlagWithStates) => shaped(shapes.flagDetail, { ...flag, states: flag.states.map(stateView) })
 
   return new Hono<AuthEnv>()
     .get('/', async (c) => {
       const page = await store.flags.listFlags(parse(schemas.pageQuery, c.req.query(), 'query'))
       // Read once: `c.var` builds a fresh object on every access, a cost per flag otherwise.
-      const own = c.var.apiKey.environment
+      const readable = readableEnvironments(c.var.identity)
       return c.json(
         shaped(shapes.flagList, {
-          items: page.items.map((flag) => withSummary(inScope(own, flag))),
+          items: page.items.map((flag) => withSummary(inScope(readable, flag))),
           nextCursor: page.next === null ? null : encodeCursor(page.next),
         }),
       )

@@ -28,7 +28,7 @@ async function turnsOff(c: Context): Promise<boolean> {
 }
 
 /**
- * Writes per environment-scoped API key per second (429 with Retry-After; nothing written): one
+ * Writes per environment-scoped API key (and per person who is not a global admin) per second (429 with Retry-After; nothing written): one
  * environment admin cannot grow the database or the change stream without bound. It delays a key, never locks it;
  * turning a flag off is exempt. Runs after authentication (it counts per key id).
  */
@@ -36,19 +36,25 @@ export function limitWrites(options: { perSecond: number; now: () => number }) {
   const limiter = createWindowLimiter({ limit: options.perSecond, windowMs: 1000, now: options.now })
   let sincePrune = 0
   return createMiddleware<AuthEnv>(async (c, next) => {
-    const key = c.get('apiKey') as AuthEnv['Variables']['apiKey'] | undefined
-    // Global admin keys own the server (they make and revoke every other key): the limit is for
-    // the keys an environment's admins and tools hold.
-    if (!key || key.environment === null || !WRITES.has(c.req.method)) return next()
+    const identity = c.get('identity') as AuthEnv['Variables']['identity'] | undefined
+    // Global admin keys and global admin people own the server (they make and revoke every other
+    // key and member): the limit is for the keys an environment's admins and tools hold, and
+    // for people who are not global admins.
+    const limited =
+      identity === undefined ? undefined
+      : identity.type === 'key' ? (identity.key.environment === null ? undefined : identity.key.id)
+      : identity.person.admin ? undefined
+      : `person:${identity.person.id}`
+    if (limited === undefined || !WRITES.has(c.req.method)) return next()
     if (READS_BY_POST.some((p) => p.test(c.req.path)) || (await turnsOff(c))) return next()
     if (++sincePrune >= 1000) {
       sincePrune = 0
       limiter.prune()
     }
-    const verdict = limiter.take(key.id)
+    const verdict = limiter.take(limited)
     if (!verdict.allowed)
       throw new TooManyRequestsError(
-        `too many writes with this key: at most ${options.perSecond} a second (turning a flag off is never limited)`,
+        `too many writes with this key or person: at most ${options.perSecond} a second (turning a flag off is never limited)`,
         Math.max(1, Math.ceil(verdict.retryAfterMs / 1000)),
       )
     return next()

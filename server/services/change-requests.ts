@@ -1,6 +1,5 @@
 import type { ChangeRequest, ChangeRequestStatus, ProposedChange } from '../../api-shapes/change-requests.ts'
-import { mayApprove, type Identity } from '../auth/approvers.ts'
-import { authorize } from '../auth/api-key.ts'
+import { mayApprove, maySee, type Identity } from '../auth/approvers.ts'
 import {
   approvalOf,
   checkNotStale,
@@ -123,10 +122,11 @@ async function dropSchedule(deps: ChangeRequestDeps, request: ChangeRequest, err
 export function createChangeRequests(deps: ChangeRequestDeps) {
   const { store, now, notify } = deps
 
-  /** The request, when the identity's key may see its environment (403 otherwise, 404 when there is none). */
+  /** The request, when the identity may read its environment (403 otherwise, 404 when there is none). */
   async function visible(id: number, identity: Identity): Promise<ChangeRequest> {
     const request = await store.requests.get(id)
-    authorize(identity.key, { kinds: ['admin'], environment: request.environment })
+    if (!maySee(identity, request.environment))
+      throw new ForbiddenError(`${identity.actor} may not see change requests in ${request.environment}`)
     return request
   }
 

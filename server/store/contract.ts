@@ -6,6 +6,10 @@ import type { Plan } from '../../api-shapes/plan.ts'
 import type { ChangeRequest, ChangeRequestStatus, FieldDiff, ProposedChange } from '../../api-shapes/change-requests.ts'
 import type { RequestPatch } from '../domain/change-requests.ts'
 
+import type { PeopleStore } from './people-contract.ts'
+
+export * from './people-contract.ts'
+
 /**
  * The storage contract: what services, routes, the stream, the guard and the planner may ask of
  * storage, declared apart from any implementation. Two implementations satisfy it:
@@ -44,6 +48,8 @@ export interface Store {
   /** Imports from other products (Unleash, LaunchDarkly): all or nothing. */
   imports: ImportStore
   keys: KeyStore
+  /** People, roles per environment, sessions and personal tokens (people-contract.ts). */
+  people: PeopleStore
   logs: LogStore
   metrics: MetricsStore
   /** The guard's saved evidence per guarded flag (both dialects: a restart resumes the tests). */
@@ -366,9 +372,13 @@ export interface AuditRow {
 export interface LogStore {
   /** Newest first; `before` is the id cursor of the previous page's last row. */
   audit(filter: {
-    flag?: string
-    env?: string
-    before?: number
+    flag?: string | undefined
+    env?: string | undefined
+    /** Only rows of these environments (a reader who may not read every one). */
+    envs?: readonly string[] | undefined
+    /** Only rows by this actor (`person:<email>`, `admin-key:<name>`, `guard`). */
+    actor?: string | undefined
+    before?: number | undefined
     limit: number
   }): Promise<AuditRow[]>
   /**

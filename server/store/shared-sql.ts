@@ -1,4 +1,4 @@
-import { and, eq, lt, sql, type Column, type SQL } from 'drizzle-orm'
+import { and, eq, inArray, lt, sql, type Column, type SQL } from 'drizzle-orm'
 import type { LogStore } from './contract.ts'
 
 /*
@@ -8,15 +8,18 @@ import type { LogStore } from './contract.ts'
 
 /**
  * The WHERE of an audit page, the same for both dialects (drizzle builds it from either
- * dialect's `audit_log` columns): by flag, by environment, and before the previous page's last id.
+ * dialect's `audit_log` columns): by flag, by environment (or a set of them), by actor, and before the previous page's last id.
  */
 export function auditWhere(
-  columns: { flagKey: Column; envKey: Column; id: Column },
+  columns: { flagKey: Column; envKey: Column; id: Column; actor: Column },
   filter: Parameters<LogStore['audit']>[0],
 ): SQL | undefined {
   const where: SQL[] = []
   if (filter.flag) where.push(eq(columns.flagKey, filter.flag))
   if (filter.env) where.push(eq(columns.envKey, filter.env))
+  // An empty list matches nothing (inArray of none is false in drizzle).
+  if (filter.envs) where.push(inArray(columns.envKey, [...filter.envs]))
+  if (filter.actor) where.push(eq(columns.actor, filter.actor))
   if (filter.before) where.push(lt(columns.id, filter.before))
   return and(...where)
 }

@@ -6,6 +6,7 @@ import { createSqliteImportStore } from './import-store.ts'
 import { createSqliteKeyStore } from './key-store.ts'
 import { createSqliteLogStore } from './log-store.ts'
 import { createSqliteMetricsStore } from './metrics-store.ts'
+import { createSqlitePeopleStore } from './people-store.ts'
 import { rulesOf } from './rows.ts'
 import { createSqliteRequestStore } from './request-store.ts'
 import { createSqliteSegmentStore, readSegments } from './segment-store.ts'
@@ -37,6 +38,7 @@ export function createSqliteStore(source: string | Db): Store {
     segments: createSqliteSegmentStore(db),
     imports: createSqliteImportStore(db),
     keys: createSqliteKeyStore(db),
+    people: createSqlitePeopleStore(db),
     logs: createSqliteLogStore(db),
     metrics: createSqliteMetricsStore(db),
     evidence: createSqliteEvidenceStore(db),

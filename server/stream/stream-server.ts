@@ -186,6 +186,11 @@ export function attachStream(server: Server, deps: StreamDeps, options: StreamOp
       for (const conn of connections.values())
         if (isRevoked(conn.key.id)) conn.socket.close(CLOSE.revoked, 'API key revoked')
     },
+    /** Closes people's console streams after a role change: they reconnect and are authorized again. */
+    closeRightsChanged(isAffected: (principalId: string) => boolean) {
+      for (const conn of connections.values())
+        if (isAffected(conn.key.id)) conn.socket.close(CLOSE.rightsChanged, 'roles changed: reconnect')
+    },
     close() {
       clearInterval(heartbeat)
       stopConsoleFeed()

@@ -78,6 +78,27 @@ describe('admin API responses match the shared shapes', () => {
     await expectShape(shapes.environment, 'DELETE', '/api/v1/environments/production/protection')
   })
 
+  it('people: members, the session, personal tokens', async () => {
+    const person = await expectShape(shapes.person, 'POST', '/api/v1/members', { email: 'ann@example.com', name: 'Ann', password: 'ann passphrase 2026', roles: [{ environment: 'production', role: 'editor' }] })
+    await expectShape(shapes.personList, 'GET', '/api/v1/members')
+    await expectShape(shapes.person, 'GET', `/api/v1/members/${person.id}`)
+    await expectShape(shapes.person, 'PATCH', `/api/v1/members/${person.id}`, { name: 'Ann B.' })
+    expect(shapes.whoAmI.parse(await expectShape(shapes.whoAmI, 'GET', '/api/v1/session')).type).toBe('key')
+    const signIn = await s.call('POST', '/api/v1/session', { key: null, body: { email: 'ann@example.com', password: 'ann passphrase 2026' } })
+    expect(shapes.signedIn.safeParse(signIn.json).success).toBe(true)
+    const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!
+    const asAnn = async (schema: z.ZodMiniType, method: string, path: string, body?: unknown) => {
+      const res = await s.call(method, path, { key: null, headers: { cookie, 'x-canary-csrf': '1' }, ...(body !== undefined && { body }) })
+      expect(res.status, JSON.stringify(res.json)).toBeLessThan(300)
+      expect(schema.safeParse(res.json).success, JSON.stringify(res.json)).toBe(true)
+      return res.json
+    }
+    expect((await asAnn(shapes.whoAmI, 'GET', '/api/v1/session')).type).toBe('person')
+    const token = await asAnn(shapes.createdToken, 'POST', '/api/v1/tokens', { name: 'ci' })
+    await asAnn(shapes.personalTokenList, 'GET', '/api/v1/tokens')
+    await asAnn(shapes.personalToken, 'DELETE', `/api/v1/tokens/${token.id}`)
+  })
+
   it('fails the parse when a field is renamed (what a renamed server field does to the console)', () => {
     const state = {
       key: 'f', environment: 'production', enabled: true, salt: 'f', stickiness: 'userId',

@@ -245,7 +245,7 @@ describe('canary errors', () => {
   it('says how to pass a key when there is none', { timeout: SLOW }, async () => {
     const result = await runMain(['flags', 'list'], { CANARY_URL: url })
     expect(result.code).toBe(1)
-    expect(result.stderr.trim()).toBe('error: no API key: pass --key or set CANARY_KEY')
+    expect(result.stderr.trim()).toBe('error: no API key: pass --key, set CANARY_KEY, or sign in with canary login')
   })
 
   it('names the URL it cannot reach', { timeout: SLOW }, async () => {

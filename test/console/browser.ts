@@ -20,7 +20,7 @@ export function collectErrors(page: Page): string[] {
 export async function signIn(page: Page, url: string, adminKey: string): Promise<void> {
   await page.goto(url)
   await page.getByLabel('Admin key').fill(adminKey)
-  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click()
   await page.getByRole('heading', { name: 'Flags', level: 1 }).waitFor()
 }
 

@@ -114,7 +114,7 @@ describe('the console in the first hour', () => {
           'the database, no key needed (README, "Lost admin key").',
       )
       await p.getByLabel('Admin key').fill('cf_admin_not-a-key-anyone-made')
-      await p.getByRole('button', { name: 'Sign in' }).click()
+      await p.getByRole('button', { name: 'Sign in', exact: true }).click()
       const error = p.locator('#admin-key-error')
       await error.waitFor()
       expect(await error.innerText()).toBe(

@@ -230,7 +230,7 @@ describe('the console across the canary lifecycle', () => {
     await page.goto(`${url}/#/flags?env=development`)
     expect(await page.locator('main.sign-in').innerText()).toContain("an environment's key only its own")
     await page.getByLabel('Admin key').fill(scoped.json.secret)
-    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click()
     await page.getByRole('heading', { name: 'Flags', level: 1 }).waitFor()
     expect(await page.locator('#environment').inputValue()).toBe('production')
     expect(await page.locator('#environment option').allInnerTexts()).toEqual(['Production'])

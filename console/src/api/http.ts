@@ -1,4 +1,5 @@
 import type * as z from 'zod/mini'
+import { authHeaders, type Credential } from './credential.ts'
 import type { FieldIssue } from './types.ts'
 
 /** An error response of the admin API: `{ error: { code, message, details? } }`. */
@@ -46,26 +47,27 @@ type Answer<S extends Expect> = S extends z.ZodMiniType ? z.output<S> : null
 export type Api = <S extends Expect>(method: string, path: string, expect: S, body?: unknown) => Promise<Answer<S>>
 
 /**
- * Admin API requests with the signed-in key. Every answer is parsed with the response shape the
+ * Admin API requests with the signed-in key or person's session (`credential`). Every answer is parsed with the response shape the
  * caller names (the one the server's routes are typed against), so a field the server renamed
  * fails here, with its path, instead of rendering as `undefined` somewhere later. Non-2xx
  * answers throw `ApiError`; a network failure throws one with status 0, and an answer of the
  * wrong shape one with code `bad_response`, so every caller handles one kind of error.
  *
  * @example
- * const api = createApi(key, onUnauthorized)
+ * const api = createApi({ kind: 'key', key }, onUnauthorized)
  * const { items } = await api('GET', '/api/v1/environments', shapes.environmentList)
  */
-export function createApi(key: string, onUnauthorized: (error: ApiError) => void): Api {
+export function createApi(credential: Credential, onUnauthorized: (error: ApiError) => void): Api {
   return async <S extends Expect>(method: string, path: string, expect: S, body?: unknown): Promise<Answer<S>> => {
     let response: Response
     try {
       response = await fetch(path, {
         method,
         headers: {
-          authorization: `Bearer ${key}`,
+          ...authHeaders(credential, method),
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
+        credentials: 'same-origin',
         body: body === undefined ? undefined : JSON.stringify(body),
       })
     } catch (error) {

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini'
 import * as shapes from '../../../api-shapes/index.ts'
+import { authHeaders, type Credential } from './credential.ts'
 import { parseLiveMessage, type LiveMessage } from './live-message.ts'
 
 export type LiveStatus = 'connecting' | 'live' | 'offline'
@@ -30,13 +31,15 @@ class KeyRefused extends Error {}
  * Opens the socket. Browsers cannot set headers on a WebSocket: a key that is a valid token rides
  * in a sub-protocol entry; any other (an operator key with spaces) never goes in the URL, which
  * proxies log: the console asks for a single-use ticket with the key in `Authorization` and
- * opens the socket with that (server/auth/stream-tickets.ts).
+ * opens the socket with that (server/auth/stream-tickets.ts). A person's session always takes a
+ * ticket (its cookie authenticates the ticket request).
  */
-async function open(url: string, env: string, key: string): Promise<WebSocket> {
-  if (TOKEN.test(key)) return new WebSocket(url, [PROTOCOL, `key.${key}`])
+async function open(url: string, env: string, credential: Credential): Promise<WebSocket> {
+  if (credential.kind === 'key' && TOKEN.test(credential.key)) return new WebSocket(url, [PROTOCOL, `key.${credential.key}`])
   const response = await fetch('/api/v1/stream-tickets', {
     method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    credentials: 'same-origin',
+    headers: { ...authHeaders(credential, 'POST'), 'content-type': 'application/json' },
     body: JSON.stringify({ environment: env }),
   })
   if (response.status === 401) throw new KeyRefused('the stream ticket was refused: the key is invalid or revoked')
@@ -52,11 +55,11 @@ async function open(url: string, env: string, key: string): Promise<WebSocket> {
  * noticed even when nothing changes.
  *
  * @example
- * const live = createLive({ key, onStatus: setStatus })
+ * const live = createLive({ credential, onStatus: setStatus })
  * live.watch('production')
  * const stop = live.subscribe((m) => m.type === 'console_change' && reload())
  */
-export function createLive(options: { key: string; onStatus: (status: LiveStatus) => void }): Live {
+export function createLive(options: { credential: Credential; onStatus: (status: LiveStatus) => void }): Live {
   const listeners = new Set<(message: LiveMessage) => void>()
   let current: { close(): void } | undefined
 
@@ -93,7 +96,7 @@ export function createLive(options: { key: string; onStatus: (status: LiveStatus
 
     function dial() {
       options.onStatus('connecting')
-      open(url, env, options.key).then(attach, (error: unknown) => {
+      open(url, env, options.credential).then(attach, (error: unknown) => {
         if (closed) return
         options.onStatus('offline')
         if (error instanceof KeyRefused) return // revoked: the next API call signs out

@@ -10,10 +10,12 @@ const STATUS_TEXT: Record<LiveStatus, string> = {
   offline: 'offline, reconnecting',
 }
 
-/** Header (navigation, environment, live status, sign out) around the current page. */
+/** Header (navigation, environment, live status, who is signed in and sign out) around the current page. */
 export function Layout(props: {
   route: Route
   status: LiveStatus
+  /** The signed-in person's email, or `admin key`. */
+  who: string
   onSignOut: () => void
   children: Child
 }) {
@@ -63,9 +65,14 @@ export function Layout(props: {
         <span class={`live live-${props.status}`} role="status" aria-live="polite">
           {STATUS_TEXT[props.status]}
         </span>
-        <button type="button" class="link" onClick={props.onSignOut}>
-          Sign out
-        </button>
+        <div class="user-menu">
+          <span class="muted" data-testid="signed-in-as">
+            {props.who}
+          </span>
+          <button type="button" class="link" onClick={props.onSignOut}>
+            Sign out
+          </button>
+        </div>
       </header>
       <main class="page">{props.children}</main>
     </div>

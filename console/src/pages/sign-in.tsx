@@ -1,13 +1,60 @@
 import { useState } from 'hono/jsx/dom'
 import * as shapes from '../../../api-shapes/index.ts'
+import type { Credential } from '../api/credential.ts'
 import { ApiError, createApi } from '../api/http.ts'
 import { describedBy, Field, valueOf } from '../components/field.tsx'
 
+/** Email and password: a server-side session in an httpOnly cookie (the console never holds its secret). */
+function PasswordSignIn(props: { onSignIn: (credential: Credential) => void }) {
+  const [email, setEmail] = useState('')
+  const [password, setPassword] = useState('')
+  const [error, setError] = useState<string | undefined>(undefined)
+  const [busy, setBusy] = useState(false)
+
+  async function submit(event: Event) {
+    event.preventDefault()
+    setBusy(true)
+    setError(undefined)
+    try {
+      const { person } = await createApi({ kind: 'session', email }, () => {})('POST', '/api/v1/session', shapes.signedIn, { email, password })
+      props.onSignIn({ kind: 'session', email: person.email })
+    } catch (e) {
+      const failure = e as ApiError
+      setError(failure.status === 401 ? 'Wrong email or password.' : failure.message)
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  return (
+    <form onSubmit={submit} noValidate aria-labelledby="person-heading">
+      <h2 id="person-heading">Sign in as a person</h2>
+      <Field id="email" label="Email">
+        <input id="email" type="email" autocomplete="username" value={email} onInput={(e: Event) => setEmail(valueOf(e))} />
+      </Field>
+      <Field id="password" label="Password" error={error}>
+        <input
+          id="password"
+          type="password"
+          autocomplete="current-password"
+          value={password}
+          onInput={(e: Event) => setPassword(valueOf(e))}
+          {...describedBy('password', error)}
+        />
+      </Field>
+      <button type="submit" class="primary" disabled={busy}>
+        {busy ? 'Checking…' : 'Sign in with password'}
+      </button>
+    </form>
+  )
+}
+
 /**
- * Asks for an admin key (global or of one environment) and checks it against the API before
- * keeping it for this tab; the console then opens on an environment the key may see.
+ * Signs a person in with email and password, or takes an admin key (global or of one
+ * environment), checked against the API before it is kept for this tab; the console then
+ * opens on an environment the key or person may see.
  */
-export function SignIn(props: { notice: string | undefined; onSignIn: (key: string) => void }) {
+export function SignIn(props: { notice: string | undefined; onSignIn: (credential: Credential) => void }) {
   const [key, setKey] = useState('')
   const [error, setError] = useState<string | undefined>(undefined)
   const [busy, setBusy] = useState(false)
@@ -18,9 +65,9 @@ export function SignIn(props: { notice: string | undefined; onSignIn: (key: stri
     if (!secret) return setError('Enter the admin key the server printed on its first start.')
     setBusy(true)
     try {
-      const { items } = await createApi(secret, () => {})('GET', '/api/v1/environments', shapes.environmentList)
+      const { items } = await createApi({ kind: 'key', key: secret }, () => {})('GET', '/api/v1/environments', shapes.environmentList)
       if (items.length === 0) return setError('This key sees no environment: ask for a key of the environment you work in.')
-      props.onSignIn(secret)
+      props.onSignIn({ kind: 'key', key: secret })
     } catch (e) {
       const failure = e as ApiError
       setError(
@@ -38,6 +85,13 @@ export function SignIn(props: { notice: string | undefined; onSignIn: (key: stri
   return (
     <main class="sign-in">
       <h1>canary-flags</h1>
+      {props.notice ? (
+        <p class="notice" role="status">
+          {props.notice}
+        </p>
+      ) : null}
+      <PasswordSignIn onSignIn={props.onSignIn} />
+      <h2>Or use an admin key</h2>
       <p>
         Sign in with an admin key: a global key sees every environment, an environment's key only
         its own. It is kept in this browser tab only, until you sign out or close the tab.
@@ -47,11 +101,6 @@ export function SignIn(props: { notice: string | undefined; onSignIn: (key: stri
         Lost it? On the server's machine, <code>canary keys create --kind admin --db &lt;database file&gt;</code>{' '}
         writes a new one straight into the database, no key needed (README, "Lost admin key").
       </p>
-      {props.notice ? (
-        <p class="notice" role="status">
-          {props.notice}
-        </p>
-      ) : null}
       <form onSubmit={submit} noValidate>
         <Field id="admin-key" label="Admin key" error={error}>
           <input

@@ -10,6 +10,7 @@ import { createPgKeyStore } from './key-store.ts'
 import { createPgLogStore } from './log-store.ts'
 import { createPgMetricsStore } from './metrics-store.ts'
 import { createPgRequestStore } from './request-store.ts'
+import { createPgPeopleStore } from './people-store.ts'
 import { createPgSegmentStore } from './segment-store.ts'
 import { createPgWebhookSecretStore } from './webhook-secret-store.ts'
 
@@ -53,6 +54,7 @@ export async function createPgStore(
     segments,
     imports: createPgImportStore(db),
     keys: createPgKeyStore(db),
+    people: createPgPeopleStore(db),
     logs: createPgLogStore(db),
     metrics: createPgMetricsStore(db),
     evidence: createPgEvidenceStore(db),

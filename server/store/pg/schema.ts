@@ -115,6 +115,66 @@ export const apiKeys = pgTable(
   (t) => [index('api_keys_env').on(t.envKey)],
 )
 
+/** People who sign in (issue 28). Email lower case and unique; the password as an scrypt hash. */
+export const people = pgTable('people', {
+  id: text('id').primaryKey(),
+  email: text('email').notNull().unique(),
+  name: text('name').notNull(),
+  /** A global admin: every role everywhere, and manages members. */
+  admin: boolean('admin').notNull().default(false),
+  /** `scrypt$N$r$p$salt$hash` (auth/password.ts), or null for a person who signs in by SSO only. */
+  passwordHash: text('password_hash'),
+  createdAt: epochMs('created_at').notNull().default(now),
+  updatedAt: epochMs('updated_at').notNull().default(now),
+})
+
+/** A person's role per environment; `env_key` '*' holds in every environment (so no foreign key). */
+export const memberships = pgTable(
+  'memberships',
+  {
+    personId: text('person_id')
+      .notNull()
+      .references(() => people.id, { onDelete: 'cascade' }),
+    envKey: text('env_key').notNull(),
+    role: text('role', { enum: ['viewer', 'editor', 'approver', 'admin'] }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.personId, t.envKey] })],
+)
+
+/** Server-side sessions: the cookie holds the secret, this table its sha256. */
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    hash: text('hash').notNull().unique(),
+    personId: text('person_id')
+      .notNull()
+      .references(() => people.id, { onDelete: 'cascade' }),
+    createdAt: epochMs('created_at').notNull(),
+    expiresAt: epochMs('expires_at').notNull(),
+    lastSeenAt: epochMs('last_seen_at').notNull(),
+  },
+  (t) => [index('sessions_person').on(t.personId)],
+)
+
+/** Personal API tokens, stored as sha256 hashes; they act with their person's roles at use time. */
+export const personalTokens = pgTable(
+  'personal_tokens',
+  {
+    id: text('id').primaryKey(),
+    personId: text('person_id')
+      .notNull()
+      .references(() => people.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    hash: text('hash').notNull().unique(),
+    prefix: text('prefix').notNull(),
+    createdAt: epochMs('created_at').notNull().default(now),
+    lastUsedAt: epochMs('last_used_at'),
+    revokedAt: epochMs('revoked_at'),
+  },
+  (t) => [index('personal_tokens_person').on(t.personId)],
+)
+
 export const auditLog = pgTable(
   'audit_log',
   {
