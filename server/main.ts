@@ -22,6 +22,7 @@ import { connectionRoutes } from './routes/connections.ts'
 import { prometheusRoutes } from './routes/prometheus.ts'
 import { createGuardTicker } from './guard/ticker.ts'
 import { openStore } from './store/open-store.ts'
+import type { Store } from './store/contract.ts'
 import { attachStream, type StreamOptions, type StreamServer } from './stream/stream-server.ts'
 
 export interface RunningServer {
@@ -98,6 +99,18 @@ const listen = async (server: Server) =>
  * The composition root: config → database (migrated) → store → services → app → listen →
  * WebSocket stream, plus logs and metrics. The only place that wires real I/O together.
  */
+/** The leader's hourly clean-up: old minute counts, expired sessions, and audit entries past a set retention. */
+async function pruneOld({ store, now, retentionMs, auditRetentionDays, log }: { store: Store; now: () => number; retentionMs: number; auditRetentionDays: number | undefined; log: (message: string) => void }) {
+  await store.metrics.prune(now() - retentionMs)
+  // Expired sessions are refused already; deleting them keeps the table to the live ones.
+  await store.people.pruneSessions(Date.now())
+  // Off by default: the audit log stays append-only until an operator sets a retention.
+  if (auditRetentionDays !== undefined) {
+    const deleted = await store.logs.pruneAudit(Date.now() - auditRetentionDays * 86_400_000)
+    if (deleted > 0) log(`audit retention: deleted ${deleted} entries older than ${auditRetentionDays} days`)
+  }
+}
+
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: 'silent' })
   const log = options.log ?? logFunction(logger)
@@ -132,16 +145,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     // Plans' steps and change requests whose scheduled time came: the leader's work, once per tick.
     planner: { tick: () => planner.tick().then(services.requests.applyDue) },
     isLeader: () => leader?.isLeader() ?? true,
-    pruneMetrics: async () => {
-      await store.metrics.prune(now() - retentionMs)
-      // Expired sessions are refused already; deleting them keeps the table to the live ones.
-      await store.people.pruneSessions(Date.now())
-      // Off by default: the audit log stays append-only until an operator sets a retention.
-      if (config.auditRetentionDays !== undefined) {
-        const deleted = await store.logs.pruneAudit(Date.now() - config.auditRetentionDays * 86_400_000)
-        if (deleted > 0) log(`audit retention: deleted ${deleted} entries older than ${config.auditRetentionDays} days`)
-      }
-    },
+    pruneMetrics: () => pruneOld({ store, now, retentionMs, auditRetentionDays: config.auditRetentionDays, log }),
     log,
   })
   if (cluster && config.databaseUrl && services.sequencer) {
