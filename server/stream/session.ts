@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
 import type { RawData, WebSocket } from 'ws'
 import { CLOSE, parseClientMessage, type ReceivedClientMessage } from '../../sdk/core/protocol.ts'
 import { AppError, ValidationError } from '../errors.ts'
@@ -22,6 +23,18 @@ export interface SessionDeps {
   intake?: EvidenceIntake | undefined
   now: () => number
   log: (message: string, error?: unknown) => void
+}
+
+/** An upgraded socket's authentication, and the TCP socket under it. */
+export interface AcceptedSocket {
+  key: ApiKeyInfo
+  environment: string
+  /** Frees the connection's client-key slot when it closes. */
+  release: () => void
+  /** The permessage-deflate window its handshake agreed, if any. */
+  deflateWindow: number | undefined
+  /** The socket `ws` writes to (corked while a read's answers are written). */
+  transport: Pick<Duplex, 'cork' | 'uncork'>
 }
 
 /**
@@ -139,14 +152,8 @@ export function createSessions(connections: Map<string, Connection>, deps: Sessi
   }
 
   /** Registers an authenticated socket; `release` frees its client-key slot when it closes. */
-  return function open(
-    socket: WebSocket,
-    request: IncomingMessage,
-    key: ApiKeyInfo,
-    environment: string,
-    release: () => void,
-    deflateWindow: number | undefined,
-  ): Connection {
+  return function open(socket: WebSocket, request: IncomingMessage, accepted: AcceptedSocket): Connection {
+    const { key, environment, release, deflateWindow, transport } = accepted
     const conn: Connection = {
       id: randomUUID(),
       socket,
@@ -168,8 +175,20 @@ export function createSessions(connections: Map<string, Connection>, deps: Sessi
     }
     connections.set(conn.id, conn)
     socket.on('pong', () => (conn.alive = true))
+    let holding = false
+    const letGo = () => {
+      holding = false
+      transport.uncork()
+    }
     socket.on('message', (data: RawData, isBinary: boolean) => {
       conn.alive = true
+      // What this read's frames answer (a burst of metrics acks) leaves in one write, after the
+      // answers of this turn: one system call instead of one per frame.
+      if (!holding) {
+        holding = true
+        transport.cork()
+        setImmediate(letGo)
+      }
       if (isBinary) return socket.close(CLOSE.invalidPayload, 'binary frames are not part of the protocol')
       const parsed = parseClientMessage(data.toString())
       if (typeof parsed === 'string') return socket.close(CLOSE.policy, parsed.slice(0, 120))
