@@ -11,6 +11,7 @@ import type { ApiKeyInfo, Store } from '../store/contract.ts'
 import type { Connection } from './connection.ts'
 import type { EnvRules } from '../live/env-rules.ts'
 import type { SendResults } from './results-sender.ts'
+import { createMissedChanges, type MissedChanges } from './missed-changes.ts'
 import { snapshotFrame } from './snapshot-frame.ts'
 import type { Send } from './send.ts'
 
@@ -42,18 +43,18 @@ export interface AcceptedSocket {
  * change log is async: changes committed meanwhile are held for this socket (`held`) and sent
  * after the missed ones, so the SDK sees every version once, in order.
  */
-async function catchUp(deps: Pick<SessionDeps, 'store' | 'rules' | 'send'>, conn: Connection, version: number | undefined) {
-  const { store, rules, send } = deps
+async function catchUp(deps: Pick<SessionDeps, 'rules' | 'send'> & { missed: MissedChanges }, conn: Connection, version: number | undefined) {
+  const { rules, send } = deps
   const upTo = rules.get(conn.environment).version
   if (version === undefined || version > upTo) return sendSnapshot(deps, conn)
   conn.held = []
   try {
-    const missed = await store.logs.changesSince(conn.environment, version, upTo)
+    const missed = await deps.missed(conn.environment, version, upTo)
     if (!missed) return sendSnapshot(deps, conn)
     // A replica's resync replaced the held changes by a snapshot meanwhile: that is sent.
     if (!conn.held) return
     conn.sentVersion = upTo
-    send(conn, { type: 'changes', changes: missed })
+    send(conn, missed)
     const later = conn.held.filter((change) => change.version > upTo)
     if (later.length > 0) {
       conn.sentVersion = later.at(-1)!.version
@@ -78,6 +79,7 @@ function sendSnapshot({ rules, send }: Pick<SessionDeps, 'rules' | 'send'>, conn
  */
 export function createSessions(connections: Map<string, Connection>, deps: SessionDeps) {
   const { rules, send, sendResults, limits, log } = deps
+  const missed = createMissedChanges(deps.store.logs)
 
   function handle(conn: Connection, message: ReceivedClientMessage): Promise<void> | undefined {
     switch (message.type) {
@@ -89,7 +91,7 @@ export function createSessions(connections: Map<string, Connection>, deps: Sessi
           if (!takeIdentity(conn)) return
           conn.user = message.user ?? {}
           sendResults(conn, rules.get(conn.environment))
-        } else return catchUp(deps, conn, message.version)
+        } else return catchUp({ rules, send, missed }, conn, message.version)
         return
       case 'identify':
         if (conn.key.kind !== 'client') return
