@@ -64,10 +64,18 @@ export function createApp(deps: AppDeps) {
   for (const path of ['/api/*', '/ofrep/*', '/metrics']) app.use(path, failedAuth)
 
   // API answers are data for programs, never pages to sniff or copies to keep (keys, rules, audit).
-  app.use('/api/*', async (c, next) => {
-    await next()
+  // Set before the handler, so the answer it builds (or the error handler's) carries them: set on
+  // a finished answer, hono builds it again and the Node adapter turns it into a full fetch
+  // `Response` with a stream body (about a tenth of a metrics POST). An answer the context did not
+  // build (a `Response` returned as it is) still gets them afterwards.
+  const noSniffNoStore = (c: Context) => {
     c.header('X-Content-Type-Options', 'nosniff')
     c.header('Cache-Control', 'no-store')
+  }
+  app.use('/api/*', async (c, next) => {
+    noSniffNoStore(c)
+    await next()
+    if (c.res.headers.get('x-content-type-options') !== 'nosniff') noSniffNoStore(c)
   })
 
   app.get('/health', (c) => c.json({ status: 'ok' }))

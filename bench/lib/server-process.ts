@@ -13,6 +13,8 @@ export interface ServerProcessOptions {
   nodeArgs?: string[]
   /** A fixed port (a restarted server's successor takes its predecessor's); default a free one. */
   port?: number
+  /** Another built checkout whose `bin/canary.js` runs (a before/after comparison); default this one. */
+  root?: string
 }
 
 /**
@@ -24,7 +26,7 @@ export async function startServerProcess(
   options: ServerProcessOptions = {},
 ): Promise<{ url: string; process: ChildProcess }> {
   const db = options.db ?? join(mkdtempSync(join(tmpdir(), 'cf-bench-')), 'db.sqlite')
-  const bin = fileURLToPath(new URL('../../bin/canary.js', import.meta.url))
+  const bin = options.root ? join(options.root, 'bin', 'canary.js') : fileURLToPath(new URL('../../bin/canary.js', import.meta.url))
   const args = [...(options.nodeArgs ?? []), bin, 'serve', '--port', String(options.port ?? 0), '--host', '127.0.0.1', '--db', db]
   const child = spawn(process.execPath, args, {
     env: { ...process.env, ...options.env, CANARY_ADMIN_KEY: adminKey },

@@ -10,14 +10,20 @@ import { SDKS, SDK_IDS, type SdkId } from '../sdks/index.ts'
 import type { MemorySample } from './run-one.ts'
 
 /**
- * Memory benchmark: heap used and RSS after GC with 1 and with 1,000 distinct rich flags loaded,
- * for every SDK, each in a fresh process. Rounds are interleaved and the median is reported;
- * RSS in particular moves by a few hundred KB between identical runs.
+ * Memory benchmark: heap used and RSS after GC with 1, 1,000 and 10,000 distinct rich flags
+ * loaded, for every SDK, each in a fresh process. Rounds are interleaved and the median is
+ * reported; RSS in particular moves by a few hundred KB between identical runs, so each count's
+ * cost per flag is its median over the 1-flag median, divided by the flags added (issue 25: the
+ * median of 5 fresh processes at 1,000 and at 10,000 flags).
+ *
+ * Run: npm run bench -- memory. MEMORY_ROUNDS (default 5), MEMORY_COUNTS (default 1,1000,10000;
+ * the first is the baseline), MEMORY_SDKS (default every SDK, e.g. `canary,growthbook`).
  */
 
-const ROUNDS = 3
-const FEW = 1
-const MANY = 1000
+const ROUNDS = Number(process.env.MEMORY_ROUNDS ?? 5)
+const COUNTS = (process.env.MEMORY_COUNTS ?? '1,1000,10000').split(',').map(Number)
+const FEW = COUNTS[0]!
+const SDKS_RUN = SDK_IDS.filter((sdk) => !process.env.MEMORY_SDKS || process.env.MEMORY_SDKS.split(',').includes(sdk))
 
 interface Cell {
   heap: number[]
@@ -45,8 +51,8 @@ async function sample(sdk: SdkId, count: number): Promise<MemorySample> {
 }
 
 for (let round = 1; round <= ROUNDS; round++) {
-  for (const sdk of SDK_IDS) {
-    for (const count of [FEW, MANY]) {
+  for (const sdk of SDKS_RUN) {
+    for (const count of COUNTS) {
       const cell = cellOf(sdk, count)
       if (cell.failure !== undefined) continue
       const result = await sample(sdk, count)
@@ -63,28 +69,27 @@ for (let round = 1; round <= ROUNDS; round++) {
   }
 }
 
-/** Heap or RSS of one SDK, with 1 and with 1,000 flags; the second row notes the cost per flag. */
+/** Heap or RSS of one SDK at each count; every row after the first notes the cost per flag. */
 function metricRows(sdk: SdkId, metric: 'heap' | 'RSS'): BenchRow[] {
   const { label } = SDKS[sdk]
   const name = sdk === 'canary' ? 'canary-flags' : `${label} ${versionOf(label)}`
   const values = (cell: Cell) => (metric === 'heap' ? cell.heap : cell.rss)
   const few = cellOf(sdk, FEW)
-  const many = cellOf(sdk, MANY)
   const row = (count: number, cell: Cell, note: string): BenchRow => ({
-    label: `${name} · ${metric}, ${count} flag${count === 1 ? '' : 's'}`,
+    label: `${name} · ${metric}, ${count.toLocaleString('en')} flag${count === 1 ? '' : 's'}`,
     value: cell.failure === undefined ? median(values(cell)) / MB : null,
     unit: 'MB',
     note: cell.failure === undefined ? note : `FAILED: ${cell.failure}`,
   })
-  let perFlag = ''
-  if (few.failure === undefined && many.failure === undefined) {
-    const delta = (median(values(many)) - median(values(few))) / (MANY - FEW)
-    perFlag = `+${fixed(delta / KB, 2)} KB per flag`
-  }
-  return [row(FEW, few, ''), row(MANY, many, perFlag)]
+  return COUNTS.map((count) => {
+    const cell = cellOf(sdk, count)
+    if (count === FEW || few.failure !== undefined || cell.failure !== undefined) return row(count, cell, '')
+    const delta = (median(values(cell)) - median(values(few))) / (count - FEW)
+    return row(count, cell, `+${fixed(delta / KB, 2)} KB per flag`)
+  })
 }
 
-const rows = SDK_IDS.flatMap((sdk) => [...metricRows(sdk, 'heap'), ...metricRows(sdk, 'RSS')])
+const rows = SDKS_RUN.flatMap((sdk) => [...metricRows(sdk, 'heap'), ...metricRows(sdk, 'RSS')])
 const ok = [...cells.values()].every((cell) => cell.failure === undefined)
 writeResult({
   name: 'memory',

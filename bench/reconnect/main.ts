@@ -15,6 +15,9 @@
  * RECONNECT_KILL=1: the server is killed (SIGKILL, no close code) instead of stopped gracefully.
  * 10,000 SDKs need `ulimit -n` ≥ 10,100 (server and load generator each); a size that does not
  * fit is reported and skipped.
+ * Before and after in one run: RECONNECT_BASE=<a built checkout of another commit> makes every
+ * other successor that build (rounds alternate, so both meet the same SDKs and the same load);
+ * each build gets its own rows, with the successor's CPU time per SDK.
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
@@ -38,10 +41,15 @@ const ROUNDS = Number(process.env.RECONNECT_ROUNDS ?? 3)
 const cpuProf = process.env.RECONNECT_CPU_PROF
 /** `RECONNECT_KILL=1`: a crash (SIGKILL: the SDKs see their sockets drop, no close code). */
 const KILL = process.env.RECONNECT_KILL === '1'
+/** `RECONNECT_BASE=<dir>`: odd rounds' successors run that checkout's build. */
+const BASE = process.env.RECONNECT_BASE
 /** `CANARY_RECONNECT_RATE` passes through to both servers (the first one's shutdown uses it). */
 const serverEnv: Record<string, string> = process.env.CANARY_RECONNECT_RATE ? { CANARY_RECONNECT_RATE: process.env.CANARY_RECONNECT_RATE } : {}
 const now = () => performance.timeOrigin + performance.now()
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** One restart's figures; `build` names the successor's build. */
+interface Round { build: string; sync: number[]; open: number[]; attempts: number[]; fatal: number; cpuMsPerSdk: number }
 
 interface Synced { syncedAt: number[]; openedAt: number[]; attempts: number[]; fatal: number; outcomes: Record<string, number>; loopDelayMs: { p99: number; max: number } }
 
@@ -89,7 +97,7 @@ async function measure(n: number) {
   const ready = await nextMessage<{ version: number }>(gen, 'ready', 300_000)
   if (ready.version !== state.version) throw new Error(`load generator at version ${ready.version}, server at ${state.version}`)
 
-  const rounds: Array<{ sync: number[]; open: number[]; attempts: number[]; fatal: number }> = []
+  const rounds: Round[] = []
   for (let r = 0; r < ROUNDS; r++) {
     // A crash takes the restart schedule only for a connection that had been healthy (up for the
     // backoff's resetAfterMs, 10 s); sooner, the SDK backs off as from a flapping server.
@@ -102,7 +110,8 @@ async function measure(n: number) {
     await stop(server, KILL ? 'SIGKILL' : 'SIGTERM')
     await sleep(OUTAGE_MS)
     const healthy = firstHealthy(url)
-    ;({ process: server } = await startServerProcess(ADMIN, { db, port, env: serverEnv, nodeArgs: cpuProf ? ['--cpu-prof', '--cpu-prof-dir', cpuProf] : [] }))
+    const build = BASE && r % 2 === 1 ? 'base' : 'this build'
+    ;({ process: server } = await startServerProcess(ADMIN, { db, port, env: serverEnv, nodeArgs: cpuProf ? ['--cpu-prof', '--cpu-prof-dir', cpuProf] : [], root: build === 'base' ? BASE : undefined }))
     const t0 = await healthy
     const cpu0 = { server: cpuMs(server.pid!), gen: cpuMs(gen.pid!) }
     api = adminApi(url, ADMIN)
@@ -112,13 +121,15 @@ async function measure(n: number) {
     const got = await synced
     const cpu = { server: cpuMs(server.pid!) - cpu0.server, gen: cpuMs(gen.pid!) - cpu0.gen }
     rounds.push({
+      build,
+      cpuMsPerSdk: cpu.server / n,
       sync: got.syncedAt.map((t) => t - t0),
       open: got.openedAt.map((t) => t - t0),
       attempts: got.attempts,
       fatal: got.fatal,
     })
     const q = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return [0, 10, 50, 90, 100].map((p) => Math.round(percentile(s, p))).join('/') }
-    process.stderr.write(`reconnect: ${n} SDKs, round ${r + 1}/${ROUNDS}: opened ${q(rounds.at(-1)!.open)}, in sync ${q(rounds.at(-1)!.sync)} ms after /health; change committed ${Math.round(changed - t0)} ms after; CPU ms since /health: ${JSON.stringify(cpu)}; load generator's event-loop delay ${JSON.stringify(got.loopDelayMs)}; attempts ended: ${JSON.stringify(got.outcomes)}\n`)
+    process.stderr.write(`reconnect: ${n} SDKs, round ${r + 1}/${ROUNDS} (${build}): opened ${q(rounds.at(-1)!.open)}, in sync ${q(rounds.at(-1)!.sync)} ms after /health; change committed ${Math.round(changed - t0)} ms after; CPU ms since /health: ${JSON.stringify(cpu)}; load generator's event-loop delay ${JSON.stringify(got.loopDelayMs)}; attempts ended: ${JSON.stringify(got.outcomes)}\n`)
     await sleep(1000)
   }
   gen.send({ type: 'exit' })
@@ -137,6 +148,10 @@ for (const n of sizes) {
     continue
   }
   const rounds = await measure(n)
+  for (const build of new Set(rounds.map((r) => r.build))) addRows(n, BASE ? `${build}, ` : '', rounds.filter((r) => r.build === build))
+}
+
+function addRows(n: number, prefix: string, rounds: Round[]) {
   const sorted = rounds.map((r) => [...r.sync].sort((a, b) => a - b))
   const p50 = sorted.map((s) => percentile(s, 50))
   const p99 = sorted.map((s) => percentile(s, 99))
@@ -146,17 +161,19 @@ for (const n of sizes) {
   const attempts = rounds.map((r) => r.attempts.reduce((a, b) => a + b, 0) / r.attempts.length)
   const fatal = rounds.reduce((a, r) => a + r.fatal, 0)
   const mid = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+  const cpu = rounds.map((r) => r.cpuMsPerSdk)
   rows.push(
-    { label: `${n} SDKs: in sync after restart, median`, value: Math.round(mid(p50)), unit: 'ms', samples: p50.map(Math.round), note: `from /health answering; ${OUTAGE_MS} ms outage; median of ${ROUNDS} restarts` },
-    { label: `${n} SDKs: in sync after restart, p99`, value: Math.round(mid(p99)), unit: 'ms', samples: p99.map(Math.round) },
-    { label: `${n} SDKs: in sync after restart, max`, value: Math.round(Math.max(...max)), unit: 'ms', samples: max.map(Math.round), note: 'worst of the rounds' },
-    { label: `${n} SDKs: peak connection rate, 100 ms windows`, value: Math.round(Math.max(...peak100)), unit: '/s', samples: peak100.map(Math.round) },
-    { label: `${n} SDKs: peak connection rate, 1 s windows`, value: Math.round(Math.max(...peak1s)), unit: '/s', samples: peak1s.map(Math.round) },
-    { label: `${n} SDKs: connection attempts per SDK`, value: Number(mid(attempts).toFixed(2)), unit: '', samples: attempts.map((a) => Number(a.toFixed(2))), note: 'from the close to back, refused ones included' },
+    { label: `${prefix}${n} SDKs: successor's CPU per SDK`, value: Number(mid(cpu).toFixed(2)), unit: 'ms', samples: cpu.map((c) => Number(c.toFixed(2))), note: 'from /health answering until every SDK is in sync (the change included)' },
+    { label: `${prefix}${n} SDKs: in sync after restart, median`, value: Math.round(mid(p50)), unit: 'ms', samples: p50.map(Math.round), note: `from /health answering; ${OUTAGE_MS} ms outage; median of ${rounds.length} restarts` },
+    { label: `${prefix}${n} SDKs: in sync after restart, p99`, value: Math.round(mid(p99)), unit: 'ms', samples: p99.map(Math.round) },
+    { label: `${prefix}${n} SDKs: in sync after restart, max`, value: Math.round(Math.max(...max)), unit: 'ms', samples: max.map(Math.round), note: 'worst of the rounds' },
+    { label: `${prefix}${n} SDKs: peak connection rate, 100 ms windows`, value: Math.round(Math.max(...peak100)), unit: '/s', samples: peak100.map(Math.round) },
+    { label: `${prefix}${n} SDKs: peak connection rate, 1 s windows`, value: Math.round(Math.max(...peak1s)), unit: '/s', samples: peak1s.map(Math.round) },
+    { label: `${prefix}${n} SDKs: connection attempts per SDK`, value: Number(mid(attempts).toFixed(2)), unit: '', samples: attempts.map((a) => Number(a.toFixed(2))), note: 'from the close to back, refused ones included' },
   )
   if (fatal > 0) {
     ok = false
-    rows.push({ label: `${n} SDKs: refused keys`, value: fatal, unit: '', note: 'an SDK stopped for good: not a reconnect' })
+    rows.push({ label: `${prefix}${n} SDKs: refused keys`, value: fatal, unit: '', note: 'an SDK stopped for good: not a reconnect' })
   }
 }
 

@@ -4,7 +4,10 @@
  * `/health`, a bare `node:http` server answering `/health`'s bytes, OFREP bulk and single, `POST
  * …/evaluate` (server key), an admin GET of one flag state, and metrics intake of 50-flag
  * batches over HTTP and over one WebSocket — with 5 and with 350 rich flags, each row also as a
- * share of `/health` in the same run. Writes bench/results/latest-server.json.
+ * share of `/health` in the same run. Each run also reads the server's CPU time (/proc): rates
+ * per server CPU-second, and shares of those, hold on a shared machine where the server does not
+ * get all of core 0 (the WebSocket goal is per core: batches per server CPU-second). Writes
+ * bench/results/latest-server.json.
  *
  * Run: npm run bench -- server            (needs `wrk` and `taskset`; 2 cores or more)
  * Before and after in one run: BENCH_SERVER_BASE=<a built checkout of another commit> adds its
@@ -18,6 +21,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { load, machine } from '../lib/machine.ts'
+import { cpuMs } from '../lib/proc-cpu.ts'
 import { writeResult, type BenchRow } from '../lib/results.ts'
 import { richCohorts } from '../scale/seed.ts'
 
@@ -46,6 +50,7 @@ const GOALS: Record<string, number> = {
   'metrics 50-flag batch, HTTP': 0.3,
 }
 const WS_GOAL = 20_000
+const WS_ROW = 'metrics 50-flag batch, one WebSocket'
 const BARE_GOAL = 0.5
 
 /**
@@ -108,42 +113,64 @@ interface Shape {
   unique?: string
 }
 
-/** wrk against one request shape: requests per second, or an error when any answer was not 2xx. */
+/**
+ * One run's figures: requests (or batches) per second, and per second of the server's own CPU
+ * time over the run (/proc): the figure per core, which holds when other work on a shared
+ * machine takes part of core 0 (wall-clock rates then measure the machine's load as much).
+ */
+interface Sample {
+  rate: number
+  perCpuSecond: number
+}
+
+/** wrk against one request shape (the server is `pid`), or an error when any answer was not 2xx. */
 let invocations = 0
 
-function wrk(url: string, shape: Shape, seconds: number, run: string): number {
+function wrk(target: Target, shape: Shape, seconds: number, run: string): Sample {
+  const { url, pid } = target
   // Each invocation its own id prefix: wrk's counter starts again at 1, and a resent batch id
   // would be measured as a (cheaper) duplicate.
   const env: Record<string, string> = { ...(process.env as Record<string, string>), WRK_METHOD: shape.method ?? 'GET', WRK_RUN: `${run}-${++invocations}` }
   if (shape.auth) env.WRK_AUTH = shape.auth
   if (shape.body) env.WRK_BODY = shape.body
   if (shape.unique) env.WRK_UNIQUE = shape.unique
+  const cpuBefore = cpuMs(pid)
   const result = spawnSync('taskset', ['-c', '1', 'wrk', '-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '-s', join(here, 'request.lua'), url + shape.path], { env, encoding: 'utf8' })
+  const cpuSeconds = (cpuMs(pid) - cpuBefore) / 1000
   const text = `${result.stdout}${result.stderr}`
   const rate = text.match(/Requests\/sec:\s+([\d.]+)/)
+  const done = text.match(/(\d+) requests in/)
   const bad = text.match(/Non-2xx or 3xx responses: (\d+)/)
   const errors = text.match(/Socket errors: (.*)/)
-  if (!rate || bad || (errors && /read [1-9]|write [1-9]|connect [1-9]/.test(errors[1]!)))
+  if (!rate || !done || bad || (errors && /read [1-9]|write [1-9]|connect [1-9]/.test(errors[1]!)))
     throw new Error(`wrk ${shape.method ?? 'GET'} ${shape.path}: ${text}`)
   // A request over wrk's 2 s timeout is not counted in the rate: the rate stays honest, but say so.
   if (errors) console.log(`  (${shape.method ?? 'GET'} ${shape.path}: ${errors[1]})`)
-  return Number(rate[1])
+  return { rate: Number(rate[1]), perCpuSecond: Number(done[1]) / cpuSeconds }
+}
+
+/** A server to load: its URL, and its pid for its CPU time. */
+interface Target {
+  url: string
+  pid: number
 }
 
 /** Warm-up (JIT, caches), then the measured run. */
-function measure(url: string, shape: Shape, run: string): number {
-  wrk(url, shape, 1, `${run}-warm`)
-  return wrk(url, shape, SECONDS, run)
+function measure(target: Target, shape: Shape, run: string): Sample {
+  wrk(target, shape, 1, `${run}-warm`)
+  return wrk(target, shape, SECONDS, run)
 }
 
-/** Metrics frames over one WebSocket: acknowledged batches per second (ws-metrics.mjs on core 1). */
-function wsMetrics(url: string, key: string, flags: string[], run: string): number {
-  const result = spawnSync('taskset', ['-c', '1', process.execPath, join(here, 'ws-metrics.mjs'), url, key, JSON.stringify(flags), String(SECONDS * 1000), '1000', '64', run], {
-    encoding: 'utf8',
-    cwd: ROOT,
-  })
+/**
+ * Metrics frames over one WebSocket (ws-metrics.mjs on core 1): acknowledged batches per second,
+ * and per second of the server's own CPU time over the same span.
+ */
+function wsMetrics(target: Target, key: string, flags: string[], run: string): Sample {
+  const args = [join(here, 'ws-metrics.mjs'), target.url, key, JSON.stringify(flags), String(SECONDS * 1000), '1000', '64', run, String(target.pid)]
+  const result = spawnSync('taskset', ['-c', '1', process.execPath, ...args], { encoding: 'utf8', cwd: ROOT })
   if (result.status !== 0) throw new Error(`ws-metrics: ${result.stdout}${result.stderr}`)
-  return (JSON.parse(result.stdout.trim()) as { perSecond: number }).perSecond
+  const figures = JSON.parse(result.stdout.trim()) as { perSecond: number; perCpuSecond: number }
+  return { rate: figures.perSecond, perCpuSecond: figures.perCpuSecond }
 }
 
 /** A fresh server with `count` rich flags (and at least 50 for the metrics batches), and a server key. */
@@ -171,11 +198,18 @@ async function topUp(url: string, batchFlags: string[]): Promise<string[]> {
   return [...batchFlags, ...more]
 }
 
+/** Per row: the medians of its rates and of its ratios to the `/health` run just before it, by wall clock and by server CPU time. */
+interface Figures {
+  rate: number
+  ratio: number
+  perCpuSecond: number
+  cpuRatio: number
+}
+
 interface Table {
   flags: number
   target: string
-  /** Per row: the median rate and the median of its ratios to the `/health` run just before it. */
-  rows: Map<string, { rate: number; ratio: number }>
+  rows: Map<string, Figures>
 }
 
 const median = (values: number[]) => {
@@ -184,48 +218,55 @@ const median = (values: number[]) => {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
-/** One row's run: requests (or batches) per second. */
-type Run = (warm: boolean) => number
+/** One row's run. */
+type Run = (warm: boolean) => Sample
 
 /**
  * Each row is measured right after a `/health` run, in `ROUNDS` interleaved rounds: on a shared
  * machine the load moves within seconds, and a ratio of two runs seconds apart holds where two
  * rates minutes apart do not. The figure is the median over rounds, of rates and of ratios.
  */
-function interleaved(runs: Array<[string, Run]>, health: Run): Map<string, { rate: number; ratio: number }> {
-  const samples = new Map<string, { rates: number[]; ratios: number[] }>(runs.map(([label]) => [label, { rates: [], ratios: [] }]))
-  const healthRates: number[] = []
+function interleaved(runs: Array<[string, Run]>, health: Run): Map<string, Figures> {
+  type Samples = { rates: number[]; ratios: number[]; perCpu: number[]; cpuRatios: number[] }
+  const empty = (): Samples => ({ rates: [], ratios: [], perCpu: [], cpuRatios: [] })
+  const samples = new Map<string, Samples>([['/health', empty()], ...runs.map(([label]) => [label, empty()] as [string, Samples])])
+  const add = (label: string, sample: Sample, h: Sample) => {
+    const into = samples.get(label)!
+    into.rates.push(sample.rate)
+    into.ratios.push(sample.rate / h.rate)
+    into.perCpu.push(sample.perCpuSecond)
+    into.cpuRatios.push(sample.perCpuSecond / h.perCpuSecond)
+  }
   for (let round = 0; round < ROUNDS; round++)
     for (const [label, run] of runs) {
       if (!wanted(label)) continue
       const h = health(round === 0)
-      const rate = run(round === 0)
-      healthRates.push(h)
-      samples.get(label)!.rates.push(rate)
-      samples.get(label)!.ratios.push(rate / h)
+      add('/health', h, h)
+      add(label, run(round === 0), h)
     }
-  const out = new Map<string, { rate: number; ratio: number }>()
-  if (healthRates.length > 0) out.set('/health', { rate: median(healthRates), ratio: 1 })
-  for (const [label, { rates, ratios }] of samples) if (rates.length > 0) out.set(label, { rate: median(rates), ratio: median(ratios) })
+  const out = new Map<string, Figures>()
+  for (const [label, { rates, ratios, perCpu, cpuRatios }] of samples)
+    if (rates.length > 0) out.set(label, { rate: median(rates), ratio: median(ratios), perCpuSecond: median(perCpu), cpuRatio: median(cpuRatios) })
   return out
 }
 
-async function table(target: { label: string; root: string }, flags: number, bareUrl: string): Promise<Table> {
+async function table(target: { label: string; root: string }, flags: number, bare: Target): Promise<Table> {
   const server = await startCanary(target.root, `${target.label}-${flags}`)
   const run = `${target.label}-${flags}-${Date.now()}`.replace(/\W+/g, '-')
   try {
     const { serverKey, batchFlags } = await seed(server.url, flags)
     const context = JSON.stringify({ context: { targetingKey: 'user-0042', region: 'eu-west' } })
     const evaluate = JSON.stringify({ flag: 'rich-0000', user: { userId: 'user-0042', region: 'eu-west' } })
-    const http = (url: string, shape: Shape): Run => (warm) => (warm ? measure(url, shape, run) : wrk(url, shape, SECONDS, run))
-    const health = http(server.url, { path: '/health' })
+    const canary: Target = { url: server.url, pid: server.child.pid! }
+    const http = (on: Target, shape: Shape): Run => (warm) => (warm ? measure(on, shape, run) : wrk(on, shape, SECONDS, run))
+    const health = http(canary, { path: '/health' })
     const rows = interleaved(
       [
-        ['bare node:http', http(bareUrl, { path: '/health' })],
-        ['OFREP bulk', http(server.url, { path: '/ofrep/v1/evaluate/flags', method: 'POST', auth: serverKey, body: context })],
-        ['OFREP single', http(server.url, { path: '/ofrep/v1/evaluate/flags/rich-0000', method: 'POST', auth: serverKey, body: context })],
-        ['POST …/evaluate', http(server.url, { path: `/api/v1/environments/${ENV}/evaluate`, method: 'POST', auth: serverKey, body: evaluate })],
-        ['admin GET flag state', http(server.url, { path: `/api/v1/environments/${ENV}/flags/rich-0000`, auth: ADMIN })],
+        ['bare node:http', http(bare, { path: '/health' })],
+        ['OFREP bulk', http(canary, { path: '/ofrep/v1/evaluate/flags', method: 'POST', auth: serverKey, body: context })],
+        ['OFREP single', http(canary, { path: '/ofrep/v1/evaluate/flags/rich-0000', method: 'POST', auth: serverKey, body: context })],
+        ['POST …/evaluate', http(canary, { path: `/api/v1/environments/${ENV}/evaluate`, method: 'POST', auth: serverKey, body: evaluate })],
+        ['admin GET flag state', http(canary, { path: `/api/v1/environments/${ENV}/flags/rich-0000`, auth: ADMIN })],
       ],
       health,
     )
@@ -236,12 +277,12 @@ async function table(target: { label: string; root: string }, flags: number, bar
     let wsRun = 0
     const metricsRows = interleaved(
       [
-        ['metrics 50-flag batch, HTTP', http(server.url, { path: '/api/v1/metrics', method: 'POST', auth: serverKey, body: batch, unique: 'BATCH_ID' })],
-        ['metrics 50-flag batch, one WebSocket', () => wsMetrics(server.url, serverKey, metricsFlags, `${run}-ws${++wsRun}`)],
+        ['metrics 50-flag batch, HTTP', http(canary, { path: '/api/v1/metrics', method: 'POST', auth: serverKey, body: batch, unique: 'BATCH_ID' })],
+        [WS_ROW, () => wsMetrics(canary, serverKey, metricsFlags, `${run}-ws${++wsRun}`)],
       ],
       health,
     )
-    for (const [label, figures] of metricsRows) if (label !== '/health') rows.set(label, figures)
+    for (const [label, figures] of metricsRows) if (label !== '/health' || !rows.has(label)) rows.set(label, figures)
     return { flags, target: target.label, rows }
   } finally {
     await server.stop()
@@ -256,18 +297,21 @@ for (const flags of FLAG_COUNTS) {
   const bare = await pinned([join(here, 'bare-health.mjs')])
   try {
     for (const target of targets) {
-      const result = await table(target, flags, bare.url)
+      const result = await table(target, flags, { url: bare.url, pid: bare.child.pid! })
       console.log(`\n${target.label}, ${flags} rich flags (server key; median of ${ROUNDS} rounds, each row right after a /health run)`)
-      console.log('| request | req/s on one core | share of /health (bare: /health ÷ bare) | goal |\n| --- | --- | --- | --- |')
-      const order = ['bare node:http', '/health', ...Object.keys(GOALS).slice(0, 4), 'metrics 50-flag batch, HTTP', 'metrics 50-flag batch, one WebSocket']
+      console.log('| request | req/s | share of /health | per server CPU-second | share of /health per CPU-second | goal |')
+      console.log('| --- | --- | --- | --- | --- | --- |')
+      const order = ['bare node:http', '/health', ...Object.keys(GOALS).slice(0, 4), 'metrics 50-flag batch, HTTP', WS_ROW]
       for (const label of order) {
         const figures = result.rows.get(label)
         if (!figures) continue
         // The bare row says how /health compares with it (the goal), every other row its share of /health.
-        const share = label === 'bare node:http' ? 1 / figures.ratio : figures.ratio
-        const goal = label === 'metrics 50-flag batch, one WebSocket' ? `≥ ${WS_GOAL.toLocaleString('en')}/s` : label === 'bare node:http' ? `≥ ${BARE_GOAL}` : GOALS[label] ? `≥ ${GOALS[label]}` : ''
-        console.log(`| ${label} | ${Math.round(figures.rate).toLocaleString('en')} | ${share.toFixed(2)} | ${goal} |`)
-        const note = label === 'bare node:http' ? `/health = ${share.toFixed(2)}× bare` : `${share.toFixed(2)}× /health`
+        const invert = (x: number) => (label === 'bare node:http' ? 1 / x : x)
+        const [share, cpuShare] = [invert(figures.ratio), invert(figures.cpuRatio)]
+        const goal = label === WS_ROW ? `≥ ${WS_GOAL.toLocaleString('en')} per CPU-second` : label === 'bare node:http' ? `≥ ${BARE_GOAL}` : GOALS[label] ? `≥ ${GOALS[label]}` : ''
+        const shares = label === WS_ROW ? ['', ''] : [share.toFixed(2), cpuShare.toFixed(2)]
+        console.log(`| ${label} | ${Math.round(figures.rate).toLocaleString('en')} | ${shares[0]} | ${Math.round(figures.perCpuSecond).toLocaleString('en')} | ${shares[1]} | ${goal} |`)
+        const note = label === 'bare node:http' ? `/health = ${share.toFixed(2)}× bare (${cpuShare.toFixed(2)}× per CPU-s)` : label === WS_ROW ? `${Math.round(figures.perCpuSecond)} per server CPU-s` : `${share.toFixed(2)}× /health (${cpuShare.toFixed(2)}× per CPU-s)`
         rows.push({ label: `${target.label}, ${flags} flags: ${label}`, value: Math.round(figures.rate), unit: 'req/s', note })
       }
     }

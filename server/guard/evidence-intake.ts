@@ -50,7 +50,8 @@ export function createEvidenceIntake(deps: { guard: Pick<GuardService, 'ingest' 
   return {
     async fromServer(env: string, raw: unknown): Promise<IntakeOutcome> {
       const { batch, known: counts, unknownFlags } = await known(env, raw, false)
-      const accepted = await guard.ingest(env, { ...batch, flags: Object.fromEntries(counts) }, 'server')
+      // With no unknown flag (the usual batch) the batch's own flags are the known ones.
+      const accepted = await guard.ingest(env, unknownFlags === 0 ? batch : { ...batch, flags: Object.fromEntries(counts) }, 'server')
       return { id: batch.id, duplicate: !accepted, unknownFlags }
     },
 

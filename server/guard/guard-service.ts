@@ -82,9 +82,10 @@ export function createGuardService(deps: {
     async ingest(env: string, batch: CountedBatch, source: EvidenceSource): Promise<boolean> {
       const at = now()
       if (!(await intake.accept(env, batch, at))) return false
-      for (const [flag, counts] of Object.entries(batch.flags)) {
-        const entry = watch.get(env, flag)
-        if (isTesting(entry)) sink.add(entry, source, counts, at)
+      const guarded = watch.inEnvironment(env)
+      for (const flag in batch.flags) {
+        const entry = guarded.get(flag)
+        if (isTesting(entry)) sink.add(entry, source, batch.flags[flag]!, at)
         // A guarded flag's listeners hear it after the tick has fed the counts to its tests.
         else reads.countsMoved(env, flag)
       }

@@ -10,9 +10,12 @@ import {
   type CountedArm,
   type Evidence,
 } from '../../sdk/core/metrics.ts'
-import type { MetricsBatch } from '../../sdk/core/protocol.ts'
 import { ValidationError } from '../errors.ts'
 import { english, parse } from '../validation.ts'
+import { MAX_EXPOSURES_PER_BATCH, MAX_FLAGS_PER_BATCH, type BatchContext, type ValidBatch } from './batch-shape.ts'
+import { readPlainBatch } from './plain-batch.ts'
+
+export { MAX_EXPOSURES_PER_BATCH, MAX_FLAGS_PER_BATCH, type CountedBatch, type ValidBatch } from './batch-shape.ts'
 
 /**
  * The one validation of an SDK's metrics batch, for every transport (HTTP and WebSocket).
@@ -29,9 +32,10 @@ import { english, parse } from '../validation.ts'
  * the result is named evidence (core/metrics.ts): `timed` is the histogram's sum and `slow` the
  * requests slower than the flag's latency bound, when its guard has one. Flags the environment
  * does not have are dropped by the caller (counted, never given state).
+ *
+ * The batches SDKs send go through a hand-written fast path first (plain-batch.ts), which
+ * accepts only what this schema accepts and leaves everything else, errors included, to it.
  */
-export const MAX_FLAGS_PER_BATCH = 10_000
-export const MAX_EXPOSURES_PER_BATCH = 10_000_000
 
 const count = z.number().check(z.int(), z.minimum(0), z.maximum(MAX_EXPOSURES_PER_BATCH))
 
@@ -127,18 +131,6 @@ function evidenceOf(reported: Reported, slowerThanMs: number | undefined): Evide
   return out
 }
 
-/** A batch after validation: every flag's counts as named evidence. */
-export interface CountedBatch extends Omit<MetricsBatch, 'flags'> {
-  flags: Record<string, Evidence>
-}
-
-/** A batch's counts split into the flags the environment has and the number it does not. */
-export interface ValidBatch {
-  batch: CountedBatch
-  known: Array<[flag: string, counts: Evidence]>
-  unknownFlags: number
-}
-
 /**
  * Validates `value` as a batch (throws ValidationError naming the field, e.g.
  * `batch.flags.checkout.canary.errors: canary errors must not exceed canary exposures`) and keeps
@@ -155,6 +147,12 @@ export function validateBatch(
   slowerThanMs: (flag: string) => number | undefined = () => undefined,
   lateEvents = false,
 ): ValidBatch {
+  const context = { flagExists, slowerThanMs, lateEvents }
+  return readPlainBatch(value, context) ?? validateBatchBySchema(value, context)
+}
+
+/** `validateBatch` by the schema alone: what decides every batch the fast path leaves to it. */
+export function validateBatchBySchema(value: unknown, { flagExists, slowerThanMs, lateEvents }: BatchContext): ValidBatch {
   // Wrapped so every message names its field from `batch.` down, whatever the transport.
   const { batch } = parse(wrapped, { batch: value })
   if (!lateEvents) refuseEventsOverExposures(batch.flags)

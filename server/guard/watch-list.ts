@@ -37,19 +37,23 @@ export const takesFrom = (entry: Watched, source: EvidenceSource) => source === 
  * entry, so counts for them cost a map miss and allocate nothing.
  */
 export function createWatchList(now: () => number) {
-  const watched = new Map<string, Watched>()
+  /** By environment, then flag: a batch's intake looks its flags up in one environment's map. */
+  const watched = new Map<string, Map<string, Watched>>()
+  const none: ReadonlyMap<string, Watched> = new Map()
+  const remove = (env: string, flag: string) => {
+    const flags = watched.get(env)
+    if (flags?.delete(flag) && flags.size === 0) watched.delete(env)
+  }
 
   return {
     /** Brings one flag's entry in line with its stored state. */
     refresh(state: StoredFlagState): void {
-      const key = watchKey(state.environment, state.key)
       const guard = state.guard
-      if (!guard) {
-        watched.delete(key)
-        return
-      }
-      let entry = watched.get(key)
-      if (!entry) watched.set(key, (entry = { env: state.environment, flag: state.key, guard, evidence: null, recent: new SlidingWindow(), fine: new FineSeries() }))
+      if (!guard) return remove(state.environment, state.key)
+      let flags = watched.get(state.environment)
+      if (!flags) watched.set(state.environment, (flags = new Map()))
+      let entry = flags.get(state.key)
+      if (!entry) flags.set(state.key, (entry = { env: state.environment, flag: state.key, guard, evidence: null, recent: new SlidingWindow(), fine: new FineSeries() }))
       entry.guard = guard
       if (!state.enabled) {
         // Evidence gathered before is about code that was switched off: a flag turned back on starts afresh.
@@ -63,16 +67,20 @@ export function createWatchList(now: () => number) {
       else entry.evidence?.stopPlan()
     },
     forget(env: string, flag: string): void {
-      watched.delete(watchKey(env, flag))
+      remove(env, flag)
     },
     get(env: string, flag: string): Watched | undefined {
-      return watched.get(watchKey(env, flag))
+      return watched.get(env)?.get(flag)
     },
     has(env: string, flag: string): boolean {
-      return watched.has(watchKey(env, flag))
+      return watched.get(env)?.has(flag) ?? false
     },
-    entries(): Iterable<Watched> {
-      return watched.values()
+    /** The guarded flags of one environment, by flag key (empty when it has none). */
+    inEnvironment(env: string): ReadonlyMap<string, Watched> {
+      return watched.get(env) ?? none
+    },
+    *entries(): Iterable<Watched> {
+      for (const flags of watched.values()) yield* flags.values()
     },
   }
 }

@@ -1,4 +1,4 @@
-import { COUNTERS, emptyEvidence, toFlatCounts, type Evidence, type FlatCounts } from '../../sdk/core/metrics.ts'
+import { addPacked, COUNTERS, emptyEvidence, toFlatCounts, type Evidence, type FlatCounts } from '../../sdk/core/metrics.ts'
 
 /**
  * The recent figures shown beside the guard's statistics (the guard's `windowSeconds`): what
@@ -22,8 +22,7 @@ export class SlidingWindow {
   private readonly seconds = new Float64Array(MAX_WINDOW_SECONDS).fill(-1)
 
   add(counts: Evidence, atMs: number): void {
-    const at = this.bucket(atMs)
-    COUNTERS.forEach(([arm, metric], i) => (this.counts[at + i]! += counts[arm][metric]))
+    addPacked(this.counts, counts, this.bucket(atMs))
   }
 
   /** The counters' start of `atMs`'s second, emptied first when the slot held an older second. */

@@ -3,7 +3,7 @@ export { userFromContext } from '../../sdk/core/open-feature.ts'
 import { genericReason } from '../../sdk/core/generic-reason.ts'
 import type { Ruleset } from '../../sdk/core/ruleset.ts'
 import type { User } from '../../sdk/core/types.ts'
-import { answerFor } from '../domain/answer.ts'
+import { answerFor, type Answer } from '../domain/answer.ts'
 
 /** A client key with no visible flags sees none. */
 const NONE: ReadonlySet<string> = new Set()
@@ -29,11 +29,19 @@ export function evaluateForOfrep(
   audience: Audience,
 ): OfrepEvaluation | undefined {
   const answer = answerFor(ruleset, audience === 'client' ? (visible ?? NONE) : 'every flag', key, context.user)
-  if (answer === undefined) return undefined
+  return answer && ofrepEntry(key, answer, context.hasTargetingKey, audience)
+}
+
+/**
+ * A flag's OFREP entry from its answer: a function of the key, `answer.detailed` (enabled,
+ * reason), `answer.public.reason`, `hasTargetingKey` and the audience, nothing else (the bulk
+ * answer keeps each entry's encoding by those, bulk-answer.ts).
+ */
+export function ofrepEntry(key: string, answer: Answer, hasTargetingKey: boolean, audience: Audience): OfrepEvaluation {
   const result = answer.detailed
   const resolution = openFeatureResolution(
     { enabled: result.enabled, reason: result.reason, generic: genericReason(answer.public.reason, { split: false }) },
-    { hasTargetingKey: context.hasTargetingKey },
+    { hasTargetingKey },
   )
   if (isFailure(resolution)) return { key, errorCode: resolution.errorCode, errorDetails: resolution.errorMessage }
   return {

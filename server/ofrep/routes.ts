@@ -11,7 +11,8 @@ import type { ClientLimits } from '../rate-limit/client-limits.ts'
 import type { EnvRules } from '../live/env-rules.ts'
 import type { KeyIndex } from '../auth/key-index.ts'
 import type { ApiKeyInfo } from '../store/contract.ts'
-import { evaluateAllForOfrep, evaluateForOfrep, userFromContext, type Audience } from './evaluation.ts'
+import { createBulkAnswers } from './bulk-answer.ts'
+import { evaluateForOfrep, userFromContext, type Audience } from './evaluation.ts'
 import type { RefetchEvents } from './refetch-events.ts'
 import type { StreamTokens } from './stream-token.ts'
 import type { StreamsPerToken } from './streams-per-token.ts'
@@ -153,6 +154,7 @@ async function relayEvents(
  */
 export function ofrepRoutes(deps: OfrepDeps) {
   const { keys, rules, clientLimits, events, tokens, perToken, now, log } = deps
+  const bulkAnswer = createBulkAnswers(etagOf)
   const app = new Hono<{ Variables: { key: ApiKeyInfo; environment: string; audience: Audience } }>()
   const addressOf = (c: Context) =>
     clientAddress({
@@ -221,11 +223,9 @@ export function ofrepRoutes(deps: OfrepDeps) {
       throw error
     }
     const env = c.var.environment
-    const flags = evaluateAllForOfrep(rules.get(env), rules.clientVisible(env), userFromContext(context), c.var.audience)
-    // Encoded once: the tag covers what was evaluated, not the stream URL (whose token is fresh
-    // every time), and the body embeds the same text.
-    const flagsJson = JSON.stringify(flags)
-    const etag = etagOf(flagsJson)
+    // The tag covers what was evaluated, not the stream URL (whose token is fresh every time),
+    // and the body embeds the same text (bulk-answer.ts keeps both per version).
+    const { flagsJson, etag } = bulkAnswer(rules.get(env), rules.clientVisible(env), userFromContext(context), c.var.audience)
     c.header('ETag', etag)
     c.header('Cache-Control', 'private, no-cache')
     if (matchesIfNoneMatch(c.req.header('if-none-match'), etag)) return c.body(null, 304)

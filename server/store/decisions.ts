@@ -1,4 +1,4 @@
-import { COUNTERS, emptyEvidence, isCounter, REPORTED_METRICS } from '../../sdk/core/metrics.ts'
+import { addPacked, COUNTERS, emptyEvidence, isCounter, REPORTED_METRICS } from '../../sdk/core/metrics.ts'
 import type { Change } from '../../sdk/core/changes.ts'
 import type { Cohort, Segment } from '../../sdk/core/types.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts'
@@ -372,24 +372,26 @@ export function batchIds(entries: readonly StoredBatch[]): Array<{ id: string; e
  * other instead of deadlocking. Zero counters are stored too, so a minute with reports shows.
  */
 export function minuteSums(entries: readonly StoredBatch[]): MinuteCount[] {
-  // Summed per (environment, minute, flag) first, COUNTERS.length numbers each: a flush covers
-  // hundreds of 50-flag batches, and naming every counter of every batch cost more than the rest.
-  const sums = new Map<string, { envKey: string; flagKey: string; minute: number; counts: number[] }>()
+  // Summed per (environment, minute), then per flag, packed in COUNTERS order: a flush covers
+  // thousands of 50-flag batches, so the loop over a batch's flags builds no string and reads
+  // each counter by its own name (addPacked).
+  const groups = new Map<string, { envKey: string; minute: number; flags: Map<string, Float64Array> }>()
   for (const { envKey, batch, receivedAt } of entries) {
     const minute = Math.floor(receivedAt / MINUTE) * MINUTE
+    const groupId = `${envKey}\u0000${minute}`
+    let group = groups.get(groupId)
+    if (group === undefined) groups.set(groupId, (group = { envKey, minute, flags: new Map() }))
     for (const flagKey in batch.flags) {
       const counts = batch.flags[flagKey]!
-      const id = `${envKey}\u0000${minute}\u0000${flagKey}`
-      let sum = sums.get(id)
-      if (sum === undefined) sums.set(id, (sum = { envKey, flagKey, minute, counts: new Array<number>(COUNTERS.length).fill(0) }))
-      for (let i = 0; i < COUNTERS.length; i++) {
-        const [arm, metric] = COUNTERS[i]!
-        sum.counts[i]! += counts[arm][metric]
-      }
+      let sum = group.flags.get(flagKey)
+      if (sum === undefined) group.flags.set(flagKey, (sum = new Float64Array(COUNTERS.length)))
+      addPacked(sum, counts)
     }
   }
+  const sums: Array<{ envKey: string; flagKey: string; minute: number; counts: Float64Array }> = []
+  for (const { envKey, minute, flags } of groups.values()) for (const [flagKey, counts] of flags) sums.push({ envKey, flagKey, minute, counts })
   const rows: Array<[string, MinuteCount]> = []
-  for (const { envKey, flagKey, minute, counts } of sums.values())
+  for (const { envKey, flagKey, minute, counts } of sums)
     COUNTERS.forEach(([arm, metric], i) => {
       const row = { envKey, flagKey, minute, arm, metric, count: counts[i]! }
       // Duration counters (timed, slow) only where there are some: most flags report no

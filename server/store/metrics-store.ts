@@ -9,6 +9,28 @@ import { metricBatches, minuteCounts } from './schema.ts'
 export function createSqliteMetricsStore(db: Db): MetricsStore {
   // Every SDK batch is checked against the stored ids: built and prepared once.
   const batchById = db.select({ id: metricBatches.id }).from(metricBatches).where(eq(metricBatches.id, sql.placeholder('id'))).prepare()
+  // A group commit writes one id per batch and one row per minute counter: built and prepared
+  // once too (building each with drizzle cost more than the rest of a batch's intake).
+  const insertBatchId = db
+    .insert(metricBatches)
+    .values({ id: sql.placeholder('id'), envKey: sql.placeholder('envKey'), receivedAt: sql.placeholder('receivedAt') })
+    .onConflictDoNothing()
+    .prepare()
+  const addMinuteCount = db
+    .insert(minuteCounts)
+    .values({
+      envKey: sql.placeholder('envKey'),
+      flagKey: sql.placeholder('flagKey'),
+      minute: sql.placeholder('minute'),
+      arm: sql.placeholder('arm'),
+      metric: sql.placeholder('metric'),
+      count: sql.placeholder('count'),
+    })
+    .onConflictDoUpdate({
+      target: [minuteCounts.envKey, minuteCounts.flagKey, minuteCounts.minute, minuteCounts.arm, minuteCounts.metric],
+      set: addExcludedCount(minuteCounts),
+    })
+    .prepare()
   return {
     /** A primary-key read, no write. */
     async hasBatch(envKey, batchId) {
@@ -32,16 +54,9 @@ export function createSqliteMetricsStore(db: Db): MetricsStore {
      */
     async storeBatches(entries) {
       if (entries.length === 0) return
-      db.transaction((tx) => {
-        for (const id of batchIds(entries)) tx.insert(metricBatches).values(id).onConflictDoNothing().run()
-        for (const row of minuteSums(entries))
-          tx.insert(minuteCounts)
-            .values(row)
-            .onConflictDoUpdate({
-              target: [minuteCounts.envKey, minuteCounts.flagKey, minuteCounts.minute, minuteCounts.arm, minuteCounts.metric],
-              set: addExcludedCount(minuteCounts),
-            })
-            .run()
+      db.transaction(() => {
+        for (const id of batchIds(entries)) insertBatchId.run(id)
+        for (const row of minuteSums(entries)) addMinuteCount.run({ ...row })
       })
     },
 

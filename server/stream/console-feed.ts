@@ -17,14 +17,18 @@ export function startConsoleFeed(deps: {
   intervalMs?: number
 }): () => void {
   const { connections, guard, store, send } = deps
-  const dirty = new Set<string>()
-  const stopCounts = guard.onCounts((env, flag) => dirty.add(`${env}\u0000${flag}`))
+  /** Flags whose figures moved, by environment (every SDK batch marks each of its flags). */
+  let dirty = new Map<string, Set<string>>()
+  const stopCounts = guard.onCounts((env, flag) => {
+    let flags = dirty.get(env)
+    if (!flags) dirty.set(env, (flags = new Set()))
+    flags.add(flag)
+  })
   const timer = setInterval(async () => {
     if (dirty.size === 0) return
-    const items = [...dirty]
-    dirty.clear()
-    for (const item of items) {
-      const [env, flag] = item.split('\u0000') as [string, string]
+    const items = [...dirty].flatMap(([env, flags]) => [...flags].map((flag) => [env, flag] as const))
+    dirty = new Map()
+    for (const [env, flag] of items) {
       let figures: unknown
       try {
         // Only a guarded flag's view needs its state (on or off, settings, last trip): read it then.

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
 import type { RawData, WebSocket } from 'ws'
 import { announcedModes } from '../../sdk/core/bucketing-capability.ts'
 import { CLOSE, parseClientMessage, type ReceivedClientMessage } from '../../sdk/core/protocol.ts'
@@ -11,7 +12,8 @@ import type { ApiKeyInfo, Store } from '../store/contract.ts'
 import type { Connection } from './connection.ts'
 import type { EnvRules } from '../live/env-rules.ts'
 import type { SendResults } from './results-sender.ts'
-import { sendChanges, sendSnapshot as sendSnapshotView } from './snapshot-frame.ts'
+import { createMissedChanges, type MissedChanges } from './missed-changes.ts'
+import { sendChanges, sendMissed, sendSnapshot as sendSnapshotView } from './snapshot-frame.ts'
 import type { Send } from './send.ts'
 
 export interface SessionDeps {
@@ -25,23 +27,35 @@ export interface SessionDeps {
   log: (message: string, error?: unknown) => void
 }
 
+/** An upgraded socket's authentication, and the TCP socket under it. */
+export interface AcceptedSocket {
+  key: ApiKeyInfo
+  environment: string
+  /** Frees the connection's client-key slot when it closes. */
+  release: () => void
+  /** The permessage-deflate window its handshake agreed, if any. */
+  deflateWindow: number | undefined
+  /** The socket `ws` writes to (corked while a read's answers are written). */
+  transport: Pick<Duplex, 'cork' | 'uncork'>
+}
+
 /**
  * Snapshot, or exactly the missed changes when the SDK's version is recent enough. Reading the
  * change log is async: changes committed meanwhile are held for this socket (`held`) and sent
  * after the missed ones, so the SDK sees every version once, in order.
  */
-async function catchUp(deps: Pick<SessionDeps, 'store' | 'rules' | 'send'>, conn: Connection, version: number | undefined) {
-  const { store, rules, send } = deps
+async function catchUp(deps: Pick<SessionDeps, 'rules' | 'send'> & { missed: MissedChanges }, conn: Connection, version: number | undefined) {
+  const { rules, send } = deps
   const upTo = rules.get(conn.environment).version
   if (version === undefined || version > upTo) return sendSnapshot(deps, conn)
   conn.held = []
   try {
-    const missed = await store.logs.changesSince(conn.environment, version, upTo)
+    const missed = await deps.missed(conn.environment, version, upTo, conn.bucketing)
     if (!missed) return sendSnapshot(deps, conn)
     // A replica's resync replaced the held changes by a snapshot meanwhile: that is sent.
     if (!conn.held) return
     conn.sentVersion = upTo
-    sendChanges(send, conn, missed)
+    sendMissed(send, conn, missed)
     const later = conn.held.filter((change) => change.version > upTo)
     if (later.length > 0) {
       conn.sentVersion = later.at(-1)!.version
@@ -66,6 +80,7 @@ function sendSnapshot({ rules, send }: Pick<SessionDeps, 'rules' | 'send'>, conn
  */
 export function createSessions(connections: Map<string, Connection>, deps: SessionDeps) {
   const { rules, send, sendResults, limits, log } = deps
+  const missed = createMissedChanges(deps.store.logs)
 
   function handle(conn: Connection, message: ReceivedClientMessage): Promise<void> | undefined {
     switch (message.type) {
@@ -78,7 +93,7 @@ export function createSessions(connections: Map<string, Connection>, deps: Sessi
           if (!takeIdentity(conn)) return
           conn.user = message.user ?? {}
           sendResults(conn, rules.get(conn.environment))
-        } else return catchUp(deps, conn, message.version)
+        } else return catchUp({ rules, send, missed }, conn, message.version)
         return
       case 'identify':
         if (conn.key.kind !== 'client') return
@@ -141,14 +156,8 @@ export function createSessions(connections: Map<string, Connection>, deps: Sessi
   }
 
   /** Registers an authenticated socket; `release` frees its client-key slot when it closes. */
-  return function open(
-    socket: WebSocket,
-    request: IncomingMessage,
-    key: ApiKeyInfo,
-    environment: string,
-    release: () => void,
-    deflateWindow: number | undefined,
-  ): Connection {
+  return function open(socket: WebSocket, request: IncomingMessage, accepted: AcceptedSocket): Connection {
+    const { key, environment, release, deflateWindow, transport } = accepted
     const conn: Connection = {
       id: randomUUID(),
       socket,
@@ -172,8 +181,20 @@ export function createSessions(connections: Map<string, Connection>, deps: Sessi
     }
     connections.set(conn.id, conn)
     socket.on('pong', () => (conn.alive = true))
+    let holding = false
+    const letGo = () => {
+      holding = false
+      transport.uncork()
+    }
     socket.on('message', (data: RawData, isBinary: boolean) => {
       conn.alive = true
+      // What this read's frames answer (a burst of metrics acks) leaves in one write, after the
+      // answers of this turn: one system call instead of one per frame.
+      if (!holding) {
+        holding = true
+        transport.cork()
+        setImmediate(letGo)
+      }
       if (isBinary) return socket.close(CLOSE.invalidPayload, 'binary frames are not part of the protocol')
       const parsed = parseClientMessage(data.toString())
       if (typeof parsed === 'string') return socket.close(CLOSE.policy, parsed.slice(0, 120))

@@ -3,6 +3,7 @@ import type { Change } from '../../sdk/core/changes.ts'
 import { changesFor, snapshotFor, trackSent, unavailableKeys, viewKey, type Modes } from '../domain/bucketing-view.ts'
 import type { Connection } from './connection.ts'
 import { encodeFrame, type Frame } from './frame.ts'
+import type { Missed } from './missed-changes.ts'
 import type { Send } from './send.ts'
 
 /** A ruleset's snapshot as SDKs that announced the same bucketing modes receive it. */
@@ -48,4 +49,10 @@ export function sendSnapshot(send: Send, conn: Connection, ruleset: Ruleset): vo
 export function sendChanges(send: Send, conn: Connection, changes: Change[]): void {
   trackSent(conn.unavailable, { changes }, conn.bucketing)
   send(conn, { type: 'changes', changes: changesFor(changes, conn.bucketing) })
+}
+
+/** Sends a server-key SDK the changes it missed (one frame shared per view) and records which flags it holds unavailable. */
+export function sendMissed(send: Send, conn: Connection, missed: Missed): void {
+  trackSent(conn.unavailable, { changes: missed.changes }, conn.bucketing)
+  send(conn, missed.frame)
 }

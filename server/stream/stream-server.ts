@@ -119,7 +119,7 @@ export function attachStream(server: Server, deps: StreamDeps, options: StreamOp
     log,
     accept: (request, socket, head, { key, environment, release }) =>
       wss.handleUpgrade(request, socket, head, (ws) => {
-        open(ws, request, key, environment, release, deflateWindows.get(request))
+        open(ws, request, { key, environment, release, deflateWindow: deflateWindows.get(request), transport: socket })
         fanOut.watch(environment)
       }),
   })

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest'
+import { applyChange, rulesetFromSnapshot } from '../../sdk/core/ruleset.ts'
+import type { Cohort, FlagState } from '../../sdk/core/types.ts'
+import { createBulkAnswers } from '../../server/ofrep/bulk-answer.ts'
+import { evaluateAllForOfrep, userFromContext, type Audience } from '../../server/ofrep/evaluation.ts'
+import { etagOf } from '../../server/ofrep/routes.ts'
+
+/** Rich flags of every kind of outcome: off, beta users, a regional percentage, no stickiness. */
+const cohorts = (i: number): Cohort[] => [
+  { name: 'beta', conditions: [{ attribute: 'userId', operator: 'in', values: ['u1', 'u2', 'u3'] }], rollout: 100 },
+  { name: 'region', conditions: [{ attribute: 'region', operator: 'in', values: [i % 2 ? 'eu' : 'us'] }], rollout: (i * 17) % 100 },
+]
+const flag = (i: number, patch: Partial<FlagState> = {}): FlagState => ({
+  key: `f-${String(i).padStart(2, '0')}`,
+  enabled: i % 7 !== 0,
+  salt: `f-${i}`,
+  stickiness: i % 11 === 0 ? 'accountId' : 'userId',
+  cohorts: cohorts(i),
+  version: 1,
+  clientSide: i % 3 === 0,
+  ...patch,
+})
+const ruleset = rulesetFromSnapshot({ environment: 'production', version: 5, flags: Array.from({ length: 40 }, (_, i) => flag(i)), segments: [] })
+const visible = new Set([...ruleset.flags.values()].filter((f) => f.clientSide).map((f) => f.key))
+const contexts = [
+  ...Array.from({ length: 30 }, (_, i) => ({ targetingKey: `u${i}`, userId: `u${i}`, region: i % 3 ? 'eu' : 'us' })),
+  { region: 'eu' },
+  {},
+]
+
+describe('the OFREP bulk answer kept per version', () => {
+  it('is, for every context and audience, the plain evaluation of every flag, with its content hash as ETag', () => {
+    const bulk = createBulkAnswers(etagOf)
+    for (let round = 0; round < 2; round++)
+      for (const audience of ['server', 'client'] as Audience[])
+        for (const context of contexts) {
+          const expected = JSON.stringify(evaluateAllForOfrep(ruleset, visible, userFromContext(context), audience))
+          const answer = bulk(ruleset, visible, userFromContext(context), audience)
+          expect(answer.flagsJson).toBe(expected)
+          expect(answer.etag).toBe(etagOf(expected))
+        }
+  })
+
+  it('follows a change of the ruleset (a new version), and keeps the tag of an answer the change did not touch', () => {
+    const rules = rulesetFromSnapshot({ environment: 'production', version: 5, flags: Array.from({ length: 40 }, (_, i) => flag(i)), segments: [] })
+    const bulk = createBulkAnswers(etagOf)
+    const alice = userFromContext({ targetingKey: 'u1', userId: 'u1', region: 'eu' })
+    const before = bulk(rules, visible, alice, 'server')
+    // f-01 off: alice's answer changes. Then a beta list she is not on: it does not.
+    expect(applyChange(rules, { type: 'flag', version: 6, flag: flag(1, { enabled: false, version: 6 }) })).toBe('applied')
+    const off = bulk(rules, visible, alice, 'server')
+    expect(off.flagsJson).toBe(JSON.stringify(evaluateAllForOfrep(rules, visible, alice, 'server')))
+    expect(off.etag).not.toBe(before.etag)
+    const other: Cohort[] = [{ name: 'beta', conditions: [{ attribute: 'userId', operator: 'in', values: ['zed'] }], rollout: 100 }]
+    expect(applyChange(rules, { type: 'flag', version: 7, flag: flag(39, { cohorts: [...cohorts(39), ...other], version: 7 }) })).toBe('applied')
+    expect(bulk(rules, visible, alice, 'server').etag).toBe(off.etag)
+  })
+})
