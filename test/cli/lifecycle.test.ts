@@ -132,7 +132,7 @@ describe('canary flags show and canary audit', () => {
     const bad = await canary('audit', '--actor', 'robot')
     expect(bad.stderr.trim()).toBe('error: --actor: robot is not one of person, guard, plan')
     const help = await canary('audit', '--help')
-    expect(help.stdout).toContain('canary audit [--flag F] [--env E] [--actor person|guard|plan] [--limit N]')
+    expect(help.stdout).toContain('canary audit [--flag F] [--env E] [--actor person|guard|plan] [--by person:EMAIL|admin-key:NAME] [--limit N]')
     expect(help.stdout).toContain('--key KEY')
     const json = JSON.parse((await canary('audit', '--flag', 'checkout-v2', '--limit', '2', '--json')).stdout)
     expect(json.items).toHaveLength(2)
