@@ -1,11 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startServer, type RunningServer } from '../../server/main.ts'
+import type { RunningServer } from '../../server/main.ts'
 import { call } from '../helpers/call-api.ts'
-import { launchChromium, openPage, signIn } from './browser.ts'
+import { signIn } from './browser.ts'
+import { startConsoleStack, type ConsoleStack } from './stack.ts'
 
 /**
  * Approvals in the console, in headless Chromium against a real server (SQLite file): in a
@@ -14,12 +13,11 @@ import { launchChromium, openPage, signIn } from './browser.ts'
  */
 
 const ADMIN_KEY = 'console-approvals-admin-key-0123456'
-const RESULTS = join(process.cwd(), 'test-results')
 const STEP = 20_000 // the browser shares two cores with the server and vitest
 const FLAG = 'approved-widening'
 
 describe('approvals in the web console', () => {
-  let directory: string
+  let stack: ConsoleStack
   let server: RunningServer
   let url: string
   let browser: Browser
@@ -28,28 +26,20 @@ describe('approvals in the web console', () => {
   const state = async () => (await api('GET', `/api/v1/environments/production/flags/${FLAG}`)).json
 
   beforeAll(async () => {
-    directory = mkdtempSync(join(tmpdir(), 'canary-flags-approvals-'))
-    mkdirSync(RESULTS, { recursive: true })
-    server = await startServer(
-      { port: 0, host: '127.0.0.1', databasePath: join(directory, 'db.sqlite'), adminKey: ADMIN_KEY, publicUrl: '' },
-      { log: () => {} },
-    )
-    url = `http://127.0.0.1:${server.port}`
+    stack = await startConsoleStack('approvals', ADMIN_KEY)
+    ;({ server, url, browser } = stack)
     expect((await api('POST', '/api/v1/flags', { key: FLAG })).status).toBe(201)
     expect((await api('PATCH', `/api/v1/environments/production/flags/${FLAG}`, { cohorts: [{ name: 'all', conditions: [], rollout: 5 }] })).status).toBe(200)
     expect((await api('PUT', '/api/v1/environments/production/protection', { approvals: 1 })).status).toBe(200)
     approverKey = (await api('POST', '/api/v1/keys', { name: 'approver', kind: 'admin' })).json.secret
-    browser = await launchChromium()
   }, 120_000)
 
   afterAll(async () => {
-    await browser?.close()
-    await server?.close()
-    rmSync(directory, { recursive: true, force: true })
+    await stack?.close()
   })
 
   async function flagPage(key: string): Promise<{ page: Page; errors: string[] }> {
-    const opened = await openPage(browser, { width: 1280, height: 900 }, RESULTS, STEP)
+    const opened = await stack.newPage({ width: 1280, height: 900 })
     await signIn(opened.page, url, key)
     await opened.page.goto(`${url}/#/flags/${FLAG}?env=production`)
     await opened.page.getByRole('heading', { name: FLAG, level: 1 }).waitFor()
@@ -73,7 +63,7 @@ describe('approvals in the web console', () => {
     expect((await state()).enabled).toBe(false)
 
     // The approver, in another tab signed in with another key, approves from the inbox.
-    const approver = await openPage(browser, { width: 1280, height: 900 }, RESULTS, STEP)
+    const approver = await stack.newPage({ width: 1280, height: 900 })
     await signIn(approver.page, url, approverKey)
     await approver.page.goto(`${url}/#/requests?env=production`)
     await approver.page.getByRole('heading', { name: 'Change requests', level: 1 }).waitFor()

@@ -1,16 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startServer, type RunningServer } from '../../server/main.ts'
-import {
-  launchChromium,
-  openPage,
-  scrollsSideways,
-  signIn,
-  unlabelledControls,
-} from './browser.ts'
+import type { RunningServer } from '../../server/main.ts'
+import { openPage, scrollsSideways, signIn, unlabelledControls } from './browser.ts'
+import { startConsoleStack, type ConsoleStack } from './stack.ts'
 import { connectSdk } from './sdk-socket.ts'
 import { call } from '../helpers/call-api.ts'
 
@@ -25,7 +18,7 @@ const RESULTS = join(process.cwd(), 'test-results')
 const STEP = 20_000 // the browser shares two cores with the server and vitest
 
 describe('web console in headless Chromium', () => {
-  let directory: string
+  let stack: ConsoleStack
   let server: RunningServer
   let url: string
   let browser: Browser
@@ -36,7 +29,7 @@ describe('web console in headless Chromium', () => {
 
 
   /** A page whose failure leaves a screenshot and its text (browser.ts `openPage`). */
-  const newPage = (viewport = { width: 1280, height: 800 }) => openPage(browser, viewport, RESULTS, STEP)
+  const newPage = (viewport = { width: 1280, height: 800 }) => stack.newPage(viewport)
 
   /** Clicks the kill switch (or another switch) and answers the production confirmation. */
   async function flip(page: Page, button: string, confirm: RegExp) {
@@ -45,19 +38,8 @@ describe('web console in headless Chromium', () => {
   }
 
   beforeAll(async () => {
-    directory = mkdtempSync(join(tmpdir(), 'canary-flags-console-'))
-    mkdirSync(RESULTS, { recursive: true })
-    server = await startServer(
-      {
-        port: 0,
-        host: '127.0.0.1',
-        databasePath: join(directory, 'db.sqlite'),
-        adminKey: ADMIN_KEY,
-        publicUrl: '',
-      },
-      { log: () => {} },
-    )
-    url = `http://127.0.0.1:${server.port}`
+    stack = await startConsoleStack('console', ADMIN_KEY)
+    ;({ server, url, browser } = stack)
     const key = await api('POST', '/api/v1/keys', {
       name: 'checkout-service',
       kind: 'server',
@@ -66,14 +48,11 @@ describe('web console in headless Chromium', () => {
     expect(key.status).toBe(201)
     serverKey = key.json.secret
     sdk = await connectSdk(url, serverKey)
-    browser = await launchChromium()
   }, 120_000)
 
   afterAll(async () => {
     sdk?.close()
-    await browser?.close()
-    await server?.close()
-    rmSync(directory, { recursive: true, force: true })
+    await stack?.close()
   })
 
   it('serves the page with a strict CSP and no framing', async () => {

@@ -1,11 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startServer, type RunningServer } from '../../server/main.ts'
+import type { RunningServer } from '../../server/main.ts'
 import { createClient, type FlagClient } from '../../sdk/index.ts'
-import { launchChromium, openPage, scrollsSideways, signIn } from './browser.ts'
+import { scrollsSideways, signIn } from './browser.ts'
+import { startConsoleStack, type ConsoleStack } from './stack.ts'
 import { call } from '../helpers/call-api.ts'
 
 /**
@@ -25,7 +24,7 @@ const state = (key: string) => `/api/v1/environments/production/flags/${key}`
 const everyone = (rollout: number) => ({ name: 'everyone', conditions: [], rollout })
 
 describe('the console in the first hour', () => {
-  let directory: string
+  let stack: ConsoleStack
   let server: RunningServer
   let url: string
   let browser: Browser
@@ -33,7 +32,7 @@ describe('the console in the first hour', () => {
   let sdk: FlagClient | undefined
 
   const api = (method: string, path: string, body?: unknown, key = ADMIN_KEY) => call(url, key, method, path, body)
-  const page = (viewport = DESKTOP) => openPage(browser, viewport, RESULTS, STEP)
+  const page = (viewport = DESKTOP) => stack.newPage(viewport)
 
   /** A flag in production, on, with these cohorts; answers the state's version. */
   async function flag(key: string, cohorts: unknown[]): Promise<number> {
@@ -44,24 +43,16 @@ describe('the console in the first hour', () => {
   }
 
   beforeAll(async () => {
-    directory = mkdtempSync(join(tmpdir(), 'canary-flags-first-hour-'))
-    mkdirSync(RESULTS, { recursive: true })
-    server = await startServer(
-      { port: 0, host: '127.0.0.1', databasePath: join(directory, 'db.sqlite'), adminKey: ADMIN_KEY, publicUrl: '' },
-      { log: () => {} },
-    )
-    url = `http://127.0.0.1:${server.port}`
+    stack = await startConsoleStack('first-hour', ADMIN_KEY)
+    ;({ server, url, browser } = stack)
     const key = await api('POST', '/api/v1/keys', { name: 'checkout-service', kind: 'server', environment: 'production' })
     expect(key.status).toBe(201)
     serverKey = key.json.secret
-    browser = await launchChromium()
   }, 120_000)
 
   afterAll(async () => {
     await sdk?.close({ timeoutMs: 500 })
-    await browser?.close()
-    await server?.close()
-    rmSync(directory, { recursive: true, force: true })
+    await stack?.close()
   })
 
   it('kill switch twice (390 px): the second "off" says already off, shows no error, and writes one history entry', async () => {

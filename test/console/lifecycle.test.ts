@@ -1,10 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { startServer, type RunningServer } from '../../server/main.ts'
-import { launchChromium, openPage, scrollsSideways, signIn } from './browser.ts'
+import type { RunningServer } from '../../server/main.ts'
+import { openPage, scrollsSideways, signIn } from './browser.ts'
+import { startConsoleStack, type ConsoleStack } from './stack.ts'
 import { call } from '../helpers/call-api.ts'
 
 /**
@@ -19,7 +18,7 @@ const STEP = 20_000
 const FLAG = '/api/v1/environments/production/flags/checkout-v3'
 
 describe('the console across the canary lifecycle', () => {
-  let directory: string
+  let stack: ConsoleStack
   let server: RunningServer
   let url: string
   let browser: Browser
@@ -29,7 +28,7 @@ describe('the console across the canary lifecycle', () => {
 
 
   /** A page whose failure leaves a screenshot and its text (browser.ts `openPage`). */
-  const newPage = (viewport = { width: 1280, height: 900 }) => openPage(browser, viewport, RESULTS, STEP)
+  const newPage = (viewport = { width: 1280, height: 900 }) => stack.newPage(viewport)
 
   /** Posts one batch of counts for the flag: [canary exposures, errors, control exposures, errors]. */
   async function traffic(id: string, counts: [number, number, number, number]) {
@@ -39,13 +38,8 @@ describe('the console across the canary lifecycle', () => {
   }
 
   beforeAll(async () => {
-    directory = mkdtempSync(join(tmpdir(), 'canary-flags-console-life-'))
-    mkdirSync(RESULTS, { recursive: true })
-    server = await startServer(
-      { port: 0, host: '127.0.0.1', databasePath: join(directory, 'db.sqlite'), adminKey: ADMIN_KEY, publicUrl: '' },
-      { log: () => {} },
-    )
-    url = `http://127.0.0.1:${server.port}`
+    stack = await startConsoleStack('lifecycle', ADMIN_KEY)
+    ;({ server, url, browser } = stack)
     serverKey = (await api('POST', '/api/v1/keys', { name: 'checkout', kind: 'server', environment: 'production' })).json.secret
     expect((await api('POST', '/api/v1/flags', { key: 'checkout-v3', description: 'Checkout, third try', clientSide: true })).status).toBe(201)
     const state = await api('PATCH', FLAG, {
@@ -56,13 +50,10 @@ describe('the console across the canary lifecycle', () => {
       ],
     })
     expect(state.status).toBe(200)
-    browser = await launchChromium()
   }, 120_000)
 
   afterAll(async () => {
-    await browser?.close()
-    await server?.close()
-    rmSync(directory, { recursive: true, force: true })
+    await stack?.close()
   })
 
   it('lists who gets each flag, the guard in words, the plan step and the browser mark', async () => {

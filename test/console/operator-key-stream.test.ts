@@ -1,10 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startServer, type RunningServer } from '../../server/main.ts'
-import { launchChromium, openPage, signIn } from './browser.ts'
+import type { RunningServer } from '../../server/main.ts'
+import { signIn } from './browser.ts'
+import { startConsoleStack, type ConsoleStack } from './stack.ts'
 import { call } from '../helpers/call-api.ts'
 
 /**
@@ -15,30 +14,20 @@ import { call } from '../helpers/call-api.ts'
 
 // At least 32 characters (the operator-key minimum), with spaces.
 const OPERATOR_KEY = 'correct horse battery staple 2026 on call'
-const RESULTS = join(process.cwd(), 'test-results')
-const STEP = 20_000 // the browser shares two cores with the server and vitest
 
 describe('console with an operator key that has spaces', () => {
-  let directory: string
+  let stack: ConsoleStack
   let server: RunningServer
   let url: string
   let browser: Browser
 
   beforeAll(async () => {
-    directory = mkdtempSync(join(tmpdir(), 'canary-flags-console-ticket-'))
-    mkdirSync(RESULTS, { recursive: true })
-    server = await startServer(
-      { port: 0, host: '127.0.0.1', databasePath: join(directory, 'db.sqlite'), adminKey: OPERATOR_KEY, publicUrl: '' },
-      { log: () => {} },
-    )
-    url = `http://127.0.0.1:${server.port}`
-    browser = await launchChromium()
+    stack = await startConsoleStack('operator-key-stream', OPERATOR_KEY)
+    ;({ server, url, browser } = stack)
   }, 120_000)
 
   afterAll(async () => {
-    await browser?.close()
-    await server?.close()
-    rmSync(directory, { recursive: true, force: true })
+    await stack?.close()
   })
 
   it('streams changes over a socket opened with a ticket, the key in no socket URL', async () => {
@@ -61,5 +50,5 @@ describe('console with an operator key that has spaces', () => {
     expect(errors).toEqual([])
   })
 
-  const newPage = () => openPage(browser, { width: 1280, height: 800 }, RESULTS, STEP)
+  const newPage = () => stack.newPage({ width: 1280, height: 800 })
 })

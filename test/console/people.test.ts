@@ -1,11 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startServer, type RunningServer } from '../../server/main.ts'
+import type { RunningServer } from '../../server/main.ts'
 import { call } from '../helpers/call-api.ts'
-import { launchChromium, openPage, signIn } from './browser.ts'
+import { signIn } from './browser.ts'
+import { startConsoleStack, type ConsoleStack } from './stack.ts'
 
 /**
  * People in the console: the first sign-in with the admin key offers to create the first admin
@@ -14,35 +13,25 @@ import { launchChromium, openPage, signIn } from './browser.ts'
  */
 
 const ADMIN_KEY = 'people-console-admin-key-0123456789abcdef'
-const RESULTS = join(process.cwd(), 'test-results')
-const STEP = 20_000 // the browser shares two cores with the server and vitest
 const ROOT_PASSWORD = 'first admin passphrase 2026'
 const PM_PASSWORD = 'product manager passphrase'
 
 describe('console: people', () => {
-  let directory: string
+  let stack: ConsoleStack
   let server: RunningServer
   let url: string
   let browser: Browser
 
   beforeAll(async () => {
-    directory = mkdtempSync(join(tmpdir(), 'canary-flags-console-people-'))
-    mkdirSync(RESULTS, { recursive: true })
-    server = await startServer(
-      { port: 0, host: '127.0.0.1', databasePath: join(directory, 'db.sqlite'), adminKey: ADMIN_KEY, publicUrl: '' },
-      { log: () => {}, passwordCost: { N: 2 ** 12, r: 8, p: 1 } },
-    )
-    url = `http://127.0.0.1:${server.port}`
-    browser = await launchChromium()
+    stack = await startConsoleStack('people', ADMIN_KEY, { passwordCost: { N: 2 ** 12, r: 8, p: 1 } })
+    ;({ server, url, browser } = stack)
   }, 120_000)
 
   afterAll(async () => {
-    await browser?.close()
-    await server?.close()
-    rmSync(directory, { recursive: true, force: true })
+    await stack?.close()
   })
 
-  const newPage = () => openPage(browser, { width: 1280, height: 800 }, RESULTS, STEP)
+  const newPage = () => stack.newPage({ width: 1280, height: 800 })
 
   it('the first sign-in with the admin key offers to create the first admin person, and continues as them', async () => {
     const { page, errors } = await newPage()
