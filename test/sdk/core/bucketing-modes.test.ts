@@ -10,19 +10,10 @@ import { bucketingModesOf, bucketingProblem, launchDarklyBucket, launchDarklyBuc
 import { compileFlag } from '../../../sdk/core/evaluate.ts'
 import { sha1Hex } from '../../../sdk/core/sha1.ts'
 import type { Cohort, FlagState, LaunchDarklyBucketing } from '../../../sdk/core/types.ts'
+import { seededRandom } from '../../../sdk/fixtures/prng.ts'
 
 const NO_SEGMENTS = new Map()
 
-/** A deterministic pseudo-random generator (mulberry32), so failures reproduce. */
-function random(seed: number): () => number {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const flagWith = (cohorts: Cohort[], extra: Partial<FlagState> = {}): FlagState => ({
   key: 'imported',
@@ -46,7 +37,7 @@ describe('sha1 (pure, for LaunchDarkly bucketing)', () => {
 describe('unleash mode against unleash-client 6 (FlexibleRolloutStrategy)', () => {
   // unleash-client's own flexibleRollout strategy object, as its client evaluates with it.
   const strategy = defaultStrategies.find((s) => s.name === 'flexibleRollout')!
-  const next = random(29)
+  const next = seededRandom(29)
 
   it('includes exactly the users the official strategy enables, over 3,000 random cases', () => {
     const disagreements: string[] = []
@@ -146,7 +137,7 @@ describe('launchdarkly mode against @launchdarkly/node-server-sdk (TestData, no 
     rollout: number
     value: string | number
   }
-  const next = random(1229)
+  const next = seededRandom(1229)
   const cases: Case[] = Array.from({ length: 400 }, (_, i) => {
     const key = `ld-flag-${i}`
     const rollout = [0, 0.001, 1, 99, 100, 37.5][i % 12] ?? Math.round(next() * 100_000) / 1000
@@ -212,7 +203,7 @@ describe('launchdarkly mode against @launchdarkly/node-server-sdk (TestData, no 
       const first = (q * M + 99999n) / 100000n
       hashes.push(first - 1n, first, first + 1n)
     }
-    const next = random(61)
+    const next = seededRandom(61)
     for (let i = 0; i < 20000; i++) hashes.push((BigInt(Math.floor(next() * 2 ** 30)) << 30n) | BigInt(Math.floor(next() * 2 ** 30)))
     const wrong = hashes.filter((h) => h >= 0n && h <= M && launchDarklyBucketOfWords(...wordsOf(h)) !== Math.min(exact(h), 99999))
     expect(wrong.map(String)).toEqual([])

@@ -1,17 +1,8 @@
 import murmurhash from 'murmurhash'
 import { describe, expect, it } from 'vitest'
 import { murmur3, murmur3Bytes, murmur3Keyed, murmur3KeyedSigned } from '../../../sdk/core/murmur3.ts'
+import { seededRandom } from '../../../sdk/fixtures/prng.ts'
 
-/** mulberry32: deterministic, so a failure reproduces on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** Strings mixing every UTF-8 length class, including lone and mis-ordered surrogates. */
 function randomString(random: () => number, maxLength: number): string {
@@ -40,7 +31,7 @@ describe('murmur3', () => {
   })
 
   it('equals murmurhash.v3 on 20,000 random strings mixing every UTF-8 width', () => {
-    const random = prng(1)
+    const random = seededRandom(1)
     const mismatches: string[] = []
     for (let i = 0; i < 20_000; i++) {
       const s = randomString(random, i % 50)
@@ -50,7 +41,7 @@ describe('murmur3', () => {
   })
 
   it('equals murmurhash.v3 with non-zero seeds', () => {
-    const random = prng(2)
+    const random = seededRandom(2)
     for (let i = 0; i < 2_000; i++) {
       const s = randomString(random, 20)
       const seed = Math.floor(random() * 2 ** 32)
@@ -84,7 +75,7 @@ describe('murmur3', () => {
   })
 
   it('returns an unsigned 32-bit integer', () => {
-    const random = prng(3)
+    const random = seededRandom(3)
     for (let i = 0; i < 1_000; i++) {
       const h = murmur3(randomString(random, 10))
       expect(Number.isInteger(h) && h >= 0 && h < 2 ** 32).toBe(true)
@@ -94,7 +85,7 @@ describe('murmur3', () => {
 
 describe('murmur3Keyed', () => {
   it('equals murmurhash.v3 of prefix + ":" + value on 10,000 random pairs', () => {
-    const random = prng(4)
+    const random = seededRandom(4)
     const mismatches: string[] = []
     for (let i = 0; i < 10_000; i++) {
       const prefix = randomString(random, 12)
@@ -118,7 +109,7 @@ describe('murmur3Keyed', () => {
   })
 
   it('murmur3KeyedSigned is the same hash as a signed 32-bit integer', () => {
-    const random = prng(5)
+    const random = seededRandom(5)
     let negatives = 0
     for (let i = 0; i < 1_000; i++) {
       const value = randomString(random, 16)

@@ -13,7 +13,7 @@ from typing import Final
 
 import mmh3
 
-from ._values import to_text
+from ._values import stickiness_value, to_text
 from .bucket import BUCKET_COUNT, utf8
 
 BUCKETING_MODES: Final = ("unleash", "launchdarkly")
@@ -40,14 +40,6 @@ def unleash_normalized(group_id: str, value: str) -> int:
     return mmh3.hash(unleash_bytes(group_id + ":" + value), 0, False) % 100 + 1
 
 
-def _stickiness_value(user: Mapping[str, object], attribute: str) -> str | None:
-    # The project's reading of a stickiness value (non-empty strings, finite numbers as text).
-    value = user.get(attribute)
-    if isinstance(value, str):
-        return value if value else None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return to_text(value)
-    return None
 
 
 class UnleashBucketing:
@@ -63,11 +55,11 @@ class UnleashBucketing:
         """``default`` is userId, else sessionId (else Unleash draws at random); ``random`` is a
         random number per call. Neither has a value to hash here. Any other name is that attribute."""
         if self.stickiness == "default":
-            found = _stickiness_value(user, "userId")
-            return found if found is not None else _stickiness_value(user, "sessionId")
+            found = stickiness_value(user, "userId")
+            return found if found is not None else stickiness_value(user, "sessionId")
         if self.stickiness == "random":
             return None
-        return _stickiness_value(user, self.stickiness)
+        return stickiness_value(user, self.stickiness)
 
     def includes(self, user: Mapping[str, object], rollout: float, threshold: int) -> int:
         value = self.value(user)

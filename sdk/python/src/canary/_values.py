@@ -173,3 +173,16 @@ def to_epoch_millis(value: object) -> float | None:
         delta = aware - _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
         return float(delta // _dt.timedelta(milliseconds=1))
     return to_number(value) if isinstance(value, (int, float)) else None
+
+def stickiness_value(user: Mapping[str, object], attribute: str) -> str | None:
+    """The value hashed for a partial cohort: non-empty strings, finite numbers stringified.
+
+    ``None``, ``""``, booleans and anything else count as missing: hashing a placeholder would put
+    every anonymous user in one bucket.
+    """
+    value = user.get(attribute)
+    if isinstance(value, str):
+        return value if value else None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return to_text(value)
+    return None

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from ._operators import NO, YES, AttributeTest, compile_attribute_test, parse_texts
-from ._values import read_attribute, to_text
+from ._values import read_attribute, stickiness_value, to_text
 from ._metrics import ARM_OFFSET
 from .bucket import BUCKET_COUNT, Bucketer, rollout_threshold
 from ._bucketing_modes import INSIDE, OUTSIDE, CompiledBucketing, compile_bucketing, is_full
@@ -57,18 +57,6 @@ MISSING_STICKINESS: Final = Result(False, "missing_stickiness")
 ERROR: Final = Result(False, "error")
 
 
-def stickiness_value(user: User, attribute: str) -> str | None:
-    """The value hashed for a partial cohort: non-empty strings, finite numbers stringified.
-
-    ``None``, ``""``, booleans and anything else count as missing: hashing a placeholder would put
-    every anonymous user in one bucket.
-    """
-    value = user.get(attribute)
-    if isinstance(value, str):
-        return value if value else None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return to_text(value)
-    return None
 
 
 class _Condition:
