@@ -94,6 +94,7 @@ describe('parseServerMessage', () => {
       goingAway: 1001,
       restart: 1012,
       revoked: 4401,
+      rightsChanged: 4403,
       slowConsumer: 4408,
       rateLimited: 4429,
     })
