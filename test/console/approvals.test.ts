@@ -9,7 +9,9 @@ import { startConsoleStack, type ConsoleStack } from './stack.ts'
 /**
  * Approvals in the console, in headless Chromium against a real server (SQLite file): in a
  * protected production, turning a flag on becomes a change request; a second identity approves
- * it from the inbox and the flag changes; the kill switch acts at once.
+ * it from the inbox and the flag changes; the kill switch acts at once. Then the same with
+ * people: a product manager (editor) proposes a production widening, an approver approves it,
+ * and the editor's kill switch needs no approval.
  */
 
 const ADMIN_KEY = 'console-approvals-admin-key-0123456'
@@ -26,7 +28,8 @@ describe('approvals in the web console', () => {
   const state = async () => (await api('GET', `/api/v1/environments/production/flags/${FLAG}`)).json
 
   beforeAll(async () => {
-    stack = await startConsoleStack('approvals', ADMIN_KEY)
+    // A cheap scrypt cost: the test signs people in, it does not measure hashing.
+    stack = await startConsoleStack('approvals', ADMIN_KEY, { passwordCost: { N: 2 ** 12, r: 8, p: 1 } })
     ;({ server, url, browser } = stack)
     expect((await api('POST', '/api/v1/flags', { key: FLAG })).status).toBe(201)
     expect((await api('PATCH', `/api/v1/environments/production/flags/${FLAG}`, { cohorts: [{ name: 'all', conditions: [], rollout: 5 }] })).status).toBe(200)
@@ -91,5 +94,59 @@ describe('approvals in the web console', () => {
     expect((await api('GET', '/api/v1/change-requests?status=open')).json.items).toEqual([])
     expect(author.errors).toEqual([])
     expect(approver.errors).toEqual([])
+  })
+
+  /** Signs a person in with email and password, as the sign-in page asks. */
+  async function personPage(email: string, password: string): Promise<{ page: Page; errors: string[] }> {
+    const opened = await stack.newPage({ width: 1280, height: 900 })
+    await opened.page.goto(url)
+    await opened.page.getByLabel('Email').fill(email)
+    await opened.page.getByLabel('Password').fill(password)
+    await opened.page.getByRole('button', { name: 'Sign in with password' }).click()
+    await opened.page.getByRole('heading', { name: 'Flags', level: 1 }).waitFor()
+    return opened
+  }
+
+  it('people: an editor proposes a production widening, an approver approves it, and the editor turns the flag off at once', async () => {
+    const member = (email: string, name: string, role: string) =>
+      api('POST', '/api/v1/members', { email, name, password: `${name} passphrase 2026`, roles: [{ environment: 'production', role }] })
+    expect((await member('pm@example.com', 'pm', 'editor')).status).toBe(201)
+    expect((await member('lead@example.com', 'lead', 'approver')).status).toBe(201)
+    // Turned on through a request approved by the approver key, so the kill switch has something to turn off.
+    const on = await api('PATCH', `/api/v1/environments/production/flags/${FLAG}`, { enabled: true })
+    expect(on.status).toBe(202)
+    expect((await api('POST', `/api/v1/change-requests/${on.json.request.id}/approve`, {}, approverKey)).status).toBe(200)
+    await expect.poll(async () => (await state()).enabled, { timeout: STEP }).toBe(true)
+    const before = (await state()).cohorts[0].rollout as number
+
+    const pm = await personPage('pm@example.com', 'pm passphrase 2026')
+    await pm.page.goto(`${url}/#/flags/${FLAG}?env=production`)
+    await pm.page.getByRole('heading', { name: FLAG, level: 1 }).waitFor()
+    await pm.page.locator('#cohort-0-rollout').fill('25')
+    await pm.page.getByRole('button', { name: 'Save cohorts' }).click()
+    await pm.page.locator('[data-held]', { hasText: /change request #\d+ created, needs 1 approval/ }).waitFor()
+    expect((await state()).cohorts[0].rollout).toBe(before)
+    const held = (await api('GET', '/api/v1/change-requests?status=open')).json.items
+    expect(held).toHaveLength(1)
+    expect(held[0].author).toBe('person:pm@example.com')
+
+    const lead = await personPage('lead@example.com', 'lead passphrase 2026')
+    await lead.page.goto(`${url}/#/requests?env=production`)
+    const card = lead.page.locator(`[data-request="${held[0].id}"]`)
+    await card.getByRole('button', { name: `Approve #${held[0].id}` }).click()
+    await expect.poll(async () => (await state()).cohorts[0].rollout, { timeout: STEP }).toBe(25)
+    const audit = (await api('GET', `/api/v1/audit?flag=${FLAG}&env=production&limit=10`)).json.items
+    const widened = audit.find((e: { details?: { approval?: { request: number } } }) => e.details?.approval?.request === held[0].id)
+    expect(widened.details.approval).toEqual({ request: held[0].id, author: 'person:pm@example.com', approvers: ['person:lead@example.com'] })
+
+    // The editor's kill switch: at once, no request, audited as the person.
+    await pm.page.locator('#kill-switch-button', { hasText: 'Turn off' }).click()
+    await pm.page.getByRole('button', { name: /Yes, turn it off in Production/ }).click()
+    await expect.poll(async () => (await state()).enabled, { timeout: STEP }).toBe(false)
+    expect((await api('GET', '/api/v1/change-requests?status=open')).json.items).toEqual([])
+    const off = (await api('GET', `/api/v1/audit?flag=${FLAG}&env=production&limit=1`)).json.items[0]
+    expect(off).toMatchObject({ action: 'flag.off', actor: 'person:pm@example.com' })
+    expect(pm.errors).toEqual([])
+    expect(lead.errors).toEqual([])
   })
 })
