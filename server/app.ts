@@ -17,6 +17,8 @@ import { flagRoutes, flagStateRoutes } from './routes/flags.ts'
 import { keyRoutes } from './routes/keys.ts'
 import { memberRoutes } from './routes/members.ts'
 import { sessionRoutes } from './routes/sessions.ts'
+import { ssoRoutes } from './routes/sso.ts'
+import type { Sso } from './auth/sso.ts'
 import { tokenRoutes } from './routes/tokens.ts'
 import { streamTicketRoutes } from './routes/stream-tickets.ts'
 import { importRoutes, MAX_IMPORT_BYTES } from './routes/import.ts'
@@ -32,6 +34,10 @@ export interface AppDeps extends Services {
   log?: (message: string, error?: unknown) => void
   /** Runs around every request first (request logs and HTTP metrics). */
   observe?: MiddlewareHandler<AuthEnv>
+  /** Single sign-on with OpenID Connect, when configured. */
+  sso?: Sso | undefined
+  /** `CANARY_SSO_ONLY`: password sign-in answers 403. */
+  ssoOnly?: boolean
 }
 
 export const MAX_BODY_BYTES = 1024 * 1024
@@ -141,7 +147,10 @@ export function createApp(deps: AppDeps) {
   // After authentication (it counts per key), before any route writes.
   app.use('/api/v1/*', limitWrites({ perSecond: deps.writesPerKeyPerSecond, now }))
 
-  app.route('/api/v1/session', sessionRoutes({ store, people: deps.people, credentials: deps.credentials, trustedProxies: clientLimits.settings.trustedProxies }))
+  const trustedProxies = clientLimits.settings.trustedProxies
+  const ssoOnly = deps.ssoOnly ?? false
+  app.route('/api/v1/session', sessionRoutes({ store, people: deps.people, credentials: deps.credentials, trustedProxies, ssoOnly }))
+  app.route('/api/v1/sso', ssoRoutes({ sso: deps.sso, ssoOnly, store, people: deps.people, trustedProxies }))
   app.route('/api/v1/members', memberRoutes({ store, people: deps.people }))
   app.route('/api/v1/tokens', tokenRoutes({ store, people: deps.people }))
   app.route('/api/v1/flags', flagRoutes({ store, service, guard }))

@@ -26,6 +26,7 @@ import { MAX_STREAM_TOKEN_TTL_MS } from './ofrep/stream-token.ts'
 import { LOG_LEVELS, type LogFormat, type LogLevel } from './observability/logger.ts'
 import type { WebhookOptions } from './guard/webhook.ts'
 import { parseAllowList } from './outbound/address-policy.ts'
+import { readSsoConfig, readSsoOnly, SsoConfigError, type SsoConfig } from './auth/sso-config.ts'
 
 /**
  * `CANARY_WEBHOOK_ALLOW` (private addresses or ranges a webhook may reach; default none),
@@ -107,6 +108,10 @@ export interface Config {
    * `CANARY_OFREP_STREAMS_PER_TOKEN` (default 2), open streams per URL at once.
    */
   ofrepStreams?: { tokenTtlMs?: number | undefined; streamsPerToken?: number | undefined }
+  /** Single sign-on with OpenID Connect (`CANARY_OIDC_*`, auth/sso-config.ts); unset: off. */
+  sso?: SsoConfig | undefined
+  /** `CANARY_SSO_ONLY=1`: password sign-in is refused; people sign in through the provider. */
+  ssoOnly?: boolean
 }
 
 export class ConfigError extends Error {}
@@ -175,6 +180,16 @@ function keyRecheckMs(raw: string | undefined): number | undefined {
   return seconds * 1000
 }
 
+/** Single sign-on's variables, their mistakes reported as configuration errors. */
+function readSso(env: NodeJS.ProcessEnv): { sso: SsoConfig | undefined; ssoOnly: boolean } {
+  try {
+    return { sso: readSsoConfig(env), ssoOnly: readSsoOnly(env) }
+  } catch (error) {
+    if (error instanceof SsoConfigError) throw new ConfigError(error.message)
+    throw error
+  }
+}
+
 /** `DATABASE_URL`, when set, must be a PostgreSQL URL (anything else is a typo to report now). */
 function databaseUrl(raw: string | undefined): string | undefined {
   if (raw === undefined || raw === '') return undefined
@@ -186,7 +201,7 @@ function databaseUrl(raw: string | undefined): string | undefined {
  * `--port`/`PORT` (default 4242), `--host`/`HOST` (default 127.0.0.1), `--db`/`DATABASE_PATH`
  * (default ./data/canary-flags.db), `CANARY_ADMIN_KEY`, `PUBLIC_URL`, `LOG_FORMAT`, `LOG_LEVEL`,
  * `--metrics-port`/`METRICS_PORT`, `CANARY_STREAM_COMPRESSION`, `CANARY_RECONNECT_RATE`, `CANARY_KEY_RECHECK_SECONDS`, `CANARY_OFREP_STREAM_TOKEN_SECONDS`, `CANARY_OFREP_STREAMS_PER_TOKEN`, and the client-key rate limits
- * (`CANARY_CLIENT_*`, `CANARY_TRUSTED_PROXIES`).
+ * (`CANARY_CLIENT_*`, `CANARY_TRUSTED_PROXIES`), and single sign-on (`CANARY_OIDC_*`, `CANARY_SSO_ONLY`).
  */
 export function readConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   const rawPort = flagValue(argv, 'port') ?? env.PORT ?? '4242'
@@ -220,5 +235,6 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
       streamsPerToken: env.CANARY_OFREP_STREAMS_PER_TOKEN ? positive('CANARY_OFREP_STREAMS_PER_TOKEN', env.CANARY_OFREP_STREAMS_PER_TOKEN) : undefined,
     },
     streamCompression: oneOf('CANARY_STREAM_COMPRESSION', env.CANARY_STREAM_COMPRESSION || 'on', ['on', 'off'] as const) === 'on',
+    ...readSso(env),
   }
 }

@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net'
 import { createAdaptorServer } from '@hono/node-server'
 import { pino } from 'pino'
 import { createApp } from './app.ts'
+import { createSso } from './auth/sso.ts'
+import type { SsoConfig } from './auth/sso-config.ts'
 import { bootstrap } from './bootstrap.ts'
 import { DEFAULT_HOST, operatorKeyWarning, type Config } from './config.ts'
 import { observeChanges } from './observability/change-observer.ts'
@@ -78,6 +80,10 @@ export interface ServerOptions {
   passwordCost?: ComposeOptions['passwordCost']
   /** Failed sign-in delays (tests inject `sleep`). */
   signInThrottle?: ComposeOptions['signInThrottle']
+  /** Single sign-on (overrides the config's; tests point it at their own provider). */
+  sso?: SsoConfig
+  /** Password sign-in refused (overrides the config's). */
+  ssoOnly?: boolean
 }
 
 /** A bound address as it goes in a URL (IPv6 in brackets). */
@@ -172,8 +178,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   // The stream needs the HTTP server, the app needs the stream (revocation, connection list).
   let stream: StreamServer | undefined
   let registry: ConnectionRegistry | undefined
+  const ssoConfig = options.sso ?? config.sso
+  let boundUrl = ''
   const app = createApp({
     ...services,
+    sso: ssoConfig && createSso(ssoConfig, () => config.publicUrl || boundUrl),
+    ssoOnly: options.ssoOnly ?? config.ssoOnly ?? false,
     intake,
     log,
     observe: httpObserver({ logger, metrics }),
@@ -215,6 +225,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const bound = server.address() as AddressInfo
   const port = bound.port
   const url = config.publicUrl || `http://${urlHost(connectable(bound.address))}:${port}`
+  boundUrl = url
 
   return {
     url,

@@ -4,7 +4,7 @@ import type { AuthEnv } from '../auth/api-key.ts'
 import { identify, SESSION_COOKIE, type Credentials } from '../auth/access.ts'
 import { actorOf } from '../auth/identity.ts'
 import type { PeopleAuth, StartedSession } from '../auth/people.ts'
-import { ValidationError } from '../errors.ts'
+import { ForbiddenError, ValidationError } from '../errors.ts'
 import { clientAddress, remoteAddressOf } from '../rate-limit/client-address.ts'
 import type { Store } from '../store/contract.ts'
 import { schemas } from '../validation.ts'
@@ -61,10 +61,11 @@ export async function signInPerson(
  * `/api/v1/session`: sign in with email and password (POST), who am I (GET), sign out (DELETE).
  * The secret travels only in the cookie; answers never carry it.
  */
-export function sessionRoutes(deps: { store: Store; people: PeopleAuth; credentials: Credentials; trustedProxies: number }) {
+export function sessionRoutes(deps: { store: Store; people: PeopleAuth; credentials: Credentials; trustedProxies: number; ssoOnly?: boolean }) {
   const { people, credentials, trustedProxies } = deps
   return new Hono<AuthEnv>()
     .post('/', async (c) => {
+      if (deps.ssoOnly) throw new ForbiddenError('password sign-in is off on this server (CANARY_SSO_ONLY=1): sign in with single sign-on at /api/v1/sso/start')
       const input = await jsonBody(c, schemas.signIn)
       const address = clientAddress({ remoteAddress: remoteAddressOf(c), forwardedFor: c.req.header('x-forwarded-for'), trustedProxies })
       const started = await people.signInWithPassword({ email: input.email, password: input.password, address })

@@ -60,7 +60,8 @@ export async function startTestServer(
         host: '127.0.0.1',
         databasePath,
         adminKey: TEST_ADMIN_KEY,
-        publicUrl: `http://127.0.0.1:${port}`,
+        // Port 0 is chosen on listening: the server then names its bound address itself.
+        publicUrl: port === 0 ? '' : `http://127.0.0.1:${port}`,
         ...(store.databaseUrl ? { databaseUrl: store.databaseUrl } : {}),
       },
       serverOptions,
