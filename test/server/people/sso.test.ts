@@ -18,6 +18,7 @@ const ACCOUNTS: Record<string, { email: string; name: string; groups: string[] }
   ada: { email: 'Ada@Example.com', name: 'Ada Lovelace', groups: ['pm', 'everyone'] },
   eve: { email: 'eve@example.com', name: 'Eve', groups: ['everyone'] },
   noemail: { email: '', name: 'No Mail', groups: ['pm'] },
+  root: { email: 'root@example.com', name: 'Root', groups: ['canary-admins'] },
 }
 
 let providerServer: Server
@@ -196,6 +197,18 @@ describe('single sign-on with OpenID Connect', () => {
     expect(audit.json.items.map((r: { action: string }) => r.action)).toContain('session.sign_in_failed')
   })
 
+  it('maps a group to a role in every environment (`*`)', async () => {
+    const { browser: b, callback } = await signInThroughProvider('root')
+    expect(callback.status).toBe(302)
+    const root = personClient(server)
+    root.cookie = `canary_session=${b.jarOf(new URL(server.url)).get('canary_session')}`
+    const me = await root.call('GET', '/api/v1/session')
+    expect(me.json.person.roles).toEqual([{ environment: '*', role: 'admin' }])
+    // An admin of every environment may create a flag (a write on shared definitions).
+    const created = await root.call('POST', '/api/v1/flags', { key: 'made-by-sso-admin' })
+    expect(created.status, JSON.stringify(created.json)).toBe(201)
+  })
+
   it('refuses an account without an email', async () => {
     const { callback, body } = await signInThroughProvider('noemail')
     expect(callback.status).toBe(400)
@@ -217,5 +230,21 @@ describe('single sign-on with OpenID Connect', () => {
     expect(res.status).toBe(400)
     expect(await res.text()).toContain('no sign-in was started in this browser')
     expect(res.headers.getSetCookie().some((c) => c.startsWith('canary_session='))).toBe(false)
+  })
+})
+
+describe('CANARY_SSO_ONLY', () => {
+  it('refuses password sign-in with a 403 that points to single sign-on, and says so to the console', async () => {
+    const only = await startTestServer({ ssoOnly: true })
+    try {
+      const created = await only.api('POST', '/api/v1/members', { email: 'pw@example.com', name: 'Pw', password: 'correct horse battery staple', roles: [] })
+      expect(created.status).toBe(201)
+      const res = await personClient(only).signIn('pw@example.com', 'correct horse battery staple')
+      expect(res.status).toBe(403)
+      expect(res.json.error.message).toContain('CANARY_SSO_ONLY=1')
+      expect(res.headers.getSetCookie()).toEqual([])
+    } finally {
+      await only.close()
+    }
   })
 })
