@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import Provider from 'oidc-provider'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -27,7 +27,7 @@ let server: TestServer
 
 beforeAll(async () => {
   // The provider's port first (its issuer URL names it), then the server (its URL is the client's redirect).
-  let handle: (req: Parameters<Parameters<typeof createServer>[0]>[0], res: Parameters<Parameters<typeof createServer>[0]>[1]) => void = (_q, r) => r.end()
+  let handle: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => void res.end()
   providerServer = createServer((req, res) => handle(req, res))
   await new Promise<void>((resolve) => providerServer.listen(0, '127.0.0.1', resolve))
   issuer = `http://127.0.0.1:${(providerServer.address() as AddressInfo).port}`
