@@ -29,6 +29,12 @@ export const whoAmI = z.union([
 /** `POST /api/v1/session`: the signed-in person and when the session ends (the cookie carries the secret). */
 export const signedIn = z.object({ person, expiresAt: z.number() })
 
+/**
+ * `GET /api/v1/sso`: whether single sign-on is configured, the provider's name for the sign-in
+ * button, and whether password sign-in is off (`CANARY_SSO_ONLY`).
+ */
+export const ssoStatus = z.object({ enabled: z.boolean(), name: z.optional(z.string()), ssoOnly: z.boolean() })
+
 /** A personal API token as listed (never the secret) and as created (the secret, once). */
 export const personalToken = z.object({
   id: z.string(),

@@ -5,6 +5,8 @@ import type { PeopleAuth } from '../auth/people.ts'
 import { SsoRefusal, type Sso, type SsoAttempt } from '../auth/sso.ts'
 import { clientAddress, remoteAddressOf } from '../rate-limit/client-address.ts'
 import type { Store } from '../store/contract.ts'
+import * as shapes from '../../api-shapes/index.ts'
+import { shaped } from './request.ts'
 import { cameOverHttps, signInPerson } from './sessions.ts'
 
 /** The cookie that carries one sign-in attempt's state, nonce and PKCE verifier to the callback. */
@@ -50,7 +52,9 @@ export function ssoRoutes(deps: { sso: Sso | undefined; ssoOnly: boolean; store:
     path: ATTEMPT_PATH,
   })
   return new Hono<AuthEnv>()
-    .get('/', (c) => c.json(sso ? { enabled: true, name: sso.displayName, ssoOnly: deps.ssoOnly } : { enabled: false, ssoOnly: false }))
+    .get('/', (c) =>
+      c.json(shaped(shapes.ssoStatus, sso ? { enabled: true, name: sso.displayName, ssoOnly: deps.ssoOnly } : { enabled: false, ssoOnly: false })),
+    )
     .get('/start', async (c) => {
       if (!sso) return refusedPage(c, 'single sign-on is not configured on this server (CANARY_OIDC_ISSUER)')
       const { url, attempt } = await sso.start()

@@ -1,8 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import Provider from 'oidc-provider'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseRoleMap } from '../../../server/auth/sso-config.ts'
+import { startTestProvider, type TestProvider } from '../../helpers/oidc-provider.ts'
 import { startTestServer, type TestServer } from '../../helpers/server.ts'
 import { personClient } from './people-client.ts'
 
@@ -12,55 +10,34 @@ import { personClient } from './people-client.ts'
  * to the real server on a real SQLite file.
  */
 
-const CLIENT_ID = 'canary-console'
-const CLIENT_SECRET = 'a-client-secret-for-the-test-provider'
-const ACCOUNTS: Record<string, { email: string; name: string; groups: string[] }> = {
-  ada: { email: 'Ada@Example.com', name: 'Ada Lovelace', groups: ['pm', 'everyone'] },
-  eve: { email: 'eve@example.com', name: 'Eve', groups: ['everyone'] },
-  noemail: { email: '', name: 'No Mail', groups: ['pm'] },
-  root: { email: 'root@example.com', name: 'Root', groups: ['canary-admins'] },
-}
-
-let providerServer: Server
+let idp: TestProvider
 let issuer: string
 let server: TestServer
 
 beforeAll(async () => {
-  // The provider's port first (its issuer URL names it), then the server (its URL is the client's redirect).
-  let handle: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => void res.end()
-  providerServer = createServer((req, res) => handle(req, res))
-  await new Promise<void>((resolve) => providerServer.listen(0, '127.0.0.1', resolve))
-  issuer = `http://127.0.0.1:${(providerServer.address() as AddressInfo).port}`
+  idp = await startTestProvider({
+    ada: { email: 'Ada@Example.com', name: 'Ada Lovelace', groups: ['pm', 'everyone'] },
+    eve: { email: 'eve@example.com', name: 'Eve', groups: ['everyone'] },
+    noemail: { email: '', name: 'No Mail', groups: ['pm'] },
+    root: { email: 'root@example.com', name: 'Root', groups: ['canary-admins'] },
+  })
+  issuer = idp.issuer
   server = await startTestServer({
     sso: {
       issuer: new URL(issuer),
-      clientId: CLIENT_ID,
-      clientSecret: CLIENT_SECRET,
+      clientId: idp.clientId,
+      clientSecret: idp.clientSecret,
       redirectBase: '',
       groupsClaim: 'groups',
       roleMap: parseRoleMap('canary-admins=*:admin,pm=production:editor,pm=staging:approver'),
       displayName: 'Test IdP',
     },
   })
-  const provider = new Provider(issuer, {
-    clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uris: [`${server.url}/api/v1/sso/callback`] }],
-    cookies: { keys: ['test-provider-cookie-key'] },
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'groups'] },
-    async findAccount(_ctx, id) {
-      const account = ACCOUNTS[id]
-      if (!account) return undefined
-      return {
-        accountId: id,
-        claims: () => ({ sub: id, name: account.name, groups: account.groups, ...(account.email && { email: account.email, email_verified: true }) }),
-      }
-    },
-  })
-  handle = provider.callback()
+  idp.register(`${server.url}/api/v1/sso/callback`)
 }, 60_000)
 afterAll(async () => {
   await server?.close()
-  providerServer?.closeAllConnections()
-  await new Promise((resolve) => providerServer?.close(resolve))
+  await idp?.close()
 })
 
 /** A browser's cookie jar, by origin (the provider and the server share 127.0.0.1 on different ports). */
