@@ -1,4 +1,4 @@
-import { useState } from 'hono/jsx/dom'
+import { useEffect, useState } from 'hono/jsx/dom'
 import * as shapes from '../../../api-shapes/index.ts'
 import type { Credential } from '../api/credential.ts'
 import { ApiError, createApi } from '../api/http.ts'
@@ -50,6 +50,30 @@ function PasswordSignIn(props: { onSignIn: (credential: Credential) => void }) {
 }
 
 /**
+ * "Sign in with <provider>" when the server has single sign-on: a plain link, since the
+ * provider's pages and the callback are whole-page navigations that end back on the console
+ * with the session cookie set (the console then finds the session on load).
+ */
+function SsoSignIn(props: { name: string }) {
+  return (
+    <p class="sso">
+      <a class="button primary" href="/api/v1/sso/start">
+        Sign in with {props.name}
+      </a>
+    </p>
+  )
+}
+
+/** What the server says of single sign-on; undefined until it answers (or when it cannot). */
+function useSsoStatus() {
+  const [status, setStatus] = useState<{ enabled: boolean; name?: string | undefined; ssoOnly: boolean } | undefined>(undefined)
+  useEffect(() => {
+    createApi({ kind: 'session', email: '' }, () => {})('GET', '/api/v1/sso', shapes.ssoStatus).then(setStatus, () => setStatus(undefined))
+  }, [])
+  return status
+}
+
+/**
  * Signs a person in with email and password, or takes an admin key (global or of one
  * environment), checked against the API before it is kept for this tab; the console then
  * opens on an environment the key or person may see.
@@ -58,6 +82,7 @@ export function SignIn(props: { notice: string | undefined; onSignIn: (credentia
   const [key, setKey] = useState('')
   const [error, setError] = useState<string | undefined>(undefined)
   const [busy, setBusy] = useState(false)
+  const sso = useSsoStatus()
 
   async function submit(event: Event) {
     event.preventDefault()
@@ -90,7 +115,8 @@ export function SignIn(props: { notice: string | undefined; onSignIn: (credentia
           {props.notice}
         </p>
       ) : null}
-      <PasswordSignIn onSignIn={props.onSignIn} />
+      {sso?.enabled ? <SsoSignIn name={sso.name ?? 'SSO'} /> : null}
+      {sso?.ssoOnly ? null : <PasswordSignIn onSignIn={props.onSignIn} />}
       <h2>Or use an admin key</h2>
       <p>
         Sign in with an admin key: a global key sees every environment, an environment's key only
