@@ -164,6 +164,24 @@ const routes: Record<string, Record<string, Op>> = {
     get: { summary: 'Who am I: the person (session cookie or personal token) or the API key; for a key, whether any person exists yet' },
     delete: { summary: 'Sign out: ends the session of the cookie at once (writes with a cookie need the X-Canary-Csrf header)', ok: 204 },
   },
+  '/api/v1/sso': {
+    get: { summary: 'Whether single sign-on (OpenID Connect) is configured, the provider name for the sign-in button, and whether password sign-in is off (CANARY_SSO_ONLY); no key needed' },
+  },
+  '/api/v1/sso/start': {
+    get: {
+      summary:
+        'Start single sign-on in a browser: 302 to the provider (authorization code with PKCE S256, state and nonce kept 10 minutes in the httpOnly cookie canary_sso); no key needed',
+      ok: 302,
+    },
+  },
+  '/api/v1/sso/callback': {
+    get: {
+      summary:
+        "The provider's return: exchanges the code, checks state, nonce and ID token, creates or updates the person with the roles their groups map to (CANARY_OIDC_ROLES), sets the session cookie and 302s to the console. A refusal (no email, no mapped group, state mismatch, provider error) is a 400 HTML page saying why",
+      query: ['code', 'state'],
+      ok: 302,
+    },
+  },
   '/api/v1/members': {
     get: { summary: 'People and their roles per environment (global admins: people or global admin keys)' },
     post: { summary: 'Create a person with roles and optionally a password (never returned)', body: schemas.createMember, ok: 201 },
@@ -286,6 +304,7 @@ const responses: Record<string, zm.ZodMiniType | 'websocket' | 'sse'> = {
   'delete /api/v1/keys/{id}': shapes.apiKey,
   'post /api/v1/session': shapes.signedIn,
   'get /api/v1/session': shapes.whoAmI,
+  'get /api/v1/sso': shapes.ssoStatus,
   'get /api/v1/members': shapes.personList,
   'post /api/v1/members': shapes.person,
   'get /api/v1/members/{id}': shapes.person,
@@ -315,6 +334,7 @@ const responses: Record<string, zm.ZodMiniType | 'websocket' | 'sse'> = {
 function success(method: string, path: string, op: Op): object {
   const shape = responses[`${method} ${path}`]
   if (op.ok === 204) return { description: 'No content' }
+  if (op.ok === 302) return { description: 'Found: a redirect (Location), for browsers' }
   if (shape === 'sse') return { description: 'Server-sent events', content: { 'text/event-stream': {} } }
   if (shape === 'websocket') return { description: 'Switching protocols (WebSocket)' }
   if (!shape) return { description: 'OK' }

@@ -252,7 +252,7 @@ describe('environments API', () => {
     for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema?: object }> }> }>>))
       for (const [method, op] of Object.entries(ops)) {
         const [status, ok] = Object.entries(op.responses).find(([code]) => code !== 'default')!
-        const described = status === '204' || status === '101' || ok.content?.['text/event-stream'] !== undefined || ok.content?.['application/json']?.schema !== undefined
+        const described = status === '204' || status === '101' || status === '302' || ok.content?.['text/event-stream'] !== undefined || ok.content?.['application/json']?.schema !== undefined
         if (!described) undocumented.push(`${method} ${path}`)
       }
     expect(undocumented).toEqual([])
