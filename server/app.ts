@@ -150,7 +150,7 @@ export function createApp(deps: AppDeps) {
   const trustedProxies = clientLimits.settings.trustedProxies
   const ssoOnly = deps.ssoOnly ?? false
   app.route('/api/v1/session', sessionRoutes({ store, people: deps.people, credentials: deps.credentials, trustedProxies, ssoOnly }))
-  app.route('/api/v1/sso', ssoRoutes({ sso: deps.sso, ssoOnly, store, people: deps.people, trustedProxies }))
+  app.route('/api/v1/sso', ssoRoutes({ sso: deps.sso, ssoOnly, store, people: deps.people, trustedProxies, log }))
   app.route('/api/v1/members', memberRoutes({ store, people: deps.people }))
   app.route('/api/v1/tokens', tokenRoutes({ store, people: deps.people }))
   app.route('/api/v1/flags', flagRoutes({ store, service, guard }))

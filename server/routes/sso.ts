@@ -18,11 +18,11 @@ const ATTEMPT_SECONDS = 600
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`)
 
 /** A refused sign-in as a page a person can read (they arrive here by browser, not by script). */
-const refusedPage = (c: Context, message: string) =>
+const refusedPage = (c: Context, message: string, status: 400 | 502 = 400) =>
   c.html(
     `<!doctype html><meta charset="utf-8"><title>Sign-in refused</title>` +
       `<h1>Sign-in refused</h1><p>${escapeHtml(message)}</p><p><a href="/">Back to the console</a></p>`,
-    400,
+    status,
   )
 
 function readAttempt(raw: string | undefined): SsoAttempt | undefined {
@@ -42,7 +42,14 @@ function readAttempt(raw: string | undefined): SsoAttempt | undefined {
  * provider's claims, signs them in and sends them to the console. No key is needed: the provider
  * vouches for the person, and state, nonce and PKCE tie the callback to the browser that started.
  */
-export function ssoRoutes(deps: { sso: Sso | undefined; ssoOnly: boolean; store: Store; people: PeopleAuth; trustedProxies: number }) {
+export function ssoRoutes(deps: {
+  sso: Sso | undefined
+  ssoOnly: boolean
+  store: Store
+  people: PeopleAuth
+  trustedProxies: number
+  log?: (message: string, error?: unknown) => void
+}) {
   const { sso, store, people, trustedProxies } = deps
   const attemptCookieOptions = (c: Context) => ({
     httpOnly: true,
@@ -57,7 +64,15 @@ export function ssoRoutes(deps: { sso: Sso | undefined; ssoOnly: boolean; store:
     )
     .get('/start', async (c) => {
       if (!sso) return refusedPage(c, 'single sign-on is not configured on this server (CANARY_OIDC_ISSUER)')
-      const { url, attempt } = await sso.start()
+      let started: Awaited<ReturnType<Sso['start']>>
+      try {
+        started = await sso.start()
+      } catch (error) {
+        // The provider is down or its discovery document is wrong: say so (the next try fetches it again).
+        deps.log?.('single sign-on: the provider could not be reached', error)
+        return refusedPage(c, `the identity provider could not be reached (${(error as Error).message}); try again later`, 502)
+      }
+      const { url, attempt } = started
       setCookie(c, ATTEMPT_COOKIE, Buffer.from(JSON.stringify(attempt)).toString('base64url'), {
         ...attemptCookieOptions(c),
         maxAge: ATTEMPT_SECONDS,

@@ -225,3 +225,28 @@ describe('CANARY_SSO_ONLY', () => {
     }
   })
 })
+
+describe('a provider that cannot be reached', () => {
+  it('answers the start with a 502 page that says so, and tries discovery again on the next start', async () => {
+    const down = await startTestProvider({})
+    const issuerDown = down.issuer
+    // Its port answers 503 until a client is registered: discovery fails.
+    const s = await startTestServer({
+      sso: { issuer: new URL(issuerDown), clientId: down.clientId, clientSecret: down.clientSecret, redirectBase: '', groupsClaim: 'groups', roleMap: parseRoleMap('pm=production:editor'), displayName: 'Down' },
+    })
+    try {
+      const first = await fetch(`${s.url}/api/v1/sso/start`, { redirect: 'manual' })
+      expect(first.status).toBe(502)
+      expect(await first.text()).toContain('the identity provider could not be reached')
+      expect(first.headers.getSetCookie()).toEqual([])
+      down.register(`${s.url}/api/v1/sso/callback`)
+      const second = await fetch(`${s.url}/api/v1/sso/start`, { redirect: 'manual' })
+      expect(second.status).toBe(302)
+      expect(new URL(second.headers.get('location')!).origin).toBe(issuerDown)
+    } finally {
+      await s.close()
+      await down.close()
+    }
+  })
+})
+
