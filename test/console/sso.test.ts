@@ -52,4 +52,21 @@ describe('console: single sign-on', () => {
     expect(members.json.items).toEqual([expect.objectContaining({ email: 'pat@example.com', name: 'Pat PM', roles: [{ environment: 'production', role: 'editor' }] })])
     expect(errors).toEqual([])
   })
+
+  it('with CANARY_SSO_ONLY shows the provider and no password form (the admin key form stays)', async () => {
+    const only = await startConsoleStack('sso-only', ADMIN_KEY, {
+      ssoOnly: true,
+      sso: { issuer: new URL(idp.issuer), clientId: idp.clientId, clientSecret: idp.clientSecret, redirectBase: '', groupsClaim: 'groups', roleMap: parseRoleMap('pm=production:editor'), displayName: 'Test IdP' },
+    })
+    try {
+      const { page, errors } = await only.newPage({ width: 1280, height: 800 })
+      await page.goto(only.url)
+      await page.getByRole('link', { name: 'Sign in with Test IdP' }).waitFor()
+      await page.getByLabel('Admin key').waitFor()
+      await expect(page.getByRole('button', { name: 'Sign in with password' }).count()).resolves.toBe(0)
+      expect(errors).toEqual([])
+    } finally {
+      await only.close()
+    }
+  })
 })
