@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { call, type ServerProcess } from '../cli/server-process.ts'
 import { startReplicas, type Replicas } from '../helpers/replicas.ts'
+import { eventually } from '../helpers/eventually.ts'
 
 /**
  * Approvals across replicas (real `canary serve` processes on one PostgreSQL): a request made on
@@ -15,17 +16,6 @@ let cluster: Replicas
 let a: ServerProcess
 let b: ServerProcess
 let reviewer: string
-
-/** Polls `read` until `check` holds, up to a deadline. */
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, what: string): Promise<T> {
-  const until = Date.now() + 20_000
-  for (;;) {
-    const value = await read()
-    if (check(value)) return value
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}: last ${JSON.stringify(value)}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
 
 beforeAll(async () => {
   cluster = await startReplicas(inject('postgresUrl'), 2)

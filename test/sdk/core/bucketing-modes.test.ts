@@ -10,6 +10,7 @@ import { bucketingModesOf, bucketingProblem, launchDarklyBucket, launchDarklyBuc
 import { compileFlag } from '../../../sdk/core/evaluate.ts'
 import { sha1Hex } from '../../../sdk/core/sha1.ts'
 import type { Cohort, FlagState, LaunchDarklyBucketing } from '../../../sdk/core/types.ts'
+import type { LaunchDarklyVector, UnleashVector } from '../../../sdk/fixtures/generate-bucketing-compat.ts'
 import { seededRandom } from '../../../sdk/fixtures/prng.ts'
 
 const NO_SEGMENTS = new Map()
@@ -265,28 +266,9 @@ describe('flags mixing modes', () => {
 })
 
 describe('sdk/fixtures/bucketing-compat.json through a full evaluation (SPEC.md §3.1, §11)', () => {
-  interface UnleashRow {
-    groupId: string
-    stickiness: string
-    value: string | number | null
-    rollout: number
-    enabled: boolean
-    hash: number | null
-  }
-  interface LaunchDarklyRow {
-    flagKey: string
-    salt: string
-    seed: number | null
-    attribute: string
-    value: unknown
-    offset: number
-    rollout: number
-    bucket: number
-    enabled: boolean
-  }
   const file = JSON.parse(readFileSync(new URL('../../../sdk/fixtures/bucketing-compat.json', import.meta.url), 'utf8')) as {
-    unleash: UnleashRow[]
-    launchdarkly: LaunchDarklyRow[]
+    unleash: UnleashVector[]
+    launchdarkly: LaunchDarklyVector[]
   }
   /** The answer a row names: `cohort:c` when enabled, else missing_stickiness or outside_rollout. */
   const expected = (enabled: boolean, noValue: boolean) =>

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.ts'
 import { startTestServer, type TestServer } from '../../helpers/server.ts'
+import { eventually } from '../../helpers/eventually.ts'
 
 /**
  * The approval flow over real HTTP on PostgreSQL (the replicas' store): a held write, the
@@ -54,13 +55,7 @@ describe('approvals on PostgreSQL', () => {
     await server.api('POST', `/api/v1/change-requests/${id}/apply`, { applyAt })
     expect((await server.api('POST', `/api/v1/change-requests/${id}/approve`, {}, reviewer)).json.status).toBe('approved')
     clock = applyAt
-    const until = Date.now() + 10_000
-    let status = ''
-    while (status !== 'applied' && Date.now() < until) {
-      status = (await server.api('GET', `/api/v1/change-requests/${id}`)).json.status
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    }
-    expect(status).toBe('applied')
+    await eventually(async () => (await server.api('GET', `/api/v1/change-requests/${id}`)).json.status, (status) => status === 'applied', 'the scheduled request applied')
     expect((await server.api('GET', STATE)).json.cohorts[0].rollout).toBe(20)
     const applied = (await server.api('GET', '/api/v1/audit?flag=pg-checkout&limit=50')).json.items.filter(
       (e: { details?: { approval?: { request: number } } }) => e.details?.approval?.request === id,

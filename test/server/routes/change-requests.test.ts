@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startTestServer, type TestServer } from '../../helpers/server.ts'
 import { startReceiver } from '../../helpers/receiver.ts'
+import { eventually } from '../../helpers/eventually.ts'
 
 /**
  * Approvals for protected environments, over real HTTP against a real server on a SQLite file:
@@ -35,16 +36,6 @@ async function fingerprint() {
 }
 
 /** Waits for `check` to hold, polling, up to a deadline (never a fixed sleep). */
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, what: string, deadlineMs = 10_000): Promise<T> {
-  const until = Date.now() + deadlineMs
-  for (;;) {
-    const value = await read()
-    if (check(value)) return value
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}: last ${JSON.stringify(value)}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
-
 beforeAll(async () => {
   server = await startTestServer({ now: () => clock, tickMs: 20, webhook: { allow: ['127.0.0.1'], baseDelayMs: 10 } })
   ann = await adminKey('ann')
