@@ -15,6 +15,12 @@ export interface ServerProcessOptions {
   port?: number
   /** Another built checkout whose `bin/canary.js` runs (a before/after comparison); default this one. */
   root?: string
+  /**
+   * Give up (kill the child, reject with what it printed) when it has not said `listening on`
+   * by then; default wait as long as it takes. A bench that sets it fails with the server's
+   * output instead of hanging.
+   */
+  startDeadlineMs?: number
 }
 
 /**
@@ -32,20 +38,39 @@ export async function startServerProcess(
     env: { ...process.env, ...options.env, CANARY_ADMIN_KEY: adminKey },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
-  const url = await waitForLine(child, /listening on (\S+)/)
+  const url = await waitForLine(child, /listening on (\S+)/, options.startDeadlineMs)
   return { url, process: child }
 }
 
-/** The first capture of `pattern` in the child's stdout; rejects if the child exits first. */
-export function waitForLine(child: ChildProcess, pattern: RegExp): Promise<string> {
+/**
+ * The first capture of `pattern` in the child's stdout; rejects if the child exits first, or
+ * (killing it) if `deadlineMs` passes first. The listener stays on after the match: the child's
+ * stdout must keep being read, since on Linux a process writing to a full pipe blocks.
+ */
+export function waitForLine(child: ChildProcess, pattern: RegExp, deadlineMs?: number): Promise<string> {
   return new Promise((resolve, reject) => {
     let seen = ''
+    let found = false
+    const timer =
+      deadlineMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            child.kill()
+            reject(new Error(`no ${pattern} within ${deadlineMs} ms; the child printed:\n${seen}`))
+          }, deadlineMs)
     child.stdout!.on('data', (d: Buffer) => {
+      if (found) return
       seen += d.toString()
       const m = seen.match(pattern)
-      if (m) resolve(m[1]!)
+      if (!m) return
+      found = true
+      clearTimeout(timer)
+      resolve(m[1]!)
     })
-    child.once('exit', (code) => reject(new Error(`exited ${code}: ${seen}`)))
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`exited ${code}: ${seen}`))
+    })
   })
 }
 
