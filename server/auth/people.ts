@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { UnauthorizedError, ValidationError } from '../errors.ts'
+import { ConflictError, ForbiddenError, UnauthorizedError, ValidationError } from '../errors.ts'
 import type { Ended, Membership, Person, Store, TokenInfo } from '../store/contract.ts'
 import type { Identity } from './identity.ts'
 import { DEFAULT_SCRYPT_COST, hashPassword, MAX_PASSWORD_LENGTH, passwordProblem, verifyPassword, type ScryptCost } from './password.ts'
@@ -51,8 +51,8 @@ export function createPeopleAuth(deps: {
   // Checked when an email is unknown, so an unknown email takes as long as a wrong password.
   let decoy: Promise<string> | undefined
 
-  async function newHash(password: string): Promise<string> {
-    const problem = passwordProblem(password)
+  async function newHash(password: string, field?: string): Promise<string> {
+    const problem = passwordProblem(password, field)
     if (problem) throw new ValidationError(problem)
     return hashPassword(password, cost)
   }
@@ -145,6 +145,40 @@ export function createPeopleAuth(deps: {
     ): Promise<Person> {
       const passwordHash = input.password === undefined ? null : await newHash(input.password)
       return store.people.create({ email: input.email, name: input.name, admin: input.admin, roles: input.roles, passwordHash }, actor)
+    },
+
+    /**
+     * A person changes their own password: the current one is checked first (through the
+     * sign-in throttle, so this is no faster way to guess it; a wrong one is 403 naming
+     * `currentPassword`, audited `person.password_failed`, and not 401, which would sign the
+     * console out). Every other session of the person ends, here and on every replica; the one
+     * making the change (`keepSession`) stays. Personal tokens keep working (revoke them apart).
+     */
+    async changeOwnPassword(input: {
+      person: Person
+      currentPassword: string
+      newPassword: string
+      keepSession: string | undefined
+      address: string
+    }): Promise<Ended> {
+      const { person } = input
+      const actor = `person:${person.email}`
+      const problem = passwordProblem(input.newPassword, 'newPassword')
+      if (problem) throw new ValidationError(problem)
+      const credentials = await store.people.credentials(person.email)
+      const stored = credentials?.passwordHash
+      if (!stored)
+        throw new ConflictError(`person ${person.email} has no password to change: they sign in by single sign-on (or a global admin sets a first password)`)
+      const ok = await deps.throttle.attempt({ account: person.email, address: input.address }, async () =>
+        input.currentPassword.length <= MAX_PASSWORD_LENGTH && verifyPassword(input.currentPassword, stored),
+      )
+      if (!ok) {
+        await store.people.audit({ actor, action: 'person.password_failed', details: { address: input.address } })
+        throw new ForbiddenError('currentPassword: not your current password; nothing changed')
+      }
+      if (input.newPassword === input.currentPassword) throw new ValidationError('newPassword: is the current password')
+      const options = input.keepSession === undefined ? {} : { keepSession: input.keepSession }
+      return ended(await store.people.setPassword(person.id, await newHash(input.newPassword, 'newPassword'), actor, options))
     },
 
     /** Sets a password; every session of the person ends, here and on every replica. */
