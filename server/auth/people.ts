@@ -205,13 +205,27 @@ export function createPeopleAuth(deps: {
      * Just-in-time accounts for single sign-on: creates the person of `email` (no password) or
      * updates their name and roles from the provider's claims. Answers the person to pass to
      * `signInPerson`. Roles from the provider replace the stored ones; a global admin stays one.
+     * A person `namedAdmin` (`CANARY_ADMIN_EMAILS`) becomes a global admin when no global admin
+     * person exists yet, audited `person.first_admin`.
      */
-    async upsertPersonFromSso(input: { email: string; name: string; rolesByEnvironment: Record<string, Membership['role']> }): Promise<Person> {
+    async upsertPersonFromSso(input: {
+      email: string
+      name: string
+      rolesByEnvironment: Record<string, Membership['role']>
+      namedAdmin?: boolean
+    }): Promise<Person> {
       const roles = Object.entries(input.rolesByEnvironment).map(([environment, role]) => ({ environment, role }))
+      const firstAdmin = input.namedAdmin === true && !(await store.people.list()).some((p) => p.admin)
       const existing = await store.people.credentials(input.email)
-      if (!existing) return store.people.create({ email: input.email, name: input.name, admin: false, roles, passwordHash: null }, 'sso')
-      const { person, rightsChanged } = await store.people.update(existing.person.id, { name: input.name, roles }, 'sso')
-      deps.onRightsChanged?.(rightsChanged)
+      const patch = { name: input.name, roles, ...(firstAdmin && { admin: true }) }
+      const person = existing
+        ? await store.people.update(existing.person.id, patch, 'sso').then(({ person, rightsChanged }) => {
+            deps.onRightsChanged?.(rightsChanged)
+            return person
+          })
+        : await store.people.create({ email: input.email, name: input.name, admin: firstAdmin, roles, passwordHash: null }, 'sso')
+      if (firstAdmin)
+        await store.people.audit({ actor: 'sso', action: 'person.first_admin', details: { person: person.email, why: 'named in CANARY_ADMIN_EMAILS; no global admin person existed' } })
       return person
     },
   }
