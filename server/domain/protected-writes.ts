@@ -17,9 +17,10 @@ export interface ProtectedUse {
 }
 
 /**
- * Changing a segment (PUT) that flags of a protected environment use would change their
- * audiences without a request. Creating one, and changing or deleting one no flag uses, change
- * no answer (a flag starts using it only through a held cohort change).
+ * Changing the rules of a segment (PUT) that flags of a protected environment use would change
+ * their audiences without a request. Creating one, changing or deleting one no flag uses, and
+ * changing only a description change no answer (a flag starts using a segment only through a
+ * held cohort change).
  */
 export function segmentWriteRefusal(segment: string, environment: string, usedBy: readonly string[]): ConflictError | undefined {
   if (usedBy.length === 0) return undefined

@@ -26,7 +26,7 @@ export function segmentRoutes({ store, service, protectedWrites }: { store: Stor
       const { version, ...input } = await jsonBody(c, schemas.segment)
       if (input.key !== param(c, 'key'))
         throw new ValidationError(`key: ${input.key} does not match the path's ${param(c, 'key')}`)
-      await protectedWrites.checkSegmentPut(param(c, 'env'), input.key)
+      await protectedWrites.checkSegmentPut(param(c, 'env'), input)
       const segment = await service.putSegment(param(c, 'env'), input, {
         actor: c.var.actor,
         create: false,

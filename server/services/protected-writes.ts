@@ -1,6 +1,7 @@
+import { changedFields } from '../domain/changed-fields.ts'
 import { usesSegment } from '../domain/segment-use.ts'
 import { archiveRefusal, clientSideRefusal, importRefusal, segmentWriteRefusal, type ProtectedUse } from '../domain/protected-writes.ts'
-import type { Store } from '../store/contract.ts'
+import type { SegmentInput, Store } from '../store/contract.ts'
 
 /**
  * The checks protected environments make on writes that cannot be one flag's change request
@@ -22,11 +23,17 @@ export function createProtectedWrites({ store }: { store: Store }) {
   }
 
   return {
-    /** Changing a segment: 409 in a protected environment while flags there use it. */
-    async checkSegmentPut(environment: string, segment: string): Promise<void> {
+    /**
+     * Changing a segment's rules (its user ids or conditions): 409 in a protected environment
+     * while flags there use it. A change of its description alone changes no answer.
+     */
+    async checkSegmentPut(environment: string, input: Pick<SegmentInput, 'key' | 'userIds' | 'conditions'>): Promise<void> {
       if ((await store.flags.getEnvironment(environment)).approvals === 0) return
-      const usedBy = (await store.flags.listStates(environment)).filter((s) => usesSegment(s.cohorts, segment)).map((s) => s.key)
-      const refusal = segmentWriteRefusal(segment, environment, usedBy)
+      const stored = await store.segments.get(environment, input.key)
+      if (Object.keys(changedFields({ userIds: stored.userIds, conditions: stored.conditions }, { userIds: input.userIds, conditions: input.conditions })).length === 0)
+        return
+      const usedBy = (await store.flags.listStates(environment)).filter((s) => usesSegment(s.cohorts, input.key)).map((s) => s.key)
+      const refusal = segmentWriteRefusal(input.key, environment, usedBy)
       if (refusal) throw refusal
     },
 

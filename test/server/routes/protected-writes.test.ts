@@ -54,6 +54,9 @@ describe('segments in a protected environment', () => {
     expect(widen.json.error.message).toContain('propose each flag')
     expect(widen.json.error.details).toEqual({ flags: [flag] })
     expect(await fingerprint()).toEqual(before)
+    // Its description alone changes no answer: it goes through.
+    const described = await server.api('PUT', `${P}/segments/${seg}`, { key: seg, description: 'our staff', conditions: [{ attribute: 'email', operator: 'ends_with', values: ['@example.com'] }] })
+    expect(described.status, JSON.stringify(described.json)).toBe(200)
 
     // The way through review: a new segment (changes nothing), and the flag's switch to it, held.
     const next = `${seg}-v2`
