@@ -2,20 +2,31 @@ import { useState } from 'hono/jsx/dom'
 import * as shapes from '../../../api-shapes/index.ts'
 import type { ApiError } from '../api/http.ts'
 import { useApp } from '../app-context.ts'
+import { useCommitEffect } from '../hooks/use-commit-effect.ts'
 import { describedBy, Field, FormError, valueOf } from './field.tsx'
 
 /**
  * The user menu's "Change password" for a person signed in with a password: the current one
  * and the new one. The server ends every other session of the person at once (on every
  * replica) and keeps this one; a wrong current password is a 403 naming the field, shown under it.
+ * Not shown to a person who signs in only by single sign-on (they have no password here).
  */
 export function PasswordChange() {
   const { api } = useApp()
+  const [hasPassword, setHasPassword] = useState(false)
   const [open, setOpen] = useState(false)
   const [form, setForm] = useState({ currentPassword: '', newPassword: '' })
   const [error, setError] = useState<ApiError | undefined>(undefined)
   const [done, setDone] = useState<string | undefined>(undefined)
   const [busy, setBusy] = useState(false)
+
+  useCommitEffect(() => {
+    api('GET', '/api/v1/session', shapes.whoAmI).then(
+      (me) => setHasPassword(me.type === 'person' && me.person.hasPassword),
+      () => setHasPassword(false),
+    )
+  }, [api])
+  if (!hasPassword) return null
 
   const fieldError = (field: string) => error?.issues.find((i) => i.field === field)?.message
   async function submit(event: Event) {
