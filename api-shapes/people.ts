@@ -29,6 +29,9 @@ export const whoAmI = z.union([
 /** `POST /api/v1/session`: the signed-in person and when the session ends (the cookie carries the secret). */
 export const signedIn = z.object({ person, expiresAt: z.number() })
 
+/** `POST /api/v1/session/password`: how many other sessions of the person ended (the one that asked stays). */
+export const passwordChanged = z.object({ endedSessions: z.number() })
+
 /**
  * `GET /api/v1/sso`: whether single sign-on is configured, the provider's name for the sign-in
  * button, and whether password sign-in is off (`CANARY_SSO_ONLY`).

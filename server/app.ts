@@ -51,7 +51,7 @@ export const MAX_BODY_BYTES = 1024 * 1024
  * await app.request('/health') // 200 {"status":"ok"}
  */
 export function createApp(deps: AppDeps) {
-  const { store, keys, service, guard, intake, planner, requests, now, clientLimits, rules } = deps
+  const { store, keys, service, guard, intake, planner, requests, protectedWrites, now, clientLimits, rules } = deps
   const log = deps.log ?? ((m, e) => console.error(m, e))
   const app = new Hono<AuthEnv>()
   /** Every HTTP refusal goes through `errorResponse`, the function the WebSocket upgrade uses too. */
@@ -153,7 +153,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1/sso', ssoRoutes({ sso: deps.sso, ssoOnly, store, people: deps.people, trustedProxies, log }))
   app.route('/api/v1/members', memberRoutes({ store, people: deps.people }))
   app.route('/api/v1/tokens', tokenRoutes({ store, people: deps.people }))
-  app.route('/api/v1/flags', flagRoutes({ store, service, guard }))
+  app.route('/api/v1/flags', flagRoutes({ store, service, guard, protectedWrites }))
   // OpenFeature Remote Evaluation Protocol (server/ofrep): its own auth, CORS and error shapes.
   const ofrep = createOfrep({ keys, rules, clientLimits, now, log, limits: deps.ofrepStreams })
   app.route('/ofrep/v1', ofrep.routes)
@@ -167,8 +167,8 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1/environments/:env', evaluationRoutes({ store, rules, clientLimits }))
   app.route('/api/v1/change-requests', changeRequestRoutes({ requests }))
   app.route('/api/v1/environments/:env/flags', flagStateRoutes({ store, service, requests }))
-  app.route('/api/v1/environments/:env/segments', segmentRoutes({ store, service }))
-  app.route('/api/v1/import', importRoutes({ store, service }))
+  app.route('/api/v1/environments/:env/segments', segmentRoutes({ store, service, protectedWrites }))
+  app.route('/api/v1/import', importRoutes({ store, service, protectedWrites }))
   app.route('/api/v1/environments/:env/flags', guardRoutes({ store, service, guard, planner, requests, now, log }))
   app.route('/api/v1/metrics', metricsRoutes({ intake, now }))
   app.route('/', consoleRoutes({ log }))

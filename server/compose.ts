@@ -20,6 +20,7 @@ import { createFlagService } from './services/flag-service.ts'
 import { DEFAULT_WRITES_PER_KEY_PER_SECOND } from './routes/write-limit.ts'
 import type { OfrepStreamLimits } from './ofrep/index.ts'
 import { createChangeRequests } from './services/change-requests.ts'
+import { createProtectedWrites } from './services/protected-writes.ts'
 import { proposals } from './proposals.ts'
 
 export interface ComposeOptions {
@@ -87,6 +88,8 @@ export function composeServices(store: Store, options: ComposeOptions) {
   })
   const intake = createEvidenceIntake({ guard, rules, now })
   const planner = createRolloutPlanner({ store, service, guard, now })
+  // Protected environments' other writes (segments, clientSide, archive, import): refused while they would change an answer.
+  const protectedWrites = createProtectedWrites({ store })
   // Protected environments' change requests; their news goes out through the flag's guard webhook.
   const requests = createChangeRequests({
     store,
@@ -137,7 +140,7 @@ export function composeServices(store: Store, options: ComposeOptions) {
   })
   /** How every admin route, the session route and the stream tickets resolve who is asking. */
   const credentials: Credentials = { keys, people }
-  return { store, keys, people, credentials, hub, sequencer, onLocalCommit, service, rules, guard, intake, planner, requests, now, clientLimits, writesPerKeyPerSecond, ofrepStreams, tickets }
+  return { store, keys, people, credentials, hub, sequencer, onLocalCommit, service, rules, guard, intake, planner, requests, protectedWrites, now, clientLimits, writesPerKeyPerSecond, ofrepStreams, tickets }
 }
 
 export type Services = ReturnType<typeof composeServices>

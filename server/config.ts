@@ -201,7 +201,7 @@ function databaseUrl(raw: string | undefined): string | undefined {
  * `--port`/`PORT` (default 4242), `--host`/`HOST` (default 127.0.0.1), `--db`/`DATABASE_PATH`
  * (default ./data/canary-flags.db), `CANARY_ADMIN_KEY`, `PUBLIC_URL`, `LOG_FORMAT`, `LOG_LEVEL`,
  * `--metrics-port`/`METRICS_PORT`, `CANARY_STREAM_COMPRESSION`, `CANARY_RECONNECT_RATE`, `CANARY_KEY_RECHECK_SECONDS`, `CANARY_OFREP_STREAM_TOKEN_SECONDS`, `CANARY_OFREP_STREAMS_PER_TOKEN`, and the client-key rate limits
- * (`CANARY_CLIENT_*`, `CANARY_TRUSTED_PROXIES`), and single sign-on (`CANARY_OIDC_*`, `CANARY_SSO_ONLY`).
+ * (`CANARY_CLIENT_*`, `CANARY_TRUSTED_PROXIES`), and single sign-on (`CANARY_OIDC_*`, `CANARY_SSO_ONLY`, `CANARY_ADMIN_EMAILS`).
  */
 export function readConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   const rawPort = flagValue(argv, 'port') ?? env.PORT ?? '4242'

@@ -164,6 +164,13 @@ const routes: Record<string, Record<string, Op>> = {
     get: { summary: 'Who am I: the person (session cookie or personal token) or the API key; for a key, whether any person exists yet' },
     delete: { summary: 'Sign out: ends the session of the cookie at once (writes with a cookie need the X-Canary-Csrf header)', ok: 204 },
   },
+  '/api/v1/session/password': {
+    post: {
+      summary:
+        'Change your own password (a person, by session cookie or personal token): the current one is required (403 naming currentPassword when wrong, delayed like sign-ins); every other session of the person ends at once, on every replica; the session that asked stays',
+      body: schemas.changePassword,
+    },
+  },
   '/api/v1/sso': {
     get: { summary: 'Whether single sign-on (OpenID Connect) is configured, the provider name for the sign-in button, and whether password sign-in is off (CANARY_SSO_ONLY); no key needed' },
   },
@@ -304,6 +311,7 @@ const responses: Record<string, zm.ZodMiniType | 'websocket' | 'sse'> = {
   'delete /api/v1/keys/{id}': shapes.apiKey,
   'post /api/v1/session': shapes.signedIn,
   'get /api/v1/session': shapes.whoAmI,
+  'post /api/v1/session/password': shapes.passwordChanged,
   'get /api/v1/sso': shapes.ssoStatus,
   'get /api/v1/members': shapes.personList,
   'post /api/v1/members': shapes.person,

@@ -248,6 +248,8 @@ const roles = z
 export const schemas = {
   /** `POST /api/v1/session`: password sign-in. */
   signIn: z.strictObject({ email, password }),
+  /** `POST /api/v1/session/password`: a person changes their own password (the new one's length is checked where it is hashed). */
+  changePassword: z.strictObject({ currentPassword: password, newPassword: password }),
   /** `POST /api/v1/members`: a person, their roles, and optionally a first password. */
   createMember: z.strictObject({
     email,

@@ -80,6 +80,7 @@ export function SignedIn(props: {
         route={route}
         status={status}
         who={credential.kind === 'key' ? 'admin key' : credential.email}
+        person={credential.kind === 'session'}
         onSignOut={() => {
           if (credential.kind === 'key') return onSignOut('Signed out. The key was removed from this tab.')
           // The server ends the session at once; the cookie is cleared by its answer.

@@ -55,9 +55,9 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return actual.length === expected.length && timingSafeEqual(actual, expected)
 }
 
-/** Why a new password is refused, naming the field, or undefined when it is acceptable. */
-export function passwordProblem(password: string): string | undefined {
-  if (password.length < MIN_PASSWORD_LENGTH) return `password: at least ${MIN_PASSWORD_LENGTH} characters`
-  if (password.length > MAX_PASSWORD_LENGTH) return `password: at most ${MAX_PASSWORD_LENGTH} characters`
+/** Why a new password is refused, naming the field (`password` unless told), or undefined when it is acceptable. */
+export function passwordProblem(password: string, field = 'password'): string | undefined {
+  if (password.length < MIN_PASSWORD_LENGTH) return `${field}: at least ${MIN_PASSWORD_LENGTH} characters`
+  if (password.length > MAX_PASSWORD_LENGTH) return `${field}: at most ${MAX_PASSWORD_LENGTH} characters`
   return undefined
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { UnauthorizedError, ValidationError } from '../errors.ts'
+import { ConflictError, ForbiddenError, UnauthorizedError, ValidationError } from '../errors.ts'
 import type { Ended, Membership, Person, Store, TokenInfo } from '../store/contract.ts'
 import type { Identity } from './identity.ts'
 import { DEFAULT_SCRYPT_COST, hashPassword, MAX_PASSWORD_LENGTH, passwordProblem, verifyPassword, type ScryptCost } from './password.ts'
@@ -51,8 +51,8 @@ export function createPeopleAuth(deps: {
   // Checked when an email is unknown, so an unknown email takes as long as a wrong password.
   let decoy: Promise<string> | undefined
 
-  async function newHash(password: string): Promise<string> {
-    const problem = passwordProblem(password)
+  async function newHash(password: string, field?: string): Promise<string> {
+    const problem = passwordProblem(password, field)
     if (problem) throw new ValidationError(problem)
     return hashPassword(password, cost)
   }
@@ -147,6 +147,10 @@ export function createPeopleAuth(deps: {
       return store.people.create({ email: input.email, name: input.name, admin: input.admin, roles: input.roles, passwordHash }, actor)
     },
 
+    /** See {@link changeOwnPassword}. */
+    changeOwnPassword: (input: OwnPasswordChange) =>
+      changeOwnPassword({ store, throttle: deps.throttle, hash: (password) => newHash(password, 'newPassword'), ended }, input),
+
     /** Sets a password; every session of the person ends, here and on every replica. */
     async setPassword(personId: string, password: string, actor: string): Promise<Ended> {
       return ended(await store.people.setPassword(personId, await newHash(password), actor))
@@ -167,23 +171,88 @@ export function createPeopleAuth(deps: {
       return ended(await store.people.remove(id, actor))
     },
 
-    /**
-     * Just-in-time accounts for single sign-on: creates the person of `email` (no password) or
-     * updates their name and roles from the provider's claims. Answers the person to pass to
-     * `signInPerson`. Roles from the provider replace the stored ones; a global admin stays one.
-     */
-    async upsertPersonFromSso(input: { email: string; name: string; rolesByEnvironment: Record<string, Membership['role']> }): Promise<Person> {
-      const roles = Object.entries(input.rolesByEnvironment).map(([environment, role]) => ({ environment, role }))
-      const existing = await store.people.credentials(input.email)
-      if (!existing) return store.people.create({ email: input.email, name: input.name, admin: false, roles, passwordHash: null }, 'sso')
-      const { person, rightsChanged } = await store.people.update(existing.person.id, { name: input.name, roles }, 'sso')
-      deps.onRightsChanged?.(rightsChanged)
-      return person
-    },
+    /** See {@link upsertPersonFromSso}. */
+    upsertPersonFromSso: (input: SsoPersonInput) => upsertPersonFromSso({ store, onRightsChanged: deps.onRightsChanged }, input),
   }
 }
 
 export type PeopleAuth = ReturnType<typeof createPeopleAuth>
+
+/** A person changing their own password (`POST /api/v1/session/password`). */
+export interface OwnPasswordChange {
+  person: Person
+  currentPassword: string
+  newPassword: string
+  /** The session making the change, which stays; undefined for a personal token. */
+  keepSession: string | undefined
+  address: string
+}
+
+/**
+ * A person changes their own password: the current one is checked first (through the sign-in
+ * throttle, so this is no faster way to guess it; a wrong one is 403 naming `currentPassword`,
+ * audited `person.password_failed`, and not 401, which would sign the console out). Every
+ * other session of the person ends, here and on every replica; the one making the change
+ * (`keepSession`) stays. Personal tokens keep working (revoke them apart).
+ */
+async function changeOwnPassword(
+  deps: { store: Store; throttle: SignInThrottle; hash: (password: string) => Promise<string>; ended: (ended: Ended) => Ended },
+  input: OwnPasswordChange,
+): Promise<Ended> {
+  const { store } = deps
+  const { person } = input
+  const actor = `person:${person.email}`
+  const problem = passwordProblem(input.newPassword, 'newPassword')
+  if (problem) throw new ValidationError(problem)
+  const stored = (await store.people.credentials(person.email))?.passwordHash
+  if (!stored)
+    throw new ConflictError(`person ${person.email} has no password to change: they sign in by single sign-on (or a global admin sets a first password)`)
+  const ok = await deps.throttle.attempt({ account: person.email, address: input.address }, async () =>
+    input.currentPassword.length <= MAX_PASSWORD_LENGTH && verifyPassword(input.currentPassword, stored),
+  )
+  if (!ok) {
+    await store.people.audit({ actor, action: 'person.password_failed', details: { address: input.address } })
+    throw new ForbiddenError('currentPassword: not your current password; nothing changed')
+  }
+  if (input.newPassword === input.currentPassword) throw new ValidationError('newPassword: is the current password')
+  const options = input.keepSession === undefined ? {} : { keepSession: input.keepSession }
+  return deps.ended(await store.people.setPassword(person.id, await deps.hash(input.newPassword), actor, options))
+}
+
+/** What a single sign-on callback knows of a person (auth/sso.ts's `SsoPerson`). */
+export interface SsoPersonInput {
+  email: string
+  name: string
+  rolesByEnvironment: Record<string, Membership['role']>
+  /** Named in `CANARY_ADMIN_EMAILS`. */
+  namedAdmin?: boolean
+}
+
+/**
+ * Just-in-time accounts for single sign-on: creates the person of `email` (no password) or
+ * updates their name and roles from the provider's claims. Answers the person to pass to
+ * `signInPerson`. Roles from the provider replace the stored ones; a global admin stays one.
+ * A person `namedAdmin` (`CANARY_ADMIN_EMAILS`) becomes a global admin when no global admin
+ * person exists yet, audited `person.first_admin`.
+ */
+async function upsertPersonFromSso(
+  deps: { store: Store; onRightsChanged?: ((affected: Ended) => void) | undefined },
+  input: SsoPersonInput,
+): Promise<Person> {
+  const { store } = deps
+  const roles = Object.entries(input.rolesByEnvironment).map(([environment, role]) => ({ environment, role }))
+  const firstAdmin = input.namedAdmin === true && !(await store.people.list()).some((p) => p.admin)
+  const existing = await store.people.credentials(input.email)
+  let person: Person
+  if (existing) {
+    const updated = await store.people.update(existing.person.id, { name: input.name, roles, ...(firstAdmin && { admin: true }) }, 'sso')
+    deps.onRightsChanged?.(updated.rightsChanged)
+    person = updated.person
+  } else person = await store.people.create({ email: input.email, name: input.name, admin: firstAdmin, roles, passwordHash: null }, 'sso')
+  if (firstAdmin)
+    await store.people.audit({ actor: 'sso', action: 'person.first_admin', details: { person: person.email, why: 'named in CANARY_ADMIN_EMAILS; no global admin person existed' } })
+  return person
+}
 
 /** Whether a bearer secret is a personal token (else it is an API key). */
 export const isPersonalToken = (secret: string) => secret.startsWith(TOKEN_PREFIX)

@@ -18,6 +18,11 @@ export interface SsoConfig {
   roleMap: GroupRole[]
   /** `CANARY_OIDC_NAME` (default `SSO`): the provider's name on the console's sign-in button. */
   displayName: string
+  /**
+   * `CANARY_ADMIN_EMAILS`: lower-case emails whose first single sign-on, while no global admin
+   * person exists, makes them one (the first admin without the command line). Empty: none.
+   */
+  adminEmails?: readonly string[]
 }
 
 export interface GroupRole {
@@ -60,6 +65,15 @@ export function rolesForGroups(groups: readonly string[], roleMap: readonly Grou
   return roles
 }
 
+/** `CANARY_ADMIN_EMAILS`: comma-separated emails, each like alice@example.com; lower-cased. */
+export function parseAdminEmails(raw: string): string[] {
+  const emails = raw.split(',').map((e) => e.trim().toLowerCase()).filter(Boolean)
+  if (emails.length === 0) throw new SsoConfigError('CANARY_ADMIN_EMAILS: names no email (expected a@example.com,b@example.com)')
+  for (const email of emails)
+    if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 254) throw new SsoConfigError(`CANARY_ADMIN_EMAILS: "${email}" is not an email address`)
+  return emails
+}
+
 function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name]?.trim()
   if (!value) throw new SsoConfigError(`${name}: required when CANARY_OIDC_ISSUER is set`)
@@ -82,8 +96,11 @@ function url(name: string, raw: string): URL {
  */
 export function readSsoConfig(env: NodeJS.ProcessEnv): SsoConfig | undefined {
   const issuer = env.CANARY_OIDC_ISSUER?.trim()
+  const adminEmails = env.CANARY_ADMIN_EMAILS === undefined || env.CANARY_ADMIN_EMAILS === '' ? [] : parseAdminEmails(env.CANARY_ADMIN_EMAILS)
   if (!issuer) {
     if (env.CANARY_SSO_ONLY === '1') throw new SsoConfigError('CANARY_SSO_ONLY: needs CANARY_OIDC_ISSUER (else nobody could sign in)')
+    if (adminEmails.length > 0)
+      throw new SsoConfigError('CANARY_ADMIN_EMAILS: needs CANARY_OIDC_ISSUER (the first admin is made by a single sign-on; without it use canary users create --admin)')
     return undefined
   }
   const redirectBase = env.CANARY_OIDC_REDIRECT_BASE?.trim()
@@ -95,6 +112,7 @@ export function readSsoConfig(env: NodeJS.ProcessEnv): SsoConfig | undefined {
     groupsClaim: env.CANARY_OIDC_GROUPS_CLAIM?.trim() || 'groups',
     roleMap: parseRoleMap(required(env, 'CANARY_OIDC_ROLES')),
     displayName: env.CANARY_OIDC_NAME?.trim() || 'SSO',
+    adminEmails,
   }
 }
 

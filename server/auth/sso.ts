@@ -18,6 +18,8 @@ export interface SsoPerson {
   name: string
   groups: string[]
   rolesByEnvironment: Record<string, Role>
+  /** Named in `CANARY_ADMIN_EMAILS`: becomes the first global admin if there is none yet. */
+  namedAdmin: boolean
 }
 
 /** Why a callback is refused: the person sees this message (never a secret), status 400. */
@@ -109,7 +111,7 @@ export function createSso(config: SsoConfig, serverUrl: () => string) {
     if (Object.keys(rolesByEnvironment).length === 0)
       throw new SsoRefusal(`${email} is in no group that CANARY_OIDC_ROLES gives a role (claim "${config.groupsClaim}": ${groups.join(', ') || 'none'})`, email)
     const name = typeof claims.name === 'string' && claims.name.trim() ? claims.name.trim() : email
-    return { email, name, groups, rolesByEnvironment }
+    return { email, name, groups, rolesByEnvironment, namedAdmin: config.adminEmails?.includes(email) ?? false }
   }
 
   return { start, finish, displayName: config.displayName }

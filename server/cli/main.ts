@@ -11,6 +11,7 @@ import { terminalSafe } from '../domain/terminal-text.ts'
 import { importCommands } from './import.ts'
 import { keyCommands } from './keys.ts'
 import { login } from './login.ts'
+import { password } from './password.ts'
 import { userCommands } from './users.ts'
 import { segmentCommands } from './segments.ts'
 import { requestCommands } from './requests.ts'
@@ -18,7 +19,7 @@ import { serve } from './serve.ts'
 import { commandUsage, groupUsage, mainUsage } from './usage.ts'
 import { verifyCommands } from './verify.ts'
 
-const topLevel: Record<string, Command> = { serve, backup, health, audit, login }
+const topLevel: Record<string, Command> = { serve, backup, health, audit, login, password }
 const groups: Record<string, CommandGroup> = {
   keys: keyCommands,
   users: userCommands,

@@ -3,6 +3,7 @@ import type { AuthEnv } from '../auth/api-key.ts'
 import { readableEnvironments } from '../auth/identity.ts'
 import type { GuardService } from '../guard/guard-service.ts'
 import type { FlagService } from '../services/flag-service.ts'
+import type { ProtectedWrites } from '../services/protected-writes.ts'
 import type { FlagWithStates, Store, StoredFlagState } from '../store/contract.ts'
 import { parse, schemas } from '../validation.ts'
 import { encodeCursor } from '../cursor.ts'
@@ -11,8 +12,11 @@ import { summarizeCohorts } from '../../api-shapes/audience.ts'
 import type { ChangeRequests } from '../services/change-requests.ts'
 import { expectedVersion, heldAnswer, jsonBody, param, shaped, stateView } from './request.ts'
 
-/** Flag definitions (shared by all environments): `/api/v1/flags`. */
-export function flagRoutes({ store, service, guard }: { store: Store; service: FlagService; guard: GuardService }) {
+/**
+ * Flag definitions (shared by all environments): `/api/v1/flags`. `clientSide: true` and
+ * archiving are refused while the flag is on in a protected environment (`protectedWrites`).
+ */
+export function flagRoutes({ store, service, guard, protectedWrites }: { store: Store; service: FlagService; guard: GuardService; protectedWrites: ProtectedWrites }) {
   /** What a flags list shows per environment at a glance. */
   const summary = (state: StoredFlagState) => {
     const plan = state.plan
@@ -63,9 +67,11 @@ export function flagRoutes({ store, service, guard }: { store: Store; service: F
     .get('/:key', async (c) => c.json(detail(scoped(c, await store.flags.getFlag(param(c, 'key'))))))
     .patch('/:key', async (c) => {
       const input = await jsonBody(c, schemas.updateFlag)
+      await protectedWrites.checkDefinition(param(c, 'key'), input)
       return c.json(shaped(shapes.flagDefinition, await service.updateFlag(param(c, 'key'), input, c.var.actor)))
     })
     .delete('/:key', async (c) => {
+      await protectedWrites.checkArchive(param(c, 'key'))
       await service.archiveFlag(param(c, 'key'), c.var.actor)
       return c.body(null, 204)
     })

@@ -4,6 +4,7 @@ import type { AuthEnv } from '../auth/api-key.ts'
 import { ValidationError } from '../errors.ts'
 import { importFile, IMPORT_SOURCES, type ImportSource } from '../services/import-service.ts'
 import type { FlagService } from '../services/flag-service.ts'
+import type { ProtectedWrites } from '../services/protected-writes.ts'
 import type { Store } from '../store/contract.ts'
 import { envKey, parse } from '../validation.ts'
 
@@ -22,8 +23,9 @@ const importQuery = z.strictObject({
  * `POST /api/v1/import/:source?environment=&dryRun=&overwrite=`: the body is the source's file
  * as it came (Unleash client features or admin export; LaunchDarkly `sdk/latest-all`). All or
  * nothing, idempotent, never replaces existing rules unless `overwrite=true`; each write audited.
+ * Never into a protected environment (409), except a dry run.
  */
-export function importRoutes({ store, service }: { store: Store; service: FlagService }) {
+export function importRoutes({ store, service, protectedWrites }: { store: Store; service: FlagService; protectedWrites: ProtectedWrites }) {
   return new Hono<AuthEnv>().post('/:source', async (c) => {
     const source = c.req.param('source')
     if (!(IMPORT_SOURCES as readonly string[]).includes(source))
@@ -36,6 +38,8 @@ export function importRoutes({ store, service }: { store: Store; service: FlagSe
     } catch (error) {
       throw new ValidationError(`body: invalid JSON (${(error as Error).message})`)
     }
+    // A dry run writes nothing; a real one into a protected environment would bypass its review.
+    if (query.dryRun !== 'true') await protectedWrites.checkImport(query.environment)
     const result = await importFile({ store, service }, source as ImportSource, file, {
       environment: query.environment,
       dryRun: query.dryRun === 'true',

@@ -1,6 +1,8 @@
 import { Hono } from 'hono'
 import type { AuthEnv } from '../auth/api-key.ts'
+import { passwordProblem } from '../auth/password.ts'
 import type { PeopleAuth } from '../auth/people.ts'
+import { ValidationError } from '../errors.ts'
 import type { Store } from '../store/contract.ts'
 import { schemas } from '../validation.ts'
 import * as shapes from '../../api-shapes/index.ts'
@@ -29,9 +31,12 @@ export function memberRoutes({ store, people }: { store: Store; people: PeopleAu
       const input = await jsonBody(c, schemas.updateMember)
       const { password, ...patch } = input
       await store.people.get(id) // 404 before any change
-      // The password first: a refused one (too short) changes nothing else either.
-      if (password !== undefined) await people.setPassword(id, password, c.var.actor)
+      // Every refusal before any change: a short password (400), then the rest of the patch
+      // (a 409 for the last global admin's flag) before the password is set.
+      const problem = password === undefined ? undefined : passwordProblem(password)
+      if (problem) throw new ValidationError(problem)
       const person = Object.keys(patch).length > 0 ? await people.updatePerson(id, patch, c.var.actor) : await store.people.get(id)
+      if (password !== undefined) await people.setPassword(id, password, c.var.actor)
       return c.json(shaped(shapes.person, person))
     })
     .delete('/:id', async (c) => {

@@ -58,8 +58,9 @@ export async function signInPerson(
 }
 
 /**
- * `/api/v1/session`: sign in with email and password (POST), who am I (GET), sign out (DELETE).
- * The secret travels only in the cookie; answers never carry it.
+ * `/api/v1/session`: sign in with email and password (POST), who am I (GET), sign out (DELETE),
+ * and the signed-in person's own password change (`POST /password`). The secret travels only in
+ * the cookie; answers never carry it.
  */
 export function sessionRoutes(deps: { store: Store; people: PeopleAuth; credentials: Credentials; trustedProxies: number; ssoOnly?: boolean }) {
   const { people, credentials, trustedProxies } = deps
@@ -78,6 +79,16 @@ export function sessionRoutes(deps: { store: Store; people: PeopleAuth; credenti
         return c.json(shaped(shapes.whoAmI, { type: 'person', person: identity.person, via: identity.credential.kind }))
       // The console offers an admin key's holder to create the first person while there is none.
       return c.json(shaped(shapes.whoAmI, { type: 'key', key: identity.key, peopleExist: (await deps.store.people.count()) > 0 }))
+    })
+    .post('/password', async (c) => {
+      const identity = await identify(credentials, c)
+      if (identity.type !== 'person')
+        throw new ForbiddenError('a password belongs to a person: sign in as one (an API key has no password)')
+      const input = await jsonBody(c, schemas.changePassword)
+      const address = clientAddress({ remoteAddress: remoteAddressOf(c), forwardedFor: c.req.header('x-forwarded-for'), trustedProxies })
+      const keepSession = identity.credential.kind === 'session' ? identity.credential.id : undefined
+      const ended = await people.changeOwnPassword({ person: identity.person, ...input, keepSession, address })
+      return c.json(shaped(shapes.passwordChanged, { endedSessions: ended.sessions.length }))
     })
     .delete('/', async (c) => {
       const identity = await identify(credentials, c)

@@ -90,15 +90,24 @@ export interface PeopleStore {
    * `person.roles` (before and after) when roles or the admin flag change, else `person.update`.
    * When the rights changed, `rightsChanged` holds the person's sessions and live tokens (their
    * open console streams must be authorized again; on PostgreSQL they are announced as well).
+   * ConflictError, changing nothing, when it would take the admin flag from the last global
+   * admin person (`lastAdmin`; on PostgreSQL the admin rows are locked, so two demotions at
+   * once cannot both pass).
    */
   update(
     id: string,
     patch: { name?: string; admin?: boolean; roles?: Membership[] },
     actor: string,
   ): Promise<{ person: Person; rightsChanged: Ended }>
-  /** Sets the password hash and ends every session of the person (audited `person.password`). */
-  setPassword(id: string, passwordHash: string, actor: string): Promise<Ended>
-  /** Deletes the person, their roles, sessions and tokens (audited `person.remove`). */
+  /**
+   * Sets the password hash and ends every session of the person but `keepSession` (the one a
+   * person changing their own password is using); audited `person.password`.
+   */
+  setPassword(id: string, passwordHash: string, actor: string, options?: { keepSession?: string }): Promise<Ended>
+  /**
+   * Deletes the person, their roles, sessions and tokens (audited `person.remove`).
+   * ConflictError, changing nothing, for the last global admin person.
+   */
   remove(id: string, actor: string): Promise<Ended>
 
   /** Stores a session by the hash of its secret; answers its id. */

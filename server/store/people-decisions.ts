@@ -60,12 +60,25 @@ export function personUpdated(before: Person, after: Person, actor: string): Aud
   return { actor, action: rightsDiffer(before, after) ? 'person.roles' : 'person.update', before: audited(before), after: audited(after) }
 }
 
+/**
+ * 409 for a change that would leave no global admin person (removing or demoting the last one):
+ * nobody could then manage members from the console, and a global admin key would be the only
+ * way back. `otherAdmins` counts the global admin people other than `person`.
+ */
+export function lastAdminRefusal(person: Person, change: 'remove' | 'demote', otherAdmins: number): ConflictError | undefined {
+  if (!person.admin || otherAdmins > 0) return undefined
+  const what = change === 'remove' ? 'removing them' : 'taking their global admin flag'
+  return new ConflictError(
+    `person ${person.email} is the last global admin: ${what} would leave nobody to manage members; make another person a global admin first`,
+  )
+}
+
 export const personRemoved = (p: Person, actor: string): AuditEntry => ({ actor, action: 'person.remove', before: audited(p) })
 
-export const passwordChanged = (p: Person, actor: string, endedSessions: number): AuditEntry => ({
+export const passwordChanged = (p: Person, actor: string, endedSessions: number, keptSession: boolean): AuditEntry => ({
   actor,
   action: 'person.password',
-  details: { person: p.email, endedSessions },
+  details: { person: p.email, endedSessions, ...(keptSession && { keptOwnSession: true }) },
 })
 
 export const tokenCreated = (t: TokenInfo, email: string, actor: string): AuditEntry => ({

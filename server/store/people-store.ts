@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto'
-import { and, asc, count, eq, gt, inArray, isNull, lte } from 'drizzle-orm'
+import { and, asc, count, eq, gt, inArray, isNull, lte, ne } from 'drizzle-orm'
 import type { Db } from './db.ts'
 import type { Ended, PeopleStore, Person, TokenInfo } from './people-contract.ts'
 import {
   emailTaken,
+  lastAdminRefusal,
   membershipRows,
   missingPerson,
   missingToken,
@@ -34,6 +35,10 @@ function readPeople(db: Reader, ids?: string[]): Person[] {
 }
 
 const readPerson = (db: Reader, id: string): Person | undefined => readPeople(db, [id])[0]
+
+/** Global admin people other than `personId` (SQLite writes one transaction at a time: a count is enough). */
+const otherAdmins = (tx: Tx, personId: string) =>
+  tx.select({ n: count() }).from(people).where(and(eq(people.admin, true), ne(people.id, personId))).get()?.n ?? 0
 
 /** The ids of a person's sessions and live tokens, deleted or revoked by the caller's transaction. */
 function credentialIds(tx: Tx, personId: string): Ended {
@@ -153,6 +158,8 @@ export function createSqlitePeopleStore(db: Db): PeopleStore {
       return db.transaction((tx) => {
         const before = readPerson(tx, id)
         if (!before) throw missingPerson(id)
+        const refusal = patch.admin === false ? lastAdminRefusal(before, 'demote', otherAdmins(tx, id)) : undefined
+        if (refusal) throw refusal
         const set = { ...(patch.name !== undefined && { name: patch.name }), ...(patch.admin !== undefined && { admin: patch.admin }) }
         if (Object.keys(set).length) tx.update(people).set({ ...set, updatedAt: Date.now() }).where(eq(people.id, id)).run()
         if (patch.roles) {
@@ -166,14 +173,15 @@ export function createSqlitePeopleStore(db: Db): PeopleStore {
       })
     },
 
-    async setPassword(id, passwordHash, actor) {
+    async setPassword(id, passwordHash, actor, options = {}) {
+      const keep = options.keepSession
       return db.transaction((tx) => {
         const person = readPerson(tx, id)
         if (!person) throw missingPerson(id)
-        const ended = { sessions: credentialIds(tx, id).sessions, tokens: [] }
         tx.update(people).set({ passwordHash, updatedAt: Date.now() }).where(eq(people.id, id)).run()
-        tx.delete(sessions).where(eq(sessions.personId, id)).run()
-        recordAudit(tx, passwordChanged(person, actor, ended.sessions.length))
+        const ending = keep === undefined ? eq(sessions.personId, id) : and(eq(sessions.personId, id), ne(sessions.id, keep))
+        const ended = { sessions: tx.delete(sessions).where(ending).returning({ id: sessions.id }).all().map((r) => r.id), tokens: [] }
+        recordAudit(tx, passwordChanged(person, actor, ended.sessions.length, keep !== undefined))
         return ended
       })
     },
@@ -182,6 +190,8 @@ export function createSqlitePeopleStore(db: Db): PeopleStore {
       return db.transaction((tx) => {
         const person = readPerson(tx, id)
         if (!person) throw missingPerson(id)
+        const refusal = lastAdminRefusal(person, 'remove', otherAdmins(tx, id))
+        if (refusal) throw refusal
         const ended = credentialIds(tx, id)
         tx.delete(people).where(eq(people.id, id)).run() // memberships, sessions and tokens cascade
         recordAudit(tx, personRemoved(person, actor))

@@ -99,4 +99,25 @@ describe('canary users create (online) and canary login', () => {
       rmSync(dir, { recursive: true, force: true })
     }
   })
+
+  it('password: the person of the stored token changes their own password; sessions end, the token keeps working, nothing is printed', async () => {
+    const env = { CANARY_URL: server.url, CANARY_CONFIG_DIR: config }
+    const session = await fetch(`${server.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'root@example.com', password: PASSWORD }) })
+    const cookie = session.headers.getSetCookie()[0]!.split(';')[0]!
+    const NEW = 'changed from the cli 2026'
+    const wrong = await runCli(['password'], { ...env, CANARY_PASSWORD: 'not the password at all', CANARY_NEW_PASSWORD: NEW })
+    expect(wrong.code).toBe(1)
+    expect(wrong.stderr).toMatch(/403 Forbidden: currentPassword: not your current password/)
+    const none = await runCli(['password'], env)
+    expect(none.stderr).toMatch(/no passwords: set CANARY_PASSWORD \(current\) and CANARY_NEW_PASSWORD/)
+    const res = await runCli(['password'], { ...env, CANARY_PASSWORD: PASSWORD, CANARY_NEW_PASSWORD: NEW })
+    expect(res.stderr).toBe('')
+    // This test's session and the one the offline test above signed in with.
+    expect(res.stdout.trim()).toBe('password changed; 2 sessions ended')
+    expect(res.stdout + res.stderr + wrong.stderr).not.toContain(NEW)
+    expect((await fetch(`${server.url}/api/v1/session`, { headers: { cookie } })).status).toBe(401)
+    expect((await runCli(['users', 'list'], env)).stdout).toMatch(/root@example\.com/)
+    const signIn = await fetch(`${server.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'root@example.com', password: NEW }) })
+    expect(signIn.status).toBe(201)
+  })
 })

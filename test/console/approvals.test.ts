@@ -149,4 +149,26 @@ describe('approvals in the web console', () => {
     expect(pm.errors).toEqual([])
     expect(lead.errors).toEqual([])
   })
+
+  it('a segment that flags of protected production use cannot change: the segment page says why and how, and nothing changes', async () => {
+    const seg = 'console-staff'
+    const flag = 'segment-user-flag'
+    // Set up unprotected, then protect again (the setup is not what this test reviews).
+    expect((await api('DELETE', '/api/v1/environments/production/protection')).status).toBe(200)
+    expect((await api('POST', '/api/v1/environments/production/segments', { key: seg, userIds: ['ann'] })).status).toBe(201)
+    expect((await api('POST', '/api/v1/flags', { key: flag })).status).toBe(201)
+    expect((await api('PATCH', `/api/v1/environments/production/flags/${flag}`, { cohorts: [{ name: 'staff', conditions: [{ segment: seg }], rollout: 100 }] })).status).toBe(200)
+    expect((await api('PUT', '/api/v1/environments/production/protection', { approvals: 1 })).status).toBe(200)
+
+    const { page, errors } = await stack.newPage({ width: 1280, height: 900 })
+    await signIn(page, url, ADMIN_KEY)
+    await page.goto(`${url}/#/segments/${seg}?env=production`)
+    await page.getByRole('heading', { name: `Segment ${seg}`, level: 1 }).waitFor()
+    await page.getByLabel('User ids').fill('ann\nbo')
+    await page.getByRole('button', { name: 'Save segment' }).click()
+    await page.getByText(`segment ${seg} is used by flags ${flag} in protected environment production`).waitFor({ timeout: STEP })
+    await expect(page.getByText('Someone else changed this segment').count()).resolves.toBe(0)
+    expect((await api('GET', `/api/v1/environments/production/segments/${seg}`)).json.userIds).toEqual(['ann'])
+    expect(errors).toEqual([])
+  })
 })

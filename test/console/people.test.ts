@@ -84,4 +84,30 @@ describe('console: people', () => {
     await expect(page.getByRole('button', { name: 'Create the first admin person' }).count()).resolves.toBe(0)
     expect(errors).toEqual([])
   })
+
+  it('a person changes their password from the user menu: a wrong current one is named under its field, the right one ends their other sessions', async () => {
+    const created = await call(url, ADMIN_KEY, 'POST', '/api/v1/members', { email: 'pw@example.com', name: 'Pia', password: PM_PASSWORD, roles: [{ environment: 'development', role: 'viewer' }] })
+    expect(created.status).toBe(201)
+    // Another session of hers, elsewhere (a second browser's cookie).
+    const elsewhere = await fetch(`${url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'pw@example.com', password: PM_PASSWORD }) })
+    const otherCookie = elsewhere.headers.getSetCookie()[0]!.split(';')[0]!
+    const { page, errors } = await newPage()
+    await page.goto(url)
+    await page.getByLabel('Email').fill('pw@example.com')
+    await page.getByLabel('Password').fill(PM_PASSWORD)
+    await page.getByRole('button', { name: 'Sign in with password' }).click()
+    await page.getByTestId('signed-in-as').filter({ hasText: 'pw@example.com' }).waitFor()
+    await page.getByRole('button', { name: 'Change password' }).click()
+    await page.getByLabel('Current password').fill('not my password at all')
+    await page.getByLabel('New password').fill('pia changed passphrase 1')
+    await page.getByRole('form', { name: 'Change password' }).getByRole('button', { name: 'Change password' }).click()
+    await page.getByText('not your current password').waitFor()
+    await page.getByLabel('Current password').fill(PM_PASSWORD)
+    await page.getByRole('form', { name: 'Change password' }).getByRole('button', { name: 'Change password' }).click()
+    await page.getByText('Password changed. 1 other session was signed out.').waitFor()
+    // Still signed in here; the other session is over.
+    await page.getByTestId('signed-in-as').filter({ hasText: 'pw@example.com' }).waitFor()
+    expect((await fetch(`${url}/api/v1/session`, { headers: { cookie: otherCookie } })).status).toBe(401)
+    expect(errors).toEqual([])
+  })
 })

@@ -129,6 +129,38 @@ describe.each(implementations)('people store: $name', (impl) => {
     expect((await store.people.credentials(p.email))?.passwordHash).toBe('scrypt$new')
   })
 
+  it('a password change can keep the session that asked for it (a person changing their own)', async () => {
+    const p = await store.people.create(alice, 'test')
+    const kept = await store.people.startSession({ personId: p.id, hash: sha('kept'), expiresAt: 9e12, now: 1 })
+    const other = await store.people.startSession({ personId: p.id, hash: sha('other'), expiresAt: 9e12, now: 1 })
+    const ended = await store.people.setPassword(p.id, 'scrypt$mine', 'person:alice@example.com', { keepSession: kept })
+    expect(ended).toEqual({ sessions: [other], tokens: [] })
+    expect((await store.people.session(sha('kept'), 2))?.id).toBe(kept)
+    expect(await store.people.session(sha('other'), 2)).toBeUndefined()
+    expect((await store.logs.audit({ limit: 1 }))[0]).toMatchObject({ action: 'person.password', details: { endedSessions: 1, keptOwnSession: true } })
+  })
+
+  it('refuses removing or demoting the last global admin person with a 409 that says why, changing nothing', async () => {
+    const root = await store.people.create({ ...alice, email: 'root@example.com', admin: true }, 'test')
+    const sessionId = await store.people.startSession({ personId: root.id, hash: sha('root'), expiresAt: 9e12, now: 1 })
+    const auditBefore = await store.logs.audit({ limit: 100 })
+    const demote = store.people.update(root.id, { admin: false }, 'test')
+    await expect(demote).rejects.toBeInstanceOf(ConflictError)
+    await expect(demote).rejects.toThrow(/root@example.com is the last global admin: taking their global admin flag would leave nobody to manage members/)
+    await expect(store.people.remove(root.id, 'test')).rejects.toThrow(/last global admin: removing them/)
+    expect((await store.people.get(root.id)).admin).toBe(true)
+    expect((await store.people.session(sha('root'), 2))?.id).toBe(sessionId)
+    expect(await store.logs.audit({ limit: 100 })).toEqual(auditBefore)
+    // Other changes to the last admin are fine (name, roles, admin: true again).
+    expect((await store.people.update(root.id, { name: 'Root', admin: true }, 'test')).person.name).toBe('Root')
+    // With a second global admin, either may go.
+    const second = await store.people.create({ ...alice, email: 'second@example.com', admin: true }, 'test')
+    expect((await store.people.update(root.id, { admin: false }, 'test')).person.admin).toBe(false)
+    await expect(store.people.remove(second.id, 'test')).rejects.toBeInstanceOf(ConflictError)
+    await store.people.remove(root.id, 'test')
+    expect((await store.people.list()).map((p) => p.email)).toEqual(['second@example.com'])
+  })
+
   it('tokens: live by hash until revoked; another person cannot revoke them; last use recorded', async () => {
     const p = await store.people.create(alice, 'test')
     const other = await store.people.create({ ...alice, email: 'bob@example.com' }, 'test')
@@ -188,6 +220,17 @@ describe('on PostgreSQL, ended sessions and tokens are announced to every replic
     await replica?.close()
   })
   const pending = new Set<string>()
+
+  it('two replicas demoting and removing the last two global admins at once: exactly one change passes, one admin stays', async () => {
+    await pgMain.pool.query('truncate people, memberships, sessions, personal_tokens restart identity cascade')
+    const a = await pgMain.people.create({ ...alice, email: 'a@example.com', admin: true }, 'test')
+    const b = await pgMain.people.create({ ...alice, email: 'b@example.com', admin: true }, 'test')
+    const results = await Promise.allSettled([pgMain.people.update(a.id, { admin: false }, 'test'), replica.people.remove(b.id, 'test')])
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
+    const refused = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+    expect(refused?.reason).toBeInstanceOf(ConflictError)
+    expect((await pgMain.people.list()).filter((p) => p.admin)).toHaveLength(1)
+  })
 
   it('a role change, then a removal, on one replica is heard by the other as the ids of the sessions and tokens concerned', async () => {
     await pgMain.pool.query('truncate people, memberships, sessions, personal_tokens restart identity cascade')

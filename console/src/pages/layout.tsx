@@ -2,6 +2,7 @@ import type { Child } from 'hono/jsx/dom'
 import type { LiveStatus } from '../api/live.ts'
 import { useApp } from '../app-context.ts'
 import { valueOf } from '../components/field.tsx'
+import { PasswordChange } from '../components/password-change.tsx'
 import type { Route } from '../lib/route.ts'
 
 const STATUS_TEXT: Record<LiveStatus, string> = {
@@ -16,6 +17,8 @@ export function Layout(props: {
   status: LiveStatus
   /** The signed-in person's email, or `admin key`. */
   who: string
+  /** A person signed in with a session: the menu offers to change their password. */
+  person: boolean
   onSignOut: () => void
   children: Child
 }) {
@@ -69,6 +72,7 @@ export function Layout(props: {
           <span class="muted" data-testid="signed-in-as">
             {props.who}
           </span>
+          {props.person ? <PasswordChange /> : null}
           <button type="button" class="link" onClick={props.onSignOut}>
             Sign out
           </button>

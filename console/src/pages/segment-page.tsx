@@ -104,7 +104,8 @@ export function SegmentPage(props: { segmentKey: string | null }) {
       else setSegment(result)
     } catch (e) {
       const failure = e as ApiError
-      if (failure.status === 409 && !isNew) {
+      // A version conflict carries the newer segment; a protected environment's refusal does not (it says why instead).
+      if (failure.status === 409 && !isNew && failure.current !== undefined) {
         setConflict(failure.message)
         load()
       } else setErrors(fieldErrors(failure.issues, shown))

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto'
-import { and, asc, count, eq, gt, inArray, isNull, lte, sql } from 'drizzle-orm'
+import { and, asc, count, eq, gt, inArray, isNull, lte, ne, sql } from 'drizzle-orm'
 import type { Ended, PeopleStore, Person, TokenInfo } from '../people-contract.ts'
 import {
   emailTaken,
+  lastAdminRefusal,
   membershipRows,
   missingPerson,
   missingToken,
@@ -45,6 +46,16 @@ async function lockPerson(tx: PgTx, id: string): Promise<Person> {
 }
 
 /**
+ * Global admin people other than `personId`, their rows locked (in id order, so two callers
+ * never wait on each other in a cycle) until the transaction ends: two demotions or removals of
+ * the last two admins at once cannot both see the other one still there.
+ */
+async function lockOtherAdmins(tx: PgTx, personId: string): Promise<number> {
+  const rows = await tx.select({ id: people.id }).from(people).where(eq(people.admin, true)).orderBy(asc(people.id)).for('update')
+  return rows.filter((r) => r.id !== personId).length
+}
+
+/**
  * Inside the ending transaction: announces each ended session and token on `canary_keys`, as a
  * key's revocation is. Delivered at commit, so every replica closes their streams and tickets.
  */
@@ -52,6 +63,10 @@ async function announce(tx: PgTx, ended: Ended): Promise<void> {
   for (const id of ended.sessions) await tx.execute(sql`select pg_notify(${KEYS_CHANNEL}, ${credentialAnnouncement('session', id)})`)
   for (const id of ended.tokens) await tx.execute(sql`select pg_notify(${KEYS_CHANNEL}, ${credentialAnnouncement('token', id)})`)
 }
+
+/** A person's sessions but the one kept (the one a person changing their own password is using). */
+const endingSessions = (personId: string, keep: string | undefined) =>
+  keep === undefined ? eq(sessions.personId, personId) : and(eq(sessions.personId, personId), ne(sessions.id, keep))
 
 async function credentialIds(tx: PgTx, personId: string): Promise<Ended> {
   const s = await tx.select({ id: sessions.id }).from(sessions).where(eq(sessions.personId, personId))
@@ -169,7 +184,11 @@ export function createPgPeopleStore(db: PgDb): PeopleStore {
 
     update: (id, patch, actor) =>
       db.transaction(async (tx) => {
+        // Admin rows first, then the person: every transaction that takes both takes them in this order.
+        const others = patch.admin === false ? await lockOtherAdmins(tx, id) : undefined
         const before = await lockPerson(tx, id)
+        const refusal = others === undefined ? undefined : lastAdminRefusal(before, 'demote', others)
+        if (refusal) throw refusal
         const set = { ...(patch.name !== undefined && { name: patch.name }), ...(patch.admin !== undefined && { admin: patch.admin }) }
         if (Object.keys(set).length) await tx.update(people).set({ ...set, updatedAt: Date.now() }).where(eq(people.id, id))
         if (patch.roles) {
@@ -187,20 +206,24 @@ export function createPgPeopleStore(db: PgDb): PeopleStore {
         return { person: after, rightsChanged: affected }
       }),
 
-    setPassword: (id, passwordHash, actor) =>
+    setPassword: (id, passwordHash, actor, options = {}) =>
       db.transaction(async (tx) => {
+        const keep = options.keepSession
         const person = await lockPerson(tx, id)
-        const ended: Ended = { sessions: (await credentialIds(tx, id)).sessions, tokens: [] }
         await tx.update(people).set({ passwordHash, updatedAt: Date.now() }).where(eq(people.id, id))
-        await tx.delete(sessions).where(eq(sessions.personId, id))
-        await recordAudit(tx, passwordChanged(person, actor, ended.sessions.length))
+        const deleted = await tx.delete(sessions).where(endingSessions(id, keep)).returning({ id: sessions.id })
+        const ended: Ended = { sessions: deleted.map((r) => r.id), tokens: [] }
+        await recordAudit(tx, passwordChanged(person, actor, ended.sessions.length, keep !== undefined))
         await announce(tx, ended)
         return ended
       }),
 
     remove: (id, actor) =>
       db.transaction(async (tx) => {
+        const others = await lockOtherAdmins(tx, id)
         const person = await lockPerson(tx, id)
+        const refusal = lastAdminRefusal(person, 'remove', others)
+        if (refusal) throw refusal
         const ended = await credentialIds(tx, id)
         await tx.delete(people).where(eq(people.id, id)) // memberships, sessions and tokens cascade
         await recordAudit(tx, personRemoved(person, actor))

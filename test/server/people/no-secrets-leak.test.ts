@@ -14,6 +14,8 @@ import { personClient, TEST_PASSWORD_COST } from './people-client.ts'
 
 const PASSWORD = 'never-in-a-log passphrase'
 const NEW_PASSWORD = 'second never-logged phrase'
+const OWN_PASSWORD = 'third one, chosen by them'
+const OWN_WRONG = 'a wrong current one typed'
 let server: TestServer
 let logs = ''
 const answers: string[] = []
@@ -44,6 +46,12 @@ beforeAll(async () => {
   await server.api('GET', '/api/v1/flags', undefined, `${secrets.token}x`)
   await server.api('PATCH', `/api/v1/members/${created.json.id}`, { password: NEW_PASSWORD })
   await server.api('POST', '/api/v1/members', { email: 'short@example.com', name: 'S', password: 'tiny' })
+  // The person changes their own: once with a wrong current password, then for real.
+  const self = personClient(server)
+  await self.signIn('leak@example.com', NEW_PASSWORD)
+  await self.call('POST', '/api/v1/session/password', { currentPassword: OWN_WRONG, newPassword: OWN_PASSWORD })
+  const changed = await self.call('POST', '/api/v1/session/password', { currentPassword: NEW_PASSWORD, newPassword: OWN_PASSWORD })
+  answers.push(JSON.stringify(changed.json))
 
   for (const [path, key] of [
     ['/api/v1/members', server.adminKey],
@@ -55,7 +63,7 @@ beforeAll(async () => {
     const res = await fetch(server.url + path, { headers: { authorization: `Bearer ${key}` } })
     answers.push(`${path}: ${res.status} ${await res.text()}`)
   }
-  const signedIn = await personClient(server).signIn('leak@example.com', NEW_PASSWORD)
+  const signedIn = await personClient(server).signIn('leak@example.com', OWN_PASSWORD)
   answers.push(JSON.stringify(signedIn.json))
 })
 afterAll(() => server.close())
@@ -67,12 +75,16 @@ describe('secrets after creation', () => {
     expect(logs).toMatch(/\/api\/v1\/session/)
     expect(answers.join('\n')).toMatch(/session\.sign_in_failed/)
     expect(answers.join('\n')).toMatch(/token\.create/)
+    expect(answers.join('\n')).toMatch(/person\.password_failed/)
+    expect(answers.join('\n')).toMatch(/"endedSessions":0/)
   })
 
   it.each([
     ['the password', () => PASSWORD],
     ['the changed password', () => NEW_PASSWORD],
     ['a password typed wrong', () => `${PASSWORD} typo`],
+    ['the password a person chose', () => OWN_PASSWORD],
+    ['a wrong current password', () => OWN_WRONG],
     ['a refused short password', () => 'tiny'],
     ['the session secret', () => secrets.session!],
     ['the session secret’s hash', () => sha(secrets.session!)],

@@ -1,3 +1,4 @@
+import { WebSocket } from 'ws'
 import type { TestServer } from '../../helpers/server.ts'
 
 /** A cheap scrypt cost for tests (the default costs about a second on a busy 2-core machine). */
@@ -40,4 +41,21 @@ export function personClient(server: Pick<TestServer, 'url'>) {
       cookie = value
     },
   }
+}
+
+/**
+ * Opens the console's live stream as the person of `client` (a ticket, then the upgrade), and
+ * answers the open socket and a promise of its close code, for tests that wait for a credential's
+ * end to reach the stream.
+ */
+export async function openConsoleStream(server: Pick<TestServer, 'url'>, client: ReturnType<typeof personClient>, environment: string) {
+  const ticket = await client.call('POST', '/api/v1/stream-tickets', { environment })
+  if (ticket.status !== 201) throw new Error(`no stream ticket: ${ticket.status} ${JSON.stringify(ticket.json)}`)
+  const socket = new WebSocket(`${server.url.replace('http', 'ws')}/api/v1/stream?env=${environment}`, ['canary-flags.v1', `ticket.${ticket.json.ticket}`])
+  const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)))
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve())
+    socket.once('error', reject)
+  })
+  return { socket, closed }
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { startTestServer, type TestServer } from '../../helpers/server.ts'
 import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.ts'
-import { personClient, TEST_PASSWORD_COST } from './people-client.ts'
+import { openConsoleStream, personClient, TEST_PASSWORD_COST } from './people-client.ts'
 
 /**
  * Two replicas on one PostgreSQL: a person signed in on replica B is removed on replica A; their
@@ -45,6 +45,22 @@ describe('people across replicas', () => {
     expect((await a.api('DELETE', `/api/v1/members/${created.json.id}`)).status).toBe(204)
     expect((await onB.call('GET', '/api/v1/session')).status).toBe(401)
     expect(await closed).toBe(4401)
+    expect(logged.filter((l) => /failed|error/i.test(l))).toEqual([])
+  })
+
+  it("a person's own password change on replica A ends their session and console stream on replica B, and keeps the one on A", async () => {
+    const created = await a.api('POST', '/api/v1/members', { email: 'mover@example.com', name: 'Mover', password: PASSWORD, roles: [{ environment: 'production', role: 'viewer' }] })
+    expect(created.status, JSON.stringify(created.json)).toBe(201)
+    const onA = personClient(a)
+    const onB = personClient(b)
+    expect((await onA.signIn('mover@example.com', PASSWORD)).status).toBe(201)
+    expect((await onB.signIn('mover@example.com', PASSWORD)).status).toBe(201)
+    const stream = await openConsoleStream(b, onB, 'production')
+    const changed = await onA.call('POST', '/api/v1/session/password', { currentPassword: PASSWORD, newPassword: 'moved on passphrase 77' })
+    expect(changed.status, JSON.stringify(changed.json)).toBe(200)
+    expect(await stream.closed).toBe(4401)
+    expect((await onB.call('GET', '/api/v1/session')).status).toBe(401)
+    expect((await onA.call('GET', '/api/v1/session')).status).toBe(200)
     expect(logged.filter((l) => /failed|error/i.test(l))).toEqual([])
   })
 })

@@ -63,6 +63,8 @@ const ROUTES: Route[] = [
   ['GET', '/api/v1/connections', undefined, ADMIN_SHARED],
   ['GET', '/api/v1/members', undefined, MEMBERS],
   ['POST', '/api/v1/members', (who: Who) => ({ email: `new-${who}@example.com`, name: 'New' }), MEMBERS],
+  // Their own password: every person, whatever their roles (the session asking stays).
+  ['POST', '/api/v1/session/password', { currentPassword: PASSWORD, newPassword: 'matrix passphrase changed' }, WHO],
 ]
 
 let server: TestServer

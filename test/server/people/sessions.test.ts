@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, type TestServer } from '../../helpers/server.ts'
-import { personClient, TEST_PASSWORD_COST } from './people-client.ts'
+import { openConsoleStream, personClient, TEST_PASSWORD_COST } from './people-client.ts'
 
 /**
  * Password sign-in, sessions and their cookie, CSRF and sign-out, against a real server on
@@ -131,6 +131,87 @@ describe('sign-out and password change', () => {
     expect(res.status).toBe(400)
     expect(res.json.error.message).toMatch(/password: at least 12 characters/)
     expect((await server.api('GET', '/api/v1/members')).json.items.map((p: { email: string }) => p.email)).not.toContain('short@example.com')
+  })
+})
+
+describe('a person changes their own password', () => {
+  const NEW = 'a brand new passphrase 42'
+  const change = (client: ReturnType<typeof personClient>, body: unknown, options?: { csrf?: boolean }) =>
+    client.call('POST', '/api/v1/session/password', body, options)
+  let quinnId: string
+  beforeAll(async () => {
+    const res = await server.api('POST', '/api/v1/members', { email: 'quinn@example.com', name: 'Quinn', password: PASSWORD, roles: [{ environment: 'production', role: 'viewer' }] })
+    expect(res.status, JSON.stringify(res.json)).toBe(201)
+    quinnId = res.json.id
+  })
+
+  it('needs the current password; ends every other session and console stream at once, keeps this one, and is audited', async () => {
+    const here = personClient(server)
+    const elsewhere = personClient(server)
+    expect((await here.signIn('quinn@example.com', PASSWORD)).status).toBe(201)
+    expect((await elsewhere.signIn('quinn@example.com', PASSWORD)).status).toBe(201)
+    const stream = await openConsoleStream(server, elsewhere, 'production')
+    const res = await change(here, { currentPassword: PASSWORD, newPassword: NEW })
+    expect(res.status, JSON.stringify(res.json)).toBe(200)
+    expect(res.json).toEqual({ endedSessions: 1 })
+    expect(await stream.closed).toBe(4401)
+    expect((await elsewhere.call('GET', '/api/v1/session')).status).toBe(401)
+    expect((await here.call('GET', '/api/v1/session')).json.person.email).toBe('quinn@example.com')
+    expect((await personClient(server).signIn('quinn@example.com', PASSWORD)).status).toBe(401)
+    expect((await personClient(server).signIn('quinn@example.com', NEW)).status).toBe(201)
+    const audit = await server.api('GET', '/api/v1/audit?actor=person:quinn@example.com&limit=50')
+    const row = audit.json.items.find((r: { action: string }) => r.action === 'person.password')
+    expect(row.details).toEqual({ person: 'quinn@example.com', endedSessions: 1, keptOwnSession: true })
+    expect(JSON.stringify(audit.json)).not.toContain(NEW)
+    await server.api('PATCH', `/api/v1/members/${quinnId}`, { password: PASSWORD }) // restore
+  })
+
+  it('refuses a wrong current password with 403 naming currentPassword (never 401), audited, nothing changed', async () => {
+    const here = personClient(server)
+    const elsewhere = personClient(server)
+    await here.signIn('quinn@example.com', PASSWORD)
+    await elsewhere.signIn('quinn@example.com', PASSWORD)
+    const res = await change(here, { currentPassword: 'not the current one', newPassword: NEW })
+    expect(res.status).toBe(403)
+    expect(res.json.error.message).toMatch(/^currentPassword: /)
+    expect((await elsewhere.call('GET', '/api/v1/session')).status).toBe(200)
+    expect((await personClient(server).signIn('quinn@example.com', PASSWORD)).status).toBe(201)
+    const audit = await server.api('GET', '/api/v1/audit?actor=person:quinn@example.com&limit=5')
+    expect(audit.json.items.map((r: { action: string }) => r.action)).toContain('person.password_failed')
+    expect(JSON.stringify(audit.json)).not.toContain('not the current one')
+  })
+
+  it('slows repeated wrong current passwords like sign-ins (the same per-account throttle)', async () => {
+    const here = personClient(server)
+    await here.signIn('quinn@example.com', PASSWORD)
+    slept.length = 0
+    for (let i = 0; i < 4; i++) expect((await change(here, { currentPassword: `wrong guess ${i}`, newPassword: NEW })).status).toBe(403)
+    // Three free failures on the account, so at least the fourth waited (the address's earlier failures in this file may add more).
+    expect(slept.length).toBeGreaterThanOrEqual(1)
+    expect(slept.every((ms) => ms >= 500)).toBe(true)
+    expect((await personClient(server).signIn('quinn@example.com', PASSWORD)).status).toBe(201) // a success forgets the failures
+  })
+
+  it('refuses a short new password, the same password, bad fields, no CSRF header and an API key, changing nothing', async () => {
+    const here = personClient(server)
+    await here.signIn('quinn@example.com', PASSWORD)
+    const short = await change(here, { currentPassword: PASSWORD, newPassword: 'short' })
+    expect(short.status).toBe(400)
+    expect(short.json.error.message).toBe('newPassword: at least 12 characters')
+    const same = await change(here, { currentPassword: PASSWORD, newPassword: PASSWORD })
+    expect(same.status).toBe(400)
+    expect(same.json.error.message).toMatch(/newPassword: is the current password/)
+    const missing = await change(here, { newPassword: NEW })
+    expect(missing.status).toBe(400)
+    expect(missing.json.error.message).toMatch(/currentPassword/)
+    const forged = await change(here, { currentPassword: PASSWORD, newPassword: NEW }, { csrf: false })
+    expect(forged.status).toBe(403)
+    expect(forged.json.error.message).toMatch(/x-canary-csrf/)
+    const key = await server.api('POST', '/api/v1/session/password', { currentPassword: PASSWORD, newPassword: NEW })
+    expect(key.status).toBe(403)
+    expect(key.json.error.message).toMatch(/belongs to a person/)
+    expect((await personClient(server).signIn('quinn@example.com', PASSWORD)).status).toBe(201)
+    expect((await here.call('GET', '/api/v1/session')).status).toBe(200)
   })
 })
 

@@ -25,6 +25,8 @@ describe('single sign-on configuration', () => {
     ])
     const custom = readConfig([], { ...SSO_ENV, CANARY_OIDC_GROUPS_CLAIM: 'roles', CANARY_OIDC_NAME: 'Keycloak', CANARY_OIDC_REDIRECT_BASE: 'https://flags.example.com/' })
     expect(custom.sso).toMatchObject({ groupsClaim: 'roles', displayName: 'Keycloak', redirectBase: 'https://flags.example.com' })
+    expect(sso!.adminEmails).toEqual([])
+    expect(readConfig([], { ...SSO_ENV, CANARY_ADMIN_EMAILS: 'Root@Example.com, ops@example.com' }).sso!.adminEmails).toEqual(['root@example.com', 'ops@example.com'])
   })
 
   it.each([
@@ -37,6 +39,9 @@ describe('single sign-on configuration', () => {
     [{ CANARY_OIDC_REDIRECT_BASE: 'flags' }, 'CANARY_OIDC_REDIRECT_BASE: flags is not an http(s) URL'],
     [{ CANARY_SSO_ONLY: 'yes' }, 'CANARY_SSO_ONLY: yes is not 1 or 0'],
     [{ CANARY_OIDC_ISSUER: '', CANARY_SSO_ONLY: '1' }, 'CANARY_SSO_ONLY: needs CANARY_OIDC_ISSUER'],
+    [{ CANARY_ADMIN_EMAILS: 'root@example.com,not-an-email' }, 'CANARY_ADMIN_EMAILS: "not-an-email" is not an email address'],
+    [{ CANARY_ADMIN_EMAILS: ' , ' }, 'CANARY_ADMIN_EMAILS: names no email'],
+    [{ CANARY_OIDC_ISSUER: '', CANARY_ADMIN_EMAILS: 'root@example.com' }, 'CANARY_ADMIN_EMAILS: needs CANARY_OIDC_ISSUER'],
   ])('refuses %o with an error naming the variable', (change, message) => {
     expect(() => readConfig([], { ...SSO_ENV, ...change })).toThrow(ConfigError)
     expect(() => readConfig([], { ...SSO_ENV, ...change })).toThrow(message)

@@ -3,6 +3,7 @@ import { parseRoleMap } from '../../../server/auth/sso-config.ts'
 import { startTestProvider, type TestProvider } from '../../helpers/oidc-provider.ts'
 import { startTestServer, type TestServer } from '../../helpers/server.ts'
 import { personClient } from './people-client.ts'
+import { signInByProvider } from './sso-browser.ts'
 
 /**
  * Single sign-on against a real OpenID provider (`oidc-provider`) on loopback: the browser's part
@@ -20,6 +21,8 @@ beforeAll(async () => {
     eve: { email: 'eve@example.com', name: 'Eve', groups: ['everyone'] },
     noemail: { email: '', name: 'No Mail', groups: ['pm'] },
     root: { email: 'root@example.com', name: 'Root', groups: ['canary-admins'] },
+    boss: { email: 'Boss@Example.com', name: 'Boss', groups: ['pm'] },
+    later: { email: 'later@example.com', name: 'Later', groups: ['pm'] },
   })
   issuer = idp.issuer
   server = await startTestServer({
@@ -31,6 +34,7 @@ beforeAll(async () => {
       groupsClaim: 'groups',
       roleMap: parseRoleMap('canary-admins=*:admin,pm=production:editor,pm=staging:approver'),
       displayName: 'Test IdP',
+      adminEmails: ['boss@example.com', 'later@example.com'],
     },
   })
   idp.register(`${server.url}/api/v1/sso/callback`)
@@ -40,77 +44,8 @@ afterAll(async () => {
   await idp?.close()
 })
 
-/** A browser's cookie jar, by origin (the provider and the server share 127.0.0.1 on different ports). */
-function browser() {
-  const jars = new Map<string, Map<string, string>>()
-  const jarOf = (url: URL) => jars.get(url.origin) ?? jars.set(url.origin, new Map()).get(url.origin)!
-  async function request(url: URL, init: { method?: string; form?: Record<string, string> } = {}) {
-    const jar = jarOf(url)
-    const headers: Record<string, string> = {}
-    if (jar.size) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ')
-    if (init.form) headers['content-type'] = 'application/x-www-form-urlencoded'
-    const res = await fetch(url, { method: init.method ?? 'GET', headers, redirect: 'manual', body: init.form && new URLSearchParams(init.form).toString() })
-    for (const set of res.headers.getSetCookie()) {
-      const [pair] = set.split(';')
-      const eq = pair!.indexOf('=')
-      const [name, value] = [pair!.slice(0, eq), pair!.slice(eq + 1)]
-      if (!value || /max-age=0|expires=thu, 01 jan 1970/i.test(set)) jar.delete(name)
-      else jar.set(name, value)
-    }
-    return res
-  }
-  /** Follows redirects (at most 20), as a browser would. */
-  async function navigate(start: URL, init: { method?: string; form?: Record<string, string> } = {}) {
-    let res = await request(start, init)
-    let url = start
-    for (let hops = 0; res.status >= 300 && res.status < 400 && hops < 20; hops++) {
-      url = new URL(res.headers.get('location')!, url)
-      res = await request(url)
-    }
-    return { res, url, body: await res.text() }
-  }
-  return { request, navigate, jarOf }
-}
-
-/** Submits the provider's form on `page` (its action and hidden fields) with `fields` added. */
-function formOf(body: string, base: URL, fields: Record<string, string> = {}) {
-  const action = /<form[^>]*action="([^"]+)"/.exec(body)?.[1]
-  if (!action) throw new Error(`no form on the provider's page: ${body.slice(0, 500)}`)
-  const hidden = Object.fromEntries([...body.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]))
-  return { url: new URL(action.replace(/&amp;/g, '&'), base), form: { ...hidden, ...fields } }
-}
-
 /** Starts at the server, signs in at the provider as `login`, consents, and lands where the server sends the browser. */
-async function signInThroughProvider(login: string, tamper?: (callback: URL) => URL) {
-  const b = browser()
-  const start = await b.request(new URL('/api/v1/sso/start', server.url))
-  expect(start.status).toBe(302)
-  let page = await b.navigate(new URL(start.headers.get('location')!))
-  expect(page.body).toContain('name="login"')
-  const loginForm = formOf(page.body, page.url, { login, password: 'any' })
-  // The provider answers the login with a redirect to the consent page, then (after consent) to our callback.
-  let res = await b.request(loginForm.url, { method: 'POST', form: loginForm.form })
-  let url = loginForm.url
-  for (let hops = 0; hops < 20; hops++) {
-    if (res.status >= 300 && res.status < 400) {
-      let next = new URL(res.headers.get('location')!, url)
-      if (next.pathname === '/api/v1/sso/callback') {
-        if (tamper) next = tamper(next)
-        const callback = await b.request(next)
-        return { browser: b, callback, body: await callback.text() }
-      }
-      url = next
-      res = await b.request(url)
-      continue
-    }
-    const body = await res.text()
-    expect(body, 'the consent page').toContain('name="prompt" value="consent"')
-    const consent = formOf(body, url)
-    url = consent.url
-    res = await b.request(url, { method: 'POST', form: consent.form })
-  }
-  throw new Error('the provider never sent the browser back to the server')
-}
+const signInThroughProvider = (login: string, tamper?: (callback: URL) => URL) => signInByProvider(server, login, tamper)
 
 describe('single sign-on with OpenID Connect', () => {
   it('tells the console the provider is configured', async () => {
@@ -184,6 +119,40 @@ describe('single sign-on with OpenID Connect', () => {
     // An admin of every environment may create a flag (a write on shared definitions).
     const created = await root.call('POST', '/api/v1/flags', { key: 'made-by-sso-admin' })
     expect(created.status, JSON.stringify(created.json)).toBe(201)
+  })
+
+  it('makes the first sign-in of an email named in CANARY_ADMIN_EMAILS a global admin while none exists, audited; the next named one is not', async () => {
+    const before = await server.api('GET', '/api/v1/members')
+    expect(before.json.items.some((p: { admin: boolean }) => p.admin)).toBe(false)
+    const { browser: b, callback } = await signInThroughProvider('boss')
+    expect(callback.status).toBe(302)
+    const boss = personClient(server)
+    boss.cookie = `canary_session=${b.jarOf(new URL(server.url)).get('canary_session')}`
+    const me = await boss.call('GET', '/api/v1/session')
+    expect(me.json.person).toMatchObject({ email: 'boss@example.com', admin: true })
+    // A global admin manages members.
+    expect((await boss.call('GET', '/api/v1/members')).status).toBe(200)
+    const audit = await server.api('GET', '/api/v1/audit?actor=sso&limit=50')
+    const first = audit.json.items.filter((r: { action: string }) => r.action === 'person.first_admin')
+    expect(first).toHaveLength(1)
+    expect(first[0].details).toMatchObject({ person: 'boss@example.com' })
+    // Named too, but a global admin exists now: the groups' roles only.
+    const later = await signInThroughProvider('later')
+    expect(later.callback.status).toBe(302)
+    const members = (await server.api('GET', '/api/v1/members')).json.items
+    expect(members.find((p: { email: string }) => p.email === 'later@example.com')).toMatchObject({ admin: false })
+    // Boss signs in again: stays the global admin (the groups do not take it away).
+    await signInThroughProvider('boss')
+    expect((await server.api('GET', '/api/v1/members')).json.items.filter((p: { admin: boolean }) => p.admin).map((p: { email: string }) => p.email)).toEqual(['boss@example.com'])
+  })
+
+  it('a person who signs in only by SSO has no password to change (409 saying so)', async () => {
+    const { browser: b } = await signInThroughProvider('ada')
+    const ada = personClient(server)
+    ada.cookie = `canary_session=${b.jarOf(new URL(server.url)).get('canary_session')}`
+    const res = await ada.call('POST', '/api/v1/session/password', { currentPassword: 'anything at all here', newPassword: 'a new passphrase here' })
+    expect(res.status).toBe(409)
+    expect(res.json.error.message).toMatch(/no password to change: they sign in by single sign-on/)
   })
 
   it('refuses an account without an email', async () => {

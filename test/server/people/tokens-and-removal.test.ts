@@ -117,6 +117,30 @@ describe('ending access closes what is open', () => {
     expect(audit.json.items[0]).toMatchObject({ action: 'person.remove', actor: 'admin-key:bootstrap-admin' })
   })
 
+  it('the last global admin person cannot be removed or demoted (409 saying why, nothing changed); with a second one they can', async () => {
+    const created = await server.api('POST', '/api/v1/members', { email: 'only-admin@example.com', name: 'Only', password: PASSWORD, admin: true })
+    expect(created.status, JSON.stringify(created.json)).toBe(201)
+    const id = created.json.id as string
+    const auditBefore = (await server.api('GET', '/api/v1/audit?limit=1')).json.items[0].id
+    const removal = await server.api('DELETE', `/api/v1/members/${id}`)
+    expect(removal.status).toBe(409)
+    expect(removal.json.error.message).toBe(
+      'person only-admin@example.com is the last global admin: removing them would leave nobody to manage members; make another person a global admin first',
+    )
+    // A demotion with a new password alongside: the password is not set either.
+    const demotion = await server.api('PATCH', `/api/v1/members/${id}`, { admin: false, password: 'a different passphrase' })
+    expect(demotion.status).toBe(409)
+    expect(demotion.json.error.message).toMatch(/last global admin: taking their global admin flag/)
+    expect((await server.api('GET', `/api/v1/members/${id}`)).json.admin).toBe(true)
+    expect((await personClient(server).signIn('only-admin@example.com', PASSWORD)).status).toBe(201)
+    expect((await server.api('GET', '/api/v1/audit?limit=2')).json.items.map((r: { id: number; action: string }) => r.action)).toEqual(['session.sign_in', expect.anything()])
+    expect((await server.api('GET', '/api/v1/audit?limit=2')).json.items[1].id).toBe(auditBefore)
+    const second = await server.api('POST', '/api/v1/members', { email: 'second-admin@example.com', name: 'Second', admin: true })
+    expect((await server.api('PATCH', `/api/v1/members/${id}`, { admin: false })).status).toBe(200)
+    expect((await server.api('DELETE', `/api/v1/members/${second.json.id}`)).status).toBe(409)
+    expect((await server.api('DELETE', `/api/v1/members/${id}`)).status).toBe(204)
+  })
+
   it('a ticket issued to a session that then ended is refused', async () => {
     const { client } = await newPerson('late@example.com')
     const ticket = (await client.call('POST', '/api/v1/stream-tickets', { environment: 'production' })).json.ticket

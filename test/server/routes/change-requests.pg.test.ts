@@ -62,4 +62,22 @@ describe('approvals on PostgreSQL', () => {
     )
     expect(applied).toHaveLength(1)
   })
+
+  it("refuses the writes that are not one flag's state while they would change an answer (segment rules, clientSide, archive), changing nothing", async () => {
+    const flag = `/api/v1/environments/${ENV}/flags/pg-exposed`
+    expect((await server.api('POST', '/api/v1/flags', { key: 'pg-exposed' })).status).toBe(201)
+    expect((await server.api('POST', `/api/v1/environments/${ENV}/segments`, { key: 'pg-staff', userIds: ['ann'] })).status).toBe(201)
+    // On in protected production through an approved request, with a cohort on the segment.
+    const on = await server.api('PATCH', flag, { enabled: true, cohorts: [{ name: 'staff', conditions: [{ segment: 'pg-staff' }], rollout: 100 }] })
+    expect(on.status).toBe(202)
+    expect((await server.api('POST', `/api/v1/change-requests/${on.json.request.id}/approve`, {}, reviewer)).json.status).toBe('applied')
+    expect((await server.api('PATCH', '/api/v1/flags/pg-exposed', { clientSide: true })).status).toBe(409)
+    expect((await server.api('DELETE', '/api/v1/flags/pg-exposed')).status).toBe(409)
+    const widen = await server.api('PUT', `/api/v1/environments/${ENV}/segments/pg-staff`, { key: 'pg-staff', userIds: ['ann', 'bo'] })
+    expect(widen.status).toBe(409)
+    expect(widen.json.error.details).toEqual({ flags: ['pg-exposed'] })
+    expect((await server.api('GET', `/api/v1/environments/${ENV}/segments/pg-staff`)).json.userIds).toEqual(['ann'])
+    expect((await server.api('GET', '/api/v1/flags/pg-exposed')).json.clientSide).toBe(false)
+    expect((await server.api('GET', flag)).json.enabled).toBe(true)
+  })
 })
