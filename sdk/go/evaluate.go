@@ -34,35 +34,37 @@ type cohort struct {
 	rollout    float64
 	threshold  int
 	full       bool // covers every bucket: no hash, no stickiness needed
-	conditions []condition
+	conditions []cohortCondition
 	included   *answer
 	bucketing  *cohortBucketing // nil: the flag's own salt and stickiness (SPEC.md §3)
 }
 
-// The user goes down the evaluation by pointer, to an interface method field by field:
-// copying a User whole (what inlining a by-value parameter, or *u, compiles to) reads the
-// words just stored with 16-byte moves the CPU cannot forward from those stores, a stall that
-// cost the bench's rich flag a third of its time. The pointer never reaches an interface, so
-// the caller's User stays on its stack.
-func (c *cohort) holds(u *User) bool {
-	for _, cond := range c.conditions {
-		if !holds(cond, u) {
-			return false
-		}
-	}
-	return true
+// cohortCondition is one of a cohort's conditions: the `in`/`not_in` text conditions (most of
+// what rules hold) by their own type, so the cohorts' loop calls their code directly (the
+// compiler inlines it there) instead of through an interface's indirect call; any other
+// condition through its interface.
+type cohortCondition struct {
+	text  *textCondition
+	other condition // when text is nil
 }
 
-// holds calls the `in` conditions (most of what rules hold) directly, so their code is inlined
-// here rather than reached through the interface's indirect call.
-func holds(cond condition, u *User) bool {
-	switch c := cond.(type) {
-	case *oneValueCondition:
-		return c.holdsFor(u)
-	case *listCondition:
-		return c.holdsFor(u)
+func cohortConditionOf(c condition) cohortCondition {
+	if t, ok := c.(*textCondition); ok {
+		return cohortCondition{text: t}
 	}
-	return cond.holds(User{Key: u.Key, attrs: u.attrs})
+	return cohortCondition{other: c}
+}
+
+// holds reports whether every condition holds for the user. The user goes down the evaluation
+// by pointer, to an interface method field by field: copying a User whole (what inlining a
+// by-value parameter, or *u, compiles to) reads the words just stored with 16-byte moves the
+// CPU cannot forward from those stores, a stall that cost the bench's rich flag a third of its
+// time. The pointer never reaches an interface, so the caller's User stays on its stack.
+func (cc *cohortCondition) holds(u *User) bool {
+	if cc.text != nil {
+		return cc.text.holdsFor(u)
+	}
+	return cc.other.holds(User{Key: u.Key, attrs: u.attrs})
 }
 
 type flagMode int8
@@ -120,14 +122,30 @@ func (f *compiledFlag) evaluate(u *User) *answer {
 	return f.evaluateCohorts(u)
 }
 
-func (f *compiledFlag) evaluateCohorts(u *User) *answer {
+// evaluateCohorts reads the user's attributes with operators on any Go value: whatever goes
+// wrong answers "error" rather than panicking (IsEnabled relies on it; it defers nothing itself).
+func (f *compiledFlag) evaluateCohorts(u *User) (a *answer) {
+	defer func() {
+		if recover() != nil {
+			a = answerError
+		}
+	}()
 	const notComputed, noStickiness = -1, -2
 	bucket := notComputed
 	outside, noValue := false, false // seen in cohorts with a bucketing mode
+cohorts:
 	for i := range f.cohorts {
 		c := &f.cohorts[i]
-		if !c.holds(u) {
-			continue
+		// Each condition's holds written out, so a text condition costs one call (its holdsFor).
+		for j := range c.conditions {
+			cond := &c.conditions[j]
+			if cond.text != nil {
+				if !cond.text.holdsFor(u) {
+					continue cohorts
+				}
+			} else if !cond.holds(u) {
+				continue cohorts
+			}
 		}
 		if c.full {
 			return c.included
@@ -144,7 +162,12 @@ func (f *compiledFlag) evaluateCohorts(u *User) *answer {
 			continue
 		}
 		if bucket == notComputed {
-			if value, ok := f.stickinessOf(u); ok {
+			// f.stickinessOf(u), its usual case here without the call.
+			value, ok := u.Key, f.keyed && u.Key != ""
+			if !ok {
+				value, ok = stickinessValue(u, f.stickiness)
+			}
+			if ok {
 				bucket = int(f.prefix.sum(value) % BucketCount)
 			} else {
 				bucket = noStickiness
@@ -293,14 +316,14 @@ func (cc *compiler) cohorts(v any) ([]cohort, error) {
 		if !ok || !(rollout >= 0 && rollout <= 100) {
 			return nil, fmt.Errorf("cohort %s: rollout must be a number in [0, 100]", name)
 		}
-		compiled := make([]condition, 0, len(conditions))
+		compiled := make([]cohortCondition, 0, len(conditions))
 		var err error
 		for _, cond := range conditions {
 			c, err := cc.condition(cond)
 			if err != nil {
 				return nil, err
 			}
-			compiled = append(compiled, c)
+			compiled = append(compiled, cohortConditionOf(c))
 		}
 		threshold := rolloutThreshold(rollout)
 		full := threshold >= BucketCount

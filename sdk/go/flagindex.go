@@ -79,7 +79,13 @@ func (ix *flagIndex) get(key string) *flagEntry {
 	} else {
 		a, b = keyWords(key)
 	}
-	for i := ix.hash(key, a, b) >> ix.shift; ; i = (i + 1) & ix.mask {
+	var h uint64
+	if ix.whole {
+		h = wholeHash(key)
+	} else {
+		h = mixWords(a, b, n) // ix.hash's usual case, here without the call
+	}
+	for i := h >> ix.shift; ; i = (i + 1) & ix.mask {
 		slot := &ix.slots[i]
 		if slot.entry == nil {
 			return nil
@@ -99,22 +105,6 @@ const (
 func word4(s string, i int) uint32 {
 	s = s[i : i+4]
 	return uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
-}
-
-// sameText is a == b, comparing texts of 4 to 16 bytes (flag keys, attribute values such as a
-// region) as two overlapping words in place: no call to the runtime's memequal, which costs as
-// much as the rest of a flag lookup.
-func sameText(a, b string) bool {
-	n := len(a)
-	switch {
-	case n != len(b):
-		return false
-	case n >= 8 && n <= 16:
-		return word(a, 0) == word(b, 0) && word(a, n-8) == word(b, n-8)
-	case n >= 4 && n < 8:
-		return word4(a, 0) == word4(b, 0) && word4(a, n-4) == word4(b, n-4)
-	}
-	return a == b
 }
 
 // word reads 8 bytes of s from i, little-endian (one load once compiled).
