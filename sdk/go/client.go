@@ -201,7 +201,7 @@ func (c *Client) unknownFlag(flag string) {
 // It defers no recover itself: a deferred call costs a tenth of a plain flag's answer. What
 // runs here reads only what the SDK built (the state, its index, the flag's counts), never the
 // user's attributes or the application's code; each step that does (the cohorts' conditions and
-// hashing, the Logger) recovers on its own and answers "error" (see evaluateCohorts).
+// hashing, the Logger) recovers on its own and answers "error" (see evaluatefast.go).
 func (c *Client) IsEnabled(flag string, user User) bool {
 	if c == nil {
 		return false

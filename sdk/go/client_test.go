@@ -14,6 +14,9 @@ func TestAPanicInEvaluationIsSwallowed(t *testing.T) {
 	c := newOfflineClient(t, benchSnapshot())
 	e := c.state.Load().index.get(richKey)
 	e.flag.cohorts[0].conditions = []cohortCondition{{}}
+	// A condition that is not a text condition leaves the fast path (evaluatefast.go), which
+	// reads only strings and the SDK's state and defers no recover.
+	e.flag.mode = modeCohorts
 	user := NewUser(benchUserID(2500)) // in the beta list: on, were the flag intact
 	if c.IsEnabled(richKey, user) {
 		t.Fatal("IsEnabled answered true")

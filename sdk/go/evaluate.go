@@ -72,6 +72,7 @@ type flagMode int8
 const (
 	modeConstant flagMode = iota // off or malformed: the same answer for everyone
 	modeCohorts
+	modeFast // modeCohorts whose cohorts evaluateCohorts takes on its fast path (see fastPath)
 )
 
 // compiledFlag is a flag state compiled for repeated evaluation.
@@ -122,9 +123,11 @@ func (f *compiledFlag) evaluate(u *User) *answer {
 	return f.evaluateCohorts(u)
 }
 
-// evaluateCohorts reads the user's attributes with operators on any Go value: whatever goes
-// wrong answers "error" rather than panicking (IsEnabled relies on it; it defers nothing itself).
-func (f *compiledFlag) evaluateCohorts(u *User) (a *answer) {
+// evaluateGeneral evaluates the cohorts for any flag and user (evaluateCohorts' fast path
+// covers the common ones). It reads the user's attributes with operators on any Go value:
+// whatever goes wrong answers "error" rather than panicking (IsEnabled relies on it; it defers
+// nothing itself).
+func (f *compiledFlag) evaluateGeneral(u *User) (a *answer) {
 	defer func() {
 		if recover() != nil {
 			a = answerError
@@ -289,6 +292,9 @@ func (cc *compiler) flag(raw json.RawMessage) *compiledFlag {
 		return f
 	}
 	f.mode = modeCohorts
+	if fastPath(f) {
+		f.mode = modeFast
+	}
 	f.prefix = newHashPrefix(salt, 0)
 	return f
 }

@@ -67,25 +67,35 @@ func (ix *flagIndex) hash(key string, a, b uint64) uint64 {
 	return mixWords(a, b, len(key))
 }
 
-// get returns the flag's entry, or nil when the state has no such flag.
+// get returns the flag's entry, or nil when the state has no such flag. Keys of 8 to 16 bytes
+// (most) take a path with no call on it, so nothing is saved to the stack around one; the rest
+// go to getAny.
 func (ix *flagIndex) get(key string) *flagEntry {
+	n := len(key)
+	if n < 8 || n > 16 || ix.whole || len(ix.slots) == 0 {
+		return ix.getAny(key)
+	}
+	a, b := word(key, 0), word(key, n-8) // keyWords(key): the whole key
+	// shift & 63: the compiler emits a plain shift, without its check for a shift of 64 or more.
+	for i := mixWords(a, b, n) >> (ix.shift & 63); ; i = (i + 1) & ix.mask {
+		slot := &ix.slots[i]
+		if slot.entry == nil {
+			return nil
+		}
+		if slot.a == a && slot.b == b && slot.n == n {
+			return slot.entry
+		}
+	}
+}
+
+// getAny is get for any key and index.
+func (ix *flagIndex) getAny(key string) *flagEntry {
 	if len(ix.slots) == 0 {
 		return nil
 	}
 	n := len(key)
-	var a, b uint64
-	if n >= 8 && n <= 16 { // most keys: keyWords' case, read here without the call
-		a, b = word(key, 0), word(key, n-8)
-	} else {
-		a, b = keyWords(key)
-	}
-	var h uint64
-	if ix.whole {
-		h = wholeHash(key)
-	} else {
-		h = mixWords(a, b, n) // ix.hash's usual case, here without the call
-	}
-	for i := h >> ix.shift; ; i = (i + 1) & ix.mask {
+	a, b := keyWords(key)
+	for i := ix.hash(key, a, b) >> ix.shift; ; i = (i + 1) & ix.mask {
 		slot := &ix.slots[i]
 		if slot.entry == nil {
 			return nil

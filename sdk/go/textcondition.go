@@ -46,15 +46,18 @@ func newTextCondition(attribute attributeName, texts []string, holdsOnHit bool, 
 
 func (c *textCondition) holds(u User) bool { return c.holdsFor(&u) }
 
-// holdsFor is holds for the cohorts' loop, the user by pointer (see cohort.holds). Everything
-// on the path of a string value is written out here, where the compiler inlines it, rather than
-// in helpers it would call: for the bench's rich flag each call costs about a tenth of the
-// answer.
+// holdsFor is holds with the user by pointer (see cohortCondition.holds).
 func (c *textCondition) holdsFor(u *User) bool {
 	s, ok := u.stringAttribute(&c.attribute)
 	if !ok {
 		return c.general.holds(User{Key: u.Key, attrs: u.attrs})
 	}
+	return c.holdsForText(s)
+}
+
+// holdsForText is the condition on a string value. evaluateCohorts has it written out in its loop
+// (a call there costs more than the test); FuzzEvaluate checks that both answer alike.
+func (c *textCondition) holdsForText(s string) bool {
 	// keyWords(s), its usual cases in place: up to 16 bytes they are the whole string, so equal
 	// lengths and words are equal strings, compared without the runtime's memequal.
 	n := len(s)
@@ -75,7 +78,7 @@ func (c *textCondition) holdsFor(u *User) bool {
 	// never holds them. quickHash (mixWords of the words) reads every byte of a value up to 16
 	// bytes (ids such as "u-02500" differ in any digit), so about one unlisted value in 16
 	// passes; nothing listed is ever turned away.
-	bit := mixWords(a, b, n) >> c.filterBits
+	bit := mixWords(a, b, n) >> (c.filterBits & 63)
 	if c.filter[bit/64]&(1<<(bit%64)) == 0 {
 		return !c.holdsOnHit
 	}
