@@ -210,13 +210,13 @@ func (c *Client) IsEnabled(flag string, user User) bool {
 	if s == nil {
 		return false
 	}
-	e := s.index.get(flag)
-	if e == nil {
+	slot := s.index.find(flag)
+	if slot == nil {
 		c.unknownFlag(flag)
 		return false
 	}
-	a := e.flag.evaluate(&user)
-	e.counts.count(a.arm, slotExposures)
+	a := slot.flag.evaluate(&user)
+	slot.counts.count(a.arm, slotExposures)
 	return a.result.Enabled
 }
 

@@ -72,7 +72,7 @@ type flagMode int8
 const (
 	modeConstant flagMode = iota // off or malformed: the same answer for everyone
 	modeCohorts
-	modeFast // modeCohorts whose cohorts evaluateCohorts takes on its fast path (see fastPath)
+	modeFast // modeCohorts whose cohorts evaluateCohorts takes on its fast path (see fastPlan)
 )
 
 // compiledFlag is a flag state compiled for repeated evaluation.
@@ -86,6 +86,7 @@ type compiledFlag struct {
 	stickiness string
 	keyed      bool       // stickiness is userId: a non-empty User.Key is the value, no attribute read
 	prefix     hashPrefix // murmur3 state after salt + ":"
+	fast       fastPlan   // modeFast's cohorts
 	raw        json.RawMessage
 }
 
@@ -292,8 +293,8 @@ func (cc *compiler) flag(raw json.RawMessage) *compiledFlag {
 		return f
 	}
 	f.mode = modeCohorts
-	if fastPath(f) {
-		f.mode = modeFast
+	if plan, ok := newFastPlan(f); ok {
+		f.mode, f.fast = modeFast, plan
 	}
 	f.prefix = newHashPrefix(salt, 0)
 	return f
