@@ -40,9 +40,9 @@ type cohort struct {
 }
 
 // cohortCondition is one of a cohort's conditions: the `in`/`not_in` text conditions (most of
-// what rules hold) by their own type, so the cohorts' loop calls their code directly (the
-// compiler inlines it there) instead of through an interface's indirect call; any other
-// condition through its interface.
+// what rules hold) by their own type, so that a flag whose conditions are all of it can take
+// the fast path (evaluatefast.go), which tests them without a call; any other condition through
+// its interface.
 type cohortCondition struct {
 	text  *textCondition
 	other condition // when text is nil
@@ -140,14 +140,8 @@ func (f *compiledFlag) evaluateGeneral(u *User) (a *answer) {
 cohorts:
 	for i := range f.cohorts {
 		c := &f.cohorts[i]
-		// Each condition's holds written out, so a text condition costs one call (its holdsFor).
 		for j := range c.conditions {
-			cond := &c.conditions[j]
-			if cond.text != nil {
-				if !cond.text.holdsFor(u) {
-					continue cohorts
-				}
-			} else if !cond.holds(u) {
+			if !c.conditions[j].holds(u) {
 				continue cohorts
 			}
 		}
@@ -166,12 +160,7 @@ cohorts:
 			continue
 		}
 		if bucket == notComputed {
-			// f.stickinessOf(u), its usual case here without the call.
-			value, ok := u.Key, f.keyed && u.Key != ""
-			if !ok {
-				value, ok = stickinessValue(u, f.stickiness)
-			}
-			if ok {
+			if value, ok := f.stickinessOf(u); ok {
 				bucket = int(f.prefix.sum(value) % BucketCount)
 			} else {
 				bucket = noStickiness
