@@ -188,6 +188,7 @@ func (c *Client) entry(flag string) (e *flagEntry, reason string) {
 }
 
 func (c *Client) unknownFlag(flag string) {
+	defer swallowPanic() // the Logger is the application's: IsEnabled calls this unguarded
 	if _, seen := c.warned.LoadOrStore(flag, true); !seen {
 		c.cfg.Logger.Warn("canary: unknown flag (a typo, or not created yet)", "flag", flag)
 		c.counters.mention(flag)
@@ -196,21 +197,26 @@ func (c *Client) unknownFlag(flag string) {
 
 // IsEnabled reports whether the flag is on for the user and counts an exposure for the guard.
 // False when the flag is unknown, malformed or no state is held yet. Never blocks, never panics.
-func (c *Client) IsEnabled(flag string, user User) (enabled bool) {
-	// A panic leaves enabled false: it is set only by the return below. A plain function, not
-	// a closure over enabled, is the cheaper defer on this path.
-	defer swallowPanic()
+//
+// It defers no recover itself: a deferred call costs a tenth of a plain flag's answer. What
+// runs here reads only what the SDK built (the state, its index, the flag's counts), never the
+// user's attributes or the application's code; each step that does (the cohorts' conditions and
+// hashing, the Logger) recovers on its own and answers "error" (see evaluatefast.go).
+func (c *Client) IsEnabled(flag string, user User) bool {
+	if c == nil {
+		return false
+	}
 	s := c.state.Load()
 	if s == nil {
 		return false
 	}
-	e := s.index.get(flag)
-	if e == nil {
+	slot := s.index.find(flag)
+	if slot == nil {
 		c.unknownFlag(flag)
 		return false
 	}
-	a := e.flag.evaluate(&user)
-	e.counts.count(a.arm, slotExposures)
+	a := slot.flag.evaluate(&user)
+	slot.counts.count(a.arm, slotExposures)
 	return a.result.Enabled
 }
 

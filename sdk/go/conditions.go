@@ -1,9 +1,6 @@
 package canary
 
-import (
-	"fmt"
-	"math/bits"
-)
+import "fmt"
 
 // Compiled conditions (SPEC.md §2.3, §2.4). A condition that cannot be compiled never holds,
 // negated or not; a missing or incomparable attribute never holds either.
@@ -26,70 +23,6 @@ type testCondition struct {
 
 func (c *testCondition) holds(u User) bool {
 	return c.test(u.attributeNamed(&c.attribute)) == c.wanted
-}
-
-// oneValueCondition is `in`/`not_in` with one case-sensitive value: a string comparison on the
-// common path, the general test for other attribute types.
-type oneValueCondition struct {
-	attribute  attributeName
-	only       string
-	holdsOnHit bool
-	general    testCondition
-}
-
-func (c *oneValueCondition) holds(u User) bool { return c.holdsFor(&u) }
-
-// holdsFor is holds for evaluate's direct call, the user by pointer (see cohort.holds).
-func (c *oneValueCondition) holdsFor(u *User) bool {
-	if s, ok := u.stringAttribute(&c.attribute); ok {
-		return sameText(s, c.only) == c.holdsOnHit
-	}
-	return c.general.holds(User{Key: u.Key, attrs: u.attrs})
-}
-
-// listCondition is `in`/`not_in` with several case-sensitive values. A one-hash Bloom filter
-// (about 16 bits per listed value) over quickHash of each value rejects most unlisted values
-// before the map lookup, which runs the runtime's hash over the whole string: a beta list is
-// checked for every user and almost never holds them. quickHash reads every byte of a value up
-// to 16 bytes (ids such as "u-02500" differ in any digit), so about one unlisted value in 16
-// passes. Values that share a bit with a listed one fall through to the map; nothing listed is
-// ever rejected.
-type listCondition struct {
-	attribute  attributeName
-	set        map[string]struct{}
-	bits       []uint64
-	shift      uint // quickHash's top bits pick the filter bit
-	holdsOnHit bool
-	general    testCondition
-}
-
-func newListCondition(attribute attributeName, set map[string]struct{}, holdsOnHit bool, general testCondition) *listCondition {
-	size := uint(64) // bits: a power of two
-	for size < uint(16*len(set)) {
-		size *= 2
-	}
-	c := &listCondition{attribute: attribute, set: set, bits: make([]uint64, size/64),
-		shift: uint(64 - bits.TrailingZeros(size)), holdsOnHit: holdsOnHit, general: general}
-	for v := range set {
-		bit := quickHash(v) >> c.shift
-		c.bits[bit/64] |= 1 << (bit % 64)
-	}
-	return c
-}
-
-func (c *listCondition) holds(u User) bool { return c.holdsFor(&u) }
-
-// holdsFor is holds for evaluate's direct call, the user by pointer (see cohort.holds).
-func (c *listCondition) holdsFor(u *User) bool {
-	if s, ok := u.stringAttribute(&c.attribute); ok {
-		bit := quickHash(s) >> c.shift
-		if c.bits[bit/64]&(1<<(bit%64)) == 0 {
-			return !c.holdsOnHit
-		}
-		_, hit := c.set[s]
-		return hit == c.holdsOnHit
-	}
-	return c.general.holds(User{Key: u.Key, attrs: u.attrs})
 }
 
 func asObject(v any) (map[string]any, bool) {
@@ -126,15 +59,7 @@ func attributeCondition(c map[string]any) condition {
 	general := testCondition{attribute: name, test: test, wanted: wanted}
 	if (op == "in" || op == "not_in") && !caseInsensitive {
 		texts, _ := parseTexts(values, false)
-		holdsOnHit := (op == "in") != negate
-		set := make(map[string]struct{}, len(texts))
-		for _, t := range texts {
-			set[t] = struct{}{}
-		}
-		if len(set) == 1 {
-			return &oneValueCondition{attribute: name, only: texts[0], holdsOnHit: holdsOnHit, general: general}
-		}
-		return newListCondition(name, set, holdsOnHit, general)
+		return newTextCondition(name, texts, (op == "in") != negate, general)
 	}
 	return &general
 }

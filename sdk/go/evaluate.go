@@ -34,35 +34,37 @@ type cohort struct {
 	rollout    float64
 	threshold  int
 	full       bool // covers every bucket: no hash, no stickiness needed
-	conditions []condition
+	conditions []cohortCondition
 	included   *answer
 	bucketing  *cohortBucketing // nil: the flag's own salt and stickiness (SPEC.md §3)
 }
 
-// The user goes down the evaluation by pointer, to an interface method field by field:
-// copying a User whole (what inlining a by-value parameter, or *u, compiles to) reads the
-// words just stored with 16-byte moves the CPU cannot forward from those stores, a stall that
-// cost the bench's rich flag a third of its time. The pointer never reaches an interface, so
-// the caller's User stays on its stack.
-func (c *cohort) holds(u *User) bool {
-	for _, cond := range c.conditions {
-		if !holds(cond, u) {
-			return false
-		}
-	}
-	return true
+// cohortCondition is one of a cohort's conditions: the `in`/`not_in` text conditions (most of
+// what rules hold) by their own type, so that a flag whose conditions are all of it can take
+// the fast path (evaluatefast.go), which tests them without a call; any other condition through
+// its interface.
+type cohortCondition struct {
+	text  *textCondition
+	other condition // when text is nil
 }
 
-// holds calls the `in` conditions (most of what rules hold) directly, so their code is inlined
-// here rather than reached through the interface's indirect call.
-func holds(cond condition, u *User) bool {
-	switch c := cond.(type) {
-	case *oneValueCondition:
-		return c.holdsFor(u)
-	case *listCondition:
-		return c.holdsFor(u)
+func cohortConditionOf(c condition) cohortCondition {
+	if t, ok := c.(*textCondition); ok {
+		return cohortCondition{text: t}
 	}
-	return cond.holds(User{Key: u.Key, attrs: u.attrs})
+	return cohortCondition{other: c}
+}
+
+// holds reports whether every condition holds for the user. The user goes down the evaluation
+// by pointer, to an interface method field by field: copying a User whole (what inlining a
+// by-value parameter, or *u, compiles to) reads the words just stored with 16-byte moves the
+// CPU cannot forward from those stores, a stall that cost the bench's rich flag a third of its
+// time. The pointer never reaches an interface, so the caller's User stays on its stack.
+func (cc *cohortCondition) holds(u *User) bool {
+	if cc.text != nil {
+		return cc.text.holdsFor(u)
+	}
+	return cc.other.holds(User{Key: u.Key, attrs: u.attrs})
 }
 
 type flagMode int8
@@ -70,6 +72,7 @@ type flagMode int8
 const (
 	modeConstant flagMode = iota // off or malformed: the same answer for everyone
 	modeCohorts
+	modeFast // modeCohorts whose cohorts evaluateCohorts takes on its fast path (see fastPlan)
 )
 
 // compiledFlag is a flag state compiled for repeated evaluation.
@@ -83,6 +86,7 @@ type compiledFlag struct {
 	stickiness string
 	keyed      bool       // stickiness is userId: a non-empty User.Key is the value, no attribute read
 	prefix     hashPrefix // murmur3 state after salt + ":"
+	fast       fastPlan   // modeFast's cohorts
 	raw        json.RawMessage
 }
 
@@ -120,14 +124,26 @@ func (f *compiledFlag) evaluate(u *User) *answer {
 	return f.evaluateCohorts(u)
 }
 
-func (f *compiledFlag) evaluateCohorts(u *User) *answer {
+// evaluateGeneral evaluates the cohorts for any flag and user (evaluateCohorts' fast path
+// covers the common ones). It reads the user's attributes with operators on any Go value:
+// whatever goes wrong answers "error" rather than panicking (IsEnabled relies on it; it defers
+// nothing itself).
+func (f *compiledFlag) evaluateGeneral(u *User) (a *answer) {
+	defer func() {
+		if recover() != nil {
+			a = answerError
+		}
+	}()
 	const notComputed, noStickiness = -1, -2
 	bucket := notComputed
 	outside, noValue := false, false // seen in cohorts with a bucketing mode
+cohorts:
 	for i := range f.cohorts {
 		c := &f.cohorts[i]
-		if !c.holds(u) {
-			continue
+		for j := range c.conditions {
+			if !c.conditions[j].holds(u) {
+				continue cohorts
+			}
 		}
 		if c.full {
 			return c.included
@@ -266,6 +282,9 @@ func (cc *compiler) flag(raw json.RawMessage) *compiledFlag {
 		return f
 	}
 	f.mode = modeCohorts
+	if plan, ok := newFastPlan(f); ok {
+		f.mode, f.fast = modeFast, plan
+	}
 	f.prefix = newHashPrefix(salt, 0)
 	return f
 }
@@ -293,14 +312,14 @@ func (cc *compiler) cohorts(v any) ([]cohort, error) {
 		if !ok || !(rollout >= 0 && rollout <= 100) {
 			return nil, fmt.Errorf("cohort %s: rollout must be a number in [0, 100]", name)
 		}
-		compiled := make([]condition, 0, len(conditions))
+		compiled := make([]cohortCondition, 0, len(conditions))
 		var err error
 		for _, cond := range conditions {
 			c, err := cc.condition(cond)
 			if err != nil {
 				return nil, err
 			}
-			compiled = append(compiled, c)
+			compiled = append(compiled, cohortConditionOf(c))
 		}
 		threshold := rolloutThreshold(rollout)
 		full := threshold >= BucketCount

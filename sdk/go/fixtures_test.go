@@ -40,13 +40,24 @@ func TestEvaluationCases(t *testing.T) {
 	if len(cases) < 40 {
 		t.Fatalf("only %d cases", len(cases))
 	}
+	fast := 0
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
 			got := EvaluateState(c.Flag, c.Segments, userFrom(c.User))
 			if got.Enabled != c.Expected.Enabled || got.Reason != c.Expected.Reason {
 				t.Fatalf("got %+v, want %+v", got, c.Expected)
 			}
+			// A flag on the fast path answers the same through the general one.
+			if flag, user := compileFlag(c.Flag, compileSegments(c.Segments)), userFrom(c.User); flag.mode == modeFast {
+				fast++
+				if general := flag.evaluateGeneral(&user).result; general != got {
+					t.Fatalf("the general path answered %+v, the fast one %+v", general, got)
+				}
+			}
 		})
+	}
+	if fast < 10 {
+		t.Fatalf("only %d cases on the fast path", fast)
 	}
 }
 

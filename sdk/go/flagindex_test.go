@@ -70,13 +70,18 @@ func TestFlagIndexEmpty(t *testing.T) {
 	}
 }
 
-func TestSameTextIsStringEquality(t *testing.T) {
+// TestOneValueConditionIsStringEquality: an `in` of one value holds exactly for that string,
+// of every length around the words it compares (4, 8 and 16 bytes), and `not_in` for the rest.
+func TestOneValueConditionIsStringEquality(t *testing.T) {
 	words := []string{"", "a", "ab", "abc", "abcd", "abce", "eu-west", "eu-wesT", "us-east", "new-checkout",
 		"new-checkoUt", "0123456789abcdef", "0123456789abcdeF", "0123456789abcdefg", "0123456789abcdefh"}
 	for _, a := range words {
-		for _, b := range words {
-			if sameText(a, b) != (a == b) {
-				t.Fatalf("sameText(%q, %q) = %v", a, b, !(a == b))
+		for _, op := range []string{"in", "not_in"} {
+			c := attributeCondition(map[string]any{"attribute": "region", "operator": op, "values": []any{a}})
+			for _, b := range words {
+				if got := c.holds(NewUser("u").With("region", b)); got != ((a == b) == (op == "in")) {
+					t.Fatalf("%q %s [%q]: holds = %v", b, op, a, got)
+				}
 			}
 		}
 	}
@@ -106,9 +111,9 @@ func TestListFilterNeverRejectsAListedValue(t *testing.T) {
 	for i := range values {
 		values[i] = fmt.Sprintf("u-%05d", i*7)
 	}
-	c, ok := attributeCondition(map[string]any{"attribute": "userId", "operator": "in", "values": values}).(*listCondition)
+	c, ok := attributeCondition(map[string]any{"attribute": "userId", "operator": "in", "values": values}).(*textCondition)
 	if !ok {
-		t.Fatal("a case-sensitive list of several values compiles to a listCondition")
+		t.Fatal("a case-sensitive list of several values compiles to a textCondition")
 	}
 	passed := 0
 	for i := 0; i < 7000; i++ {
@@ -116,8 +121,8 @@ func TestListFilterNeverRejectsAListedValue(t *testing.T) {
 		if got, want := c.holds(User{Key: id}), i%7 == 0; got != want {
 			t.Fatalf("%s: holds = %v", id, got)
 		}
-		bit := quickHash(id) >> c.shift
-		if i%7 != 0 && c.bits[bit/64]&(1<<(bit%64)) != 0 {
+		bit := quickHash(id) >> c.filterBits
+		if i%7 != 0 && c.filter[bit/64]&(1<<(bit%64)) != 0 {
 			passed++
 		}
 	}

@@ -53,6 +53,7 @@ func FuzzCondition(f *testing.F) {
 
 func FuzzEvaluate(f *testing.F) {
 	f.Add(`{"key":"f","enabled":true,"cohorts":[{"name":"c","conditions":[{"attribute":"region","operator":"in","values":["eu"]}],"rollout":12.345}],"version":1}`, "u1", "eu")
+	f.Add(`{"key":"f","enabled":true,"cohorts":[{"name":"b","conditions":[{"attribute":"userId","operator":"in","values":["u1","u-02500","a-much-longer-user-id-0001"]}],"rollout":100},{"name":"c","conditions":[{"attribute":"region","operator":"not_in","values":["eu-west"],"negate":true}],"rollout":10}],"version":1}`, "u-02500", "eu-west")
 	f.Add(`{"key":"f","enabled":true,"salt":"","stickiness":"region","cohorts":[{"name":"c","conditions":[],"rollout":0.001}],"version":1}`, "", "")
 	f.Add(`{"key":"f","enabled":"yes"}`, "u", "x")
 	f.Add(`{"key":"f","enabled":true,"cohorts":[{"name":"c","conditions":[{"segment":"s"}],"rollout":100}]}`, "u1", "eu")
@@ -77,6 +78,12 @@ func FuzzEvaluate(f *testing.F) {
 		}
 		if flag.problem != "" && r.Reason != ReasonError {
 			t.Fatalf("a malformed flag answered %+v", r)
+		}
+		// The fast path, where it answers, answers as the general one (evaluatefast.go).
+		if flag.mode == modeFast {
+			if general := flag.evaluateGeneral(&user).result; general != r {
+				t.Fatalf("fast path %+v, general %+v", r, general)
+			}
 		}
 	})
 }

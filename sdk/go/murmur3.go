@@ -51,31 +51,31 @@ func (p hashPrefix) add(s string) hashPrefix {
 	return hashPrefix{h1: h1, block: block, filled: filled, length: p.length + uint32(len(s))}
 }
 
-// sum hashes value after the prefix and finalises.
+// sum hashes value after the prefix and finalises. The prefix leaves 0–3 bytes pending, so the
+// value's bytes fall into blocks at an offset: it reads the value 4 bytes at a time and shifts
+// each word in after the pending bits (a 64-bit accumulator holds both), rather than byte by
+// byte until it reaches a block boundary.
 func (p hashPrefix) sum(value string) uint32 {
-	h1, block, filled := p.h1, p.block, p.filled
-	i := 0
+	h1 := p.h1
+	acc, pending := uint64(p.block), p.filled // pending: bits of acc not yet hashed, < 32
 	n := len(value)
-	// Fill the pending block up to a word boundary, then whole words, then the tail.
-	for filled != 0 && i < n {
-		block |= uint32(value[i]) << filled
-		filled += 8
-		i++
-		if filled == 32 {
-			h1 = mixBlock(h1, block)
-			block, filled = 0, 0
-		}
-	}
+	i := 0
 	for ; i+4 <= n; i += 4 {
-		k := uint32(value[i]) | uint32(value[i+1])<<8 | uint32(value[i+2])<<16 | uint32(value[i+3])<<24
-		h1 = mixBlock(h1, k)
+		acc |= uint64(word4(value, i)) << pending
+		h1 = mixBlock(h1, uint32(acc))
+		acc >>= 32
 	}
 	for ; i < n; i++ {
-		block |= uint32(value[i]) << filled
-		filled += 8
+		acc |= uint64(value[i]) << pending
+		pending += 8
 	}
-	if filled > 0 {
-		k1 := block * murmurC1
+	if pending >= 32 {
+		h1 = mixBlock(h1, uint32(acc))
+		acc >>= 32
+		pending -= 32
+	}
+	if pending > 0 {
+		k1 := uint32(acc) * murmurC1
 		k1 = bits.RotateLeft32(k1, 15)
 		h1 ^= k1 * murmurC2
 	}
