@@ -1,4 +1,4 @@
-import { PendingBatches } from '../store/batch-group.ts'
+import { batchKey, PendingBatches } from '../store/batch-group.ts'
 import type { Store } from '../store/contract.ts'
 import type { CountedBatch } from './metrics-batch.ts'
 
@@ -62,14 +62,14 @@ export function createBatchIntake(
         recent = new Set()
         rotatedAt = now
       }
-      const id = `${envKey}:${batch.id}`
+      const id = batchKey(envKey, batch.id)
       if (recent.has(id) || previous.has(id)) return false
       // Claimed before the read, so a resend racing this one is refused too.
       recent.add(id)
       if (options.oncePer === 'cluster') {
         if (!(await metrics.acceptBatch(envKey, batch.id, now))) return false
       } else if (await metrics.hasBatch(envKey, batch.id)) return false
-      pending.add(envKey, batch, now)
+      pending.add(envKey, batch, now, id)
       return true
     },
     flush,

@@ -36,8 +36,9 @@ export class PendingBatches {
     return this.ids.length
   }
 
-  add(envKey: string, batch: { id: string; flags: Record<string, Evidence> }, receivedAt: number): void {
-    this.ids.push({ id: batchKey(envKey, batch.id), envKey, receivedAt })
+  /** `key` is the batch's `batchKey`, when the caller made it already. */
+  add(envKey: string, batch: { id: string; flags: Record<string, Evidence> }, receivedAt: number, key = batchKey(envKey, batch.id)): void {
+    this.ids.push({ id: key, envKey, receivedAt })
     const group = this.groupOf(envKey, Math.floor(receivedAt / MINUTE) * MINUTE)
     for (const flagKey in batch.flags) addPacked(this.sumOf(group, flagKey), batch.flags[flagKey]!)
   }
