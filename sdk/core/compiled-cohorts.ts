@@ -2,7 +2,8 @@ import { BUCKET_COUNT, rolloutThreshold } from './bucket.ts'
 import { compileModeRollout, type ModeRollout } from './bucketing-modes.ts'
 import { conditionOf, type CompiledCondition } from './conditions.ts'
 import { genericResult } from './generic-reason.ts'
-import { ExactWeakTable } from './intern.ts'
+import { WeakTable } from './intern.ts'
+import { murmur3Signed } from './murmur3.ts'
 import { frozenResult } from './results.ts'
 import type { Condition, EvalResult, FlagState, SegmentMap, User } from './types.ts'
 
@@ -59,60 +60,91 @@ export class CompiledCohort {
   }
 }
 
-/** Shared cohorts and cohort lists (see `CompiledCohort`). Keys are exact. */
-const SHARED_COHORTS = new ExactWeakTable<CompiledCohort>()
-const SHARED_COHORT_LISTS = new ExactWeakTable<readonly CompiledCohort[]>()
-const cohortIds = new WeakMap<CompiledCohort, number>()
+/**
+ * Shared cohorts and cohort lists (see `CompiledCohort`), keyed by a hash of what makes them
+ * equal and matched field by field: no key string is built per cohort (compiling 10,000 flags
+ * made tens of thousands of them, all garbage at once).
+ */
+const SHARED_COHORTS = new WeakTable<number, CompiledCohort>()
+const SHARED_COHORT_LISTS = new WeakTable<number, readonly CompiledCohort[]>()
+/** A shared cohort's id (cohort lists are keyed by them) and its position in its flag. */
+const sharedCohorts = new WeakMap<CompiledCohort, { id: number; index: number }>()
 let nextCohortId = 1
 
 /** Number of distinct cohorts held for sharing (tests). */
 export const sharedCohortCount = (): number => SHARED_COHORTS.size
+
+/** What a cohort lookup compares; one object reused by every lookup (nothing captured, nothing allocated). */
+const wanted = { index: 0, name: '', rollout: 0, conditions: [] as readonly CompiledCondition[] }
+
+function sameCohort(candidate: CompiledCohort, probe: typeof wanted): boolean {
+  if (candidate.name !== probe.name || candidate.rollout !== probe.rollout) return false
+  if (sharedCohorts.get(candidate)?.index !== probe.index) return false
+  return sameItems(candidate.conditions, probe.conditions)
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
 
 /**
  * A cohort's compiled form, shared when all its conditions are. The position is part of the key
  * so two cohorts of one flag never share a result object (`generic` tells them apart by it).
  */
 function cohortOf(index: number, name: string, rollout: number, conditions: CompiledCondition[]): CompiledCohort {
-  let ids = ''
-  for (const condition of conditions) {
-    if (condition.id === undefined) return new CompiledCohort(name, rollout, conditions)
-    ids += `${condition.id},`
+  let h = Math.imul(index + 1, 0x9e3779b1) ^ murmur3Signed(name) ^ Math.imul(Math.round(rollout * 1000), 0x85ebca6b)
+  for (let i = 0; i < conditions.length; i++) {
+    const id = conditions[i]!.id
+    if (id === undefined) return new CompiledCohort(name, rollout, conditions)
+    h = Math.imul(h ^ id, 0x01000193)
   }
-  const key = `${index}|${rollout}|${ids}|${name}`
-  return SHARED_COHORTS.get(key, () => {
-    const cohort = new CompiledCohort(name, rollout, conditions)
-    cohortIds.set(cohort, nextCohortId++)
-    return cohort
-  })
+  wanted.index = index
+  wanted.name = name
+  wanted.rollout = rollout
+  wanted.conditions = conditions
+  const found = SHARED_COHORTS.lookup(h, sameCohort, wanted)
+  wanted.conditions = []
+  if (found !== undefined) return found
+  const cohort = new CompiledCohort(name, rollout, conditions)
+  sharedCohorts.set(cohort, { id: nextCohortId++, index })
+  return SHARED_COHORTS.add(h, cohort)
 }
 
 /** The list of a flag's cohorts, shared between flags with the same (shared) cohorts. */
 function cohortListOf(cohorts: CompiledCohort[]): readonly CompiledCohort[] {
-  let key = ''
-  for (const cohort of cohorts) {
-    const id = cohortIds.get(cohort)
-    if (id === undefined) return cohorts
-    key += `${id},`
+  let h = 0x811c9dc5
+  for (let i = 0; i < cohorts.length; i++) {
+    const shared = sharedCohorts.get(cohorts[i]!)
+    if (shared === undefined) return cohorts
+    h = Math.imul(h ^ shared.id, 0x01000193)
   }
-  return SHARED_COHORT_LISTS.get(key, () => cohorts)
+  return SHARED_COHORT_LISTS.lookup(h, sameItems, cohorts) ?? SHARED_COHORT_LISTS.add(h, cohorts)
 }
 
 /** Throws on a malformed state; `compileFlag` turns that into a flag that answers `error`. */
 export function compileCohorts(state: FlagState, segments: SegmentMap): readonly CompiledCohort[] {
-  if (!Array.isArray(state.cohorts)) throw new TypeError('cohorts must be an array')
-  const compiled = state.cohorts.map((cohort: unknown, index) => {
-    if (!isObject(cohort)) throw new TypeError(`cohort ${index} is not an object`)
-    const { name, conditions, rollout } = cohort
-    if (typeof name !== 'string') throw new TypeError(`cohort ${index}: name must be a string`)
-    if (!Array.isArray(conditions)) throw new TypeError(`cohort ${name}: conditions not an array`)
-    if (typeof rollout !== 'number' || !(rollout >= 0 && rollout <= 100)) {
-      throw new TypeError(`cohort ${name}: rollout must be a number in [0, 100]`)
-    }
-    const compiledConditions = conditions.map((c: Condition) => conditionOf(c, segments))
-    if (cohort.bucketing === undefined) return cohortOf(index, name, rollout, compiledConditions)
-    // Cohorts with a source product's bucketing are rare (imported flags): never shared.
-    const mode = compileModeRollout(cohort.bucketing, rollout)
-    return new CompiledCohort(name, rollout, compiledConditions, mode)
-  })
+  const cohorts: unknown = state.cohorts
+  if (!Array.isArray(cohorts)) throw new TypeError('cohorts must be an array')
+  // Loops rather than `map` callbacks: see `cohortOf`.
+  const compiled: CompiledCohort[] = new Array(cohorts.length)
+  for (let index = 0; index < cohorts.length; index++) compiled[index] = compileCohort(cohorts[index], index, segments)
   return cohortListOf(compiled)
+}
+
+function compileCohort(cohort: unknown, index: number, segments: SegmentMap): CompiledCohort {
+  if (!isObject(cohort)) throw new TypeError(`cohort ${index} is not an object`)
+  const { name, conditions, rollout } = cohort
+  if (typeof name !== 'string') throw new TypeError(`cohort ${index}: name must be a string`)
+  if (!Array.isArray(conditions)) throw new TypeError(`cohort ${name}: conditions not an array`)
+  if (typeof rollout !== 'number' || !(rollout >= 0 && rollout <= 100)) {
+    throw new TypeError(`cohort ${name}: rollout must be a number in [0, 100]`)
+  }
+  const compiledConditions: CompiledCondition[] = new Array(conditions.length)
+  for (let i = 0; i < conditions.length; i++) compiledConditions[i] = conditionOf(conditions[i] as Condition, segments)
+  if (cohort.bucketing === undefined) return cohortOf(index, name, rollout, compiledConditions)
+  // Cohorts with a source product's bucketing are rare (imported flags): never shared.
+  const mode = compileModeRollout(cohort.bucketing, rollout)
+  return new CompiledCohort(name, rollout, compiledConditions, mode)
 }
