@@ -1,6 +1,6 @@
 import { buildAttributeCondition, type CompiledCondition } from './compiled-conditions.ts'
 import { WeakTable } from './intern.ts'
-import { murmur3 } from './murmur3.ts'
+import { murmur3Signed } from './murmur3.ts'
 import type { AttributeCondition } from './types.ts'
 
 /** Shared attribute conditions, keyed by a hash of their content. */
@@ -24,11 +24,14 @@ function conditionHash(condition: AttributeCondition): number | undefined {
   if (typeof attribute !== 'string' || typeof operator !== 'string' || !Array.isArray(values)) return undefined
   if (negate !== undefined && typeof negate !== 'boolean') return undefined
   if (caseInsensitive !== undefined && typeof caseInsensitive !== 'boolean') return undefined
-  let h = murmur3(attribute) ^ Math.imul(murmur3(operator), 31)
+  let h = murmur3Signed(attribute) ^ Math.imul(murmur3Signed(operator), 31)
   h = Math.imul(h ^ ((negate === true ? 1 : 0) | (caseInsensitive === true ? 2 : 0)), 0x01000193)
-  for (const value of values) {
+  // Index loops here and below: compiling 10,000 flags runs them for every value of every
+  // condition, often before V8 optimises them, when `for…of` allocates an iterator result per step.
+  for (let i = 0; i < values.length; i++) {
+    const value: unknown = values[i]
     if (!isPlainValue(value)) return undefined
-    const part = typeof value === 'string' ? murmur3(value) : murmur3(String(value)) ^ 0x5bd1e995
+    const part = typeof value === 'string' ? murmur3Signed(value) : murmur3Signed(String(value)) ^ 0x5bd1e995
     h = Math.imul(h ^ part, 0x01000193)
   }
   return h
@@ -50,18 +53,20 @@ function sameCondition(a: AttributeCondition, b: AttributeCondition): boolean {
 export function attributeCondition(condition: AttributeCondition): CompiledCondition {
   const hash = conditionHash(condition)
   if (hash === undefined) return buildAttributeCondition(condition, undefined)
-  return SHARED_CONDITIONS.find(
-    hash,
-    (candidate) => sameCondition(candidate.source as AttributeCondition, condition),
-    () => {
-      const source: AttributeCondition = {
-        attribute: condition.attribute,
-        operator: condition.operator,
-        values: Object.freeze([...condition.values]) as Array<string | number>,
-        ...(condition.negate === true ? { negate: true } : {}),
-        ...(condition.caseInsensitive === true ? { caseInsensitive: true } : {}),
-      }
-      return buildAttributeCondition(Object.freeze(source), nextConditionId++)
-    },
-  )
+  return SHARED_CONDITIONS.lookup(hash, sharedAs, condition) ?? SHARED_CONDITIONS.add(hash, sharedCondition(condition))
+}
+
+/** Whether a shared condition was compiled from one equal to `condition`. */
+const sharedAs = (candidate: CompiledCondition, condition: AttributeCondition) => sameCondition(candidate.source as AttributeCondition, condition)
+
+/** A condition compiled for sharing, from a frozen copy of its source (the caller's may change). */
+function sharedCondition(condition: AttributeCondition): CompiledCondition {
+  const source: AttributeCondition = {
+    attribute: condition.attribute,
+    operator: condition.operator,
+    values: Object.freeze([...condition.values]) as Array<string | number>,
+    ...(condition.negate === true ? { negate: true } : {}),
+    ...(condition.caseInsensitive === true ? { caseInsensitive: true } : {}),
+  }
+  return buildAttributeCondition(Object.freeze(source), nextConditionId++)
 }

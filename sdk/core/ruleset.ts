@@ -64,7 +64,9 @@ export function rulesetFromSnapshot(snapshot: Snapshot): Ruleset {
 export function compactRulesetFromSnapshot(snapshot: Snapshot): CompactRuleset {
   const segments = new Map(snapshot.segments.map((s) => [s.key, s]))
   const compiled = new Map<string, CompiledFlag>()
-  for (const flag of snapshot.flags) compiled.set(flag.key, compileFlag(flag, segments))
+  // An index loop: a snapshot of 10,000 flags is compiled in one go, before V8 optimises the loop.
+  const flags = snapshot.flags
+  for (let i = 0; i < flags.length; i++) compiled.set(flags[i]!.key, compileFlag(flags[i]!, segments))
   return { environment: snapshot.environment, version: snapshot.version, segments, compiled }
 }
 

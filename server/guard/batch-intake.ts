@@ -1,3 +1,4 @@
+import { batchKey, PendingBatches } from '../store/batch-group.ts'
 import type { Store } from '../store/contract.ts'
 import type { CountedBatch } from './metrics-batch.ts'
 
@@ -9,7 +10,8 @@ const RECENT_MS = 15 * 60_000
  * updated at once from memory; the per-minute aggregates reach SQLite within `flushMs`, so one
  * fsync covers hundreds of batches instead of one each (about 130 batches/s with one
  * transaction per batch on this kind of disk). A crash can lose at most the last `flushMs` of
- * chart counts — never a flag change, which commits on its own.
+ * chart counts — never a flag change, which commits on its own. A batch's counts are added to
+ * the pending minute sums as it is accepted (`PendingBatches`): only its id waits for the flush.
  */
 export function createBatchIntake(
   metrics: Store['metrics'],
@@ -27,18 +29,16 @@ export function createBatchIntake(
   let recent = new Set<string>()
   let previous = new Set<string>()
   let rotatedAt = 0
-  let pending: Array<{ envKey: string; batch: CountedBatch; receivedAt: number }> = []
+  const pending = new PendingBatches()
   let flushing: Promise<void> | undefined
 
   async function store(): Promise<void> {
-    while (pending.length > 0) {
-      const entries = pending
-      pending = []
+    for (let group = pending.take(); group !== undefined; group = pending.take()) {
       try {
-        await metrics.storeBatches(entries)
+        await metrics.storeBatches(group)
       } catch (error) {
         // Keep them for the next flush: the counts are already in the live evidence.
-        pending = entries.concat(pending)
+        pending.restore(group)
         options.log('storing guard counts failed; will retry', error)
         return
       }
@@ -62,14 +62,14 @@ export function createBatchIntake(
         recent = new Set()
         rotatedAt = now
       }
-      const id = `${envKey}:${batch.id}`
+      const id = batchKey(envKey, batch.id)
       if (recent.has(id) || previous.has(id)) return false
       // Claimed before the read, so a resend racing this one is refused too.
       recent.add(id)
       if (options.oncePer === 'cluster') {
         if (!(await metrics.acceptBatch(envKey, batch.id, now))) return false
       } else if (await metrics.hasBatch(envKey, batch.id)) return false
-      pending.push({ envKey, batch, receivedAt: now })
+      pending.add(envKey, batch, now, id)
       return true
     },
     flush,

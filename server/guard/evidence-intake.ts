@@ -44,19 +44,21 @@ export function createEvidenceIntake(deps: { guard: Pick<GuardService, 'ingest' 
     const ruleset = await rules.load(env)
     const visible = clientKey ? rules.clientVisible(env) : undefined
     const exists = (flag: string) => (visible ? visible.has(flag) : ruleset.compiled.has(flag))
-    return { ruleset, ...validateBatch(raw, exists, (flag) => guard.slowerThanMs(env, flag), clientKey) }
+    return { ruleset, valid: validateBatch(raw, exists, (flag) => guard.slowerThanMs(env, flag), clientKey) }
   }
 
   return {
     async fromServer(env: string, raw: unknown): Promise<IntakeOutcome> {
-      const { batch, known: counts, unknownFlags } = await known(env, raw, false)
+      const { valid } = await known(env, raw, false)
+      const { batch, unknownFlags } = valid
       // With no unknown flag (the usual batch) the batch's own flags are the known ones.
-      const accepted = await guard.ingest(env, unknownFlags === 0 ? batch : { ...batch, flags: Object.fromEntries(counts) }, 'server')
+      const accepted = await guard.ingest(env, unknownFlags === 0 ? batch : { ...batch, flags: Object.fromEntries(valid.known) }, 'server')
       return { id: batch.id, duplicate: !accepted, unknownFlags }
     },
 
     async fromClient(env: string, raw: unknown, user: User, credit: ClientCredit): Promise<IntakeOutcome> {
-      const { ruleset, batch, known: counts, unknownFlags } = await known(env, raw, true)
+      const { ruleset, valid } = await known(env, raw, true)
+      const { batch, known: counts, unknownFlags } = valid
       const at = now()
       const flags: Record<string, Evidence> = {}
       for (const [flag, reported] of counts) {

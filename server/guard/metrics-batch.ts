@@ -12,7 +12,7 @@ import {
 } from '../../sdk/core/metrics.ts'
 import { ValidationError } from '../errors.ts'
 import { english, parse } from '../validation.ts'
-import { MAX_EXPOSURES_PER_BATCH, MAX_FLAGS_PER_BATCH, type BatchContext, type ValidBatch } from './batch-shape.ts'
+import { MAX_EXPOSURES_PER_BATCH, MAX_FLAGS_PER_BATCH, ValidBatch, type BatchContext } from './batch-shape.ts'
 import { readPlainBatch } from './plain-batch.ts'
 
 export { MAX_EXPOSURES_PER_BATCH, MAX_FLAGS_PER_BATCH, type CountedBatch, type ValidBatch } from './batch-shape.ts'
@@ -156,16 +156,13 @@ export function validateBatchBySchema(value: unknown, { flagExists, slowerThanMs
   // Wrapped so every message names its field from `batch.` down, whatever the transport.
   const { batch } = parse(wrapped, { batch: value })
   if (!lateEvents) refuseEventsOverExposures(batch.flags)
-  const known: ValidBatch['known'] = []
   const flags: Record<string, Evidence> = {}
   let unknownFlags = 0
   for (const [flag, reported] of Object.entries(batch.flags)) {
-    const counts = evidenceOf(reported, slowerThanMs(flag))
-    flags[flag] = counts
-    if (flagExists(flag)) known.push([flag, counts])
-    else unknownFlags++
+    flags[flag] = evidenceOf(reported, slowerThanMs(flag))
+    if (!flagExists(flag)) unknownFlags++
   }
-  return { batch: { ...batch, flags }, known, unknownFlags }
+  return new ValidBatch({ ...batch, flags }, unknownFlags, flagExists)
 }
 
 /** The named form's events-within-exposures rule (the older four numbers are checked as parsed). */

@@ -1,5 +1,5 @@
 import { DURATION_BUCKETS, slowCount, type ArmCounters, type Evidence } from '../../sdk/core/metrics.ts'
-import { MAX_EXPOSURES_PER_BATCH, MAX_FLAGS_PER_BATCH, type BatchContext, type ValidBatch } from './batch-shape.ts'
+import { MAX_EXPOSURES_PER_BATCH, MAX_FLAGS_PER_BATCH, ValidBatch, type BatchContext } from './batch-shape.ts'
 
 /**
  * The fast path of the metrics-batch validation (metrics-batch.ts): a hand-written check of the
@@ -24,7 +24,6 @@ export function readPlainBatch(value: unknown, context: BatchContext): ValidBatc
   if (keys !== 4 || typeof id !== 'string' || id.length < 1 || id.length > 128) return undefined
   if (!isFiniteNumber(start) || !isFiniteNumber(end) || !isPlainJsonObject(reported)) return undefined
   const flags: Record<string, Evidence> = {}
-  const known: ValidBatch['known'] = []
   let count = 0
   let unknownFlags = 0
   for (const flag in reported) {
@@ -33,10 +32,9 @@ export function readPlainBatch(value: unknown, context: BatchContext): ValidBatc
     const evidence = Array.isArray(raw) ? legacyEvidence(raw) : namedEvidence(raw, flag, context)
     if (evidence === undefined) return undefined
     flags[flag] = evidence
-    if (context.flagExists(flag)) known.push([flag, evidence])
-    else unknownFlags++
+    if (!context.flagExists(flag)) unknownFlags++
   }
-  return { batch: { id, start, end, flags }, known, unknownFlags }
+  return new ValidBatch({ id, start, end, flags }, unknownFlags, context.flagExists)
 }
 
 /** Only what `JSON.parse` makes: an object whose prototype is `Object.prototype`. */

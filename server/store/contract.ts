@@ -433,6 +433,23 @@ export interface StoredBatch {
   receivedAt: number
 }
 
+/** A batch id as recorded: claimed once per environment (`batchKey`). */
+export interface BatchIdRow {
+  id: string
+  envKey: string
+  receivedAt: number
+}
+
+/**
+ * Accepted batches to store in one transaction (`PendingBatches`, batch-group.ts): their ids,
+ * once each and sorted, and their counts as per-minute sums, one row per (environment, flag,
+ * minute, arm, metric), sorted, so writers adding to the same rows queue instead of deadlocking.
+ */
+export interface BatchGroup {
+  ids: BatchIdRow[]
+  counts: MinuteCount[]
+}
+
 /** Guard counts: batch de-duplication and per-minute aggregates. */
 export interface MetricsStore {
   /** Whether a batch id (per environment) was already stored. A read, no write. */
@@ -447,7 +464,7 @@ export interface MetricsStore {
    * counts added to the per-minute aggregates. It does not de-duplicate: the caller accepted
    * each batch once (`acceptBatch`) before.
    */
-  storeBatches(entries: StoredBatch[]): Promise<void>
+  storeBatches(group: BatchGroup): Promise<void>
   /** Per-minute rows of one flag since `sinceMs`, oldest first. */
   series(envKey: string, flagKey: string, sinceMs: number): Promise<MinuteRow[]>
   /** Drops aggregates and batch ids older than `olderThanMs`. */

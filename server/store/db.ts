@@ -6,7 +6,8 @@ import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
 import * as schema from './schema.ts'
 
-export type Db = BetterSQLite3Database<typeof schema>
+/** The drizzle database and, as `$client`, the better-sqlite3 connection under it (hot statements use it directly). */
+export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database }
 
 const MIGRATIONS = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations')
 

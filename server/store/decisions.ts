@@ -1,4 +1,4 @@
-import { addPacked, COUNTERS, emptyEvidence, isCounter, REPORTED_METRICS } from '../../sdk/core/metrics.ts'
+import { emptyEvidence, isCounter } from '../../sdk/core/metrics.ts'
 import type { Change } from '../../sdk/core/changes.ts'
 import type { Cohort, Segment } from '../../sdk/core/types.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts'
@@ -14,7 +14,6 @@ import type {
   SegmentInput,
   StatePatch,
   StateUpdate,
-  StoredBatch,
   StoredFlagState,
 } from './contract.ts'
 import { hashSecret, keyMarker, rulesOf, type KeyRowFields } from './rows.ts'
@@ -350,57 +349,9 @@ export function keyRevoked(before: ApiKeyInfo, after: ApiKeyInfo, actor: string)
   return { actor, action: 'key.revoke', envKey: before.environment, before, after }
 }
 
-// Guard counts
+// Guard counts (a group of batches to store: batch-group.ts)
 
-const MINUTE = 60_000
-
-/** The id under which a batch is claimed once per environment. */
-export const batchKey = (envKey: string, batchId: string) => `${envKey}:${batchId}`
-
-const byText = <T>([a]: [string, T], [b]: [string, T]) => (a < b ? -1 : a > b ? 1 : 0)
-
-/** The batch ids of a group of batches to record, once each, sorted by id. */
-export function batchIds(entries: readonly StoredBatch[]): Array<{ id: string; envKey: string; receivedAt: number }> {
-  const ids = new Map(entries.map((e) => [batchKey(e.envKey, e.batch.id), e] as [string, StoredBatch]))
-  return [...ids.entries()].sort(byText).map(([id, e]) => ({ id, envKey: e.envKey, receivedAt: e.receivedAt }))
-}
-
-/**
- * The per-minute sums of a group of batches, one row per (environment, flag, minute, arm,
- * metric), sorted. Both dialects add these rows to the stored aggregates: one upsert may not
- * touch a row twice, and writers adding to the same rows in the same order queue behind each
- * other instead of deadlocking. Zero counters are stored too, so a minute with reports shows.
- */
-export function minuteSums(entries: readonly StoredBatch[]): MinuteCount[] {
-  // Summed per (environment, minute), then per flag, packed in COUNTERS order: a flush covers
-  // thousands of 50-flag batches, so the loop over a batch's flags builds no string and reads
-  // each counter by its own name (addPacked).
-  const groups = new Map<string, { envKey: string; minute: number; flags: Map<string, Float64Array> }>()
-  for (const { envKey, batch, receivedAt } of entries) {
-    const minute = Math.floor(receivedAt / MINUTE) * MINUTE
-    const groupId = `${envKey}\u0000${minute}`
-    let group = groups.get(groupId)
-    if (group === undefined) groups.set(groupId, (group = { envKey, minute, flags: new Map() }))
-    for (const flagKey in batch.flags) {
-      const counts = batch.flags[flagKey]!
-      let sum = group.flags.get(flagKey)
-      if (sum === undefined) group.flags.set(flagKey, (sum = new Float64Array(COUNTERS.length)))
-      addPacked(sum, counts)
-    }
-  }
-  const sums: Array<{ envKey: string; flagKey: string; minute: number; counts: Float64Array }> = []
-  for (const { envKey, minute, flags } of groups.values()) for (const [flagKey, counts] of flags) sums.push({ envKey, flagKey, minute, counts })
-  const rows: Array<[string, MinuteCount]> = []
-  for (const { envKey, flagKey, minute, counts } of sums)
-    COUNTERS.forEach(([arm, metric], i) => {
-      const row = { envKey, flagKey, minute, arm, metric, count: counts[i]! }
-      // Duration counters (timed, slow) only where there are some: most flags report no
-      // durations, and a missing row reads as 0.
-      if (row.count !== 0 || (REPORTED_METRICS as readonly string[]).includes(metric))
-        rows.push([JSON.stringify([envKey, flagKey, minute, arm, metric]), row])
-    })
-  return rows.sort(byText).map(([, row]) => row)
-}
+export { batchKey, groupOf } from './batch-group.ts'
 
 /**
  * Long minute rows (sorted by minute) back as per-minute evidence; counters of a metric or arm

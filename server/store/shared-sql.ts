@@ -25,8 +25,8 @@ export function auditWhere(
 }
 
 /**
- * The upsert's SET that adds an inserted minute counter (`excluded`) to the stored one. Both
- * dialects add `minuteSums` rows this way.
+ * The upsert's SET that adds an inserted minute counter (`excluded`) to the stored one
+ * (PostgreSQL; SQLite's metrics store writes the same SET in its prepared statement).
  */
 export function addExcludedCount(columns: { count: Column }) {
   return { count: sql`${columns.count} + excluded.count` }

@@ -8,6 +8,7 @@ import type { Change, Snapshot } from '../../sdk/core/changes.ts'
 import { applyChange, rulesetFromSnapshot, snapshotOf } from '../../sdk/core/ruleset.ts'
 import { fromLegacyCounts, toFlatCounts, type LegacyCounts } from '../../sdk/core/metrics.ts'
 import type { StoredBatch } from '../../server/store/contract.ts'
+import { groupOf } from '../../server/store/batch-group.ts'
 import type { Cohort } from '../../sdk/core/types.ts'
 import { ConflictError, NotFoundError } from '../../server/errors.ts'
 import type { ChangeRequest } from '../../api-shapes/change-requests.ts'
@@ -1155,9 +1156,9 @@ describe.each(implementations)('store contract: $name', (impl) => {
     })
 
     it('adds batches to per-minute aggregates (fractional counts too), reads a series and prunes', async () => {
-      await store.metrics.storeBatches([])
+      await store.metrics.storeBatches(groupOf([]))
       expect(await store.metrics.acceptBatch('production', 'b1', t0 + 1_000)).toBe(true)
-      await store.metrics.storeBatches([
+      await store.metrics.storeBatches(groupOf([
         {
           envKey: 'production',
           batch: batch('b1', { search: [10, 1, 20, 2] }),
@@ -1174,7 +1175,7 @@ describe.each(implementations)('store contract: $name', (impl) => {
           receivedAt: t0 + MINUTE + 1,
         },
         { envKey: 'development', batch: batch('b4', { search: [7, 7, 7, 7] }), receivedAt: t0 },
-      ])
+      ]))
       // b2..b4 were stored without a claim: their ids are now known too.
       expect(await store.metrics.hasBatch('production', 'b2')).toBe(true)
       expect(await store.metrics.acceptBatch('development', 'b4', t0)).toBe(false)
@@ -1202,6 +1203,17 @@ describe.each(implementations)('store contract: $name', (impl) => {
       ])
       expect(await store.metrics.hasBatch('production', 'b1')).toBe(false)
       expect(await store.metrics.hasBatch('production', 'b3')).toBe(true)
+    })
+
+    it('stores a group of more batch ids than one insert takes, each once, beside ids claimed before', async () => {
+      // 300 ids: two full multi-row inserts of the SQLite store and a remainder; one claimed first.
+      expect(await store.metrics.acceptBatch('production', 'g-7', t0)).toBe(true)
+      const entries = Array.from({ length: 300 }, (_, i) => ({ envKey: 'production', batch: batch(`g-${i}`, { search: [1, 0, 0, 0] }), receivedAt: t0 + i }))
+      await store.metrics.storeBatches(groupOf(entries))
+      for (const i of [0, 7, 127, 128, 255, 256, 299]) expect(await store.metrics.hasBatch('production', `g-${i}`)).toBe(true)
+      expect(await store.metrics.hasBatch('production', 'g-300')).toBe(false)
+      expect(await store.metrics.acceptBatch('production', 'g-299', t0)).toBe(false)
+      expect((await store.metrics.series('production', 'search', 0))[0]!.counts).toEqual(fromLegacyCounts([300, 0, 0, 0]))
     })
   })
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { fromLegacyCounts, type LegacyCounts } from '../../sdk/core/metrics.ts'
 import type { Segment } from '../../sdk/core/types.ts'
+import { PendingBatches } from '../../server/store/batch-group.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../../server/errors.ts'
 import type { ApiKeyInfo, FlagDefinition, StateUpdate, StoredFlagState } from '../../server/store/contract.ts'
 import {
-  batchIds,
   changedFields,
   decideCreateEnvironment,
   decideCreateFlag,
@@ -18,7 +18,7 @@ import {
   keyCreated,
   keyRevoked,
   minuteRows,
-  minuteSums,
+  groupOf,
   segmentRemoved,
   segmentSaved,
   stateArchived,
@@ -323,11 +323,11 @@ describe('guard counts', () => {
     ].map(([arm, metric, count]) => ({ envKey: 'prod', flagKey, minute, arm, metric, count }))
 
   it('sums batches per environment, flag, minute, arm and metric, sorted', () => {
-    const sums = minuteSums([
+    const sums = groupOf([
       { envKey: 'prod', batch: batch('b1', { x: [1, 0, 2, 0], a: [1, 1, 1, 1] }), receivedAt: 60_500 },
       { envKey: 'prod', batch: batch('b2', { x: [3, 1, 0, 0.5] }), receivedAt: 119_999 },
       { envKey: 'prod', batch: batch('b3', { x: [1, 0, 0, 0] }), receivedAt: 120_000 },
-    ])
+    ]).counts
     expect(sums).toEqual([...long('a', 60_000, [1, 1, 1, 1]), ...long('x', 120_000, [1, 0, 0, 0]), ...long('x', 60_000, [4, 1, 2, 0.5])])
   })
 
@@ -338,13 +338,28 @@ describe('guard counts', () => {
     ])
   })
 
+  it('folds batches as they come, starts empty after take, and takes back a group that could not be stored', () => {
+    const pending = new PendingBatches()
+    pending.add('prod', batch('b1', { x: [1, 0, 2, 0] }), 60_500)
+    pending.add('prod', batch('b2', { x: [3, 1, 0, 0.5] }), 119_999)
+    const failed = pending.take()!
+    expect(pending.size).toBe(0)
+    expect(pending.take()).toBeUndefined()
+    pending.add('prod', batch('b3', { x: [1, 0, 0, 0] }), 60_001)
+    pending.restore(failed)
+    expect(pending.size).toBe(3)
+    const group = pending.take()!
+    expect(group.ids.map((row) => row.id)).toEqual(['prod:b1', 'prod:b2', 'prod:b3'])
+    expect(group.counts).toEqual(long('x', 60_000, [5, 1, 2, 0.5]))
+  })
+
   it('records each batch id once, sorted', () => {
     const entries = [
       { envKey: 'prod', batch: batch('b2', {}), receivedAt: 2 },
       { envKey: 'dev', batch: batch('b1', {}), receivedAt: 1 },
       { envKey: 'prod', batch: batch('b2', {}), receivedAt: 3 },
     ]
-    expect(batchIds(entries)).toEqual([
+    expect(groupOf(entries).ids).toEqual([
       { id: 'dev:b1', envKey: 'dev', receivedAt: 1 },
       { id: 'prod:b2', envKey: 'prod', receivedAt: 3 },
     ])

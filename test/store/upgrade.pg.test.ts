@@ -10,6 +10,7 @@ import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { fromLegacyCounts } from '../../sdk/core/metrics.ts'
 import type { Store } from '../../server/store/contract.ts'
+import { groupOf } from '../../server/store/batch-group.ts'
 import { createPgStore } from '../../server/store/pg/pg-store.ts'
 import { createSqliteStore } from '../../server/store/sqlite-store.ts'
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts'
@@ -75,9 +76,9 @@ async function expectNothingLost(store: Store) {
     { envKey: 'production', flagKey: 'checkout', minute: t0 + MINUTE, counts: fromLegacyCounts([5, 0, 7, 3]) },
   ])
   // And the upgraded table takes new counts on top of the old ones.
-  await store.metrics.storeBatches([
+  await store.metrics.storeBatches(groupOf([
     { envKey: 'production', batch: { id: 'b2', flags: { checkout: fromLegacyCounts([1, 1, 0, 0]) } }, receivedAt: t0 + 5 },
-  ])
+  ]))
   expect((await store.metrics.series('production', 'checkout', 0))[0]!.counts).toEqual(fromLegacyCounts([11, 2, 20, 2]))
 }
 

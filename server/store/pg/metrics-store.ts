@@ -1,6 +1,6 @@
 import { and, asc, eq, gte, lt } from 'drizzle-orm'
 import type { MetricsStore } from '../contract.ts'
-import { batchIds, batchKey, minuteRows, minuteSums } from '../decisions.ts'
+import { batchKey, minuteRows } from '../decisions.ts'
 import { addExcludedCount } from '../shared-sql.ts'
 import type { PgDb } from './db.ts'
 import { metricBatches, minuteCounts } from './schema.ts'
@@ -35,11 +35,9 @@ export function createPgMetricsStore(db: PgDb): MetricsStore {
       return inserted.length === 1
     },
 
-    async storeBatches(entries) {
-      if (entries.length === 0) return
-      // Sorted (see minuteSums): replicas adding to the same rows queue instead of deadlocking.
-      const ids = batchIds(entries)
-      const sums = minuteSums(entries)
+    async storeBatches({ ids, counts: sums }) {
+      if (ids.length === 0 && sums.length === 0) return
+      // Sorted (see BatchGroup): replicas adding to the same rows queue instead of deadlocking.
       await db.transaction(async (tx) => {
         for (const chunk of chunks(ids))
           await tx.insert(metricBatches).values(chunk).onConflictDoNothing()
