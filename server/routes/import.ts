@@ -40,7 +40,7 @@ export function importRoutes({ store, service }: { store: Store; service: FlagSe
       environment: query.environment,
       dryRun: query.dryRun === 'true',
       overwrite: query.overwrite === 'true',
-      actor: c.var.actor,
+      actor: c.get('actor'),
       sourceEnvironment: query.sourceEnvironment,
     })
     return c.json(result, query.dryRun === 'true' ? 200 : 201)

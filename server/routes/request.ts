@@ -71,7 +71,7 @@ export const shaped = <S extends z.ZodMiniType>(_schema: S, value: z.input<S>): 
 export const stateView = (state: StoredFlagState): FlagState => state
 
 /** Who is acting on this request (its key and the actor the audit log names). */
-export const identityOf = (c: Context<AuthEnv>): Identity => ({ actor: c.var.actor, who: c.var.identity })
+export const identityOf = (c: Context<AuthEnv>): Identity => ({ actor: c.get('actor'), who: c.get('identity') })
 
 /**
  * The answer to a write a protected environment held: `202 Accepted` with the change request
