@@ -13,6 +13,7 @@ import type { Store } from '../store/contract.ts'
 import { schemas } from '../validation.ts'
 import * as shapes from '../../api-shapes/index.ts'
 import { jsonBody, param, shaped } from './request.ts'
+import { readPlainEvaluate } from './plain-bodies.ts'
 
 /** `/api/v1/environments`: list and create. */
 export function environmentRoutes({ store, service }: { store: Store; service: FlagService }) {
@@ -47,7 +48,7 @@ export function environmentRoutes({ store, service }: { store: Store; service: F
 export function evaluationRoutes({ store, rules, clientLimits }: { store: Store; rules: EnvRules; clientLimits: ClientLimits }) {
   return new Hono<AuthEnv>()
     .post('/evaluate', async (c) => {
-      const { flag, user } = await jsonBody(c, schemas.evaluate)
+      const { flag, user } = await jsonBody(c, schemas.evaluate, { fast: readPlainEvaluate })
       const env = param(c, 'env')
       const ruleset = await rules.load(env)
       if (c.get('apiKey').kind !== 'client') return c.json({ flag, ...(ruleset.compiled.get(flag)?.evaluate(user) ?? RESULTS.unknownFlag) })

@@ -14,6 +14,7 @@ import { FineSeries } from '../guard/fine-series.ts'
 import { newWebhookSecret } from '../outbound/signature.ts'
 import type { ChangeRequests } from '../services/change-requests.ts'
 import { expectedVersion, heldAnswer, jsonBody, param, remoteAddress, shaped, stateView } from './request.ts'
+import { readPlainMetrics } from './plain-bodies.ts'
 
 const MINUTE = 60_000
 /** How long a replaced webhook secret keeps signing unless the request says otherwise (a day). */
@@ -145,7 +146,7 @@ export function guardRoutes(deps: {
 export function metricsRoutes({ intake, now }: { intake: EvidenceIntake; now: () => number }) {
   const credits = new CreditByAddress()
   return new Hono<AuthEnv>().post('/', async (c) => {
-    const { batch, user } = await jsonBody(c, schemas.metrics)
+    const { batch, user } = await jsonBody(c, schemas.metrics, { fast: readPlainMetrics })
     const key = c.get('apiKey')
     const env = key.environment as string
     if (key.kind === 'server') return c.json(await intake.fromServer(env, batch))

@@ -9,8 +9,16 @@ import { heldWrite } from '../../api-shapes/change-requests.ts'
 import { ValidationError } from '../errors.ts'
 import { parse } from '../validation.ts'
 
-/** The JSON body parsed against `schema`; malformed JSON is a 400 that says so. */
-export async function jsonBody<T extends z.ZodMiniType>(c: Context, schema: T): Promise<z.output<T>> {
+/**
+ * The JSON body parsed against `schema`; malformed JSON is a 400 that says so. `fast`: a
+ * hand-written reader of the common bodies that accepts a subset of what the schema accepts,
+ * with the same result, and answers `undefined` for everything else (routes/plain-bodies.ts).
+ */
+export async function jsonBody<T extends z.ZodMiniType>(
+  c: Context,
+  schema: T,
+  options: { fast?: (input: unknown) => z.output<T> | undefined } = {},
+): Promise<z.output<T>> {
   const text = await c.req.text()
   let input: unknown
   try {
@@ -18,7 +26,7 @@ export async function jsonBody<T extends z.ZodMiniType>(c: Context, schema: T): 
   } catch (error) {
     throw new ValidationError(`body: invalid JSON (${(error as Error).message})`)
   }
-  return parse(schema, input)
+  return options.fast?.(input) ?? parse(schema, input)
 }
 
 /**

@@ -164,8 +164,12 @@ export function createSqliteFlagStore(db: Db): FlagStore {
     },
 
     async getState(envKey, key) {
+      // The state first (as on PostgreSQL): a state row means its environment exists, so only a
+      // miss reads the environment, to say which of the two is missing.
+      const state = stateByKeys.get({ envKey, key })
+      if (state !== undefined) return joined(state)
       found(environmentByKey.get({ envKey }), () => missing.environment(envKey))
-      return joined(found(stateByKeys.get({ envKey, key }), () => missing.state(envKey, key)))
+      throw missing.state(envKey, key)
     },
 
     listGuarded: async () => selectStates(db).where(isNotNull(flagStates.guard)).all().map(joined),
