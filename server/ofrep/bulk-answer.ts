@@ -36,10 +36,11 @@ interface Kept {
   /** By the ids of an answer's pieces: its flags' JSON and its ETag. */
   answers: Map<string, BulkAnswer>
   /**
-   * By audience and request text: the answer given to that exact context in this version (and
-   * the visible set it was computed with, a client key's).
+   * By audience and request text: the ids of the answer given to that exact context in this
+   * version (its key in `answers`, which alone holds answers, so the memory of kept answers
+   * stays bounded by `ANSWERS_KEPT`), and the visible set it was computed with (a client key's).
    */
-  byContext: Map<string, { visible: ReadonlySet<string>; answer: BulkAnswer }>
+  byContext: Map<string, { visible: ReadonlySet<string>; ids: string }>
 }
 
 /**
@@ -52,9 +53,9 @@ interface Kept {
  * context, many users with the same answers) reuses its text and tag: the tag is the
  * content's hash (`etagOf`), so equal answers in any version share it and a 304 holds across
  * changes that did not touch them. `forText` also keeps, per version, the answer to each exact
- * request context (its JSON text, up to 1 KiB, the last 1,024 of them): a context asked again
- * in the same version is answered without evaluating a flag (at 350 flags, evaluation was most
- * of the request).
+ * request context (its JSON text, up to 1 KiB, the last 1,024 of them) by the ids of its
+ * answer: a context asked again in the same version, while its answer is among the kept ones,
+ * is answered without evaluating a flag (at 350 flags, evaluation was most of the request).
  *
  * @example
  * const bulk = createBulkAnswers(etagOf)
@@ -90,12 +91,13 @@ export function createBulkAnswers(etagOf: (flagsJson: string) => string) {
     return slots
   }
 
-  function bulkAnswer(
+  /** Every flag evaluated for the context: the answer, and the ids of its pieces (its key in `answers`). */
+  function evaluated(
     ruleset: Ruleset,
     visible: ReadonlySet<string>,
     context: { user: User; hasTargetingKey: boolean },
     audience: Audience,
-  ): BulkAnswer {
+  ): { answer: BulkAnswer; ids: string } {
     const k = keptFor(ruleset)
     const scope = audience === 'client' ? visible : 'every flag'
     const parts: string[] = []
@@ -118,7 +120,16 @@ export function createBulkAnswers(etagOf: (flagsJson: string) => string) {
       k.answers.set(ids, answer)
       if (k.answers.size > ANSWERS_KEPT) k.answers.delete(k.answers.keys().next().value!)
     }
-    return answer
+    return { answer, ids }
+  }
+
+  function bulkAnswer(
+    ruleset: Ruleset,
+    visible: ReadonlySet<string>,
+    context: { user: User; hasTargetingKey: boolean },
+    audience: Audience,
+  ): BulkAnswer {
+    return evaluated(ruleset, visible, context, audience).answer
   }
 
   /**
@@ -139,11 +150,12 @@ export function createBulkAnswers(etagOf: (flagsJson: string) => string) {
     const k = keptFor(ruleset)
     const id = `${audience}\u0000${text}`
     const kept = k.byContext.get(id)
-    if (kept !== undefined && kept.visible === visible) return kept.answer
-    const answer = bulkAnswer(ruleset, visible, contextOf(text), audience)
-    k.byContext.set(id, { visible, answer })
+    const answer = kept !== undefined && kept.visible === visible ? k.answers.get(kept.ids) : undefined
+    if (answer !== undefined) return answer
+    const fresh = evaluated(ruleset, visible, contextOf(text), audience)
+    k.byContext.set(id, { visible, ids: fresh.ids })
     if (k.byContext.size > CONTEXTS_KEPT) k.byContext.delete(k.byContext.keys().next().value!)
-    return answer
+    return fresh.answer
   }
 
   return Object.assign(bulkAnswer, { forText })
