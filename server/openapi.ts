@@ -230,8 +230,14 @@ const routes: Record<string, Record<string, Op>> = {
   '/api/v1/environments/{env}/flags/{key}/plan/preview': {
     post: { summary: 'What starting this plan would do: the steps that run, those skipped (never narrows), the plan it would replace', body: schemas.plan, params: ['env', 'key'] },
   },
-  '/api/v1/environments/{env}/flags/{key}/plan/{action}': {
-    post: { summary: 'pause, resume or cancel the rollout plan (If-Match honoured). In a protected environment resume is held as a change request (202); pause and cancel act at once', params: ['env', 'key', 'action'] },
+  '/api/v1/environments/{env}/flags/{key}/plan/pause': {
+    post: { summary: 'Pause the rollout plan: it stops widening (If-Match honoured); never held, like the kill switch', params: ['env', 'key'] },
+  },
+  '/api/v1/environments/{env}/flags/{key}/plan/resume': {
+    post: { summary: 'Resume a paused rollout plan (If-Match honoured). In a protected environment it is held as a change request (202)', params: ['env', 'key'] },
+  },
+  '/api/v1/environments/{env}/flags/{key}/plan/cancel': {
+    post: { summary: 'Cancel the rollout plan (If-Match honoured); never held, like the kill switch', params: ['env', 'key'] },
   },
   '/api/v1/metrics': {
     post: { summary: "SDK guard counts (server or client key): the socket's HTTP fallback", body: schemas.metrics },
@@ -328,7 +334,9 @@ const responses: Record<string, zm.ZodMiniType | 'websocket' | 'sse'> = {
   'get /api/v1/environments/{env}/flags/{key}/metrics': shapes.metrics,
   'put /api/v1/environments/{env}/flags/{key}/plan': shapes.flagState,
   'post /api/v1/environments/{env}/flags/{key}/plan/preview': shapes.planPreview,
-  'post /api/v1/environments/{env}/flags/{key}/plan/{action}': shapes.flagState,
+  'post /api/v1/environments/{env}/flags/{key}/plan/pause': shapes.flagState,
+  'post /api/v1/environments/{env}/flags/{key}/plan/resume': shapes.flagState,
+  'post /api/v1/environments/{env}/flags/{key}/plan/cancel': shapes.flagState,
   'post /api/v1/metrics': metricsAccepted,
   'get /api/v1/connections': shapes.connectionList,
   'post /ofrep/v1/evaluate/flags/{key}': ofrepEvaluation,

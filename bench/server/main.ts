@@ -1,7 +1,8 @@
 /**
  * Server hot paths (issue 25): requests per second of one server process pinned to core 0
  * (`taskset -c 0`), the load generator (wrk, one thread, 32 connections) pinned to core 1 — for
- * `/health`, a bare `node:http` server answering `/health`'s bytes, OFREP bulk and single, `POST
+ * `/health`, a bare `node:http` server answering `/health`'s bytes, OFREP bulk (one context, and a
+ * new user each request) and single, `POST
  * …/evaluate` (server key), an admin GET of one flag state, and metrics intake of 50-flag
  * batches over HTTP and over one WebSocket — with 5 and with 350 rich flags, each row also as a
  * share of `/health` in the same run. Each run also reads the server's CPU time (/proc): rates
@@ -44,6 +45,7 @@ const ENV = 'production'
 /** The issue's goals, as shares of `/health` in the same run (WS metrics: batches/s per core). */
 const GOALS: Record<string, number> = {
   'OFREP bulk': 0.5,
+  'OFREP bulk, another user each request': 0.5,
   'OFREP single': 0.5,
   'POST …/evaluate': 0.5,
   'admin GET flag state': 0.3,
@@ -256,6 +258,9 @@ async function table(target: { label: string; root: string }, flags: number, bar
   try {
     const { serverKey, batchFlags } = await seed(server.url, flags)
     const context = JSON.stringify({ context: { targetingKey: 'user-0042', region: 'eu-west' } })
+    // The server keeps the answer to a context it was asked in the same version (bulk-answer.ts):
+    // this row asks for a new user every time, so every flag is evaluated on every request.
+    const newUser = JSON.stringify({ context: { targetingKey: 'USER_ID', region: 'eu-west' } })
     const evaluate = JSON.stringify({ flag: 'rich-0000', user: { userId: 'user-0042', region: 'eu-west' } })
     const canary: Target = { url: server.url, pid: server.child.pid! }
     const http = (on: Target, shape: Shape): Run => (warm) => (warm ? measure(on, shape, run) : wrk(on, shape, SECONDS, run))
@@ -264,6 +269,7 @@ async function table(target: { label: string; root: string }, flags: number, bar
       [
         ['bare node:http', http(bare, { path: '/health' })],
         ['OFREP bulk', http(canary, { path: '/ofrep/v1/evaluate/flags', method: 'POST', auth: serverKey, body: context })],
+        ['OFREP bulk, another user each request', http(canary, { path: '/ofrep/v1/evaluate/flags', method: 'POST', auth: serverKey, body: newUser, unique: 'USER_ID' })],
         ['OFREP single', http(canary, { path: '/ofrep/v1/evaluate/flags/rich-0000', method: 'POST', auth: serverKey, body: context })],
         ['POST …/evaluate', http(canary, { path: `/api/v1/environments/${ENV}/evaluate`, method: 'POST', auth: serverKey, body: evaluate })],
         ['admin GET flag state', http(canary, { path: `/api/v1/environments/${ENV}/flags/rich-0000`, auth: ADMIN })],
@@ -301,7 +307,7 @@ for (const flags of FLAG_COUNTS) {
       console.log(`\n${target.label}, ${flags} rich flags (server key; median of ${ROUNDS} rounds, each row right after a /health run)`)
       console.log('| request | req/s | share of /health | per server CPU-second | share of /health per CPU-second | goal |')
       console.log('| --- | --- | --- | --- | --- | --- |')
-      const order = ['bare node:http', '/health', ...Object.keys(GOALS).slice(0, 4), 'metrics 50-flag batch, HTTP', WS_ROW]
+      const order = ['bare node:http', '/health', ...Object.keys(GOALS).slice(0, 5), 'metrics 50-flag batch, HTTP', WS_ROW]
       for (const label of order) {
         const figures = result.rows.get(label)
         if (!figures) continue

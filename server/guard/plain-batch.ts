@@ -38,7 +38,7 @@ export function readPlainBatch(value: unknown, context: BatchContext): ValidBatc
 }
 
 /** Only what `JSON.parse` makes: an object whose prototype is `Object.prototype`. */
-const isPlainJsonObject = (value: unknown): value is Record<string, unknown> =>
+export const isPlainJsonObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype
 
 const isFiniteNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value)

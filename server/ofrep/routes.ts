@@ -11,7 +11,7 @@ import type { ClientLimits } from '../rate-limit/client-limits.ts'
 import type { EnvRules } from '../live/env-rules.ts'
 import type { KeyIndex } from '../auth/key-index.ts'
 import type { ApiKeyInfo } from '../store/contract.ts'
-import { createBulkAnswers } from './bulk-answer.ts'
+import { createBulkAnswers, type BulkAnswer } from './bulk-answer.ts'
 import { evaluateForOfrep, userFromContext, type Audience } from './evaluation.ts'
 import type { RefetchEvents } from './refetch-events.ts'
 import type { StreamTokens } from './stream-token.ts'
@@ -50,7 +50,11 @@ class OfrepRequestError extends Error {
 
 /** The context of an OFREP request body: `{ context?: object }`, anything else refused. */
 async function contextOf(c: Context): Promise<Record<string, unknown>> {
-  const text = await c.req.text()
+  return contextFrom(await c.req.text())
+}
+
+/** The context in an OFREP request body's text (see `contextOf`). */
+function contextFrom(text: string): Record<string, unknown> {
   if (text.trim() === '') return {}
   let body: unknown
   try {
@@ -75,12 +79,32 @@ async function contextOf(c: Context): Promise<Record<string, unknown>> {
  * own, or behind trusted proxies the one they report (`X-Forwarded-Proto`/`-Host`), so a page on
  * https is not handed an http URL. Providers that take `endpoint.requestUri` use their base URL.
  */
-function publicOrigin(c: Context, trustedProxies: number): string {
-  const own = new URL(c.req.url)
+function publicOrigin(c: Context, trustedProxies: number, ownUrl: (url: string) => URL): string {
+  const own = ownUrl(c.req.url)
   if (trustedProxies === 0) return own.origin
   const proto = c.req.header('x-forwarded-proto')?.split(',')[0]?.trim()
   const host = c.req.header('x-forwarded-host')?.split(',')[0]?.trim() || c.req.header('host')
   return proto === 'http' || proto === 'https' ? `${proto}://${host ?? own.host}` : own.origin
+}
+
+/**
+ * The request URL's scheme and host parsed as a `URL`, remembered for the last one seen: a
+ * server answers under one or a few names, and parsing every bulk request's URL was a
+ * noticeable share of it. One entry, so a client sending many Host headers cannot grow it.
+ */
+function lastOrigin(): (url: string) => URL {
+  let lastPrefix: string | undefined
+  let last: URL | undefined
+  return (url) => {
+    // `http://host[:port]` — up to the path's slash (the adapter always builds absolute URLs).
+    const end = url.indexOf('/', url.indexOf('//') + 2)
+    const prefix = end === -1 ? url : url.slice(0, end)
+    if (prefix !== lastPrefix || last === undefined) {
+      last = new URL(prefix)
+      lastPrefix = prefix
+    }
+    return last
+  }
 }
 
 /** The strong ETag of an evaluated body: equal answers, equal tags, whatever the process. */
@@ -155,6 +179,7 @@ async function relayEvents(
 export function ofrepRoutes(deps: OfrepDeps) {
   const { keys, rules, clientLimits, events, tokens, perToken, now, log } = deps
   const bulkAnswer = createBulkAnswers(etagOf)
+  const ownUrl = lastOrigin()
   const app = new Hono<{ Variables: { key: ApiKeyInfo; environment: string; audience: Audience } }>()
   const addressOf = (c: Context) =>
     clientAddress({
@@ -207,33 +232,35 @@ export function ofrepRoutes(deps: OfrepDeps) {
       if (error instanceof OfrepRequestError) return c.json({ key: flag, errorCode: error.errorCode, errorDetails: error.message }, 400)
       throw error
     }
-    const env = c.var.environment
-    const entry = evaluateForOfrep(rules.get(env), rules.clientVisible(env), flag, userFromContext(context), c.var.audience)
+    const env = c.get('environment')
+    const entry = evaluateForOfrep(rules.get(env), rules.clientVisible(env), flag, userFromContext(context), c.get('audience'))
     if (entry === undefined) return c.json({ key: flag, errorCode: 'FLAG_NOT_FOUND', errorDetails: `flag ${flag} not found` }, 404)
     // Our flags always answer with an explicit value, so every success is cacheable only until the next change.
     return 'errorCode' in entry ? c.json(entry, 400) : c.json({ ...entry, cacheable: false })
   })
 
   app.post('/evaluate/flags', async (c) => {
-    let context: Record<string, unknown>
+    const env = c.get('environment')
+    const text = await c.req.text()
+    // The tag covers what was evaluated, not the stream URL (whose token is fresh every time),
+    // and the body embeds the same text (bulk-answer.ts keeps both per version, and the answer
+    // to each recent context).
+    let answer: BulkAnswer
     try {
-      context = await contextOf(c)
+      answer = bulkAnswer.forText(rules.get(env), rules.clientVisible(env), text, c.get('audience'), (t) => userFromContext(contextFrom(t)))
     } catch (error) {
       if (error instanceof OfrepRequestError) return c.json({ errorCode: error.errorCode, errorDetails: error.message }, 400)
       throw error
     }
-    const env = c.var.environment
-    // The tag covers what was evaluated, not the stream URL (whose token is fresh every time),
-    // and the body embeds the same text (bulk-answer.ts keeps both per version).
-    const { flagsJson, etag } = bulkAnswer(rules.get(env), rules.clientVisible(env), userFromContext(context), c.var.audience)
+    const { flagsJson, etag } = answer
     c.header('ETag', etag)
     c.header('Cache-Control', 'private, no-cache')
     if (matchesIfNoneMatch(c.req.header('if-none-match'), etag)) return c.body(null, 304)
-    const requestUri = `/ofrep/v1/events?token=${tokens.issue(c.var.key, env)}`
+    const requestUri = `/ofrep/v1/events?token=${tokens.issue(c.get('key'), env)}`
     const eventStreams = [
       {
         type: 'sse',
-        url: new URL(requestUri, publicOrigin(c, clientLimits.settings.trustedProxies)).href,
+        url: new URL(requestUri, publicOrigin(c, clientLimits.settings.trustedProxies, ownUrl)).href,
         endpoint: { requestUri },
         inactivityDelaySec: INACTIVITY_DELAY_SEC,
       },

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHmac, randomBytes, randomFillSync, timingSafeEqual } from 'node:crypto'
 import type { ApiKeyInfo } from '../store/contract.ts'
 import type { Audience } from './evaluation.ts'
 
@@ -23,6 +23,30 @@ export const MAX_STREAM_TOKEN_TTL_MS = 24 * 3_600_000
 
 const b64 = (data: Buffer | string) => Buffer.from(data).toString('base64url')
 
+/** Bytes of a token's random id. */
+const ID_BYTES = 12
+/** Ids drawn from one fill of the pool. */
+const IDS_PER_FILL = 256
+
+/**
+ * Random ids from a pool filled from the CSPRNG 256 ids at a time: `randomBytes(12)` per token
+ * is a system call and a buffer each (about 4 µs, a tenth of an OFREP bulk answer). Every id is
+ * still 12 bytes no other id shares.
+ */
+function randomIds(): () => string {
+  const pool = Buffer.alloc(ID_BYTES * IDS_PER_FILL)
+  let offset = pool.length
+  return () => {
+    if (offset === pool.length) {
+      randomFillSync(pool)
+      offset = 0
+    }
+    const id = pool.toString('base64url', offset, offset + ID_BYTES)
+    offset += ID_BYTES
+    return id
+  }
+}
+
 /**
  * Signed tokens for the OFREP event-stream URL. Browsers' `EventSource` cannot send headers, so
  * the URL itself must authorize; putting the SDK key there would leak it into proxy and access
@@ -39,10 +63,11 @@ export function createStreamTokens(options: { now: () => number; secret?: Buffer
   const secret = options.secret ?? randomBytes(32)
   const ttlMs = options.ttlMs ?? DEFAULT_STREAM_TOKEN_TTL_MS
   const sign = (payload: string) => createHmac('sha256', secret).update(payload).digest()
+  const nextId = randomIds()
   return {
     issue(key: ApiKeyInfo, environment: string): string {
       const grant: StreamGrant = {
-        id: randomBytes(12).toString('base64url'),
+        id: nextId(),
         keyId: key.id,
         environment,
         audience: key.kind === 'client' ? 'client' : 'server',

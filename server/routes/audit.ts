@@ -14,8 +14,8 @@ import { shaped } from './request.ts'
 export function auditRoutes({ store }: { store: Store }) {
   return new Hono<AuthEnv>().get('/', async (c) => {
     const query = parse(schemas.auditQuery, c.req.query(), 'query')
-    if (query.env !== undefined) authorize(c.var.identity, { action: 'read', environment: query.env })
-    const readable = readableEnvironments(c.var.identity)
+    if (query.env !== undefined) authorize(c.get('identity'), { action: 'read', environment: query.env })
+    const readable = readableEnvironments(c.get('identity'))
     const envs = query.env === undefined && readable !== 'all' ? [...readable] : undefined
     // One row more than the page: it only says whether another page follows, so the last page
     // answers nextBefore null rather than pointing at an empty page.

@@ -17,11 +17,11 @@ export function changeRequestRoutes({ requests }: { requests: ChangeRequests }) 
   return new Hono<AuthEnv>()
     .get('/', async (c) => {
       const parsed = parse(schemas.requestQuery, c.req.query(), 'query')
-      const readable = readableEnvironments(c.var.identity)
+      const readable = readableEnvironments(c.get('identity'))
       // Someone who reads one environment lists its requests even without saying so.
       const only = readable !== 'all' && readable.size === 1 ? [...readable][0] : undefined
       const query = { ...parsed, env: parsed.env ?? only }
-      if (query.env !== undefined) authorize(c.var.identity, { action: 'read', environment: query.env })
+      if (query.env !== undefined) authorize(c.get('identity'), { action: 'read', environment: query.env })
       // One more than the page: whether another page follows. Requests of environments the
       // identity may not read are left out (a page may then be shorter than asked).
       const rows = (await requests.list({ ...query, limit: query.limit + 1 })).filter((r) => readable === 'all' || readable.has(r.environment))

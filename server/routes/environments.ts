@@ -13,6 +13,7 @@ import type { Store } from '../store/contract.ts'
 import { schemas } from '../validation.ts'
 import * as shapes from '../../api-shapes/index.ts'
 import { jsonBody, param, shaped } from './request.ts'
+import { readPlainEvaluate } from './plain-bodies.ts'
 
 /** `/api/v1/environments`: list and create. */
 export function environmentRoutes({ store, service }: { store: Store; service: FlagService }) {
@@ -20,21 +21,21 @@ export function environmentRoutes({ store, service }: { store: Store; service: F
     // An environment's key, or a person with roles in some environments, sees those only (not
     // even others' names or versions).
     .get('/', async (c) => {
-      const readable = readableEnvironments(c.var.identity)
+      const readable = readableEnvironments(c.get('identity'))
       const all = await store.flags.listEnvironments()
       return c.json(shaped(shapes.environmentList, { items: readable === 'all' ? all : all.filter((e) => readable.has(e.key)) }))
     })
     .post('/', async (c) => {
       const input = await jsonBody(c, schemas.createEnvironment)
-      return c.json(shaped(shapes.environment, await service.createEnvironment({ key: input.key, name: input.name ?? input.key }, c.var.actor)), 201)
+      return c.json(shaped(shapes.environment, await service.createEnvironment({ key: input.key, name: input.name ?? input.key }, c.get('actor'))), 201)
     })
     // Protection needs a global admin key (app.ts): an environment's own key must not lift the
     // approvals that guard it.
     .put('/:env/protection', async (c) => {
       const { approvals } = await jsonBody(c, schemas.protection)
-      return c.json(shaped(shapes.environment, await service.setProtection(param(c, 'env'), approvals, c.var.actor)))
+      return c.json(shaped(shapes.environment, await service.setProtection(param(c, 'env'), approvals, c.get('actor'))))
     })
-    .delete('/:env/protection', async (c) => c.json(shaped(shapes.environment, await service.setProtection(param(c, 'env'), 0, c.var.actor))))
+    .delete('/:env/protection', async (c) => c.json(shaped(shapes.environment, await service.setProtection(param(c, 'env'), 0, c.get('actor')))))
 }
 
 /**
@@ -47,10 +48,10 @@ export function environmentRoutes({ store, service }: { store: Store; service: F
 export function evaluationRoutes({ store, rules, clientLimits }: { store: Store; rules: EnvRules; clientLimits: ClientLimits }) {
   return new Hono<AuthEnv>()
     .post('/evaluate', async (c) => {
-      const { flag, user } = await jsonBody(c, schemas.evaluate)
+      const { flag, user } = await jsonBody(c, schemas.evaluate, { fast: readPlainEvaluate })
       const env = param(c, 'env')
       const ruleset = await rules.load(env)
-      if (c.var.apiKey.kind !== 'client') return c.json({ flag, ...(ruleset.compiled.get(flag)?.evaluate(user) ?? RESULTS.unknownFlag) })
+      if (c.get('apiKey').kind !== 'client') return c.json({ flag, ...(ruleset.compiled.get(flag)?.evaluate(user) ?? RESULTS.unknownFlag) })
       const address = clientAddress({
         remoteAddress: remoteAddressOf(c),
         forwardedFor: c.req.header('x-forwarded-for'),

@@ -43,7 +43,7 @@ export function flagRoutes({ store, service, guard, protectedWrites }: { store: 
    * The flag as this identity may see it: shared definitions for everyone who may read, states
    * only of the environments they may read (a key bound to one, a person's roles).
    */
-  const scoped = (c: Context<AuthEnv>, flag: FlagWithStates): FlagWithStates => inScope(readableEnvironments(c.var.identity), flag)
+  const scoped = (c: Context<AuthEnv>, flag: FlagWithStates): FlagWithStates => inScope(readableEnvironments(c.get('identity')), flag)
   const inScope = (readable: 'all' | ReadonlySet<string>, flag: FlagWithStates): FlagWithStates =>
     readable === 'all' ? flag : { ...flag, states: flag.states.filter((s) => readable.has(s.environment)) }
   const detail = (flag: FlagWithStates) => shaped(shapes.flagDetail, { ...flag, states: flag.states.map(stateView) })
@@ -52,7 +52,7 @@ export function flagRoutes({ store, service, guard, protectedWrites }: { store: 
     .get('/', async (c) => {
       const page = await store.flags.listFlags(parse(schemas.pageQuery, c.req.query(), 'query'))
       // Read once: `c.var` builds a fresh object on every access, a cost per flag otherwise.
-      const readable = readableEnvironments(c.var.identity)
+      const readable = readableEnvironments(c.get('identity'))
       return c.json(
         shaped(shapes.flagList, {
           items: page.items.map((flag) => withSummary(inScope(readable, flag))),
@@ -62,17 +62,17 @@ export function flagRoutes({ store, service, guard, protectedWrites }: { store: 
     })
     .post('/', async (c) => {
       const input = await jsonBody(c, schemas.createFlag)
-      return c.json(detail(scoped(c, await service.createFlag(input, c.var.actor))), 201)
+      return c.json(detail(scoped(c, await service.createFlag(input, c.get('actor')))), 201)
     })
     .get('/:key', async (c) => c.json(detail(scoped(c, await store.flags.getFlag(param(c, 'key'))))))
     .patch('/:key', async (c) => {
       const input = await jsonBody(c, schemas.updateFlag)
       await protectedWrites.checkDefinition(param(c, 'key'), input)
-      return c.json(shaped(shapes.flagDefinition, await service.updateFlag(param(c, 'key'), input, c.var.actor)))
+      return c.json(shaped(shapes.flagDefinition, await service.updateFlag(param(c, 'key'), input, c.get('actor'))))
     })
     .delete('/:key', async (c) => {
       await protectedWrites.checkArchive(param(c, 'key'))
-      await service.archiveFlag(param(c, 'key'), c.var.actor)
+      await service.archiveFlag(param(c, 'key'), c.get('actor'))
       return c.body(null, 204)
     })
 }
@@ -100,7 +100,7 @@ export function flagStateRoutes({ store, service, requests }: { store: Store; se
     .get('/:key', async (c) => c.json(withEtag(c, await store.flags.getState(param(c, 'env'), param(c, 'key')))))
     .patch('/:key', async (c) => {
       const { version, ...update } = await jsonBody(c, schemas.patchState)
-      const options = { actor: c.var.actor, expectedVersion: expectedVersion(c, version) }
+      const options = { actor: c.get('actor'), expectedVersion: expectedVersion(c, version) }
       const gate = await requests.gate(param(c, 'env'), param(c, 'key'), { kind: 'state', ...update }, options)
       if (gate.held) return heldAnswer(c, gate.held)
       const { state, changed } = await service.updateState(param(c, 'env'), param(c, 'key'), update, {
@@ -111,7 +111,7 @@ export function flagStateRoutes({ store, service, requests }: { store: Store; se
     })
     .put('/:key/cohorts/:cohort/rollout', async (c) => {
       const { rollout, version } = await jsonBody(c, schemas.setRollout)
-      const options = { actor: c.var.actor, expectedVersion: expectedVersion(c, version) }
+      const options = { actor: c.get('actor'), expectedVersion: expectedVersion(c, version) }
       const gate = await requests.gate(param(c, 'env'), param(c, 'key'), { kind: 'rollout', cohort: param(c, 'cohort'), rollout }, options)
       if (gate.held) return heldAnswer(c, gate.held)
       const state = await service.setRollout(param(c, 'env'), param(c, 'key'), param(c, 'cohort'), rollout, options)

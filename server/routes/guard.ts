@@ -14,6 +14,7 @@ import { FineSeries } from '../guard/fine-series.ts'
 import { newWebhookSecret } from '../outbound/signature.ts'
 import type { ChangeRequests } from '../services/change-requests.ts'
 import { expectedVersion, heldAnswer, jsonBody, param, remoteAddress, shaped, stateView } from './request.ts'
+import { readPlainMetrics } from './plain-bodies.ts'
 
 const MINUTE = 60_000
 /** How long a replaced webhook secret keeps signing unless the request says otherwise (a day). */
@@ -35,7 +36,7 @@ export function guardRoutes(deps: {
   log?: (message: string, error?: unknown) => void
 }) {
   const { store, service, guard, planner, requests, now } = deps
-  const writer = (c: Context<AuthEnv>, version: number | undefined) => ({ actor: c.var.actor, expectedVersion: expectedVersion(c, version) })
+  const writer = (c: Context<AuthEnv>, version: number | undefined) => ({ actor: c.get('actor'), expectedVersion: expectedVersion(c, version) })
   /** The environment and flag a request is about, from the mount's `:env` and the route's `:key`. */
   const target = (c: Context) => [param(c, 'env'), param(c, 'key')] as const
   /** The guard's view with where the plan stands (waiting for evidence, when it would hold). */
@@ -68,7 +69,7 @@ export function guardRoutes(deps: {
       const before = await store.webhookSecrets.signing(env, key, now())
       const previousValidUntil = before.length > 0 ? now() + overlapSeconds * 1000 : null
       await store.webhookSecrets.rotate(env, key, secret, previousValidUntil ?? now(), now())
-      deps.log?.(`webhook signing secret of ${key} in ${env} rotated by ${c.var.actor}`)
+      deps.log?.(`webhook signing secret of ${key} in ${env} rotated by ${c.get('actor')}`)
       return c.json(shaped(shapes.webhookSecretRotated, { secret, previousValidUntil }))
     })
     .delete('/:key/guard', async (c) => {
@@ -115,9 +116,16 @@ export function guardRoutes(deps: {
       const { version: _version, replace: _replace, ...plan } = await jsonBody(c, schemas.plan)
       return c.json(shaped(shapes.planPreview, await planner.preview(...target(c), plan)))
     })
-    .post('/:key/plan/:action{pause|resume|cancel}', async (c) => {
+    // One route per action, not `:action{pause|resume|cancel}`: a pattern next to `/plan/preview`
+    // that hono's RegExpRouter cannot combine, which made every request of the app (the SDK
+    // routes too) go through the slower TrieRouter.
+    .post('/:key/plan/pause', planAction('pause'))
+    .post('/:key/plan/resume', planAction('resume'))
+    .post('/:key/plan/cancel', planAction('cancel'))
+
+  function planAction(action: 'pause' | 'resume' | 'cancel') {
+    return async (c: Context<AuthEnv>) => {
       const [env, key] = target(c)
-      const action = param(c, 'action') as 'pause' | 'resume' | 'cancel'
       const options = writer(c, undefined)
       // Pausing or cancelling only stops widening, like the kill switch: never held. Resuming widens again.
       if (action === 'resume') {
@@ -126,7 +134,8 @@ export function guardRoutes(deps: {
       }
       const state = await planner[action](env, key, options)
       return c.json(shaped(shapes.flagState, stateView(state)))
-    })
+    }
+  }
 }
 
 /**
@@ -137,8 +146,8 @@ export function guardRoutes(deps: {
 export function metricsRoutes({ intake, now }: { intake: EvidenceIntake; now: () => number }) {
   const credits = new CreditByAddress()
   return new Hono<AuthEnv>().post('/', async (c) => {
-    const { batch, user } = await jsonBody(c, schemas.metrics)
-    const key = c.var.apiKey
+    const { batch, user } = await jsonBody(c, schemas.metrics, { fast: readPlainMetrics })
+    const key = c.get('apiKey')
     const env = key.environment as string
     if (key.kind === 'server') return c.json(await intake.fromServer(env, batch))
     if (!user) throw new ValidationError('user: required with a client key (the server evaluates it to attribute the counts)')

@@ -44,7 +44,7 @@ export function importRoutes({ store, service, protectedWrites }: { store: Store
       environment: query.environment,
       dryRun: query.dryRun === 'true',
       overwrite: query.overwrite === 'true',
-      actor: c.var.actor,
+      actor: c.get('actor'),
       sourceEnvironment: query.sourceEnvironment,
     })
     return c.json(result, query.dryRun === 'true' ? 200 : 201)

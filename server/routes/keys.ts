@@ -19,11 +19,11 @@ export function keyRoutes({ store, onRevoke }: { store: Store; onRevoke: (keyId:
       if (input.kind !== 'admin' && environment === null)
         throw new ValidationError(`environment: a ${input.kind} key needs an environment`)
       if (environment !== null) await store.flags.getEnvironment(environment)
-      const { key, secret } = await store.keys.create({ name: input.name, kind: input.kind, environment }, c.var.actor)
+      const { key, secret } = await store.keys.create({ name: input.name, kind: input.kind, environment }, c.get('actor'))
       return c.json(shaped(shapes.createdKey, { ...key, secret }), 201)
     })
     .delete('/:id', async (c) => {
-      const key = await store.keys.revoke(param(c, 'id'), c.var.actor)
+      const key = await store.keys.revoke(param(c, 'id'), c.get('actor'))
       onRevoke(key.id)
       return c.json(shaped(shapes.apiKey, key))
     })

@@ -21,7 +21,7 @@ export function memberRoutes({ store, people }: { store: Store; people: PeopleAu
       const input = await jsonBody(c, schemas.createMember)
       const person = await people.createPerson(
         { email: input.email, name: input.name, admin: input.admin ?? false, roles: input.roles ?? [], password: input.password },
-        c.var.actor,
+        c.get('actor'),
       )
       return c.json(shaped(shapes.person, person), 201)
     })
@@ -35,12 +35,12 @@ export function memberRoutes({ store, people }: { store: Store; people: PeopleAu
       // (a 409 for the last global admin's flag) before the password is set.
       const problem = password === undefined ? undefined : passwordProblem(password)
       if (problem) throw new ValidationError(problem)
-      const person = Object.keys(patch).length > 0 ? await people.updatePerson(id, patch, c.var.actor) : await store.people.get(id)
-      if (password !== undefined) await people.setPassword(id, password, c.var.actor)
+      const person = Object.keys(patch).length > 0 ? await people.updatePerson(id, patch, c.get('actor')) : await store.people.get(id)
+      if (password !== undefined) await people.setPassword(id, password, c.get('actor'))
       return c.json(shaped(shapes.person, person))
     })
     .delete('/:id', async (c) => {
-      await people.removePerson(param(c, 'id'), c.var.actor)
+      await people.removePerson(param(c, 'id'), c.get('actor'))
       return c.body(null, 204)
     })
 }

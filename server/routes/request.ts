@@ -9,8 +9,16 @@ import { heldWrite } from '../../api-shapes/change-requests.ts'
 import { ValidationError } from '../errors.ts'
 import { parse } from '../validation.ts'
 
-/** The JSON body parsed against `schema`; malformed JSON is a 400 that says so. */
-export async function jsonBody<T extends z.ZodMiniType>(c: Context, schema: T): Promise<z.output<T>> {
+/**
+ * The JSON body parsed against `schema`; malformed JSON is a 400 that says so. `fast`: a
+ * hand-written reader of the common bodies that accepts a subset of what the schema accepts,
+ * with the same result, and answers `undefined` for everything else (routes/plain-bodies.ts).
+ */
+export async function jsonBody<T extends z.ZodMiniType>(
+  c: Context,
+  schema: T,
+  options: { fast?: (input: unknown) => z.output<T> | undefined } = {},
+): Promise<z.output<T>> {
   const text = await c.req.text()
   let input: unknown
   try {
@@ -18,7 +26,7 @@ export async function jsonBody<T extends z.ZodMiniType>(c: Context, schema: T): 
   } catch (error) {
     throw new ValidationError(`body: invalid JSON (${(error as Error).message})`)
   }
-  return parse(schema, input)
+  return options.fast?.(input) ?? parse(schema, input)
 }
 
 /**
@@ -71,7 +79,7 @@ export const shaped = <S extends z.ZodMiniType>(_schema: S, value: z.input<S>): 
 export const stateView = (state: StoredFlagState): FlagState => state
 
 /** Who is acting on this request (its key and the actor the audit log names). */
-export const identityOf = (c: Context<AuthEnv>): Identity => ({ actor: c.var.actor, who: c.var.identity })
+export const identityOf = (c: Context<AuthEnv>): Identity => ({ actor: c.get('actor'), who: c.get('identity') })
 
 /**
  * The answer to a write a protected environment held: `202 Accepted` with the change request

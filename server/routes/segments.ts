@@ -18,7 +18,7 @@ export function segmentRoutes({ store, service, protectedWrites }: { store: Stor
     .get('/', async (c) => c.json(shaped(shapes.segmentList, { items: await store.segments.list(param(c, 'env')) })))
     .post('/', async (c) => {
       const { version: _ignored, ...input } = await jsonBody(c, schemas.segment)
-      const segment = await service.putSegment(param(c, 'env'), input, { actor: c.var.actor, create: true })
+      const segment = await service.putSegment(param(c, 'env'), input, { actor: c.get('actor'), create: true })
       return c.json(shaped(shapes.segment, segment), 201)
     })
     .get('/:key', async (c) => c.json(shaped(shapes.segment, await store.segments.get(param(c, 'env'), param(c, 'key')))))
@@ -28,14 +28,14 @@ export function segmentRoutes({ store, service, protectedWrites }: { store: Stor
         throw new ValidationError(`key: ${input.key} does not match the path's ${param(c, 'key')}`)
       await protectedWrites.checkSegmentPut(param(c, 'env'), input)
       const segment = await service.putSegment(param(c, 'env'), input, {
-        actor: c.var.actor,
+        actor: c.get('actor'),
         create: false,
         expectedVersion: expectedVersion(c, version),
       })
       return c.json(shaped(shapes.segment, segment))
     })
     .delete('/:key', async (c) => {
-      await service.removeSegment(param(c, 'env'), param(c, 'key'), c.var.actor)
+      await service.removeSegment(param(c, 'env'), param(c, 'key'), c.get('actor'))
       return c.body(null, 204)
     })
 }

@@ -16,9 +16,9 @@ import { jsonBody, shaped } from './request.ts'
 export function streamTicketRoutes({ store, tickets }: { store: Store; tickets: StreamTickets }) {
   return new Hono<AuthEnv>().post('/', async (c) => {
     const { environment } = await jsonBody(c, schemas.streamTicket)
-    authorize(c.var.identity, { action: 'read', environment })
+    authorize(c.get('identity'), { action: 'read', environment })
     await store.flags.getEnvironment(environment) // 404 for an unknown one
-    const principal = streamPrincipal(c.var.identity, environment)
+    const principal = streamPrincipal(c.get('identity'), environment)
     return c.json(shaped(shapes.streamTicket, { ...tickets.issue(principal, environment), environment }), 201)
   })
 }

@@ -9,7 +9,7 @@ import { jsonBody, param, shaped } from './request.ts'
 
 /** The person acting; personal tokens belong to people, never to keys. */
 function personOf(c: Context<AuthEnv>): Person {
-  const identity = c.var.identity
+  const identity = c.get('identity')
   if (identity.type !== 'person') throw new ForbiddenError('personal tokens belong to people: sign in as a person (an API key has no tokens)')
   return identity.person
 }
@@ -25,8 +25,8 @@ export function tokenRoutes({ store, people }: { store: Store; people: PeopleAut
     .post('/', async (c) => {
       const person = personOf(c)
       const { name } = await jsonBody(c, schemas.createToken)
-      const { token, secret } = await people.createToken(person, name, c.var.actor)
+      const { token, secret } = await people.createToken(person, name, c.get('actor'))
       return c.json(shaped(shapes.createdToken, { ...token, secret }), 201)
     })
-    .delete('/:id', async (c) => c.json(shaped(shapes.personalToken, await people.revokeToken(personOf(c).id, param(c, 'id'), c.var.actor))))
+    .delete('/:id', async (c) => c.json(shaped(shapes.personalToken, await people.revokeToken(personOf(c).id, param(c, 'id'), c.get('actor')))))
 }

@@ -45,7 +45,7 @@ const joined = (r: { state: StateRow; clientSide: boolean }) => toState(r.state,
 
 /** An environment, read synchronously (for reads that must share one SQLite transaction). */
 export function readEnvironment(db: Tx | Db, envKey: string): Environment {
-  return found(db.select().from(environments).where(eq(environments.key, envKey)).get(), missing.environment(envKey))
+  return found(db.select().from(environments).where(eq(environments.key, envKey)).get(), () => missing.environment(envKey))
 }
 
 /** Every state of one environment, read synchronously. */
@@ -104,7 +104,7 @@ export function createSqliteFlagStore(db: Db): FlagStore {
     listFlags: async (page) => pages(page),
 
     async getFlag(key) {
-      const row = found(liveFlag(db, key), missing.flag(key))
+      const row = found(liveFlag(db, key), () => missing.flag(key))
       const states = db.select().from(flagStates).where(eq(flagStates.flagKey, key)).all()
       return { ...toDefinition(row), states: states.map((state) => toState(state, row.clientSide)) }
     },
@@ -152,7 +152,7 @@ export function createSqliteFlagStore(db: Db): FlagStore {
 
     async archiveFlag(key, actor) {
       return db.transaction((tx) => {
-        const flag = found(liveFlag(tx, key), missing.flag(key))
+        const flag = found(liveFlag(tx, key), () => missing.flag(key))
         tx.update(flags).set({ archivedAt: Date.now() }).where(eq(flags.key, key)).run()
         const rows = tx.select().from(flagStates).where(eq(flagStates.flagKey, key)).all()
         tx.delete(flagStates).where(eq(flagStates.flagKey, key)).run()
@@ -164,8 +164,12 @@ export function createSqliteFlagStore(db: Db): FlagStore {
     },
 
     async getState(envKey, key) {
-      found(environmentByKey.get({ envKey }), missing.environment(envKey))
-      return joined(found(stateByKeys.get({ envKey, key }), missing.state(envKey, key)))
+      // The state first (as on PostgreSQL): a state row means its environment exists, so only a
+      // miss reads the environment, to say which of the two is missing.
+      const state = stateByKeys.get({ envKey, key })
+      if (state !== undefined) return joined(state)
+      found(environmentByKey.get({ envKey }), () => missing.environment(envKey))
+      throw missing.state(envKey, key)
     },
 
     listGuarded: async () => selectStates(db).where(isNotNull(flagStates.guard)).all().map(joined),
@@ -191,7 +195,7 @@ export function createSqliteFlagStore(db: Db): FlagStore {
     async updateState(envKey, key, options) {
       readEnvironment(db, envKey)
       return db.transaction((tx) => {
-        const before = joined(found(selectStates(tx).where(stateWhere(envKey, key)).get(), missing.state(envKey, key)))
+        const before = joined(found(selectStates(tx).where(stateWhere(envKey, key)).get(), () => missing.state(envKey, key)))
         const patch = decideStateUpdate(before, options)
         const version = bumpVersion(tx, envKey)
         const updated = tx

@@ -30,11 +30,11 @@ export function settleRequest(tx: Tx, approval: AppliedApproval, version: number
 
 /** Change requests on SQLite: one better-sqlite3 transaction per mutation (calls never interleave). */
 export function createSqliteRequestStore(db: Db): ChangeRequestStore {
-  const read = (tx: Tx | Db, id: number) => toChangeRequest(found(tx.select().from(changeRequests).where(eq(changeRequests.id, id)).get(), missingRequest(id)))
+  const read = (tx: Tx | Db, id: number) => toChangeRequest(found(tx.select().from(changeRequests).where(eq(changeRequests.id, id)).get(), () => missingRequest(id)))
   return {
     async create(input) {
       return db.transaction((tx) => {
-        found(tx.select({ key: environments.key }).from(environments).where(eq(environments.key, input.environment)).get(), missing.environment(input.environment))
+        found(tx.select({ key: environments.key }).from(environments).where(eq(environments.key, input.environment)).get(), () => missing.environment(input.environment))
         const request = toChangeRequest(tx.insert(changeRequests).values(newRequestRow(input)).returning().get())
         recordAudit(tx, requestCreated(request))
         return request

@@ -33,7 +33,7 @@ export function createSqliteSegmentStore(db: Db): SegmentStore {
   return {
     list: async (envKey) => readSegments(db, envKey),
 
-    get: async (envKey, key) => found(readSegment(db, envKey, key), missing.segment(envKey, key)),
+    get: async (envKey, key) => found(readSegment(db, envKey, key), () => missing.segment(envKey, key)),
 
     async put(envKey, input, options) {
       return db.transaction((tx) => {

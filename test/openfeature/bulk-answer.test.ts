@@ -55,4 +55,47 @@ describe('the OFREP bulk answer kept per version', () => {
     expect(applyChange(rules, { type: 'flag', version: 7, flag: flag(39, { cohorts: [...cohorts(39), ...other], version: 7 }) })).toBe('applied')
     expect(bulk(rules, visible, alice, 'server').etag).toBe(off.etag)
   })
+
+  it('answers a request context given as text like its evaluation, again after a change, and keeps nothing for a refused text', () => {
+    const rules = rulesetFromSnapshot({ environment: 'production', version: 5, flags: Array.from({ length: 40 }, (_, i) => flag(i)), segments: [] })
+    const bulk = createBulkAnswers(etagOf)
+    let parsed = 0
+    const parse = (text: string) => {
+      parsed++
+      const body = JSON.parse(text) as { context: Record<string, unknown> }
+      return userFromContext(body.context)
+    }
+    const expected = (context: Record<string, unknown>, audience: Audience) => JSON.stringify(evaluateAllForOfrep(rules, visible, userFromContext(context), audience))
+    for (let round = 0; round < 2; round++)
+      for (const audience of ['server', 'client'] as Audience[])
+        for (const context of contexts) {
+          const answer = bulk.forText(rules, visible, JSON.stringify({ context }), audience, parse)
+          expect(answer.flagsJson).toBe(expected(context, audience))
+          expect(answer.etag).toBe(etagOf(expected(context, audience)))
+        }
+    // The second round was answered from the kept answers: each text parsed once.
+    expect(parsed).toBe(2 * contexts.length)
+
+    // A change (a new version): the same text is evaluated again, with the change in it.
+    const alice = { targetingKey: 'u1', userId: 'u1', region: 'eu' }
+    const text = JSON.stringify({ context: alice })
+    const before = bulk.forText(rules, visible, text, 'server', parse)
+    expect(applyChange(rules, { type: 'flag', version: 6, flag: flag(1, { enabled: false, version: 6 }) })).toBe('applied')
+    const after = bulk.forText(rules, visible, text, 'server', parse)
+    expect(after.flagsJson).toBe(expected(alice, 'server'))
+    expect(after.flagsJson).not.toBe(before.flagsJson)
+
+    // Another visible set (a client key's, rebuilt): not the answer kept for the old one.
+    const fewer = new Set([...visible].slice(1))
+    expect(bulk.forText(rules, visible, text, 'client', parse).flagsJson).toBe(expected(alice, 'client'))
+    const client = bulk.forText(rules, fewer, text, 'client', parse)
+    expect(client.flagsJson).toBe(JSON.stringify(evaluateAllForOfrep(rules, fewer, userFromContext(alice), 'client')))
+
+    // A refused text throws every time: nothing was kept for it.
+    const refuse = () => {
+      throw new Error('refused')
+    }
+    expect(() => bulk.forText(rules, visible, '{"context":', 'server', refuse)).toThrow('refused')
+    expect(() => bulk.forText(rules, visible, '{"context":', 'server', refuse)).toThrow('refused')
+  })
 })

@@ -42,7 +42,7 @@ const liveFlag = async (tx: PgDb | PgTx, key: string) =>
 
 async function requireEnv(tx: PgDb | PgTx, envKey: string): Promise<Environment> {
   const [env] = await tx.select().from(environments).where(eq(environments.key, envKey))
-  return found(env, missing.environment(envKey))
+  return found(env, () => missing.environment(envKey))
 }
 
 /** States joined with their flag's client visibility. */
@@ -121,7 +121,7 @@ function pgFlagReads(
 
     getFlag: (key) =>
       db.transaction(async (tx) => {
-        const row = found(await liveFlag(tx, key), missing.flag(key))
+        const row = found(await liveFlag(tx, key), () => missing.flag(key))
         const states = await tx
           .select()
           .from(flagStates)
@@ -199,7 +199,7 @@ function pgCatalogChanges(db: PgDb): Pick<FlagStore, 'createEnvironment' | 'crea
     archiveFlag: (key, actor) =>
       db.transaction(async (tx) => {
         await lockCatalog(tx)
-        const flag = found(await liveFlag(tx, key), missing.flag(key))
+        const flag = found(await liveFlag(tx, key), () => missing.flag(key))
         await tx.update(flags).set({ archivedAt: Date.now() }).where(eq(flags.key, key))
         const rows = await tx.delete(flagStates).where(eq(flagStates.flagKey, key)).returning()
         const changes: EnvChange[] = []
@@ -218,7 +218,7 @@ function pgFlagUpdates(db: PgDb): Pick<FlagStore, 'updateFlag' | 'updateState' |
     setProtection: (envKey, approvals, actor) =>
       db.transaction(async (tx) => {
         const [before] = await tx.select().from(environments).where(eq(environments.key, envKey)).for('update')
-        found(before, missing.environment(envKey))
+        found(before, () => missing.environment(envKey))
         const [after] = await tx.update(environments).set({ approvals }).where(eq(environments.key, envKey)).returning()
         await recordAudit(tx, protectionSet(before!, approvals, actor))
         return after!

@@ -14,14 +14,15 @@ export function createPgKeyStore(db: PgDb): KeyStore {
     async create(input, actor) {
       const secret = input.secret ?? newSecret(input.kind)
       return db.transaction(async (tx) => {
-        if (input.environment !== null) {
+        const environment = input.environment
+        if (environment !== null) {
           // Key share: the environment cannot be deleted under the new key before commit.
           const [env] = await tx
             .select()
             .from(environments)
-            .where(eq(environments.key, input.environment))
+            .where(eq(environments.key, environment))
             .for('key share')
-          found(env, missing.environment(input.environment))
+          found(env, () => missing.environment(environment))
         }
         const [row] = await tx
           .insert(apiKeys)

@@ -45,7 +45,7 @@ export function createPgLogStore(db: PgDb): LogStore {
               .select({ version: environments.version })
               .from(environments)
               .where(eq(environments.key, envKey))
-            current = found(env, missing.environment(envKey)).version
+            current = found(env, () => missing.environment(envKey)).version
           }
           const rows = await tx
             .select({ version: changeLog.version, change: changeLog.change })

@@ -33,13 +33,13 @@ export function createPgRequestStore(db: PgDb): ChangeRequestStore {
   const read = async (tx: PgDb | PgTx, id: number, lock: boolean) => {
     const query = tx.select().from(changeRequests).where(eq(changeRequests.id, id))
     const [row] = await (lock ? query.for('update') : query)
-    return toChangeRequest(found(row, missingRequest(id)))
+    return toChangeRequest(found(row, () => missingRequest(id)))
   }
   return {
     create: (input) =>
       db.transaction(async (tx) => {
         const [env] = await tx.select({ key: environments.key }).from(environments).where(eq(environments.key, input.environment))
-        found(env, missing.environment(input.environment))
+        found(env, () => missing.environment(input.environment))
         const [row] = await tx.insert(changeRequests).values(newRequestRow(input)).returning()
         const request = toChangeRequest(row!)
         await recordAudit(tx, requestCreated(request))

@@ -35,7 +35,7 @@ export function createPgSegmentStore(db: PgDb): SegmentStore {
         toSegment,
       ),
 
-    get: async (envKey, key) => found(await readSegment(db, envKey, key), missing.segment(envKey, key)),
+    get: async (envKey, key) => found(await readSegment(db, envKey, key), () => missing.segment(envKey, key)),
 
     put: (envKey, input, options) =>
       db.transaction(async (tx) => {
