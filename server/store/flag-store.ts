@@ -20,6 +20,7 @@ import { bumpVersion, recordAudit, recordEnvChange, type Tx } from './record-cha
 import { protectionSet, withApproval } from './request-decisions.ts'
 import { settleRequest } from './request-store.ts'
 import { toDefinition, toState } from './rows.ts'
+import { sqliteStateReader } from './state-read-sqlite.ts'
 import { environments, flagStates, flags } from './schema.ts'
 
 type StateRow = typeof flagStates.$inferSelect
@@ -72,7 +73,7 @@ export function createSqliteFlagStore(db: Db): FlagStore {
   const pages = createSqliteFlagPages(db)
   // The admin read of one state runs per request: its statements are built and prepared once.
   const environmentByKey = db.select().from(environments).where(eq(environments.key, sql.placeholder('envKey'))).prepare()
-  const stateByKeys = selectStates(db).where(stateWhere(sql.placeholder('envKey'), sql.placeholder('key'))).prepare()
+  const stateByKeys = sqliteStateReader(db)
   return {
     async listEnvironments() {
       return db.select().from(environments).orderBy(asc(environments.createdAt), asc(environments.key)).all()
@@ -166,8 +167,8 @@ export function createSqliteFlagStore(db: Db): FlagStore {
     async getState(envKey, key) {
       // The state first (as on PostgreSQL): a state row means its environment exists, so only a
       // miss reads the environment, to say which of the two is missing.
-      const state = stateByKeys.get({ envKey, key })
-      if (state !== undefined) return joined(state)
+      const state = stateByKeys(envKey, key)
+      if (state !== undefined) return state
       found(environmentByKey.get({ envKey }), () => missing.environment(envKey))
       throw missing.state(envKey, key)
     },

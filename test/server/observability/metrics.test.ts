@@ -140,6 +140,17 @@ describe('logs', () => {
     expect(sdkLines.map((l) => [l.route, l.status, l.level])).toEqual([['/ofrep/v1/evaluate/flags/:key', 401, 'info']])
   })
 
+  it('logs successful admin reads at debug only, a refused read and every write at info', async () => {
+    const path = '/api/v1/environments/production/flags'
+    expect((await server.api('GET', `${path}/metered`)).status).toBe(200)
+    expect((await server.api('GET', `${path}/no-such-flag`)).status).toBe(404)
+    await until('the refused read\'s log line', () => lines.some((l) => l.msg === 'request' && l.path === `${path}/no-such-flag`))
+    const reads = lines.filter((l) => l.msg === 'request' && l.method === 'GET' && String(l.path).startsWith(path))
+    expect(reads.map((l) => [l.path, l.status, l.level])).toEqual([[`${path}/no-such-flag`, 404, 'info']])
+    const write = lines.find((l) => l.msg === 'request' && l.method === 'PUT' && l.path === `${path}/metered/guard`)
+    expect(write).toMatchObject({ level: 'info', status: 200 })
+  })
+
   it('reads as one line per entry in a terminal, with the error stack after it', () => {
     expect(formatLine('{"level":"info","time":"2026-01-02T03:04:05.678Z","msg":"change","flag":"a b","version":3}')).toBe(
       '03:04:05.678 INFO  change flag="a b" version=3',
