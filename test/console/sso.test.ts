@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { parseRoleMap } from '../../server/auth/sso-config.ts'
 import { call } from '../helpers/call-api.ts'
 import { startTestProvider, type TestProvider } from '../helpers/oidc-provider.ts'
 import { startConsoleStack, type ConsoleStack } from './stack.ts'
@@ -19,15 +18,7 @@ describe('console: single sign-on', () => {
   beforeAll(async () => {
     idp = await startTestProvider({ pat: { email: 'pat@example.com', name: 'Pat PM', groups: ['pm'] } })
     stack = await startConsoleStack('sso', ADMIN_KEY, {
-      sso: {
-        issuer: new URL(idp.issuer),
-        clientId: idp.clientId,
-        clientSecret: idp.clientSecret,
-        redirectBase: '',
-        groupsClaim: 'groups',
-        roleMap: parseRoleMap('pm=production:editor'),
-        displayName: 'Test IdP',
-      },
+      sso: idp.ssoConfig('pm=production:editor'),
     })
     idp.register(`${stack.url}/api/v1/sso/callback`)
   }, 120_000)
@@ -56,7 +47,7 @@ describe('console: single sign-on', () => {
   it('with CANARY_SSO_ONLY shows the provider and no password form (the admin key form stays)', async () => {
     const only = await startConsoleStack('sso-only', ADMIN_KEY, {
       ssoOnly: true,
-      sso: { issuer: new URL(idp.issuer), clientId: idp.clientId, clientSecret: idp.clientSecret, redirectBase: '', groupsClaim: 'groups', roleMap: parseRoleMap('pm=production:editor'), displayName: 'Test IdP' },
+      sso: idp.ssoConfig('pm=production:editor'),
     })
     try {
       const { page, errors } = await only.newPage({ width: 1280, height: 800 })

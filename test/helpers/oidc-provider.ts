@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import Provider from 'oidc-provider'
+import { parseRoleMap, type SsoConfig } from '../../server/auth/sso-config.ts'
 
 export interface TestAccount {
   /** Empty: the provider names no email for this account. */
@@ -16,6 +17,8 @@ export interface TestProvider {
   clientSecret: string
   /** Registers the one client with this redirect URI and starts answering. */
   register(redirectUri: string): void
+  /** The server's single sign-on settings for this provider: `roles` as in `CANARY_OIDC_ROLES`. */
+  ssoConfig(roles: string, more?: Partial<SsoConfig>): SsoConfig
   close(): Promise<void>
 }
 
@@ -27,7 +30,7 @@ export interface TestProvider {
  *
  * @example
  * const idp = await startTestProvider({ ada: { email: 'ada@example.com', name: 'Ada', groups: ['pm'] } })
- * const server = await startTestServer({ sso: { issuer: new URL(idp.issuer), … } })
+ * const server = await startTestServer({ sso: idp.ssoConfig('pm=production:editor') })
  * idp.register(`${server.url}/api/v1/sso/callback`)
  */
 export async function startTestProvider(accounts: Record<string, TestAccount>): Promise<TestProvider> {
@@ -41,6 +44,16 @@ export async function startTestProvider(accounts: Record<string, TestAccount>): 
     issuer,
     clientId,
     clientSecret,
+    ssoConfig: (roles, more) => ({
+      issuer: new URL(issuer),
+      clientId,
+      clientSecret,
+      redirectBase: '',
+      groupsClaim: 'groups',
+      roleMap: parseRoleMap(roles),
+      displayName: 'Test IdP',
+      ...more,
+    }),
     register(redirectUri) {
       const provider = new Provider(issuer, {
         clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [redirectUri] }],

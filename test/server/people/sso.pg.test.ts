@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { parseRoleMap } from '../../../server/auth/sso-config.ts'
 import { startTestProvider, type TestProvider } from '../../helpers/oidc-provider.ts'
 import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.ts'
 import { startTestServer, type TestServer } from '../../helpers/server.ts'
@@ -23,16 +22,7 @@ beforeAll(async () => {
     ops: { email: 'ops@example.com', name: 'Ops', groups: ['pm'] },
     pam: { email: 'pam@example.com', name: 'Pam', groups: ['pm'] },
   })
-  const sso = {
-    issuer: new URL(idp.issuer),
-    clientId: idp.clientId,
-    clientSecret: idp.clientSecret,
-    redirectBase: '',
-    groupsClaim: 'groups',
-    roleMap: parseRoleMap('pm=production:editor'),
-    displayName: 'Test IdP',
-    adminEmails: ['ops@example.com'],
-  }
+  const sso = idp.ssoConfig('pm=production:editor', { adminEmails: ['ops@example.com'] })
   a = await startTestServer({ sso }, { databaseUrl: database.url })
   b = await startTestServer({ sso }, { databaseUrl: database.url })
   idp.register(`${a.url}/api/v1/sso/callback`)

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { parseRoleMap } from '../../../server/auth/sso-config.ts'
 import { startTestProvider, type TestProvider } from '../../helpers/oidc-provider.ts'
 import { startTestServer, type TestServer } from '../../helpers/server.ts'
 import { personClient } from './people-client.ts'
@@ -26,16 +25,9 @@ beforeAll(async () => {
   })
   issuer = idp.issuer
   server = await startTestServer({
-    sso: {
-      issuer: new URL(issuer),
-      clientId: idp.clientId,
-      clientSecret: idp.clientSecret,
-      redirectBase: '',
-      groupsClaim: 'groups',
-      roleMap: parseRoleMap('canary-admins=*:admin,pm=production:editor,pm=staging:approver'),
-      displayName: 'Test IdP',
+    sso: idp.ssoConfig('canary-admins=*:admin,pm=production:editor,pm=staging:approver', {
       adminEmails: ['boss@example.com', 'later@example.com'],
-    },
+    }),
   })
   idp.register(`${server.url}/api/v1/sso/callback`)
 }, 60_000)
@@ -201,7 +193,7 @@ describe('a provider that cannot be reached', () => {
     const issuerDown = down.issuer
     // Its port answers 503 until a client is registered: discovery fails.
     const s = await startTestServer({
-      sso: { issuer: new URL(issuerDown), clientId: down.clientId, clientSecret: down.clientSecret, redirectBase: '', groupsClaim: 'groups', roleMap: parseRoleMap('pm=production:editor'), displayName: 'Down' },
+      sso: down.ssoConfig('pm=production:editor', { displayName: 'Down' }),
     })
     try {
       const first = await fetch(`${s.url}/api/v1/sso/start`, { redirect: 'manual' })
