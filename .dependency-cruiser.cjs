@@ -14,7 +14,7 @@ const LAYERS = [
   { name: 'base', units: ['errors.ts', 'error-response.ts', 'cursor.ts', 'validation.ts', 'domain/', 'import/'], siblings: true },
   // What the server keeps and reads: the store (one contract, two dialects), the rate limits,
   // the console's built bundle; and what it sends out (the outbound-call policy of webhooks).
-  { name: 'data', units: ['store/', 'rate-limit/', 'console-serving/', 'outbound/'] },
+  { name: 'data', units: ['store/', 'rate-limit/', 'console-serving/', 'outbound/', 'exchange/'] },
   // In-memory live state over the store (change hub, compiled rules) and key checks.
   { name: 'state', units: ['live/', 'auth/'] },
   // What the server decides and does: the guard, the write side of flags, replication.
@@ -24,9 +24,9 @@ const LAYERS = [
   { name: 'edges', units: ['routes/', 'stream/', 'ofrep/', 'openapi.ts', 'observability/'] },
   // Wiring, no I/O of its own: the composition root, the app, first-start bootstrap, the config,
   // and how a held change request is previewed and applied (it needs two logic folders).
-  { name: 'wiring', units: ['compose.ts', 'app.ts', 'bootstrap.ts', 'config.ts', 'proposals.ts'], siblings: true },
+  { name: 'wiring', units: ['compose.ts', 'app.ts', 'sdk-routes.ts', 'bootstrap.ts', 'config.ts', 'proposals.ts'], siblings: true },
   // Entry points: the server process and the CLI.
-  { name: 'entry', units: ['main.ts', 'cli/'], siblings: true },
+  { name: 'entry', units: ['main.ts', 'cli/', 'node-http/'], siblings: true },
 ]
 
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')

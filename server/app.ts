@@ -4,10 +4,10 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { requireKey, type AuthEnv } from './auth/api-key.ts'
 import { requireAccess } from './auth/access.ts'
 import type { Action } from './auth/identity.ts'
-import { throttleFailedAuth } from './auth/failure-throttle.ts'
+import { authFailureGate, throttleFailedAuth, type AuthFailureGate } from './auth/failure-throttle.ts'
 import { sdkCors } from './auth/sdk-cors.ts'
 import { errorBody, errorResponse } from './error-response.ts'
-import { AppError, RouteNotFoundError } from './errors.ts'
+import { RouteNotFoundError } from './errors.ts'
 import { createOfrep } from './ofrep/index.ts'
 import { openApiDocument } from './openapi.ts'
 import { auditRoutes } from './routes/audit.ts'
@@ -24,7 +24,9 @@ import { streamTicketRoutes } from './routes/stream-tickets.ts'
 import { importRoutes, MAX_IMPORT_BYTES } from './routes/import.ts'
 import { segmentRoutes } from './routes/segments.ts'
 import { limitWrites } from './routes/write-limit.ts'
-import { guardRoutes, metricsRoutes } from './routes/guard.ts'
+import { guardRoutes } from './routes/guard.ts'
+import { API_ANSWER_HEADERS, apiSdkRoutes, MAX_BODY_BYTES, mountSdkRoutes, tooLargeError } from './sdk-routes.ts'
+import type { SdkRoute } from './exchange/sdk-exchange.ts'
 import { changeRequestRoutes } from './routes/change-requests.ts'
 import type { Services } from './compose.ts'
 
@@ -40,7 +42,7 @@ export interface AppDeps extends Services {
   ssoOnly?: boolean
 }
 
-export const MAX_BODY_BYTES = 1024 * 1024
+export { MAX_BODY_BYTES }
 
 /**
  * The HTTP application: `/health`, the admin API under `/api/v1`, and one error handler that
@@ -50,7 +52,14 @@ export const MAX_BODY_BYTES = 1024 * 1024
  * const app = createApp({ store, service })
  * await app.request('/health') // 200 {"status":"ok"}
  */
-export function createApp(deps: AppDeps) {
+export const createApp = (deps: AppDeps) => createHttp(deps).app
+
+/**
+ * The hono app, and what the server process answers in front of it (node-http/sdk-lane.ts): the
+ * SDK routes, which the app serves through the same handlers, and the failed-authentication
+ * gate both doors share.
+ */
+export function createHttp(deps: AppDeps): { app: Hono<AuthEnv>; sdkRoutes: SdkRoute[]; authFailures: AuthFailureGate } {
   const { store, keys, service, guard, intake, planner, requests, protectedWrites, now, clientLimits, rules } = deps
   const log = deps.log ?? ((m, e) => console.error(m, e))
   const app = new Hono<AuthEnv>()
@@ -61,12 +70,12 @@ export function createApp(deps: AppDeps) {
   }
   if (deps.observe) app.use(deps.observe)
   // Wrong keys cost an address time, never a key or an account its access (auth/failure-throttle.ts).
-  const failedAuth = throttleFailedAuth({
+  const authFailures = authFailureGate({
     throttle: clientLimits.authFailures,
     trustedProxies: clientLimits.settings.trustedProxies,
-    onRefused: respond,
     onForwarded: (peer, forwardedFor) => clientLimits.proxyTrust.seen(peer, forwardedFor),
   })
+  const failedAuth = throttleFailedAuth(authFailures, respond)
   for (const path of ['/api/*', '/ofrep/*', '/metrics']) app.use(path, failedAuth)
 
   // API answers are data for programs, never pages to sniff or copies to keep (keys, rules, audit).
@@ -75,8 +84,7 @@ export function createApp(deps: AppDeps) {
   // `Response` with a stream body (about a tenth of a metrics POST). An answer the context did not
   // build (a `Response` returned as it is) still gets them afterwards.
   const noSniffNoStore = (c: Context) => {
-    c.header('X-Content-Type-Options', 'nosniff')
-    c.header('Cache-Control', 'no-store')
+    for (const [name, value] of Object.entries(API_ANSWER_HEADERS)) c.header(name, value)
   }
   app.use('/api/*', async (c, next) => {
     noSniffNoStore(c)
@@ -89,7 +97,7 @@ export function createApp(deps: AppDeps) {
 
   // Import files (whole exports of another product) may be larger than any other request.
   const limitBody = (maxSize: number) =>
-    boundedBody({ maxSize, onError: (c) => respond(c, new AppError(413, 'payload_too_large', `body: larger than ${maxSize} bytes`)) })
+    boundedBody({ maxSize, onError: (c) => respond(c, tooLargeError(maxSize)) })
   const ordinaryBody = limitBody(MAX_BODY_BYTES)
   const importBody = limitBody(MAX_IMPORT_BYTES)
   app.use('/api/v1/*', (c, next) => (c.req.path.startsWith('/api/v1/import/') ? importBody(c, next) : ordinaryBody(c, next)))
@@ -104,11 +112,6 @@ export function createApp(deps: AppDeps) {
   const always = (action: Action) => () => action
   const envParam = (c: Context) => c.req.param('env')
   const sdkOfEnv = requireKey(keys, { kinds: ['admin', 'server'], environment: (c) => c.req.param('env') })
-  // Client keys may evaluate too, with public answers only (see routes/environments.ts).
-  const anyKeyOfEnv = requireKey(keys, {
-    kinds: ['admin', 'server', 'client'],
-    environment: (c) => c.req.param('env'),
-  })
   const anySdk = requireKey(keys, { kinds: ['server', 'client'], environment: (_c, key) => key.environment ?? undefined })
 
   // `/x/*` also matches `/x` itself in hono, so each guard is registered once.
@@ -127,8 +130,8 @@ export function createApp(deps: AppDeps) {
   // Protecting an environment, or lifting it, changes a setting: an admin of every environment.
   app.use('/api/v1/environments/:env/protection', access({ action: always('admin') }))
   app.on(['GET', 'POST'], '/api/v1/environments', access({ action: (c) => (c.req.method === 'GET' ? 'read' : 'admin') }))
+  // Preflights of POST …/evaluate (the route itself is an SDK route, below: it checks its key).
   app.use('/api/v1/environments/:env/evaluate', sdkCorsFor('POST'))
-  app.use('/api/v1/environments/:env/evaluate', anyKeyOfEnv)
   app.use('/api/v1/environments/:env/snapshot', sdkOfEnv)
   app.use('/api/v1/environments/:env/flags/*', access({ environment: envParam }))
   app.use('/api/v1/environments/:env/segments/*', access({ environment: envParam }))
@@ -138,7 +141,6 @@ export function createApp(deps: AppDeps) {
   const sdkGetPostCors = sdkCorsFor('GET', 'POST')
   app.use('/api/v1/metrics', sdkGetPostCors)
   app.use('/api/v1/stream', sdkGetPostCors)
-  app.use('/api/v1/metrics', anySdk)
   // Browsers cannot see why a WebSocket upgrade failed; a plain GET with the same key tells them.
   app.get('/api/v1/stream', anySdk, (c) =>
     c.json(errorBody('upgrade_required', 'this endpoint speaks WebSocket (sub-protocol canary-flags.v1)'), 426),
@@ -164,19 +166,22 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1/stream-tickets', streamTicketRoutes({ store, tickets: deps.tickets }))
   app.route('/api/v1/audit', auditRoutes({ store }))
   app.route('/api/v1/environments', environmentRoutes({ store, service }))
-  app.route('/api/v1/environments/:env', evaluationRoutes({ store, rules, clientLimits }))
+  app.route('/api/v1/environments/:env', evaluationRoutes({ store }))
   app.route('/api/v1/change-requests', changeRequestRoutes({ requests }))
   app.route('/api/v1/environments/:env/flags', flagStateRoutes({ store, service, requests }))
   app.route('/api/v1/environments/:env/segments', segmentRoutes({ store, service, protectedWrites }))
   app.route('/api/v1/import', importRoutes({ store, service, protectedWrites }))
   app.route('/api/v1/environments/:env/flags', guardRoutes({ store, service, guard, planner, requests, now, log }))
-  app.route('/api/v1/metrics', metricsRoutes({ intake, now }))
+  // The routes SDKs call many times a second: one handler each, which the server process also
+  // answers in front of hono (node-http/sdk-lane.ts).
+  const sdkRoutes = [...ofrep.evaluations, ...apiSdkRoutes({ keys, rules, clientLimits, intake, now, log })]
+  mountSdkRoutes(app, sdkRoutes)
   app.route('/', consoleRoutes({ log }))
   deps.extend?.(app)
 
   app.notFound((c) => respond(c, new RouteNotFoundError(c.req.method, c.req.path)))
   app.onError((error, c: Context) => respond(c, error))
-  return app
+  return { app, sdkRoutes, authFailures }
 }
 
 export type App = ReturnType<typeof createApp>

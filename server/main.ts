@@ -2,15 +2,16 @@ import { randomBytes } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import { hostname } from 'node:os'
 import type { AddressInfo } from 'node:net'
-import { createAdaptorServer } from '@hono/node-server'
+import { getRequestListener } from '@hono/node-server'
 import { pino } from 'pino'
-import { createApp } from './app.ts'
+import { createHttp } from './app.ts'
 import { createSso } from './auth/sso.ts'
 import type { SsoConfig } from './auth/sso-config.ts'
 import { bootstrap } from './bootstrap.ts'
 import { DEFAULT_HOST, operatorKeyWarning, type Config } from './config.ts'
 import { observeChanges } from './observability/change-observer.ts'
-import { httpObserver } from './observability/http-observer.ts'
+import { httpObservations } from './observability/http-observer.ts'
+import { sdkLane } from './node-http/sdk-lane.ts'
 import { metricsPortHandler } from './observability/metrics-port.ts'
 import { logFunction, type Logger } from './observability/logger.ts'
 import { createMetrics, type Metrics } from './observability/metrics.ts'
@@ -180,13 +181,14 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   let registry: ConnectionRegistry | undefined
   const ssoConfig = options.sso ?? config.sso
   let boundUrl = ''
-  const app = createApp({
+  const observations = httpObservations({ logger, metrics })
+  const { app, sdkRoutes, authFailures } = createHttp({
     ...services,
     sso: ssoConfig && createSso(ssoConfig, () => config.publicUrl || boundUrl),
     ssoOnly: options.ssoOnly ?? config.ssoOnly ?? false,
     intake,
     log,
-    observe: httpObserver({ logger, metrics }),
+    observe: observations.middleware,
     extend: (api) => {
       const list = async () => (registry ? await registry.list() : (stream?.list() ?? []))
       api.route('/api/v1/connections', connectionRoutes({ credentials: services.credentials, list }))
@@ -194,7 +196,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     },
   })
 
-  const server = createAdaptorServer({ fetch: app.fetch }) as Server
+  // The SDK lane answers the routes SDKs call many times a second; hono everything else.
+  const honoListener = getRequestListener(app.fetch)
+  const takeSdkRequest = sdkLane({ routes: sdkRoutes, authFailures, observe: observations.record, log })
+  const server = createServer((req, res) => {
+    if (!takeSdkRequest(req, res)) void honoListener(req, res)
+  })
   // SDKs told to reconnect after a restart arrive thousands a second (spread, see
   // stream-server.ts): a deep accept queue holds a burst instead of dropping its SYNs, which
   // clients would resend only 1, 3, 7 s later. The kernel caps it at net.core.somaxconn.

@@ -14,13 +14,17 @@ export type KeyVerifier = Pick<Store['keys'], 'verify'>
  */
 export type AuthEnv = { Variables: { apiKey: ApiKeyInfo; actor: string; identity: Identity } }
 
+/** The secret of an `Authorization: Bearer <key>` header (a bare key is taken too). */
+export const bearerSecret = (authorization: string | undefined): string | undefined =>
+  authorization ? authorization.replace(/^Bearer\s+/i, '').trim() || undefined : undefined
+
 /**
  * The secret from `Authorization: Bearer <key>`, or for browsers (which cannot set headers on a
  * WebSocket) from the `key` query parameter or a `Sec-WebSocket-Protocol` entry `key.<key>`.
  */
 export function secretFrom(headers: Headers, url: string, allowQuery: boolean): string | undefined {
-  const auth = headers.get('authorization')
-  if (auth) return auth.replace(/^Bearer\s+/i, '').trim() || undefined
+  const authorization = headers.get('authorization')
+  if (authorization) return bearerSecret(authorization)
   if (!allowQuery) return undefined
   const protocols = headers.get('sec-websocket-protocol')?.split(',').map((p) => p.trim()) ?? []
   const fromProtocol = protocols.find((p) => p.startsWith('key.'))?.slice(4)
@@ -28,7 +32,7 @@ export function secretFrom(headers: Headers, url: string, allowQuery: boolean): 
 }
 
 /** `key:<name>` — how people and services appear in the audit log. */
-export const actorOf = (key: ApiKeyInfo) => `${key.kind}-key:${key.name}`
+export const actorOf = (key: { kind: string; name: string }) => `${key.kind}-key:${key.name}`
 
 /**
  * The live key for a secret: 401 when there is none or it is unknown or revoked. The one key

@@ -1,5 +1,18 @@
 import type { MiddlewareHandler } from 'hono'
 
+export interface SdkCorsOptions {
+  allowMethods: string[]
+  allowHeaders: string[]
+  exposeHeaders?: string[]
+  maxAge: number
+}
+
+/** The CORS headers of every answer that is not a preflight (the SDK lane adds the same ones). */
+export function corsHeaders(options: SdkCorsOptions): Record<string, string> {
+  const expose = options.exposeHeaders?.join(',')
+  return expose ? { 'Access-Control-Allow-Origin': '*', 'Access-Control-Expose-Headers': expose } : { 'Access-Control-Allow-Origin': '*' }
+}
+
 /**
  * CORS for the SDK routes (any origin: browser SDKs run on the customers' sites), with the same
  * answers as hono's `cors({ origin: '*' })` but without its cost: hono's sets its headers on
@@ -11,14 +24,13 @@ import type { MiddlewareHandler } from 'hono'
  * @example
  * app.use('/ofrep/v1/*', sdkCors({ allowMethods: ['GET', 'POST'], allowHeaders: ['authorization'], maxAge: 600 }))
  */
-export function sdkCors(options: { allowMethods: string[]; allowHeaders: string[]; exposeHeaders?: string[]; maxAge: number }): MiddlewareHandler {
+export function sdkCors(options: SdkCorsOptions): MiddlewareHandler {
   const methods = options.allowMethods.join(',')
   const headers = options.allowHeaders.join(',')
-  const expose = options.exposeHeaders?.join(',')
+  const always = Object.entries(corsHeaders(options))
   const maxAge = String(options.maxAge)
   return async (c, next) => {
-    c.header('Access-Control-Allow-Origin', '*')
-    if (expose) c.header('Access-Control-Expose-Headers', expose)
+    for (const [name, value] of always) c.header(name, value)
     if (c.req.method === 'OPTIONS') {
       c.header('Access-Control-Max-Age', maxAge)
       c.header('Access-Control-Allow-Methods', methods)

@@ -1,4 +1,4 @@
-import type { Context, MiddlewareHandler } from 'hono'
+import type { MiddlewareHandler } from 'hono'
 import { routePath } from 'hono/route'
 import type { Logger } from 'pino'
 import type { AuthEnv } from '../auth/api-key.ts'
@@ -29,35 +29,57 @@ const SDK_ROUTES = new Set([
   '/api/v1/metrics',
 ])
 
-const keyEnvironment = (c: Context<AuthEnv>) =>
-  (c.get('apiKey') as { environment?: string | null } | undefined)?.environment ?? undefined
+/** One answered request, as the request log and the HTTP metrics see it (both doors of the server). */
+export interface AnsweredRequest {
+  method: string
+  path: string
+  /** The route pattern (`/api/v1/flags/:key`), or `unmatched`. */
+  route: string
+  status: number
+  seconds: number
+  /** Who acted, when the request carried a valid key or credential. */
+  actor: string | undefined
+  /** The environment of the request's key, when it had one. */
+  keyEnvironment: string | undefined
+}
 
 /**
  * Every HTTP request: one log line (method, path, status, duration, key name; successful SDK
- * calls and successful reads at `debug`, see `SDK_ROUTES` and `READS`) and one observation of the duration histogram under its
- * route pattern (`/api/v1/flags/:key`, so
- * flag keys never become label values). A refused admin write (4xx) counts as a refused change.
+ * calls and successful reads at `debug`, see `SDK_ROUTES` and `READS`) and one observation of the
+ * duration histogram under its route pattern (`/api/v1/flags/:key`, so flag keys never become
+ * label values). A refused admin write (4xx) counts as a refused change. `record` takes a request
+ * the SDK lane answered (node-http/sdk-lane.ts); `middleware` observes the hono app's.
  */
-export function httpObserver(deps: { logger: Logger; metrics: Metrics }): MiddlewareHandler<AuthEnv> {
-  return async (c, next) => {
+export function httpObservations(deps: { logger: Logger; metrics: Metrics }) {
+  const record = (r: AnsweredRequest): void => {
+    deps.metrics.httpRequest(r.method, r.route, r.status, r.seconds)
+    const refused = WRITES.has(r.method) && r.status >= 400 && r.status < 500
+    // Accepted batches are counted where the guard takes them (both transports); one refused
+    // before reaching it (bad key, bad body) is counted here.
+    if (refused && r.path === BATCHES) deps.metrics.batchRefused(r.keyEnvironment ?? 'unknown', `http_${r.status}`)
+    else if (refused) deps.metrics.changeRefused(r.status)
+    const level = r.status < 400 && (READS.has(r.method) || SDK_ROUTES.has(r.route)) ? 'debug' : 'info'
+    if (!deps.logger.isLevelEnabled(level)) return
+    deps.logger[level]({ method: r.method, path: r.path, route: r.route, status: r.status, ms: Math.round(r.seconds * 10_000) / 10, actor: r.actor }, 'request')
+  }
+  const middleware: MiddlewareHandler<AuthEnv> = async (c, next) => {
     const started = performance.now()
     await next()
-    const seconds = (performance.now() - started) / 1000
-    const status = c.res.status
     // The last matched route is the handler's pattern; a path only middleware matched (`/*`)
     // shares one label, so scanning for URLs cannot grow the series without bound.
     const last = routePath(c, -1)
-    const route = last.endsWith('*') ? 'unmatched' : last
-    deps.metrics.httpRequest(c.req.method, route, status, seconds)
-    const refused = WRITES.has(c.req.method) && status >= 400 && status < 500
-    // Accepted batches are counted where the guard takes them (both transports); one refused
-    // before reaching it (bad key, bad body) is counted here.
-    if (refused && c.req.path === BATCHES) deps.metrics.batchRefused(keyEnvironment(c) ?? 'unknown', `http_${status}`)
-    else if (refused) deps.metrics.changeRefused(status)
-    const level = status < 400 && (READS.has(c.req.method) || SDK_ROUTES.has(route)) ? 'debug' : 'info'
-    if (!deps.logger.isLevelEnabled(level)) return
-    // Unset when the request carried no valid key (public routes, refused keys).
-    const actor = c.get('actor') as string | undefined
-    deps.logger[level]({ method: c.req.method, path: c.req.path, route, status, ms: Math.round(seconds * 10_000) / 10, actor }, 'request')
+    record({
+      method: c.req.method,
+      path: c.req.path,
+      route: last.endsWith('*') ? 'unmatched' : last,
+      status: c.res.status,
+      seconds: (performance.now() - started) / 1000,
+      // Unset when the request carried no valid key (public routes, refused keys).
+      actor: c.get('actor') as string | undefined,
+      keyEnvironment: (c.get('apiKey') as { environment?: string | null } | undefined)?.environment ?? undefined,
+    })
   }
+  return { record, middleware }
 }
+
+export type HttpObservations = ReturnType<typeof httpObservations>

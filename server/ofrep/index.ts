@@ -2,6 +2,7 @@ import type { ClientLimits } from '../rate-limit/client-limits.ts'
 import type { EnvRules } from '../live/env-rules.ts'
 import type { KeyIndex } from '../auth/key-index.ts'
 import { createRefetchEvents } from './refetch-events.ts'
+import { ofrepEvaluations } from './evaluate-routes.ts'
 import { ofrepRoutes } from './routes.ts'
 import { createStreamTokens } from './stream-token.ts'
 import { createStreamsPerToken } from './streams-per-token.ts'
@@ -37,6 +38,8 @@ export function createOfrep(deps: {
   const perToken = createStreamsPerToken(deps.limits?.streamsPerToken)
   return {
     routes: ofrepRoutes({ ...deps, events, tokens, perToken }),
+    /** `POST /ofrep/v1/evaluate/flags` and `…/flags/{key}`, as SDK routes (evaluate-routes.ts). */
+    evaluations: ofrepEvaluations({ ...deps, tokens }),
     /**
      * Ends the streams of revoked keys and of expired tokens: called on every revocation and on
      * every periodic key re-check (auth/key-index.ts).

@@ -1,27 +1,16 @@
-import { createHash } from 'node:crypto'
-import { boundedBody } from '../rate-limit/body-limit.ts'
 import { Hono, type Context } from 'hono'
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming'
-import { authenticate, authorizeKey, secretFrom } from '../auth/api-key.ts'
 import { sdkCors } from '../auth/sdk-cors.ts'
 import { errorResponse } from '../error-response.ts'
-import { ForbiddenError, UnauthorizedError } from '../errors.ts'
+import { UnauthorizedError } from '../errors.ts'
 import { clientAddress, remoteAddressOf } from '../rate-limit/client-address.ts'
 import type { ClientLimits } from '../rate-limit/client-limits.ts'
 import type { EnvRules } from '../live/env-rules.ts'
 import type { KeyIndex } from '../auth/key-index.ts'
-import type { ApiKeyInfo } from '../store/contract.ts'
-import { createBulkAnswers, type BulkAnswer } from './bulk-answer.ts'
-import { evaluateForOfrep, userFromContext, type Audience } from './evaluation.ts'
+import { OFREP_CORS } from './evaluate-routes.ts'
 import type { RefetchEvents } from './refetch-events.ts'
 import type { StreamTokens } from './stream-token.ts'
 import type { StreamsPerToken } from './streams-per-token.ts'
-
-/** OFREP request bodies are a context of a few attributes; anything near this is abuse. */
-export const OFREP_MAX_BODY_BYTES = 64 * 1024
-
-/** How long a browser tab may sit hidden before its provider closes the event stream (ADR 0008). */
-const INACTIVITY_DELAY_SEC = 120
 
 /** How often an idle event stream carries a comment, so proxies and load balancers keep it open. */
 const HEARTBEAT_MS = 25_000
@@ -36,87 +25,6 @@ export interface OfrepDeps {
   perToken: StreamsPerToken
   now: () => number
   log: (message: string, error?: unknown) => void
-}
-
-/** A refusal in OFREP's shape (`errorCode`, `errorDetails`), with the flag's key on single evaluations. */
-class OfrepRequestError extends Error {
-  constructor(
-    readonly errorCode: 'INVALID_CONTEXT' | 'PARSE_ERROR',
-    message: string,
-  ) {
-    super(message)
-  }
-}
-
-/** The context of an OFREP request body: `{ context?: object }`, anything else refused. */
-async function contextOf(c: Context): Promise<Record<string, unknown>> {
-  return contextFrom(await c.req.text())
-}
-
-/** The context in an OFREP request body's text (see `contextOf`). */
-function contextFrom(text: string): Record<string, unknown> {
-  if (text.trim() === '') return {}
-  let body: unknown
-  try {
-    body = JSON.parse(text)
-  } catch (error) {
-    throw new OfrepRequestError('PARSE_ERROR', `body: invalid JSON (${(error as Error).message})`)
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    throw new OfrepRequestError('PARSE_ERROR', 'body: must be a JSON object {"context": {...}}')
-  const context = (body as { context?: unknown }).context
-  if (context === undefined || context === null) return {}
-  if (typeof context !== 'object' || Array.isArray(context))
-    throw new OfrepRequestError('INVALID_CONTEXT', 'context: must be an object of attributes')
-  const targetingKey = (context as { targetingKey?: unknown }).targetingKey
-  if (targetingKey !== undefined && typeof targetingKey !== 'string')
-    throw new OfrepRequestError('INVALID_CONTEXT', 'context.targetingKey: must be a string')
-  return context as Record<string, unknown>
-}
-
-/**
- * The origin browsers reach this server at, for the absolute event-stream URL: the request's
- * own, or behind trusted proxies the one they report (`X-Forwarded-Proto`/`-Host`), so a page on
- * https is not handed an http URL. Providers that take `endpoint.requestUri` use their base URL.
- */
-function publicOrigin(c: Context, trustedProxies: number, ownUrl: (url: string) => URL): string {
-  const own = ownUrl(c.req.url)
-  if (trustedProxies === 0) return own.origin
-  const proto = c.req.header('x-forwarded-proto')?.split(',')[0]?.trim()
-  const host = c.req.header('x-forwarded-host')?.split(',')[0]?.trim() || c.req.header('host')
-  return proto === 'http' || proto === 'https' ? `${proto}://${host ?? own.host}` : own.origin
-}
-
-/**
- * The request URL's scheme and host parsed as a `URL`, remembered for the last one seen: a
- * server answers under one or a few names, and parsing every bulk request's URL was a
- * noticeable share of it. One entry, so a client sending many Host headers cannot grow it.
- */
-function lastOrigin(): (url: string) => URL {
-  let lastPrefix: string | undefined
-  let last: URL | undefined
-  return (url) => {
-    // `http://host[:port]` — up to the path's slash (the adapter always builds absolute URLs).
-    const end = url.indexOf('/', url.indexOf('//') + 2)
-    const prefix = end === -1 ? url : url.slice(0, end)
-    if (prefix !== lastPrefix || last === undefined) {
-      last = new URL(prefix)
-      lastPrefix = prefix
-    }
-    return last
-  }
-}
-
-/** The strong ETag of an evaluated body: equal answers, equal tags, whatever the process. */
-export const etagOf = (body: string) => `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`
-
-/** Whether `If-None-Match` (a list of tags, weak or strong, or `*`) names this tag. */
-export function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
-  if (header === undefined) return false
-  return header.split(',').some((raw) => {
-    const tag = raw.trim().replace(/^W\//, '')
-    return tag === '*' || tag === etag
-  })
 }
 
 /** What an event stream is for: from its token (stream-token.ts). */
@@ -166,21 +74,16 @@ async function relayEvents(
 }
 
 /**
- * The OpenFeature Remote Evaluation Protocol (OFREP 0.3.0) on the flag server:
- * `POST /ofrep/v1/evaluate/flags/{key}`, `POST /ofrep/v1/evaluate/flags` (ETag, 304) and the SSE
- * event stream its `eventStreams` points at. Keys are the SDK keys (`Authorization: Bearer` or
- * `X-API-Key`): a server key sees every flag of its environment, with the detailed reason in
- * `metadata.canaryReason`; a client key sees client-visible flags only, with generic reasons, a
- * hidden flag answering exactly like a missing one, within the client evaluation rate limit.
+ * The OFREP routes hono serves under `/ofrep/v1`: CORS (preflights of the evaluations too) and
+ * the SSE event stream a bulk answer's `eventStreams` points at. The evaluations themselves are
+ * SDK routes (evaluate-routes.ts), which both doors of the server serve.
  *
  * @example
- * app.route('/ofrep/v1', ofrepRoutes({ keys, rules, clientLimits, events, tokens, log }))
+ * app.route('/ofrep/v1', ofrepRoutes({ keys, rules, clientLimits, events, tokens, perToken, now, log }))
  */
 export function ofrepRoutes(deps: OfrepDeps) {
   const { keys, rules, clientLimits, events, tokens, perToken, now, log } = deps
-  const bulkAnswer = createBulkAnswers(etagOf)
-  const ownUrl = lastOrigin()
-  const app = new Hono<{ Variables: { key: ApiKeyInfo; environment: string; audience: Audience } }>()
+  const app = new Hono()
   const addressOf = (c: Context) =>
     clientAddress({
       remoteAddress: remoteAddressOf(c),
@@ -188,87 +91,8 @@ export function ofrepRoutes(deps: OfrepDeps) {
       trustedProxies: clientLimits.settings.trustedProxies,
     })
 
-  app.use(
-    '*',
-    sdkCors({
-      allowHeaders: ['authorization', 'content-type', 'x-api-key', 'if-none-match', 'last-event-id'],
-      allowMethods: ['GET', 'POST'],
-      exposeHeaders: ['ETag'],
-      maxAge: 600,
-    }),
-  )
-  app.use(
-    '/evaluate/*',
-    boundedBody({
-      maxSize: OFREP_MAX_BODY_BYTES,
-      onError: (c) => c.json({ errorCode: 'PARSE_ERROR', errorDetails: `body: larger than ${OFREP_MAX_BODY_BYTES} bytes` }, 400),
-    }),
-  )
-  // One authentication for all evaluations: SDK keys, bound to one environment.
-  app.use('/evaluate/*', async (c, next) => {
-    const secret = c.req.header('x-api-key') || secretFrom(c.req.raw.headers, c.req.url, false)
-    const key = await authenticate(keys, secret)
-    authorizeKey(key, { kinds: ['server', 'client'], environment: key.environment ?? undefined })
-    if (key.environment === null) throw new ForbiddenError('an SDK key bound to an environment is needed')
-    const audience: Audience = key.kind === 'client' ? 'client' : 'server'
-    if (audience === 'client') {
-      // Each answer is a guess at who is in which cohort: client keys share the HTTP evaluation budget.
-      clientLimits.admitEvaluation(addressOf(c))
-    }
-    // Loaded once per environment; evaluations then read it synchronously.
-    await rules.load(key.environment)
-    c.set('key', key)
-    c.set('environment', key.environment)
-    c.set('audience', audience)
-    await next()
-  })
-
-  app.post('/evaluate/flags/:key', async (c) => {
-    const flag = c.req.param('key')
-    let context: Record<string, unknown>
-    try {
-      context = await contextOf(c)
-    } catch (error) {
-      if (error instanceof OfrepRequestError) return c.json({ key: flag, errorCode: error.errorCode, errorDetails: error.message }, 400)
-      throw error
-    }
-    const env = c.get('environment')
-    const entry = evaluateForOfrep(rules.get(env), rules.clientVisible(env), flag, userFromContext(context), c.get('audience'))
-    if (entry === undefined) return c.json({ key: flag, errorCode: 'FLAG_NOT_FOUND', errorDetails: `flag ${flag} not found` }, 404)
-    // Our flags always answer with an explicit value, so every success is cacheable only until the next change.
-    return 'errorCode' in entry ? c.json(entry, 400) : c.json({ ...entry, cacheable: false })
-  })
-
-  app.post('/evaluate/flags', async (c) => {
-    const env = c.get('environment')
-    const text = await c.req.text()
-    // The tag covers what was evaluated, not the stream URL (whose token is fresh every time),
-    // and the body embeds the same text (bulk-answer.ts keeps both per version, and the answer
-    // to each recent context).
-    let answer: BulkAnswer
-    try {
-      answer = bulkAnswer.forText(rules.get(env), rules.clientVisible(env), text, c.get('audience'), (t) => userFromContext(contextFrom(t)))
-    } catch (error) {
-      if (error instanceof OfrepRequestError) return c.json({ errorCode: error.errorCode, errorDetails: error.message }, 400)
-      throw error
-    }
-    const { flagsJson, etag } = answer
-    c.header('ETag', etag)
-    c.header('Cache-Control', 'private, no-cache')
-    if (matchesIfNoneMatch(c.req.header('if-none-match'), etag)) return c.body(null, 304)
-    const requestUri = `/ofrep/v1/events?token=${tokens.issue(c.get('key'), env)}`
-    const eventStreams = [
-      {
-        type: 'sse',
-        url: new URL(requestUri, publicOrigin(c, clientLimits.settings.trustedProxies, ownUrl)).href,
-        endpoint: { requestUri },
-        inactivityDelaySec: INACTIVITY_DELAY_SEC,
-      },
-    ]
-    const body = `{"flags":${flagsJson},"eventStreams":${JSON.stringify(eventStreams)}}`
-    return c.body(body, 200, { 'Content-Type': 'application/json; charset=utf-8' })
-  })
-
+  // CORS of every OFREP route, preflights of the evaluations included (their POSTs are SDK routes: evaluate-routes.ts).
+  app.use('*', sdkCors(OFREP_CORS))
   // The event stream: EventSource sends no headers, so the signed token in the URL authorizes.
   app.get('/events', async (c) => {
     const grant = tokens.read(c.req.query('token'))

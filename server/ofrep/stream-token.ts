@@ -66,14 +66,11 @@ export function createStreamTokens(options: { now: () => number; secret?: Buffer
   const nextId = randomIds()
   return {
     issue(key: ApiKeyInfo, environment: string): string {
-      const grant: StreamGrant = {
-        id: nextId(),
-        keyId: key.id,
-        environment,
-        audience: key.kind === 'client' ? 'client' : 'server',
-        expiresAt: options.now() + ttlMs,
-      }
-      const payload = b64(JSON.stringify(grant))
+      // The grant's JSON by hand: an id of base64url characters and a number need no escaping,
+      // and the rest is the same for every token of a key (`JSON.stringify` of the whole grant
+      // was a twentieth of an OFREP bulk answer).
+      const same = `,"keyId":${JSON.stringify(key.id)},"environment":${JSON.stringify(environment)},"audience":"${key.kind === 'client' ? 'client' : 'server'}"}`
+      const payload = b64(`{"id":"${nextId()}","expiresAt":${options.now() + ttlMs}${same}`)
       return `${payload}.${b64(sign(payload))}`
     },
     /** The grant of a well-signed, unexpired token, or undefined. */

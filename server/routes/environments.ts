@@ -1,19 +1,13 @@
 import { Hono } from 'hono'
-import { GENERIC_RESULTS, RESULTS } from '../../sdk/core/index.ts'
 import { announcedModes } from '../../sdk/core/bucketing-capability.ts'
-import { answerFor } from '../domain/answer.ts'
 import { snapshotFor, viewKey } from '../domain/bucketing-view.ts'
 import type { AuthEnv } from '../auth/api-key.ts'
 import { readableEnvironments } from '../auth/identity.ts'
-import { clientAddress, remoteAddressOf } from '../rate-limit/client-address.ts'
-import type { ClientLimits } from '../rate-limit/client-limits.ts'
-import type { EnvRules } from '../live/env-rules.ts'
 import type { FlagService } from '../services/flag-service.ts'
 import type { Store } from '../store/contract.ts'
 import { schemas } from '../validation.ts'
 import * as shapes from '../../api-shapes/index.ts'
 import { jsonBody, param, shaped } from './request.ts'
-import { readPlainEvaluate } from './plain-bodies.ts'
 
 /** `/api/v1/environments`: list and create. */
 export function environmentRoutes({ store, service }: { store: Store; service: FlagService }) {
@@ -39,28 +33,11 @@ export function environmentRoutes({ store, service }: { store: Store; service: F
 }
 
 /**
- * Server-side evaluation (`POST /environments/:env/evaluate`) through the same `sdk/core` the
- * SDKs run, from the server's compiled rules, and the snapshot an SDK can bootstrap from.
- * Admin and server keys get the detailed reason. A client key (public) gets the public answer:
- * a generic reason, only for client-visible flags (a hidden flag answers exactly like a missing
- * one), within a per-address rate limit, since each call is a guess at who is in which cohort.
+ * The snapshot an SDK can bootstrap from (`GET /environments/:env/snapshot`). Evaluation
+ * (`POST …/evaluate`) is an SDK route both doors serve (sdk-calls.ts).
  */
-export function evaluationRoutes({ store, rules, clientLimits }: { store: Store; rules: EnvRules; clientLimits: ClientLimits }) {
+export function evaluationRoutes({ store }: { store: Store }) {
   return new Hono<AuthEnv>()
-    .post('/evaluate', async (c) => {
-      const { flag, user } = await jsonBody(c, schemas.evaluate, { fast: readPlainEvaluate })
-      const env = param(c, 'env')
-      const ruleset = await rules.load(env)
-      if (c.get('apiKey').kind !== 'client') return c.json({ flag, ...(ruleset.compiled.get(flag)?.evaluate(user) ?? RESULTS.unknownFlag) })
-      const address = clientAddress({
-        remoteAddress: remoteAddressOf(c),
-        forwardedFor: c.req.header('x-forwarded-for'),
-        trustedProxies: clientLimits.settings.trustedProxies,
-      })
-      clientLimits.admitEvaluation(address)
-      const answer = answerFor(ruleset, rules.clientVisible(env), flag, user)
-      return c.json({ flag, ...(answer?.public ?? GENERIC_RESULTS.error) })
-    })
     // `?bucketing=unleash,launchdarkly`: the modes the SDK evaluates, as in its WebSocket hello
     // (absent = none); flags in other modes come unavailable (domain/bucketing-view.ts).
     .get('/snapshot', async (c) => {

@@ -4,8 +4,6 @@ import type { GuardService } from '../guard/guard-service.ts'
 import type { RolloutPlanner } from '../guard/rollout-planner.ts'
 import type { FlagService } from '../services/flag-service.ts'
 import type { Store, StoredFlagState } from '../store/contract.ts'
-import { CreditByAddress } from '../rate-limit/client-credit.ts'
-import type { EvidenceIntake } from '../guard/evidence-intake.ts'
 import { ValidationError } from '../errors.ts'
 import { parse, schemas } from '../validation.ts'
 import * as shapes from '../../api-shapes/index.ts'
@@ -13,8 +11,7 @@ import { toFlatCounts } from '../../sdk/core/metrics.ts'
 import { FineSeries } from '../guard/fine-series.ts'
 import { newWebhookSecret } from '../outbound/signature.ts'
 import type { ChangeRequests } from '../services/change-requests.ts'
-import { expectedVersion, heldAnswer, jsonBody, param, remoteAddress, shaped, stateView } from './request.ts'
-import { readPlainMetrics } from './plain-bodies.ts'
+import { expectedVersion, heldAnswer, jsonBody, param, shaped, stateView } from './request.ts'
 
 const MINUTE = 60_000
 /** How long a replaced webhook secret keeps signing unless the request says otherwise (a day). */
@@ -136,22 +133,4 @@ export function guardRoutes(deps: {
       return c.json(shaped(shapes.flagState, stateView(state)))
     }
   }
-}
-
-/**
- * `POST /api/v1/metrics`: the SDKs' HTTP fallback when their socket is down. Same validation and
- * the same trust rules as the socket: a client key's report needs its `user`, is put in the arm
- * the server computes, and is capped per key and remote address at one user's worth.
- */
-export function metricsRoutes({ intake, now }: { intake: EvidenceIntake; now: () => number }) {
-  const credits = new CreditByAddress()
-  return new Hono<AuthEnv>().post('/', async (c) => {
-    const { batch, user } = await jsonBody(c, schemas.metrics, { fast: readPlainMetrics })
-    const key = c.get('apiKey')
-    const env = key.environment as string
-    if (key.kind === 'server') return c.json(await intake.fromServer(env, batch))
-    if (!user) throw new ValidationError('user: required with a client key (the server evaluates it to attribute the counts)')
-    const credit = credits.of(`${key.id}\u0000${remoteAddress(c)}`, now())
-    return c.json(await intake.fromClient(env, batch, user, credit))
-  })
 }

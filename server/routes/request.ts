@@ -19,7 +19,15 @@ export async function jsonBody<T extends z.ZodMiniType>(
   schema: T,
   options: { fast?: (input: unknown) => z.output<T> | undefined } = {},
 ): Promise<z.output<T>> {
-  const text = await c.req.text()
+  return jsonText(await c.req.text(), schema, options)
+}
+
+/** A request body's text parsed as `jsonBody` does (the SDK routes read their bodies themselves). */
+export function jsonText<T extends z.ZodMiniType>(
+  text: string,
+  schema: T,
+  options: { fast?: (input: unknown) => z.output<T> | undefined } = {},
+): z.output<T> {
   let input: unknown
   try {
     input = text.trim() === '' ? {} : JSON.parse(text)

@@ -3,7 +3,7 @@ import { applyChange, rulesetFromSnapshot } from '../../sdk/core/ruleset.ts'
 import type { Cohort, FlagState } from '../../sdk/core/types.ts'
 import { createBulkAnswers } from '../../server/ofrep/bulk-answer.ts'
 import { evaluateAllForOfrep, userFromContext, type Audience } from '../../server/ofrep/evaluation.ts'
-import { etagOf } from '../../server/ofrep/routes.ts'
+import { etagOf } from '../../server/ofrep/evaluate-routes.ts'
 
 /** Rich flags of every kind of outcome: off, beta users, a regional percentage, no stickiness. */
 const cohorts = (i: number): Cohort[] => [

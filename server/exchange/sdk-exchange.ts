@@ -1,0 +1,89 @@
+/**
+ * The SDK routes' requests and answers without a web framework: the handlers of the routes SDKs
+ * call many times a second (OFREP evaluations, `POST …/evaluate`, `POST /api/v1/metrics`) read an
+ * `SdkRequest` and give an `SdkAnswer`. The server process answers them straight from `node:http`
+ * (node-http/sdk-lane.ts), where hono's request and response objects were most of their cost;
+ * the hono app answers them through the same handlers (sdk-routes.ts), for `app.request()` and
+ * for anything the lane does not take. One handler, two doors, the same bytes.
+ */
+
+/** One request as a handler reads it. */
+export interface SdkRequest {
+  readonly method: string
+  /** The path, without the query. */
+  readonly path: string
+  /** A header by its lower-case name (repeated ones joined with `, `, as Node and fetch do). */
+  header(name: string): string | undefined
+  /** The peer's address as the socket sees it; undefined in process (`app.request`). */
+  readonly peer: string | undefined
+  /** `scheme://host[:port]` the request was sent to (the event-stream URL is built on it). */
+  readonly origin: string
+  /** The body as text (the door bounds its size before a handler runs). */
+  text(): Promise<string>
+}
+
+/** The key a request was authenticated with, as far as logs and metrics need it. */
+export interface CallerKey {
+  readonly kind: string
+  readonly name: string
+  readonly environment: string | null
+}
+
+/**
+ * A request on its way through a handler: what was asked, the route's parameter (`:env` or
+ * `:key`, decoded), and the key once the handler has authenticated it (the request log names it;
+ * a refused metrics batch is counted under its environment).
+ */
+export interface SdkCall {
+  readonly request: SdkRequest
+  readonly param: string
+  key?: CallerKey
+}
+
+/** What a handler answers: status, headers and body (`null`: none, as on a 304). */
+export interface SdkAnswer {
+  status: number
+  headers: Record<string, string>
+  body: string | null
+}
+
+/** hono's `c.json` type, so both doors answer with the same bytes. */
+export const JSON_TYPE = 'application/json'
+
+/** A JSON answer, as hono's `c.json` builds it. */
+export const jsonAnswer = (status: number, value: unknown, headers: Record<string, string> = {}): SdkAnswer => ({
+  status,
+  headers: { ...headers, 'Content-Type': JSON_TYPE },
+  body: JSON.stringify(value),
+})
+
+/** The error a door turns into an answer, and the one error handler of the route's group. */
+export type AnswerForError = (error: unknown, call: SdkCall) => SdkAnswer
+
+/**
+ * One SDK route, as both doors serve it. `pattern` is hono's (and the HTTP metrics' route label);
+ * `match` is the same path as a regular expression whose one group is the parameter.
+ */
+export interface SdkRoute {
+  readonly method: 'POST'
+  readonly pattern: string
+  readonly match: RegExp
+  /** Bodies larger than this are refused before the handler runs (`tooLarge`). */
+  readonly maxBodyBytes: number
+  /** The refusal of a too-large body, in the route group's error shape. */
+  readonly tooLarge: () => SdkAnswer
+  /** The headers every answer of the group carries (CORS for browser SDKs; `nosniff`, `no-store` on `/api`). */
+  readonly headers: Readonly<Record<string, string>>
+  /** Any thrown error as the group's error answer. */
+  readonly onError: AnswerForError
+  handle(call: SdkCall): Promise<SdkAnswer>
+}
+
+/** A route's answer to a call: its handler's, or its group's error answer for what the handler threw. */
+export async function answerOf(route: SdkRoute, call: SdkCall): Promise<SdkAnswer> {
+  try {
+    return await route.handle(call)
+  } catch (error) {
+    return route.onError(error, call)
+  }
+}

@@ -1,0 +1,154 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { actorOf } from '../auth/api-key.ts'
+import type { AuthFailureGate } from '../auth/failure-throttle.ts'
+import { answerOf, type SdkAnswer, type SdkCall, type SdkRequest, type SdkRoute } from '../exchange/sdk-exchange.ts'
+import type { AnsweredRequest } from '../observability/http-observer.ts'
+
+/**
+ * The same checks the Node adapter makes before it builds a request URL: a plain lower-case host
+ * (with a port) and a path of URL-safe characters without `%` or dot segments. Anything else is
+ * left to hono, which refuses or normalizes it its own way; the lane never answers differently.
+ */
+const PLAIN_HOST = /^[a-z0-9._-]+(?::(?:[1-5]\d{3,4}|[6-9]\d{3}))?$/
+const PLAIN_TARGET = /^\/[!#$&-;=?-[\]_a-z~]*$/
+const DOT_SEGMENT = /\/\.\.?(?:[/?#]|$)/
+
+/** A request body read whole, or `undefined` once it grew past `maxBytes` (the rest is dropped). */
+function readBody(incoming: IncomingMessage, maxBytes: number): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    let settled = false
+    incoming.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size <= maxBytes) chunks.push(chunk)
+      else if (!settled) {
+        settled = true
+        incoming.resume()
+        resolve(undefined)
+      }
+    })
+    incoming.once('end', () => {
+      if (settled) return
+      settled = true
+      const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8')
+      // As fetch's `text()` reads it: a byte-order mark is not part of the text.
+      resolve(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)
+    })
+    // A peer gone mid-body: `end` never comes. (`close` follows every request; only then is it news.)
+    const broken = (error?: Error) => {
+      if (settled) return
+      settled = true
+      reject(error ?? new Error('the request closed before its body ended'))
+    }
+    incoming.once('error', broken)
+    incoming.once('close', broken)
+  })
+}
+
+/**
+ * Writes an answer as the Node adapter writes hono's: the group's headers, the answer's, and its
+ * length, as one flat list (`writeHead` takes one; no merged object per answer).
+ */
+function write(res: ServerResponse, route: SdkRoute, answer: SdkAnswer): void {
+  const headers: Array<string | number> = []
+  for (const name in route.headers) if (!(name in answer.headers)) headers.push(name, route.headers[name]!)
+  for (const name in answer.headers) headers.push(name, answer.headers[name]!)
+  if (answer.body === null) {
+    res.writeHead(answer.status, headers as unknown as string[])
+    res.end()
+    return
+  }
+  headers.push('Content-Length', Buffer.byteLength(answer.body))
+  res.writeHead(answer.status, headers as unknown as string[])
+  res.end(answer.body)
+}
+
+/**
+ * The SDK lane: the routes SDKs call many times a second (OFREP evaluations, `POST …/evaluate`,
+ * `POST /api/v1/metrics`), answered straight from `node:http` in front of hono. For these routes
+ * hono's request and response objects, and its middleware chain, were most of each request's
+ * cost (README "Performance"). The lane runs the very handlers the app mounts
+ * (sdk-routes.ts) and the same protections, in the app's order: the failed-authentication gate
+ * (the untrusted-proxy warning, a 429 for an address past its failures), the body limit before
+ * anything else, the group's headers (CORS, `nosniff`, `no-store`) on every answer, the route's
+ * error shape, and one request-log line and metrics observation (`observe`). What the lane does
+ * not take — other methods (CORS preflights), other paths, an unusual Host or path — goes to
+ * hono: `take` answers false. test/server/routes/sdk-lane.test.ts checks that both doors give the
+ * same answers.
+ *
+ * @example
+ * const take = sdkLane({ routes, authFailures, observe: observer.record, log })
+ * createServer((req, res) => take(req, res) || honoListener(req, res))
+ */
+export function sdkLane(deps: {
+  routes: readonly SdkRoute[]
+  authFailures: AuthFailureGate
+  observe: (answered: AnsweredRequest) => void
+  log: (message: string, error?: unknown) => void
+}): (incoming: IncomingMessage, res: ServerResponse) => boolean {
+  const { routes, authFailures, observe, log } = deps
+
+  async function serve(route: SdkRoute, param: string, path: string, incoming: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now()
+    const peer = incoming.socket.remoteAddress
+    const forwardedFor = incoming.headers['x-forwarded-for'] as string | undefined
+    authFailures.seen(peer, forwardedFor)
+    const declared = incoming.headers['content-length']
+    let answer: SdkAnswer
+    let call: SdkCall | undefined
+    // A declared size over the limit is refused unread, as the app's body limit does.
+    const body = declared !== undefined && incoming.headers['transfer-encoding'] === undefined && Number.parseInt(declared, 10) > route.maxBodyBytes ? undefined : await readBody(incoming, route.maxBodyBytes)
+    if (body === undefined) answer = route.tooLarge()
+    else {
+      const request: SdkRequest = {
+        method: 'POST',
+        path,
+        header: (name) => {
+          const value = incoming.headers[name]
+          return Array.isArray(value) ? value.join(', ') : value
+        },
+        peer,
+        origin: `http://${incoming.headers.host}`,
+        text: () => Promise.resolve(body),
+      }
+      call = { request, param }
+      answer = await answerOf(route, call)
+    }
+    if (answer.status === 401) {
+      const refusal = authFailures.failed(peer, forwardedFor)
+      if (refusal !== undefined && call !== undefined) answer = route.onError(refusal, call)
+    }
+    write(res, route, answer)
+    const key = call?.key
+    observe({
+      method: 'POST',
+      path,
+      route: route.pattern,
+      status: answer.status,
+      seconds: (performance.now() - started) / 1000,
+      actor: key && actorOf(key),
+      keyEnvironment: key?.environment ?? undefined,
+    })
+  }
+
+  return (incoming, res) => {
+    if (incoming.method !== 'POST') return false
+    const target = incoming.url ?? ''
+    const host = incoming.headers.host
+    if (host === undefined || !PLAIN_HOST.test(host) || !PLAIN_TARGET.test(target) || DOT_SEGMENT.test(target) || 'encrypted' in incoming.socket) return false
+    const query = target.indexOf('?')
+    const path = query === -1 ? target : target.slice(0, query)
+    for (const route of routes) {
+      const match = route.match.exec(path)
+      if (match === null) continue
+      serve(route, match[1] ?? '', path, incoming, res).catch((error: unknown) => {
+        // A peer gone mid-body has nothing left to hear; anything else is a fault worth a log line.
+        if (!incoming.destroyed) log(`POST ${path}: no answer could be written`, error)
+        res.destroy()
+      })
+      return true
+    }
+    return false
+  }
+}
