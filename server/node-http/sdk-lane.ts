@@ -13,8 +13,8 @@ const PLAIN_HOST = /^[a-z0-9._-]+(?::(?:[1-5]\d{3,4}|[6-9]\d{3}))?$/
 const PLAIN_TARGET = /^\/[!#$&-;=?-[\]_a-z~]*$/
 const DOT_SEGMENT = /\/\.\.?(?:[/?#]|$)/
 
-/** A request body read whole, or `undefined` once it grew past `maxBytes` (the rest is dropped). */
-function readBody(incoming: IncomingMessage, maxBytes: number): Promise<string | undefined> {
+/** A request body read as it streams in, or `undefined` once it grew past `maxBytes` (the rest is dropped). */
+function streamedBody(incoming: IncomingMessage, maxBytes: number): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
@@ -31,9 +31,7 @@ function readBody(incoming: IncomingMessage, maxBytes: number): Promise<string |
     incoming.once('end', () => {
       if (settled) return
       settled = true
-      const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8')
-      // As fetch's `text()` reads it: a byte-order mark is not part of the text.
-      resolve(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)
+      resolve(asText(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)))
     })
     // A peer gone mid-body: `end` never comes. (`close` follows every request; only then is it news.)
     const broken = (error?: Error) => {
@@ -44,6 +42,26 @@ function readBody(incoming: IncomingMessage, maxBytes: number): Promise<string |
     incoming.once('error', broken)
     incoming.once('close', broken)
   })
+}
+
+/** Bytes as text, as fetch's `text()` reads them: a byte-order mark is not part of the text. */
+const asText = (bytes: Buffer) => {
+  const text = bytes.toString('utf8')
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+}
+
+/**
+ * A request body, or `undefined` when it is larger than `maxBytes`. An SDK's body is small and
+ * comes in the packet its headers came in: the parser has buffered all of it by the time a
+ * microtask runs, and it is read at once (`complete`), without the stream's events — reading
+ * them was as much as the rest of a bare POST's answer. Anything else streams in.
+ */
+async function readBody(incoming: IncomingMessage, maxBytes: number): Promise<string | undefined> {
+  await undefined
+  if (!incoming.complete) return streamedBody(incoming, maxBytes)
+  if (incoming.readableLength > maxBytes) return undefined
+  const bytes = incoming.read() as Buffer | null
+  return bytes === null ? '' : asText(bytes)
 }
 
 /**
