@@ -68,6 +68,11 @@ export function createHttp(deps: AppDeps): { app: Hono<AuthEnv>; sdkRoutes: SdkR
     const { status, body, headers } = errorResponse(error, log, `${c.req.method} ${c.req.path}`)
     return c.json(body, status as ContentfulStatusCode, headers)
   }
+  // OpenFeature Remote Evaluation Protocol (server/ofrep): its own auth, CORS and error shapes.
+  const ofrep = createOfrep({ keys, rules, clientLimits, now, log, limits: deps.ofrepStreams })
+  // The routes SDKs call many times a second: one handler each, which the app mounts below and
+  // the server process also answers in front of hono (node-http/sdk-lane.ts).
+  const sdkRoutes = [...ofrep.evaluations, ...apiSdkRoutes({ keys, rules, clientLimits, intake, now, log })]
   if (deps.observe) app.use(deps.observe)
   // Wrong keys cost an address time, never a key or an account its access (auth/failure-throttle.ts).
   const authFailures = authFailureGate({
@@ -100,7 +105,13 @@ export function createHttp(deps: AppDeps): { app: Hono<AuthEnv>; sdkRoutes: SdkR
     boundedBody({ maxSize, onError: (c) => respond(c, tooLargeError(maxSize)) })
   const ordinaryBody = limitBody(MAX_BODY_BYTES)
   const importBody = limitBody(MAX_IMPORT_BYTES)
-  app.use('/api/v1/*', (c, next) => (c.req.path.startsWith('/api/v1/import/') ? importBody(c, next) : ordinaryBody(c, next)))
+  // An SDK route's body limit is its own (mountSdkRoutes), answered in its group's shape with its headers.
+  const isSdkRoute = (c: Context) => c.req.method === 'POST' && sdkRoutes.some((route) => route.match.test(c.req.path))
+  app.use('/api/v1/*', (c, next) =>
+    c.req.path.startsWith('/api/v1/import/') ? importBody(c, next)
+    : isSdkRoute(c) ? next()
+    : ordinaryBody(c, next),
+  )
 
   const sdkCorsFor = (...methods: string[]) =>
     sdkCors({ allowHeaders: ['authorization', 'content-type'], allowMethods: methods, maxAge: 600 })
@@ -156,8 +167,6 @@ export function createHttp(deps: AppDeps): { app: Hono<AuthEnv>; sdkRoutes: SdkR
   app.route('/api/v1/members', memberRoutes({ store, people: deps.people }))
   app.route('/api/v1/tokens', tokenRoutes({ store, people: deps.people }))
   app.route('/api/v1/flags', flagRoutes({ store, service, guard, protectedWrites }))
-  // OpenFeature Remote Evaluation Protocol (server/ofrep): its own auth, CORS and error shapes.
-  const ofrep = createOfrep({ keys, rules, clientLimits, now, log, limits: deps.ofrepStreams })
   app.route('/ofrep/v1', ofrep.routes)
   // A revoked key's event streams end at once, here and (through the key index) on every replica;
   // expired tokens' streams end on every re-check at the latest.
@@ -172,9 +181,6 @@ export function createHttp(deps: AppDeps): { app: Hono<AuthEnv>; sdkRoutes: SdkR
   app.route('/api/v1/environments/:env/segments', segmentRoutes({ store, service, protectedWrites }))
   app.route('/api/v1/import', importRoutes({ store, service, protectedWrites }))
   app.route('/api/v1/environments/:env/flags', guardRoutes({ store, service, guard, planner, requests, now, log }))
-  // The routes SDKs call many times a second: one handler each, which the server process also
-  // answers in front of hono (node-http/sdk-lane.ts).
-  const sdkRoutes = [...ofrep.evaluations, ...apiSdkRoutes({ keys, rules, clientLimits, intake, now, log })]
   mountSdkRoutes(app, sdkRoutes)
   app.route('/', consoleRoutes({ log }))
   deps.extend?.(app)
