@@ -25,8 +25,8 @@ import { importRoutes, MAX_IMPORT_BYTES } from './routes/import.ts'
 import { segmentRoutes } from './routes/segments.ts'
 import { limitWrites } from './routes/write-limit.ts'
 import { guardRoutes } from './routes/guard.ts'
-import { API_ANSWER_HEADERS, apiSdkRoutes, MAX_BODY_BYTES, mountSdkRoutes, tooLargeError } from './sdk-routes.ts'
-import type { SdkRoute } from './exchange/sdk-exchange.ts'
+import { API_ANSWER_HEADERS, apiHotRoutes, isHotRoute, MAX_BODY_BYTES, mountHotRoutes, tooLargeError } from './hot-routes.ts'
+import type { HotRoute } from './exchange/hot-route.ts'
 import { changeRequestRoutes } from './routes/change-requests.ts'
 import type { Services } from './compose.ts'
 
@@ -54,13 +54,23 @@ export { MAX_BODY_BYTES }
  */
 export const createApp = (deps: AppDeps) => createHttp(deps).app
 
+/** What the app's parts share: its deps, log, refusal answer and hot routes. */
+interface Parts {
+  deps: AppDeps
+  log: (message: string, error?: unknown) => void
+  respond: (c: Context, error: unknown) => Response
+  hotRoutes: HotRoute[]
+  authFailures: AuthFailureGate
+  ofrep: ReturnType<typeof createOfrep>
+}
+
 /**
- * The hono app, and what the server process answers in front of it (node-http/sdk-lane.ts): the
- * SDK routes, which the app serves through the same handlers, and the failed-authentication
+ * The hono app, and what the server process answers in front of it (node-http/hot-lane.ts): the
+ * hot routes, which the app serves through the same handlers, and the failed-authentication
  * gate both doors share.
  */
-export function createHttp(deps: AppDeps): { app: Hono<AuthEnv>; sdkRoutes: SdkRoute[]; authFailures: AuthFailureGate } {
-  const { store, keys, service, guard, intake, planner, requests, protectedWrites, now, clientLimits, rules } = deps
+export function createHttp(deps: AppDeps): { app: Hono<AuthEnv>; hotRoutes: HotRoute[]; authFailures: AuthFailureGate } {
+  const { store, keys, intake, now, clientLimits, rules } = deps
   const log = deps.log ?? ((m, e) => console.error(m, e))
   const app = new Hono<AuthEnv>()
   /** Every HTTP refusal goes through `errorResponse`, the function the WebSocket upgrade uses too. */
@@ -70,16 +80,27 @@ export function createHttp(deps: AppDeps): { app: Hono<AuthEnv>; sdkRoutes: SdkR
   }
   // OpenFeature Remote Evaluation Protocol (server/ofrep): its own auth, CORS and error shapes.
   const ofrep = createOfrep({ keys, rules, clientLimits, now, log, limits: deps.ofrepStreams })
-  // The routes SDKs call many times a second: one handler each, which the app mounts below and
-  // the server process also answers in front of hono (node-http/sdk-lane.ts).
-  const sdkRoutes = [...ofrep.evaluations, ...apiSdkRoutes({ keys, rules, clientLimits, intake, now, log })]
-  if (deps.observe) app.use(deps.observe)
+  // The routes called many times a second: one handler each, which the app mounts below and the
+  // server process also answers in front of hono (node-http/hot-lane.ts).
+  const hotRoutes = [...ofrep.evaluations, ...apiHotRoutes({ keys, credentials: deps.credentials, store, rules, clientLimits, intake, now, log })]
   // Wrong keys cost an address time, never a key or an account its access (auth/failure-throttle.ts).
   const authFailures = authFailureGate({
     throttle: clientLimits.authFailures,
     trustedProxies: clientLimits.settings.trustedProxies,
     onForwarded: (peer, forwardedFor) => clientLimits.proxyTrust.seen(peer, forwardedFor),
   })
+  const parts: Parts = { deps, log, respond, hotRoutes, authFailures, ofrep }
+  guardRequests(app, parts)
+  mountRoutes(app, parts)
+  app.notFound((c) => respond(c, new RouteNotFoundError(c.req.method, c.req.path)))
+  app.onError((error, c: Context) => respond(c, error))
+  return { app, hotRoutes, authFailures }
+}
+
+/** What runs before the routes: observation, the failed-auth throttle, answer headers, body limits, CORS, access and the write limit. */
+function guardRequests(app: Hono<AuthEnv>, { deps, respond, hotRoutes, authFailures }: Parts): void {
+  const { keys, now } = deps
+  if (deps.observe) app.use(deps.observe)
   const failedAuth = throttleFailedAuth(authFailures, respond)
   for (const path of ['/api/*', '/ofrep/*', '/metrics']) app.use(path, failedAuth)
 
@@ -97,19 +118,16 @@ export function createHttp(deps: AppDeps): { app: Hono<AuthEnv>; sdkRoutes: SdkR
     if (c.res.headers.get('x-content-type-options') !== 'nosniff') noSniffNoStore(c)
   })
 
-  app.get('/health', (c) => c.json({ status: 'ok' }))
-  app.get('/api/v1/openapi.json', (c) => c.json(openApiDocument()))
-
   // Import files (whole exports of another product) may be larger than any other request.
-  const limitBody = (maxSize: number) =>
-    boundedBody({ maxSize, onError: (c) => respond(c, tooLargeError(maxSize)) })
+  const limitBody = (maxSize: number) => boundedBody({ maxSize, onError: (c) => respond(c, tooLargeError(maxSize)) })
   const ordinaryBody = limitBody(MAX_BODY_BYTES)
   const importBody = limitBody(MAX_IMPORT_BYTES)
-  // An SDK route's body limit is its own (mountSdkRoutes), answered in its group's shape with its headers.
-  const isSdkRoute = (c: Context) => c.req.method === 'POST' && sdkRoutes.some((route) => route.match.test(c.req.path))
+  // A hot route's body limit and access check are its own (mountHotRoutes): answered in its
+  // group's shape, with its headers, through either door.
+  const hot = (c: Context) => isHotRoute(hotRoutes, c.req.method, c.req.path)
   app.use('/api/v1/*', (c, next) =>
     c.req.path.startsWith('/api/v1/import/') ? importBody(c, next)
-    : isSdkRoute(c) ? next()
+    : hot(c) ? next()
     : ordinaryBody(c, next),
   )
 
@@ -141,10 +159,11 @@ export function createHttp(deps: AppDeps): { app: Hono<AuthEnv>; sdkRoutes: SdkR
   // Protecting an environment, or lifting it, changes a setting: an admin of every environment.
   app.use('/api/v1/environments/:env/protection', access({ action: always('admin') }))
   app.on(['GET', 'POST'], '/api/v1/environments', access({ action: (c) => (c.req.method === 'GET' ? 'read' : 'admin') }))
-  // Preflights of POST …/evaluate (the route itself is an SDK route, below: it checks its key).
+  // Preflights of POST …/evaluate (the route itself is a hot route: it checks its key).
   app.use('/api/v1/environments/:env/evaluate', sdkCorsFor('POST'))
   app.use('/api/v1/environments/:env/snapshot', sdkOfEnv)
-  app.use('/api/v1/environments/:env/flags/*', access({ environment: envParam }))
+  const flagAccess = access({ environment: envParam })
+  app.use('/api/v1/environments/:env/flags/*', (c, next) => (hot(c) ? next() : flagAccess(c, next)))
   app.use('/api/v1/environments/:env/segments/*', access({ environment: envParam }))
   // An import creates flags in every environment: an admin of every environment.
   app.use('/api/v1/import/*', access({ action: always('admin') }))
@@ -159,7 +178,13 @@ export function createHttp(deps: AppDeps): { app: Hono<AuthEnv>; sdkRoutes: SdkR
 
   // After authentication (it counts per key), before any route writes.
   app.use('/api/v1/*', limitWrites({ perSecond: deps.writesPerKeyPerSecond, now }))
+}
 
+/** The routes: `/health`, the admin API, OFREP, the hot routes, the console, and what later layers add. */
+function mountRoutes(app: Hono<AuthEnv>, { deps, log, hotRoutes, ofrep }: Parts): void {
+  const { store, keys, service, guard, planner, requests, protectedWrites, now, clientLimits } = deps
+  app.get('/health', (c) => c.json({ status: 'ok' }))
+  app.get('/api/v1/openapi.json', (c) => c.json(openApiDocument()))
   const trustedProxies = clientLimits.settings.trustedProxies
   const ssoOnly = deps.ssoOnly ?? false
   app.route('/api/v1/session', sessionRoutes({ store, people: deps.people, credentials: deps.credentials, trustedProxies, ssoOnly }))
@@ -181,13 +206,9 @@ export function createHttp(deps: AppDeps): { app: Hono<AuthEnv>; sdkRoutes: SdkR
   app.route('/api/v1/environments/:env/segments', segmentRoutes({ store, service, protectedWrites }))
   app.route('/api/v1/import', importRoutes({ store, service, protectedWrites }))
   app.route('/api/v1/environments/:env/flags', guardRoutes({ store, service, guard, planner, requests, now, log }))
-  mountSdkRoutes(app, sdkRoutes)
+  mountHotRoutes(app, hotRoutes)
   app.route('/', consoleRoutes({ log }))
   deps.extend?.(app)
-
-  app.notFound((c) => respond(c, new RouteNotFoundError(c.req.method, c.req.path)))
-  app.onError((error, c: Context) => respond(c, error))
-  return { app, sdkRoutes, authFailures }
 }
 
 export type App = ReturnType<typeof createApp>

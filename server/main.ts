@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { createServer, type Server } from 'node:http'
+import { createServer, type RequestListener, type Server } from 'node:http'
 import { hostname } from 'node:os'
 import type { AddressInfo } from 'node:net'
 import { getRequestListener } from '@hono/node-server'
@@ -10,8 +10,8 @@ import type { SsoConfig } from './auth/sso-config.ts'
 import { bootstrap } from './bootstrap.ts'
 import { DEFAULT_HOST, operatorKeyWarning, type Config } from './config.ts'
 import { observeChanges } from './observability/change-observer.ts'
-import { httpObservations } from './observability/http-observer.ts'
-import { sdkLane } from './node-http/sdk-lane.ts'
+import { httpObservations, type HttpObservations } from './observability/http-observer.ts'
+import { hotLane } from './node-http/hot-lane.ts'
 import { metricsPortHandler } from './observability/metrics-port.ts'
 import { logFunction, type Logger } from './observability/logger.ts'
 import { createMetrics, type Metrics } from './observability/metrics.ts'
@@ -102,6 +102,15 @@ const listen = async (server: Server) =>
     server.once('error', reject)
   })
 
+/** The hot lane answers the routes called many times a second (node-http/hot-lane.ts); hono everything else. */
+function requestListener(parts: ReturnType<typeof createHttp> & { observations: HttpObservations; log: (message: string, error?: unknown) => void }): RequestListener {
+  const honoListener = getRequestListener(parts.app.fetch)
+  const take = hotLane({ routes: parts.hotRoutes, authFailures: parts.authFailures, observe: parts.observations.record, log: parts.log })
+  return (req, res) => {
+    if (!take(req, res)) void honoListener(req, res)
+  }
+}
+
 /**
  * The composition root: config → database (migrated) → store → services → app → listen →
  * WebSocket stream, plus logs and metrics. The only place that wires real I/O together.
@@ -182,7 +191,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const ssoConfig = options.sso ?? config.sso
   let boundUrl = ''
   const observations = httpObservations({ logger, metrics })
-  const { app, sdkRoutes, authFailures } = createHttp({
+  const { app, hotRoutes, authFailures } = createHttp({
     ...services,
     sso: ssoConfig && createSso(ssoConfig, () => config.publicUrl || boundUrl),
     ssoOnly: options.ssoOnly ?? config.ssoOnly ?? false,
@@ -196,12 +205,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     },
   })
 
-  // The SDK lane answers the routes SDKs call many times a second; hono everything else.
-  const honoListener = getRequestListener(app.fetch)
-  const takeSdkRequest = sdkLane({ routes: sdkRoutes, authFailures, observe: observations.record, log })
-  const server = createServer((req, res) => {
-    if (!takeSdkRequest(req, res)) void honoListener(req, res)
-  })
+  const server = createServer(requestListener({ app, hotRoutes, authFailures, observations, log }))
   // SDKs told to reconnect after a restart arrive thousands a second (spread, see
   // stream-server.ts): a deep accept queue holds a burst instead of dropping its SYNs, which
   // clients would resend only 1, 3, 7 s later. The kernel caps it at net.core.somaxconn.

@@ -1,8 +1,8 @@
 import type { Context } from 'hono'
-import { getCookie } from 'hono/cookie'
+import { parse as parseCookie } from 'hono/utils/cookie'
 import { createMiddleware } from 'hono/factory'
 import { ForbiddenError, UnauthorizedError } from '../errors.ts'
-import { authenticate, secretFrom, type AuthEnv, type KeyVerifier } from './api-key.ts'
+import { authenticate, bearerSecret, type AuthEnv, type KeyVerifier } from './api-key.ts'
 import { actorOf, authorize, type Action, type Identity } from './identity.ts'
 import { isPersonalToken, notSignedIn, type PeopleAuth } from './people.ts'
 
@@ -23,24 +23,34 @@ export interface Credentials {
   people: Pick<PeopleAuth, 'fromSession' | 'fromToken'>
 }
 
+/** What `identify` reads of a request: its method and its headers (by lower-case name). */
+export interface CredentialSource {
+  readonly method: string
+  header(name: string): string | undefined
+}
+
 /**
  * Who sends a request: the bearer secret in `Authorization` (an API key, or a personal token
  * `cfp_…`), else the session cookie. A cookie-authenticated write without the CSRF header is
- * 403. 401 when there is no credential or it is unknown, ended or revoked.
+ * 403. 401 when there is no credential or it is unknown, ended or revoked. Takes hono's context
+ * or a hot route's request (exchange/hot-route.ts) alike.
  */
-export async function identify(credentials: Credentials, c: Context): Promise<Identity> {
-  const bearer = secretFrom(c.req.raw.headers, c.req.url, false)
+export async function identify(credentials: Credentials, request: CredentialSource | Context): Promise<Identity> {
+  const source = 'req' in request ? { method: request.req.method, header: (name: string) => request.req.header(name) } : request
+  const authorization = source.header('authorization')
+  const bearer = authorization ? bearerSecret(authorization) : undefined
   if (bearer !== undefined) {
     if (!isPersonalToken(bearer)) return { type: 'key', key: await authenticate(credentials.keys, bearer) }
     const person = await credentials.people.fromToken(bearer)
     if (!person) throw new UnauthorizedError('invalid or revoked personal token')
     return person
   }
-  const cookie = getCookie(c, SESSION_COOKIE)
+  const cookieHeader = source.header('cookie')
+  const cookie = cookieHeader ? parseCookie(cookieHeader, SESSION_COOKIE)[SESSION_COOKIE] : undefined
   if (!cookie) throw notSignedIn()
   const person = await credentials.people.fromSession(cookie)
   if (!person) throw new UnauthorizedError('session ended or expired: sign in again')
-  if (!SAFE_METHODS.has(c.req.method) && c.req.header(CSRF_HEADER) === undefined)
+  if (!SAFE_METHODS.has(source.method) && source.header(CSRF_HEADER) === undefined)
     throw new ForbiddenError(`a write with a session cookie needs the ${CSRF_HEADER} header (a defence against cross-site requests)`)
   return person
 }

@@ -4,7 +4,7 @@ import type { KeyIndex } from '../auth/key-index.ts'
 import { corsHeaders } from '../auth/sdk-cors.ts'
 import { errorResponse } from '../error-response.ts'
 import { ForbiddenError } from '../errors.ts'
-import { jsonAnswer, type SdkAnswer, type SdkCall, type SdkRequest, type SdkRoute } from '../exchange/sdk-exchange.ts'
+import { jsonAnswer, type HotAnswer, type HotCall, type HotRequest, type HotRoute } from '../exchange/hot-route.ts'
 import type { EnvRules } from '../live/env-rules.ts'
 import { clientAddress } from '../rate-limit/client-address.ts'
 import type { ClientLimits } from '../rate-limit/client-limits.ts'
@@ -63,7 +63,7 @@ function contextFrom(text: string): Record<string, unknown> {
  * own, or behind trusted proxies the one they report (`X-Forwarded-Proto`/`-Host`), so a page on
  * https is not handed an http URL. Providers that take `endpoint.requestUri` use their base URL.
  */
-function publicOrigin(request: SdkRequest, trustedProxies: number, ownUrl: (origin: string) => URL): string {
+function publicOrigin(request: HotRequest, trustedProxies: number, ownUrl: (origin: string) => URL): string {
   const own = ownUrl(request.origin)
   if (trustedProxies === 0) return own.origin
   const proto = request.header('x-forwarded-proto')?.split(',')[0]?.trim()
@@ -129,7 +129,7 @@ interface Evaluator {
 /**
  * The OFREP evaluations (OFREP 0.3.0), `POST /ofrep/v1/evaluate/flags/{key}` and
  * `POST /ofrep/v1/evaluate/flags` (ETag, 304, and the event-stream URL), as SDK routes both doors
- * of the server serve (exchange/sdk-exchange.ts). Keys are the SDK keys (`Authorization: Bearer`
+ * of the server serve (exchange/hot-route.ts). Keys are the SDK keys (`Authorization: Bearer`
  * or `X-API-Key`): a server key sees every flag of its environment, with the detailed reason in
  * `metadata.canaryReason`; a client key sees client-visible flags only, with generic reasons, a
  * hidden flag answering exactly like a missing one, within the client evaluation rate limit.
@@ -144,7 +144,7 @@ export function ofrepEvaluations(deps: {
   clientLimits: ClientLimits
   tokens: StreamTokens
   log: (message: string, error?: unknown) => void
-}): [bulk: SdkRoute, single: SdkRoute] {
+}): [bulk: HotRoute, single: HotRoute] {
   const { keys, rules, clientLimits, tokens, log } = deps
   const bulkAnswer = createBulkAnswers(etagOf)
   const ownUrl = lastOrigin()
@@ -152,7 +152,7 @@ export function ofrepEvaluations(deps: {
   const streamsJson = eventStreamsJson()
 
   /** One authentication for all evaluations: SDK keys, bound to one environment. */
-  async function evaluator(call: SdkCall): Promise<Evaluator> {
+  async function evaluator(call: HotCall): Promise<Evaluator> {
     const request = call.request
     const key = await authenticate(keys, request.header('x-api-key') || bearerSecret(request.header('authorization')))
     call.key = key
@@ -169,8 +169,8 @@ export function ofrepEvaluations(deps: {
     return { key, environment: key.environment, audience }
   }
 
-  async function single(call: SdkCall): Promise<SdkAnswer> {
-    const flag = call.param
+  async function single(call: HotCall): Promise<HotAnswer> {
+    const flag = call.params[0]!
     const { environment: env, audience } = await evaluator(call)
     let context: Record<string, unknown>
     try {
@@ -185,7 +185,7 @@ export function ofrepEvaluations(deps: {
     return 'errorCode' in entry ? jsonAnswer(400, entry) : jsonAnswer(200, { ...entry, cacheable: false })
   }
 
-  async function bulk(call: SdkCall): Promise<SdkAnswer> {
+  async function bulk(call: HotCall): Promise<HotAnswer> {
     const { key, environment: env, audience } = await evaluator(call)
     const request = call.request
     const text = await request.text()
@@ -215,7 +215,7 @@ export function ofrepEvaluations(deps: {
     maxBodyBytes: OFREP_MAX_BODY_BYTES,
     tooLarge: () => jsonAnswer(400, { errorCode: 'PARSE_ERROR', errorDetails: `body: larger than ${OFREP_MAX_BODY_BYTES} bytes` }),
     headers: corsHeaders(OFREP_CORS),
-    onError: (error: unknown, call: SdkCall) => {
+    onError: (error: unknown, call: HotCall) => {
       const { status, body, headers } = errorResponse(error, log, `${call.request.method} ${call.request.path}`)
       return jsonAnswer(status, body, headers)
     },

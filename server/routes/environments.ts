@@ -34,7 +34,7 @@ export function environmentRoutes({ store, service }: { store: Store; service: F
 
 /**
  * The snapshot an SDK can bootstrap from (`GET /environments/:env/snapshot`). Evaluation
- * (`POST …/evaluate`) is an SDK route both doors serve (sdk-calls.ts).
+ * (`POST …/evaluate`) is an SDK route both doors serve (hot-calls.ts).
  */
 export function evaluationRoutes({ store }: { store: Store }) {
   return new Hono<AuthEnv>()

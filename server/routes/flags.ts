@@ -97,7 +97,7 @@ export function flagStateRoutes({ store, service, requests }: { store: Store; se
         }),
       )
     })
-    .get('/:key', async (c) => c.json(withEtag(c, await store.flags.getState(param(c, 'env'), param(c, 'key')))))
+    // `GET /:key` is a hot route (hot-calls.ts), which both doors serve.
     .patch('/:key', async (c) => {
       const { version, ...update } = await jsonBody(c, schemas.patchState)
       const options = { actor: c.get('actor'), expectedVersion: expectedVersion(c, version) }

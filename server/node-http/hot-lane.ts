@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { actorOf } from '../auth/api-key.ts'
 import type { AuthFailureGate } from '../auth/failure-throttle.ts'
-import { answerOf, type SdkAnswer, type SdkCall, type SdkRequest, type SdkRoute } from '../exchange/sdk-exchange.ts'
+import { answerOf, type HotAnswer, type HotCall, type HotRequest, type HotRoute } from '../exchange/hot-route.ts'
 import type { AnsweredRequest } from '../observability/http-observer.ts'
 
 /**
@@ -68,7 +68,7 @@ async function readBody(incoming: IncomingMessage, maxBytes: number): Promise<st
  * Writes an answer as the Node adapter writes hono's: the group's headers, the answer's, and its
  * length, as one flat list (`writeHead` takes one; no merged object per answer).
  */
-function write(res: ServerResponse, route: SdkRoute, answer: SdkAnswer): void {
+function write(res: ServerResponse, route: HotRoute, answer: HotAnswer): void {
   const headers: Array<string | number> = []
   for (const name in route.headers) if (!(name in answer.headers)) headers.push(name, route.headers[name]!)
   for (const name in answer.headers) headers.push(name, answer.headers[name]!)
@@ -83,44 +83,49 @@ function write(res: ServerResponse, route: SdkRoute, answer: SdkAnswer): void {
 }
 
 /**
- * The SDK lane: the routes SDKs call many times a second (OFREP evaluations, `POST …/evaluate`,
- * `POST /api/v1/metrics`), answered straight from `node:http` in front of hono. For these routes
- * hono's request and response objects, and its middleware chain, were most of each request's
- * cost (README "Performance"). The lane runs the very handlers the app mounts
- * (sdk-routes.ts) and the same protections, in the app's order: the failed-authentication gate
+ * The hot lane: the routes called many times a second (OFREP evaluations, `POST …/evaluate`,
+ * `POST /api/v1/metrics`, the admin read of one flag state), answered straight from
+ * `node:http` in front of hono. For these routes hono's request and response objects, and its
+ * middleware chain, were most of each request's cost (README "Performance"). The lane runs the very handlers the app mounts
+ * (hot-routes.ts) and the same protections, in the app's order: the failed-authentication gate
  * (the untrusted-proxy warning, a 429 for an address past its failures), the body limit before
  * anything else, the group's headers (CORS, `nosniff`, `no-store`) on every answer, the route's
  * error shape, and one request-log line and metrics observation (`observe`). What the lane does
- * not take — other methods (CORS preflights), other paths, an unusual Host or path — goes to
- * hono: `take` answers false. test/server/routes/sdk-lane.test.ts checks that both doors give the
+ * not take — other methods (CORS preflights, HEAD), a GET with a body, other paths, an unusual
+ * Host or path — goes to
+ * hono: `take` answers false. test/server/routes/hot-lane.test.ts checks that both doors give the
  * same answers.
  *
  * @example
- * const take = sdkLane({ routes, authFailures, observe: observer.record, log })
+ * const take = hotLane({ routes, authFailures, observe: observer.record, log })
  * createServer((req, res) => take(req, res) || honoListener(req, res))
  */
-export function sdkLane(deps: {
-  routes: readonly SdkRoute[]
+export function hotLane(deps: {
+  routes: readonly HotRoute[]
   authFailures: AuthFailureGate
   observe: (answered: AnsweredRequest) => void
   log: (message: string, error?: unknown) => void
 }): (incoming: IncomingMessage, res: ServerResponse) => boolean {
   const { routes, authFailures, observe, log } = deps
 
-  async function serve(route: SdkRoute, param: string, path: string, incoming: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function serve(route: HotRoute, params: string[], path: string, incoming: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now()
     const peer = incoming.socket.remoteAddress
     const forwardedFor = incoming.headers['x-forwarded-for'] as string | undefined
     authFailures.seen(peer, forwardedFor)
     const declared = incoming.headers['content-length']
-    let answer: SdkAnswer
-    let call: SdkCall | undefined
-    // A declared size over the limit is refused unread, as the app's body limit does.
-    const body = declared !== undefined && incoming.headers['transfer-encoding'] === undefined && Number.parseInt(declared, 10) > route.maxBodyBytes ? undefined : await readBody(incoming, route.maxBodyBytes)
+    let answer: HotAnswer
+    let call: HotCall | undefined
+    // A declared size over the limit is refused unread, as the app's body limit does (a GET the
+    // lane took has none).
+    const body =
+      route.method === 'GET' ? ''
+      : declared !== undefined && incoming.headers['transfer-encoding'] === undefined && Number.parseInt(declared, 10) > route.maxBodyBytes ? undefined
+      : await readBody(incoming, route.maxBodyBytes)
     if (body === undefined) answer = route.tooLarge()
     else {
-      const request: SdkRequest = {
-        method: 'POST',
+      const request: HotRequest = {
+        method: route.method,
         path,
         header: (name) => {
           const value = incoming.headers[name]
@@ -130,7 +135,7 @@ export function sdkLane(deps: {
         origin: `http://${incoming.headers.host}`,
         text: () => Promise.resolve(body),
       }
-      call = { request, param }
+      call = { request, params }
       answer = await answerOf(route, call)
     }
     if (answer.status === 401) {
@@ -140,29 +145,35 @@ export function sdkLane(deps: {
     write(res, route, answer)
     const key = call?.key
     observe({
-      method: 'POST',
+      method: route.method,
       path,
       route: route.pattern,
       status: answer.status,
       seconds: (performance.now() - started) / 1000,
-      actor: key && actorOf(key),
+      actor: call?.actor ?? (key && actorOf(key)),
       keyEnvironment: key?.environment ?? undefined,
     })
   }
 
+  /** A GET with a body (a length other than 0, or chunked) is left to hono, which limits and ignores it. */
+  const bodiless = (incoming: IncomingMessage) =>
+    incoming.headers['transfer-encoding'] === undefined && (incoming.headers['content-length'] ?? '0') === '0'
+
   return (incoming, res) => {
-    if (incoming.method !== 'POST') return false
+    const method = incoming.method
+    if (method !== 'POST' && !(method === 'GET' && bodiless(incoming))) return false
     const target = incoming.url ?? ''
     const host = incoming.headers.host
     if (host === undefined || !PLAIN_HOST.test(host) || !PLAIN_TARGET.test(target) || DOT_SEGMENT.test(target) || 'encrypted' in incoming.socket) return false
     const query = target.indexOf('?')
     const path = query === -1 ? target : target.slice(0, query)
     for (const route of routes) {
+      if (route.method !== method) continue
       const match = route.match.exec(path)
       if (match === null) continue
-      serve(route, match[1] ?? '', path, incoming, res).catch((error: unknown) => {
+      serve(route, match.slice(1), path, incoming, res).catch((error: unknown) => {
         // A peer gone mid-body has nothing left to hear; anything else is a fault worth a log line.
-        if (!incoming.destroyed) log(`POST ${path}: no answer could be written`, error)
+        if (!incoming.destroyed) log(`${method} ${path}: no answer could be written`, error)
         res.destroy()
       })
       return true

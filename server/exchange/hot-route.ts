@@ -1,14 +1,15 @@
 /**
- * The SDK routes' requests and answers without a web framework: the handlers of the routes SDKs
- * call many times a second (OFREP evaluations, `POST …/evaluate`, `POST /api/v1/metrics`) read an
- * `SdkRequest` and give an `SdkAnswer`. The server process answers them straight from `node:http`
- * (node-http/sdk-lane.ts), where hono's request and response objects were most of their cost;
- * the hono app answers them through the same handlers (sdk-routes.ts), for `app.request()` and
- * for anything the lane does not take. One handler, two doors, the same bytes.
+ * The hot routes' requests and answers without a web framework. The routes called many times a
+ * second — the SDKs' (OFREP evaluations, `POST …/evaluate`, `POST /api/v1/metrics`) and the
+ * admin read of one flag state that scripts and dashboards poll — have handlers that read a
+ * `HotRequest` and give a `HotAnswer`. The server process answers them straight from
+ * `node:http` (node-http/hot-lane.ts), where hono's request and response objects were most of
+ * their cost; the hono app answers them through the same handlers (hot-routes.ts), for
+ * `app.request()` and for anything the lane does not take. One handler, two doors, the same bytes.
  */
 
 /** One request as a handler reads it. */
-export interface SdkRequest {
+export interface HotRequest {
   readonly method: string
   /** The path, without the query. */
   readonly path: string
@@ -30,18 +31,20 @@ export interface CallerKey {
 }
 
 /**
- * A request on its way through a handler: what was asked, the route's parameter (`:env` or
- * `:key`, decoded), and the key once the handler has authenticated it (the request log names it;
- * a refused metrics batch is counted under its environment).
+ * A request on its way through a handler: what was asked, the route's parameters in the
+ * pattern's order (`:env`, `:key`, decoded), and who asked once the handler has authenticated
+ * them (the request log names them; a refused metrics batch is counted under the key's
+ * environment): an API key, or a person (`actor`).
  */
-export interface SdkCall {
-  readonly request: SdkRequest
-  readonly param: string
+export interface HotCall {
+  readonly request: HotRequest
+  readonly params: readonly string[]
   key?: CallerKey
+  actor?: string
 }
 
 /** What a handler answers: status, headers and body (`null`: none, as on a 304). */
-export interface SdkAnswer {
+export interface HotAnswer {
   status: number
   headers: Record<string, string>
   body: string | null
@@ -51,36 +54,36 @@ export interface SdkAnswer {
 export const JSON_TYPE = 'application/json'
 
 /** A JSON answer, as hono's `c.json` builds it. */
-export const jsonAnswer = (status: number, value: unknown, headers: Record<string, string> = {}): SdkAnswer => ({
+export const jsonAnswer = (status: number, value: unknown, headers: Record<string, string> = {}): HotAnswer => ({
   status,
   headers: { ...headers, 'Content-Type': JSON_TYPE },
   body: JSON.stringify(value),
 })
 
 /** The error a door turns into an answer, and the one error handler of the route's group. */
-export type AnswerForError = (error: unknown, call: SdkCall) => SdkAnswer
+export type AnswerForError = (error: unknown, call: HotCall) => HotAnswer
 
 /**
- * One SDK route, as both doors serve it. `pattern` is hono's (and the HTTP metrics' route label);
- * `match` is the same path as a regular expression whose one group is the parameter.
+ * One hot route, as both doors serve it. `pattern` is hono's (and the HTTP metrics' route label);
+ * `match` is the same path as a regular expression with a group per parameter.
  */
-export interface SdkRoute {
-  readonly method: 'POST'
+export interface HotRoute {
+  readonly method: 'GET' | 'POST'
   readonly pattern: string
   readonly match: RegExp
-  /** Bodies larger than this are refused before the handler runs (`tooLarge`). */
+  /** Bodies larger than this are refused before the handler runs (`tooLarge`; the lane takes GETs without a body only). */
   readonly maxBodyBytes: number
   /** The refusal of a too-large body, in the route group's error shape. */
-  readonly tooLarge: () => SdkAnswer
+  readonly tooLarge: () => HotAnswer
   /** The headers every answer of the group carries (CORS for browser SDKs; `nosniff`, `no-store` on `/api`). */
   readonly headers: Readonly<Record<string, string>>
   /** Any thrown error as the group's error answer. */
   readonly onError: AnswerForError
-  handle(call: SdkCall): Promise<SdkAnswer>
+  handle(call: HotCall): Promise<HotAnswer>
 }
 
 /** A route's answer to a call: its handler's, or its group's error answer for what the handler threw. */
-export async function answerOf(route: SdkRoute, call: SdkCall): Promise<SdkAnswer> {
+export async function answerOf(route: HotRoute, call: HotCall): Promise<HotAnswer> {
   try {
     return await route.handle(call)
   } catch (error) {

@@ -4,17 +4,17 @@ import { getRequestListener } from '@hono/node-server'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createHttp } from '../../../server/app.ts'
-import { sdkLane } from '../../../server/node-http/sdk-lane.ts'
+import { hotLane } from '../../../server/node-http/hot-lane.ts'
 import { httpObservations } from '../../../server/observability/http-observer.ts'
 import { createMetrics } from '../../../server/observability/metrics.ts'
 import { OFREP_MAX_BODY_BYTES } from '../../../server/ofrep/evaluate-routes.ts'
-import { MAX_BODY_BYTES } from '../../../server/sdk-routes.ts'
+import { MAX_BODY_BYTES } from '../../../server/hot-routes.ts'
 import { ADMIN_KEY, makeStack, type Stack } from '../../helpers/stack.ts'
 
 /**
- * The SDK lane (server/node-http/sdk-lane.ts) answers the SDK routes in front of hono, through
+ * The hot lane (server/node-http/hot-lane.ts) answers the hot routes in front of hono, through
  * the handlers the app mounts. Every request here is sent twice over real HTTP to one server:
- * once as the lane takes it, once with a query character it leaves to hono (`%`; no SDK route
+ * once as the lane takes it, once with a query character it leaves to hono (`%`; no hot route
  * reads the query). Both answers must be the same: status, headers and body (the event-stream
  * token, fresh per answer, aside), and both doors must count the same requests in the metrics.
  */
@@ -29,8 +29,8 @@ beforeAll(async () => {
   s = await makeStack()
   metrics = createMetrics()
   const observations = httpObservations({ logger: pino({ level: 'silent' }), metrics })
-  const { app, sdkRoutes, authFailures } = createHttp({ ...s, log: () => {}, observe: observations.middleware })
-  const take = sdkLane({ routes: sdkRoutes, authFailures, observe: observations.record, log: () => {} })
+  const { app, hotRoutes, authFailures } = createHttp({ ...s, log: () => {}, observe: observations.middleware })
+  const take = hotLane({ routes: hotRoutes, authFailures, observe: observations.record, log: () => {} })
   const hono = getRequestListener(app.fetch)
   server = createServer((req, res) => {
     if (take(req, res)) taken++
@@ -57,6 +57,7 @@ afterAll(async () => {
 })
 
 interface Case {
+  method?: 'GET' | 'POST'
   path: string
   key?: string
   body?: string
@@ -70,7 +71,8 @@ async function send(c: Case, door: 'lane' | 'hono') {
   const before = taken
   const headers: Record<string, string> = { 'content-type': 'application/json', ...c.headers }
   if (c.key) headers.authorization = `Bearer ${c.key}`
-  const res = await fetch(base + c.path + (door === 'hono' ? '?door=%68ono' : ''), { method: 'POST', headers, body: c.body ?? '' })
+  const method = c.method ?? 'POST'
+  const res = await fetch(base + c.path + (door === 'hono' ? '?door=%68ono' : ''), { method, headers, body: method === 'GET' ? undefined : (c.body ?? '') })
   const body = (await res.text()).replace(/token=[\w.-]+/g, 'token=T')
   expect(taken - before, `${door} door took ${c.path}`).toBe(door === 'lane' ? 1 : 0)
   const kept: Array<[string, string]> = []
@@ -89,7 +91,7 @@ async function same(c: Case) {
 
 const context = JSON.stringify({ context: { targetingKey: 'user-0042', region: 'eu-west' } })
 
-describe('the SDK lane answers as the app does', () => {
+describe('the hot lane answers the SDK routes as the app does', () => {
   it('OFREP bulk: the answer, its ETag and 304, and its refusals', async () => {
     const ok = await same({ path: '/ofrep/v1/evaluate/flags', key: keys.server, body: context })
     expect(ok.status).toBe(200)
@@ -149,7 +151,22 @@ describe('the SDK lane answers as the app does', () => {
   })
 })
 
-describe('the SDK lane throttles failed authentication like the app', () => {
+describe('the hot lane serves the admin read of one flag state as the app does', () => {
+  const read = (path: string, key?: string) => same({ method: 'GET', path, ...(key === undefined ? {} : { key }) })
+  it('with its ETag, for keys that may read the environment; refused otherwise', async () => {
+    const ok = await read('/api/v1/environments/production/flags/checkout-v2', ADMIN_KEY)
+    expect(ok.status).toBe(200)
+    expect(ok.headers.find(([name]) => name === 'etag')?.[1]).toMatch(/^"\d+"$/)
+    expect(ok.headers).toContainEqual(['cache-control', 'no-store'])
+    expect(ok.headers.find(([name]) => name === 'access-control-allow-origin')).toBeUndefined()
+    expect((await read('/api/v1/environments/production/flags/nope', ADMIN_KEY)).status).toBe(404)
+    expect((await read('/api/v1/environments/nowhere/flags/checkout-v2', ADMIN_KEY)).status).toBe(404)
+    expect((await read('/api/v1/environments/production/flags/checkout-v2')).status).toBe(401)
+    expect((await read('/api/v1/environments/production/flags/checkout-v2', keys.devServer)).status).toBe(403)
+  })
+})
+
+describe('the hot lane throttles failed authentication like the app', () => {
   it('answers 429 with Retry-After once an address has spent its failures, and still serves a valid key', async () => {
     let status = 0
     let retryAfter: string | null = null
