@@ -24,7 +24,7 @@ const LAYERS = [
   { name: 'edges', units: ['routes/', 'stream/', 'ofrep/', 'openapi.ts', 'observability/'] },
   // Wiring, no I/O of its own: the composition root, the app, first-start bootstrap, the config,
   // and how a held change request is previewed and applied (it needs two logic folders).
-  { name: 'wiring', units: ['compose.ts', 'app.ts', 'sdk-routes.ts', 'bootstrap.ts', 'config.ts', 'proposals.ts'], siblings: true },
+  { name: 'wiring', units: ['compose.ts', 'app.ts', 'hot-routes.ts', 'bootstrap.ts', 'config.ts', 'proposals.ts'], siblings: true },
   // Entry points: the server process and the CLI.
   { name: 'entry', units: ['main.ts', 'cli/', 'node-http/'], siblings: true },
 ]
