@@ -61,12 +61,6 @@ export function expectedVersion(c: Context, bodyVersion: number | undefined): nu
 /** Path parameter, always present on the routes that use it. */
 export const param = (c: Context, name: string) => c.req.param(name) as string
 
-/** The peer's address as the socket sees it (node-server puts the IncomingMessage in `env`). */
-export function remoteAddress(c: Context): string {
-  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming
-  return incoming?.socket?.remoteAddress ?? 'unknown'
-}
-
 /**
  * The value a route answers with, checked at compile time against its response shape in
  * `api-shapes` (the schema the console, the CLI and the OpenAPI document read). No
