@@ -1,9 +1,8 @@
 import type { Context, Hono } from 'hono'
 import type { ContentfulStatusCode, StatusCode } from 'hono/utils/http-status'
 import { actorOf, type AuthEnv, type KeyVerifier } from './auth/api-key.ts'
-import { errorResponse } from './error-response.ts'
 import { AppError } from './errors.ts'
-import { answerOf, jsonAnswer, type HotAnswer, type HotCall, type HotRequest, type HotRoute } from './exchange/hot-route.ts'
+import { answerOf, errorAnswer, type HotAnswer, type HotCall, type HotRequest, type HotRoute } from './exchange/hot-route.ts'
 import type { EvidenceIntake } from './guard/evidence-intake.ts'
 import type { EnvRules } from './live/env-rules.ts'
 import { boundedBody } from './rate-limit/body-limit.ts'
@@ -40,15 +39,11 @@ export function apiHotRoutes(deps: {
   now: () => number
   log: (message: string, error?: unknown) => void
 }): HotRoute[] {
-  const answerTo = (error: unknown, where: string) => {
-    const { status, body, headers } = errorResponse(error, deps.log, where)
-    return jsonAnswer(status, body, headers)
-  }
   const api = {
     maxBodyBytes: MAX_BODY_BYTES,
-    tooLarge: () => answerTo(tooLargeError(MAX_BODY_BYTES), 'body limit'),
+    tooLarge: () => errorAnswer(tooLargeError(MAX_BODY_BYTES), deps.log, 'body limit'),
     headers: API_ANSWER_HEADERS,
-    onError: (error: unknown, call: HotCall) => answerTo(error, `${call.request.method} ${call.request.path}`),
+    onError: (error: unknown, call: HotCall) => errorAnswer(error, deps.log, `${call.request.method} ${call.request.path}`),
   }
   const sdk = { ...api, method: 'POST' as const, headers: { 'Access-Control-Allow-Origin': '*', ...API_ANSWER_HEADERS } }
   return [

@@ -5,7 +5,7 @@ import { clientAddress, remoteAddressOf } from '../rate-limit/client-address.ts'
 
 /**
  * The throttle of failed authentication, for both doors of the HTTP server (the hono app, and
- * the SDK lane in front of it): every 401 counts as one failure of its address, and a wrong key
+ * the hot lane in front of it): every 401 counts as one failure of its address, and a wrong key
  * from an address that has spent its failures is answered 429 (`Retry-After`) instead. A valid
  * key is never throttled, whatever others from the same address (a shared NAT, an office proxy)
  * did: the on-call engineer's kill switch must not wait on an attacker's guesses. Keys are far

@@ -7,7 +7,7 @@ export interface SdkCorsOptions {
   maxAge: number
 }
 
-/** The CORS headers of every answer that is not a preflight (the SDK lane adds the same ones). */
+/** The CORS headers of every answer that is not a preflight (the hot lane adds the same ones). */
 export function corsHeaders(options: SdkCorsOptions): Record<string, string> {
   const expose = options.exposeHeaders?.join(',')
   return expose ? { 'Access-Control-Allow-Origin': '*', 'Access-Control-Expose-Headers': expose } : { 'Access-Control-Allow-Origin': '*' }

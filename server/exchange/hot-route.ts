@@ -8,6 +8,8 @@
  * `app.request()` and for anything the lane does not take. One handler, two doors, the same bytes.
  */
 
+import { errorResponse } from '../error-response.ts'
+
 /** One request as a handler reads it. */
 export interface HotRequest {
   readonly method: string
@@ -59,6 +61,12 @@ export const jsonAnswer = (status: number, value: unknown, headers: Record<strin
   headers: { ...headers, 'Content-Type': JSON_TYPE },
   body: JSON.stringify(value),
 })
+
+/** Any thrown value as the server's JSON error answer (`errorResponse`: status, body, `Retry-After`). */
+export function errorAnswer(error: unknown, log: (message: string, error?: unknown) => void, where: string): HotAnswer {
+  const { status, body, headers } = errorResponse(error, log, where)
+  return jsonAnswer(status, body, headers)
+}
 
 /** The error a door turns into an answer, and the one error handler of the route's group. */
 export type AnswerForError = (error: unknown, call: HotCall) => HotAnswer

@@ -48,7 +48,7 @@ export interface AnsweredRequest {
  * calls and successful reads at `debug`, see `SDK_ROUTES` and `READS`) and one observation of the
  * duration histogram under its route pattern (`/api/v1/flags/:key`, so flag keys never become
  * label values). A refused admin write (4xx) counts as a refused change. `record` takes a request
- * the SDK lane answered (node-http/hot-lane.ts); `middleware` observes the hono app's.
+ * the hot lane answered (node-http/hot-lane.ts); `middleware` observes the hono app's.
  */
 export function httpObservations(deps: { logger: Logger; metrics: Metrics }) {
   const record = (r: AnsweredRequest): void => {

@@ -2,11 +2,10 @@ import { createHash } from 'node:crypto'
 import { authenticate, authorizeKey, bearerSecret } from '../auth/api-key.ts'
 import type { KeyIndex } from '../auth/key-index.ts'
 import { corsHeaders } from '../auth/sdk-cors.ts'
-import { errorResponse } from '../error-response.ts'
 import { ForbiddenError } from '../errors.ts'
-import { jsonAnswer, type HotAnswer, type HotCall, type HotRequest, type HotRoute } from '../exchange/hot-route.ts'
+import { errorAnswer, jsonAnswer, type HotAnswer, type HotCall, type HotRequest, type HotRoute } from '../exchange/hot-route.ts'
 import type { EnvRules } from '../live/env-rules.ts'
-import { clientAddress } from '../rate-limit/client-address.ts'
+import { requestAddress } from '../rate-limit/client-address.ts'
 import type { ClientLimits } from '../rate-limit/client-limits.ts'
 import type { ApiKeyInfo } from '../store/contract.ts'
 import { createBulkAnswers, type BulkAnswer } from './bulk-answer.ts'
@@ -100,7 +99,6 @@ export function matchesIfNoneMatch(header: string | undefined, etag: string): bo
   })
 }
 
-
 /**
  * The `eventStreams` of a bulk answer: one SSE stream at `origin` + `requestUri`, as
  * `JSON.stringify([{ type: 'sse', url, endpoint: { requestUri }, inactivityDelaySec }])` writes
@@ -161,8 +159,7 @@ export function ofrepEvaluations(deps: {
     const audience: Audience = key.kind === 'client' ? 'client' : 'server'
     if (audience === 'client') {
       // Each answer is a guess at who is in which cohort: client keys share the HTTP evaluation budget.
-      const address = clientAddress({ remoteAddress: request.peer, forwardedFor: request.header('x-forwarded-for'), trustedProxies: clientLimits.settings.trustedProxies })
-      clientLimits.admitEvaluation(address)
+      clientLimits.admitEvaluation(requestAddress(request, clientLimits.settings.trustedProxies))
     }
     // Loaded once per environment; evaluations then read it synchronously.
     await rules.load(key.environment)
@@ -215,10 +212,7 @@ export function ofrepEvaluations(deps: {
     maxBodyBytes: OFREP_MAX_BODY_BYTES,
     tooLarge: () => jsonAnswer(400, { errorCode: 'PARSE_ERROR', errorDetails: `body: larger than ${OFREP_MAX_BODY_BYTES} bytes` }),
     headers: corsHeaders(OFREP_CORS),
-    onError: (error: unknown, call: HotCall) => {
-      const { status, body, headers } = errorResponse(error, log, `${call.request.method} ${call.request.path}`)
-      return jsonAnswer(status, body, headers)
-    },
+    onError: (error: unknown, call: HotCall) => errorAnswer(error, log, `${call.request.method} ${call.request.path}`),
   }
   return [
     { ...group, pattern: '/ofrep/v1/evaluate/flags', match: /^\/ofrep\/v1\/evaluate\/flags$/, handle: bulk },

@@ -11,6 +11,10 @@ export function remoteAddressOf(c: Context): string | undefined {
   }
 }
 
+/** `clientAddress` of a request that names its peer and headers (a hot route's, exchange/hot-route.ts). */
+export const requestAddress = (request: { peer: string | undefined; header(name: string): string | undefined }, trustedProxies: number): string =>
+  clientAddress({ remoteAddress: request.peer, forwardedFor: request.header('x-forwarded-for'), trustedProxies })
+
 /**
  * The address a request comes from, for per-address limits. `X-Forwarded-For` is believed only
  * when the server is configured to sit behind `trustedProxies` proxies: each proxy appends the

@@ -5,7 +5,7 @@ import { ValidationError } from '../errors.ts'
 import { jsonAnswer, type HotAnswer, type HotCall } from '../exchange/hot-route.ts'
 import type { EvidenceIntake } from '../guard/evidence-intake.ts'
 import type { EnvRules } from '../live/env-rules.ts'
-import { clientAddress } from '../rate-limit/client-address.ts'
+import { requestAddress } from '../rate-limit/client-address.ts'
 import { CreditByAddress } from '../rate-limit/client-credit.ts'
 import type { ClientLimits } from '../rate-limit/client-limits.ts'
 import type { ApiKeyInfo, KeyKind, Store } from '../store/contract.ts'
@@ -47,7 +47,7 @@ export function evaluateCall({ keys, rules, clientLimits }: { keys: KeyVerifier;
     const ruleset = await rules.load(env)
     if (key.kind !== 'client') return jsonAnswer(200, { flag, ...(ruleset.compiled.get(flag)?.evaluate(user) ?? RESULTS.unknownFlag) })
     const request = call.request
-    clientLimits.admitEvaluation(clientAddress({ remoteAddress: request.peer, forwardedFor: request.header('x-forwarded-for'), trustedProxies: clientLimits.settings.trustedProxies }))
+    clientLimits.admitEvaluation(requestAddress(request, clientLimits.settings.trustedProxies))
     const answer = answerFor(ruleset, rules.clientVisible(env), flag, user)
     return jsonAnswer(200, { flag, ...(answer?.public ?? GENERIC_RESULTS.error) })
   }
