@@ -2,7 +2,7 @@ import type { Context, Hono } from 'hono'
 import type { ContentfulStatusCode, StatusCode } from 'hono/utils/http-status'
 import { actorOf, type AuthEnv, type KeyVerifier } from './auth/api-key.ts'
 import { AppError } from './errors.ts'
-import { answerOf, errorAnswer, type HotAnswer, type HotCall, type HotRequest, type HotRoute } from './exchange/hot-route.ts'
+import { answerOf, errorAnswer, partsOf, type HotAnswer, type HotCall, type HotRequest, type HotRoute } from './exchange/hot-route.ts'
 import type { EvidenceIntake } from './guard/evidence-intake.ts'
 import type { EnvRules } from './live/env-rules.ts'
 import { boundedBody } from './rate-limit/body-limit.ts'
@@ -83,7 +83,10 @@ const honoRequest = (c: Context): HotRequest => ({
 function honoAnswer(c: Context, route: HotRoute, answer: HotAnswer): Response {
   for (const [name, value] of Object.entries(route.headers)) c.header(name, value)
   for (const [name, value] of Object.entries(answer.headers)) c.header(name, value)
-  return answer.body === null ? c.body(null, answer.status as StatusCode) : c.body(answer.body, answer.status as ContentfulStatusCode)
+  const body = answer.body
+  if (body === null) return c.body(null, answer.status as StatusCode)
+  const bytes = typeof body === 'string' ? body : Buffer.concat(partsOf(body).map((part) => (typeof part === 'string' ? Buffer.from(part) : part)))
+  return c.body(bytes, answer.status as ContentfulStatusCode)
 }
 
 /**

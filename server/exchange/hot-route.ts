@@ -45,12 +45,21 @@ export interface HotCall {
   actor?: string
 }
 
+/**
+ * A body as text, or in parts written in order: a part kept already encoded (the opening of a
+ * large answer given again and again) is written as it is, not encoded anew per answer.
+ */
+export type HotBody = string | readonly (string | Uint8Array)[]
+
 /** What a handler answers: status, headers and body (`null`: none, as on a 304). */
 export interface HotAnswer {
   status: number
   headers: Record<string, string>
-  body: string | null
+  body: HotBody | null
 }
+
+/** A body's parts (one, for text). */
+export const partsOf = (body: HotBody): readonly (string | Uint8Array)[] => (typeof body === 'string' ? [body] : body)
 
 /** hono's `c.json` type, so both doors answer with the same bytes. */
 export const JSON_TYPE = 'application/json'

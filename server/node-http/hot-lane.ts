@@ -72,14 +72,26 @@ function write(res: ServerResponse, route: HotRoute, answer: HotAnswer): void {
   const headers: Array<string | number> = []
   for (const name in route.headers) if (!(name in answer.headers)) headers.push(name, route.headers[name]!)
   for (const name in answer.headers) headers.push(name, answer.headers[name]!)
-  if (answer.body === null) {
+  const body = answer.body
+  if (body === null) {
     res.writeHead(answer.status, headers as unknown as string[])
     res.end()
     return
   }
-  headers.push('Content-Length', Buffer.byteLength(answer.body))
+  if (typeof body === 'string') {
+    headers.push('Content-Length', Buffer.byteLength(body))
+    res.writeHead(answer.status, headers as unknown as string[])
+    res.end(body)
+    return
+  }
+  let length = 0
+  for (const part of body) length += typeof part === 'string' ? Buffer.byteLength(part) : part.byteLength
+  headers.push('Content-Length', length)
   res.writeHead(answer.status, headers as unknown as string[])
-  res.end(answer.body)
+  // Corked, the head and every part leave in one `writev` (`end` uncorks).
+  res.cork()
+  for (let i = 0; i < body.length - 1; i++) res.write(body[i]!)
+  res.end(body[body.length - 1])
 }
 
 /**

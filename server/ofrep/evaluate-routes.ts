@@ -148,6 +148,16 @@ export function ofrepEvaluations(deps: {
   const ownUrl = lastOrigin()
   const publicUrl = lastOrigin()
   const streamsJson = eventStreamsJson()
+  /**
+   * A bulk answer's body up to its `eventStreams`, encoded once per kept answer: at 350 flags,
+   * measuring and encoding the 38 KB text anew was a third of the request.
+   */
+  const openings = new WeakMap<BulkAnswer, Buffer>()
+  const openingOf = (answer: BulkAnswer) => {
+    let opening = openings.get(answer)
+    if (opening === undefined) openings.set(answer, (opening = Buffer.from(`{"flags":${answer.flagsJson},"eventStreams":`)))
+    return opening
+  }
 
   /** One authentication for all evaluations: SDK keys, bound to one environment. */
   async function evaluator(call: HotCall): Promise<Evaluator> {
@@ -196,14 +206,14 @@ export function ofrepEvaluations(deps: {
       if (error instanceof OfrepRequestError) return jsonAnswer(400, { errorCode: error.errorCode, errorDetails: error.message })
       throw error
     }
-    const { flagsJson, etag } = answer
+    const { etag } = answer
     const headers = { ETag: etag, 'Cache-Control': 'private, no-cache' }
     if (matchesIfNoneMatch(request.header('if-none-match'), etag)) return { status: 304, headers, body: null }
     const requestUri = `/ofrep/v1/events?token=${tokens.issue(key, env)}`
     // `eventStreams` by hand, around the one part that changes (the token: base64url characters
     // and a dot, nothing to escape); the origin is escaped once per origin (`streamsJson`).
     const origin = publicUrl(publicOrigin(request, clientLimits.settings.trustedProxies, ownUrl)).origin
-    const body = `{"flags":${flagsJson},"eventStreams":${streamsJson(origin, requestUri)}}`
+    const body = [openingOf(answer), `${streamsJson(origin, requestUri)}}`]
     return { status: 200, headers: { ...headers, 'Content-Type': 'application/json; charset=utf-8' }, body }
   }
 
