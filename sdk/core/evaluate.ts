@@ -31,6 +31,12 @@ export interface CompiledFlag {
   /** Evaluates for one user. Never throws; returns a shared frozen result. */
   evaluate(user: User): Readonly<EvalResult>
   /**
+   * The result every user (an object) gets when the rules never look at the user: off,
+   * malformed, or a first cohort of everyone at 100%. Undefined when they do. A caller answering
+   * many flags for each of many users (the server's OFREP bulk answer) keeps these once.
+   */
+  readonly fixedResult: Readonly<EvalResult> | undefined
+  /**
    * The public (client-key) form of a result this flag returned: a generic reason, SPLIT when
    * the cohort that included the user is partial. Allocates nothing.
    */
@@ -90,6 +96,10 @@ class Flag implements CompiledFlag {
     /** The murmur3 state after the salt's bytes (COHORTS only). */
     protected readonly prefix: KeyPrefix,
   ) {}
+
+  get fixedResult(): Readonly<EvalResult> | undefined {
+    return this.mode === COHORTS ? undefined : this.answer
+  }
 
   /** COHORTS; the subclasses below answer the other modes without looking at cohorts. */
   evaluate(user: User): Readonly<EvalResult> {

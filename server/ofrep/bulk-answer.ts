@@ -21,12 +21,28 @@ interface Piece {
   id: number
 }
 
+/**
+ * The flags one audience sees in one version, in answer order: the entry of each flag whose
+ * result does not depend on the user (off, everyone at 100%: `fixedResult`) is kept once per
+ * version, with or without a targeting key, so a new user's answer evaluates only the others.
+ */
+interface Layout {
+  /** Names the layout within its version (an answer's id starts with it). */
+  id: number
+  keys: string[]
+  /** Indexes in `keys` of the flags evaluated for each user. */
+  varying: number[]
+  /** Without and with a targeting key: the fixed flags' pieces, by index (built on first use). */
+  fixed: [Array<Piece | undefined> | undefined, Array<Piece | undefined> | undefined]
+}
+
 /** What is kept for one version of one ruleset. */
 interface Kept {
   version: number
-  /** Every flag key, sorted (server keys); a client key's visible set, sorted, by set. */
-  allKeys: string[] | undefined
-  visibleKeys: WeakMap<ReadonlySet<string>, string[]>
+  /** Every flag (server keys); a client key's visible set, by set. */
+  everyFlag: Layout | undefined
+  visibleFlags: WeakMap<ReadonlySet<string>, Layout>
+  nextLayout: number
   /**
    * Per audience, flag, detailed reason and public reason, four slots (with a targeting key or
    * not, enabled or not): each entry's JSON. Nested maps, so finding one builds no string.
@@ -49,7 +65,9 @@ interface Kept {
  * version is done once per version: the sorted key list, and each flag's entry encoded once per
  * outcome (its answer, whether the context has a targeting key, the audience) — a flag has a
  * handful of outcomes, so a 350-flag answer is a join of kept strings instead of 350 objects
- * built and stringified. An answer already given in this version (a client polling with its
+ * built and stringified. A flag whose result does not depend on the user (off, everyone at
+ * 100%: `fixedResult`) has its entry kept once per version, so a new user's answer evaluates
+ * only the flags whose rules look at the user. An answer already given in this version (a client polling with its
  * context, many users with the same answers) reuses its text and tag: the tag is the
  * content's hash (`etagOf`), so equal answers in any version share it and a 304 holds across
  * changes that did not touch them. `forText` also keeps, per version, the answer to each exact
@@ -68,17 +86,33 @@ export function createBulkAnswers(etagOf: (flagsJson: string) => string) {
   const keptFor = (ruleset: Ruleset): Kept => {
     let k = kept.get(ruleset)
     if (k === undefined || k.version !== ruleset.version) {
-      k = { version: ruleset.version, allKeys: undefined, visibleKeys: new WeakMap(), pieces: { server: new Map(), client: new Map() }, nextId: 0, answers: new Map(), byContext: new Map() }
+      k = {
+        version: ruleset.version,
+        everyFlag: undefined,
+        visibleFlags: new WeakMap(),
+        nextLayout: 0,
+        pieces: { server: new Map(), client: new Map() },
+        nextId: 0,
+        answers: new Map(),
+        byContext: new Map(),
+      }
       kept.set(ruleset, k)
     }
     return k
   }
 
-  const keysOf = (k: Kept, ruleset: Ruleset, visible: ReadonlySet<string>, audience: Audience): string[] => {
-    if (audience === 'server') return (k.allKeys ??= [...ruleset.compiled.keys()].sort())
-    let keys = k.visibleKeys.get(visible)
-    if (keys === undefined) k.visibleKeys.set(visible, (keys = [...visible].sort()))
-    return keys
+  const layoutOf = (k: Kept, ruleset: Ruleset, visible: ReadonlySet<string>, audience: Audience): Layout => {
+    const kept = audience === 'server' ? k.everyFlag : k.visibleFlags.get(visible)
+    if (kept !== undefined) return kept
+    const keys = (audience === 'server' ? [...ruleset.compiled.keys()] : [...visible]).sort()
+    const varying: number[] = []
+    keys.forEach((key, index) => {
+      if (ruleset.compiled.get(key)?.fixedResult === undefined) varying.push(index)
+    })
+    const layout: Layout = { id: k.nextLayout++, keys, varying, fixed: [undefined, undefined] }
+    if (audience === 'server') k.everyFlag = layout
+    else k.visibleFlags.set(visible, layout)
+    return layout
   }
 
   const slotsOf = (pieces: Kept['pieces'][Audience], key: string, detailed: string, generic: string): Array<Piece | undefined> => {
@@ -91,6 +125,15 @@ export function createBulkAnswers(etagOf: (flagsJson: string) => string) {
     return slots
   }
 
+  /** One flag's entry for a user, kept per version by every input of `ofrepEntry` (evaluation.ts) besides the key. */
+  function pieceFor(k: Kept, ruleset: Ruleset, scope: ReadonlySet<string> | 'every flag', key: string, user: User, hasTargetingKey: boolean, audience: Audience) {
+    const answer = answerFor(ruleset, scope, key, user)
+    if (answer === undefined) return undefined
+    const slots = slotsOf(k.pieces[audience], key, answer.detailed.reason, answer.public.reason)
+    const slot = (hasTargetingKey ? 2 : 0) + (answer.detailed.enabled ? 1 : 0)
+    return (slots[slot] ??= { json: JSON.stringify(ofrepEntry(key, answer, hasTargetingKey, audience)), id: k.nextId++ })
+  }
+
   /** Every flag evaluated for the context: the answer, and the ids of its pieces (its key in `answers`). */
   function evaluated(
     ruleset: Ruleset,
@@ -100,21 +143,21 @@ export function createBulkAnswers(etagOf: (flagsJson: string) => string) {
   ): { answer: BulkAnswer; ids: string } {
     const k = keptFor(ruleset)
     const scope = audience === 'client' ? visible : 'every flag'
-    const parts: string[] = []
-    let ids = ''
-    for (const key of keysOf(k, ruleset, visible, audience)) {
-      const answer = answerFor(ruleset, scope, key, context.user)
-      if (answer === undefined) continue
-      // Every input of ofrepEntry besides the key (evaluation.ts) picks the slot.
-      const slots = slotsOf(k.pieces[audience], key, answer.detailed.reason, answer.public.reason)
-      const slot = (context.hasTargetingKey ? 2 : 0) + (answer.detailed.enabled ? 1 : 0)
-      let piece = slots[slot]
-      if (piece === undefined) slots[slot] = piece = { json: JSON.stringify(ofrepEntry(key, answer, context.hasTargetingKey, audience)), id: k.nextId++ }
-      parts.push(piece.json)
-      ids += `${piece.id},`
-    }
+    const layout = layoutOf(k, ruleset, visible, audience)
+    const withKey = context.hasTargetingKey ? 1 : 0
+    // A fixed flag answers any user object alike (`fixedResult`): `{}` stands for them all.
+    const fixed = (layout.fixed[withKey] ??= layout.keys.map((key) =>
+      ruleset.compiled.get(key)?.fixedResult === undefined ? undefined : pieceFor(k, ruleset, scope, key, {}, context.hasTargetingKey, audience),
+    ))
+    const varying = layout.varying.map((index) => pieceFor(k, ruleset, scope, layout.keys[index]!, context.user, context.hasTargetingKey, audience))
+    let ids = `${layout.id}/${withKey}:`
+    for (const piece of varying) ids += piece === undefined ? '-,' : `${piece.id},`
     let answer = k.answers.get(ids)
     if (answer === undefined) {
+      const pieces = fixed.slice()
+      layout.varying.forEach((index, i) => (pieces[index] = varying[i]))
+      const parts: string[] = []
+      for (const piece of pieces) if (piece !== undefined) parts.push(piece.json)
       const flagsJson = `[${parts.join(',')}]`
       answer = { flagsJson, etag: etagOf(flagsJson) }
       k.answers.set(ids, answer)

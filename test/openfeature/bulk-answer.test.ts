@@ -5,11 +5,17 @@ import { createBulkAnswers } from '../../server/ofrep/bulk-answer.ts'
 import { evaluateAllForOfrep, userFromContext, type Audience } from '../../server/ofrep/evaluation.ts'
 import { etagOf } from '../../server/ofrep/evaluate-routes.ts'
 
-/** Rich flags of every kind of outcome: off, beta users, a regional percentage, no stickiness. */
-const cohorts = (i: number): Cohort[] => [
-  { name: 'beta', conditions: [{ attribute: 'userId', operator: 'in', values: ['u1', 'u2', 'u3'] }], rollout: 100 },
-  { name: 'region', conditions: [{ attribute: 'region', operator: 'in', values: [i % 2 ? 'eu' : 'us'] }], rollout: (i * 17) % 100 },
-]
+/**
+ * Rich flags of every kind of outcome: off, everyone at 100% (both the same for every user),
+ * beta users, a regional percentage, no stickiness.
+ */
+const cohorts = (i: number): Cohort[] =>
+  i % 5 === 0
+    ? [{ name: 'everyone', conditions: [], rollout: 100 }]
+    : [
+        { name: 'beta', conditions: [{ attribute: 'userId', operator: 'in', values: ['u1', 'u2', 'u3'] }], rollout: 100 },
+        { name: 'region', conditions: [{ attribute: 'region', operator: 'in', values: [i % 2 ? 'eu' : 'us'] }], rollout: (i * 17) % 100 },
+      ]
 const flag = (i: number, patch: Partial<FlagState> = {}): FlagState => ({
   key: `f-${String(i).padStart(2, '0')}`,
   enabled: i % 7 !== 0,
@@ -39,6 +45,22 @@ describe('the OFREP bulk answer kept per version', () => {
           expect(answer.flagsJson).toBe(expected)
           expect(answer.etag).toBe(etagOf(expected))
         }
+  })
+
+  it('evaluates a flag whose result does not depend on the user (off, everyone at 100%) once per version, not per user', () => {
+    const rules = rulesetFromSnapshot({ environment: 'production', version: 5, flags: Array.from({ length: 40 }, (_, i) => flag(i)), segments: [] })
+    const evaluations = new Map<string, number>()
+    for (const compiled of rules.compiled.values()) {
+      const evaluate = compiled.evaluate.bind(compiled)
+      Object.assign(compiled, { evaluate: (user: Parameters<typeof evaluate>[0]) => (evaluations.set(compiled.key, (evaluations.get(compiled.key) ?? 0) + 1), evaluate(user)) })
+    }
+    const bulk = createBulkAnswers(etagOf)
+    for (const context of contexts) bulk(rules, visible, userFromContext(context), 'server')
+    const fixed = [...rules.compiled.values()].filter((compiled) => compiled.fixedResult !== undefined).map((compiled) => compiled.key)
+    expect(fixed).toEqual(expect.arrayContaining(['f-00', 'f-05', 'f-07']))
+    // Once with a targeting key and once without.
+    for (const key of fixed) expect(evaluations.get(key), key).toBe(2)
+    expect(evaluations.get('f-01')).toBe(contexts.length)
   })
 
   it('follows a change of the ruleset (a new version), and keeps the tag of an answer the change did not touch', () => {

@@ -60,6 +60,20 @@ describe('evaluate: flag-level answers', () => {
     })
   })
 
+  it('names the result every user gets when the rules never look at the user (fixedResult), and only then', () => {
+    const everyone: Cohort = { name: 'everyone', conditions: [], rollout: 100 }
+    const users: User[] = [{}, { userId: 'alice', region: 'eu' }, { userId: 'user-1' }]
+    const fixed = [makeFlag([beta], { enabled: false }), makeFlag([everyone, beta]), { key: 'broken', enabled: 'yes' } as unknown as FlagState]
+    for (const state of fixed) {
+      const compiled = compileFlag(state, NO_SEGMENTS)
+      expect(compiled.fixedResult, state.key).toBeDefined()
+      for (const user of users) expect(compiled.evaluate(user)).toBe(compiled.fixedResult)
+    }
+    // Each of these answers some user differently from another: nothing is fixed.
+    const varying = [makeFlag([beta]), makeFlag([{ ...everyone, rollout: 50 }]), makeFlag([euCanary, everyone])]
+    for (const state of varying) expect(compileFlag(state, NO_SEGMENTS).fixedResult).toBeUndefined()
+  })
+
   it('works without a segments argument', () => {
     expect(evaluate(makeFlag([beta]), { userId: 'alice' })).toEqual({
       enabled: true,
