@@ -5,6 +5,8 @@ import { ofrepEntry, type Audience } from './evaluation.ts'
 
 /** Distinct answers (whole flag lists) whose text and tag are kept per version. */
 const ANSWERS_KEPT = 256
+/** Answers given once, remembered by their hash only, so the next one like them is kept. */
+const SEEN_ONCE_KEPT = 4096
 /** Request contexts (their JSON text) whose answer is kept per version, and the longest text kept. */
 const CONTEXTS_KEPT = 1024
 const CONTEXT_TEXT_KEPT = 1024
@@ -49,14 +51,44 @@ interface Kept {
    */
   pieces: Record<Audience, Map<string, Map<string, Map<string, Array<Piece | undefined>>>>>
   nextId: number
-  /** By the ids of an answer's pieces: its flags' JSON and its ETag. */
-  answers: Map<string, BulkAnswer>
+  /** Answers given more than once in this version, by `hash`. */
+  answers: Map<number, KeptAnswer>
   /**
-   * By audience and request text: the ids of the answer given to that exact context in this
-   * version (its key in `answers`, which alone holds answers, so the memory of kept answers
-   * stays bounded by `ANSWERS_KEPT`), and the visible set it was computed with (a client key's).
+   * The hashes of answers given once. An answer is kept the second time it is given: one user's
+   * own answer (at 350 rich flags, nearly every user's) is never asked again by anyone else,
+   * and keeping each of them, 38 KB that outlived the young generation, made garbage collection
+   * most of a new user's request.
    */
-  byContext: Map<string, { visible: ReadonlySet<string>; ids: string }>
+  seenOnce: Set<number>
+  /**
+   * By audience and request text: the kept answer given to that exact context in this version,
+   * while `answers` still holds it (so the memory of kept answers stays bounded by
+   * `ANSWERS_KEPT`), and the visible set it was computed with (a client key's).
+   */
+  byContext: Map<string, { visible: ReadonlySet<string>; kept: KeptAnswer }>
+}
+
+/** An answer kept in one version: what names it (its layout, targeting key or not, and the pieces of its varying flags) and its text and tag. */
+interface KeptAnswer {
+  hash: number
+  layout: Layout
+  withKey: number
+  varying: ReadonlyArray<Piece | undefined>
+  answer: BulkAnswer
+}
+
+/** A 32-bit FNV-1a-style hash of an answer's name; `KeptAnswer`'s fields decide, the hash only finds. */
+function answerHash(layout: Layout, withKey: number, varying: ReadonlyArray<Piece | undefined>): number {
+  let hash = Math.imul(0x811c9dc5 ^ layout.id, 0x01000193) ^ withKey
+  for (let i = 0; i < varying.length; i++) hash = Math.imul(hash ^ (varying[i]?.id ?? -1), 0x01000193)
+  return hash
+}
+
+/** Whether a kept answer is the one named by these (the same pieces, in order). */
+function names(kept: KeptAnswer, layout: Layout, withKey: number, varying: ReadonlyArray<Piece | undefined>): boolean {
+  if (kept.layout !== layout || kept.withKey !== withKey || kept.varying.length !== varying.length) return false
+  for (let i = 0; i < varying.length; i++) if (kept.varying[i] !== varying[i]) return false
+  return true
 }
 
 /**
@@ -67,13 +99,14 @@ interface Kept {
  * handful of outcomes, so a 350-flag answer is a join of kept strings instead of 350 objects
  * built and stringified. A flag whose result does not depend on the user (off, everyone at
  * 100%: `fixedResult`) has its entry kept once per version, so a new user's answer evaluates
- * only the flags whose rules look at the user. An answer already given in this version (a client polling with its
- * context, many users with the same answers) reuses its text and tag: the tag is the
- * content's hash (`etagOf`), so equal answers in any version share it and a 304 holds across
- * changes that did not touch them. `forText` also keeps, per version, the answer to each exact
- * request context (its JSON text, up to 1 KiB, the last 1,024 of them) by the ids of its
- * answer: a context asked again in the same version, while its answer is among the kept ones,
- * is answered without evaluating a flag (at 350 flags, evaluation was most of the request).
+ * only the flags whose rules look at the user. An answer given a second time in this version (a
+ * client polling with its context, many users with the same answers) is kept, and then reuses
+ * its text and tag (`seenOnce` says why not the first time). The tag is the content's hash
+ * (`etagOf`), so equal answers in any version share it and a 304 holds across changes that did
+ * not touch them. `forText` also keeps, per version, which kept answer each exact request
+ * context got (its JSON text, up to 1 KiB, the last 1,024 of them): a context asked again in
+ * the same version, while its answer is kept, is answered without evaluating a flag (at 350
+ * flags, evaluation was most of the request).
  *
  * @example
  * const bulk = createBulkAnswers(etagOf)
@@ -94,6 +127,7 @@ export function createBulkAnswers(etagOf: (flagsJson: string) => string) {
         pieces: { server: new Map(), client: new Map() },
         nextId: 0,
         answers: new Map(),
+        seenOnce: new Set(),
         byContext: new Map(),
       }
       kept.set(ruleset, k)
@@ -134,13 +168,13 @@ export function createBulkAnswers(etagOf: (flagsJson: string) => string) {
     return (slots[slot] ??= { json: JSON.stringify(ofrepEntry(key, answer, hasTargetingKey, audience)), id: k.nextId++ })
   }
 
-  /** Every flag evaluated for the context: the answer, and the ids of its pieces (its key in `answers`). */
+  /** Every flag evaluated for the context: the answer, and its entry in `answers` when it is kept. */
   function evaluated(
     ruleset: Ruleset,
     visible: ReadonlySet<string>,
     context: { user: User; hasTargetingKey: boolean },
     audience: Audience,
-  ): { answer: BulkAnswer; ids: string } {
+  ): { answer: BulkAnswer; kept: KeptAnswer | undefined } {
     const k = keptFor(ruleset)
     const scope = audience === 'client' ? visible : 'every flag'
     const layout = layoutOf(k, ruleset, visible, audience)
@@ -150,20 +184,24 @@ export function createBulkAnswers(etagOf: (flagsJson: string) => string) {
       ruleset.compiled.get(key)?.fixedResult === undefined ? undefined : pieceFor(k, ruleset, scope, key, {}, context.hasTargetingKey, audience),
     ))
     const varying = layout.varying.map((index) => pieceFor(k, ruleset, scope, layout.keys[index]!, context.user, context.hasTargetingKey, audience))
-    let ids = `${layout.id}/${withKey}:`
-    for (const piece of varying) ids += piece === undefined ? '-,' : `${piece.id},`
-    let answer = k.answers.get(ids)
-    if (answer === undefined) {
-      const pieces = fixed.slice()
-      layout.varying.forEach((index, i) => (pieces[index] = varying[i]))
-      const parts: string[] = []
-      for (const piece of pieces) if (piece !== undefined) parts.push(piece.json)
-      const flagsJson = `[${parts.join(',')}]`
-      answer = { flagsJson, etag: etagOf(flagsJson) }
-      k.answers.set(ids, answer)
-      if (k.answers.size > ANSWERS_KEPT) k.answers.delete(k.answers.keys().next().value!)
+    const hash = answerHash(layout, withKey, varying)
+    const found = k.answers.get(hash)
+    if (found !== undefined && names(found, layout, withKey, varying)) return { answer: found.answer, kept: found }
+    const pieces = fixed.slice()
+    layout.varying.forEach((index, i) => (pieces[index] = varying[i]))
+    const parts: string[] = []
+    for (const piece of pieces) if (piece !== undefined) parts.push(piece.json)
+    const flagsJson = `[${parts.join(',')}]`
+    const answer = { flagsJson, etag: etagOf(flagsJson) }
+    if (!k.seenOnce.delete(hash)) {
+      k.seenOnce.add(hash)
+      if (k.seenOnce.size > SEEN_ONCE_KEPT) k.seenOnce.delete(k.seenOnce.values().next().value!)
+      return { answer, kept: undefined }
     }
-    return { answer, ids }
+    const kept: KeptAnswer = { hash, layout, withKey, varying, answer }
+    k.answers.set(hash, kept)
+    if (k.answers.size > ANSWERS_KEPT) k.answers.delete(k.answers.keys().next().value!)
+    return { answer, kept }
   }
 
   function bulkAnswer(
@@ -192,11 +230,11 @@ export function createBulkAnswers(etagOf: (flagsJson: string) => string) {
     if (text.length > CONTEXT_TEXT_KEPT) return bulkAnswer(ruleset, visible, contextOf(text), audience)
     const k = keptFor(ruleset)
     const id = `${audience}\u0000${text}`
-    const kept = k.byContext.get(id)
-    const answer = kept !== undefined && kept.visible === visible ? k.answers.get(kept.ids) : undefined
-    if (answer !== undefined) return answer
+    const given = k.byContext.get(id)
+    if (given !== undefined && given.visible === visible && k.answers.get(given.kept.hash) === given.kept) return given.kept.answer
     const fresh = evaluated(ruleset, visible, contextOf(text), audience)
-    k.byContext.set(id, { visible, ids: fresh.ids })
+    if (fresh.kept === undefined) return fresh.answer
+    k.byContext.set(id, { visible, kept: fresh.kept })
     if (k.byContext.size > CONTEXTS_KEPT) k.byContext.delete(k.byContext.keys().next().value!)
     return fresh.answer
   }

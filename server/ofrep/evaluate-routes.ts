@@ -149,14 +149,23 @@ export function ofrepEvaluations(deps: {
   const publicUrl = lastOrigin()
   const streamsJson = eventStreamsJson()
   /**
-   * A bulk answer's body up to its `eventStreams`, encoded once per kept answer: at 350 flags,
-   * measuring and encoding the 38 KB text anew was a third of the request.
+   * A bulk answer's body up to its `eventStreams`, encoded once for an answer given again: at 350
+   * flags, measuring and encoding the 38 KB text anew was a third of the request. An answer
+   * given once (a new user's) is written as text (`null`: seen once), so it leaves no encoded
+   * copy behind.
    */
-  const openings = new WeakMap<BulkAnswer, Buffer>()
-  const openingOf = (answer: BulkAnswer) => {
-    let opening = openings.get(answer)
-    if (opening === undefined) openings.set(answer, (opening = Buffer.from(`{"flags":${answer.flagsJson},"eventStreams":`)))
-    return opening
+  const openings = new WeakMap<BulkAnswer, Buffer | null>()
+  const openingOf = (answer: BulkAnswer): string | Buffer => {
+    const opening = openings.get(answer)
+    if (opening) return opening
+    const text = `{"flags":${answer.flagsJson},"eventStreams":`
+    if (opening === undefined) {
+      openings.set(answer, null)
+      return text
+    }
+    const encoded = Buffer.from(text)
+    openings.set(answer, encoded)
+    return encoded
   }
 
   /** One authentication for all evaluations: SDK keys, bound to one environment. */

@@ -37,7 +37,7 @@ const contexts = [
 describe('the OFREP bulk answer kept per version', () => {
   it('is, for every context and audience, the plain evaluation of every flag, with its content hash as ETag', () => {
     const bulk = createBulkAnswers(etagOf)
-    for (let round = 0; round < 2; round++)
+    for (let round = 0; round < 3; round++)
       for (const audience of ['server', 'client'] as Audience[])
         for (const context of contexts) {
           const expected = JSON.stringify(evaluateAllForOfrep(ruleset, visible, userFromContext(context), audience))
@@ -88,15 +88,20 @@ describe('the OFREP bulk answer kept per version', () => {
       return userFromContext(body.context)
     }
     const expected = (context: Record<string, unknown>, audience: Audience) => JSON.stringify(evaluateAllForOfrep(rules, visible, userFromContext(context), audience))
-    for (let round = 0; round < 2; round++)
+    const parsedBefore: number[] = []
+    for (let round = 0; round < 3; round++) {
+      parsedBefore.push(parsed)
       for (const audience of ['server', 'client'] as Audience[])
         for (const context of contexts) {
           const answer = bulk.forText(rules, visible, JSON.stringify({ context }), audience, parse)
           expect(answer.flagsJson).toBe(expected(context, audience))
           expect(answer.etag).toBe(etagOf(expected(context, audience)))
         }
-    // The second round was answered from the kept answers: each text parsed once.
-    expect(parsed).toBe(2 * contexts.length)
+    }
+    // An answer is kept the second time it is given: the third round was answered from the
+    // kept answers without parsing a text.
+    expect(parsedBefore[1]).toBeGreaterThan(0)
+    expect(parsed).toBe(parsedBefore[2])
 
     // A change (a new version): the same text is evaluated again, with the change in it.
     const alice = { targetingKey: 'u1', userId: 'u1', region: 'eu' }
