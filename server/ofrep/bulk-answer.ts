@@ -1,5 +1,6 @@
+import type { CompiledFlag } from '../../sdk/core/evaluate.ts'
 import type { Ruleset } from '../../sdk/core/ruleset.ts'
-import type { User } from '../../sdk/core/types.ts'
+import type { EvalResult, User } from '../../sdk/core/types.ts'
 import { answerFor } from '../domain/answer.ts'
 import { ofrepEntry, type Audience } from './evaluation.ts'
 
@@ -29,11 +30,18 @@ interface Piece {
  * version, with or without a targeting key, so a new user's answer evaluates only the others.
  */
 interface Layout {
-  /** Names the layout within its version (an answer's id starts with it). */
+  /** Names the layout within its version (an answer's hash starts with it). */
   id: number
   keys: string[]
+  flags: CompiledFlag[]
   /** Indexes in `keys` of the flags evaluated for each user. */
   varying: number[]
+  /**
+   * By index: each result the flag gave (a shared frozen object, `CompiledFlag.evaluate`) and
+   * its entry without and with a targeting key. A flag gives a handful of results, and its
+   * entry is a function of the result (`ofrepEntry`, evaluation.ts), so users share entries.
+   */
+  byResult: Array<Map<Readonly<EvalResult>, [Piece | undefined, Piece | undefined]> | undefined>
   /** Without and with a targeting key: the fixed flags' pieces, by index (built on first use). */
   fixed: [Array<Piece | undefined> | undefined, Array<Piece | undefined> | undefined]
 }
@@ -45,11 +53,6 @@ interface Kept {
   everyFlag: Layout | undefined
   visibleFlags: WeakMap<ReadonlySet<string>, Layout>
   nextLayout: number
-  /**
-   * Per audience, flag, detailed reason and public reason, four slots (with a targeting key or
-   * not, enabled or not): each entry's JSON. Nested maps, so finding one builds no string.
-   */
-  pieces: Record<Audience, Map<string, Map<string, Map<string, Array<Piece | undefined>>>>>
   nextId: number
   /** Answers given more than once in this version, by `hash`. */
   answers: Map<number, KeptAnswer>
@@ -124,7 +127,6 @@ export function createBulkAnswers(etagOf: (flagsJson: string) => string) {
         everyFlag: undefined,
         visibleFlags: new WeakMap(),
         nextLayout: 0,
-        pieces: { server: new Map(), client: new Map() },
         nextId: 0,
         answers: new Map(),
         seenOnce: new Set(),
@@ -138,34 +140,32 @@ export function createBulkAnswers(etagOf: (flagsJson: string) => string) {
   const layoutOf = (k: Kept, ruleset: Ruleset, visible: ReadonlySet<string>, audience: Audience): Layout => {
     const kept = audience === 'server' ? k.everyFlag : k.visibleFlags.get(visible)
     if (kept !== undefined) return kept
-    const keys = (audience === 'server' ? [...ruleset.compiled.keys()] : [...visible]).sort()
+    // A client key's visible flags (`answerFor` tells them nothing of the others).
+    const keys = (audience === 'server' ? [...ruleset.compiled.keys()] : [...visible].filter((key) => ruleset.compiled.has(key))).sort()
+    const flags = keys.map((key) => ruleset.compiled.get(key)!)
     const varying: number[] = []
-    keys.forEach((key, index) => {
-      if (ruleset.compiled.get(key)?.fixedResult === undefined) varying.push(index)
+    flags.forEach((flag, index) => {
+      if (flag.fixedResult === undefined) varying.push(index)
     })
-    const layout: Layout = { id: k.nextLayout++, keys, varying, fixed: [undefined, undefined] }
+    const layout: Layout = { id: k.nextLayout++, keys, flags, varying, byResult: [], fixed: [undefined, undefined] }
     if (audience === 'server') k.everyFlag = layout
     else k.visibleFlags.set(visible, layout)
     return layout
   }
 
-  const slotsOf = (pieces: Kept['pieces'][Audience], key: string, detailed: string, generic: string): Array<Piece | undefined> => {
-    let byDetailed = pieces.get(key)
-    if (byDetailed === undefined) pieces.set(key, (byDetailed = new Map()))
-    let byGeneric = byDetailed.get(detailed)
-    if (byGeneric === undefined) byDetailed.set(detailed, (byGeneric = new Map()))
-    let slots = byGeneric.get(generic)
-    if (slots === undefined) byGeneric.set(generic, (slots = [undefined, undefined, undefined, undefined]))
-    return slots
-  }
-
-  /** One flag's entry for a user, kept per version by every input of `ofrepEntry` (evaluation.ts) besides the key. */
-  function pieceFor(k: Kept, ruleset: Ruleset, scope: ReadonlySet<string> | 'every flag', key: string, user: User, hasTargetingKey: boolean, audience: Audience) {
+  /** The entry of the flag at `index` for a user, kept per result (`Layout.byResult`). */
+  function pieceFor(k: Kept, ruleset: Ruleset, layout: Layout, index: number, user: User, withKey: 0 | 1, audience: Audience, scope: ReadonlySet<string> | 'every flag') {
+    const result = layout.flags[index]!.evaluate(user)
+    const byResult = (layout.byResult[index] ??= new Map())
+    let slots = byResult.get(result)
+    if (slots === undefined) byResult.set(result, (slots = [undefined, undefined]))
+    const kept = slots[withKey]
+    if (kept !== undefined) return kept
+    // The first time: the entry by the one rule of what a key may be told (the same result).
+    const key = layout.keys[index]!
     const answer = answerFor(ruleset, scope, key, user)
     if (answer === undefined) return undefined
-    const slots = slotsOf(k.pieces[audience], key, answer.detailed.reason, answer.public.reason)
-    const slot = (hasTargetingKey ? 2 : 0) + (answer.detailed.enabled ? 1 : 0)
-    return (slots[slot] ??= { json: JSON.stringify(ofrepEntry(key, answer, hasTargetingKey, audience)), id: k.nextId++ })
+    return (slots[withKey] = { json: JSON.stringify(ofrepEntry(key, answer, withKey === 1, audience)), id: k.nextId++ })
   }
 
   /** Every flag evaluated for the context: the answer, and its entry in `answers` when it is kept. */
@@ -180,10 +180,10 @@ export function createBulkAnswers(etagOf: (flagsJson: string) => string) {
     const layout = layoutOf(k, ruleset, visible, audience)
     const withKey = context.hasTargetingKey ? 1 : 0
     // A fixed flag answers any user object alike (`fixedResult`): `{}` stands for them all.
-    const fixed = (layout.fixed[withKey] ??= layout.keys.map((key) =>
-      ruleset.compiled.get(key)?.fixedResult === undefined ? undefined : pieceFor(k, ruleset, scope, key, {}, context.hasTargetingKey, audience),
+    const fixed = (layout.fixed[withKey] ??= layout.flags.map((flag, index) =>
+      flag.fixedResult === undefined ? undefined : pieceFor(k, ruleset, layout, index, {}, withKey, audience, scope),
     ))
-    const varying = layout.varying.map((index) => pieceFor(k, ruleset, scope, layout.keys[index]!, context.user, context.hasTargetingKey, audience))
+    const varying = layout.varying.map((index) => pieceFor(k, ruleset, layout, index, context.user, withKey, audience, scope))
     const hash = answerHash(layout, withKey, varying)
     const found = k.answers.get(hash)
     if (found !== undefined && names(found, layout, withKey, varying)) return { answer: found.answer, kept: found }
