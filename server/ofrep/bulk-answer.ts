@@ -6,6 +6,8 @@ import { ofrepEntry, type Audience } from './evaluation.ts'
 
 /** Distinct answers (whole flag lists) whose text and tag are kept per version. */
 const ANSWERS_KEPT = 256
+/** Distinct results of one flag whose entries are kept per version. */
+const RESULTS_KEPT = 64
 /** Answers given once, remembered by their hash only, so the next one like them is kept. */
 const SEEN_ONCE_KEPT = 4096
 /** Request contexts (their JSON text) whose answer is kept per version, and the longest text kept. */
@@ -158,7 +160,11 @@ export function createBulkAnswers(etagOf: (flagsJson: string) => string) {
     const result = layout.flags[index]!.evaluate(user)
     const byResult = (layout.byResult[index] ??= new Map())
     let slots = byResult.get(result)
-    if (slots === undefined) byResult.set(result, (slots = [undefined, undefined]))
+    if (slots === undefined) {
+      slots = [undefined, undefined]
+      // Results are shared objects, a handful per flag; the bound only guards the version's memory.
+      if (byResult.size < RESULTS_KEPT) byResult.set(result, slots)
+    }
     const kept = slots[withKey]
     if (kept !== undefined) return kept
     // The first time: the entry by the one rule of what a key may be told (the same result).

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { connect, type AddressInfo, type Socket } from 'node:net'
 import { getRequestListener } from '@hono/node-server'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -148,6 +148,61 @@ describe('the hot lane answers the SDK routes as the app does', () => {
     expect(sdk.length).toBeGreaterThan(5)
     // Every request above went through both doors once: each series counts an even number.
     for (const [line, , , count] of sdk) expect(Number(count) % 2, line).toBe(0)
+  })
+})
+
+/** One HTTP/1.1 answer read off a raw socket: its status and JSON body (by Content-Length). */
+function answerOn(socket: Socket): Promise<{ status: number; body: { key: string } }> {
+  return new Promise((resolve, reject) => {
+    let text = ''
+    socket.setEncoding('utf8')
+    socket.on('data', (chunk: string) => {
+      text += chunk
+      const end = text.indexOf('\r\n\r\n')
+      if (end === -1) return
+      const length = Number(/content-length: (\d+)/i.exec(text.slice(0, end))?.[1])
+      if (text.length - end - 4 < length) return
+      resolve({ status: Number(text.slice(9, 12)), body: JSON.parse(text.slice(end + 4, end + 4 + length)) as { key: string } })
+    })
+    socket.on('error', reject)
+  })
+}
+
+describe('the hot lane writes the answers of one event-loop turn together', () => {
+  it('gives each request of a turn its own answer', async () => {
+    // The server runs in this process: requests written on many connections in one tick are
+    // all read in the server's next turn, and answered as one batch. Each answer must go to its
+    // own request (each names the flag it was asked about).
+    const { port } = server.address() as AddressInfo
+    const flags = Array.from({ length: 24 }, (_, i) => (i % 4 === 0 ? 'checkout-v2' : `missing-${i}`))
+    // Every connection accepted by the server first (an observable event), so that all of it
+    // is reading when the requests are written.
+    let accepted = 0
+    const allAccepted = new Promise<void>((resolve) => {
+      const onConnection = () => {
+        if (++accepted < flags.length) return
+        server.off('connection', onConnection)
+        resolve()
+      }
+      server.on('connection', onConnection)
+    })
+    const sockets = await Promise.all(flags.map(() => new Promise<Socket>((resolve) => { const socket = connect(port, '127.0.0.1', () => resolve(socket)) })))
+    await allAccepted
+    const answers = sockets.map(answerOn)
+    const before = taken
+    sockets.forEach((socket, i) =>
+      socket.write(
+        `POST /ofrep/v1/evaluate/flags/${flags[i]} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${keys.server}\r\n` +
+          `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(context)}\r\n\r\n${context}`,
+      ),
+    )
+    const got = await Promise.all(answers)
+    for (const socket of sockets) socket.destroy()
+    expect(taken - before).toBe(flags.length)
+    got.forEach((answer, i) => {
+      expect(answer.body.key).toBe(flags[i])
+      expect(answer.status).toBe(flags[i] === 'checkout-v2' ? 200 : 404)
+    })
   })
 })
 
