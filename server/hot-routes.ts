@@ -2,7 +2,7 @@ import type { Context, Hono } from 'hono'
 import type { ContentfulStatusCode, StatusCode } from 'hono/utils/http-status'
 import { actorOf, type AuthEnv, type KeyVerifier } from './auth/api-key.ts'
 import { AppError } from './errors.ts'
-import { answerOf, errorAnswer, partsOf, type HotAnswer, type HotCall, type HotRequest, type HotRoute } from './exchange/hot-route.ts'
+import { answerOf, errorAnswer, type HotAnswer, type HotCall, type HotRequest, type HotRoute } from './exchange/hot-route.ts'
 import type { EvidenceIntake } from './guard/evidence-intake.ts'
 import type { EnvRules } from './live/env-rules.ts'
 import { boundedBody } from './rate-limit/body-limit.ts'
@@ -85,7 +85,7 @@ function honoAnswer(c: Context, route: HotRoute, answer: HotAnswer): Response {
   for (const [name, value] of Object.entries(answer.headers)) c.header(name, value)
   const body = answer.body
   if (body === null) return c.body(null, answer.status as StatusCode)
-  const bytes = typeof body === 'string' ? body : Buffer.concat(partsOf(body).map((part) => (typeof part === 'string' ? Buffer.from(part) : part)))
+  const bytes = typeof body === 'string' ? body : Buffer.concat(body.map((part) => (typeof part === 'string' ? Buffer.from(part) : part)))
   return c.body(bytes, answer.status as ContentfulStatusCode)
 }
 

@@ -58,9 +58,6 @@ export interface HotAnswer {
   body: HotBody | null
 }
 
-/** A body's parts (one, for text). */
-export const partsOf = (body: HotBody): readonly (string | Uint8Array)[] => (typeof body === 'string' ? [body] : body)
-
 /** hono's `c.json` type, so both doors answer with the same bytes. */
 export const JSON_TYPE = 'application/json'
 

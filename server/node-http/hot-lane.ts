@@ -78,16 +78,15 @@ function write(res: ServerResponse, route: HotRoute, answer: HotAnswer): void {
     res.end()
     return
   }
+  let length = 0
+  if (typeof body === 'string') length = Buffer.byteLength(body)
+  else for (const part of body) length += typeof part === 'string' ? Buffer.byteLength(part) : part.byteLength
+  headers.push('Content-Length', length)
+  res.writeHead(answer.status, headers as unknown as string[])
   if (typeof body === 'string') {
-    headers.push('Content-Length', Buffer.byteLength(body))
-    res.writeHead(answer.status, headers as unknown as string[])
     res.end(body)
     return
   }
-  let length = 0
-  for (const part of body) length += typeof part === 'string' ? Buffer.byteLength(part) : part.byteLength
-  headers.push('Content-Length', length)
-  res.writeHead(answer.status, headers as unknown as string[])
   // Corked, the head and every part leave in one `writev` (`end` uncorks).
   res.cork()
   for (let i = 0; i < body.length - 1; i++) res.write(body[i]!)
@@ -103,21 +102,23 @@ function write(res: ServerResponse, route: HotRoute, answer: HotAnswer): void {
  * first. An answer waits at most for the rest of its turn's requests; alone in its turn, it is
  * written at once.
  */
-function turnWriter(log: (message: string, error?: unknown) => void): (writeOne: () => void) => void {
-  let due: Array<() => void> = []
+function turnWriter(log: (message: string, error?: unknown) => void): (res: ServerResponse, writeOne: () => void) => void {
+  let due: Array<[ServerResponse, () => void]> = []
   const flush = () => {
     const batch = due
     due = []
-    for (const writeOne of batch) {
+    for (const [res, writeOne] of batch) {
       try {
         writeOne()
       } catch (error) {
+        // As when an answer failed before the writer: logged, and the client not left waiting.
         log('an answer could not be written', error)
+        res.destroy()
       }
     }
   }
-  return (writeOne) => {
-    if (due.push(writeOne) === 1) setImmediate(flush)
+  return (res, writeOne) => {
+    if (due.push([res, writeOne]) === 1) setImmediate(flush)
   }
 }
 
@@ -185,7 +186,7 @@ export function hotLane(deps: {
     }
     const key = call?.key
     const done = answer
-    inTurn(() => {
+    inTurn(res, () => {
       write(res, route, done)
       observe({
         method: route.method,

@@ -4,6 +4,7 @@ import { getRequestListener } from '@hono/node-server'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createHttp } from '../../../server/app.ts'
+import { jsonAnswer, type HotRoute } from '../../../server/exchange/hot-route.ts'
 import { hotLane } from '../../../server/node-http/hot-lane.ts'
 import { httpObservations } from '../../../server/observability/http-observer.ts'
 import { createMetrics } from '../../../server/observability/metrics.ts'
@@ -23,6 +24,7 @@ let server: Server
 let base = ''
 let taken = 0
 let metrics: ReturnType<typeof createMetrics>
+let gate: ReturnType<typeof createHttp>['authFailures']
 const keys: Record<string, string> = {}
 
 beforeAll(async () => {
@@ -30,6 +32,7 @@ beforeAll(async () => {
   metrics = createMetrics()
   const observations = httpObservations({ logger: pino({ level: 'silent' }), metrics })
   const { app, hotRoutes, authFailures } = createHttp({ ...s, log: () => {}, observe: observations.middleware })
+  gate = authFailures
   const take = hotLane({ routes: hotRoutes, authFailures, observe: observations.record, log: () => {} })
   const hono = getRequestListener(app.fetch)
   server = createServer((req, res) => {
@@ -175,8 +178,8 @@ describe('the hot lane writes the answers of one event-loop turn together', () =
     // own request (each names the flag it was asked about).
     const { port } = server.address() as AddressInfo
     const flags = Array.from({ length: 24 }, (_, i) => (i % 4 === 0 ? 'checkout-v2' : `missing-${i}`))
-    // Every connection accepted by the server first (an observable event), so that all of it
-    // is reading when the requests are written.
+    // Every connection accepted by the server first (an observable event), so that each is
+    // being read when the requests are written.
     let accepted = 0
     const allAccepted = new Promise<void>((resolve) => {
       const onConnection = () => {
@@ -203,6 +206,34 @@ describe('the hot lane writes the answers of one event-loop turn together', () =
       expect(answer.body.key).toBe(flags[i])
       expect(answer.status).toBe(flags[i] === 'checkout-v2' ? 200 : 404)
     })
+  })
+
+  it('logs an answer that cannot be written and closes its connection; other answers are still written', async () => {
+    // A route whose answer Node refuses to write (a header with a line break).
+    const route = (path: string, headers: Record<string, string>): HotRoute => ({
+      method: 'GET',
+      pattern: path,
+      match: new RegExp(`^${path}$`),
+      maxBodyBytes: 0,
+      tooLarge: () => jsonAnswer(413, {}),
+      headers: {},
+      onError: () => jsonAnswer(500, {}),
+      handle: () => Promise.resolve(jsonAnswer(200, { path }, headers)),
+    })
+    const logged: string[] = []
+    const take = hotLane({ routes: [route('/bad', { 'X-Bad': 'a\nb' }), route('/good', {})], authFailures: gate, observe: () => {}, log: (message) => logged.push(message) })
+    const lane = createServer((req, res) => void take(req, res))
+    await new Promise<void>((resolve) => lane.listen(0, '127.0.0.1', resolve))
+    const url = `http://127.0.0.1:${(lane.address() as AddressInfo).port}`
+    try {
+      const [bad, good] = await Promise.allSettled([fetch(`${url}/bad`), fetch(`${url}/good`).then((res) => res.json())])
+      expect(bad.status).toBe('rejected')
+      expect(good).toEqual({ status: 'fulfilled', value: { path: '/good' } })
+      expect(logged).toEqual(['an answer could not be written'])
+    } finally {
+      lane.closeAllConnections()
+      await new Promise<void>((resolve) => lane.close(() => resolve()))
+    }
   })
 })
 
